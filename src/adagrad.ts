@@ -1,0 +1,48 @@
+/**
+ * Adagrad (Duchi et al. 2011, http://jmlr.org/papers/v12/duchi11a.html) — PyTorch's `torch.optim.Adagrad`
+ * (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
+ *   clr = γ / (1 + (t − 1)·lrDecay)
+ *   s ← s + g²
+ *   θ ← θ − clr · g / (√s + ε)                   (ε outside the square root)
+ *
+ * Defaults: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize false.
+ * State: `step`, `sum` — created at construction (as PyTorch does), `sum` filled with initialAccumulatorValue.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Adagrad(store.params, { lr: 0.1 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
+import { bool, nonNegative } from "./hyper.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
+import { type AdagradHyper, adagradStepScalars } from "./scalars.js";
+
+export type AdagradOptions = AdagradHyper;
+
+export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
+  name: "Adagrad",
+  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
+  rules: {
+    lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
+    eps: nonNegative, maximize: bool,
+  },
+  kernel: "adagrad_f32",
+  buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue }],
+  hasStep: true,
+  eager: true,
+  launch(k, r, o) {
+    const s = adagradStepScalars(o, r.step + 1);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, s.clr, s.eps, s.weightDecay, s.flags);
+  },
+};
+
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<AdagradOptions>>,
+      options: Partial<AdagradOptions> & OptimizerOptions = {}) {
+    super(ADAGRAD_SPEC, params, options);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) with L2 or decoupled weight decay and AMSGrad —
+ * PyTorch's `torch.optim.Adam` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇
+ *   if λ ≠ 0:  decoupledWeightDecay ? θ ← θ(1 − γλ) : g ← g + λθ
+ *   m ← lerp(m, g, 1 − β1);   v ← β2·v + (1 − β2)·g²
+ *   if amsgrad: v̄ ← max(v̄, v) and v̄ replaces v below          (max of the raw v, as PyTorch)
+ *   θ ← θ − (γ / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+ *
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false, maximize false,
+ * decoupledWeightDecay false. State: `step`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq` (amsgrad).
+ * The kernel multiplies √v by 1/√(1 − β2^t) (computed once per step) where PyTorch divides: within one f32
+ * rounding, and the reason the step costs one division per element instead of two.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Adam(store.params, { lr: 1e-3 });
+ * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
+import { bool, nonNegative, pair } from "./hyper.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
+import { type AdamHyper, adamStepScalars } from "./scalars.js";
+
+export type AdamOptions = AdamHyper;
+
+export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
+  name: "Adam",
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
+    weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool,
+  },
+  kernel: "adam_f32",
+  buffers: [
+    { name: "exp_avg", needed: () => true },
+    { name: "exp_avg_sq", needed: () => true },
+    { name: "max_exp_avg_sq", needed: (o) => o.amsgrad },
+  ],
+  hasStep: true,
+  launch(k, r, o) {
+    const s = adamStepScalars(o, r.step + 1);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.stepSize, s.beta1Comp, s.beta2, s.beta2Comp,
+      s.rBc2Sqrt, s.eps, s.weightDecay, s.decay, s.flags);
+  },
+};
+
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<AdamOptions>>,
+      options: Partial<AdamOptions> & OptimizerOptions = {}) {
+    super(ADAM_SPEC, params, options);
+  }
+}

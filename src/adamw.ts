@@ -1,0 +1,36 @@
+/**
+ * AdamW (Loshchilov & Hutter 2017, https://arxiv.org/abs/1711.05101) — PyTorch's `torch.optim.AdamW`
+ * (2.x): Adam with decoupled weight decay θ ← θ(1 − γλ), applied before the moment updates (the decay is
+ * multiplied by lr, as in PyTorch). Equations and state: src/adam.ts.
+ *
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 1e-2, amsgrad false, maximize false.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", 1024);
+ * const opt = new AdamW(store.params, { lr: 3e-4, weightDecay: 0.1 });
+ * w.grad.fill(0.01); opt.step();
+ */
+import { ADAM_SPEC, type AdamOptions } from "./adam.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
+
+export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;
+
+const { decoupledWeightDecay: _rule, ...rules } = ADAM_SPEC.rules;
+const { decoupledWeightDecay: _default, ...defaults } = ADAM_SPEC.defaults;
+
+export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
+  ...(ADAM_SPEC as unknown as OptimizerSpec<AdamWOptions>),
+  name: "AdamW",
+  defaults: { ...defaults, weightDecay: 1e-2 },
+  rules,
+  launch: (k, r, o) => ADAM_SPEC.launch(k, r, { ...o, decoupledWeightDecay: true }),
+};
+
+export class AdamW extends Optimizer<AdamWOptions> {
+  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<AdamWOptions>>,
+      options: Partial<AdamWOptions> & OptimizerOptions = {}) {
+    super(ADAMW_SPEC, params, options);
+  }
+}

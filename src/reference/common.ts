@@ -1,0 +1,74 @@
+// Building blocks of the pure-TS reference: whole-array passes, each operation rounded to f32 exactly as
+// the kernels round it (IEEE f32 +, -, *, / and sqrt are reproduced exactly by computing in f64 and
+// rounding once, which is what Math.fround and Float32Array stores do). The reference is written as a
+// composition of these passes; the kernels fuse them into one. Both must agree bit for bit.
+import { MAXIMIZE, WEIGHT_DECAY } from "../kernels.js";
+
+const f = Math.fround;
+
+// Two reusable scratch arrays (gradient, denominator) so the reference allocates only when n grows.
+const pool: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+export function scratch(slot: 0 | 1, n: number): Float32Array {
+  if (pool[slot]!.length < n) pool[slot] = new Float32Array(Math.max(n, pool[slot]!.length * 2));
+  return pool[slot]!;
+}
+
+/** g = maximize ? -grad : grad, then g += weightDecay * param when WEIGHT_DECAY (PyTorch order). */
+export function inputGrad(grad: Float32Array, param: Float32Array, n: number, weightDecay: number, flags: number): Float32Array {
+  const g = scratch(0, n);
+  const sign = flags & MAXIMIZE ? -1 : 1;
+  for (let i = 0; i < n; i++) g[i] = sign * grad[i]!;
+  if (flags & WEIGHT_DECAY) {
+    const wd = f(weightDecay);
+    for (let i = 0; i < n; i++) g[i] = g[i]! + f(wd * param[i]!);
+  }
+  return g;
+}
+
+/** x *= s */
+export function scale(x: Float32Array, n: number, s: number): void {
+  const sf = f(s);
+  for (let i = 0; i < n; i++) x[i] = x[i]! * sf;
+}
+
+/** a = torch.lerp(a, b, w) = a + w * (b - a) */
+export function lerp(a: Float32Array, b: Float32Array, n: number, w: number): void {
+  const wf = f(w);
+  for (let i = 0; i < n; i++) a[i] = a[i]! + f(wf * f(b[i]! - a[i]!));
+}
+
+/** v = v * beta + ((1 - beta) * g) * g */
+export function ema2(v: Float32Array, g: Float32Array, n: number, beta: number, betaComp: number): void {
+  const bf = f(beta), cf = f(betaComp);
+  for (let i = 0; i < n; i++) v[i] = f(v[i]! * bf) + f(f(cf * g[i]!) * g[i]!);
+}
+
+/** acc = acc * mu + x  (x optional scale 'xs': acc = acc * mu + xs * x) */
+export function momentum(acc: Float32Array, x: Float32Array, n: number, mu: number, xs: number): void {
+  const mf = f(mu), xf = f(xs);
+  for (let i = 0; i < n; i++) acc[i] = f(acc[i]! * mf) + f(xf * x[i]!);
+}
+
+/** a = max(a, b), NaN-propagating like Wasm f32.max */
+export function maximum(a: Float32Array, b: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) a[i] = Math.max(a[i]!, b[i]!);
+}
+
+/** out = sqrt(x) * s + eps (s = 1 skips nothing: multiplying by 1 is exact) */
+export function sqrtDenom(x: Float32Array, n: number, s: number, eps: number): Float32Array {
+  const d = scratch(1, n), sf = f(s), ef = f(eps);
+  for (let i = 0; i < n; i++) d[i] = f(f(Math.sqrt(x[i]!)) * sf) + ef;
+  return d;
+}
+
+/** p -= (s * x) / d  (PyTorch addcdiv_(x, d, value=-s)) */
+export function subScaledDiv(p: Float32Array, s: number, x: Float32Array, d: Float32Array, n: number): void {
+  const sf = f(s);
+  for (let i = 0; i < n; i++) p[i] = p[i]! - f(f(sf * x[i]!) / d[i]!);
+}
+
+/** p -= s * x */
+export function subScaled(p: Float32Array, s: number, x: Float32Array, n: number): void {
+  const sf = f(s);
+  for (let i = 0; i < n; i++) p[i] = p[i]! - f(sf * x[i]!);
+}

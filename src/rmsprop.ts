@@ -1,0 +1,52 @@
+/**
+ * RMSprop (Hinton, Lecture 6e, https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf;
+ * centered: Graves 2013, https://arxiv.org/abs/1308.0850) — PyTorch's `torch.optim.RMSprop` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
+ *   v ← αv + (1 − α)g²
+ *   centered:  ḡ ← lerp(ḡ, g, 1 − α);  a = √(v − ḡ²) + ε      else  a = √v + ε   (ε outside the root)
+ *   if μ > 0:  b ← μb + g/a;  θ ← θ − γb                      else  θ ← θ − γg/a
+ *
+ * Defaults: lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered false, maximize false.
+ * State: `step`, `square_avg`, `momentum_buffer` (momentum > 0), `grad_avg` (centered).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new RMSprop(store.params, { lr: 0.01, centered: true });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
+import { bool, nonNegative } from "./hyper.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
+import { type RmspropHyper, rmspropStepScalars } from "./scalars.js";
+
+export type RMSpropOptions = RmspropHyper;
+
+export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
+  name: "RMSprop",
+  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
+  rules: {
+    lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
+    centered: bool, maximize: bool,
+  },
+  kernel: "rmsprop_f32",
+  buffers: [
+    { name: "square_avg", needed: () => true },
+    { name: "momentum_buffer", needed: (o) => o.momentum > 0 },
+    { name: "grad_avg", needed: (o) => o.centered },
+  ],
+  hasStep: true,
+  launch(k, r, o) {
+    const s = rmspropStepScalars(o);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.lr, s.alpha, s.alphaComp, s.eps,
+      s.weightDecay, s.momentum, s.flags);
+  },
+};
+
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<RMSpropOptions>>,
+      options: Partial<RMSpropOptions> & OptimizerOptions = {}) {
+    super(RMSPROP_SPEC, params, options);
+  }
+}

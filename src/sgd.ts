@@ -1,0 +1,53 @@
+/**
+ * SGD with optional momentum, dampening, Nesterov momentum, weight decay and maximize — PyTorch's
+ * `torch.optim.SGD` (2.x), f32.
+ *
+ *   g ← maximize ? −∇ : ∇;   g ← g + λθ                        (weightDecay λ)
+ *   if μ ≠ 0:  b ← g on the first step, else b ← μb + (1 − τ)g   (momentum μ, dampening τ)
+ *              g ← nesterov ? g + μb : b
+ *   θ ← θ − γg                                                 (lr γ)
+ *
+ * Defaults: lr 1e-3, momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false.
+ * State: `momentum_buffer` (when momentum ≠ 0). Nesterov: Sutskever et al. 2013,
+ * http://proceedings.mlr.press/v28/sutskever13.html
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, 2]));
+ * const opt = new SGD(store.params, { lr: 0.1, momentum: 0.9, nesterov: true });
+ * w.grad.set([0.5, -0.5]); opt.step();
+ */
+import { bool, nonNegative, num } from "./hyper.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
+import { type SgdHyper, sgdStepScalars } from "./scalars.js";
+
+export type SGDOptions = SgdHyper;
+
+export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
+  name: "SGD",
+  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+  rules: {
+    lr: nonNegative, momentum: nonNegative, dampening: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"),
+    weightDecay: nonNegative, nesterov: bool, maximize: bool,
+  },
+  check(o) {
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw new RangeError(`Invalid nesterov: true (expected momentum > 0 and dampening = 0, got momentum ${o.momentum}, dampening ${o.dampening})`);
+    }
+  },
+  kernel: "sgd_f32",
+  buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0 }],
+  hasStep: false,
+  launch(k, r, o) {
+    const s = sgdStepScalars(o, r.ready[0]!);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, s.lr, s.weightDecay, s.momentum, s.dampFactor, s.flags);
+  },
+};
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<SGDOptions>>,
+      options: Partial<SGDOptions> & OptimizerOptions = {}) {
+    super(SGD_SPEC, params, options);
+  }
+}

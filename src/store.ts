@@ -1,0 +1,254 @@
+// ParamStore: one WebAssembly.Memory holding params, grads and optimizer state, handed to the trainer as
+// Float32Array views (zero-copy). Memory ownership is explicit: everything a store allocates lives until
+// store.dispose(); optimizers allocate their state in the store of their params.
+//
+// Layout: params are packed into blocks. A block of capacity C holds values in its first C floats and
+// grads in the next C, so params created one after another are contiguous in both and an optimizer covers
+// the whole run with one kernel call. Allocation is a bump pointer (16-byte aligned), growing the memory.
+//
+// Views stay valid for the store's whole life: with a shared memory (the default wherever the host can
+// create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
+// that rebuild their view after growth (hold the Param, not the view, across allocations).
+import { canShareMemory, wasmModule, type WasmKind } from "./loader.js";
+import type { Kernels } from "./kernels.js";
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // wasm32: 4 GiB, the maximum the modules declare
+const MIN_BLOCK = 16384; // floats
+const MAX_BLOCK = 1 << 20; // floats: caps the unused tail of a block
+
+export interface ParamStoreOptions {
+  /** Use a shared WebAssembly.Memory. Default: whenever the host supports it. */
+  shared?: boolean;
+}
+
+/** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
+export class Param {
+  /** Byte offsets of value and grad in the store's memory (for kernels). */
+  readonly valuePtr: number;
+  readonly gradPtr: number;
+  #value: Float32Array;
+  #grad: Float32Array;
+
+  /** @internal */
+  constructor(readonly store: ParamStore, readonly name: string, readonly length: number, valuePtr: number, gradPtr: number) {
+    this.valuePtr = valuePtr;
+    this.gradPtr = gradPtr;
+    this.#value = store.view(valuePtr, length);
+    this.#grad = store.view(gradPtr, length);
+  }
+
+  /** The parameter's values (a live view into Wasm memory; writes go straight to the optimizer). */
+  get value(): Float32Array {
+    this.#check();
+    return this.#value;
+  }
+
+  /** The gradient the next step() reads. Fill it in place (e.g. `param.grad.set(g)`). */
+  get grad(): Float32Array {
+    this.#check();
+    return this.#grad;
+  }
+
+  #check(): void {
+    const s = this.store;
+    if (s.disposed) throw new Error(`param "${this.name}": its ParamStore has been disposed`);
+    if (!s.shared && this.#value.buffer !== s.buffer) {
+      this.#value = s.view(this.valuePtr, this.length);
+      this.#grad = s.view(this.gradPtr, this.length);
+    }
+  }
+}
+
+interface Block { valueBase: number; gradBase: number; capacity: number; used: number }
+
+/**
+ * Owns one Wasm memory with params, grads and optimizer state.
+ *
+ * @example
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3])); // copies the initial values in
+ * const b = store.param("b", 128);                                // zero-filled
+ * w.grad.set([0.5, 0.5, 0.5]);
+ * store.dispose();
+ */
+export class ParamStore {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  #top = 16; // byte 0 stays unused so that pointer 0 means "no buffer"
+  #params: Param[] = [];
+  #names = new Map<string, Param>();
+  #block: Block | undefined;
+  #paramFloats = 0;
+  #disposed = false;
+  #f32: Float32Array;
+  #buffer: ArrayBufferLike;
+  #kernels = new Map<WasmKind, Kernels>();
+
+  constructor(options: ParamStoreOptions = {}) {
+    if (options === null || typeof options !== "object") throw new TypeError("ParamStore options must be an object");
+    for (const k of Object.keys(options)) {
+      if (k !== "shared") throw new TypeError(`ParamStore: unknown option "${k}"`);
+    }
+    if (options.shared !== undefined && typeof options.shared !== "boolean") {
+      throw new TypeError(`ParamStore: invalid shared ${String(options.shared)} (expected a boolean)`);
+    }
+    if (typeof WebAssembly !== "object") {
+      throw new Error("ParamStore needs WebAssembly; without it pass plain { value, grad } Float32Arrays to an optimizer with backend \"js\"");
+    }
+    const shared = options.shared ?? canShareMemory();
+    if (shared && !canShareMemory()) throw new Error("ParamStore: this host cannot create a shared WebAssembly.Memory");
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+    this.#buffer = this.memory.buffer;
+    this.#f32 = new Float32Array(this.#buffer);
+  }
+
+  /** The memory's current buffer. */
+  get buffer(): ArrayBufferLike {
+    const b = this.memory.buffer;
+    if (b !== this.#buffer) {
+      this.#buffer = b;
+      this.#f32 = new Float32Array(b);
+    }
+    return b;
+  }
+
+  /** A Float32Array over the whole memory (current after growth). */
+  get f32(): Float32Array {
+    void this.buffer;
+    return this.#f32;
+  }
+
+  /** Bytes allocated so far. */
+  get bytesUsed(): number {
+    return this.#top;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Params created by `param()`, in creation order. */
+  get params(): Param[] {
+    this.assertAlive();
+    return this.#params.slice();
+  }
+
+  /** The param with this name, or undefined. */
+  get(name: string): Param | undefined {
+    return this.#names.get(name);
+  }
+
+  /**
+   * Creates a param: `init` is its initial values (copied in) or its length (zero-filled).
+   * Params created one after another are contiguous, so optimizers update them with one kernel call.
+   */
+  param(name: string, init: Float32Array | ArrayLike<number> | number): Param {
+    this.assertAlive();
+    if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
+    if (this.#names.has(name)) throw new Error(`param(): a param named "${name}" already exists in this store`);
+    let length: number;
+    if (typeof init === "number") {
+      if (!Number.isSafeInteger(init) || init < 0) throw new RangeError(`param("${name}"): invalid length ${init} (expected an integer >= 0)`);
+      length = init;
+    } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
+      length = init.length;
+      for (let i = 0; i < length; i++) {
+        if (typeof init[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
+      }
+    } else {
+      throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
+    }
+    const p = this.allocParam(name, length);
+    if (typeof init !== "number") p.value.set(init);
+    this.#params.push(p);
+    this.#names.set(name, p);
+    return p;
+  }
+
+  /** @internal A param not listed in `params` (mirrors of foreign arrays for the copy path). */
+  allocParam(name: string, length: number): Param {
+    this.assertAlive();
+    let b = this.#block;
+    if (!b || b.used + length > b.capacity) {
+      const capacity = Math.max(length, MIN_BLOCK, Math.min(this.#paramFloats, MAX_BLOCK));
+      const base = this.alloc(2 * capacity);
+      b = { valueBase: base, gradBase: base + 4 * capacity, capacity, used: 0 };
+      this.#block = b;
+    }
+    const p = new Param(this, name, length, b.valueBase + 4 * b.used, b.gradBase + 4 * b.used);
+    b.used += length;
+    this.#paramFloats += length;
+    return p;
+  }
+
+  /**
+   * @internal Reserves `floats` zero-filled f32s and returns the byte offset. Throws a RangeError when the
+   * memory cannot grow; nothing is changed then.
+   */
+  alloc(floats: number): number {
+    this.assertAlive();
+    const bytes = floats * 4;
+    const start = (this.#top + 15) & ~15;
+    const end = start + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const need = Math.ceil((end - have) / PAGE);
+      const pages = have / PAGE;
+      // Grow by at least a quarter of the current size so that many small allocations grow rarely.
+      const grow = Math.min(Math.max(need, Math.ceil(pages / 4)), MAX_PAGES - pages);
+      if (end > MAX_PAGES * PAGE || grow < need) throw this.#oom(bytes);
+      try {
+        this.memory.grow(grow);
+      } catch {
+        try {
+          this.memory.grow(need);
+        } catch {
+          throw this.#oom(bytes);
+        }
+      }
+    }
+    this.#top = end;
+    return start;
+  }
+
+  #oom(bytes: number): RangeError {
+    return new RangeError(`ParamStore out of memory: cannot allocate ${bytes} bytes (${this.#top} bytes in use, ` +
+      `the memory can grow to at most ${MAX_PAGES * PAGE} bytes)`);
+  }
+
+  /** @internal A Float32Array view of `length` floats at byte offset `ptr` (current buffer). */
+  view(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.buffer, ptr, length);
+  }
+
+  /** @internal The kernels of a Wasm build instantiated over this store's memory (cached). */
+  kernels(kind: WasmKind): Kernels {
+    this.assertAlive();
+    let k = this.#kernels.get(kind);
+    if (!k) {
+      const instance = new WebAssembly.Instance(wasmModule(kind, this.shared), {
+        env: { memory: this.memory, abort: () => { throw new Error("gradstep kernel aborted"); } },
+      });
+      k = instance.exports as unknown as Kernels;
+      this.#kernels.set(kind, k);
+    }
+    return k;
+  }
+
+  /** @internal */
+  assertAlive(): void {
+    if (this.#disposed) throw new Error("this ParamStore has been disposed");
+  }
+
+  /**
+   * Releases the store: its params, views and optimizer state become unusable (any later use throws),
+   * and the memory is left to the garbage collector.
+   */
+  dispose(): void {
+    this.#disposed = true;
+    this.#kernels.clear();
+    this.#block = undefined;
+  }
+}
