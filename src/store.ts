@@ -20,6 +20,8 @@ const MAX_BLOCK = 1 << 20; // floats: caps the unused tail of a block
 export interface ParamStoreOptions {
   /** Use a shared WebAssembly.Memory. Default: whenever the host supports it. */
   shared?: boolean;
+  /** Upper bound on the store's memory in bytes (default and maximum: 4 GiB, the wasm32 limit). */
+  maximumBytes?: number;
 }
 
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
@@ -80,6 +82,7 @@ export class ParamStore {
   #names = new Map<string, Param>();
   #block: Block | undefined;
   #paramFloats = 0;
+  readonly #maxPages: number;
   #disposed = false;
   #f32: Float32Array;
   #buffer: ArrayBufferLike;
@@ -88,8 +91,13 @@ export class ParamStore {
   constructor(options: ParamStoreOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError("ParamStore options must be an object");
     for (const k of Object.keys(options)) {
-      if (k !== "shared") throw new TypeError(`ParamStore: unknown option "${k}"`);
+      if (k !== "shared" && k !== "maximumBytes") throw new TypeError(`ParamStore: unknown option "${k}"`);
     }
+    const maxBytes = options.maximumBytes ?? MAX_PAGES * PAGE;
+    if (typeof maxBytes !== "number" || !(maxBytes >= PAGE && maxBytes <= MAX_PAGES * PAGE)) {
+      throw new RangeError(`ParamStore: invalid maximumBytes ${String(maxBytes)} (expected ${PAGE} <= maximumBytes <= ${MAX_PAGES * PAGE})`);
+    }
+    this.#maxPages = Math.floor(maxBytes / PAGE);
     if (options.shared !== undefined && typeof options.shared !== "boolean") {
       throw new TypeError(`ParamStore: invalid shared ${String(options.shared)} (expected a boolean)`);
     }
@@ -99,7 +107,7 @@ export class ParamStore {
     const shared = options.shared ?? canShareMemory();
     if (shared && !canShareMemory()) throw new Error("ParamStore: this host cannot create a shared WebAssembly.Memory");
     this.shared = shared;
-    this.memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+    this.memory = new WebAssembly.Memory({ initial: 1, maximum: this.#maxPages, shared });
     this.#buffer = this.memory.buffer;
     this.#f32 = new Float32Array(this.#buffer);
   }
@@ -197,8 +205,8 @@ export class ParamStore {
       const need = Math.ceil((end - have) / PAGE);
       const pages = have / PAGE;
       // Grow by at least a quarter of the current size so that many small allocations grow rarely.
-      const grow = Math.min(Math.max(need, Math.ceil(pages / 4)), MAX_PAGES - pages);
-      if (end > MAX_PAGES * PAGE || grow < need) throw this.#oom(bytes);
+      const grow = Math.min(Math.max(need, Math.ceil(pages / 4)), this.#maxPages - pages);
+      if (end > this.#maxPages * PAGE || grow < need) throw this.#oom(bytes);
       try {
         this.memory.grow(grow);
       } catch {
@@ -215,7 +223,7 @@ export class ParamStore {
 
   #oom(bytes: number): RangeError {
     return new RangeError(`ParamStore out of memory: cannot allocate ${bytes} bytes (${this.#top} bytes in use, ` +
-      `the memory can grow to at most ${MAX_PAGES * PAGE} bytes)`);
+      `the memory can grow to at most ${this.#maxPages * PAGE} bytes)`);
   }
 
   /** @internal A Float32Array view of `length` floats at byte offset `ptr` (current buffer). */

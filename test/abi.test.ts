@@ -1,0 +1,54 @@
+// The kernel ABI is declared once (src/kernels.ts); both Wasm builds and the reference must implement it.
+import { describe, expect, it } from "vitest";
+import { FLAGS, KERNEL_SIGNATURES, kernelArity, type KernelName } from "../src/kernels.js";
+import { WASM_BASE64 } from "../src/generated/wasm.js";
+import { REFERENCE } from "../src/reference/index.js";
+
+const names = Object.keys(KERNEL_SIGNATURES) as KernelName[];
+
+describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s build", (build) => {
+  const bytes = Buffer.from(WASM_BASE64[build], "base64");
+  const module = new WebAssembly.Module(bytes);
+
+  it("exports exactly the declared kernels with the declared arity", async () => {
+    const shared = build.endsWith("Shared");
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+    const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
+    const funcs = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+    expect(funcs.sort()).toEqual([...names].sort());
+    for (const name of names) expect((exports[name] as (...a: unknown[]) => void).length, name).toBe(kernelArity(name));
+  });
+
+  it("exports the same flag bits as src/kernels.ts", async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: build.endsWith("Shared") });
+    const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
+    for (const [flag, bit] of Object.entries(FLAGS)) expect((exports[flag] as WebAssembly.Global).value, flag).toBe(bit);
+  });
+
+  it("has no data segments and no start function (kernels are pure; the store owns all memory)", () => {
+    // Section ids: 8 = start, 11 = data. Walk the sections of the binary.
+    const ids: number[] = [];
+    let i = 8;
+    while (i < bytes.length) {
+      const id = bytes[i++]!;
+      let size = 0, shift = 0, b: number;
+      do { b = bytes[i++]!; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      ids.push(id);
+      i += size;
+    }
+    expect(ids).not.toContain(8);
+    expect(ids).not.toContain(11);
+  });
+});
+
+it("the reference implements every kernel with the declared arity", () => {
+  expect(Object.keys(REFERENCE).sort()).toEqual([...names].sort());
+  for (const name of names) expect(REFERENCE[name].length, name).toBe(kernelArity(name));
+});
+
+it("the SIMD build uses SIMD instructions and the scalar build does not", () => {
+  expect(WebAssembly.validate(Buffer.from(WASM_BASE64.scalar, "base64"))).toBe(true);
+  // The SIMD binary is larger because its f32x4 loops exist; a scalar build mislabelled as SIMD would not be.
+  expect(WASM_BASE64.simd.length).toBeGreaterThan(WASM_BASE64.scalar.length * 2);
+  expect(Buffer.from(WASM_BASE64.simd, "base64").includes(0xfd)).toBe(true); // 0xfd = SIMD opcode prefix
+});

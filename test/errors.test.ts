@@ -1,0 +1,213 @@
+// Bad input gets a clear error and changes nothing. Table-driven: one table of invalid options per
+// optimizer (checked at construction, and at the next step() after a group was edited to that value),
+// then the parameter-level errors.
+import { describe, expect, it } from "vitest";
+import { Adagrad, Adam, AdamW, init, ParamStore, RMSprop, SGD } from "../src/index.js";
+import { firstBitDifference, type OptimizerClass, randomArray, rng } from "./helpers.js";
+
+type ErrorCase = { options: Record<string, unknown>; error: RegExp; type?: typeof RangeError | typeof TypeError };
+const common: ErrorCase[] = [
+  { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
+  { options: { lr: Number.NaN }, error: /^Invalid lr: NaN \(expected lr >= 0\)$/ },
+  { options: { lr: Infinity }, error: /^Invalid lr: Infinity/ },
+  { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },
+  { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
+  { options: { maximize: 1 }, error: /^Invalid maximize: 1 \(expected a boolean\)$/, type: TypeError },
+];
+const TABLE: Array<{ name: string; cls: OptimizerClass; cases: ErrorCase[] }> = [
+  {
+    name: "SGD", cls: SGD, cases: [...common,
+      { options: { momentum: -0.5 }, error: /^Invalid momentum: -0.5 \(expected momentum >= 0\)$/ },
+      { options: { dampening: 2 }, error: /^Invalid dampening: 2 \(expected 0 <= dampening <= 1\)$/ },
+      { options: { nesterov: true }, error: /^Invalid nesterov: true \(expected momentum > 0 and dampening = 0/ },
+      { options: { nesterov: true, momentum: 0.9, dampening: 0.1 }, error: /^Invalid nesterov: true/ },
+    ],
+  },
+  {
+    name: "Adam", cls: Adam, cases: [...common,
+      { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
+      { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
+      { options: { betas: [-0.1, 0.9] }, error: /^Invalid beta1: -0.1/ },
+      { options: { betas: 0.9 }, error: /^Invalid betas: 0.9 \(expected \[beta1, beta2\]\)$/, type: TypeError },
+      { options: { eps: -1e-8 }, error: /^Invalid eps: -1e-8 \(expected eps >= 0\)$/ },
+      { options: { amsgrad: "yes" }, error: /^Invalid amsgrad: "yes" \(expected a boolean\)$/, type: TypeError },
+      { options: { decoupledWeightDecay: null }, error: /^Invalid decoupledWeightDecay: null/, type: TypeError },
+    ],
+  },
+  {
+    name: "AdamW", cls: AdamW, cases: [...common,
+      { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5/ },
+      { options: { eps: -1 }, error: /^Invalid eps: -1/ },
+    ],
+  },
+  {
+    name: "Adagrad", cls: Adagrad, cases: [...common,
+      { options: { lrDecay: -1 }, error: /^Invalid lrDecay: -1 \(expected lrDecay >= 0\)$/ },
+      { options: { initialAccumulatorValue: -1 }, error: /^Invalid initialAccumulatorValue: -1/ },
+      { options: { eps: -1 }, error: /^Invalid eps: -1/ },
+    ],
+  },
+  {
+    name: "RMSprop", cls: RMSprop, cases: [...common,
+      { options: { alpha: -0.1 }, error: /^Invalid alpha: -0.1 \(expected alpha >= 0\)$/ },
+      { options: { eps: -1 }, error: /^Invalid eps: -1/ },
+      { options: { momentum: -1 }, error: /^Invalid momentum: -1/ },
+      { options: { centered: 0 }, error: /^Invalid centered: 0 \(expected a boolean\)$/, type: TypeError },
+    ],
+  },
+];
+
+function setup(cls: OptimizerClass, options: Record<string, unknown> = {}) {
+  const store = new ParamStore();
+  const w = store.param("w", randomArray(9, rng(3)));
+  const b = store.param("b", randomArray(4, rng(4)));
+  const opt = new cls([w, b], { lr: 0.1, ...options });
+  for (const p of [w, b]) p.grad.set(randomArray(p.length, rng(5)));
+  opt.step();
+  return { store, params: [w, b], opt };
+}
+
+/** Runs `act`, expects it to throw `error`, and checks that no param value and no state changed. */
+function expectUnchanged(s: ReturnType<typeof setup>, act: () => void, error: RegExp, type: ErrorConstructor = Error) {
+  const state = s.opt.stateDict();
+  const values = s.params.map((p) => Float32Array.from(p.value));
+  expect(act).toThrow(error);
+  try { act(); } catch (e) { expect(e).toBeInstanceOf(type); }
+  s.params.forEach((p, i) => expect(firstBitDifference(p.value, values[i]!)).toBe(-1));
+  expect(s.opt.stateDict()).toEqual(state);
+}
+
+describe.each(TABLE)("$name invalid options", ({ cls, cases }) => {
+  it.each(cases)("$options at construction", ({ options, error, type = RangeError }) => {
+    const store = new ParamStore();
+    const w = store.param("w", 3);
+    expect(() => new cls([w], options)).toThrow(error);
+    expect(() => new cls([w], options)).toThrow(type);
+    expect(() => new cls([{ params: [w], ...options }])).toThrow(error);
+  });
+  it.each(cases)("$options set on a group: next step() throws and changes nothing", ({ options, error, type = RangeError }) => {
+    const s = setup(cls);
+    Object.assign(s.opt.paramGroups[0]!, options);
+    expectUnchanged(s, () => s.opt.step(), error, type);
+  });
+});
+
+describe("parameter and usage errors", () => {
+  it("rejects unknown options (typos) with the list of valid ones", () => {
+    const w = new ParamStore().param("w", 2);
+    expect(() => new Adam([w], { learningRate: 0.1 } as never)).toThrow(/Adam: unknown option "learningRate" \(expected one of lr, betas/);
+    expect(() => new SGD([{ params: [w], moment: 0.9 } as never])).toThrow(/param group 0: unknown option "moment"/);
+  });
+
+  it("rejects an empty parameter list and non-params", () => {
+    expect(() => new Adam([])).toThrow(/empty parameter list/);
+    expect(() => new Adam([{ value: [1, 2], grad: [0, 0] } as never])).toThrow(/value and \.grad must be Float32Arrays/);
+    expect(() => new Adam([42 as never])).toThrow(/params\[0\] is not a param/);
+  });
+
+  it("rejects a foreign param whose grad and value lengths differ", () => {
+    expect(() => new SGD([{ value: new Float32Array(3), grad: new Float32Array(4) }])).toThrow(/value length 3 but grad length 4/);
+  });
+
+  it("rejects the same param twice, in one group or in two", () => {
+    const store = new ParamStore();
+    const w = store.param("w", 2), b = store.param("b", 2);
+    expect(() => new Adam([{ params: [w] }, { params: [w, b] }])).toThrow(/appear more than once/);
+    expect(() => new Adam([w, w])).toThrow(/appear more than once/);
+    const opt = new Adam([w]);
+    expect(() => opt.addParamGroup({ params: [w] })).toThrow(/more than one parameter group/);
+  });
+
+  it("rejects params from two stores", () => {
+    const a = new ParamStore().param("a", 2), b = new ParamStore().param("b", 2);
+    expect(() => new Adam([a, b])).toThrow(/2 different ParamStores/);
+  });
+
+  it("rejects params of a disposed store, at construction and at step()", () => {
+    const store = new ParamStore();
+    const w = store.param("w", 2);
+    const opt = new SGD([w]);
+    store.dispose();
+    expect(() => new SGD([w])).toThrow(/param "w" belongs to a disposed ParamStore/);
+    expect(() => opt.step()).toThrow(/its ParamStore has been disposed/);
+    expect(() => w.value).toThrow(/param "w": its ParamStore has been disposed/);
+    expect(() => store.param("x", 1)).toThrow(/disposed/);
+  });
+
+  it("a disposed optimizer refuses to step", () => {
+    const s = setup(Adam);
+    s.opt.dispose();
+    expect(() => s.opt.step()).toThrow(/Adam has been disposed/);
+  });
+
+  it("a foreign param replaced by a wrong-length or non-Float32Array array: step() throws and changes nothing", () => {
+    const store = new ParamStore();
+    const w = store.param("w", randomArray(4, rng(1)));
+    const f = { value: randomArray(3, rng(2)), grad: randomArray(3, rng(3)) };
+    const opt = new Adam([w, f], { lr: 0.1 });
+    opt.step();
+    const s = { store, params: [w, f] as { value: Float32Array }[], opt } as unknown as ReturnType<typeof setup>;
+    const good = f.grad;
+    f.grad = new Float32Array(5);
+    expectUnchanged(s, () => opt.step(), /a foreign param changed length \(value 3, grad 5, expected 3\)/, RangeError);
+    f.grad = [1, 2, 3] as never;
+    expectUnchanged(s, () => opt.step(), /must stay Float32Arrays/, TypeError);
+    f.grad = good;
+    opt.step();
+  });
+
+  it("a group whose params array was edited after construction: step() throws", () => {
+    const s = setup(SGD);
+    s.opt.paramGroups[0]!.params.pop();
+    expectUnchanged(s, () => s.opt.step(), /changed its params after construction/);
+  });
+
+  it("out of memory: a clear RangeError, nothing allocated or changed", () => {
+    const store = new ParamStore();
+    const w = store.param("w", 4);
+    const used = store.bytesUsed;
+    expect(() => store.param("huge", 2 ** 31)).toThrow(/ParamStore out of memory: cannot allocate 17179869184 bytes/);
+    expect(() => store.param("huge", 2 ** 31)).toThrow(RangeError);
+    expect(store.bytesUsed).toBe(used);
+    expect(store.params).toEqual([w]);
+    expect(store.get("huge")).toBeUndefined();
+  });
+
+  it("out of memory while allocating optimizer state: step() throws, params unchanged", () => {
+    // A 64 MiB store: the param (value + grad = 40 MB) fits, Adam's two state buffers (40 MB more) do not.
+    const store = new ParamStore({ maximumBytes: 64 * 2 ** 20 });
+    const big = store.param("big", 5_000_000);
+    big.value[0] = 1;
+    big.grad[0] = 1;
+    const opt = new Adam([big], { lr: 0.1 });
+    expect(() => opt.step()).toThrow(/out of memory/);
+    expect(big.value[0]).toBe(1);
+    expect(opt.stateDict().state).toEqual({});
+  });
+
+  it("store.param validates its arguments", () => {
+    const store = new ParamStore();
+    store.param("w", 2);
+    expect(() => store.param("w", 2)).toThrow(/a param named "w" already exists/);
+    expect(() => store.param("", 2)).toThrow(/name must be a non-empty string/);
+    expect(() => store.param("x", -1)).toThrow(/invalid length -1/);
+    expect(() => store.param("x", 1.5)).toThrow(/invalid length 1.5/);
+    expect(() => store.param("x", ["a"] as never)).toThrow(/init\[0\] is not a number/);
+    expect(() => store.param("x", {} as never)).toThrow(/init must be a Float32Array/);
+    expect(() => new ParamStore({ shard: true } as never)).toThrow(/unknown option "shard"/);
+    expect(() => new ParamStore({ maximumBytes: 5 })).toThrow(/invalid maximumBytes 5/);
+  });
+
+  it("init() rejects bad options and a second call with different options", async () => {
+    await expect(init({ backend: "gpu" as never })).rejects.toThrow(/invalid backend "gpu"/);
+    await expect(init({ turbo: true } as never)).rejects.toThrow(/unknown option "turbo"/);
+    await expect(init({ backend: "scalar" })).rejects.toThrow(/already called with .*"auto".* cannot be called again/);
+    await expect(init()).resolves.toMatchObject({ backend: "simd" });
+  });
+
+  it("an invalid backend option", () => {
+    const w = new ParamStore().param("w", 2);
+    expect(() => new SGD([w], { backend: "gpu" as never })).toThrow(/invalid backend "gpu"/);
+    expect(() => new SGD([w], { verify: "yes" as never })).toThrow(/invalid verify yes/);
+  });
+});
