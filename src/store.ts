@@ -22,6 +22,12 @@ export interface ParamStoreOptions {
   shared?: boolean;
   /** Upper bound on the store's memory in bytes (default and maximum: 4 GiB, the wasm32 limit). */
   maximumBytes?: number;
+  /**
+   * Floats to reserve for params up front. Params that fit in one block are contiguous and stepped by one
+   * kernel call; without a hint, blocks start at 16K floats and double, so N floats of params take about
+   * log2(N / 16K) + 1 calls.
+   */
+  capacity?: number;
 }
 
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
@@ -83,6 +89,7 @@ export class ParamStore {
   #block: Block | undefined;
   #paramFloats = 0;
   readonly #maxPages: number;
+  readonly #capacity: number;
   #disposed = false;
   #f32: Float32Array;
   #buffer: ArrayBufferLike;
@@ -91,8 +98,13 @@ export class ParamStore {
   constructor(options: ParamStoreOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError("ParamStore options must be an object");
     for (const k of Object.keys(options)) {
-      if (k !== "shared" && k !== "maximumBytes") throw new TypeError(`ParamStore: unknown option "${k}"`);
+      if (!["shared", "maximumBytes", "capacity"].includes(k)) throw new TypeError(`ParamStore: unknown option "${k}"`);
     }
+    const capacity = options.capacity ?? 0;
+    if (!Number.isSafeInteger(capacity) || capacity < 0) {
+      throw new RangeError(`ParamStore: invalid capacity ${String(capacity)} (expected an integer >= 0)`);
+    }
+    this.#capacity = capacity;
     const maxBytes = options.maximumBytes ?? MAX_PAGES * PAGE;
     if (typeof maxBytes !== "number" || !(maxBytes >= PAGE && maxBytes <= MAX_PAGES * PAGE)) {
       throw new RangeError(`ParamStore: invalid maximumBytes ${String(maxBytes)} (expected ${PAGE} <= maximumBytes <= ${MAX_PAGES * PAGE})`);
@@ -180,7 +192,8 @@ export class ParamStore {
     this.assertAlive();
     let b = this.#block;
     if (!b || b.used + length > b.capacity) {
-      const capacity = Math.max(length, MIN_BLOCK, Math.min(this.#paramFloats, MAX_BLOCK));
+      const capacity = this.#block ? Math.max(length, MIN_BLOCK, Math.min(this.#paramFloats, MAX_BLOCK))
+        : Math.max(length, MIN_BLOCK, this.#capacity);
       const base = this.alloc(2 * capacity);
       b = { valueBase: base, gradBase: base + 4 * capacity, capacity, used: 0 };
       this.#block = b;

@@ -196,6 +196,7 @@ describe("parameter and usage errors", () => {
     expect(() => store.param("x", {} as never)).toThrow(/init must be a Float32Array/);
     expect(() => new ParamStore({ shard: true } as never)).toThrow(/unknown option "shard"/);
     expect(() => new ParamStore({ maximumBytes: 5 })).toThrow(/invalid maximumBytes 5/);
+    expect(() => new ParamStore({ capacity: -1 })).toThrow(/invalid capacity -1/);
   });
 
   it("init() rejects bad options and a second call with different options", async () => {

@@ -1,0 +1,49 @@
+// The package as users get it: `npm run build` output is what `exports` points to, and a project in
+// another folder that installs the `npm pack` tarball imports it by the name "gradstep" and trains.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const scratch = mkdtempSync(join(tmpdir(), "gradstep-pkg-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+it("exports point at built files", () => {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const entry = pkg.exports["."];
+  expect(Object.keys(entry)[0]).toBe("types");
+  expect(Object.keys(entry).at(-1)).toBe("default");
+  for (const file of [entry.types, entry.default, pkg.main, pkg.types]) expect(existsSync(join(root, file)), file).toBe(true);
+});
+
+it("installs from npm pack in another folder and works when imported as 'gradstep'", () => {
+  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const [{ filename, files }] = JSON.parse(out) as [{ filename: string; files: { path: string }[] }];
+  expect(files.map((f) => f.path)).toContain("dist/index.js");
+  expect(files.some((f) => f.path.startsWith("src/") || f.path.startsWith("test/"))).toBe(false);
+  const app = join(scratch, "app");
+  execFileSync("mkdir", ["-p", app]);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(scratch, filename)], { cwd: app, stdio: "ignore" });
+  writeFileSync(join(app, "main.js"), `
+    import { init, ParamStore, SGD, Adam, AdamW, Adagrad, RMSprop } from "gradstep";
+    const info = await init();
+    const store = new ParamStore();
+    const w = store.param("w", new Float32Array([1, -2, 0.5, 3]));
+    const opt = new Adam(store.params, { lr: 0.1 });
+    w.grad.set([0.5, -1, 2, -0.25]);
+    opt.step();
+    const saved = opt.stateDict();
+    const other = new Adam(store.params, { lr: 0.1 });
+    other.loadStateDict(structuredClone(saved));
+    console.log(JSON.stringify({ backend: info.backend, w: Array.from(w.value), classes: [SGD, AdamW, Adagrad, RMSprop].map((c) => c.name) }));
+    store.dispose();
+  `);
+  const result = JSON.parse(execFileSync("node", ["main.js"], { cwd: app, encoding: "utf8" }));
+  expect(result.backend).toBe("simd");
+  expect(result.classes).toEqual(["SGD", "AdamW", "Adagrad", "RMSprop"]);
+  // PyTorch's first Adam step from SEMANTICS.md §b2 (lr 0.1): θ − 0.1·sign(g), to f32.
+  expect(result.w).toEqual(Array.from(new Float32Array([0.900000002, -1.900000001, 0.4000000005, 3.099999996])));
+});
