@@ -9,6 +9,7 @@
 // WebAssembly.Memory; stores then use shared memory, so views never detach when memory grows.
 // `init({ backend })` overrides the choice (tests force each path); so can each optimizer's `backend`.
 import { WASM_BASE64 } from "./generated/wasm.js";
+import { preloadNodeWorkers } from "./threads.js";
 
 export type BackendName = "simd" | "scalar" | "js";
 export type WasmKind = "simd" | "scalar";
@@ -137,6 +138,7 @@ async function load(key: string, options: InitOptions): Promise<Loaded> {
       add("simd:plain", bytes.simd);
       if (shared) add("simd:shared", bytes.simdShared);
     }
+    jobs.push(preloadNodeWorkers());
     await Promise.all(jobs);
   }
   return { key, info: { backend, simd, sharedMemory: shared, verify, reason }, modules };
@@ -154,6 +156,12 @@ export function wasmModule(kind: WasmKind, shared: boolean): WebAssembly.Module 
   const m = loaded.modules[`${kind}:${shared ? "shared" : "plain"}`];
   if (!m) throw new Error(`the ${kind} backend is not available on this host (${loaded.info.reason})`);
   return m;
+}
+
+/** The compiled shared-memory modules for worker pools (undefined where a kind is unavailable). */
+export function sharedModules(): Record<WasmKind, WebAssembly.Module | undefined> {
+  if (!loaded) throw new Error("gradstep is not initialized: call `await init()` before creating a store with threads");
+  return { simd: loaded.modules["simd:shared"], scalar: loaded.modules["scalar:shared"] };
 }
 
 /** The default backend and verify flag for new optimizers; throws before init(). */

@@ -62,7 +62,7 @@ export interface OptimizerSpec<O> {
 
 interface Slot { src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number }
 interface Segment { slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[] }
-interface GroupState { segments: Segment[]; runs: Run[]; slots: Slot[] }
+interface GroupState { segments: Segment[]; runs: Run[]; slots: Slot[]; validated?: Record<string, unknown> }
 
 /** Saved optimizer state; structured-clone-able, PyTorch's state names. */
 export interface StateDict {
@@ -93,11 +93,14 @@ export abstract class Optimizer<O extends object> {
   readonly #ownsStore: boolean;
   readonly #kernel: KernelFn;
   readonly #foreign: Slot[] = [];
+  readonly #keys: string[];
+  readonly #changed: boolean[] = [];
   #disposed = false;
 
   protected constructor(spec: OptimizerSpec<O>, params: Iterable<ParamLike> | Iterable<ParamGroupInput<O>>,
       options: Partial<O> & OptimizerOptions = {}) {
     this.#spec = spec;
+    this.#keys = Object.keys(spec.rules);
     if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}: options must be an object`);
     rejectUnknown(spec.name, options, spec.rules, ["backend", "verify"]);
     const { backend = "auto", verify, ...hyper } = options;
@@ -296,14 +299,18 @@ export abstract class Optimizer<O extends object> {
    */
   step(): void {
     this.#assertUsable();
+    this.store.assertThreads();
     const spec = this.#spec;
-    this.paramGroups.forEach((g, gi) => {
-      validate(spec.rules, g);
-      spec.check?.(g);
+    for (let gi = 0; gi < this.paramGroups.length; gi++) {
+      const g = this.paramGroups[gi]!;
       if (g.params.length !== this.#groups[gi]!.slots.length) {
         throw new Error(`${spec.name}: param group ${gi} changed its params after construction (use addParamGroup)`);
       }
-    });
+      this.#changed[gi] = !this.#unchanged(gi);
+      if (!this.#changed[gi]) continue;
+      validate(spec.rules, g);
+      spec.check?.(g);
+    }
     for (const s of this.#foreign) {
       const { value, grad } = s.src;
       if (!(value instanceof Float32Array) || !(grad instanceof Float32Array)) {
@@ -313,7 +320,11 @@ export abstract class Optimizer<O extends object> {
         throw new RangeError(`${spec.name}: a foreign param changed length (value ${value.length}, grad ${grad.length}, expected ${s.param.length})`);
       }
     }
-    for (let gi = 0; gi < this.#groups.length; gi++) this.#ensureBuffers(gi);
+    for (let gi = 0; gi < this.#groups.length; gi++) {
+      if (!this.#changed[gi]) continue;
+      this.#ensureBuffers(gi);
+      this.#snapshot(gi);
+    }
 
     for (const s of this.#foreign) {
       s.param.value.set(s.src.value);
@@ -329,6 +340,29 @@ export abstract class Optimizer<O extends object> {
       }
     }
     for (const s of this.#foreign) s.src.value.set(s.param.value);
+  }
+
+  /**
+   * Whether group gi's options are those last validated (and its state allocated for): then step() skips
+   * validation, which keeps the fixed cost of a step small. Arrays (betas) are compared element-wise,
+   * since a scheduler may edit them in place.
+   */
+  #unchanged(gi: number): boolean {
+    const snap = this.#groups[gi]!.validated;
+    if (!snap) return false;
+    const g = this.paramGroups[gi]! as Record<string, unknown>;
+    for (const k of this.#keys) {
+      const v = g[k], w = snap[k];
+      if (v === w) continue;
+      if (!Array.isArray(v) || !Array.isArray(w) || v.length !== w.length) return false;
+      for (let i = 0; i < v.length; i++) if (v[i] !== w[i]) return false;
+    }
+    return true;
+  }
+
+  #snapshot(gi: number): void {
+    const g = this.paramGroups[gi]! as Record<string, unknown>;
+    this.#groups[gi]!.validated = Object.fromEntries(this.#keys.map((k) => [k, Array.isArray(g[k]) ? [...(g[k] as unknown[])] : g[k]]));
   }
 
   /** Sets every gradient to zero (PyTorch's zero_grad(set_to_none=False)). */

@@ -9,13 +9,20 @@
 // Views stay valid for the store's whole life: with a shared memory (the default wherever the host can
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
-import { canShareMemory, wasmModule, type WasmKind } from "./loader.js";
+import { canShareMemory, sharedModules, wasmModule, type WasmKind } from "./loader.js";
 import type { Kernels } from "./kernels.js";
+import { hostCores, threadedKernels, WorkerPool, workersAvailable } from "./threads.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB, the maximum the modules declare
 const MIN_BLOCK = 16384; // floats
 const MAX_BLOCK = 1 << 20; // floats: caps the unused tail of a block
+// Arrays that one kernel streams together (param, grad, state) must not sit at the same offset modulo 4 KiB:
+// loads then falsely depend on earlier stores to other arrays (4K aliasing) and compete for the same cache
+// sets, which cost a third of Adam's speed here. Each allocation starts on a page boundary plus a skew
+// that differs between consecutive allocations, and a block's grads are skewed against its values.
+const SKEWS = [64, 640, 1216, 1792, 2368, 2944, 3520];
+const GRAD_SKEW = 2112;
 
 export interface ParamStoreOptions {
   /** Use a shared WebAssembly.Memory. Default: whenever the host supports it. */
@@ -28,7 +35,20 @@ export interface ParamStoreOptions {
    * log2(N / 16K) + 1 calls.
    */
   capacity?: number;
+  /**
+   * Threads stepping this store's params: 1 (default), a number, or "auto" (the host's core count). Needs
+   * shared memory and Workers; where either is missing the store runs on one thread (see `threadInfo`).
+   */
+  threads?: number | "auto";
+  /** Kernel calls over fewer floats than this run on the calling thread alone (default 1048576). */
+  threadMinSize?: number;
 }
+
+/** How many threads a store runs on, and why. */
+export interface ThreadInfo { requested: number | "auto"; threads: number; reason: string }
+
+const DEFAULT_THREAD_MIN_SIZE = 1 << 20;
+const WORKER_SPIN_MS = 0.2;
 
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
 export class Param {
@@ -88,6 +108,7 @@ export class ParamStore {
   #names = new Map<string, Param>();
   #block: Block | undefined;
   #paramFloats = 0;
+  #allocs = 0;
   readonly #maxPages: number;
   readonly #capacity: number;
   #disposed = false;
@@ -98,7 +119,9 @@ export class ParamStore {
   constructor(options: ParamStoreOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError("ParamStore options must be an object");
     for (const k of Object.keys(options)) {
-      if (!["shared", "maximumBytes", "capacity"].includes(k)) throw new TypeError(`ParamStore: unknown option "${k}"`);
+      if (!["shared", "maximumBytes", "capacity", "threads", "threadMinSize"].includes(k)) {
+        throw new TypeError(`ParamStore: unknown option "${k}"`);
+      }
     }
     const capacity = options.capacity ?? 0;
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
@@ -122,6 +145,54 @@ export class ParamStore {
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: this.#maxPages, shared });
     this.#buffer = this.memory.buffer;
     this.#f32 = new Float32Array(this.#buffer);
+    this.threadInfo = this.#startThreads(options);
+  }
+
+  /** How many threads this store runs on (1 = no worker pool), and why. */
+  readonly threadInfo: ThreadInfo;
+  #pool: WorkerPool | undefined;
+
+  #startThreads(options: ParamStoreOptions): ThreadInfo {
+    const requested = options.threads ?? 1;
+    if (requested !== "auto" && (!Number.isSafeInteger(requested) || requested < 1 || requested > 64)) {
+      throw new RangeError(`ParamStore: invalid threads ${String(requested)} (expected "auto" or an integer 1..64)`);
+    }
+    const minSize = options.threadMinSize ?? DEFAULT_THREAD_MIN_SIZE;
+    if (!Number.isSafeInteger(minSize) || minSize < 16) {
+      throw new RangeError(`ParamStore: invalid threadMinSize ${String(minSize)} (expected an integer >= 16)`);
+    }
+    const want = requested === "auto" ? Math.max(1, hostCores()) : requested;
+    if (want === 1) return { requested, threads: 1, reason: requested === 1 ? "threads: 1" : `one core` };
+    if (!this.shared) return { requested, threads: 1, reason: "no shared memory (threads need a shared WebAssembly.Memory)" };
+    if (!workersAvailable()) return { requested, threads: 1, reason: "no Worker in this runtime" };
+    if (typeof SharedArrayBuffer !== "function") {
+      return { requested, threads: 1, reason: "SharedArrayBuffer is unavailable (browsers need cross-origin isolation: COOP/COEP)" };
+    }
+    this.#pool = new WorkerPool({
+      memory: this.memory, modules: sharedModules(), workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
+      minSize, spinMs: WORKER_SPIN_MS,
+    });
+    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for calls over >= ${minSize} floats` };
+  }
+
+  /** Threads this store steps with (1 without a worker pool). */
+  get threads(): number {
+    return this.threadInfo.threads;
+  }
+
+  /** Resolves when the store's workers have started (steps before that run on fewer threads). */
+  async ready(): Promise<void> {
+    await this.#pool?.ready();
+  }
+
+  /** @internal Throws if the worker pool has gone down (a worker crashed or was terminated). */
+  assertThreads(): void {
+    if (this.#pool?.down !== undefined) throw this.#pool.error();
+  }
+
+  /** @internal The worker handles (for tests of crash handling). */
+  get workers(): readonly { terminate(): unknown }[] {
+    return this.#pool?.workers ?? [];
   }
 
   /** The memory's current buffer. */
@@ -194,8 +265,8 @@ export class ParamStore {
     if (!b || b.used + length > b.capacity) {
       const capacity = this.#block ? Math.max(length, MIN_BLOCK, Math.min(this.#paramFloats, MAX_BLOCK))
         : Math.max(length, MIN_BLOCK, this.#capacity);
-      const base = this.alloc(2 * capacity);
-      b = { valueBase: base, gradBase: base + 4 * capacity, capacity, used: 0 };
+      const base = this.alloc(2 * capacity + GRAD_SKEW / 4);
+      b = { valueBase: base, gradBase: base + 4 * capacity + GRAD_SKEW, capacity, used: 0 };
       this.#block = b;
     }
     const p = new Param(this, name, length, b.valueBase + 4 * b.used, b.gradBase + 4 * b.used);
@@ -211,7 +282,7 @@ export class ParamStore {
   alloc(floats: number): number {
     this.assertAlive();
     const bytes = floats * 4;
-    const start = (this.#top + 15) & ~15;
+    const start = ((this.#top + 4095) & ~4095) + SKEWS[this.#allocs % SKEWS.length]!;
     const end = start + bytes;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
@@ -231,6 +302,7 @@ export class ParamStore {
       }
     }
     this.#top = end;
+    this.#allocs++;
     return start;
   }
 
@@ -253,6 +325,7 @@ export class ParamStore {
         env: { memory: this.memory, abort: () => { throw new Error("gradstep kernel aborted"); } },
       });
       k = instance.exports as unknown as Kernels;
+      if (this.#pool) k = threadedKernels(this.#pool, kind, k);
       this.#kernels.set(kind, k);
     }
     return k;
@@ -268,6 +341,7 @@ export class ParamStore {
    * and the memory is left to the garbage collector.
    */
   dispose(): void {
+    this.#pool?.dispose();
     this.#disposed = true;
     this.#kernels.clear();
     this.#block = undefined;

@@ -1,5 +1,6 @@
 // Shared test helpers: seeded inputs, bitwise comparison, one table of configurations per optimizer.
-import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from "../src/index.js";
+import { expect } from "vitest";
+import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD, type StateDict } from "../src/index.js";
 import type { ParamLike } from "../src/optimizer.js";
 
 /** mulberry32: deterministic uniform [0, 1). */
@@ -92,4 +93,17 @@ export const CONFIGS: Array<{ name: string; cls: OptimizerClass; configs: Config
 /** A snapshot of every param value and every state buffer (via stateDict). */
 export function snapshot(opt: Optimizer<object>, params: ParamLike[]) {
   return { values: params.map((p) => Float32Array.from(p.value)), state: opt.stateDict() };
+}
+
+/** Asserts two state dicts are identical: same layout and options, every buffer equal bit for bit. */
+export function expectSameState(a: StateDict, b: StateDict): void {
+  const strip = (d: StateDict) => ({ ...d, state: Object.fromEntries(Object.entries(d.state).map(([id, e]) => [id, Object.keys(e).sort()])) });
+  expect(strip(a)).toEqual(strip(b));
+  for (const [id, entry] of Object.entries(a.state)) {
+    for (const [key, value] of Object.entries(entry)) {
+      const other = b.state[Number(id)]![key];
+      if (typeof value === "number") expect(other, `${key} of param ${id}`).toBe(value);
+      else expect(firstBitDifference(other as Float32Array, value), `${key} of param ${id}`).toBe(-1);
+    }
+  }
 }
