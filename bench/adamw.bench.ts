@@ -1,0 +1,23 @@
+// AdamW with AMSGrad in the benchmark (tfjs has neither decoupled weight decay nor AMSGrad).
+import { AdamW } from "../src/index.js";
+import { type BenchCase, LR } from "./cases.js";
+
+export const adamwCases: BenchCase[] = [{
+  id: "adamw_amsgrad",
+  label: "AdamW (amsgrad)",
+  bytesPerParam: 36, // read p, g, m, v, vmax; write p, m, v, vmax
+  gradstep: (params, backend) => new AdamW(params, { lr: LR, amsgrad: true, backend }),
+  jsState: 3,
+  plainJs(p, g, [m, v, vmax], t) {
+    const b1 = 0.9, b2 = 0.999, eps = 1e-8, decay = 1 - LR * 0.01;
+    const stepSize = LR / (1 - b1 ** t), rbc2 = 1 / Math.sqrt(1 - b2 ** t);
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]!;
+      const mi = (m![i] = b1 * m![i]! + (1 - b1) * gi);
+      const vi = (v![i] = b2 * v![i]! + (1 - b2) * gi * gi);
+      const vm = (vmax![i] = Math.max(vmax![i]!, vi));
+      p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vm) * rbc2 + eps);
+    }
+  },
+  native: true,
+}];

@@ -1,0 +1,143 @@
+// Renders the benchmark results: Markdown tables (ns/param/step, GB/s, ratios, targets) and an SVG chart.
+export interface Row { contender: string; case: string; n: number | string; ns: number; rounds: number; threads: number }
+export interface Result {
+  machine: Record<string, unknown>;
+  notes: string[];
+  rows: Row[];
+  fixedCostMicroseconds: Record<string, number>;
+  heap: Array<Record<string, unknown>>;
+  cases: Array<{ id: string; label: string; bytesPerParam: number }>;
+}
+
+const CONTENDERS = [
+  "gradstep-simd", "gradstep-simd-threads", "gradstep-scalar", "gradstep-js", "gradstep-copy", "plain-js",
+  "tfjs-wasm", "tfjs-cpu", "c-sse2", "c-native",
+];
+const SIZE_LABEL = (n: number | string) => typeof n === "string" ? n : n >= 1 << 20 ? `${n / (1 << 20)}M` : `${n / 1024}K`;
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+
+function lookup(r: Result, contender: string, id: string, n: number | string): number | undefined {
+  return r.rows.find((x) => x.contender === contender && x.case === id && x.n === n)?.ns;
+}
+
+function sizes(r: Result): number[] {
+  return [...new Set(r.rows.map((x) => x.n).filter((n): n is number => typeof n === "number" && n > 16))].sort((a, b) => a - b);
+}
+
+export function renderMarkdown(r: Result): string {
+  const m = r.machine;
+  const lines: string[] = [
+    `Measured ${String(m.date).slice(0, 10)} on ${m.cpu as string} (${m.cores as number} cores, ${m.memoryGiB as number} GiB), Node ${m.node as string} (V8 ${m.v8 as string}), tfjs ${m.tfjs as string}, ${m.gcc ?? "no gcc"}; median of ${m.rounds as number} interleaved rounds.`,
+    "",
+    ...r.notes.map((n) => `- ${n}`),
+    "",
+  ];
+  const ns = sizes(r);
+  for (const c of r.cases) {
+    lines.push(`### ${c.label}: ns per param per step (GB/s at ${c.bytesPerParam} B/param)`, "");
+    lines.push(`| contender | ${ns.map(SIZE_LABEL).join(" | ")} |`, `|---|${ns.map(() => "---").join("|")}|`);
+    for (const name of [...CONTENDERS, "roofline-wasm", "roofline-c-sse2", "roofline-c-native"]) {
+      const id = name.startsWith("roofline") ? "roofline28" : c.id;
+      if (name.startsWith("roofline") && c.id !== "adam") continue;
+      const cells = ns.map((n) => lookup(r, name, id, n));
+      if (cells.every((x) => x === undefined)) continue;
+      const bytes = name.startsWith("roofline") ? 28 : c.bytesPerParam;
+      lines.push(`| ${name} | ${cells.map((x) => (x === undefined ? "–" : `${fmt(x)} (${fmt(bytes / x)})`)).join(" | ")} |`);
+    }
+    lines.push("", `Speed-up of gradstep-simd (1 thread) over each contender (time ÷ gradstep-simd time; > 1 = gradstep faster):`, "");
+    lines.push(`| vs | ${ns.map(SIZE_LABEL).join(" | ")} |`, `|---|${ns.map(() => "---").join("|")}|`);
+    for (const name of CONTENDERS.slice(1)) {
+      const cells = ns.map((n) => {
+        const a = lookup(r, "gradstep-simd", c.id, n), b = lookup(r, name, c.id, n);
+        return a && b ? `${fmt(b / a)}×` : "–";
+      });
+      if (cells.every((x) => x === "–")) continue;
+      lines.push(`| ${name} | ${cells.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  lines.push(...targets(r));
+  return `${lines.join("\n")}\n`;
+}
+
+function targets(r: Result): string[] {
+  const t = (c: string, n: number | string, id = "adam") => lookup(r, c, id, n);
+  const check = (ok: boolean | undefined) => (ok === undefined ? "n/a" : ok ? "met" : "**missed**");
+  const rows: string[][] = [];
+  const add = (target: string, value: number | undefined, ok: (v: number) => boolean, show: (v: number) => string) =>
+    rows.push([target, value === undefined ? "–" : show(value), check(value === undefined ? undefined : ok(value))]);
+  const M = 1 << 20;
+  for (const n of [65536, M]) add(`Adam ${SIZE_LABEL(n)}: time ≤ 1.10 × C SSE2`, div(t("gradstep-simd", n), t("c-sse2", n)), (v) => v <= 1.1, (v) => `${fmt(v)}×`);
+  for (const n of [65536, M]) add(`Adam ${SIZE_LABEL(n)}: ≥ 6× faster than plain JS`, div(t("plain-js", n), t("gradstep-simd", n)), (v) => v >= 6, (v) => `${fmt(v)}×`);
+  add("Adam 1M: ≥ 10× faster than tfjs-wasm", div(t("tfjs-wasm", M), t("gradstep-simd", M)), (v) => v >= 10, (v) => `${fmt(v)}×`);
+  add("Adam 1M: ≥ 200× faster than tfjs-cpu", div(t("tfjs-cpu", M), t("gradstep-simd", M)), (v) => v >= 200, (v) => `${fmt(v)}×`);
+  add("1,000 × 1K tensors: time ≤ 1.2 × one 1M tensor", div(t("gradstep-simd", "1000x1K"), t("gradstep-simd", M)), (v) => v <= 1.2, (v) => `${fmt(v)}×`);
+  add("1,000 × 1K tensors: ≥ 50× faster than tfjs-wasm", div(t("tfjs-wasm", "1000x1K"), t("gradstep-simd", "1000x1K")), (v) => v >= 50, (v) => `${fmt(v)}×`);
+  const big = 16 * M;
+  add("Adam 16M, 1 thread: ≥ 85 % of the Wasm roofline", div(t("roofline-wasm", big, "roofline28"), t("gradstep-simd", big)), (v) => v >= 0.85, (v) => `${(v * 100).toFixed(0)} %`);
+  add("Adam 16M, 1 thread: ≥ 85 % of the C (-march=native) roofline", div(t("roofline-c-native", big, "roofline28"), t("gradstep-simd", big)), (v) => v >= 0.85, (v) => `${(v * 100).toFixed(0)} %`);
+  add("Adam 16M: 2 threads ≥ 1.4× 1 thread", div(t("gradstep-simd", big), t("gradstep-simd-threads", big)), (v) => v >= 1.4, (v) => `${fmt(v)}×`);
+  for (const n of sizes(r)) {
+    add(`Adam ${SIZE_LABEL(n)}: threads never slower than 1 thread (±5 % noise)`, div(t("gradstep-simd-threads", n), t("gradstep-simd", n)), (v) => v <= 1.05, (v) => `${fmt(v)}× the 1-thread time`);
+  }
+  for (const [id, us] of Object.entries(r.fixedCostMicroseconds)) add(`Fixed cost of a ${id} step on 16 floats ≤ 1 µs`, us, (v) => v <= 1, (v) => `${fmt(v)} µs`);
+  const heap = r.heap[0];
+  const out = ["### Targets (issue #3)", "", "| target | measured | |", "|---|---|---|", ...rows.map((x) => `| ${x.join(" | ")} |`), ""];
+  if (heap) {
+    out.push(`JS heap across 10,000 zero-copy Adam steps: ${heap.heapBefore as number} bytes before, ${heap.heapAfterNoGc as number} after (no GC in between), ${heap.heapAfterGc as number} after a GC.`, "");
+  }
+  return out;
+}
+
+function div(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a / b;
+}
+
+const COLORS: Record<string, string> = {
+  "gradstep-simd": "#d62728", "gradstep-simd-threads": "#ff7f0e", "gradstep-scalar": "#9467bd", "gradstep-js": "#8c564b",
+  "gradstep-copy": "#e377c2", "plain-js": "#7f7f7f", "tfjs-wasm": "#17becf", "tfjs-cpu": "#bcbd22", "c-sse2": "#1f77b4",
+  "c-native": "#2ca02c", "roofline-wasm": "#000000",
+};
+
+/** Throughput (GB/s, log scale) vs tensor size (log scale), one line per contender, for one case. */
+export function renderChart(r: Result, id: string): string {
+  const c = r.cases.find((x) => x.id === id)!;
+  const ns = sizes(r);
+  const W = 760, H = 420, L = 60, R = 190, T = 40, B = 50;
+  const series = Object.keys(COLORS).map((name) => ({
+    name,
+    points: ns.map((n) => {
+      const v = lookup(r, name, name === "roofline-wasm" ? "roofline28" : id, n);
+      return v === undefined ? undefined : { n, gbs: (name === "roofline-wasm" ? 28 : c.bytesPerParam) / v };
+    }).filter((p): p is { n: number; gbs: number } => p !== undefined),
+  })).filter((s) => s.points.length > 0);
+  const all = series.flatMap((s) => s.points.map((p) => p.gbs));
+  const yMin = Math.log10(Math.min(...all) / 1.5), yMax = Math.log10(Math.max(...all) * 1.5);
+  const x = (n: number) => L + ((Math.log2(n) - Math.log2(ns[0]!)) / Math.max(1, Math.log2(ns.at(-1)!) - Math.log2(ns[0]!))) * (W - L - R);
+  const y = (g: number) => T + (1 - (Math.log10(g) - yMin) / (yMax - yMin)) * (H - T - B);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${L}" y="22" font-size="14" font-weight="bold">${c.label}: throughput vs tensor size (GB/s at ${c.bytesPerParam} B/param, higher is better)</text>`,
+  ];
+  for (let e = Math.ceil(yMin); e <= Math.floor(yMax); e++) {
+    for (const k of [1, 2, 5]) {
+      const g = k * 10 ** e;
+      if (Math.log10(g) < yMin || Math.log10(g) > yMax) continue;
+      parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(g).toFixed(1)}" y2="${y(g).toFixed(1)}" stroke="#ddd"/>`,
+        `<text x="${L - 6}" y="${(y(g) + 4).toFixed(1)}" text-anchor="end">${g}</text>`);
+    }
+  }
+  for (const n of ns) parts.push(`<text x="${x(n).toFixed(1)}" y="${H - B + 18}" text-anchor="middle">${SIZE_LABEL(n)}</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">floats in one tensor</text>`);
+  series.forEach((s, i) => {
+    const color = COLORS[s.name]!;
+    const dash = s.name === "roofline-wasm" ? ` stroke-dasharray="5,4"` : "";
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${s.points.map((p) => `${x(p.n).toFixed(1)},${y(p.gbs).toFixed(1)}`).join(" ")}"/>`);
+    for (const p of s.points) parts.push(`<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.gbs).toFixed(1)}" r="3" fill="${color}"/>`);
+    parts.push(`<line x1="${W - R + 15}" x2="${W - R + 35}" y1="${T + 10 + i * 18}" y2="${T + 10 + i * 18}" stroke="${color}" stroke-width="2"${dash}/>`,
+      `<text x="${W - R + 40}" y="${T + 14 + i * 18}">${s.name}</text>`);
+  });
+  parts.push(`<text x="${L}" y="${H - B + 34}" font-size="10" fill="#555">${String(r.machine.date).slice(0, 10)}, ${r.machine.cpu as string}, Node ${r.machine.node as string}</text>`, "</svg>");
+  return `${parts.join("\n")}\n`;
+}

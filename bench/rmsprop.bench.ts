@@ -1,0 +1,22 @@
+// Centered RMSprop in the benchmark.
+import { RMSprop } from "../src/index.js";
+import { type BenchCase, LR } from "./cases.js";
+
+export const rmspropCases: BenchCase[] = [{
+  id: "rmsprop_centered",
+  label: "RMSprop centered",
+  bytesPerParam: 28, // read p, g, v, gavg; write p, v, gavg
+  gradstep: (params, backend) => new RMSprop(params, { lr: LR, centered: true, backend }),
+  jsState: 2,
+  plainJs(p, g, [v, ga]) {
+    const a = 0.99, eps = 1e-8;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]!;
+      const vi = (v![i] = a * v![i]! + (1 - a) * gi * gi);
+      const gai = (ga![i] = ga![i]! + (1 - a) * (gi - ga![i]!));
+      p[i] = p[i]! - (LR * gi) / (Math.sqrt(vi - gai * gai) + eps);
+    }
+  },
+  tfjs: (tf) => tf.train.rmsprop(LR, 0.99, 0, 1e-8, true),
+  native: true,
+}];

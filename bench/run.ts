@@ -1,0 +1,91 @@
+// `npm run bench`: every contender in one interleaved run. Each round starts the benchmark processes in
+// rotating order (gradstep, tfjs-cpu, tfjs-wasm, native C SSE2, native C -march=native); inside a process the
+// contenders rotate too. The report takes the median over rounds and writes bench/results/results.{md,json}
+// and bench/results/adam.svg. Env: BENCH_ROUNDS (3), BENCH_SIZES, BENCH_MAX_TIME (seconds per cell).
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CASES } from "./cases-all.js";
+import { renderChart, renderMarkdown, type Row } from "./report.js";
+
+const root = join(fileURLToPath(import.meta.url), "..", "..");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SIZES = process.env.BENCH_SIZES ?? "4096,65536,1048576,16777216";
+const out = join(root, "bench", "results");
+mkdirSync(out, { recursive: true });
+mkdirSync(join(root, "build"), { recursive: true });
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+}
+
+// Bench-only Wasm roofline kernel (shared memory: it runs over a store's memory).
+sh(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"), "bench/roofline.as.ts", "-O3", "--runtime", "stub",
+  "--noAssert", "--importMemory", "--sharedMemory", "--enable", "simd", "--enable", "threads", "--initialMemory", "1",
+  "--maximumMemory", "65536", "-o", "build/roofline.wasm"]);
+
+// Native anchors, compiled now when gcc exists.
+const notes: string[] = [];
+const natives: Array<[string, string]> = [];
+const gcc = spawnSync("gcc", ["--version"], { encoding: "utf8" });
+if (gcc.status === 0) {
+  for (const [name, flags] of [["c-sse2", ["-msse2"]], ["c-native", ["-march=native"]]] as const) {
+    sh("gcc", ["-O3", "-fno-math-errno", ...flags, "bench/native/optim.c", "-o", `build/optim-${name}`, "-lm"]);
+    natives.push([name, join(root, "build", `optim-${name}`)]);
+  }
+} else {
+  notes.push("gcc not found: native C rows skipped.");
+}
+
+type Sample = Record<string, unknown> & { contender: string; case: string; n: number | string };
+const samples: Sample[] = [];
+const jobs: Array<[string, () => string]> = [
+  ["gradstep", () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "gradstep", String(round), SIZES])],
+  ["tfjs-cpu", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-cpu", String(round), SIZES])],
+  ["tfjs-wasm", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-wasm", String(round), SIZES])],
+  ...natives.map(([name, bin]) => [name, () => sh(bin, [SIZES, [...CASES.map((c) => c.id), "roofline28"].join(","), "40", "5"])
+    .split("\n").filter(Boolean).map((l) => {
+      const r = JSON.parse(l) as { kernel: string; n: number; ns: number };
+      return JSON.stringify({ contender: r.kernel === "roofline28" ? `roofline-${name}` : name, case: r.kernel, n: r.n, ns: r.ns });
+    }).join("\n")] as [string, () => string]),
+];
+let round = 0;
+for (; round < ROUNDS; round++) {
+  const order = [...jobs.slice(round % jobs.length), ...jobs.slice(0, round % jobs.length)];
+  for (const [name, job] of order) {
+    const t0 = Date.now();
+    for (const line of job().split("\n").filter(Boolean)) samples.push({ ...JSON.parse(line), round });
+    console.error(`round ${round + 1}/${ROUNDS}: ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const groups = new Map<string, Sample[]>();
+for (const s of samples) {
+  if (typeof s.ns !== "number") continue;
+  const key = `${s.contender}|${s.case}|${s.n}`;
+  groups.set(key, [...(groups.get(key) ?? []), s]);
+}
+const rows: Row[] = [...groups.values()].map((g) => ({
+  contender: g[0]!.contender, case: g[0]!.case, n: g[0]!.n, ns: median(g.map((s) => s.ns as number)), rounds: g.length,
+  threads: (g[0]!.threads as number | undefined) ?? 1,
+}));
+const fixed = samples.filter((s) => s.usPerStep !== undefined);
+const fixedCost = Object.fromEntries(CASES.map((c) => [c.id, median(fixed.filter((s) => s.case === c.id).map((s) => s.usPerStep as number))]));
+const heap = samples.filter((s) => s.case === "heap");
+notes.push(...new Set(samples.filter((s) => s.skipped).map((s) => `${s.contender} at ${s.n}: skipped (${s.skipped as string})`)));
+
+const tfjsVersion = (JSON.parse(sh(process.execPath, ["-e", "console.log(JSON.stringify(require('@tensorflow/tfjs-core/package.json').version))"])) as string);
+const machine = {
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version, v8: process.versions.v8, tfjs: tfjsVersion,
+  gcc: gcc.status === 0 ? gcc.stdout.split("\n")[0] : null, rounds: ROUNDS,
+};
+const result = { machine, notes, rows, fixedCostMicroseconds: fixedCost, heap, cases: CASES.map((c) => ({ id: c.id, label: c.label, bytesPerParam: c.bytesPerParam })) };
+writeFileSync(join(out, "results.json"), `${JSON.stringify(result, null, 1)}\n`);
+writeFileSync(join(out, "results.md"), renderMarkdown(result));
+writeFileSync(join(out, "adam.svg"), renderChart(result, "adam"));
+console.log(renderMarkdown(result));
