@@ -142,7 +142,7 @@ async function tfjsProcess(backend: "cpu" | "wasm"): Promise<void> {
   // The 1,000 × 1K model.
   const vars = Array.from({ length: MODEL.tensors }, (_, i) => tf.variable(tf.tensor1d(randomFill(new Float32Array(MODEL.size), i)), true, `m${i}`));
   const g = tf.tensor1d(randomFill(new Float32Array(MODEL.size), 7));
-  const grads = Object.fromEntries(vars.map((v) => [v.name, g]));
+  const grads = Object.fromEntries(vars.map((v) => [v.name, g])) as never;
   const opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
   emit({ contender: name, case: "adam", n: "1000x1K", ns: (time(() => opt.applyGradients(grads)) * 1e9) / (MODEL.tensors * MODEL.size) });
 }
