@@ -19,7 +19,10 @@
  */
 import { bool, nonNegative } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type AdagradHyper, adagradStepScalars } from "./scalars.js";
+import { type AdagradHyper, adagradScalars, adagradStepScalars } from "./scalars.js";
+
+/** Reused for every call: a step allocates nothing. */
+const scratch = adagradScalars();
 
 export type AdagradOptions = AdagradHyper;
 
@@ -35,7 +38,7 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   hasStep: true,
   eager: true,
   launch(k, r, o) {
-    const s = adagradStepScalars(o, r.step + 1);
+    const s = adagradStepScalars(o, r.step + 1, scratch);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, s.clr, s.eps, s.weightDecay, s.flags);
   },
 };

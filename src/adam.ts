@@ -22,7 +22,19 @@
  */
 import { bool, nonNegative, pair } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type AdamHyper, adamStepScalars } from "./scalars.js";
+import type { KernelFn } from "./kernels.js";
+import type { Run } from "./optimizer.js";
+import { type AdamHyper, adamScalars, adamStepScalars } from "./scalars.js";
+
+/** Reused for every call: a step allocates nothing. */
+const scratch = adamScalars();
+
+/** One adam_f32 call; shared with AdamW, which passes decoupled = true. */
+export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamHyper, "decoupledWeightDecay">, decoupled: boolean): void {
+  const s = adamStepScalars(o, r.step + 1, decoupled, scratch);
+  k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.stepSize, s.beta1Comp, s.beta2, s.beta2Comp,
+    s.rBc2Sqrt, s.eps, s.weightDecay, s.decay, s.flags);
+}
 
 export type AdamOptions = AdamHyper;
 
@@ -40,11 +52,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
     { name: "max_exp_avg_sq", needed: (o) => o.amsgrad },
   ],
   hasStep: true,
-  launch(k, r, o) {
-    const s = adamStepScalars(o, r.step + 1);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.stepSize, s.beta1Comp, s.beta2, s.beta2Comp,
-      s.rBc2Sqrt, s.eps, s.weightDecay, s.decay, s.flags);
-  },
+  launch: (k, r, o) => adamLaunch(k, r, o, o.decoupledWeightDecay),
 };
 
 export class Adam extends Optimizer<AdamOptions> {

@@ -12,7 +12,7 @@
  * const opt = new AdamW(store.params, { lr: 3e-4, weightDecay: 0.1 });
  * w.grad.fill(0.01); opt.step();
  */
-import { ADAM_SPEC, type AdamOptions } from "./adam.js";
+import { ADAM_SPEC, type AdamOptions, adamLaunch } from "./adam.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
 
 export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;
@@ -25,7 +25,7 @@ export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
   name: "AdamW",
   defaults: { ...defaults, weightDecay: 1e-2 },
   rules,
-  launch: (k, r, o) => ADAM_SPEC.launch(k, r, { ...o, decoupledWeightDecay: true }),
+  launch: (k, r, o) => adamLaunch(k, r, o, true),
 };
 
 export class AdamW extends Optimizer<AdamWOptions> {

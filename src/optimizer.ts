@@ -311,7 +311,10 @@ export abstract class Optimizer<O extends object> {
       validate(spec.rules, g);
       spec.check?.(g);
     }
-    for (const s of this.#foreign) {
+    // Indexed loops on the per-step path: no iterator objects, so a step allocates nothing on the JS heap.
+    const foreign = this.#foreign;
+    for (let i = 0; i < foreign.length; i++) {
+      const s = foreign[i]!;
       const { value, grad } = s.src;
       if (!(value instanceof Float32Array) || !(grad instanceof Float32Array)) {
         throw new TypeError(`${spec.name}: a foreign param's value and grad must stay Float32Arrays`);
@@ -326,20 +329,22 @@ export abstract class Optimizer<O extends object> {
       this.#snapshot(gi);
     }
 
-    for (const s of this.#foreign) {
-      s.param.value.set(s.src.value);
-      s.param.grad.set(s.src.grad);
+    for (let i = 0; i < foreign.length; i++) {
+      foreign[i]!.param.value.set(foreign[i]!.src.value);
+      foreign[i]!.param.grad.set(foreign[i]!.src.grad);
     }
     const nb = spec.buffers.length;
     for (let gi = 0; gi < this.#groups.length; gi++) {
       const o = this.paramGroups[gi]!;
-      for (const r of this.#groups[gi]!.runs) {
+      const runs = this.#groups[gi]!.runs;
+      for (let ri = 0; ri < runs.length; ri++) {
+        const r = runs[ri]!;
         spec.launch(this.#kernel, r, o);
         r.step++;
         for (let i = 0; i < nb; i++) if (r.seg.buffers[i] && spec.buffers[i]!.needed(o)) r.ready[i] = true;
       }
     }
-    for (const s of this.#foreign) s.src.value.set(s.param.value);
+    for (let i = 0; i < foreign.length; i++) foreign[i]!.src.value.set(foreign[i]!.param.value);
   }
 
   /**
@@ -351,7 +356,9 @@ export abstract class Optimizer<O extends object> {
     const snap = this.#groups[gi]!.validated;
     if (!snap) return false;
     const g = this.paramGroups[gi]! as Record<string, unknown>;
-    for (const k of this.#keys) {
+    const keys = this.#keys;
+    for (let ki = 0; ki < keys.length; ki++) {
+      const k = keys[ki]!;
       const v = g[k], w = snap[k];
       if (v === w) continue;
       if (!Array.isArray(v) || !Array.isArray(w) || v.length !== w.length) return false;

@@ -19,7 +19,10 @@
  */
 import { bool, nonNegative } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type RmspropHyper, rmspropStepScalars } from "./scalars.js";
+import { type RmspropHyper, rmspropScalars, rmspropStepScalars } from "./scalars.js";
+
+/** Reused for every call: a step allocates nothing. */
+const scratch = rmspropScalars();
 
 export type RMSpropOptions = RmspropHyper;
 
@@ -38,7 +41,7 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   ],
   hasStep: true,
   launch(k, r, o) {
-    const s = rmspropStepScalars(o);
+    const s = rmspropStepScalars(o, scratch);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.lr, s.alpha, s.alphaComp, s.eps,
       s.weightDecay, s.momentum, s.flags);
   },

@@ -1,6 +1,7 @@
 // Step scalars: everything that depends only on the options and the step count, computed once per kernel
 // call in f64 (as PyTorch computes them in Python floats) and passed to the f32 kernels. The Wasm and the
-// reference backends receive the same values through the same kernel call.
+// reference backends receive the same values through the same kernel call. Each helper writes into an
+// `out` object the caller keeps, so a step allocates nothing on the JS heap.
 import { AMSGRAD, CENTERED, DECOUPLED, INIT_BUFFER, MAXIMIZE, MOMENTUM, NESTEROV, WEIGHT_DECAY } from "./kernels.js";
 
 /** Flag bits shared by all optimizers. */
@@ -12,14 +13,21 @@ export function baseFlags(o: { maximize: boolean; weightDecay: number }, decoupl
 
 export interface SgdHyper { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
 
-export function sgdStepScalars(o: SgdHyper, bufferReady: boolean) {
+export const sgdScalars = () => ({ lr: 0, weightDecay: 0, momentum: 0, dampFactor: 0, flags: 0 });
+
+export function sgdStepScalars(o: SgdHyper, bufferReady: boolean, out = sgdScalars()) {
   let flags = baseFlags(o);
   if (o.momentum !== 0) {
     flags |= MOMENTUM;
     if (o.nesterov) flags |= NESTEROV;
     if (!bufferReady) flags |= INIT_BUFFER;
   }
-  return { lr: o.lr, weightDecay: o.weightDecay, momentum: o.momentum, dampFactor: 1 - o.dampening, flags };
+  out.lr = o.lr;
+  out.weightDecay = o.weightDecay;
+  out.momentum = o.momentum;
+  out.dampFactor = 1 - o.dampening;
+  out.flags = flags;
+  return out;
 }
 
 export interface AdamHyper {
@@ -27,35 +35,49 @@ export interface AdamHyper {
   decoupledWeightDecay: boolean;
 }
 
-/** t = step number (1 on the first step). */
-export function adamStepScalars(o: AdamHyper, t: number) {
-  const [beta1, beta2] = o.betas;
-  const bc1 = 1 - beta1 ** t;
-  const bc2 = 1 - beta2 ** t;
-  return {
-    stepSize: o.lr / bc1,
-    beta1Comp: 1 - beta1,
-    beta2,
-    beta2Comp: 1 - beta2,
-    rBc2Sqrt: 1 / Math.sqrt(bc2),
-    eps: o.eps,
-    weightDecay: o.weightDecay,
-    decay: 1 - o.lr * o.weightDecay,
-    flags: baseFlags(o, o.decoupledWeightDecay) | (o.amsgrad ? AMSGRAD : 0),
-  };
+export const adamScalars = () => ({ stepSize: 0, beta1Comp: 0, beta2: 0, beta2Comp: 0, rBc2Sqrt: 0, eps: 0, weightDecay: 0, decay: 0, flags: 0 });
+
+/** t = step number (1 on the first step); `decoupled`: AdamW's weight decay. */
+export function adamStepScalars(o: Omit<AdamHyper, "decoupledWeightDecay">, t: number, decoupled: boolean, out = adamScalars()) {
+  const beta1 = o.betas[0], beta2 = o.betas[1];
+  out.stepSize = o.lr / (1 - beta1 ** t);
+  out.beta1Comp = 1 - beta1;
+  out.beta2 = beta2;
+  out.beta2Comp = 1 - beta2;
+  out.rBc2Sqrt = 1 / Math.sqrt(1 - beta2 ** t);
+  out.eps = o.eps;
+  out.weightDecay = o.weightDecay;
+  out.decay = 1 - o.lr * o.weightDecay;
+  out.flags = baseFlags(o, decoupled) | (o.amsgrad ? AMSGRAD : 0);
+  return out;
 }
 
 export interface AdagradHyper { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean }
 
-export function adagradStepScalars(o: AdagradHyper, t: number) {
-  return { clr: o.lr / (1 + (t - 1) * o.lrDecay), eps: o.eps, weightDecay: o.weightDecay, flags: baseFlags(o) };
+export const adagradScalars = () => ({ clr: 0, eps: 0, weightDecay: 0, flags: 0 });
+
+export function adagradStepScalars(o: AdagradHyper, t: number, out = adagradScalars()) {
+  out.clr = o.lr / (1 + (t - 1) * o.lrDecay);
+  out.eps = o.eps;
+  out.weightDecay = o.weightDecay;
+  out.flags = baseFlags(o);
+  return out;
 }
 
 export interface RmspropHyper { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
 
-export function rmspropStepScalars(o: RmspropHyper) {
+export const rmspropScalars = () => ({ lr: 0, alpha: 0, alphaComp: 0, eps: 0, weightDecay: 0, momentum: 0, flags: 0 });
+
+export function rmspropStepScalars(o: RmspropHyper, out = rmspropScalars()) {
   let flags = baseFlags(o);
   if (o.momentum > 0) flags |= MOMENTUM;
   if (o.centered) flags |= CENTERED;
-  return { lr: o.lr, alpha: o.alpha, alphaComp: 1 - o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, flags };
+  out.lr = o.lr;
+  out.alpha = o.alpha;
+  out.alphaComp = 1 - o.alpha;
+  out.eps = o.eps;
+  out.weightDecay = o.weightDecay;
+  out.momentum = o.momentum;
+  out.flags = flags;
+  return out;
 }

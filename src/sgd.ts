@@ -20,7 +20,10 @@
  */
 import { bool, nonNegative, num } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type SgdHyper, sgdStepScalars } from "./scalars.js";
+import { type SgdHyper, sgdScalars, sgdStepScalars } from "./scalars.js";
+
+/** Reused for every call: a step allocates nothing. */
+const scratch = sgdScalars();
 
 export type SGDOptions = SgdHyper;
 
@@ -39,8 +42,8 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   kernel: "sgd_f32",
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0 }],
   hasStep: false,
-  launch(k, r, o) {
-    const s = sgdStepScalars(o, r.ready[0]!);
+  launch: (k, r, o) => {
+    const s = sgdStepScalars(o, r.ready[0]!, scratch);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, s.lr, s.weightDecay, s.momentum, s.dampFactor, s.flags);
   },
 };

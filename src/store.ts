@@ -40,14 +40,16 @@ export interface ParamStoreOptions {
    * shared memory and Workers; where either is missing the store runs on one thread (see `threadInfo`).
    */
   threads?: number | "auto";
-  /** Kernel calls over fewer floats than this run on the calling thread alone (default 1048576). */
+  /**
+   * Kernel calls over fewer floats than this run on the calling thread alone. Default: per kernel, from
+   * measurements (4M floats for Adam/AdamW/RMSprop; SGD and Adagrad stay on one thread, being memory-bound).
+   */
   threadMinSize?: number;
 }
 
 /** How many threads a store runs on, and why. */
 export interface ThreadInfo { requested: number | "auto"; threads: number; reason: string }
 
-const DEFAULT_THREAD_MIN_SIZE = 1 << 20;
 const WORKER_SPIN_MS = 0.2;
 
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
@@ -157,8 +159,8 @@ export class ParamStore {
     if (requested !== "auto" && (!Number.isSafeInteger(requested) || requested < 1 || requested > 64)) {
       throw new RangeError(`ParamStore: invalid threads ${String(requested)} (expected "auto" or an integer 1..64)`);
     }
-    const minSize = options.threadMinSize ?? DEFAULT_THREAD_MIN_SIZE;
-    if (!Number.isSafeInteger(minSize) || minSize < 16) {
+    const minSize = options.threadMinSize;
+    if (minSize !== undefined && (!Number.isSafeInteger(minSize) || minSize < 16)) {
       throw new RangeError(`ParamStore: invalid threadMinSize ${String(minSize)} (expected an integer >= 16)`);
     }
     const want = requested === "auto" ? Math.max(1, hostCores()) : requested;
@@ -172,7 +174,8 @@ export class ParamStore {
       memory: this.memory, modules: sharedModules(), workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
       minSize, spinMs: WORKER_SPIN_MS,
     });
-    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for calls over >= ${minSize} floats` };
+    const gate = minSize === undefined ? "the per-kernel default sizes" : `>= ${minSize} floats`;
+    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for kernel calls over ${gate}` };
   }
 
   /** Threads this store steps with (1 without a worker pool). */

@@ -18,6 +18,16 @@ const BLOCK_BYTES = 64 + 8 * 24;
 const KINDS: WasmKind[] = ["simd", "scalar"];
 const NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 
+/**
+ * Default smallest call (floats) worth splitting, per kernel. Measured on the 2-core dev machine
+ * (bench/results): waking workers costs more than it saves below a few million floats, and the
+ * memory-bound kernels (SGD, Adagrad: 20 B/param, little math) were slower with 2 threads even at 16M
+ * floats, since one thread already saturates memory bandwidth there. `threadMinSize` overrides this.
+ */
+export const DEFAULT_THREAD_MIN_SIZE: Record<KernelName, number> = {
+  adam_f32: 1 << 22, rmsprop_f32: 1 << 22, sgd_f32: Infinity, adagrad_f32: Infinity,
+};
+
 /** How long main waits for a posted task to be picked up before it declares the worker dead. */
 const PICKUP_TIMEOUT_MS = 2000;
 
@@ -100,7 +110,8 @@ export interface PoolOptions {
   modules: Record<WasmKind, WebAssembly.Module | undefined>;
   workers: number;
   alloc: (bytes: number) => number;
-  minSize: number;
+  /** Overrides DEFAULT_THREAD_MIN_SIZE for every kernel. */
+  minSize: number | undefined;
   spinMs: number;
 }
 
@@ -108,7 +119,7 @@ export class WorkerPool {
   readonly workers: WorkerHandle[] = [];
   readonly #blocks: number[] = [];
   readonly #memory: WebAssembly.Memory;
-  readonly minSize: number;
+  readonly minSize: number | undefined;
   /** Why the pool stopped (a worker exited or did not respond); undefined while healthy. */
   down: string | undefined;
   #args: number[] = [];
@@ -163,9 +174,10 @@ export class WorkerPool {
   wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
     const np = KERNEL_SIGNATURES[name].pointers.length;
     const kernelId = NAMES.indexOf(name), kindId = KINDS.indexOf(kind);
+    const minSize = this.minSize ?? DEFAULT_THREAD_MIN_SIZE[name];
     return (...args: number[]) => {
       if (this.down !== undefined) throw this.error();
-      if (args[np]! < this.minSize) return local(...args);
+      if (args[np]! < minSize) return local(...args);
       this.#run(kernelId, kindId, np, args, local);
     };
   }
