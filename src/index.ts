@@ -1,12 +1,18 @@
-// gradstep: PyTorch-exact optimizer steps as WebAssembly SIMD kernels over zero-copy Float32Array views.
-export { init, backendInfo, type BackendInfo, type BackendName, type InitOptions } from "./loader.js";
-export { ParamStore, Param, type ParamStoreOptions } from "./store.js";
-export {
-  Optimizer, STATE_DICT_FORMAT, type ForeignParam, type OptimizerOptions, type ParamGroup, type ParamGroupInput,
-  type ParamLike, type StateDict,
-} from "./optimizer.js";
-export { SGD, type SGDOptions } from "./sgd.js";
-export { Adam, type AdamOptions } from "./adam.js";
-export { AdamW, type AdamWOptions } from "./adamw.js";
-export { Adagrad, type AdagradOptions } from "./adagrad.js";
-export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+// gradstep (default entry): PyTorch-exact optimizer steps as WebAssembly SIMD kernels over zero-copy
+// Float32Array views. This entry embeds the binaries (base64), so it runs wherever WebAssembly can be
+// compiled from bytes; runtime-specific entries (package.json "exports") load .wasm files instead.
+import { type BackendInfo, type InitOptions, initWith } from "./loader.js";
+import { embeddedSource } from "./sources/embedded.js";
+
+export * from "./api.js";
+
+/**
+ * Compiles and caches the kernels, and chooses the default backend. Call once before creating optimizers;
+ * calling again with the same options returns the same result, with different options throws.
+ *
+ * @example
+ * const info = await init();            // { backend: "simd", simd: true, sharedMemory: true, ... }
+ */
+export function init(options?: InitOptions): Promise<BackendInfo> {
+  return initWith(embeddedSource, options);
+}

@@ -1,24 +1,42 @@
 // Loads the kernels once per process: decides the backend, compiles the Wasm modules asynchronously and
-// caches them. Stores instantiate the cached modules over their own memory (src/store.ts).
+// caches them. Stores instantiate the cached modules over their own memory (src/store.ts). How the binaries
+// are found is the entry point's business (a WasmSource: fs in Node/Bun, fetch in browsers/Deno, module
+// imports in Workers/Vercel Edge, base64 in the default entry); `init({ module })` overrides it anywhere.
 //
 // Selection policy ("auto"), written once here:
-//   1. `simd`   if WebAssembly exists and validates the SIMD binary (f32x4);
+//   1. `simd`   if WebAssembly exists and validates a SIMD instruction (and the SIMD binary loads);
 //   2. `scalar` if WebAssembly exists (same ABI, no SIMD instructions);
 //   3. `js`     the pure-TS reference, when the host has no WebAssembly at all.
-// A shared-memory variant of each binary is compiled too when the host can create a shared
+// A shared-memory variant of each binary is loaded too when the host can create a shared
 // WebAssembly.Memory; stores then use shared memory, so views never detach when memory grows.
 // `init({ backend })` overrides the choice (tests force each path); so can each optimizer's `backend`.
-import { WASM_BASE64 } from "./generated/wasm.js";
-import { preloadNodeWorkers } from "./threads.js";
+import { preloadNodeWorkers, workersAvailable } from "./threads.js";
 
 export type BackendName = "simd" | "scalar" | "js";
 export type WasmKind = "simd" | "scalar";
+/** The four builds: SIMD or scalar, over a shared or a non-shared memory. */
+export type Variant = "simd" | "scalar" | "simdShared" | "scalarShared";
+export const VARIANTS: readonly Variant[] = ["simd", "scalar", "simdShared", "scalarShared"];
+
+/** Where an entry point gets the binaries from. */
+export interface WasmSource {
+  /** Shown in backendInfo().loadedVia. */
+  readonly via: string;
+  /** A compiled module, or the bytes of one, for a variant; throws a clear error if it cannot. */
+  get(variant: Variant): Promise<WebAssembly.Module | Uint8Array<ArrayBuffer>>;
+}
 
 export interface InitOptions {
   /** Which backend optimizers use by default. "auto" (default) picks the fastest the host supports. */
   backend?: "auto" | BackendName;
   /** Re-run every step on the pure-TS reference over copies and throw on the first bit difference. */
   verify?: boolean;
+  /**
+   * Precompiled modules, for hosts that forbid compiling bytes (Cloudflare Workers, Vercel Edge): one
+   * `WebAssembly.Module` of any gradstep build, or several by variant (`{ simd, scalar, simdShared,
+   * scalarShared }`). Compile them from `gradstep/wasm/gradstep-<variant>.wasm` the way the host allows.
+   */
+  module?: WebAssembly.Module | Partial<Record<Variant, WebAssembly.Module>>;
 }
 
 export interface BackendInfo {
@@ -31,6 +49,10 @@ export interface BackendInfo {
   verify: boolean;
   /** Why this backend was chosen. */
   reason: string;
+  /** How the Wasm binaries were loaded ("fs", "fetch", "embedded", "module import", "init({ module })"). */
+  loadedVia: string;
+  /** Whether stores can use worker threads here (Workers and shareable memory both present). */
+  threads: boolean;
 }
 
 interface Loaded {
@@ -47,7 +69,7 @@ const BACKENDS = ["auto", "simd", "scalar", "js"] as const;
 function optionsKey(options: InitOptions): string {
   if (options === null || typeof options !== "object") throw new TypeError("init(options): options must be an object");
   for (const k of Object.keys(options)) {
-    if (k !== "backend" && k !== "verify") throw new TypeError(`init(): unknown option "${k}"`);
+    if (k !== "backend" && k !== "verify" && k !== "module") throw new TypeError(`init(): unknown option "${k}"`);
   }
   const backend = options.backend ?? "auto";
   if (!(BACKENDS as readonly string[]).includes(backend)) {
@@ -56,7 +78,15 @@ function optionsKey(options: InitOptions): string {
   if (options.verify !== undefined && typeof options.verify !== "boolean") {
     throw new TypeError(`init(): invalid verify ${String(options.verify)} (expected a boolean)`);
   }
-  return JSON.stringify({ backend, verify: options.verify ?? false });
+  const m = options.module;
+  if (m !== undefined && !isModule(m)) {
+    if (m === null || typeof m !== "object") throw new TypeError("init(): module must be a WebAssembly.Module or { simd, scalar, ... } of them");
+    for (const [k, v] of Object.entries(m)) {
+      if (!(VARIANTS as readonly string[]).includes(k)) throw new TypeError(`init(): unknown module variant "${k}" (expected ${VARIANTS.join(", ")})`);
+      if (!isModule(v)) throw new TypeError(`init(): module.${k} is not a WebAssembly.Module`);
+    }
+  }
+  return JSON.stringify({ backend, verify: options.verify ?? false, module: m !== undefined });
 }
 
 /**
@@ -67,7 +97,7 @@ function optionsKey(options: InitOptions): string {
  * const info = await init();            // { backend: "simd", simd: true, sharedMemory: true, ... }
  * await init({ backend: "scalar" });    // throws if init() already ran with other options
  */
-export function init(options: InitOptions = {}): Promise<BackendInfo> {
+export function initWith(source: WasmSource, options: InitOptions = {}): Promise<BackendInfo> {
   let key: string;
   try {
     key = optionsKey(options);
@@ -80,19 +110,12 @@ export function init(options: InitOptions = {}): Promise<BackendInfo> {
   }
   if (loaded) return Promise.resolve(loaded.info);
   if (pending) return pending.promise;
-  const promise = load(key, options).then(
+  const promise = load(key, options, source).then(
     (l) => { loaded = l; pending = undefined; return l.info; },
     (e) => { pending = undefined; throw e; },
   );
   pending = { key, promise };
   return promise;
-}
-
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 /** Whether this host can create a shared WebAssembly.Memory (it can even without SharedArrayBuffer exposed). */
@@ -106,48 +129,104 @@ export function canShareMemory(): boolean {
   }
 }
 
-async function load(key: string, options: InitOptions): Promise<Loaded> {
+// The smallest module using a SIMD instruction (v128.const, drop): validating it tells whether the host has SIMD.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 23, 1, 21, 0, 253, 12,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 26, 11]);
+
+/** A WebAssembly.Module, also one made in another realm (a host precompiling for a sandbox, as Vercel Edge does). */
+function isModule(x: unknown): x is WebAssembly.Module {
+  return Object.prototype.toString.call(x) === "[object WebAssembly.Module]";
+}
+
+/** The variant a module says it is (a custom section "gradstep" added by scripts/build-wasm.mjs). */
+export function variantOf(m: WebAssembly.Module): string | undefined {
+  const [section] = WebAssembly.Module.customSections(m, "gradstep");
+  return section ? new TextDecoder().decode(section) : undefined;
+}
+
+export const FORBIDDEN = "this host forbids compiling WebAssembly from bytes (Cloudflare Workers and Vercel Edge do): " +
+  "import gradstep through its \"workerd\" / \"edge-light\" export (bundlers pick it), or pass precompiled modules: " +
+  "init({ module })";
+
+async function compile(v: Variant, got: WebAssembly.Module | Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
+  let m: WebAssembly.Module;
+  if (isModule(got)) {
+    m = got;
+  } else {
+    try {
+      m = await WebAssembly.compile(got);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/disallowed|code generation|not allowed/i.test(msg)) throw new Error(`gradstep: ${FORBIDDEN} (${msg})`);
+      throw new Error(`gradstep: the ${v} binary is not a valid WebAssembly module (corrupt or truncated file?): ${msg}`);
+    }
+  }
+  const seen = variantOf(m);
+  if (seen !== v) throw new Error(`gradstep: expected the ${v} build but got ${seen === undefined ? "a module that is not a gradstep build" : `the ${seen} build`}`);
+  return m;
+}
+
+/** Modules passed to init({ module }), keyed by variant (a single module is keyed by its custom section). */
+function precompiled(m: NonNullable<InitOptions["module"]>): Partial<Record<Variant, WebAssembly.Module>> {
+  if (!isModule(m)) return m as Partial<Record<Variant, WebAssembly.Module>>;
+  const v = variantOf(m);
+  if (!v || !(VARIANTS as readonly string[]).includes(v)) throw new Error("init({ module }): the module is not a gradstep build");
+  return { [v]: m };
+}
+
+async function load(key: string, options: InitOptions, source: WasmSource): Promise<Loaded> {
   const requested = options.backend ?? "auto";
   const verify = options.verify ?? false;
   const hasWasm = typeof WebAssembly === "object";
-  const bytes = {
-    simd: decode(WASM_BASE64.simd), scalar: decode(WASM_BASE64.scalar),
-    simdShared: decode(WASM_BASE64.simdShared), scalarShared: decode(WASM_BASE64.scalarShared),
-  };
-  const simd = hasWasm && WebAssembly.validate(bytes.simd);
-  const shared = canShareMemory();
+  const shareable = canShareMemory();
+  const given = options.module ? precompiled(options.module) : undefined;
+  const loadedVia = given ? "init({ module })" : requested === "js" ? "none (js backend)" : source.via;
+  const simdHost = hasWasm && (given ? Boolean(given.simd ?? given.simdShared) : WebAssembly.validate(SIMD_PROBE));
+  const modules: Loaded["modules"] = {};
+  const jobs: Promise<void>[] = [preloadNodeWorkers()];
+  if (hasWasm && requested !== "js") {
+    const want: Variant[] = [
+      ...(simdHost && requested !== "scalar" ? ["simd", ...(shareable ? ["simdShared"] : [])] as Variant[] : []),
+      ...(requested !== "simd" ? ["scalar", ...(shareable ? ["scalarShared"] : [])] as Variant[] : []),
+    ];
+    for (const v of want) {
+      if (given && !given[v]) continue;
+      jobs.push((given ? Promise.resolve(given[v]!) : source.get(v)).then((got) => compile(v, got)).then((m) => {
+        const kind: WasmKind = v.startsWith("simd") ? "simd" : "scalar";
+        modules[`${kind}:${v.endsWith("Shared") ? "shared" : "plain"}`] = m;
+      }));
+    }
+  }
+  await Promise.all(jobs);
+  const simd = Boolean(modules["simd:plain"] ?? modules["simd:shared"]);
+  const scalar = Boolean(modules["scalar:plain"] ?? modules["scalar:shared"]);
   let backend: BackendName;
   let reason: string;
   if (requested === "auto") {
     if (simd) [backend, reason] = ["simd", "auto: WebAssembly SIMD validated"];
-    else if (hasWasm) [backend, reason] = ["scalar", "auto: WebAssembly without SIMD; scalar build"];
-    else [backend, reason] = ["js", "auto: no WebAssembly; pure-TS reference"];
+    else if (scalar) [backend, reason] = ["scalar", hasWasm && !simdHost ? "auto: WebAssembly without SIMD; scalar build" : "auto: scalar build (no SIMD build supplied)"];
+    else if (!hasWasm) [backend, reason] = ["js", "auto: no WebAssembly; pure-TS reference"];
+    else throw new Error("init({ module }): no usable gradstep module was supplied");
   } else {
     if (requested === "simd" && !simd) throw new Error("init(): backend \"simd\" requested but this host does not support WebAssembly SIMD");
-    if (requested === "scalar" && !hasWasm) throw new Error("init(): backend \"scalar\" requested but this host has no WebAssembly");
+    if (requested === "scalar" && !scalar) throw new Error("init(): backend \"scalar\" requested but this host has no WebAssembly");
     [backend, reason] = [requested, `requested: ${requested}`];
   }
-  const modules: Loaded["modules"] = {};
-  if (hasWasm) {
-    const jobs: Promise<void>[] = [];
-    const add = (name: keyof Loaded["modules"], b: Uint8Array<ArrayBuffer>) =>
-      jobs.push(WebAssembly.compile(b).then((m) => { modules[name] = m; }));
-    add("scalar:plain", bytes.scalar);
-    if (shared) add("scalar:shared", bytes.scalarShared);
-    if (simd) {
-      add("simd:plain", bytes.simd);
-      if (shared) add("simd:shared", bytes.simdShared);
-    }
-    jobs.push(preloadNodeWorkers());
-    await Promise.all(jobs);
-  }
-  return { key, info: { backend, simd, sharedMemory: shared, verify, reason }, modules };
+  const sharedMemory = shareable && Boolean(modules[`${backend === "js" ? "scalar" : backend}:shared` as const] ?? (backend === "js"));
+  const threads = sharedMemory && workersAvailable() && typeof SharedArrayBuffer === "function" &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  return { key, info: { backend, simd, sharedMemory, verify, reason, loadedVia, threads }, modules };
 }
 
 /** What init() chose; throws if init() has not completed. */
 export function backendInfo(): BackendInfo {
   if (!loaded) throw new Error("gradstep is not initialized: call `await init()` first");
   return { ...loaded.info };
+}
+
+/** Whether stores should use shared memory by default (the host can, and the shared builds are loaded). */
+export function defaultShared(): boolean {
+  return loaded ? loaded.info.sharedMemory : canShareMemory();
 }
 
 /** The compiled module for a kind and memory sharing; throws a clear error when unavailable. */

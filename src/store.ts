@@ -9,7 +9,7 @@
 // Views stay valid for the store's whole life: with a shared memory (the default wherever the host can
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
-import { canShareMemory, sharedModules, wasmModule, type WasmKind } from "./loader.js";
+import { canShareMemory, defaultShared, sharedModules, wasmModule, type WasmKind } from "./loader.js";
 import type { Kernels } from "./kernels.js";
 import { hostCores, threadedKernels, WorkerPool, workersAvailable } from "./threads.js";
 
@@ -141,7 +141,7 @@ export class ParamStore {
     if (typeof WebAssembly !== "object") {
       throw new Error("ParamStore needs WebAssembly; without it pass plain { value, grad } Float32Arrays to an optimizer with backend \"js\"");
     }
-    const shared = options.shared ?? canShareMemory();
+    const shared = options.shared ?? defaultShared();
     if (shared && !canShareMemory()) throw new Error("ParamStore: this host cannot create a shared WebAssembly.Memory");
     this.shared = shared;
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: this.#maxPages, shared });
@@ -170,8 +170,10 @@ export class ParamStore {
     if (typeof SharedArrayBuffer !== "function") {
       return { requested, threads: 1, reason: "SharedArrayBuffer is unavailable (browsers need cross-origin isolation: COOP/COEP)" };
     }
+    const modules = sharedModules();
+    if (!modules.simd && !modules.scalar) return { requested, threads: 1, reason: "no shared-memory Wasm build loaded (js backend)" };
     this.#pool = new WorkerPool({
-      memory: this.memory, modules: sharedModules(), workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
+      memory: this.memory, modules, workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
       minSize, spinMs: WORKER_SPIN_MS,
     });
     const gate = minSize === undefined ? "the per-kernel default sizes" : `>= ${minSize} floats`;

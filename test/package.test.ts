@@ -1,7 +1,7 @@
 // The package as users get it: `npm run build` output is what `exports` points to, and a project in
 // another folder that installs the `npm pack` tarball imports it by the name "gradstep" and trains.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -10,12 +10,27 @@ const root = join(import.meta.dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "gradstep-pkg-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-it("exports point at built files", () => {
+it("exports point at built files, conditions in the order runtimes need", () => {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const entry = pkg.exports["."];
-  expect(Object.keys(entry)[0]).toBe("types");
-  expect(Object.keys(entry).at(-1)).toBe("default");
-  for (const file of [entry.types, entry.default, pkg.main, pkg.types]) expect(existsSync(join(root, file)), file).toBe(true);
+  expect(Object.keys(entry)).toEqual(["types", "workerd", "edge-light", "deno", "bun", "browser", "node", "default"]);
+  for (const file of [...Object.values(entry), pkg.exports["./embedded"].default, pkg.main, pkg.types] as string[]) {
+    expect(existsSync(join(root, file)), file).toBe(true);
+  }
+  for (const v of ["simd", "scalar", "simd-shared", "scalar-shared"]) {
+    const size = statSync(join(root, "dist", "wasm", `gradstep-${v}.wasm`)).size;
+    expect(size, v).toBeLessThanOrEqual(32 * 1024);
+  }
+});
+
+it("publint and arethetypeswrong report no problems", () => {
+  const bin = (n: string) => join(root, "node_modules", ".bin", n);
+  execFileSync(bin("publint"), ["--strict"], { cwd: root, encoding: "utf8" });
+  // Conditions for bundler-only hosts (workerd/edge-light) point at files with .wasm imports that Node cannot
+  // load; attw resolves the "node" conditions, whose types are ours.
+  const out = execFileSync(bin("attw"), ["--pack", ".", "--profile", "esm-only", "--format", "json"], { cwd: root, encoding: "utf8" });
+  const problems = (JSON.parse(out) as { analysis: { problems: unknown[] } }).analysis.problems;
+  expect(problems).toEqual([]);
 });
 
 it("installs from npm pack in another folder and works when imported as 'gradstep'", () => {
@@ -23,6 +38,8 @@ it("installs from npm pack in another folder and works when imported as 'gradste
   const [{ filename, files }] = JSON.parse(out) as [{ filename: string; files: { path: string }[] }];
   expect(files.map((f) => f.path)).toContain("dist/index.js");
   expect(files.some((f) => f.path.startsWith("src/") || f.path.startsWith("test/"))).toBe(false);
+  const size = statSync(join(scratch, filename)).size;
+  expect(size).toBeLessThanOrEqual(200 * 1024);
   const app = join(scratch, "app");
   execFileSync("mkdir", ["-p", app]);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
@@ -38,11 +55,12 @@ it("installs from npm pack in another folder and works when imported as 'gradste
     const saved = opt.stateDict();
     const other = new Adam(store.params, { lr: 0.1 });
     other.loadStateDict(structuredClone(saved));
-    console.log(JSON.stringify({ backend: info.backend, w: Array.from(w.value), classes: [SGD, AdamW, Adagrad, RMSprop].map((c) => c.name) }));
+    console.log(JSON.stringify({ backend: info.backend, loadedVia: info.loadedVia, w: Array.from(w.value), classes: [SGD, AdamW, Adagrad, RMSprop].map((c) => c.name) }));
     store.dispose();
   `);
   const result = JSON.parse(execFileSync("node", ["main.js"], { cwd: app, encoding: "utf8" }));
   expect(result.backend).toBe("simd");
+  expect(result.loadedVia).toBe("fs"); // Node resolved the "node" export condition
   expect(result.classes).toEqual(["SGD", "AdamW", "Adagrad", "RMSprop"]);
   // PyTorch's first Adam step from SEMANTICS.md §b2 (lr 0.1): θ − 0.1·sign(g), to f32.
   expect(result.w).toEqual(Array.from(new Float32Array([0.900000002, -1.900000001, 0.4000000005, 3.099999996])));

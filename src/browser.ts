@@ -1,0 +1,13 @@
+// gradstep for browsers and Deno ("browser"/"deno" export conditions): fetches dist/wasm/*.wasm next to
+// this module (`new URL(..., import.meta.url)`, which bundlers understand) and compiles it while it streams.
+import { type BackendInfo, type InitOptions, initWith } from "./loader.js";
+import { fetchSource } from "./sources/fetch.js";
+
+export * from "./api.js";
+
+const source = fetchSource(import.meta.url);
+
+/** Compiles and caches the kernels (fetched from the package's .wasm files); see the default entry. */
+export function init(options?: InitOptions): Promise<BackendInfo> {
+  return initWith(source, options);
+}
