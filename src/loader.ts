@@ -213,7 +213,7 @@ async function load(key: string, options: InitOptions, source: WasmSource): Prom
     [backend, reason] = [requested, `requested: ${requested}`];
   }
   const sharedMemory = shareable && Boolean(modules[`${backend === "js" ? "scalar" : backend}:shared` as const] ?? (backend === "js"));
-  const threads = sharedMemory && workersAvailable() && typeof SharedArrayBuffer === "function" &&
+  const threads = backend !== "js" && sharedMemory && workersAvailable() && typeof SharedArrayBuffer === "function" &&
     (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
   return { key, info: { backend, simd, sharedMemory, verify, reason, loadedVia, threads }, modules };
 }

@@ -75,6 +75,11 @@ export interface StateDict {
 export const STATE_DICT_FORMAT = 1;
 const EMPTY = new Float32Array(0);
 
+/** A Float32Array, also one from another realm (an iframe, a vm context, a host's structuredClone). */
+export function isFloat32Array(x: unknown): x is Float32Array {
+  return ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === "[object Float32Array]";
+}
+
 function isForeign(p: unknown): p is ForeignParam {
   return p !== null && typeof p === "object" && "value" in p && "grad" in p;
 }
@@ -150,7 +155,7 @@ export abstract class Optimizer<O extends object> {
       if (p instanceof Param) {
         if (p.store.disposed) throw new Error(`${where}: param "${p.name}" belongs to a disposed ParamStore`);
       } else if (isForeign(p)) {
-        if (!(p.value instanceof Float32Array) || !(p.grad instanceof Float32Array)) {
+        if (!isFloat32Array(p.value) || !isFloat32Array(p.grad)) {
           throw new TypeError(`${where}: params[${i}].value and .grad must be Float32Arrays`);
         }
         if (p.value.length !== p.grad.length) {
@@ -316,7 +321,7 @@ export abstract class Optimizer<O extends object> {
     for (let i = 0; i < foreign.length; i++) {
       const s = foreign[i]!;
       const { value, grad } = s.src;
-      if (!(value instanceof Float32Array) || !(grad instanceof Float32Array)) {
+      if (!isFloat32Array(value) || !isFloat32Array(grad)) {
         throw new TypeError(`${spec.name}: a foreign param's value and grad must stay Float32Arrays`);
       }
       if (value.length !== s.param.length || grad.length !== s.param.length) {
@@ -473,13 +478,13 @@ export abstract class Optimizer<O extends object> {
             if (required && b.needed(o)) throw bad(`state of param ${id} is missing "${b.name}"`);
             return undefined;
           }
-          if (!(v instanceof Float32Array) && !(Array.isArray(v) && v.every((x) => typeof x === "number"))) {
+          if (!isFloat32Array(v) && !(Array.isArray(v) && v.every((x) => typeof x === "number"))) {
             throw bad(`state of param ${id}: "${b.name}" must be a Float32Array`);
           }
           if (v.length !== slot.param.length) {
             throw bad(`state of param ${id}: "${b.name}" has length ${v.length}, the param has ${slot.param.length}`);
           }
-          return v instanceof Float32Array ? v : Float32Array.from(v);
+          return isFloat32Array(v) ? v : Float32Array.from(v as number[]);
         });
         if (spec.eager && entry === undefined) throw bad(`state of param ${id} is missing`);
         steps.push(step as number);

@@ -172,10 +172,14 @@ export class ParamStore {
     }
     const modules = sharedModules();
     if (!modules.simd && !modules.scalar) return { requested, threads: 1, reason: "no shared-memory Wasm build loaded (js backend)" };
-    this.#pool = new WorkerPool({
-      memory: this.memory, modules, workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
-      minSize, spinMs: WORKER_SPIN_MS,
-    });
+    try {
+      this.#pool = new WorkerPool({
+        memory: this.memory, modules, workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
+        minSize, spinMs: WORKER_SPIN_MS,
+      });
+    } catch (e) {
+      return { requested, threads: 1, reason: `could not start workers: ${(e as Error).message}` };
+    }
     const gate = minSize === undefined ? "the per-kernel default sizes" : `>= ${minSize} floats`;
     return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for kernel calls over ${gate}` };
   }

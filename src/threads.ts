@@ -57,7 +57,8 @@ function start(d) {
     Atomics.notify(i32, ${STATE});
   }
 }
-if (typeof require === "function") start(require("node:worker_threads").workerData);
+const nodeWorker = (() => { try { return typeof require === "function" ? require("node:worker_threads") : null; } catch { return null; } })();
+if (nodeWorker && nodeWorker.workerData) start(nodeWorker.workerData);
 else self.onmessage = (e) => start(e.data);
 `;
 
@@ -123,6 +124,7 @@ export class WorkerPool {
   /** Why the pool stopped (a worker exited or did not respond); undefined while healthy. */
   down: string | undefined;
   #args: number[] = [];
+  readonly #urls: string[] = [];
 
   constructor(o: PoolOptions) {
     this.#memory = o.memory;
@@ -135,7 +137,8 @@ export class WorkerPool {
       let worker: WorkerHandle;
       if (typeof Worker === "function") {
         const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-        const web = new Worker(url);
+        const web = new Worker(url, { type: "module" }); // Deno only has module workers
+        this.#urls.push(url); // revoked on dispose: Bun reads the blob after the constructor returns
         web.onerror = (e) => { this.down ??= `worker ${w + 1} failed: ${e.message}`; };
         web.postMessage(data);
         worker = web;
@@ -251,6 +254,7 @@ export class WorkerPool {
       Atomics.notify(i32, STATE);
     }
     for (const worker of this.workers) void worker.terminate();
+    for (const url of this.#urls) URL.revokeObjectURL(url);
     this.down ??= "disposed";
   }
 }

@@ -26,11 +26,10 @@ it("exports point at built files, conditions in the order runtimes need", () => 
 it("publint and arethetypeswrong report no problems", () => {
   const bin = (n: string) => join(root, "node_modules", ".bin", n);
   execFileSync(bin("publint"), ["--strict"], { cwd: root, encoding: "utf8" });
-  // Conditions for bundler-only hosts (workerd/edge-light) point at files with .wasm imports that Node cannot
-  // load; attw resolves the "node" conditions, whose types are ours.
-  const out = execFileSync(bin("attw"), ["--pack", ".", "--profile", "esm-only", "--format", "json"], { cwd: root, encoding: "utf8" });
-  const problems = (JSON.parse(out) as { analysis: { problems: unknown[] } }).analysis.problems;
-  expect(problems).toEqual([]);
+  // The package is ESM-only, so the "esm-only" profile: CommonJS require() and node10 resolution are out of
+  // scope. attw exits non-zero on any other problem (execFileSync then throws with its report).
+  const out = execFileSync(bin("attw"), ["--pack", ".", "--profile", "esm-only", "--format", "table-flipped"], { cwd: root, encoding: "utf8" });
+  expect(out).toMatch(/No problems found|🟢/);
 });
 
 it("installs from npm pack in another folder and works when imported as 'gradstep'", () => {
