@@ -97,17 +97,18 @@ async function gradstepProcess(): Promise<void> {
     const opt = c.gradstep([w] as never[], "simd");
     emit({ contender: "gradstep-simd", case: c.id, n: 16, usPerStep: time(() => opt.step()) * 1e6 });
   }
-  // JS heap across 10,000 zero-copy Adam steps (needs --expose-gc).
+  // JS heap across 10,000 zero-copy steps (needs --expose-gc).
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
-    const opt = adamCases[0]!.gradstep([w] as never[], "simd");
-    for (let i = 0; i < 1000; i++) opt.step();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 10_000; i++) opt.step();
-    const after = process.memoryUsage().heapUsed;
-    gc();
-    emit({ contender: "gradstep-simd", case: "heap", steps: 10_000, heapBefore: before, heapAfterNoGc: after, heapAfterGc: process.memoryUsage().heapUsed });
+    for (const c of CASES) {
+      const opt = c.gradstep([w] as never[], "simd");
+      for (let i = 0; i < 1000; i++) opt.step();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 10_000; i++) opt.step();
+      const after = process.memoryUsage().heapUsed;
+      emit({ contender: "gradstep-simd", case: "heap", optimizer: c.id, steps: 10_000, heapBefore: before, heapAfterNoGc: after });
+    }
   }
 }
 

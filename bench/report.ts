@@ -6,6 +6,7 @@ export interface Result {
   rows: Row[];
   fixedCostMicroseconds: Record<string, number>;
   heap: Array<Record<string, unknown>>;
+  coldStart?: Array<Record<string, unknown>>;
   cases: Array<{ id: string; label: string; bytesPerParam: number }>;
 }
 
@@ -57,6 +58,15 @@ export function renderMarkdown(r: Result): string {
     lines.push("");
   }
   lines.push(...targets(r));
+  if (r.coldStart?.length) {
+    lines.push("### Cold start per runtime (import + init() + first Adam step on 1K params)", "",
+      "| runtime | backend | Wasm loaded via | threads | cold start |", "|---|---|---|---|---|");
+    for (const c of r.coldStart) {
+      const ms = c.coldStartMs as number | undefined;
+      lines.push(`| ${c.name as string} | ${(c.backend as string) ?? "–"} | ${(c.loadedVia as string) ?? "–"} | ${(c.threads as number) ?? "–"} | ${ms === undefined ? "not measured (timers are frozen in workerd; EdgeVM runs in-process)" : `${ms.toFixed(1)} ms`} |`);
+    }
+    lines.push("");
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -81,10 +91,12 @@ function targets(r: Result): string[] {
     add(`Adam ${SIZE_LABEL(n)}: threads never slower than 1 thread (±5 % noise)`, div(t("gradstep-simd-threads", n), t("gradstep-simd", n)), (v) => v <= 1.05, (v) => `${fmt(v)}× the 1-thread time`);
   }
   for (const [id, us] of Object.entries(r.fixedCostMicroseconds)) add(`Fixed cost of a ${id} step on 16 floats ≤ 1 µs`, us, (v) => v <= 1, (v) => `${fmt(v)} µs`);
-  const heap = r.heap[0];
   const out = ["### Targets (issue #3)", "", "| target | measured | |", "|---|---|---|", ...rows.map((x) => `| ${x.join(" | ")} |`), ""];
-  if (heap) {
-    out.push(`JS heap across 10,000 zero-copy Adam steps: ${heap.heapBefore as number} bytes before, ${heap.heapAfterNoGc as number} after (no GC in between), ${heap.heapAfterGc as number} after a GC.`, "");
+  if (r.heap.length) {
+    out.push("JS heap growth across 10,000 zero-copy steps on a 16-float param (after 1,000 warm-up steps and a GC; no GC in between):", "",
+      "| optimizer | bytes per step |", "|---|---|");
+    for (const h of r.heap) out.push(`| ${h.optimizer as string} | ${(((h.heapAfterNoGc as number) - (h.heapBefore as number)) / (h.steps as number)).toFixed(1)} |`);
+    out.push("");
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // contenders rotate too. The report takes the median over rounds and writes bench/results/results.{md,json}
 // and bench/results/adam.svg. Env: BENCH_ROUNDS (3), BENCH_SIZES, BENCH_MAX_TIME (seconds per cell).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,19 @@ for (; round < ROUNDS; round++) {
   }
 }
 
+// Cold start per runtime (import + init() + first Adam step on 1K params), from the runtime matrix, which
+// installs the packed package into a scratch project and runs it in each runtime it finds.
+let coldStart: Array<Record<string, unknown>> = [];
+if (process.env.BENCH_COLD_START !== "0") {
+  const r = spawnSync(process.execPath, ["test/runtimes/run.mjs"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  console.error(r.stdout);
+  try {
+    coldStart = (JSON.parse(readFileSync(join(root, "test", "runtimes", "last-run.json"), "utf8")) as { report: Array<Record<string, unknown>> }).report;
+  } catch {
+    notes.push("cold start: the runtime matrix did not run (see npm run test:runtimes)");
+  }
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 const groups = new Map<string, Sample[]>();
 for (const s of samples) {
@@ -74,7 +87,7 @@ const rows: Row[] = [...groups.values()].map((g) => ({
 }));
 const fixed = samples.filter((s) => s.usPerStep !== undefined);
 const fixedCost = Object.fromEntries(CASES.map((c) => [c.id, median(fixed.filter((s) => s.case === c.id).map((s) => s.usPerStep as number))]));
-const heap = samples.filter((s) => s.case === "heap");
+const heap = samples.filter((s) => s.case === "heap" && s.round === 0);
 notes.push(...new Set(samples.filter((s) => s.skipped).map((s) => `${s.contender} at ${s.n}: skipped (${s.skipped as string})`)));
 
 const tfjsVersion = (JSON.parse(sh(process.execPath, ["-e", "console.log(JSON.stringify(require('@tensorflow/tfjs-core/package.json').version))"])) as string);
@@ -84,7 +97,7 @@ const machine = {
   node: process.version, v8: process.versions.v8, tfjs: tfjsVersion,
   gcc: gcc.status === 0 ? gcc.stdout.split("\n")[0] : null, rounds: ROUNDS,
 };
-const result = { machine, notes, rows, fixedCostMicroseconds: fixedCost, heap, cases: CASES.map((c) => ({ id: c.id, label: c.label, bytesPerParam: c.bytesPerParam })) };
+const result = { machine, notes, rows, fixedCostMicroseconds: fixedCost, heap, coldStart, cases: CASES.map((c) => ({ id: c.id, label: c.label, bytesPerParam: c.bytesPerParam })) };
 writeFileSync(join(out, "results.json"), `${JSON.stringify(result, null, 1)}\n`);
 writeFileSync(join(out, "results.md"), renderMarkdown(result));
 writeFileSync(join(out, "adam.svg"), renderChart(result, "adam"));
