@@ -1,5 +1,6 @@
 // One benchmark process of `npm run bench` (bench/run.ts starts several per round, in rotating order).
-// Usage: tsx bench/measure.ts gradstep|tfjs-cpu|tfjs-wasm ROUND SIZES   → JSON lines on stdout.
+// Usage: tsx bench/measure.ts gradstep|tfjs-cpu|tfjs-wasm ROUND SIZES   → JSON lines on stdout;
+//        tsx bench/measure.ts one-optimizer ROUND SIZES CASE          (fixed cost and heap, one optimizer).
 // Timings use benchmark.js; the median of its samples is reported as ns per param per step.
 import { readFileSync } from "node:fs";
 import Benchmark from "benchmark";
@@ -90,26 +91,42 @@ async function gradstepProcess(): Promise<void> {
   store.dispose();
   unsized.dispose();
 
-  // Fixed cost of a step: one 16-float param.
+  // Fixed cost and heap after every optimizer and backend ran in this process (call sites polymorphic).
+  stepCost(CASES, "all optimizers and backends in one process");
+}
+
+/**
+ * Fixed cost of a step (one 16-float param) and JS heap growth across 100,000 zero-copy steps (after 20,000
+ * warm-up steps, so that V8's optimized code is in place, and a GC; no GC in between; needs --expose-gc), for
+ * each case, labelled with `context`.
+ */
+function stepCost(cases: typeof CASES, context: string): void {
   const tiny = new ParamStore();
   const w = tiny.param("w", 16);
-  for (const c of CASES) {
+  for (const c of cases) {
     const opt = c.gradstep([w] as never[], "simd");
-    emit({ contender: "gradstep-simd", case: c.id, n: 16, usPerStep: time(() => opt.step()) * 1e6 });
+    emit({ contender: "gradstep-simd", case: c.id, n: 16, context, usPerStep: time(() => opt.step()) * 1e6 });
   }
-  // JS heap across 10,000 zero-copy steps (needs --expose-gc).
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) {
-    for (const c of CASES) {
-      const opt = c.gradstep([w] as never[], "simd");
-      for (let i = 0; i < 1000; i++) opt.step();
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      for (let i = 0; i < 10_000; i++) opt.step();
-      const after = process.memoryUsage().heapUsed;
-      emit({ contender: "gradstep-simd", case: "heap", optimizer: c.id, steps: 10_000, heapBefore: before, heapAfterNoGc: after });
-    }
+  if (!gc) return;
+  for (const c of cases) {
+    const opt = c.gradstep([w] as never[], "simd");
+    for (let i = 0; i < 20_000; i++) opt.step();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 100_000; i++) opt.step();
+    const after = process.memoryUsage().heapUsed;
+    emit({ contender: "gradstep-simd", case: "heap", optimizer: c.id, context, steps: 100_000, heapBefore: before, heapAfterNoGc: after });
   }
+  tiny.dispose();
+}
+
+/** A trainer's process: init() and one optimizer (case `id`) on the simd backend, nothing else. */
+async function oneOptimizerProcess(id: string): Promise<void> {
+  await init();
+  const c = CASES.find((x) => x.id === id);
+  if (!c) throw new Error(`unknown case ${id}`);
+  stepCost([c], "one optimizer per process");
 }
 
 async function tfjsProcess(backend: "cpu" | "wasm"): Promise<void> {
@@ -149,6 +166,7 @@ async function tfjsProcess(backend: "cpu" | "wasm"): Promise<void> {
 }
 
 if (mode === "gradstep") await gradstepProcess();
+else if (mode === "one-optimizer") await oneOptimizerProcess(process.argv[5] ?? "adam");
 else if (mode === "tfjs-cpu") await tfjsProcess("cpu");
 else if (mode === "tfjs-wasm") await tfjsProcess("wasm");
 else throw new Error(`unknown mode ${mode}`);

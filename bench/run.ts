@@ -43,6 +43,7 @@ type Sample = Record<string, unknown> & { contender: string; case: string; n: nu
 const samples: Sample[] = [];
 const jobs: Array<[string, () => string]> = [
   ["gradstep", () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "gradstep", String(round), SIZES])],
+  ...CASES.map((c) => [`one-optimizer ${c.id}`, () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "one-optimizer", String(round), SIZES, c.id])] as [string, () => string]),
   ["tfjs-cpu", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-cpu", String(round), SIZES])],
   ["tfjs-wasm", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-wasm", String(round), SIZES])],
   ...natives.map(([name, bin]) => [name, () => sh(bin, [SIZES, [...CASES.map((c) => c.id), "roofline28"].join(","), "40", "5"])
@@ -85,9 +86,14 @@ const rows: Row[] = [...groups.values()].map((g) => ({
   contender: g[0]!.contender, case: g[0]!.case, n: g[0]!.n, ns: median(g.map((s) => s.ns as number)), rounds: g.length,
   threads: (g[0]!.threads as number | undefined) ?? 1,
 }));
+// Fixed cost (µs) and heap growth per context ("one optimizer per process", "all ... in one process").
 const fixed = samples.filter((s) => s.usPerStep !== undefined);
-const fixedCost = Object.fromEntries(CASES.map((c) => [c.id, median(fixed.filter((s) => s.case === c.id).map((s) => s.usPerStep as number))]));
-const heap = samples.filter((s) => s.case === "heap" && s.round === 0);
+const contexts = [...new Set(fixed.map((s) => s.context as string))];
+const fixedCost = Object.fromEntries(contexts.map((ctx) => [ctx, Object.fromEntries(CASES.map((c) =>
+  [c.id, median(fixed.filter((s) => s.case === c.id && s.context === ctx).map((s) => s.usPerStep as number))]))]));
+const heap = contexts.map((ctx) => ({ context: ctx, bytesPerStep: Object.fromEntries(CASES.map((c) =>
+  [c.id, median(samples.filter((s) => s.case === "heap" && s.optimizer === c.id && s.context === ctx)
+    .map((s) => ((s.heapAfterNoGc as number) - (s.heapBefore as number)) / (s.steps as number)))])) }));
 notes.push(...new Set(samples.filter((s) => s.skipped).map((s) => `${s.contender} at ${s.n}: skipped (${s.skipped as string})`)));
 
 const tfjsVersion = (JSON.parse(sh(process.execPath, ["-e", "console.log(JSON.stringify(require('@tensorflow/tfjs-core/package.json').version))"])) as string);

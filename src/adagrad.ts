@@ -19,12 +19,9 @@
  */
 import { bool, nonNegative } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type AdagradHyper, adagradScalars, adagradStepScalars } from "./scalars.js";
+import { baseFlags } from "./kernels.js";
 
-/** Reused for every call: a step allocates nothing. */
-const scratch = adagradScalars();
-
-export type AdagradOptions = AdagradHyper;
+export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean }
 
 export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   name: "Adagrad",
@@ -33,13 +30,15 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
     lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
     eps: nonNegative, maximize: bool,
   },
+  same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
+    a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize,
   kernel: "adagrad_f32",
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue }],
   hasStep: true,
   eager: true,
   launch(k, r, o) {
-    const s = adagradStepScalars(o, r.step + 1, scratch);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, s.clr, s.eps, s.weightDecay, s.flags);
+    const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, baseFlags(o));
   },
 };
 

@@ -20,23 +20,26 @@
  * const opt = new Adam(store.params, { lr: 1e-3 });
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative, pair } from "./hyper.js";
+import { bool, nonNegative, pair, samePair } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import type { KernelFn } from "./kernels.js";
+import { AMSGRAD, baseFlags, type KernelFn } from "./kernels.js";
 import type { Run } from "./optimizer.js";
-import { type AdamHyper, adamScalars, adamStepScalars } from "./scalars.js";
 
-/** Reused for every call: a step allocates nothing. */
-const scratch = adamScalars();
-
-/** One adam_f32 call; shared with AdamW, which passes decoupled = true. */
-export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamHyper, "decoupledWeightDecay">, decoupled: boolean): void {
-  const s = adamStepScalars(o, r.step + 1, decoupled, scratch);
-  k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.stepSize, s.beta1Comp, s.beta2, s.beta2Comp,
-    s.rBc2Sqrt, s.eps, s.weightDecay, s.decay, s.flags);
+export interface AdamOptions {
+  lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
+  decoupledWeightDecay: boolean;
 }
 
-export type AdamOptions = AdamHyper;
+/**
+ * One adam_f32 call (shared with AdamW, which passes decoupled = true). Step t = run.step + 1; the bias
+ * corrections are computed here, once, in f64 (PyTorch's Python floats): stepSize = γ / (1 − β1^t) and
+ * rBc2Sqrt = 1 / √(1 − β2^t).
+ */
+export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay">, decoupled: boolean): void {
+  const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
+  k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr / (1 - beta1 ** t), 1 - beta1, beta2, 1 - beta2,
+    1 / Math.sqrt(1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, baseFlags(o, decoupled) | (o.amsgrad ? AMSGRAD : 0));
+}
 
 export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   name: "Adam",
@@ -45,6 +48,8 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool,
   },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
+    a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay,
   kernel: "adam_f32",
   buffers: [
     { name: "exp_avg", needed: () => true },

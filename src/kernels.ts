@@ -16,6 +16,13 @@ export const AMSGRAD = 64;
 export const CENTERED = 128;
 export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED };
 
+/** Flag bits shared by all optimizers. */
+export function baseFlags(o: { maximize: boolean; weightDecay: number }, decoupled = false): number {
+  let flags = o.maximize ? MAXIMIZE : 0;
+  if (o.weightDecay !== 0) flags |= decoupled ? DECOUPLED : WEIGHT_DECAY;
+  return flags;
+}
+
 export interface KernelSignature {
   /** In-out buffers (param first, then state), then the read-only grad last. */
   readonly pointers: readonly string[];

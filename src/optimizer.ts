@@ -49,6 +49,13 @@ export interface OptimizerSpec<O> {
   readonly rules: Rules<O>;
   /** Checks across options, after the per-option rules. */
   check?(o: O): void;
+  /**
+   * Whether option sets `a` and `b` are equal: every option compared by name (arrays element-wise). step()
+   * calls it on every call to skip validation when no option changed, so it is written out per optimizer
+   * (plain property loads: no allocation, a few ns) rather than looped over keys; test/errors.test.ts
+   * checks that it sees a change to every option.
+   */
+  same(a: O, b: O): boolean;
   readonly kernel: KernelName;
   /** State buffers in the kernel's pointer order (between param and grad). */
   readonly buffers: readonly BufferSpec<O>[];
@@ -56,13 +63,18 @@ export interface OptimizerSpec<O> {
   readonly hasStep: boolean;
   /** State is created at construction, as PyTorch's Adagrad does. */
   readonly eager?: boolean;
-  /** One kernel call for `run` with group options `o` (step scalars computed here, once per call). */
+  /**
+   * One kernel call for `run` with group options `o`, the same for every backend (Wasm, threaded, the pure-TS
+   * reference). Step scalars (bias corrections, lr decay) are computed here, once per call, in f64, and go
+   * from locals straight into the call: never through a reused object, whose fields V8 may box (a step must
+   * allocate nothing on the JS heap).
+   */
   launch(kernel: KernelFn, run: Run, o: O): void;
 }
 
 interface Slot { src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number }
 interface Segment { slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[] }
-interface GroupState { segments: Segment[]; runs: Run[]; slots: Slot[]; validated?: Record<string, unknown> }
+interface GroupState<O> { segments: Segment[]; runs: Run[]; slots: Slot[]; validated?: O }
 
 /** Saved optimizer state; structured-clone-able, PyTorch's state names. */
 export interface StateDict {
@@ -80,6 +92,12 @@ export function isFloat32Array(x: unknown): x is Float32Array {
   return ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === "[object Float32Array]";
 }
 
+/** `o` with its array options (betas) copied: groups, defaults and the caller never share one to edit in place. */
+function ownArrays<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (Array.isArray(o[k])) (o as Record<string, unknown>)[k] = [...(o[k] as unknown[])];
+  return o;
+}
+
 function isForeign(p: unknown): p is ForeignParam {
   return p !== null && typeof p === "object" && "value" in p && "grad" in p;
 }
@@ -94,7 +112,7 @@ export abstract class Optimizer<O extends object> {
   readonly verify: boolean;
   readonly store: ParamStore;
   readonly #spec: OptimizerSpec<O>;
-  readonly #groups: GroupState[] = [];
+  readonly #groups: GroupState<O>[] = [];
   readonly #ownsStore: boolean;
   readonly #kernel: KernelFn;
   readonly #foreign: Slot[] = [];
@@ -109,7 +127,7 @@ export abstract class Optimizer<O extends object> {
     if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}: options must be an object`);
     rejectUnknown(spec.name, options, spec.rules, ["backend", "verify"]);
     const { backend = "auto", verify, ...hyper } = options;
-    const defaults = { ...spec.defaults, ...hyper } as O;
+    const defaults = ownArrays({ ...spec.defaults, ...hyper }) as O;
     validate(spec.rules, defaults);
     spec.check?.(defaults);
     if (!["auto", "simd", "scalar", "js"].includes(backend)) {
@@ -166,7 +184,7 @@ export abstract class Optimizer<O extends object> {
       }
     });
     const { params: _ignored, ...own } = g;
-    const group = { ...this.defaults, ...own, params } as ParamGroup<O>;
+    const group = { ...ownArrays({ ...this.defaults, ...own }), params } as ParamGroup<O>;
     validate(this.#spec.rules, group);
     this.#spec.check?.(group);
     return group;
@@ -202,7 +220,7 @@ export abstract class Optimizer<O extends object> {
       slots.push(slot);
       if (foreign) this.#foreign.push(slot);
     }
-    const state: GroupState = { segments, runs: [], slots };
+    const state: GroupState<O> = { segments, runs: [], slots };
     this.#groups.push(state);
     this.paramGroups.push(group);
     this.#rebuildRuns(state, slots.map(() => 0), slots.map(() => new Array<boolean>(nb).fill(false)));
@@ -213,7 +231,7 @@ export abstract class Optimizer<O extends object> {
   }
 
   /** Splits each segment into runs of slots with equal step and equal ready flags. */
-  #rebuildRuns(g: GroupState, steps: number[], ready: boolean[][]): void {
+  #rebuildRuns(g: GroupState<O>, steps: number[], ready: boolean[][]): void {
     g.runs = [];
     let k = 0;
     for (const seg of g.segments) {
@@ -354,27 +372,18 @@ export abstract class Optimizer<O extends object> {
 
   /**
    * Whether group gi's options are those last validated (and its state allocated for): then step() skips
-   * validation, which keeps the fixed cost of a step small. Arrays (betas) are compared element-wise,
-   * since a scheduler may edit them in place.
+   * validation, which keeps the fixed cost of a step small.
    */
   #unchanged(gi: number): boolean {
     const snap = this.#groups[gi]!.validated;
-    if (!snap) return false;
-    const g = this.paramGroups[gi]! as Record<string, unknown>;
-    const keys = this.#keys;
-    for (let ki = 0; ki < keys.length; ki++) {
-      const k = keys[ki]!;
-      const v = g[k], w = snap[k];
-      if (v === w) continue;
-      if (!Array.isArray(v) || !Array.isArray(w) || v.length !== w.length) return false;
-      for (let i = 0; i < v.length; i++) if (v[i] !== w[i]) return false;
-    }
-    return true;
+    return snap !== undefined && this.#spec.same(this.paramGroups[gi]!, snap);
   }
 
+  /** Remembers group gi's options as validated; arrays (betas) are copied, a scheduler may edit them in place. */
   #snapshot(gi: number): void {
-    const g = this.paramGroups[gi]! as Record<string, unknown>;
-    this.#groups[gi]!.validated = Object.fromEntries(this.#keys.map((k) => [k, Array.isArray(g[k]) ? [...(g[k] as unknown[])] : g[k]]));
+    const snap = { ...this.paramGroups[gi]! } as Record<string, unknown>;
+    for (const k of this.#keys) if (Array.isArray(snap[k])) snap[k] = [...(snap[k] as unknown[])];
+    this.#groups[gi]!.validated = snap as O;
   }
 
   /** Sets every gradient to zero (PyTorch's zero_grad(set_to_none=False)). */

@@ -19,12 +19,9 @@
  */
 import { bool, nonNegative } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type RmspropHyper, rmspropScalars, rmspropStepScalars } from "./scalars.js";
+import { baseFlags, CENTERED, MOMENTUM } from "./kernels.js";
 
-/** Reused for every call: a step allocates nothing. */
-const scratch = rmspropScalars();
-
-export type RMSpropOptions = RmspropHyper;
+export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
 
 export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   name: "RMSprop",
@@ -33,6 +30,8 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
     lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
     centered: bool, maximize: bool,
   },
+  same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
+    a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize,
   kernel: "rmsprop_f32",
   buffers: [
     { name: "square_avg", needed: () => true },
@@ -41,9 +40,8 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   ],
   hasStep: true,
   launch(k, r, o) {
-    const s = rmspropStepScalars(o, scratch);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, s.lr, s.alpha, s.alphaComp, s.eps,
-      s.weightDecay, s.momentum, s.flags);
+    const flags = baseFlags(o) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, flags);
   },
 };
 

@@ -20,12 +20,9 @@
  */
 import { bool, nonNegative, num } from "./hyper.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { type SgdHyper, sgdScalars, sgdStepScalars } from "./scalars.js";
+import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "./kernels.js";
 
-/** Reused for every call: a step allocates nothing. */
-const scratch = sgdScalars();
-
-export type SGDOptions = SgdHyper;
+export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
 
 export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   name: "SGD",
@@ -39,12 +36,15 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
       throw new RangeError(`Invalid nesterov: true (expected momentum > 0 and dampening = 0, got momentum ${o.momentum}, dampening ${o.dampening})`);
     }
   },
+  same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
+    a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize,
   kernel: "sgd_f32",
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0 }],
   hasStep: false,
-  launch: (k, r, o) => {
-    const s = sgdStepScalars(o, r.ready[0]!, scratch);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, s.lr, s.weightDecay, s.momentum, s.dampFactor, s.flags);
+  launch(k, r, o) {
+    let flags = baseFlags(o);
+    if (o.momentum !== 0) flags |= MOMENTUM | (o.nesterov ? NESTEROV : 0) | (r.ready[0] ? 0 : INIT_BUFFER);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, flags);
   },
 };
 

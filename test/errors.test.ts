@@ -92,6 +92,31 @@ describe.each(TABLE)("$name invalid options", ({ cls, cases }) => {
   });
 });
 
+// step() skips validation while a group's options equal the last validated ones (OptimizerSpec.same, written
+// out per optimizer). Every option, edited to a wrong type after steps ran, must still be caught.
+describe.each(TABLE)("$name: step() sees an edit to every option", ({ cls }) => {
+  const keys = Object.keys(setup(cls).opt.defaults);
+  it.each(keys)("%s", (key) => {
+    const s = setup(cls);
+    s.opt.step();
+    (s.opt.paramGroups[0] as Record<string, unknown>)[key] = "bad";
+    expectUnchanged(s, () => s.opt.step(), new RegExp(`^Invalid ${key === "betas" ? "betas" : key}: "bad"`), TypeError);
+  });
+  if (keys.includes("betas")) {
+    it("betas edited in place", () => {
+      const s = setup(cls);
+      s.opt.step();
+      (s.opt.paramGroups[0] as unknown as { betas: number[] }).betas[1] = 1.5;
+      expectUnchanged(s, () => s.opt.step(), /^Invalid beta2: 1.5/, RangeError);
+      (s.opt.paramGroups[0] as unknown as { betas: number[] }).betas.push(0.5);
+      expectUnchanged(s, () => s.opt.step(), /^Invalid betas: \[0.9, 1.5, 0.5\] \(expected \[beta1, beta2\]\)$/, TypeError);
+      // The edit stayed in this group: defaults and new optimizers keep their own betas.
+      expect(s.opt.defaults).toMatchObject({ betas: [0.9, 0.999] });
+      expect(setup(cls).opt.paramGroups[0]).toMatchObject({ betas: [0.9, 0.999] });
+    });
+  }
+});
+
 describe("parameter and usage errors", () => {
   it("rejects unknown options (typos) with the list of valid ones", () => {
     const w = new ParamStore().param("w", 2);
