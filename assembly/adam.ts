@@ -1,7 +1,7 @@
 // Adam / AdamW step (PyTorch `_single_tensor_adam`); equations in src/adam.ts.
 // Preconditions: param, expAvg, expAvgSq, grad (and maxExpAvgSq when AMSGRAD) each point at n f32s;
 // any byte alignment; buffers do not overlap. maxExpAvgSq is not touched without AMSGRAD.
-// Scalars (f32, computed once per step in TS, src/scalars.ts): stepSize = lr/bc1, beta1Comp = 1-beta1,
+// Scalars (f32, computed once per step in TS, adamLaunch in src/adam.ts): stepSize = lr/bc1, beta1Comp = 1-beta1,
 // beta2, beta2Comp = 1-beta2, rBc2Sqrt = 1/sqrt(bc2), eps, weightDecay, decay = 1-lr*weightDecay.
 import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD,

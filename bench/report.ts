@@ -65,7 +65,10 @@ export function renderMarkdown(r: Result): string {
       "| runtime | backend | Wasm loaded via | threads | cold start |", "|---|---|---|---|---|");
     for (const c of r.coldStart) {
       const ms = c.coldStartMs as number | undefined;
-      lines.push(`| ${c.name as string} | ${(c.backend as string) ?? "–"} | ${(c.loadedVia as string) ?? "–"} | ${(c.threads as number) ?? "–"} | ${ms === undefined ? "not measured (timers are frozen in workerd; EdgeVM runs in-process)" : `${ms.toFixed(1)} ms`} |`);
+      const why = c.error !== undefined ? `did not run: ${String(c.error).split("\n")[0]}`
+        : c.name === "workerd" ? "not measured (workerd freezes timers during a request)"
+        : c.name === "vercel-edge" ? "not measured (EdgeVM runs inside the test's Node process)" : "–";
+      lines.push(`| ${c.name as string} | ${(c.backend as string) ?? "–"} | ${(c.loadedVia as string) ?? "–"} | ${(c.threads as number) ?? "–"} | ${ms === undefined ? why : `${ms.toFixed(1)} ms`} |`);
     }
     lines.push("");
   }
