@@ -41,6 +41,8 @@ export interface Run {
   readonly first: number; // index of the first slot in seg.slots
   readonly count: number;
   readonly offset: number; // elements from the segment start
+  /** The kernel for this run's size (threaded only for runs over the store's thread gate). */
+  readonly kernel: KernelFn;
 }
 
 export interface OptimizerSpec<O> {
@@ -114,16 +116,13 @@ export abstract class Optimizer<O extends object> {
   readonly #spec: OptimizerSpec<O>;
   readonly #groups: GroupState<O>[] = [];
   readonly #ownsStore: boolean;
-  readonly #kernel: KernelFn;
   readonly #foreign: Slot[] = [];
-  readonly #keys: string[];
   readonly #changed: boolean[] = [];
   #disposed = false;
 
   protected constructor(spec: OptimizerSpec<O>, params: Iterable<ParamLike> | Iterable<ParamGroupInput<O>>,
       options: Partial<O> & OptimizerOptions = {}) {
     this.#spec = spec;
-    this.#keys = Object.keys(spec.rules);
     if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}: options must be an object`);
     rejectUnknown(spec.name, options, spec.rules, ["backend", "verify"]);
     const { backend = "auto", verify, ...hyper } = options;
@@ -157,8 +156,6 @@ export abstract class Optimizer<O extends object> {
     const [shared] = stores;
     this.#ownsStore = shared === undefined;
     this.store = shared ?? new ParamStore();
-    this.#kernel = this.#makeKernel();
-
     for (const g of groups) this.#addGroup(g);
   }
 
@@ -243,6 +240,7 @@ export abstract class Optimizer<O extends object> {
         const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
         g.runs.push({
           ptrs: [], n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
+          kernel: this.#kernelFor(n),
         });
         start = i;
       }
@@ -276,7 +274,12 @@ export abstract class Optimizer<O extends object> {
     });
   }
 
-  #makeKernel(): KernelFn {
+  /**
+   * The kernel for a run of n floats: the backend's (the Wasm export, or split across the store's threads
+   * when n reaches their gate; the pure-TS reference over views for "js"), checked against the reference
+   * after every call with verify.
+   */
+  #kernelFor(n: number): KernelFn {
     const name = this.#spec.kernel;
     const store = this.store;
     const sig = KERNEL_SIGNATURES[name];
@@ -284,15 +287,14 @@ export abstract class Optimizer<O extends object> {
     const reference = REFERENCE[name];
     const fast: KernelFn = this.backend === "js"
       ? (...args) => {
-        const f32 = store.f32, n = args[np]!;
+        const f32 = store.f32;
         const a: unknown[] = args.slice();
         for (let i = 0; i < np; i++) a[i] = args[i] ? f32.subarray(args[i]! / 4, args[i]! / 4 + n) : EMPTY;
         reference(...a);
       }
-      : store.kernels(this.backend)[name];
+      : store.kernel(this.backend, name, n);
     if (!this.verify) return fast;
     return (...args) => {
-      const n = args[np]!;
       const before = args.slice(0, np).map((p) => (p ? store.f32.slice(p / 4, p / 4 + n) : EMPTY));
       fast(...args);
       const expected = before.map((b) => b.slice());
@@ -362,7 +364,7 @@ export abstract class Optimizer<O extends object> {
       const runs = this.#groups[gi]!.runs;
       for (let ri = 0; ri < runs.length; ri++) {
         const r = runs[ri]!;
-        spec.launch(this.#kernel, r, o);
+        spec.launch(r.kernel, r, o);
         r.step++;
         for (let i = 0; i < nb; i++) if (r.seg.buffers[i] && spec.buffers[i]!.needed(o)) r.ready[i] = true;
       }
@@ -381,9 +383,7 @@ export abstract class Optimizer<O extends object> {
 
   /** Remembers group gi's options as validated; arrays (betas) are copied, a scheduler may edit them in place. */
   #snapshot(gi: number): void {
-    const snap = { ...this.paramGroups[gi]! } as Record<string, unknown>;
-    for (const k of this.#keys) if (Array.isArray(snap[k])) snap[k] = [...(snap[k] as unknown[])];
-    this.#groups[gi]!.validated = snap as O;
+    this.#groups[gi]!.validated = ownArrays({ ...this.paramGroups[gi]! } as Record<string, unknown>) as O;
   }
 
   /** Sets every gradient to zero (PyTorch's zero_grad(set_to_none=False)). */

@@ -10,8 +10,8 @@
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
 import { canShareMemory, defaultShared, sharedModules, wasmModule, type WasmKind } from "./loader.js";
-import type { Kernels } from "./kernels.js";
-import { hostCores, threadedKernels, WorkerPool, workersAvailable } from "./threads.js";
+import type { KernelFn, KernelName, Kernels } from "./kernels.js";
+import { hostCores, WorkerPool, workersAvailable } from "./threads.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB, the maximum the modules declare
@@ -117,6 +117,7 @@ export class ParamStore {
   #f32: Float32Array;
   #buffer: ArrayBufferLike;
   #kernels = new Map<WasmKind, Kernels>();
+  #threaded = new Map<string, KernelFn>();
 
   constructor(options: ParamStoreOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError("ParamStore options must be an object");
@@ -334,9 +335,22 @@ export class ParamStore {
         env: { memory: this.memory, abort: () => { throw new Error("gradstep kernel aborted"); } },
       });
       k = instance.exports as unknown as Kernels;
-      if (this.#pool) k = threadedKernels(this.#pool, kind, k);
       this.#kernels.set(kind, k);
     }
+    return k;
+  }
+
+  /**
+   * @internal Kernel `name` of build `kind` for calls over `n` floats: split across the worker pool when the
+   * store has one and n reaches its gate, otherwise the plain Wasm export (no wrapper on the hot path).
+   */
+  kernel(kind: WasmKind, name: KernelName, n: number): KernelFn {
+    const local = this.kernels(kind)[name];
+    const pool = this.#pool;
+    if (!pool || n < pool.minSizeFor(name)) return local;
+    const key = `${kind} ${name}`;
+    let k = this.#threaded.get(key);
+    if (!k) this.#threaded.set(key, (k = pool.wrap(kind, name, local)));
     return k;
   }
 
@@ -353,6 +367,7 @@ export class ParamStore {
     this.#pool?.dispose();
     this.#disposed = true;
     this.#kernels.clear();
+    this.#threaded.clear();
     this.#block = undefined;
   }
 }

@@ -173,14 +173,20 @@ export class WorkerPool {
     }
   }
 
-  /** Wraps a kernel of `kind` so that calls over at least minSize floats are split across the pool. */
+  /** Kernel calls of `name` over fewer floats than this run on the calling thread alone. */
+  minSizeFor(name: KernelName): number {
+    return this.minSize ?? DEFAULT_THREAD_MIN_SIZE[name];
+  }
+
+  /**
+   * `local` (kernel `name` of build `kind`) with every call split across the pool. Callers use it only for
+   * runs of at least minSizeFor(name) floats: smaller runs call the Wasm export directly, with no wrapper.
+   */
   wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
     const np = KERNEL_SIGNATURES[name].pointers.length;
     const kernelId = NAMES.indexOf(name), kindId = KINDS.indexOf(kind);
-    const minSize = this.minSize ?? DEFAULT_THREAD_MIN_SIZE[name];
     return (...args: number[]) => {
       if (this.down !== undefined) throw this.error();
-      if (args[np]! < minSize) return local(...args);
       this.#run(kernelId, kindId, np, args, local);
     };
   }
@@ -259,6 +265,3 @@ export class WorkerPool {
   }
 }
 
-export function threadedKernels(pool: WorkerPool, kind: WasmKind, local: Kernels): Kernels {
-  return Object.fromEntries(NAMES.map((n) => [n, pool.wrap(kind, n, local[n])])) as Kernels;
-}

@@ -102,6 +102,18 @@ describe("fallback and lifecycle", () => {
     two.store.dispose();
   });
 
+  it("runs under the thread gate call the Wasm export directly; larger runs go through the pool", () => {
+    const store = new ParamStore({ threads: 2, threadMinSize: 1024 });
+    const direct = store.kernels("simd").adam_f32;
+    expect(store.kernel("simd", "adam_f32", 1023)).toBe(direct);
+    expect(store.kernel("simd", "adam_f32", 1024)).not.toBe(direct);
+    expect(store.kernel("simd", "adam_f32", 1 << 20)).toBe(store.kernel("simd", "adam_f32", 1024)); // one wrapper, cached
+    const single = new ParamStore({ threads: 1 });
+    expect(single.kernel("simd", "adam_f32", 1 << 20)).toBe(single.kernels("simd").adam_f32);
+    store.dispose();
+    single.dispose();
+  });
+
   it("dispose() ends the workers", async () => {
     const store = new ParamStore({ threads: 3 });
     await store.ready();
