@@ -35,6 +35,11 @@ if (gcc.status === 0) {
     sh("gcc", ["-O3", "-fno-math-errno", ...flags, "bench/native/optim.c", "-o", `build/optim-${name}`, "-lm"]);
     natives.push([name, join(root, "build", `optim-${name}`)]);
   }
+  // The 2-thread roofline (OpenMP), in a binary and process of its own so its idle OpenMP thread never
+  // competes with the single-thread anchors.
+  const omp = spawnSync("gcc", ["-O3", "-fno-math-errno", "-march=native", "-fopenmp", "bench/native/optim.c", "-o", "build/optim-c-native-2t", "-lm"], { cwd: root, encoding: "utf8" });
+  if (omp.status === 0) natives.push(["c-native-2t", join(root, "build", "optim-c-native-2t")]);
+  else notes.push("gcc -fopenmp failed: the 2-thread roofline is skipped.");
 } else {
   notes.push("gcc not found: native C rows skipped.");
 }
@@ -46,11 +51,14 @@ const jobs: Array<[string, () => string]> = [
   ...CASES.map((c) => [`one-optimizer ${c.id}`, () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "one-optimizer", String(round), SIZES, c.id])] as [string, () => string]),
   ["tfjs-cpu", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-cpu", String(round), SIZES])],
   ["tfjs-wasm", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-wasm", String(round), SIZES])],
-  ...natives.map(([name, bin]) => [name, () => sh(bin, [SIZES, [...CASES.map((c) => c.id), "roofline28"].join(","), "40", "5"])
-    .split("\n").filter(Boolean).map((l) => {
+  ...natives.map(([name, bin]) => {
+    const kernels = name === "c-native-2t" ? ["roofline28_2t"] : [...CASES.map((c) => c.id), "roofline28"];
+    return [name, () => sh(bin, [SIZES, kernels.join(","), "40", "5"]).split("\n").filter(Boolean).map((l) => {
       const r = JSON.parse(l) as { kernel: string; n: number; ns: number };
-      return JSON.stringify({ contender: r.kernel === "roofline28" ? `roofline-${name}` : name, case: r.kernel, n: r.n, ns: r.ns });
-    }).join("\n")] as [string, () => string]),
+      const roofline = r.kernel.startsWith("roofline28");
+      return JSON.stringify({ contender: roofline ? `roofline-${name}` : name, case: roofline ? "roofline28" : r.kernel, n: r.n, ns: r.ns, threads: name === "c-native-2t" ? 2 : 1 });
+    }).join("\n")] as [string, () => string];
+  }),
 ];
 let round = 0;
 for (; round < ROUNDS; round++) {

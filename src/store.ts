@@ -41,8 +41,8 @@ export interface ParamStoreOptions {
    */
   threads?: number | "auto";
   /**
-   * Kernel calls over fewer floats than this run on the calling thread alone. Default: per kernel, from
-   * measurements (4M floats for Adam/AdamW/RMSprop; SGD and Adagrad stay on one thread, being memory-bound).
+   * Kernel calls over fewer floats than this run on the calling thread alone. Default 262144 (256K), measured
+   * on the dev machine (see the README's Performance section); the best value depends on the machine.
    */
   threadMinSize?: number;
 }
@@ -181,8 +181,7 @@ export class ParamStore {
     } catch (e) {
       return { requested, threads: 1, reason: `could not start workers: ${(e as Error).message}` };
     }
-    const gate = minSize === undefined ? "the per-kernel default sizes" : `>= ${minSize} floats`;
-    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for kernel calls over ${gate}` };
+    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for kernel calls over >= ${this.#pool.minSize} floats` };
   }
 
   /** Threads this store steps with (1 without a worker pool). */
@@ -347,7 +346,7 @@ export class ParamStore {
   kernel(kind: WasmKind, name: KernelName, n: number): KernelFn {
     const local = this.kernels(kind)[name];
     const pool = this.#pool;
-    if (!pool || n < pool.minSizeFor(name)) return local;
+    if (!pool || n < pool.minSize) return local;
     const key = `${kind} ${name}`;
     let k = this.#threaded.get(key);
     if (!k) this.#threaded.set(key, (k = pool.wrap(kind, name, local)));

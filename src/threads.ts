@@ -19,14 +19,12 @@ const KINDS: WasmKind[] = ["simd", "scalar"];
 const NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 
 /**
- * Default smallest call (floats) worth splitting, per kernel. Measured on the 2-core dev machine
- * (bench/results): waking workers costs more than it saves below a few million floats, and the
- * memory-bound kernels (SGD, Adagrad: 20 B/param, little math) were slower with 2 threads even at 16M
- * floats, since one thread already saturates memory bandwidth there. `threadMinSize` overrides this.
+ * Default smallest kernel call (floats) worth splitting across threads. Measured with `npm run bench` and a
+ * 64K–4M sweep on the 2-core dev machine: from 256K floats every kernel ran 1.4–2.0× faster on 2 threads
+ * (Adam, RMSprop and Adagrad are compute-bound there; SGD's 20 B/param still fits L3 at 1M); below, waking
+ * a worker costs a noticeable part of the step. Machine-dependent: `threadMinSize` overrides it.
  */
-export const DEFAULT_THREAD_MIN_SIZE: Record<KernelName, number> = {
-  adam_f32: 1 << 22, rmsprop_f32: 1 << 22, sgd_f32: Infinity, adagrad_f32: Infinity,
-};
+export const DEFAULT_THREAD_MIN_SIZE = 1 << 18;
 
 /** How long main waits for a posted task to be picked up before it declares the worker dead. */
 const PICKUP_TIMEOUT_MS = 2000;
@@ -111,7 +109,7 @@ export interface PoolOptions {
   modules: Record<WasmKind, WebAssembly.Module | undefined>;
   workers: number;
   alloc: (bytes: number) => number;
-  /** Overrides DEFAULT_THREAD_MIN_SIZE for every kernel. */
+  /** Smallest kernel call (floats) split across the pool; default DEFAULT_THREAD_MIN_SIZE. */
   minSize: number | undefined;
   spinMs: number;
 }
@@ -119,8 +117,14 @@ export interface PoolOptions {
 export class WorkerPool {
   readonly workers: WorkerHandle[] = [];
   readonly #blocks: number[] = [];
+  /** Per worker: its control words and argument slots (views over shared memory stay valid as it grows). */
+  readonly #ctl: Int32Array[] = [];
+  readonly #argSlots: Float64Array[] = [];
+  /** Scratch for #run: (worker, start, len) of each task posted in the current call. */
+  readonly #posted: number[] = [];
   readonly #memory: WebAssembly.Memory;
-  readonly minSize: number | undefined;
+  /** Kernel calls over fewer floats run on the calling thread alone. */
+  readonly minSize: number;
   /** Why the pool stopped (a worker exited or did not respond); undefined while healthy. */
   down: string | undefined;
   #args: number[] = [];
@@ -128,11 +132,13 @@ export class WorkerPool {
 
   constructor(o: PoolOptions) {
     this.#memory = o.memory;
-    this.minSize = o.minSize;
+    this.minSize = o.minSize ?? DEFAULT_THREAD_MIN_SIZE;
     const modules = KINDS.map((k) => o.modules[k]);
     for (let w = 0; w < o.workers; w++) {
       const block = o.alloc(BLOCK_BYTES);
       this.#blocks.push(block);
+      this.#ctl.push(new Int32Array(o.memory.buffer, block, 16));
+      this.#argSlots.push(new Float64Array(o.memory.buffer, block + 64, 24));
       const data = { memory: o.memory, modules, block, names: NAMES, spinMs: o.spinMs };
       let worker: WorkerHandle;
       if (typeof Worker === "function") {
@@ -160,7 +166,7 @@ export class WorkerPool {
   }
 
   #i32(w: number): Int32Array {
-    return new Int32Array(this.#memory.buffer, this.#blocks[w]!, 16);
+    return this.#ctl[w]!;
   }
 
   /** Resolves when every worker has instantiated its modules. */
@@ -174,13 +180,9 @@ export class WorkerPool {
   }
 
   /** Kernel calls of `name` over fewer floats than this run on the calling thread alone. */
-  minSizeFor(name: KernelName): number {
-    return this.minSize ?? DEFAULT_THREAD_MIN_SIZE[name];
-  }
-
   /**
    * `local` (kernel `name` of build `kind`) with every call split across the pool. Callers use it only for
-   * runs of at least minSizeFor(name) floats: smaller runs call the Wasm export directly, with no wrapper.
+   * runs of at least minSize floats: smaller runs call the Wasm export directly, with no wrapper.
    */
   wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
     const np = KERNEL_SIGNATURES[name].pointers.length;
@@ -194,39 +196,41 @@ export class WorkerPool {
   #run(kernelId: number, kindId: number, np: number, args: number[], local: KernelFn): void {
     const n = args[np]!;
     // Only workers that have started take part (the first steps after creating a store may run alone).
-    const ready: number[] = [];
-    for (let w = 0; w < this.#blocks.length; w++) if (Atomics.load(this.#i32(w), READY) === 1) ready.push(w);
-    const parts = ready.length + 1;
+    let parts = 1;
+    for (let w = 0; w < this.#ctl.length; w++) if (Atomics.load(this.#ctl[w]!, READY) === 1) parts++;
     const chunk = Math.ceil(n / parts / 16) * 16;
-    const a = this.#args;
-    a.length = args.length;
-    const slice = (start: number, len: number) => {
-      for (let i = 0; i < args.length; i++) a[i] = i < np ? (args[i] ? args[i]! + 4 * start : 0) : args[i]!;
-      a[np] = len;
-      return a;
-    };
-    const posted: Array<[number, number, number]> = [];
-    ready.forEach((w, k) => {
-      const start = chunk * (k + 1);
+    const posted = this.#posted;
+    posted.length = 0;
+    for (let w = 0, k = 1; w < this.#ctl.length && k < parts; w++) {
+      const i32 = this.#ctl[w]!;
+      if (Atomics.load(i32, READY) !== 1) continue;
+      const start = chunk * k++;
       const len = Math.max(0, Math.min(chunk, n - start));
-      if (len === 0) return;
-      const i32 = this.#i32(w);
-      const f64 = new Float64Array(this.#memory.buffer, this.#blocks[w]! + 64, 24);
-      f64.set(slice(start, len));
+      if (len === 0) continue;
+      this.#argSlots[w]!.set(this.#slice(args, np, start, len));
       i32[KERNEL] = kernelId;
       i32[KIND] = kindId;
       i32[ARGC] = args.length;
       Atomics.store(i32, STATE, POSTED);
       Atomics.notify(i32, STATE);
-      posted.push([w, start, len]);
-    });
-    local(...slice(0, Math.min(chunk, n)));
-    for (const [w, start, len] of posted) {
-      if (!this.#await(w)) {
+      posted.push(w, start, len);
+    }
+    local(...this.#slice(args, np, 0, Math.min(chunk, n)));
+    for (let k = 0; k < posted.length; k += 3) {
+      if (!this.#await(posted[k]!)) {
         // The worker never picked the task up: run its chunk here, so the step is still complete and exact.
-        local(...slice(start, len));
+        local(...this.#slice(args, np, posted[k + 1]!, posted[k + 2]!));
       }
     }
+  }
+
+  /** `args` narrowed to floats [start, start + len): pointers advanced, n replaced (in a reused array). */
+  #slice(args: number[], np: number, start: number, len: number): number[] {
+    const a = this.#args;
+    a.length = args.length;
+    for (let i = 0; i < args.length; i++) a[i] = i < np ? (args[i] ? args[i]! + 4 * start : 0) : args[i]!;
+    a[np] = len;
+    return a;
   }
 
   /** Waits for worker w's task; false if it was cancelled because the worker did not pick it up. */

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Adam, ParamStore, RMSprop, SGD } from "../src/index.js";
 import { CONFIGS, expectSameState, firstBitDifference, randomArray, rng } from "./helpers.js";
+import { DEFAULT_THREAD_MIN_SIZE } from "../src/threads.js";
 
 const N = 100_003; // not a multiple of 16: chunks end in a scalar tail
 
@@ -110,8 +111,11 @@ describe("fallback and lifecycle", () => {
     expect(store.kernel("simd", "adam_f32", 1 << 20)).toBe(store.kernel("simd", "adam_f32", 1024)); // one wrapper, cached
     const single = new ParamStore({ threads: 1 });
     expect(single.kernel("simd", "adam_f32", 1 << 20)).toBe(single.kernels("simd").adam_f32);
-    store.dispose();
-    single.dispose();
+    const byDefault = new ParamStore({ threads: 2 }), sgd = byDefault.kernels("simd").sgd_f32;
+    expect(byDefault.kernel("simd", "sgd_f32", DEFAULT_THREAD_MIN_SIZE - 1)).toBe(sgd);
+    expect(byDefault.kernel("simd", "sgd_f32", DEFAULT_THREAD_MIN_SIZE)).not.toBe(sgd);
+    expect(byDefault.threadInfo.reason).toContain(`>= ${DEFAULT_THREAD_MIN_SIZE} floats`);
+    for (const s of [store, single, byDefault]) s.dispose();
   });
 
   it("dispose() ends the workers", async () => {

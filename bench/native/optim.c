@@ -2,7 +2,8 @@
 // -msse2`, the physical equivalent of 128-bit Wasm SIMD, and `-O3 -fno-math-errno -march=native`).
 // The same loops as the gradstep kernels for each benchmarked configuration (one fused pass, f32, the step
 // scalars computed once per step by the host), plus `roofline28`: Adam's memory traffic (read p, g, m, v;
-// write p, m, v) with trivial math, the bandwidth ceiling.
+// write p, m, v) with trivial math, the bandwidth ceiling, and `roofline28_2t`, the same over 2 OpenMP threads
+// (the 2-thread ceiling; bench/run.ts builds a third binary with `-fopenmp` for it and runs it alone).
 //
 // Usage: optim SIZES KERNELS TARGET_MS REPS, e.g. `optim 4096,65536 adam,sgd_momentum 40 5`.
 // Each (size, kernel) is calibrated to about TARGET_MS per sample; REPS samples rotate the kernel order.
@@ -94,6 +95,16 @@ __attribute__((noinline)) static void roofline28(F p, CF g, F m, F v, long n) {
   }
 }
 
+__attribute__((noinline)) static void roofline28_2t(F p, CF g, F m, F v, long n) {
+#pragma omp parallel for num_threads(2) schedule(static)
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    m[i] += gi;
+    v[i] += gi;
+    p[i] -= gi;
+  }
+}
+
 // Per kernel: its own param and three state arrays (kernels never share state); the gradient is shared.
 enum { PER_KERNEL = 4, MAX_KERNELS = 16 };
 static float *G, *K[MAX_KERNELS][PER_KERNEL];
@@ -113,6 +124,7 @@ static int step(int j, const char *k, long n) {
   else if (!strcmp(k, "rmsprop_centered")) rmsprop_centered(p, g, s1, s2, n, LR, 0.99f, 0.01f, 1e-8f);
   else if (!strcmp(k, "adagrad")) adagrad(p, g, s1, n, LR, 1e-10f);
   else if (!strcmp(k, "roofline28")) roofline28(p, g, s1, s2, n);
+  else if (!strcmp(k, "roofline28_2t")) roofline28_2t(p, g, s1, s2, n);
   else return 0;
   return 1;
 }
