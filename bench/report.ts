@@ -155,7 +155,7 @@ export function renderChart(r: Result, id: string): string {
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${L}" y="22" font-size="14" font-weight="bold">${c.label}: throughput vs tensor size (GB/s at ${c.bytesPerParam} B/param, higher is better)</text>`,
   ];
-  for (let e = Math.ceil(yMin); e <= Math.floor(yMax); e++) {
+  for (let e = Math.floor(yMin); e <= Math.floor(yMax); e++) {
     for (const k of [1, 2, 5]) {
       const g = k * 10 ** e;
       if (Math.log10(g) < yMin || Math.log10(g) > yMax) continue;
@@ -165,12 +165,16 @@ export function renderChart(r: Result, id: string): string {
   }
   for (const n of ns) parts.push(`<text x="${x(n).toFixed(1)}" y="${H - B + 18}" text-anchor="middle">${SIZE_LABEL(n)}</text>`);
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">floats in one tensor</text>`);
+  const dash = (name: string) => (name === "roofline-wasm" ? ` stroke-dasharray="5,4"` : "");
+  // Lines drawn in reverse legend order, so gradstep's own lines end up on top where lines overlap.
+  for (const s of [...series].reverse()) {
+    const color = COLORS[s.name]!, width = s.name === "gradstep-simd" ? 3 : 2;
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash(s.name)} points="${s.points.map((p) => `${x(p.n).toFixed(1)},${y(p.gbs).toFixed(1)}`).join(" ")}"/>`);
+    for (const p of s.points) parts.push(`<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.gbs).toFixed(1)}" r="3" fill="${color}"/>`);
+  }
   series.forEach((s, i) => {
     const color = COLORS[s.name]!;
-    const dash = s.name === "roofline-wasm" ? ` stroke-dasharray="5,4"` : "";
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${s.points.map((p) => `${x(p.n).toFixed(1)},${y(p.gbs).toFixed(1)}`).join(" ")}"/>`);
-    for (const p of s.points) parts.push(`<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.gbs).toFixed(1)}" r="3" fill="${color}"/>`);
-    parts.push(`<line x1="${W - R + 15}" x2="${W - R + 35}" y1="${T + 10 + i * 18}" y2="${T + 10 + i * 18}" stroke="${color}" stroke-width="2"${dash}/>`,
+    parts.push(`<line x1="${W - R + 15}" x2="${W - R + 35}" y1="${T + 10 + i * 18}" y2="${T + 10 + i * 18}" stroke="${color}" stroke-width="2"${dash(s.name)}/>`,
       `<text x="${W - R + 40}" y="${T + 14 + i * 18}">${s.name}</text>`);
   });
   parts.push(`<text x="${L}" y="${H - B + 34}" font-size="10" fill="#555">${String(r.machine.date).slice(0, 10)}, ${r.machine.cpu as string}, Node ${r.machine.node as string}</text>`, "</svg>");
