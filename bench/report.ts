@@ -9,6 +9,8 @@ export interface Result {
   /** Per context: median JS heap growth in bytes per zero-copy step, per case. */
   heap: Array<{ context: string; bytesPerStep: Record<string, number> }>;
   coldStart?: Array<Record<string, unknown>>;
+  /** Set when the cold starts were re-measured alone (BENCH_COLD_START=only) after the main run. */
+  coldStartDate?: string;
   cases: Array<{ id: string; label: string; bytesPerParam: number }>;
 }
 
@@ -60,9 +62,19 @@ export function renderMarkdown(r: Result): string {
     }
     lines.push("");
   }
+  const model = r.rows.filter((x) => x.case === "adam" && x.n === "1000x1K");
+  if (model.length) {
+    const one = lookup(r, "gradstep-simd", "adam", 1 << 20), mine = lookup(r, "gradstep-simd", "adam", "1000x1K");
+    lines.push("### Adam on a model of 1,000 tensors of 1K floats (1M params, one optimizer over all of them)", "",
+      "| contender | ns per param per step | time ÷ gradstep-simd |", "|---|---|---|");
+    for (const x of model) lines.push(`| ${x.contender} | ${fmt(x.ns)} | ${mine ? `${fmt(x.ns / mine)}×` : "–"} |`);
+    if (one) lines.push(`| gradstep-simd, one 1M tensor (for comparison) | ${fmt(one)} | ${mine ? `${fmt(one / mine)}×` : "–"} |`);
+    lines.push("");
+  }
   lines.push(...targets(r));
   if (r.coldStart?.length) {
-    lines.push("### Cold start per runtime (import + init() + first Adam step on 1K params)", "",
+    const when = r.coldStartDate ? `, measured ${r.coldStartDate.slice(0, 16).replace("T", " ")} UTC` : "";
+    lines.push(`### Cold start per runtime (import + init() + first Adam step on 1K params; median of the runtime matrix runs${when})`, "",
       "| runtime | backend | Wasm loaded via | threads | cold start |", "|---|---|---|---|---|");
     for (const c of r.coldStart) {
       const ms = c.coldStartMs as number | undefined;

@@ -171,7 +171,11 @@ async function chromium(isolated) {
     const t0 = performance.now();
     const g = await import("gradstep");
     await g.init();
+    const store = new g.ParamStore(), w = store.param("w", 1024), opt = new g.Adam([w]);
+    w.grad.fill(0.1);
+    opt.step();
     const coldStartMs = performance.now() - t0;
+    store.dispose();
     const { default: fixtures } = await import("/fixtures.mjs");
     const { runSuite } = await import("/suite.mjs");
     window.__result = { ...(await runSuite(g, fixtures, { threads: ${isolated} })), coldStartMs, crossOriginIsolated: self.crossOriginIsolated };
