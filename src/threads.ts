@@ -116,13 +116,11 @@ export interface PoolOptions {
 
 export class WorkerPool {
   readonly workers: WorkerHandle[] = [];
-  readonly #blocks: number[] = [];
   /** Per worker: its control words and argument slots (views over shared memory stay valid as it grows). */
   readonly #ctl: Int32Array[] = [];
   readonly #argSlots: Float64Array[] = [];
   /** Scratch for #run: (worker, start, len) of each task posted in the current call. */
   readonly #posted: number[] = [];
-  readonly #memory: WebAssembly.Memory;
   /** Kernel calls over fewer floats run on the calling thread alone. */
   readonly minSize: number;
   /** Why the pool stopped (a worker exited or did not respond); undefined while healthy. */
@@ -131,12 +129,10 @@ export class WorkerPool {
   readonly #urls: string[] = [];
 
   constructor(o: PoolOptions) {
-    this.#memory = o.memory;
     this.minSize = o.minSize ?? DEFAULT_THREAD_MIN_SIZE;
     const modules = KINDS.map((k) => o.modules[k]);
     for (let w = 0; w < o.workers; w++) {
       const block = o.alloc(BLOCK_BYTES);
-      this.#blocks.push(block);
       this.#ctl.push(new Int32Array(o.memory.buffer, block, 16));
       this.#argSlots.push(new Float64Array(o.memory.buffer, block + 64, 24));
       const data = { memory: o.memory, modules, block, names: NAMES, spinMs: o.spinMs };
@@ -165,21 +161,16 @@ export class WorkerPool {
       "create a new one (or one with threads: 1) and load the optimizer state into it");
   }
 
-  #i32(w: number): Int32Array {
-    return this.#ctl[w]!;
-  }
-
   /** Resolves when every worker has instantiated its modules. */
   async ready(timeoutMs = 10_000): Promise<void> {
     const t0 = Date.now();
-    while (!this.#blocks.every((_, w) => Atomics.load(this.#i32(w), READY) === 1)) {
+    while (!this.#ctl.every((i32) => Atomics.load(i32, READY) === 1)) {
       if (this.down) throw this.error();
       if (Date.now() - t0 > timeoutMs) throw new Error(`gradstep workers did not start within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 2));
     }
   }
 
-  /** Kernel calls of `name` over fewer floats than this run on the calling thread alone. */
   /**
    * `local` (kernel `name` of build `kind`) with every call split across the pool. Callers use it only for
    * runs of at least minSize floats: smaller runs call the Wasm export directly, with no wrapper.
@@ -235,7 +226,7 @@ export class WorkerPool {
 
   /** Waits for worker w's task; false if it was cancelled because the worker did not pick it up. */
   #await(w: number): boolean {
-    const i32 = this.#i32(w);
+    const i32 = this.#ctl[w]!;
     const block = mayBlock();
     const t0 = performance.now();
     let spins = 0, s: number;
@@ -257,8 +248,8 @@ export class WorkerPool {
 
   /** Stops every worker. */
   dispose(): void {
-    for (let w = 0; w < this.#blocks.length; w++) {
-      const i32 = this.#i32(w);
+    for (let w = 0; w < this.#ctl.length; w++) {
+      const i32 = this.#ctl[w]!;
       i32[KERNEL] = -1;
       Atomics.store(i32, STATE, POSTED);
       Atomics.notify(i32, STATE);
