@@ -394,9 +394,17 @@ export abstract class Optimizer<O extends object> {
     for (const s of this.#foreign) s.src.grad.fill(0);
   }
 
-  /** The options, as given to the constructor with defaults filled in (for logging and fromConfig). */
+  /** The options, as given to the constructor with defaults filled in: a copy, JSON-safe (for logging and fromConfig). */
   getConfig(): O {
     return structuredClone(this.defaults);
+  }
+
+  /**
+   * An optimizer of this class over `params`, configured by a config saved with getConfig() (validated like
+   * constructor options). Example: `const opt = Adam.fromConfig(store.params, JSON.parse(saved))`.
+   */
+  static fromConfig<P, C, T>(this: new (params: P, options?: C) => T, params: P, config: C): T {
+    return new this(params, config);
   }
 
   /**

@@ -33,7 +33,10 @@ export function firstBitDifference(a: Float32Array, b: Float32Array): number {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type OptimizerClass = new (params: any, options?: any) => Optimizer<any>;
+export type OptimizerClass = (new (params: any, options?: any) => Optimizer<any>) & {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fromConfig(params: any, config: any): Optimizer<any>;
+};
 
 export interface Config { desc: string; options: Record<string, unknown> }
 

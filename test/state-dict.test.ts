@@ -37,6 +37,35 @@ describe.each(CONFIGS)("$name resume", ({ cls, configs }) => {
   });
 });
 
+describe.each(CONFIGS)("$name getConfig / fromConfig", ({ cls, configs }) => {
+  it.each(configs)("$desc: fromConfig(JSON of getConfig()) steps bit-identically", ({ options }) => {
+    const a = setup(cls, options);
+    const config = a.opt.getConfig() as Record<string, unknown>;
+    const store = new ParamStore();
+    const params = a.params.map((p, i) => store.param(`q${i}`, p.value));
+    const b = cls.fromConfig(params, JSON.parse(JSON.stringify(config)));
+    expect(b).toBeInstanceOf(cls);
+    expect(b.getConfig()).toEqual(config);
+    for (const key of Object.keys(config)) {
+      if (Array.isArray(config[key])) (config[key] as number[])[0] = 0.123; // a copy: editing it changes nothing
+    }
+    expect(b.getConfig()).toEqual(a.opt.getConfig());
+    for (let t = 0; t < N; t++) {
+      grads(t, a.params);
+      grads(t, params);
+      a.opt.step();
+      b.step();
+    }
+    a.params.forEach((p, i) => expect(firstBitDifference(params[i]!.value, p.value), `param ${i}`).toBe(-1));
+  });
+
+  it("fromConfig validates like the constructor", () => {
+    const store = new ParamStore();
+    expect(() => cls.fromConfig([store.param("w", 2)], { lr: -1 })).toThrow(/Invalid lr: -1/);
+    expect(() => cls.fromConfig([store.param("v", 2)], { lr: 0.1, bogus: 1 })).toThrow(TypeError);
+  });
+});
+
 describe("state names and layout", () => {
   const cases: Array<[OptimizerClass, Record<string, unknown>, string[]]> = [
     [SGD, { momentum: 0.9 }, ["momentum_buffer"]],
