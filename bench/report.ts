@@ -110,7 +110,10 @@ function targets(r: Result): string[] {
   add("Adam 16M: 2 threads ≥ 1.4× 1 thread", div(t("gradstep-simd", big), t("gradstep-simd-threads", big)), (v) => v >= 1.4, (v) => `${fmt(v)}×`,
     shown(div(t("gradstep-simd", big), t("roofline-c-native-2t", big, "roofline28")), (v) => `2-thread roofline ÷ 1-thread Adam: ${fmt(v)}×`));
   for (const n of sizes(r)) {
-    add(`Adam ${SIZE_LABEL(n)}: threads never slower than 1 thread (±5 % noise)`, div(t("gradstep-simd-threads", n), t("gradstep-simd", n)), (v) => v <= 1.05, (v) => `${fmt(v)}× the 1-thread time`);
+    const worst = r.cases.map((c) => ({ id: c.id, v: div(t("gradstep-simd-threads", n, c.id), t("gradstep-simd", n, c.id)) }))
+      .filter((x): x is { id: string; v: number } => x.v !== undefined).sort((a, b) => b.v - a.v)[0];
+    add(`${SIZE_LABEL(n)}: threads never slower than 1 thread, worst optimizer (±5 % noise)`, worst?.v, (v) => v <= 1.05,
+      (v) => `${fmt(v)}× the 1-thread time (${worst!.id})`);
   }
   const trainer = r.fixedCostMicroseconds[ONE] ?? {};
   for (const [id, us] of Object.entries(trainer)) add(`Fixed cost of a ${id} step on 16 floats ≤ 1 µs (${ONE})`, us, (v) => v <= 1, (v) => `${fmt(v)} µs`);
