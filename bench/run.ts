@@ -22,29 +22,7 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
 }
 
-// Bench-only Wasm roofline kernel (shared memory: it runs over a store's memory).
-sh(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"), "bench/roofline.as.ts", "-O3", "--runtime", "stub",
-  "--noAssert", "--importMemory", "--sharedMemory", "--enable", "simd", "--enable", "threads", "--initialMemory", "1",
-  "--maximumMemory", "65536", "-o", "build/roofline.wasm"]);
-
-// Native anchors, compiled now when gcc exists.
 const notes: string[] = [];
-const natives: Array<[string, string]> = [];
-const gcc = spawnSync("gcc", ["--version"], { encoding: "utf8" });
-if (gcc.status === 0) {
-  for (const [name, flags] of [["c-sse2", ["-msse2"]], ["c-native", ["-march=native"]]] as const) {
-    sh("gcc", ["-O3", "-fno-math-errno", ...flags, "bench/native/optim.c", "-o", `build/optim-${name}`, "-lm"]);
-    natives.push([name, join(root, "build", `optim-${name}`)]);
-  }
-  // The 2-thread roofline (OpenMP), in a binary and process of its own so its idle OpenMP thread never
-  // competes with the single-thread anchors.
-  const omp = spawnSync("gcc", ["-O3", "-fno-math-errno", "-march=native", "-fopenmp", "bench/native/optim.c", "-o", "build/optim-c-native-2t", "-lm"], { cwd: root, encoding: "utf8" });
-  if (omp.status === 0) natives.push(["c-native-2t", join(root, "build", "optim-c-native-2t")]);
-  else notes.push("gcc -fopenmp failed: the 2-thread roofline is skipped.");
-} else {
-  notes.push("gcc not found: native C rows skipped.");
-}
-
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 // Cold start per runtime (import + init() + first Adam step on 1K params), from the runtime matrix, which
 // installs the packed package into a scratch project and runs it in each runtime it finds; one sample per
@@ -82,6 +60,28 @@ function writeResults(result: Result): void {
   writeFileSync(join(out, "results.md"), renderMarkdown(result));
   writeFileSync(join(out, "adam.svg"), renderChart(result, "adam"));
   console.log(renderMarkdown(result));
+}
+
+// Bench-only Wasm roofline kernel (shared memory: it runs over a store's memory).
+sh(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"), "bench/roofline.as.ts", "-O3", "--runtime", "stub",
+  "--noAssert", "--importMemory", "--sharedMemory", "--enable", "simd", "--enable", "threads", "--initialMemory", "1",
+  "--maximumMemory", "65536", "-o", "build/roofline.wasm"]);
+
+// Native anchors, compiled now when gcc exists.
+const natives: Array<[string, string]> = [];
+const gcc = spawnSync("gcc", ["--version"], { encoding: "utf8" });
+if (gcc.status === 0) {
+  for (const [name, flags] of [["c-sse2", ["-msse2"]], ["c-native", ["-march=native"]]] as const) {
+    sh("gcc", ["-O3", "-fno-math-errno", ...flags, "bench/native/optim.c", "-o", `build/optim-${name}`, "-lm"]);
+    natives.push([name, join(root, "build", `optim-${name}`)]);
+  }
+  // The 2-thread roofline (OpenMP), in a binary and process of its own so its idle OpenMP thread never
+  // competes with the single-thread anchors.
+  const omp = spawnSync("gcc", ["-O3", "-fno-math-errno", "-march=native", "-fopenmp", "bench/native/optim.c", "-o", "build/optim-c-native-2t", "-lm"], { cwd: root, encoding: "utf8" });
+  if (omp.status === 0) natives.push(["c-native-2t", join(root, "build", "optim-c-native-2t")]);
+  else notes.push("gcc -fopenmp failed: the 2-thread roofline is skipped.");
+} else {
+  notes.push("gcc not found: native C rows skipped.");
 }
 
 type Sample = Record<string, unknown> & { contender: string; case: string; n: number | string };
