@@ -1,7 +1,7 @@
 // gradstep for browsers and Deno ("browser"/"deno" export conditions): fetches dist/wasm/*.wasm next to
 // this module (`new URL(..., import.meta.url)`, which bundlers understand) and compiles it while it streams.
-import { type BackendInfo, type InitOptions, initWith } from "./loader.js";
-import { fetchSource } from "./sources/fetch.js";
+import { type BackendInfo, type InitOptions, initWith } from "./runtime/loader.js";
+import { fetchSource } from "./runtime/sources/fetch.js";
 
 export * from "./api.js";
 

@@ -1,6 +1,6 @@
 // gradstep for Vercel Edge ("edge-light" export condition). The Edge runtime forbids compiling WebAssembly
 // from bytes; its bundler turns `import m from "./x.wasm?module"` into a precompiled WebAssembly.Module.
-import { type BackendInfo, type InitOptions, initWith, type Variant } from "./loader.js";
+import { type BackendInfo, type InitOptions, initWith, type Variant } from "./runtime/loader.js";
 import scalar from "./wasm/gradstep-scalar.wasm?module";
 import scalarShared from "./wasm/gradstep-scalar-shared.wasm?module";
 import simd from "./wasm/gradstep-simd.wasm?module";

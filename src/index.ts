@@ -1,8 +1,8 @@
 // gradstep (default entry): PyTorch-exact optimizer steps as WebAssembly SIMD kernels over zero-copy
 // Float32Array views. This entry embeds the binaries (base64), so it runs wherever WebAssembly can be
 // compiled from bytes; runtime-specific entries (package.json "exports") load .wasm files instead.
-import { type BackendInfo, type InitOptions, initWith } from "./loader.js";
-import { embeddedSource } from "./sources/embedded.js";
+import { type BackendInfo, type InitOptions, initWith } from "./runtime/loader.js";
+import { embeddedSource } from "./runtime/sources/embedded.js";
 
 export * from "./api.js";
 

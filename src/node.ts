@@ -1,6 +1,6 @@
 // gradstep for Node and Bun ("node"/"bun" export conditions): reads dist/wasm/*.wasm with fs.
-import { type BackendInfo, type InitOptions, initWith } from "./loader.js";
-import { fsSource } from "./sources/fs.js";
+import { type BackendInfo, type InitOptions, initWith } from "./runtime/loader.js";
+import { fsSource } from "./runtime/sources/fs.js";
 
 export * from "./api.js";
 

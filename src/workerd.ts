@@ -1,6 +1,6 @@
 // gradstep for Cloudflare Workers ("workerd" export condition). Workers forbid compiling WebAssembly from
 // bytes; wrangler bundles each imported .wasm as a precompiled WebAssembly.Module instead.
-import { type BackendInfo, type InitOptions, initWith, type Variant } from "./loader.js";
+import { type BackendInfo, type InitOptions, initWith, type Variant } from "./runtime/loader.js";
 import scalar from "./wasm/gradstep-scalar.wasm";
 import scalarShared from "./wasm/gradstep-scalar-shared.wasm";
 import simd from "./wasm/gradstep-simd.wasm";

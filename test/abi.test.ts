@@ -1,8 +1,8 @@
 // The kernel ABI is declared once (src/kernels.ts); both Wasm builds and the reference must implement it.
 import { describe, expect, it } from "vitest";
-import { FLAGS, KERNEL_SIGNATURES, kernelArity, type KernelName } from "../src/kernels.js";
+import { FLAGS, KERNEL_SIGNATURES, kernelArity, type KernelName } from "../src/core/abi.js";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
-import { REFERENCE } from "../src/reference/index.js";
+import { REFERENCE } from "../src/optim/reference.js";
 
 const names = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 

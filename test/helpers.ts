@@ -1,7 +1,7 @@
 // Shared test helpers: seeded inputs, bitwise comparison, one table of configurations per optimizer.
 import { expect } from "vitest";
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD, type StateDict } from "../src/index.js";
-import type { ParamLike } from "../src/optimizer.js";
+import type { ParamLike } from "../src/core/optimizer.js";
 
 /** mulberry32: deterministic uniform [0, 1). */
 export function rng(seed: number): () => number {

@@ -8,13 +8,13 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
 
-type Loader = typeof import("../src/loader.js");
+type Loader = typeof import("../src/runtime/loader.js");
 const fresh = async () => {
   vi.resetModules();
   return {
-    loader: (await import("../src/loader.js")) as Loader,
-    fs: (await import("../src/sources/fs.js")).fsSource,
-    embedded: (await import("../src/sources/embedded.js")).embeddedSource,
+    loader: (await import("../src/runtime/loader.js")) as Loader,
+    fs: (await import("../src/runtime/sources/fs.js")).fsSource,
+    embedded: (await import("../src/runtime/sources/embedded.js")).embeddedSource,
     api: await import("../src/index.js"),
   };
 };

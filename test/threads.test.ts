@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Adam, ParamStore, RMSprop, SGD } from "../src/index.js";
 import { CONFIGS, expectSameState, firstBitDifference, randomArray, rng } from "./helpers.js";
-import { DEFAULT_THREAD_MIN_SIZE } from "../src/threads.js";
+import { DEFAULT_THREAD_MIN_SIZE } from "../src/runtime/threads.js";
 
 const N = 100_003; // not a multiple of 16: chunks end in a scalar tail
 

@@ -1,5 +1,5 @@
 // Pure-TS reference of adagrad_f32 (same signature, Float32Arrays for pointers). See src/adagrad.ts.
-import { inputGrad, sqrtDenom, subScaledDiv } from "./common.js";
+import { inputGrad, sqrtDenom, subScaledDiv } from "../core/reference-ops.js";
 
 export function adagrad_f32(param: Float32Array, sum: Float32Array, grad: Float32Array, n: number,
     clr: number, eps: number, weightDecay: number, flags: number): void {

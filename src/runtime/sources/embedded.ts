@@ -1,6 +1,6 @@
 // The binaries embedded as base64 (src/generated/wasm.ts): no file access, works wherever compiling
 // WebAssembly from bytes is allowed.
-import { WASM_BASE64 } from "../generated/wasm.js";
+import { WASM_BASE64 } from "../../generated/wasm.js";
 import type { Variant, WasmSource } from "../loader.js";
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {

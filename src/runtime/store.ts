@@ -10,7 +10,7 @@
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
 import { canShareMemory, defaultShared, sharedModules, wasmModule, type WasmKind } from "./loader.js";
-import type { KernelFn, KernelName, Kernels } from "./kernels.js";
+import type { KernelFn, KernelName, Kernels } from "../core/abi.js";
 import { hostCores, WorkerPool, workersAvailable } from "./threads.js";
 
 const PAGE = 65536;

@@ -1,6 +1,6 @@
 // Pure-TS reference of adam_f32 (same signature, Float32Arrays for pointers). See src/adam.ts.
-import { AMSGRAD, DECOUPLED } from "../kernels.js";
-import { ema2, inputGrad, lerp, maximum, scale, sqrtDenom, subScaledDiv } from "./common.js";
+import { AMSGRAD, DECOUPLED } from "../core/abi.js";
+import { ema2, inputGrad, lerp, maximum, scale, sqrtDenom, subScaledDiv } from "../core/reference-ops.js";
 
 export function adam_f32(param: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
     maxExpAvgSq: Float32Array, grad: Float32Array, n: number, stepSize: number, beta1Comp: number, beta2: number,

@@ -12,10 +12,9 @@
 // `init({ backend })` overrides the choice (tests force each path); so can each optimizer's `backend`.
 import { preloadNodeWorkers, workersAvailable } from "./threads.js";
 
-export type BackendName = "simd" | "scalar" | "js";
-export type WasmKind = "simd" | "scalar";
-/** The four builds: SIMD or scalar, over a shared or a non-shared memory. */
-export type Variant = "simd" | "scalar" | "simdShared" | "scalarShared";
+import type { BackendName, Variant, WasmKind } from "./types.js";
+
+export type { BackendName, Variant, WasmKind };
 export const VARIANTS: readonly Variant[] = ["simd", "scalar", "simdShared", "scalarShared"];
 
 /** Where an entry point gets the binaries from. */

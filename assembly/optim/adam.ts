@@ -6,7 +6,7 @@
 import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD,
   gradIn, gradIn4, lerp, lerp4, ema2, ema24, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv,
-} from "./common";
+} from "../lib/common";
 
 export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,

@@ -2,7 +2,7 @@
 // Preconditions: param, squareAvg, grad (momentumBuffer when MOMENTUM, gradAvg when CENTERED) each point at
 // n f32s; any byte alignment; buffers do not overlap. Buffers of disabled features are not touched.
 // Scalars: lr, alpha, alphaComp = 1-alpha, eps, weightDecay, momentum.
-import { MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, gradIn, gradIn4, lerp, lerp4, ema2, ema24, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv } from "./common";
+import { MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, gradIn, gradIn4, lerp, lerp4, ema2, ema24, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv } from "../lib/common";
 
 export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, flags: i32): void {

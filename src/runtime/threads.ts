@@ -8,8 +8,8 @@
 //   A worker spins briefly for the next task, then sleeps in Atomics.wait. Main spins, then waits.
 //   If a worker never picks a task up (crashed or terminated), main takes the task back (POSTED →
 //   CANCELLED by compare-and-swap), runs that chunk itself, and the pool is marked down.
-import { KERNEL_SIGNATURES, type KernelFn, type KernelName, type Kernels } from "./kernels.js";
-import type { WasmKind } from "./loader.js";
+import { KERNEL_SIGNATURES, type KernelFn, type KernelName, type Kernels } from "../core/abi.js";
+import type { WasmKind } from "./types.js";
 
 const STATE = 0, KERNEL = 1, KIND = 2, ARGC = 3, READY = 4;
 const IDLE = 0, POSTED = 1, RUNNING = 2, DONE = 3, CANCELLED = 4;

@@ -1,7 +1,7 @@
 // Adagrad step (PyTorch `_single_tensor_adagrad`); equations in src/adagrad.ts.
 // Preconditions: param, sum, grad each point at n f32s; any byte alignment; buffers do not overlap.
 // Scalars: clr = lr / (1 + (step-1) * lrDecay), eps, weightDecay.
-import { MAXIMIZE, WEIGHT_DECAY, gradIn, gradIn4, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv } from "./common";
+import { MAXIMIZE, WEIGHT_DECAY, gradIn, gradIn4, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv } from "../lib/common";
 
 export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
     clr: f32, eps: f32, weightDecay: f32, flags: i32): void {

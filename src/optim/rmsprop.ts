@@ -17,9 +17,9 @@
  * const opt = new RMSprop(store.params, { lr: 0.01, centered: true });
  * w.grad.set([0.2, 0.3]); opt.step();
  */
-import { bool, nonNegative } from "./hyper.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { baseFlags, CENTERED, MOMENTUM } from "./kernels.js";
+import { bool, nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { baseFlags, CENTERED, MOMENTUM } from "../core/abi.js";
 
 export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
 

@@ -13,7 +13,7 @@
  * w.grad.fill(0.01); opt.step();
  */
 import { ADAM_SPEC, type AdamOptions, adamLaunch } from "./adam.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
 
 export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;
 

@@ -3,7 +3,7 @@
 // buffers do not overlap. momentumBuffer is not touched without MOMENTUM; with INIT_BUFFER it is written
 // before being read (PyTorch's first step: buffer = g, dampening ignored).
 // Scalars: lr, weightDecay, momentum, dampFactor = 1 - dampening.
-import { MAXIMIZE, WEIGHT_DECAY, MOMENTUM, NESTEROV, INIT_BUFFER, gradIn, gradIn4, ldf, stf, ldv, stv } from "./common";
+import { MAXIMIZE, WEIGHT_DECAY, MOMENTUM, NESTEROV, INIT_BUFFER, gradIn, gradIn4, ldf, stf, ldv, stv } from "../lib/common";
 
 export function sgd_f32(param: usize, momentumBuffer: usize, grad: usize, n: i32,
     lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, flags: i32): void {

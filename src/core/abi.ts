@@ -1,5 +1,5 @@
 // The kernel ABI, written once: the Wasm exports (assembly/index.ts) and the pure-TS reference
-// (src/reference/) both implement exactly these signatures. test/abi.test.ts checks the arities of both
+// (src/optim/*.reference.ts) both implement exactly these signatures. test/abi.test.ts checks the arities of both
 // against KERNEL_SIGNATURES and the flag bits against the ones the Wasm module exports.
 //
 // Convention (../STYLE): `<algo>_f32(inOutPointers..., grad, n, scalars..., flags)`. Pointers are byte

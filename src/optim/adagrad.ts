@@ -17,9 +17,9 @@
  * const opt = new Adagrad(store.params, { lr: 0.1 });
  * w.grad.set([0.2, 0.3]); opt.step();
  */
-import { bool, nonNegative } from "./hyper.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { baseFlags } from "./kernels.js";
+import { bool, nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { baseFlags } from "../core/abi.js";
 
 export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean }
 

@@ -1,6 +1,6 @@
 // Pure-TS reference of sgd_f32 (same signature, Float32Arrays for pointers). See src/sgd.ts.
-import { INIT_BUFFER, MOMENTUM, NESTEROV } from "../kernels.js";
-import { inputGrad, momentum as accumulate, subScaled } from "./common.js";
+import { INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
+import { inputGrad, momentum as accumulate, subScaled } from "../core/reference-ops.js";
 
 const f = Math.fround;
 

@@ -20,10 +20,10 @@
  * const opt = new Adam(store.params, { lr: 1e-3 });
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative, pair, samePair } from "./hyper.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { AMSGRAD, baseFlags, type KernelFn } from "./kernels.js";
-import type { Run } from "./optimizer.js";
+import { bool, nonNegative, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { AMSGRAD, baseFlags, type KernelFn } from "../core/abi.js";
+import type { Run } from "../core/optimizer.js";
 
 export interface AdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;

@@ -2,11 +2,11 @@
 // contiguous run, backends (simd / scalar / js reference), verify mode, the copy path for foreign arrays,
 // and stateDict/loadStateDict. Each optimizer file only supplies an OptimizerSpec (options, state buffers,
 // step scalars, kernel call).
-import { type Rules, rejectUnknown, validate } from "./hyper.js";
-import { KERNEL_SIGNATURES, type KernelFn, type KernelName } from "./kernels.js";
-import { type BackendName, defaults as initDefaults } from "./loader.js";
-import { REFERENCE } from "./reference/index.js";
-import { Param, ParamStore } from "./store.js";
+import { type Rules, rejectUnknown, validate } from "./options.js";
+import { KERNEL_SIGNATURES, type KernelFn, type KernelName } from "./abi.js";
+import { type BackendName, defaults as initDefaults } from "../runtime/loader.js";
+import { REFERENCE } from "../optim/reference.js";
+import { Param, ParamStore } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */
 export interface ForeignParam { value: Float32Array; grad: Float32Array }

@@ -1,6 +1,6 @@
 // Pure-TS reference of rmsprop_f32 (same signature, Float32Arrays for pointers). See src/rmsprop.ts.
-import { CENTERED, MOMENTUM } from "../kernels.js";
-import { ema2, inputGrad, lerp, momentum as accumulate, scratch, sqrtDenom, subScaled, subScaledDiv } from "./common.js";
+import { CENTERED, MOMENTUM } from "../core/abi.js";
+import { ema2, inputGrad, lerp, momentum as accumulate, scratch, sqrtDenom, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;
 

@@ -18,9 +18,9 @@
  * const opt = new SGD(store.params, { lr: 0.1, momentum: 0.9, nesterov: true });
  * w.grad.set([0.5, -0.5]); opt.step();
  */
-import { bool, nonNegative, num } from "./hyper.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "./optimizer.js";
-import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "./kernels.js";
+import { bool, nonNegative, num } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
 
 export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
 
