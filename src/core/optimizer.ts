@@ -313,6 +313,11 @@ export abstract class Optimizer<O extends object> {
     };
   }
 
+  /** Whether dispose() was called on this optimizer (or its store was disposed): it can no longer step. */
+  get disposed(): boolean {
+    return this.#disposed || this.store.disposed;
+  }
+
   #assertUsable(): void {
     if (this.#disposed) throw new Error(`${this.#spec.name} has been disposed`);
     if (this.store.disposed) throw new Error(`${this.#spec.name}: its ParamStore has been disposed`);
