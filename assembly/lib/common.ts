@@ -1,66 +1,102 @@
-// Shared element-wise building blocks, each in a scalar (f32) and a vector (f32x4) form with the
-// same operation order, so the SIMD main loop and the scalar tail round identically.
-// Everything here is @inline: kernels stay single fused passes with no calls in the loop.
+// Shared element-wise building blocks, written once and generic over the lane type T: `f32` (the scalar
+// tail, and the whole scalar build) or `v128` (four f32 lanes, the SIMD main loop). Each optimizer writes its
+// element rule once with these (`adamAt<T>`), and its loop instantiates the rule for both types, so the SIMD
+// body and the scalar tail perform the same operations in the same order and round identically.
+// `isVector<T>()` is a compile-time constant: each instantiation compiles only its own branch. Everything
+// here is @inline: kernels stay single fused passes with no calls in the loop.
 
-/** Flag bits passed in the last kernel argument. Mirrored in src/kernels.ts (a test checks they agree). */
+/** Flag bits passed in the last kernel argument. Mirrored in src/core/abi.ts (a test checks they agree). */
 export const MAXIMIZE: i32 = 1;
 export const WEIGHT_DECAY: i32 = 2; // coupled (L2) weight decay: g += wd * p
 export const DECOUPLED: i32 = 4;    // decoupled weight decay: p *= 1 - lr * wd (before the moments)
 export const MOMENTUM: i32 = 8;
 export const NESTEROV: i32 = 16;
-export const INIT_BUFFER: i32 = 32; // SGD first step: momentum_buffer = g (no dampening)
+export const INIT_BUFFER: i32 = 32; // first step: the buffer is written before it is read
 export const AMSGRAD: i32 = 64;
 export const CENTERED: i32 = 128;
+export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradScale (clipping, unscaling, 1/k)
 
-/** Maximize flip then coupled weight decay: the gradient every optimizer starts from (PyTorch order). */
+// ---- lane operations -------------------------------------------------------------------------------------
+
 // @ts-ignore: decorator
-@inline export function gradIn(g: f32, p: f32, wd: f32, maximize: bool, l2: bool): f32 {
-  if (maximize) g = -g;
-  if (l2) g = g + wd * p;
-  return g;
+@inline export function ld<T>(ptr: usize, o: usize): T {
+  if (isVector<T>()) return <T>v128.load(ptr + o); else return <T>load<f32>(ptr + o);
 }
 // @ts-ignore: decorator
-@inline export function gradIn4(g: v128, p: v128, wd: v128, maximize: bool, l2: bool): v128 {
-  if (maximize) g = f32x4.neg(g);
-  if (l2) g = f32x4.add(g, f32x4.mul(wd, p));
+@inline export function st<T>(ptr: usize, o: usize, x: T): void {
+  if (isVector<T>()) v128.store(ptr + o, <v128>x); else store<f32>(ptr + o, <f32>x);
+}
+// @ts-ignore: decorator
+@inline export function splat<T>(x: f32): T {
+  if (isVector<T>()) return <T>f32x4.splat(x); else return <T>x;
+}
+// @ts-ignore: decorator
+@inline export function add<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.add(<v128>a, <v128>b); else return <T>(<f32>a + <f32>b);
+}
+// @ts-ignore: decorator
+@inline export function sub<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.sub(<v128>a, <v128>b); else return <T>(<f32>a - <f32>b);
+}
+// @ts-ignore: decorator
+@inline export function mul<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.mul(<v128>a, <v128>b); else return <T>(<f32>a * <f32>b);
+}
+// @ts-ignore: decorator
+@inline export function div<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.div(<v128>a, <v128>b); else return <T>(<f32>a / <f32>b);
+}
+// @ts-ignore: decorator
+@inline export function sqrt<T>(a: T): T {
+  if (isVector<T>()) return <T>f32x4.sqrt(<v128>a); else return <T>Mathf.sqrt(<f32>a);
+}
+/** Wasm f32.max / f32x4.max: NaN-propagating. */
+// @ts-ignore: decorator
+@inline export function maxv<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.max(<v128>a, <v128>b); else return <T>max<f32>(<f32>a, <f32>b);
+}
+// @ts-ignore: decorator
+@inline export function neg<T>(a: T): T {
+  if (isVector<T>()) return <T>f32x4.neg(<v128>a); else return <T>(-<f32>a);
+}
+
+// ---- shared pieces of optimizer rules ----------------------------------------------------------------------
+
+/**
+ * The gradient prologue every optimizer starts from, in PyTorch's order: the step's gradient scale (clip
+ * factor, loss-scale inverse, 1/k of accumulation — what PyTorch does to .grad before step()), then the
+ * maximize flip, then coupled weight decay.
+ */
+// @ts-ignore: decorator
+@inline export function gradIn<T>(g: T, p: T, scale: T, wd: T, scaled: bool, maximize: bool, l2: bool): T {
+  if (scaled) g = mul<T>(g, scale);
+  if (maximize) g = neg<T>(g);
+  if (l2) g = add<T>(g, mul<T>(wd, p));
   return g;
 }
 
 /** torch.lerp(a, b, w) for w < 0.5: a + w * (b - a). */
 // @ts-ignore: decorator
-@inline export function lerp(a: f32, b: f32, w: f32): f32 {
-  return a + w * (b - a);
-}
-// @ts-ignore: decorator
-@inline export function lerp4(a: v128, b: v128, w: v128): v128 {
-  return f32x4.add(a, f32x4.mul(w, f32x4.sub(b, a)));
+@inline export function lerp<T>(a: T, b: T, w: T): T {
+  return add<T>(a, mul<T>(w, sub<T>(b, a)));
 }
 
 /** Second-moment update v*beta + ((1-beta)*g)*g, PyTorch's mul_(beta).addcmul_(g, g, value=1-beta). */
 // @ts-ignore: decorator
-@inline export function ema2(v: f32, g: f32, beta: f32, omBeta: f32): f32 {
-  return v * beta + (omBeta * g) * g;
-}
-// @ts-ignore: decorator
-@inline export function ema24(v: v128, g: v128, beta: v128, omBeta: v128): v128 {
-  return f32x4.add(f32x4.mul(v, beta), f32x4.mul(f32x4.mul(omBeta, g), g));
+@inline export function ema2<T>(v: T, g: T, beta: T, omBeta: T): T {
+  return add<T>(mul<T>(v, beta), mul<T>(mul<T>(omBeta, g), g));
 }
 
 /** p - (s*x)/d: PyTorch's addcdiv_(x, d, value=-s). */
 // @ts-ignore: decorator
-@inline export function subScaledDiv(p: f32, s: f32, x: f32, d: f32): f32 {
-  return p - (s * x) / d;
-}
-// @ts-ignore: decorator
-@inline export function subScaledDiv4(p: v128, s: v128, x: v128, d: v128): v128 {
-  return f32x4.sub(p, f32x4.div(f32x4.mul(s, x), d));
+@inline export function subScaledDiv<T>(p: T, s: T, x: T, d: T): T {
+  return sub<T>(p, div<T>(mul<T>(s, x), d));
 }
 
+/** The byte length of the vector part of n floats, and of all of them. */
 // @ts-ignore: decorator
-@inline export function ldf(ptr: usize, o: usize): f32 { return load<f32>(ptr + o); }
+@inline export function end4(n: i32): usize { return <usize>(n & ~3) << 2; }
 // @ts-ignore: decorator
-@inline export function stf(ptr: usize, o: usize, x: f32): void { store<f32>(ptr + o, x); }
+@inline export function end16(n: i32): usize { return <usize>(n & ~15) << 2; }
 // @ts-ignore: decorator
-@inline export function ldv(ptr: usize, o: usize): v128 { return v128.load(ptr + o); }
-// @ts-ignore: decorator
-@inline export function stv(ptr: usize, o: usize, x: v128): void { v128.store(ptr + o, x); }
+@inline export function end1(n: i32): usize { return <usize>n << 2; }

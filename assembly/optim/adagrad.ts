@@ -1,50 +1,52 @@
-// Adagrad step (PyTorch `_single_tensor_adagrad`); equations in src/adagrad.ts.
+// Adagrad step (PyTorch `_single_tensor_adagrad`); equations in src/optim/adagrad.ts.
 // Preconditions: param, sum, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: clr = lr / (1 + (step-1) * lrDecay), eps, weightDecay.
-import { MAXIMIZE, WEIGHT_DECAY, gradIn, gradIn4, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv } from "../lib/common";
+// Scalars: clr = lr / (1 + (step-1) * lrDecay), eps, weightDecay, gradScale.
+import {
+  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, ld, st, splat, add, mul, sqrt, gradIn, subScaledDiv, end1, end4, end16,
+} from "../lib/common";
 
 export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
-    clr: f32, eps: f32, weightDecay: f32, flags: i32): void {
-  if (flags == 0) adagradLoop(param, sum, grad, n, clr, eps, weightDecay, false, false);
-  else adagradLoop(param, sum, grad, n, clr, eps, weightDecay, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0);
+    clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  if (flags == 0) adagradLoop(param, sum, grad, n, clr, eps, weightDecay, gradScale, false, false, false);
+  else {
+    adagradLoop(param, sum, grad, n, clr, eps, weightDecay, gradScale, (flags & GRAD_SCALE) != 0,
+      (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0);
+  }
 }
 
 // @ts-ignore: decorator
 @inline function adagradLoop(param: usize, sum: usize, grad: usize, n: i32, clr: f32, eps: f32, weightDecay: f32,
-    maximize: bool, l2: bool): void {
+    gradScale: f32, scaled: bool, maximize: bool, l2: bool): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
-    const vc = f32x4.splat(clr), ve = f32x4.splat(eps), vwd = f32x4.splat(weightDecay);
-    const end16 = <usize>(n & ~15) << 2;
-    for (; o < end16; o += 64) {
-      adagrad4(param, sum, grad, o, vc, ve, vwd, maximize, l2);
-      adagrad4(param, sum, grad, o + 16, vc, ve, vwd, maximize, l2);
-      adagrad4(param, sum, grad, o + 32, vc, ve, vwd, maximize, l2);
-      adagrad4(param, sum, grad, o + 48, vc, ve, vwd, maximize, l2);
-    }
-    const end4 = <usize>(n & ~3) << 2;
-    for (; o < end4; o += 16) adagrad4(param, sum, grad, o, vc, ve, vwd, maximize, l2);
+    o = adagradSpan<v128>(param, sum, grad, o, end16(n), end4(n), clr, eps, weightDecay, gradScale, scaled, maximize, l2);
   }
-  const end = <usize>n << 2;
-  for (; o < end; o += 4) adagrad1(param, sum, grad, o, clr, eps, weightDecay, maximize, l2);
+  adagradSpan<f32>(param, sum, grad, o, o, end1(n), clr, eps, weightDecay, gradScale, scaled, maximize, l2);
 }
 
+/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
-@inline function adagrad1(param: usize, sum: usize, grad: usize, o: usize, clr: f32, eps: f32, weightDecay: f32,
-    maximize: bool, l2: bool): void {
-  const p = ldf(param, o);
-  const g = gradIn(ldf(grad, o), p, weightDecay, maximize, l2);
-  const s = ldf(sum, o) + g * g;
-  stf(sum, o, s);
-  stf(param, o, subScaledDiv(p, clr, g, Mathf.sqrt(s) + eps));
+@inline function adagradSpan<T>(param: usize, sum: usize, grad: usize, o: usize, end16: usize, end: usize, clr: f32,
+    eps: f32, weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool): usize {
+  const c = splat<T>(clr), e = splat<T>(eps), wd = splat<T>(weightDecay), gs = splat<T>(gradScale);
+  const w: usize = sizeof<T>();
+  for (; o < end16; o += 4 * w) {
+    adagradAt<T>(param, sum, grad, o, c, e, wd, gs, scaled, maximize, l2);
+    adagradAt<T>(param, sum, grad, o + w, c, e, wd, gs, scaled, maximize, l2);
+    adagradAt<T>(param, sum, grad, o + 2 * w, c, e, wd, gs, scaled, maximize, l2);
+    adagradAt<T>(param, sum, grad, o + 3 * w, c, e, wd, gs, scaled, maximize, l2);
+  }
+  for (; o < end; o += w) adagradAt<T>(param, sum, grad, o, c, e, wd, gs, scaled, maximize, l2);
+  return o;
 }
 
+/** The Adagrad rule for the lanes at byte offset o. */
 // @ts-ignore: decorator
-@inline function adagrad4(param: usize, sum: usize, grad: usize, o: usize, clr: v128, eps: v128, weightDecay: v128,
-    maximize: bool, l2: bool): void {
-  const p = ldv(param, o);
-  const g = gradIn4(ldv(grad, o), p, weightDecay, maximize, l2);
-  const s = f32x4.add(ldv(sum, o), f32x4.mul(g, g));
-  stv(sum, o, s);
-  stv(param, o, subScaledDiv4(p, clr, g, f32x4.add(f32x4.sqrt(s), eps)));
+@inline function adagradAt<T>(param: usize, sum: usize, grad: usize, o: usize, clr: T, eps: T, weightDecay: T,
+    gradScale: T, scaled: bool, maximize: bool, l2: bool): void {
+  const p = ld<T>(param, o);
+  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  const s = add<T>(ld<T>(sum, o), mul<T>(g, g));
+  st<T>(sum, o, s);
+  st<T>(param, o, subScaledDiv<T>(p, clr, g, add<T>(sqrt<T>(s), eps)));
 }

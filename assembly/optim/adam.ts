@@ -1,90 +1,81 @@
-// Adam / AdamW step (PyTorch `_single_tensor_adam`); equations in src/adam.ts.
+// Adam / AdamW step (PyTorch `_single_tensor_adam`); equations in src/optim/adam.ts.
 // Preconditions: param, expAvg, expAvgSq, grad (and maxExpAvgSq when AMSGRAD) each point at n f32s;
 // any byte alignment; buffers do not overlap. maxExpAvgSq is not touched without AMSGRAD.
-// Scalars (f32, computed once per step in TS, adamLaunch in src/adam.ts): stepSize = lr/bc1, beta1Comp = 1-beta1,
-// beta2, beta2Comp = 1-beta2, rBc2Sqrt = 1/sqrt(bc2), eps, weightDecay, decay = 1-lr*weightDecay.
+// Scalars (f32, computed once per step in TS, adamLaunch in src/optim/adam.ts): stepSize = lr/bc1,
+// beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, rBc2Sqrt = 1/sqrt(bc2), eps, weightDecay,
+// decay = 1-lr*weightDecay, gradScale.
 import {
-  MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD,
-  gradIn, gradIn4, lerp, lerp4, ema2, ema24, subScaledDiv, subScaledDiv4, ldf, stf, ldv, stv,
+  MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD, GRAD_SCALE,
+  ld, st, splat, add, mul, sqrt, maxv, gradIn, lerp, ema2, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
 
 export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
-    weightDecay: f32, decay: f32, flags: i32): void {
+    weightDecay: f32, decay: f32, gradScale: f32, flags: i32): void {
   // Specialised loops for plain Adam and default AdamW; every other combination takes the general loop.
   if (flags == 0) {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, false, false, false, false);
+      eps, weightDecay, decay, gradScale, false, false, false, false, false);
   } else if (flags == DECOUPLED) {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, false, false, true, false);
+      eps, weightDecay, decay, gradScale, false, false, false, true, false);
   } else {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0, (flags & DECOUPLED) != 0,
-      (flags & AMSGRAD) != 0);
+      eps, weightDecay, decay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0,
+      (flags & WEIGHT_DECAY) != 0, (flags & DECOUPLED) != 0, (flags & AMSGRAD) != 0);
   }
 }
 
 // @ts-ignore: decorator
 @inline function adamLoop(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
-    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, weightDecay: f32, decay: f32,
-    maximize: bool, l2: bool, decoupled: bool, amsgrad: bool): void {
+    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, weightDecay: f32,
+    decay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
-    const vs = f32x4.splat(stepSize), vb1c = f32x4.splat(beta1Comp), vb2 = f32x4.splat(beta2);
-    const vb2c = f32x4.splat(beta2Comp), vr = f32x4.splat(rBc2Sqrt), ve = f32x4.splat(eps);
-    const vwd = f32x4.splat(weightDecay), vdec = f32x4.splat(decay);
-    const end16 = <usize>(n & ~15) << 2;
-    for (; o < end16; o += 64) {
-      adam4(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, vs, vb1c, vb2, vb2c, vr, ve, vwd, vdec, maximize, l2, decoupled, amsgrad);
-      adam4(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 16, vs, vb1c, vb2, vb2c, vr, ve, vwd, vdec, maximize, l2, decoupled, amsgrad);
-      adam4(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 32, vs, vb1c, vb2, vb2c, vr, ve, vwd, vdec, maximize, l2, decoupled, amsgrad);
-      adam4(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 48, vs, vb1c, vb2, vb2c, vr, ve, vwd, vdec, maximize, l2, decoupled, amsgrad);
-    }
-    const end4 = <usize>(n & ~3) << 2;
-    for (; o < end4; o += 16) {
-      adam4(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, vs, vb1c, vb2, vb2c, vr, ve, vwd, vdec, maximize, l2, decoupled, amsgrad);
-    }
+    o = adamSpan<v128>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, end16(n), end4(n), stepSize, beta1Comp, beta2,
+      beta2Comp, rBc2Sqrt, eps, weightDecay, decay, gradScale, scaled, maximize, l2, decoupled, amsgrad);
   }
-  const end = <usize>n << 2;
-  for (; o < end; o += 4) {
-    adam1(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt, eps,
-      weightDecay, decay, maximize, l2, decoupled, amsgrad);
-  }
+  adamSpan<f32>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, o, end1(n), stepSize, beta1Comp, beta2,
+    beta2Comp, rBc2Sqrt, eps, weightDecay, decay, gradScale, scaled, maximize, l2, decoupled, amsgrad);
 }
 
+/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
-@inline function adam1(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, o: usize,
-    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, weightDecay: f32, decay: f32,
-    maximize: bool, l2: bool, decoupled: bool, amsgrad: bool): void {
-  let p = ldf(param, o);
-  const g = gradIn(ldf(grad, o), p, weightDecay, maximize, l2);
-  if (decoupled) p = p * decay;
-  const m = lerp(ldf(expAvg, o), g, beta1Comp);
-  let v = ema2(ldf(expAvgSq, o), g, beta2, beta2Comp);
-  stf(expAvg, o, m);
-  stf(expAvgSq, o, v);
-  if (amsgrad) {
-    v = max<f32>(ldf(maxExpAvgSq, o), v);
-    stf(maxExpAvgSq, o, v);
+@inline function adamSpan<T>(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize,
+    o: usize, end16: usize, end: usize, stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32,
+    eps: f32, weightDecay: f32, decay: f32, gradScale: f32,
+    scaled: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool): usize {
+  const s = splat<T>(stepSize), b1c = splat<T>(beta1Comp), b2 = splat<T>(beta2), b2c = splat<T>(beta2Comp);
+  const r = splat<T>(rBc2Sqrt), e = splat<T>(eps), wd = splat<T>(weightDecay), dec = splat<T>(decay);
+  const gs = splat<T>(gradScale);
+  const w: usize = sizeof<T>();
+  for (; o < end16; o += 4 * w) {
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, s, b1c, b2, b2c, r, e, wd, dec, gs, scaled, maximize, l2, decoupled, amsgrad);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + w, s, b1c, b2, b2c, r, e, wd, dec, gs, scaled, maximize, l2, decoupled, amsgrad);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 2 * w, s, b1c, b2, b2c, r, e, wd, dec, gs, scaled, maximize, l2, decoupled, amsgrad);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 3 * w, s, b1c, b2, b2c, r, e, wd, dec, gs, scaled, maximize, l2, decoupled, amsgrad);
   }
-  stf(param, o, subScaledDiv(p, stepSize, m, Mathf.sqrt(v) * rBc2Sqrt + eps));
+  for (; o < end; o += w) {
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, s, b1c, b2, b2c, r, e, wd, dec, gs, scaled, maximize, l2, decoupled, amsgrad);
+  }
+  return o;
 }
 
+/** The Adam rule for the lanes at byte offset o: the one place its arithmetic is written. */
 // @ts-ignore: decorator
-@inline function adam4(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, o: usize,
-    stepSize: v128, beta1Comp: v128, beta2: v128, beta2Comp: v128, rBc2Sqrt: v128, eps: v128, weightDecay: v128,
-    decay: v128, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool): void {
-  let p = ldv(param, o);
-  const g = gradIn4(ldv(grad, o), p, weightDecay, maximize, l2);
-  if (decoupled) p = f32x4.mul(p, decay);
-  const m = lerp4(ldv(expAvg, o), g, beta1Comp);
-  let v = ema24(ldv(expAvgSq, o), g, beta2, beta2Comp);
-  stv(expAvg, o, m);
-  stv(expAvgSq, o, v);
+@inline function adamAt<T>(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, o: usize,
+    stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, weightDecay: T, decay: T, gradScale: T,
+    scaled: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool): void {
+  let p = ld<T>(param, o);
+  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  if (decoupled) p = mul<T>(p, decay);
+  const m = lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
+  let v = ema2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);
+  st<T>(expAvg, o, m);
+  st<T>(expAvgSq, o, v);
   if (amsgrad) {
-    v = f32x4.max(ldv(maxExpAvgSq, o), v);
-    stv(maxExpAvgSq, o, v);
+    v = maxv<T>(ld<T>(maxExpAvgSq, o), v);
+    st<T>(maxExpAvgSq, o, v);
   }
-  stv(param, o, subScaledDiv4(p, stepSize, m, f32x4.add(f32x4.mul(f32x4.sqrt(v), rBc2Sqrt), eps)));
+  st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(mul<T>(sqrt<T>(v), rBc2Sqrt), eps)));
 }

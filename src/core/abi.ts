@@ -14,11 +14,13 @@ export const NESTEROV = 16;
 export const INIT_BUFFER = 32;
 export const AMSGRAD = 64;
 export const CENTERED = 128;
-export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED };
+/** The gradient prologue multiplies by the step's gradScale (clipping, loss-scale unscaling, 1/k accumulation). */
+export const GRAD_SCALE = 256;
+export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE };
 
 /** Flag bits shared by all optimizers. */
-export function baseFlags(o: { maximize: boolean; weightDecay: number }, decoupled = false): number {
-  let flags = o.maximize ? MAXIMIZE : 0;
+export function baseFlags(o: { maximize: boolean; weightDecay: number }, gradScale: number, decoupled = false): number {
+  let flags = (o.maximize ? MAXIMIZE : 0) | (gradScale !== 1 ? GRAD_SCALE : 0);
   if (o.weightDecay !== 0) flags |= decoupled ? DECOUPLED : WEIGHT_DECAY;
   return flags;
 }
@@ -33,19 +35,19 @@ export interface KernelSignature {
 export const KERNEL_SIGNATURES = {
   sgd_f32: {
     pointers: ["param", "momentum_buffer", "grad"],
-    scalars: ["lr", "weightDecay", "momentum", "dampFactor", "flags"],
+    scalars: ["lr", "weightDecay", "momentum", "dampFactor", "gradScale", "flags"],
   },
   adam_f32: {
     pointers: ["param", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "grad"],
-    scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "flags"],
+    scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "gradScale", "flags"],
   },
   adagrad_f32: {
     pointers: ["param", "sum", "grad"],
-    scalars: ["clr", "eps", "weightDecay", "flags"],
+    scalars: ["clr", "eps", "weightDecay", "gradScale", "flags"],
   },
   rmsprop_f32: {
     pointers: ["param", "square_avg", "momentum_buffer", "grad_avg", "grad"],
-    scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum", "flags"],
+    scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum", "gradScale", "flags"],
   },
 } as const satisfies Record<string, KernelSignature>;
 

@@ -71,7 +71,7 @@ export interface OptimizerSpec<O> {
    * from locals straight into the call: never through a reused object, whose fields V8 may box (a step must
    * allocate nothing on the JS heap).
    */
-  launch(kernel: KernelFn, run: Run, o: O): void;
+  launch(kernel: KernelFn, run: Run, o: O, gradScale: number): void;
 }
 
 interface Slot { src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number }
@@ -369,7 +369,7 @@ export abstract class Optimizer<O extends object> {
       const runs = this.#groups[gi]!.runs;
       for (let ri = 0; ri < runs.length; ri++) {
         const r = runs[ri]!;
-        spec.launch(r.kernel, r, o);
+        spec.launch(r.kernel, r, o, 1);
         r.step++;
         for (let i = 0; i < nb; i++) if (r.seg.buffers[i] && spec.buffers[i]!.needed(o)) r.ready[i] = true;
       }

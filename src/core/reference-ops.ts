@@ -2,7 +2,7 @@
 // the kernels round it (IEEE f32 +, -, *, / and sqrt are reproduced exactly by computing in f64 and
 // rounding once, which is what Math.fround and Float32Array stores do). The reference is written as a
 // composition of these passes; the kernels fuse them into one. Both must agree bit for bit.
-import { MAXIMIZE, WEIGHT_DECAY } from "./abi.js";
+import { GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "./abi.js";
 
 const f = Math.fround;
 
@@ -13,11 +13,20 @@ export function scratch(slot: 0 | 1, n: number): Float32Array {
   return pool[slot]!;
 }
 
-/** g = maximize ? -grad : grad, then g += weightDecay * param when WEIGHT_DECAY (PyTorch order). */
-export function inputGrad(grad: Float32Array, param: Float32Array, n: number, weightDecay: number, flags: number): Float32Array {
+/**
+ * The gradient prologue: g = grad * gradScale when GRAD_SCALE (what clipping or unscaling does to .grad),
+ * g = -g when MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch order).
+ */
+export function inputGrad(grad: Float32Array, param: Float32Array, n: number, weightDecay: number, gradScale: number,
+    flags: number): Float32Array {
   const g = scratch(0, n);
   const sign = flags & MAXIMIZE ? -1 : 1;
-  for (let i = 0; i < n; i++) g[i] = sign * grad[i]!;
+  if (flags & GRAD_SCALE) {
+    const s = f(gradScale);
+    for (let i = 0; i < n; i++) g[i] = sign * f(grad[i]! * s);
+  } else {
+    for (let i = 0; i < n; i++) g[i] = sign * grad[i]!;
+  }
   if (flags & WEIGHT_DECAY) {
     const wd = f(weightDecay);
     for (let i = 0; i < n; i++) g[i] = g[i]! + f(wd * param[i]!);

@@ -36,9 +36,9 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue }],
   hasStep: true,
   eager: true,
-  launch(k, r, o) {
+  launch(k, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, baseFlags(o));
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs));
   },
 };
 

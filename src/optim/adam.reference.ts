@@ -4,8 +4,8 @@ import { ema2, inputGrad, lerp, maximum, scale, sqrtDenom, subScaledDiv } from "
 
 export function adam_f32(param: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
     maxExpAvgSq: Float32Array, grad: Float32Array, n: number, stepSize: number, beta1Comp: number, beta2: number,
-    beta2Comp: number, rBc2Sqrt: number, eps: number, weightDecay: number, decay: number, flags: number): void {
-  const g = inputGrad(grad, param, n, weightDecay, flags);
+    beta2Comp: number, rBc2Sqrt: number, eps: number, weightDecay: number, decay: number, gradScale: number, flags: number): void {
+  const g = inputGrad(grad, param, n, weightDecay, gradScale, flags);
   if (flags & DECOUPLED) scale(param, n, decay);
   lerp(expAvg, g, n, beta1Comp);
   ema2(expAvgSq, g, n, beta2, beta2Comp);

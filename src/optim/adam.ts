@@ -35,10 +35,11 @@ export interface AdamOptions {
  * corrections are computed here, once, in f64 (PyTorch's Python floats): stepSize = γ / (1 − β1^t) and
  * rBc2Sqrt = 1 / √(1 − β2^t).
  */
-export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay">, decoupled: boolean): void {
+export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay">, gs: number,
+    decoupled: boolean): void {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
   k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr / (1 - beta1 ** t), 1 - beta1, beta2, 1 - beta2,
-    1 / Math.sqrt(1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, baseFlags(o, decoupled) | (o.amsgrad ? AMSGRAD : 0));
+    1 / Math.sqrt(1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, gs, baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0));
 }
 
 export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
@@ -57,7 +58,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
     { name: "max_exp_avg_sq", needed: (o) => o.amsgrad },
   ],
   hasStep: true,
-  launch: (k, r, o) => adamLaunch(k, r, o, o.decoupledWeightDecay),
+  launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, o.decoupledWeightDecay),
 };
 
 export class Adam extends Optimizer<AdamOptions> {

@@ -25,7 +25,7 @@ export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
   name: "AdamW",
   defaults: { ...defaults, weightDecay: 1e-2 },
   rules,
-  launch: (k, r, o) => adamLaunch(k, r, o, true),
+  launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, true),
 };
 
 export class AdamW extends Optimizer<AdamWOptions> {

@@ -6,8 +6,8 @@ const f = Math.fround;
 
 export function rmsprop_f32(param: Float32Array, squareAvg: Float32Array, momentumBuffer: Float32Array,
     gradAvg: Float32Array, grad: Float32Array, n: number, lr: number, alpha: number, alphaComp: number,
-    eps: number, weightDecay: number, momentum: number, flags: number): void {
-  const g = inputGrad(grad, param, n, weightDecay, flags);
+    eps: number, weightDecay: number, momentum: number, gradScale: number, flags: number): void {
+  const g = inputGrad(grad, param, n, weightDecay, gradScale, flags);
   ema2(squareAvg, g, n, alpha, alphaComp);
   let avg: Float32Array;
   if (flags & CENTERED) {

@@ -39,9 +39,9 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
     { name: "grad_avg", needed: (o) => o.centered },
   ],
   hasStep: true,
-  launch(k, r, o) {
-    const flags = baseFlags(o) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, flags);
+  launch(k, r, o, gs) {
+    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, gs, flags);
   },
 };
 

@@ -5,8 +5,8 @@ import { inputGrad, momentum as accumulate, subScaled } from "../core/reference-
 const f = Math.fround;
 
 export function sgd_f32(param: Float32Array, momentumBuffer: Float32Array, grad: Float32Array, n: number,
-    lr: number, weightDecay: number, momentum: number, dampFactor: number, flags: number): void {
-  const g = inputGrad(grad, param, n, weightDecay, flags);
+    lr: number, weightDecay: number, momentum: number, dampFactor: number, gradScale: number, flags: number): void {
+  const g = inputGrad(grad, param, n, weightDecay, gradScale, flags);
   let step = g;
   if (flags & MOMENTUM) {
     if (flags & INIT_BUFFER) momentumBuffer.set(g.subarray(0, n));

@@ -41,10 +41,10 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   kernel: "sgd_f32",
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0 }],
   hasStep: false,
-  launch(k, r, o) {
-    let flags = baseFlags(o);
+  launch(k, r, o, gs) {
+    let flags = baseFlags(o, gs);
     if (o.momentum !== 0) flags |= MOMENTUM | (o.nesterov ? NESTEROV : 0) | (r.ready[0] ? 0 : INIT_BUFFER);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, flags);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, gs, flags);
   },
 };
 
