@@ -2,6 +2,8 @@
 // supplied precompiled (init({ module })), and the feature report. Each case loads a fresh copy of the
 // loader (vi.resetModules), since init() caches for the whole process.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -9,11 +11,19 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
 
 type Loader = typeof import("../src/runtime/loader.js");
+const { fsSource } = await import("../src/runtime/sources/fs.js");
+const { fetchSource } = await import("../src/runtime/sources/fetch.js");
+/** The .wasm URLs an entry module at `base` uses (the entries write the same four literals). */
+const urlsAt = (base: string) => () => ({
+  simd: new URL("./wasm/gradstep-simd.wasm", base), scalar: new URL("./wasm/gradstep-scalar.wasm", base),
+  simdShared: new URL("./wasm/gradstep-simd-shared.wasm", base), scalarShared: new URL("./wasm/gradstep-scalar-shared.wasm", base),
+});
 const fresh = async () => {
   vi.resetModules();
   return {
     loader: (await import("../src/runtime/loader.js")) as Loader,
-    fs: (await import("../src/runtime/sources/fs.js")).fsSource,
+    fs: (base: string) => fsSource(readFile, urlsAt(base)),
+    fetch: (base: string) => fetchSource(urlsAt(base)),
     embedded: (await import("../src/runtime/sources/embedded.js")).embeddedSource,
     api: await import("../src/index.js"),
   };
@@ -33,7 +43,8 @@ afterEach(() => vi.restoreAllMocks());
 describe("file-based entries", () => {
   it("a missing .wasm: a clear error naming the file", async () => {
     const { loader, fs } = await fresh();
-    await expect(loader.initWith(fs(packageDir({})))).rejects.toThrow(/gradstep: cannot read .*wasm\/gradstep-[a-z-]+\.wasm .*ENOENT.*reinstall the package, or import "gradstep\/embedded"/);
+    // It names the file, and says what a bundle that left the files behind needs (esbuild, bun build --compile).
+    await expect(loader.initWith(fs(packageDir({})))).rejects.toThrow(/gradstep: cannot read \/.*\/wasm\/gradstep-[a-z-]+\.wasm \(ENOENT.*wasm\/ next to the module.*esbuild, bun build.*copied to wasm\/ next to its output, or import "gradstep\/embedded".*reinstall/);
     expect(() => loader.backendInfo()).toThrow(/not initialized/);
   });
 
@@ -43,6 +54,17 @@ describe("file-based entries", () => {
     const files = { "gradstep-simd.wasm": garbage, "gradstep-scalar.wasm": garbage, "gradstep-simd-shared.wasm": garbage, "gradstep-scalar-shared.wasm": garbage };
     await expect(loader.initWith(fs(packageDir(files)))).rejects.toThrow(/is not a valid WebAssembly module \(corrupt or truncated file\?\)/);
     expect(() => loader.backendInfo()).toThrow(/not initialized/);
+  });
+
+  it("an HTML page saved where a .wasm belongs: named as HTML, not as a corrupt module", async () => {
+    const { loader, fs } = await fresh();
+    const page = "<!doctype html><html><body>app</body></html>";
+    const files = { "gradstep-simd.wasm": page, "gradstep-scalar.wasm": page, "gradstep-simd-shared.wasm": page, "gradstep-scalar-shared.wasm": page };
+    const err = await loader.initWith(fs(packageDir(files))).catch((e: Error) => e);
+    expect(String(err)).toMatch(/gradstep: \/.*\/gradstep-[a-z-]+\.wasm is an HTML page, not WebAssembly \(44 bytes\)/);
+    expect(String(err)).not.toMatch(/corrupt/);
+    const text = { "gradstep-simd.wasm": "hello", "gradstep-scalar.wasm": "hello", "gradstep-simd-shared.wasm": "hello", "gradstep-scalar-shared.wasm": "hello" };
+    await expect(fresh().then(({ loader: l, fs: f }) => l.initWith(f(packageDir(text))))).rejects.toThrow(/is not a WebAssembly file \(5 bytes; it starts with 68 65 6c 6c, expected 00 61 73 6d\)/);
   });
 
   it("a valid .wasm of the wrong build: rejected", async () => {
@@ -56,6 +78,98 @@ describe("file-based entries", () => {
     const files = { "gradstep-simd.wasm": bytes("simd"), "gradstep-scalar.wasm": bytes("scalar"), "gradstep-simd-shared.wasm": bytes("simdShared"), "gradstep-scalar-shared.wasm": bytes("scalarShared") };
     const info = await loader.initWith(fs(packageDir(files)));
     expect(info).toMatchObject({ backend: "simd", simd: true, sharedMemory: true, loadedVia: "fs", threads: true });
+  });
+});
+
+describe("fetch (browsers, Deno)", () => {
+  /** A local server standing in for a dev server or CDN: `handler` answers every path. */
+  async function serve(handler: (path: string) => { status: number; type: string; body: Uint8Array | string }): Promise<{ base: string; server: Server }> {
+    const server = createServer((req, res) => {
+      const r = handler(req.url ?? "/");
+      res.writeHead(r.status, { "content-type": r.type }).end(r.body);
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const { port } = server.address() as { port: number };
+    return { base: `http://127.0.0.1:${port}/assets/entry.js`, server };
+  }
+  const file = (path: string) => ({ simd: "simd", scalar: "scalar", "simd-shared": "simdShared", "scalar-shared": "scalarShared" } as const)[/gradstep-([a-z-]+)\.wasm/.exec(path)![1]!]!;
+
+  it("a single-page-app fallback (index.html served for the .wasm URL): reported as an HTML page", async () => {
+    const html = "<!DOCTYPE html><html><head><script type=module src=/assets/index.js></script></head></html>";
+    for (const type of ["text/html; charset=utf-8", "application/wasm"]) { // a server may even label the page as wasm
+      const { base, server } = await serve(() => ({ status: 200, type, body: html }));
+      try {
+        const { loader, fetch } = await fresh();
+        const err = String(await loader.initWith(fetch(base)).catch((e: Error) => e));
+        expect(err).toMatch(/gradstep: http:\/\/127\.0\.0\.1:\d+\/assets\/wasm\/gradstep-[a-z-]+\.wasm is an HTML page, not WebAssembly/);
+        expect(err).toContain(`content-type ${type}`);
+        expect(err).toMatch(/import "gradstep\/embedded"/);
+        expect(err).not.toMatch(/corrupt/);
+      } finally {
+        server.close();
+      }
+    }
+  });
+
+  it("a 404: names the URL and what to copy where", async () => {
+    const { base, server } = await serve(() => ({ status: 404, type: "text/plain", body: "not found" }));
+    try {
+      const { loader, fetch } = await fresh();
+      await expect(loader.initWith(fetch(base))).rejects.toThrow(/cannot fetch http:\/\/.*\/assets\/wasm\/gradstep-[a-z-]+\.wasm \(HTTP 404\); .*node_modules\/gradstep\/dist\/wasm\/ copied to wasm\//);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("served .wasm files load, with or without the application/wasm type", async () => {
+    for (const type of ["application/wasm", "application/octet-stream"]) {
+      const { base, server } = await serve((path) => ({ status: 200, type, body: bytes(file(path)) }));
+      try {
+        const { loader, fetch } = await fresh();
+        expect(await loader.initWith(fetch(base))).toMatchObject({ backend: "simd", sharedMemory: true, loadedVia: "fetch" });
+      } finally {
+        server.close();
+      }
+    }
+  });
+});
+
+describe("two entries in one process (\"gradstep\" and \"gradstep/embedded\", as two routes of one server)", () => {
+  // The built entries share one loader, so the kernels are compiled once per process; whichever entry
+  // initializes first, the other's init() gets the same result and their stores and optimizers mix.
+  const entries = async () => {
+    vi.resetModules();
+    return { node: await import("../dist/node.js"), embedded: await import("../dist/index.js") };
+  };
+  const adamStep = (g: typeof import("../dist/index.js"), h: typeof import("../dist/index.js")) => {
+    const store = new g.ParamStore(), w = store.param("w", [0]);
+    w.grad.set([0.1]);
+    new h.Adam([w], { lr: 1e-3 }).step();
+    return w.value[0];
+  };
+
+  it("embedded first, then the fs entry", async () => {
+    const { node, embedded } = await entries();
+    const a = await embedded.init();
+    expect(a.loadedVia).toBe("embedded");
+    expect(await node.init()).toEqual(a);
+    expect(adamStep(node, embedded)).toBe(Math.fround(-0.001 * 0.1 / (0.1 + 1e-8)));
+    expect(adamStep(embedded, node)).toBe(Math.fround(-0.001 * 0.1 / (0.1 + 1e-8)));
+  });
+
+  it("the fs entry first, then embedded", async () => {
+    const { node, embedded } = await entries();
+    const a = await node.init();
+    expect(a.loadedVia).toBe("fs");
+    expect(await embedded.init()).toEqual(a);
+    expect(adamStep(embedded, node)).toBe(Math.fround(-0.001 * 0.1 / (0.1 + 1e-8)));
+  });
+
+  it("an entry whose files are missing fails alone: the other still initializes, and then both work", async () => {
+    const { loader, fs, api } = await fresh();
+    await expect(loader.initWith(fs(packageDir({})))).rejects.toThrow(/cannot read/);
+    expect((await api.init()).loadedVia).toBe("embedded");
+    expect((await loader.initWith(fs(packageDir({})))).loadedVia).toBe("embedded"); // already initialized: nothing read
   });
 });
 
