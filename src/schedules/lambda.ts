@@ -19,11 +19,11 @@ function lambdas(where: string, v: unknown, groups: number): LrLambda[] {
 }
 
 /** Calls every lambda at `epoch` into `out`, checking each result is a finite number. */
-function evaluate(where: string, fns: readonly LrLambda[], epoch: number, out: number[]): void {
+function evaluate(where: string, fns: readonly LrLambda[], perGroup: boolean, epoch: number, out: number[]): void {
   for (let i = 0; i < fns.length; i++) {
     const x: unknown = fns[i]!(epoch);
     if (typeof x !== "number" || !Number.isFinite(x)) {
-      const msg = `${where}: lrLambda${fns.length > 1 ? `[${i}]` : ""}(${epoch}) returned ${typeof x === "number" ? x : typeof x} (expected a finite number)`;
+      const msg = `${where}: lrLambda${perGroup ? `[${i}]` : ""}(${epoch}) returned ${typeof x === "number" ? x : typeof x} (expected a finite number)`;
       throw typeof x === "number" ? new RangeError(msg) : new TypeError(msg);
     }
     out[i] = x;
@@ -49,17 +49,19 @@ export interface LambdaLROptions {
 export class LambdaLR extends LRScheduler {
   readonly #lambdas: LrLambda[];
   readonly #factors: number[];
+  readonly #perGroup: boolean;
 
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
     super("LambdaLR", optimizer);
     const o = optionsOf(this.label, options, ["lrLambda"]);
     this.#lambdas = lambdas(this.label, o.lrLambda, this.next.length);
     this.#factors = this.next.map(() => 0);
+    this.#perGroup = Array.isArray(o.lrLambda);
     this.atomically(() => this.start());
   }
 
   protected override prepare(epoch: number): void {
-    evaluate(this.label, this.#lambdas, epoch, this.#factors);
+    evaluate(this.label, this.#lambdas, this.#perGroup, epoch, this.#factors);
   }
 
   protected override getLr(out: number[]): void {
@@ -81,17 +83,19 @@ export interface MultiplicativeLROptions {
 export class MultiplicativeLR extends LRScheduler {
   readonly #lambdas: LrLambda[];
   readonly #factors: number[];
+  readonly #perGroup: boolean;
 
   constructor(optimizer: SchedulableOptimizer, options: MultiplicativeLROptions) {
     super("MultiplicativeLR", optimizer);
     const o = optionsOf(this.label, options, ["lrLambda"]);
     this.#lambdas = lambdas(this.label, o.lrLambda, this.next.length);
     this.#factors = this.next.map(() => 0);
+    this.#perGroup = Array.isArray(o.lrLambda);
     this.atomically(() => this.start());
   }
 
   protected override prepare(epoch: number): void {
-    if (!this.isInitial) evaluate(this.label, this.#lambdas, epoch, this.#factors);
+    if (!this.isInitial) evaluate(this.label, this.#lambdas, this.#perGroup, epoch, this.#factors);
   }
 
   protected override getLr(out: number[]): void {
