@@ -1,37 +1,71 @@
-// The runtime matrix: packs the package, installs the tarball into a scratch project, and runs the
-// conformance subset (suite.mjs) in every runtime: Node (SIMD, forced scalar, forced js; and the oldest
-// Node the package claims, when npm serves it), Deno, Bun, Cloudflare workerd (Miniflare on 127.0.0.1,
-// bundled like wrangler does), Vercel Edge (EdgeVM with Wasm code generation disabled) and headless
-// Chromium (with and without cross-origin isolation). Prints one line per runtime and "N passed, M failed".
+// The runtime matrix: packs the package, installs the tarball into scratch projects, and runs the
+// conformance subset (suite.mjs) in every runtime and through every build tool a user would put in front of
+// it, with no gradstep-specific configuration unless the README asks for it:
+//   runtimes: Node (SIMD, forced scalar, forced js; and the oldest Node the package claims, from npm), Deno
+//     (--allow-read; and gradstep/embedded without permissions), Bun, Cloudflare workerd (Miniflare on
+//     127.0.0.1, bundled like wrangler), Vercel Edge (EdgeVM with Wasm code generation disabled), headless
+//     Chromium with and without cross-origin isolation (no bundler: an import map);
+//   build tools: Vite (build + preview, and the dev server), webpack 5 (zero config), esbuild (browser bundle
+//     with the README's one step: copy dist/wasm/; Node bundle with none), bun build --compile, Next.js
+//     (Turbopack and webpack; a Node route, an Edge route and a gradstep/embedded route; `next start` and the
+//     `output: "standalone"` server copied elsewhere), wrangler (deploy --dry-run, and wrangler dev).
+// Browser builds run in headless Chromium, servers get one request per route; each answers with the suite's
+// results (PyTorch fixtures for Adam and four more, store growth, a state-dict round trip).
+// The tools are this folder's own dependencies (package.json + package-lock.json here, installed with
+// `npm ci --prefix test/runtimes` on first use), so the package's own `npm install` stays small.
+// Prints one line per check and "N passed, M failed".
 // Usage: node test/runtimes/run.mjs [name,name,...]     (names as in RUNTIMES below)
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const tools = join(here, "node_modules");
+const bin = (name) => join(tools, ".bin", name);
 const only = process.argv[2]?.split(",");
-const scratch = mkdtempSync(join(tmpdir(), "gradstep-runtimes-"));
-const app = join(scratch, "app");
 const log = (...a) => console.error("[runtimes]", ...a);
+
+// ---- the matrix's tools (pinned by test/runtimes/package-lock.json) -----------------------------------
+const stamp = join(tools, ".package-lock.json");
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(join(here, "package-lock.json")).mtimeMs) {
+  log("installing the matrix's tools: npm ci --prefix test/runtimes");
+  execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--prefix", here], { stdio: ["ignore", "ignore", "inherit"] });
+}
+const version = (pkg) => JSON.parse(readFileSync(join(tools, pkg, "package.json"), "utf8")).version;
+
+// Scratch projects live under test/runtimes/.scratch (git-ignored) so that Node's resolution from them
+// walks up to the tools in test/runtimes/node_modules; each project has gradstep in its own node_modules.
+const scratch = join(here, ".scratch");
+rmSync(scratch, { recursive: true, force: true });
+mkdirSync(scratch);
+const app = join(scratch, "app");
 
 // ---- the package, installed from its tarball ----------------------------------------------------------
 execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-const [{ filename }] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-mkdirSync(app);
-writeFileSync(join(app, "package.json"), JSON.stringify({ name: "gradstep-runtime-check", private: true, type: "module" }));
-execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(scratch, filename)], { cwd: app, stdio: "ignore" });
-cpSync(join(root, "test", "runtimes", "suite.mjs"), join(app, "suite.mjs"));
+const [{ filename }] = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+const tarball = join(scratch, filename);
 const fixtures = JSON.parse(readFileSync(join(root, "test", "fixtures", "pytorch.json"), "utf8"));
 const wanted = [
   ["Adam", { lr: 0.1 }], ["AdamW", { lr: 0.1, weightDecay: 0.1, amsgrad: true }], ["SGD", { lr: 0.1, momentum: 0.9, nesterov: true }],
   ["RMSprop", { lr: 0.01, centered: true }], ["Adagrad", { lr: 0.1 }],
 ];
 const subset = wanted.map(([o, opts]) => fixtures.cases.find((c) => c.optimizer === o && JSON.stringify(c.options) === JSON.stringify(opts) && !c.lrSchedule));
-writeFileSync(join(app, "fixtures.mjs"), `export default ${JSON.stringify({ init: fixtures.init, grads: fixtures.grads, cases: subset })};\n`);
+const fixturesModule = `export default ${JSON.stringify({ init: fixtures.init, grads: fixtures.grads, cases: subset })};\n`;
+
+/** A project folder with gradstep installed from the tarball, plus the suite and its fixtures. */
+function project(dir, pkg = {}) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `gradstep-check-${dir.split("/").pop()}`, private: true, ...pkg }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", "--ignore-scripts", tarball], { cwd: dir, stdio: "ignore" });
+  cpSync(join(here, "suite.mjs"), join(dir, "suite.mjs"));
+  writeFileSync(join(dir, "fixtures.mjs"), fixturesModule);
+  return dir;
+}
+project(app, { type: "module" });
 
 /** A script that imports the package, initializes it, times the cold start and runs the suite. */
 function mainScript(file, { spec = "gradstep", options = {}, threads = false } = {}) {
@@ -54,8 +88,8 @@ console.log("RESULT " + JSON.stringify({ ...result, coldStartMs }));
   return file;
 }
 
-function runProcess(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { cwd: app, encoding: "utf8", env: { ...process.env, ...env }, timeout: 180_000 });
+function runProcess(cmd, args, env = {}, cwd = app) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 180_000 });
   const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) throw new Error(`exit ${r.status}: ${(r.stderr || r.stdout || String(r.error)).slice(-2000)}`);
   return JSON.parse(line.slice(7));
@@ -80,6 +114,15 @@ const RUNTIMES = {
   "vercel-edge": { expect: "simd", run: edge },
   "chromium": { expect: "simd", run: () => chromium(false) },
   "chromium-coi": { expect: "simd", run: () => chromium(true) },
+  "vite-build": { expect: "simd", tool: "vite", run: () => viteCheck(false) },
+  "vite-dev": { expect: "simd", tool: "vite", run: () => viteCheck(true) },
+  webpack: { expect: "simd", tool: "webpack", run: webpackCheck },
+  "esbuild-browser": { expect: "simd", tool: "esbuild", run: esbuildBrowserCheck },
+  "esbuild-node": { expect: "simd", tool: "esbuild", run: esbuildNodeCheck },
+  "bun-compile": { expect: "simd", tool: "bun", run: bunCompileCheck },
+  "next-turbopack": { expect: "simd", tool: "next", run: () => nextCheck(false) },
+  "next-webpack": { expect: "simd", tool: "next", run: () => nextCheck(true) },
+  wrangler: { expect: "simd", tool: "wrangler", run: wranglerCheck },
 };
 
 function node18() {
@@ -95,7 +138,7 @@ function node18() {
 }
 
 async function bundle(entry, options) {
-  const { build } = await import(join(root, "node_modules", "esbuild", "lib", "main.js"));
+  const { build } = await import(join(tools, "esbuild", "lib", "main.js"));
   const out = await build({ entryPoints: [join(app, entry)], bundle: true, write: false, absWorkingDir: app, logLevel: "error", ...options });
   return out.outputFiles[0].text;
 }
@@ -117,7 +160,7 @@ export default {
 };
 `);
   const code = await bundle("worker.mjs", { format: "esm", platform: "neutral", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], external: ["*.wasm"] });
-  const { Miniflare } = await import(join(root, "node_modules", "miniflare", "dist", "src", "index.js"));
+  const { Miniflare } = await import(join(tools, "miniflare", "dist", "src", "index.js"));
   const dist = join(app, "node_modules", "gradstep", "dist", "wasm");
   const wasm = ["simd", "scalar", "simd-shared", "scalar-shared"].map((v) => ({ type: "CompiledWasm", path: `wasm/gradstep-${v}.wasm`, contents: readFileSync(join(dist, `gradstep-${v}.wasm`)) }));
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2026-04-01", modules: [{ type: "ESModule", path: "worker.js", contents: code }, ...wasm] });
@@ -147,7 +190,7 @@ globalThis.__run = async (modules) => {
 };
 `);
   const code = await bundle("edge.mjs", { format: "iife", platform: "neutral", mainFields: ["module", "main"] });
-  const { EdgeVM } = await import(join(root, "node_modules", "@edge-runtime", "vm", "dist", "index.js"));
+  const { EdgeVM } = await import(join(tools, "@edge-runtime", "vm", "dist", "index.js"));
   const dist = join(app, "node_modules", "gradstep", "dist", "wasm");
   const modules = Object.fromEntries([["simd", "simd"], ["scalar", "scalar"], ["simdShared", "simd-shared"], ["scalarShared", "scalar-shared"]]
     .map(([k, f]) => [k, new WebAssembly.Module(readFileSync(join(dist, `gradstep-${f}.wasm`)))]));
@@ -161,9 +204,44 @@ globalThis.__run = async (modules) => {
 
 const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm", ".json": "application/json" };
 
-async function chromium(isolated) {
+/** A static server for `dir` on 127.0.0.1 (a free port); COOP/COEP when `isolated`. */
+async function serveDir(dir, isolated = false) {
+  const server = createServer((req, res) => {
+    const path = join(dir, decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (!path.startsWith(dir) || !existsSync(path)) { res.writeHead(404).end(); return; }
+    const file = path.endsWith("/") ? join(path, "index.html") : path;
+    const headers = { "content-type": MIME[extname(file)] ?? "application/octet-stream" };
+    if (isolated) Object.assign(headers, { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
+    try { res.writeHead(200, headers).end(readFileSync(file)); } catch { res.writeHead(404).end(); }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+/** Opens `url` in headless Chromium and returns the page's `window.__result` (set by the page's script). */
+async function inChromium(url) {
   const exe = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
   if (!exe) throw new Error("Chromium is not installed (apt-get install -y chromium)");
+  const { chromium: pw } = await import(join(tools, "playwright-core", "index.mjs"));
+  const profile = mkdtempSync(join(tmpdir(), "gradstep-chromium-"));
+  const browser = await pw.launchPersistentContext(profile, {
+    executablePath: exe, headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.__result, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => window.__result);
+    if (r.error) throw new Error(r.error);
+    return r;
+  } finally {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function chromium(isolated) {
   writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": { "gradstep": "/node_modules/gradstep/dist/browser.js" } }</script>
 <script type="module">
@@ -181,33 +259,248 @@ async function chromium(isolated) {
     window.__result = { ...(await runSuite(g, fixtures, { threads: ${isolated} })), coldStartMs, crossOriginIsolated: self.crossOriginIsolated };
   } catch (e) { window.__result = { error: String(e.stack || e) }; }
 </script>`);
-  const server = createServer((req, res) => {
-    const path = join(app, decodeURIComponent(new URL(req.url, "http://x").pathname));
-    if (!path.startsWith(app) || !existsSync(path)) { res.writeHead(404).end(); return; }
-    const file = path.endsWith("/") ? join(path, "index.html") : path;
-    const headers = { "content-type": MIME[extname(file)] ?? "application/octet-stream" };
-    if (isolated) Object.assign(headers, { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
-    try { res.writeHead(200, headers).end(readFileSync(file)); } catch { res.writeHead(404).end(); }
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { chromium: pw } = await import(join(root, "node_modules", "playwright-core", "index.mjs"));
-  const profile = mkdtempSync(join(tmpdir(), "gradstep-chromium-"));
-  const browser = await pw.launchPersistentContext(profile, {
-    executablePath: exe, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const server = await serveDir(app, isolated);
   try {
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.__result, null, { timeout: 60_000 });
-    const r = await page.evaluate(() => window.__result);
-    if (r.error) throw new Error(r.error);
+    const r = await inChromium(server.url);
     if (r.crossOriginIsolated !== isolated) throw new Error(`crossOriginIsolated is ${r.crossOriginIsolated}`);
     return r;
   } finally {
-    await browser.close();
     server.close();
-    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+// ---- build tools --------------------------------------------------------------------------------------
+// Each tool builds a tiny app exactly as its docs say (no gradstep-specific configuration unless noted),
+// from a project that installed the tarball.
+
+/** The page script of the browser apps: import the package by name, run the suite, leave the result. */
+const PAGE_MAIN = `import * as g from "gradstep";
+import fixtures from "./fixtures.mjs";
+import { runSuite } from "./suite.mjs";
+try {
+  await g.init();
+  window.__result = await runSuite(g, fixtures);
+} catch (e) { window.__result = { error: String(e.stack || e) }; }
+`;
+
+function sh(cmd, args, cwd, env = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`${cmd.split("/").pop()} ${args.join(" ")}: exit ${r.status}: ${(r.stderr + r.stdout || String(r.error)).slice(-2500)}`);
+  return r.stdout + r.stderr;
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Starts a long-running server process (its own process group, so stop() ends its children too). */
+function startServer(cmd, args, cwd, env = {}) {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => { output += d; });
+  child.stderr.on("data", (d) => { output += d; });
+  return {
+    output: () => output,
+    stop: () => { try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ } },
+  };
+}
+
+/** GETs `url` until the server answers (or `ms` pass); returns the body. */
+async function getWhenUp(url, server, ms = 60_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      const text = await res.text();
+      if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}: ${text.slice(0, 1500)}`);
+      return text;
+    } catch (e) {
+      if (Date.now() > until || /^HTTP/.test(e.message)) throw new Error(`${e.message}\n--- server output ---\n${server.output().slice(-2500)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Adds a check that backendInfo().loadedVia is what this path should load by. */
+function expectVia(r, via, where = "") {
+  r.results.push({ name: `${where}loaded via ${via}`, pass: r.info.loadedVia === via, detail: r.info.loadedVia });
+  return r;
+}
+
+async function viteCheck(dev) {
+  const dir = project(join(scratch, dev ? "vite-dev" : "vite"), { type: "module" });
+  writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>\n`);
+  writeFileSync(join(dir, "main.js"), PAGE_MAIN);
+  const port = await freePort();
+  if (!dev) sh(bin("vite"), ["build"], dir);
+  const server = startServer(bin("vite"), [...(dev ? [] : ["preview"]), "--host", "127.0.0.1", "--port", String(port), "--strictPort"], dir);
+  try {
+    await getWhenUp(`http://127.0.0.1:${port}/`, server);
+    const r = await inChromium(`http://127.0.0.1:${port}/`);
+    if (!dev) {
+      const assets = readdirSync(join(dir, "dist", "assets"));
+      r.results.push({ name: "vite build emitted the .wasm files it references", pass: assets.some((f) => f.endsWith(".wasm")), detail: assets.join(" ") });
+    }
+    return expectVia(r, "fetch");
+  } finally {
+    server.stop();
+  }
+}
+
+async function webpackCheck() {
+  // webpack 5 with no config file: src/index.js -> dist/main.js; a hand-written index.html next to it.
+  const dir = project(join(scratch, "webpack"));
+  mkdirSync(join(dir, "src"));
+  writeFileSync(join(dir, "src", "index.js"), PAGE_MAIN.replaceAll("./fixtures.mjs", "../fixtures.mjs").replaceAll("./suite.mjs", "../suite.mjs"));
+  sh(bin("webpack"), ["--mode", "production"], dir);
+  writeFileSync(join(dir, "dist", "index.html"), `<!doctype html><meta charset="utf-8"><script src="main.js"></script>\n`);
+  const emitted = readdirSync(join(dir, "dist")).filter((f) => f.endsWith(".wasm"));
+  const server = await serveDir(join(dir, "dist"));
+  try {
+    const r = await inChromium(server.url);
+    r.results.push({ name: "webpack emitted the 4 .wasm files", pass: emitted.length === 4, detail: emitted.join(" ") });
+    return expectVia(r, "fetch");
+  } finally {
+    server.close();
+  }
+}
+
+async function esbuildBrowserCheck() {
+  // The README's esbuild recipe: bundle, then copy gradstep's dist/wasm/ to wasm/ next to the bundle.
+  const dir = project(join(scratch, "esbuild"), { type: "module" });
+  writeFileSync(join(dir, "main.js"), PAGE_MAIN);
+  sh(bin("esbuild"), ["main.js", "--bundle", "--format=esm", "--outdir=dist"], dir);
+  cpSync(join(dir, "node_modules", "gradstep", "dist", "wasm"), join(dir, "dist", "wasm"), { recursive: true });
+  writeFileSync(join(dir, "dist", "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="main.js"></script>\n`);
+  const server = await serveDir(join(dir, "dist"));
+  try {
+    return expectVia(await inChromium(server.url), "fetch");
+  } finally {
+    server.close();
+  }
+}
+
+async function esbuildNodeCheck() {
+  // esbuild --platform=node, no configuration: it matches the "module" condition, so the bundle embeds the
+  // binaries and runs from anywhere (here: moved to a folder without node_modules).
+  const dir = project(join(scratch, "esbuild-node"), { type: "module" });
+  writeFileSync(join(dir, "main.js"), PAGE_MAIN.replace(/window\.__result = /g, "globalThis.__result = ") + 'console.log("RESULT " + JSON.stringify(globalThis.__result));\n');
+  sh(bin("esbuild"), ["main.js", "--bundle", "--platform=node", "--format=esm", "--outfile=out/main.mjs"], dir);
+  const away = mkdtempSync(join(tmpdir(), "gradstep-esbuild-"));
+  try {
+    cpSync(join(dir, "out", "main.mjs"), join(away, "main.mjs"));
+    const r = runProcess(process.execPath, ["main.mjs"], {}, away);
+    if (r.error) throw new Error(r.error);
+    return expectVia(r, "embedded");
+  } finally {
+    rmSync(away, { recursive: true, force: true });
+  }
+}
+
+async function bunCompileCheck() {
+  // bun build --compile with no configuration: the "bun" entry imports the .wasm files, which Bun embeds.
+  const dir = project(join(scratch, "bun-compile"), { type: "module" });
+  writeFileSync(join(dir, "main.js"), PAGE_MAIN.replace(/window\.__result = /g, "globalThis.__result = ") + 'console.log("RESULT " + JSON.stringify(globalThis.__result));\n');
+  sh(bin("bun"), ["build", "main.js", "--compile", "--outfile", "app-bin"], dir, { DO_NOT_TRACK: "1" });
+  const away = mkdtempSync(join(tmpdir(), "gradstep-bun-"));
+  try {
+    cpSync(join(dir, "app-bin"), join(away, "app-bin"));
+    const r = runProcess(join(away, "app-bin"), [], { DO_NOT_TRACK: "1" }, away);
+    if (r.error) throw new Error(r.error);
+    return expectVia(r, "fs");
+  } finally {
+    rmSync(away, { recursive: true, force: true });
+  }
+}
+
+/** Next.js app router, three route handlers: Node runtime, Edge runtime, and gradstep/embedded. */
+async function nextCheck(webpack) {
+  const dir = project(join(scratch, webpack ? "next-webpack" : "next-turbopack"));
+  const route = (spec, edge) => `import * as g from ${JSON.stringify(spec)};
+import fixtures from "../../../fixtures.mjs";
+import { runSuite } from "../../../suite.mjs";
+export const dynamic = "force-dynamic";
+${edge ? 'export const runtime = "edge";\n' : ""}export async function GET() {
+  await g.init();
+  return Response.json(await runSuite(g, fixtures));
+}
+`;
+  const routes = { node: ["gradstep", false, "embedded"], edge: ["gradstep", true, "module import"], embedded: ["gradstep/embedded", false, "embedded"] };
+  for (const [name, [spec, edge]] of Object.entries(routes)) {
+    mkdirSync(join(dir, "app", "api", name), { recursive: true });
+    writeFileSync(join(dir, "app", "api", name, "route.js"), route(spec, edge));
+  }
+  // output: "standalone" is the deployment choice under test, not configuration for gradstep.
+  writeFileSync(join(dir, "next.config.mjs"), 'export default { output: "standalone" };\n');
+  const env = { NEXT_TELEMETRY_DISABLED: "1" };
+  sh(bin("next"), ["build", ...(webpack ? ["--webpack"] : [])], dir, env);
+  const all = { info: undefined, results: [] };
+  const ask = async (how, port, server) => {
+    for (const [name, [, , via]] of Object.entries(routes)) {
+      const r = JSON.parse(await getWhenUp(`http://127.0.0.1:${port}/api/${name}`, server));
+      if (name === "node") all.info ??= r.info;
+      for (const x of r.results) all.results.push({ ...x, name: `${how} /api/${name}: ${x.name}` });
+      expectVia({ info: r.info, results: all.results }, via, `${how} /api/${name}: `);
+    }
+  };
+  let port = await freePort();
+  let server = startServer(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], dir, env);
+  try {
+    await ask("next start", port, server);
+  } finally {
+    server.stop();
+  }
+  // The standalone server, copied away from the project (and its node_modules), as a deployment does.
+  const standalone = join(dir, ".next", "standalone");
+  const serverJs = [join(standalone, "server.js"), join(standalone, ...dir.slice(root.length + 1).split("/"), "server.js")].find((f) => existsSync(f));
+  if (!serverJs) throw new Error("no server.js in .next/standalone");
+  const away = mkdtempSync(join(tmpdir(), "gradstep-next-"));
+  try {
+    cpSync(standalone, away, { recursive: true });
+    port = await freePort();
+    server = startServer(process.execPath, [join(away, serverJs.slice(standalone.length + 1))], away, { ...env, HOSTNAME: "127.0.0.1", PORT: String(port) });
+    try {
+      await ask("standalone", port, server);
+    } finally {
+      server.stop();
+    }
+  } finally {
+    rmSync(away, { recursive: true, force: true });
+  }
+  return all;
+}
+
+async function wranglerCheck() {
+  const dir = project(join(scratch, "wrangler"), { type: "module" });
+  writeFileSync(join(dir, "worker.js"), `import * as g from "gradstep";
+import fixtures from "./fixtures.mjs";
+import { runSuite } from "./suite.mjs";
+export default {
+  async fetch() {
+    await g.init();
+    return Response.json(await runSuite(g, fixtures));
+  },
+};
+`);
+  writeFileSync(join(dir, "wrangler.jsonc"), JSON.stringify({ name: "gradstep-check", main: "worker.js", compatibility_date: "2026-04-01" }));
+  const env = { WRANGLER_SEND_METRICS: "false", DO_NOT_TRACK: "1", CI: "1" };
+  sh(bin("wrangler"), ["deploy", "--dry-run", "--outdir", "out"], dir, env);
+  const out = readdirSync(join(dir, "out"));
+  const wasm = out.filter((f) => f.endsWith(".wasm"));
+  const bundle = readFileSync(join(dir, "out", "worker.js"), "utf8");
+  const port = await freePort();
+  const server = startServer(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())], dir, env);
+  try {
+    const r = JSON.parse(await getWhenUp(`http://127.0.0.1:${port}/`, server, 120_000));
+    r.results.push({ name: "deploy --dry-run bundles the 4 .wasm as modules, no base64 in the worker", pass: wasm.length === 4 && !bundle.includes("AGFzbQ"), detail: out.join(" ") });
+    return expectVia(r, "module import");
+  } finally {
+    server.stop();
   }
 }
 
@@ -217,14 +510,16 @@ const report = [];
 for (const [name, rt] of Object.entries(RUNTIMES)) {
   if (only && !only.includes(name)) continue;
   let line;
+  const t0 = Date.now();
+  const tool = rt.tool ? `${rt.tool} ${version(rt.tool)}` : undefined;
   try {
     const r = await rt.run();
     const bad = r.results.filter((x) => !x.pass);
     if (r.info.backend !== rt.expect) bad.push({ name: `backend is ${r.info.backend}, expected ${rt.expect}` });
     const t = r.results.find((x) => x.name.startsWith("threads fall back") || x.name.startsWith("2 threads"))?.detail;
     const summary = `backend ${r.info.backend}, loaded via ${r.info.loadedVia}, shared memory ${r.info.sharedMemory}, threads ${t?.threads ?? "?"}` +
-      `${r.coldStartMs !== undefined ? `, cold start ${r.coldStartMs.toFixed(1)} ms` : ""}${r.version ? `, ${r.version}` : ""}`;
-    report.push({ name, backend: r.info.backend, loadedVia: r.info.loadedVia, sharedMemory: r.info.sharedMemory, threads: t?.threads, threadReason: t?.reason, coldStartMs: r.coldStartMs, checks: r.results.length, failures: bad });
+      `${r.coldStartMs !== undefined ? `, cold start ${r.coldStartMs.toFixed(1)} ms` : ""}${r.version ? `, ${r.version}` : ""}${tool ? `, ${tool}` : ""}, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    report.push({ name, tool, backend: r.info.backend, loadedVia: r.info.loadedVia, sharedMemory: r.info.sharedMemory, threads: t?.threads, threadReason: t?.reason, coldStartMs: r.coldStartMs, checks: r.results.length, failures: bad });
     if (bad.length) {
       failed++;
       line = `FAIL ${name}: ${bad.map((b) => `${b.name}${b.detail ? ` (${String(b.detail).slice(0, 300)})` : ""}`).join("; ")}`;
@@ -234,7 +529,7 @@ for (const [name, rt] of Object.entries(RUNTIMES)) {
     }
   } catch (e) {
     failed++;
-    report.push({ name, error: String(e.message ?? e) });
+    report.push({ name, tool, error: String(e.message ?? e) });
     line = `FAIL ${name}: ${String(e.stack ?? e).slice(0, 1500)}`;
   }
   console.log(line);
