@@ -224,6 +224,33 @@ describe("behaviour", () => {
     });
   });
 
+  it("ReduceLROnPlateau with a scalar minLr covers a group added later (as PyTorch); with a list it throws", () => {
+    for (const minLr of [0.001, [0.001, 0.001]]) {
+      const opt = makeOptimizer("sgd", [0.1, 0.03]);
+      const s = new ReduceLROnPlateau(opt, { patience: 0, minLr });
+      s.step(1);
+      opt.addParamGroup({ params: [{ value: new Float32Array(2), grad: new Float32Array(2) }], lr: 0.5 });
+      if (Array.isArray(minLr)) {
+        const before = snapshot(opt, s);
+        expect(() => s.step(2)).toThrow(/the number of param groups in the optimizer \(3\) differs from when ReduceLROnPlateau was initialized \(2\)/);
+        expect(snapshot(opt, s)).toBe(before);
+      } else {
+        s.step(2);
+        expect(s.getLastLr()).toEqual(opt.paramGroups.map((g) => g.lr));
+        expect(opt.paramGroups[2]!.lr).toBe(0.5 * 0.1);
+      }
+    }
+  });
+
+  it("ChainedScheduler takes the optimizer as an optional second argument", () => {
+    const opt = makeOptimizer("sgd", [0.1, 0.03]);
+    const a = new ConstantLR(opt, { factor: 0.5, totalIters: 2 }), b = new ExponentialLR(opt, { gamma: 0.9 });
+    const c = new ChainedScheduler([a, b], opt);
+    expect(c.optimizer).toBe(opt);
+    expect(c.schedulers).toEqual([a, b]);
+    expect(() => new ChainedScheduler([a, b], makeOptimizer("sgd", [0.1, 0.1]))).toThrow(/belong to the same optimizer/);
+  });
+
   it("getLastLr returns a copy", () => {
     const opt = makeOptimizer("sgd", [0.1, 0.03]);
     const sched = new StepLR(opt, { stepSize: 2 });
@@ -313,6 +340,9 @@ const CTOR_ERRORS: Array<{ desc: string; kind?: "sgd" | "adam" | "adagrad"; pre?
   { desc: "SequentialLR with ReduceLROnPlateau", pre: (o) => [new ConstantLR(o)], make: (o, pre) => new SequentialLR(o, { schedulers: [pre[0]!, new ReduceLROnPlateau(o) as never], milestones: [3] }), error: TypeError, message: /SequentialLR does not support ReduceLROnPlateau/ },
   { desc: "SequentialLR over another optimizer", make: (o) => new SequentialLR(o, { schedulers: [new ConstantLR(makeOptimizer("sgd", [0.1, 0.1]))], milestones: [] }), error: Error, message: /SequentialLR expects all schedulers to belong to the same optimizer/ },
   { desc: "SequentialLR with no scheduler", make: (o) => new SequentialLR(o, { schedulers: [], milestones: [] }), error: RangeError, message: /SequentialLR expects at least one scheduler/ },
+  { desc: "SequentialLR with a composite after the first", pre: (o) => [new LinearLR(o), new ConstantLR(o), new ExponentialLR(o, { gamma: 0.9 })], make: (o, pre) => new SequentialLR(o, { schedulers: [pre[0]!, new ChainedScheduler(pre.slice(1))], milestones: [3] }), error: TypeError, message: /SequentialLR: schedulers\[1\] is a ChainedScheduler, which cannot be restarted at a milestone/ },
+  { desc: "SequentialLR with a scheduler twice", pre: (o) => [new ConstantLR(o)], make: (o, pre) => new SequentialLR(o, { schedulers: [pre[0]!, pre[0]!], milestones: [3] }), error: Error, message: /SequentialLR: the scheduler at index 1 appears twice/ },
+  { desc: "ChainedScheduler over two optimizers", pre: (o) => [new ConstantLR(o)], make: (_o, pre) => new ChainedScheduler([pre[0]!, new ConstantLR(makeOptimizer("sgd", [0.1, 0.1]))]), error: Error, message: /ChainedScheduler expects all schedulers to belong to the same optimizer/ },
   { desc: "ChainedScheduler with no scheduler", make: () => new ChainedScheduler([]), error: RangeError, message: /ChainedScheduler expects at least one scheduler/ },
   { desc: "ChainedScheduler with ReduceLROnPlateau", make: (o) => new ChainedScheduler([new ReduceLROnPlateau(o) as never]), error: TypeError, message: /ChainedScheduler does not support ReduceLROnPlateau/ },
   { desc: "a disposed optimizer", make: (o) => { (o as SGD).dispose(); return new StepLR(o, { stepSize: 3 }); }, error: Error, message: /^StepLR: the optimizer has been disposed$/ },
