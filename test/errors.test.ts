@@ -136,9 +136,11 @@ describe("parameter and usage errors", () => {
 
   it("rejects the same param twice, in one group or in two", () => {
     const store = new ParamStore();
+    const opt0 = () => new Adam([store.param("z", 2)]);
     const w = store.param("w", 2), b = store.param("b", 2);
     expect(() => new Adam([{ params: [w] }, { params: [w, b] }])).toThrow(/appear more than once/);
-    expect(() => new Adam([w, w])).toThrow(/appear more than once/);
+    expect(() => new Adam([w, w])).toThrow(/appears? more than once/);
+    expect(() => opt0().addParamGroup({ params: [b, b] })).toThrow(/params\[1\] appears more than once in the group/);
     const opt = new Adam([w]);
     expect(() => opt.addParamGroup({ params: [w] })).toThrow(/more than one parameter group/);
   });
@@ -181,10 +183,26 @@ describe("parameter and usage errors", () => {
     opt.step();
   });
 
-  it("a group whose params array was edited after construction: step() throws", () => {
+  it("structural edits of paramGroups are refused where they are made, and change nothing", () => {
     const s = setup(SGD);
-    s.opt.paramGroups[0]!.params.pop();
-    expectUnchanged(s, () => s.opt.step(), /changed its params after construction/);
+    const other = s.store.param("other", 3);
+    const groups = s.opt.paramGroups as unknown as Array<Record<string, unknown>>;
+    // The list, each group's params and the groups' key sets are frozen: misuse throws at the misuse.
+    expectUnchanged(s, () => (groups as unknown[]).pop(), /Cannot|not extensible|read only/, TypeError);
+    expectUnchanged(s, () => (groups as unknown[]).push({ params: [other], lr: 1 }), /Cannot|not extensible|read only/, TypeError);
+    expectUnchanged(s, () => (groups[0]!.params as unknown[]).pop(), /Cannot|not extensible|read only/, TypeError);
+    expectUnchanged(s, () => { (groups[0]!.params as unknown[])[0] = other; }, /Cannot|not extensible|read only/, TypeError);
+    expectUnchanged(s, () => { groups[0]!.params = [other]; }, /Cannot|not extensible|read only/, TypeError);
+    expectUnchanged(s, () => { groups[0]!.learning_rate = 5; }, /Cannot|not extensible|read only/, TypeError); // a typo is not silently ignored
+    expectUnchanged(s, () => delete groups[0]!.lr, /Cannot|not extensible|read only/, TypeError);
+    s.opt.step(); // still usable, unchanged groups
+  });
+
+  it("a group whose option was deleted or mistyped in sloppy code: step() throws before anything changes", () => {
+    const s = setup(Adam);
+    // Sloppy-mode code cannot add keys (the assignment is ignored); editing a value to a wrong type is caught.
+    (s.opt.paramGroups[0] as unknown as Record<string, unknown>).betas = "0.9";
+    expectUnchanged(s, () => s.opt.step(), /Invalid betas/);
   });
 
   it("out of memory: a clear RangeError, nothing allocated or changed", () => {

@@ -18,8 +18,10 @@
  * w.grad.set([0.2, 0.3]); opt.step();
  */
 import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
 import { baseFlags } from "../core/abi.js";
+import { adagrad_f32 } from "./adagrad.reference.js";
 
 export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean }
 
@@ -33,6 +35,8 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
     a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize,
   kernel: "adagrad_f32",
+  scalars: ["clr", "eps", "weightDecay"],
+  reference: adagrad_f32,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue }],
   hasStep: true,
   eager: true,
@@ -43,8 +47,7 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
 };
 
 export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<AdagradOptions>>,
-      options: Partial<AdagradOptions> & OptimizerOptions = {}) {
+  constructor(params: ParamsInput<AdagradOptions>, options: OptionsInput<AdagradOptions> & OptimizerOptions = {}) {
     super(ADAGRAD_SPEC, params, options);
   }
 }

@@ -21,9 +21,11 @@
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
 import { AMSGRAD, baseFlags, type KernelFn } from "../core/abi.js";
-import type { Run } from "../core/optimizer.js";
+import type { Run } from "../core/spec.js";
+import { adam_f32 } from "./adam.reference.js";
 
 export interface AdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
@@ -52,6 +54,8 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay,
   kernel: "adam_f32",
+  scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay"],
+  reference: adam_f32,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_sq", needed: () => true },
@@ -62,8 +66,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
 };
 
 export class Adam extends Optimizer<AdamOptions> {
-  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<AdamOptions>>,
-      options: Partial<AdamOptions> & OptimizerOptions = {}) {
+  constructor(params: ParamsInput<AdamOptions>, options: OptionsInput<AdamOptions> & OptimizerOptions = {}) {
     super(ADAM_SPEC, params, options);
   }
 }

@@ -13,7 +13,8 @@
  * w.grad.fill(0.01); opt.step();
  */
 import { ADAM_SPEC, type AdamOptions, adamLaunch } from "./adam.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
 
 export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;
 
@@ -29,8 +30,7 @@ export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
 };
 
 export class AdamW extends Optimizer<AdamWOptions> {
-  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<AdamWOptions>>,
-      options: Partial<AdamWOptions> & OptimizerOptions = {}) {
+  constructor(params: ParamsInput<AdamWOptions>, options: OptionsInput<AdamWOptions> & OptimizerOptions = {}) {
     super(ADAMW_SPEC, params, options);
   }
 }

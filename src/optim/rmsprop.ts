@@ -18,8 +18,10 @@
  * w.grad.set([0.2, 0.3]); opt.step();
  */
 import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM } from "../core/abi.js";
+import { rmsprop_f32 } from "./rmsprop.reference.js";
 
 export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
 
@@ -32,7 +34,10 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   },
   same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize,
+  structural: ["momentum"],
   kernel: "rmsprop_f32",
+  scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
+  reference: rmsprop_f32,
   buffers: [
     { name: "square_avg", needed: () => true },
     { name: "momentum_buffer", needed: (o) => o.momentum > 0 },
@@ -46,8 +51,7 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
 };
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<RMSpropOptions>>,
-      options: Partial<RMSpropOptions> & OptimizerOptions = {}) {
+  constructor(params: ParamsInput<RMSpropOptions>, options: OptionsInput<RMSpropOptions> & OptimizerOptions = {}) {
     super(RMSPROP_SPEC, params, options);
   }
 }

@@ -19,8 +19,10 @@
  * w.grad.set([0.5, -0.5]); opt.step();
  */
 import { bool, nonNegative, num } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamLike } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
+import { sgd_f32 } from "./sgd.reference.js";
 
 export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
 
@@ -38,7 +40,10 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   },
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
     a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize,
+  structural: ["momentum"],
   kernel: "sgd_f32",
+  scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
+  reference: sgd_f32,
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0 }],
   hasStep: false,
   launch(k, r, o, gs) {
@@ -49,8 +54,7 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
 };
 
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Iterable<ParamLike> | Iterable<ParamGroupInput<SGDOptions>>,
-      options: Partial<SGDOptions> & OptimizerOptions = {}) {
+  constructor(params: ParamsInput<SGDOptions>, options: OptionsInput<SGDOptions> & OptimizerOptions = {}) {
     super(SGD_SPEC, params, options);
   }
 }

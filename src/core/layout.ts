@@ -1,0 +1,102 @@
+// How a param group lies in memory: its params (slots) are cut into segments of params that are contiguous
+// in the store (values and grads each), and each segment into runs of slots with equal step and equal
+// state-buffer flags; one kernel call steps one run. State buffers are allocated per segment, so a run's
+// state is contiguous too.
+import type { KernelFn } from "./abi.js";
+import { DTYPE_BYTES, type OptimizerSpec, type ParamLike, type Run } from "./spec.js";
+import { Param, type ParamStore } from "../runtime/store.js";
+
+export interface Slot { src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number }
+export interface Segment { slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[] }
+export interface LayoutRun extends Run { readonly seg: Segment }
+export interface GroupLayout {
+  segments: Segment[];
+  runs: LayoutRun[];
+  slots: Slot[];
+  /** The group's frozen params array, as handed out in paramGroups[i].params. */
+  params: readonly ParamLike[];
+}
+
+/** Lays out `params` (store params, or foreign ones that get a copy in `store`) as segments. */
+export function layoutGroup(store: ParamStore, params: readonly ParamLike[], nBuffers: number): GroupLayout {
+  const slots: Slot[] = [];
+  const segments: Segment[] = [];
+  let seg: Segment | undefined;
+  for (const src of params) {
+    const foreign = !(src instanceof Param);
+    const param = foreign ? store.allocParam("(copy)", src.value.length) : src;
+    if (!seg || param.valuePtr !== seg.valuePtr + 4 * seg.n || param.gradPtr !== seg.gradPtr + 4 * seg.n) {
+      seg = { slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(nBuffers).fill(0) };
+      segments.push(seg);
+    }
+    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n };
+    seg.slots.push(slot);
+    seg.n += param.length;
+    slots.push(slot);
+  }
+  return { segments, runs: [], slots, params };
+}
+
+/** Splits each segment into runs of slots with equal step and equal ready flags (per slot, in order). */
+export function buildRuns(g: GroupLayout, steps: readonly number[], ready: readonly boolean[][],
+    kernelFor: (n: number) => KernelFn): void {
+  g.runs = [];
+  let k = 0;
+  for (const seg of g.segments) {
+    let start = 0;
+    for (let i = 1; i <= seg.slots.length; i++) {
+      const a = k + start, b = k + i;
+      if (i < seg.slots.length && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
+      const first = seg.slots[start]!;
+      const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
+      g.runs.push({
+        ptrs: [], n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
+        kernel: kernelFor(n),
+      });
+      start = i;
+    }
+    k += seg.slots.length;
+  }
+  for (const r of g.runs) setPointers(r);
+}
+
+/** Per slot of `g`, in order: its run's step and ready flags. */
+export function slotStates(g: GroupLayout): { steps: number[]; ready: boolean[][] } {
+  const steps: number[] = [], ready: boolean[][] = [];
+  for (const r of g.runs) {
+    for (let k = 0; k < r.count; k++) {
+      steps.push(r.step);
+      ready.push(r.ready.slice());
+    }
+  }
+  return { steps, ready };
+}
+
+function setPointers(r: LayoutRun): void {
+  const o = 4 * r.offset;
+  r.ptrs.length = 0;
+  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b) => (b ? b + o : 0)), r.seg.gradPtr + o);
+}
+
+/**
+ * Allocates the state buffers that options `o` need (and those named in `extra`) for every segment of `g`,
+ * filled with their start value. Allocation-free when every needed buffer exists (step() calls it after a
+ * structural edit). May throw (out of memory); it changes no existing value.
+ */
+export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: GroupLayout, o: O,
+    extra?: ReadonlySet<string>): void {
+  const buffers = spec.buffers;
+  for (let i = 0; i < buffers.length; i++) {
+    const b = buffers[i]!;
+    if (!b.needed(o) && !(extra?.has(b.name) ?? false)) continue;
+    for (let s = 0; s < g.segments.length; s++) {
+      const seg = g.segments[s]!;
+      if (seg.buffers[i]) continue;
+      const ptr = store.alloc(Math.ceil((seg.n * DTYPE_BYTES[b.dtype ?? "f32"]) / 4));
+      const fill = b.fill?.(o) ?? 0;
+      if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + seg.n);
+      seg.buffers[i] = ptr;
+      for (const r of g.runs) if (r.seg === seg) setPointers(r);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+// The step plan. A step is: (1) check edited options (scalar edits: a range check; structural edits: also
+// re-plan, i.e. allocate the state buffers the new options need), foreign arrays and step counts — everything
+// that can fail, before anything changes; (2) the step scalars, in f64: the gradient scale of the prologue
+// (1 unless a transform sets it) and each optimizer's own (bias corrections...) inside its launch(); (3) one
+// fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
+import type { KernelFn } from "./abi.js";
+import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
+import { sameValue, type Rule } from "./options.js";
+import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
+import { isFloat32Array } from "./state-dict.js";
+import type { BackendName } from "../runtime/types.js";
+import type { ParamStore } from "../runtime/store.js";
+
+const EMPTY = new Float32Array(0);
+const NONE = 0, SCALAR = 1, STRUCTURAL = 2;
+
+/** `o` with its array options (betas) copied: groups, defaults and the caller never share one to edit in place. */
+export function ownArrays<T extends object>(o: T): T {
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
+    if (Array.isArray(v)) (o as Record<string, unknown>)[k] = [...(v as unknown[])];
+  }
+  return o;
+}
+
+/** The options of one optimizer as a table: names, rules and kinds, in a fixed order. */
+export class OptionTable<O> {
+  readonly keys: readonly string[];
+  readonly #rules: readonly Rule[];
+  readonly #structural: readonly boolean[];
+  readonly #spec: OptimizerSpec<O>;
+
+  constructor(spec: OptimizerSpec<O>) {
+    this.#spec = spec;
+    this.keys = Object.keys(spec.rules);
+    this.#rules = this.keys.map((k) => (spec.rules as Record<string, Rule>)[k]!);
+    this.#structural = this.keys.map((k) => isStructural(spec, k as keyof O & string));
+  }
+
+  /** Checks every option of `o` (construction, addParamGroup, loadStateDict). */
+  validate(o: O): void {
+    for (let i = 0; i < this.keys.length; i++) this.#rules[i]!((o as Record<string, unknown>)[this.keys[i]!], this.keys[i]!);
+    this.#spec.check?.(o);
+  }
+
+  /**
+   * Checks the options of `g` that differ from the validated copy `snap`: NONE when nothing changed, else
+   * SCALAR or STRUCTURAL (a structural option changed: the state buffers must be re-planned). Allocates
+   * nothing unless a check fails.
+   */
+  revalidate(g: O, snap: O): number {
+    if (this.#spec.same(g, snap)) return NONE;
+    let kind = SCALAR;
+    const gv = g as Record<string, unknown>, sv = snap as Record<string, unknown>;
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      const v = gv[key];
+      if (sameValue(v, sv[key])) continue;
+      this.#rules[i]!(v, key);
+      if (this.#structural[i]) kind = STRUCTURAL;
+    }
+    this.#spec.check?.(g);
+    return kind;
+  }
+
+  /** Copies the options of `g` into `snap` in place (array elements too; a new array only if its length changed). */
+  commit(g: O, snap: O): void {
+    const gv = g as Record<string, unknown>, sv = snap as Record<string, unknown>;
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      const v = gv[key], w = sv[key];
+      if (Array.isArray(v)) {
+        if (Array.isArray(w) && w.length === v.length) for (let j = 0; j < v.length; j++) w[j] = v[j];
+        else sv[key] = [...v];
+      } else {
+        sv[key] = v;
+      }
+    }
+  }
+
+  /** A validated copy of the options of `g` (allocates: construction and re-plans only). */
+  snapshot(g: O): O {
+    const out: Record<string, unknown> = {};
+    for (const key of this.keys) {
+      const v = (g as Record<string, unknown>)[key];
+      out[key] = Array.isArray(v) ? [...v] : v;
+    }
+    return out as O;
+  }
+}
+
+/**
+ * Per group: its layout, the options last validated for it, what the current step found changed, and whether
+ * its state buffers still have to be planned (a new group allocates its state at its first step, as PyTorch).
+ */
+export interface PlannedGroup<O> { layout: GroupLayout; validated: O; change: number; unplanned: boolean }
+
+export interface StepContext<O> {
+  readonly spec: OptimizerSpec<O>;
+  readonly options: OptionTable<O>;
+  readonly store: ParamStore;
+  readonly groups: readonly ParamGroup<O>[];
+  readonly planned: readonly PlannedGroup<O>[];
+  readonly foreign: readonly Slot[];
+}
+
+/** Phase 1: everything that can fail. Throws with nothing changed. */
+export function prepareStep<O>(c: StepContext<O>): void {
+  const name = c.spec.name;
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const g = c.groups[gi]!, p = c.planned[gi]!;
+    if (g.params !== p.layout.params) {
+      throw new Error(`${name}: param group ${gi} changed its params after construction (use addParamGroup)`);
+    }
+    p.change = c.options.revalidate(g, p.validated);
+    const runs = p.layout.runs;
+    for (let ri = 0; ri < runs.length; ri++) {
+      if (runs[ri]!.step >= Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(`${name}: param group ${gi} has taken ${runs[ri]!.step} steps, the most a step count can hold`);
+      }
+    }
+  }
+  const foreign = c.foreign;
+  for (let i = 0; i < foreign.length; i++) {
+    const s = foreign[i]!;
+    const { value, grad } = s.src;
+    if (!isFloat32Array(value) || !isFloat32Array(grad)) {
+      throw new TypeError(`${name}: a foreign param's value and grad must stay Float32Arrays`);
+    }
+    if (value.length !== s.param.length || grad.length !== s.param.length) {
+      throw new RangeError(`${name}: a foreign param changed length (value ${value.length}, grad ${grad.length}, expected ${s.param.length})`);
+    }
+  }
+  // Re-plans may allocate (and fail with out of memory); they change no value.
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const p = c.planned[gi]!;
+    if (p.change === STRUCTURAL || p.unplanned) {
+      ensureBuffers(c.store, c.spec, p.layout, c.groups[gi]!);
+      p.unplanned = false;
+    }
+  }
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const p = c.planned[gi]!;
+    if (p.change !== NONE) c.options.commit(c.groups[gi]!, p.validated);
+  }
+}
+
+/** Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. */
+export function runStep<O>(c: StepContext<O>, gradScale: number): void {
+  const spec = c.spec, foreign = c.foreign;
+  for (let i = 0; i < foreign.length; i++) {
+    foreign[i]!.param.value.set(foreign[i]!.src.value);
+    foreign[i]!.param.grad.set(foreign[i]!.src.grad);
+  }
+  const nb = spec.buffers.length;
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const o = c.groups[gi]!;
+    const runs = c.planned[gi]!.layout.runs;
+    for (let ri = 0; ri < runs.length; ri++) {
+      const r = runs[ri]!;
+      spec.launch(r.kernel, r, o, gradScale);
+      r.step++;
+      for (let i = 0; i < nb; i++) if (r.seg.buffers[i] && spec.buffers[i]!.needed(o)) r.ready[i] = true;
+    }
+  }
+  for (let i = 0; i < foreign.length; i++) foreign[i]!.src.value.set(foreign[i]!.param.value);
+}
+
+/**
+ * The kernel for a run of n floats on `backend`: the Wasm export (split across the store's threads when n
+ * reaches their gate), or the pure-TS reference over views for "js"; with `verify`, checked against the
+ * reference after every call (and undone on a difference).
+ */
+export function kernelFor<O>(spec: OptimizerSpec<O>, store: ParamStore, backend: BackendName, verify: boolean,
+    n: number): KernelFn {
+  const name = spec.kernel;
+  const np = spec.buffers.length + 2;
+  const reference = spec.reference;
+  const fast: KernelFn = backend === "js"
+    ? (...args) => {
+      const f32 = store.f32;
+      const a: unknown[] = args.slice();
+      for (let i = 0; i < np; i++) a[i] = args[i] ? f32.subarray(args[i]! / 4, args[i]! / 4 + n) : EMPTY;
+      reference(...a);
+    }
+    : store.kernel(backend, name as never, n);
+  if (!verify) return fast;
+  const pointerNames = ["param", ...spec.buffers.map((b) => b.name), "grad"];
+  return (...args) => {
+    const before = args.slice(0, np).map((p) => (p ? store.f32.slice(p / 4, p / 4 + n) : EMPTY));
+    fast(...args);
+    const expected = before.map((b) => b.slice());
+    reference(...expected, ...args.slice(np));
+    for (let i = 0; i < np - 1; i++) {
+      const p = args[i]!;
+      if (!p) continue;
+      const got = new Uint32Array(store.buffer, p, n), want = new Uint32Array(expected[i]!.buffer, 0, n);
+      for (let j = 0; j < n; j++) {
+        if (got[j] === want[j] || (Number.isNaN(store.f32[p / 4 + j]) && Number.isNaN(expected[i]![j]))) continue;
+        before.forEach((b, k) => { if (args[k] && k < np - 1) store.f32.set(b, args[k]! / 4); });
+        throw new Error(`verify: ${backend} ${name} differs from the reference at ${pointerNames[i]}[${j}]: ` +
+          `${store.f32[p / 4 + j]} (0x${got[j]!.toString(16)}) vs ${expected[i]![j]} (0x${want[j]!.toString(16)}); the step was undone`);
+      }
+    }
+  };
+}

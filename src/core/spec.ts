@@ -1,0 +1,100 @@
+// What an optimizer is made of: its OptimizerSpec (options with their rules and kinds, state buffers, the
+// kernel and its step scalars, the pure-TS reference) and the types params and groups have. Each file in
+// src/optim/ supplies one spec; the generic Optimizer (optimizer.ts) and the registry (src/optim/index.ts)
+// do the rest.
+import type { KernelFn } from "./abi.js";
+import type { Param } from "../runtime/store.js";
+
+/** A param whose arrays live outside any store: copied in before and out after every step (slower). */
+export interface ForeignParam {
+  value: Float32Array;
+  grad: Float32Array;
+  /** Optional tensor shape (product = value.length), for optimizers that need it (Adafactor, Muon). */
+  shape?: readonly number[];
+}
+export type ParamLike = Param | ForeignParam;
+export type ParamGroup<O> = O & { readonly params: readonly ParamLike[] };
+/** Options as users may write them: arrays may be readonly tuples (`[0.9, 0.999] as const`). */
+export type OptionsInput<O> = { [K in keyof O]?: O[K] extends readonly (infer E)[] ? readonly E[] & O[K] | Readonly<O[K]> : O[K] };
+export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<ParamLike> };
+
+/** The dtype a state buffer is stored in. Only f32 exists today; the store allocates by bytes. */
+export type StateDtype = "f32";
+export const DTYPE_BYTES: Record<StateDtype, number> = { f32: 4 };
+
+/** A state buffer: PyTorch's name, when it is needed, what it starts as, how it is stored. */
+export interface BufferSpec<O> {
+  readonly name: string;
+  needed(o: O): boolean;
+  fill?(o: O): number;
+  /** Default "f32". */
+  readonly dtype?: StateDtype;
+}
+
+/** A contiguous range of params (of one segment) that one kernel call updates. */
+export interface Run {
+  /** Byte pointers in kernel order: param, state buffers (0 = none), grad. */
+  readonly ptrs: number[];
+  readonly n: number;
+  /** Steps already taken (PyTorch's state["step"]); the next step uses t = step + 1. */
+  step: number;
+  /** Per state buffer: holds state (PyTorch would have it in the state dict). */
+  readonly ready: boolean[];
+  readonly first: number; // index of the first slot in its segment
+  readonly count: number;
+  readonly offset: number; // elements from the segment start
+  /** The kernel for this run's size (threaded only for runs over the store's thread gate). */
+  readonly kernel: KernelFn;
+}
+
+export interface OptimizerSpec<O> {
+  /** The class name (PyTorch's), used in messages, state dicts and configs. */
+  readonly name: string;
+  readonly defaults: O;
+  /** One rule per option (src/core/options.ts). */
+  readonly rules: { readonly [K in keyof O]: (value: unknown, key: string) => void };
+  /**
+   * Structural options: a change re-plans the step (allocates state buffers, changes the kernel path).
+   * Booleans are structural by default; list numeric ones whose zero/non-zero switches a buffer (momentum).
+   * Every other option is a scalar option: editing it every step (what a scheduler does) costs a range
+   * check and nothing else.
+   */
+  readonly structural?: readonly string[];
+  /** Checks across options, after the per-option rules (builds a message only when it fails). */
+  check?(o: O): void;
+  /**
+   * Whether option sets `a` and `b` are equal: every option compared by name (arrays element-wise). step()
+   * calls it on every call to skip validation when no option changed, so it is written out per optimizer
+   * (plain property loads: no allocation, a few ns) rather than looped over keys; the registry suite
+   * checks that it sees a change to every option.
+   */
+  same(a: O, b: O): boolean;
+  /** The Wasm export (and reference function) name: `<algo>_f32`. */
+  readonly kernel: string;
+  /** State buffers in the kernel's pointer order (between param and grad). */
+  readonly buffers: readonly BufferSpec<O>[];
+  /**
+   * The kernel's scalars after `n`, in order, without the `gradScale` and `flags` every kernel ends with.
+   * With `buffers` this is the kernel's whole signature (src/optim/index.ts derives the ABI table from it).
+   */
+  readonly scalars: readonly string[];
+  /** The pure-TS reference of the kernel: same signature, Float32Arrays in place of pointers. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly reference: (...args: any[]) => void;
+  /** PyTorch keeps state["step"]. */
+  readonly hasStep: boolean;
+  /** State is created at construction, as PyTorch's Adagrad does. */
+  readonly eager?: boolean;
+  /**
+   * One kernel call for `run` with group options `o`, the same for every backend (Wasm, threaded, the pure-TS
+   * reference). Step scalars (bias corrections, lr decay) are computed here, once per call, in f64, and go
+   * from locals straight into the call: never through a reused object, whose fields V8 may box (a step must
+   * allocate nothing on the JS heap). `gradScale` is the step plan's gradient scale (1 = none).
+   */
+  launch(kernel: KernelFn, run: Run, o: O, gradScale: number): void;
+}
+
+/** Whether option `key` of `spec` is structural (see OptimizerSpec.structural). */
+export function isStructural<O>(spec: OptimizerSpec<O>, key: keyof O & string): boolean {
+  return typeof spec.defaults[key] === "boolean" || (spec.structural?.includes(key) ?? false);
+}
