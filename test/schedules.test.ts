@@ -193,14 +193,8 @@ describe("state dicts", () => {
       // Resume: a fresh optimizer and fresh schedulers, both loaded, continue like the uninterrupted run.
       const opt = makeOptimizer(c.optimizer, c.groupLrs);
       const scheds = c.schedulers.map((s) => build(s, opt));
-      // The optimizer's state dict carries the groups' lr and momentum/betas (PyTorch's resume loads both
-      // dicts); only those options matter to the schedulers, so they are restored field by field here.
-      opt.paramGroups.forEach((g, i) => {
-        const sg = saved.opt.paramGroups[i]! as unknown as { lr: number; momentum?: number; betas?: number[] };
-        g.lr = sg.lr;
-        if ("betas" in g) g.betas[0] = sg.betas![0]!;
-        else g.momentum = sg.momentum!;
-      });
+      // PyTorch's resume: the optimizer's dict (which holds the groups' lr and momentum/betas), then the schedulers'.
+      opt.loadStateDict(saved.opt);
       scheds.forEach((s, i) => s.loadStateDict(saved.scheds[i]!));
       for (const [t, p] of c.plan.slice(k).entries()) {
         opt.step();
