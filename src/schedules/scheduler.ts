@@ -156,7 +156,7 @@ export abstract class LRScheduler {
 
   /** @internal Throws if the optimizer was disposed or its group count changed. */
   _check(): void {
-    checkOptimizer(this.label, this.optimizer);
+    if (this.optimizer.disposed) throw new Error(`${this.label}: the optimizer has been disposed`);
     const n = this.optimizer.paramGroups.length;
     if (n !== this.next.length) {
       throw new Error(`${this.label}: the optimizer has ${n} param groups, but the scheduler was built for ${this.next.length} (build a new scheduler after addParamGroup)`);
