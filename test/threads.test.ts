@@ -1,9 +1,11 @@
 // Threads over shared memory: results bit-identical for any thread count, visible fallback to one
-// thread, a clear error (not a hang) when a worker dies, and dispose() ends the workers.
-import { describe, expect, it } from "vitest";
+// thread, a step that completes exactly (or a clear error, never a hang) when a worker dies, and dispose()
+// ends the workers.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { availableParallelism } from "node:os";
 import { Adam, ParamStore, RMSprop, SGD } from "../src/index.js";
 import { CONFIGS, expectSameState, firstBitDifference, randomArray, rng } from "./helpers.js";
-import { DEFAULT_THREAD_MIN_SIZE } from "../src/runtime/threads.js";
+import { DEFAULT_THREAD_MIN_SIZE, FAIL_MODES, setHostCoresForTests, STALL_TIMEOUT_MS } from "../src/runtime/threads.js";
 
 const N = 100_003; // not a multiple of 16: chunks end in a scalar tail
 
@@ -15,6 +17,9 @@ function train(threads: number, cls: (typeof CONFIGS)[number]["cls"], options: R
 }
 
 describe("bit-identical for any thread count", () => {
+  // Threads are capped at the host's cores; pretend there are 4 so that 3 threads split calls three ways.
+  beforeAll(() => setHostCoresForTests(4));
+  afterAll(() => setHostCoresForTests(undefined));
   const cases = CONFIGS.flatMap(({ name, cls, configs }) => [configs[0]!, configs.at(-1)!].map((c) => ({ label: `${name} ${c.desc}`, cls, options: c.options })));
   it.each(cases)("$label", async ({ cls, options }) => {
     const runs = [1, 2, 3].map((threads) => train(threads, cls, options, "simd"));
@@ -53,9 +58,23 @@ describe("fallback and lifecycle", () => {
 
   it("threads: auto uses the host's cores", async () => {
     const store = new ParamStore({ threads: "auto" });
-    expect(store.threads).toBe((await import("node:os")).availableParallelism());
+    expect(store.threads).toBe(availableParallelism());
     await store.ready();
     store.dispose();
+  });
+
+  it("more threads than cores are capped at the host's cores, and threadInfo says so", async () => {
+    const cores = availableParallelism();
+    const store = new ParamStore({ threads: 64 });
+    expect(store.threadInfo).toEqual({ requested: 64, threads: cores, reason: expect.stringMatching(new RegExp(`capped at the host's ${cores} core`)) });
+    expect(store.workers.length).toBe(cores - 1);
+    store.dispose();
+    setHostCoresForTests(1);
+    try {
+      expect(new ParamStore({ threads: 2 }).threadInfo).toEqual({ requested: 2, threads: 1, reason: "one core (capped at the host's 1 core)" });
+    } finally {
+      setHostCoresForTests(undefined);
+    }
   });
 
   it("a terminated worker is reported clearly, even by steps too small to use it", async () => {
@@ -67,7 +86,7 @@ describe("fallback and lifecycle", () => {
     store.workers[0]!.terminate(); // a worker that is gone is not needed below threadMinSize...
     await new Promise((r) => setTimeout(r, 50));
     // ...but the pool is down, and the store says so clearly instead of hanging.
-    expect(() => opt.step()).toThrow(/thread pool is down: worker 1 exited/);
+    expect(() => opt.step()).toThrow(/thread pool is down: worker 1 was terminated/);
     expect(Array.from(w.value.subarray(0, 3))).toEqual([0, 0, 0]);
     store.dispose();
   });
@@ -81,26 +100,25 @@ describe("fallback and lifecycle", () => {
     opt.step();
     const before = Float32Array.from(w.value), state = opt.stateDict();
     await store.workers[0]!.terminate();
-    expect(() => opt.step()).toThrow(/thread pool is down: worker 1 exited .*Dispose this ParamStore/);
+    expect(() => opt.step()).toThrow(/thread pool is down: worker 1 was terminated.*Dispose this ParamStore/);
     expect(firstBitDifference(w.value, before)).toBe(-1);
     expectSameState(opt.stateDict(), state); // the state can still be saved to resume elsewhere
     store.dispose();
   });
 
-  it("a worker that dies unnoticed mid-training: the step completes on the main thread (no hang), exact", async () => {
-    const make = (threads: number) => {
-      const store = new ParamStore({ threads, threadMinSize: 1024 });
-      const w = store.param("w", randomArray(20_000, rng(8)));
-      return { store, w, opt: new Adam([w], { lr: 0.01 }) };
-    };
-    const [one, two] = [make(1), make(2)];
-    await two.store.ready();
-    void two.store.workers[0]!.terminate(); // no await: the exit event is not seen before the step
-    for (const r of [one, two]) { r.w.grad.fill(0.25); r.opt.step(); }
-    expect(firstBitDifference(two.w.value, one.w.value)).toBe(-1);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(() => two.opt.step()).toThrow(/thread pool is down/);
-    two.store.dispose();
+  it("terminate() right before a step (the worker may still be spinning for work): the step throws and changes nothing", async () => {
+    const store = new ParamStore({ threads: 2, threadMinSize: 1024 });
+    const w = store.param("w", randomArray(300_000, rng(8)));
+    const opt = new Adam([w], { lr: 0.01, amsgrad: true });
+    await store.ready();
+    w.grad.fill(0.25);
+    opt.step(); // the worker has just finished a task and spins for the next one
+    const before = Float32Array.from(w.value), state = opt.stateDict();
+    void store.workers[0]!.terminate(); // no await: the thread is still alive when the step starts
+    expect(() => opt.step()).toThrow(/thread pool is down: worker 1 was terminated/);
+    expect(firstBitDifference(w.value, before)).toBe(-1);
+    expectSameState(opt.stateDict(), state);
+    store.dispose();
   });
 
   it("runs under the thread gate call the Wasm export directly; larger runs go through the pool", () => {
@@ -132,4 +150,62 @@ describe("fallback and lifecycle", () => {
     expect(() => new ParamStore({ threads: "many" as never })).toThrow(/invalid threads "?many"?/);
     expect(() => new ParamStore({ threads: 2, threadMinSize: 3 })).toThrow(/invalid threadMinSize 3/);
   });
+});
+
+describe("a worker that dies during a step", () => {
+  // Large enough that the worker's chunk has 4 sub-blocks: it dies at the third.
+  const SUB = 65536, N = 8 * SUB + 37;
+  const make = async (threads: number, hp: Record<string, unknown> = {}) => {
+    const store = new ParamStore({ threads, threadMinSize: 1024 });
+    const rand = rng(5);
+    const a = store.param("a", randomArray(N, rand)), b = store.param("b", randomArray(N, rand));
+    // Two groups: two threaded kernel calls per step.
+    const opt = new Adam([{ params: [a] }, { params: [b], lr: 0.02 }], { lr: 0.01, amsgrad: true, weightDecay: 0.1, ...hp });
+    await store.ready();
+    const grads = [randomArray(N, rand), randomArray(N, rand)];
+    const step = () => { a.grad.set(grads[0]!); b.grad.set(grads[1]!); opt.step(); };
+    return { store, a, b, opt, step };
+  };
+  const expectSame = (x: Awaited<ReturnType<typeof make>>, y: Awaited<ReturnType<typeof make>>) => {
+    expect(firstBitDifference(x.a.value, y.a.value)).toBe(-1);
+    expect(firstBitDifference(x.b.value, y.b.value)).toBe(-1);
+    expectSameState(x.opt.stateDict(), y.opt.stateDict());
+  };
+
+  it.each(["exit", "throw", "hang"] as const)("it dies between sub-blocks (%s) in the first of two threaded calls: both complete exactly, then the pool refuses the next step", async (mode) => {
+    const [one, two] = [await make(1), await make(2)];
+    expect(two.store.pool!.subBlock).toBe(SUB);
+    one.step(); two.step(); // a healthy threaded step first
+    two.store.pool!.failAt(0, 2, mode);
+    one.step(); two.step(); // worker 1 dies after 2 of its 4 sub-blocks of param a's call
+    expectSame(one, two);
+    expect(two.store.pool!.down).toMatch(mode === "hang" ? /worker 1 made no progress for 2000 ms/ : mode === "throw" ? /worker 1 failed/ : /worker 1 (exited|stopped|made no progress)/);
+    const state = two.opt.stateDict(), a = Float32Array.from(two.a.value);
+    expect(() => two.step()).toThrow(/thread pool is down/);
+    expect(firstBitDifference(two.a.value, a)).toBe(-1);
+    expectSameState(two.opt.stateDict(), state);
+    two.store.dispose();
+  }, 30_000);
+
+  it("it dies before picking its task up: the call completes exactly on the calling thread", async () => {
+    const [one, two] = [await make(1), await make(2)];
+    two.store.pool!.failAt(0, 0, "exit");
+    one.step(); two.step();
+    expectSame(one, two);
+    two.store.dispose();
+  }, 30_000);
+
+  it("it is killed inside a sub-block: no hang, an error naming the floats that may be half-updated, everything else exact", async () => {
+    const [one, two] = [await make(1), await make(2)];
+    two.store.pool!.failAt(0, 1, "exitInside"); // claims its second sub-block, updates half of it, exits
+    one.step();
+    const chunk = 4 * SUB + 16 * Math.ceil(37 / 2 / 16); // the worker's chunk starts here
+    const lo = chunk + SUB, hi = chunk + 2 * SUB;
+    expect(() => two.step()).toThrow(new RegExp(`worker 1 .* inside floats \\[${lo}, ${hi}\\) of a kernel call over ${N} floats: they may be half-updated`));
+    // Param a: all but the named range exact; b (the second call, after the failure) was not stepped.
+    for (const [from, to] of [[0, lo], [hi, N]]) {
+      expect(firstBitDifference(two.a.value.subarray(from, to), one.a.value.subarray(from, to))).toBe(-1);
+    }
+    two.store.dispose();
+  }, 30_000);
 });

@@ -5,6 +5,8 @@
 // Layout: params are packed into blocks. A block of capacity C holds values in its first C floats and
 // grads in the next C, so params created one after another are contiguous in both and an optimizer covers
 // the whole run with one kernel call. Allocation is a bump pointer (16-byte aligned), growing the memory.
+// Offsets are plain JS numbers over the whole wasm32 range [0, 4 GiB): never 32-bit bitwise operators, which
+// would turn offsets past 2 GiB negative (they reach the kernels' usize parameters as the same 32 bits).
 //
 // Views stay valid for the store's whole life: with a shared memory (the default wherever the host can
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
@@ -15,6 +17,8 @@ import { hostCores, WorkerPool, workersAvailable } from "./threads.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB, the maximum the modules declare
+const MAX_BYTES = MAX_PAGES * PAGE;
+const ALLOC_ALIGN = 4096; // each allocation starts on a 4 KiB boundary plus a skew (below)
 const MIN_BLOCK = 16384; // floats
 const MAX_BLOCK = 1 << 20; // floats: caps the unused tail of a block
 // Arrays that one kernel streams together (param, grad, state) must not sit at the same offset modulo 4 KiB:
@@ -51,6 +55,29 @@ export interface ParamStoreOptions {
 export interface ThreadInfo { requested: number | "auto"; threads: number; reason: string }
 
 const WORKER_SPIN_MS = 0.2;
+const EMPTY = new Float32Array(0);
+
+/**
+ * V8 does not count a shared WebAssembly.Memory toward the external memory that schedules garbage
+ * collections, so the memories of disposed stores (which only the collector can free) piled up: 100 stores
+ * of 2M floats created, stepped and disposed peaked at 3.1 GB. A ballast that V8 does count (a resizable
+ * ArrayBuffer, or a non-shared Memory where resizable buffers are missing), kept as large as the memory and
+ * never touched (so it costs address space, not RAM), makes the collector run as it does for non-shared
+ * memories. Memories are never reused, so a view kept past dispose() cannot alias another store's data.
+ */
+interface Ballast { grow(bytes: number): void }
+function ballast(bytes: number, maxBytes: number): Ballast | undefined {
+  try {
+    if (typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function") {
+      const b = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer & { resize(n: number): void })(bytes, { maxByteLength: maxBytes });
+      return { grow: (n) => { try { b.resize(n); } catch { /* the ballast is only a hint */ } } };
+    }
+    const m = new WebAssembly.Memory({ initial: bytes / PAGE, maximum: maxBytes / PAGE });
+    return { grow: (n) => { try { m.grow(n / PAGE - m.buffer.byteLength / PAGE); } catch { /* only a hint */ } } };
+  } catch {
+    return undefined;
+  }
+}
 
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
 export class Param {
@@ -80,6 +107,11 @@ export class Param {
     return this.#grad;
   }
 
+  /** @internal Drops the views (dispose): a disposed store's Param no longer keeps its memory alive. */
+  detach(): void {
+    this.#value = this.#grad = EMPTY;
+  }
+
   #check(): void {
     const s = this.store;
     if (s.disposed) throw new Error(`param "${this.name}": its ParamStore has been disposed`);
@@ -103,10 +135,12 @@ interface Block { valueBase: number; gradBase: number; capacity: number; used: n
  * store.dispose();
  */
 export class ParamStore {
-  readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  #memory: WebAssembly.Memory | undefined;
+  #ballast: Ballast | undefined;
   #top = 16; // byte 0 stays unused so that pointer 0 means "no buffer"
   #params: Param[] = [];
+  #all: Param[] = []; // every Param handed out (store params and copy-path mirrors), detached on dispose
   #names = new Map<string, Param>();
   #block: Block | undefined;
   #paramFloats = 0;
@@ -131,11 +165,18 @@ export class ParamStore {
       throw new RangeError(`ParamStore: invalid capacity ${String(capacity)} (expected an integer >= 0)`);
     }
     this.#capacity = capacity;
-    const maxBytes = options.maximumBytes ?? MAX_PAGES * PAGE;
-    if (typeof maxBytes !== "number" || !(maxBytes >= PAGE && maxBytes <= MAX_PAGES * PAGE)) {
-      throw new RangeError(`ParamStore: invalid maximumBytes ${String(maxBytes)} (expected ${PAGE} <= maximumBytes <= ${MAX_PAGES * PAGE})`);
+    const maxBytes = options.maximumBytes ?? MAX_BYTES;
+    if (typeof maxBytes !== "number" || !(maxBytes >= PAGE && maxBytes <= MAX_BYTES)) {
+      throw new RangeError(`ParamStore: invalid maximumBytes ${String(maxBytes)} (expected ${PAGE} <= maximumBytes <= ${MAX_BYTES})`);
     }
     this.#maxPages = Math.floor(maxBytes / PAGE);
+    // The first block of params must fit, or nothing ever would: say so now rather than at the first param().
+    const first = Math.max(MIN_BLOCK, capacity);
+    const firstEnd = this.#place(8 * first + GRAD_SKEW, 16);
+    if (firstEnd.end > this.#maxPages * PAGE) {
+      throw new RangeError(`ParamStore: maximumBytes ${maxBytes} is too small: the first block of params ` +
+        `(${first} floats of values and grads) needs ${Math.ceil(firstEnd.end / PAGE) * PAGE} bytes`);
+    }
     if (options.shared !== undefined && typeof options.shared !== "boolean") {
       throw new TypeError(`ParamStore: invalid shared ${String(options.shared)} (expected a boolean)`);
     }
@@ -145,10 +186,24 @@ export class ParamStore {
     const shared = options.shared ?? defaultShared();
     if (shared && !canShareMemory()) throw new Error("ParamStore: this host cannot create a shared WebAssembly.Memory");
     this.shared = shared;
-    this.memory = new WebAssembly.Memory({ initial: 1, maximum: this.#maxPages, shared });
-    this.#buffer = this.memory.buffer;
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: this.#maxPages, shared });
+    this.#memory = memory;
+    if (shared) this.#ballast = ballast(PAGE, this.#maxPages * PAGE);
+    this.#buffer = memory.buffer;
     this.#f32 = new Float32Array(this.#buffer);
     this.threadInfo = this.#startThreads(options);
+    // The pool's control blocks come first: check again that the first block still fits after them.
+    if (this.#place(8 * first + GRAD_SKEW, 16).end > this.#maxPages * PAGE) {
+      this.dispose();
+      throw new RangeError(`ParamStore: maximumBytes ${maxBytes} is too small: the first block of params ` +
+        `(${first} floats of values and grads) does not fit after the worker pool's control blocks`);
+    }
+  }
+
+  /** The store's WebAssembly.Memory (throws after dispose()). */
+  get memory(): WebAssembly.Memory {
+    if (this.#memory === undefined) throw new Error("this ParamStore has been disposed");
+    return this.#memory;
   }
 
   /** How many threads this store runs on (1 = no worker pool), and why. */
@@ -164,8 +219,11 @@ export class ParamStore {
     if (minSize !== undefined && (!Number.isSafeInteger(minSize) || minSize < 16)) {
       throw new RangeError(`ParamStore: invalid threadMinSize ${String(minSize)} (expected an integer >= 16)`);
     }
-    const want = requested === "auto" ? Math.max(1, hostCores()) : requested;
-    if (want === 1) return { requested, threads: 1, reason: requested === 1 ? "threads: 1" : `one core` };
+    // More threads than cores only slows a step down: every thread spins while it waits for the others.
+    const cores = Math.max(1, hostCores());
+    const want = requested === "auto" ? cores : Math.min(requested, cores);
+    const capped = requested !== "auto" && requested > cores ? ` (capped at the host's ${cores} core${cores === 1 ? "" : "s"})` : "";
+    if (want === 1) return { requested, threads: 1, reason: requested === 1 ? "threads: 1" : `one core${capped}` };
     if (!this.shared) return { requested, threads: 1, reason: "no shared memory (threads need a shared WebAssembly.Memory)" };
     if (!workersAvailable()) return { requested, threads: 1, reason: "no Worker in this runtime" };
     if (typeof SharedArrayBuffer !== "function") {
@@ -175,13 +233,13 @@ export class ParamStore {
     if (!modules.simd && !modules.scalar) return { requested, threads: 1, reason: "no shared-memory Wasm build loaded (js backend)" };
     try {
       this.#pool = new WorkerPool({
-        memory: this.memory, modules, workers: want - 1, alloc: (bytes) => this.alloc(Math.ceil(bytes / 4)),
+        memory: this.memory, modules, workers: want - 1, alloc: (bytes) => this.allocBytes(bytes, 64),
         minSize, spinMs: WORKER_SPIN_MS,
       });
     } catch (e) {
       return { requested, threads: 1, reason: `could not start workers: ${(e as Error).message}` };
     }
-    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for kernel calls over >= ${this.#pool.minSize} floats` };
+    return { requested, threads: want, reason: `${want - 1} worker(s) + the calling thread, for kernel calls over >= ${this.#pool.minSize} floats${capped}` };
   }
 
   /** Threads this store steps with (1 without a worker pool). */
@@ -204,9 +262,14 @@ export class ParamStore {
     return this.#pool?.workers ?? [];
   }
 
+  /** @internal The worker pool, if any (tests make its workers fail on purpose). */
+  get pool(): WorkerPool | undefined {
+    return this.#pool;
+  }
+
   /** The memory's current buffer. */
   get buffer(): ArrayBufferLike {
-    const b = this.memory.buffer;
+    const b = this.memory.buffer; // throws after dispose()
     if (b !== this.#buffer) {
       this.#buffer = b;
       this.#f32 = new Float32Array(b);
@@ -254,6 +317,9 @@ export class ParamStore {
       length = init;
     } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
       length = init.length;
+      if (!Number.isSafeInteger(length) || length < 0) {
+        throw new RangeError(`param("${name}"): init has an invalid length ${length} (expected an integer >= 0)`);
+      }
       for (let i = 0; i < length; i++) {
         if (typeof init[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
       }
@@ -279,40 +345,62 @@ export class ParamStore {
       this.#block = b;
     }
     const p = new Param(this, name, length, b.valueBase + 4 * b.used, b.gradBase + 4 * b.used);
+    this.#all.push(p);
     b.used += length;
     this.#paramFloats += length;
     return p;
   }
 
   /**
-   * @internal Reserves `floats` zero-filled f32s and returns the byte offset. Throws a RangeError when the
-   * memory cannot grow; nothing is changed then.
+   * @internal Reserves `floats` zero-filled f32s and returns the byte offset (16-byte aligned). Throws a
+   * RangeError when the memory cannot grow; nothing is changed then.
    */
   alloc(floats: number): number {
+    if (!Number.isSafeInteger(floats) || floats < 0) throw new RangeError(`ParamStore.alloc: invalid length ${String(floats)} (expected an integer >= 0)`);
+    return this.allocBytes(4 * floats, 16);
+  }
+
+  /**
+   * Reserves `bytes` zero-filled bytes aligned to `align` (a power of two up to 65536) and returns the byte
+   * offset, for buffers of any element type. Offsets cover the whole memory (up to 4 GiB). Throws a
+   * RangeError when the memory cannot grow to hold them; nothing is changed then.
+   */
+  allocBytes(bytes: number, align = 16): number {
     this.assertAlive();
-    const bytes = floats * 4;
-    const start = ((this.#top + 4095) & ~4095) + SKEWS[this.#allocs % SKEWS.length]!;
-    const end = start + bytes;
-    const have = this.memory.buffer.byteLength;
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`ParamStore.allocBytes: invalid size ${String(bytes)} (expected an integer >= 0)`);
+    if (!Number.isSafeInteger(align) || align < 1 || align > PAGE || (align & (align - 1)) !== 0) {
+      throw new RangeError(`ParamStore.allocBytes: invalid align ${String(align)} (expected a power of two from 1 to ${PAGE})`);
+    }
+    const { start, end } = this.#place(bytes, align);
+    const memory = this.memory;
+    const have = memory.buffer.byteLength;
+    if (end > this.#maxPages * PAGE) throw this.#oom(bytes);
     if (end > have) {
       const need = Math.ceil((end - have) / PAGE);
       const pages = have / PAGE;
       // Grow by at least a quarter of the current size so that many small allocations grow rarely.
       const grow = Math.min(Math.max(need, Math.ceil(pages / 4)), this.#maxPages - pages);
-      if (end > this.#maxPages * PAGE || grow < need) throw this.#oom(bytes);
       try {
-        this.memory.grow(grow);
+        memory.grow(grow);
       } catch {
         try {
-          this.memory.grow(need);
+          memory.grow(need);
         } catch {
           throw this.#oom(bytes);
         }
       }
+      this.#ballast?.grow(memory.buffer.byteLength);
     }
     this.#top = end;
     this.#allocs++;
     return start;
+  }
+
+  /** Where the next allocation of `bytes` would go (no side effect). */
+  #place(bytes: number, align: number): { start: number; end: number } {
+    let start = Math.ceil(this.#top / ALLOC_ALIGN) * ALLOC_ALIGN + SKEWS[this.#allocs % SKEWS.length]!;
+    if (start % align !== 0) start = Math.ceil(start / align) * align;
+    return { start, end: start + bytes };
   }
 
   #oom(bytes: number): RangeError {
@@ -359,8 +447,9 @@ export class ParamStore {
   }
 
   /**
-   * Releases the store: its params, views and optimizer state become unusable (any later use throws),
-   * and the memory is left to the garbage collector.
+   * Releases the store: its workers end, its params, views and optimizer state become unusable (any later
+   * use throws), and the store drops every reference to its memory, which the garbage collector then frees
+   * (views you still hold keep it alive; a memory is never reused by another store).
    */
   dispose(): void {
     this.#pool?.dispose();
@@ -368,5 +457,10 @@ export class ParamStore {
     this.#kernels.clear();
     this.#threaded.clear();
     this.#block = undefined;
+    for (const p of this.#all) p.detach();
+    this.#memory = undefined;
+    this.#ballast = undefined;
+    this.#buffer = new ArrayBuffer(0);
+    this.#f32 = EMPTY;
   }
 }

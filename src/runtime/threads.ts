@@ -3,16 +3,28 @@
 // thread takes the first and the workers the rest. Every element's update is independent of the others,
 // so results are bit-identical for any thread count.
 //
-// Protocol, per worker, in a control block inside the shared memory (Int32 words, then Float64 args):
-//   STATE: IDLE → POSTED (main) → RUNNING (worker, by compare-and-swap) → DONE (worker, notify).
-//   A worker spins briefly for the next task, then sleeps in Atomics.wait. Main spins, then waits.
-//   If a worker never picks a task up (crashed or terminated), main takes the task back (POSTED →
-//   CANCELLED by compare-and-swap), runs that chunk itself, and the pool is marked down.
+// Protocol, per worker, in a control block inside the shared memory (Int32 words, then Float64 args). A
+// worker runs its chunk in sub-blocks of SUB_BLOCK floats and claims each one in the task word W:
+//   W = IDLE (main) → 0 (main posts) → 1 (worker claims sub-block 0) → 2 (done with it) → 3 (claims 1) → ...
+//   → 2K (all K sub-blocks done). Even: the sub-blocks before W/2 are done and the others untouched;
+//   odd: the worker is inside sub-block (W-1)/2.
+// Each claim and completion is a compare-and-swap, and main takes a task over with a compare-and-swap of W
+// to CANCELLED, so exactly one side runs each sub-block. When a worker stops making progress (it exited,
+// crashed or threw between sub-blocks, or never picked the task up), main runs what it has not done: the
+// call completes exactly as on one thread, and the pool is marked down (the store refuses the next step,
+// store.assertThreads()). terminate() through a worker's handle marks the pool down before the worker goes,
+// so it can never stop a worker inside a sub-block of a step (main is not in a step while it calls it).
+// A worker that stops *inside* a sub-block some other way (killed by the host) leaves that sub-block
+// half-updated with no record of how far it got: main completes the rest and throws an error naming it,
+// instead of waiting forever. (Keeping an undo copy of each sub-block would make that case exact too,
+// but copying the in-out buffers cost 30-60 % of a threaded step here; see the README.)
+// A worker spins briefly for the next task, then sleeps in Atomics.wait. Main spins, then waits.
 import { KERNEL_SIGNATURES, type KernelFn, type KernelName, type Kernels } from "../core/abi.js";
 import type { WasmKind } from "./types.js";
 
-const STATE = 0, KERNEL = 1, KIND = 2, ARGC = 3, READY = 4;
-const IDLE = 0, POSTED = 1, RUNNING = 2, DONE = 3, CANCELLED = 4;
+// Control words (Int32 indices).
+const W = 0, KERNEL = 1, KIND = 2, ARGC = 3, READY = 4, NP = 5, SUB = 6, ERR = 7, HOOK_AT = 8, HOOK_MODE = 9;
+const IDLE = -1, CANCELLED = -2, EXIT = -3;
 const ARGS = 16; // Float64 args start at byte 64 of the block
 const BLOCK_BYTES = 64 + 8 * 24;
 const KINDS: WasmKind[] = ["simd", "scalar"];
@@ -26,33 +38,75 @@ const NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
  */
 export const DEFAULT_THREAD_MIN_SIZE = 1 << 18;
 
-/** How long main waits for a posted task to be picked up before it declares the worker dead. */
-const PICKUP_TIMEOUT_MS = 2000;
+/**
+ * Floats a worker claims at a time: large enough that claiming (two compare-and-swaps and a call into Wasm,
+ * ~0.2 µs) is lost in the ~35 µs of Adam on 64K floats, small enough that main redoes little when it takes
+ * a task over. A multiple of 16.
+ */
+const SUB_BLOCK = 65536;
+
+/**
+ * How long a task may make no progress (no sub-block claimed or finished) before main declares its worker
+ * dead and takes the rest over. A sub-block takes microseconds; the clock only advances while main itself
+ * runs (each check adds at most 50 ms), so a suspended process (laptop sleep, SIGSTOP, a debugger) does not
+ * make a live worker look dead when it resumes.
+ */
+export const STALL_TIMEOUT_MS = 2000;
 
 // The worker's whole program: plain JS that runs under Node's worker_threads (eval) and as a Web Worker.
 const WORKER_SOURCE = `
 "use strict";
 function start(d) {
   const env = { memory: d.memory, abort() { throw new Error("gradstep kernel aborted"); } };
-  const kernels = d.modules.map((m) => new WebAssembly.Instance(m, { env }).exports);
+  const kernels = d.modules.map((m) => m && new WebAssembly.Instance(m, { env }).exports);
   const i32 = new Int32Array(d.memory.buffer, d.block, 16);
   const f64 = new Float64Array(d.memory.buffer, d.block + 64, 24);
-  const args = [];
+  const base = [], args = [];
   Atomics.store(i32, ${READY}, 1);
   Atomics.notify(i32, ${READY});
   for (;;) {
     let s, spins = 0, t0 = performance.now();
-    while ((s = Atomics.load(i32, ${STATE})) !== ${POSTED}) {
-      if ((++spins & 255) === 0 && performance.now() - t0 > d.spinMs) { Atomics.wait(i32, ${STATE}, s); t0 = performance.now(); }
+    while ((s = Atomics.load(i32, ${W})) !== 0) {
+      if (s === ${EXIT}) return;
+      if ((++spins & 255) === 0 && performance.now() - t0 > d.spinMs) { Atomics.wait(i32, ${W}, s); t0 = performance.now(); }
     }
-    if (Atomics.compareExchange(i32, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
-    const id = i32[${KERNEL}];
-    if (id < 0) return;
-    args.length = i32[${ARGC}];
-    for (let i = 0; i < args.length; i++) args[i] = f64[i];
-    kernels[i32[${KIND}]][d.names[id]].apply(null, args);
-    Atomics.store(i32, ${STATE}, ${DONE});
-    Atomics.notify(i32, ${STATE});
+    const fn = kernels[i32[${KIND}]][d.names[i32[${KERNEL}]]];
+    const np = i32[${NP}], sub = i32[${SUB}], hookAt = i32[${HOOK_AT}], hookMode = i32[${HOOK_MODE}];
+    base.length = args.length = i32[${ARGC}];
+    for (let i = 0; i < base.length; i++) args[i] = base[i] = f64[i];
+    const len = base[np];
+    try {
+      for (let k = 0, off = 0; off < len; k++, off += sub) {
+        for (let i = 0; i < np; i++) args[i] = base[i] ? base[i] + 4 * off : 0;
+        const m = args[np] = Math.min(sub, len - off);
+        if (k === hookAt) hook(hookMode, fn, args, np, m);
+        if (Atomics.compareExchange(i32, ${W}, 2 * k, 2 * k + 1) !== 2 * k) break; // main took the task over
+        fn.apply(null, args);
+        if (Atomics.compareExchange(i32, ${W}, 2 * k + 1, 2 * k + 2) !== 2 * k + 1) break;
+      }
+    } catch (e) {
+      Atomics.store(i32, ${ERR}, 1);
+      Atomics.notify(i32, ${W});
+      throw e;
+    }
+    Atomics.notify(i32, ${W});
+  }
+  // Test hooks (set through WorkerPool.failAt): die at this sub-block in one of several ways.
+  function hook(mode, fn, args, np, m) {
+    if (mode === 1) exit();                                     // exit before claiming it
+    if (mode === 2) throw new Error("test hook: worker error");  // throw before claiming it
+    if (mode === 3) for (;;) Atomics.wait(i32, ${ERR}, 0, 1e9);   // hang before claiming it
+    if (mode === 4) {                                            // claim it, run half of it, exit
+      Atomics.add(i32, ${W}, 1);
+      args[np] = m >> 1;
+      fn.apply(null, args);
+      exit();
+    }
+  }
+  function exit() {
+    if (typeof process === "object" && process && typeof process.exit === "function") process.exit(7);
+    self.close();
+    throw new Error("test hook: worker exit");
   }
 }
 const nodeWorker = (() => { try { return typeof require === "function" ? require("node:worker_threads") : null; } catch { return null; } })();
@@ -64,10 +118,16 @@ interface WorkerHandle { terminate(): unknown }
 type NodeWorkerCtor = new (src: string, opts: object) => WorkerHandle & { unref(): void; on(ev: string, f: (x: unknown) => void): void };
 let nodeWorker: NodeWorkerCtor | undefined;
 let nodeCores: number | undefined;
+let coresOverride: number | undefined;
 
 /** The host's core count (navigator.hardwareConcurrency, or Node's os.availableParallelism()). */
 export function hostCores(): number {
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? nodeCores ?? 1;
+  return coresOverride ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? nodeCores ?? 1;
+}
+
+/** @internal Tests: pretend the host has `n` cores (undefined: the real count). */
+export function setHostCoresForTests(n: number | undefined): void {
+  coresOverride = n;
 }
 
 /** Called by init() in Node, where Worker is not a global: worker_threads can only be imported asynchronously. */
@@ -114,8 +174,13 @@ export interface PoolOptions {
   spinMs: number;
 }
 
+/** Test hooks: how a worker dies at a chosen sub-block. */
+export const FAIL_MODES = { exit: 1, throw: 2, hang: 3, exitInside: 4 } as const;
+
 export class WorkerPool {
+  /** The workers; their terminate() marks the pool down before the worker goes (no step can start on it then). */
   readonly workers: WorkerHandle[] = [];
+  readonly #kill: (() => unknown)[] = [];
   /** Per worker: its control words and argument slots (views over shared memory stay valid as it grows). */
   readonly #ctl: Int32Array[] = [];
   readonly #argSlots: Float64Array[] = [];
@@ -133,7 +198,10 @@ export class WorkerPool {
     const modules = KINDS.map((k) => o.modules[k]);
     for (let w = 0; w < o.workers; w++) {
       const block = o.alloc(BLOCK_BYTES);
-      this.#ctl.push(new Int32Array(o.memory.buffer, block, 16));
+      const i32 = new Int32Array(o.memory.buffer, block, 16);
+      i32[W] = IDLE;
+      i32[HOOK_AT] = -1;
+      this.#ctl.push(i32);
       this.#argSlots.push(new Float64Array(o.memory.buffer, block + 64, 24));
       const data = { memory: o.memory, modules, block, names: NAMES, spinMs: o.spinMs };
       let worker: WorkerHandle;
@@ -151,6 +219,14 @@ export class WorkerPool {
         node.on("exit", (code) => { this.down ??= `worker ${w + 1} exited (code ${String(code)})`; });
         worker = node;
       }
+      // Whoever ends a worker does it through its handle, on this thread, so never during a step: mark the
+      // pool down first, and the next step throws before it changes anything.
+      const kill = worker.terminate.bind(worker);
+      worker.terminate = () => {
+        this.down ??= `worker ${w + 1} was terminated`;
+        return kill();
+      };
+      this.#kill.push(kill);
       this.workers.push(worker);
     }
   }
@@ -171,16 +247,30 @@ export class WorkerPool {
     }
   }
 
+  /** @internal Tests: worker w dies (FAIL_MODES) when it reaches sub-block `at` of its next task. */
+  failAt(w: number, at: number, mode: keyof typeof FAIL_MODES): void {
+    const i32 = this.#ctl[w]!;
+    i32[HOOK_MODE] = FAIL_MODES[mode];
+    Atomics.store(i32, HOOK_AT, at);
+  }
+
+  /** Floats a worker claims at a time. */
+  get subBlock(): number {
+    return SUB_BLOCK;
+  }
+
   /**
    * `local` (kernel `name` of build `kind`) with every call split across the pool. Callers use it only for
-   * runs of at least minSize floats: smaller runs call the Wasm export directly, with no wrapper.
+   * runs of at least minSize floats: smaller runs call the Wasm export directly, with no wrapper. Once the
+   * pool is down (a worker died during this step), calls run on the calling thread alone, so that the step
+   * in progress still completes; the store refuses the next step (store.assertThreads()).
    */
   wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
     const np = KERNEL_SIGNATURES[name].pointers.length;
     const kernelId = NAMES.indexOf(name), kindId = KINDS.indexOf(kind);
     return (...args: number[]) => {
-      if (this.down !== undefined) throw this.error();
-      this.#run(kernelId, kindId, np, args, local);
+      if (this.down !== undefined) local(...args);
+      else this.#run(kernelId, kindId, np, args, local);
     };
   }
 
@@ -202,16 +292,26 @@ export class WorkerPool {
       i32[KERNEL] = kernelId;
       i32[KIND] = kindId;
       i32[ARGC] = args.length;
-      Atomics.store(i32, STATE, POSTED);
-      Atomics.notify(i32, STATE);
+      i32[NP] = np;
+      i32[SUB] = SUB_BLOCK;
+      Atomics.store(i32, W, 0);
+      Atomics.notify(i32, W);
       posted.push(w, start, len);
     }
-    local(...this.#slice(args, np, 0, Math.min(chunk, n)));
-    for (let k = 0; k < posted.length; k += 3) {
-      if (!this.#await(posted[k]!)) {
-        // The worker never picked the task up: run its chunk here, so the step is still complete and exact.
-        local(...this.#slice(args, np, posted[k + 1]!, posted[k + 2]!));
+    try {
+      local(...this.#slice(args, np, 0, Math.min(chunk, n)));
+    } finally {
+      // Even if the calling thread's own chunk threw, every posted task is finished (or taken over) before
+      // returning: no worker is left writing into memory the caller believes settled.
+      let error: unknown;
+      for (let k = 0; k < posted.length; k += 3) {
+        try {
+          this.#await(posted[k]!, posted[k + 1]!, posted[k + 2]!, args, np, local);
+        } catch (e) {
+          error ??= e;
+        }
       }
+      if (error !== undefined) throw error;
     }
   }
 
@@ -224,39 +324,57 @@ export class WorkerPool {
     return a;
   }
 
-  /** Waits for worker w's task; false if it was cancelled because the worker did not pick it up. */
-  #await(w: number): boolean {
+  /**
+   * Waits until worker w has done its task over floats [start, start + len) of this call; if it stops
+   * making progress, takes the rest over (see the protocol at the top).
+   */
+  #await(w: number, start: number, len: number, args: number[], np: number, local: KernelFn): void {
     const i32 = this.#ctl[w]!;
+    const done = 2 * Math.ceil(len / SUB_BLOCK);
     const block = mayBlock();
     const t0 = performance.now();
-    let spins = 0, s: number;
-    while ((s = Atomics.load(i32, STATE)) !== DONE) {
-      if ((++spins & 1023) !== 0) continue;
-      const waited = performance.now() - t0;
-      if (s === POSTED && waited > PICKUP_TIMEOUT_MS) {
-        if (Atomics.compareExchange(i32, STATE, POSTED, CANCELLED) === POSTED) {
-          this.down ??= `worker ${w + 1} did not pick up a task within ${PICKUP_TIMEOUT_MS} ms (crashed or terminated?)`;
-          return false;
+    let prev = t0, stalled = 0, spins = 0;
+    let s = Atomics.load(i32, W), last = s;
+    while (s !== done) {
+      if ((++spins & 1023) === 0) {
+        const now = performance.now();
+        if (s !== last) { last = s; stalled = 0; } else stalled += Math.min(now - prev, 50);
+        prev = now;
+        if ((stalled > STALL_TIMEOUT_MS || Atomics.load(i32, ERR) !== 0) && Atomics.compareExchange(i32, W, s, CANCELLED) === s) {
+          this.#takeOver(w, s, start, len, args, np, local, stalled > STALL_TIMEOUT_MS);
+          return;
         }
-        continue;
+        if (block && now - t0 > 0.5) Atomics.wait(i32, W, s, 5);
       }
-      if (block && waited > 0.5) Atomics.wait(i32, STATE, s, 5);
+      s = Atomics.load(i32, W);
     }
-    Atomics.store(i32, STATE, IDLE);
-    return true;
+    Atomics.store(i32, W, IDLE);
+  }
+
+  /** Runs on this thread what worker w left of its task (W was `s` when main cancelled it). */
+  #takeOver(w: number, s: number, start: number, len: number, args: number[], np: number, local: KernelFn, stalled: boolean): void {
+    const what = Atomics.load(this.#ctl[w]!, ERR) !== 0 ? "failed" : stalled ? `made no progress for ${STALL_TIMEOUT_MS} ms` : "stopped";
+    this.down ??= `worker ${w + 1} ${what} during a kernel call (crashed or terminated?)`;
+    void this.#kill[w]!(); // if it is only stalled, it must not resume
+    const k = Math.floor(s / 2);
+    const inside = s % 2 === 1;
+    const from = (inside ? k + 1 : k) * SUB_BLOCK;
+    if (from < len) local(...this.#slice(args, np, start + from, len - from));
+    if (inside) {
+      const a = start + k * SUB_BLOCK, b = Math.min(start + len, a + SUB_BLOCK);
+      throw new Error(`gradstep: worker ${w + 1} ${what} inside floats [${a}, ${b}) of a kernel call over ${args[np]} floats: ` +
+        "they may be half-updated (the rest of the call was completed). Restore the params and optimizer state from a checkpoint");
+    }
   }
 
   /** Stops every worker. */
   dispose(): void {
-    for (let w = 0; w < this.#ctl.length; w++) {
-      const i32 = this.#ctl[w]!;
-      i32[KERNEL] = -1;
-      Atomics.store(i32, STATE, POSTED);
-      Atomics.notify(i32, STATE);
-    }
-    for (const worker of this.workers) void worker.terminate();
-    for (const url of this.#urls) URL.revokeObjectURL(url);
     this.down ??= "disposed";
+    for (const i32 of this.#ctl) {
+      Atomics.store(i32, W, EXIT);
+      Atomics.notify(i32, W);
+    }
+    for (const kill of this.#kill) void kill();
+    for (const url of this.#urls) URL.revokeObjectURL(url);
   }
 }
-
