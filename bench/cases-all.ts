@@ -1,9 +1,7 @@
-// Every benchmarked optimizer configuration, from the per-optimizer files.
-import { adagradCases } from "./adagrad.bench.js";
-import { adamCases } from "./adam.bench.js";
-import { adamwCases } from "./adamw.bench.js";
+// Every benchmarked optimizer configuration: bench/optim/<id>.bench.ts of every registry optimizer
+// (src/optim/index.ts), each exporting `cases`.
+import { OPTIMIZERS } from "../src/optim/index.js";
 import type { BenchCase } from "./cases.js";
-import { rmspropCases } from "./rmsprop.bench.js";
-import { sgdCases } from "./sgd.bench.js";
 
-export const CASES: BenchCase[] = [...adamCases, ...adamwCases, ...sgdCases, ...rmspropCases, ...adagradCases];
+const files = await Promise.all(OPTIMIZERS.map((e) => import(`./optim/${e.id}.bench.js`) as Promise<{ cases: BenchCase[] }>));
+export const CASES: BenchCase[] = files.flatMap((f) => f.cases);

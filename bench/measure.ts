@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import Benchmark from "benchmark";
 import { init, ParamStore } from "../src/index.js";
-import { adamCases } from "./adam.bench.js";
+import { cases as adamCases } from "./optim/adam.bench.js";
 import { CASES } from "./cases-all.js";
 const [mode = "gradstep", roundArg = "0", sizesArg = "4096,65536,1048576,16777216"] = process.argv.slice(2);
 const round = Number(roundArg);

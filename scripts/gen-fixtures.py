@@ -1,5 +1,5 @@
-"""Generates test/fixtures/pytorch.json: PyTorch's own float32 trajectories for every optimizer and option
-combination gradstep implements. Run with a venv that has torch (see README, "PyTorch fixtures"):
+"""Generates test/fixtures/pytorch.json: PyTorch's own float32 trajectories for every torch fixture case of the
+registry (test/fixtures/cases.json). Run with a venv that has torch (see README, "PyTorch fixtures"):
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install torch && /tmp/venv/bin/python scripts/gen-fixtures.py
 
@@ -31,37 +31,10 @@ TORCH_NAMES = {
     "initialAccumulatorValue": "initial_accumulator_value",
 }
 
-CASES = [
-    ("SGD", {"lr": 0.1}),
-    ("SGD", {"lr": 0.1, "momentum": 0.9}),
-    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1}),
-    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
-    ("SGD", {"lr": 0.1, "momentum": 0.9, "weightDecay": 0.1}),
-    ("SGD", {"lr": 0.1, "maximize": True}),
-    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weightDecay": 0.01, "maximize": True}),
-    ("SGD", {"lr": 0.1, "momentum": 0.5, "dampening": 0.5, "weightDecay": 0.05}, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]),
-    ("Adam", {"lr": 0.1}),
-    ("Adam", {"lr": 0.1, "weightDecay": 0.1}),
-    ("Adam", {"lr": 0.1, "weightDecay": 0.1, "decoupledWeightDecay": True}),
-    ("Adam", {"lr": 0.1, "amsgrad": True}),
-    ("Adam", {"lr": 0.1, "betas": [0.9, 0.5], "amsgrad": True}),
-    ("Adam", {"lr": 0.1, "betas": [0.8, 0.9], "eps": 1e-3}),
-    ("Adam", {"lr": 0.1, "maximize": True}),
-    ("Adam", {"lr": 0.1, "amsgrad": True, "weightDecay": 0.05, "maximize": True}),
-    ("Adam", {"lr": 0.1}, [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049]),
-    ("AdamW", {"lr": 0.1}),
-    ("AdamW", {"lr": 0.1, "weightDecay": 0.1, "amsgrad": True}),
-    ("AdamW", {"lr": 0.1, "weightDecay": 0.0}),
-    ("AdamW", {"lr": 0.1, "maximize": True, "betas": [0.5, 0.9]}),
-    ("Adagrad", {"lr": 0.1}),
-    ("Adagrad", {"lr": 0.1, "lrDecay": 0.1, "initialAccumulatorValue": 0.1, "weightDecay": 0.1}),
-    ("Adagrad", {"lr": 0.1, "eps": 1e-3, "maximize": True}),
-    ("RMSprop", {"lr": 0.01}),
-    ("RMSprop", {"lr": 0.01, "centered": True}),
-    ("RMSprop", {"lr": 0.01, "momentum": 0.9, "weightDecay": 0.1}),
-    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True}),
-    ("RMSprop", {"lr": 0.01, "maximize": True, "eps": 1e-3}),
-]
+# The case list comes from the registry (test/optim/<id>.cases.ts, written to cases.json by
+# `npx tsx scripts/fixture-cases.ts`); this script only runs the torch ones.
+with open("test/fixtures/cases.json") as f:
+    CASES = [(c["optimizer"], c["options"], c.get("lrSchedule")) for c in json.load(f)["cases"] if c["reference"] == "torch"]
 
 
 def torch_kwargs(opts):
@@ -92,7 +65,7 @@ def run(name, opts, schedule):
 cases = []
 for case in CASES:
     name, opts = case[0], case[1]
-    schedule = case[2] if len(case) > 2 else None
+    schedule = case[2]
     traj, state = run(name, opts, schedule)
     cases.append({"optimizer": name, "options": opts, "lrSchedule": schedule, "trajectory": traj, "state": state})
 

@@ -4,10 +4,8 @@ export { backendInfo, FORBIDDEN, type BackendInfo, type BackendName, type InitOp
 export { ParamStore, Param, type ParamStoreOptions, type ThreadInfo } from "./runtime/store.js";
 export {
   Optimizer, STATE_DICT_FORMAT, type ForeignParam, type OptimizerOptions, type ParamGroup, type ParamGroupInput,
-  type ParamLike, type StateDict,
+  type ParamLike, type ParamsInput, type StateDict,
 } from "./core/optimizer.js";
-export { SGD, type SGDOptions } from "./optim/sgd.js";
-export { Adam, type AdamOptions } from "./optim/adam.js";
-export { AdamW, type AdamWOptions } from "./optim/adamw.js";
-export { Adagrad, type AdagradOptions } from "./optim/adagrad.js";
-export { RMSprop, type RMSpropOptions } from "./optim/rmsprop.js";
+export type { OptionsInput } from "./core/spec.js";
+// Every optimizer class and its options type, from the registry.
+export * from "./optim/index.js";

@@ -1,10 +1,20 @@
-// The kernel ABI is declared once (src/kernels.ts); both Wasm builds and the reference must implement it.
+// The kernel ABI is derived once from the registry's specs (KERNELS in src/optim/index.ts: param, state
+// buffers, grad, n, scalars, gradScale, flags); both Wasm builds and every reference must implement it.
 import { describe, expect, it } from "vitest";
-import { FLAGS, KERNEL_SIGNATURES, kernelArity, type KernelName } from "../src/core/abi.js";
+import { FLAGS, KERNEL_SIGNATURES } from "../src/core/abi.js";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
-import { REFERENCE } from "../src/optim/reference.js";
+import { KERNELS, OPTIMIZERS, REFERENCE, signatureOf } from "../src/optim/index.js";
 
-const names = Object.keys(KERNEL_SIGNATURES) as KernelName[];
+const names = Object.keys(KERNELS);
+const arity = (name: string) => KERNELS[name]!.pointers.length + 1 + KERNELS[name]!.scalars.length;
+
+it("optimizers that share a kernel agree on its signature", () => {
+  for (const e of OPTIMIZERS) expect(signatureOf(e.spec), e.spec.name).toEqual(KERNELS[e.spec.kernel]);
+});
+
+it("the runtime's kernel table (used by the worker pool) is the registry's", () => {
+  expect(KERNEL_SIGNATURES).toEqual(KERNELS);
+});
 
 describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s build", (build) => {
   const bytes = Buffer.from(WASM_BASE64[build], "base64");
@@ -16,10 +26,10 @@ describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s buil
     const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
     const funcs = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
     expect(funcs.sort()).toEqual([...names].sort());
-    for (const name of names) expect((exports[name] as (...a: unknown[]) => void).length, name).toBe(kernelArity(name));
+    for (const name of names) expect((exports[name] as (...a: unknown[]) => void).length, name).toBe(arity(name));
   });
 
-  it("exports the same flag bits as src/kernels.ts", async () => {
+  it("exports the same flag bits as src/core/abi.ts", async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: build.endsWith("Shared") });
     const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
     for (const [flag, bit] of Object.entries(FLAGS)) expect((exports[flag] as WebAssembly.Global).value, flag).toBe(bit);
@@ -43,7 +53,7 @@ describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s buil
 
 it("the reference implements every kernel with the declared arity", () => {
   expect(Object.keys(REFERENCE).sort()).toEqual([...names].sort());
-  for (const name of names) expect(REFERENCE[name].length, name).toBe(kernelArity(name));
+  for (const name of names) expect(REFERENCE[name]!.length, name).toBe(arity(name));
 });
 
 it("the SIMD build uses SIMD instructions and the scalar build does not", () => {

@@ -1,8 +1,8 @@
 // AdamW with AMSGrad in the benchmark (tfjs has neither decoupled weight decay nor AMSGrad).
-import { AdamW } from "../src/index.js";
-import { type BenchCase, LR } from "./cases.js";
+import { AdamW } from "../../src/index.js";
+import { type BenchCase, LR } from "../cases.js";
 
-export const adamwCases: BenchCase[] = [{
+export const cases: BenchCase[] = [{
   id: "adamw_amsgrad",
   label: "AdamW (amsgrad)",
   bytesPerParam: 36, // read p, g, m, v, vmax; write p, m, v, vmax

@@ -1,8 +1,8 @@
 // Adagrad in the benchmark.
-import { Adagrad } from "../src/index.js";
-import { type BenchCase, LR } from "./cases.js";
+import { Adagrad } from "../../src/index.js";
+import { type BenchCase, LR } from "../cases.js";
 
-export const adagradCases: BenchCase[] = [{
+export const cases: BenchCase[] = [{
   id: "adagrad",
   label: "Adagrad",
   bytesPerParam: 20, // read p, g, s; write p, s

@@ -1,8 +1,8 @@
 // Centered RMSprop in the benchmark.
-import { RMSprop } from "../src/index.js";
-import { type BenchCase, LR } from "./cases.js";
+import { RMSprop } from "../../src/index.js";
+import { type BenchCase, LR } from "../cases.js";
 
-export const rmspropCases: BenchCase[] = [{
+export const cases: BenchCase[] = [{
   id: "rmsprop_centered",
   label: "RMSprop centered",
   bytesPerParam: 28, // read p, g, v, gavg; write p, v, gavg

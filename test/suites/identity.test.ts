@@ -1,8 +1,9 @@
 // Identity tests between optimizers (Optax style): configurations that must produce bit-identical
 // trajectories because the math is the same.
 import { expect, it } from "vitest";
-import { Adam, AdamW, ParamStore, RMSprop, SGD } from "../src/index.js";
-import { firstBitDifference, type OptimizerClass, randomArray, rng } from "./helpers.js";
+import { Adam, AdamW, ParamStore, RMSprop, SGD } from "../../src/index.js";
+import { firstBitDifference, type OptimizerClass, randomArray, rng } from "../helpers.js";
+import { classOf, REGISTRY } from "../registry.js";
 
 /** 15 seeded steps on a 257-float param; `growing` scales step t's gradient by 2^t (|g| never shrinks). */
 function run(cls: OptimizerClass, options: Record<string, unknown>, growing = false): Float32Array {
@@ -18,17 +19,11 @@ function run(cls: OptimizerClass, options: Record<string, unknown>, growing = fa
   return Float32Array.from(w.value);
 }
 
-const IDENTITIES: Array<{ desc: string; a: [OptimizerClass, Record<string, unknown>, boolean?]; b: [OptimizerClass, Record<string, unknown>, boolean?] }> = [
-  { desc: "AdamW with weightDecay 0 == Adam", a: [AdamW, { lr: 0.01, weightDecay: 0 }], b: [Adam, { lr: 0.01 }] },
-  { desc: "Adam decoupledWeightDecay == AdamW", a: [Adam, { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true }], b: [AdamW, { lr: 0.01, weightDecay: 0.1 }] },
-  { desc: "Adam weightDecay 0: decoupled flag is irrelevant", a: [Adam, { lr: 0.01, decoupledWeightDecay: true }], b: [Adam, { lr: 0.01 }] },
-  { desc: "Adam amsgrad == Adam while the raw v never decreases (|g| doubling each step)", a: [Adam, { lr: 0.01, amsgrad: true }, true], b: [Adam, { lr: 0.01 }, true] },
-  { desc: "SGD momentum 0 ignores dampening", a: [SGD, { lr: 0.1, momentum: 0, dampening: 0.5 }], b: [SGD, { lr: 0.1 }] },
-  { desc: "RMSprop momentum 0 == RMSprop", a: [RMSprop, { lr: 0.01, momentum: 0 }], b: [RMSprop, { lr: 0.01 }] },
-];
+/** Every registry optimizer's identities (test/optim/<id>.cases.ts). */
+const IDENTITIES = REGISTRY.flatMap((e) => e.cases.identities ?? []);
 
-it.each(IDENTITIES)("$desc", ({ a, b }) => {
-  expect(firstBitDifference(run(...a), run(...b))).toBe(-1);
+it.each(IDENTITIES)("$desc", ({ a, b, growing }) => {
+  expect(firstBitDifference(run(classOf(a[0]), a[1], growing), run(classOf(b[0]), b[1], growing))).toBe(-1);
 });
 
 it("identities are not vacuous: different optimizers do differ", () => {

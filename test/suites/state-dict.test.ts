@@ -1,8 +1,8 @@
 // stateDict / loadStateDict: resume equivalence (bit-exact), PyTorch names, structured cloning, and every
 // way a dict can fail to fit — each throws a clear error and changes nothing.
 import { describe, expect, it } from "vitest";
-import { Adagrad, Adam, AdamW, ParamStore, RMSprop, SGD, type StateDict } from "../src/index.js";
-import { CONFIGS, firstBitDifference, type OptimizerClass, randomArray, rng } from "./helpers.js";
+import { Adagrad, Adam, AdamW, ParamStore, RMSprop, SGD, type StateDict } from "../../src/index.js";
+import { CONFIGS, firstBitDifference, type OptimizerClass, randomArray, rng } from "../helpers.js";
 
 const N = 10, K = 4;
 

@@ -1,8 +1,8 @@
 // Adam in the benchmark: gradstep vs a hand-written JS loop, tf.train.adam and C (bench/native/optim.c).
-import { Adam } from "../src/index.js";
-import { type BenchCase, LR } from "./cases.js";
+import { Adam } from "../../src/index.js";
+import { type BenchCase, LR } from "../cases.js";
 
-export const adamCases: BenchCase[] = [{
+export const cases: BenchCase[] = [{
   id: "adam",
   label: "Adam",
   bytesPerParam: 28, // read p, g, m, v; write p, m, v

@@ -1,8 +1,8 @@
 // SGD with momentum and with Nesterov momentum in the benchmark.
-import { SGD } from "../src/index.js";
-import { type BenchCase, LR } from "./cases.js";
+import { SGD } from "../../src/index.js";
+import { type BenchCase, LR } from "../cases.js";
 
-export const sgdCases: BenchCase[] = [{
+export const cases: BenchCase[] = [{
   id: "sgd_momentum",
   label: "SGD momentum",
   bytesPerParam: 20, // read p, g, b; write p, b

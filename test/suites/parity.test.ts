@@ -3,8 +3,8 @@
 // buffer must agree bit for bit. Each length is its own group, so each is its own kernel call, starting at
 // an unaligned offset (a 1-float param comes first).
 import { describe, expect, it } from "vitest";
-import { ParamStore } from "../src/index.js";
-import { CONFIGS, firstBitDifference, randomArray, rng } from "./helpers.js";
+import { ParamStore } from "../../src/index.js";
+import { CONFIGS, firstBitDifference, randomArray, rng } from "../helpers.js";
 
 const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 33, 1000, 4097];
 const STEPS = 21;

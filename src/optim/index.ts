@@ -1,0 +1,59 @@
+// THE registry of optimizers. One line per optimizer; everything else is derived from it: the package's
+// exports (src/api.ts re-exports this file), the kernel signature table (KERNELS, from each spec's buffers
+// and scalars), the registry test suites (test/suites/), the benchmark's list (bench/optim/<id>.bench.ts)
+// and the fixture generator's case list (test/fixtures/cases.json, written from test/optim/<id>.cases.ts).
+// How to add an optimizer: CONTRIBUTING.md.
+import type { KernelSignature } from "../core/abi.js";
+import type { Optimizer, OptimizerOptions, ParamsInput } from "../core/optimizer.js";
+import type { OptimizerSpec, OptionsInput } from "../core/spec.js";
+import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
+import { Adam, ADAM_SPEC } from "./adam.js";
+import { AdamW, ADAMW_SPEC } from "./adamw.js";
+import { RMSprop, RMSPROP_SPEC } from "./rmsprop.js";
+import { SGD, SGD_SPEC } from "./sgd.js";
+
+export { SGD, type SGDOptions } from "./sgd.js";
+export { Adam, type AdamOptions } from "./adam.js";
+export { AdamW, type AdamWOptions } from "./adamw.js";
+export { Adagrad, type AdagradOptions } from "./adagrad.js";
+export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
+  fromConfig(params: ParamsInput<O>, config: OptionsInput<O> & OptimizerOptions): Optimizer<O>;
+};
+
+export interface OptimizerEntry {
+  /** File stem in every folder: src/optim/<id>.ts, <id>.reference.ts, assembly/optim/<id>.ts, test/optim/<id>.cases.ts, bench/optim/<id>.bench.ts. */
+  readonly id: string;
+  readonly cls: OptimizerClass;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly spec: OptimizerSpec<any>;
+  /** Where the kernel lives when it is another optimizer's (AdamW runs Adam's kernel). */
+  readonly kernelOf?: string;
+}
+
+export const OPTIMIZERS: readonly OptimizerEntry[] = [
+  { id: "sgd", cls: SGD, spec: SGD_SPEC },
+  { id: "adam", cls: Adam, spec: ADAM_SPEC },
+  { id: "adamw", cls: AdamW, spec: ADAMW_SPEC, kernelOf: "adam" },
+  { id: "adagrad", cls: Adagrad, spec: ADAGRAD_SPEC },
+  { id: "rmsprop", cls: RMSprop, spec: RMSPROP_SPEC },
+];
+
+/** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */
+export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
+  return {
+    pointers: ["param", ...spec.buffers.map((b) => b.name), "grad"],
+    scalars: [...spec.scalars, "gradScale", "flags"],
+  };
+}
+
+/** Every kernel, by export name (optimizers that share a kernel must agree on its signature: a test checks it). */
+export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries(
+  OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]));
+
+/** The pure-TS reference of every kernel, by export name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries(
+  OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]));

@@ -1,0 +1,39 @@
+import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+
+export const cases: OptimizerCases = {
+  configs: [
+    { desc: "defaults", options: {} },
+    { desc: "lr 0.1", options: { lr: 0.1 } },
+    { desc: "L2 weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
+    { desc: "decoupled weight decay", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
+    { desc: "amsgrad", options: { lr: 0.01, amsgrad: true, betas: [0.9, 0.5] } },
+    { desc: "betas + eps", options: { lr: 0.01, betas: [0.8, 0.9], eps: 1e-3 } },
+    { desc: "maximize", options: { lr: 0.01, maximize: true } },
+    { desc: "all", options: { lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, betas: [0.7, 0.8] } },
+  ],
+  errors: [...COMMON_ERRORS,
+    { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
+    { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
+    { options: { betas: [-0.1, 0.9] }, error: /^Invalid beta1: -0.1/ },
+    { options: { betas: 0.9 }, error: /^Invalid betas: 0.9 \(expected \[beta1, beta2\]\)$/, type: TypeError },
+    { options: { eps: -1e-8 }, error: /^Invalid eps: -1e-8 \(expected eps >= 0\)$/ },
+    { options: { amsgrad: "yes" }, error: /^Invalid amsgrad: "yes" \(expected a boolean\)$/, type: TypeError },
+    { options: { decoupledWeightDecay: null }, error: /^Invalid decoupledWeightDecay: null/, type: TypeError },
+  ],
+  identities: [
+    { desc: "Adam decoupledWeightDecay == AdamW", a: ["Adam", { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true }], b: ["AdamW", { lr: 0.01, weightDecay: 0.1 }] },
+    { desc: "Adam weightDecay 0: decoupled flag is irrelevant", a: ["Adam", { lr: 0.01, decoupledWeightDecay: true }], b: ["Adam", { lr: 0.01 }] },
+    { desc: "Adam amsgrad == Adam while the raw v never decreases (|g| doubling each step)", a: ["Adam", { lr: 0.01, amsgrad: true }], b: ["Adam", { lr: 0.01 }], growing: true },
+  ],
+  fixtures: [
+    { reference: "torch", options: { lr: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, weightDecay: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, weightDecay: 0.1, decoupledWeightDecay: true } },
+    { reference: "torch", options: { lr: 0.1, amsgrad: true } },
+    { reference: "torch", options: { lr: 0.1, betas: [0.9, 0.5], amsgrad: true } },
+    { reference: "torch", options: { lr: 0.1, betas: [0.8, 0.9], eps: 1e-3 } },
+    { reference: "torch", options: { lr: 0.1, maximize: true } },
+    { reference: "torch", options: { lr: 0.1, amsgrad: true, weightDecay: 0.05, maximize: true } },
+    { reference: "torch", options: { lr: 0.1 }, lrSchedule: [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049] },
+  ],
+};

@@ -1,0 +1,23 @@
+import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+
+export const cases: OptimizerCases = {
+  configs: [
+    { desc: "defaults", options: {} },
+    { desc: "wd 0.1 + amsgrad", options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
+    { desc: "wd 0", options: { lr: 0.01, weightDecay: 0 } },
+    { desc: "maximize", options: { lr: 0.01, maximize: true } },
+  ],
+  errors: [...COMMON_ERRORS,
+    { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5/ },
+    { options: { eps: -1 }, error: /^Invalid eps: -1/ },
+  ],
+  identities: [
+    { desc: "AdamW with weightDecay 0 == Adam", a: ["AdamW", { lr: 0.01, weightDecay: 0 }], b: ["Adam", { lr: 0.01 }] },
+  ],
+  fixtures: [
+    { reference: "torch", options: { lr: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, weightDecay: 0.1, amsgrad: true } },
+    { reference: "torch", options: { lr: 0.1, weightDecay: 0.0 } },
+    { reference: "torch", options: { lr: 0.1, maximize: true, betas: [0.5, 0.9] } },
+  ],
+};

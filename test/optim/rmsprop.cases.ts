@@ -1,0 +1,28 @@
+import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+
+export const cases: OptimizerCases = {
+  configs: [
+    { desc: "defaults", options: {} },
+    { desc: "centered", options: { centered: true } },
+    { desc: "momentum + wd", options: { momentum: 0.9, weightDecay: 0.1 } },
+    { desc: "centered + momentum + alpha", options: { alpha: 0.9, momentum: 0.5, centered: true } },
+    { desc: "maximize + eps", options: { maximize: true, eps: 1e-3 } },
+    { desc: "weight decay", options: { weightDecay: 0.01 } },
+  ],
+  errors: [...COMMON_ERRORS,
+    { options: { alpha: -0.1 }, error: /^Invalid alpha: -0.1 \(expected alpha >= 0\)$/ },
+    { options: { eps: -1 }, error: /^Invalid eps: -1/ },
+    { options: { momentum: -1 }, error: /^Invalid momentum: -1/ },
+    { options: { centered: 0 }, error: /^Invalid centered: 0 \(expected a boolean\)$/, type: TypeError },
+  ],
+  identities: [
+    { desc: "RMSprop momentum 0 == RMSprop", a: ["RMSprop", { lr: 0.01, momentum: 0 }], b: ["RMSprop", { lr: 0.01 }] },
+  ],
+  fixtures: [
+    { reference: "torch", options: { lr: 0.01 } },
+    { reference: "torch", options: { lr: 0.01, centered: true } },
+    { reference: "torch", options: { lr: 0.01, momentum: 0.9, weightDecay: 0.1 } },
+    { reference: "torch", options: { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true } },
+    { reference: "torch", options: { lr: 0.01, maximize: true, eps: 1e-3 } },
+  ],
+};

@@ -1,0 +1,33 @@
+import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+
+export const cases: OptimizerCases = {
+  configs: [
+    { desc: "plain", options: { lr: 0.1 } },
+    { desc: "momentum", options: { lr: 0.1, momentum: 0.9 } },
+    { desc: "momentum + dampening", options: { lr: 0.1, momentum: 0.9, dampening: 0.3 } },
+    { desc: "nesterov", options: { lr: 0.1, momentum: 0.9, nesterov: true } },
+    { desc: "weight decay", options: { lr: 0.1, weightDecay: 0.1 } },
+    { desc: "momentum + weight decay", options: { lr: 0.1, momentum: 0.8, weightDecay: 0.05 } },
+    { desc: "maximize", options: { lr: 0.1, maximize: true } },
+    { desc: "all", options: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, maximize: true } },
+  ],
+  errors: [...COMMON_ERRORS,
+    { options: { momentum: -0.5 }, error: /^Invalid momentum: -0.5 \(expected momentum >= 0\)$/ },
+    { options: { dampening: 2 }, error: /^Invalid dampening: 2 \(expected 0 <= dampening <= 1\)$/ },
+    { options: { nesterov: true }, error: /^Invalid nesterov: true \(expected momentum > 0 and dampening = 0/ },
+    { options: { nesterov: true, momentum: 0.9, dampening: 0.1 }, error: /^Invalid nesterov: true/ },
+  ],
+  identities: [
+    { desc: "SGD momentum 0 ignores dampening", a: ["SGD", { lr: 0.1, momentum: 0, dampening: 0.5 }], b: ["SGD", { lr: 0.1 }] },
+  ],
+  fixtures: [
+    { reference: "torch", options: { lr: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, momentum: 0.9 } },
+    { reference: "torch", options: { lr: 0.1, momentum: 0.9, dampening: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, momentum: 0.9, nesterov: true } },
+    { reference: "torch", options: { lr: 0.1, momentum: 0.9, weightDecay: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, maximize: true } },
+    { reference: "torch", options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01, maximize: true } },
+    { reference: "torch", options: { lr: 0.1, momentum: 0.5, dampening: 0.5, weightDecay: 0.05 }, lrSchedule: [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125] },
+  ],
+};

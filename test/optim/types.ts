@@ -1,0 +1,39 @@
+// What a cases file (test/optim/<id>.cases.ts) holds for one optimizer — the registry suites read it.
+// One table per kind, backend choice stays out of the tables.
+
+export interface Config { desc: string; options: Record<string, unknown> }
+export interface ErrorCase { options: Record<string, unknown>; error: RegExp; type?: typeof RangeError | typeof TypeError }
+/** Two configurations (of this or another registry optimizer, by class name) whose trajectories must be bit-identical. */
+export interface Identity {
+  desc: string;
+  a: [string, Record<string, unknown>];
+  b: [string, Record<string, unknown>];
+  /** Gradients grow 2^t per step (|g| never shrinks), e.g. AMSGrad's max is then a no-op. */
+  growing?: boolean;
+}
+/** A case the reference framework generates fixtures for (scripts/gen-fixtures.py via test/fixtures/cases.json). */
+export interface FixtureCase {
+  reference: "torch" | "optax";
+  options: Record<string, unknown>;
+  /** lr set before each step (the way a scheduler edits it). */
+  lrSchedule?: number[];
+}
+
+export interface OptimizerCases {
+  /** Parity, resume, state-dict and config round trips run over these. */
+  configs: Config[];
+  /** Invalid options: checked at construction and at the next step() after a group edit. */
+  errors: ErrorCase[];
+  identities?: Identity[];
+  fixtures: FixtureCase[];
+}
+
+/** Errors every optimizer with lr, weightDecay and maximize shares. */
+export const COMMON_ERRORS: ErrorCase[] = [
+  { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
+  { options: { lr: Number.NaN }, error: /^Invalid lr: NaN \(expected lr >= 0\)$/ },
+  { options: { lr: Infinity }, error: /^Invalid lr: Infinity/ },
+  { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },
+  { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
+  { options: { maximize: 1 }, error: /^Invalid maximize: 1 \(expected a boolean\)$/, type: TypeError },
+];

@@ -1,0 +1,38 @@
+// The test side of the registry: every optimizer of src/optim/index.ts with its cases file
+// (test/optim/<id>.cases.ts). The suites in test/suites/ loop over REGISTRY; a new optimizer gets parity,
+// conformance, errors, state-dict/resume and identity tests by adding its registry line and cases file.
+import { existsSync } from "node:fs";
+import { OPTIMIZERS, type OptimizerClass, type OptimizerEntry } from "../src/optim/index.js";
+import type { FixtureCase, OptimizerCases } from "./optim/types.js";
+
+export interface RegistryCases extends OptimizerEntry {
+  /** The class name (PyTorch's). */
+  name: string;
+  cases: OptimizerCases;
+}
+
+/** Registry entries whose cases file is missing (the meta test fails on any). */
+export const MISSING_CASES: string[] = [];
+
+export const REGISTRY: RegistryCases[] = [];
+for (const e of OPTIMIZERS) {
+  const file = new URL(`./optim/${e.id}.cases.ts`, import.meta.url);
+  if (!existsSync(file)) {
+    MISSING_CASES.push(e.id);
+    continue;
+  }
+  const { cases } = (await import(`./optim/${e.id}.cases.ts`)) as { cases: OptimizerCases };
+  REGISTRY.push({ ...e, name: e.spec.name, cases });
+}
+
+/** A registry class by its name. */
+export function classOf(name: string): OptimizerClass {
+  const e = OPTIMIZERS.find((x) => x.spec.name === name);
+  if (!e) throw new Error(`no optimizer named ${name} in the registry`);
+  return e.cls;
+}
+
+/** The fixture generator's case list (test/fixtures/cases.json is this, written by scripts/fixture-cases.ts). */
+export function fixtureCaseList(): Array<FixtureCase & { optimizer: string }> {
+  return REGISTRY.flatMap((e) => e.cases.fixtures.map((f) => ({ optimizer: e.name, ...f })));
+}
