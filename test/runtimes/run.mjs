@@ -12,7 +12,7 @@
 // Browser builds run in headless Chromium, servers get one request per route; each answers with the suite's
 // results (PyTorch fixtures for Adam and four more, store growth, a state-dict round trip).
 // The tools are this folder's own dependencies (package.json + package-lock.json here, installed with
-// `npm ci --prefix test/runtimes` on first use), so the package's own `npm install` stays small.
+// `npm install --prefix test/runtimes` on first use), so the package's own `npm install` stays small.
 // Prints one line per check and "N passed, M failed".
 // Usage: node test/runtimes/run.mjs [name,name,...]     (names as in RUNTIMES below)
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -32,8 +32,10 @@ const log = (...a) => console.error("[runtimes]", ...a);
 // ---- the matrix's tools (pinned by test/runtimes/package-lock.json) -----------------------------------
 const stamp = join(tools, ".package-lock.json");
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(join(here, "package-lock.json")).mtimeMs) {
-  log("installing the matrix's tools: npm ci --prefix test/runtimes");
-  execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--prefix", here], { stdio: ["ignore", "ignore", "inherit"] });
+  // npm install (not npm ci): the lockfile pins every version, but lacks the other platforms' optional
+  // binaries (@next/swc-*, @deno/*), which npm ci refuses; --no-save leaves the lockfile as committed.
+  log("installing the matrix's tools: npm install --prefix test/runtimes");
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", here], { stdio: ["ignore", "ignore", "inherit"] });
 }
 const version = (pkg) => JSON.parse(readFileSync(join(tools, pkg, "package.json"), "utf8")).version;
 
@@ -101,6 +103,8 @@ const RUNTIMES = {
   "node-scalar": { expect: "scalar", run: () => runProcess(process.execPath, [mainScript("main-scalar.mjs", { options: { backend: "scalar" } })]) },
   "node-js": { expect: "js", run: () => runProcess(process.execPath, [mainScript("main-js.mjs", { options: { backend: "js" } })]) },
   "node-18": { expect: "simd", run: node18 },
+  "node-require": { expect: "simd", run: () => runProcess(process.execPath, [requireScript()]) },
+  "from-clone": { expect: "simd", run: fromClone },
   deno: {
     expect: "simd",
     run: () => runProcess(bin("deno"), ["run", "--allow-read", mainScript("main-deno.mjs", { threads: true })], { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }),
@@ -134,7 +138,37 @@ function node18() {
   if (r.status !== 0 || !existsSync(exe)) throw new Error(`could not install Node 18 from npm: ${(r.stderr || "").slice(-500)}`);
   const out = runProcess(exe, [mainScript("main-node18.mjs", { threads: true })]);
   out.version = execFileSync(exe, ["--version"], { encoding: "utf8" }).trim();
+  // The package is ESM only; Node 18 has no require(esm), and says so.
+  const cjs = spawnSync(exe, [requireScript()], { cwd: app, encoding: "utf8" });
+  out.results.push({ name: "require() fails with ERR_REQUIRE_ESM (no require(esm) in Node 18)", pass: cjs.status !== 0 && /ERR_REQUIRE_ESM/.test(cjs.stderr), detail: cjs.stderr.split("\n").find((l) => l.includes("ERR_REQUIRE_ESM")) ?? cjs.stderr.slice(-300) });
   return out;
+}
+
+/** A CommonJS script that require()s the package (Node 20.19+ and 22.12+ load ESM that way). */
+function requireScript() {
+  writeFileSync(join(app, "main-require.cjs"), `
+const g = require("gradstep");
+const { default: fixtures } = require("./fixtures.mjs");
+const { runSuite } = require("./suite.mjs");
+g.init().then(() => runSuite(g, fixtures)).then((r) => console.log("RESULT " + JSON.stringify({ ...r, version: process.version })));
+`);
+  return "main-require.cjs";
+}
+
+/** `npm install <path of a fresh clone>` (no registry): the clone's prepare script builds dist/. */
+function fromClone() {
+  const clone = join(scratch, "clone"), user = join(scratch, "from-clone");
+  execFileSync("git", ["clone", "-q", root, clone]);
+  mkdirSync(user);
+  writeFileSync(join(user, "package.json"), JSON.stringify({ name: "gradstep-from-clone", private: true, type: "module" }));
+  sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", clone], user);
+  cpSync(join(app, "suite.mjs"), join(user, "suite.mjs"));
+  cpSync(join(app, "fixtures.mjs"), join(user, "fixtures.mjs"));
+  writeFileSync(join(user, "main.mjs"), PAGE_MAIN.replace(/window\.__result = /g, "globalThis.__result = ") + 'console.log("RESULT " + JSON.stringify(globalThis.__result));\n');
+  const r = runProcess(process.execPath, ["main.mjs"], {}, user);
+  if (r.error) throw new Error(r.error);
+  r.version = `git ${execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: clone, encoding: "utf8" }).trim()}`;
+  return expectVia(r, "fs");
 }
 
 async function bundle(entry, options) {
