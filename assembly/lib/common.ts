@@ -60,6 +60,34 @@ export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradS
   if (isVector<T>()) return <T>f32x4.neg(<v128>a); else return <T>(-<f32>a);
 }
 
+/** Wasm f32.min / f32x4.min: NaN-propagating. */
+// @ts-ignore: decorator
+@inline export function minv<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.min(<v128>a, <v128>b); else return <T>min<f32>(<f32>a, <f32>b);
+}
+// @ts-ignore: decorator
+@inline export function absv<T>(a: T): T {
+  if (isVector<T>()) return <T>f32x4.abs(<v128>a); else return <T>Mathf.abs(<f32>a);
+}
+/** x > y ? a : b, lane by lane (false when either is NaN). */
+// @ts-ignore: decorator
+@inline export function selectGt<T>(x: T, y: T, a: T, b: T): T {
+  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.gt(<v128>x, <v128>y));
+  else return <f32>x > <f32>y ? a : b;
+}
+/** x < y ? a : b, lane by lane (false when either is NaN). */
+// @ts-ignore: decorator
+@inline export function selectLt<T>(x: T, y: T, a: T, b: T): T {
+  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.lt(<v128>x, <v128>y));
+  else return <f32>x < <f32>y ? a : b;
+}
+/** torch.sign: -1, 0 (keeping the sign of zero) or 1; NaN stays NaN. */
+// @ts-ignore: decorator
+@inline export function sign<T>(x: T): T {
+  const zero = splat<T>(0), one = splat<T>(1);
+  return selectGt<T>(x, zero, one, selectLt<T>(x, zero, neg<T>(one), x));
+}
+
 // ---- shared pieces of optimizer rules ----------------------------------------------------------------------
 
 /**
