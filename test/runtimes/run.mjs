@@ -14,7 +14,8 @@
 // The tools are this folder's own dependencies (package.json + package-lock.json here, installed with
 // `npm install --prefix test/runtimes` on first use), so the package's own `npm install` stays small.
 // Prints one line per check and "N passed, M failed".
-// Usage: node test/runtimes/run.mjs [name,name,...]     (names as in RUNTIMES below)
+// Usage: node test/runtimes/run.mjs [name,name,...]     (names as in RUNTIMES below, or the groups
+//        "runtimes" (no build tool; what bench/run.ts times cold starts from) and "tools")
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -542,7 +543,8 @@ export default {
 let passed = 0, failed = 0;
 const report = [];
 for (const [name, rt] of Object.entries(RUNTIMES)) {
-  if (only && !only.includes(name)) continue;
+  const group = rt.tool || name === "from-clone" ? "tools" : "runtimes";
+  if (only && !only.includes(name) && !only.includes(group)) continue;
   let line;
   const t0 = Date.now();
   const tool = rt.tool ? `${rt.tool} ${version(rt.tool)}` : undefined;
