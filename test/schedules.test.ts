@@ -11,7 +11,7 @@
 //   init − end cancellations) carries the absolute rounding error of the large intermediates.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { Adagrad, Adam, ParamStore, SGD } from "../src/index.js";
+import { Adagrad, Adam, AdamW, ParamStore, RMSprop, SGD } from "../src/index.js";
 import {
   ChainedScheduler, ConstantLR, constantSchedule, CosineAnnealingLR, CosineAnnealingWarmRestarts, cosineDecaySchedule,
   CyclicLR, exponentialDecay, ExponentialLR, joinSchedules, LambdaLR, LinearLR, linearSchedule, type LrLambda,
@@ -243,6 +243,38 @@ describe("behaviour", () => {
     expect(c.optimizer).toBe(opt);
     expect(c.schedulers).toEqual([a, b]);
     expect(() => new ChainedScheduler([a, b], makeOptimizer("sgd", [0.1, 0.1]))).toThrow(/belong to the same optimizer/);
+  });
+
+  it("momentum cycling drives RMSprop's momentum and AdamW's beta1 exactly like SGD's and Adam's (identity)", () => {
+    const store = new ParamStore();
+    stores.push(store);
+    const groups = (lrs: number[]) => lrs.map((lr, i) => ({ params: [store.param(`p${store.params.length}_${i}`, 4)], lr }));
+    const pairs: Array<[Opt, { paramGroups: readonly { lr: number; momentum?: number; betas?: number[] }[]; step(): void }]> = [
+      [makeOptimizer("sgd", [0.1, 0.03]), new RMSprop(groups([0.1, 0.03]), { momentum: 0.9 })],
+      [makeOptimizer("adam", [0.01, 0.002]), new AdamW(groups([0.01, 0.002]))],
+    ];
+    for (const [ref, other] of pairs) {
+      const mk = (o: never, k: number) => (k === 0
+        ? new CyclicLR(o, { baseLr: 0.001, maxLr: [0.01, 0.02], stepSizeUp: 3 })
+        : new OneCycleLR(o, { maxLr: 0.05, totalSteps: 20 }));
+      for (let k = 0; k < 2; k++) {
+        const a = mk(ref as never, k), b = mk(other as never, k);
+        for (let t = 0; t < 20; t++) {
+          expect(other.paramGroups.map((g) => g.lr)).toEqual(ref.paramGroups.map((g) => g.lr));
+          expect(other.paramGroups.map((g) => g.momentum ?? g.betas![0])).toEqual(momenta(ref));
+          other.step(); a.step(); b.step();
+        }
+      }
+    }
+  });
+
+  it("Adagrad (no momentum) takes CyclicLR and OneCycleLR with cycleMomentum: false", () => {
+    const opt = makeKind("adagrad") as unknown as Adagrad;
+    const c = new CyclicLR(opt, { baseLr: [0.01, 0.001], maxLr: 0.1, stepSizeUp: 2, cycleMomentum: false });
+    for (let t = 0; t < 5; t++) { opt.step(); c.step(); }
+    expect(c.getLastLr()).toEqual(opt.paramGroups.map((g) => g.lr));
+    const o = new OneCycleLR(opt, { maxLr: 0.1, totalSteps: 5, cycleMomentum: false });
+    expect(o.getLastLr()).toEqual(opt.paramGroups.map((g) => g.lr));
   });
 
   it("getLastLr returns a copy", () => {
