@@ -28,7 +28,8 @@ const IDLE = -1, CANCELLED = -2, EXIT = -3;
 const ARGS = 16; // Float64 args start at byte 64 of the block
 const BLOCK_BYTES = 64 + 8 * 24;
 const KINDS: WasmKind[] = ["simd", "scalar"];
-const NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
+/** Kernel names in a fixed order (their index is the kernel id workers are told); the registry fills the table. */
+const kernelNames = () => Object.keys(KERNEL_SIGNATURES) as KernelName[];
 
 /**
  * Default smallest kernel call (floats) worth splitting across threads. Measured with `npm run bench` and a
@@ -203,7 +204,7 @@ export class WorkerPool {
       i32[HOOK_AT] = -1;
       this.#ctl.push(i32);
       this.#argSlots.push(new Float64Array(o.memory.buffer, block + 64, 24));
-      const data = { memory: o.memory, modules, block, names: NAMES, spinMs: o.spinMs };
+      const data = { memory: o.memory, modules, block, names: kernelNames(), spinMs: o.spinMs };
       let worker: WorkerHandle;
       if (typeof Worker === "function") {
         const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
@@ -213,7 +214,9 @@ export class WorkerPool {
         web.postMessage(data);
         worker = web;
       } else {
-        const node = new nodeWorker!(WORKER_SOURCE, { eval: true, workerData: data });
+        // execArgv: [] — the worker is plain CommonJS and needs no flag of this process (and flags such as
+        // --input-type=module would make Node evaluate it as a module, without require).
+        const node = new nodeWorker!(WORKER_SOURCE, { eval: true, workerData: data, execArgv: [] });
         node.unref(); // an undisposed store must not keep the process alive
         node.on("error", (e) => { this.down ??= `worker ${w + 1} failed: ${(e as Error).message}`; });
         node.on("exit", (code) => { this.down ??= `worker ${w + 1} exited (code ${String(code)})`; });
@@ -266,8 +269,8 @@ export class WorkerPool {
    * in progress still completes; the store refuses the next step (store.assertThreads()).
    */
   wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
-    const np = KERNEL_SIGNATURES[name].pointers.length;
-    const kernelId = NAMES.indexOf(name), kindId = KINDS.indexOf(kind);
+    const np = KERNEL_SIGNATURES[name]!.pointers.length;
+    const kernelId = kernelNames().indexOf(name), kindId = KINDS.indexOf(kind);
     return (...args: number[]) => {
       if (this.down !== undefined) local(...args);
       else this.#run(kernelId, kindId, np, args, local);
