@@ -5,3 +5,6 @@ export { sgd_f32 } from "./optim/sgd";
 export { adam_f32 } from "./optim/adam";
 export { adagrad_f32 } from "./optim/adagrad";
 export { rmsprop_f32 } from "./optim/rmsprop";
+export { reduce_f32, reduce_seg_f32 } from "./reduce/norms";
+export { lion_f32 } from "./optim/lion";
+export { adadelta_f32 } from "./optim/adadelta";

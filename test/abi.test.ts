@@ -1,7 +1,7 @@
 // The kernel ABI is derived once from the registry's specs (KERNELS in src/optim/index.ts: param, state
 // buffers, grad, n, scalars, gradScale, flags); both Wasm builds and every reference must implement it.
 import { describe, expect, it } from "vitest";
-import { FLAGS, KERNEL_SIGNATURES } from "../src/core/abi.js";
+import { AUX_KERNELS, FLAGS, KERNEL_SIGNATURES } from "../src/core/abi.js";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
 import { KERNELS, OPTIMIZERS, REFERENCE, signatureOf } from "../src/optim/index.js";
 
@@ -25,7 +25,8 @@ describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s buil
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
     const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
     const funcs = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
-    expect(funcs.sort()).toEqual([...names].sort());
+    expect(funcs.sort()).toEqual([...names, ...Object.keys(AUX_KERNELS)].sort());
+    for (const [name, n] of Object.entries(AUX_KERNELS)) expect((exports[name] as (...a: unknown[]) => void).length, name).toBe(n);
     for (const name of names) expect((exports[name] as (...a: unknown[]) => void).length, name).toBe(arity(name));
   });
 

@@ -3,7 +3,7 @@
 // case list is up to date. A new optimizer that forgets one of these fails here, by name.
 import { existsSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { OPTIMIZERS } from "../src/optim/index.js";
+import { KERNELS, OPTIMIZERS } from "../src/optim/index.js";
 import { render } from "../scripts/fixture-cases.js";
 import { MISSING_CASES } from "./registry.js";
 
@@ -28,7 +28,7 @@ it.each(OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffe
   const m = new RegExp(`export function ${e.spec.kernel}\\(([^)]*)\\)`, "s").exec(source);
   expect(m, `export function ${e.spec.kernel}(...) in assembly`).not.toBeNull();
   const params = m![1]!.split(",").map((p) => p.trim().split(":")[0]!.trim()).filter(Boolean);
-  const expected = ["param", ...e.spec.buffers.map((b) => camel(b.name)), "grad", "n", ...e.spec.scalars, "gradScale", "flags"];
+  const expected = [...KERNELS[e.spec.kernel]!.pointers.map(camel), "n", ...e.spec.scalars, "gradScale", "flags"];
   expect(params).toEqual(expected);
 });
 

@@ -26,7 +26,7 @@ it("throws on the first difference, naming buffer and element, and undoes the st
     return {
       ...k,
       adam_f32: (...a: number[]) => {
-        k.adam_f32(...a);
+        k.adam_f32!(...a);
         const bits = new Uint32Array(store.memory.buffer, a[1]! + 17 * 4, 1);
         bits[0]! ^= 1;
       },

@@ -1,6 +1,6 @@
-// The kernel ABI, written once: the Wasm exports (assembly/index.ts) and the pure-TS reference
-// (src/optim/*.reference.ts) both implement exactly these signatures. test/abi.test.ts checks the arities of both
-// against KERNEL_SIGNATURES and the flag bits against the ones the Wasm module exports.
+// The kernel ABI: flag bits, the calling convention, and the signature table the registry derives from the
+// optimizer specs. The Wasm exports (assembly/index.ts) and the pure-TS references (src/optim/*.reference.ts)
+// implement exactly these signatures; test/abi.test.ts checks the arities of both and the flag bits.
 //
 // Convention (../STYLE): `<algo>_f32(inOutPointers..., grad, n, scalars..., flags)`. Pointers are byte
 // offsets into the store's linear memory (0 = buffer not used by this call); the reference receives
@@ -32,33 +32,25 @@ export interface KernelSignature {
   readonly scalars: readonly string[];
 }
 
-export const KERNEL_SIGNATURES = {
-  sgd_f32: {
-    pointers: ["param", "momentum_buffer", "grad"],
-    scalars: ["lr", "weightDecay", "momentum", "dampFactor", "gradScale", "flags"],
-  },
-  adam_f32: {
-    pointers: ["param", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "grad"],
-    scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "gradScale", "flags"],
-  },
-  adagrad_f32: {
-    pointers: ["param", "sum", "grad"],
-    scalars: ["clr", "eps", "weightDecay", "gradScale", "flags"],
-  },
-  rmsprop_f32: {
-    pointers: ["param", "square_avg", "momentum_buffer", "grad_avg", "grad"],
-    scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum", "gradScale", "flags"],
-  },
-} as const satisfies Record<string, KernelSignature>;
+/**
+ * Every optimizer kernel's signature, by export name. Derived from the optimizer specs, never written by
+ * hand: the registry (src/optim/index.ts) fills it when it loads, which every package entry does before a
+ * store can exist. The runtime (worker pool) reads it to split calls; test/abi.test.ts checks it against
+ * the Wasm exports and the references.
+ */
+export const KERNEL_SIGNATURES: Record<string, KernelSignature> = {};
 
-export type KernelName = keyof typeof KERNEL_SIGNATURES;
+export type KernelName = string;
 
 /** A kernel called with pointers (Wasm) — the shape every backend presents to the optimizers. */
 export type KernelFn = (...args: number[]) => void;
 export type Kernels = Record<KernelName, KernelFn>;
 
+/** Exports that are not optimizer kernels (reductions), with their arity. */
+export const AUX_KERNELS: Readonly<Record<string, number>> = { reduce_f32: 3, reduce_seg_f32: 4 };
+
 /** Number of arguments of a kernel: pointers, n, scalars. */
 export function kernelArity(name: KernelName): number {
-  const s = KERNEL_SIGNATURES[name];
+  const s = KERNEL_SIGNATURES[name]!;
   return s.pointers.length + 1 + s.scalars.length;
 }

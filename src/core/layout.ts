@@ -1,12 +1,15 @@
 // How a param group lies in memory: its params (slots) are cut into segments of params that are contiguous
 // in the store (values and grads each), and each segment into runs of slots with equal step and equal
-// state-buffer flags; one kernel call steps one run. State buffers are allocated per segment, so a run's
-// state is contiguous too.
+// state-buffer flags; one kernel call steps one run (tensor-kind optimizers: one run per param). State
+// buffers are allocated per segment, so a run's state is contiguous too.
 import type { KernelFn } from "./abi.js";
 import { DTYPE_BYTES, type OptimizerSpec, type ParamLike, type Run } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 
-export interface Slot { src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number }
+export interface Slot {
+  src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number;
+  shape: readonly number[];
+}
 export interface Segment { slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[] }
 export interface LayoutRun extends Run { readonly seg: Segment }
 export interface GroupLayout {
@@ -15,10 +18,16 @@ export interface GroupLayout {
   slots: Slot[];
   /** The group's frozen params array, as handed out in paramGroups[i].params. */
   params: readonly ParamLike[];
+  /** One call per param (tensor-kind optimizers). */
+  perTensor: boolean;
+  /** Tensor kind with scratch: the scratch area (byte offset, 0 until planned) and its size in floats. */
+  scratch: number;
+  scratchFloats: number;
+  hasScratch: boolean;
 }
 
 /** Lays out `params` (store params, or foreign ones that get a copy in `store`) as segments. */
-export function layoutGroup(store: ParamStore, params: readonly ParamLike[], nBuffers: number): GroupLayout {
+export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params: readonly ParamLike[]): GroupLayout {
   const slots: Slot[] = [];
   const segments: Segment[] = [];
   let seg: Segment | undefined;
@@ -26,15 +35,17 @@ export function layoutGroup(store: ParamStore, params: readonly ParamLike[], nBu
     const foreign = !(src instanceof Param);
     const param = foreign ? store.allocParam("(copy)", src.value.length) : src;
     if (!seg || param.valuePtr !== seg.valuePtr + 4 * seg.n || param.gradPtr !== seg.gradPtr + 4 * seg.n) {
-      seg = { slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(nBuffers).fill(0) };
+      seg = { slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(spec.buffers.length).fill(0) };
       segments.push(seg);
     }
-    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n };
+    const shape = foreign ? (src.shape ? Object.freeze([...src.shape]) : Object.freeze([param.length])) : param.shape;
+    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape };
     seg.slots.push(slot);
     seg.n += param.length;
     slots.push(slot);
   }
-  return { segments, runs: [], slots, params };
+  const perTensor = spec.kind === "tensor";
+  return { segments, runs: [], slots, params, perTensor, scratch: 0, scratchFloats: 0, hasScratch: perTensor && spec.scratchFloats !== undefined };
 }
 
 /** Splits each segment into runs of slots with equal step and equal ready flags (per slot, in order). */
@@ -46,18 +57,18 @@ export function buildRuns(g: GroupLayout, steps: readonly number[], ready: reado
     let start = 0;
     for (let i = 1; i <= seg.slots.length; i++) {
       const a = k + start, b = k + i;
-      if (i < seg.slots.length && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
+      if (i < seg.slots.length && !g.perTensor && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
       const first = seg.slots[start]!;
       const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
       g.runs.push({
         ptrs: [], n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
-        kernel: kernelFor(n),
+        shape: g.perTensor ? first.shape : Object.freeze([n]), kernel: kernelFor(n),
       });
       start = i;
     }
     k += seg.slots.length;
   }
-  for (const r of g.runs) setPointers(r);
+  for (const r of g.runs) setPointers(g, r);
 }
 
 /** Per slot of `g`, in order: its run's step and ready flags. */
@@ -72,16 +83,18 @@ export function slotStates(g: GroupLayout): { steps: number[]; ready: boolean[][
   return { steps, ready };
 }
 
-function setPointers(r: LayoutRun): void {
+function setPointers(g: GroupLayout, r: LayoutRun): void {
   const o = 4 * r.offset;
   r.ptrs.length = 0;
-  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b) => (b ? b + o : 0)), r.seg.gradPtr + o);
+  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b) => (b ? b + o : 0)));
+  if (g.hasScratch) r.ptrs.push(g.scratch);
+  r.ptrs.push(r.seg.gradPtr + o);
 }
 
 /**
  * Allocates the state buffers that options `o` need (and those named in `extra`) for every segment of `g`,
- * filled with their start value. Allocation-free when every needed buffer exists (step() calls it after a
- * structural edit). May throw (out of memory); it changes no existing value.
+ * filled with their start value, and the scratch area. Allocation-free when everything needed exists
+ * (step() calls it after a structural edit). May throw (out of memory); it changes no existing value.
  */
 export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: GroupLayout, o: O,
     extra?: ReadonlySet<string>): void {
@@ -96,7 +109,16 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
       const fill = b.fill?.(o) ?? 0;
       if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + seg.n);
       seg.buffers[i] = ptr;
-      for (const r of g.runs) if (r.seg === seg) setPointers(r);
+      for (const r of g.runs) if (r.seg === seg) setPointers(g, r);
+    }
+  }
+  if (g.hasScratch) {
+    let floats = 0;
+    for (const s of g.slots) floats = Math.max(floats, spec.scratchFloats!(s.shape, o));
+    if (floats > g.scratchFloats) {
+      g.scratch = store.alloc(floats);
+      g.scratchFloats = floats;
+      for (const r of g.runs) setPointers(g, r);
     }
   }
 }

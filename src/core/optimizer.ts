@@ -9,7 +9,7 @@ import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupI
 import { applyLoad, isFloat32Array, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
-import { Param, ParamStore } from "../runtime/store.js";
+import { checkShape, Param, ParamStore } from "../runtime/store.js";
 
 export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
@@ -142,6 +142,7 @@ export abstract class Optimizer<O extends object> {
         if (p.value.length !== p.grad.length) {
           throw new RangeError(`${where}: params[${i}] has value length ${p.value.length} but grad length ${p.grad.length}`);
         }
+        if (p.shape !== undefined) checkShape(p.shape, p.value.length, `${where}: params[${i}]`);
       } else {
         throw new TypeError(`${where}: params[${i}] is not a param (expected a store Param or { value, grad } Float32Arrays)`);
       }
@@ -169,7 +170,7 @@ export abstract class Optimizer<O extends object> {
 
   #addGroup(group: ParamGroup<O>): void {
     const nb = this.#spec.buffers.length;
-    const layout = layoutGroup(this.store, group.params, nb);
+    const layout = layoutGroup(this.store, this.#spec, group.params);
     for (const s of layout.slots) if (s.foreign) this.#foreign.push(s);
     this.#build(layout, layout.slots.map(() => 0), layout.slots.map(() => new Array<boolean>(nb).fill(false)));
     this.#planned.push({ layout, validated: this.#options.snapshot(group), change: 0, unplanned: true });
@@ -182,7 +183,7 @@ export abstract class Optimizer<O extends object> {
   }
 
   #build(layout: GroupLayout, steps: readonly number[], ready: readonly boolean[][]): void {
-    buildRuns(layout, steps, ready, (n) => kernelFor(this.#spec, this.store, this.backend, this.verify, n));
+    buildRuns(layout, steps, ready, (n) => kernelFor(this.#spec, this.store, this.backend, this.verify, n, layout));
   }
 
   #assertUsable(): void {

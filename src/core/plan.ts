@@ -172,30 +172,34 @@ export function runStep<O>(c: StepContext<O>, gradScale: number): void {
  * reference after every call (and undone on a difference).
  */
 export function kernelFor<O>(spec: OptimizerSpec<O>, store: ParamStore, backend: BackendName, verify: boolean,
-    n: number): KernelFn {
+    n: number, layout: GroupLayout): KernelFn {
   const name = spec.kernel;
-  const np = spec.buffers.length + 2;
+  const scratch = layout.hasScratch ? 1 : 0;
+  const np = spec.buffers.length + 2 + scratch;
+  // Every pointer covers n floats, except the scratch area (the one before grad), which has its own size.
+  const len = (i: number) => (scratch && i === np - 2 ? layout.scratchFloats : n);
   const reference = spec.reference;
   const fast: KernelFn = backend === "js"
     ? (...args) => {
       const f32 = store.f32;
       const a: unknown[] = args.slice();
-      for (let i = 0; i < np; i++) a[i] = args[i] ? f32.subarray(args[i]! / 4, args[i]! / 4 + n) : EMPTY;
+      for (let i = 0; i < np; i++) a[i] = args[i] ? f32.subarray(args[i]! / 4, args[i]! / 4 + len(i)) : EMPTY;
       reference(...a);
     }
-    : store.kernel(backend, name as never, n);
+    : layout.perTensor ? store.kernels(backend)[name as never] as KernelFn : store.kernel(backend, name as never, n);
   if (!verify) return fast;
-  const pointerNames = ["param", ...spec.buffers.map((b) => b.name), "grad"];
+  const pointerNames = ["param", ...spec.buffers.map((b) => b.name), ...(scratch ? ["scratch"] : []), "grad"];
   return (...args) => {
-    const before = args.slice(0, np).map((p) => (p ? store.f32.slice(p / 4, p / 4 + n) : EMPTY));
+    const before = args.slice(0, np).map((p, i) => (p ? store.f32.slice(p / 4, p / 4 + len(i)) : EMPTY));
     fast(...args);
     const expected = before.map((b) => b.slice());
     reference(...expected, ...args.slice(np));
     for (let i = 0; i < np - 1; i++) {
       const p = args[i]!;
       if (!p) continue;
-      const got = new Uint32Array(store.buffer, p, n), want = new Uint32Array(expected[i]!.buffer, 0, n);
-      for (let j = 0; j < n; j++) {
+      const m = len(i);
+      const got = new Uint32Array(store.buffer, p, m), want = new Uint32Array(expected[i]!.buffer, 0, m);
+      for (let j = 0; j < m; j++) {
         if (got[j] === want[j] || (Number.isNaN(store.f32[p / 4 + j]) && Number.isNaN(expected[i]![j]))) continue;
         before.forEach((b, k) => { if (args[k] && k < np - 1) store.f32.set(b, args[k]! / 4); });
         throw new Error(`verify: ${backend} ${name} differs from the reference at ${pointerNames[i]}[${j}]: ` +

@@ -81,3 +81,15 @@ export function subScaled(p: Float32Array, s: number, x: Float32Array, n: number
   const sf = f(s);
   for (let i = 0; i < n; i++) p[i] = p[i]! - f(sf * x[i]!);
 }
+
+/** m = (1 - beta)*g + beta*m: Optax's update_moment (order 1), in its order. */
+export function optaxMoment(m: Float32Array, g: Float32Array, n: number, beta: number, betaComp: number): void {
+  const bf = f(beta), cf = f(betaComp);
+  for (let i = 0; i < n; i++) m[i] = f(cf * g[i]!) + f(bf * m[i]!);
+}
+
+/** v = (1 - beta)*(g*g) + beta*v: Optax's update_moment_per_elem_norm (order 2), in its order. */
+export function optaxMoment2(v: Float32Array, g: Float32Array, n: number, beta: number, betaComp: number): void {
+  const bf = f(beta), cf = f(betaComp);
+  for (let i = 0; i < n; i++) v[i] = f(cf * f(g[i]! * g[i]!)) + f(bf * v[i]!);
+}

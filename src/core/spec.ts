@@ -40,6 +40,8 @@ export interface Run {
   step: number;
   /** Per state buffer: holds state (PyTorch would have it in the state dict). */
   readonly ready: boolean[];
+  /** The tensor's shape for tensor-kind optimizers (one run per tensor); `[n]` for elementwise runs. */
+  readonly shape: readonly number[];
   readonly first: number; // index of the first slot in its segment
   readonly count: number;
   readonly offset: number; // elements from the segment start
@@ -69,6 +71,19 @@ export interface OptimizerSpec<O> {
    * checks that it sees a change to every option.
    */
   same(a: O, b: O): boolean;
+  /**
+   * "elementwise" (default): every element's update depends only on that element, so one kernel call steps a
+   * whole contiguous run of params, split across threads when large. "tensor": the update needs the whole
+   * tensor (norms, shapes, matrix products): one kernel call per param, on the calling thread, with the
+   * param's `shape` in the run.
+   */
+  readonly kind?: "elementwise" | "tensor";
+  /**
+   * Tensor kind only: floats of scratch memory one kernel call needs for a tensor of this shape. The core
+   * allocates one scratch area per optimizer (the largest any of its tensors needs) and passes it as the
+   * last in-out pointer ("scratch", before grad). Its contents are not state: they are never saved.
+   */
+  scratchFloats?(shape: readonly number[], o: O): number;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
   readonly kernel: string;
   /** State buffers in the kernel's pointer order (between param and grad). */

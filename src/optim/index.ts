@@ -3,7 +3,7 @@
 // and scalars), the registry test suites (test/suites/), the benchmark's list (bench/optim/<id>.bench.ts)
 // and the fixture generator's case list (test/fixtures/cases.json, written from test/optim/<id>.cases.ts).
 // How to add an optimizer: CONTRIBUTING.md.
-import type { KernelSignature } from "../core/abi.js";
+import { KERNEL_SIGNATURES, type KernelSignature } from "../core/abi.js";
 import type { Optimizer, OptimizerOptions, ParamsInput } from "../core/optimizer.js";
 import type { OptimizerSpec, OptionsInput } from "../core/spec.js";
 import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
@@ -11,12 +11,16 @@ import { Adam, ADAM_SPEC } from "./adam.js";
 import { AdamW, ADAMW_SPEC } from "./adamw.js";
 import { RMSprop, RMSPROP_SPEC } from "./rmsprop.js";
 import { SGD, SGD_SPEC } from "./sgd.js";
+import { Adadelta, ADADELTA_SPEC } from "./adadelta.js";
+import { Lion, LION_SPEC } from "./lion.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
 export { AdamW, type AdamWOptions } from "./adamw.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
+export { Lion, type LionOptions } from "./lion.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -39,12 +43,14 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "adamw", cls: AdamW, spec: ADAMW_SPEC, kernelOf: "adam" },
   { id: "adagrad", cls: Adagrad, spec: ADAGRAD_SPEC },
   { id: "rmsprop", cls: RMSprop, spec: RMSPROP_SPEC },
+  { id: "adadelta", cls: Adadelta, spec: ADADELTA_SPEC },
+  { id: "lion", cls: Lion, spec: LION_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */
 export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
   return {
-    pointers: ["param", ...spec.buffers.map((b) => b.name), "grad"],
+    pointers: ["param", ...spec.buffers.map((b) => b.name), ...(spec.kind === "tensor" && spec.scratchFloats ? ["scratch"] : []), "grad"],
     scalars: [...spec.scalars, "gradScale", "flags"],
   };
 }
@@ -52,6 +58,9 @@ export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
 /** Every kernel, by export name (optimizers that share a kernel must agree on its signature: a test checks it). */
 export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries(
   OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]));
+
+// The runtime's table (read by the worker pool) is this one.
+Object.assign(KERNEL_SIGNATURES, KERNELS);
 
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

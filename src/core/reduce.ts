@@ -1,0 +1,72 @@
+// Read-only reductions over params' gradients (or values): Σx², Σ|x| and max|x| in one pass, for a whole
+// range or per tensor (segmented, one call for all tensors of a contiguous run). The building blocks of
+// clipping, non-finite detection and per-tensor trust ratios. The Wasm kernels (assembly/reduce/norms.ts)
+// and the reference below add in the same order (documented there), so every backend gives the same bits.
+import type { BackendName } from "../runtime/types.js";
+import type { ParamStore } from "../runtime/store.js";
+
+/** Σx², Σ|x| and max|x| of some f32s (f64 results; Σx² is not finite exactly when some element is not). */
+export interface Reduction { sumSq: number; sumAbs: number; maxAbs: number }
+
+/** The reference of reduce_f32: x[0..n) into out[o..o+3). */
+export function reduceRef(x: Float32Array, out: Float64Array, o = 0): void {
+  const q = [0, 0, 0, 0, 0, 0, 0, 0], a = [0, 0, 0, 0, 0, 0, 0, 0];
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const e = x[i]!;
+    q[i & 7] = q[i & 7]! + e * e;
+    a[i & 7] = a[i & 7]! + Math.abs(e);
+    m = Math.max(m, Math.abs(e));
+  }
+  out[o] = ((q[0]! + q[1]!) + (q[2]! + q[3]!)) + ((q[4]! + q[5]!) + (q[6]! + q[7]!));
+  out[o + 1] = ((a[0]! + a[1]!) + (a[2]! + a[3]!)) + ((a[4]! + a[5]!) + (a[6]! + a[7]!));
+  out[o + 2] = m;
+}
+
+interface Scratch { ptr: number; bytes: number }
+const scratchOf = new WeakMap<ParamStore, Scratch>();
+
+/** A reusable area of at least `bytes` in the store (allocated once per size step; never per call). */
+function scratch(store: ParamStore, bytes: number): number {
+  let s = scratchOf.get(store);
+  if (!s || s.bytes < bytes) {
+    const size = Math.max(bytes, 2 * (s?.bytes ?? 0), 1024);
+    s = { ptr: store.alloc(Math.ceil(size / 4)), bytes: size };
+    scratchOf.set(store, s);
+  }
+  return s.ptr;
+}
+
+/**
+ * Per-tensor reductions of tensors laid out back to back from byte offset `ptr` in the store, with the
+ * given lengths: out[3k], out[3k+1], out[3k+2] = Σx², Σ|x|, max|x| of tensor k. One kernel call.
+ */
+export function reduceSegments(store: ParamStore, backend: BackendName, ptr: number, lengths: readonly number[],
+    out: Float64Array): void {
+  const count = lengths.length;
+  if (backend === "js") {
+    let at = ptr / 4;
+    for (let k = 0; k < count; k++) {
+      reduceRef(store.f32.subarray(at, at + lengths[k]!), out, 3 * k);
+      at += lengths[k]!;
+    }
+    return;
+  }
+  const base = scratch(store, 24 * count + 4 * count);
+  const outPtr = base, lenPtr = base + 24 * count;
+  new Int32Array(store.buffer, lenPtr, count).set(lengths);
+  store.kernels(backend).reduce_seg_f32!(ptr, lenPtr, count, outPtr);
+  out.set(new Float64Array(store.buffer, outPtr, 3 * count));
+}
+
+/** Σx², Σ|x|, max|x| of n floats at byte offset `ptr` in the store. */
+export function reduceRange(store: ParamStore, backend: BackendName, ptr: number, n: number): Reduction {
+  const out = new Float64Array(3);
+  if (backend === "js") reduceRef(store.f32.subarray(ptr / 4, ptr / 4 + n), out);
+  else {
+    const outPtr = scratch(store, 24);
+    store.kernels(backend).reduce_f32!(ptr, n, outPtr);
+    out.set(new Float64Array(store.buffer, outPtr, 3));
+  }
+  return { sumSq: out[0]!, sumAbs: out[1]!, maxAbs: out[2]! };
+}

@@ -1,0 +1,54 @@
+// The reductions (assembly/reduce/norms.ts) are bit-identical on every backend to the reference
+// (src/core/reduce.ts), which fixes the order of additions; and they are the right numbers (vs a plain f64 sum).
+import { describe, expect, it } from "vitest";
+import { ParamStore } from "../src/index.js";
+import { reduceRange, reduceRef, reduceSegments } from "../src/core/reduce.js";
+import { randomArray, rng } from "./helpers.js";
+
+const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 1000, 4097];
+const BACKENDS = ["simd", "scalar", "js"] as const;
+
+describe.each(BACKENDS)("%s", (backend) => {
+  it.each(LENGTHS)("whole range of %i floats, at an unaligned offset", (n) => {
+    const store = new ParamStore();
+    store.param("pad", 1);
+    const x = store.param("x", randomArray(n, rng(n), 3, 0.1));
+    const got = reduceRange(store, backend, x.valuePtr, n);
+    const want = new Float64Array(3);
+    reduceRef(Float32Array.from(x.value), want);
+    expect([got.sumSq, got.sumAbs, got.maxAbs]).toEqual([...want]);
+    let sq = 0, ab = 0, mx = 0;
+    for (const e of x.value) { sq += e * e; ab += Math.abs(e); mx = Math.max(mx, Math.abs(e)); }
+    expect(got.sumSq).toBeCloseTo(sq, 9);
+    expect(got.sumAbs).toBeCloseTo(ab, 9);
+    expect(got.maxAbs).toBe(mx);
+    store.dispose();
+  });
+
+  it("per tensor, one call for a run of tensors of odd lengths", () => {
+    const store = new ParamStore();
+    const params = LENGTHS.map((n, i) => store.param(`p${i}`, randomArray(n, rng(100 + i), 2, 0.1)));
+    const out = new Float64Array(3 * LENGTHS.length);
+    reduceSegments(store, backend, params[0]!.valuePtr, LENGTHS, out);
+    params.forEach((p, k) => {
+      const want = new Float64Array(3);
+      reduceRef(Float32Array.from(p.value), want);
+      expect([...out.subarray(3 * k, 3 * k + 3)], `tensor ${k}`).toEqual([...want]);
+    });
+    store.dispose();
+  });
+
+  it("non-finite values: Σx² is Inf or NaN, max|x| NaN when a NaN is present", () => {
+    const store = new ParamStore();
+    for (const [bad, sq, mx] of [[Infinity, Infinity, Infinity], [-Infinity, Infinity, Infinity], [Number.NaN, Number.NaN, Number.NaN]] as const) {
+      for (const at of [0, 5, 18]) {
+        const x = store.param(`x${bad}${at}`, randomArray(19, rng(at), 1, 0));
+        x.value[at] = bad;
+        const r = reduceRange(store, backend, x.valuePtr, 19);
+        expect(r.sumSq, `${bad} at ${at}`).toBe(sq);
+        expect(r.maxAbs, `${bad} at ${at}`).toBe(mx);
+      }
+    }
+    store.dispose();
+  });
+});
