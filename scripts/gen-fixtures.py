@@ -29,7 +29,13 @@ GRADS1 = [G[t % 3] for t in range(STEPS)]
 TORCH_NAMES = {
     "weightDecay": "weight_decay", "decoupledWeightDecay": "decoupled_weight_decay", "lrDecay": "lr_decay",
     "initialAccumulatorValue": "initial_accumulator_value",
+    "momentumDecay": "momentum_decay", "stepSizes": "step_sizes",
 }
+TUPLES = ("betas", "etas", "stepSizes")
+# Per-param scalar state torch keeps as 0-d tensors (NAdam's mu_product, ASGD's eta and mu): gradstep derives
+# them from the integer step in f64 once per step (STYLE.md: no running products rebuilt on load), so its
+# state dicts hold only `step` and the buffers, and the fixtures leave these keys out.
+SCALAR_STATE = {"mu_product", "eta", "mu"}
 
 # The case list comes from the registry (test/optim/<id>.cases.ts, written to cases.json by
 # `npx tsx scripts/fixture-cases.ts`); this script only runs the torch ones.
@@ -38,7 +44,7 @@ with open("test/fixtures/cases.json") as f:
 
 
 def torch_kwargs(opts):
-    kw = {TORCH_NAMES.get(k, k): (tuple(v) if k == "betas" else v) for k, v in opts.items()}
+    kw = {TORCH_NAMES.get(k, k): (tuple(v) if k in TUPLES else v) for k, v in opts.items()}
     kw["foreach"] = False
     return kw
 
@@ -58,7 +64,7 @@ def run(name, opts, schedule):
     state = []
     for p in (p1, p2):
         st = opt.state[p]
-        state.append({k: (float(v.item()) if k == "step" else v.detach().tolist()) for k, v in st.items()})
+        state.append({k: (float(v.item()) if k == "step" else v.detach().tolist()) for k, v in st.items() if k not in SCALAR_STATE})
     return traj, state
 
 

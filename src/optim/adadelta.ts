@@ -1,0 +1,51 @@
+/**
+ * Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701) — PyTorch's `torch.optim.Adadelta` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
+ *   v ← ρ·v + (1 − ρ)·g²
+ *   Δ = √(u + ε) / √(v + ε) · g                (the updated v; ε inside both square roots)
+ *   u ← ρ·u + (1 − ρ)·Δ²
+ *   θ ← θ − γ·Δ                                (γ = lr, a multiplier the paper does not have)
+ *
+ * Defaults: lr 1, rho 0.9, eps 1e-6, weightDecay 0, maximize false. State: `step`, `square_avg` (v),
+ * `acc_delta` (u). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adadelta.html
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Adadelta(store.params, { lr: 1 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
+import { bool, nonNegative, num } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { baseFlags } from "../core/abi.js";
+import { adadelta_f32 } from "./adadelta.reference.js";
+
+export interface AdadeltaOptions { lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean }
+
+export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
+  name: "Adadelta",
+  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false },
+  rules: {
+    lr: nonNegative, rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), eps: nonNegative, weightDecay: nonNegative,
+    maximize: bool,
+  },
+  same: (a, b) => a.lr === b.lr && a.rho === b.rho && a.eps === b.eps && a.weightDecay === b.weightDecay &&
+    a.maximize === b.maximize,
+  kernel: "adadelta_f32",
+  scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
+  reference: adadelta_f32,
+  buffers: [{ name: "square_avg", needed: () => true }, { name: "acc_delta", needed: () => true }],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, gs, baseFlags(o, gs));
+  },
+};
+
+export class Adadelta extends Optimizer<AdadeltaOptions> {
+  constructor(params: ParamsInput<AdadeltaOptions>, options: OptionsInput<AdadeltaOptions> & OptimizerOptions = {}) {
+    super(ADADELTA_SPEC, params, options);
+  }
+}

@@ -1,0 +1,30 @@
+import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+
+export const cases: OptimizerCases = {
+  configs: [
+    { desc: "defaults", options: {} },
+    { desc: "lr 0.5", options: { lr: 0.5 } },
+    { desc: "rho 0.5", options: { rho: 0.5 } },
+    { desc: "eps 1e-3", options: { eps: 1e-3 } },
+    { desc: "weight decay", options: { weightDecay: 0.1 } },
+    { desc: "maximize", options: { maximize: true } },
+    { desc: "all", options: { lr: 0.5, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
+  ],
+  errors: [...COMMON_ERRORS,
+    { options: { rho: 1.5 }, error: /^Invalid rho: 1.5 \(expected 0 <= rho <= 1\)$/ },
+    { options: { rho: -0.1 }, error: /^Invalid rho: -0.1 \(expected 0 <= rho <= 1\)$/ },
+    { options: { eps: -1e-6 }, error: /^Invalid eps: -0.000001 \(expected eps >= 0\)$/ },
+    { options: { eps: "1e-6" }, error: /^Invalid eps: "1e-6" \(expected a number\)$/, type: TypeError },
+  ],
+  identities: [
+    { desc: "Adadelta weightDecay 0 == Adadelta defaults", a: ["Adadelta", { weightDecay: 0 }], b: ["Adadelta", {}] },
+  ],
+  fixtures: [
+    { reference: "torch", options: { lr: 1 } },
+    { reference: "torch", options: { lr: 0.5, rho: 0.5 } },
+    { reference: "torch", options: { lr: 1, eps: 1e-3, weightDecay: 0.1 } },
+    { reference: "torch", options: { lr: 1, maximize: true } },
+    { reference: "torch", options: { lr: 0.5, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
+    { reference: "torch", options: { lr: 1 }, lrSchedule: [1, 0.9, 0.81, 0.729, 0.6561, 0.59049, 0.531441, 0.4782969, 0.43046721, 0.387420489] },
+  ],
+};
