@@ -86,3 +86,93 @@ out = {
 with open("test/fixtures/pytorch.json", "w") as f:
     json.dump(out, f)
 print(f"wrote {len(cases)} cases, torch {torch.__version__}")
+
+# ---- Optax ---------------------------------------------------------------------------------------------------
+# The `reference: "optax"` cases: Optax 0.2.8 on jax in float32 (x64 off), the same two params and gradient
+# sequences as the torch cases, written to test/fixtures/optax.json in the same case format. Options not given
+# in a case take gradstep's defaults (OPTAX_DEFAULTS, as in src/optim/<id>.ts). gradstep's `maximize` (Optax
+# has none) is fed to Optax as the negated gradient. An `lr_schedule` becomes a learning-rate schedule indexed
+# by Optax's step count (the lr in effect at step t). State: Optax's leaves under gradstep's names (OPTAX_STATE,
+# documented in each src/optim/<id>.ts), `count` as `step`.
+import jax
+
+jax.config.update("jax_enable_x64", False)
+import jax.numpy as jnp  # noqa: E402
+import optax  # noqa: E402
+import optax.contrib  # noqa: E402
+
+
+def _lr(o, schedule):
+    if schedule:
+        table = jnp.asarray(schedule, dtype=jnp.float32)
+        return lambda count: table[count]
+    return o["lr"]
+
+
+OPTAX_DEFAULTS = {
+    "Lion": {"lr": 1e-4, "betas": [0.9, 0.99], "weightDecay": 0.0},
+}
+OPTAX_BUILD = {
+    "Lion": lambda o, lr: optax.lion(lr, b1=o["betas"][0], b2=o["betas"][1], weight_decay=o["weightDecay"]),
+}
+# Per optimizer: the state of its first chain element (or of the whole transformation) -> gradstep's names.
+OPTAX_STATE = {
+    "Lion": {"count": "step", "mu": "exp_avg"},
+}
+
+
+def _first_state(state, fields):
+    """The NamedTuple in `state` (a chain's tuple, possibly nested) that has all of `fields`."""
+    if hasattr(state, "_fields") and all(f in state._fields for f in fields):
+        return state
+    if isinstance(state, tuple):
+        for s in state:
+            found = _first_state(s, fields)
+            if found is not None:
+                return found
+    return None
+
+
+def run_optax(name, opts, schedule):
+    o = {**OPTAX_DEFAULTS[name], **opts}
+    tx = OPTAX_BUILD[name](o, _lr(o, schedule))
+    params = [jnp.asarray(INIT1, dtype=jnp.float32), jnp.asarray(INIT2, dtype=jnp.float32)]
+    state = tx.init(params)
+    sign = -1.0 if o.get("maximize") else 1.0
+    traj = []
+    for t in range(STEPS):
+        grads = [sign * jnp.asarray(GRADS1[t], dtype=jnp.float32), sign * jnp.asarray(GRADS2[t], dtype=jnp.float32)]
+        updates, state = tx.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        traj.append([[float(x) for x in p.tolist()] for p in params])
+    names = OPTAX_STATE[name]
+    st = _first_state(state, [k for k in names])
+    out_state = []
+    for i in range(2):
+        d = {}
+        for field, ours in names.items():
+            leaf = getattr(st, field)
+            d[ours] = float(leaf) if ours == "step" else [float(x) for x in leaf[i].tolist()]
+        out_state.append(d)
+    return traj, out_state
+
+
+INIT1 = [1.0, -2.0, 0.5, 3.0]
+with open("test/fixtures/cases.json") as f:
+    OPTAX_CASES = [(c["optimizer"], c["options"], c.get("lrSchedule")) for c in json.load(f)["cases"] if c["reference"] == "optax"]
+optax_cases = []
+for name, opts, schedule in OPTAX_CASES:
+    traj, state = run_optax(name, opts, schedule)
+    optax_cases.append({"optimizer": name, "options": opts, "lrSchedule": schedule, "trajectory": traj, "state": state})
+optax_out = {
+    "generator": "scripts/gen-fixtures.py",
+    "optax": optax.__version__,
+    "jax": jax.__version__,
+    "dtype": "float32",
+    "init": out["init"],
+    "grads": out["grads"],
+    "cases": optax_cases,
+}
+with open("test/fixtures/optax.json", "w") as f:
+    json.dump(optax_out, f)
+print(f"wrote {len(optax_cases)} optax cases, optax {optax.__version__}, jax {jax.__version__}")

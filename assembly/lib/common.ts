@@ -128,3 +128,16 @@ export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradS
 @inline export function end16(n: i32): usize { return <usize>(n & ~15) << 2; }
 // @ts-ignore: decorator
 @inline export function end1(n: i32): usize { return <usize>n << 2; }
+
+// ---- Optax's moment forms (Optax optimizers: Lion, AdaBelief, Yogi, Adan, AdEMAMix) ----------------------
+
+/** Optax's update_moment (order 1): (1-beta)*g + beta*m, in that order. */
+// @ts-ignore: decorator
+@inline export function optaxMoment<T>(m: T, g: T, beta: T, betaComp: T): T {
+  return add<T>(mul<T>(betaComp, g), mul<T>(beta, m));
+}
+/** Optax's update_moment_per_elem_norm (order 2): (1-beta)*(g*g) + beta*v, in that order. */
+// @ts-ignore: decorator
+@inline export function optaxMoment2<T>(v: T, g: T, beta: T, betaComp: T): T {
+  return add<T>(mul<T>(betaComp, mul<T>(g, g)), mul<T>(beta, v));
+}

@@ -6,6 +6,11 @@
 // 1/sqrt(bc2) where PyTorch divides), so results differ by a few ulps per step; SEMANTICS.md measured
 // torch f32 vs f64 within 4e-7 over 8 steps, and the bound leaves room for 10 steps. State buffers are
 // checked with the same bound; `step` exactly.
+//
+// Conformance with Optax itself: test/fixtures/optax.json, the `reference: "optax"` cases run by Optax 0.2.8
+// on jax in float32 (same params, gradients, schedules; gradstep's `maximize` fed as the negated gradient;
+// Optax's state under gradstep's names, `count` as `step`). Same tolerance, for the same reason: both sides
+// are f32 and apply the same operations, XLA may fuse or reorder them (a few ulps per step).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
@@ -18,27 +23,33 @@ interface Case {
   trajectory: number[][][];
   state: Record<string, number | number[]>[];
 }
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/pytorch.json", import.meta.url), "utf8")) as {
-  torch: string; init: number[][]; grads: number[][][]; cases: Case[];
-};
+interface Fixture { init: number[][]; grads: number[][][]; cases: Case[] }
+const read = <T>(file: string) => JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8")) as T;
+const fixture = read<Fixture & { torch: string }>("pytorch.json");
+const optaxFixture = read<Fixture & { optax: string; jax: string }>("optax.json");
 const BACKENDS = ["simd", "scalar", "js"] as const;
 
-function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, who: string): void {
   expect(got.length, what).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const tol = 1e-6 + 1e-5 * Math.abs(want[i]!);
     if (!(Math.abs(got[i]! - want[i]!) <= tol)) {
-      throw new Error(`${what}[${i}]: got ${got[i]}, PyTorch ${want[i]} (|diff| ${Math.abs(got[i]! - want[i]!)} > ${tol})`);
+      throw new Error(`${what}[${i}]: got ${got[i]}, ${who} ${want[i]} (|diff| ${Math.abs(got[i]! - want[i]!)} > ${tol})`);
     }
   }
 }
 
-describe(`PyTorch ${fixture.torch} float32 conformance`, () => {
-  it("has a fixture for every case of every registry optimizer's cases file (else: run scripts/gen-fixtures.py)", () => {
+const SOURCES = [
+  { title: `PyTorch ${fixture.torch} float32 conformance`, reference: "torch", who: "PyTorch", fixture },
+  { title: `Optax ${optaxFixture.optax} (jax ${optaxFixture.jax}) float32 conformance`, reference: "optax", who: "Optax", fixture: optaxFixture },
+] as const;
+
+describe.each(SOURCES)("$title", ({ reference, who, fixture }) => {
+  it(`has a fixture for every ${reference} case of every registry optimizer's cases file (else: run scripts/gen-fixtures.py)`, () => {
     const key = (c: { optimizer: string; options: unknown; lrSchedule?: unknown }) => JSON.stringify([c.optimizer, c.options, c.lrSchedule ?? null]);
     const have = new Set(fixture.cases.map(key));
-    expect(fixtureCaseList().filter((c) => c.reference === "torch").map(key).filter((k) => !have.has(k))).toEqual([]);
-    expect(new Set(fixture.cases.map((c) => c.optimizer))).toEqual(new Set(REGISTRY.filter((e) => e.cases.fixtures.some((f) => f.reference === "torch")).map((e) => e.name)));
+    expect(fixtureCaseList().filter((c) => c.reference === reference).map(key).filter((k) => !have.has(k))).toEqual([]);
+    expect(new Set(fixture.cases.map((c) => c.optimizer))).toEqual(new Set(REGISTRY.filter((e) => e.cases.fixtures.some((f) => f.reference === reference)).map((e) => e.name)));
   });
   const cases = fixture.cases.flatMap((c) => BACKENDS.map((backend) => ({ ...c, backend, label: `${c.optimizer} ${JSON.stringify(c.options)}${c.lrSchedule ? " with lr schedule" : ""} [${backend}]` })));
   it.each(cases)("$label", (c) => {
@@ -49,7 +60,7 @@ describe(`PyTorch ${fixture.torch} float32 conformance`, () => {
       if (c.lrSchedule) (opt.paramGroups[0] as { lr: number }).lr = c.lrSchedule[t]!;
       params.forEach((p, i) => p.grad.set(fixture.grads[t]![i]!));
       opt.step();
-      params.forEach((p, i) => close(p.value, expected[i]!, `step ${t + 1} param ${i}`));
+      params.forEach((p, i) => close(p.value, expected[i]!, `step ${t + 1} param ${i}`, who));
     });
     const state = opt.stateDict().state;
     c.state.forEach((want, i) => {
@@ -57,7 +68,7 @@ describe(`PyTorch ${fixture.torch} float32 conformance`, () => {
       expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
       for (const [key, value] of Object.entries(want)) {
         if (typeof value === "number") expect(got[key]).toBe(value);
-        else close(got[key] as Float32Array, value, `state ${key} of param ${i}`);
+        else close(got[key] as Float32Array, value, `state ${key} of param ${i}`, who);
       }
     });
     store.dispose();

@@ -1,0 +1,54 @@
+/**
+ * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", https://arxiv.org/abs/2302.06675)
+ * — Optax's `optax.lion` (0.2.8: chain(scale_by_lion, add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ *   g ← maximize ? −∇ : ∇
+ *   u ← sign((1 − β1)·g + β1·m)
+ *   m ← (1 − β2)·g + β2·m
+ *   θ ← θ − γ·(u + λθ)                (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
+ *
+ * Defaults: lr 1e-4, betas [0.9, 0.99], weightDecay 0, maximize false (Optax's lion has no default lr and a
+ * default weight_decay of 1e-3; gradstep's default is 0, like every other optimizer here, so decay is opt-in).
+ * `maximize` is gradstep's (Optax has none): it negates the gradient first, which is what the fixtures feed
+ * Optax. State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`).
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_lion).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Lion(store.params, { lr: 1e-4, weightDecay: 1e-2 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
+import { bool, nonNegative, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { baseFlags } from "../core/abi.js";
+import { lion_f32 } from "./lion.reference.js";
+
+export interface LionOptions { lr: number; betas: [number, number]; weightDecay: number; maximize: boolean }
+
+export const LION_SPEC: OptimizerSpec<LionOptions> = {
+  name: "Lion",
+  defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"),
+    weightDecay: nonNegative, maximize: bool,
+  },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
+  kernel: "lion_f32",
+  scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
+  reference: lion_f32,
+  buffers: [{ name: "exp_avg", needed: () => true }],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const beta1 = o.betas[0], beta2 = o.betas[1];
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, beta1, 1 - beta1, beta2, 1 - beta2, o.weightDecay, gs, baseFlags(o, gs, true));
+  },
+};
+
+export class Lion extends Optimizer<LionOptions> {
+  constructor(params: ParamsInput<LionOptions>, options: OptionsInput<LionOptions> & OptimizerOptions = {}) {
+    super(LION_SPEC, params, options);
+  }
+}
