@@ -1,7 +1,7 @@
 // Everything the package exports except init(), which each entry point (index, node, browser, workerd,
 // edge-light) defines with its own way of loading the Wasm binaries.
 export { backendInfo, FORBIDDEN, type BackendInfo, type BackendName, type InitOptions, type Variant } from "./runtime/loader.js";
-export { ParamStore, Param, type ParamStoreOptions, type ThreadInfo } from "./runtime/store.js";
+export { ParamStore, Param, type ParamOptions, type ParamStoreOptions, type ThreadInfo } from "./runtime/store.js";
 export {
   Optimizer, STATE_DICT_FORMAT, type ForeignParam, type OptimizerOptions, type ParamGroup, type ParamGroupInput,
   type ParamLike, type ParamsInput, type StateDict,
@@ -9,3 +9,5 @@ export {
 export type { OptionsInput } from "./core/spec.js";
 // Every optimizer class and its options type, from the registry.
 export * from "./optim/index.js";
+// LR schedulers (PyTorch torch.optim.lr_scheduler) and pure schedule functions (Optax style).
+export * from "./schedules/index.js";

@@ -79,6 +79,21 @@ function ballast(bytes: number, maxBytes: number): Ballast | undefined {
   }
 }
 
+/** Options of `store.param()`. */
+export interface ParamOptions {
+  /** Tensor shape, e.g. `[rows, cols]` for a weight matrix; the product must equal the length. Default `[length]`. */
+  shape?: readonly number[];
+}
+
+/** Throws unless `shape` is an array of non-negative integers whose product is `length`. */
+export function checkShape(shape: unknown, length: number, where: string): asserts shape is readonly number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TypeError(`${where}: invalid shape ${JSON.stringify(shape)} (expected an array of integers >= 0)`);
+  }
+  const size = shape.reduce((a: number, d: number) => a * d, 1);
+  if (size !== length) throw new RangeError(`${where}: shape [${shape.join(", ")}] has ${size} elements, the param has ${length}`);
+}
+
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
 export class Param {
   /** Byte offsets of value and grad in the store's memory (for kernels). */
@@ -86,6 +101,7 @@ export class Param {
   readonly gradPtr: number;
   #value: Float32Array;
   #grad: Float32Array;
+  #shape: readonly number[];
 
   /** @internal */
   constructor(readonly store: ParamStore, readonly name: string, readonly length: number, valuePtr: number, gradPtr: number) {
@@ -93,6 +109,17 @@ export class Param {
     this.gradPtr = gradPtr;
     this.#value = store.view(valuePtr, length);
     this.#grad = store.view(gradPtr, length);
+    this.#shape = Object.freeze([length]);
+  }
+
+  /** The tensor shape (frozen; product = length). `[length]` unless given to `store.param(..., { shape })`. */
+  get shape(): readonly number[] {
+    return this.#shape;
+  }
+
+  /** @internal Sets a shape checked by checkShape(). */
+  setShape(shape: readonly number[]): void {
+    this.#shape = Object.freeze([...shape]);
   }
 
   /** The parameter's values (a live view into Wasm memory; writes go straight to the optimizer). */
@@ -307,7 +334,7 @@ export class ParamStore {
    * Creates a param: `init` is its initial values (copied in) or its length (zero-filled).
    * Params created one after another are contiguous, so optimizers update them with one kernel call.
    */
-  param(name: string, init: Float32Array | ArrayLike<number> | number): Param {
+  param(name: string, init: Float32Array | ArrayLike<number> | number, options: ParamOptions = {}): Param {
     this.assertAlive();
     if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
     if (this.#names.has(name)) throw new Error(`param(): a param named "${name}" already exists in this store`);
@@ -326,7 +353,11 @@ export class ParamStore {
     } else {
       throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
     }
+    if (options === null || typeof options !== "object") throw new TypeError(`param("${name}"): options must be an object`);
+    for (const key of Object.keys(options)) if (key !== "shape") throw new TypeError(`param("${name}"): unknown option "${key}" (expected shape)`);
+    if (options.shape !== undefined) checkShape(options.shape, length, `param("${name}")`);
     const p = this.allocParam(name, length);
+    if (options.shape !== undefined) p.setShape(options.shape);
     if (typeof init !== "number") p.value.set(init);
     this.#params.push(p);
     this.#names.set(name, p);
@@ -432,7 +463,7 @@ export class ParamStore {
    * store has one and n reaches its gate, otherwise the plain Wasm export (no wrapper on the hot path).
    */
   kernel(kind: WasmKind, name: KernelName, n: number): KernelFn {
-    const local = this.kernels(kind)[name];
+    const local = this.kernels(kind)[name]!;
     const pool = this.#pool;
     if (!pool || n < pool.minSize) return local;
     const key = `${kind} ${name}`;
