@@ -8,3 +8,4 @@ export { rmsprop_f32 } from "./optim/rmsprop";
 export { reduce_f32, reduce_seg_f32 } from "./reduce/norms";
 export { lion_f32 } from "./optim/lion";
 export { adadelta_f32 } from "./optim/adadelta";
+export { adamax_f32 } from "./optim/adamax";

@@ -12,6 +12,7 @@ import { AdamW, ADAMW_SPEC } from "./adamw.js";
 import { RMSprop, RMSPROP_SPEC } from "./rmsprop.js";
 import { SGD, SGD_SPEC } from "./sgd.js";
 import { Adadelta, ADADELTA_SPEC } from "./adadelta.js";
+import { Adamax, ADAMAX_SPEC } from "./adamax.js";
 import { Lion, LION_SPEC } from "./lion.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
@@ -20,6 +21,7 @@ export { AdamW, type AdamWOptions } from "./adamw.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
+export { Adamax, type AdamaxOptions } from "./adamax.js";
 export { Lion, type LionOptions } from "./lion.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,6 +46,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "adagrad", cls: Adagrad, spec: ADAGRAD_SPEC },
   { id: "rmsprop", cls: RMSprop, spec: RMSPROP_SPEC },
   { id: "adadelta", cls: Adadelta, spec: ADADELTA_SPEC },
+  { id: "adamax", cls: Adamax, spec: ADAMAX_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
 ];
 

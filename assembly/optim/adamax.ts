@@ -1,0 +1,59 @@
+// Adamax step (PyTorch `_single_tensor_adamax`); equations in src/optim/adamax.ts.
+// Preconditions: param, expAvg, expInf, grad each point at n f32s; any byte alignment; buffers do not overlap.
+// Scalars: clr = lr / (1 - beta1^t), beta1Comp = 1-beta1, beta2, eps, weightDecay, gradScale.
+import {
+  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, ld, st, splat, add, mul, absv, maxv, gradIn, lerp, subScaledDiv, end1, end4, end16,
+} from "../lib/common";
+
+export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32,
+    clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  if (flags == 0) adamaxLoop(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, gradScale, false, false, false);
+  else {
+    adamaxLoop(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, gradScale,
+      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function adamaxLoop(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32,
+    beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool): void {
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    o = adamaxSpan<v128>(param, expAvg, expInf, grad, o, end16(n), end4(n), clr, beta1Comp, beta2, eps,
+      weightDecay, gradScale, scaled, maximize, l2);
+  }
+  adamaxSpan<f32>(param, expAvg, expInf, grad, o, o, end1(n), clr, beta1Comp, beta2, eps, weightDecay, gradScale,
+    scaled, maximize, l2);
+}
+
+/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
+// @ts-ignore: decorator
+@inline function adamaxSpan<T>(param: usize, expAvg: usize, expInf: usize, grad: usize, o: usize,
+    end16: usize, end: usize, clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, gradScale: f32,
+    scaled: bool, maximize: bool, l2: bool): usize {
+  const c = splat<T>(clr), b1c = splat<T>(beta1Comp), b2 = splat<T>(beta2), e = splat<T>(eps);
+  const wd = splat<T>(weightDecay), gs = splat<T>(gradScale);
+  const w: usize = sizeof<T>();
+  for (; o < end16; o += 4 * w) {
+    adamaxAt<T>(param, expAvg, expInf, grad, o, c, b1c, b2, e, wd, gs, scaled, maximize, l2);
+    adamaxAt<T>(param, expAvg, expInf, grad, o + w, c, b1c, b2, e, wd, gs, scaled, maximize, l2);
+    adamaxAt<T>(param, expAvg, expInf, grad, o + 2 * w, c, b1c, b2, e, wd, gs, scaled, maximize, l2);
+    adamaxAt<T>(param, expAvg, expInf, grad, o + 3 * w, c, b1c, b2, e, wd, gs, scaled, maximize, l2);
+  }
+  for (; o < end; o += w) adamaxAt<T>(param, expAvg, expInf, grad, o, c, b1c, b2, e, wd, gs, scaled, maximize, l2);
+  return o;
+}
+
+/** The Adamax rule for the lanes at byte offset o. */
+// @ts-ignore: decorator
+@inline function adamaxAt<T>(param: usize, expAvg: usize, expInf: usize, grad: usize, o: usize, clr: T,
+    beta1Comp: T, beta2: T, eps: T, weightDecay: T, gradScale: T, scaled: bool, maximize: bool, l2: bool): void {
+  const p = ld<T>(param, o);
+  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  const m = lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
+  // u = max(beta2 * u, |g| + eps): eps inside the max, NaN-propagating like torch.maximum.
+  const u = maxv<T>(mul<T>(ld<T>(expInf, o), beta2), add<T>(absv<T>(g), eps));
+  st<T>(expAvg, o, m);
+  st<T>(expInf, o, u);
+  st<T>(param, o, subScaledDiv<T>(p, clr, m, u));
+}

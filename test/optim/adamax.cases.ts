@@ -1,0 +1,30 @@
+import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+
+export const cases: OptimizerCases = {
+  configs: [
+    { desc: "defaults", options: {} },
+    { desc: "lr 0.1", options: { lr: 0.1 } },
+    { desc: "betas", options: { lr: 0.01, betas: [0.8, 0.5] } },
+    { desc: "eps 1e-3", options: { lr: 0.01, eps: 1e-3 } },
+    { desc: "weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
+    { desc: "maximize", options: { lr: 0.01, maximize: true } },
+    { desc: "all", options: { lr: 0.01, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, maximize: true } },
+  ],
+  errors: [...COMMON_ERRORS,
+    { options: { betas: [1, 0.999] }, error: /^Invalid beta1: 1 \(expected 0 <= beta1 < 1\)$/ },
+    { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5 \(expected 0 <= beta2 < 1\)$/ },
+    { options: { betas: [0.9] }, error: /^Invalid betas: \[0.9\] \(expected \[beta1, beta2\]\)$/, type: TypeError },
+    { options: { eps: -1 }, error: /^Invalid eps: -1 \(expected eps >= 0\)$/ },
+  ],
+  identities: [
+    { desc: "Adamax weightDecay 0 == Adamax defaults", a: ["Adamax", { lr: 0.01, weightDecay: 0 }], b: ["Adamax", { lr: 0.01 }] },
+  ],
+  fixtures: [
+    { reference: "torch", options: { lr: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, betas: [0.8, 0.5] } },
+    { reference: "torch", options: { lr: 0.1, eps: 1e-3, weightDecay: 0.1 } },
+    { reference: "torch", options: { lr: 0.1, maximize: true } },
+    { reference: "torch", options: { lr: 0.05, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, maximize: true } },
+    { reference: "torch", options: { lr: 0.1 }, lrSchedule: [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049] },
+  ],
+};
