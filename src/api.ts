@@ -4,10 +4,12 @@ export { backendInfo, FORBIDDEN, type BackendInfo, type BackendName, type InitOp
 export { ParamStore, Param, type ParamOptions, type ParamStoreOptions, type ThreadInfo } from "./runtime/store.js";
 export {
   Optimizer, STATE_DICT_FORMAT, type ForeignParam, type OptimizerOptions, type ParamGroup, type ParamGroupInput,
-  type ParamLike, type ParamsInput, type StateDict,
+  type ParamLike, type ParamsInput, type StateDict, type StepOptions,
 } from "./core/optimizer.js";
 export type { OptionsInput } from "./core/spec.js";
 // Every optimizer class and its options type, from the registry.
 export * from "./optim/index.js";
 // LR schedulers (PyTorch torch.optim.lr_scheduler) and pure schedule functions (Optax style).
 export * from "./schedules/index.js";
+// Gradient clipping and the training toolkit (src/transforms/).
+export * from "./transforms/index.js";

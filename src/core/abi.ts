@@ -47,7 +47,12 @@ export type KernelFn = (...args: number[]) => void;
 export type Kernels = Record<KernelName, KernelFn>;
 
 /** Exports that are not optimizer kernels (reductions), with their arity. */
-export const AUX_KERNELS: Readonly<Record<string, number>> = { reduce_f32: 3, reduce_seg_f32: 4 };
+export const AUX_KERNELS: Readonly<Record<string, number>> = {
+  reduce_f32: 3,
+  reduce_seg_f32: 4,
+  scale_f32: 3,
+  clamp_f32: 4,
+};
 
 /** Number of arguments of a kernel: pointers, n, scalars. */
 export function kernelArity(name: KernelName): number {

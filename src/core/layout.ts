@@ -10,7 +10,11 @@ export interface Slot {
   src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number;
   shape: readonly number[];
 }
-export interface Segment { slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[] }
+export interface Segment {
+  slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[];
+  /** The pre-pass's per-slot lengths and results, made at its first use. */
+  lengths?: number[]; reduced?: Float64Array;
+}
 export interface LayoutRun extends Run { readonly seg: Segment }
 export interface GroupLayout {
   segments: Segment[];

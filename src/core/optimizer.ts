@@ -4,7 +4,8 @@
 // only supplies an OptimizerSpec (spec.ts).
 import { rejectUnknown } from "./options.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, type Slot, slotStates } from "./layout.js";
-import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext } from "./plan.js";
+import { checkNormType } from "./norms.js";
+import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
 import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike } from "./spec.js";
 import { applyLoad, isFloat32Array, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -21,12 +22,34 @@ export interface OptimizerOptions {
   verify?: boolean;
   /** The class a config is from (getConfig() writes it); construction checks that it names this class. */
   className?: string;
+  /**
+   * Clip the global norm of all gradients (every group) to this before each step, like calling
+   * `clipGradNorm(params, maxGradNorm, { normType })` first, with the same numbers, but fused: the
+   * gradients are read once more and never rewritten (the factor goes into the step's gradient prologue).
+   */
+  maxGradNorm?: number;
+  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity or any p > 0. */
+  normType?: number;
+  /**
+   * Skip a step whose gradients hold NaN or ±Infinity: no param, no state and no step count changes, and
+   * `skippedSteps` counts it. Detected in the same read-only pre-pass as the norm.
+   */
+  skipNonFinite?: boolean;
+}
+
+/** Options of one step() call. */
+export interface StepOptions {
+  /**
+   * Multiplies every gradient by this in the step's gradient prologue, without rewriting the grads: 1/k to
+   * average k accumulated micro-batches, 1/scale to unscale a loss-scaled backward (GradScaler does).
+   */
+  gradScale?: number;
 }
 
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
 export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
 
-const EXTRA_OPTIONS = ["backend", "verify", "className"];
+const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite"];
 
 function isForeign(p: unknown): p is ForeignParam {
   return p !== null && typeof p === "object" && "value" in p && "grad" in p;
@@ -61,6 +84,8 @@ export abstract class Optimizer<O extends object> {
   readonly #foreign: Slot[] = [];
   #groups: readonly ParamGroup<O>[] = Object.freeze([]);
   #context: StepContext<O>;
+  readonly #transforms: Transforms;
+  #skipped = 0;
   #disposed = false;
 
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
@@ -70,7 +95,12 @@ export abstract class Optimizer<O extends object> {
       throw new TypeError(`${spec.name}: options must be an object`);
     }
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
-    const { backend = "auto", verify, className, ...hyper } = options;
+    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, ...hyper } = options;
+    if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
+      throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
+    }
+    checkNormType(normType, spec.name);
+    if (typeof skipNonFinite !== "boolean") throw new TypeError(`${spec.name}: invalid skipNonFinite ${String(skipNonFinite)} (expected a boolean)`);
     if (className !== undefined && className !== spec.name) {
       throw new TypeError(`${spec.name}: the config is from ${JSON.stringify(className)}, not ${spec.name} (use ${String(className)}.fromConfig)`);
     }
@@ -83,6 +113,7 @@ export abstract class Optimizer<O extends object> {
     this.backend = backend === "auto" ? initDefaults().backend : backend;
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;
+    this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite });
 
     // Normalise and validate every group before allocating anything.
     const groups = groupInputs(spec.name, params).map((g, gi) => this.#normaliseGroup(g, gi));
@@ -118,7 +149,10 @@ export abstract class Optimizer<O extends object> {
   }
 
   #makeContext(): StepContext<O> {
-    return { spec: this.#spec, options: this.#options, store: this.store, groups: this.#groups, planned: this.#planned, foreign: this.#foreign };
+    return {
+      spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
+      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms,
+    };
   }
 
   #normaliseGroup(g: ParamGroupInput<O>, gi: number): ParamGroup<O> {
@@ -195,11 +229,34 @@ export abstract class Optimizer<O extends object> {
    * Performs one optimization step over every group. Everything is checked (edited options, foreign arrays,
    * state allocation) before the first kernel runs: a step that throws has changed no param and no state.
    */
-  step(): void {
+  step(options?: StepOptions): void {
     this.#assertUsable();
+    let gradScale = 1;
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new TypeError(`${this.#spec.name}.step: options must be an object`);
+      rejectUnknown(`${this.#spec.name}.step`, options, {}, ["gradScale"]);
+      gradScale = options.gradScale ?? 1;
+      if (typeof gradScale !== "number" || !Number.isFinite(gradScale)) {
+        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a finite number)`);
+      }
+    }
     this.store.assertThreads();
-    prepareStep(this.#context);
-    runStep(this.#context, 1);
+    const scale = prepareStep(this.#context, gradScale);
+    if (Number.isNaN(scale)) {
+      this.#skipped++;
+      return;
+    }
+    runStep(this.#context, scale);
+  }
+
+  /** Steps skipped because their gradients were not finite (skipNonFinite). */
+  get skippedSteps(): number {
+    return this.#skipped;
+  }
+
+  /** Whether step() skips steps with non-finite gradients (and the clipping it does), as configured. */
+  get transforms(): Transforms {
+    return this.#transforms;
   }
 
   /** Sets every gradient to zero (PyTorch's zero_grad(set_to_none=False)). */
@@ -214,8 +271,13 @@ export abstract class Optimizer<O extends object> {
    * The options, as given to the constructor with defaults filled in, and `className`: a copy, JSON-safe
    * (for logging and fromConfig).
    */
-  getConfig(): O & { className: string } {
-    return { ...structuredClone(this.defaults), className: this.#spec.name };
+  getConfig(): O & { className: string } & Partial<Transforms> {
+    const t = this.#transforms;
+    return {
+      ...structuredClone(this.defaults), className: this.#spec.name,
+      ...(t.maxGradNorm !== undefined ? { maxGradNorm: t.maxGradNorm, normType: t.normType } : {}),
+      ...(t.skipNonFinite ? { skipNonFinite: true } : {}),
+    };
   }
 
   /**

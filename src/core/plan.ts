@@ -6,6 +6,8 @@
 import type { KernelFn } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
+import { clipCoefficient } from "./norms.js";
+import { reduceSegments } from "./reduce.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
@@ -95,17 +97,64 @@ export class OptionTable<O> {
  */
 export interface PlannedGroup<O> { layout: GroupLayout; validated: O; change: number; unplanned: boolean }
 
+/** Optimizer-level gradient transforms, folded into the step (see OptimizerOptions). */
+export interface Transforms {
+  /** Clip the global gradient norm (over all groups) to this, like clip_grad_norm_ before step(). */
+  readonly maxGradNorm?: number;
+  readonly normType: number;
+  /** Skip (and count) a step whose gradients hold NaN or ±Infinity: nothing changes. */
+  readonly skipNonFinite: boolean;
+}
+
 export interface StepContext<O> {
   readonly spec: OptimizerSpec<O>;
   readonly options: OptionTable<O>;
   readonly store: ParamStore;
+  readonly backend: BackendName;
   readonly groups: readonly ParamGroup<O>[];
   readonly planned: readonly PlannedGroup<O>[];
   readonly foreign: readonly Slot[];
+  readonly transforms: Transforms;
 }
 
-/** Phase 1: everything that can fail. Throws with nothing changed. */
-export function prepareStep<O>(c: StepContext<O>): void {
+/**
+ * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
+ * (one reduction call per segment), combined in param order exactly as clipGradNorm does (src/core/norms.ts).
+ * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite.
+ */
+export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: number; finite: boolean } {
+  let sumSq = 0, sumAbs = 0, maxAbs = 0, sumPow = 0;
+  const general = normType !== 1 && normType !== 2 && normType !== Infinity;
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const segments = c.planned[gi]!.layout.segments;
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s]!;
+      const lengths = (seg.lengths ??= seg.slots.map((x) => x.param.length));
+      const out = (seg.reduced ??= new Float64Array(3 * lengths.length));
+      reduceSegments(c.store, c.backend, seg.gradPtr, lengths, out);
+      for (let k = 0; k < lengths.length; k++) {
+        sumSq += out[3 * k]!;
+        sumAbs += out[3 * k + 1]!;
+        const m = out[3 * k + 2]!;
+        maxAbs = Number.isNaN(m) || Number.isNaN(maxAbs) ? Number.NaN : Math.max(maxAbs, m);
+        if (general) {
+          const g = seg.slots[k]!.param.grad;
+          for (let i = 0; i < g.length; i++) sumPow += Math.abs(g[i]!) ** normType;
+        }
+      }
+    }
+  }
+  const norm = normType === 2 ? Math.fround(Math.sqrt(sumSq)) : normType === 1 ? Math.fround(sumAbs)
+    : normType === Infinity ? Math.fround(maxAbs) : Math.fround(sumPow ** (1 / normType));
+  return { norm, finite: Number.isFinite(sumSq) };
+}
+
+/**
+ * Phase 1: everything that can fail. Throws with nothing changed. Returns the step's gradient scale (the
+ * user's `gradScale` times the clip coefficient), or NaN when the step must be skipped (non-finite grads
+ * with skipNonFinite).
+ */
+export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   const name = c.spec.name;
   for (let gi = 0; gi < c.planned.length; gi++) {
     const g = c.groups[gi]!, p = c.planned[gi]!;
@@ -131,6 +180,20 @@ export function prepareStep<O>(c: StepContext<O>): void {
       throw new RangeError(`${name}: a foreign param changed length (value ${value.length}, grad ${grad.length}, expected ${s.param.length})`);
     }
   }
+  // The pre-pass reads gradients in the store: foreign ones are copied in first (a copy changes nothing the
+  // user can see; runStep copies them again).
+  const t = c.transforms;
+  let scale = gradScale;
+  if (t.maxGradNorm !== undefined || t.skipNonFinite) {
+    for (let i = 0; i < foreign.length; i++) foreign[i]!.param.grad.set(foreign[i]!.src.grad);
+    const { norm, finite } = gradPrePass(c, t.normType);
+    if (!finite && t.skipNonFinite) return Number.NaN;
+    if (t.maxGradNorm !== undefined) {
+      // With a user gradScale too, the norm is that of the scaled gradients (computed in f64, then f32).
+      const coef = clipCoefficient(t.maxGradNorm, gradScale === 1 ? norm : Math.fround(norm * Math.abs(gradScale)));
+      scale = coef === 1 ? gradScale : gradScale === 1 ? coef : Math.fround(gradScale * coef);
+    }
+  }
   // Re-plans may allocate (and fail with out of memory); they change no value.
   for (let gi = 0; gi < c.planned.length; gi++) {
     const p = c.planned[gi]!;
@@ -143,6 +206,7 @@ export function prepareStep<O>(c: StepContext<O>): void {
     const p = c.planned[gi]!;
     if (p.change !== NONE) c.options.commit(c.groups[gi]!, p.validated);
   }
+  return scale;
 }
 
 /** Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. */

@@ -3,6 +3,7 @@
 // rounding once, which is what Math.fround and Float32Array stores do). The reference is written as a
 // composition of these passes; the kernels fuse them into one. Both must agree bit for bit.
 import { GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "./abi.js";
+import { reduceRef } from "./reduce.js";
 
 const f = Math.fround;
 
@@ -92,4 +93,22 @@ export function optaxMoment(m: Float32Array, g: Float32Array, n: number, beta: n
 export function optaxMoment2(v: Float32Array, g: Float32Array, n: number, beta: number, betaComp: number): void {
   const bf = f(beta), cf = f(betaComp);
   for (let i = 0; i < n; i++) v[i] = f(cf * f(g[i]! * g[i]!)) + f(bf * v[i]!);
+}
+
+// ---- per-tensor trust ratios (LAMB, LARS) ---------------------------------------------------------------------
+const sums = new Float64Array(3);
+
+/** Σx² of x[0..n) in f64, in the kernels' order (reduceRef's: partials i mod 8). */
+export function sumSq(x: Float32Array, n: number): number {
+  reduceRef(x.subarray(0, n), sums);
+  return sums[0]!;
+}
+
+/**
+ * Optax's scale_by_trust_ratio factor from Σp² and Σu², in f64 as the kernels compute it:
+ * coefficient·‖p‖ / (‖u‖ + eps), or 1 where either norm is 0.
+ */
+export function trustRatio(pSumSq: number, uSumSq: number, coefficient: number, eps: number): number {
+  const pn = Math.sqrt(pSumSq), un = Math.sqrt(uSumSq);
+  return pn === 0 || un === 0 ? 1 : (coefficient * pn) / (un + eps);
 }

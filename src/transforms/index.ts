@@ -1,0 +1,3 @@
+// The training toolkit around an optimizer: gradient clipping (free functions with PyTorch's shape; the
+// fused form is the optimizer's maxGradNorm option), and the helpers built on the step plan.
+export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions } from "./clip.js";
