@@ -13,6 +13,7 @@ import { RMSprop, RMSPROP_SPEC } from "./rmsprop.js";
 import { SGD, SGD_SPEC } from "./sgd.js";
 import { Adadelta, ADADELTA_SPEC } from "./adadelta.js";
 import { Adamax, ADAMAX_SPEC } from "./adamax.js";
+import { NAdam, NADAM_SPEC } from "./nadam.js";
 import { Lion, LION_SPEC } from "./lion.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
@@ -22,6 +23,7 @@ export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
 export { Adamax, type AdamaxOptions } from "./adamax.js";
+export { NAdam, type NAdamOptions } from "./nadam.js";
 export { Lion, type LionOptions } from "./lion.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -47,6 +49,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "rmsprop", cls: RMSprop, spec: RMSPROP_SPEC },
   { id: "adadelta", cls: Adadelta, spec: ADADELTA_SPEC },
   { id: "adamax", cls: Adamax, spec: ADAMAX_SPEC },
+  { id: "nadam", cls: NAdam, spec: NADAM_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
 ];
 
