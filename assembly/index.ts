@@ -10,6 +10,7 @@ export { lion_f32 } from "./optim/lion";
 export { adadelta_f32 } from "./optim/adadelta";
 export { adamax_f32 } from "./optim/adamax";
 export { nadam_f32 } from "./optim/nadam";
+export { radam_f32 } from "./optim/radam";
 export { scale_f32, clamp_f32 } from "./transforms/grad";
 export { adabelief_f32 } from "./optim/adabelief";
 export { lamb_f32 } from "./optim/lamb";

@@ -14,6 +14,7 @@ import { SGD, SGD_SPEC } from "./sgd.js";
 import { Adadelta, ADADELTA_SPEC } from "./adadelta.js";
 import { Adamax, ADAMAX_SPEC } from "./adamax.js";
 import { NAdam, NADAM_SPEC } from "./nadam.js";
+import { RAdam, RADAM_SPEC } from "./radam.js";
 import { Lion, LION_SPEC } from "./lion.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
@@ -24,6 +25,7 @@ export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
 export { Adamax, type AdamaxOptions } from "./adamax.js";
 export { NAdam, type NAdamOptions } from "./nadam.js";
+export { RAdam, type RAdamOptions } from "./radam.js";
 export { Lion, type LionOptions } from "./lion.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +52,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "adadelta", cls: Adadelta, spec: ADADELTA_SPEC },
   { id: "adamax", cls: Adamax, spec: ADAMAX_SPEC },
   { id: "nadam", cls: NAdam, spec: NADAM_SPEC },
+  { id: "radam", cls: RAdam, spec: RADAM_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
 ];
 
