@@ -111,13 +111,27 @@ def _lr(o, schedule):
 
 OPTAX_DEFAULTS = {
     "Lion": {"lr": 1e-4, "betas": [0.9, 0.99], "weightDecay": 0.0},
+    "AdaBelief": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-16, "epsRoot": 1e-16},
+    "Yogi": {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-3},
+    "Adan": {"lr": 1e-3, "betas": [0.98, 0.92, 0.99], "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
+    "AdEMAMix": {"lr": 1e-3, "betas": [0.9, 0.999, 0.9999], "alpha": 5.0, "eps": 1e-8, "weightDecay": 0.0},
 }
 OPTAX_BUILD = {
     "Lion": lambda o, lr: optax.lion(lr, b1=o["betas"][0], b2=o["betas"][1], weight_decay=o["weightDecay"]),
+    "AdaBelief": lambda o, lr: optax.adabelief(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"]),
+    "Yogi": lambda o, lr: optax.yogi(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"]),
+    "Adan": lambda o, lr: optax.adan(lr, b1=o["betas"][0], b2=o["betas"][1], b3=o["betas"][2], eps=o["eps"],
+                                     eps_root=o["epsRoot"], weight_decay=o["weightDecay"]),
+    "AdEMAMix": lambda o, lr: optax.contrib.ademamix(lr, b1=o["betas"][0], b2=o["betas"][1], b3=o["betas"][2],
+                                                      alpha=o["alpha"], eps=o["eps"], weight_decay=o["weightDecay"]),
 }
 # Per optimizer: the state of its first chain element (or of the whole transformation) -> gradstep's names.
 OPTAX_STATE = {
     "Lion": {"count": "step", "mu": "exp_avg"},
+    "AdaBelief": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_var"},
+    "Yogi": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
+    "Adan": {"t": "step", "m": "exp_avg", "v": "exp_avg_diff", "n": "exp_avg_sq", "g": "prev_grad"},
+    "AdEMAMix": {"count": "step", "m1": "exp_avg_fast", "m2": "exp_avg_slow", "nu": "exp_avg_sq"},
 }
 
 

@@ -16,6 +16,7 @@ import { Adamax, ADAMAX_SPEC } from "./adamax.js";
 import { NAdam, NADAM_SPEC } from "./nadam.js";
 import { RAdam, RADAM_SPEC } from "./radam.js";
 import { Lion, LION_SPEC } from "./lion.js";
+import { AdaBelief, ADABELIEF_SPEC } from "./adabelief.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -27,6 +28,7 @@ export { Adamax, type AdamaxOptions } from "./adamax.js";
 export { NAdam, type NAdamOptions } from "./nadam.js";
 export { RAdam, type RAdamOptions } from "./radam.js";
 export { Lion, type LionOptions } from "./lion.js";
+export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -54,6 +56,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "nadam", cls: NAdam, spec: NADAM_SPEC },
   { id: "radam", cls: RAdam, spec: RADAM_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
+  { id: "adabelief", cls: AdaBelief, spec: ADABELIEF_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */

@@ -1,0 +1,57 @@
+/**
+ * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:
+ * chain(scale_by_belief, scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1
+ *   m ← (1 − β1)·g + β1·m
+ *   s ← (1 − β2)·(g − m)² + β2·s + εroot              (εroot is kept in the state, as Optax does)
+ *   θ ← θ − γ · (m / (1 − β1^t)) / (√(s / (1 − β2^t)) + ε)
+ *
+ * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999], eps 1e-16, epsRoot 1e-16. Optax's `nesterov` variant is
+ * not offered. State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_var` (Optax's `nu`, the
+ * "belief" variance of the prediction error; the name of the AdaBelief authors' PyTorch code).
+ * Bias corrections are Optax's f32 ones (src/optim/optax.ts), computed once per step; the kernel multiplies
+ * √s by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides: within a few f32 roundings.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_belief).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new AdaBelief(store.params, { lr: 1e-3 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
+import { nonNegative, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { GRAD_SCALE } from "../core/abi.js";
+import { optaxBiasCorrection } from "./optax.js";
+import { adabelief_f32 } from "./adabelief.reference.js";
+
+export interface AdaBeliefOptions { lr: number; betas: [number, number]; eps: number; epsRoot: number }
+
+export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
+  name: "AdaBelief",
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16 },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
+    epsRoot: nonNegative,
+  },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot,
+  kernel: "adabelief_f32",
+  scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot"],
+  reference: adabelief_f32,
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true }],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, beta2, 1 - beta2,
+      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, o.epsRoot, gs, gs !== 1 ? GRAD_SCALE : 0);
+  },
+};
+
+export class AdaBelief extends Optimizer<AdaBeliefOptions> {
+  constructor(params: ParamsInput<AdaBeliefOptions>, options: OptionsInput<AdaBeliefOptions> & OptimizerOptions = {}) {
+    super(ADABELIEF_SPEC, params, options);
+  }
+}
