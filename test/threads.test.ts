@@ -154,7 +154,7 @@ describe("fallback and lifecycle", () => {
 
 describe("a worker that dies during a step", () => {
   // Large enough that the worker's chunk has 4 sub-blocks: it dies at the third.
-  const SUB = 65536, N = 8 * SUB + 37;
+  const SUB = 262144, N = 8 * SUB + 37;
   const make = async (threads: number, hp: Record<string, unknown> = {}) => {
     const store = new ParamStore({ threads, threadMinSize: 1024 });
     const rand = rng(5);

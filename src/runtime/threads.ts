@@ -40,11 +40,11 @@ const kernelNames = () => Object.keys(KERNEL_SIGNATURES) as KernelName[];
 export const DEFAULT_THREAD_MIN_SIZE = 1 << 18;
 
 /**
- * Floats a worker claims at a time: large enough that claiming (two compare-and-swaps and a call into Wasm,
- * ~0.2 µs) is lost in the ~35 µs of Adam on 64K floats, small enough that main redoes little when it takes
- * a task over. A multiple of 16.
+ * Floats a worker claims at a time: claiming costs two compare-and-swaps and a call into Wasm, which at 64K
+ * floats still added ~2 % to the kernel's time (measured on Adam, one thread) and at 256K is lost in the noise
+ * (~0.15 ms of Adam per sub-block). Main redoes at most this much when it takes a task over. A multiple of 16.
  */
-const SUB_BLOCK = 65536;
+const SUB_BLOCK = 262144;
 
 /**
  * How long a task may make no progress (no sub-block claimed or finished) before main declares its worker
@@ -193,6 +193,8 @@ export class WorkerPool {
   down: string | undefined;
   #args: number[] = [];
   readonly #urls: string[] = [];
+  /** Kernel names by id: the registry fills KERNEL_SIGNATURES when it loads, before any store exists. */
+  readonly #names: KernelName[] = Object.keys(KERNEL_SIGNATURES);
 
   constructor(o: PoolOptions) {
     this.minSize = o.minSize ?? DEFAULT_THREAD_MIN_SIZE;
