@@ -1,0 +1,90 @@
+// gradstep's toolkit against PyTorch 2.13's own numbers (test/fixtures/toolkit.json, from
+// scripts/fixtures/toolkit.py): clip_grad_norm_ / clip_grad_value_, clip_grad_norm_ + Adam vs the fused
+// maxGradNorm option.
+//
+// Tolerances, and why:
+// - The norm. gradstep adds the exact squares (|x| for p = 1) of f32s in f64 and rounds to f32 once; torch
+//   reduces each tensor in f32 (vectorised partial sums), then takes the norm of the per-tensor norms in f32.
+//   Both are within a few f32 ulps of the true norm: the bound is 4 ulps of torch's norm (measured max: 3
+//   ulps, a relative 2.2e-7). For ∞ (a max of |x|, no rounding) the norms are equal.
+// - The clipped grads are g · coef, coef = maxNorm / (norm + 1e-6) in f32: a norm one ulp apart moves coef
+//   by about an ulp, so each grad may differ by ~2 ulps: 1e-6·|g| relative (+1e-12 absolute for zeros),
+//   and bit-equal whenever the norm is (and when no clipping happens).
+// - Adam over 10 steps after clipping: the optimizer tolerance of the conformance suite, 1e-6 + 1e-5·|x|.
+import { afterAll, describe, expect, it } from "vitest";
+import { Adam, clipGradNorm, clipGradValue, ParamStore } from "../../src/index.js";
+import { f32, FIXTURES, num, relError, worstRatio } from "./fixture.js";
+
+const NORM_ULPS = 4;
+
+/** |a − b| in units of the f32 ulp at b. */
+function ulps(a: number, b: number): number {
+  if (a === b) return 0;
+  const e = Math.floor(Math.log2(Math.abs(b)));
+  return Math.abs(a - b) / 2 ** (e - 23);
+}
+
+function storeWith(grads: Float32Array[], values?: Float32Array[]) {
+  const store = new ParamStore();
+  const params = grads.map((g, i) => {
+    const p = store.param(`p${i}`, values?.[i] ?? g.length);
+    p.grad.set(g);
+    return p;
+  });
+  return { store, params };
+}
+
+describe("clipGradNorm vs torch.nn.utils.clip_grad_norm_", () => {
+  let worstNorm = 0, worstRel = 0, worstGrad = 0;
+  it.each(FIXTURES.clipNorm.map((c, i) => [i, String(num(c.normType)), c.maxNorm, c] as const))(
+    "case %i: normType %s, maxNorm %s", (_i, _n, _m, c) => {
+      const grads = c.grads.map(f32);
+      const { params } = storeWith(grads);
+      const norm = clipGradNorm(params, c.maxNorm, { normType: num(c.normType) });
+      const e = ulps(norm, num(c.norm));
+      worstNorm = Math.max(worstNorm, e);
+      worstRel = Math.max(worstRel, relError(norm, num(c.norm)));
+      expect(e, `norm ${norm} vs torch ${num(c.norm)}`).toBeLessThanOrEqual(num(c.normType) === Infinity ? 0 : NORM_ULPS);
+      params.forEach((p, k) => {
+        const torch = f32(c.clipped[k]!);
+        const r = worstRatio(p.grad, torch, 1e-12, 1e-6);
+        worstGrad = Math.max(worstGrad, r);
+        expect(r, `grad ${k}`).toBeLessThanOrEqual(1);
+        if (!c.clipped_) expect(p.grad).toEqual(grads[k]); // below maxNorm: untouched
+      });
+    });
+  afterAll(() => {
+    console.log(`clipGradNorm vs torch: max norm error ${worstNorm} ulps (relative ${worstRel.toExponential(2)}; bound ${NORM_ULPS} ulps), max grad error ${worstGrad.toFixed(3)} of the tolerance`);
+  });
+});
+
+describe("clipGradValue vs torch.nn.utils.clip_grad_value_", () => {
+  it.each(FIXTURES.clipValue.map((c) => [c.clipValue, c] as const))("clipValue %s: bit for bit", (_v, c) => {
+    const { params } = storeWith(c.grads.map(f32));
+    const foreign = c.grads.map((g) => ({ value: new Float32Array(g.length), grad: f32(g) }));
+    clipGradValue(params, c.clipValue);
+    clipGradValue(foreign, c.clipValue);
+    params.forEach((p, k) => {
+      expect(p.grad).toEqual(f32(c.clipped[k]!));
+      expect(foreign[k]!.grad).toEqual(f32(c.clipped[k]!));
+    });
+  });
+});
+
+describe("Adam with maxGradNorm vs clip_grad_norm_ + torch.optim.Adam (10 steps)", () => {
+  it.each(FIXTURES.fusedAdam.map((c) => [String(num(c.normType)), c.maxNorm, c] as const))(
+    "normType %s, maxNorm %s: within 1e-6 + 1e-5·|x|", (_n, _m, c) => {
+      for (const backend of ["simd", "scalar", "js"] as const) {
+        const { params } = storeWith(c.init.map((x) => new Float32Array(x.length)), c.init.map(f32));
+        const opt = new Adam(params, { lr: c.lr, maxGradNorm: c.maxNorm, normType: num(c.normType), backend });
+        c.steps.forEach((s, t) => {
+          params.forEach((p, k) => p.grad.set(f32(s.grads[k]!)));
+          opt.step();
+          params.forEach((p, k) => {
+            expect(worstRatio(p.value, f32(s.params[k]!), 1e-6, 1e-5), `${backend} step ${t} param ${k}`).toBeLessThanOrEqual(1);
+            expect(p.grad, "the fused path never rewrites grads").toEqual(f32(s.grads[k]!));
+          });
+        });
+      }
+    });
+});
