@@ -14,3 +14,4 @@ export { radam_f32 } from "./optim/radam";
 export { scale_f32, clamp_f32 } from "./transforms/grad";
 export { adabelief_f32 } from "./optim/adabelief";
 export { lamb_f32 } from "./optim/lamb";
+export { yogi_f32 } from "./optim/yogi";

@@ -17,6 +17,7 @@ import { NAdam, NADAM_SPEC } from "./nadam.js";
 import { RAdam, RADAM_SPEC } from "./radam.js";
 import { Lion, LION_SPEC } from "./lion.js";
 import { AdaBelief, ADABELIEF_SPEC } from "./adabelief.js";
+import { Yogi, YOGI_SPEC } from "./yogi.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -29,6 +30,7 @@ export { NAdam, type NAdamOptions } from "./nadam.js";
 export { RAdam, type RAdamOptions } from "./radam.js";
 export { Lion, type LionOptions } from "./lion.js";
 export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
+export { Yogi, type YogiOptions } from "./yogi.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -57,6 +59,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "radam", cls: RAdam, spec: RADAM_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
   { id: "adabelief", cls: AdaBelief, spec: ADABELIEF_SPEC },
+  { id: "yogi", cls: Yogi, spec: YOGI_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */

@@ -1,0 +1,61 @@
+/**
+ * Yogi (Zaheer et al. 2018, "Adaptive Methods for Nonconvex Optimization",
+ * https://papers.nips.cc/paper/8186-adaptive-methods-for-nonconvex-optimization) — Optax's `optax.yogi`
+ * (0.2.8: chain(scale_by_yogi, scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1
+ *   m ← (1 − β1)·g + β1·m
+ *   v ← v − (1 − β2)·sign(v − g²)·g²                   (additive: v moves towards g², at most (1 − β2)·g²)
+ *   θ ← θ − γ · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
+ *
+ * Defaults (Optax's): lr 1e-2, betas [0.9, 0.999], eps 1e-3; both moments start at Optax's
+ * initial_accumulator_value 1e-6 (not an option: Optax's `yogi` does not expose it either).
+ * State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_sq` (Optax's `nu`).
+ * Bias corrections are Optax's f32 ones (src/optim/optax.ts), computed once per step; the kernel multiplies
+ * √v by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides: within a few f32 roundings.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_yogi).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Yogi(store.params, { lr: 1e-2 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
+import { nonNegative, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { GRAD_SCALE } from "../core/abi.js";
+import { optaxBiasCorrection } from "./optax.js";
+import { yogi_f32 } from "./yogi.reference.js";
+
+export interface YogiOptions { lr: number; betas: [number, number]; eps: number }
+
+/** Optax's initial_accumulator_value for both moments. */
+export const YOGI_INITIAL_ACCUMULATOR = 1e-6;
+
+export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
+  name: "Yogi",
+  defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3 },
+  rules: { lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps,
+  kernel: "yogi_f32",
+  scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
+  reference: yogi_f32,
+  buffers: [
+    { name: "exp_avg", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
+    { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
+  ],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, 1 - beta2,
+      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, gs, gs !== 1 ? GRAD_SCALE : 0);
+  },
+};
+
+export class Yogi extends Optimizer<YogiOptions> {
+  constructor(params: ParamsInput<YogiOptions>, options: OptionsInput<YogiOptions> & OptimizerOptions = {}) {
+    super(YOGI_SPEC, params, options);
+  }
+}
