@@ -15,6 +15,7 @@ import { Adadelta, ADADELTA_SPEC } from "./adadelta.js";
 import { Adamax, ADAMAX_SPEC } from "./adamax.js";
 import { NAdam, NADAM_SPEC } from "./nadam.js";
 import { RAdam, RADAM_SPEC } from "./radam.js";
+import { ASGD, ASGD_SPEC } from "./asgd.js";
 import { Lion, LION_SPEC } from "./lion.js";
 import { AdaBelief, ADABELIEF_SPEC } from "./adabelief.js";
 import { Yogi, YOGI_SPEC } from "./yogi.js";
@@ -28,6 +29,7 @@ export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
 export { Adamax, type AdamaxOptions } from "./adamax.js";
 export { NAdam, type NAdamOptions } from "./nadam.js";
 export { RAdam, type RAdamOptions } from "./radam.js";
+export { ASGD, type ASGDOptions } from "./asgd.js";
 export { Lion, type LionOptions } from "./lion.js";
 export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
 export { Yogi, type YogiOptions } from "./yogi.js";
@@ -57,6 +59,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "adamax", cls: Adamax, spec: ADAMAX_SPEC },
   { id: "nadam", cls: NAdam, spec: NADAM_SPEC },
   { id: "radam", cls: RAdam, spec: RADAM_SPEC },
+  { id: "asgd", cls: ASGD, spec: ASGD_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
   { id: "adabelief", cls: AdaBelief, spec: ADABELIEF_SPEC },
   { id: "yogi", cls: Yogi, spec: YOGI_SPEC },
