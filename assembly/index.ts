@@ -12,6 +12,7 @@ export { adamax_f32 } from "./optim/adamax";
 export { nadam_f32 } from "./optim/nadam";
 export { radam_f32 } from "./optim/radam";
 export { asgd_f32 } from "./optim/asgd";
+export { rprop_f32 } from "./optim/rprop";
 export { scale_f32, clamp_f32 } from "./transforms/grad";
 export { adabelief_f32 } from "./optim/adabelief";
 export { lamb_f32 } from "./optim/lamb";

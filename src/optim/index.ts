@@ -16,6 +16,7 @@ import { Adamax, ADAMAX_SPEC } from "./adamax.js";
 import { NAdam, NADAM_SPEC } from "./nadam.js";
 import { RAdam, RADAM_SPEC } from "./radam.js";
 import { ASGD, ASGD_SPEC } from "./asgd.js";
+import { Rprop, RPROP_SPEC } from "./rprop.js";
 import { Lion, LION_SPEC } from "./lion.js";
 import { AdaBelief, ADABELIEF_SPEC } from "./adabelief.js";
 import { Yogi, YOGI_SPEC } from "./yogi.js";
@@ -30,6 +31,7 @@ export { Adamax, type AdamaxOptions } from "./adamax.js";
 export { NAdam, type NAdamOptions } from "./nadam.js";
 export { RAdam, type RAdamOptions } from "./radam.js";
 export { ASGD, type ASGDOptions } from "./asgd.js";
+export { Rprop, type RpropOptions } from "./rprop.js";
 export { Lion, type LionOptions } from "./lion.js";
 export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
 export { Yogi, type YogiOptions } from "./yogi.js";
@@ -60,6 +62,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "nadam", cls: NAdam, spec: NADAM_SPEC },
   { id: "radam", cls: RAdam, spec: RADAM_SPEC },
   { id: "asgd", cls: ASGD, spec: ASGD_SPEC },
+  { id: "rprop", cls: Rprop, spec: RPROP_SPEC },
   { id: "lion", cls: Lion, spec: LION_SPEC },
   { id: "adabelief", cls: AdaBelief, spec: ADABELIEF_SPEC },
   { id: "yogi", cls: Yogi, spec: YOGI_SPEC },

@@ -1,0 +1,63 @@
+// Rprop step (PyTorch `_single_tensor_rprop`); equations in src/optim/rprop.ts.
+// Preconditions: param, prev, stepSize, grad each point at n f32s; any byte alignment; buffers do not overlap.
+// Scalars: etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale. NaN behaviour is PyTorch's: a NaN
+// product g·prev leaves the factor NaN, so step_size and the param become NaN (clamp propagates NaN).
+import {
+  MAXIMIZE, GRAD_SCALE, ld, st, splat, add, sub, mul, minv, maxv, selectGt, selectLt, sign, gradIn, end1, end4, end16,
+} from "../lib/common";
+
+export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32,
+    etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
+  if (flags == 0) rpropLoop(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, false, false);
+  else {
+    rpropLoop(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale,
+      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rpropLoop(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32,
+    etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool, maximize: bool): void {
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    o = rpropSpan<v128>(param, prev, stepSize, grad, o, end16(n), end4(n), etaminus, etaplus, stepSizeMin,
+      stepSizeMax, gradScale, scaled, maximize);
+  }
+  rpropSpan<f32>(param, prev, stepSize, grad, o, o, end1(n), etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale,
+    scaled, maximize);
+}
+
+/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
+// @ts-ignore: decorator
+@inline function rpropSpan<T>(param: usize, prev: usize, stepSize: usize, grad: usize, o: usize, end16: usize,
+    end: usize, etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool,
+    maximize: bool): usize {
+  const em = splat<T>(etaminus), ep = splat<T>(etaplus), lo = splat<T>(stepSizeMin), hi = splat<T>(stepSizeMax);
+  const gs = splat<T>(gradScale);
+  const w: usize = sizeof<T>();
+  for (; o < end16; o += 4 * w) {
+    rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize);
+    rpropAt<T>(param, prev, stepSize, grad, o + w, em, ep, lo, hi, gs, scaled, maximize);
+    rpropAt<T>(param, prev, stepSize, grad, o + 2 * w, em, ep, lo, hi, gs, scaled, maximize);
+    rpropAt<T>(param, prev, stepSize, grad, o + 3 * w, em, ep, lo, hi, gs, scaled, maximize);
+  }
+  for (; o < end; o += w) rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize);
+  return o;
+}
+
+/** The Rprop rule for the lanes at byte offset o. */
+// @ts-ignore: decorator
+@inline function rpropAt<T>(param: usize, prev: usize, stepSize: usize, grad: usize, o: usize, etaminus: T,
+    etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, scaled: bool, maximize: bool): void {
+  const zero = splat<T>(0);
+  const g = gradIn<T>(ld<T>(grad, o), zero, gradScale, zero, scaled, maximize, false);
+  const s = mul<T>(g, ld<T>(prev, o));
+  // Factor: etaplus where g·prev > 0, etaminus where < 0, else s + 1 (1 for ±0, NaN for NaN, as PyTorch).
+  const f = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, add<T>(s, splat<T>(1))));
+  // clamp_(min, max) = min(max(x, min), max), NaN-propagating.
+  const ss = minv<T>(maxv<T>(mul<T>(ld<T>(stepSize, o), f), stepSizeMin), stepSizeMax);
+  st<T>(stepSize, o, ss);
+  const gNew = selectLt<T>(s, zero, zero, g); // no step (and no memory) where the sign flipped
+  st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(sign<T>(gNew), ss)));
+  st<T>(prev, o, gNew);
+}

@@ -1,0 +1,79 @@
+/**
+ * Rprop, resilient backpropagation (Riedmiller & Braun 1993, https://doi.org/10.1109/ICNN.1993.298623) —
+ * PyTorch's `torch.optim.Rprop` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇
+ *   s = sign(g·prev);   f = η+ where s > 0, η− where s < 0, 1 where s = 0
+ *   stepSize ← clamp(stepSize·f, stepSizeMin, stepSizeMax)          (stepSize starts at lr)
+ *   g ← 0 where s < 0                                                 (no step, and forget, after a sign flip)
+ *   θ ← θ − sign(g)·stepSize;   prev ← g
+ *
+ * Defaults: lr 1e-2, etas [η−, η+] = [0.5, 1.2], stepSizes [1e-6, 50], maximize false. State: `step`, `prev`,
+ * `step_size` (filled with the lr in effect at the first step, as PyTorch). No weight decay (PyTorch has none).
+ * Sign logic and clamps keep PyTorch's NaN behaviour: a NaN gradient makes that element's step size and param
+ * NaN. Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Rprop.html
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Rprop(store.params, { lr: 1e-2, etas: [0.5, 1.2] });
+ * w.grad.set([0.2, -0.3]); opt.step();
+ */
+import { bool, nonNegative, num, samePair, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
+import { rprop_f32 } from "./rprop.reference.js";
+
+export interface RpropOptions { lr: number; etas: [number, number]; stepSizes: [number, number]; maximize: boolean }
+
+function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
+}
+
+/**
+ * A pair option whose name is not its first element's plus "s" (options.ts `pair` covers betas): `etas` =
+ * [etaminus, etaplus], each element with its own rule and message.
+ */
+function namedPair(group: string, names: readonly [string, string], rules: readonly [Rule, Rule]): Rule {
+  return (v) => {
+    if (!Array.isArray(v) || v.length !== 2) {
+      throw new TypeError(`Invalid ${group}: ${show(v)} (expected [${names[0]}, ${names[1]}])`);
+    }
+    rules[0](v[0], names[0]);
+    rules[1](v[1], names[1]);
+  };
+}
+
+export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
+  name: "Rprop",
+  defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false },
+  rules: {
+    lr: nonNegative,
+    etas: namedPair("etas", ["etaminus", "etaplus"], [num((x) => x > 0 && x < 1, "0 < {} < 1"), num((x) => x > 1, "{} > 1")]),
+    stepSizes: namedPair("stepSizes", ["stepSizeMin", "stepSizeMax"], [nonNegative, nonNegative]),
+    maximize: bool,
+  },
+  check(o) {
+    if (o.stepSizes[0] > o.stepSizes[1]) {
+      throw new RangeError(`Invalid stepSizes: ${show(o.stepSizes)} (expected stepSizeMin <= stepSizeMax)`);
+    }
+  },
+  same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize,
+  kernel: "rprop_f32",
+  scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
+  reference: rprop_f32,
+  buffers: [{ name: "prev", needed: () => true }, { name: "step_size", needed: () => true, fill: (o) => o.lr }],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.etas[0], o.etas[1], o.stepSizes[0], o.stepSizes[1], gs, flags);
+  },
+};
+
+export class Rprop extends Optimizer<RpropOptions> {
+  constructor(params: ParamsInput<RpropOptions>, options: OptionsInput<RpropOptions> & OptimizerOptions = {}) {
+    super(RPROP_SPEC, params, options);
+  }
+}
