@@ -98,25 +98,41 @@ async function gradstepProcess(): Promise<void> {
 /**
  * Fixed cost of a step (one 16-float param) and JS heap growth across 100,000 zero-copy steps (after 20,000
  * warm-up steps, so that V8's optimized code is in place, and a GC; no GC in between; needs --expose-gc), for
- * each case, labelled with `context`.
+ * each case, labelled with `context`; then the same with lr edited before every step (what a scheduler does:
+ * issue #5's option kinds make that a range check, no allocation), labelled `context, lr edited every step`.
  */
 function stepCost(cases: typeof CASES, context: string): void {
   const tiny = new ParamStore();
   const w = tiny.param("w", 16);
-  for (const c of cases) {
-    const opt = c.gradstep([w] as never[], "simd");
-    emit({ contender: "gradstep-simd", case: c.id, n: 16, context, usPerStep: time(() => opt.step()) * 1e6 });
-  }
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  for (const c of cases) {
-    const opt = c.gradstep([w] as never[], "simd");
-    for (let i = 0; i < 20_000; i++) opt.step();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 100_000; i++) opt.step();
-    const after = process.memoryUsage().heapUsed;
-    emit({ contender: "gradstep-simd", case: "heap", optimizer: c.id, context, steps: 100_000, heapBefore: before, heapAfterNoGc: after });
+  for (const edited of [false, true]) {
+    const label = edited ? `${context}, lr edited every step` : context;
+    for (const c of cases) {
+      const opt = c.gradstep([w] as never[], "simd");
+      const group = opt.paramGroups[0] as { lr: number };
+      const lr0 = group.lr, lr1 = lr0 * 0.999;
+      let t = 0;
+      const step = edited ? () => { group.lr = (t++ & 1) ? lr0 : lr1; opt.step(); } : () => opt.step();
+      emit({ contender: "gradstep-simd", case: c.id, n: 16, context: label, usPerStep: time(step) * 1e6 });
+    }
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) continue;
+    for (const c of cases) {
+      const opt = c.gradstep([w] as never[], "simd");
+      const group = opt.paramGroups[0] as { lr: number };
+      const lr0 = group.lr, lr1 = lr0 * 0.999;
+      for (let i = 0; i < 20_000; i++) {
+        if (edited) group.lr = (i & 1) ? lr0 : lr1;
+        opt.step();
+      }
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 100_000; i++) {
+        if (edited) group.lr = (i & 1) ? lr0 : lr1;
+        opt.step();
+      }
+      const after = process.memoryUsage().heapUsed;
+      emit({ contender: "gradstep-simd", case: "heap", optimizer: c.id, context: label, steps: 100_000, heapBefore: before, heapAfterNoGc: after });
+    }
   }
   tiny.dispose();
 }

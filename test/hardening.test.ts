@@ -119,3 +119,25 @@ describe("construction input", () => {
     expect(opt.defaults.betas).toEqual([0.8, 0.9]);
   });
 });
+
+it("a structural edit in a step that then fails is still planned at the next step (state allocated, exact)", () => {
+  const run = (fail: boolean) => {
+    const store = new ParamStore();
+    const a = store.param("a", randomArray(5, rng(1))), b = store.param("b", randomArray(3, rng(2)));
+    const opt = new SGD([{ params: [a] }, { params: [b] }], { lr: 0.1 });
+    for (const p of [a, b]) p.grad.set(randomArray(p.length, rng(3)));
+    opt.step();
+    (opt.paramGroups[0] as { momentum: number }).momentum = 0.9; // structural: needs momentum_buffer
+    if (fail) {
+      (opt.paramGroups[1] as { lr: number }).lr = -1;
+      expect(() => opt.step()).toThrow(/Invalid lr: -1/);
+      (opt.paramGroups[1] as { lr: number }).lr = 0.1;
+    }
+    for (let t = 0; t < 3; t++) opt.step();
+    return { values: [Float32Array.from(a.value), Float32Array.from(b.value)], state: opt.stateDict() };
+  };
+  const clean = run(false), recovered = run(true);
+  clean.values.forEach((v, i) => expect(firstBitDifference(recovered.values[i]!, v)).toBe(-1));
+  expectSameState(recovered.state, clean.state);
+  expect(recovered.state.state[0]!.momentum_buffer).toBeInstanceOf(Float32Array);
+});

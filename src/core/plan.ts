@@ -47,37 +47,43 @@ export class OptionTable<O> {
 
   /**
    * Checks the options of `g` that differ from the validated copy `snap`: NONE when nothing changed, else
-   * SCALAR or STRUCTURAL (a structural option changed: the state buffers must be re-planned). Allocates
-   * nothing unless a check fails.
+   * SCALAR or STRUCTURAL (a structural option changed: the state buffers must be re-planned). When all
+   * checks pass, `snap` takes the new values (only the changed ones are written: a scheduler's lr edit
+   * costs one compare, one range check and one store). Allocates nothing unless a check fails.
    */
   revalidate(g: O, snap: O): number {
     if (this.#spec.same(g, snap)) return NONE;
     let kind = SCALAR;
-    const gv = g as Record<string, unknown>, sv = snap as Record<string, unknown>;
+    const gv = g as Record<string, unknown>;
+    const sv = snap as Record<string, unknown>;
+    let changed = 0; // bit i: option i changed (32 options at most per optimizer)
     for (let i = 0; i < this.keys.length; i++) {
       const key = this.keys[i]!;
       const v = gv[key];
       if (sameValue(v, sv[key])) continue;
       this.#rules[i]!(v, key);
+      changed |= 1 << i;
       if (this.#structural[i]) kind = STRUCTURAL;
     }
     this.#spec.check?.(g);
+    for (let i = 0; changed !== 0; i++, changed >>>= 1) if (changed & 1) this.#commitKey(this.keys[i]!, gv, sv);
     return kind;
+  }
+
+  #commitKey(key: string, gv: Record<string, unknown>, sv: Record<string, unknown>): void {
+    const v = gv[key], w = sv[key];
+    if (Array.isArray(v)) {
+      if (Array.isArray(w) && w.length === v.length) for (let j = 0; j < v.length; j++) w[j] = v[j];
+      else sv[key] = [...v];
+    } else {
+      sv[key] = v;
+    }
   }
 
   /** Copies the options of `g` into `snap` in place (array elements too; a new array only if its length changed). */
   commit(g: O, snap: O): void {
     const gv = g as Record<string, unknown>, sv = snap as Record<string, unknown>;
-    for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i]!;
-      const v = gv[key], w = sv[key];
-      if (Array.isArray(v)) {
-        if (Array.isArray(w) && w.length === v.length) for (let j = 0; j < v.length; j++) w[j] = v[j];
-        else sv[key] = [...v];
-      } else {
-        sv[key] = v;
-      }
-    }
+    for (let i = 0; i < this.keys.length; i++) this.#commitKey(this.keys[i]!, gv, sv);
   }
 
   /** A validated copy of the options of `g` (allocates: construction and re-plans only). */
@@ -161,7 +167,10 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
     if (g.params !== p.layout.params) {
       throw new Error(`${name}: param group ${gi} changed its params after construction (use addParamGroup)`);
     }
+    // A structural edit is committed to the snapshot at once: the group stays marked for a re-plan until its
+    // buffers exist, even if this step throws later.
     p.change = c.options.revalidate(g, p.validated);
+    if (p.change === STRUCTURAL) p.unplanned = true;
     const runs = p.layout.runs;
     for (let ri = 0; ri < runs.length; ri++) {
       if (runs[ri]!.step >= Number.MAX_SAFE_INTEGER) {
@@ -197,14 +206,10 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   // Re-plans may allocate (and fail with out of memory); they change no value.
   for (let gi = 0; gi < c.planned.length; gi++) {
     const p = c.planned[gi]!;
-    if (p.change === STRUCTURAL || p.unplanned) {
+    if (p.unplanned) {
       ensureBuffers(c.store, c.spec, p.layout, c.groups[gi]!);
       p.unplanned = false;
     }
-  }
-  for (let gi = 0; gi < c.planned.length; gi++) {
-    const p = c.planned[gi]!;
-    if (p.change !== NONE) c.options.commit(c.groups[gi]!, p.validated);
   }
   return scale;
 }
