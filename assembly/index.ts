@@ -17,3 +17,4 @@ export { scale_f32, clamp_f32 } from "./transforms/grad";
 export { adabelief_f32 } from "./optim/adabelief";
 export { lamb_f32 } from "./optim/lamb";
 export { yogi_f32 } from "./optim/yogi";
+export { gemm_f32 } from "./linalg/gemm";
