@@ -18,3 +18,4 @@ export { adabelief_f32 } from "./optim/adabelief";
 export { lamb_f32 } from "./optim/lamb";
 export { yogi_f32 } from "./optim/yogi";
 export { gemm_f32 } from "./linalg/gemm";
+export { adan_f32 } from "./optim/adan";

@@ -1,0 +1,90 @@
+/**
+ * Adan (Xie et al. 2022, "Adaptive Nesterov Momentum Algorithm", https://arxiv.org/abs/2208.06677) — Optax's
+ * `optax.adan` (0.2.8: chain(scale_by_adan, add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1;  d ← t = 1 ? 0 : g − g_prev;  g_prev ← g
+ *   m ← (1 − β1)·g + β1·m
+ *   v ← (1 − β2)·d + β2·v
+ *   n ← (1 − β3)·(g + (1 − β2)·d)² + β3·n
+ *   u ← (m/(1 − β1^t) + (1 − β2)·v/(1 − β2^t)) / (√(n/(1 − β3^t) + εroot) + ε)
+ *   θ ← θ − γ·(u + λθ)                   (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
+ *
+ * Defaults (Optax's): lr 1e-3, betas [0.98, 0.92, 0.99], eps 1e-8, epsRoot 1e-8 (Optax's `adan` default;
+ * its `scale_by_adan` defaults to 0), weightDecay 0. State: `step` (Optax's `t`), `exp_avg` (`m`),
+ * `exp_avg_diff` (`v`), `exp_avg_sq` (`n`), `prev_grad` (`g`). Bias corrections are Optax's f32 ones
+ * (src/optim/optax.ts); the kernel multiplies by their reciprocals (computed once per step) where Optax
+ * divides: within a few f32 roundings.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_adan).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Adan(store.params, { lr: 1e-3, weightDecay: 0.02 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
+import { nonNegative, num, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
+import { optaxBiasCorrection } from "./optax.js";
+import { adan_f32 } from "./adan.reference.js";
+
+export interface AdanOptions {
+  lr: number; betas: [number, number, number]; eps: number; epsRoot: number; weightDecay: number;
+}
+
+function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
+}
+
+/** Three betas [beta1, beta2, beta3] (Adan, AdEMAMix), each checked as its own name with `expected`. */
+export function betaTriple(ok: (x: number) => boolean, expected: string): Rule {
+  const one = num(ok, expected);
+  return (v) => {
+    if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`Invalid betas: ${show(v)} (expected [beta1, beta2, beta3])`);
+    one(v[0], "beta1");
+    one(v[1], "beta2");
+    one(v[2], "beta3");
+  };
+}
+
+/** Whether a triple option `v` (as the user may have edited it) equals the validated triple `w`. */
+export function sameTriple(v: readonly number[], w: readonly number[]): boolean {
+  return Array.isArray(v) && v.length === 3 && v[0] === w[0] && v[1] === w[1] && v[2] === w[2];
+}
+
+export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
+  name: "Adan",
+  defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0 },
+  rules: {
+    lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative, epsRoot: nonNegative,
+    weightDecay: nonNegative,
+  },
+  same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
+    a.weightDecay === b.weightDecay,
+  kernel: "adan_f32",
+  scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
+    "lr", "weightDecay"],
+  reference: adan_f32,
+  buffers: [
+    { name: "exp_avg", needed: () => true },
+    { name: "exp_avg_diff", needed: () => true },
+    { name: "exp_avg_sq", needed: () => true },
+    { name: "prev_grad", needed: () => true },
+  ],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.ptrs[5]!, r.n, beta1, 1 - beta1, beta2, 1 - beta2,
+      beta3, 1 - beta3, 1 / optaxBiasCorrection(beta1, t), 1 / optaxBiasCorrection(beta2, t),
+      1 / optaxBiasCorrection(beta3, t), o.eps, o.epsRoot, o.lr, o.weightDecay, gs, flags);
+  },
+};
+
+export class Adan extends Optimizer<AdanOptions> {
+  constructor(params: ParamsInput<AdanOptions>, options: OptionsInput<AdanOptions> & OptimizerOptions = {}) {
+    super(ADAN_SPEC, params, options);
+  }
+}
