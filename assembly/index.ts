@@ -19,3 +19,4 @@ export { lamb_f32 } from "./optim/lamb";
 export { yogi_f32 } from "./optim/yogi";
 export { gemm_f32 } from "./linalg/gemm";
 export { adan_f32 } from "./optim/adan";
+export { average_f32 } from "./transforms/average";

@@ -52,6 +52,7 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   reduce_seg_f32: 4,
   scale_f32: 3,
   clamp_f32: 4,
+  average_f32: 5,
   gemm_f32: 8,
 };
 

@@ -1,3 +1,6 @@
 // The training toolkit around an optimizer: gradient clipping (free functions with PyTorch's shape; the
 // fused form is the optimizer's maxGradNorm option), and the helpers built on the step plan.
 export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions } from "./clip.js";
+export {
+  AveragedParams, averageRef, AVERAGED_STATE_FORMAT, type AveragedParamsOptions, type AveragedParamsState,
+} from "./averaged-params.js";
