@@ -19,4 +19,5 @@ export { lamb_f32 } from "./optim/lamb";
 export { yogi_f32 } from "./optim/yogi";
 export { gemm_f32 } from "./linalg/gemm";
 export { adan_f32 } from "./optim/adan";
+export { ademamix_f32 } from "./optim/ademamix";
 export { average_f32 } from "./transforms/average";
