@@ -4,3 +4,4 @@ export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions } from 
 export {
   AveragedParams, averageRef, AVERAGED_STATE_FORMAT, type AveragedParamsOptions, type AveragedParamsState,
 } from "./averaged-params.js";
+export { GradScaler, type GradScalerOptions, type GradScalerState } from "./grad-scaler.js";
