@@ -1,10 +1,21 @@
 // Rprop step (PyTorch `_single_tensor_rprop`); equations in src/optim/rprop.ts.
 // Preconditions: param, prev, stepSize, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale. NaN behaviour is PyTorch's: a NaN
-// product g·prev leaves the factor NaN, so step_size and the param become NaN (clamp propagates NaN).
+// Scalars: etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale. NaN behaviour is PyTorch's (CPU): its sign()
+// is 0 for NaN, so a NaN product g·prev keeps the step size (factor 1) and a NaN gradient moves nothing; the NaN
+// is kept in prev, and the next step's product is NaN again (factor 1).
 import {
-  MAXIMIZE, GRAD_SCALE, ld, st, splat, add, sub, mul, minv, maxv, selectGt, selectLt, sign, gradIn, end1, end4, end16,
+  MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, minv, maxv, selectGt, selectLt, gradIn, end1, end4, end16,
 } from "../lib/common";
+
+/**
+ * torch.sign as PyTorch's CPU kernel computes it, (x > 0) - (x < 0): 1, -1, or +0 for ±0 and NaN. (The shared
+ * `sign` of lib/common keeps NaN and the sign of zero; Rprop must not, to step as PyTorch does.)
+ */
+// @ts-ignore: decorator
+@inline function torchSign<T>(x: T): T {
+  const zero = splat<T>(0), one = splat<T>(1);
+  return selectGt<T>(x, zero, one, selectLt<T>(x, zero, neg<T>(one), zero));
+}
 
 export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32,
     etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
@@ -52,12 +63,12 @@ export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usiz
   const zero = splat<T>(0);
   const g = gradIn<T>(ld<T>(grad, o), zero, gradScale, zero, scaled, maximize, false);
   const s = mul<T>(g, ld<T>(prev, o));
-  // Factor: etaplus where g·prev > 0, etaminus where < 0, else s + 1 (1 for ±0, NaN for NaN, as PyTorch).
-  const f = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, add<T>(s, splat<T>(1))));
+  // Factor: etaplus where g·prev > 0, etaminus where < 0, else 1 (±0 and NaN: PyTorch's sign is 0 there).
+  const f = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, splat<T>(1)));
   // clamp_(min, max) = min(max(x, min), max), NaN-propagating.
   const ss = minv<T>(maxv<T>(mul<T>(ld<T>(stepSize, o), f), stepSizeMin), stepSizeMax);
   st<T>(stepSize, o, ss);
   const gNew = selectLt<T>(s, zero, zero, g); // no step (and no memory) where the sign flipped
-  st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(sign<T>(gNew), ss)));
+  st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(torchSign<T>(gNew), ss)));
   st<T>(prev, o, gNew);
 }

@@ -3,9 +3,9 @@ import { inputGrad } from "../core/reference-ops.js";
 
 const f = Math.fround;
 
-/** torch.sign: -1, 0 (keeping the sign of zero) or 1; NaN stays NaN. */
+/** torch.sign as PyTorch's CPU kernel computes it, (x > 0) - (x < 0): +0 for ±0 and for NaN. */
 function sign(x: number): number {
-  return x > 0 ? 1 : x < 0 ? -1 : x;
+  return x > 0 ? 1 : x < 0 ? -1 : 0;
 }
 
 export function rprop_f32(param: Float32Array, prev: Float32Array, stepSize: Float32Array, grad: Float32Array,
@@ -15,8 +15,8 @@ export function rprop_f32(param: Float32Array, prev: Float32Array, stepSize: Flo
   const em = f(etaminus), ep = f(etaplus), lo = f(stepSizeMin), hi = f(stepSizeMax);
   for (let i = 0; i < n; i++) {
     const s = f(g[i]! * prev[i]!);
-    // PyTorch: sign(g·prev) replaced by etaplus / etaminus / 1 (NaN stays NaN), then clamp_ (NaN-propagating).
-    const factor = s > 0 ? ep : s < 0 ? em : s + 1;
+    // PyTorch: sign(g·prev) replaced by etaplus / etaminus / 1 (sign is 0 for ±0 and NaN), then clamp_.
+    const factor = s > 0 ? ep : s < 0 ? em : 1;
     stepSize[i] = Math.min(Math.max(f(stepSize[i]! * factor), lo), hi);
     const gNew = s < 0 ? 0 : g[i]!;
     param[i] = param[i]! - f(sign(gNew) * stepSize[i]!);

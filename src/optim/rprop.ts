@@ -10,8 +10,9 @@
  *
  * Defaults: lr 1e-2, etas [η−, η+] = [0.5, 1.2], stepSizes [1e-6, 50], maximize false. State: `step`, `prev`,
  * `step_size` (filled with the lr in effect at the first step, as PyTorch). No weight decay (PyTorch has none).
- * Sign logic and clamps keep PyTorch's NaN behaviour: a NaN gradient makes that element's step size and param
- * NaN. Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Rprop.html
+ * Non-finite gradients as PyTorch (CPU): its sign() is 0 for NaN, so a NaN gradient moves nothing and keeps the
+ * step size (the NaN stays in `prev`, and the next step's factor is 1 again); an infinite one steps by the step
+ * size. Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Rprop.html
  *
  * @example
  * await init();
