@@ -13,7 +13,9 @@
  * decoupledWeightDecay false, maximize false. State: `step`, `exp_avg`, `exp_avg_sq`. PyTorch also keeps
  * `mu_product` (Π_t, a float32 0-d tensor multiplied once per step); gradstep derives Π_t from the step
  * count in f64 (muProduct below), so a state dict needs no running product and resume is exact. The two
- * agree within f32 rounding of Π (well inside the conformance tolerance).
+ * agree within f32 rounding of Π (well inside the conformance tolerance) as long as β1 and ψ stay fixed; a
+ * scheduler cycling β1 (cycleMomentum) makes PyTorch multiply each step's μ with that step's β1, while here Π
+ * is the product of the μ_i of the current β1.
  * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.NAdam.html
  *
  * @example
