@@ -5,3 +5,6 @@ export {
   AveragedParams, averageRef, AVERAGED_STATE_FORMAT, type AveragedParamsOptions, type AveragedParamsState,
 } from "./averaged-params.js";
 export { GradScaler, type GradScalerOptions, type GradScalerState } from "./grad-scaler.js";
+export {
+  isOneDimensional, paramGroupsForWeightDecay, type WeightDecayGroup, type WeightDecayGroupsOptions,
+} from "./weight-decay.js";

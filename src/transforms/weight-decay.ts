@@ -1,0 +1,57 @@
+// The usual AdamW set-up: weight decay on weight matrices, none on biases and normalisation scales.
+import type { ParamLike } from "../core/spec.js";
+import { Param, type ParamStore } from "../runtime/store.js";
+import { paramList } from "./clip.js";
+
+export interface WeightDecayGroupsOptions<P extends ParamLike = ParamLike> {
+  /** The weight decay of the decayed group (a finite number >= 0). */
+  weightDecay: number;
+  /** Which params get no weight decay. Default: 1-D params (`shape.length === 1`: biases, norm scales). */
+  exclude?: (p: P) => boolean;
+}
+
+/** A param group of paramGroupsForWeightDecay(): pass the list to an optimizer as is. */
+export interface WeightDecayGroup<P extends ParamLike = ParamLike> { params: P[]; weightDecay: number }
+
+/** A param's shape: Param.shape, a foreign param's `shape`, or `[length]` when it has none. */
+function shapeOf(p: ParamLike): readonly number[] {
+  return p instanceof Param ? p.shape : p.shape ?? [p.value.length];
+}
+
+/** The default exclusion: 1-D params (biases, LayerNorm/BatchNorm scales and shifts). */
+export function isOneDimensional(p: ParamLike): boolean {
+  return shapeOf(p).length === 1;
+}
+
+/**
+ * Splits params into `[{ params: decayed, weightDecay }, { params: excluded, weightDecay: 0 }]` for an
+ * optimizer (the usual AdamW set-up: no decay on biases and norms). A group that would be empty is left
+ * out (optimizers reject empty groups). Store params have shape `[length]` unless created with one, so give
+ * weight matrices their shape: `store.param("w1", 64 * 32, { shape: [64, 32] })`.
+ *
+ * @example
+ * const opt = new AdamW(paramGroupsForWeightDecay(store.params, { weightDecay: 0.05 }), { lr: 1e-3 });
+ */
+export function paramGroupsForWeightDecay<P extends ParamLike>(params: Iterable<P> | ParamStore | P,
+    options: WeightDecayGroupsOptions<P>): WeightDecayGroup<P>[] {
+  const where = "paramGroupsForWeightDecay";
+  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object ({ weightDecay, exclude? })`);
+  for (const k of Object.keys(options)) if (k !== "weightDecay" && k !== "exclude") throw new TypeError(`${where}: unknown option "${k}" (expected weightDecay, exclude)`);
+  const { weightDecay, exclude = isOneDimensional as (p: P) => boolean } = options;
+  if (typeof weightDecay !== "number" || !Number.isFinite(weightDecay) || weightDecay < 0) {
+    throw new RangeError(`${where}: invalid weightDecay ${String(weightDecay)} (expected a finite number >= 0)`);
+  }
+  if (typeof exclude !== "function") throw new TypeError(`${where}: exclude must be a function (param) => boolean`);
+  const list = paramList(params as Iterable<ParamLike>, where) as P[];
+  if (list.length === 0) throw new Error(`${where}: got an empty parameter list`);
+  const decayed: P[] = [], excluded: P[] = [];
+  list.forEach((p, i) => {
+    const out = exclude(p);
+    if (typeof out !== "boolean") throw new TypeError(`${where}: exclude(params[${i}]) returned ${String(out)}, expected a boolean`);
+    (out ? excluded : decayed).push(p);
+  });
+  const groups: WeightDecayGroup<P>[] = [];
+  if (decayed.length) groups.push({ params: decayed, weightDecay });
+  if (excluded.length) groups.push({ params: excluded, weightDecay: 0 });
+  return groups;
+}
