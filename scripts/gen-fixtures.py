@@ -115,6 +115,7 @@ OPTAX_DEFAULTS = {
     "Yogi": {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-3},
     "Adan": {"lr": 1e-3, "betas": [0.98, 0.92, 0.99], "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
     "AdEMAMix": {"lr": 1e-3, "betas": [0.9, 0.999, 0.9999], "alpha": 5.0, "eps": 1e-8, "weightDecay": 0.0},
+    "LAMB": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0},
 }
 OPTAX_BUILD = {
     "Lion": lambda o, lr: optax.lion(lr, b1=o["betas"][0], b2=o["betas"][1], weight_decay=o["weightDecay"]),
@@ -124,6 +125,8 @@ OPTAX_BUILD = {
                                      eps_root=o["epsRoot"], weight_decay=o["weightDecay"]),
     "AdEMAMix": lambda o, lr: optax.contrib.ademamix(lr, b1=o["betas"][0], b2=o["betas"][1], b3=o["betas"][2],
                                                       alpha=o["alpha"], eps=o["eps"], weight_decay=o["weightDecay"]),
+    "LAMB": lambda o, lr: optax.lamb(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
+                                     weight_decay=o["weightDecay"]),
 }
 # Per optimizer: the state of its first chain element (or of the whole transformation) -> gradstep's names.
 OPTAX_STATE = {
@@ -132,6 +135,7 @@ OPTAX_STATE = {
     "Yogi": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
     "Adan": {"t": "step", "m": "exp_avg", "v": "exp_avg_diff", "n": "exp_avg_sq", "g": "prev_grad"},
     "AdEMAMix": {"count": "step", "m1": "exp_avg_fast", "m2": "exp_avg_slow", "nu": "exp_avg_sq"},
+    "LAMB": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
 }
 
 
@@ -147,10 +151,11 @@ def _first_state(state, fields):
     return None
 
 
-def run_optax(name, opts, schedule):
+def run_optax(name, opts, schedule, zero_init=()):
     o = {**OPTAX_DEFAULTS[name], **opts}
     tx = OPTAX_BUILD[name](o, _lr(o, schedule))
     params = [jnp.asarray(INIT1, dtype=jnp.float32), jnp.asarray(INIT2, dtype=jnp.float32)]
+    params = [jnp.zeros_like(p) if i in zero_init else p for i, p in enumerate(params)]  # a case's `zeroInit`
     state = tx.init(params)
     sign = -1.0 if o.get("maximize") else 1.0
     traj = []
@@ -173,11 +178,15 @@ def run_optax(name, opts, schedule):
 
 INIT1 = [1.0, -2.0, 0.5, 3.0]
 with open("test/fixtures/cases.json") as f:
-    OPTAX_CASES = [(c["optimizer"], c["options"], c.get("lrSchedule")) for c in json.load(f)["cases"] if c["reference"] == "optax"]
+    OPTAX_CASES = [(c["optimizer"], c["options"], c.get("lrSchedule"), c.get("zeroInit")) for c in json.load(f)["cases"] if c["reference"] == "optax"]
 optax_cases = []
-for name, opts, schedule in OPTAX_CASES:
-    traj, state = run_optax(name, opts, schedule)
-    optax_cases.append({"optimizer": name, "options": opts, "lrSchedule": schedule, "trajectory": traj, "state": state})
+for name, opts, schedule, zero_init in OPTAX_CASES:
+    traj, state = run_optax(name, opts, schedule, zero_init or ())
+    case = {"optimizer": name, "options": opts, "lrSchedule": schedule, "trajectory": traj, "state": state}
+    if zero_init:  # params listed in `zeroInit` start at zero: the case carries its own init
+        case["zeroInit"] = zero_init
+        case["init"] = [[0.0] * len(p) if i in zero_init else p for i, p in enumerate(out["init"])]
+    optax_cases.append(case)
 optax_out = {
     "generator": "scripts/gen-fixtures.py",
     "optax": optax.__version__,

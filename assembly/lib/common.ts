@@ -141,3 +141,27 @@ export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradS
 @inline export function optaxMoment2<T>(v: T, g: T, beta: T, betaComp: T): T {
   return add<T>(mul<T>(betaComp, mul<T>(g, g)), mul<T>(beta, v));
 }
+
+// ---- per-tensor norms inside a kernel (LAMB, LARS) ----------------------------------------------------------
+// Σx² of a tensor in a fixed order, the same in the SIMD build, the scalar build and the reference (sumSqBlocked
+// in src/core/reference-ops.ts): element i's square, rounded to f32, is added in f32 to partial i mod 8 in
+// index order; at every multiple of 128 elements (16 terms per partial) and at the end, each f32 partial is added
+// to its f64 total and restarts at 0; the result is ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7)) in f64.
+// Why not f64 throughout, as assembly/reduce/norms.ts: the promotions cost LAMB about half an Adam step at
+// 1K-float tensors; blocks of 16 f32 terms keep the relative error of a norm under 1e-6 (a trust ratio needs
+// far less), and Optax itself sums these squares in f32. Squares overflow f32 above |x| ≈ 1.8e19 (as in Optax).
+// A v128 at element 8k holds partials 0..3, one at 8k+4 partials 4..7.
+
+/** The f32 lanes 0, 1 of x added to the f64 pair acc. */
+// @ts-ignore: decorator
+@inline export function addLo64(acc: v128, x: v128): v128 {
+  return f64x2.add(acc, f64x2.promote_low_f32x4(x));
+}
+/** The f32 lanes 2, 3 of x added to the f64 pair acc. */
+// @ts-ignore: decorator
+@inline export function addHi64(acc: v128, x: v128): v128 {
+  return f64x2.add(acc, f64x2.promote_low_f32x4(i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+}
+/** acc + x*x, lane by lane in f32. */
+// @ts-ignore: decorator
+@inline export function addSq<T>(acc: T, x: T): T { return add<T>(acc, mul<T>(x, x)); }

@@ -3,7 +3,6 @@
 // rounding once, which is what Math.fround and Float32Array stores do). The reference is written as a
 // composition of these passes; the kernels fuse them into one. Both must agree bit for bit.
 import { GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "./abi.js";
-import { reduceRef } from "./reduce.js";
 
 const f = Math.fround;
 
@@ -96,12 +95,20 @@ export function optaxMoment2(v: Float32Array, g: Float32Array, n: number, beta: 
 }
 
 // ---- per-tensor trust ratios (LAMB, LARS) ---------------------------------------------------------------------
-const sums = new Float64Array(3);
 
-/** Σx² of x[0..n) in f64, in the kernels' order (reduceRef's: partials i mod 8). */
-export function sumSq(x: Float32Array, n: number): number {
-  reduceRef(x.subarray(0, n), sums);
-  return sums[0]!;
+/**
+ * Σx² of x[0..n) in the kernels' blocked order (assembly/lib/common.ts): x_i² rounded to f32 and added in f32 to
+ * partial i mod 8; every 128 elements and at the end the partials go into f64 totals; the totals are added as
+ * ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7)).
+ */
+export function sumSqBlocked(x: Float32Array, n: number): number {
+  const q = [0, 0, 0, 0, 0, 0, 0, 0], t = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    q[i & 7] = f(q[i & 7]! + f(x[i]! * x[i]!));
+    if ((i & 127) === 127) for (let k = 0; k < 8; k++) { t[k] = t[k]! + q[k]!; q[k] = 0; }
+  }
+  for (let k = 0; k < 8; k++) t[k] = t[k]! + q[k]!;
+  return ((t[0]! + t[1]!) + (t[2]! + t[3]!)) + ((t[4]! + t[5]!) + (t[6]! + t[7]!));
 }
 
 /**

@@ -22,6 +22,7 @@ import { AdaBelief, ADABELIEF_SPEC } from "./adabelief.js";
 import { Yogi, YOGI_SPEC } from "./yogi.js";
 import { Adan, ADAN_SPEC } from "./adan.js";
 import { AdEMAMix, ADEMAMIX_SPEC } from "./ademamix.js";
+import { LAMB, LAMB_SPEC } from "./lamb.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -39,6 +40,7 @@ export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
 export { Yogi, type YogiOptions } from "./yogi.js";
 export { Adan, type AdanOptions } from "./adan.js";
 export { AdEMAMix, type AdEMAMixOptions } from "./ademamix.js";
+export { LAMB, type LAMBOptions } from "./lamb.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -72,6 +74,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "yogi", cls: Yogi, spec: YOGI_SPEC },
   { id: "adan", cls: Adan, spec: ADAN_SPEC },
   { id: "ademamix", cls: AdEMAMix, spec: ADEMAMIX_SPEC },
+  { id: "lamb", cls: LAMB, spec: LAMB_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */

@@ -17,6 +17,8 @@ export interface FixtureCase {
   options: Record<string, unknown>;
   /** lr set before each step (the way a scheduler edits it). */
   lrSchedule?: number[];
+  /** Indices of the fixture's params that start at all zeros instead (trust-ratio and other ‖θ‖ = 0 paths). */
+  zeroInit?: number[];
 }
 
 export interface OptimizerCases {

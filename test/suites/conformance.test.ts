@@ -21,6 +21,8 @@ interface Case {
   options: Record<string, unknown>;
   lrSchedule: number[] | null;
   trajectory: number[][][];
+  /** The case's own initial params (cases with `zeroInit`); else the fixture's `init`. */
+  init?: number[][];
   state: Record<string, number | number[]>[];
 }
 interface Fixture { init: number[][]; grads: number[][][]; cases: Case[] }
@@ -54,7 +56,7 @@ describe.each(SOURCES)("$title", ({ reference, who, fixture }) => {
   const cases = fixture.cases.flatMap((c) => BACKENDS.map((backend) => ({ ...c, backend, label: `${c.optimizer} ${JSON.stringify(c.options)}${c.lrSchedule ? " with lr schedule" : ""} [${backend}]` })));
   it.each(cases)("$label", (c) => {
     const store = new ParamStore();
-    const params = fixture.init.map((v, i) => store.param(`p${i}`, v));
+    const params = (c.init ?? fixture.init).map((v, i) => store.param(`p${i}`, v));
     const opt = new (classOf(c.optimizer))(params, { ...c.options, backend: c.backend });
     c.trajectory.forEach((expected, t) => {
       if (c.lrSchedule) (opt.paramGroups[0] as { lr: number }).lr = c.lrSchedule[t]!;
