@@ -2,7 +2,7 @@
 // (src/core/reduce.ts), which fixes the order of additions; and they are the right numbers (vs a plain f64 sum).
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../src/index.js";
-import { reduceRange, reduceRef, reduceSegments } from "../src/core/reduce.js";
+import { reduceRange, reduceRef, reduceSegments, SUM_SQ } from "../src/core/reduce.js";
 import { randomArray, rng } from "./helpers.js";
 
 const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 1000, 4097];
@@ -22,6 +22,14 @@ describe.each(BACKENDS)("%s", (backend) => {
     expect(got.sumSq).toBeCloseTo(sq, 9);
     expect(got.sumAbs).toBeCloseTo(ab, 9);
     expect(got.maxAbs).toBe(mx);
+    store.dispose();
+  });
+
+  it.each(LENGTHS)("Σx²-only mode gives the same Σx² bits (%i floats) and zeros for the rest", (n) => {
+    const store = new ParamStore();
+    const x = store.param("x", randomArray(n, rng(7 * n), 3, 0.1));
+    const all = reduceRange(store, backend, x.valuePtr, n), sq = reduceRange(store, backend, x.valuePtr, n, SUM_SQ);
+    expect(sq).toEqual({ sumSq: all.sumSq, sumAbs: 0, maxAbs: 0 });
     store.dispose();
   });
 

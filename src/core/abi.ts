@@ -16,7 +16,9 @@ export const AMSGRAD = 64;
 export const CENTERED = 128;
 /** The gradient prologue multiplies by the step's gradScale (clipping, loss-scale unscaling, 1/k accumulation). */
 export const GRAD_SCALE = 256;
-export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE };
+/** Flavor "tfjs": TensorFlow.js's formulas and operation order (Adam, Adagrad, RMSprop). */
+export const TFJS = 512;
+export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };
 
 /** Flag bits shared by all optimizers. */
 export function baseFlags(o: { maximize: boolean; weightDecay: number }, gradScale: number, decoupled = false): number {
@@ -48,8 +50,8 @@ export type Kernels = Record<KernelName, KernelFn>;
 
 /** Exports that are not optimizer kernels (reductions), with their arity. */
 export const AUX_KERNELS: Readonly<Record<string, number>> = {
-  reduce_f32: 3,
-  reduce_seg_f32: 4,
+  reduce_f32: 4,
+  reduce_seg_f32: 5,
   scale_f32: 3,
   clamp_f32: 4,
   average_f32: 5,

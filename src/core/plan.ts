@@ -7,7 +7,7 @@ import type { KernelFn } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
 import { clipCoefficient } from "./norms.js";
-import { reduceSegments } from "./reduce.js";
+import { ALL, reduceSegments, SUM_SQ } from "./reduce.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
@@ -137,7 +137,7 @@ export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: num
       const seg = segments[s]!;
       const lengths = (seg.lengths ??= seg.slots.map((x) => x.param.length));
       const out = (seg.reduced ??= new Float64Array(3 * lengths.length));
-      reduceSegments(c.store, c.backend, seg.gradPtr, lengths, out);
+      reduceSegments(c.store, c.backend, seg.gradPtr, lengths, out, normType === 2 ? SUM_SQ : ALL);
       for (let k = 0; k < lengths.length; k++) {
         sumSq += out[3 * k]!;
         sumAbs += out[3 * k + 1]!;
@@ -194,8 +194,9 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   const t = c.transforms;
   let scale = gradScale;
   if (t.maxGradNorm !== undefined || t.skipNonFinite) {
+    // Without clipping the pre-pass only needs Σx² (its finiteness); gradPrePass reads Σx² alone for norm 2.
     for (let i = 0; i < foreign.length; i++) foreign[i]!.param.grad.set(foreign[i]!.src.grad);
-    const { norm, finite } = gradPrePass(c, t.normType);
+    const { norm, finite } = gradPrePass(c, t.maxGradNorm === undefined ? 2 : t.normType);
     if (!finite && t.skipNonFinite) return Number.NaN;
     if (t.maxGradNorm !== undefined) {
       // With a user gradScale too, the norm is that of the scaled gradients (computed in f64, then f32).

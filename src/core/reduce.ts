@@ -8,8 +8,11 @@ import type { ParamStore } from "../runtime/store.js";
 /** Σx², Σ|x| and max|x| of some f32s (f64 results; Σx² is not finite exactly when some element is not). */
 export interface Reduction { sumSq: number; sumAbs: number; maxAbs: number }
 
+/** What a reduction computes: ALL (Σx², Σ|x|, max|x|) or SUM_SQ only (the others are then 0; Σx² is the same bits). */
+export const ALL = 0, SUM_SQ = 1;
+
 /** The reference of reduce_f32: x[0..n) into out[o..o+3). */
-export function reduceRef(x: Float32Array, out: Float64Array, o = 0): void {
+export function reduceRef(x: Float32Array, out: Float64Array, o = 0, mode = ALL): void {
   const q = [0, 0, 0, 0, 0, 0, 0, 0], a = [0, 0, 0, 0, 0, 0, 0, 0];
   let m = 0;
   for (let i = 0; i < x.length; i++) {
@@ -19,8 +22,8 @@ export function reduceRef(x: Float32Array, out: Float64Array, o = 0): void {
     m = Math.max(m, Math.abs(e));
   }
   out[o] = ((q[0]! + q[1]!) + (q[2]! + q[3]!)) + ((q[4]! + q[5]!) + (q[6]! + q[7]!));
-  out[o + 1] = ((a[0]! + a[1]!) + (a[2]! + a[3]!)) + ((a[4]! + a[5]!) + (a[6]! + a[7]!));
-  out[o + 2] = m;
+  out[o + 1] = mode === SUM_SQ ? 0 : ((a[0]! + a[1]!) + (a[2]! + a[3]!)) + ((a[4]! + a[5]!) + (a[6]! + a[7]!));
+  out[o + 2] = mode === SUM_SQ ? 0 : m;
 }
 
 interface Scratch { ptr: number; bytes: number }
@@ -42,12 +45,12 @@ function scratch(store: ParamStore, bytes: number): number {
  * given lengths: out[3k], out[3k+1], out[3k+2] = Σx², Σ|x|, max|x| of tensor k. One kernel call.
  */
 export function reduceSegments(store: ParamStore, backend: BackendName, ptr: number, lengths: readonly number[],
-    out: Float64Array): void {
+    out: Float64Array, mode = ALL): void {
   const count = lengths.length;
   if (backend === "js") {
     let at = ptr / 4;
     for (let k = 0; k < count; k++) {
-      reduceRef(store.f32.subarray(at, at + lengths[k]!), out, 3 * k);
+      reduceRef(store.f32.subarray(at, at + lengths[k]!), out, 3 * k, mode);
       at += lengths[k]!;
     }
     return;
@@ -55,17 +58,17 @@ export function reduceSegments(store: ParamStore, backend: BackendName, ptr: num
   const base = scratch(store, 24 * count + 4 * count);
   const outPtr = base, lenPtr = base + 24 * count;
   new Int32Array(store.buffer, lenPtr, count).set(lengths);
-  store.kernels(backend).reduce_seg_f32!(ptr, lenPtr, count, outPtr);
+  store.kernels(backend).reduce_seg_f32!(ptr, lenPtr, count, outPtr, mode);
   out.set(new Float64Array(store.buffer, outPtr, 3 * count));
 }
 
 /** Σx², Σ|x|, max|x| of n floats at byte offset `ptr` in the store. */
-export function reduceRange(store: ParamStore, backend: BackendName, ptr: number, n: number): Reduction {
+export function reduceRange(store: ParamStore, backend: BackendName, ptr: number, n: number, mode = ALL): Reduction {
   const out = new Float64Array(3);
-  if (backend === "js") reduceRef(store.f32.subarray(ptr / 4, ptr / 4 + n), out);
+  if (backend === "js") reduceRef(store.f32.subarray(ptr / 4, ptr / 4 + n), out, 0, mode);
   else {
     const outPtr = scratch(store, 24);
-    store.kernels(backend).reduce_f32!(ptr, n, outPtr);
+    store.kernels(backend).reduce_f32!(ptr, n, outPtr, mode);
     out.set(new Float64Array(store.buffer, outPtr, 3));
   }
   return { sumSq: out[0]!, sumAbs: out[1]!, maxAbs: out[2]! };

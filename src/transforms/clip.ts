@@ -3,7 +3,7 @@
 // clamps) the grads in place. The optimizer's `maxGradNorm` option does the same without rewriting the
 // grads (the factor goes into the step's gradient prologue) and gives the same numbers.
 import { checkNormType, clipCoefficient, type NormType, totalNorm } from "../core/norms.js";
-import { type Reduction, reduceRange, reduceRef } from "../core/reduce.js";
+import { ALL, type Reduction, reduceRange, reduceRef, SUM_SQ } from "../core/reduce.js";
 import type { ParamLike } from "../core/spec.js";
 import { isFloat32Array } from "../core/state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -41,10 +41,10 @@ export function paramList(params: Iterable<ParamLike> | ParamStore | ParamLike, 
 }
 
 /** Σx², Σ|x|, max|x| of one param's gradient (the same bits on every backend). */
-export function gradReduction(p: ParamLike, backend: BackendName): Reduction {
-  if (p instanceof Param) return reduceRange(p.store, backend, p.gradPtr, p.length);
+export function gradReduction(p: ParamLike, backend: BackendName, mode = ALL): Reduction {
+  if (p instanceof Param) return reduceRange(p.store, backend, p.gradPtr, p.length, mode);
   const out = new Float64Array(3);
-  reduceRef(p.grad, out);
+  reduceRef(p.grad, out, 0, mode);
   return { sumSq: out[0]!, sumAbs: out[1]!, maxAbs: out[2]! };
 }
 
@@ -60,11 +60,12 @@ export function gradNorm(params: Iterable<ParamLike> | ParamStore | ParamLike, n
   checkNormType(normType, "gradNorm");
   const list = paramList(params, "gradNorm");
   const backend = backendOf();
-  const parts = list.map((p) => gradReduction(p, backend));
+  const parts = list.map((p) => gradReduction(p, backend, normType === 2 ? SUM_SQ : ALL));
   return totalNorm(parts, normType, normType === 1 || normType === 2 || normType === Infinity ? undefined : list.map((p) => sumPow(p.grad, normType)));
 }
 
-function scaleGrad(p: ParamLike, s: number, backend: BackendName): void {
+/** g *= s in f32, in place (the scale_f32 kernel for store params, a JS loop otherwise). */
+export function scaleGrad(p: ParamLike, s: number, backend: BackendName): void {
   if (p instanceof Param && backend !== "js") p.store.kernels(backend).scale_f32!(p.gradPtr, p.length, s);
   else {
     const g = p.grad, f = Math.fround(s);
