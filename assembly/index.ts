@@ -1,6 +1,6 @@
 // Module entry: the kernels and the flag bits. No module-level mutable state: one instance serves any number
 // of tensors, groups and optimizers over its imported memory.
-export { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE } from "./lib/common";
+export { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS } from "./lib/common";
 export { sgd_f32 } from "./optim/sgd";
 export { adam_f32 } from "./optim/adam";
 export { adagrad_f32 } from "./optim/adagrad";

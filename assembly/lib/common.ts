@@ -15,6 +15,7 @@ export const INIT_BUFFER: i32 = 32; // first step: the buffer is written before 
 export const AMSGRAD: i32 = 64;
 export const CENTERED: i32 = 128;
 export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradScale (clipping, unscaling, 1/k)
+export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas and operation order (tfjsMoment, tfjsEma2)
 
 // ---- lane operations -------------------------------------------------------------------------------------
 
@@ -119,6 +120,17 @@ export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradS
 // @ts-ignore: decorator
 @inline export function subScaledDiv<T>(p: T, s: T, x: T, d: T): T {
   return sub<T>(p, div<T>(mul<T>(s, x), d));
+}
+
+/** TensorFlow.js's first moment m*beta + g*(1-beta), in its order (tfjs-core adam/rmsprop optimizers). */
+// @ts-ignore: decorator
+@inline export function tfjsMoment<T>(m: T, g: T, beta: T, betaComp: T): T {
+  return add<T>(mul<T>(m, beta), mul<T>(g, betaComp));
+}
+/** TensorFlow.js's second moment v*beta + square(g)*(1-beta): g squared first, unlike PyTorch's ema2. */
+// @ts-ignore: decorator
+@inline export function tfjsEma2<T>(v: T, g: T, beta: T, betaComp: T): T {
+  return add<T>(mul<T>(v, beta), mul<T>(mul<T>(g, g), betaComp));
 }
 
 /** The byte length of the vector part of n floats, and of all of them. */

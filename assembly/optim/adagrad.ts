@@ -1,52 +1,55 @@
 // Adagrad step (PyTorch `_single_tensor_adagrad`); equations in src/optim/adagrad.ts.
 // Preconditions: param, sum, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: clr = lr / (1 + (step-1) * lrDecay), eps, weightDecay, gradScale.
+// Scalars: clr = lr / (1 + (step-1) * lrDecay), eps, weightDecay, gradScale. TFJS: eps inside the square root and
+// the quotient g / sqrt(s + eps) multiplied by clr afterwards (tfjs's order).
 import {
-  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, ld, st, splat, add, mul, sqrt, gradIn, subScaledDiv, end1, end4, end16,
+  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, sqrt, gradIn, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
 
 export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
     clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  if (flags == 0) adagradLoop(param, sum, grad, n, clr, eps, weightDecay, gradScale, false, false, false);
+  if (flags == 0) adagradLoop(param, sum, grad, n, clr, eps, weightDecay, gradScale, false, false, false, false);
+  else if (flags == TFJS) adagradLoop(param, sum, grad, n, clr, eps, weightDecay, gradScale, false, false, false, true);
   else {
     adagradLoop(param, sum, grad, n, clr, eps, weightDecay, gradScale, (flags & GRAD_SCALE) != 0,
-      (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0);
+      (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0, (flags & TFJS) != 0);
   }
 }
 
 // @ts-ignore: decorator
 @inline function adagradLoop(param: usize, sum: usize, grad: usize, n: i32, clr: f32, eps: f32, weightDecay: f32,
-    gradScale: f32, scaled: bool, maximize: bool, l2: bool): void {
+    gradScale: f32, scaled: bool, maximize: bool, l2: bool, tfjs: bool): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
-    o = adagradSpan<v128>(param, sum, grad, o, end16(n), end4(n), clr, eps, weightDecay, gradScale, scaled, maximize, l2);
+    o = adagradSpan<v128>(param, sum, grad, o, end16(n), end4(n), clr, eps, weightDecay, gradScale, scaled, maximize, l2, tfjs);
   }
-  adagradSpan<f32>(param, sum, grad, o, o, end1(n), clr, eps, weightDecay, gradScale, scaled, maximize, l2);
+  adagradSpan<f32>(param, sum, grad, o, o, end1(n), clr, eps, weightDecay, gradScale, scaled, maximize, l2, tfjs);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function adagradSpan<T>(param: usize, sum: usize, grad: usize, o: usize, end16: usize, end: usize, clr: f32,
-    eps: f32, weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool): usize {
+    eps: f32, weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, tfjs: bool): usize {
   const c = splat<T>(clr), e = splat<T>(eps), wd = splat<T>(weightDecay), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    adagradAt<T>(param, sum, grad, o, c, e, wd, gs, scaled, maximize, l2);
-    adagradAt<T>(param, sum, grad, o + w, c, e, wd, gs, scaled, maximize, l2);
-    adagradAt<T>(param, sum, grad, o + 2 * w, c, e, wd, gs, scaled, maximize, l2);
-    adagradAt<T>(param, sum, grad, o + 3 * w, c, e, wd, gs, scaled, maximize, l2);
+    adagradAt<T>(param, sum, grad, o, c, e, wd, gs, scaled, maximize, l2, tfjs);
+    adagradAt<T>(param, sum, grad, o + w, c, e, wd, gs, scaled, maximize, l2, tfjs);
+    adagradAt<T>(param, sum, grad, o + 2 * w, c, e, wd, gs, scaled, maximize, l2, tfjs);
+    adagradAt<T>(param, sum, grad, o + 3 * w, c, e, wd, gs, scaled, maximize, l2, tfjs);
   }
-  for (; o < end; o += w) adagradAt<T>(param, sum, grad, o, c, e, wd, gs, scaled, maximize, l2);
+  for (; o < end; o += w) adagradAt<T>(param, sum, grad, o, c, e, wd, gs, scaled, maximize, l2, tfjs);
   return o;
 }
 
 /** The Adagrad rule for the lanes at byte offset o. */
 // @ts-ignore: decorator
 @inline function adagradAt<T>(param: usize, sum: usize, grad: usize, o: usize, clr: T, eps: T, weightDecay: T,
-    gradScale: T, scaled: bool, maximize: bool, l2: bool): void {
+    gradScale: T, scaled: bool, maximize: bool, l2: bool, tfjs: bool): void {
   const p = ld<T>(param, o);
   const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
   const s = add<T>(ld<T>(sum, o), mul<T>(g, g));
   st<T>(sum, o, s);
-  st<T>(param, o, subScaledDiv<T>(p, clr, g, add<T>(sqrt<T>(s), eps)));
+  if (tfjs) st<T>(param, o, sub<T>(p, mul<T>(div<T>(g, sqrt<T>(add<T>(s, eps))), clr)));
+  else st<T>(param, o, subScaledDiv<T>(p, clr, g, add<T>(sqrt<T>(s), eps)));
 }

@@ -1,10 +1,11 @@
 // RMSprop step (PyTorch `_single_tensor_rmsprop`); equations in src/optim/rmsprop.ts.
 // Preconditions: param, squareAvg, grad (momentumBuffer when MOMENTUM, gradAvg when CENTERED) each point at
 // n f32s; any byte alignment; buffers do not overlap. Buffers of disabled features are not touched.
-// Scalars: lr, alpha, alphaComp = 1-alpha, eps, weightDecay, momentum, gradScale.
+// Scalars: lr, alpha, alphaComp = 1-alpha, eps, weightDecay, momentum, gradScale. TFJS: tfjs's order, eps inside
+// the square root (subtracted with the squared mean when centered) and lr folded into the momentum buffer.
 import {
-  MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, GRAD_SCALE,
-  ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, subScaledDiv, end1, end4, end16,
+  MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, GRAD_SCALE, TFJS,
+  ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
 
 export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
@@ -12,46 +13,49 @@ export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usiz
     flags: i32): void {
   if (flags == 0) {
     rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
-      gradScale, false, false, false, false, false);
+      gradScale, false, false, false, false, false, false);
   } else if (flags == (MOMENTUM | CENTERED)) {
     rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
-      gradScale, false, false, false, true, true);
+      gradScale, false, false, false, true, true, false);
+  } else if (flags == TFJS) {
+    rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
+      gradScale, false, false, false, false, false, true);
   } else {
     rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
       gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0,
-      (flags & MOMENTUM) != 0, (flags & CENTERED) != 0);
+      (flags & MOMENTUM) != 0, (flags & CENTERED) != 0, (flags & TFJS) != 0);
   }
 }
 
 // @ts-ignore: decorator
 @inline function rmspropLoop(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, n: i32,
     lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool): void {
+    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = rmspropSpan<v128>(param, squareAvg, buf, gradAvg, grad, o, end16(n), end4(n), lr, alpha, alphaComp, eps,
-      weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered);
+      weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs);
   }
   rmspropSpan<f32>(param, squareAvg, buf, gradAvg, grad, o, o, end1(n), lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered);
+    weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function rmspropSpan<T>(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, o: usize,
     end16: usize, end: usize, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32,
-    gradScale: f32, scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool): usize {
+    gradScale: f32, scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool): usize {
   const a = splat<T>(lr), al = splat<T>(alpha), ac = splat<T>(alphaComp), e = splat<T>(eps);
   const wd = splat<T>(weightDecay), mu = splat<T>(momentum), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 2 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 3 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 2 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 3 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
   }
   for (; o < end; o += w) {
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
   }
   return o;
 }
@@ -60,9 +64,30 @@ export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usiz
 // @ts-ignore: decorator
 @inline function rmspropAt<T>(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, o: usize,
     lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T,
-    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool): void {
+    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool): void {
   const p = ld<T>(param, o);
   const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  if (tfjs) {
+    const ms = tfjsEma2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
+    st<T>(squareAvg, o, ms);
+    let d: T;
+    if (centered) {
+      const mg = tfjsMoment<T>(ld<T>(gradAvg, o), g, alpha, alphaComp);
+      st<T>(gradAvg, o, mg);
+      d = sqrt<T>(sub<T>(ms, add<T>(mul<T>(mg, mg), eps))); // tfjs subtracts eps with the squared mean
+    } else {
+      d = sqrt<T>(add<T>(ms, eps));
+    }
+    const x = div<T>(mul<T>(g, lr), d);
+    if (hasMomentum) {
+      const b = add<T>(mul<T>(ld<T>(buf, o), momentum), x);
+      st<T>(buf, o, b);
+      st<T>(param, o, sub<T>(p, b));
+    } else {
+      st<T>(param, o, sub<T>(p, x));
+    }
+    return;
+  }
   const v = ema2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
   st<T>(squareAvg, o, v);
   let avg: T;

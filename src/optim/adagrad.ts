@@ -10,6 +10,11 @@
  * Defaults: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize false.
  * State: `step`, `sum` — created at construction (as PyTorch does), `sum` filled with initialAccumulatorValue.
  *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adagrad`, tfjs-core adagrad_optimizer.ts, in its order):
+ *   s ← s + g²;   θ ← θ − (g / √(s + ε)) · clr                 (ε inside the square root)
+ * tfjs's own values are initialAccumulatorValue 0.1 and ε = the backend's epsilon (1e-7); the flavor changes
+ * formulas, not defaults (gradstep/tfjs's `train.adagrad` passes them).
+ *
  * @example
  * await init();
  * const store = new ParamStore();
@@ -20,20 +25,27 @@
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
+import { baseFlags, TFJS } from "../core/abi.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
+import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface AdagradOptions { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean }
+export interface AdagradOptions {
+  lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean;
+  /** "torch" (default) or "tfjs": TensorFlow.js's formula and order (above). */
+  flavor: Flavor;
+}
 
 export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   name: "Adagrad",
-  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
+  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch" },
   rules: {
     lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
-    eps: nonNegative, maximize: bool,
+    eps: nonNegative, maximize: bool, flavor: flavorRule,
   },
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
-    a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize,
+    a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
+    a.flavor === b.flavor,
+  structural: ["flavor"],
   kernel: "adagrad_f32",
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
@@ -42,7 +54,7 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   eager: true,
   launch(k, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs));
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0));
   },
 };
 

@@ -13,6 +13,12 @@
  * The kernel multiplies √v by 1/√(1 − β2^t) (computed once per step) where PyTorch divides: within one f32
  * rounding, and the reason the step costs one division per element instead of two.
  *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adam`, tfjs-core adam_optimizer.ts, in its order):
+ *   m ← β1·m + (1 − β1)·g;   v ← β2·v + g²·(1 − β2)
+ *   θ ← θ − γ · (m / (1 − â1)) / (√(v / (1 − â2)) + ε)
+ * where âi is tfjs's accBeta: βi^t kept as an f32 running product (src/optim/flavor.ts). tfjs's ε default
+ * is 1e-7 (the backend's epsilon); the flavor changes formulas, not defaults.
+ *
  * @example
  * await init();
  * const store = new ParamStore();
@@ -23,13 +29,16 @@
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { AMSGRAD, baseFlags, type KernelFn } from "../core/abi.js";
+import { AMSGRAD, baseFlags, type KernelFn, TFJS } from "../core/abi.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
+import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
 export interface AdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
   decoupledWeightDecay: boolean;
+  /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
+  flavor: Flavor;
 }
 
 /**
@@ -37,24 +46,37 @@ export interface AdamOptions {
  * corrections are computed here, once, in f64 (PyTorch's Python floats): stepSize = γ / (1 − β1^t) and
  * rBc2Sqrt = 1 / √(1 − β2^t).
  */
-export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay">, gs: number,
-    decoupled: boolean): void {
+export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
+    decoupled: boolean, flavor: Flavor = "torch"): void {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
+  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0);
+  if (flavor === "tfjs") {
+    // tfjs: 1 − accBeta in f32 (sub(1, accBeta)), the moments divided by it; the lr multiplies last.
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, 1 - beta1, beta2, 1 - beta2, 1, o.eps,
+      o.weightDecay, 1 - o.lr * o.weightDecay, beta1, Math.fround(1 - tfjsBetaPower(beta1, t)),
+      Math.fround(1 - tfjsBetaPower(beta2, t)), gs, flags | TFJS);
+    return;
+  }
   k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr / (1 - beta1 ** t), 1 - beta1, beta2, 1 - beta2,
-    1 / Math.sqrt(1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, gs, baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0));
+    1 / Math.sqrt(1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, beta1, 1, 1, gs, flags);
 }
 
 export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   name: "Adam",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false },
+  defaults: {
+    lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false,
+    flavor: "torch",
+  },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool,
+    weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool, flavor: flavorRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay,
+    a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay &&
+    a.flavor === b.flavor,
+  structural: ["flavor"],
   kernel: "adam_f32",
-  scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay"],
+  scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
   buffers: [
     { name: "exp_avg", needed: () => true },
@@ -62,7 +84,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
     { name: "max_exp_avg_sq", needed: (o) => o.amsgrad },
   ],
   hasStep: true,
-  launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, o.decoupledWeightDecay),
+  launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, o.decoupledWeightDecay, o.flavor),
 };
 
 export class Adam extends Optimizer<AdamOptions> {

@@ -15,17 +15,22 @@
 import { ADAM_SPEC, type AdamOptions, adamLaunch } from "./adam.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
+import { samePair } from "../core/options.js";
 
-export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;
+export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay" | "flavor">;
 
-const { decoupledWeightDecay: _rule, ...rules } = ADAM_SPEC.rules;
-const { decoupledWeightDecay: _default, ...defaults } = ADAM_SPEC.defaults;
+// No flavor: TensorFlow.js has no AdamW (a tfjs user gets it through gradstep/tfjs's fromGradstep).
+const { decoupledWeightDecay: _rule, flavor: _flavorRule, ...rules } = ADAM_SPEC.rules;
+const { decoupledWeightDecay: _default, flavor: _flavor, ...defaults } = ADAM_SPEC.defaults;
 
 export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
   ...(ADAM_SPEC as unknown as OptimizerSpec<AdamWOptions>),
   name: "AdamW",
   defaults: { ...defaults, weightDecay: 1e-2 },
   rules,
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
+    a.amsgrad === b.amsgrad && a.maximize === b.maximize,
+  structural: [],
   launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, true),
 };
 

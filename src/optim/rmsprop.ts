@@ -10,6 +10,13 @@
  * Defaults: lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered false, maximize false.
  * State: `step`, `square_avg`, `momentum_buffer` (momentum > 0), `grad_avg` (centered).
  *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.rmsprop`, tfjs-core rmsprop_optimizer.ts; `decay` is alpha):
+ *   v ← αv + g²(1 − α)
+ *   centered:  ḡ ← αḡ + g(1 − α);  a = √(v − (ḡ² + ε))     else  a = √(v + ε)     (ε inside the root)
+ *   b ← μb + γg/a;  θ ← θ − b                                (lr folded into the momentum buffer)
+ * With μ = 0 the buffer is not kept (tfjs keeps it, but 0·b adds nothing). tfjs's defaults are decay 0.9,
+ * ε = the backend's epsilon (1e-7); the flavor changes formulas, not defaults.
+ *
  * @example
  * await init();
  * const store = new ParamStore();
@@ -20,21 +27,26 @@
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { baseFlags, CENTERED, MOMENTUM } from "../core/abi.js";
+import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../core/abi.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
+import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface RMSpropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
+export interface RMSpropOptions {
+  lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean;
+  /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
+  flavor: Flavor;
+}
 
 export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   name: "RMSprop",
-  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
+  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch" },
   rules: {
     lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
-    centered: bool, maximize: bool,
+    centered: bool, maximize: bool, flavor: flavorRule,
   },
   same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize,
-  structural: ["momentum"],
+    a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor,
+  structural: ["momentum", "flavor"],
   kernel: "rmsprop_f32",
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
@@ -45,7 +57,8 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   ],
   hasStep: true,
   launch(k, r, o, gs) {
-    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0);
+    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
+      (o.flavor === "tfjs" ? TFJS : 0);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, gs, flags);
   },
 };

@@ -11,6 +11,12 @@
  * State: `momentum_buffer` (when momentum ≠ 0). Nesterov: Sutskever et al. 2013,
  * http://proceedings.mlr.press/v28/sutskever13.html
  *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.sgd` and `tf.train.momentum`): tfjs computes θ + (−γ)·g, and
+ * a ← μa + g from a zero buffer, θ ← θ + (−γ)·(nesterov ? g + μa : a). Adding the product of −γ is
+ * subtracting that of γ, μ·0 + g is g, and tfjs has no dampening: these are PyTorch's numbers with
+ * dampening 0, bit for bit (only the sign of a zero buffer can differ), so the flavor runs the same kernel.
+ * It exists so that code ported from tfjs can say which semantics it relies on.
+ *
  * @example
  * await init();
  * const store = new ParamStore();
@@ -23,24 +29,32 @@ import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput 
 import type { OptionsInput } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
 import { sgd_f32 } from "./sgd.reference.js";
+import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface SGDOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
+export interface SGDOptions {
+  lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean;
+  /** "torch" (default) or "tfjs" (the same numbers with dampening 0, above). */
+  flavor: Flavor;
+}
 
 export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   name: "SGD",
-  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, flavor: "torch" },
   rules: {
     lr: nonNegative, momentum: nonNegative, dampening: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"),
-    weightDecay: nonNegative, nesterov: bool, maximize: bool,
+    weightDecay: nonNegative, nesterov: bool, maximize: bool, flavor: flavorRule,
   },
   check(o) {
+    if (o.flavor === "tfjs" && o.dampening !== 0) {
+      throw new RangeError(`Invalid dampening: ${o.dampening} (expected 0 with flavor "tfjs": tfjs's momentum has no dampening)`);
+    }
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
       throw new RangeError(`Invalid nesterov: true (expected momentum > 0 and dampening = 0, got momentum ${o.momentum}, dampening ${o.dampening})`);
     }
   },
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
-    a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize,
-  structural: ["momentum"],
+    a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize && a.flavor === b.flavor,
+  structural: ["momentum", "flavor"],
   kernel: "sgd_f32",
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,

@@ -2,11 +2,16 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "tfjs flavor (tf.train.adagrad's defaults)", options: { flavor: "tfjs", lr: 0.1, initialAccumulatorValue: 0.1, eps: 1e-7 } },
+    { desc: "tfjs flavor with lrDecay, L2, maximize", options: { flavor: "tfjs", lr: 0.1, lrDecay: 0.01, weightDecay: 0.1, maximize: true, eps: 1e-3 } },
+
     { desc: "defaults", options: {} },
     { desc: "lr decay + initial accumulator + wd", options: { lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1, weightDecay: 0.1 } },
     { desc: "eps + maximize", options: { lr: 0.1, eps: 1e-3, maximize: true } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { flavor: "TFJS" }, error: /^Invalid flavor: "TFJS" \(expected "torch" or "tfjs"\)$/, type: TypeError },
+
     { options: { lrDecay: -1 }, error: /^Invalid lrDecay: -1 \(expected lrDecay >= 0\)$/ },
     { options: { initialAccumulatorValue: -1 }, error: /^Invalid initialAccumulatorValue: -1/ },
     { options: { eps: -1 }, error: /^Invalid eps: -1/ },

@@ -2,6 +2,11 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "tfjs flavor (tf.train.adam's defaults)", options: { flavor: "tfjs", lr: 0.001, eps: 1e-7 } },
+    { desc: "tfjs flavor, lr 0.1, betas + eps", options: { flavor: "tfjs", lr: 0.1, betas: [0.8, 0.9], eps: 1e-3 } },
+    { desc: "tfjs flavor with amsgrad, L2, maximize", options: { flavor: "tfjs", lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true } },
+    { desc: "tfjs flavor with decoupled weight decay", options: { flavor: "tfjs", lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
+
     { desc: "defaults", options: {} },
     { desc: "lr 0.1", options: { lr: 0.1 } },
     { desc: "L2 weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
@@ -12,6 +17,8 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, betas: [0.7, 0.8] } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
+
     { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
     { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
     { options: { betas: [-0.1, 0.9] }, error: /^Invalid beta1: -0.1/ },

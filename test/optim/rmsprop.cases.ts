@@ -2,6 +2,11 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "tfjs flavor (tf.train.rmsprop's defaults)", options: { flavor: "tfjs", lr: 0.01, alpha: 0.9, eps: 1e-7 } },
+    { desc: "tfjs flavor, momentum", options: { flavor: "tfjs", lr: 0.01, alpha: 0.9, momentum: 0.9, eps: 1e-7 } },
+    { desc: "tfjs flavor, centered + momentum", options: { flavor: "tfjs", lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, eps: 1e-3 } },
+    { desc: "tfjs flavor, centered, L2, maximize", options: { flavor: "tfjs", lr: 0.01, centered: true, weightDecay: 0.1, maximize: true } },
+
     { desc: "defaults", options: {} },
     { desc: "centered", options: { centered: true } },
     { desc: "momentum + wd", options: { momentum: 0.9, weightDecay: 0.1 } },
@@ -10,6 +15,8 @@ export const cases: OptimizerCases = {
     { desc: "weight decay", options: { weightDecay: 0.01 } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { flavor: null }, error: /^Invalid flavor: null \(expected "torch" or "tfjs"\)$/, type: TypeError },
+
     { options: { alpha: -0.1 }, error: /^Invalid alpha: -0.1 \(expected alpha >= 0\)$/ },
     { options: { eps: -1 }, error: /^Invalid eps: -1/ },
     { options: { momentum: -1 }, error: /^Invalid momentum: -1/ },

@@ -2,6 +2,9 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "tfjs flavor (tf.train.sgd)", options: { flavor: "tfjs", lr: 0.1 } },
+    { desc: "tfjs flavor momentum, nesterov (tf.train.momentum)", options: { flavor: "tfjs", lr: 0.1, momentum: 0.9, nesterov: true } },
+
     { desc: "plain", options: { lr: 0.1 } },
     { desc: "momentum", options: { lr: 0.1, momentum: 0.9 } },
     { desc: "momentum + dampening", options: { lr: 0.1, momentum: 0.9, dampening: 0.3 } },
@@ -12,12 +15,17 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, maximize: true } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { flavor: 1 }, error: /^Invalid flavor: 1 \(expected "torch" or "tfjs"\)$/, type: TypeError },
+    { options: { flavor: "tfjs", momentum: 0.9, dampening: 0.1 }, error: /^Invalid dampening: 0.1 \(expected 0 with flavor "tfjs"/ },
+
     { options: { momentum: -0.5 }, error: /^Invalid momentum: -0.5 \(expected momentum >= 0\)$/ },
     { options: { dampening: 2 }, error: /^Invalid dampening: 2 \(expected 0 <= dampening <= 1\)$/ },
     { options: { nesterov: true }, error: /^Invalid nesterov: true \(expected momentum > 0 and dampening = 0/ },
     { options: { nesterov: true, momentum: 0.9, dampening: 0.1 }, error: /^Invalid nesterov: true/ },
   ],
   identities: [
+    { desc: "tfjs momentum == torch momentum (dampening 0)", a: ["SGD", { lr: 0.1, momentum: 0.9, flavor: "tfjs" }], b: ["SGD", { lr: 0.1, momentum: 0.9 }] },
+
     { desc: "SGD momentum 0 ignores dampening", a: ["SGD", { lr: 0.1, momentum: 0, dampening: 0.5 }], b: ["SGD", { lr: 0.1 }] },
   ],
   fixtures: [
