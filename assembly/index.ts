@@ -20,4 +20,5 @@ export { yogi_f32 } from "./optim/yogi";
 export { gemm_f32 } from "./linalg/gemm";
 export { adan_f32 } from "./optim/adan";
 export { ademamix_f32 } from "./optim/ademamix";
+export { schedulefreeadamw_f32 } from "./optim/schedulefreeadamw";
 export { average_f32 } from "./transforms/average";

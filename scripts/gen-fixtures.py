@@ -115,6 +115,8 @@ OPTAX_DEFAULTS = {
     "Yogi": {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-3},
     "Adan": {"lr": 1e-3, "betas": [0.98, 0.92, 0.99], "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
     "AdEMAMix": {"lr": 1e-3, "betas": [0.9, 0.999, 0.9999], "alpha": 5.0, "eps": 1e-8, "weightDecay": 0.0},
+    "ScheduleFreeAdamW": {"lr": 2.5e-3, "warmupSteps": 0, "betas": [0.9, 0.999], "eps": 1e-8, "weightDecay": 0.0,
+                          "weightLrPower": 2.0},
     "LAMB": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0},
 }
 OPTAX_BUILD = {
@@ -125,6 +127,10 @@ OPTAX_BUILD = {
                                      eps_root=o["epsRoot"], weight_decay=o["weightDecay"]),
     "AdEMAMix": lambda o, lr: optax.contrib.ademamix(lr, b1=o["betas"][0], b2=o["betas"][1], b3=o["betas"][2],
                                                       alpha=o["alpha"], eps=o["eps"], weight_decay=o["weightDecay"]),
+    # ScheduleFreeAdamW: gradstep's warmupSteps 0 is Optax's None (Optax's warmup_steps=0 would hold the lr at 0).
+    "ScheduleFreeAdamW": lambda o, lr: optax.contrib.schedule_free_adamw(
+        lr, warmup_steps=o["warmupSteps"] or None, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"],
+        weight_decay=o["weightDecay"], weight_lr_power=o["weightLrPower"]),
     "LAMB": lambda o, lr: optax.lamb(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
                                      weight_decay=o["weightDecay"]),
 }
@@ -135,6 +141,8 @@ OPTAX_STATE = {
     "Yogi": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
     "Adan": {"t": "step", "m": "exp_avg", "v": "exp_avg_diff", "n": "exp_avg_sq", "g": "prev_grad"},
     "AdEMAMix": {"count": "step", "m1": "exp_avg_fast", "m2": "exp_avg_slow", "nu": "exp_avg_sq"},
+    # ScheduleFreeAdamW: schedule_free's own step_count starts at 1; the base optimizer's count is gradstep's step.
+    "ScheduleFreeAdamW": [{"z": "z", "step_count": None}, {"count": "step", "nu": "exp_avg_sq"}],
     "LAMB": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
 }
 
@@ -151,6 +159,9 @@ def _first_state(state, fields):
     return None
 
 
+OPTAX_EVAL = {}  # schedule-free cases: the params eval() must give after the last step (`evalParams`)
+
+
 def run_optax(name, opts, schedule, zero_init=()):
     o = {**OPTAX_DEFAULTS[name], **opts}
     tx = OPTAX_BUILD[name](o, _lr(o, schedule))
@@ -164,15 +175,19 @@ def run_optax(name, opts, schedule, zero_init=()):
         updates, state = tx.update(grads, state, params)
         params = optax.apply_updates(params, updates)
         traj.append([[float(x) for x in p.tolist()] for p in params])
-    names = OPTAX_STATE[name]
-    st = _first_state(state, [k for k in names])
-    out_state = []
-    for i in range(2):
-        d = {}
-        for field, ours in names.items():
-            leaf = getattr(st, field)
-            d[ours] = float(leaf) if ours == "step" else [float(x) for x in leaf[i].tolist()]
-        out_state.append(d)
+    tables = OPTAX_STATE[name] if isinstance(OPTAX_STATE[name], list) else [OPTAX_STATE[name]]
+    out_state = [{}, {}]
+    for names in tables:
+        st = _first_state(state, [k for k in names])
+        for i in range(2):
+            for field, ours in names.items():
+                if ours is None:
+                    continue
+                leaf = getattr(st, field)
+                out_state[i][ours] = float(leaf) if ours == "step" else [float(x) for x in leaf[i].tolist()]
+    if name.startswith("ScheduleFree"):  # what eval() must give after the last step
+        x = optax.contrib.schedule_free_eval_params(state, params)
+        OPTAX_EVAL[json.dumps([name, opts])] = [[float(v) for v in p.tolist()] for p in x]
     return traj, out_state
 
 
@@ -187,6 +202,9 @@ for name, opts, schedule, zero_init in OPTAX_CASES:
         case["zeroInit"] = zero_init
         case["init"] = [[0.0] * len(p) if i in zero_init else p for i, p in enumerate(out["init"])]
     optax_cases.append(case)
+for case in optax_cases:
+    if json.dumps([case["optimizer"], case["options"]]) in OPTAX_EVAL:
+        case["evalParams"] = OPTAX_EVAL[json.dumps([case["optimizer"], case["options"]])]
 optax_out = {
     "generator": "scripts/gen-fixtures.py",
     "optax": optax.__version__,

@@ -22,6 +22,7 @@ import { AdaBelief, ADABELIEF_SPEC } from "./adabelief.js";
 import { Yogi, YOGI_SPEC } from "./yogi.js";
 import { Adan, ADAN_SPEC } from "./adan.js";
 import { AdEMAMix, ADEMAMIX_SPEC } from "./ademamix.js";
+import { ScheduleFreeAdamW, SCHEDULEFREEADAMW_SPEC } from "./schedulefreeadamw.js";
 import { LAMB, LAMB_SPEC } from "./lamb.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
@@ -40,6 +41,7 @@ export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
 export { Yogi, type YogiOptions } from "./yogi.js";
 export { Adan, type AdanOptions } from "./adan.js";
 export { AdEMAMix, type AdEMAMixOptions } from "./ademamix.js";
+export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from "./schedulefreeadamw.js";
 export { LAMB, type LAMBOptions } from "./lamb.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,6 +76,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "yogi", cls: Yogi, spec: YOGI_SPEC },
   { id: "adan", cls: Adan, spec: ADAN_SPEC },
   { id: "ademamix", cls: AdEMAMix, spec: ADEMAMIX_SPEC },
+  { id: "schedulefreeadamw", cls: ScheduleFreeAdamW, spec: SCHEDULEFREEADAMW_SPEC },
   { id: "lamb", cls: LAMB, spec: LAMB_SPEC },
 ];
 

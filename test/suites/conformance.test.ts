@@ -24,6 +24,8 @@ interface Case {
   /** The case's own initial params (cases with `zeroInit`); else the fixture's `init`. */
   init?: number[][];
   state: Record<string, number | number[]>[];
+  /** Schedule-free cases: the params eval() must give after the last step. */
+  evalParams?: number[][];
 }
 interface Fixture { init: number[][]; grads: number[][][]; cases: Case[] }
 const read = <T>(file: string) => JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8")) as T;
@@ -73,6 +75,11 @@ describe.each(SOURCES)("$title", ({ reference, who, fixture }) => {
         else close(got[key] as Float32Array, value, `state ${key} of param ${i}`, who);
       }
     });
+    // Schedule-free optimizers: eval() must give Optax's schedule_free_eval_params (the x sequence).
+    if (c.evalParams) {
+      (opt as unknown as { eval(): void }).eval();
+      params.forEach((p, i) => close(p.value, c.evalParams![i]!, `eval() param ${i}`, who));
+    }
     store.dispose();
   });
 });

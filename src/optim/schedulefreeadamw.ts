@@ -1,0 +1,141 @@
+/**
+ * Schedule-Free AdamW (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
+ * Optax's `optax.contrib.schedule_free_adamw` (0.2.8: schedule_free around chain(scale_by_rms with bias
+ * correction and ε outside the root, add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ * The params hold y, the point where gradients are taken; state `z` is the base optimizer's iterate, and the
+ * evaluation point x = (y − (1 − β1)·z)/β1 is not stored (Optax recomputes it too). With t = step + 1:
+ *   γ_t = warmupSteps > 0 ? γ·min(t/W, 1) : γ  (schedule-free weighting)   γ'_t = γ·min((t−1)/W, 1)  (base step)
+ *   c_t = γ_max^p / Σ_{s ≤ t} γ_max,s^p       (γ_max = max of γ_s so far, p = weightLrPower)
+ *   v ← (1 − β2)·g² + β2·v;  u = g/(√(v/(1 − β2^t)) + ε) + λy;  z' ← z − γ'_t·u        (z starts as y)
+ *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
+ *
+ * Optax evaluates its lr schedule at two different counts (the base optimizer's starts at 0, schedule_free's
+ * at 1), hence γ' lags γ by one step during warm-up (γ' = 0 on step 1): reproduced. gradstep derives γ_max and
+ * Σγ_max^p from the step count and the group's current lr (as if that lr had held since step 1), so the state
+ * is `step`, `z`, `exp_avg_sq` (Optax's `nu`) and nothing else; an lr edited by a scheduler between steps is
+ * therefore not what Optax's own weighting would do with a schedule (use warmupSteps). warmupSteps 0 means no
+ * warm-up (Optax's None; Optax's warmup_steps=0 would be a constant lr of 0).
+ *
+ * `eval()` turns every param into x in place (Optax's `schedule_free_eval_params`), `train()` back into y
+ * (y = β1·x + (1 − β1)·z, within an f32 rounding of the y that eval() replaced); step() in eval mode throws.
+ *
+ * Defaults (Optax's): lr 2.5e-3, warmupSteps 0, betas [0.9, 0.999], eps 1e-8, weightDecay 0, weightLrPower 2.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new ScheduleFreeAdamW(store.params, { lr: 2.5e-3, warmupSteps: 100 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ * opt.eval();  // w.value now holds x: evaluate or save the model here
+ * opt.train(); // back to y before the next step()
+ */
+import { nonNegative, num, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
+import { optaxBiasCorrection } from "./optax.js";
+import { schedulefreeadamw_f32 } from "./schedulefreeadamw.reference.js";
+
+export interface ScheduleFreeAdamWOptions {
+  lr: number; warmupSteps: number; betas: [number, number]; eps: number; weightDecay: number; weightLrPower: number;
+}
+
+/** The schedule-free lr at (1-based) count s: linear warm-up from 0 over `warmup` counts, then `lr`. */
+function warmupLr(lr: number, warmup: number, s: number): number {
+  return warmup > 0 ? lr * Math.min(s / warmup, 1) : lr;
+}
+
+// The weight sum of the last call (every run of a step asks for the same one).
+let lastT = -1, lastLr = Number.NaN, lastW = -1, lastP = Number.NaN, lastSum = 0;
+
+/** Σ_{s=1..t} γ_max,s^p; γ_s is non-decreasing, so γ_max,s = γ_s. O(min(t, warmup)) once per step. */
+export function scheduleFreeWeightSum(lr: number, warmup: number, p: number, t: number): number {
+  if (t === lastT && lr === lastLr && warmup === lastW && p === lastP) return lastSum;
+  const k = warmup > 0 ? Math.min(t, warmup) : 0;
+  let sum = 0;
+  for (let s = 1; s <= k; s++) sum += warmupLr(lr, warmup, s) ** p;
+  sum += (t - k) * lr ** p;
+  lastT = t; lastLr = lr; lastW = warmup; lastP = p; lastSum = sum;
+  return sum;
+}
+
+/** The averaging weight c_t = γ_max,t^p / Σ γ_max,s^p (0 when both are 0, as Optax's nan_to_num makes it). */
+export function scheduleFreeCk(lr: number, warmup: number, p: number, t: number): number {
+  const weight = warmupLr(lr, warmup, t) ** p, sum = scheduleFreeWeightSum(lr, warmup, p, t);
+  return sum > 0 ? weight / sum : 0;
+}
+
+export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
+  name: "ScheduleFreeAdamW",
+  defaults: { lr: 2.5e-3, warmupSteps: 0, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, weightLrPower: 2 },
+  rules: {
+    lr: nonNegative, warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
+    betas: pair(["beta1", "beta2"], (x) => x > 0 && x < 1, "0 < {} < 1"), eps: nonNegative, weightDecay: nonNegative,
+    weightLrPower: nonNegative,
+  },
+  same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && samePair(a.betas, b.betas) && a.eps === b.eps &&
+    a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
+  kernel: "schedulefreeadamw_f32",
+  scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
+  reference: schedulefreeadamw_f32,
+  buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], w = o.warmupSteps;
+    const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, beta1, 1 - beta1, 1 / beta1, ck, 1 - ck,
+      warmupLr(o.lr, w, t - 1), beta2, 1 - beta2, 1 / optaxBiasCorrection(beta2, t), o.eps, o.weightDecay, gs, flags);
+  },
+};
+
+/** eval()/train() for schedule-free optimizers: params between y (train) and x (eval), in place, from `z`. */
+export function scheduleFreeSwap(opt: Optimizer<{ betas: readonly number[] }>, toEval: boolean): void {
+  const state = opt.stateDict().state;
+  let id = 0;
+  for (const group of opt.paramGroups) {
+    const b1 = Math.fround(group.betas[0]!), c = Math.fround(1 - b1), f = Math.fround;
+    for (const p of group.params) {
+      const z = state[id++]?.z as ArrayLike<number> | undefined;
+      if (!z) continue; // no step yet: z = y, and x = y
+      const v = p.value;
+      if (toEval) for (let i = 0; i < v.length; i++) v[i] = f(v[i]! - f(c * z[i]!)) / b1;
+      else for (let i = 0; i < v.length; i++) v[i] = f(b1 * v[i]!) + f(c * z[i]!);
+    }
+  }
+}
+
+export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions> {
+  #training = true;
+
+  constructor(params: ParamsInput<ScheduleFreeAdamWOptions>, options: OptionsInput<ScheduleFreeAdamWOptions> & OptimizerOptions = {}) {
+    super(SCHEDULEFREEADAMW_SPEC, params, options);
+  }
+
+  /** Whether the params hold y (train mode, the default) rather than x. */
+  get training(): boolean {
+    return this.#training;
+  }
+
+  /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
+  eval(): void {
+    if (!this.#training) return;
+    scheduleFreeSwap(this, true);
+    this.#training = false;
+  }
+
+  /** Params ← y, the point gradients are taken at. No-op in train mode. */
+  train(): void {
+    if (this.#training) return;
+    scheduleFreeSwap(this, false);
+    this.#training = true;
+  }
+
+  override step(...args: Parameters<Optimizer<ScheduleFreeAdamWOptions>["step"]>): void {
+    if (!this.#training) throw new Error("ScheduleFreeAdamW: step() in eval mode (the params hold x; call train() first)");
+    super.step(...args);
+  }
+}
