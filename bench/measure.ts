@@ -108,7 +108,7 @@ function stepCost(cases: typeof CASES, context: string): void {
     const label = edited ? `${context}, lr edited every step` : context;
     for (const c of cases) {
       const opt = c.gradstep([w] as never[], "simd");
-      const group = opt.paramGroups[0] as { lr: number };
+      const group = opt.paramGroups[0] as unknown as { lr: number };
       const lr0 = group.lr, lr1 = lr0 * 0.999;
       let t = 0;
       const step = edited ? () => { group.lr = (t++ & 1) ? lr0 : lr1; opt.step(); } : () => opt.step();
@@ -118,7 +118,7 @@ function stepCost(cases: typeof CASES, context: string): void {
     if (!gc) continue;
     for (const c of cases) {
       const opt = c.gradstep([w] as never[], "simd");
-      const group = opt.paramGroups[0] as { lr: number };
+      const group = opt.paramGroups[0] as unknown as { lr: number };
       const lr0 = group.lr, lr1 = lr0 * 0.999;
       for (let i = 0; i < 20_000; i++) {
         if (edited) group.lr = (i & 1) ? lr0 : lr1;
