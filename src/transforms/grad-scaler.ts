@@ -9,9 +9,9 @@
 // does rewrite them once, like torch's unscale_, and the step then uses gradScale 1.
 import type { Optimizer } from "../core/optimizer.js";
 import type { ParamLike } from "../core/spec.js";
-import { Param } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
-import { gradReduction } from "./clip.js";
+import { SUM_SQ } from "../core/reduce.js";
+import { gradReduction, scaleGrad } from "./clip.js";
 
 export interface GradScalerOptions {
   /** The first scale. Default 65536 (2^16). */
@@ -45,19 +45,8 @@ function positive(where: string, name: string, v: unknown, rule: (x: number) => 
 
 /** Whether every gradient element of the optimizer's params is finite (one read-only pass). */
 function gradsFinite(params: readonly ParamLike[], backend: BackendName): boolean {
-  for (const p of params) if (!Number.isFinite(gradReduction(p, backend).sumSq)) return false;
+  for (const p of params) if (!Number.isFinite(gradReduction(p, backend, SUM_SQ).sumSq)) return false;
   return true;
-}
-
-/** Multiplies the gradients by `s` in f32, in place (the explicit unscale). */
-function scaleGrads(params: readonly ParamLike[], s: number, backend: BackendName): void {
-  for (const p of params) {
-    if (p instanceof Param && backend !== "js") p.store.kernels(backend).scale_f32!(p.gradPtr, p.length, s);
-    else {
-      const g = p.grad, f = Math.fround(s);
-      for (let i = 0; i < g.length; i++) g[i] = g[i]! * f;
-    }
-  }
 }
 
 function paramsOf(opt: Optimizer<object>): ParamLike[] {
@@ -159,7 +148,7 @@ export class GradScaler {
     // torch checks the gradients before multiplying: found_inf means an inf/NaN came out of the backward pass.
     const finite = gradsFinite(params, opt.backend);
     const inv = Math.fround(1 / this.#scale);
-    if (inv !== 1) scaleGrads(params, inv, opt.backend);
+    if (inv !== 1) for (const p of params) scaleGrad(p, inv, opt.backend);
     this.#opts.set(opt, { stage: UNSCALED, foundInf: !finite });
   }
 
