@@ -22,3 +22,4 @@ export { adan_f32 } from "./optim/adan";
 export { ademamix_f32 } from "./optim/ademamix";
 export { schedulefreeadamw_f32 } from "./optim/schedulefreeadamw";
 export { average_f32 } from "./transforms/average";
+export { muon_f32 } from "./optim/muon";

@@ -41,6 +41,10 @@ SCALAR_STATE = {"mu_product", "eta", "mu"}
 # `npx tsx scripts/fixture-cases.ts`); this script only runs the torch ones.
 with open("test/fixtures/cases.json") as f:
     CASES = [(c["optimizer"], c["options"], c.get("lrSchedule")) for c in json.load(f)["cases"] if c["reference"] == "torch"]
+# Cases with `shapes` (2-D optimizers: Muon) run on their own params of those shapes (run_shaped, below).
+with open("test/fixtures/cases.json") as f:
+    SHAPED_CASES = [c for c in json.load(f)["cases"] if c["reference"] == "torch" and c.get("shapes")]
+CASES = [c for c in CASES if [c[0], c[1], c[2]] not in [[s["optimizer"], s["options"], s.get("lrSchedule")] for s in SHAPED_CASES]]
 
 
 def torch_kwargs(opts):
@@ -74,6 +78,92 @@ for case in CASES:
     schedule = case[2]
     traj, state = run(name, opts, schedule)
     cases.append({"optimizer": name, "options": opts, "lrSchedule": schedule, "trajectory": traj, "state": state})
+
+# ---- 2-D cases (Muon) ------------------------------------------------------------------------------------------
+# A case with `shapes` runs on its own params of those shapes: seeded values (randn · 0.5) and gradients (randn,
+# ~10 % zeros, all zero on step 5), written into the case as `init` and `grads`; every float of these cases with
+# 9 significant digits (every f32 reads back exactly). torch.optim.Muon casts the Newton–Schulz iterate to
+# bfloat16; gradstep iterates in f32, so the trajectory is made with that cast replaced by float32 (the function
+# below is torch 2.13's _zeropower_via_newtonschulz with `grad.bfloat16()` as `grad.float().clone()`), and torch's
+# own bf16 run is kept beside it as `bf16Trajectory` (test/muon.test.ts bounds gradstep's distance to it).
+import inspect  # noqa: E402
+import torch.optim._muon as _muon  # noqa: E402
+
+_NS_BF16 = _muon._zeropower_via_newtonschulz
+
+
+def _ns_f32(grad, ns_coefficients, ns_steps, eps):
+    if ns_steps >= 100:
+        raise ValueError("Number of steps must be less than 100 for computational efficiency")
+    a, b, c = ns_coefficients
+    ortho_grad = grad.float().clone()  # a new tensor, as .bfloat16() is (div_ below must not touch the momentum buffer)
+    if grad.size(0) > grad.size(1):
+        ortho_grad = ortho_grad.T
+    ortho_grad.div_(ortho_grad.norm().clamp(min=eps))
+    for _ in range(ns_steps):
+        gram_matrix = ortho_grad @ ortho_grad.T
+        gram_update = torch.addmm(gram_matrix, gram_matrix, gram_matrix, beta=b, alpha=c)
+        ortho_grad = torch.addmm(ortho_grad, gram_update, ortho_grad, beta=a)
+    if grad.size(0) > grad.size(1):
+        ortho_grad = ortho_grad.T
+    return ortho_grad
+
+
+SHAPED_NAMES = {"nsCoefficients": "ns_coefficients", "nsSteps": "ns_steps", "adjustLrFn": "adjust_lr_fn"}
+
+
+def f9(xs):
+    return [float(f"{x:.9g}") for x in xs]
+
+
+def shaped_data(shapes):
+    g = torch.Generator().manual_seed(sum(r * 31 + c for r, c in shapes))
+    init = [(torch.randn(r, c, generator=g) * 0.5).flatten().tolist() for r, c in shapes]
+    grads = []
+    for t in range(STEPS):
+        step = []
+        for r, c in shapes:
+            x = torch.randn(r * c, generator=g)
+            x[torch.rand(r * c, generator=g) < 0.1] = 0.0
+            step.append((x * 0 if t == 4 else x).tolist())
+        grads.append(step)
+    return [f9(v) for v in init], [[f9(v) for v in step] for step in grads]
+
+
+def run_shaped(case, ns):
+    name, opts, schedule, shapes = case["optimizer"], case["options"], case.get("lrSchedule"), case["shapes"]
+    init, grads = shaped_data(shapes)
+    cls = getattr(torch.optim, name)
+    kw = {SHAPED_NAMES.get(k, k): v for k, v in torch_kwargs(opts).items()}
+    if "ns_coefficients" in kw:
+        kw["ns_coefficients"] = tuple(kw["ns_coefficients"])
+    if "foreach" not in inspect.signature(cls.__init__).parameters:
+        del kw["foreach"]
+    ps = [torch.tensor(v, dtype=torch.float32).reshape(r, c).requires_grad_() for v, (r, c) in zip(init, shapes)]
+    opt = cls(ps, **kw)
+    _muon._zeropower_via_newtonschulz = ns
+    traj = []
+    try:
+        for t in range(STEPS):
+            if schedule:
+                opt.param_groups[0]["lr"] = schedule[t]
+            for p, gv, (r, c) in zip(ps, grads[t], shapes):
+                p.grad = torch.tensor(gv, dtype=torch.float32).reshape(r, c)
+            opt.step()
+            traj.append([f9(p.detach().flatten().tolist()) for p in ps])
+    finally:
+        _muon._zeropower_via_newtonschulz = _NS_BF16
+    state = [{k: (float(v.item()) if k == "step" else f9(v.detach().flatten().tolist())) for k, v in opt.state[p].items()
+              if k not in SCALAR_STATE} for p in ps]
+    return init, grads, traj, state
+
+
+for case in SHAPED_CASES:
+    init, grads, traj, state = run_shaped(case, _ns_f32)
+    bf16 = run_shaped(case, _NS_BF16)[2]
+    cases.append({"optimizer": case["optimizer"], "options": case["options"], "lrSchedule": case.get("lrSchedule"),
+                  "shapes": case["shapes"], "init": init, "grads": grads, "trajectory": traj, "state": state,
+                  "bf16Trajectory": bf16})
 
 out = {
     "generator": "scripts/gen-fixtures.py",

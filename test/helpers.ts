@@ -36,6 +36,12 @@ export function firstBitDifference(a: Float32Array, b: Float32Array): number {
 export type { OptimizerClass } from "../src/optim/index.js";
 export type { Config } from "./optim/types.js";
 
+/** store.param options for a param of n floats in the registry suites: the shape its cases file asks for (Muon: 2-D), if any. */
+export function paramShape(cls: unknown, n: number): { shape: number[] } | undefined {
+  const shape = REGISTRY.find((e) => e.cls === cls)?.cases.shape;
+  return shape ? { shape: shape(n) } : undefined;
+}
+
 /** Every registry optimizer with its configurations (test/optim/<id>.cases.ts). */
 export const CONFIGS = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, configs: e.cases.configs }));
 

@@ -24,6 +24,7 @@ import { Adan, ADAN_SPEC } from "./adan.js";
 import { AdEMAMix, ADEMAMIX_SPEC } from "./ademamix.js";
 import { ScheduleFreeAdamW, SCHEDULEFREEADAMW_SPEC } from "./schedulefreeadamw.js";
 import { LAMB, LAMB_SPEC } from "./lamb.js";
+import { Muon, MUON_SPEC } from "./muon.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -43,6 +44,7 @@ export { Adan, type AdanOptions } from "./adan.js";
 export { AdEMAMix, type AdEMAMixOptions } from "./ademamix.js";
 export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from "./schedulefreeadamw.js";
 export { LAMB, type LAMBOptions } from "./lamb.js";
+export { Muon, type MuonOptions } from "./muon.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -78,6 +80,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "ademamix", cls: AdEMAMix, spec: ADEMAMIX_SPEC },
   { id: "schedulefreeadamw", cls: ScheduleFreeAdamW, spec: SCHEDULEFREEADAMW_SPEC },
   { id: "lamb", cls: LAMB, spec: LAMB_SPEC },
+  { id: "muon", cls: Muon, spec: MUON_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */

@@ -17,6 +17,8 @@ export interface FixtureCase {
   options: Record<string, unknown>;
   /** lr set before each step (the way a scheduler edits it). */
   lrSchedule?: number[];
+  /** 2-D optimizers (Muon): the reference runs on params of these shapes, with their own seeded values and gradients. */
+  shapes?: number[][];
   /** Indices of the fixture's params that start at all zeros instead (trust-ratio and other ‖θ‖ = 0 paths). */
   zeroInit?: number[];
 }
@@ -28,6 +30,8 @@ export interface OptimizerCases {
   errors: ErrorCase[];
   identities?: Identity[];
   fixtures: FixtureCase[];
+  /** The shape the registry suites give a param of `length` floats, for optimizers that need one (Muon: 2-D). */
+  shape?: (length: number) => number[];
 }
 
 /** Errors every optimizer with lr, weightDecay and maximize shares. */

@@ -20,6 +20,9 @@ interface Case {
   optimizer: string;
   options: Record<string, unknown>;
   lrSchedule: number[] | null;
+  /** 2-D optimizers (Muon): the params' shapes, with the case's own `init` and `grads`. */
+  shapes?: number[][];
+  grads?: number[][][];
   trajectory: number[][][];
   /** The case's own initial params (cases with `zeroInit`); else the fixture's `init`. */
   init?: number[][];
@@ -58,11 +61,11 @@ describe.each(SOURCES)("$title", ({ reference, who, fixture }) => {
   const cases = fixture.cases.flatMap((c) => BACKENDS.map((backend) => ({ ...c, backend, label: `${c.optimizer} ${JSON.stringify(c.options)}${c.lrSchedule ? " with lr schedule" : ""} [${backend}]` })));
   it.each(cases)("$label", (c) => {
     const store = new ParamStore();
-    const params = (c.init ?? fixture.init).map((v, i) => store.param(`p${i}`, v));
+    const params = (c.init ?? fixture.init).map((v, i) => store.param(`p${i}`, v, c.shapes ? { shape: c.shapes[i]! } : undefined));
     const opt = new (classOf(c.optimizer))(params, { ...c.options, backend: c.backend });
     c.trajectory.forEach((expected, t) => {
       if (c.lrSchedule) (opt.paramGroups[0] as { lr: number }).lr = c.lrSchedule[t]!;
-      params.forEach((p, i) => p.grad.set(fixture.grads[t]![i]!));
+      params.forEach((p, i) => p.grad.set((c.grads ?? fixture.grads)[t]![i]!));
       opt.step();
       params.forEach((p, i) => close(p.value, expected[i]!, `step ${t + 1} param ${i}`, who));
     });

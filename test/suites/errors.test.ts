@@ -4,15 +4,15 @@
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, init, ParamStore, SGD } from "../../src/index.js";
 import { REGISTRY } from "../registry.js";
-import { firstBitDifference, type OptimizerClass, randomArray, rng } from "../helpers.js";
+import { firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 /** Every registry optimizer's invalid options (test/optim/<id>.cases.ts). */
 const TABLE = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, cases: e.cases.errors }));
 
 function setup(cls: OptimizerClass, options: Record<string, unknown> = {}) {
   const store = new ParamStore();
-  const w = store.param("w", randomArray(9, rng(3)));
-  const b = store.param("b", randomArray(4, rng(4)));
+  const w = store.param("w", randomArray(9, rng(3)), paramShape(cls, 9));
+  const b = store.param("b", randomArray(4, rng(4)), paramShape(cls, 4));
   const opt = new cls([w, b], { lr: 0.1, ...options });
   for (const p of [w, b]) p.grad.set(randomArray(p.length, rng(5)));
   opt.step();
@@ -32,7 +32,7 @@ function expectUnchanged(s: ReturnType<typeof setup>, act: () => void, error: Re
 describe.each(TABLE)("$name invalid options", ({ cls, cases }) => {
   it.each(cases)("$options at construction", ({ options, error, type = RangeError }) => {
     const store = new ParamStore();
-    const w = store.param("w", 3);
+    const w = store.param("w", 3, paramShape(cls, 3));
     expect(() => new cls([w], options)).toThrow(error);
     expect(() => new cls([w], options)).toThrow(type);
     expect(() => new cls([{ params: [w], ...options }])).toThrow(error);

@@ -2,14 +2,14 @@
 // trajectories because the math is the same.
 import { expect, it } from "vitest";
 import { Adam, AdamW, ParamStore, RMSprop, SGD } from "../../src/index.js";
-import { firstBitDifference, type OptimizerClass, randomArray, rng } from "../helpers.js";
+import { firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 import { classOf, REGISTRY } from "../registry.js";
 
 /** 15 seeded steps on a 257-float param; `growing` scales step t's gradient by 2^t (|g| never shrinks). */
 function run(cls: OptimizerClass, options: Record<string, unknown>, growing = false): Float32Array {
   const rand = rng(99);
   const store = new ParamStore();
-  const w = store.param("w", randomArray(257, rand, 1, 0));
+  const w = store.param("w", randomArray(257, rand, 1, 0), paramShape(cls, 257));
   const opt = new cls([w], options);
   const base = randomArray(257, rand, 1, 0);
   for (let t = 0; t < 15; t++) {

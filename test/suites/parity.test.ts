@@ -4,7 +4,7 @@
 // an unaligned offset (a 1-float param comes first).
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
-import { CONFIGS, firstBitDifference, randomArray, rng } from "../helpers.js";
+import { CONFIGS, firstBitDifference, paramShape, randomArray, rng } from "../helpers.js";
 
 const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 33, 1000, 4097];
 const STEPS = 21;
@@ -20,7 +20,7 @@ function trajectory(cls: (typeof CONFIGS)[number]["cls"], options: Record<string
   const rand = rng(1234);
   const store = new ParamStore({ shared: variant.shared });
   store.param("pad", 1); // makes every following param start 4 bytes past a 16-byte boundary
-  const params = LENGTHS.map((n, i) => store.param(`p${i}`, randomArray(n, rand, 1, 0)));
+  const params = LENGTHS.map((n, i) => store.param(`p${i}`, randomArray(n, rand, 1, 0), paramShape(cls, n)));
   const opt = new cls(params.map((p) => ({ params: [p] })), { ...options, backend: variant.backend });
   const history: Float32Array[][] = [];
   for (let t = 0; t < STEPS; t++) {

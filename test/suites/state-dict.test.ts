@@ -2,13 +2,13 @@
 // way a dict can fail to fit — each throws a clear error and changes nothing.
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, AdamW, ParamStore, RMSprop, SGD, type StateDict } from "../../src/index.js";
-import { CONFIGS, firstBitDifference, type OptimizerClass, randomArray, rng } from "../helpers.js";
+import { CONFIGS, firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 const N = 10, K = 4;
 
 function setup(cls: OptimizerClass, options: Record<string, unknown>, lengths = [5, 64, 3]) {
   const store = new ParamStore();
-  const params = lengths.map((n, i) => store.param(`p${i}`, randomArray(n, rng(i + 1), 1, 0)));
+  const params = lengths.map((n, i) => store.param(`p${i}`, randomArray(n, rng(i + 1), 1, 0), paramShape(cls, n)));
   const opt = new cls([{ params: params.slice(0, 1) }, { params: params.slice(1) }], options);
   return { store, params, opt };
 }
@@ -42,7 +42,7 @@ describe.each(CONFIGS)("$name getConfig / fromConfig", ({ cls, configs }) => {
     const a = setup(cls, options);
     const config = a.opt.getConfig() as Record<string, unknown>;
     const store = new ParamStore();
-    const params = a.params.map((p, i) => store.param(`q${i}`, p.value));
+    const params = a.params.map((p, i) => store.param(`q${i}`, p.value, paramShape(cls, p.length)));
     const b = cls.fromConfig(params, JSON.parse(JSON.stringify(config)));
     expect(b).toBeInstanceOf(cls);
     expect(b.getConfig()).toEqual(config);
@@ -61,8 +61,8 @@ describe.each(CONFIGS)("$name getConfig / fromConfig", ({ cls, configs }) => {
 
   it("fromConfig validates like the constructor", () => {
     const store = new ParamStore();
-    expect(() => cls.fromConfig([store.param("w", 2)], { lr: -1 })).toThrow(/Invalid lr: -1/);
-    expect(() => cls.fromConfig([store.param("v", 2)], { lr: 0.1, bogus: 1 })).toThrow(TypeError);
+    expect(() => cls.fromConfig([store.param("w", 2, paramShape(cls, 2))], { lr: -1 })).toThrow(/Invalid lr: -1/);
+    expect(() => cls.fromConfig([store.param("v", 2, paramShape(cls, 2))], { lr: 0.1, bogus: 1 })).toThrow(TypeError);
   });
 });
 
