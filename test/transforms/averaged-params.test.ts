@@ -162,6 +162,22 @@ describe("swap, copyTo, state dicts", () => {
   });
 });
 
+it("non-shared memory: averages stay right after the store's memory grows (views are rebuilt)", () => {
+  for (const backend of BACKENDS) {
+    const store = new ParamStore({ shared: false });
+    const w = store.param("w", randomArray(50, rng(1)));
+    const ema = new AveragedParams([w], { decay: 0.5, backend });
+    ema.update();
+    const held = ema.averages[0]!;
+    store.param("big", 1 << 22);                     // grows the memory: old views detach
+    expect(held.length, "a held view detaches, as documented for params").toBe(0);
+    w.value.fill(1);
+    ema.update();
+    const want = randomArray(50, rng(1)).map((x) => Math.fround(1 + Math.fround(-0.5 * Math.fround(1 - x)))); // w = 0.5: torch's form from the param
+    expect(firstBitDifference(ema.averages[0]!, want)).toBe(-1);
+  }
+});
+
 describe("bad input: a clear error, nothing changed", () => {
   it.each([
     [{ decay: 1.5 }, /invalid decay 1.5 \(expected a number in \[0, 1\]\)/],

@@ -72,6 +72,8 @@ describe("clipGradValue vs torch.nn.utils.clip_grad_value_", () => {
 });
 
 describe("Adam with maxGradNorm vs clip_grad_norm_ + torch.optim.Adam (10 steps)", () => {
+  let worst = 0;
+  afterAll(() => console.log(`fused maxGradNorm Adam vs torch: max error ${worst.toFixed(3)} of 1e-6 + 1e-5·|x|`));
   it.each(FIXTURES.fusedAdam.map((c) => [String(num(c.normType)), c.maxNorm, c] as const))(
     "normType %s, maxNorm %s: within 1e-6 + 1e-5·|x|", (_n, _m, c) => {
       for (const backend of ["simd", "scalar", "js"] as const) {
@@ -81,7 +83,9 @@ describe("Adam with maxGradNorm vs clip_grad_norm_ + torch.optim.Adam (10 steps)
           params.forEach((p, k) => p.grad.set(f32(s.grads[k]!)));
           opt.step();
           params.forEach((p, k) => {
-            expect(worstRatio(p.value, f32(s.params[k]!), 1e-6, 1e-5), `${backend} step ${t} param ${k}`).toBeLessThanOrEqual(1);
+            const r = worstRatio(p.value, f32(s.params[k]!), 1e-6, 1e-5);
+            worst = Math.max(worst, r);
+            expect(r, `${backend} step ${t} param ${k}`).toBeLessThanOrEqual(1);
             expect(p.grad, "the fused path never rewrites grads").toEqual(f32(s.grads[k]!));
           });
         });
