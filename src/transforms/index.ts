@@ -2,7 +2,7 @@
 // fused form is the optimizer's maxGradNorm option), and the helpers built on the step plan.
 export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions } from "./clip.js";
 export {
-  AveragedParams, averageRef, AVERAGED_STATE_FORMAT, type AveragedParamsOptions, type AveragedParamsState,
+  AveragedParams, AVERAGED_STATE_FORMAT, type AveragedParamsOptions, type AveragedParamsState,
 } from "./averaged-params.js";
 export { GradScaler, type GradScalerOptions, type GradScalerState } from "./grad-scaler.js";
 export {
