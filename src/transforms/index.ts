@@ -1,5 +1,6 @@
 // The training toolkit around an optimizer: gradient clipping (free functions with PyTorch's shape; the
-// fused form is the optimizer's maxGradNorm option), and the helpers built on the step plan.
+// fused form is the optimizer's maxGradNorm option), loss scaling, averages of the weights (EMA / SWA) and
+// weight-decay groups.
 export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions } from "./clip.js";
 export {
   AveragedParams, AVERAGED_STATE_FORMAT, type AveragedParamsOptions, type AveragedParamsState,
