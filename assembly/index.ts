@@ -23,3 +23,4 @@ export { ademamix_f32 } from "./optim/ademamix";
 export { schedulefreeadamw_f32 } from "./optim/schedulefreeadamw";
 export { average_f32 } from "./transforms/average";
 export { muon_f32 } from "./optim/muon";
+export { lars_f32 } from "./optim/lars";

@@ -208,6 +208,7 @@ OPTAX_DEFAULTS = {
     "ScheduleFreeAdamW": {"lr": 2.5e-3, "warmupSteps": 0, "betas": [0.9, 0.999], "eps": 1e-8, "weightDecay": 0.0,
                           "weightLrPower": 2.0},
     "LAMB": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0},
+    "LARS": {"lr": 1e-3, "momentum": 0.9, "weightDecay": 0.0, "trustCoefficient": 1e-3, "eps": 0.0, "nesterov": False},
 }
 OPTAX_BUILD = {
     "Lion": lambda o, lr: optax.lion(lr, b1=o["betas"][0], b2=o["betas"][1], weight_decay=o["weightDecay"]),
@@ -223,6 +224,8 @@ OPTAX_BUILD = {
         weight_decay=o["weightDecay"], weight_lr_power=o["weightLrPower"]),
     "LAMB": lambda o, lr: optax.lamb(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
                                      weight_decay=o["weightDecay"]),
+    "LARS": lambda o, lr: optax.lars(lr, weight_decay=o["weightDecay"], trust_coefficient=o["trustCoefficient"], eps=o["eps"],
+                                     momentum=o["momentum"], nesterov=o["nesterov"]),
 }
 # Per optimizer: the state of its first chain element (or of the whole transformation) -> gradstep's names.
 OPTAX_STATE = {
@@ -234,6 +237,7 @@ OPTAX_STATE = {
     # ScheduleFreeAdamW: schedule_free's own step_count starts at 1; the base optimizer's count is gradstep's step.
     "ScheduleFreeAdamW": [{"z": "z", "step_count": None}, {"count": "step", "nu": "exp_avg_sq"}],
     "LAMB": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
+    "LARS": {"trace": "trace"},
 }
 
 

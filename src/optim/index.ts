@@ -25,6 +25,7 @@ import { AdEMAMix, ADEMAMIX_SPEC } from "./ademamix.js";
 import { ScheduleFreeAdamW, SCHEDULEFREEADAMW_SPEC } from "./schedulefreeadamw.js";
 import { LAMB, LAMB_SPEC } from "./lamb.js";
 import { Muon, MUON_SPEC } from "./muon.js";
+import { LARS, LARS_SPEC } from "./lars.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -45,6 +46,7 @@ export { AdEMAMix, type AdEMAMixOptions } from "./ademamix.js";
 export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from "./schedulefreeadamw.js";
 export { LAMB, type LAMBOptions } from "./lamb.js";
 export { Muon, type MuonOptions } from "./muon.js";
+export { LARS, type LARSOptions } from "./lars.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -81,6 +83,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "schedulefreeadamw", cls: ScheduleFreeAdamW, spec: SCHEDULEFREEADAMW_SPEC },
   { id: "lamb", cls: LAMB, spec: LAMB_SPEC },
   { id: "muon", cls: Muon, spec: MUON_SPEC },
+  { id: "lars", cls: LARS, spec: LARS_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */
