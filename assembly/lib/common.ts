@@ -177,3 +177,25 @@ export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas a
 /** acc + x*x, lane by lane in f32. */
 // @ts-ignore: decorator
 @inline export function addSq<T>(acc: T, x: T): T { return add<T>(acc, mul<T>(x, x)); }
+
+// ---- max and clamp via pmax/pmin ---------------------------------------------------------------------------
+// x64 lowers f32x4.max/min (NaN-propagating, -0 < +0) to about 8 instructions each; f32x4.pmax/pmin are one.
+// These keep NaN propagation exactly and differ from maxv/minv only in the order of a ±0 tie.
+
+/** max(a, b), NaN if either is NaN: maxv except that a ±0 tie gives b (use where no operand can be -0). */
+// @ts-ignore: decorator
+@inline export function maxp<T>(a: T, b: T): T {
+  if (isVector<T>()) {
+    const r = f32x4.pmax(<v128>b, <v128>a); // b < a ? a : b — b when b is NaN
+    return <T>v128.bitselect(<v128>a, r, f32x4.ne(<v128>a, <v128>a)); // a when a is NaN
+  } else return <f32>a != <f32>a ? a : (<f32>b < <f32>a ? a : b);
+}
+/** torch.clamp(x, lo, hi) for bounds lo <= hi that are not NaN: x < lo ? lo : (hi < x ? hi : x); NaN x stays NaN. */
+// @ts-ignore: decorator
+@inline export function clampp<T>(x: T, lo: T, hi: T): T {
+  if (isVector<T>()) return <T>f32x4.pmin(f32x4.pmax(<v128>x, <v128>lo), <v128>hi); // pmax(x, lo) = x < lo ? lo : x
+  else {
+    const y = <f32>x < <f32>lo ? lo : x;
+    return <f32>hi < <f32>y ? hi : y;
+  }
+}

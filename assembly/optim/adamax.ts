@@ -2,7 +2,7 @@
 // Preconditions: param, expAvg, expInf, grad each point at n f32s; any byte alignment; buffers do not overlap.
 // Scalars: clr = lr / (1 - beta1^t), beta1Comp = 1-beta1, beta2, eps, weightDecay, gradScale.
 import {
-  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, ld, st, splat, add, mul, absv, maxv, gradIn, lerp, subScaledDiv, end1, end4, end16,
+  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, ld, st, splat, add, mul, absv, maxp, gradIn, lerp, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
 
 export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32,
@@ -51,8 +51,9 @@ export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usi
   const p = ld<T>(param, o);
   const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
   const m = lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
-  // u = max(beta2 * u, |g| + eps): eps inside the max, NaN-propagating like torch.maximum.
-  const u = maxv<T>(mul<T>(ld<T>(expInf, o), beta2), add<T>(absv<T>(g), eps));
+  // u = max(beta2 * u, |g| + eps): eps inside the max, NaN-propagating like torch.maximum. Neither side is ever
+  // -0, so maxp is exact here; on x64 it is a few instructions where maxv is about eight.
+  const u = maxp<T>(mul<T>(ld<T>(expInf, o), beta2), add<T>(absv<T>(g), eps));
   st<T>(expAvg, o, m);
   st<T>(expInf, o, u);
   st<T>(param, o, subScaledDiv<T>(p, clr, m, u));

@@ -4,7 +4,7 @@
 // is 0 for NaN, so a NaN product g·prev keeps the step size (factor 1) and a NaN gradient moves nothing; the NaN
 // is kept in prev, and the next step's product is NaN again (factor 1).
 import {
-  MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, minv, maxv, selectGt, selectLt, gradIn, end1, end4, end16,
+  MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradIn, end1, end4, end16,
 } from "../lib/common";
 
 /**
@@ -65,8 +65,8 @@ export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usiz
   const s = mul<T>(g, ld<T>(prev, o));
   // Factor: etaplus where g·prev > 0, etaminus where < 0, else 1 (±0 and NaN: PyTorch's sign is 0 there).
   const f = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, splat<T>(1)));
-  // clamp_(min, max) = min(max(x, min), max), NaN-propagating.
-  const ss = minv<T>(maxv<T>(mul<T>(ld<T>(stepSize, o), f), stepSizeMin), stepSizeMax);
+  // clamp_(min, max), a NaN step size staying NaN (the bounds never are).
+  const ss = clampp<T>(mul<T>(ld<T>(stepSize, o), f), stepSizeMin, stepSizeMax);
   st<T>(stepSize, o, ss);
   const gNew = selectLt<T>(s, zero, zero, g); // no step (and no memory) where the sign flipped
   st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(torchSign<T>(gNew), ss)));

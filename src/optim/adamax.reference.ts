@@ -8,8 +8,11 @@ export function adamax_f32(param: Float32Array, expAvg: Float32Array, expInf: Fl
     flags: number): void {
   const g = inputGrad(grad, param, n, weightDecay, gradScale, flags);
   lerp(expAvg, g, n, beta1Comp);
-  // u = max(beta2 * u, |g| + eps), NaN-propagating (torch.maximum, Wasm f32.max).
+  // u = max(beta2 * u, |g| + eps), NaN if either is NaN (torch.maximum; the kernel's maxp).
   const b2 = f(beta2), e = f(eps);
-  for (let i = 0; i < n; i++) expInf[i] = Math.max(f(expInf[i]! * b2), f(Math.abs(g[i]!) + e));
+  for (let i = 0; i < n; i++) {
+    const a = f(expInf[i]! * b2), b = f(Math.abs(g[i]!) + e);
+    expInf[i] = a !== a ? a : b < a ? a : b;
+  }
   subScaledDiv(param, clr, expAvg, expInf, n);
 }

@@ -17,7 +17,8 @@ export function rprop_f32(param: Float32Array, prev: Float32Array, stepSize: Flo
     const s = f(g[i]! * prev[i]!);
     // PyTorch: sign(g·prev) replaced by etaplus / etaminus / 1 (sign is 0 for ±0 and NaN), then clamp_.
     const factor = s > 0 ? ep : s < 0 ? em : 1;
-    stepSize[i] = Math.min(Math.max(f(stepSize[i]! * factor), lo), hi);
+    const x = f(stepSize[i]! * factor), y = x < lo ? lo : x; // clamp_: a NaN x stays NaN
+    stepSize[i] = hi < y ? hi : y;
     const gNew = s < 0 ? 0 : g[i]!;
     param[i] = param[i]! - f(sign(gNew) * stepSize[i]!);
     prev[i] = gNew;
