@@ -91,6 +91,33 @@ describe("behaviour", () => {
     }
   });
 
+  it("fused maxGradNorm clips the unscaled gradient: == unscale() + clipGradNorm + step, bit for bit", () => {
+    for (const backend of BACKENDS) {
+      const rand = rng(9);
+      const a = new ParamStore(), b = new ParamStore();
+      const init = [randomArray(37, rand), randomArray(5, rand)];
+      const pa = init.map((x, i) => a.param(`p${i}`, x)), pb = init.map((x, i) => b.param(`p${i}`, x));
+      const fused = new Adam(pa, { lr: 0.01, backend, maxGradNorm: 0.5, skipNonFinite: true });
+      const plain = new Adam(pb, { lr: 0.01, backend });
+      const sa = new GradScaler({ initScale: 2 ** 12, growthInterval: 2 }), sb = new GradScaler({ initScale: 2 ** 12, growthInterval: 2 });
+      for (let t = 0; t < 6; t++) {
+        const grads = [randomArray(37, rand, 3), randomArray(5, rand, 3)];
+        if (t === 2) grads[1]![0] = Number.NaN;
+        pa.forEach((p, i) => p.grad.set(grads[i]!.map((g) => g * sa.getScale())));
+        pb.forEach((p, i) => p.grad.set(grads[i]!.map((g) => g * sb.getScale())));
+        sa.step(fused);
+        sb.unscale(plain);
+        clipGradNorm(pb, 0.5);
+        sb.step(plain);
+        sa.update();
+        sb.update();
+        expect(sa.getScale()).toBe(sb.getScale());
+      }
+      pa.forEach((p, i) => expect(firstBitDifference(p.value, pb[i]!.value), `${backend} param ${i}`).toBe(-1));
+      expectSameState(fused.stateDict(), plain.stateDict());
+    }
+  });
+
   it("several optimizers: one inf in either skips its step and backs the scale off once", () => {
     const store = new ParamStore();
     const w = store.param("w", 8), b = store.param("b", 3);
