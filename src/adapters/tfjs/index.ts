@@ -271,6 +271,12 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
     return this.#bridge.optimizers;
   }
 
+  /** tfjs's minimize, refused before the gradients are computed when this optimizer is disposed. */
+  override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
+    this.#bridge.assertUsable();
+    return super.minimize(f, returnCost, varList);
+  }
+
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     const where = this.#bridge.where;
     this.#bridge.assertUsable();
