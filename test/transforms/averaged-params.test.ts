@@ -160,6 +160,19 @@ describe("swap, copyTo, state dicts", () => {
     expect(ab!.byteOffset).toBe(aw!.byteOffset + 400);
     expect(af!.buffer).not.toBe(store.buffer);
   });
+
+  it("params from two stores: each store holds its params' averages; simd == js bit for bit", () => {
+    const runs = (["simd", "js"] as const).map((backend) => {
+      const rand = rng(12);
+      const s1 = new ParamStore(), s2 = new ParamStore();
+      const params = [s1.param("a", randomArray(33, rand)), s2.param("b", randomArray(7, rand)), s1.param("c", randomArray(5, rand))];
+      const ema = new AveragedParams(params, { decay: 0.9, backend });
+      for (let t = 0; t < 4; t++) { perturb(params, rand); ema.update(); }
+      [s1, s2, s1].forEach((s, i) => expect(ema.averages[i]!.buffer).toBe(s.buffer));
+      return ema.averages;
+    });
+    runs[0]!.forEach((a, i) => expect(firstBitDifference(a, runs[1]![i]!)).toBe(-1));
+  });
 });
 
 it("non-shared memory: averages stay right after the store's memory grows (views are rebuilt)", () => {
