@@ -109,7 +109,7 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
     for (let s = 0; s < g.segments.length; s++) {
       const seg = g.segments[s]!;
       if (seg.buffers[i]) continue;
-      const ptr = store.alloc(Math.ceil((seg.n * DTYPE_BYTES[b.dtype ?? "f32"]) / 4));
+      const ptr = store.allocBytes(seg.n * DTYPE_BYTES[b.dtype ?? "f32"]);
       const fill = b.fill?.(o) ?? 0;
       if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + seg.n);
       seg.buffers[i] = ptr;
