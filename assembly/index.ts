@@ -24,3 +24,4 @@ export { schedulefreeadamw_f32 } from "./optim/schedulefreeadamw";
 export { average_f32 } from "./transforms/average";
 export { muon_f32 } from "./optim/muon";
 export { lars_f32 } from "./optim/lars";
+export { schedulefreesgd_f32 } from "./optim/schedulefreesgd";

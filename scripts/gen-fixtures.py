@@ -207,6 +207,7 @@ OPTAX_DEFAULTS = {
     "AdEMAMix": {"lr": 1e-3, "betas": [0.9, 0.999, 0.9999], "alpha": 5.0, "eps": 1e-8, "weightDecay": 0.0},
     "ScheduleFreeAdamW": {"lr": 2.5e-3, "warmupSteps": 0, "betas": [0.9, 0.999], "eps": 1e-8, "weightDecay": 0.0,
                           "weightLrPower": 2.0},
+    "ScheduleFreeSGD": {"lr": 1.0, "warmupSteps": 0, "momentum": 0.9, "weightDecay": 0.0, "weightLrPower": 2.0},
     "LAMB": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0},
     "LARS": {"lr": 1e-3, "momentum": 0.9, "weightDecay": 0.0, "trustCoefficient": 1e-3, "eps": 0.0, "nesterov": False},
 }
@@ -222,6 +223,10 @@ OPTAX_BUILD = {
     "ScheduleFreeAdamW": lambda o, lr: optax.contrib.schedule_free_adamw(
         lr, warmup_steps=o["warmupSteps"] or None, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"],
         weight_decay=o["weightDecay"], weight_lr_power=o["weightLrPower"]),
+    # ScheduleFreeSGD: weightDecay 0 is Optax's None (no add_decayed_weights in the chain).
+    "ScheduleFreeSGD": lambda o, lr: optax.contrib.schedule_free_sgd(
+        lr, warmup_steps=o["warmupSteps"] or None, b1=o["momentum"], weight_decay=o["weightDecay"] or None,
+        weight_lr_power=o["weightLrPower"]),
     "LAMB": lambda o, lr: optax.lamb(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
                                      weight_decay=o["weightDecay"]),
     "LARS": lambda o, lr: optax.lars(lr, weight_decay=o["weightDecay"], trust_coefficient=o["trustCoefficient"], eps=o["eps"],
@@ -236,6 +241,8 @@ OPTAX_STATE = {
     "AdEMAMix": {"count": "step", "m1": "exp_avg_fast", "m2": "exp_avg_slow", "nu": "exp_avg_sq"},
     # ScheduleFreeAdamW: schedule_free's own step_count starts at 1; the base optimizer's count is gradstep's step.
     "ScheduleFreeAdamW": [{"z": "z", "step_count": None}, {"count": "step", "nu": "exp_avg_sq"}],
+    # ScheduleFreeSGD: the base SGD keeps no count; gradstep's step is schedule_free's step_count - 1.
+    "ScheduleFreeSGD": {"z": "z", "step_count": ("step", -1)},
     "LAMB": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
     "LARS": {"trace": "trace"},
 }
@@ -278,6 +285,9 @@ def run_optax(name, opts, schedule, zero_init=()):
                 if ours is None:
                     continue
                 leaf = getattr(st, field)
+                if isinstance(ours, tuple):  # (gradstep's name, offset): a count kept from another origin
+                    out_state[i][ours[0]] = float(leaf) + ours[1]
+                    continue
                 out_state[i][ours] = float(leaf) if ours == "step" else [float(x) for x in leaf[i].tolist()]
     if name.startswith("ScheduleFree"):  # what eval() must give after the last step
         x = optax.contrib.schedule_free_eval_params(state, params)

@@ -2,7 +2,7 @@
 // is evaluated) in place, from the state `z`. What eval() gives is checked against Optax's
 // schedule_free_eval_params in the conformance suite; these tests pin the mode switching itself.
 import { expect, it } from "vitest";
-import { ParamStore, ScheduleFreeAdamW } from "../src/index.js";
+import { ParamStore, ScheduleFreeAdamW, ScheduleFreeSGD } from "../src/index.js";
 import { firstBitDifference, randomArray, rng } from "./helpers.js";
 
 function trained(steps: number) {
@@ -42,12 +42,21 @@ it("eval() gives x = (y − (1 − β1)·z)/β1 and train() gives y back (within
   expect(firstBitDifference(w.value, again)).toBe(-1);
 });
 
-it("step() in eval mode throws and changes nothing", () => {
-  const { w, opt } = trained(3);
+it.each([
+  ["ScheduleFreeAdamW", () => trained(3)],
+  ["ScheduleFreeSGD", () => {
+    const store = new ParamStore();
+    const w = store.param("w", randomArray(9, rng(3), 1, 0));
+    const opt = new ScheduleFreeSGD([w], { lr: 0.1 });
+    for (let t = 0; t < 3; t++) { w.grad.set(randomArray(9, rng(t), 1, 0)); opt.step(); }
+    return { w, opt };
+  }],
+] as const)("%s: step() in eval mode throws and changes nothing", (name, make) => {
+  const { w, opt } = make();
   opt.eval();
   const x = Float32Array.from(w.value), state = opt.stateDict();
   w.grad.fill(0.5);
-  expect(() => opt.step()).toThrow(/^ScheduleFreeAdamW: step\(\) in eval mode \(the params hold x; call train\(\) first\)$/);
+  expect(() => opt.step()).toThrow(new RegExp(`^${name}: step\\(\\) in eval mode \\(the params hold x; call train\\(\\) first\\)$`));
   expect(firstBitDifference(w.value, x)).toBe(-1);
   expect(opt.stateDict().state[0]!.step).toBe(state.state[0]!.step);
   opt.train();

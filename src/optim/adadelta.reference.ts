@@ -8,9 +8,9 @@ export function adadelta_f32(param: Float32Array, squareAvg: Float32Array, accDe
     gradScale: number, flags: number): void {
   const g = inputGrad(grad, param, n, weightDecay, gradScale, flags);
   ema2(squareAvg, g, n, rho, rhoComp);
-  // delta = sqrt(u + eps) / sqrt(v + eps) * g, with the updated v (PyTorch's std / delta tensors).
+  // delta = sqrt((u + eps) / (v + eps)) * g, with the updated v (PyTorch: sqrt(u + eps) / sqrt(v + eps) * g).
   const delta = scratch(1, n), e = f(eps);
-  for (let i = 0; i < n; i++) delta[i] = f(f(Math.sqrt(f(accDelta[i]! + e))) / f(Math.sqrt(f(squareAvg[i]! + e))));
+  for (let i = 0; i < n; i++) delta[i] = Math.sqrt(f(f(accDelta[i]! + e) / f(squareAvg[i]! + e)));
   for (let i = 0; i < n; i++) delta[i] = delta[i]! * g[i]!;
   ema2(accDelta, delta, n, rho, rhoComp);
   subScaled(param, lr, delta, n);

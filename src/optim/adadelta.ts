@@ -8,7 +8,8 @@
  *   θ ← θ − γ·Δ                                (γ = lr, a multiplier the paper does not have)
  *
  * Defaults: lr 1, rho 0.9, eps 1e-6, weightDecay 0, maximize false. State: `step`, `square_avg` (v),
- * `acc_delta` (u). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adadelta.html
+ * `acc_delta` (u). The kernel takes one square root of the quotient where PyTorch divides two square roots
+ * (within f32 rounding). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adadelta.html
  *
  * @example
  * await init();

@@ -26,6 +26,7 @@ import { ScheduleFreeAdamW, SCHEDULEFREEADAMW_SPEC } from "./schedulefreeadamw.j
 import { LAMB, LAMB_SPEC } from "./lamb.js";
 import { Muon, MUON_SPEC } from "./muon.js";
 import { LARS, LARS_SPEC } from "./lars.js";
+import { ScheduleFreeSGD, SCHEDULEFREESGD_SPEC } from "./schedulefreesgd.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -47,6 +48,7 @@ export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from "./schedulefree
 export { LAMB, type LAMBOptions } from "./lamb.js";
 export { Muon, type MuonOptions } from "./muon.js";
 export { LARS, type LARSOptions } from "./lars.js";
+export { ScheduleFreeSGD, type ScheduleFreeSGDOptions } from "./schedulefreesgd.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
@@ -84,6 +86,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "lamb", cls: LAMB, spec: LAMB_SPEC },
   { id: "muon", cls: Muon, spec: MUON_SPEC },
   { id: "lars", cls: LARS, spec: LARS_SPEC },
+  { id: "schedulefreesgd", cls: ScheduleFreeSGD, spec: SCHEDULEFREESGD_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */

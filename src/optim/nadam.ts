@@ -15,7 +15,8 @@
  * count in f64 (muProduct below), so a state dict needs no running product and resume is exact. The two
  * agree within f32 rounding of Π (well inside the conformance tolerance) as long as β1 and ψ stay fixed; a
  * scheduler cycling β1 (cycleMomentum) makes PyTorch multiply each step's μ with that step's β1, while here Π
- * is the product of the μ_i of the current β1.
+ * is the product of the μ_i of the current β1. The kernel multiplies v by 1/(1 − β2^t) and d's reciprocal where
+ * PyTorch divides (one division per element instead of three; within f32 rounding).
  * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.NAdam.html
  *
  * @example
@@ -75,7 +76,7 @@ export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize,
   kernel: "nadam_f32",
-  scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "bc2", "eps", "weightDecay", "decay"],
+  scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
   hasStep: true,
@@ -83,7 +84,7 @@ export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;
     const mu = muAt(beta1, psi, t), muNext = muAt(beta1, psi, t + 1), prod = muProduct(beta1, psi, t);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, (o.lr * (1 - mu)) / (1 - prod), (o.lr * muNext) / (1 - prod * muNext),
-      1 - beta1, beta2, 1 - beta2, 1 - beta2 ** t, o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, gs,
+      1 - beta1, beta2, 1 - beta2, 1 / (1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, gs,
       baseFlags(o, gs, o.decoupledWeightDecay));
   },
 };

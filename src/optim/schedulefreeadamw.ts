@@ -44,7 +44,7 @@ export interface ScheduleFreeAdamWOptions {
 }
 
 /** The schedule-free lr at (1-based) count s: linear warm-up from 0 over `warmup` counts, then `lr`. */
-function warmupLr(lr: number, warmup: number, s: number): number {
+export function warmupLr(lr: number, warmup: number, s: number): number {
   return warmup > 0 ? lr * Math.min(s / warmup, 1) : lr;
 }
 
@@ -92,12 +92,15 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
   },
 };
 
-/** eval()/train() for schedule-free optimizers: params between y (train) and x (eval), in place, from `z`. */
-export function scheduleFreeSwap(opt: Optimizer<{ betas: readonly number[] }>, toEval: boolean): void {
+/**
+ * eval()/train() for schedule-free optimizers: params between y (train) and x (eval), in place, from `z`;
+ * `beta1` reads β1 from a group's options.
+ */
+export function scheduleFreeSwap<O extends object>(opt: Optimizer<O>, beta1: (o: O) => number, toEval: boolean): void {
   const state = opt.stateDict().state;
   let id = 0;
   for (const group of opt.paramGroups) {
-    const b1 = Math.fround(group.betas[0]!), c = Math.fround(1 - b1), f = Math.fround;
+    const b1 = Math.fround(beta1(group)), c = Math.fround(1 - b1), f = Math.fround;
     for (const p of group.params) {
       const z = state[id++]?.z as ArrayLike<number> | undefined;
       if (!z) continue; // no step yet: z = y, and x = y
@@ -123,14 +126,14 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions> {
   /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
   eval(): void {
     if (!this.#training) return;
-    scheduleFreeSwap(this, true);
+    scheduleFreeSwap(this, (o) => o.betas[0], true);
     this.#training = false;
   }
 
   /** Params ← y, the point gradients are taken at. No-op in train mode. */
   train(): void {
     if (this.#training) return;
-    scheduleFreeSwap(this, false);
+    scheduleFreeSwap(this, (o) => o.betas[0], false);
     this.#training = true;
   }
 

@@ -1,0 +1,86 @@
+/**
+ * Schedule-Free SGD (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
+ * Optax's `optax.contrib.schedule_free_sgd` (0.2.8: schedule_free around [add_decayed_weights,] sgd), f32.
+ *
+ * As ScheduleFreeAdamW (src/optim/schedulefreeadamw.ts: weighting c_t, warm-up, x/y/z, eval()/train()), with
+ * plain SGD as the base step: z' ← z − γ'_t·(g + λy), and `momentum` as β1 (Optax's `b1`):
+ *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
+ *
+ * Defaults (Optax's): lr 1, warmupSteps 0 (= Optax's None), momentum 0.9, weightDecay 0 (= Optax's None),
+ * weightLrPower 2. State: `step`, `z`. As for ScheduleFreeAdamW, the weighting is derived from the step, the
+ * group's lr and warmupSteps (use warmupSteps rather than editing lr between steps).
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new ScheduleFreeSGD(store.params, { lr: 0.5, warmupSteps: 100 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ * opt.eval(); // evaluate at x ... then opt.train() before the next step()
+ */
+import { nonNegative, num } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
+import { scheduleFreeCk, scheduleFreeSwap, warmupLr } from "./schedulefreeadamw.js";
+import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
+
+export interface ScheduleFreeSGDOptions {
+  lr: number; warmupSteps: number; momentum: number; weightDecay: number; weightLrPower: number;
+}
+
+export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
+  name: "ScheduleFreeSGD",
+  defaults: { lr: 1, warmupSteps: 0, momentum: 0.9, weightDecay: 0, weightLrPower: 2 },
+  rules: {
+    lr: nonNegative, warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
+    momentum: num((x) => x > 0 && x < 1, "0 < {} < 1"), weightDecay: nonNegative, weightLrPower: nonNegative,
+  },
+  same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && a.momentum === b.momentum &&
+    a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
+  kernel: "schedulefreesgd_f32",
+  scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
+  reference: schedulefreesgd_f32,
+  buffers: [{ name: "z", needed: () => true }],
+  hasStep: true,
+  launch(k, r, o, gs) {
+    const t = r.step + 1, beta1 = o.momentum, w = o.warmupSteps;
+    const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, beta1, 1 - beta1, 1 / beta1, ck, 1 - ck, warmupLr(o.lr, w, t - 1),
+      o.weightDecay, gs, flags);
+  },
+};
+
+export class ScheduleFreeSGD extends Optimizer<ScheduleFreeSGDOptions> {
+  #training = true;
+
+  constructor(params: ParamsInput<ScheduleFreeSGDOptions>, options: OptionsInput<ScheduleFreeSGDOptions> & OptimizerOptions = {}) {
+    super(SCHEDULEFREESGD_SPEC, params, options);
+  }
+
+  /** Whether the params hold y (train mode, the default) rather than x. */
+  get training(): boolean {
+    return this.#training;
+  }
+
+  /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
+  eval(): void {
+    if (!this.#training) return;
+    scheduleFreeSwap(this, (o) => o.momentum, true);
+    this.#training = false;
+  }
+
+  /** Params ← y, the point gradients are taken at. No-op in train mode. */
+  train(): void {
+    if (this.#training) return;
+    scheduleFreeSwap(this, (o) => o.momentum, false);
+    this.#training = true;
+  }
+
+  override step(...args: Parameters<Optimizer<ScheduleFreeSGDOptions>["step"]>): void {
+    if (!this.#training) throw new Error("ScheduleFreeSGD: step() in eval mode (the params hold x; call train() first)");
+    super.step(...args);
+  }
+}
