@@ -25,3 +25,4 @@ export { average_f32 } from "./transforms/average";
 export { muon_f32 } from "./optim/muon";
 export { lars_f32 } from "./optim/lars";
 export { schedulefreesgd_f32 } from "./optim/schedulefreesgd";
+export { lookahead_f32 } from "./optim/lookahead";

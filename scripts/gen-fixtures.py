@@ -321,3 +321,48 @@ optax_out = {
 with open("test/fixtures/optax.json", "w") as f:
     json.dump(optax_out, f)
 print(f"wrote {len(optax_cases)} optax cases, optax {optax.__version__}, jax {jax.__version__}")
+
+# ---- Lookahead (test/fixtures/lookahead.json) ------------------------------------------------------------------
+# Lookahead is a wrapper, not a registry optimizer, so its cases live here (test/lookahead.test.ts reads them from
+# the JSON): optax.lookahead around optax.adam / optax.sgd, float32, the same two params and gradients as above,
+# params as LookaheadParams.init_synced. Each step records Optax's fast params (gradstep's params) and slow params.
+LOOKAHEAD_CASES = [
+    {"inner": "Adam", "innerOptions": {"lr": 0.05}, "syncPeriod": 6, "slowStepSize": 0.5},
+    {"inner": "Adam", "innerOptions": {"lr": 0.05, "betas": [0.8, 0.9], "eps": 1e-6}, "syncPeriod": 3, "slowStepSize": 0.8},
+    {"inner": "SGD", "innerOptions": {"lr": 0.1, "momentum": 0.9}, "syncPeriod": 6, "slowStepSize": 0.5},
+    {"inner": "SGD", "innerOptions": {"lr": 0.1, "momentum": 0.9, "nesterov": True}, "syncPeriod": 4, "slowStepSize": 0.3},
+    {"inner": "SGD", "innerOptions": {"lr": 0.1}, "syncPeriod": 1, "slowStepSize": 0.25},
+]
+
+
+def lookahead_inner(c):
+    o = c["innerOptions"]
+    if c["inner"] == "Adam":
+        b = o.get("betas", [0.9, 0.999])
+        return optax.adam(o["lr"], b1=b[0], b2=b[1], eps=o.get("eps", 1e-8))
+    m = o.get("momentum", 0.0)
+    return optax.sgd(o["lr"], momentum=m if m else None, nesterov=o.get("nesterov", False))
+
+
+def run_lookahead(c):
+    tx = optax.lookahead(lookahead_inner(c), sync_period=c["syncPeriod"], slow_step_size=c["slowStepSize"])
+    params = optax.LookaheadParams.init_synced([jnp.asarray(INIT1, dtype=jnp.float32), jnp.asarray(INIT2, dtype=jnp.float32)])
+    state = tx.init(params)
+    fast, slow = [], []
+    for t in range(STEPS):
+        grads = [jnp.asarray(GRADS1[t], dtype=jnp.float32), jnp.asarray(GRADS2[t], dtype=jnp.float32)]
+        updates, state = tx.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        fast.append([[float(x) for x in p.tolist()] for p in params.fast])
+        slow.append([[float(x) for x in p.tolist()] for p in params.slow])
+    return fast, slow
+
+
+lookahead_out = {"generator": "scripts/gen-fixtures.py", "optax": optax.__version__, "jax": jax.__version__, "dtype": "float32",
+                 "init": out["init"], "grads": out["grads"], "cases": []}
+for c in LOOKAHEAD_CASES:
+    fast, slow = run_lookahead(c)
+    lookahead_out["cases"].append({**c, "fast": fast, "slow": slow})
+with open("test/fixtures/lookahead.json", "w") as f:
+    json.dump(lookahead_out, f)
+print(f"wrote {len(lookahead_out['cases'])} lookahead cases")

@@ -56,6 +56,7 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   clamp_f32: 4,
   average_f32: 5,
   gemm_f32: 8,
+  lookahead_f32: 4,
 };
 
 /** Number of arguments of a kernel: pointers, n, scalars. */

@@ -49,6 +49,8 @@ export { LAMB, type LAMBOptions } from "./lamb.js";
 export { Muon, type MuonOptions } from "./muon.js";
 export { LARS, type LARSOptions } from "./lars.js";
 export { ScheduleFreeSGD, type ScheduleFreeSGDOptions } from "./schedulefreesgd.js";
+// Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
+export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {

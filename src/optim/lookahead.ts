@@ -1,0 +1,193 @@
+/**
+ * Lookahead (Zhang, Lucas, Hinton & Ba 2019, "Lookahead Optimizer: k steps forward, 1 step back",
+ * https://arxiv.org/abs/1907.08610) — Optax's `optax.lookahead` (0.2.8, reset_state false) around any gradstep
+ * optimizer, f32.
+ *
+ *   every step:            θ ← inner step of θ                    (the fast weights: what the params hold)
+ *   every syncPeriod-th:   φ ← φ + α·(θ − φ);  θ ← φ               (φ: the slow weights, one copy per param)
+ *
+ * Defaults: syncPeriod 6, slowStepSize (α) 0.5. φ starts as the params at construction (Optax's
+ * LookaheadParams.init_synced). The inner optimizer's state is kept across syncs (Optax's reset_state false).
+ *
+ * What the params hold: the fast weights. Between syncs they are the inner optimizer's iterate (gradients are
+ * taken there, as in Optax, which keeps `fast` and `slow` side by side); right after a sync step they equal the
+ * slow weights bit for bit (the paper's "fast ← slow", done in place by one lookahead_f32 pass per param). Optax
+ * merges the sync into its update (fast + (u − (1 − α)·d)), so its fast weights after a sync match φ within an f32
+ * rounding; its slow weights match ours exactly in their order of operations. Evaluate on the slow weights
+ * between syncs with `slowParams()` (copies). A step the inner optimizer skips (skipNonFinite) does not count.
+ *
+ * Not a registry optimizer: it has no OptimizerSpec of its own (it steps another optimizer, then runs an
+ * elementwise kernel on the params), so it is exported beside the registry's classes and tested by
+ * test/lookahead.test.ts (fixtures from Optax around Adam and SGD, backends bit for bit, state dict, errors).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Lookahead(new Adam(store.params, { lr: 1e-3 }), { syncPeriod: 6, slowStepSize: 0.5 });
+ * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
+import { Optimizer, isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import type { ParamGroup, ParamLike } from "../core/spec.js";
+import { Param } from "../runtime/store.js";
+import { lookahead_f32 } from "./lookahead.reference.js";
+
+export interface LookaheadOptions { syncPeriod: number; slowStepSize: number }
+
+/** Lookahead's state dict: the inner optimizer's, the slow weights (one per param, in the inner order), the count. */
+export interface LookaheadStateDict {
+  format: number;
+  optimizer: "Lookahead";
+  syncPeriod: number;
+  slowStepSize: number;
+  /** Steps since the last sync (Optax's steps_since_sync), 0 <= stepsSinceSync < syncPeriod. */
+  stepsSinceSync: number;
+  slow: Float32Array[];
+  inner: StateDict;
+}
+
+function checkOptions(o: LookaheadOptions): void {
+  if (typeof o.syncPeriod !== "number") throw new TypeError(`Invalid syncPeriod: ${String(o.syncPeriod)} (expected a number)`);
+  if (!Number.isSafeInteger(o.syncPeriod) || o.syncPeriod < 1) {
+    throw new RangeError(`Invalid syncPeriod: ${o.syncPeriod} (expected an integer >= 1)`);
+  }
+  if (typeof o.slowStepSize !== "number") throw new TypeError(`Invalid slowStepSize: ${String(o.slowStepSize)} (expected a number)`);
+  if (!(o.slowStepSize >= 0 && o.slowStepSize <= 1)) {
+    throw new RangeError(`Invalid slowStepSize: ${o.slowStepSize} (expected 0 <= slowStepSize <= 1)`);
+  }
+}
+
+/** Lookahead around any gradstep optimizer (Optax's `lookahead`). */
+export class Lookahead {
+  /** The optimizer that takes the fast steps. */
+  readonly inner: Optimizer<object>;
+  readonly #params: ParamLike[];
+  /** Per param: the slow weights' byte offset in the store (store params) or their own array (foreign params). */
+  readonly #slowPtr: number[];
+  readonly #slowForeign: (Float32Array | null)[];
+  #syncPeriod: number;
+  #slowStepSize: number;
+  #stepsSinceSync = 0;
+  #disposed = false;
+
+  constructor(inner: Optimizer<object>, options: Partial<LookaheadOptions> = {}) {
+    if (!(inner instanceof Optimizer)) throw new TypeError("Lookahead: expected a gradstep optimizer to wrap");
+    if (inner.disposed) throw new Error("Lookahead: the inner optimizer has been disposed");
+    if (options === null || typeof options !== "object") throw new TypeError("Lookahead: options must be an object");
+    for (const key of Object.keys(options)) {
+      if (key !== "syncPeriod" && key !== "slowStepSize") throw new TypeError(`Lookahead: unknown option "${key}" (expected syncPeriod, slowStepSize)`);
+    }
+    const o = { syncPeriod: options.syncPeriod ?? 6, slowStepSize: options.slowStepSize ?? 0.5 };
+    checkOptions(o);
+    this.inner = inner;
+    this.#syncPeriod = o.syncPeriod;
+    this.#slowStepSize = o.slowStepSize;
+    this.#params = (inner.paramGroups as readonly ParamGroup<object>[]).flatMap((g) => [...g.params]);
+    const store = inner.store;
+    this.#slowPtr = this.#params.map((p) => (p instanceof Param ? store.alloc(p.length) : 0));
+    this.#slowForeign = this.#params.map((p) => (p instanceof Param ? null : Float32Array.from(p.value)));
+    this.#params.forEach((p, i) => { if (p instanceof Param) store.f32.set(p.value, this.#slowPtr[i]! / 4); });
+  }
+
+  get syncPeriod(): number { return this.#syncPeriod; }
+  get slowStepSize(): number { return this.#slowStepSize; }
+  /** Steps since the last sync (0 right after one). */
+  get stepsSinceSync(): number { return this.#stepsSinceSync; }
+  /** The inner optimizer's param groups (the params hold the fast weights). */
+  get paramGroups(): readonly ParamGroup<object>[] { return this.inner.paramGroups as readonly ParamGroup<object>[]; }
+  get disposed(): boolean { return this.#disposed || this.inner.disposed; }
+
+  #assertUsable(): void {
+    if (this.#disposed) throw new Error("Lookahead has been disposed");
+    if (this.inner.disposed) throw new Error("Lookahead: its inner optimizer has been disposed");
+  }
+
+  /** One inner step; every syncPeriod-th step also moves the slow weights toward the params and resets the params to them. */
+  step(): void {
+    this.#assertUsable();
+    const skipped = this.inner.skippedSteps;
+    this.inner.step();
+    if (this.inner.skippedSteps !== skipped) return;
+    if (this.#stepsSinceSync + 1 < this.#syncPeriod) {
+      this.#stepsSinceSync++;
+      return;
+    }
+    this.#stepsSinceSync = 0;
+    const store = this.inner.store, backend = this.inner.backend;
+    const kernel = backend === "js" ? null : store.kernels(backend).lookahead_f32!;
+    for (let i = 0; i < this.#params.length; i++) {
+      const p = this.#params[i]!, foreign = this.#slowForeign[i];
+      if (foreign) lookahead_f32(p.value, foreign, foreign.length, this.#slowStepSize);
+      else if (kernel) kernel((p as Param).valuePtr, this.#slowPtr[i]!, p.value.length, this.#slowStepSize);
+      else lookahead_f32(p.value, store.view(this.#slowPtr[i]!, p.value.length), p.value.length, this.#slowStepSize);
+    }
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    this.#assertUsable();
+    this.inner.zeroGrad();
+  }
+
+  /** The slow weights, one copy per param (inner param order): what to evaluate between syncs. */
+  slowParams(): Float32Array[] {
+    this.#assertUsable();
+    return this.#params.map((p, i) => this.#slowForeign[i]?.slice() ?? this.inner.store.view(this.#slowPtr[i]!, p.value.length).slice());
+  }
+
+  /** The inner optimizer's state dict, the slow weights and the step count since the last sync (copies). */
+  stateDict(): LookaheadStateDict {
+    this.#assertUsable();
+    return {
+      format: STATE_DICT_FORMAT, optimizer: "Lookahead", syncPeriod: this.#syncPeriod, slowStepSize: this.#slowStepSize,
+      stepsSinceSync: this.#stepsSinceSync, slow: this.slowParams(), inner: this.inner.stateDict(),
+    };
+  }
+
+  /**
+   * Restores a dict saved by stateDict() of a Lookahead over the same params. Everything is checked first
+   * (ours, then the inner optimizer's load, which checks its own): a dict that does not fit throws and changes
+   * nothing. Resuming is bit-exact.
+   */
+  loadStateDict(dict: LookaheadStateDict): void {
+    this.#assertUsable();
+    if (dict === null || typeof dict !== "object") throw new TypeError("Lookahead.loadStateDict: expected a state dict object");
+    if (dict.format !== STATE_DICT_FORMAT) throw new Error(`Lookahead.loadStateDict: unsupported format ${String(dict.format)}`);
+    if (dict.optimizer !== "Lookahead") throw new Error(`Lookahead.loadStateDict: the dict is from ${String(dict.optimizer)}, not Lookahead`);
+    const o = { syncPeriod: dict.syncPeriod, slowStepSize: dict.slowStepSize };
+    checkOptions(o);
+    const s = dict.stepsSinceSync;
+    if (!Number.isSafeInteger(s) || s < 0 || s >= o.syncPeriod) {
+      throw new RangeError(`Lookahead.loadStateDict: invalid stepsSinceSync ${String(s)} (expected an integer from 0 to ${o.syncPeriod - 1})`);
+    }
+    if (!Array.isArray(dict.slow) || dict.slow.length !== this.#params.length) {
+      throw new Error(`Lookahead.loadStateDict: "slow" has ${Array.isArray(dict.slow) ? dict.slow.length : "no"} entries, this optimizer has ${this.#params.length} params`);
+    }
+    const slow = dict.slow.map((v: unknown, i) => {
+      const n = this.#params[i]!.value.length;
+      // A Float32Array, or what JSON makes of one (an index-keyed object) or an array of numbers.
+      const values = isFloat32Array(v) ? v : Array.isArray(v) ? v as unknown[]
+        : v !== null && typeof v === "object" ? Object.values(v) : undefined;
+      if (!values || (!isFloat32Array(values) && !values.every((x) => typeof x === "number"))) {
+        throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or its JSON form, finite numbers)`);
+      }
+      if (values.length !== n) throw new Error(`Lookahead.loadStateDict: slow[${i}] has length ${values.length}, the param has ${n}`);
+      return Float32Array.from(values as ArrayLike<number>);
+    });
+    this.inner.loadStateDict(dict.inner);
+    this.#syncPeriod = o.syncPeriod;
+    this.#slowStepSize = o.slowStepSize;
+    this.#stepsSinceSync = s;
+    slow.forEach((v, i) => {
+      const foreign = this.#slowForeign[i];
+      if (foreign) foreign.set(v);
+      else this.inner.store.f32.set(v, this.#slowPtr[i]! / 4);
+    });
+  }
+
+  /** Disposes the inner optimizer too (the slow weights live in its store). */
+  dispose(): void {
+    this.#disposed = true;
+    this.inner.dispose();
+  }
+}
