@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
 import { Adam, ParamStore, RMSprop, SGD } from "../src/index.js";
-import { CONFIGS, expectSameState, firstBitDifference, randomArray, rng } from "./helpers.js";
+import { CONFIGS, expectSameState, firstBitDifference, paramShape, randomArray, rng } from "./helpers.js";
 import { DEFAULT_THREAD_MIN_SIZE, FAIL_MODES, setHostCoresForTests, STALL_TIMEOUT_MS } from "../src/runtime/threads.js";
 
 const N = 100_003; // not a multiple of 16: chunks end in a scalar tail
@@ -12,7 +12,8 @@ const N = 100_003; // not a multiple of 16: chunks end in a scalar tail
 function train(threads: number, cls: (typeof CONFIGS)[number]["cls"], options: Record<string, unknown>, backend: "simd" | "scalar") {
   const store = new ParamStore({ threads, threadMinSize: 1024 });
   const rand = rng(21);
-  const params = [store.param("a", randomArray(N, rand)), store.param("b", randomArray(3000, rand)), store.param("c", randomArray(77, rand))];
+  // Each param gets the shape the optimizer's cases ask for (Muon: 2-D), if any.
+  const params = [["a", N], ["b", 3000], ["c", 77]].map(([name, n]) => store.param(name as string, randomArray(n as number, rand), paramShape(cls, n as number)));
   return { store, params, opt: new cls(params, { ...options, backend }), rand };
 }
 
