@@ -30,7 +30,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); retu
 function coldStarts(): Array<Record<string, unknown>> {
   const runs: Array<Array<Record<string, unknown>>> = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const r = spawnSync(process.execPath, ["test/runtimes/run.mjs"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const r = spawnSync(process.execPath, ["test/runtimes/run.mjs", "runtimes"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     console.error(r.stdout);
     try {
       runs.push((JSON.parse(readFileSync(join(root, "test", "runtimes", "last-run.json"), "utf8")) as { report: Array<Record<string, unknown>> }).report);

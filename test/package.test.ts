@@ -22,7 +22,8 @@ it("exports point at built files, conditions in the order runtimes need", () => 
   }
   for (const v of ["simd", "scalar", "simd-shared", "scalar-shared"]) {
     const size = statSync(join(root, "dist", "wasm", `gradstep-${v}.wasm`)).size;
-    expect(size, v).toBeLessThanOrEqual(32 * 1024);
+    // A size budget against accidental bloat: ~25 optimizer kernels, reductions and a GEMM take ~90 KB today.
+    expect(size, v).toBeLessThanOrEqual(160 * 1024);
   }
 });
 
@@ -41,7 +42,8 @@ it("installs from npm pack in another folder and works when imported as 'gradste
   expect(files.map((f) => f.path)).toContain("dist/index.js");
   expect(files.some((f) => f.path.startsWith("src/") || f.path.startsWith("test/"))).toBe(false);
   const size = statSync(join(scratch, filename)).size;
-  expect(size).toBeLessThanOrEqual(200 * 1024);
+  // Budget: four .wasm builds plus the embedded entry's base64 copy of them are most of it (~300 KB today).
+  expect(size).toBeLessThanOrEqual(512 * 1024);
   const app = join(scratch, "app");
   execFileSync("mkdir", ["-p", app]);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
