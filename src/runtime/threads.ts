@@ -138,9 +138,9 @@ export async function preloadNodeWorkers(): Promise<void> {
   // Specifiers in variables keep bundlers for browsers from trying to resolve Node built-ins.
   const threads = "node:worker_threads", os = "node:os";
   try {
-    const m = await import(/* @vite-ignore */ os) as { availableParallelism?: () => number; cpus: () => unknown[] };
+    const m = await import(/* @vite-ignore */ /* webpackIgnore: true */ os) as { availableParallelism?: () => number; cpus: () => unknown[] };
     nodeCores = m.availableParallelism?.() ?? m.cpus().length;
-    if (typeof Worker !== "function") nodeWorker = ((await import(/* @vite-ignore */ threads)) as { Worker: NodeWorkerCtor }).Worker;
+    if (typeof Worker !== "function") nodeWorker = ((await import(/* @vite-ignore */ /* webpackIgnore: true */ threads)) as { Worker: NodeWorkerCtor }).Worker;
   } catch {
     nodeWorker = undefined;
   }
