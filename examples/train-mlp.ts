@@ -1,7 +1,7 @@
-// `npm start`: trains a small MLP (2 → 64 → 64 → 3, tanh) on a synthetic 3-arm spiral with gradstep's Adam.
+// `npm run example:spiral`: trains a small MLP (2 → 64 → 64 → 3, tanh) on a synthetic 3-arm spiral with gradstep's Adam.
 // The forward and backward passes are hand-written in TypeScript and read and write the ParamStore's
 // Float32Array views directly (zero-copy). Afterwards it times the optimizer step alone on each backend.
-import { Adam, backendInfo, init, type Param, ParamStore } from "../src/index.js";
+import { Adam, backendInfo, init, type Param, ParamStore } from "gradstep";
 
 await init();
 console.log("gradstep backend:", backendInfo());
