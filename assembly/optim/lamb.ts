@@ -25,7 +25,7 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
     ratio = lambPass1(param, expAvg, expAvgSq, scratch, grad, n, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2,
       eps, epsRoot, weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & DECOUPLED) != 0, true);
   }
-  applyTrustRatio(param, scratch, n, <f32>ratio, -lr);
+  applyTrustRatio(param, scratch, n, <f32>(<f64>(<f32>ratio) * -<f64>lr));
 }
 
 /**
@@ -142,29 +142,32 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
   return u;
 }
 
-/** Pass 2: p += (u * ratio) * (-lr), Optax's order (scale_by_trust_ratio, scale_by_learning_rate, apply_updates). */
+/**
+ * Pass 2: p += u * s with s = f32(ratio · −lr) (the f32 ratio times the f32 lr, rounded once): one multiply per
+ * element where Optax's scale_by_trust_ratio then scale_by_learning_rate round twice (within an f32 rounding).
+ */
 // @ts-ignore: decorator
-@inline function applyTrustRatio(param: usize, scratch: usize, n: i32, ratio: f32, negLr: f32): void {
+@inline function applyTrustRatio(param: usize, scratch: usize, n: i32, s: f32): void {
   let o: usize = 0;
-  if (ASC_FEATURE_SIMD) o = applySpan<v128>(param, scratch, o, end16(n), end4(n), ratio, negLr);
-  applySpan<f32>(param, scratch, o, o, end1(n), ratio, negLr);
+  if (ASC_FEATURE_SIMD) o = applySpan<v128>(param, scratch, o, end16(n), end4(n), s);
+  applySpan<f32>(param, scratch, o, o, end1(n), s);
 }
 
 // @ts-ignore: decorator
-@inline function applySpan<T>(param: usize, scratch: usize, o: usize, end16: usize, end: usize, ratio: f32, negLr: f32): usize {
-  const r = splat<T>(ratio), l = splat<T>(negLr);
+@inline function applySpan<T>(param: usize, scratch: usize, o: usize, end16: usize, end: usize, s: f32): usize {
+  const sv = splat<T>(s);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    applyAt<T>(param, scratch, o, r, l);
-    applyAt<T>(param, scratch, o + w, r, l);
-    applyAt<T>(param, scratch, o + 2 * w, r, l);
-    applyAt<T>(param, scratch, o + 3 * w, r, l);
+    applyAt<T>(param, scratch, o, sv);
+    applyAt<T>(param, scratch, o + w, sv);
+    applyAt<T>(param, scratch, o + 2 * w, sv);
+    applyAt<T>(param, scratch, o + 3 * w, sv);
   }
-  for (; o < end; o += w) applyAt<T>(param, scratch, o, r, l);
+  for (; o < end; o += w) applyAt<T>(param, scratch, o, sv);
   return o;
 }
 
 // @ts-ignore: decorator
-@inline function applyAt<T>(param: usize, scratch: usize, o: usize, ratio: T, negLr: T): void {
-  st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(mul<T>(ld<T>(scratch, o), ratio), negLr)));
+@inline function applyAt<T>(param: usize, scratch: usize, o: usize, s: T): void {
+  st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
 }

@@ -19,6 +19,7 @@ export function lamb_f32(param: Float32Array, expAvg: Float32Array, expAvgSq: Fl
     for (let i = 0; i < n; i++) u[i] = u[i]! + f(wd * param[i]!);
   }
   // scale_by_trust_ratio (norms of p before the step and of u, blocked order), scale_by_learning_rate, apply_updates
-  const ratio = f(trustRatio(sumSqBlocked(param, n), sumSqBlocked(u, n), 1, 0)), negLr = -f(lr);
-  for (let i = 0; i < n; i++) param[i] = param[i]! + f(f(u[i]! * ratio) * negLr);
+  // (the kernel multiplies once by f32(ratio · −lr), both rounded to f32 first, where Optax multiplies twice)
+  const s = f(f(trustRatio(sumSqBlocked(param, n), sumSqBlocked(u, n), 1, 0)) * -f(lr));
+  for (let i = 0; i < n; i++) param[i] = param[i]! + f(u[i]! * s);
 }

@@ -7,7 +7,7 @@
  *   m ← (1 − β1)·g + β1·m;   v ← (1 − β2)·g² + β2·v
  *   u ← (m / (1 − β1^t)) / (√(v / (1 − β2^t) + ε_root) + ε) + λθ
  *   r ← ‖θ‖ / ‖u‖, or 1 where ‖θ‖ = 0 or ‖u‖ = 0        (per tensor; θ before this step)
- *   θ ← θ + (u·r)·(−γ)
+ *   θ ← θ + u·(r·(−γ))                                   (Optax: (u·r)·(−γ); the same within an f32 rounding)
  *
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-6, epsRoot 0, weightDecay 0, maximize false (Optax's lamb has
  * no default lr; the rest are its defaults). `maximize` is gradstep's (Optax has none): it negates the gradient
