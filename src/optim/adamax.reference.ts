@@ -1,12 +1,22 @@
 // Pure-TS reference of adamax_f32 (same signature, Float32Arrays for pointers). See src/optim/adamax.ts.
-import { inputGrad, lerp, subScaledDiv } from "../core/reference-ops.js";
+import { TFJS } from "../core/abi.js";
+import { inputGrad, lerp, scratch, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;
 
 export function adamax_f32(param: Float32Array, expAvg: Float32Array, expInf: Float32Array, grad: Float32Array,
-    n: number, clr: number, beta1Comp: number, beta2: number, eps: number, weightDecay: number, gradScale: number,
-    flags: number): void {
+    n: number, clr: number, beta1Comp: number, beta2: number, eps: number, weightDecay: number, beta1: number,
+    gradScale: number, flags: number): void {
   const g = inputGrad(grad, param, n, weightDecay, gradScale, flags);
+  if (flags & TFJS) {
+    // tfjs: m*beta1 + g*(1-beta1); maximum(u*beta2, |g|) (NaN-propagating); p -= clr * (m / (u + eps)).
+    const b1 = f(beta1), c1 = f(beta1Comp), b2 = f(beta2), e = f(eps), q = scratch(1, n);
+    for (let i = 0; i < n; i++) expAvg[i] = f(expAvg[i]! * b1) + f(g[i]! * c1);
+    for (let i = 0; i < n; i++) expInf[i] = Math.max(f(expInf[i]! * b2), Math.abs(g[i]!));
+    for (let i = 0; i < n; i++) q[i] = expAvg[i]! / f(expInf[i]! + e);
+    subScaled(param, clr, q, n);
+    return;
+  }
   lerp(expAvg, g, n, beta1Comp);
   // u = max(beta2 * u, |g| + eps), NaN if either is NaN (torch.maximum; the kernel's maxp).
   const b2 = f(beta2), e = f(eps);

@@ -6,8 +6,15 @@
  *   u ← max(β2·u, |g| + ε)                     (ε inside the max, as PyTorch and Optax)
  *   θ ← θ − (γ / (1 − β1^t)) · m / u
  *
- * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize false. State: `step`, `exp_avg` (m),
- * `exp_inf` (u). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adamax.html
+ * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize false, lrDecay 0 (not in PyTorch:
+ * γ/(1 + (t − 1)·lrDecay) as Adagrad's, tfjs's `decay`). State: `step`, `exp_avg` (m), `exp_inf` (u).
+ * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adamax.html
+ *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adamax`, tfjs-core adamax_optimizer.ts, in its order):
+ *   m ← β1·m + (1 − β1)·g;   u ← max(β2·u, |g|)            (ε after the max)
+ *   θ ← θ − c · m / (u + ε),  c = (γ / ((t − 1)·lrDecay + 1)) / (1 − â1)
+ * with â1 tfjs's f32 running power of β1 and every operation of c rounded to f32 as tfjs does. tfjs's ε
+ * default is the backend's epsilon (1e-7); the flavor changes formulas, not defaults.
  *
  * @example
  * await init();
@@ -19,29 +26,44 @@
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
+import { baseFlags, TFJS } from "../core/abi.js";
 import { adamax_f32 } from "./adamax.reference.js";
+import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
-export interface AdamaxOptions { lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean }
+export interface AdamaxOptions {
+  lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean; lrDecay: number;
+  /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
+  flavor: Flavor;
+}
+
+const f = Math.fround;
 
 export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
   name: "Adamax",
-  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false },
+  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch" },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, maximize: bool,
+    weightDecay: nonNegative, maximize: bool, lrDecay: nonNegative, flavor: flavorRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.maximize === b.maximize,
+    a.maximize === b.maximize && a.lrDecay === b.lrDecay && a.flavor === b.flavor,
+  structural: ["flavor"],
   kernel: "adamax_f32",
-  scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay"],
+  scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true }],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / (1 - beta1 ** t), 1 - beta1, o.betas[1], o.eps,
-      o.weightDecay, gs, baseFlags(o, gs));
+    if (o.flavor === "tfjs") {
+      // tfjs: lr = -learningRate / (iteration*decay + 1) and lr / (1 - accBeta1), each op in f32 (negations exact).
+      const lrT = f(f(o.lr) / f(f(f(r.step) * f(o.lrDecay)) + 1));
+      k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, f(lrT / f(1 - tfjsBetaPower(beta1, t))), 1 - beta1, o.betas[1],
+        o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs) | TFJS);
+      return;
+    }
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / (1 + r.step * o.lrDecay) / (1 - beta1 ** t), 1 - beta1,
+      o.betas[1], o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs));
   },
 };
 

@@ -89,7 +89,11 @@ const FACTORIES: Factory[] = [
   ["rmsprop(0.01)", () => tf.train.rmsprop(0.01), () => train.rmsprop(0.01)],
   ["rmsprop(0.01, 0.8, 0.9)", () => tf.train.rmsprop(0.01, 0.8, 0.9), () => train.rmsprop(0.01, 0.8, 0.9)],
   ["rmsprop(0.01, 0.9, 0.5, 1e-6, centered)", () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-6, true), () => train.rmsprop(0.01, 0.9, 0.5, 1e-6, true)],
+  ["adamax()", () => tf.train.adamax(), () => train.adamax()],
+  ["adamax(0.01, 0.8, 0.9, 1e-4, 0.05)", () => tf.train.adamax(0.01, 0.8, 0.9, 1e-4, 0.05), () => train.adamax(0.01, 0.8, 0.9, 1e-4, 0.05)],
 ];
+/** tfjs's Adamax cannot save its state (getWeights throws "not implemented"): no format to compare with. */
+const SAVABLE = FACTORIES.filter(([name]) => !name.startsWith("adamax"));
 
 describe.each(FACTORIES)("train.%s vs tf.train", (_name, theirs, ours) => {
   it("minimize: weights equal after 20 steps (within 1e-5 relative; bit for bit on tfjs-backend-cpu)", () => {
@@ -142,7 +146,7 @@ describe.each(FACTORIES)("train.%s vs tf.train", (_name, theirs, ours) => {
 
 describe("getWeights / setWeights", () => {
   it("tfjs's format: the same names, shapes and order as tfjs's own optimizer", async () => {
-    for (const [name, theirs, ours] of FACTORIES) {
+    for (const [name, theirs, ours] of SAVABLE) {
       const a = variables(), b = variables();
       const t = theirs(), o = ours();
       for (let s = 0; s < 3; s++) { t.minimize(objective(a), false, a); o.minimize(objective(b), false, b); }

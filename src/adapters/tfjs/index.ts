@@ -18,7 +18,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { backendInfo } from "../../runtime/loader.js";
 import { ParamStore, type Param } from "../../runtime/store.js";
 import type { Optimizer as GradstepOptimizer, StateDict } from "../../core/optimizer.js";
-import { OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, RMSprop } from "../../optim/index.js";
+import { OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
 
 export { init } from "../../index.js";
 
@@ -484,7 +484,29 @@ export class RMSPropOptimizer extends GradstepTfjsOptimizer {
   }
 }
 
-for (const cls of [SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, RMSPropOptimizer]) {
+/**
+ * tf.train.adamax(learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon = backend epsilon, decay = 0).
+ * tfjs's own Adamax cannot save its state (getWeights throws); this one saves `<var>/m`, `<var>/v`.
+ */
+export class AdamaxOptimizer extends GradstepTfjsOptimizer {
+  static get className(): string { return "Adamax"; }
+  readonly epsilon: number;
+  constructor(readonly learningRate = 0.002, readonly beta1 = 0.9, readonly beta2 = 0.999, epsilon: number | null = null,
+      readonly decay = 0) {
+    const e = eps(epsilon);
+    super(Adamax, { lr: learningRate, betas: [beta1, beta2], eps: e, lrDecay: decay, flavor: "tfjs" },
+      [{ buffer: "exp_avg", suffix: "m" }, { buffer: "exp_inf", suffix: "v" }]);
+    this.epsilon = e;
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decay };
+  }
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
+    return new cls(c.learningRate, c.beta1, c.beta2, c.epsilon, c.decay);
+  }
+}
+
+for (const cls of [SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, RMSPropOptimizer, AdamaxOptimizer]) {
   tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }
 
@@ -504,6 +526,8 @@ export const train = {
   adagrad: (learningRate: number, initialAccumulatorValue = 0.1) => new AdagradOptimizer(learningRate, initialAccumulatorValue),
   rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon: number | null = null, centered = false) =>
     new RMSPropOptimizer(learningRate, decay, momentum, epsilon, centered),
+  adamax: (learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, decay = 0) =>
+    new AdamaxOptimizer(learningRate, beta1, beta2, epsilon, decay),
 };
 
 // ---- any gradstep optimizer ----------------------------------------------------------------------------------
