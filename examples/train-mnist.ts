@@ -123,7 +123,7 @@ const RUNS: Run[] = [
     },
   },
   { name: "Adam", make: (m) => ({ opt: new Adam(Object.values(m), { lr: 1e-3 }) }) },
-  { name: "Lion", make: (m) => ({ opt: new Lion(Object.values(m), { lr: 1e-4, weightDecay: 0.1 }) }) },
+  { name: "Lion", make: (m) => ({ opt: new Lion(Object.values(m), { lr: 3e-4, weightDecay: 0.1 }) }) },
   { name: "RMSprop", make: (m) => ({ opt: new RMSprop(Object.values(m), { lr: 5e-4 }) }) },
   { name: "SGD (Nesterov)", make: (m) => ({ opt: new SGD(Object.values(m), { lr: 0.05, momentum: 0.9, nesterov: true }) }) },
 ];

@@ -22,7 +22,8 @@ export interface WasmSource {
   /** Shown in backendInfo().loadedVia. */
   readonly via: string;
   /** A compiled module, or the bytes of one, for a variant; throws a clear error if it cannot. */
-  get(variant: Variant): Promise<WebAssembly.Module | Uint8Array<ArrayBuffer>>;
+  // Plain `Uint8Array` (not TS 5.7's `Uint8Array<ArrayBuffer>`): the published types must read in TypeScript 5.0+.
+  get(variant: Variant): Promise<WebAssembly.Module | Uint8Array>;
 }
 
 export interface InitOptions {
@@ -147,13 +148,13 @@ export const FORBIDDEN = "this host forbids compiling WebAssembly from bytes (Cl
   "import gradstep through its \"workerd\" / \"edge-light\" export (bundlers pick it), or pass precompiled modules: " +
   "init({ module })";
 
-async function compile(v: Variant, got: WebAssembly.Module | Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
+async function compile(v: Variant, got: WebAssembly.Module | Uint8Array): Promise<WebAssembly.Module> {
   let m: WebAssembly.Module;
   if (isModule(got)) {
     m = got;
   } else {
     try {
-      m = await WebAssembly.compile(got);
+      m = await WebAssembly.compile(got as BufferSource);
     } catch (e) {
       const msg = (e as Error).message;
       if (/disallowed|code generation|not allowed/i.test(msg)) throw new Error(`gradstep: ${FORBIDDEN} (${msg})`);

