@@ -309,7 +309,7 @@ export abstract class Optimizer<O extends object> {
     this.#assertUsable();
     const spec = this.#spec;
     const layouts = this.#planned.map((p) => p.layout);
-    const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o));
+    const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.
     const names = spec.buffers.map((b) => b.name);
     plans.forEach((plan, gi) => {

@@ -84,7 +84,7 @@ export interface GroupLoad<O> {
 
 /** Checks `dict` against the optimizer and returns the per-group plan; throws (changing nothing) if it does not fit. */
 export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayout[], groups: readonly ParamGroup<O>[],
-    dict: StateDict, validateGroup: (o: ParamGroup<O>) => void): GroupLoad<O>[] {
+    dict: StateDict, validateGroup: (o: ParamGroup<O>) => void, defaults: O): GroupLoad<O>[] {
   const bad = (msg: string) => new Error(`${spec.name}.loadStateDict: ${msg}`);
   if (dict === null || typeof dict !== "object") throw bad("expected a state dict object");
   if (dict.format !== STATE_DICT_FORMAT) throw bad(`unsupported format ${String(dict.format)} (expected ${STATE_DICT_FORMAT})`);
@@ -103,9 +103,10 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
       throw bad(`param group ${gi} has ${Array.isArray(saved.params) ? saved.params.length : "no"} params, this optimizer has ${g.slots.length}`);
     }
     const options: Record<string, unknown> = {};
+    // An option the dict lacks (saved before the option existed) takes the optimizer's default, as PyTorch's
+    // Optimizer.__setstate__ does with setdefault.
     for (const key of Object.keys(spec.rules)) {
-      if (!Object.hasOwn(saved, key)) throw bad(`param group ${gi} is missing "${key}"`);
-      options[key] = structuredClone(saved[key]);
+      options[key] = structuredClone(Object.hasOwn(saved, key) ? saved[key] : (defaults as Record<string, unknown>)[key]);
     }
     rejectUnknown(`${spec.name}.loadStateDict: param group ${gi}`, saved, spec.rules, ["params"]);
     const o = { ...group, ...options } as ParamGroup<O>;
