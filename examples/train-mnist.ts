@@ -175,7 +175,7 @@ for (const run of runs) {
   const acc = 100 * correct / test.length;
   if (curves.length === 0) mainAccuracy = acc;
   console.log(`  held-out: accuracy ${acc.toFixed(2)}%, loss ${(loss / test.length).toFixed(4)}; optimizer steps took ${(optimizerMs / (EPOCHS * STEPS_PER_EPOCH) * 1000).toFixed(1)} µs each (${(4 * (IN * HIDDEN + HIDDEN + HIDDEN * OUT + OUT)).toLocaleString()} B of params)`);
-  curves.push({ name: `${run.name} (${acc.toFixed(1)}%)`, points });
+  curves.push({ name: `${run.name}: held-out ${acc.toFixed(1)}%`, points });
   store.dispose();
 }
 
