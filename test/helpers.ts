@@ -23,7 +23,11 @@ export function randomArray(n: number, rand: () => number, scale = 1, zeros = 0.
   return a;
 }
 
-/** Index of the first element whose bits differ (NaN equals NaN), or -1. */
+/**
+ * Index of the first element whose bits differ, or -1. Parity is "bit-identical except the sign and payload of
+ * NaNs": any two NaNs compare equal (Wasm's f32.max/neg and the reference's Math.max may give different NaN
+ * bit patterns for the same NaN inputs; see the README's Correctness section); every other value by its bits.
+ */
 export function firstBitDifference(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return 0;
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
