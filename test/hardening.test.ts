@@ -141,3 +141,50 @@ it("a structural edit in a step that then fails is still planned at the next ste
   expectSameState(recovered.state, clean.state);
   expect(recovered.state.state[0]!.momentum_buffer).toBeInstanceOf(Float32Array);
 });
+
+describe("the scheduler fast path (the option edited alone last time is checked first)", () => {
+  function sgd() {
+    const store = new ParamStore();
+    const w = store.param("w", randomArray(7, rng(4)));
+    const opt = new SGD([w], { lr: 0.1, momentum: 0.9, nesterov: true });
+    w.grad.set(randomArray(7, rng(5)));
+    const group = opt.paramGroups[0] as unknown as { lr: number; momentum: number; nesterov: boolean };
+    for (let t = 0; t < 3; t++) { group.lr = 0.1 / (t + 1); opt.step(); } // lr becomes the hot option
+    return { store, params: [w], opt, group };
+  }
+  const same = (a: ReturnType<typeof sgd>, b: ReturnType<typeof sgd>) => {
+    a.params.forEach((p, i) => expect(firstBitDifference(p.value, b.params[i]!.value)).toBe(-1));
+    expectSameState(a.opt.stateDict(), b.opt.stateDict());
+  };
+
+  it("a bad lr is caught, changes nothing, and is caught again until fixed", () => {
+    const s = sgd(), ref = sgd();
+    s.group.lr = -1;
+    expectNothingChanged(s as never, () => s.opt.step(), /Invalid lr: -1/);
+    expectNothingChanged(s as never, () => s.opt.step(), /Invalid lr: -1/);
+    s.group.lr = 0.05; ref.group.lr = 0.05;
+    s.opt.step(); ref.opt.step();
+    same(s, ref);
+  });
+
+  it("lr and another option edited together: the other is checked too (cross-option check)", () => {
+    const s = sgd();
+    s.group.lr = 0.07;
+    s.group.momentum = 0; // nesterov needs momentum > 0
+    expectNothingChanged(s as never, () => s.opt.step(), /Invalid nesterov: true/);
+    s.group.momentum = 0.9;
+    const ref = sgd();
+    ref.group.lr = 0.07;
+    s.opt.step(); ref.opt.step();
+    same(s, ref);
+  });
+
+  it("the hot option alone failing the cross-option check restores it (no skipped validation next step)", () => {
+    const s = sgd();
+    const g = s.opt.paramGroups[0] as unknown as { momentum: number };
+    for (let t = 0; t < 2; t++) { g.momentum = 0.8 + 0.01 * t; s.opt.step(); } // momentum becomes hot
+    g.momentum = 0;
+    expectNothingChanged(s as never, () => s.opt.step(), /Invalid nesterov: true/);
+    expectNothingChanged(s as never, () => s.opt.step(), /Invalid nesterov: true/);
+  });
+});

@@ -30,6 +30,10 @@ export class OptionTable<O> {
   readonly keys: readonly string[];
   readonly #rules: readonly Rule[];
   readonly #structural: readonly boolean[];
+  /** Per option: whether its default is an array (compared element-wise; the others by identity). */
+  readonly #arrays: readonly boolean[];
+  /** The option that alone changed at the last edit (a scheduler's lr), or -1. */
+  #hot = -1;
   readonly #spec: OptimizerSpec<O>;
 
   constructor(spec: OptimizerSpec<O>) {
@@ -37,6 +41,7 @@ export class OptionTable<O> {
     this.keys = Object.keys(spec.rules);
     this.#rules = this.keys.map((k) => (spec.rules as Record<string, Rule>)[k]!);
     this.#structural = this.keys.map((k) => isStructural(spec, k as keyof O & string));
+    this.#arrays = this.keys.map((k) => Array.isArray((spec.defaults as Record<string, unknown>)[k]));
   }
 
   /** Checks every option of `o` (construction, addParamGroup, loadStateDict). */
@@ -53,20 +58,48 @@ export class OptionTable<O> {
    */
   revalidate(g: O, snap: O): number {
     if (this.#spec.same(g, snap)) return NONE;
-    let kind = SCALAR;
     const gv = g as Record<string, unknown>;
     const sv = snap as Record<string, unknown>;
+    const keys = this.keys, arrays = this.#arrays;
+    // Fast path for what a scheduler does: the one scalar option edited last time (lr) changed again, and
+    // nothing else did (the spec's own same() says so once that option is taken over). One load, one range
+    // check, one store: no loop over keys, whose keyed loads V8 cannot make monomorphic.
+    const hot = this.#hot;
+    if (hot >= 0) {
+      const key = keys[hot]!, v = gv[key], old = sv[key];
+      if (v !== old && typeof v === "number") {
+        this.#rules[hot]!(v, key);
+        sv[key] = v;
+        if (this.#spec.same(g, snap)) {
+          try {
+            this.#spec.check?.(g);
+          } catch (e) {
+            sv[key] = old;
+            throw e;
+          }
+          return this.#structural[hot] ? STRUCTURAL : SCALAR;
+        }
+        sv[key] = old;
+      }
+    }
+    let kind = SCALAR;
     let changed = 0; // bit i: option i changed (32 options at most per optimizer)
-    for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i]!;
-      const v = gv[key];
-      if (sameValue(v, sv[key])) continue;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const v = gv[key], w = sv[key];
+      if (v === w || (arrays[i] && sameValue(v, w))) continue;
       this.#rules[i]!(v, key);
       changed |= 1 << i;
       if (this.#structural[i]) kind = STRUCTURAL;
     }
     this.#spec.check?.(g);
-    for (let i = 0; changed !== 0; i++, changed >>>= 1) if (changed & 1) this.#commitKey(this.keys[i]!, gv, sv);
+    // One scalar option changed: it is the hot one for the next step.
+    this.#hot = changed !== 0 && (changed & (changed - 1)) === 0 && !arrays[31 - Math.clz32(changed)] ? 31 - Math.clz32(changed) : -1;
+    for (let i = 0; changed !== 0; i++, changed >>>= 1) {
+      if (!(changed & 1)) continue;
+      if (arrays[i]) this.#commitKey(keys[i]!, gv, sv);
+      else sv[keys[i]!] = gv[keys[i]!];
+    }
     return kind;
   }
 
