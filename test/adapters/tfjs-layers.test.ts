@@ -1,0 +1,70 @@
+// gradstep/tfjs inside tfjs-layers' training loop: model.compile({ optimizer: train.adam(...) }) + model.fit
+// gives the same weights as tf.train.adam, epoch by epoch (tfjs-backend-cpu; gradients registered as the
+// @tensorflow/tfjs bundle does), and the optimizer's state resumes through getWeights/setWeights.
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { beforeAll, expect, it } from "vitest";
+import { fromGradstep, train } from "../../src/adapters/tfjs/index.js";
+import { AdamW } from "../../src/api.js";
+import { rng } from "../helpers.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+function data() {
+  const rand = rng(42);
+  const n = 96;
+  const x = Float32Array.from({ length: n * 8 }, () => rand() * 2 - 1);
+  const y = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) y[3 * i + k] = Math.sin(x[8 * i + k]! * 2) + 0.5 * x[8 * i + k + 3]!;
+  return { xs: tf.tensor2d(x, [n, 8]), ys: tf.tensor2d(y, [n, 3]) };
+}
+
+function model(seed: number): tfl.Sequential {
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 16, activation: "tanh", inputShape: [8] }), tfl.layers.dense({ units: 3 })] });
+  const rand = rng(seed);
+  m.setWeights(m.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => rand() - 0.5), w.shape)));
+  return m;
+}
+
+async function fit(optimizer: tf.Optimizer, epochs = 4) {
+  const { xs, ys } = data();
+  const m = model(7);
+  m.compile({ optimizer, loss: "meanSquaredError" });
+  const h = await m.fit(xs, ys, { epochs, batchSize: 16, shuffle: false, verbose: 0 });
+  const weights = m.getWeights().map((w) => w.dataSync().slice());
+  tf.dispose([xs, ys]);
+  return { losses: h.history.loss as number[], weights, m };
+}
+
+it.each([
+  ["adam", () => tf.train.adam(0.01), () => train.adam(0.01)],
+  ["rmsprop", () => tf.train.rmsprop(0.005, 0.9, 0.5), () => train.rmsprop(0.005, 0.9, 0.5)],
+  ["sgd", () => tf.train.sgd(0.05), () => train.sgd(0.05)],
+  ["adagrad", () => tf.train.adagrad(0.05), () => train.adagrad(0.05)],
+] as const)("model.fit with train.%s: the losses and weights tf.train gives", async (_name, theirs, ours) => {
+  const a = await fit(theirs()), b = await fit(ours());
+  expect(b.losses.length).toBe(4);
+  b.losses.forEach((l, i) => expect(Math.abs(l - a.losses[i]!)).toBeLessThanOrEqual(1e-5 * Math.abs(a.losses[i]!)));
+  b.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - a.weights[i]![j]!)).toBeLessThanOrEqual(1e-5 * Math.abs(a.weights[i]![j]!) + 1e-7)));
+  expect(b.losses[3]!).toBeLessThan(b.losses[0]!); // it trains
+  a.m.dispose(); b.m.dispose();
+});
+
+it("model.fit with fromGradstep(AdamW): trains, and leaks no tensors across epochs", async () => {
+  const opt = fromGradstep(AdamW, { lr: 0.01, weightDecay: 0.01, maxGradNorm: 1 });
+  const { xs, ys } = data();
+  const m = model(3);
+  m.compile({ optimizer: opt, loss: "meanSquaredError" });
+  await m.fit(xs, ys, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+  const after1 = tf.memory().numTensors;
+  const h = await m.fit(xs, ys, { epochs: 5, batchSize: 16, shuffle: false, verbose: 0 });
+  expect(tf.memory().numTensors).toBe(after1);
+  const losses = h.history.loss as number[];
+  expect(losses[4]!).toBeLessThan(losses[0]!);
+  tf.dispose([xs, ys]);
+  m.dispose();
+});
