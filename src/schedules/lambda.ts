@@ -30,6 +30,27 @@ function evaluate(where: string, fns: readonly LrLambda[], perGroup: boolean, ep
   }
 }
 
+/** What LambdaLR and MultiplicativeLR share: the checked lambdas and the factors of the current step. */
+abstract class LambdaScheduler extends LRScheduler {
+  readonly #lambdas: LrLambda[];
+  readonly #perGroup: boolean;
+  /** lrLambda's results for the step being taken (filled by evaluate() in prepare). */
+  protected readonly factors: number[];
+
+  protected constructor(name: string, optimizer: SchedulableOptimizer, options: { lrLambda: LrLambda | LrLambda[] }) {
+    super(name, optimizer);
+    const o = optionsOf(this.label, options, ["lrLambda"]);
+    this.#lambdas = lambdas(this.label, o.lrLambda, this.next.length);
+    this.factors = this.next.map(() => 0);
+    this.#perGroup = Array.isArray(o.lrLambda);
+    this.atomically(() => this.start());
+  }
+
+  protected evaluate(epoch: number): void {
+    evaluate(this.label, this.#lambdas, this.#perGroup, epoch, this.factors);
+  }
+}
+
 export interface LambdaLROptions {
   /** The factor applied to each group's initial lr at epoch e: one function, or one per group. */
   lrLambda: LrLambda | LrLambda[];
@@ -46,26 +67,17 @@ export interface LambdaLROptions {
  * const sched = new LambdaLR(opt, { lrLambda: (e) => Math.min(1, (e + 1) / 10) });   // 10-epoch warmup
  * for (let epoch = 0; epoch < 100; epoch++) { train(opt); sched.step(); }
  */
-export class LambdaLR extends LRScheduler {
-  readonly #lambdas: LrLambda[];
-  readonly #factors: number[];
-  readonly #perGroup: boolean;
-
+export class LambdaLR extends LambdaScheduler {
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    super("LambdaLR", optimizer);
-    const o = optionsOf(this.label, options, ["lrLambda"]);
-    this.#lambdas = lambdas(this.label, o.lrLambda, this.next.length);
-    this.#factors = this.next.map(() => 0);
-    this.#perGroup = Array.isArray(o.lrLambda);
-    this.atomically(() => this.start());
+    super("LambdaLR", optimizer, options);
   }
 
   protected override prepare(epoch: number): void {
-    evaluate(this.label, this.#lambdas, this.#perGroup, epoch, this.#factors);
+    this.evaluate(epoch);
   }
 
   protected override getLr(out: number[]): void {
-    for (let i = 0; i < out.length; i++) out[i] = this.baseLrs[i]! * this.#factors[i]!;
+    for (let i = 0; i < out.length; i++) out[i] = this.baseLrs[i]! * this.factors[i]!;
   }
 }
 
@@ -80,27 +92,18 @@ export interface MultiplicativeLROptions {
  * @example
  * const sched = new MultiplicativeLR(opt, { lrLambda: () => 0.95 });
  */
-export class MultiplicativeLR extends LRScheduler {
-  readonly #lambdas: LrLambda[];
-  readonly #factors: number[];
-  readonly #perGroup: boolean;
-
+export class MultiplicativeLR extends LambdaScheduler {
   constructor(optimizer: SchedulableOptimizer, options: MultiplicativeLROptions) {
-    super("MultiplicativeLR", optimizer);
-    const o = optionsOf(this.label, options, ["lrLambda"]);
-    this.#lambdas = lambdas(this.label, o.lrLambda, this.next.length);
-    this.#factors = this.next.map(() => 0);
-    this.#perGroup = Array.isArray(o.lrLambda);
-    this.atomically(() => this.start());
+    super("MultiplicativeLR", optimizer, options);
   }
 
   protected override prepare(epoch: number): void {
-    if (!this.isInitial) evaluate(this.label, this.#lambdas, this.#perGroup, epoch, this.#factors);
+    if (!this.isInitial) this.evaluate(epoch);
   }
 
   protected override getLr(out: number[]): void {
     const groups = this.optimizer.paramGroups;
     if (this.isInitial) for (let i = 0; i < out.length; i++) out[i] = groups[i]!.lr;
-    else for (let i = 0; i < out.length; i++) out[i] = groups[i]!.lr * this.#factors[i]!;
+    else for (let i = 0; i < out.length; i++) out[i] = groups[i]!.lr * this.factors[i]!;
   }
 }
