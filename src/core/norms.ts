@@ -13,26 +13,39 @@ export function checkNormType(normType: unknown, where: string): asserts normTyp
   }
 }
 
+/** max(t, m) where a NaN on either side gives NaN (Math.max does; kept explicit as the norm's rule). */
+export function foldMax(t: number, m: number): number {
+  return Number.isNaN(m) || Number.isNaN(t) ? Number.NaN : Math.max(t, m);
+}
+
+/** Σ|x|^p of some f32s, for norm types other than 1, 2 and ∞ (plain JS, f64: the kernels reduce only Σx², Σ|x|, max|x|). */
+export function sumPow(g: Float32Array, p: number): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += Math.abs(g[i]!) ** p;
+  return s;
+}
+
+/** The norm of `normType` from totals over every tensor (in order), rounded to f32 as torch holds it. */
+export function normOf(normType: NormType, sumSq: number, sumAbs: number, maxAbs: number, sumPowP: number): number {
+  if (normType === 2) return Math.fround(Math.sqrt(sumSq));
+  if (normType === 1) return Math.fround(sumAbs);
+  if (normType === Infinity) return Math.fround(maxAbs);
+  return Math.fround(sumPowP ** (1 / normType));
+}
+
 /**
  * The total norm of per-tensor reductions (in order), rounded to f32. For p other than 1, 2 and ∞ the caller
- * supplies Σ|x|^p per tensor in `sumPow` (the kernels reduce only Σx², Σ|x| and max|x|).
+ * supplies Σ|x|^p per tensor in `sumPows`.
  */
-export function totalNorm(parts: readonly Reduction[], normType: NormType, sumPow?: readonly number[]): number {
-  let t = 0;
-  if (normType === Infinity) {
-    for (const r of parts) t = Number.isNaN(r.maxAbs) || Number.isNaN(t) ? Number.NaN : Math.max(t, r.maxAbs);
-    return Math.fround(t);
+export function totalNorm(parts: readonly Reduction[], normType: NormType, sumPows?: readonly number[]): number {
+  let sq = 0, abs = 0, max = 0, pow = 0;
+  for (const r of parts) {
+    sq += r.sumSq;
+    abs += r.sumAbs;
+    max = foldMax(max, r.maxAbs);
   }
-  if (normType === 2) {
-    for (const r of parts) t += r.sumSq;
-    return Math.fround(Math.sqrt(t));
-  }
-  if (normType === 1) {
-    for (const r of parts) t += r.sumAbs;
-    return Math.fround(t);
-  }
-  for (const s of sumPow ?? []) t += s;
-  return Math.fround(t ** (1 / normType));
+  for (const x of sumPows ?? []) pow += x;
+  return normOf(normType, sq, abs, max, pow);
 }
 
 /** torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to at most 1, all in f32. */

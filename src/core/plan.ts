@@ -6,7 +6,7 @@
 import type { KernelFn } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
-import { clipCoefficient } from "./norms.js";
+import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js";
 import { ALL, reduceSegments, SUM_SQ } from "./reduce.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
@@ -174,18 +174,12 @@ export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: num
       for (let k = 0; k < lengths.length; k++) {
         sumSq += out[3 * k]!;
         sumAbs += out[3 * k + 1]!;
-        const m = out[3 * k + 2]!;
-        maxAbs = Number.isNaN(m) || Number.isNaN(maxAbs) ? Number.NaN : Math.max(maxAbs, m);
-        if (general) {
-          const g = seg.slots[k]!.param.grad;
-          for (let i = 0; i < g.length; i++) sumPow += Math.abs(g[i]!) ** normType;
-        }
+        maxAbs = foldMax(maxAbs, out[3 * k + 2]!);
+        if (general) sumPow += sumPowOf(seg.slots[k]!.param.grad, normType);
       }
     }
   }
-  const norm = normType === 2 ? Math.fround(Math.sqrt(sumSq)) : normType === 1 ? Math.fround(sumAbs)
-    : normType === Infinity ? Math.fround(maxAbs) : Math.fround(sumPow ** (1 / normType));
-  return { norm, finite: Number.isFinite(sumSq) };
+  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) };
 }
 
 /**

@@ -2,7 +2,7 @@
 // params and foreign params. One read-only SIMD pass gives every param's norm parts, one more scales (or
 // clamps) the grads in place. The optimizer's `maxGradNorm` option does the same without rewriting the
 // grads (the factor goes into the step's gradient prologue) and gives the same numbers.
-import { checkNormType, clipCoefficient, type NormType, totalNorm } from "../core/norms.js";
+import { checkNormType, clipCoefficient, type NormType, sumPow, totalNorm } from "../core/norms.js";
 import { ALL, type Reduction, reduceRange, reduceRef, SUM_SQ } from "../core/reduce.js";
 import type { ParamLike } from "../core/spec.js";
 import { isFloat32Array } from "../core/state-dict.js";
@@ -48,12 +48,6 @@ export function gradReduction(p: ParamLike, backend: BackendName, mode = ALL): R
   return { sumSq: out[0]!, sumAbs: out[1]!, maxAbs: out[2]! };
 }
 
-/** Σ|x|^p of a gradient, for norm types other than 1, 2 and ∞ (plain JS, f64). */
-function sumPow(g: Float32Array, p: number): number {
-  let s = 0;
-  for (let i = 0; i < g.length; i++) s += Math.abs(g[i]!) ** p;
-  return s;
-}
 
 /** The total gradient norm of `params` (f32, as PyTorch returns it), without changing anything. */
 export function gradNorm(params: Iterable<ParamLike> | ParamStore | ParamLike, normType: NormType = 2): number {
