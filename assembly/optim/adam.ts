@@ -76,8 +76,8 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
   let p = ld<T>(param, o);
   const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
   if (decoupled) p = mul<T>(p, decay);
-  const m = tfjs ? tfjsMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp) : lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
   let v = tfjs ? tfjsEma2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp) : ema2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);
+  const m = tfjs ? tfjsMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp) : lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
   st<T>(expAvg, o, m);
   st<T>(expAvgSq, o, v);
   if (amsgrad) {
