@@ -92,7 +92,7 @@ const jobs: Array<[string, () => string]> = [
   ["tfjs-cpu", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-cpu", String(round), SIZES])],
   ["tfjs-wasm", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-wasm", String(round), SIZES])],
   ...natives.map(([name, bin]) => {
-    const kernels = name === "c-native-2t" ? ["roofline28_2t"] : [...CASES.map((c) => c.id), "roofline28"];
+    const kernels = name === "c-native-2t" ? ["roofline28_2t"] : [...CASES.filter((c) => c.native).map((c) => c.id), "roofline28"];
     return [name, () => sh(bin, [SIZES, kernels.join(","), "40", "5"]).split("\n").filter(Boolean).map((l) => {
       const r = JSON.parse(l) as { kernel: string; n: number; ns: number };
       const roofline = r.kernel.startsWith("roofline28");

@@ -86,6 +86,176 @@ __attribute__((noinline)) static void adagrad(F p, CF g, F s, long n, float clr,
   }
 }
 
+// The catalogue's elementwise kernels, each in its gradstep kernel's default configuration and operation order.
+__attribute__((noinline)) static void adadelta(F p, CF g, F v, F u, long n, float lr, float rho, float rhoComp, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float vi = v[i] * rho + rhoComp * gi * gi;
+    v[i] = vi;
+    float ui = u[i];
+    float d = sqrtf((ui + eps) / (vi + eps)) * gi;
+    u[i] = ui * rho + rhoComp * d * d;
+    p[i] = p[i] - lr * d;
+  }
+}
+
+__attribute__((noinline)) static void adamax(F p, CF g, F m, F u, long n, float clr, float beta1Comp, float beta2, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float a = u[i] * beta2, b = fabsf(gi) + eps;
+    float ui = a > b ? a : b;
+    m[i] = mi;
+    u[i] = ui;
+    p[i] = p[i] - clr * (mi / ui);
+  }
+}
+
+__attribute__((noinline)) static void nadam(F p, CF g, F m, F v, long n, float gradCoef, float avgCoef, float beta1Comp,
+    float beta2, float beta2Comp, float rBc2, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float vi = v[i] * beta2 + beta2Comp * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    float r = 1.0f / (sqrtf(vi * rBc2) + eps);
+    p[i] = (p[i] - gradCoef * gi * r) - avgCoef * mi * r;
+  }
+}
+
+__attribute__((noinline)) static void radam(F p, CF g, F m, F v, long n, float stepSize, float beta1Comp, float beta2,
+    float beta2Comp, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float vi = v[i] * beta2 + beta2Comp * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - stepSize * (mi / (sqrtf(vi) + eps));
+  }
+}
+
+__attribute__((noinline)) static void asgd(F p, CF g, F ax, long n, float eta, float decay, float mu) {
+  for (long i = 0; i < n; i++) {
+    float pi = p[i] * decay - eta * g[i];
+    p[i] = pi;
+    ax[i] = ax[i] + (pi - ax[i]) * mu;
+  }
+}
+
+__attribute__((noinline)) static void rprop(F p, CF g, F prev, F ss, long n, float etaminus, float etaplus, float lo, float hi) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], s = gi * prev[i];
+    float f = s > 0 ? etaplus : 1.0f; // single selects: gcc if-converts and vectorises these, not a nested ?:
+    f = s < 0 ? etaminus : f;
+    float si = ss[i] * f;
+    si = si < lo ? lo : si;
+    si = si > hi ? hi : si;
+    ss[i] = si;
+    float gn = s < 0 ? 0.0f : gi;
+    float sg = gn > 0 ? 1.0f : 0.0f;
+    sg = gn < 0 ? -1.0f : sg;
+    p[i] = p[i] - sg * si;
+    prev[i] = gn;
+  }
+}
+
+__attribute__((noinline)) static void lion(F p, CF g, F m, long n, float lr, float beta1, float beta1Comp, float beta2, float beta2Comp) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], mi = m[i];
+    float c = beta1Comp * gi + beta1 * mi;
+    float u = c > 0 ? 1.0f : c < 0 ? -1.0f : 0.0f;
+    m[i] = beta2Comp * gi + beta2 * mi;
+    p[i] = p[i] - lr * u;
+  }
+}
+
+__attribute__((noinline)) static void adabelief(F p, CF g, F m, F s, long n, float stepSize, float beta1, float beta1Comp,
+    float beta2, float beta2Comp, float rBc2Sqrt, float eps, float epsRoot) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = beta1Comp * gi + beta1 * m[i];
+    float d = gi - mi;
+    float si = (beta2Comp * (d * d) + beta2 * s[i]) + epsRoot;
+    m[i] = mi;
+    s[i] = si;
+    p[i] = p[i] - stepSize * (mi / (sqrtf(si) * rBc2Sqrt + eps));
+  }
+}
+
+__attribute__((noinline)) static void yogi(F p, CF g, F m, F v, long n, float stepSize, float beta1, float beta1Comp,
+    float beta2Comp, float rBc2Sqrt, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], g2 = gi * gi;
+    float mi = beta1Comp * gi + beta1 * m[i];
+    float v0 = v[i], dv = v0 - g2;
+    float sg = dv > 0 ? 1.0f : dv < 0 ? -1.0f : 0.0f;
+    float vi = v0 - beta2Comp * sg * g2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - stepSize * (mi / (sqrtf(vi) * rBc2Sqrt + eps));
+  }
+}
+
+__attribute__((noinline)) static void adan(F p, CF g, F m, F v, F s, F prev, long n, float beta1, float beta1Comp,
+    float beta2, float beta2Comp, float beta3, float beta3Comp, float rBc1, float rBc2, float rBc3, float eps,
+    float epsRoot, float lr) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], d = gi - prev[i];
+    float mi = beta1Comp * gi + beta1 * m[i];
+    float vi = beta2Comp * d + beta2 * v[i];
+    float q = gi + beta2Comp * d;
+    float si = beta3Comp * (q * q) + beta3 * s[i];
+    m[i] = mi;
+    v[i] = vi;
+    s[i] = si;
+    prev[i] = gi;
+    float u = (mi * rBc1 + beta2Comp * (vi * rBc2)) / (sqrtf(si * rBc3 + epsRoot) + eps);
+    p[i] = p[i] - lr * u;
+  }
+}
+
+__attribute__((noinline)) static void ademamix(F p, CF g, F m1, F m2, F v, long n, float beta1, float beta1Comp,
+    float beta2, float beta2Comp, float beta3, float beta3Comp, float rBc1, float rBc2, float alpha, float eps, float lr) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float a = beta1Comp * gi + beta1 * m1[i];
+    float b = beta3Comp * gi + beta3 * m2[i];
+    float vi = beta2Comp * (gi * gi) + beta2 * v[i];
+    m1[i] = a;
+    m2[i] = b;
+    v[i] = vi;
+    p[i] = p[i] - lr * ((a * rBc1 + alpha * b) / (sqrtf(vi * rBc2) + eps));
+  }
+}
+
+__attribute__((noinline)) static void schedulefreeadamw(F p, CF g, F z, F v, long n, float beta1, float beta1Comp,
+    float rBeta1, float ck, float ckComp, float lr, float beta2, float beta2Comp, float rBc2, float eps) {
+  for (long i = 0; i < n; i++) {
+    float y = p[i], gi = g[i], z0 = z[i];
+    float vi = beta2Comp * (gi * gi) + beta2 * v[i];
+    v[i] = vi;
+    float z1 = z0 - lr * (gi / (sqrtf(vi * rBc2) + eps));
+    z[i] = z1;
+    float x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
+    float y1 = beta1 * x + beta1Comp * z1;
+    p[i] = y + (y1 - y);
+  }
+}
+
+__attribute__((noinline)) static void schedulefreesgd(F p, CF g, F z, long n, float beta1, float beta1Comp, float rBeta1,
+    float ck, float ckComp, float lr) {
+  for (long i = 0; i < n; i++) {
+    float y = p[i], z0 = z[i];
+    float z1 = z0 - lr * g[i];
+    z[i] = z1;
+    float x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
+    float y1 = beta1 * x + beta1Comp * z1;
+    p[i] = y + (y1 - y);
+  }
+}
+
 /** threads > 1 splits the loop over OpenMP threads when built with -fopenmp (the pragma is ignored otherwise). */
 __attribute__((noinline)) static void roofline28(F p, CF g, F m, F v, long n, int threads) {
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
@@ -97,28 +267,86 @@ __attribute__((noinline)) static void roofline28(F p, CF g, F m, F v, long n, in
   }
 }
 
-// Per kernel: its own param and three state arrays (kernels never share state); the gradient is shared.
-enum { PER_KERNEL = 4, MAX_KERNELS = 16 };
+// Per kernel: its own param and state arrays (kernels never share state); the gradient is shared.
+enum { PER_KERNEL = 5, MAX_KERNELS = 32 };
 static float *G, *K[MAX_KERNELS][PER_KERNEL];
 static long T; // step count (bias corrections)
 
-/** One step of kernel number j (name k) over n floats; returns 0 for an unknown kernel. */
-static int step(int j, const char *k, long n) {
-  float *p = K[j][0], *g = G, *s1 = K[j][1], *s2 = K[j][2], *s3 = K[j][3];
+/** The step scalars of step t, computed in double as the gradstep hosts do, then passed as floats. */
+static float bc(double beta, long t) { return (float)(1 - pow(beta, (double)t)); }
+
+/** One step of kernel k over n floats (p: param, s: its state arrays). */
+typedef void (*Step)(F p, CF g, float *s[], long n, long t);
+static void stepAdam(F p, CF g, float *s[], long n, long t) {
+  adam(p, g, s[0], s[1], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-8f);
+}
+static void stepAdamwAmsgrad(F p, CF g, float *s[], long n, long t) {
+  adamw_amsgrad(p, g, s[0], s[1], s[2], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-8f, 1 - LR * 0.01f);
+}
+static void stepSgdMomentum(F p, CF g, float *s[], long n, long t) { (void)t; sgd_momentum(p, g, s[0], n, LR, 0.9f); }
+static void stepSgdNesterov(F p, CF g, float *s[], long n, long t) { (void)t; sgd_nesterov(p, g, s[0], n, LR, 0.9f); }
+static void stepRmspropCentered(F p, CF g, float *s[], long n, long t) { (void)t; rmsprop_centered(p, g, s[0], s[1], n, LR, 0.99f, 0.01f, 1e-8f); }
+static void stepAdagrad(F p, CF g, float *s[], long n, long t) { (void)t; adagrad(p, g, s[0], n, LR, 1e-10f); }
+static void stepAdadelta(F p, CF g, float *s[], long n, long t) { (void)t; adadelta(p, g, s[0], s[1], n, LR, 0.9f, 0.1f, 1e-6f); }
+static void stepAdamax(F p, CF g, float *s[], long n, long t) { adamax(p, g, s[0], s[1], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 1e-8f); }
+static void stepNadam(F p, CF g, float *s[], long n, long t) {
+  double mu = 0.9 * (1 - 0.5 * pow(0.96, t * 4e-3)), muNext = 0.9 * (1 - 0.5 * pow(0.96, (t + 1) * 4e-3)), prod = mu; // mu_product after the first step (the scalars only set the cost)
+  nadam(p, g, s[0], s[1], n, (float)(LR * (1 - mu) / (1 - prod)), (float)(LR * muNext / (1 - prod * muNext)), 0.1f, 0.999f, 0.001f,
+    (float)(1 / bc(0.999, t)), 1e-8f);
+}
+static void stepRadam(F p, CF g, float *s[], long n, long t) {
+  radam(p, g, s[0], s[1], n, (float)(LR * sqrt(bc(0.999, t)) / bc(0.9, t)), 0.1f, 0.999f, 0.001f, 1e-8f);
+}
+static void stepAsgd(F p, CF g, float *s[], long n, long t) {
+  double eta = LR / pow(1 + 1e-4 * LR * (double)t, 0.75);
+  asgd(p, g, s[0], n, (float)eta, (float)(1 - 1e-4 * eta), (float)(1.0 / (double)t));
+}
+static void stepRprop(F p, CF g, float *s[], long n, long t) { (void)t; rprop(p, g, s[0], s[1], n, 0.5f, 1.2f, 1e-6f, 50.0f); }
+static void stepLion(F p, CF g, float *s[], long n, long t) { (void)t; lion(p, g, s[0], n, 1e-4f, 0.9f, 0.1f, 0.99f, 0.01f); }
+static void stepAdabelief(F p, CF g, float *s[], long n, long t) {
+  adabelief(p, g, s[0], s[1], n, (float)(LR / bc(0.9, t)), 0.9f, 0.1f, 0.999f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-16f, 1e-16f);
+}
+static void stepYogi(F p, CF g, float *s[], long n, long t) {
+  yogi(p, g, s[0], s[1], n, (float)(1e-2 / bc(0.9, t)), 0.9f, 0.1f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-3f);
+}
+static void stepAdan(F p, CF g, float *s[], long n, long t) {
+  adan(p, g, s[0], s[1], s[2], s[3], n, 0.98f, 0.02f, 0.92f, 0.08f, 0.99f, 0.01f, (float)(1 / bc(0.98, t)), (float)(1 / bc(0.92, t)),
+    (float)(1 / bc(0.99, t)), 1e-8f, 1e-8f, LR);
+}
+static void stepAdemamix(F p, CF g, float *s[], long n, long t) {
+  ademamix(p, g, s[0], s[1], s[2], n, 0.9f, 0.1f, 0.999f, 0.001f, 0.9999f, 0.0001f, (float)(1 / bc(0.9, t)), (float)(1 / bc(0.999, t)),
+    5.0f, 1e-8f, LR);
+}
+static void stepSchedulefreeadamw(F p, CF g, float *s[], long n, long t) {
+  schedulefreeadamw(p, g, s[0], s[1], n, 0.9f, 0.1f, (float)(1 / 0.9), (float)(1.0 / (double)t), (float)(1 - 1.0 / (double)t), 2.5e-3f,
+    0.999f, 0.001f, (float)(1 / bc(0.999, t)), 1e-8f);
+}
+static void stepSchedulefreesgd(F p, CF g, float *s[], long n, long t) {
+  schedulefreesgd(p, g, s[0], n, 0.9f, 0.1f, (float)(1 / 0.9), (float)(1.0 / (double)t), (float)(1 - 1.0 / (double)t), LR);
+}
+static void stepRoofline(F p, CF g, float *s[], long n, long t) { (void)t; roofline28(p, g, s[0], s[1], n, 1); }
+static void stepRoofline2t(F p, CF g, float *s[], long n, long t) { (void)t; roofline28(p, g, s[0], s[1], n, 2); }
+
+/** Kernel ids as the bench cases name them (bench/optim/<id>.bench.ts) and their number of state arrays. */
+static const struct { const char *id; Step step; int states; } KERNELS[] = {
+  {"adam", stepAdam, 2}, {"adamw_amsgrad", stepAdamwAmsgrad, 3}, {"sgd_momentum", stepSgdMomentum, 1},
+  {"sgd_nesterov", stepSgdNesterov, 1}, {"rmsprop_centered", stepRmspropCentered, 2}, {"adagrad", stepAdagrad, 1},
+  {"adadelta", stepAdadelta, 2}, {"adamax", stepAdamax, 2}, {"nadam", stepNadam, 2}, {"radam", stepRadam, 2},
+  {"asgd", stepAsgd, 1}, {"rprop", stepRprop, 2}, {"lion", stepLion, 1}, {"adabelief", stepAdabelief, 2},
+  {"yogi", stepYogi, 2}, {"adan", stepAdan, 4}, {"ademamix", stepAdemamix, 3},
+  {"schedulefreeadamw", stepSchedulefreeadamw, 2}, {"schedulefreesgd", stepSchedulefreesgd, 1},
+  {"roofline28", stepRoofline, 2}, {"roofline28_2t", stepRoofline2t, 2},
+};
+static int kernelIndex(const char *id) {
+  for (int i = 0; i < (int)(sizeof KERNELS / sizeof KERNELS[0]); i++) if (!strcmp(KERNELS[i].id, id)) return i;
+  return -1;
+}
+static int which[MAX_KERNELS];
+
+/** One step of kernel number j over n floats. */
+static void step(int j, long n) {
   long t = ++T % 1000 + 1; // keep bias corrections away from 1 so the math stays the same every step
-  if (!strcmp(k, "adam") || !strcmp(k, "adamw_amsgrad")) {
-    double b1 = 0.9, b2 = 0.999;
-    float stepSize = (float)(LR / (1 - pow(b1, (double)t))), r = (float)(1 / sqrt(1 - pow(b2, (double)t)));
-    if (k[4] == 0) adam(p, g, s1, s2, n, stepSize, 0.1f, 0.999f, 0.001f, r, 1e-8f);
-    else adamw_amsgrad(p, g, s1, s2, s3, n, stepSize, 0.1f, 0.999f, 0.001f, r, 1e-8f, 1 - LR * 0.01f);
-  } else if (!strcmp(k, "sgd_momentum")) sgd_momentum(p, g, s1, n, LR, 0.9f);
-  else if (!strcmp(k, "sgd_nesterov")) sgd_nesterov(p, g, s1, n, LR, 0.9f);
-  else if (!strcmp(k, "rmsprop_centered")) rmsprop_centered(p, g, s1, s2, n, LR, 0.99f, 0.01f, 1e-8f);
-  else if (!strcmp(k, "adagrad")) adagrad(p, g, s1, n, LR, 1e-10f);
-  else if (!strcmp(k, "roofline28")) roofline28(p, g, s1, s2, n, 1);
-  else if (!strcmp(k, "roofline28_2t")) roofline28(p, g, s1, s2, n, 2);
-  else return 0;
-  return 1;
+  KERNELS[which[j]].step(K[j][0], G, &K[j][1], n, t);
 }
 
 static double now_ns(void) {
@@ -143,12 +371,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s SIZES KERNELS [TARGET_MS] [REPS]\n", argv[0]);
     return 2;
   }
-  char *sizeArg = strdup(argv[1]), *kernelArg = strdup(argv[2]), *sizeStr[16], *kernels[16];
-  int ns = split(sizeArg, sizeStr, 16), nk = split(kernelArg, kernels, 16);
+  char *sizeArg = strdup(argv[1]), *kernelArg = strdup(argv[2]), *sizeStr[16], *kernels[MAX_KERNELS];
+  int ns = split(sizeArg, sizeStr, 16), nk = split(kernelArg, kernels, MAX_KERNELS);
   double target = (argc > 3 ? atof(argv[3]) : 40) * 1e6;
   int reps = argc > 4 ? atoi(argv[4]) : 5;
   if (reps < 1 || reps > 64) reps = 5;
-  if (nk > MAX_KERNELS) return 2;
+  for (int j = 0; j < nk; j++) {
+    which[j] = kernelIndex(kernels[j]);
+    if (which[j] < 0) {
+      fprintf(stderr, "unknown kernel %s\n", kernels[j]);
+      return 2;
+    }
+  }
   long maxn = 0;
   for (int i = 0; i < ns; i++) if (atol(sizeStr[i]) > maxn) maxn = atol(sizeStr[i]);
   // One block; arrays skewed so that their offsets are not multiples of 4 KiB (no 4K aliasing), as the
@@ -165,23 +399,20 @@ int main(int argc, char **argv) {
     G[i] = 0.1f * r;
     for (int j = 0; j < nk; j++) {
       K[j][0][i] = r;
-      K[j][1][i] = K[j][2][i] = K[j][3][i] = 0;
+      for (int a = 1; a <= KERNELS[which[j]].states; a++) K[j][a][i] = 0; // untouched arrays take no memory
     }
   }
   for (int si = 0; si < ns; si++) {
     long n = atol(sizeStr[si]);
-    long steps[16];
-    double samples[16][64];
+    long steps[MAX_KERNELS];
+    static double samples[MAX_KERNELS][64];
     for (int j = 0; j < nk; j++) { // warm up and calibrate
-      if (!step(j, kernels[j], n)) {
-        fprintf(stderr, "unknown kernel %s\n", kernels[j]);
-        return 2;
-      }
+      step(j, n);
       long k = 1;
       double el;
       for (;;) {
         double t0 = now_ns();
-        for (long s = 0; s < k; s++) step(j, kernels[j], n);
+        for (long s = 0; s < k; s++) step(j, n);
         el = now_ns() - t0;
         if (el >= target / 8 || k >= (1L << 24)) break;
         k *= 2;
@@ -191,9 +422,9 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++) {
       for (int jj = 0; jj < nk; jj++) {
         int j = (jj + r) % nk;
-        step(j, kernels[j], n);
+        step(j, n);
         double t0 = now_ns();
-        for (long s = 0; s < steps[j]; s++) step(j, kernels[j], n);
+        for (long s = 0; s < steps[j]; s++) step(j, n);
         samples[j][r] = (now_ns() - t0) / (double)steps[j] / (double)n;
       }
     }

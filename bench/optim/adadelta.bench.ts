@@ -20,5 +20,5 @@ export const cases: BenchCase[] = [{
   },
   // tfjs's Adadelta divides by the accumulator *before* this step's update (SEMANTICS.md b4): same cost.
   tfjs: (tf) => tf.train.adadelta(LR, 0.9, 1e-6),
-  native: false,
+  native: true,
 }];

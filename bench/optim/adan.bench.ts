@@ -1,4 +1,4 @@
-// Adan in the benchmark: gradstep vs the hand-written JS loop (tfjs has no Adan; no C kernel yet).
+// Adan in the benchmark: gradstep vs the hand-written JS loop, C (bench/native/optim.c); tfjs has no Adan.
 import { Adan } from "../../src/index.js";
 import { type BenchCase, LR } from "../cases.js";
 
@@ -21,5 +21,5 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - (LR * (mi / bc1 + (1 - b2) * (vi / bc2))) / (Math.sqrt(si / bc3 + epsRoot) + eps);
     }
   },
-  native: false,
+  native: true,
 }];

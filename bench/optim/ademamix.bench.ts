@@ -1,4 +1,4 @@
-// AdEMAMix in the benchmark: gradstep vs the hand-written JS loop (tfjs has no AdEMAMix; no C kernel yet).
+// AdEMAMix in the benchmark: gradstep vs the hand-written JS loop, C (bench/native/optim.c); tfjs has no AdEMAMix.
 import { AdEMAMix } from "../../src/index.js";
 import { type BenchCase, LR } from "../cases.js";
 
@@ -19,5 +19,5 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - (LR * (a / bc1 + alpha * b)) / (Math.sqrt(vi * rbc2) + eps);
     }
   },
-  native: false,
+  native: true,
 }];

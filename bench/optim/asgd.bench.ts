@@ -17,5 +17,5 @@ export const cases: BenchCase[] = [{
       ax![i] = mu === 1 ? pi : ax![i]! + mu * (pi - ax![i]!);
     }
   },
-  native: false,
+  native: true,
 }];

@@ -1,4 +1,4 @@
-// Lion in the benchmark: gradstep vs the hand-written JS loop (tfjs has no Lion; no C kernel yet).
+// Lion in the benchmark: gradstep vs the hand-written JS loop, C (bench/native/optim.c); tfjs has no Lion.
 import { Lion } from "../../src/index.js";
 import { type BenchCase, LR } from "../cases.js";
 
@@ -16,5 +16,5 @@ export const cases: BenchCase[] = [{
       m![i] = (1 - b2) * gi + b2 * mi;
     }
   },
-  native: false,
+  native: true,
 }];

@@ -24,5 +24,5 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - (cg * gi) / d - (cm * mi) / d;
     }
   },
-  native: false,
+  native: true,
 }];

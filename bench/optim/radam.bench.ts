@@ -20,5 +20,5 @@ export const cases: BenchCase[] = [{
       p[i] = rhoT > 5 ? p[i]! - (s * mi) / (Math.sqrt(vi) + eps) : p[i]! - s * mi;
     }
   },
-  native: false,
+  native: true,
 }];

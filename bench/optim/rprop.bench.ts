@@ -20,5 +20,5 @@ export const cases: BenchCase[] = [{
       prev![i] = gi;
     }
   },
-  native: false,
+  native: true,
 }];

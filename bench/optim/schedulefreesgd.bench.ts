@@ -18,5 +18,5 @@ export const cases: BenchCase[] = [{
       p[i] = b1 * x + (1 - b1) * z1;
     }
   },
-  native: false,
+  native: true,
 }];
