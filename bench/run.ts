@@ -2,7 +2,8 @@
 // rotating order (gradstep, tfjs-cpu, tfjs-wasm, native C SSE2, native C -march=native); inside a process the
 // contenders rotate too. The report takes the median over rounds and writes bench/results/results.{md,json}
 // and bench/results/adam.svg. Env: BENCH_ROUNDS (3), BENCH_SIZES, BENCH_MAX_TIME (seconds per cell),
-// BENCH_COLD_START ("0": skip the cold starts; "only": re-measure only them, into the existing results).
+// BENCH_COLD_START ("0": skip the cold starts; "only": re-measure only them, into the existing results),
+// BENCH_CASES (case ids to keep, bench/cases-all.ts), BENCH_OUT (the results folder instead of bench/results).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -14,7 +15,7 @@ import { renderChart, renderMarkdown, type Result, type Row } from "./report.js"
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZES = process.env.BENCH_SIZES ?? "4096,65536,1048576,16777216";
-const out = join(root, "bench", "results");
+const out = process.env.BENCH_OUT ?? join(root, "bench", "results");
 mkdirSync(out, { recursive: true });
 mkdirSync(join(root, "build"), { recursive: true });
 
