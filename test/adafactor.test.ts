@@ -107,7 +107,7 @@ describe("a dict whose factors do not fit throws and changes nothing", () => {
     { desc: "row_var for a 1-D param", edit: (d) => { d.state[0]!.row_var = new Float32Array(6); return d; }, error: /param 0 has "row_var", which a param of shape \[6\] does not have/ },
     { desc: "a missing col_var", edit: (d) => { delete d.state[3]!.col_var; return d; }, error: /param 3 is missing "col_var"/ },
     { desc: "a missing variance", edit: (d) => { delete d.state[0]!.variance; return d; }, error: /param 0 is missing "variance"/ },
-    { desc: "variance of another length", edit: (d) => { d.state[0]!.variance = [1, 2, 3]; return d; }, error: /param 0: "variance" has length 3, expected 6 for a param of shape \[6\]/ },
+    { desc: "variance of another length", edit: (d) => { d.state[0]!.variance = [1, 2, 3] as never; return d; }, error: /param 0: "variance" has length 3, expected 6 for a param of shape \[6\]/ },
   ];
   it.each(corrupt)("$desc", ({ edit, error }) => {
     const { params, opt } = setup();
