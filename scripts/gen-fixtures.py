@@ -79,14 +79,16 @@ for case in CASES:
     traj, state = run(name, opts, schedule)
     cases.append({"optimizer": name, "options": opts, "lrSchedule": schedule, "trajectory": traj, "state": state})
 
-# ---- 2-D cases (Muon) ------------------------------------------------------------------------------------------
-# A case with `shapes` runs on its own params of those shapes: seeded values (randn · 0.5) and gradients (randn,
+# ---- shaped cases (Muon, Adafactor) ------------------------------------------------------------------------------
+# A case with `shapes` runs on its own params of those shapes (`zeroInit` ones start at zero): seeded values (randn · 0.5) and gradients (randn,
 # ~10 % zeros, all zero on step 5), written into the case as `init` and `grads`; every float of these cases with
 # 9 significant digits (every f32 reads back exactly). torch.optim.Muon casts the Newton–Schulz iterate to
 # bfloat16; gradstep iterates in f32, so the trajectory is made with that cast replaced by float32 (the function
 # below is torch 2.13's _zeropower_via_newtonschulz with `grad.bfloat16()` as `grad.float().clone()`), and torch's
 # own bf16 run is kept beside it as `bf16Trajectory` (test/muon.test.ts bounds gradstep's distance to it).
+import functools  # noqa: E402
 import inspect  # noqa: E402
+import math  # noqa: E402
 import torch.optim._muon as _muon  # noqa: E402
 
 _NS_BF16 = _muon._zeropower_via_newtonschulz
@@ -109,22 +111,25 @@ def _ns_f32(grad, ns_coefficients, ns_steps, eps):
     return ortho_grad
 
 
-SHAPED_NAMES = {"nsCoefficients": "ns_coefficients", "nsSteps": "ns_steps", "adjustLrFn": "adjust_lr_fn"}
+SHAPED_NAMES = {"nsCoefficients": "ns_coefficients", "nsSteps": "ns_steps", "adjustLrFn": "adjust_lr_fn", "beta2Decay": "beta2_decay"}
 
 
 def f9(xs):
     return [float(f"{x:.9g}") for x in xs]
 
 
-def shaped_data(shapes):
-    g = torch.Generator().manual_seed(sum(r * 31 + c for r, c in shapes))
-    init = [(torch.randn(r, c, generator=g) * 0.5).flatten().tolist() for r, c in shapes]
+def shaped_data(shapes, zero_init=()):
+    # Any number of dims (Adafactor: 1-D, 2-D, 3-D); the seed of a 2-D shape [r, c] is r·31 + c, as it always was.
+    g = torch.Generator().manual_seed(sum(functools.reduce(lambda a, d: a * 31 + d, s, 0) for s in shapes))
+    init = [(torch.randn(*s, generator=g) * 0.5).flatten().tolist() for s in shapes]
+    init = [[0.0] * len(v) if i in zero_init else v for i, v in enumerate(init)]  # a case's `zeroInit`
     grads = []
     for t in range(STEPS):
         step = []
-        for r, c in shapes:
-            x = torch.randn(r * c, generator=g)
-            x[torch.rand(r * c, generator=g) < 0.1] = 0.0
+        for s in shapes:
+            n = math.prod(s)
+            x = torch.randn(n, generator=g)
+            x[torch.rand(n, generator=g) < 0.1] = 0.0
             step.append((x * 0 if t == 4 else x).tolist())
         grads.append(step)
     return [f9(v) for v in init], [[f9(v) for v in step] for step in grads]
@@ -132,14 +137,15 @@ def shaped_data(shapes):
 
 def run_shaped(case, ns):
     name, opts, schedule, shapes = case["optimizer"], case["options"], case.get("lrSchedule"), case["shapes"]
-    init, grads = shaped_data(shapes)
+    init, grads = shaped_data(shapes, case.get("zeroInit") or ())
     cls = getattr(torch.optim, name)
     kw = {SHAPED_NAMES.get(k, k): v for k, v in torch_kwargs(opts).items()}
-    if "ns_coefficients" in kw:
-        kw["ns_coefficients"] = tuple(kw["ns_coefficients"])
+    for k in ("ns_coefficients", "eps"):  # tuples in torch (Adafactor's eps: (eps1 or None, eps2))
+        if isinstance(kw.get(k), list):
+            kw[k] = tuple(kw[k])
     if "foreach" not in inspect.signature(cls.__init__).parameters:
         del kw["foreach"]
-    ps = [torch.tensor(v, dtype=torch.float32).reshape(r, c).requires_grad_() for v, (r, c) in zip(init, shapes)]
+    ps = [torch.tensor(v, dtype=torch.float32).reshape(*s).requires_grad_() for v, s in zip(init, shapes)]
     opt = cls(ps, **kw)
     _muon._zeropower_via_newtonschulz = ns
     traj = []
@@ -147,8 +153,8 @@ def run_shaped(case, ns):
         for t in range(STEPS):
             if schedule:
                 opt.param_groups[0]["lr"] = schedule[t]
-            for p, gv, (r, c) in zip(ps, grads[t], shapes):
-                p.grad = torch.tensor(gv, dtype=torch.float32).reshape(r, c)
+            for p, gv, s in zip(ps, grads[t], shapes):
+                p.grad = torch.tensor(gv, dtype=torch.float32).reshape(*s)
             opt.step()
             traj.append([f9(p.detach().flatten().tolist()) for p in ps])
     finally:
@@ -160,10 +166,11 @@ def run_shaped(case, ns):
 
 for case in SHAPED_CASES:
     init, grads, traj, state = run_shaped(case, _ns_f32)
-    bf16 = run_shaped(case, _NS_BF16)[2]
-    cases.append({"optimizer": case["optimizer"], "options": case["options"], "lrSchedule": case.get("lrSchedule"),
-                  "shapes": case["shapes"], "init": init, "grads": grads, "trajectory": traj, "state": state,
-                  "bf16Trajectory": bf16})
+    shaped = {"optimizer": case["optimizer"], "options": case["options"], "lrSchedule": case.get("lrSchedule"),
+              "shapes": case["shapes"], "init": init, "grads": grads, "trajectory": traj, "state": state}
+    if case["optimizer"] == "Muon":  # torch's own bf16 Newton–Schulz beside the f32 one
+        shaped["bf16Trajectory"] = run_shaped(case, _NS_BF16)[2]
+    cases.append(shaped)
 
 out = {
     "generator": "scripts/gen-fixtures.py",

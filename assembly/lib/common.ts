@@ -110,6 +110,12 @@ export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas a
   return add<T>(a, mul<T>(w, sub<T>(b, a)));
 }
 
+/** torch.lerp(a, b, w): a + w·(b − a) when |w| < 0.5 (`small`), else b − (b − a)·(1 − w) (wComp = 1 − w in f32). */
+// @ts-ignore: decorator
+@inline export function torchLerp<T>(a: T, b: T, w: T, wComp: T, small: bool): T {
+  return small ? lerp<T>(a, b, w) : sub<T>(b, mul<T>(sub<T>(b, a), wComp));
+}
+
 /** Second-moment update v*beta + ((1-beta)*g)*g, PyTorch's mul_(beta).addcmul_(g, g, value=1-beta). */
 // @ts-ignore: decorator
 @inline export function ema2<T>(v: T, g: T, beta: T, omBeta: T): T {

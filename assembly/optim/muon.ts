@@ -8,7 +8,7 @@
 // the iterate, oriented m×q (the update, transposed when rows > cols, as torch does); Y holds B·X and the
 // transposes; G = X·Xᵀ; H = G·G, then b·G + c·H. On return the packing area is all zeros again on every backend
 // (the SIMD build writes its panels there), so that scratch contents are the same bits everywhere too.
-import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, lerp, end1, end4 } from "../lib/common";
+import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, torchLerp, end1, end4 } from "../lib/common";
 import { gemm_f32, gemmPackFloats, TRANS_B } from "../linalg/gemm";
 
 export function muon_f32(param: usize, momentumBuffer: usize, scratch: usize, grad: usize, n: i32,
@@ -64,12 +64,6 @@ export function packFloats(m: i32, q: i32): i32 {
     const row = src + ((<usize>i * <usize>c) << 2);
     for (let j = 0; j < c; j++) store<f32>(dst + ((<usize>j * <usize>r + <usize>i) << 2), load<f32>(row + (<usize>j << 2)));
   }
-}
-
-/** torch.lerp(a, b, w): a + w·(b − a) when |w| < 0.5, else b − (b − a)·(1 − w). */
-// @ts-ignore: decorator
-@inline function torchLerp<T>(a: T, b: T, w: T, wComp: T, small: bool): T {
-  return small ? lerp<T>(a, b, w) : sub<T>(b, mul<T>(sub<T>(b, a), wComp));
 }
 
 // @ts-ignore: decorator

@@ -12,6 +12,11 @@ export interface Slot {
 }
 export interface Segment {
   slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[];
+  /**
+   * Per state buffer, the float offset of each slot's part in the segment's buffer (prefix sums of
+   * BufferSpec.length, by default the params' lengths); entry `slots.length` is the buffer's total length.
+   */
+  bufferAt: number[][];
   /** The pre-pass's per-slot lengths and results, made at its first use. */
   lengths?: number[]; reduced?: Float64Array;
 }
@@ -39,22 +44,35 @@ export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params
     const foreign = !(src instanceof Param);
     const param = foreign ? store.allocParam("(copy)", src.value.length) : src;
     if (!seg || param.valuePtr !== seg.valuePtr + 4 * seg.n || param.gradPtr !== seg.gradPtr + 4 * seg.n) {
-      seg = { slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(spec.buffers.length).fill(0) };
+      seg = {
+        slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(spec.buffers.length).fill(0),
+        bufferAt: spec.buffers.map(() => [0]),
+      };
       segments.push(seg);
     }
     const shape = foreign ? (src.shape ? Object.freeze([...src.shape]) : Object.freeze([param.length])) : param.shape;
     const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape };
     seg.slots.push(slot);
     seg.n += param.length;
+    spec.buffers.forEach((b, i) => {
+      const at = seg!.bufferAt[i]!;
+      at.push(at[at.length - 1]! + (b.length ? b.length(shape) : param.length));
+    });
     slots.push(slot);
   }
   const perTensor = spec.kind === "tensor";
   return { segments, runs: [], slots, params, perTensor, scratch: 0, scratchFloats: 0, hasScratch: perTensor && spec.scratchFloats !== undefined };
 }
 
+/** Where slot `s`'s part of state buffer `i` starts (floats from the segment buffer's start) and its length. */
+export function bufferPart(s: Slot, i: number): { at: number; length: number } {
+  const at = s.seg.bufferAt[i]!;
+  return { at: at[s.index]!, length: at[s.index + 1]! - at[s.index]! };
+}
+
 /** Splits each segment into runs of slots with equal step and equal ready flags (per slot, in order). */
 export function buildRuns(g: GroupLayout, steps: readonly number[], ready: readonly boolean[][],
-    kernelFor: (n: number) => KernelFn): void {
+    kernelFor: (n: number, bufferLengths: number[]) => KernelFn): void {
   g.runs = [];
   let k = 0;
   for (const seg of g.segments) {
@@ -66,7 +84,8 @@ export function buildRuns(g: GroupLayout, steps: readonly number[], ready: reado
       const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
       g.runs.push({
         ptrs: [], n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
-        shape: g.perTensor ? first.shape : Object.freeze([n]), kernel: kernelFor(n),
+        shape: g.perTensor ? first.shape : Object.freeze([n]),
+        kernel: kernelFor(n, seg.bufferAt.map((at) => at[i]! - at[start]!)),
       });
       start = i;
     }
@@ -88,9 +107,9 @@ export function slotStates(g: GroupLayout): { steps: number[]; ready: boolean[][
 }
 
 function setPointers(g: GroupLayout, r: LayoutRun): void {
-  const o = 4 * r.offset;
+  const o = 4 * r.offset, at = r.seg.bufferAt;
   r.ptrs.length = 0;
-  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b) => (b ? b + o : 0)));
+  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b, i) => (b ? b + 4 * at[i]![r.first]! : 0)));
   if (g.hasScratch) r.ptrs.push(g.scratch);
   r.ptrs.push(r.seg.gradPtr + o);
 }
@@ -108,10 +127,11 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
     if (!b.needed(o) && !(extra?.has(b.name) ?? false)) continue;
     for (let s = 0; s < g.segments.length; s++) {
       const seg = g.segments[s]!;
-      if (seg.buffers[i]) continue;
-      const ptr = store.allocBytes(seg.n * DTYPE_BYTES[b.dtype ?? "f32"]);
+      const length = seg.bufferAt[i]![seg.slots.length]!;
+      if (seg.buffers[i] || length === 0) continue; // length 0: no param of the segment has this buffer
+      const ptr = store.allocBytes(length * DTYPE_BYTES[b.dtype ?? "f32"]);
       const fill = b.fill?.(o) ?? 0;
-      if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + seg.n);
+      if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + length);
       seg.buffers[i] = ptr;
       for (const r of g.runs) if (r.seg === seg) setPointers(g, r);
     }

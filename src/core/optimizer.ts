@@ -217,7 +217,7 @@ export abstract class Optimizer<O extends object> {
   }
 
   #build(layout: GroupLayout, steps: readonly number[], ready: readonly boolean[][]): void {
-    buildRuns(layout, steps, ready, (n) => kernelFor(this.#spec, this.store, this.backend, this.verify, n, layout));
+    buildRuns(layout, steps, ready, (n, lengths) => kernelFor(this.#spec, this.store, this.backend, this.verify, n, layout, lengths));
   }
 
   #assertUsable(): void {

@@ -266,15 +266,15 @@ export function runStep<O>(c: StepContext<O>, gradScale: number): void {
 /**
  * The kernel for a run of n floats on `backend`: the Wasm export (split across the store's threads when n
  * reaches their gate), or the pure-TS reference over views for "js"; with `verify`, checked against the
- * reference after every call (and undone on a difference).
+ * reference after every call (and undone on a difference). `bufferLengths`: floats of each state buffer in the run.
  */
 export function kernelFor<O>(spec: OptimizerSpec<O>, store: ParamStore, backend: BackendName, verify: boolean,
-    n: number, layout: GroupLayout): KernelFn {
+    n: number, layout: GroupLayout, bufferLengths: readonly number[]): KernelFn {
   const name = spec.kernel;
   const scratch = layout.hasScratch ? 1 : 0;
   const np = spec.buffers.length + 2 + scratch;
-  // Every pointer covers n floats, except the scratch area (the one before grad), which has its own size.
-  const len = (i: number) => (scratch && i === np - 2 ? layout.scratchFloats : n);
+  // param and grad cover n floats, the state buffers their own lengths, the scratch area (before grad) its size.
+  const len = (i: number) => (i === 0 || i === np - 1 ? n : scratch && i === np - 2 ? layout.scratchFloats : bufferLengths[i - 1]!);
   const reference = spec.reference;
   const fast: KernelFn = backend === "js"
     ? (...args) => {

@@ -29,6 +29,13 @@ export interface BufferSpec<O> {
   fill?(o: O): number;
   /** Default "f32". */
   readonly dtype?: StateDtype;
+  /**
+   * Floats this buffer holds for a param of this shape; default: the param's length. Tensor-kind optimizers
+   * only (an elementwise kernel indexes every buffer like the param). 0 = this param has no such buffer (it is
+   * never saved, and a state dict must not give it): Adafactor's factored `row_var`/`col_var` for >= 2-D params,
+   * `variance` for the others. A function of the shape alone: state is laid out once, options cannot resize it.
+   */
+  length?(shape: readonly number[]): number;
 }
 
 /** A contiguous range of params (of one segment) that one kernel call updates. */

@@ -2,7 +2,7 @@
 // `paramGroups` with options and param indices) and state names (`step`, `exp_avg`, ...). Loading checks
 // everything first and applies only when nothing can fail any more: a dict that does not fit changes nothing.
 import { rejectUnknown } from "./options.js";
-import type { GroupLayout } from "./layout.js";
+import { bufferPart, type GroupLayout } from "./layout.js";
 import type { OptimizerSpec, ParamGroup } from "./spec.js";
 import type { ParamStore } from "../runtime/store.js";
 
@@ -56,9 +56,10 @@ export function saveState<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayo
         const slot = r.seg.slots[r.first + k]!;
         const entry: Record<string, number | Float32Array> = {};
         spec.buffers.forEach((b, i) => {
-          if (r.ready[i] && r.seg.buffers[i]) {
-            const at = (r.seg.buffers[i]! + 4 * slot.offset) / 4;
-            entry[b.name] = store.f32.slice(at, at + slot.param.length);
+          const { at, length } = bufferPart(slot, i);
+          if (r.ready[i] && r.seg.buffers[i] && length > 0) {
+            const from = r.seg.buffers[i]! / 4 + at;
+            entry[b.name] = store.f32.slice(from, from + length);
           }
         });
         const has = Object.keys(entry).length > 0;
@@ -127,22 +128,26 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
       if (!Number.isSafeInteger(step) || (step as number) < 0) {
         throw bad(`state of param ${id} has an invalid step ${String(step)} (expected an integer from 0 to ${Number.MAX_SAFE_INTEGER})`);
       }
-      const row = spec.buffers.map((b) => {
+      const row = spec.buffers.map((b, i) => {
         const v = entry && Object.hasOwn(entry, b.name) ? entry[b.name] : undefined;
         const required = spec.eager || (spec.hasStep && (step as number) > 0);
+        const { length } = bufferPart(slot, i);
+        const shape = () => `a param of shape [${slot.shape.join(", ")}]`;
         if (v === undefined) {
-          if (required && b.needed(o)) throw bad(`state of param ${id} is missing "${b.name}"`);
+          if (required && b.needed(o) && length > 0) throw bad(`state of param ${id} is missing "${b.name}"`);
           return undefined;
         }
+        if (length === 0) throw bad(`state of param ${id} has "${b.name}", which ${shape()} does not have`);
         let arr: Float32Array | undefined;
         try {
-          arr = asFloat32(v, slot.param.length, `state of param ${id}: "${b.name}"`);
+          arr = asFloat32(v, length, `state of param ${id}: "${b.name}"`);
         } catch (e) {
           throw bad((e as Error).message);
         }
         if (!arr) throw bad(`state of param ${id}: "${b.name}" must be a Float32Array (or an array of numbers)`);
-        if (arr.length !== slot.param.length) {
-          throw bad(`state of param ${id}: "${b.name}" has length ${arr.length}, the param has ${slot.param.length}`);
+        if (arr.length !== length) {
+          throw bad(`state of param ${id}: "${b.name}" has length ${arr.length}, ` +
+            (b.length ? `expected ${length} for ${shape()}` : `the param has ${length}`));
         }
         return arr;
       });
@@ -166,10 +171,11 @@ export function applyLoad<O>(spec: OptimizerSpec<O>, g: GroupLayout, plan: Group
     spec.buffers.forEach((b, i) => {
       const ptr = slot.seg.buffers[i];
       if (!ptr) return;
-      const at = (ptr + 4 * slot.offset) / 4;
+      const { at, length } = bufferPart(slot, i);
+      const from = ptr / 4 + at;
       const v = plan.data[k]![i];
-      if (v) f32.set(v, at);
-      else f32.fill(b.fill?.(plan.o) ?? 0, at, at + slot.param.length);
+      if (v) f32.set(v, from);
+      else f32.fill(b.fill?.(plan.o) ?? 0, from, from + length);
     });
   });
 }

@@ -27,6 +27,7 @@ import { LAMB, LAMB_SPEC } from "./lamb.js";
 import { Muon, MUON_SPEC } from "./muon.js";
 import { LARS, LARS_SPEC } from "./lars.js";
 import { ScheduleFreeSGD, SCHEDULEFREESGD_SPEC } from "./schedulefreesgd.js";
+import { Adafactor, ADAFACTOR_SPEC } from "./adafactor.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -49,6 +50,7 @@ export { LAMB, type LAMBOptions } from "./lamb.js";
 export { Muon, type MuonOptions } from "./muon.js";
 export { LARS, type LARSOptions } from "./lars.js";
 export { ScheduleFreeSGD, type ScheduleFreeSGDOptions } from "./schedulefreesgd.js";
+export { Adafactor, type AdafactorOptions } from "./adafactor.js";
 // Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
 export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
 
@@ -89,6 +91,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "muon", cls: Muon, spec: MUON_SPEC },
   { id: "lars", cls: LARS, spec: LARS_SPEC },
   { id: "schedulefreesgd", cls: ScheduleFreeSGD, spec: SCHEDULEFREESGD_SPEC },
+  { id: "adafactor", cls: Adafactor, spec: ADAFACTOR_SPEC },
 ];
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */

@@ -17,7 +17,7 @@ export interface FixtureCase {
   options: Record<string, unknown>;
   /** lr set before each step (the way a scheduler edits it). */
   lrSchedule?: number[];
-  /** 2-D optimizers (Muon): the reference runs on params of these shapes, with their own seeded values and gradients. */
+  /** Shaped optimizers (Muon, Adafactor): the reference runs on params of these shapes, with their own seeded values and gradients. */
   shapes?: number[][];
   /** Indices of the fixture's params that start at all zeros instead (trust-ratio and other ‖θ‖ = 0 paths). */
   zeroInit?: number[];
