@@ -57,6 +57,9 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   average_f32: 5,
   gemm_f32: 8,
   lookahead_f32: 4,
+  lbfgs_dot_f32: 3,
+  lbfgs_axpy_f32: 5,
+  lbfgs_scale_f32: 4,
 };
 
 /** Number of arguments of a kernel: pointers, n, scalars. */
