@@ -49,7 +49,14 @@ function trajectory(cls: ClosureOptimizerClass, options: Record<string, unknown>
   return { losses, history, state };
 }
 
-function expectSameState(a: StateDict, b: StateDict, label: string): void {
+/** Index of the first element that differs by value (±0 equal: JSON keeps no sign of zero), or -1. */
+function firstValueDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return -1;
+}
+
+function expectSameState(a: StateDict, b: StateDict, label: string, diff = firstBitDifference): void {
   expect(b.paramGroups, label).toEqual(a.paramGroups);
   expect(Object.keys(b.state), label).toEqual(Object.keys(a.state));
   for (const [id, entry] of Object.entries(a.state)) {
@@ -57,7 +64,7 @@ function expectSameState(a: StateDict, b: StateDict, label: string): void {
     expect(Object.keys(other).sort(), label).toEqual(Object.keys(entry).sort());
     for (const [key, value] of Object.entries(entry)) {
       if (typeof value === "number") expect(other[key], `${label}: ${key}`).toBe(value);
-      else expect(firstBitDifference(other[key] as Float32Array, value), `${label}: ${key}`).toBe(-1);
+      else expect(diff(other[key] as Float32Array, value), `${label}: ${key}`).toBe(-1);
     }
   }
 }
@@ -76,15 +83,17 @@ describe("closure optimizers: parity across backends (bit for bit)", () => {
       }
       expectSameState(reference!.state, other.state, label);
     });
-    // The trajectory really moved: the loss went down.
-    expect(reference!.losses[STEPS - 1]!).toBeLessThan(reference!.losses[0]!);
+    // The trajectory really moved: a parity suite over frozen params would prove nothing.
+    expect(reference!.history[STEPS - 1]!.some((v, i) => firstBitDifference(v, Float32Array.from(p.init[i]!)) !== -1)).toBe(true);
   });
 });
 
 describe("closure optimizers: resume and configs", () => {
   const N = 8, K = 3;
-  it.each(PARITY)("$name $desc on $problem: N steps == K steps, save, load into a fresh optimizer, N-K steps (bit-exact, through JSON too)", ({ cls, options, p }) => {
+  // Through JSON the sign of a zero is lost (JSON has no -0), so that round trip is checked by value.
+  it.each(PARITY)("$name $desc on $problem: N steps == K steps, save, load into a fresh optimizer, N-K steps (bit-exact; by value through JSON)", ({ cls, options, p }) => {
     for (const via of ["structuredClone", "JSON"] as const) {
+      const diff = via === "JSON" ? firstValueDifference : firstBitDifference;
       const a = setup(cls, options, p);
       for (let t = 0; t < N; t++) a.opt.step(a.closure);
       const b = setup(cls, options, p);
@@ -93,10 +102,10 @@ describe("closure optimizers: resume and configs", () => {
       const saved = via === "JSON" ? JSON.parse(JSON.stringify(dict, (_, v) => (v instanceof Float32Array ? [...v] : v))) as StateDict : structuredClone(dict);
       const c = setup(cls, options, p, true, b.params.map((q) => Float32Array.from(q.value)));
       c.opt.loadStateDict(saved);
-      expectSameState(dict, c.opt.stateDict(), `${via}: loaded`);
+      expectSameState(dict, c.opt.stateDict(), `${via}: loaded`, diff);
       for (let t = K; t < N; t++) c.opt.step(c.closure);
-      a.params.forEach((q, i) => expect(firstBitDifference(c.params[i]!.value, q.value), `${via}: param ${i}`).toBe(-1));
-      expectSameState(a.opt.stateDict(), c.opt.stateDict(), via);
+      a.params.forEach((q, i) => expect(diff(c.params[i]!.value, q.value), `${via}: param ${i}`).toBe(-1));
+      expectSameState(a.opt.stateDict(), c.opt.stateDict(), via, diff);
       for (const s of [a, b, c]) s.store.dispose();
     }
   });
@@ -154,8 +163,16 @@ describe("closure optimizers: invalid options", () => {
 
 describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change nothing", ({ cls, cases }) => {
   const p = cases.problems.rosenbrock!;
-  const configs = [{ maxIter: 5 }, { maxIter: 5, lineSearchFn: "strong_wolfe" }, { maxIter: 5, historySize: 1 }, { maxIter: 5, historySize: 1, lineSearchFn: "strong_wolfe" }];
-  it.each(configs.flatMap((o) => [1, 2, 3, 5].map((at) => ({ o, at }))))("a closure that throws at call $at ($o)", ({ o, at }) => {
+  const configs = [{ maxIter: 5, lr: 0.25 }, { maxIter: 5, lr: 0.25, lineSearchFn: "strong_wolfe" }, { maxIter: 5, lr: 0.25, historySize: 1 }, { maxIter: 5, lr: 0.25, historySize: 1, lineSearchFn: "strong_wolfe" }];
+  it.each(configs.flatMap((o) => ["first", "second", "middle", "last"].map((at) => ({ o, at }))))("a closure that throws at its $at call of a step ($o)", ({ o, at: which }) => {
+    // How many calls the 4th step makes (a twin counts them), and where this case fails.
+    const twin = setup(cls, o, p);
+    for (let t = 0; t < 3; t++) twin.opt.step(twin.closure);
+    const before = twin.calls();
+    twin.opt.step(twin.closure);
+    const calls = twin.calls() - before;
+    expect(calls, "the step makes several calls").toBeGreaterThanOrEqual(3);
+    const at = { first: 1, second: 2, middle: Math.ceil(calls / 2), last: calls }[which]!;
     const s = setup(cls, o, p);
     for (let t = 0; t < 3; t++) s.opt.step(s.closure); // the history is full (historySize 1): the failed step must not evict
     let k = 0;
