@@ -26,4 +26,4 @@ export { muon_f32 } from "./optim/muon";
 export { lars_f32 } from "./optim/lars";
 export { schedulefreesgd_f32 } from "./optim/schedulefreesgd";
 export { lookahead_f32 } from "./optim/lookahead";
-export { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32 } from "./optim/lbfgs";
+export { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 } from "./optim/lbfgs";

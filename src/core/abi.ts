@@ -60,6 +60,8 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   lbfgs_dot_f32: 3,
   lbfgs_axpy_f32: 5,
   lbfgs_scale_f32: 4,
+  lbfgs_axpy_dot_f32: 6,
+  lbfgs_maxabs_f32: 2,
 };
 
 /** Number of arguments of a kernel: pointers, n, scalars. */

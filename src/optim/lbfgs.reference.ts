@@ -29,3 +29,16 @@ export function lbfgs_scale_f32(out: Float32Array, x: Float32Array, n: number, a
   const s = Math.fround(alpha);
   for (let i = 0; i < n; i++) out[i] = s * x[i]!;
 }
+
+/** out[i] ← a[i] + alpha·b[i] (f32), and Σ out[i]·c[i] added as lbfgs_dot_f32 adds (over the new values). */
+export function lbfgs_axpy_dot_f32(out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array, n: number, alpha: number): number {
+  lbfgs_axpy_f32(out, a, b, n, alpha);
+  return lbfgs_dot_f32(out, c, n);
+}
+
+/** max|x[i]| (NaN if any element is NaN; 0 for n = 0). */
+export function lbfgs_maxabs_f32(x: Float32Array, n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(x[i]!));
+  return m;
+}

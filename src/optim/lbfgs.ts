@@ -54,7 +54,7 @@ import { reduceRange } from "../core/reduce.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
 import { Param, ParamStore } from "../runtime/store.js";
-import { lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_scale_f32 } from "./lbfgs.reference.js";
+import { lbfgs_axpy_dot_f32, lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_maxabs_f32, lbfgs_scale_f32 } from "./lbfgs.reference.js";
 
 export type LBFGSLineSearchFn = null | "strong_wolfe";
 
@@ -103,8 +103,8 @@ export const LBFGS_SPEC: ClosureSpec<LBFGSOptions> = {
   kind: "closure",
   defaults: DEFAULTS,
   rules: RULES,
-  kernels: ["lbfgs_dot_f32", "lbfgs_axpy_f32", "lbfgs_scale_f32"],
-  reference: { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32 },
+  kernels: ["lbfgs_dot_f32", "lbfgs_axpy_f32", "lbfgs_scale_f32", "lbfgs_axpy_dot_f32", "lbfgs_maxabs_f32"],
+  reference: { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 },
 };
 
 // ---- torch's scalar types ---------------------------------------------------------------------------------
@@ -159,6 +159,10 @@ interface Vectors {
   dot(a: number, b: number): F32;
   axpy(out: number, a: number, b: number, alpha: number, n?: number): void;
   scale(out: number, x: number, alpha: number): void;
+  /** out ← a + alpha·b, then f32(out·c): one pass, the same bits as axpy then dot. */
+  axpyDot(out: number, a: number, b: number, c: number, alpha: number): F32;
+  /** max|x| (torch's `x.abs().max()`, an f32 tensor). */
+  maxAbs(x: number): F32;
 }
 
 function vectorsOf(store: ParamStore, backend: BackendName, n: number): Vectors {
@@ -168,17 +172,23 @@ function vectorsOf(store: ParamStore, backend: BackendName, n: number): Vectors 
       dot: (a, b) => T(lbfgs_dot_f32(v(a), v(b), n)),
       axpy: (out, a, b, alpha, len = n) => lbfgs_axpy_f32(v(out, len), v(a, len), v(b, len), len, alpha),
       scale: (out, x, alpha) => lbfgs_scale_f32(v(out), v(x), n, alpha),
+      axpyDot: (out, a, b, c, alpha) => T(lbfgs_axpy_dot_f32(v(out), v(a), v(b), v(c), n, alpha)),
+      maxAbs: (x) => new F32(lbfgs_maxabs_f32(v(x), n)),
     };
   }
   const k = store.kernels(backend) as unknown as {
     lbfgs_dot_f32(a: number, b: number, n: number): number;
     lbfgs_axpy_f32(out: number, a: number, b: number, n: number, alpha: number): void;
     lbfgs_scale_f32(out: number, x: number, n: number, alpha: number): void;
+    lbfgs_axpy_dot_f32(out: number, a: number, b: number, c: number, n: number, alpha: number): number;
+    lbfgs_maxabs_f32(x: number, n: number): number;
   };
   return {
     dot: (a, b) => T(k.lbfgs_dot_f32(a, b, n)),
     axpy: (out, a, b, alpha, len = n) => k.lbfgs_axpy_f32(out, a, b, len, alpha),
     scale: (out, x, alpha) => k.lbfgs_scale_f32(out, x, n, alpha),
+    axpyDot: (out, a, b, c, alpha) => T(k.lbfgs_axpy_dot_f32(out, a, b, c, n, alpha)),
+    maxAbs: (x) => new F32(k.lbfgs_maxabs_f32(x, n)),
   };
 }
 
@@ -353,7 +363,7 @@ export class LBFGS {
     return loss;
   }
   #maxAbs(ptr: number): F32 {
-    return T(reduceRange(this.store, this.backend, ptr, this.#n).maxAbs);
+    return this.#vec.maxAbs(ptr);
   }
 
   /**
@@ -421,11 +431,10 @@ export class LBFGS {
         ro = [];
         hDiag = 1;
       } else {
-        const y = this.#freeSlot(held, st, 0);
-        v.axpy(y, flat, prev, -1);
-        const s = this.#freeSlot(held, st, y);
+        const s = this.#freeSlot(held, st, 0);
         v.scale(s, d, f32(t!));
-        const ys = v.dot(y, s);
+        const y = this.#freeSlot(held, st, s);
+        const ys = v.axpyDot(y, flat, prev, s, -1); // y ← g − g_prev (a + (−1)·b is exactly a − b); y·s
         if (gt(ys, 1e-10)) {
           if (oldDirs!.length === historySize) {
             oldDirs!.shift();
@@ -442,16 +451,21 @@ export class LBFGS {
         st.al ??= [];
         const al = st.al;
         const q = buf.q;
+        // The two loops, each update fused with the next dot product (the same bits as torch's order of calls).
         v.scale(q, flat, -1);
+        let dot = numOld ? v.dot(oldStps![numOld - 1]!, q) : T(0);
         for (let i = numOld - 1; i >= 0; i--) {
-          al[i] = mul(v.dot(oldStps![i]!, q), ro![i]!) as F32;
-          v.axpy(q, q, oldDirs![i]!, -al[i]!.v);
+          al[i] = mul(dot, ro![i]!) as F32;
+          if (i > 0) dot = v.axpyDot(q, q, oldDirs![i]!, oldStps![i - 1]!, -al[i]!.v);
+          else v.axpy(q, q, oldDirs![i]!, -al[i]!.v);
         }
         v.scale(dTarget, q, f32(hDiag!));
         d = dTarget;
+        dot = numOld ? v.dot(oldDirs![0]!, d) : T(0);
         for (let i = 0; i < numOld; i++) {
-          const be = mul(v.dot(oldDirs![i]!, d), ro![i]!);
-          v.axpy(d, d, oldStps![i]!, f32(sub(al[i]!, be)));
+          const c = f32(sub(al[i]!, mul(dot, ro![i]!)));
+          if (i < numOld - 1) dot = v.axpyDot(d, d, oldStps![i]!, oldDirs![i + 1]!, c);
+          else v.axpy(d, d, oldStps![i]!, c);
         }
       }
       st.d = d; st.oldDirs = oldDirs; st.oldStps = oldStps; st.ro = ro; st.hDiag = hDiag;
