@@ -4,7 +4,7 @@
 // here, looping over every closure entry of the registry (CLOSURE_REGISTRY) and its cases file.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ParamStore, type StateDict } from "../../src/index.js";
+import { loadCheckpoint, ParamStore, saveCheckpoint, type StateDict } from "../../src/index.js";
 import type { ClosureOptimizerClass } from "../../src/optim/index.js";
 import { firstBitDifference } from "../helpers.js";
 import { CLOSURE_REGISTRY } from "../registry.js";
@@ -91,17 +91,17 @@ describe("closure optimizers: parity across backends (bit for bit)", () => {
 describe("closure optimizers: resume and configs", () => {
   const N = 8, K = 3;
   // Through JSON the sign of a zero is lost (JSON has no -0), so that round trip is checked by value.
-  it.each(PARITY)("$name $desc on $problem: N steps == K steps, save, load into a fresh optimizer, N-K steps (bit-exact; by value through JSON)", ({ cls, options, p }) => {
-    for (const via of ["structuredClone", "JSON"] as const) {
+  it.each(PARITY)("$name $desc on $problem: N steps == K steps, save, load into a fresh optimizer, N-K steps (bit-exact through structuredClone and a checkpoint file; by value through JSON)", ({ cls, options, p }) => {
+    for (const via of ["structuredClone", "JSON", "checkpoint"] as const) {
       const diff = via === "JSON" ? firstValueDifference : firstBitDifference;
       const a = setup(cls, options, p);
       for (let t = 0; t < N; t++) a.opt.step(a.closure);
       const b = setup(cls, options, p);
       for (let t = 0; t < K; t++) b.opt.step(b.closure);
       const dict = b.opt.stateDict();
-      const saved = via === "JSON" ? JSON.parse(JSON.stringify(dict, (_, v) => (v instanceof Float32Array ? [...v] : v))) as StateDict : structuredClone(dict);
-      const c = setup(cls, options, p, true, b.params.map((q) => Float32Array.from(q.value)));
-      c.opt.loadStateDict(saved);
+      const c = setup(cls, options, p, true, via === "checkpoint" ? undefined : b.params.map((q) => Float32Array.from(q.value)));
+      if (via === "checkpoint") loadCheckpoint(saveCheckpoint({ params: b.params, optimizer: b.opt }), { params: c.params, optimizer: c.opt });
+      else c.opt.loadStateDict(via === "JSON" ? JSON.parse(JSON.stringify(dict, (_, v) => (v instanceof Float32Array ? [...v] : v))) as StateDict : structuredClone(dict));
       expectSameState(dict, c.opt.stateDict(), `${via}: loaded`, diff);
       for (let t = K; t < N; t++) c.opt.step(c.closure);
       a.params.forEach((q, i) => expect(diff(c.params[i]!.value, q.value), `${via}: param ${i}`).toBe(-1));
