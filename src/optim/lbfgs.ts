@@ -436,7 +436,9 @@ export class LBFGS {
         const y = this.#freeSlot(held, st, s);
         const ys = v.axpyDot(y, flat, prev, s, -1); // y ← g − g_prev (a + (−1)·b is exactly a − b); y·s
         if (gt(ys, 1e-10)) {
-          if (oldDirs!.length === historySize) {
+          // torch: `if len(old_dirs) == history_size: pop(0)`. `while >=` is the same unless historySize was edited
+          // below the history's length (torch then grows the list past it and fails on `al`; here it shrinks).
+          while (oldDirs!.length >= historySize) {
             oldDirs!.shift();
             oldStps!.shift();
             ro!.shift();

@@ -237,7 +237,22 @@ describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change not
     ];
     for (const [what, dict, error] of bad) expectUnchanged(s, () => s.opt.loadStateDict(dict), error, what === "a bad option" || what.startsWith("d of") || what.startsWith("old") || what.startsWith("more") || what === "two groups" || what === "a param less" || what === "state on param 1" || what === "an unknown key" ? RangeError : TypeError);
   });
-  it("foreign params (the copy path) give the store params' numbers bit for bit", () => {
+  it("historySize edited below the history's length: the oldest entries go, the newest stay", () => {
+    const s = setup(cls, { historySize: 5, maxIter: 4, lr: 0.25 }, p);
+    for (let t = 0; t < 3; t++) s.opt.step(s.closure);
+    const before = s.opt.stateDict().state[0]!;
+    const n = (before.d as Float32Array).length, k = (before.ro as Float32Array).length;
+    expect(k).toBe(5);
+    (s.opt as unknown as { paramGroups: { historySize: number; maxIter: number }[] }).paramGroups[0]!.historySize = 2;
+    (s.opt as unknown as { paramGroups: { historySize: number; maxIter: number }[] }).paramGroups[0]!.maxIter = 1;
+    s.opt.step(s.closure);
+    const after = s.opt.stateDict().state[0]!;
+    expect((after.ro as Float32Array).length).toBe(2);
+    // The entry kept from before is the newest one of the old history.
+    expect(firstBitDifference((after.old_dirs as Float32Array).subarray(0, n), (before.old_dirs as Float32Array).subarray((k - 1) * n, k * n))).toBe(-1);
+    expect(after.ro![0]).toBe((before.ro as Float32Array)[k - 1]);
+  });
+    it("foreign params (the copy path) give the store params' numbers bit for bit", () => {
     for (const lineSearchFn of [null, "strong_wolfe"]) {
       const s = setup(cls, { lineSearchFn, maxIter: 5 }, p);
       const foreign = p.init.map((v) => ({ value: Float32Array.from(v), grad: new Float32Array(v.length) }));
