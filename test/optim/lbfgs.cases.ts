@@ -101,5 +101,10 @@ export const cases: ClosureCases = {
     { reference: "torch", problem: "lstsq", options: { maxIter: 3, historySize: 2, lr: 0.2 }, steps: 12 },
     { reference: "torch", problem: "lstsq", options: { lineSearchFn: "strong_wolfe", maxIter: 2, historySize: 3 }, steps: 12 },
     { reference: "torch", problem: "lstsq", options: { lineSearchFn: "strong_wolfe", maxIter: 3, maxEval: 4 }, steps: 12 },
+    // Line-search cases that bracket and zoom (lr above the step) or extrapolate by cubic interpolation (lr below it).
+    { reference: "torch", problem: "rosenbrock", options: { lineSearchFn: "strong_wolfe", maxIter: 2, lr: 3, historySize: 3 }, steps: 12 },
+    { reference: "torch", problem: "rosenbrock", options: { lineSearchFn: "strong_wolfe", maxIter: 2, lr: 0.05 }, steps: 12 },
+    { reference: "torch", problem: "lstsq", options: { lineSearchFn: "strong_wolfe", maxIter: 3, lr: 4 }, steps: 12 },
+    { reference: "torch", problem: "lstsq", options: { lineSearchFn: "strong_wolfe", maxIter: 2, lr: 10, historySize: 2 }, steps: 12 },
   ],
 };
