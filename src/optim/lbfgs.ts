@@ -312,11 +312,11 @@ export class LBFGS {
     return { ...g, maxEval: g.maxEval ?? Math.floor((g.maxIter * 5) / 4) };
   }
 
-  #allocate(): Buffers {
-    if (this.#buf) return this.#buf;
+  /** The work buffers (the line search's five only once a step uses it). May throw (out of memory): changes no value. */
+  #allocate(lineSearch: boolean): Buffers {
     const n = this.#n, a = () => this.store.alloc(n);
-    const buf = { flat: a(), q: a(), backup: a(), x: a(), gNew: a(), gPrev: a(), b0: a(), b1: a(), dA: a(), dB: a(), prevA: a(), prevB: a() };
-    this.#buf = buf;
+    const buf = this.#buf ??= { flat: a(), q: a(), backup: a(), dA: a(), dB: a(), prevA: a(), prevB: a(), x: 0, gNew: 0, gPrev: 0, b0: 0, b1: 0 };
+    if (lineSearch && !buf.x) Object.assign(buf, { gNew: a(), gPrev: a(), b0: a(), b1: a(), x: a() });
     return buf;
   }
 
@@ -374,7 +374,7 @@ export class LBFGS {
     this.#assertUsable();
     if (typeof closure !== "function") throw new TypeError(`LBFGS.step: expected a closure () => loss, got ${closure === null ? "null" : typeof closure}`);
     const o = this.#options();
-    const buf = this.#allocate();
+    const buf = this.#allocate(o.lineSearchFn !== null);
     for (const s of this.#layout.slots) if (s.foreign) s.param.value.set(s.src.value);
     this.#copyIn(buf.backup, "valuePtr");
     const committed = cloneState(this.#state);
@@ -705,7 +705,7 @@ export class LBFGS {
       throw new RangeError(`${where}: state "old_dirs", "old_stps" and "ro" go together`);
     }
     // Nothing can fail below but allocation (which changes no value).
-    const buf = this.#allocate();
+    const buf = this.#allocate(false);
     const need = 2 * k - this.#slots.length;
     for (let i = 0; i < need; i++) this.#slots.push(this.store.alloc(n));
     const f = this.store.f32;

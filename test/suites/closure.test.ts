@@ -250,7 +250,7 @@ describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change not
     expect((after.ro as Float32Array).length).toBe(2);
     // The entry kept from before is the newest one of the old history.
     expect(firstBitDifference((after.old_dirs as Float32Array).subarray(0, n), (before.old_dirs as Float32Array).subarray((k - 1) * n, k * n))).toBe(-1);
-    expect(after.ro![0]).toBe((before.ro as Float32Array)[k - 1]);
+    expect((after.ro as Float32Array)[0]).toBe((before.ro as Float32Array)[k - 1]);
   });
     it("foreign params (the copy path) give the store params' numbers bit for bit", () => {
     for (const lineSearchFn of [null, "strong_wolfe"]) {
