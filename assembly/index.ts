@@ -27,3 +27,4 @@ export { lars_f32 } from "./optim/lars";
 export { schedulefreesgd_f32 } from "./optim/schedulefreesgd";
 export { lookahead_f32 } from "./optim/lookahead";
 export { adafactor_f32 } from "./optim/adafactor";
+export { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 } from "./optim/lbfgs";

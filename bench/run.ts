@@ -10,6 +10,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CASES } from "./cases-all.js";
+import { CLOSURE_OPTIMIZERS } from "../src/optim/index.js";
 import { renderChart, renderMarkdown, type Result, type Row } from "./report.js";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
@@ -90,6 +91,8 @@ const samples: Sample[] = [];
 const jobs: Array<[string, () => string]> = [
   ["gradstep", () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "gradstep", String(round), SIZES])],
   ...CASES.map((c) => [`one-optimizer ${c.id}`, () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "one-optimizer", String(round), SIZES, c.id])] as [string, () => string]),
+  // Closure-kind optimizers (LBFGS) measure themselves against their plain-JS loop (bench/optim/<id>.bench.ts).
+  ...CLOSURE_OPTIMIZERS.map((e) => [`closure ${e.id}`, () => sh(process.execPath, ["--import", "tsx", `bench/optim/${e.id}.bench.ts`, "65536,1048576"])] as [string, () => string]),
   ["tfjs-cpu", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-cpu", String(round), SIZES])],
   ["tfjs-wasm", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-wasm", String(round), SIZES])],
   ...natives.map(([name, bin]) => {
@@ -131,6 +134,11 @@ const fixedCost = Object.fromEntries(contexts.map((ctx) => [ctx, Object.fromEntr
 const heap = contexts.map((ctx) => ({ context: ctx, bytesPerStep: Object.fromEntries(CASES.map((c) =>
   [c.id, median(samples.filter((s) => s.case === "heap" && s.optimizer === c.id && s.context === ctx)
     .map((s) => ((s.heapAfterNoGc as number) - (s.heapBefore as number)) / (s.steps as number)))])) }));
+for (const key of new Set(samples.filter((s) => typeof s.msPerStep === "number").map((s) => `${s.case}|${s.n}|${s.contender}`))) {
+  const g = samples.filter((s) => `${s.case}|${s.n}|${s.contender}` === key);
+  notes.push(`${g[0]!.case} (closure steps) at ${g[0]!.n}: ${g[0]!.contender} ${median(g.map((s) => s.msPerStep as number)).toFixed(2)} ms per step, ` +
+    `${median(g.map((s) => s.vsPlainJs as number)).toFixed(2)}× the plain-JS loop (median of ${g.length} rounds)`);
+}
 notes.push(...new Set(samples.filter((s) => s.skipped).map((s) => `${s.contender} at ${s.n}: skipped (${s.skipped as string})`)));
 
 const tfjsVersion = (JSON.parse(sh(process.execPath, ["-e", "console.log(JSON.stringify(require('@tensorflow/tfjs-core/package.json').version))"])) as string);

@@ -47,6 +47,92 @@ with open("test/fixtures/cases.json") as f:
 CASES = [c for c in CASES if [c[0], c[1], c[2]] not in [[s["optimizer"], s["options"], s.get("lrSchedule")] for s in SHAPED_CASES]]
 
 
+# ---- LBFGS (test/fixtures/lbfgs.json) ----------------------------------------------------------------------------
+# Closure-kind cases carry a `problem` (test/optim/lbfgs.cases.ts): torch.optim.LBFGS steps `steps` times with a
+# closure that evaluates the problem in Python floats in the same order as the TS problem (so both closures give
+# the same f32 gradients and loss for the same params), writes the gradients as float32 and returns the f32 loss.
+# Recorded per step: the loss step() returns and the params; at the end func_evals and n_iter.
+# Run only this section: python scripts/gen-fixtures.py lbfgs
+CASES = [c for c in CASES if c[0] != "LBFGS"]
+
+
+def gen_lbfgs():
+    import sys as _sys
+    with open("test/fixtures/cases.json") as f:
+        cases = [c for c in json.load(f)["cases"] if c.get("problem")]
+
+    def rosenbrock(vals, grads):
+        x = vals[0] + vals[1]
+        g = [0.0] * len(x)
+        loss = 0.0
+        for i in range(len(x) - 1):
+            a, b = x[i], x[i + 1]
+            r, s_ = b - a * a, 1 - a
+            loss = loss + (100 * (r * r) + s_ * s_)
+            g[i] = g[i] + (-400 * a * r - 2 * s_)
+            g[i + 1] = g[i + 1] + 200 * r
+        grads[0][:] = g[:4]
+        grads[1][:] = g[4:]
+        return loss
+
+    M, K = 12, 5
+    A = [[(((r * 7 + c * 3) % 11) - 5) / 4 for c in range(K)] for r in range(M)]
+    Y = [(((r * 5) % 9) - 4) / 3 for r in range(M)]
+
+    def lstsq(vals, grads):
+        w, bias = vals[0], vals[1][0]
+        gw = [0.0] * K
+        gb, loss = 0.0, 0.0
+        for r in range(M):
+            z = 0.0
+            for c in range(K):
+                z = z + A[r][c] * w[c]
+            res = z + bias - Y[r]
+            loss = loss + 0.5 * (res * res)
+            for c in range(K):
+                gw[c] = gw[c] + res * A[r][c]
+            gb = gb + res
+        grads[0][:] = gw
+        grads[1][:] = [gb]
+        return loss
+
+    problems = {
+        "rosenbrock": ([[-0.5, 0.3, 0.2, 0.1], [0.3, 0.4, 0.5]], rosenbrock),
+        "lstsq": ([[0.5, -0.25, 0.75, 0, -0.5], [0.1]], lstsq),
+    }
+    names = {"maxIter": "max_iter", "maxEval": "max_eval", "toleranceGrad": "tolerance_grad",
+             "toleranceChange": "tolerance_change", "historySize": "history_size", "lineSearchFn": "line_search_fn"}
+    out = []
+    for c in cases:
+        init, fn = problems[c["problem"]]
+        params = [torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in init]
+        opt = torch.optim.LBFGS(params, **{names.get(k, k): v for k, v in c["options"].items()})
+
+        def closure():
+            opt.zero_grad()
+            vals = [p.detach().tolist() for p in params]
+            grads = [[0.0] * len(v) for v in vals]
+            loss = fn(vals, grads)
+            for p, g in zip(params, grads):
+                p.grad = torch.tensor(g, dtype=torch.float32)
+            return torch.tensor(loss, dtype=torch.float32)
+
+        losses, traj = [], []
+        for _ in range(c["steps"]):
+            losses.append(float(opt.step(closure)))
+            traj.append([p.detach().tolist() for p in params])
+        st = opt.state[params[0]]
+        out.append({**c, "losses": losses, "trajectory": traj, "state": {"func_evals": st["func_evals"], "n_iter": st["n_iter"]}})
+    with open("test/fixtures/lbfgs.json", "w") as f:
+        json.dump({"generator": "scripts/gen-fixtures.py", "torch": torch.__version__, "dtype": "float32", "cases": out}, f)
+    print(f"wrote {len(out)} LBFGS cases")
+    if _sys.argv[1:] == ["lbfgs"]:
+        _sys.exit(0)
+
+
+gen_lbfgs()
+
+
 def torch_kwargs(opts):
     kw = {TORCH_NAMES.get(k, k): (tuple(v) if k in TUPLES else v) for k, v in opts.items()}
     kw["foreach"] = False

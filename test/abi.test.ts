@@ -3,13 +3,13 @@
 import { describe, expect, it } from "vitest";
 import { AUX_KERNELS, FLAGS, KERNEL_SIGNATURES } from "../src/core/abi.js";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
-import { KERNELS, OPTIMIZERS, REFERENCE, signatureOf } from "../src/optim/index.js";
+import { KERNELS, REFERENCE, signatureOf, STEP_OPTIMIZERS } from "../src/optim/index.js";
 
 const names = Object.keys(KERNELS);
 const arity = (name: string) => KERNELS[name]!.pointers.length + 1 + KERNELS[name]!.scalars.length;
 
 it("optimizers that share a kernel agree on its signature", () => {
-  for (const e of OPTIMIZERS) expect(signatureOf(e.spec), e.spec.name).toEqual(KERNELS[e.spec.kernel]);
+  for (const e of STEP_OPTIMIZERS) expect(signatureOf(e.spec), e.spec.name).toEqual(KERNELS[e.spec.kernel]);
 });
 
 it("the runtime's kernel table (used by the worker pool) is the registry's", () => {

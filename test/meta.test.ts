@@ -3,7 +3,8 @@
 // case list is up to date. A new optimizer that forgets one of these fails here, by name.
 import { existsSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { KERNELS, OPTIMIZERS } from "../src/optim/index.js";
+import { AUX_KERNELS } from "../src/core/abi.js";
+import { CLOSURE_OPTIMIZERS, KERNELS, OPTIMIZERS, STEP_OPTIMIZERS } from "../src/optim/index.js";
 import { render } from "../scripts/fixture-cases.js";
 import { MISSING_CASES } from "./registry.js";
 
@@ -20,10 +21,26 @@ it.each(OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name has its fil
   for (const path of [`src/optim/${e.id}.ts`, `src/optim/${kernelId}.reference.ts`, `assembly/optim/${kernelId}.ts`, `bench/optim/${e.id}.bench.ts`]) {
     expect(existsSync(file(path)), `${e.spec.name}: ${path}`).toBe(true);
   }
-  expect(readFileSync(file("assembly/index.ts"), "utf8"), "assembly/index.ts exports the kernel").toContain(`export { ${e.spec.kernel} }`);
+  const index = readFileSync(file("assembly/index.ts"), "utf8");
+  if (e.kind === "closure") {
+    for (const k of e.spec.kernels) expect(index, `assembly/index.ts exports ${k}`).toMatch(new RegExp(`export \\{[^}]*\\b${k}\\b[^}]*\\} from "./optim/${e.id}"`));
+  } else {
+    expect(index, "assembly/index.ts exports the kernel").toContain(`export { ${e.spec.kernel} }`);
+  }
 });
 
-it.each(OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffers and scalars are the kernel's parameters, in order", (e) => {
+it.each(CLOSURE_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name (closure kind): its kernels are declared with their arity and have references of that arity", (e) => {
+  const source = readFileSync(file(`assembly/optim/${e.id}.ts`), "utf8");
+  for (const k of e.spec.kernels) {
+    const m = new RegExp(`export function ${k}\\(([^)]*)\\)`, "s").exec(source);
+    expect(m, `export function ${k}(...) in assembly/optim/${e.id}.ts`).not.toBeNull();
+    const arity = m![1]!.split(",").filter((x) => x.trim()).length;
+    expect(AUX_KERNELS[k], `AUX_KERNELS.${k}`).toBe(arity);
+    expect(e.spec.reference[k]?.length, `reference ${k}`).toBe(arity);
+  }
+});
+
+it.each(STEP_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffers and scalars are the kernel's parameters, in order", (e) => {
   const source = readFileSync(file(`assembly/optim/${e.kernelOf ?? e.id}.ts`), "utf8");
   const m = new RegExp(`export function ${e.spec.kernel}\\(([^)]*)\\)`, "s").exec(source);
   expect(m, `export function ${e.spec.kernel}(...) in assembly`).not.toBeNull();

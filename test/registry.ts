@@ -2,23 +2,35 @@
 // (test/optim/<id>.cases.ts). The suites in test/suites/ loop over REGISTRY; a new optimizer gets parity,
 // conformance, errors, state-dict/resume and identity tests by adding its registry line and cases file.
 import { existsSync } from "node:fs";
-import { OPTIMIZERS, type OptimizerClass, type OptimizerEntry } from "../src/optim/index.js";
-import type { FixtureCase, OptimizerCases } from "./optim/types.js";
+import { type ClosureEntry, OPTIMIZERS, type OptimizerClass, STEP_OPTIMIZERS, type StepEntry } from "../src/optim/index.js";
+import type { ClosureCases, ClosureFixtureCase, FixtureCase, OptimizerCases } from "./optim/types.js";
 
-export interface RegistryCases extends OptimizerEntry {
+export interface RegistryCases extends StepEntry {
   /** The class name (PyTorch's). */
   name: string;
   cases: OptimizerCases;
+}
+
+/** A closure-kind entry (LBFGS) with its cases: test/suites/closure.test.ts runs them. */
+export interface ClosureRegistryCases extends ClosureEntry {
+  name: string;
+  cases: ClosureCases;
 }
 
 /** Registry entries whose cases file is missing (the meta test fails on any). */
 export const MISSING_CASES: string[] = [];
 
 export const REGISTRY: RegistryCases[] = [];
+export const CLOSURE_REGISTRY: ClosureRegistryCases[] = [];
 for (const e of OPTIMIZERS) {
   const file = new URL(`./optim/${e.id}.cases.ts`, import.meta.url);
   if (!existsSync(file)) {
     MISSING_CASES.push(e.id);
+    continue;
+  }
+  if (e.kind === "closure") {
+    const { cases } = (await import(`./optim/${e.id}.cases.ts`)) as { cases: ClosureCases };
+    CLOSURE_REGISTRY.push({ ...e, name: e.spec.name, cases });
     continue;
   }
   const { cases } = (await import(`./optim/${e.id}.cases.ts`)) as { cases: OptimizerCases };
@@ -27,12 +39,20 @@ for (const e of OPTIMIZERS) {
 
 /** A registry class by its name. */
 export function classOf(name: string): OptimizerClass {
-  const e = OPTIMIZERS.find((x) => x.spec.name === name);
+  const e = STEP_OPTIMIZERS.find((x) => x.spec.name === name);
   if (!e) throw new Error(`no optimizer named ${name} in the registry`);
   return e.cls;
 }
 
 /** The fixture generator's case list (test/fixtures/cases.json is this, written by scripts/fixture-cases.ts). */
-export function fixtureCaseList(): Array<FixtureCase & { optimizer: string }> {
+export function fixtureCaseList(): Array<(FixtureCase | ClosureFixtureCase) & { optimizer: string }> {
+  return [
+    ...REGISTRY.flatMap((e) => e.cases.fixtures.map((f) => ({ optimizer: e.name, ...f }))),
+    ...CLOSURE_REGISTRY.flatMap((e) => e.cases.fixtures.map((f) => ({ optimizer: e.name, ...f }))),
+  ];
+}
+
+/** The step optimizers' fixture cases (the conformance suite's; closure cases have their own check). */
+export function stepFixtureCaseList(): Array<FixtureCase & { optimizer: string }> {
   return REGISTRY.flatMap((e) => e.cases.fixtures.map((f) => ({ optimizer: e.name, ...f })));
 }

@@ -57,6 +57,11 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   average_f32: 5,
   gemm_f32: 8,
   lookahead_f32: 4,
+  lbfgs_dot_f32: 3,
+  lbfgs_axpy_f32: 5,
+  lbfgs_scale_f32: 4,
+  lbfgs_axpy_dot_f32: 6,
+  lbfgs_maxabs_f32: 2,
 };
 
 /** Number of arguments of a kernel: pointers, n, scalars. */

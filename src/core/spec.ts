@@ -120,3 +120,20 @@ export interface OptimizerSpec<O> {
 export function isStructural<O>(spec: OptimizerSpec<O>, key: keyof O & string): boolean {
   return typeof spec.defaults[key] === "boolean" || (spec.structural?.includes(key) ?? false);
 }
+
+/**
+ * A closure-kind optimizer (L-BFGS): `step(closure)` re-evaluates the loss and gradients several times per step,
+ * so there is no per-run kernel and no step plan. The class owns its step; the spec gives the registry what it
+ * derives from every entry: the name, options and their rules, and the Wasm exports it calls with their
+ * pure-TS references (same names; the ABI test checks both builds export them with the references' arity).
+ */
+export interface ClosureSpec<O> {
+  readonly name: string;
+  readonly kind: "closure";
+  readonly defaults: O;
+  readonly rules: { readonly [K in keyof O]: (value: unknown, key: string) => void };
+  /** The Wasm exports the optimizer calls (listed in AUX_KERNELS with their arity). */
+  readonly kernels: readonly string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly reference: Readonly<Record<string, (...args: any[]) => any>>;
+}

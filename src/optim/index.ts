@@ -4,8 +4,9 @@
 // and the fixture generator's case list (test/fixtures/cases.json, written from test/optim/<id>.cases.ts).
 // How to add an optimizer: CONTRIBUTING.md.
 import { KERNEL_SIGNATURES, type KernelSignature } from "../core/abi.js";
-import type { Optimizer, OptimizerOptions, ParamsInput } from "../core/optimizer.js";
-import type { OptimizerSpec, OptionsInput } from "../core/spec.js";
+import type { Optimizer, OptimizerOptions, ParamsInput, StateDict } from "../core/optimizer.js";
+import type { ParamStore } from "../runtime/store.js";
+import type { ClosureSpec, OptimizerSpec, OptionsInput } from "../core/spec.js";
 import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
 import { Adam, ADAM_SPEC } from "./adam.js";
 import { AdamW, ADAMW_SPEC } from "./adamw.js";
@@ -28,6 +29,7 @@ import { Muon, MUON_SPEC } from "./muon.js";
 import { LARS, LARS_SPEC } from "./lars.js";
 import { ScheduleFreeSGD, SCHEDULEFREESGD_SPEC } from "./schedulefreesgd.js";
 import { Adafactor, ADAFACTOR_SPEC } from "./adafactor.js";
+import { LBFGS, LBFGS_SPEC } from "./lbfgs.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -51,6 +53,7 @@ export { Muon, type MuonOptions } from "./muon.js";
 export { LARS, type LARSOptions } from "./lars.js";
 export { ScheduleFreeSGD, type ScheduleFreeSGDOptions } from "./schedulefreesgd.js";
 export { Adafactor, type AdafactorOptions } from "./adafactor.js";
+export { LBFGS, type LBFGSOptions, type LBFGSClosure, type LBFGSLineSearchFn } from "./lbfgs.js";
 // Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
 export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
 
@@ -59,15 +62,40 @@ export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O
   fromConfig(params: ParamsInput<O>, config: OptionsInput<O> & OptimizerOptions): Optimizer<O>;
 };
 
-export interface OptimizerEntry {
+/** An optimizer stepped by `step()`: one OptimizerSpec, one kernel per run (elementwise, per-tensor, matrix). */
+export interface StepEntry {
   /** File stem in every folder: src/optim/<id>.ts, <id>.reference.ts, assembly/optim/<id>.ts, test/optim/<id>.cases.ts, bench/optim/<id>.bench.ts. */
   readonly id: string;
+  readonly kind?: undefined;
   readonly cls: OptimizerClass;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly spec: OptimizerSpec<any>;
   /** Where the kernel lives when it is another optimizer's (AdamW runs Adam's kernel). */
   readonly kernelOf?: string;
 }
+
+/** The class of a closure-kind optimizer: `step(closure)`, its own state dict (LBFGS). */
+export interface ClosureOptimizerClass {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  new (params: any, options?: any): { step(closure: () => number): number; stateDict(): StateDict; loadStateDict(d: StateDict): void; getConfig(): object; dispose(): void; readonly store: ParamStore };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fromConfig(params: any, config: any): unknown;
+}
+
+/**
+ * An optimizer stepped by `step(closure)` (L-BFGS): same files, same registry line, its own kind. The suites run
+ * its cases with the closure checks (test/suites/closure.ts) instead of the per-run kernel checks.
+ */
+export interface ClosureEntry {
+  readonly id: string;
+  readonly kind: "closure";
+  readonly cls: ClosureOptimizerClass;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly spec: ClosureSpec<any>;
+  readonly kernelOf?: undefined;
+}
+
+export type OptimizerEntry = StepEntry | ClosureEntry;
 
 export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "sgd", cls: SGD, spec: SGD_SPEC },
@@ -92,7 +120,13 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "lars", cls: LARS, spec: LARS_SPEC },
   { id: "schedulefreesgd", cls: ScheduleFreeSGD, spec: SCHEDULEFREESGD_SPEC },
   { id: "adafactor", cls: Adafactor, spec: ADAFACTOR_SPEC },
+  { id: "lbfgs", kind: "closure", cls: LBFGS, spec: LBFGS_SPEC },
 ];
+
+/** The entries stepped by `step()` (everything but the closure kind): the kernel table, the step suites. */
+export const STEP_OPTIMIZERS: readonly StepEntry[] = OPTIMIZERS.filter((e): e is StepEntry => e.kind !== "closure");
+/** The closure-kind entries (LBFGS). */
+export const CLOSURE_OPTIMIZERS: readonly ClosureEntry[] = OPTIMIZERS.filter((e): e is ClosureEntry => e.kind === "closure");
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */
 export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
@@ -104,7 +138,7 @@ export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
 
 /** Every kernel, by export name (optimizers that share a kernel must agree on its signature: a test checks it). */
 export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries(
-  OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]));
+  STEP_OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]));
 
 // The runtime's table (read by the worker pool) is this one.
 Object.assign(KERNEL_SIGNATURES, KERNELS);
@@ -112,4 +146,4 @@ Object.assign(KERNEL_SIGNATURES, KERNELS);
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries(
-  OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]));
+  STEP_OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]));

@@ -43,3 +43,34 @@ export const COMMON_ERRORS: ErrorCase[] = [
   { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
   { options: { maximize: 1 }, error: /^Invalid maximize: 1 \(expected a boolean\)$/, type: TypeError },
 ];
+
+// ---- closure-kind optimizers (LBFGS): `step(closure)` pulls the loss and gradients from a problem ----
+
+/** An objective the closure evaluates: params' initial values, and loss + gradients in f64 from f32 params. */
+export interface ClosureProblem {
+  /** One array per param (its initial values). */
+  init: number[][];
+  /**
+   * Writes every gradient (f64, rounded to f32 by the arrays) and returns the loss in f64. Written with a fixed
+   * order of f64 operations that scripts/gen-fixtures.py repeats, so torch's closure gets the same bits.
+   */
+  evaluate(values: readonly Float32Array[], grads: Float32Array[]): number;
+}
+
+/** A case the reference framework runs: `steps` calls of step(closure) on problem `problem`. */
+export interface ClosureFixtureCase {
+  reference: "torch";
+  problem: string;
+  options: Record<string, unknown>;
+  steps: number;
+}
+
+export interface ClosureCases {
+  kind: "closure";
+  /** Parity (every backend bit for bit), resume and config round trips run over these, on every problem. */
+  configs: Config[];
+  /** Invalid options: at construction and at the next step() after a group edit (nothing changed). */
+  errors: ErrorCase[];
+  problems: Record<string, ClosureProblem>;
+  fixtures: ClosureFixtureCase[];
+}

@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
-import { classOf, fixtureCaseList, REGISTRY } from "../registry.js";
+import { classOf, REGISTRY, stepFixtureCaseList } from "../registry.js";
 
 interface Case {
   optimizer: string;
@@ -55,7 +55,7 @@ describe.each(SOURCES)("$title", ({ reference, who, fixture }) => {
   it(`has a fixture for every ${reference} case of every registry optimizer's cases file (else: run scripts/gen-fixtures.py)`, () => {
     const key = (c: { optimizer: string; options: unknown; lrSchedule?: unknown }) => JSON.stringify([c.optimizer, c.options, c.lrSchedule ?? null]);
     const have = new Set(fixture.cases.map(key));
-    expect(fixtureCaseList().filter((c) => c.reference === reference).map(key).filter((k) => !have.has(k))).toEqual([]);
+    expect(stepFixtureCaseList().filter((c) => c.reference === reference).map(key).filter((k) => !have.has(k))).toEqual([]);
     expect(new Set(fixture.cases.map((c) => c.optimizer))).toEqual(new Set(REGISTRY.filter((e) => e.cases.fixtures.some((f) => f.reference === reference)).map((e) => e.name)));
   });
   const cases = fixture.cases.flatMap((c) => BACKENDS.map((backend) => ({ ...c, backend, label: `${c.optimizer} ${JSON.stringify(c.options)}${c.lrSchedule ? " with lr schedule" : ""} [${backend}]` })));

@@ -18,7 +18,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { backendInfo } from "../../runtime/loader.js";
 import { ParamStore, type Param } from "../../runtime/store.js";
 import type { Optimizer as GradstepOptimizer, StateDict } from "../../core/optimizer.js";
-import { OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
+import { STEP_OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
 
 export { init } from "../../index.js";
 
@@ -254,7 +254,7 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
   protected constructor(cls: OptimizerClass, options: Record<string, unknown>, names: readonly StateName[]) {
     super();
     const where = (this.constructor as unknown as { className: string }).className;
-    const entry = OPTIMIZERS.find((e) => e.cls === cls);
+    const entry = STEP_OPTIMIZERS.find((e) => e.cls === cls);
     if (!entry) throw new TypeError(`${where}: ${String((cls as { name?: string })?.name ?? cls)} is not a gradstep optimizer class`);
     probe(cls, options);
     this.#bridge = new Bridge(where, cls, options, entry.spec.hasStep as boolean);
@@ -546,7 +546,7 @@ const wrapped = new Map<OptimizerClass, new (options?: Record<string, unknown>) 
 export function fromGradstep(cls: OptimizerClass, options: Record<string, unknown> = {}): GradstepTfjsOptimizer {
   let Wrapped = wrapped.get(cls);
   if (!Wrapped) {
-    const entry = OPTIMIZERS.find((e) => e.cls === cls);
+    const entry = STEP_OPTIMIZERS.find((e) => e.cls === cls);
     if (!entry) throw new TypeError(`fromGradstep: ${String((cls as { name?: string })?.name ?? cls)} is not a gradstep optimizer class`);
     const name = `gradstep.${entry.spec.name as string}`;
     const names: StateName[] = (entry.spec.buffers as readonly { name: string }[]).map((b) => ({ buffer: b.name, suffix: b.name }));
