@@ -7,7 +7,7 @@ import type { KernelFn } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js";
-import { ALL, reduceSegments, SUM_SQ } from "./reduce.js";
+import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
@@ -159,7 +159,8 @@ export interface StepContext<O> {
 /**
  * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
  * (one reduction call per segment), combined in param order exactly as clipGradNorm does (src/core/norms.ts).
- * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite.
+ * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite (Σx² is +Inf
+ * also when finite squares overflow f32: then norm is +Inf, as PyTorch's, and gradsFinite looks again).
  */
 export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: number; finite: boolean } {
   let sumSq = 0, sumAbs = 0, maxAbs = 0, sumPow = 0;
@@ -179,7 +180,24 @@ export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: num
       }
     }
   }
-  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) };
+  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) || gradsFinite(c) };
+}
+
+/**
+ * Whether every gradient element is finite, when Σx² was not: ±Inf or NaN elements, or squares that overflowed
+ * f32 (|x| above about 1.8e19). max|x| is exact and tells them apart. Only on that rare path: one more read.
+ */
+function gradsFinite<O>(c: StepContext<O>): boolean {
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const segments = c.planned[gi]!.layout.segments;
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s]!;
+      let n = 0;
+      for (const slot of seg.slots) n += slot.param.length;
+      if (!Number.isFinite(reduceRange(c.store, c.backend, seg.gradPtr, n, ALL).maxAbs)) return false;
+    }
+  }
+  return true;
 }
 
 /**
