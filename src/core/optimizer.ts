@@ -35,6 +35,14 @@ export interface OptimizerOptions {
    * `skippedSteps` counts it. Detected in the same read-only pre-pass as the norm.
    */
   skipNonFinite?: boolean;
+  /**
+   * Clamp every gradient element to [-clipValue, clipValue] before each step, like calling
+   * `clipGradValue(params, clipValue)` first, with the same bits, but fused into the step's gradient prologue
+   * (no extra pass; the grads are never rewritten). Order in the prologue: the step's `gradScale` (GradScaler's
+   * unscaling, 1/k) and maxGradNorm's factor first, then this clamp (torch: unscale_, clip, step), then
+   * maximize and weight decay.
+   */
+  clipValue?: number;
 }
 
 /** Options of one step() call. */
@@ -49,7 +57,7 @@ export interface StepOptions {
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
 export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
 
-const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite"];
+const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
 
 function isForeign(p: unknown): p is ForeignParam {
   return p !== null && typeof p === "object" && "value" in p && "grad" in p;
@@ -95,9 +103,12 @@ export abstract class Optimizer<O extends object> {
       throw new TypeError(`${spec.name}: options must be an object`);
     }
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
-    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, ...hyper } = options;
+    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
       throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
+    }
+    if (clipValue !== undefined && (typeof clipValue !== "number" || !(clipValue >= 0))) {
+      throw new RangeError(`${spec.name}: invalid clipValue ${String(clipValue)} (expected a number >= 0)`);
     }
     checkNormType(normType, spec.name);
     if (typeof skipNonFinite !== "boolean") throw new TypeError(`${spec.name}: invalid skipNonFinite ${String(skipNonFinite)} (expected a boolean)`);
@@ -113,7 +124,7 @@ export abstract class Optimizer<O extends object> {
     this.backend = backend === "auto" ? initDefaults().backend : backend;
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;
-    this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite });
+    this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite, clipValue });
 
     // Normalise and validate every group before allocating anything.
     const groups = groupInputs(spec.name, params).map((g, gi) => this.#normaliseGroup(g, gi));
@@ -277,6 +288,7 @@ export abstract class Optimizer<O extends object> {
       ...structuredClone(this.defaults), className: this.#spec.name,
       ...(t.maxGradNorm !== undefined ? { maxGradNorm: t.maxGradNorm, normType: t.normType } : {}),
       ...(t.skipNonFinite ? { skipNonFinite: true } : {}),
+      ...(t.clipValue !== undefined ? { clipValue: t.clipValue } : {}),
     };
   }
 

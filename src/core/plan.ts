@@ -3,11 +3,12 @@
 // that can fail, before anything changes; (2) the step scalars, in f64: the gradient scale of the prologue
 // (1 unless a transform sets it) and each optimizer's own (bias corrections...) inside its launch(); (3) one
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
-import type { KernelFn } from "./abi.js";
+import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js";
 import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
+import { valueClip } from "./reference-ops.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
@@ -143,6 +144,8 @@ export interface Transforms {
   readonly normType: number;
   /** Skip (and count) a step whose gradients hold NaN or ±Infinity: nothing changes. */
   readonly skipNonFinite: boolean;
+  /** Clamp every gradient element to [-clipValue, clipValue] in the prologue, like clip_grad_value_ before step(). */
+  readonly clipValue?: number;
 }
 
 export interface StepContext<O> {
@@ -260,8 +263,43 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   return scale;
 }
 
-/** Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. */
+/**
+ * Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. With clipValue,
+ * the value clip is armed around the kernel calls (the CLIP_AT words of the store's memory, which the kernels
+ * on every thread read, and the reference's copy) and the step passes GRAD_SCALE, with PROLOGUE_ONE (exactly 1
+ * in f32) when nothing else scales the gradients.
+ */
 export function runStep<O>(c: StepContext<O>, gradScale: number): void {
+  const clip = c.transforms.clipValue;
+  if (clip === undefined) {
+    runKernels(c, gradScale);
+    return;
+  }
+  armClip(c.store, clip);
+  try {
+    runKernels(c, gradScale === 1 ? PROLOGUE_ONE : gradScale);
+  } finally {
+    disarmClip(c.store);
+  }
+}
+
+/** Sets the value clip [-f32(v), f32(v)] for the kernels (store memory) and the references. */
+function armClip(store: ParamStore, v: number): void {
+  const hi = Math.fround(v), f32 = store.f32, at = CLIP_AT / 4;
+  f32[at + 1] = -hi;
+  f32[at + 2] = hi;
+  f32[at] = 1;
+  valueClip.lo = -hi;
+  valueClip.hi = hi;
+  valueClip.on = true;
+}
+
+function disarmClip(store: ParamStore): void {
+  if (!store.disposed) store.f32[CLIP_AT / 4] = 0;
+  valueClip.on = false;
+}
+
+function runKernels<O>(c: StepContext<O>, gradScale: number): void {
   const spec = c.spec, foreign = c.foreign;
   for (let i = 0; i < foreign.length; i++) {
     foreign[i]!.param.value.set(foreign[i]!.src.value);
