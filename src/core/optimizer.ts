@@ -54,6 +54,12 @@ export interface StepOptions {
   gradScale?: number;
 }
 
+/**
+ * Work that follows every step that changed the params (AveragedParams with `{ optimizer }`): `check` runs in
+ * the step's first phase with everything else that can fail, `run` after the kernels.
+ */
+export interface StepEpilogue { check(): void; run(): void }
+
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
 export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
 
@@ -95,6 +101,7 @@ export abstract class Optimizer<O extends object> {
   readonly #transforms: Transforms;
   #skipped = 0;
   #disposed = false;
+  #epilogues: StepEpilogue[] = [];
 
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
     this.#spec = spec;
@@ -252,12 +259,25 @@ export abstract class Optimizer<O extends object> {
       }
     }
     this.store.assertThreads();
+    const epilogues = this.#epilogues;
+    for (let i = 0; i < epilogues.length; i++) epilogues[i]!.check();
     const scale = prepareStep(this.#context, gradScale);
     if (Number.isNaN(scale)) {
       this.#skipped++;
       return;
     }
     runStep(this.#context, scale);
+    for (let i = 0; i < epilogues.length; i++) epilogues[i]!.run();
+  }
+
+  /**
+   * @internal Runs `e` after every step that changes the params (not after skipped ones); returns the function
+   * that removes it. AveragedParams uses it for `{ optimizer }`.
+   */
+  _addEpilogue(e: StepEpilogue): () => void {
+    this.#assertUsable();
+    this.#epilogues = [...this.#epilogues, e];
+    return () => { this.#epilogues = this.#epilogues.filter((x) => x !== e); };
   }
 
   /** Steps skipped because their gradients were not finite (skipNonFinite). */
