@@ -5,14 +5,16 @@
 //   (the unfused free function: one read pass + one scale pass, then the step; clipping converges to norm ≈
 //   maxNorm, after which f32's coefficient rounds to 1 and nothing is scaled, so each call first restores the
 //   grads with a copy, timed on its own and subtracted); Adam + skipNonFinite; an EMA
-//   update (AveragedParams); GradScaler.step + update around Adam (fused unscale, skipNonFinite pre-pass).
+//   update (AveragedParams); GradScaler.step + update around Adam (fused unscale, skipNonFinite pre-pass); Adam +
+//   fused clipValue; clipGradValue + Adam (the free function's clamp pass, also net of the grad copy); Adam with an
+//   EMA that follows it (AveragedParams { optimizer }: the step, then the EMA's own pass).
 //   On a 16-float param: opt.step() vs StepLR.step() + opt.step() (the fixed cost a scheduler adds), and the
 //   JS heap growth per step of each over 100,000 steps (after 20,000 warm-up steps and a GC; no GC between).
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { cpus } from "node:os";
 import {
-  Adam, AveragedParams, backendInfo, clipGradNorm, GradScaler, init, ParamStore, StepLR,
+  Adam, AveragedParams, backendInfo, clipGradNorm, clipGradValue, GradScaler, init, ParamStore, StepLR,
 } from "../src/index.js";
 
 const N = 1 << 20;
@@ -35,13 +37,14 @@ function median(xs: number[]): number {
 interface Contender { name: string; calls: number; fn: () => void; per: "1M" | "16" }
 
 await init({ backend: "simd" });
-const store = new ParamStore({ capacity: 8 * N + 64 });
+const store = new ParamStore({ capacity: 16 * N + 64 });
 const param = (name: string) => {
   const p = store.param(name, randomFill(new Float32Array(N), 1));
   randomFill(p.grad, 2);
   return p;
 };
 const pAdam = param("adam"), pFused = param("fused"), pUnfused = param("unfused"), pSkip = param("skip"), pScaler = param("scaler");
+const pValue = param("value"), pValueUnfused = param("valueUnfused"), pFollow = param("follow");
 const adam = new Adam([pAdam], { lr: 1e-3 });
 const fused = new Adam([pFused], { lr: 1e-3, maxGradNorm: 1 });
 const unfused = new Adam([pUnfused], { lr: 1e-3 });
@@ -50,6 +53,10 @@ const ema = new AveragedParams([pAdam], { decay: 0.999 });
 ema.update();
 const scaled = new Adam([pScaler], { lr: 1e-3, skipNonFinite: true });
 const scaler = new GradScaler({ initScale: 1024 });
+const valueFused = new Adam([pValue], { lr: 1e-3, clipValue: 0.01 });
+const valueUnfused = new Adam([pValueUnfused], { lr: 1e-3 });
+const followed = new Adam([pFollow], { lr: 1e-3 });
+new AveragedParams([pFollow], { decay: 0.999, optimizer: followed });
 let lastNorm = 0;
 const gradSource = pUnfused.grad.slice();
 const pCopy = param("copy");
@@ -68,6 +75,9 @@ const contenders: Contender[] = [
   { name: "clipGradNorm + Adam (unfused)", calls: 5, per: "1M", fn: () => { pUnfused.grad.set(gradSource); lastNorm = clipGradNorm([pUnfused], 1); unfused.step(); } },
   { name: "grad copy (subtracted from the unfused row)", calls: 5, per: "1M", fn: () => pCopy.grad.set(gradSource) },
   { name: "Adam + skipNonFinite", calls: 5, per: "1M", fn: () => skip.step() },
+  { name: "Adam + clipValue (fused)", calls: 5, per: "1M", fn: () => valueFused.step() },
+  { name: "clipGradValue + Adam (unfused)", calls: 5, per: "1M", fn: () => { pValueUnfused.grad.set(gradSource); clipGradValue([pValueUnfused], 0.01); valueUnfused.step(); } },
+  { name: "Adam + EMA following it (AveragedParams { optimizer })", calls: 5, per: "1M", fn: () => followed.step() },
   { name: "EMA update (AveragedParams)", calls: 5, per: "1M", fn: () => ema.update() },
   { name: "GradScaler.step + update (Adam, skipNonFinite)", calls: 5, per: "1M", fn: () => { scaler.step(scaled); scaler.update(); } },
   { name: "Adam step, 16 floats", calls: 5_000, per: "16", fn: () => plainOpt.step() },
@@ -102,7 +112,7 @@ const tinySched = contenders.find((c) => c.name.startsWith("StepLR"))!;
 const heapPlain = heapPerStep(tinyPlain.fn), heapSched = heapPerStep(tinySched.fn);
 
 const copy = median(samples.get("grad copy (subtracted from the unfused row)")!);
-const ms = (name: string) => median(samples.get(name)!) - (name.startsWith("clipGradNorm") ? copy : 0);
+const ms = (name: string) => median(samples.get(name)!) - (name.startsWith("clipGrad") ? copy : 0);
 const base = ms("Adam"), fixed = ms("Adam step, 16 floats");
 const lines = [
   `gradstep toolkit bench: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? "?"} (${cpus().length} cores), backend ${backendInfo().backend}, median of ${ROUNDS} interleaved rounds`,
@@ -118,6 +128,6 @@ const lines = [
 ];
 console.log(lines.join("\n"));
 if (!(lastNorm > 1.01)) throw new Error(`the unfused row did not clip (norm ${lastNorm})`);
-console.log(`(the unfused row is net of a ${copy.toFixed(3)} ms grad copy; norm of the grads before clipping ${lastNorm.toFixed(2)}, maxNorm 1)`);
+console.log(`(the unfused rows are net of a ${copy.toFixed(3)} ms grad copy; norm of the grads before clipping ${lastNorm.toFixed(2)}, maxNorm 1)`);
 store.dispose();
 tiny.dispose();

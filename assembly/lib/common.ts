@@ -92,13 +92,26 @@ export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas a
 // ---- shared pieces of optimizer rules ----------------------------------------------------------------------
 
 /**
+ * The optimizer's `clipValue` (clip_grad_value_ fused into the step), in every store's memory: bytes 0..15 are
+ * never allocated (src/runtime/store.ts), so one word set per step serves the kernel on every thread with no
+ * kernel signature changing. At CLIP_AT: an f32 that is non-zero while a step clips, then the bounds lo and hi
+ * (f32). Written by the step plan (src/core/plan.ts, armClip) around its kernel calls, read only on the scaled
+ * path of gradIn (a step that clips passes GRAD_SCALE, with a scale of exactly 1 if there is nothing else to scale).
+ */
+export const CLIP_AT: usize = 4;
+
+/**
  * The gradient prologue every optimizer starts from, in PyTorch's order: the step's gradient scale (clip
- * factor, loss-scale inverse, 1/k of accumulation — what PyTorch does to .grad before step()), then the
- * maximize flip, then coupled weight decay.
+ * factor, loss-scale inverse, 1/k of accumulation — what PyTorch does to .grad before step()), then the value
+ * clip when a step arms it (torch.clamp(g, -clipValue, clipValue), as clip_grad_value_ after unscaling), then
+ * the maximize flip, then coupled weight decay.
  */
 // @ts-ignore: decorator
 @inline export function gradIn<T>(g: T, p: T, scale: T, wd: T, scaled: bool, maximize: bool, l2: bool): T {
-  if (scaled) g = mul<T>(g, scale);
+  if (scaled) {
+    g = mul<T>(g, scale);
+    if (load<f32>(CLIP_AT) != 0) g = clampp<T>(g, splat<T>(load<f32>(CLIP_AT + 4)), splat<T>(load<f32>(CLIP_AT + 8)));
+  }
   if (maximize) g = neg<T>(g);
   if (l2) g = add<T>(g, mul<T>(wd, p));
   return g;

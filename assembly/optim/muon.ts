@@ -8,7 +8,7 @@
 // the iterate, oriented m×q (the update, transposed when rows > cols, as torch does); Y holds B·X and the
 // transposes; G = X·Xᵀ; H = G·G, then b·G + c·H. On return the packing area is all zeros again on every backend
 // (the SIMD build writes its panels there), so that scratch contents are the same bits everywhere too.
-import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, torchLerp, end1, end4 } from "../lib/common";
+import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, torchLerp, gradIn, end1, end4 } from "../lib/common";
 import { gemm_f32, gemmPackFloats, TRANS_B } from "../linalg/gemm";
 
 export function muon_f32(param: usize, momentumBuffer: usize, scratch: usize, grad: usize, n: i32,
@@ -70,7 +70,7 @@ export function packFloats(m: i32, q: i32): i32 {
 @inline function momentumAt<T>(buf: usize, grad: usize, u: usize, o: usize, w: f32, mu: f32, gs: f32, scaled: bool,
     nesterov: bool): void {
   let g = ld<T>(grad, o);
-  if (scaled) g = mul<T>(g, splat<T>(gs));
+  g = gradIn<T>(g, g, splat<T>(gs), g, scaled, false, false); // the scale and the value clip; p and wd unused
   const b = torchLerp<T>(ld<T>(buf, o), g, splat<T>(w), splat<T>(1 - w), Mathf.abs(w) < 0.5);
   st<T>(buf, o, b);
   st<T>(u, o, nesterov ? torchLerp<T>(g, b, splat<T>(mu), splat<T>(1 - mu), Mathf.abs(mu) < 0.5) : b);

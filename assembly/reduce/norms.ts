@@ -1,67 +1,172 @@
-// Read-only reductions for the step plan's pre-pass (clipping, non-finite detection) and per-tensor norms
-// (LAMB, LARS, Adafactor): one pass gives Σx², Σ|x| and max|x| of n f32s.
+// Read-only reductions for the step plan's pre-pass (clipping, non-finite detection) and the free functions
+// clipGradNorm / gradNorm: one pass gives Σx², Σ|x| and max|x| of n f32s.
 // Preconditions: x points at n f32s (any alignment); out points at 3 f64s per result (8-byte aligned).
-// Order (the same in the SIMD build, the scalar build and src/core/reduce.ts): squares and absolute values
-// are exact in f64; element i is added to partial sum i mod 8, in index order; the result is
-// ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)). Σx² is not finite exactly when some element is not
-// finite (f32 squares cannot overflow f64), so it doubles as the non-finite flag. max|x| is NaN if any
-// element is NaN.
+// Order (the same in the SIMD build, the scalar build and reduceRef in src/core/reduce.ts), for Σx² and Σ|x|
+// alike: the term of element i (x_i² rounded to f32, or |x_i|) is added in f32 to partial i mod 16, in index
+// order; after every 256 elements (16 terms per partial) and at the end, each partial k is added to its f64
+// total t_k and restarts at 0; the result is e + o with e = ((t0 + t2) + (t4 + t6)) + ((t8 + t10) + (t12 + t14))
+// and o the same over the odd totals. This is PyTorch's own precision (it sums the squares in f32), with a
+// bound on the rounding: every partial sums at most 16 terms, so Σx² is within 16 f32 ulps·Σx² of the exact
+// sum (relative 9.6e-7) and the norm within half that, whatever n. The f32 lanes run at memory speed where
+// f64 promotions did not (the pre-pass cost a third of an Adam step).
+// max|x| is exact; it is NaN if any element is NaN (then Σx² is NaN too). Σx² is NaN exactly when an element
+// is NaN, and +Inf when one is ±Inf or when squares overflow f32 (|x| above about 1.8e19, as in PyTorch):
+// the plan tells the two apart with max|x| (src/core/plan.ts).
+// A chunk of 16 elements that runs past n is read as zeros: adding +0 to a partial (≥ +0 or NaN) changes
+// nothing, so the padded SIMD tail rounds exactly as the element-by-element order above.
+
+const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
+
+/** The floats at byte offsets o .. o+12 of x that lie before `end`, zeros for the others. */
+// @ts-ignore: decorator
+@inline function tailLanes(x: usize, o: usize, end: usize): v128 {
+  let v = f32x4.splat(0);
+  if (o < end) v = f32x4.replace_lane(v, 0, load<f32>(x + o));
+  if (o + 4 < end) v = f32x4.replace_lane(v, 1, load<f32>(x + o + 4));
+  if (o + 8 < end) v = f32x4.replace_lane(v, 2, load<f32>(x + o + 8));
+  if (o + 12 < end) v = f32x4.replace_lane(v, 3, load<f32>(x + o + 12));
+  return v;
+}
+/** The f32 lanes 0, 1 of x added to the f64 pair acc. */
+// @ts-ignore: decorator
+@inline function lo64(acc: v128, x: v128): v128 { return f64x2.add(acc, f64x2.promote_low_f32x4(x)); }
+/** The f32 lanes 2, 3 of x added to the f64 pair acc. */
+// @ts-ignore: decorator
+@inline function hi64(acc: v128, x: v128): v128 {
+  return f64x2.add(acc, f64x2.promote_low_f32x4(i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+}
+/** e + o of 8 f64 pairs (t0,t1) .. (t14,t15): see the header. */
+// @ts-ignore: decorator
+@inline function tree(t0: v128, t1: v128, t2: v128, t3: v128, t4: v128, t5: v128, t6: v128, t7: v128): f64 {
+  const s = f64x2.add(f64x2.add(f64x2.add(t0, t1), f64x2.add(t2, t3)), f64x2.add(f64x2.add(t4, t5), f64x2.add(t6, t7)));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+/** Pseudo-max: m < y ? y : m (a NaN y leaves m; the caller turns max|x| into NaN from Σx²). */
+// @ts-ignore: decorator
+@inline function pmax32(m: f32, y: f32): f32 { return m < y ? y : m; }
+
+/** acc + v*v, lane by lane in f32. */
+// @ts-ignore: decorator
+@inline function addSq(acc: v128, v: v128): v128 { return f32x4.add(acc, f32x4.mul(v, v)); }
+
+// @ts-ignore: decorator
+@inline function reduceSimd(x: usize, n: i32, out: usize, all: bool): void {
+  const zero = f32x4.splat(0);
+  // s: Σx² partials 0-3, 4-7, 8-11, 12-15 of the current block; a: the same for Σ|x|; S, A: f64 totals in pairs.
+  let s0 = zero, s1 = zero, s2 = zero, s3 = zero, a0 = zero, a1 = zero, a2 = zero, a3 = zero, mx = zero;
+  let S0 = f64x2.splat(0), S1 = S0, S2 = S0, S3 = S0, S4 = S0, S5 = S0, S6 = S0, S7 = S0;
+  let A0 = S0, A1 = S0, A2 = S0, A3 = S0, A4 = S0, A5 = S0, A6 = S0, A7 = S0;
+  const end = <usize>n << 2, end16 = <usize>(n & ~15) << 2;
+  let o: usize = 0;
+  for (;;) {
+    const last = o >= end16; // the chunk past the 16-float chunks: zero-padded, then the final fold
+    if (last && o < end) {
+      const v0 = tailLanes(x, o, end), v1 = tailLanes(x, o + 16, end), v2 = tailLanes(x, o + 32, end), v3 = tailLanes(x, o + 48, end);
+      s0 = addSq(s0, v0); s1 = addSq(s1, v1); s2 = addSq(s2, v2); s3 = addSq(s3, v3);
+      if (all) {
+        const w0 = f32x4.abs(v0), w1 = f32x4.abs(v1), w2 = f32x4.abs(v2), w3 = f32x4.abs(v3);
+        a0 = f32x4.add(a0, w0); a1 = f32x4.add(a1, w1); a2 = f32x4.add(a2, w2); a3 = f32x4.add(a3, w3);
+        mx = f32x4.pmax(mx, f32x4.pmax(f32x4.pmax(w0, w1), f32x4.pmax(w2, w3)));
+      }
+    } else if (!last) {
+      const stop = min<usize>(o + BLOCK_BYTES, end16);
+      if (all) {
+        for (; o < stop; o += 64) {
+          const v0 = v128.load(x + o), v1 = v128.load(x + o + 16), v2 = v128.load(x + o + 32), v3 = v128.load(x + o + 48);
+          s0 = addSq(s0, v0); s1 = addSq(s1, v1); s2 = addSq(s2, v2); s3 = addSq(s3, v3);
+          const w0 = f32x4.abs(v0), w1 = f32x4.abs(v1), w2 = f32x4.abs(v2), w3 = f32x4.abs(v3);
+          a0 = f32x4.add(a0, w0); a1 = f32x4.add(a1, w1); a2 = f32x4.add(a2, w2); a3 = f32x4.add(a3, w3);
+          mx = f32x4.pmax(mx, f32x4.pmax(f32x4.pmax(w0, w1), f32x4.pmax(w2, w3)));
+        }
+      } else {
+        for (; o < stop; o += 64) {
+          s0 = addSq(s0, v128.load(x + o)); s1 = addSq(s1, v128.load(x + o + 16));
+          s2 = addSq(s2, v128.load(x + o + 32)); s3 = addSq(s3, v128.load(x + o + 48));
+        }
+      }
+      if (o & (BLOCK_BYTES - 1)) continue; // a partial block: the tail chunk joins it before the fold
+    }
+    // Fold the block (or the last, partial one) into the f64 totals.
+    S0 = lo64(S0, s0); S1 = hi64(S1, s0); S2 = lo64(S2, s1); S3 = hi64(S3, s1);
+    S4 = lo64(S4, s2); S5 = hi64(S5, s2); S6 = lo64(S6, s3); S7 = hi64(S7, s3);
+    s0 = zero; s1 = zero; s2 = zero; s3 = zero;
+    if (all) {
+      A0 = lo64(A0, a0); A1 = hi64(A1, a0); A2 = lo64(A2, a1); A3 = hi64(A3, a1);
+      A4 = lo64(A4, a2); A5 = hi64(A5, a2); A6 = lo64(A6, a3); A7 = hi64(A7, a3);
+      a0 = zero; a1 = zero; a2 = zero; a3 = zero;
+    }
+    if (last) break;
+  }
+  const sq = tree(S0, S1, S2, S3, S4, S5, S6, S7);
+  store<f64>(out, sq);
+  if (all) {
+    const m = pmax32(pmax32(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), pmax32(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+    store<f64>(out + 8, tree(A0, A1, A2, A3, A4, A5, A6, A7));
+    store<f64>(out + 16, sq != sq ? NaN : <f64>m);
+  } else {
+    store<f64>(out + 8, 0);
+    store<f64>(out + 16, 0);
+  }
+}
+
+/** The element at byte offset o of x, or 0 past `end`. */
+// @ts-ignore: decorator
+@inline function at(x: usize, o: usize, end: usize): f32 { return o < end ? load<f32>(x + o) : 0; }
+
+// The scalar build: the same order with 16 f32 partials and 16 f64 totals in locals. `sqr` selects Σx² or Σ|x|;
+// max|x| comes with Σ|x|.
+// @ts-ignore: decorator
+@inline function reduceScalarOne(x: usize, n: i32, sqr: bool): f64 {
+  let q0: f32 = 0, q1: f32 = 0, q2: f32 = 0, q3: f32 = 0, q4: f32 = 0, q5: f32 = 0, q6: f32 = 0, q7: f32 = 0;
+  let q8: f32 = 0, q9: f32 = 0, q10: f32 = 0, q11: f32 = 0, q12: f32 = 0, q13: f32 = 0, q14: f32 = 0, q15: f32 = 0;
+  let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0, t4: f64 = 0, t5: f64 = 0, t6: f64 = 0, t7: f64 = 0;
+  let t8: f64 = 0, t9: f64 = 0, t10: f64 = 0, t11: f64 = 0, t12: f64 = 0, t13: f64 = 0, t14: f64 = 0, t15: f64 = 0;
+  const end = <usize>n << 2;
+  let o: usize = 0;
+  while (o < end) {
+    const stop = min<usize>(o + BLOCK_BYTES, end);
+    for (; o < stop; o += 64) {
+      const e0 = at(x, o, end), e1 = at(x, o + 4, end), e2 = at(x, o + 8, end), e3 = at(x, o + 12, end);
+      const e4 = at(x, o + 16, end), e5 = at(x, o + 20, end), e6 = at(x, o + 24, end), e7 = at(x, o + 28, end);
+      const e8 = at(x, o + 32, end), e9 = at(x, o + 36, end), e10 = at(x, o + 40, end), e11 = at(x, o + 44, end);
+      const e12 = at(x, o + 48, end), e13 = at(x, o + 52, end), e14 = at(x, o + 56, end), e15 = at(x, o + 60, end);
+      if (sqr) {
+        q0 += e0 * e0; q1 += e1 * e1; q2 += e2 * e2; q3 += e3 * e3; q4 += e4 * e4; q5 += e5 * e5; q6 += e6 * e6; q7 += e7 * e7;
+        q8 += e8 * e8; q9 += e9 * e9; q10 += e10 * e10; q11 += e11 * e11; q12 += e12 * e12; q13 += e13 * e13; q14 += e14 * e14; q15 += e15 * e15;
+      } else {
+        q0 += Mathf.abs(e0); q1 += Mathf.abs(e1); q2 += Mathf.abs(e2); q3 += Mathf.abs(e3);
+        q4 += Mathf.abs(e4); q5 += Mathf.abs(e5); q6 += Mathf.abs(e6); q7 += Mathf.abs(e7);
+        q8 += Mathf.abs(e8); q9 += Mathf.abs(e9); q10 += Mathf.abs(e10); q11 += Mathf.abs(e11);
+        q12 += Mathf.abs(e12); q13 += Mathf.abs(e13); q14 += Mathf.abs(e14); q15 += Mathf.abs(e15);
+      }
+    }
+    t0 += q0; t1 += q1; t2 += q2; t3 += q3; t4 += q4; t5 += q5; t6 += q6; t7 += q7;
+    t8 += q8; t9 += q9; t10 += q10; t11 += q11; t12 += q12; t13 += q13; t14 += q14; t15 += q15;
+    q0 = 0; q1 = 0; q2 = 0; q3 = 0; q4 = 0; q5 = 0; q6 = 0; q7 = 0; q8 = 0; q9 = 0; q10 = 0; q11 = 0; q12 = 0; q13 = 0; q14 = 0; q15 = 0;
+  }
+  return (((t0 + t2) + (t4 + t6)) + ((t8 + t10) + (t12 + t14))) + (((t1 + t3) + (t5 + t7)) + ((t9 + t11) + (t13 + t15)));
+}
+
+// @ts-ignore: decorator
+@inline function reduceScalar(x: usize, n: i32, out: usize, all: bool): void {
+  const sq = reduceScalarOne(x, n, true);
+  store<f64>(out, sq);
+  if (all) {
+    let m: f32 = 0;
+    const end = <usize>n << 2;
+    for (let o: usize = 0; o < end; o += 4) m = pmax32(m, Mathf.abs(load<f32>(x + o)));
+    store<f64>(out + 8, reduceScalarOne(x, n, false));
+    store<f64>(out + 16, sq != sq ? NaN : <f64>m);
+  } else {
+    store<f64>(out + 8, 0);
+    store<f64>(out + 16, 0);
+  }
+}
 
 // @ts-ignore: decorator
 @inline function reduceOne(x: usize, n: i32, out: usize, all: bool): void {
-  let q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0, q4: f64 = 0, q5: f64 = 0, q6: f64 = 0, q7: f64 = 0;
-  let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, a4: f64 = 0, a5: f64 = 0, a6: f64 = 0, a7: f64 = 0;
-  let m: f32 = 0;
-  let o: usize = 0;
-  const end8 = <usize>(n & ~7) << 2, end = <usize>n << 2;
-  if (ASC_FEATURE_SIMD) {
-    let sq01 = f64x2.splat(0), sq23 = f64x2.splat(0), sq45 = f64x2.splat(0), sq67 = f64x2.splat(0);
-    let ab01 = f64x2.splat(0), ab23 = f64x2.splat(0), ab45 = f64x2.splat(0), ab67 = f64x2.splat(0);
-    let mx = f32x4.splat(0);
-    for (; o < end8; o += 32) {
-      const v0 = v128.load(x + o), v1 = v128.load(x + o + 16);
-      const d01 = f64x2.promote_low_f32x4(v0), d23 = f64x2.promote_low_f32x4(i8x16.shuffle(v0, v0, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-      const d45 = f64x2.promote_low_f32x4(v1), d67 = f64x2.promote_low_f32x4(i8x16.shuffle(v1, v1, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-      sq01 = f64x2.add(sq01, f64x2.mul(d01, d01)); sq23 = f64x2.add(sq23, f64x2.mul(d23, d23));
-      sq45 = f64x2.add(sq45, f64x2.mul(d45, d45)); sq67 = f64x2.add(sq67, f64x2.mul(d67, d67));
-      if (all) {
-        ab01 = f64x2.add(ab01, f64x2.abs(d01)); ab23 = f64x2.add(ab23, f64x2.abs(d23));
-        ab45 = f64x2.add(ab45, f64x2.abs(d45)); ab67 = f64x2.add(ab67, f64x2.abs(d67));
-        mx = f32x4.max(mx, f32x4.max(f32x4.abs(v0), f32x4.abs(v1)));
-      }
-    }
-    q0 = f64x2.extract_lane(sq01, 0); q1 = f64x2.extract_lane(sq01, 1); q2 = f64x2.extract_lane(sq23, 0); q3 = f64x2.extract_lane(sq23, 1);
-    q4 = f64x2.extract_lane(sq45, 0); q5 = f64x2.extract_lane(sq45, 1); q6 = f64x2.extract_lane(sq67, 0); q7 = f64x2.extract_lane(sq67, 1);
-    a0 = f64x2.extract_lane(ab01, 0); a1 = f64x2.extract_lane(ab01, 1); a2 = f64x2.extract_lane(ab23, 0); a3 = f64x2.extract_lane(ab23, 1);
-    a4 = f64x2.extract_lane(ab45, 0); a5 = f64x2.extract_lane(ab45, 1); a6 = f64x2.extract_lane(ab67, 0); a7 = f64x2.extract_lane(ab67, 1);
-    m = max<f32>(max<f32>(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max<f32>(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
-  } else {
-    for (; o < end8; o += 32) {
-      const e0 = <f64>load<f32>(x + o), e1 = <f64>load<f32>(x + o + 4), e2 = <f64>load<f32>(x + o + 8), e3 = <f64>load<f32>(x + o + 12);
-      const e4 = <f64>load<f32>(x + o + 16), e5 = <f64>load<f32>(x + o + 20), e6 = <f64>load<f32>(x + o + 24), e7 = <f64>load<f32>(x + o + 28);
-      q0 += e0 * e0; q1 += e1 * e1; q2 += e2 * e2; q3 += e3 * e3; q4 += e4 * e4; q5 += e5 * e5; q6 += e6 * e6; q7 += e7 * e7;
-      if (all) {
-        a0 += Math.abs(e0); a1 += Math.abs(e1); a2 += Math.abs(e2); a3 += Math.abs(e3);
-        a4 += Math.abs(e4); a5 += Math.abs(e5); a6 += Math.abs(e6); a7 += Math.abs(e7);
-        m = max<f32>(m, max<f32>(max<f32>(max<f32>(<f32>Math.abs(e0), <f32>Math.abs(e1)), max<f32>(<f32>Math.abs(e2), <f32>Math.abs(e3))),
-          max<f32>(max<f32>(<f32>Math.abs(e4), <f32>Math.abs(e5)), max<f32>(<f32>Math.abs(e6), <f32>Math.abs(e7)))));
-      }
-    }
-  }
-  // The tail: elements 8k..n-1 go to partials 0..(n mod 8)-1, in order.
-  let j = 0;
-  for (; o < end; o += 4) {
-    const e = <f64>load<f32>(x + o);
-    const s = e * e, a = Math.abs(e);
-    if (j == 0) { q0 += s; a0 += a; } else if (j == 1) { q1 += s; a1 += a; } else if (j == 2) { q2 += s; a2 += a; }
-    else if (j == 3) { q3 += s; a3 += a; } else if (j == 4) { q4 += s; a4 += a; } else if (j == 5) { q5 += s; a5 += a; }
-    else { q6 += s; a6 += a; }
-    if (all) m = max<f32>(m, <f32>a);
-    j++;
-  }
-  store<f64>(out, ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)));
-  store<f64>(out + 8, all ? ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) : 0);
-  store<f64>(out + 16, all ? <f64>m : 0);
+  if (ASC_FEATURE_SIMD) reduceSimd(x, n, out, all);
+  else reduceScalar(x, n, out, all);
 }
 
 /**

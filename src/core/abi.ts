@@ -18,6 +18,15 @@ export const CENTERED = 128;
 export const GRAD_SCALE = 256;
 /** Flavor "tfjs": TensorFlow.js's formulas and operation order (Adam, Adagrad, RMSprop). */
 export const TFJS = 512;
+/**
+ * A gradient scale that is 1 in f32 but not in f64. A step that clips values with nothing else to scale passes
+ * it: every launch sets GRAD_SCALE for it (they test gs !== 1), so the kernel takes its general prologue, where
+ * the value clip lives (gradIn in assembly/lib/common.ts), and multiplies by exactly 1 (kernels and references
+ * round the scale to f32).
+ */
+export const PROLOGUE_ONE = 1 + 2 ** -30;
+/** Byte offset of the value-clip words in every store's memory (assembly/lib/common.ts CLIP_AT): on, lo, hi (f32). */
+export const CLIP_AT = 4;
 export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };
 
 /** Flag bits shared by all optimizers. */

@@ -35,6 +35,14 @@ export interface OptimizerOptions {
    * `skippedSteps` counts it. Detected in the same read-only pre-pass as the norm.
    */
   skipNonFinite?: boolean;
+  /**
+   * Clamp every gradient element to [-clipValue, clipValue] before each step, like calling
+   * `clipGradValue(params, clipValue)` first, with the same bits, but fused into the step's gradient prologue
+   * (no extra pass; the grads are never rewritten). Order in the prologue: the step's `gradScale` (GradScaler's
+   * unscaling, 1/k) and maxGradNorm's factor first, then this clamp (torch: unscale_, clip, step), then
+   * maximize and weight decay.
+   */
+  clipValue?: number;
 }
 
 /** Options of one step() call. */
@@ -46,10 +54,16 @@ export interface StepOptions {
   gradScale?: number;
 }
 
+/**
+ * Work that follows every step that changed the params (AveragedParams with `{ optimizer }`): `check` runs in
+ * the step's first phase with everything else that can fail, `run` after the kernels.
+ */
+export interface StepEpilogue { check(): void; run(): void }
+
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
 export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
 
-const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite"];
+const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
 
 function isForeign(p: unknown): p is ForeignParam {
   return p !== null && typeof p === "object" && "value" in p && "grad" in p;
@@ -87,6 +101,7 @@ export abstract class Optimizer<O extends object> {
   readonly #transforms: Transforms;
   #skipped = 0;
   #disposed = false;
+  #epilogues: StepEpilogue[] = [];
 
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
     this.#spec = spec;
@@ -95,9 +110,12 @@ export abstract class Optimizer<O extends object> {
       throw new TypeError(`${spec.name}: options must be an object`);
     }
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
-    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, ...hyper } = options;
+    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
       throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
+    }
+    if (clipValue !== undefined && (typeof clipValue !== "number" || !(clipValue >= 0))) {
+      throw new RangeError(`${spec.name}: invalid clipValue ${String(clipValue)} (expected a number >= 0)`);
     }
     checkNormType(normType, spec.name);
     if (typeof skipNonFinite !== "boolean") throw new TypeError(`${spec.name}: invalid skipNonFinite ${String(skipNonFinite)} (expected a boolean)`);
@@ -113,7 +131,7 @@ export abstract class Optimizer<O extends object> {
     this.backend = backend === "auto" ? initDefaults().backend : backend;
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;
-    this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite });
+    this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite, clipValue });
 
     // Normalise and validate every group before allocating anything.
     const groups = groupInputs(spec.name, params).map((g, gi) => this.#normaliseGroup(g, gi));
@@ -241,12 +259,25 @@ export abstract class Optimizer<O extends object> {
       }
     }
     this.store.assertThreads();
+    const epilogues = this.#epilogues;
+    for (let i = 0; i < epilogues.length; i++) epilogues[i]!.check();
     const scale = prepareStep(this.#context, gradScale);
     if (Number.isNaN(scale)) {
       this.#skipped++;
       return;
     }
     runStep(this.#context, scale);
+    for (let i = 0; i < epilogues.length; i++) epilogues[i]!.run();
+  }
+
+  /**
+   * @internal Runs `e` after every step that changes the params (not after skipped ones); returns the function
+   * that removes it. AveragedParams uses it for `{ optimizer }`.
+   */
+  _addEpilogue(e: StepEpilogue): () => void {
+    this.#assertUsable();
+    this.#epilogues = [...this.#epilogues, e];
+    return () => { this.#epilogues = this.#epilogues.filter((x) => x !== e); };
   }
 
   /** Steps skipped because their gradients were not finite (skipNonFinite). */
@@ -277,6 +308,7 @@ export abstract class Optimizer<O extends object> {
       ...structuredClone(this.defaults), className: this.#spec.name,
       ...(t.maxGradNorm !== undefined ? { maxGradNorm: t.maxGradNorm, normType: t.normType } : {}),
       ...(t.skipNonFinite ? { skipNonFinite: true } : {}),
+      ...(t.clipValue !== undefined ? { clipValue: t.clipValue } : {}),
     };
   }
 

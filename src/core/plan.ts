@@ -3,11 +3,12 @@
 // that can fail, before anything changes; (2) the step scalars, in f64: the gradient scale of the prologue
 // (1 unless a transform sets it) and each optimizer's own (bias corrections...) inside its launch(); (3) one
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
-import type { KernelFn } from "./abi.js";
+import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js";
-import { ALL, reduceSegments, SUM_SQ } from "./reduce.js";
+import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
+import { valueClip } from "./reference-ops.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
@@ -143,6 +144,8 @@ export interface Transforms {
   readonly normType: number;
   /** Skip (and count) a step whose gradients hold NaN or ±Infinity: nothing changes. */
   readonly skipNonFinite: boolean;
+  /** Clamp every gradient element to [-clipValue, clipValue] in the prologue, like clip_grad_value_ before step(). */
+  readonly clipValue?: number;
 }
 
 export interface StepContext<O> {
@@ -159,7 +162,8 @@ export interface StepContext<O> {
 /**
  * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
  * (one reduction call per segment), combined in param order exactly as clipGradNorm does (src/core/norms.ts).
- * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite.
+ * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite (Σx² is +Inf
+ * also when finite squares overflow f32: then norm is +Inf, as PyTorch's, and gradsFinite looks again).
  */
 export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: number; finite: boolean } {
   let sumSq = 0, sumAbs = 0, maxAbs = 0, sumPow = 0;
@@ -179,7 +183,24 @@ export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: num
       }
     }
   }
-  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) };
+  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) || gradsFinite(c) };
+}
+
+/**
+ * Whether every gradient element is finite, when Σx² was not: ±Inf or NaN elements, or squares that overflowed
+ * f32 (|x| above about 1.8e19). max|x| is exact and tells them apart. Only on that rare path: one more read.
+ */
+function gradsFinite<O>(c: StepContext<O>): boolean {
+  for (let gi = 0; gi < c.planned.length; gi++) {
+    const segments = c.planned[gi]!.layout.segments;
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s]!;
+      let n = 0;
+      for (const slot of seg.slots) n += slot.param.length;
+      if (!Number.isFinite(reduceRange(c.store, c.backend, seg.gradPtr, n, ALL).maxAbs)) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -242,8 +263,43 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   return scale;
 }
 
-/** Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. */
+/**
+ * Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. With clipValue,
+ * the value clip is armed around the kernel calls (the CLIP_AT words of the store's memory, which the kernels
+ * on every thread read, and the reference's copy) and the step passes GRAD_SCALE, with PROLOGUE_ONE (exactly 1
+ * in f32) when nothing else scales the gradients.
+ */
 export function runStep<O>(c: StepContext<O>, gradScale: number): void {
+  const clip = c.transforms.clipValue;
+  if (clip === undefined) {
+    runKernels(c, gradScale);
+    return;
+  }
+  armClip(c.store, clip);
+  try {
+    runKernels(c, gradScale === 1 ? PROLOGUE_ONE : gradScale);
+  } finally {
+    disarmClip(c.store);
+  }
+}
+
+/** Sets the value clip [-f32(v), f32(v)] for the kernels (store memory) and the references. */
+function armClip(store: ParamStore, v: number): void {
+  const hi = Math.fround(v), f32 = store.f32, at = CLIP_AT / 4;
+  f32[at + 1] = -hi;
+  f32[at + 2] = hi;
+  f32[at] = 1;
+  valueClip.lo = -hi;
+  valueClip.hi = hi;
+  valueClip.on = true;
+}
+
+function disarmClip(store: ParamStore): void {
+  if (!store.disposed) store.f32[CLIP_AT / 4] = 0;
+  valueClip.on = false;
+}
+
+function runKernels<O>(c: StepContext<O>, gradScale: number): void {
   const spec = c.spec, foreign = c.foreign;
   for (let i = 0; i < foreign.length; i++) {
     foreign[i]!.param.value.set(foreign[i]!.src.value);

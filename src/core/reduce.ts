@@ -5,25 +5,53 @@
 import type { BackendName } from "../runtime/types.js";
 import type { ParamStore } from "../runtime/store.js";
 
-/** Σx², Σ|x| and max|x| of some f32s (f64 results; Σx² is not finite exactly when some element is not). */
+/**
+ * Σx², Σ|x| and max|x| of some f32s (f64 results; the sums accumulate in f32 blocks, see reduceRef). Σx² is NaN
+ * exactly when an element is NaN and +Inf when one is ±Inf or the squares overflow f32; max|x| is exact.
+ */
 export interface Reduction { sumSq: number; sumAbs: number; maxAbs: number }
 
 /** What a reduction computes: ALL (Σx², Σ|x|, max|x|) or SUM_SQ only (the others are then 0; Σx² is the same bits). */
 export const ALL = 0, SUM_SQ = 1;
 
+const PARTS = 16, BLOCK = 256;
+const q = new Float64Array(PARTS), t = new Float64Array(PARTS);
+
+/**
+ * Σ of the terms of x[0..n) (x_i² rounded to f32 when `squares`, else |x_i|) in the kernels' order
+ * (assembly/reduce/norms.ts): term i is added in f32 to partial i mod 16; after every 256 elements and at
+ * the end the partials go into f64 totals t_k; the result is e + o, e = ((t0 + t2) + (t4 + t6)) + ((t8 + t10) +
+ * (t12 + t14)), o the same over the odd totals.
+ */
+function blockedSum(x: Float32Array, squares: boolean): number {
+  const f = Math.fround, n = x.length;
+  q.fill(0);
+  t.fill(0);
+  for (let i = 0; i < n; i++) {
+    const e = x[i]!, k = i & (PARTS - 1);
+    q[k] = f(q[k]! + (squares ? f(e * e) : Math.abs(e)));
+    if ((i & (BLOCK - 1)) === BLOCK - 1) for (let j = 0; j < PARTS; j++) { t[j] = t[j]! + q[j]!; q[j] = 0; }
+  }
+  for (let j = 0; j < PARTS; j++) t[j] = t[j]! + q[j]!;
+  return half(0) + half(1);
+}
+function half(h: number): number {
+  return ((t[h]! + t[h + 2]!) + (t[h + 4]! + t[h + 6]!)) + ((t[h + 8]! + t[h + 10]!) + (t[h + 12]! + t[h + 14]!));
+}
+
 /** The reference of reduce_f32: x[0..n) into out[o..o+3). */
 export function reduceRef(x: Float32Array, out: Float64Array, o = 0, mode = ALL): void {
-  const q = [0, 0, 0, 0, 0, 0, 0, 0], a = [0, 0, 0, 0, 0, 0, 0, 0];
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const e = x[i]!;
-    q[i & 7] = q[i & 7]! + e * e;
-    a[i & 7] = a[i & 7]! + Math.abs(e);
-    m = Math.max(m, Math.abs(e));
+  const sq = blockedSum(x, true);
+  out[o] = sq;
+  if (mode === SUM_SQ) {
+    out[o + 1] = 0;
+    out[o + 2] = 0;
+    return;
   }
-  out[o] = ((q[0]! + q[1]!) + (q[2]! + q[3]!)) + ((q[4]! + q[5]!) + (q[6]! + q[7]!));
-  out[o + 1] = mode === SUM_SQ ? 0 : ((a[0]! + a[1]!) + (a[2]! + a[3]!)) + ((a[4]! + a[5]!) + (a[6]! + a[7]!));
-  out[o + 2] = mode === SUM_SQ ? 0 : m;
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
+  out[o + 1] = blockedSum(x, false);
+  out[o + 2] = Number.isNaN(sq) ? Number.NaN : m;
 }
 
 interface Scratch { ptr: number; bytes: number }

@@ -14,14 +14,27 @@ export function scratch(slot: 0 | 1, n: number): Float32Array {
 }
 
 /**
- * The gradient prologue: g = grad * gradScale when GRAD_SCALE (what clipping or unscaling does to .grad),
- * g = -g when MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch order).
+ * The value clip a step arms (the optimizer's `clipValue`): the reference's copy of the kernels' CLIP_AT words
+ * (assembly/lib/common.ts), set and cleared by the step plan (src/core/plan.ts) around its kernel calls.
+ */
+export const valueClip = { on: false, lo: 0, hi: 0 };
+
+/**
+ * The gradient prologue: g = grad * gradScale when GRAD_SCALE (what clipping or unscaling does to .grad), then
+ * clamped to [lo, hi] when a value clip is armed (on the GRAD_SCALE path only, as in the kernels), g = -g when
+ * MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch order).
  */
 export function inputGrad(grad: Float32Array, param: Float32Array, n: number, weightDecay: number, gradScale: number,
     flags: number): Float32Array {
   const g = scratch(0, n);
   const sign = flags & MAXIMIZE ? -1 : 1;
-  if (flags & GRAD_SCALE) {
+  if (flags & GRAD_SCALE && valueClip.on) {
+    const s = f(gradScale), lo = valueClip.lo, hi = valueClip.hi;
+    for (let i = 0; i < n; i++) {
+      const x = f(grad[i]! * s), y = x < lo ? lo : x; // clampp: NaN stays NaN
+      g[i] = sign * (hi < y ? hi : y);
+    }
+  } else if (flags & GRAD_SCALE) {
     const s = f(gradScale);
     for (let i = 0; i < n; i++) g[i] = sign * f(grad[i]! * s);
   } else {

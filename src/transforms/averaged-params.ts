@@ -9,6 +9,7 @@
 //
 // torch's CPU lerp fuses the multiply-add (FMA) where gradstep rounds twice: EMA averages agree within the
 // optimizer tolerance, SWA (sub, div, add, as torch) bit for bit.
+import { Optimizer } from "../core/optimizer.js";
 import { isFloat32Array } from "../core/state-dict.js";
 import type { ParamLike } from "../core/spec.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -42,6 +43,14 @@ export interface AveragedParamsOptions {
   decay?: number;
   /** Backend of the update: "auto" (default) = the one init() chose, "simd", "scalar" or "js" (the reference). */
   backend?: "auto" | BackendName;
+  /**
+   * Update after every step of this optimizer that changes the params (skipped steps, skipNonFinite, do not
+   * count), as if update() were called after each: the same bits. The params must be some of the optimizer's.
+   * A step refuses to run (changing nothing) while the averages are swapped in. Not a fused epilogue: the
+   * update is still its own SIMD pass over the params and averages (fusing it into the step's single pass
+   * would change every optimizer kernel); what it saves is the call and the bookkeeping. detach() stops it.
+   */
+  optimizer?: Optimizer<object>;
 }
 
 /** What AveragedParams.stateDict() returns. Averages are copies; JSON keeps them as index-keyed objects. */
@@ -118,14 +127,19 @@ export class AveragedParams {
   #n = 0;
   #swapped = false;
   #views: Float32Array[] = [];
+  #detach: (() => void) | undefined;
   #viewBuffers: (ArrayBufferLike | undefined)[] = [];
 
   constructor(params: Iterable<ParamLike> | ParamStore | ParamLike, options: AveragedParamsOptions = {}) {
     if (options === null || typeof options !== "object" || Array.isArray(options)) throw new TypeError("AveragedParams: options must be an object");
     for (const k of Object.keys(options)) {
-      if (k !== "decay" && k !== "backend") throw new TypeError(`AveragedParams: unknown option "${k}" (expected decay, backend)`);
+      if (k !== "decay" && k !== "backend" && k !== "optimizer") throw new TypeError(`AveragedParams: unknown option "${k}" (expected decay, backend, optimizer)`);
     }
-    const { decay, backend } = options;
+    const { decay, backend, optimizer } = options;
+    if (optimizer !== undefined) {
+      if (!(optimizer instanceof Optimizer)) throw new TypeError("AveragedParams: optimizer must be a gradstep optimizer");
+      if (optimizer.disposed) throw new Error("AveragedParams: the optimizer has been disposed");
+    }
     if (decay !== undefined && (typeof decay !== "number" || !(decay >= 0 && decay <= 1))) {
       throw new RangeError(`AveragedParams: invalid decay ${String(decay)} (expected a number in [0, 1])`);
     }
@@ -140,6 +154,11 @@ export class AveragedParams {
       }
       if (list.indexOf(p) !== i) throw new Error(`AveragedParams: params[${i}] appears more than once`);
     });
+    if (optimizer !== undefined) {
+      const stepped = new Set(optimizer.paramGroups.flatMap((g) => g.params));
+      const i = list.findIndex((p) => !stepped.has(p));
+      if (i >= 0) throw new Error(`AveragedParams: params[${i}] is not a param of the optimizer it follows`);
+    }
     this.decay = decay;
     this.backend = backendOf(backend);
     this.params = Object.freeze(list);
@@ -161,6 +180,25 @@ export class AveragedParams {
       if (last && last.store === s.store && last.valuePtr + 4 * last.n === p.valuePtr && last.avgPtr + 4 * last.n === s.avgPtr) last.n += s.length;
       else this.#runs.push({ store: s.store, valuePtr: p.valuePtr, avgPtr: s.avgPtr, n: s.length });
     }
+    if (optimizer !== undefined) {
+      this.#detach = optimizer._addEpilogue({ check: () => this.#checkUpdate(), run: () => this.update() });
+    }
+  }
+
+  /** Whether an optimizer's steps update the averages (the `optimizer` option, until detach()). */
+  get following(): boolean {
+    return this.#detach !== undefined;
+  }
+
+  /** Stops updating after the optimizer's steps (the `optimizer` option); update() still works. */
+  detach(): void {
+    this.#detach?.();
+    this.#detach = undefined;
+  }
+
+  #checkUpdate(): void {
+    this.#assertUsable("update");
+    if (this.#swapped) throw new Error("AveragedParams.update: the params hold the averages (swapped): call swap() again before training and updating");
   }
 
   /** Updates so far (PyTorch's n_averaged). */
@@ -209,8 +247,7 @@ export class AveragedParams {
    * them, as PyTorch's update_parameters does.
    */
   update(): void {
-    this.#assertUsable("update");
-    if (this.#swapped) throw new Error("AveragedParams.update: the params hold the averages (swapped): call swap() again before training and updating");
+    this.#checkUpdate();
     if (this.#n === 0) {
       for (let i = 0; i < this.#slots.length; i++) this.#avg(i).set(this.#slots[i]!.param.value);
     } else {

@@ -48,6 +48,13 @@ export function gradReduction(p: ParamLike, backend: BackendName, mode = ALL): R
   return { sumSq: out[0]!, sumAbs: out[1]!, maxAbs: out[2]! };
 }
 
+/**
+ * Whether every gradient element of `p` is finite. Σx² alone answers when it is finite; when it is not (±Inf,
+ * NaN, or squares that overflow f32 above |x| ≈ 1.8e19), max|x|, which is exact, decides.
+ */
+export function gradFinite(p: ParamLike, backend: BackendName): boolean {
+  return Number.isFinite(gradReduction(p, backend, SUM_SQ).sumSq) || Number.isFinite(gradReduction(p, backend, ALL).maxAbs);
+}
 
 /** The total gradient norm of `params` (f32, as PyTorch returns it), without changing anything. */
 export function gradNorm(params: Iterable<ParamLike> | ParamStore | ParamLike, normType: NormType = 2): number {
@@ -70,8 +77,9 @@ export function scaleGrad(p: ParamLike, s: number, backend: BackendName): void {
 /**
  * Scales the gradients of `params` in place so that their total norm is at most `maxNorm`, and returns the
  * total norm before clipping — torch.nn.utils.clip_grad_norm_. Grads are multiplied by
- * min(1, maxNorm / (norm + 1e-6)) in f32. Norms accumulate exactly in f64 (squares of f32 are exact) and are
- * rounded to f32 once, where PyTorch sums in f32: the norm agrees within a few f32 ulps.
+ * min(1, maxNorm / (norm + 1e-6)) in f32. Like PyTorch, squares and absolute values are summed in f32, in
+ * gradstep's fixed blocked order (src/core/reduce.ts: at most 16 terms per f32 partial, the partials folded in
+ * f64), the same bits on every backend; the norm agrees with PyTorch's within a few f32 ulps.
  *
  * @example
  * const norm = clipGradNorm(store, 1.0); opt.step();

@@ -10,8 +10,7 @@
 import type { Optimizer } from "../core/optimizer.js";
 import type { ParamLike } from "../core/spec.js";
 import type { BackendName } from "../runtime/types.js";
-import { SUM_SQ } from "../core/reduce.js";
-import { gradReduction, scaleGrad } from "./clip.js";
+import { gradFinite, scaleGrad } from "./clip.js";
 
 export interface GradScalerOptions {
   /** The first scale. Default 65536 (2^16). */
@@ -45,7 +44,7 @@ function positive(where: string, name: string, v: unknown, rule: (x: number) => 
 
 /** Whether every gradient element of the optimizer's params is finite (one read-only pass). */
 function gradsFinite(params: readonly ParamLike[], backend: BackendName): boolean {
-  for (const p of params) if (!Number.isFinite(gradReduction(p, backend, SUM_SQ).sumSq)) return false;
+  for (const p of params) if (!gradFinite(p, backend)) return false;
   return true;
 }
 

@@ -22,6 +22,21 @@ export interface ScalerCase {
 }
 export interface AveragedCase { name: string; decay: number | null; init: Num[][]; updates: { params: Num[][]; averages: Num[][] }[]; numAveraged: number }
 
+interface ClipNormLargeCase { seed: number; lengths: number[]; scales: number[]; normType: Num; norm: Num }
+
+/** lcg_grads of scripts/fixtures/toolkit.py: x ← (1664525x + 1013904223) mod 2³², element ((x >> 8) − 2²³)/2²³·scale. */
+export function lcgGrads(lengths: readonly number[], seed: number, scales: readonly number[]): Float32Array[] {
+  let x = seed >>> 0;
+  return lengths.map((n, k) => {
+    const g = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      g[i] = (((x >>> 8) - 8388608) / 8388608) * scales[k]!;
+    }
+    return g;
+  });
+}
+
 export interface ToolkitFixtures {
   torch: string;
   clipNorm: ClipNormCase[];
@@ -29,6 +44,7 @@ export interface ToolkitFixtures {
   fusedAdam: FusedAdamCase[];
   scaler: ScalerCase[];
   averaged: AveragedCase[];
+  clipNormLarge: ClipNormLargeCase[];
 }
 
 export const FIXTURES: ToolkitFixtures = JSON.parse(readFileSync(fileURLToPath(new URL("../fixtures/toolkit.json", import.meta.url)), "utf8"));

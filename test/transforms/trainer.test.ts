@@ -64,7 +64,7 @@ it("the README trainer learns, skips a NaN step, evaluates with the EMA and ship
     schedulers: [new LinearLR(opt, { startFactor: 0.01, totalIters: 5 }), new CosineAnnealingLR(opt, { tMax: epochs - 5 })],
     milestones: [5],
   });
-  const ema = new AveragedParams(store, { decay: 0.9 });
+  const ema = new AveragedParams(store, { decay: 0.9, optimizer: opt });
   let best = Infinity, bad = 0, epoch = 0, steps = 0;
   for (; epoch < epochs; epoch++) {
     for (const batches of chunks(chunks(TRAIN, 8), k)) {
@@ -72,8 +72,7 @@ it("the README trainer learns, skips a NaN step, evaluates with the EMA and ship
       for (const b of batches) backward(b, m);
       if (epoch === 3 && steps % 2 === 0) m.w.grad[5] = Number.NaN;   // a bad batch
       steps++;
-      opt.step({ gradScale: 1 / batches.length });
-      ema.update();
+      opt.step({ gradScale: 1 / batches.length });      // ...and the EMA's update, unless the step was skipped
     }
     sched.step();
     const trained = [m.w.value.slice(), m.b.value.slice()];
@@ -86,6 +85,7 @@ it("the README trainer learns, skips a NaN step, evaluates with the EMA and ship
   }
   ema.copyTo(store);
   expect(opt.skippedSteps).toBe(1);
+  expect(ema.nAveraged).toBe(steps - 1);
   expect(Number.isFinite(evaluate(m))).toBe(true);
   expect(evaluate(m)).toBeLessThan(start / 100);
   expect(best).toBeLessThan(start / 100);
