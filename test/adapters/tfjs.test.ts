@@ -86,6 +86,8 @@ const FACTORIES: Factory[] = [
   ["adam(0.01, 0.8, 0.95, 1e-3)", () => tf.train.adam(0.01, 0.8, 0.95, 1e-3), () => train.adam(0.01, 0.8, 0.95, 1e-3)],
   ["adagrad(0.1)", () => tf.train.adagrad(0.1), () => train.adagrad(0.1)],
   ["adagrad(0.05, 0.5)", () => tf.train.adagrad(0.05, 0.5), () => train.adagrad(0.05, 0.5)],
+  ["adadelta()", () => tf.train.adadelta(), () => train.adadelta()],
+  ["adadelta(1, 0.9, 1e-6)", () => tf.train.adadelta(1, 0.9, 1e-6), () => train.adadelta(1, 0.9, 1e-6)],
   ["rmsprop(0.01)", () => tf.train.rmsprop(0.01), () => train.rmsprop(0.01)],
   ["rmsprop(0.01, 0.8, 0.9)", () => tf.train.rmsprop(0.01, 0.8, 0.9), () => train.rmsprop(0.01, 0.8, 0.9)],
   ["rmsprop(0.01, 0.9, 0.5, 1e-6, centered)", () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-6, true), () => train.rmsprop(0.01, 0.9, 0.5, 1e-6, true)],

@@ -18,7 +18,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { backendInfo } from "../../runtime/loader.js";
 import { ParamStore, type Param } from "../../runtime/store.js";
 import type { Optimizer as GradstepOptimizer, StateDict } from "../../core/optimizer.js";
-import { OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
+import { OPTIMIZERS, type OptimizerClass, SGD, Adam, Adadelta, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
 
 export { init } from "../../index.js";
 
@@ -462,6 +462,27 @@ export class AdagradOptimizer extends GradstepTfjsOptimizer {
   }
 }
 
+/**
+ * tf.train.adadelta(learningRate = 0.001, rho = 0.95, epsilon = backend epsilon): tfjs's accumulator order (the update uses the
+ * accumulators from before the step). State in tfjs's order: every `<var>/accum_grad`, then every `<var>/accum_var`.
+ */
+export class AdadeltaOptimizer extends GradstepTfjsOptimizer {
+  static get className(): string { return "Adadelta"; }
+  readonly epsilon: number;
+  constructor(readonly learningRate = 0.001, readonly rho = 0.95, epsilon: number | null = null) {
+    const e = eps(epsilon);
+    super(Adadelta, { lr: learningRate, rho, eps: e, flavor: "tfjs" },
+      [{ buffer: "square_avg", suffix: "accum_grad" }, { buffer: "acc_delta", suffix: "accum_var" }]);
+    this.epsilon = e;
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon };
+  }
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
+    return new cls(c.learningRate, c.rho, c.epsilon);
+  }
+}
+
 /** tf.train.rmsprop(learningRate, decay = 0.9, momentum = 0, epsilon = backend epsilon, centered = false). */
 export class RMSPropOptimizer extends GradstepTfjsOptimizer {
   static get className(): string { return "RMSProp"; }
@@ -506,7 +527,8 @@ export class AdamaxOptimizer extends GradstepTfjsOptimizer {
   }
 }
 
-for (const cls of [SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, RMSPropOptimizer, AdamaxOptimizer]) {
+for (const cls of [SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, AdadeltaOptimizer, RMSPropOptimizer,
+  AdamaxOptimizer]) {
   tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }
 
@@ -524,6 +546,7 @@ export const train = {
   momentum: (learningRate: number, momentum: number, useNesterov = false) => new MomentumOptimizer(learningRate, momentum, useNesterov),
   adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) => new AdamOptimizer(learningRate, beta1, beta2, epsilon),
   adagrad: (learningRate: number, initialAccumulatorValue = 0.1) => new AdagradOptimizer(learningRate, initialAccumulatorValue),
+  adadelta: (learningRate = 0.001, rho = 0.95, epsilon: number | null = null) => new AdadeltaOptimizer(learningRate, rho, epsilon),
   rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon: number | null = null, centered = false) =>
     new RMSPropOptimizer(learningRate, decay, momentum, epsilon, centered),
   adamax: (learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, decay = 0) =>
