@@ -146,6 +146,7 @@ export function factorySuite(backend: string, bitExact: boolean): void {
       const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[o.getClassName()]!;
       const copy = fromConfig(cls, o.getConfig());
       expect(copy).toBeInstanceOf(GradstepTfjsOptimizer);
+      expect(t instanceof GradstepTfjsOptimizer).toBe(false); // not tf.Optimizer's duck-typed instanceof
       expect(copy.getConfig()).toEqual(o.getConfig());
       expect(o instanceof tf.Optimizer).toBe(true);
       t.dispose(); o.dispose(); (copy as tf.Optimizer).dispose();

@@ -1,0 +1,173 @@
+// `npm run bench:tfjs`: gradstep/tfjs against tf.train inside TensorFlow.js, in one interleaved run. For each
+// round, tfjs backend (cpu, wasm) and model ((a) an MLP 784-512-256-10, (b) 64 dense layers of width 32), the
+// contenders tf.train.adam, gradstep's train.adam and fromGradstep(AdamW) run in rotating order:
+//   - step: one optimizer.applyGradients(grads) on fixed gradients (the optimizer alone), median of STEPS calls;
+//     for gradstep also the kernel alone (its gradstep optimizers' step(), no tfjs in the loop), so that
+//     step − kernel is what moving values between tfjs's arrays and gradstep's memory costs;
+//   - epoch: one model.fit epoch (forward, backward and optimizer) on synthetic data.
+// Medians over rounds and the ratios tf.train / gradstep go to stdout (markdown) and bench/results/tfjs.json.
+// Env: BENCH_ROUNDS (3), BENCH_STEPS (7 timed steps per cell), BENCH_BACKENDS ("cpu,wasm").
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { performance } from "node:perf_hooks";
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { fromGradstep, GradstepTfjsOptimizer, init, train } from "../src/adapters/tfjs/index.js";
+import { AdamW } from "../src/index.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STEPS = Number(process.env.BENCH_STEPS ?? 7);
+const BACKENDS = (process.env.BENCH_BACKENDS ?? "cpu,wasm").split(",") as ("cpu" | "wasm")[];
+const LR = 1e-3;
+
+interface ModelCase {
+  readonly id: string;
+  readonly build: () => tf.Sequential;
+  readonly data: () => { xs: tf.Tensor; ys: tf.Tensor };
+  readonly loss: string;
+  readonly batchSize: number;
+}
+
+/** Seeded uniform values in [-scale, scale). */
+function seeded(n: number, seed: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    a[i] = (x / 4294967296 * 2 - 1) * scale;
+  }
+  return a;
+}
+
+const MODELS: ModelCase[] = [
+  {
+    id: "MLP 784-512-256-10",
+    build: () => tf.sequential({ layers: [
+      tf.layers.dense({ units: 512, activation: "relu", inputShape: [784] }),
+      tf.layers.dense({ units: 256, activation: "relu" }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ] }),
+    data: () => {
+      const n = 512;
+      const labels = Array.from({ length: n }, (_, i) => (i * 7) % 10);
+      return { xs: tf.tensor2d(seeded(n * 784, 1, 0.5), [n, 784]), ys: tf.oneHot(tf.tensor1d(labels, "int32"), 10).toFloat() };
+    },
+    loss: "categoricalCrossentropy",
+    batchSize: 128,
+  },
+  {
+    id: "64 dense layers of width 32",
+    build: () => tf.sequential({ layers: Array.from({ length: 64 }, (_, i) =>
+      tf.layers.dense({ units: 32, activation: i < 63 ? "tanh" : "linear", ...(i === 0 ? { inputShape: [32] } : {}) })) }),
+    data: () => {
+      const n = 512;
+      return { xs: tf.tensor2d(seeded(n * 32, 2), [n, 32]), ys: tf.tensor2d(seeded(n * 32, 3, 0.5), [n, 32]) };
+    },
+    loss: "meanSquaredError",
+    batchSize: 32,
+  },
+];
+
+const CONTENDERS: [string, () => tf.Optimizer][] = [
+  ["tf.train.adam", () => tf.train.adam(LR)],
+  ["train.adam", () => train.adam(LR)],
+  ["fromGradstep(AdamW)", () => fromGradstep(AdamW, { lr: LR, weightDecay: 0.01 })],
+];
+
+type Sample = { backend: string; model: string; contender: string; round: number; stepMs: number; kernelMs?: number; epochMs: number };
+const samples: Sample[] = [];
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+function timeMs(fn: () => void, count: number): number {
+  const t: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+async function useBackend(b: "cpu" | "wasm"): Promise<void> {
+  if (!(await tf.setBackend(b))) throw new Error(`tfjs backend ${b} failed to start`);
+  await tf.ready();
+}
+
+async function measure(backend: "cpu" | "wasm", mc: ModelCase, round: number): Promise<void> {
+  const model = mc.build();
+  const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const grads = Object.fromEntries(weights.map((w, i) => [w.name, tf.tensor(seeded(w.size, 10 + i, 1e-2), w.shape)]));
+  const { xs, ys } = mc.data();
+  const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length]!);
+  for (const [name, make] of order) {
+    // The optimizer alone: fixed gradients on the model's variables (two warm-up steps create the state).
+    const opt = make();
+    for (let i = 0; i < 2; i++) opt.applyGradients(grads);
+    const stepMs = timeMs(() => opt.applyGradients(grads), STEPS);
+    let kernelMs: number | undefined;
+    if (opt instanceof GradstepTfjsOptimizer) {
+      const inner = opt.gradstepOptimizers;
+      kernelMs = timeMs(() => { for (const o of inner) o.step(); }, STEPS);
+    }
+    opt.dispose();
+    // One epoch of model.fit with a fresh optimizer (a warm-up epoch first: fit's first call compiles).
+    const fitOpt = make();
+    model.compile({ optimizer: fitOpt, loss: mc.loss });
+    const fit = () => model.fit(xs, ys, { epochs: 1, batchSize: mc.batchSize, shuffle: false, verbose: 0 });
+    await fit();
+    const t0 = performance.now();
+    await fit();
+    const epochMs = performance.now() - t0;
+    fitOpt.dispose();
+    samples.push({ backend, model: mc.id, contender: name, round, stepMs, kernelMs, epochMs });
+    console.error(`round ${round} ${backend} ${mc.id} ${name}: step ${stepMs.toFixed(2)} ms${kernelMs === undefined ? "" : ` (kernel ${kernelMs.toFixed(2)} ms)`}, epoch ${epochMs.toFixed(0)} ms`);
+  }
+  tf.dispose([xs, ys, ...Object.values(grads)]);
+  model.dispose();
+}
+
+setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).pathname);
+tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+await init();
+const started = new Date().toISOString();
+const load = loadavg()[0]!;
+for (let round = 0; round < ROUNDS; round++) {
+  const backends = BACKENDS.map((_, i) => BACKENDS[(i + round) % BACKENDS.length]!);
+  for (const backend of backends) {
+    await useBackend(backend);
+    const models = MODELS.map((_, i) => MODELS[(i + round) % MODELS.length]!);
+    for (const mc of models) await measure(backend, mc, round);
+  }
+}
+
+// ---- report ---------------------------------------------------------------------------------------------------
+const rows: Record<string, unknown>[] = [];
+const lines = [
+  `tfjs ${tf.version.tfjs}, backends ${BACKENDS.join(", ")} (wasm: single-threaded SIMD); Node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load.toFixed(1)} at start; ${ROUNDS} rounds, ${STEPS} timed steps per cell; ${started}`,
+  "",
+  "| backend | model | contender | step ms | kernel ms | copies ms | step ratio (tf.train / this) | epoch ms | epoch ratio |",
+  "|---|---|---|---:|---:|---:|---:|---:|---:|",
+];
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+for (const backend of BACKENDS) {
+  for (const mc of MODELS) {
+    const cell = (c: string) => samples.filter((s) => s.backend === backend && s.model === mc.id && s.contender === c);
+    const base = cell("tf.train.adam");
+    const baseStep = median(base.map((s) => s.stepMs)), baseEpoch = median(base.map((s) => s.epochMs));
+    for (const [c] of CONTENDERS) {
+      const ss = cell(c);
+      const step = median(ss.map((s) => s.stepMs)), epoch = median(ss.map((s) => s.epochMs));
+      const k = ss.every((s) => s.kernelMs !== undefined) ? median(ss.map((s) => s.kernelMs!)) : undefined;
+      // Ratios per round (the same round's tf.train sample), then their median.
+      const stepRatio = median(ss.map((s) => base.find((b) => b.round === s.round)!.stepMs / s.stepMs));
+      const epochRatio = median(ss.map((s) => base.find((b) => b.round === s.round)!.epochMs / s.epochMs));
+      rows.push({ backend, model: mc.id, contender: c, stepMs: step, kernelMs: k, copiesMs: k === undefined ? undefined : step - k, stepRatio, epochMs: epoch, epochRatio, baseStep, baseEpoch });
+      lines.push(`| ${backend} | ${mc.id} | ${c} | ${fmt(step)} | ${k === undefined ? "" : fmt(k)} | ${k === undefined ? "" : fmt(step - k)} | ${c === "tf.train.adam" ? "1" : stepRatio.toFixed(1)}× | ${fmt(epoch)} | ${c === "tf.train.adam" ? "1" : epochRatio.toFixed(2)}× |`);
+    }
+  }
+}
+console.log(lines.join("\n"));
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(new URL("./results/tfjs.json", import.meta.url), `${JSON.stringify({ date: started, loadAverage: load, cores: cpus().length, node: process.version, tfjs: tf.version.tfjs, rounds: ROUNDS, steps: STEPS, rows, samples }, null, 1)}\n`);
+writeFileSync(new URL("./results/tfjs.md", import.meta.url), `${lines.join("\n")}\n`);
