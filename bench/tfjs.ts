@@ -9,7 +9,7 @@
 //     run interleaved across the contenders.
 // Medians over rounds and the ratios tf.train / gradstep go to stdout (markdown) and bench/results/tfjs.json.
 // Env: BENCH_ROUNDS (3), BENCH_STEPS (7 timed steps per cell), BENCH_EPOCHS (3 interleaved epochs per cell and
-// round), BENCH_BACKENDS ("cpu,wasm").
+// round), BENCH_BACKENDS ("cpu,wasm"), BENCH_MODELS ("mlp,deep").
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -22,6 +22,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STEPS = Number(process.env.BENCH_STEPS ?? 7);
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? "cpu,wasm").split(",") as ("cpu" | "wasm")[];
+const MODEL_IDS = (process.env.BENCH_MODELS ?? "mlp,deep").split(",");
 const LR = 1e-3;
 
 interface ModelCase {
@@ -43,8 +44,9 @@ function seeded(n: number, seed: number, scale = 1): Float32Array {
   return a;
 }
 
-const MODELS: ModelCase[] = [
+const ALL_MODELS: (ModelCase & { key: string })[] = [
   {
+    key: "mlp",
     id: "MLP 784-512-256-10",
     build: () => tf.sequential({ layers: [
       tf.layers.dense({ units: 512, activation: "relu", inputShape: [784] }),
@@ -60,6 +62,7 @@ const MODELS: ModelCase[] = [
     batchSize: 128,
   },
   {
+    key: "deep",
     id: "64 dense layers of width 32",
     build: () => tf.sequential({ layers: Array.from({ length: 64 }, (_, i) =>
       tf.layers.dense({ units: 32, activation: i < 63 ? "tanh" : "linear", ...(i === 0 ? { inputShape: [32] } : {}) })) }),
@@ -71,6 +74,8 @@ const MODELS: ModelCase[] = [
     batchSize: 32,
   },
 ];
+
+const MODELS = ALL_MODELS.filter((m) => MODEL_IDS.includes(m.key));
 
 const CONTENDERS: [string, () => tf.Optimizer][] = [
   ["tf.train.adam", () => tf.train.adam(LR)],
@@ -168,7 +173,7 @@ for (let round = 0; round < ROUNDS; round++) {
 // ---- report ---------------------------------------------------------------------------------------------------
 const rows: Record<string, unknown>[] = [];
 const lines = [
-  `tfjs ${tf.version.tfjs}, backends ${BACKENDS.join(", ")} (wasm: single-threaded SIMD); Node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load.toFixed(1)} at start; ${ROUNDS} rounds, ${STEPS} timed steps and ${EPOCHS} interleaved epochs per cell and round; ${started}`,
+  `tfjs ${tf.version.tfjs}, backends ${BACKENDS.join(", ")}, models ${MODELS.map((m) => m.key).join(", ")} (wasm: single-threaded SIMD); Node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load.toFixed(1)} at start; ${ROUNDS} rounds, ${STEPS} timed steps and ${EPOCHS} interleaved epochs per cell and round; ${started}`,
   "",
   "| backend | model | contender | step ms | kernel ms | copies ms | step ratio (tf.train / this) | epoch ms | epoch ratio | epoch ratio, rounds min–max |",
   "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
