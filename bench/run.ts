@@ -4,6 +4,7 @@
 // and bench/results/adam.svg. Env: BENCH_ROUNDS (3), BENCH_SIZES, BENCH_MAX_TIME (seconds per cell),
 // BENCH_COLD_START ("0": skip the cold starts; "only": re-measure only them, into the existing results),
 // BENCH_CASES (case ids to keep, bench/cases-all.ts), BENCH_OUT (the results folder instead of bench/results).
+// BENCH_TFJS ("1": then run bench/tfjs.ts, the TensorFlow.js adapter against tf.train).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -150,3 +151,10 @@ const machine = {
 };
 const result = { machine, notes, rows, fixedCostMicroseconds: fixedCost, heap, coldStart, cases: CASES.map((c) => ({ id: c.id, label: c.label, bytesPerParam: c.bytesPerParam })) };
 writeResults(result);
+
+// BENCH_TFJS=1: also gradstep/tfjs against tf.train inside TensorFlow.js (bench/tfjs.ts, its own interleaved run;
+// `npm run bench:tfjs` alone), after the kernels, with this run's BENCH_ROUNDS.
+if (process.env.BENCH_TFJS === "1") {
+  const r = spawnSync(join(root, "node_modules", ".bin", "tsx"), ["bench/tfjs.ts"], { cwd: root, stdio: "inherit", env: { ...process.env, BENCH_ROUNDS: String(ROUNDS) } });
+  if (r.status !== 0) process.exitCode = 1;
+}

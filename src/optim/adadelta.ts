@@ -11,6 +11,15 @@
  * `acc_delta` (u). The kernel takes one square root of the quotient where PyTorch divides two square roots
  * (within f32 rounding). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adadelta.html
  *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adadelta`, tfjs-core adadelta_optimizer.ts, in its order):
+ *   Δ = √(u + ε) / √(v + ε) · g                (v and u from before this step: tfjs computes the update
+ *   v ← v·ρ + g²·(1 − ρ)                         before it assigns the new accumulated gradient)
+ *   u ← u·ρ + Δ²·(1 − ρ)
+ *   θ ← θ − γ·Δ
+ * tfjs has no default lr or rho; its ε default is the backend's epsilon (1e-7). The flavor changes formulas,
+ * not defaults (gradstep/tfjs's `train.adadelta` passes tfjs's values). State names stay `square_avg` (tfjs's
+ * `accum_grad`) and `acc_delta` (`accum_var`).
+ *
  * @example
  * await init();
  * const store = new ParamStore();
@@ -21,27 +30,34 @@
 import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
+import { baseFlags, TFJS } from "../core/abi.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
+import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface AdadeltaOptions { lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean }
+export interface AdadeltaOptions {
+  lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean;
+  /** "torch" (default) or "tfjs": TensorFlow.js's formula and order (above). */
+  flavor: Flavor;
+}
 
 export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
   name: "Adadelta",
-  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false },
+  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch" },
   rules: {
     lr: nonNegative, rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), eps: nonNegative, weightDecay: nonNegative,
-    maximize: bool,
+    maximize: bool, flavor: flavorRule,
   },
   same: (a, b) => a.lr === b.lr && a.rho === b.rho && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.maximize === b.maximize,
+    a.maximize === b.maximize && a.flavor === b.flavor,
+  structural: ["flavor"],
   kernel: "adadelta_f32",
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
   buffers: [{ name: "square_avg", needed: () => true }, { name: "acc_delta", needed: () => true }],
   hasStep: true,
   launch(k, r, o, gs) {
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, gs, baseFlags(o, gs));
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, gs,
+      baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0));
   },
 };
 

@@ -2,6 +2,9 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "tfjs flavor (tf.train.adadelta(0.5, 0.95), tfjs's eps)", options: { flavor: "tfjs", lr: 0.5, rho: 0.95, eps: 1e-7 } },
+    { desc: "tfjs flavor with L2, maximize", options: { flavor: "tfjs", lr: 1, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
+
     { desc: "defaults", options: {} },
     { desc: "lr 0.5", options: { lr: 0.5 } },
     { desc: "rho 0.5", options: { rho: 0.5 } },
@@ -11,6 +14,7 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.5, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
     { options: { rho: 1.5 }, error: /^Invalid rho: 1.5 \(expected 0 <= rho <= 1\)$/ },
     { options: { rho: -0.1 }, error: /^Invalid rho: -0.1 \(expected 0 <= rho <= 1\)$/ },
     { options: { eps: -1e-6 }, error: /^Invalid eps: -0.000001 \(expected eps >= 0\)$/ },

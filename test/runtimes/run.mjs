@@ -119,6 +119,7 @@ const RUNTIMES = {
   "vercel-edge": { expect: "simd", run: edge },
   "chromium": { expect: "simd", run: () => chromium(false) },
   "chromium-coi": { expect: "simd", run: () => chromium(true) },
+  "chromium-tfjs-webgl": { expect: "simd", group: "adapters", verbose: true, run: chromiumTfjs },
   "vite-build": { expect: "simd", tool: "vite", run: () => viteCheck(false) },
   "vite-dev": { expect: "simd", tool: "vite", run: () => viteCheck(true) },
   webpack: { expect: "simd", tool: "webpack", run: webpackCheck },
@@ -290,15 +291,18 @@ async function serveDir(dir, isolated = false) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
+/** The launch flags of every Chromium check (RUNTIMES.md); `--disable-gpu` leaves no WebGL. */
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
 /** Opens `url` in headless Chromium and returns the page's `window.__result` (set by the page's script). */
-async function inChromium(url) {
+async function inChromium(url, args = CHROMIUM_ARGS) {
   const exe = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
   if (!exe) throw new Error("Chromium is not installed (apt-get install -y chromium)");
   const { chromium: pw } = await import(join(tools, "playwright-core", "index.mjs"));
   const profile = mkdtempSync(join(tmpdir(), "gradstep-chromium-"));
   const browser = await pw.launchPersistentContext(profile, {
     executablePath: exe, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args,
   });
   try {
     const page = await browser.newPage();
@@ -336,6 +340,93 @@ async function chromium(isolated) {
     const r = await inChromium(server.url);
     if (r.crossOriginIsolated !== isolated) throw new Error(`crossOriginIsolated is ${r.crossOriginIsolated}`);
     return r;
+  } finally {
+    server.close();
+  }
+}
+
+/**
+ * gradstep/tfjs in the browser on tfjs-backend-webgl: tfjs 4.22's self-contained ESM bundle (@tensorflow/tfjs's
+ * tf.fesm.min.js: core, gradients, cpu and webgl) is what the import map gives for "@tensorflow/tfjs-core", the
+ * package's own dist/adapters/tfjs/index.js is "gradstep/tfjs". Headless Chromium has no GPU here; WebGL comes
+ * from SwiftShader (software), enabled by replacing --disable-gpu with --use-angle=swiftshader
+ * --enable-unsafe-swiftshader. Each train.* factory runs 20 steps against tf.train on the same objective (a
+ * customGrad op); the weights must agree within 1e-5 relative, and tf.memory() must not grow.
+ */
+async function chromiumTfjs() {
+  const tfjsDir = join(app, "tfjs");
+  mkdirSync(tfjsDir, { recursive: true });
+  cpSync(join(root, "node_modules", "@tensorflow", "tfjs", "dist", "tf.fesm.min.js"), join(tfjsDir, "tf.fesm.min.js"));
+  writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": {
+  "@tensorflow/tfjs-core": "/tfjs/tf.fesm.min.js",
+  "gradstep": "/node_modules/gradstep/dist/browser.js",
+  "gradstep/tfjs": "/node_modules/gradstep/dist/adapters/tfjs/index.js"
+} }</script>
+<script type="module">
+  try {
+    const tf = await import("@tensorflow/tfjs-core");
+    const { init, train, fromGradstep } = await import("gradstep/tfjs");
+    const g = await import("gradstep");
+    const webgl = await tf.setBackend("webgl");
+    if (!webgl) throw new Error("tfjs-backend-webgl did not start");
+    await init();
+    const gl = tf.backend().gpgpu.gl;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    const results = [{ name: "tfjs backend webgl (" + renderer + ", WEBGL_VERSION " + tf.env().getNumber("WEBGL_VERSION") + ", float32 textures " + tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") + ")", pass: tf.getBackend() === "webgl" }];
+    const SHAPES = [[3, 5], [7], [2, 2, 3]];
+    let seed = 1, serial = 0;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const consts = SHAPES.map((s) => { const n = s.reduce((a, b) => a * b, 1); return [tf.keep(tf.tensor(Float32Array.from({ length: n }, () => rand() * 3 - 1.5), s)), tf.keep(tf.tensor(Float32Array.from({ length: n }, () => rand() - 0.5), s))]; });
+    const variables = () => { seed = 7; const tag = "v" + serial++; return SHAPES.map((s, i) => { const n = s.reduce((a, b) => a * b, 1); return tf.variable(tf.tensor(Float32Array.from({ length: n }, () => rand() * 2 - 1), s), true, tag + "/w" + i); }); };
+    const objective = (vars) => {
+      const f = tf.customGrad((...args) => {
+        const xs = args.slice(0, -1), save = args[args.length - 1];
+        save(xs);
+        return {
+          value: tf.addN(xs.map((x) => tf.sum(tf.mul(x, x)))),
+          gradFunc: (dy, saved) => saved.map((x, k) => tf.mul(dy, tf.add(tf.sub(tf.tanh(tf.mul(x, consts[k][0])), consts[k][1]), tf.mul(x, 0.1)))),
+        };
+      });
+      return () => f(...vars);
+    };
+    const FACTORIES = [
+      ["sgd(0.1)", () => tf.train.sgd(0.1), () => train.sgd(0.1)],
+      ["momentum(0.05, 0.9, nesterov)", () => tf.train.momentum(0.05, 0.9, true), () => train.momentum(0.05, 0.9, true)],
+      ["adam(0.01)", () => tf.train.adam(0.01), () => train.adam(0.01)],
+      ["adagrad(0.1)", () => tf.train.adagrad(0.1), () => train.adagrad(0.1)],
+      ["adadelta(1, 0.9)", () => tf.train.adadelta(1, 0.9), () => train.adadelta(1, 0.9)],
+      ["rmsprop(0.01, 0.9, 0.5)", () => tf.train.rmsprop(0.01, 0.9, 0.5), () => train.rmsprop(0.01, 0.9, 0.5)],
+      ["adamax(0.01)", () => tf.train.adamax(0.01), () => train.adamax(0.01)],
+    ];
+    for (const [name, theirs, ours] of FACTORIES) {
+      const a = variables(), b = variables(), t = theirs(), o = ours();
+      for (let s = 0; s < 20; s++) { t.minimize(objective(a), false, a); o.minimize(objective(b), false, b); }
+      let m = 0, moved = false;
+      a.forEach((v, i) => { const x = v.dataSync(), y = b[i].dataSync(); x.forEach((q, j) => { m = Math.max(m, Math.abs(q - y[j]) / Math.max(Math.abs(q), 1e-30)); }); });
+      a.forEach((v) => { if (v.dataSync()[0] !== variables()[0].dataSync()[0]) moved = true; });
+      results.push({ name: "train." + name + " vs tf.train on webgl: 20 steps within 1e-5 relative", pass: m <= 1e-5 && moved && o.iterations === 20, detail: "max relative difference " + m.toExponential(2) });
+      t.dispose(); o.dispose();
+    }
+    {
+      const a = variables(), o = fromGradstep(g.AdamW, { lr: 0.01, weightDecay: 0.1 }), f = objective(a);
+      for (let s = 0; s < 10; s++) o.minimize(f, false, a);
+      await o.getWeights();
+      const at10 = tf.memory();
+      for (let s = 10; s < 200; s++) { o.minimize(f, false, a); if (s % 50 === 0) await o.setWeights(await o.getWeights()); }
+      await o.getWeights();
+      const at200 = tf.memory();
+      results.push({ name: "fromGradstep(AdamW) on webgl: tf.memory() after 200 steps (save/load every 50) equals after 10", pass: at10.numTensors === at200.numTensors && at10.numBytes === at200.numBytes, detail: at10.numTensors + " / " + at200.numTensors + " tensors" });
+      o.dispose();
+    }
+    window.__result = { info: g.backendInfo(), results, version: "tfjs " + tf.version.tfjs };
+  } catch (e) { window.__result = { error: String(e.stack || e) }; }
+</script>`);
+  const server = await serveDir(app);
+  try {
+    const args = CHROMIUM_ARGS.filter((a) => a !== "--disable-gpu").concat(["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]);
+    return await inChromium(server.url, args);
   } finally {
     server.close();
   }
@@ -580,7 +671,7 @@ export default {
 let passed = 0, failed = 0;
 const report = [];
 for (const [name, rt] of Object.entries(RUNTIMES)) {
-  const group = rt.tool || rt.group === "tools" || name === "from-clone" ? "tools" : "runtimes";
+  const group = rt.group ?? (rt.tool || name === "from-clone" ? "tools" : "runtimes");
   if (only && !only.includes(name) && !only.includes(group)) continue;
   let line;
   const t0 = Date.now();
@@ -592,7 +683,8 @@ for (const [name, rt] of Object.entries(RUNTIMES)) {
     const t = r.results.find((x) => x.name.startsWith("threads fall back") || x.name.startsWith("2 threads"))?.detail;
     const summary = `backend ${r.info.backend}, loaded via ${r.info.loadedVia}, shared memory ${r.info.sharedMemory}, threads ${t?.threads ?? "?"}` +
       `${r.coldStartMs !== undefined ? `, cold start ${r.coldStartMs.toFixed(1)} ms` : ""}${r.version ? `, ${r.version}` : ""}${tool ? `, ${tool}` : ""}, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-    report.push({ name, tool, backend: r.info.backend, loadedVia: r.info.loadedVia, sharedMemory: r.info.sharedMemory, threads: t?.threads, threadReason: t?.reason, coldStartMs: r.coldStartMs, checks: r.results.length, failures: bad });
+    report.push({ name, tool, backend: r.info.backend, loadedVia: r.info.loadedVia, sharedMemory: r.info.sharedMemory, threads: t?.threads, threadReason: t?.reason, coldStartMs: r.coldStartMs, checks: r.results.length, failures: bad,
+      ...(rt.verbose ? { details: r.results.map((x) => `${x.pass ? "ok" : "FAILED"} ${x.name}${x.detail ? `: ${x.detail}` : ""}`) } : {}) });
     if (bad.length) {
       failed++;
       line = `FAIL ${name}: ${bad.map((b) => `${b.name}${b.detail ? ` (${String(b.detail).slice(0, 300)})` : ""}`).join("; ")}`;
@@ -606,6 +698,7 @@ for (const [name, rt] of Object.entries(RUNTIMES)) {
     line = `FAIL ${name}: ${String(e.stack ?? e).slice(0, 1500)}`;
   }
   console.log(line);
+  if (rt.verbose && report.at(-1)?.details) for (const d of report.at(-1).details) console.log(`  ${d}`);
 }
 writeFileSync(join(root, "test", "runtimes", "last-run.json"), `${JSON.stringify({ date: new Date().toISOString(), report }, null, 1)}\n`);
 rmSync(scratch, { recursive: true, force: true });

@@ -5,10 +5,13 @@
 // minimize(f, returnCost, varList), applyGradients, getWeights/setWeights (tfjs's weight format) and
 // getConfig/fromConfig.
 //
-// Value movement (the only copies): each step copies every gradient into the store (`dataSync`, which is the
-// cpu backend's own array and a download from wasm/webgl) and writes every new value back as a fresh tensor
-// assigned to the variable (one copy out: tfjs owns the arrays it is given, so a view of Wasm memory cannot be
-// handed over). A variable's value is copied in only when its tensor is not the one this optimizer assigned
+// Value movement (the only copies): each step copies every gradient into the store (from `dataSync`, which is
+// the cpu backend's own array and a download from webgl; on wasm straight from a view of tfjs's heap) and writes
+// every new value back as a fresh tensor assigned to the variable (one copy out: the cpu backend keeps the
+// array it is given, so it gets a copy; the wasm backend copies into its heap at once, so it gets a view of
+// gradstep's memory). Values are never written into a variable's existing memory: tfjs-backend-wasm keeps its
+// XNNPACK matmul operators (with packed weights) per tensor id, so a matMul after an in-place write returns the
+// old product (checked with 4.22). A variable's value is copied in only when its tensor is not the one this optimizer assigned
 // last (the variable's dataId changed: model.setWeights, a load, another optimizer); optimizer state never
 // leaves Wasm memory except in getWeights. This module is the only one importing @tensorflow/tfjs-core (an
 // optional peer dependency); the main entry never does.
@@ -18,7 +21,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { backendInfo } from "../../runtime/loader.js";
 import { ParamStore, type Param } from "../../runtime/store.js";
 import type { Optimizer as GradstepOptimizer, StateDict } from "../../core/optimizer.js";
-import { STEP_OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
+import { STEP_OPTIMIZERS, type OptimizerClass, SGD, Adam, Adadelta, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
 
 export { init } from "../../index.js";
 
@@ -118,15 +121,17 @@ class Bridge {
       }
     }
     const clusters = this.#clustersFor(pairs.map((p) => p.name));
+    const heap = wasmHeap();
     for (const { name, variable, grad } of pairs) {
       const e = this.entries.get(name)!;
-      if (variable.dataId !== e.dataId) e.param.value.set(variable.dataSync() as Float32Array);
-      e.param.grad.set(grad.dataSync() as Float32Array);
+      if (variable.dataId !== e.dataId) e.param.value.set(readFloats(variable, heap));
+      e.param.grad.set(readFloats(grad, heap));
     }
     for (const c of clusters) c.opt.step();
     for (const { name, variable } of pairs) {
       const e = this.entries.get(name)!;
-      const t = tf.tensor(e.param.value.slice(), e.shape as number[], "float32");
+      // tfjs-backend-wasm copies the array into its heap at once (no slice needed); the others keep it.
+      const t = tf.tensor(heap ? e.param.value : e.param.value.slice(), e.shape as number[], "float32");
       variable.assign(t);
       t.dispose();
       e.dataId = variable.dataId;
@@ -228,6 +233,29 @@ class Bridge {
   }
 }
 
+/** The parts of tfjs-backend-wasm's backend (4.x) read here: a view of a tensor's floats in its heap. */
+interface WasmHeapBackend {
+  refCount(dataId: object): number;
+  typedArrayFromHeap(t: tf.Tensor): Float32Array;
+}
+
+/** The active backend when it is tfjs-backend-wasm (its tensors' floats can be viewed in its heap), else null. */
+function wasmHeap(): WasmHeapBackend | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const b = tf.backend() as unknown as Partial<WasmHeapBackend>;
+  return typeof b.typedArrayFromHeap === "function" && typeof b.refCount === "function" ? b as WasmHeapBackend : null;
+}
+
+/**
+ * A float32 tensor's values, to be copied at once: on wasm a view of tfjs's heap (one copy instead of
+ * dataSync's slice and then ours), when the data lives in this backend (refCount > 0); else dataSync(), which on
+ * tfjs-backend-cpu is the backend's own array (no copy) and elsewhere a download.
+ */
+function readFloats(t: tf.Tensor, heap: WasmHeapBackend | null): Float32Array {
+  if (heap && heap.refCount(t.dataId) > 0) return heap.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
+}
+
 function fromEntry(s: Record<string, number | Float32Array>): Pending {
   const buffers: Record<string, Float32Array> = {};
   let step = 0;
@@ -250,6 +278,15 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
   readonly #bridge: Bridge;
   readonly #names: readonly StateName[];
   #lastWeights: tf.Tensor[] = [];
+
+  /**
+   * `instanceof` by prototype chain. tf.Optimizer defines a static Symbol.hasInstance that accepts any object
+   * with minimize/computeGradients/applyGradients (for copies of tfjs-core), and subclasses inherit it, which
+   * would make every tfjs optimizer an instance of this class.
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, x);
+  }
 
   protected constructor(cls: OptimizerClass, options: Record<string, unknown>, names: readonly StateName[]) {
     super();
@@ -462,6 +499,27 @@ export class AdagradOptimizer extends GradstepTfjsOptimizer {
   }
 }
 
+/**
+ * tf.train.adadelta(learningRate = 0.001, rho = 0.95, epsilon = backend epsilon): tfjs's accumulator order (the update uses the
+ * accumulators from before the step). State in tfjs's order: every `<var>/accum_grad`, then every `<var>/accum_var`.
+ */
+export class AdadeltaOptimizer extends GradstepTfjsOptimizer {
+  static get className(): string { return "Adadelta"; }
+  readonly epsilon: number;
+  constructor(readonly learningRate = 0.001, readonly rho = 0.95, epsilon: number | null = null) {
+    const e = eps(epsilon);
+    super(Adadelta, { lr: learningRate, rho, eps: e, flavor: "tfjs" },
+      [{ buffer: "square_avg", suffix: "accum_grad" }, { buffer: "acc_delta", suffix: "accum_var" }]);
+    this.epsilon = e;
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon };
+  }
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
+    return new cls(c.learningRate, c.rho, c.epsilon);
+  }
+}
+
 /** tf.train.rmsprop(learningRate, decay = 0.9, momentum = 0, epsilon = backend epsilon, centered = false). */
 export class RMSPropOptimizer extends GradstepTfjsOptimizer {
   static get className(): string { return "RMSProp"; }
@@ -506,7 +564,8 @@ export class AdamaxOptimizer extends GradstepTfjsOptimizer {
   }
 }
 
-for (const cls of [SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, RMSPropOptimizer, AdamaxOptimizer]) {
+for (const cls of [SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, AdadeltaOptimizer, RMSPropOptimizer,
+  AdamaxOptimizer]) {
   tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }
 
@@ -524,6 +583,7 @@ export const train = {
   momentum: (learningRate: number, momentum: number, useNesterov = false) => new MomentumOptimizer(learningRate, momentum, useNesterov),
   adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) => new AdamOptimizer(learningRate, beta1, beta2, epsilon),
   adagrad: (learningRate: number, initialAccumulatorValue = 0.1) => new AdagradOptimizer(learningRate, initialAccumulatorValue),
+  adadelta: (learningRate = 0.001, rho = 0.95, epsilon: number | null = null) => new AdadeltaOptimizer(learningRate, rho, epsilon),
   rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon: number | null = null, centered = false) =>
     new RMSPropOptimizer(learningRate, decay, momentum, epsilon, centered),
   adamax: (learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, decay = 0) =>
