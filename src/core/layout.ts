@@ -3,15 +3,20 @@
 // state-buffer flags; one kernel call steps one run (tensor-kind optimizers: one run per param). State
 // buffers are allocated per segment, so a run's state is contiguous too.
 import type { KernelFn } from "./abi.js";
-import { DTYPE_BYTES, type OptimizerSpec, type ParamLike, type Run } from "./spec.js";
+import { decodeState, dtypeOf, encodeState, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, stateBytes } from "./lowp.js";
+import type { OptimizerSpec, ParamLike, Run, StateDtype } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 
 export interface Slot {
   src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number;
   shape: readonly number[];
+  /** int8 blocks before this param in its segment (each param's blocks start at its first element). */
+  block: number;
 }
 export interface Segment {
   slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[];
+  /** int8 blocks of all its params. */
+  blocks: number;
   /** The pre-pass's per-slot lengths and results, made at its first use. */
   lengths?: number[]; reduced?: Float64Array;
 }
@@ -28,10 +33,13 @@ export interface GroupLayout {
   scratch: number;
   scratchFloats: number;
   hasScratch: boolean;
+  /** The dtype its state buffers are stored in (the group's stateDtype once planned). */
+  dtype: StateDtype;
 }
 
 /** Lays out `params` (store params, or foreign ones that get a copy in `store`) as segments. */
-export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params: readonly ParamLike[]): GroupLayout {
+export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params: readonly ParamLike[],
+    dtype: StateDtype = "f32"): GroupLayout {
   const slots: Slot[] = [];
   const segments: Segment[] = [];
   let seg: Segment | undefined;
@@ -39,17 +47,18 @@ export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params
     const foreign = !(src instanceof Param);
     const param = foreign ? store.allocParam("(copy)", src.value.length) : src;
     if (!seg || param.valuePtr !== seg.valuePtr + 4 * seg.n || param.gradPtr !== seg.gradPtr + 4 * seg.n) {
-      seg = { slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(spec.buffers.length).fill(0) };
+      seg = { slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, blocks: 0, buffers: new Array<number>(spec.buffers.length).fill(0) };
       segments.push(seg);
     }
     const shape = foreign ? (src.shape ? Object.freeze([...src.shape]) : Object.freeze([param.length])) : param.shape;
-    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape };
+    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape, block: seg.blocks };
     seg.slots.push(slot);
     seg.n += param.length;
+    seg.blocks += Math.ceil(param.length / Q8_BLOCK);
     slots.push(slot);
   }
   const perTensor = spec.kind === "tensor";
-  return { segments, runs: [], slots, params, perTensor, scratch: 0, scratchFloats: 0, hasScratch: perTensor && spec.scratchFloats !== undefined };
+  return { segments, runs: [], slots, params, perTensor, scratch: 0, scratchFloats: 0, hasScratch: perTensor && spec.scratchFloats !== undefined, dtype };
 }
 
 /** Splits each segment into runs of slots with equal step and equal ready flags (per slot, in order). */
@@ -61,7 +70,8 @@ export function buildRuns(g: GroupLayout, steps: readonly number[], ready: reado
     let start = 0;
     for (let i = 1; i <= seg.slots.length; i++) {
       const a = k + start, b = k + i;
-      if (i < seg.slots.length && !g.perTensor && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
+      // int8 state: one run per param, so that every param's blocks start at its first element.
+      if (i < seg.slots.length && !g.perTensor && g.dtype !== "int8" && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
       const first = seg.slots[start]!;
       const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
       g.runs.push({
@@ -87,31 +97,72 @@ export function slotStates(g: GroupLayout): { steps: number[]; ready: boolean[][
   return { steps, ready };
 }
 
+/** Byte offset of `slot`'s state in a buffer of its segment stored as `dtype`. */
+export function stateOffset(dtype: StateDtype, slot: Slot): number {
+  return dtype === "f32" ? 4 * slot.offset : dtype === "bf16" ? 2 * slot.offset : Q8_BLOCK_BYTES * slot.block;
+}
+
+/** Bytes of one state buffer of `seg` stored as `dtype`. */
+export function segmentBytes(dtype: StateDtype, seg: Segment): number {
+  return dtype === "int8" ? Q8_BLOCK_BYTES * seg.blocks : stateBytes(dtype, seg.n);
+}
+
 function setPointers(g: GroupLayout, r: LayoutRun): void {
-  const o = 4 * r.offset;
+  const o = 4 * r.offset, so = stateOffset(g.dtype, r.seg.slots[r.first]!);
   r.ptrs.length = 0;
-  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b) => (b ? b + o : 0)));
+  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b) => (b ? b + so : 0)));
   if (g.hasScratch) r.ptrs.push(g.scratch);
   r.ptrs.push(r.seg.gradPtr + o);
+}
+
+/** The stored bytes of `slot`'s buffer at `ptr` (a segment buffer of g's dtype). */
+export function slotBytes(store: ParamStore, dtype: StateDtype, ptr: number, slot: Slot): Uint8Array {
+  return new Uint8Array(store.buffer, ptr + stateOffset(dtype, slot), stateBytes(dtype, slot.param.length));
 }
 
 /**
  * Allocates the state buffers that options `o` need (and those named in `extra`) for every segment of `g`,
  * filled with their start value, and the scratch area. Allocation-free when everything needed exists
  * (step() calls it after a structural edit). May throw (out of memory); it changes no existing value.
+ * When `o` asks for another state dtype than g's buffers hold, the buffers are re-allocated in the new dtype
+ * and their values converted (`keep` false: not converted, as loadStateDict overwrites them); returns true
+ * then (the runs must be rebuilt: their kernel changed).
  */
 export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: GroupLayout, o: O,
-    extra?: ReadonlySet<string>): void {
+    extra?: ReadonlySet<string>, keep = true): boolean {
   const buffers = spec.buffers;
+  const dtype = dtypeOf(o);
+  const changed = dtype !== g.dtype;
+  if (changed) {
+    // Allocate everything first (may throw), then convert: no value changes before nothing can fail.
+    const fresh = g.segments.map((seg) => seg.buffers.map((p) => (p ? store.allocBytes(segmentBytes(dtype, seg)) : 0)));
+    g.segments.forEach((seg, s) => {
+      seg.buffers.forEach((p, i) => {
+        if (!p) return;
+        const signed = signedOf(buffers[i]!);
+        for (const slot of seg.slots) {
+          if (keep) {
+            const values = decodeState(g.dtype, slotBytes(store, g.dtype, p, slot), slot.param.length, signed);
+            encodeState(dtype, values, slot.param.length, slotBytes(store, dtype, fresh[s]![i]!, slot), signed);
+          }
+        }
+        seg.buffers[i] = fresh[s]![i]!;
+      });
+    });
+    g.dtype = dtype;
+  }
   for (let i = 0; i < buffers.length; i++) {
     const b = buffers[i]!;
     if (!b.needed(o) && !(extra?.has(b.name) ?? false)) continue;
     for (let s = 0; s < g.segments.length; s++) {
       const seg = g.segments[s]!;
       if (seg.buffers[i]) continue;
-      const ptr = store.allocBytes(seg.n * DTYPE_BYTES[b.dtype ?? "f32"]);
+      const ptr = store.allocBytes(segmentBytes(dtype, seg));
       const fill = b.fill?.(o) ?? 0;
-      if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + seg.n);
+      if (fill !== 0) {
+        if (dtype === "f32") store.f32.fill(fill, ptr / 4, ptr / 4 + seg.n);
+        else for (const slot of seg.slots) fillState(store, dtype, ptr, slot, fill, signedOf(b));
+      }
       seg.buffers[i] = ptr;
       for (const r of g.runs) if (r.seg === seg) setPointers(g, r);
     }
@@ -125,4 +176,12 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
       for (const r of g.runs) setPointers(g, r);
     }
   }
+  if (changed) for (const r of g.runs) setPointers(g, r);
+  return changed;
+}
+
+/** Writes `value` into every element of `slot`'s state in buffer `ptr` stored as `dtype`. */
+export function fillState(store: ParamStore, dtype: StateDtype, ptr: number, slot: Slot, value: number, signed: boolean): void {
+  const n = slot.param.length;
+  encodeState(dtype, new Float32Array(n).fill(value), n, slotBytes(store, dtype, ptr, slot), signed);
 }

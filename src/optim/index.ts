@@ -5,7 +5,8 @@
 // How to add an optimizer: CONTRIBUTING.md.
 import { KERNEL_SIGNATURES, type KernelSignature } from "../core/abi.js";
 import type { Optimizer, OptimizerOptions, ParamsInput } from "../core/optimizer.js";
-import type { OptimizerSpec, OptionsInput } from "../core/spec.js";
+import type { OptimizerSpec, OptionsInput, StateDtype } from "../core/spec.js";
+import { kernelName, lowpReference, pointerStride } from "../core/lowp.js";
 import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
 import { Adam, ADAM_SPEC } from "./adam.js";
 import { AdamW, ADAMW_SPEC } from "./adamw.js";
@@ -67,6 +68,8 @@ export interface OptimizerEntry {
   readonly kernelOf?: string;
 }
 
+const LOW_DTYPES: readonly StateDtype[] = ["bf16", "int8"];
+
 export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "sgd", cls: SGD, spec: SGD_SPEC },
   { id: "adam", cls: Adam, spec: ADAM_SPEC },
@@ -100,13 +103,22 @@ export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
 }
 
 /** Every kernel, by export name (optimizers that share a kernel must agree on its signature: a test checks it). */
-export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries(
-  OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]));
+export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries([
+  ...OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]),
+  // Low-precision twins (<algo>_bf16, <algo>_i8): the same signature, state pointers strided by their dtype.
+  ...OPTIMIZERS.filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => {
+    const sig = signatureOf(e.spec);
+    const strides = sig.pointers.map((_, i) => (i > 0 && i < sig.pointers.length - 1 ? pointerStride(d) : pointerStride("f32")));
+    return [kernelName(e.spec, d), { ...sig, strides }];
+  })),
+]);
 
 // The runtime's table (read by the worker pool) is this one.
 Object.assign(KERNEL_SIGNATURES, KERNELS);
 
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries(
-  OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]));
+export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries([
+  ...OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]),
+  ...OPTIMIZERS.filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => [kernelName(e.spec, d), lowpReference(e.spec, d)])),
+]);

@@ -22,20 +22,28 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { stateDtypeRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags } from "../core/abi.js";
 import { lion_f32 } from "./lion.reference.js";
 
-export interface LionOptions { lr: number; betas: [number, number]; weightDecay: number; maximize: boolean }
+export interface LionOptions {
+  lr: number; betas: [number, number]; weightDecay: number; maximize: boolean;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+}
 
 export const LION_SPEC: OptimizerSpec<LionOptions> = {
   name: "Lion",
-  defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false },
+  defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32" },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"),
-    weightDecay: nonNegative, maximize: bool,
+    weightDecay: nonNegative, maximize: bool, stateDtype: stateDtypeRule,
   },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize &&
+    a.stateDtype === b.stateDtype,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "lion_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,

@@ -18,6 +18,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { backendInfo } from "../../runtime/loader.js";
 import { ParamStore, type Param } from "../../runtime/store.js";
 import type { Optimizer as GradstepOptimizer, StateDict } from "../../core/optimizer.js";
+import type { StateValue } from "../../core/state-dict.js";
 import { OPTIMIZERS, type OptimizerClass, SGD, Adam, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
 
 export { init } from "../../index.js";
@@ -228,7 +229,7 @@ class Bridge {
   }
 }
 
-function fromEntry(s: Record<string, number | Float32Array>): Pending {
+function fromEntry(s: Record<string, StateValue>): Pending {
   const buffers: Record<string, Float32Array> = {};
   let step = 0;
   for (const [k, v] of Object.entries(s)) {

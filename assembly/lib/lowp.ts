@@ -1,0 +1,302 @@
+// Low-precision optimizer state (bf16, int8 blockwise): the state codecs and the block driver every
+// `<algo>_bf16` / `<algo>_i8` export is made of. A low-precision kernel steps its run in blocks of BLOCK
+// elements: it decodes each state buffer's block into an f32 scratch block (in L1), calls the optimizer's own
+// f32 kernel on the block (the one element rule, unchanged: f32 math in registers), and encodes the new
+// state back. Memory traffic is that of the stored form; the f32 kernels are not touched at all.
+//
+// Scratch: each instance (the main thread's and each worker's, over the same shared memory) is given its own
+// SCRATCH_BYTES by lowp_init() before its first low-precision call; it is not state (nothing in it survives
+// a call), so a kernel call is still a pure function of its arguments.
+//
+// bf16: the upper 16 bits of the f32, rounded to nearest, ties to even; ±Infinity stays ±Infinity, finite
+// values past the bf16 range round to ±Infinity (IEEE), and every NaN becomes the canonical quiet NaN 0x7FC0
+// (so that NaN bits agree across backends, whose NaN payloads may differ).
+//
+// int8 (bitsandbytes' blockwise dynamic quantization): per block of 256 elements of a param, 4 bytes of
+// absmax (f32) then 256 one-byte codes. A code indexes the dynamic map (bitsandbytes functional.py
+// create_dynamic_map(signed, max_exponent_bits=7, total_bits=8)), sorted ascending: value = decade 10^(i-6)
+// times the mean of one of the 2^i (signed) or 2^(i+1) (unsigned) equal intervals of [0.1, 1], plus 0 and 1.
+// Decoding is a table lookup; encoding finds the decade with six compares and the interval arithmetically
+// (no gather), then checks the one neighbour across the decade's lower edge (the previous decade's top code,
+// or 0) and, in the top decade, the code 1.0.
+
+// @ts-ignore: decorator
+@inline export const BLOCK: i32 = 256;
+/** Bytes of one int8 block: absmax (f32), then 256 codes. */
+// @ts-ignore: decorator
+@inline export const Q8_BLOCK_BYTES: usize = 260;
+// @ts-ignore: decorator
+@inline const TABLE_SIGNED: usize = 0;
+// @ts-ignore: decorator
+@inline const TABLE_UNSIGNED: usize = 1024;
+// @ts-ignore: decorator
+@inline const SCRATCH_BLOCKS: usize = 2048;
+/** Bytes lowp_init() needs: two code tables and four f32 scratch blocks. Mirrored in src/core/lowp.ts. */
+// @ts-ignore: decorator
+@inline export const SCRATCH_BYTES: usize = 2048 + 4 * 1024;
+
+let scratch: usize = 0;
+
+/** Gives this instance its scratch area (SCRATCH_BYTES, 16-byte aligned) and writes the int8 code tables there. */
+export function lowp_init(ptr: usize): void {
+  scratch = ptr;
+  for (let c = 0; c < 256; c++) {
+    store<f32>(ptr + TABLE_SIGNED + (<usize>c << 2), q8Value(c, true));
+    store<f32>(ptr + TABLE_UNSIGNED + (<usize>c << 2), q8Value(c, false));
+  }
+}
+
+/** f32 scratch block k (0..3) of this instance. */
+// @ts-ignore: decorator
+@inline export function scratchBlock(k: i32): usize {
+  return scratch + SCRATCH_BLOCKS + (<usize>k << 10);
+}
+
+// ---- bf16 -----------------------------------------------------------------------------------------------
+
+/** Lanes i.. of the bf16 array at ptr as f32 (exact). */
+// @ts-ignore: decorator
+@inline function bf16Ld<T>(ptr: usize, i: usize): T {
+  if (isVector<T>()) return <T>i32x4.shl(v128.load16x4_u(ptr + (i << 1)), 16);
+  else return <T>reinterpret<f32>(<u32>load<u16>(ptr + (i << 1)) << 16);
+}
+
+/** f32 lanes x rounded to bf16 (nearest, ties to even; NaN → 0x7FC0) and stored at lanes i.. of ptr. */
+// @ts-ignore: decorator
+@inline function bf16St<T>(ptr: usize, i: usize, x: T): void {
+  if (isVector<T>()) {
+    const b = <v128>x;
+    let r = i32x4.add(b, i32x4.add(i32x4.splat(0x7FFF), v128.and(i32x4.shr_u(b, 16), i32x4.splat(1))));
+    r = v128.bitselect(i32x4.splat(0x7FC00000), r, f32x4.ne(b, b));
+    v128.store64_lane(ptr + (i << 1), i8x16.shuffle(r, r, 2, 3, 6, 7, 10, 11, 14, 15, 2, 3, 6, 7, 10, 11, 14, 15), 0);
+  } else {
+    const f = <f32>x;
+    const b = reinterpret<u32>(f);
+    store<u16>(ptr + (i << 1), f != f ? <u16>0x7FC0 : <u16>((b + 0x7FFF + ((b >> 16) & 1)) >> 16));
+  }
+}
+
+/** Decodes bf16 elements [b, b + len) of `ptr` into the f32 block `out`. */
+// @ts-ignore: decorator
+@inline function bf16Block(ptr: usize, b: i32, out: usize, len: i32): void {
+  const src = ptr + (<usize>b << 1);
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) v128.store(out + (i << 2), bf16Ld<v128>(src, i));
+  for (; i < <usize>len; i++) store<f32>(out + (i << 2), bf16Ld<f32>(src, i));
+}
+
+/** Encodes the f32 block `src` into bf16 elements [b, b + len) of `ptr`. */
+// @ts-ignore: decorator
+@inline function bf16Unblock(ptr: usize, b: i32, src: usize, len: i32): void {
+  const dst = ptr + (<usize>b << 1);
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)));
+  for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)));
+}
+
+// ---- int8 blockwise --------------------------------------------------------------------------------------
+
+/** 10^(i-6) as f32, i = 0..6 (the decade factor of the dynamic map). */
+// @ts-ignore: decorator
+@inline function decade(i: i32): f32 {
+  return i == 0 ? <f32>1e-6 : i == 1 ? <f32>1e-5 : i == 2 ? <f32>1e-4 : i == 3 ? <f32>1e-3 : i == 4 ? <f32>1e-2 : i == 5 ? <f32>1e-1 : <f32>1;
+}
+
+/** The mean of interval j of m equal intervals of [0.1, 1]: 0.1 + (0.9 (2j + 1)) / (2m), each step in f32. */
+// @ts-ignore: decorator
+@inline function q8Mean<T>(j2p1: T, m2: T): T {
+  if (isVector<T>()) {
+    return <T>f32x4.add(f32x4.splat(0.1), f32x4.div(f32x4.mul(f32x4.splat(0.9), <v128>j2p1), <v128>m2));
+  } else return <T>(<f32>0.1 + (<f32>0.9 * <f32>j2p1) / <f32>m2);
+}
+
+/** The value of code c (0..255) of the signed or unsigned dynamic map (the tables lowp_init writes). */
+function q8Value(c: i32, signed: bool): f32 {
+  if (signed) {
+    if (c == 127) return 0;
+    if (c == 255) return 1;
+    const r = c > 127 ? c - 128 : 126 - c; // magnitude rank 0..126: decade i holds ranks 2^i - 1 .. 2^(i+1) - 2
+    const i = 31 - clz<i32>(r + 1);
+    const m = 1 << i, j = r + 1 - m;
+    const j2p1: i32 = 2 * j + 1, m2: i32 = 2 * m;
+    const v = decade(i) * q8Mean<f32>(<f32>j2p1, <f32>m2);
+    return c > 127 ? v : -v;
+  }
+  if (c == 0) return 0;
+  if (c == 255) return 1;
+  const r = c - 1; // rank 0..253: decade i holds ranks 2^(i+1) - 2 .. 2^(i+2) - 3
+  const i = 30 - clz<i32>(r + 2);
+  const m = 2 << i, j = r + 2 - m;
+  const j2p1: i32 = 2 * j + 1, m2: i32 = 2 * m;
+  return decade(i) * q8Mean<f32>(<f32>j2p1, <f32>m2);
+}
+
+/** Lane-generic pieces of the encoder. */
+// @ts-ignore: decorator
+@inline function fsplat<T>(x: f32): T {
+  if (isVector<T>()) return <T>f32x4.splat(x); else return <T>x;
+}
+/** c ? a : b lane by lane, c a comparison result (all ones / zero lanes, or a bool). */
+// @ts-ignore: decorator
+@inline function geSel<T>(x: T, t: T, a: T, b: T): T {
+  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.ge(<v128>x, <v128>t));
+  else return <f32>x >= <f32>t ? a : b;
+}
+// @ts-ignore: decorator
+@inline function leSel<T>(x: T, y: T, a: T, b: T): T {
+  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.le(<v128>x, <v128>y));
+  else return <f32>x <= <f32>y ? a : b;
+}
+// @ts-ignore: decorator
+@inline function ltSel<T>(x: T, y: T, a: T, b: T): T {
+  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.lt(<v128>x, <v128>y));
+  else return <f32>x < <f32>y ? a : b;
+}
+// @ts-ignore: decorator
+@inline function eqSel<T>(x: T, y: T, a: T, b: T): T {
+  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.eq(<v128>x, <v128>y));
+  else return <f32>x == <f32>y ? a : b;
+}
+// @ts-ignore: decorator
+@inline function fadd<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.add(<v128>a, <v128>b); else return <T>(<f32>a + <f32>b);
+}
+// @ts-ignore: decorator
+@inline function fsub<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.sub(<v128>a, <v128>b); else return <T>(<f32>a - <f32>b);
+}
+// @ts-ignore: decorator
+@inline function fmul<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.mul(<v128>a, <v128>b); else return <T>(<f32>a * <f32>b);
+}
+// @ts-ignore: decorator
+@inline function fdiv<T>(a: T, b: T): T {
+  if (isVector<T>()) return <T>f32x4.div(<v128>a, <v128>b); else return <T>(<f32>a / <f32>b);
+}
+// @ts-ignore: decorator
+@inline function fabs<T>(a: T): T {
+  if (isVector<T>()) return <T>f32x4.abs(<v128>a); else return <T>Mathf.abs(<f32>a);
+}
+// @ts-ignore: decorator
+@inline function ffloor<T>(a: T): T {
+  if (isVector<T>()) return <T>f32x4.floor(<v128>a); else return <T>Mathf.floor(<f32>a);
+}
+// @ts-ignore: decorator
+@inline function fclamp<T>(x: T, lo: T, hi: T): T {
+  // x < lo ? lo : (hi < x ? hi : x), for x not NaN
+  const y = ltSel<T>(x, lo, lo, x);
+  return ltSel<T>(hi, y, hi, y);
+}
+
+/**
+ * The code (as an f32 integer 0..255) of the normalised value y (|y| <= 1, not NaN) in the dynamic map.
+ * Decade i (0..6) = how many of 1e-6, 1e-5, ..., 1e-1 |y| reaches; within it, interval j = floor((|y|/10^(i-6)
+ * - 0.1) * m / 0.9) of the m = 2^i (signed) or 2^(i+1) (unsigned) intervals, clamped to [0, m-1]; then the
+ * nearer of that code and the one below the decade (the previous decade's top code, or 0) when j = 0, and of
+ * that code and 1.0 in the top decade (not for negative values: the signed map has no -1.0). Mirrored by
+ * q8Encode in src/core/lowp.ts.
+ */
+// @ts-ignore: decorator
+@inline function q8Code<T>(y: T, signed: bool): T {
+  const a = fabs<T>(y);
+  const one = fsplat<T>(1), zero = fsplat<T>(0);
+  // Decade: p = 10^(i-6), q = 10^(i-7) (the previous decade's factor, 0 for i = 0), m = interval count.
+  let p = fsplat<T>(1e-6), q = zero, m = fsplat<T>(signed ? 1 : 2);
+  p = geSel<T>(a, fsplat<T>(1e-6), fsplat<T>(1e-5), p); q = geSel<T>(a, fsplat<T>(1e-6), fsplat<T>(1e-6), q); m = geSel<T>(a, fsplat<T>(1e-6), fsplat<T>(signed ? 2 : 4), m);
+  p = geSel<T>(a, fsplat<T>(1e-5), fsplat<T>(1e-4), p); q = geSel<T>(a, fsplat<T>(1e-5), fsplat<T>(1e-5), q); m = geSel<T>(a, fsplat<T>(1e-5), fsplat<T>(signed ? 4 : 8), m);
+  p = geSel<T>(a, fsplat<T>(1e-4), fsplat<T>(1e-3), p); q = geSel<T>(a, fsplat<T>(1e-4), fsplat<T>(1e-4), q); m = geSel<T>(a, fsplat<T>(1e-4), fsplat<T>(signed ? 8 : 16), m);
+  p = geSel<T>(a, fsplat<T>(1e-3), fsplat<T>(1e-2), p); q = geSel<T>(a, fsplat<T>(1e-3), fsplat<T>(1e-3), q); m = geSel<T>(a, fsplat<T>(1e-3), fsplat<T>(signed ? 16 : 32), m);
+  p = geSel<T>(a, fsplat<T>(1e-2), fsplat<T>(1e-1), p); q = geSel<T>(a, fsplat<T>(1e-2), fsplat<T>(1e-2), q); m = geSel<T>(a, fsplat<T>(1e-2), fsplat<T>(signed ? 32 : 64), m);
+  p = geSel<T>(a, fsplat<T>(1e-1), one, p); q = geSel<T>(a, fsplat<T>(1e-1), fsplat<T>(1e-1), q); m = geSel<T>(a, fsplat<T>(1e-1), fsplat<T>(signed ? 64 : 128), m);
+  const m2 = fadd<T>(m, m);
+  const j = fclamp<T>(ffloor<T>(fdiv<T>(fmul<T>(fsub<T>(fdiv<T>(a, p), fsplat<T>(0.1)), m), fsplat<T>(0.9))), zero, fsub<T>(m, one));
+  // Rank of the code among the magnitudes 0 < means... < 1: 0 is zero; decade i starts at m - 1 + 1 (signed)
+  // or m - 2 + 1 (unsigned).
+  let r = fadd<T>(j, signed ? m : fsub<T>(m, one));
+  const v = fmul<T>(p, q8Mean<T>(fadd<T>(fadd<T>(j, j), one), m2));
+  // Below: the previous decade's top code q * mean(m/2 - 1 of m/2) (= 0 when q = 0), chosen when nearer or as near.
+  const below = fmul<T>(q, q8Mean<T>(fsub<T>(m, one), m));
+  const takeBelow = eqSel<T>(j, zero, leSel<T>(fsub<T>(a, below), fabs<T>(fsub<T>(v, a)), one, zero), zero);
+  r = fsub<T>(r, takeBelow);
+  // Above: 1.0 in the top decade (p = 1), for non-negative values, chosen when strictly nearer.
+  const top = eqSel<T>(p, one, eqSel<T>(j, fsub<T>(m, one), ltSel<T>(fsub<T>(one, a), fsub<T>(a, v), one, zero), zero), zero);
+  const up = signed ? ltSel<T>(y, zero, zero, top) : top;
+  r = fadd<T>(r, up);
+  if (signed) return ltSel<T>(y, zero, fsub<T>(fsplat<T>(127), r), fadd<T>(fsplat<T>(127), r));
+  return r;
+}
+
+/** Decodes the int8 block of elements [b, b + len) of `ptr` (b a multiple of BLOCK) into the f32 block `out`. */
+// @ts-ignore: decorator
+@inline function q8Block(ptr: usize, b: i32, out: usize, len: i32, signed: bool): void {
+  const blk = ptr + <usize>(b >> 8) * Q8_BLOCK_BYTES;
+  const absmax = load<f32>(blk);
+  const codes = blk + 4;
+  const table = scratch + (signed ? TABLE_SIGNED : TABLE_UNSIGNED);
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    const s = f32x4.splat(absmax);
+    for (; i + 4 <= <usize>len; i += 4) {
+      let x = f32x4.splat(load<f32>(table + (<usize>load<u8>(codes + i) << 2)));
+      x = f32x4.replace_lane(x, 1, load<f32>(table + (<usize>load<u8>(codes + i + 1) << 2)));
+      x = f32x4.replace_lane(x, 2, load<f32>(table + (<usize>load<u8>(codes + i + 2) << 2)));
+      x = f32x4.replace_lane(x, 3, load<f32>(table + (<usize>load<u8>(codes + i + 3) << 2)));
+      v128.store(out + (i << 2), f32x4.mul(x, s));
+    }
+  }
+  for (; i < <usize>len; i++) store<f32>(out + (i << 2), load<f32>(table + (<usize>load<u8>(codes + i) << 2)) * absmax);
+}
+
+/**
+ * Encodes the f32 block `src` (len elements) as the int8 block of elements [b, b + len) of `ptr`: absmax =
+ * max |x| (NaN if any x is NaN), codes of x * (1 / absmax). A block whose absmax is 0 stores zeros; one
+ * whose absmax is not finite (a NaN or ±Infinity reached this block's state) stores absmax NaN: the whole
+ * block decodes as NaN, and no other block is touched.
+ */
+// @ts-ignore: decorator
+@inline function q8Unblock(ptr: usize, b: i32, src: usize, len: i32, signed: bool): void {
+  const blk = ptr + <usize>(b >> 8) * Q8_BLOCK_BYTES;
+  const codes = blk + 4;
+  let i: usize = 0;
+  let mx: f32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (; i + 4 <= <usize>len; i += 4) acc = f32x4.max(acc, f32x4.abs(v128.load(src + (i << 2))));
+    mx = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)), max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+  }
+  for (; i < <usize>len; i++) mx = max<f32>(mx, Mathf.abs(load<f32>(src + (i << 2))));
+  if (!(mx - mx == 0)) { // NaN or ±Infinity
+    store<f32>(blk, NaN);
+    memory.fill(codes, signed ? 127 : 0, <usize>len);
+    return;
+  }
+  store<f32>(blk, mx);
+  const inv: f32 = mx == 0 ? 0 : <f32>1 / mx;
+  i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const s = f32x4.splat(inv);
+    for (; i + 4 <= <usize>len; i += 4) {
+      const c = i32x4.trunc_sat_f32x4_u(q8Code<v128>(f32x4.mul(v128.load(src + (i << 2)), s), signed));
+      v128.store32_lane(codes + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c, c), i16x8.splat(0)), 0);
+    }
+  }
+  for (; i < <usize>len; i++) store<u8>(codes + i, <u8><i32>q8Code<f32>(load<f32>(src + (i << 2)) * inv, signed));
+}
+
+// ---- the driver ------------------------------------------------------------------------------------------
+
+/** D: u16 = bf16 state, u8 = int8 blockwise state. Decodes block [b, b + len) of state buffer `ptr` (0 = unused). */
+// @ts-ignore: decorator
+@inline export function stateIn<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool): usize {
+  if (ptr == 0) return 0;
+  const s = scratchBlock(k);
+  if (sizeof<D>() == 2) bf16Block(ptr, b, s, len); else q8Block(ptr, b, s, len, signed);
+  return s;
+}
+/** Encodes the f32 scratch block k back into block [b, b + len) of state buffer `ptr` (0 = unused). */
+// @ts-ignore: decorator
+@inline export function stateOut<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool): void {
+  if (ptr == 0) return;
+  const s = scratchBlock(k);
+  if (sizeof<D>() == 2) bf16Unblock(ptr, b, s, len); else q8Unblock(ptr, b, s, len, signed);
+}
