@@ -208,6 +208,7 @@ export function lowpReference(spec: OptimizerSpec<unknown>, dtype: StateDtype): 
       if (used[k]) encodeState(dtype, a[1 + k] as Float32Array, n, args[1 + k] as Uint8Array, signedOf(spec.buffers[k]!));
     }
   };
+  Object.defineProperty(r, "length", { value: ref.length }); // the f32 reference's arity (test/abi.test.ts)
   references.set(key, r);
   return r;
 }

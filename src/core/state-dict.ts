@@ -104,9 +104,10 @@ function loadBuffer(entry: Record<string, unknown>, name: string, dtype: StateDt
     return new Uint8Array(arr.buffer, arr.byteOffset, 4 * n);
   }
   const ints = (x: unknown, Ctor: Uint16ArrayConstructor | Uint8ArrayConstructor, what: string): Uint16Array | Uint8Array => {
-    if (x instanceof Ctor || (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === `[object ${Ctor.name}]`)) return x as Uint16Array | Uint8Array;
+    if (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === `[object ${Ctor.name}]`) return x as Uint16Array | Uint8Array;
     const max = Ctor === Uint16Array ? 0xffff : 0xff;
-    const values = Array.isArray(x) ? x : x !== null && typeof x === "object" ? Object.values(x) : undefined;
+    // Through JSON: an array of integers, or the index-keyed object JSON.stringify makes of a typed array.
+    const values = Array.isArray(x) ? x : x !== null && typeof x === "object" && !ArrayBuffer.isView(x) ? Object.values(x) : undefined;
     if (!values || !values.every((e) => Number.isInteger(e) && e >= 0 && e <= max)) {
       throw new TypeError(`${where}: "${what}" must be a ${Ctor.name} (state saved with stateDtype "${dtype}")`);
     }
