@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Adam, AdamW, Adagrad, Lion, ParamStore, RMSprop, SGD } from "../src/index.js";
 import {
-  bf16Decode, bf16Encode, decodeState, encodeState, Q8_BLOCK_BYTES, Q8_SIGNED, Q8_UNSIGNED, q8Code, stateBytes,
+  bf16Decode, bf16Encode, decodeState, encodeState, Q8_BLOCK_BYTES, Q8_BUCKETS, Q8_SIGNED, Q8_UNSIGNED, q8Code, stateBytes,
 } from "../src/core/lowp.js";
 import type { StateDtype } from "../src/core/spec.js";
 import { setHostCoresForTests } from "../src/runtime/threads.js";
@@ -72,6 +72,17 @@ describe("int8 dynamic map", () => {
     expect(table[signed ? 127 : 0]).toBe(0);
     expect(table[255]).toBe(1);
   });
+  it.each([["signed", true], ["unsigned", false]] as const)("%s: no encoder bucket holds two decision thresholds", (_, signed) => {
+    const table = signed ? Q8_SIGNED : Q8_UNSIGNED, { rank, thr } = signed ? Q8_BUCKETS.signed : Q8_BUCKETS.unsigned;
+    const base = signed ? 127 : 0, top = signed ? 128 : 255;
+    const t = (r: number) => f(f(table[base + r]! + table[base + r + 1]!) * 0.5);
+    for (let b = 0; b + 1 < rank.length; b++) {
+      const hi = fromBits(((103 * 128 + b + 1) << 16) >>> 0); // the next bucket's start
+      const r = rank[b]!;
+      if (r < top) expect(thr[b]).toBe(t(r));
+      if (r + 1 < top) expect(t(r + 1), `bucket ${b}`).toBeGreaterThanOrEqual(hi);
+    }
+  });
   it.each([["signed", true], ["unsigned", false]] as const)("%s: the encoder picks the nearest code", (_, signed) => {
     const table = signed ? Q8_SIGNED : Q8_UNSIGNED;
     const rand = rng(11);
@@ -85,8 +96,8 @@ describe("int8 dynamic map", () => {
     for (const y of values.filter((v) => Math.abs(v) <= 1 && (signed || v >= 0))) {
       const c = q8Code(y, signed);
       const best = Math.min(...Array.from(table, (t) => Math.abs(t - y)));
-      // Nearest, up to the f32 rounding of the arithmetic next to a decision boundary (a few ulp of y).
-      expect(Math.abs(table[c]! - y) - best, `y = ${y}: code ${c} (${table[c]})`).toBeLessThanOrEqual(Math.abs(y) * 2 ** -20 + 1e-45);
+      // Nearest, up to the f32 rounding of the midpoint between two codes (the decision threshold).
+      expect(Math.abs(table[c]! - y) - best, `y = ${y}: code ${c} (${table[c]})`).toBeLessThanOrEqual(Math.abs(y) * 2 ** -22);
     }
   });
 });

@@ -16,9 +16,9 @@
 // absmax (f32) then 256 one-byte codes. A code indexes the dynamic map (bitsandbytes functional.py
 // create_dynamic_map(signed, max_exponent_bits=7, total_bits=8)), sorted ascending: value = decade 10^(i-6)
 // times the mean of one of the 2^i (signed) or 2^(i+1) (unsigned) equal intervals of [0.1, 1], plus 0 and 1.
-// Decoding is a table lookup; encoding finds the decade with six compares and the interval arithmetically
-// (no gather), then checks the one neighbour across the decade's lower edge (the previous decade's top code,
-// or 0) and, in the top decade, the code 1.0.
+// Decoding is a table lookup; encoding is the nearest code from a bucket table indexed by the float's exponent
+// and top mantissa bits (below), one lookup and one compare per element, in scalar code (Wasm SIMD has no
+// gather; an arithmetic SIMD search over the decades took 3-4x longer, see the README).
 
 // @ts-ignore: decorator
 @inline export const BLOCK: i32 = 256;
@@ -31,9 +31,12 @@
 @inline const TABLE_UNSIGNED: usize = 1024;
 // @ts-ignore: decorator
 @inline const SCRATCH_BLOCKS: usize = 2048;
-/** Bytes lowp_init() needs: two code tables and four f32 scratch blocks. Mirrored in src/core/lowp.ts. */
+/**
+ * Bytes lowp_init() needs: two code tables, four f32 scratch blocks, the encoder's bucket tables (thresholds
+ * and ranks of both maps). LOWP_SCRATCH_BYTES in src/core/abi.ts.
+ */
 // @ts-ignore: decorator
-@inline export const SCRATCH_BYTES: usize = 2048 + 4 * 1024;
+@inline export const SCRATCH_BYTES: usize = 6144 + 10 * 3076;
 
 let scratch: usize = 0;
 
@@ -44,6 +47,8 @@ export function lowp_init(ptr: usize): void {
     store<f32>(ptr + TABLE_SIGNED + (<usize>c << 2), q8Value(c, true));
     store<f32>(ptr + TABLE_UNSIGNED + (<usize>c << 2), q8Value(c, false));
   }
+  fillBuckets(ptr + TABLE_SIGNED, 127, 128, ptr + THR_SIGNED, ptr + RANK_SIGNED);
+  fillBuckets(ptr + TABLE_UNSIGNED, 0, 255, ptr + THR_UNSIGNED, ptr + RANK_UNSIGNED);
 }
 
 /** f32 scratch block k (0..3) of this instance. */
@@ -104,10 +109,8 @@ export function lowp_init(ptr: usize): void {
 
 /** The mean of interval j of m equal intervals of [0.1, 1]: 0.1 + (0.9 (2j + 1)) / (2m), each step in f32. */
 // @ts-ignore: decorator
-@inline function q8Mean<T>(j2p1: T, m2: T): T {
-  if (isVector<T>()) {
-    return <T>f32x4.add(f32x4.splat(0.1), f32x4.div(f32x4.mul(f32x4.splat(0.9), <v128>j2p1), <v128>m2));
-  } else return <T>(<f32>0.1 + (<f32>0.9 * <f32>j2p1) / <f32>m2);
+@inline function q8Mean(j2p1: f32, m2: f32): f32 {
+  return <f32>0.1 + (<f32>0.9 * j2p1) / m2;
 }
 
 /** The value of code c (0..255) of the signed or unsigned dynamic map (the tables lowp_init writes). */
@@ -119,7 +122,7 @@ function q8Value(c: i32, signed: bool): f32 {
     const i = 31 - clz<i32>(r + 1);
     const m = 1 << i, j = r + 1 - m;
     const j2p1: i32 = 2 * j + 1, m2: i32 = 2 * m;
-    const v = decade(i) * q8Mean<f32>(<f32>j2p1, <f32>m2);
+    const v = decade(i) * q8Mean(<f32>j2p1, <f32>m2);
     return c > 127 ? v : -v;
   }
   if (c == 0) return 0;
@@ -128,102 +131,52 @@ function q8Value(c: i32, signed: bool): f32 {
   const i = 30 - clz<i32>(r + 2);
   const m = 2 << i, j = r + 2 - m;
   const j2p1: i32 = 2 * j + 1, m2: i32 = 2 * m;
-  return decade(i) * q8Mean<f32>(<f32>j2p1, <f32>m2);
+  return decade(i) * q8Mean(<f32>j2p1, <f32>m2);
 }
 
-/** Lane-generic pieces of the encoder. */
+// The encoder: nearest code by table, no search. The magnitudes of a map (signed: 0, the 127 positive means,
+// 1.0; unsigned: its 256 codes) have decision thresholds T_R = (M_R + M_(R+1)) / 2 (in f32) between neighbours.
+// |y| in [2^-24, 1) falls in one of 24 * 128 buckets (its exponent and top 7 mantissa bits: a bucket is narrower
+// than any gap between two thresholds, so at most one threshold lies inside it); the bucket holds the rank of
+// the nearest magnitude at its start and the next threshold: R = rank + (|y| > threshold). |y| < 2^-24 lands in
+// bucket 0 (nearest: 0), |y| >= 1 in a last bucket (1.0; -1.0 does not exist: negative values stop at rank 127).
 // @ts-ignore: decorator
-@inline function fsplat<T>(x: f32): T {
-  if (isVector<T>()) return <T>f32x4.splat(x); else return <T>x;
-}
-/** c ? a : b lane by lane, c a comparison result (all ones / zero lanes, or a bool). */
+@inline const BUCKETS: i32 = 24 * 128 + 1;
 // @ts-ignore: decorator
-@inline function geSel<T>(x: T, t: T, a: T, b: T): T {
-  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.ge(<v128>x, <v128>t));
-  else return <f32>x >= <f32>t ? a : b;
-}
+@inline const THR_SIGNED: usize = 6144;
 // @ts-ignore: decorator
-@inline function leSel<T>(x: T, y: T, a: T, b: T): T {
-  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.le(<v128>x, <v128>y));
-  else return <f32>x <= <f32>y ? a : b;
-}
+@inline const THR_UNSIGNED: usize = 6144 + 4 * 3076;
 // @ts-ignore: decorator
-@inline function ltSel<T>(x: T, y: T, a: T, b: T): T {
-  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.lt(<v128>x, <v128>y));
-  else return <f32>x < <f32>y ? a : b;
-}
+@inline const RANK_SIGNED: usize = 6144 + 8 * 3076;
 // @ts-ignore: decorator
-@inline function eqSel<T>(x: T, y: T, a: T, b: T): T {
-  if (isVector<T>()) return <T>v128.bitselect(<v128>a, <v128>b, f32x4.eq(<v128>x, <v128>y));
-  else return <f32>x == <f32>y ? a : b;
-}
-// @ts-ignore: decorator
-@inline function fadd<T>(a: T, b: T): T {
-  if (isVector<T>()) return <T>f32x4.add(<v128>a, <v128>b); else return <T>(<f32>a + <f32>b);
+@inline const RANK_UNSIGNED: usize = 6144 + 9 * 3076;
+
+/** Writes the bucket tables of one map (magnitude R = the table value of code base + R, R = 0..top). */
+function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize): void {
+  let r = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    // The bucket's first value: exponent 103 + b / 128 (2^-24 ...), mantissa bits (b % 128) << 16.
+    const lo = b == BUCKETS - 1 ? <f32>1 : reinterpret<f32>(<u32>(103 * 128 + b) << 16);
+    while (r < top && lo > threshold(table, base, r)) r++;
+    store<u8>(rank + <usize>b, <u8>r);
+    store<f32>(thr + (<usize>b << 2), r < top ? threshold(table, base, r) : Infinity);
+  }
 }
 // @ts-ignore: decorator
-@inline function fsub<T>(a: T, b: T): T {
-  if (isVector<T>()) return <T>f32x4.sub(<v128>a, <v128>b); else return <T>(<f32>a - <f32>b);
-}
-// @ts-ignore: decorator
-@inline function fmul<T>(a: T, b: T): T {
-  if (isVector<T>()) return <T>f32x4.mul(<v128>a, <v128>b); else return <T>(<f32>a * <f32>b);
-}
-// @ts-ignore: decorator
-@inline function fdiv<T>(a: T, b: T): T {
-  if (isVector<T>()) return <T>f32x4.div(<v128>a, <v128>b); else return <T>(<f32>a / <f32>b);
-}
-// @ts-ignore: decorator
-@inline function fabs<T>(a: T): T {
-  if (isVector<T>()) return <T>f32x4.abs(<v128>a); else return <T>Mathf.abs(<f32>a);
-}
-// @ts-ignore: decorator
-@inline function ffloor<T>(a: T): T {
-  if (isVector<T>()) return <T>f32x4.floor(<v128>a); else return <T>Mathf.floor(<f32>a);
-}
-// @ts-ignore: decorator
-@inline function fclamp<T>(x: T, lo: T, hi: T): T {
-  // x < lo ? lo : (hi < x ? hi : x), for x not NaN
-  const y = ltSel<T>(x, lo, lo, x);
-  return ltSel<T>(hi, y, hi, y);
+@inline function threshold(table: usize, base: i32, r: i32): f32 {
+  return (load<f32>(table + (<usize>(base + r) << 2)) + load<f32>(table + (<usize>(base + r + 1) << 2))) * <f32>0.5;
 }
 
-/**
- * The code (as an f32 integer 0..255) of the normalised value y (|y| <= 1, not NaN) in the dynamic map.
- * Decade i (0..6) = how many of 1e-6, 1e-5, ..., 1e-1 |y| reaches; within it, interval j = floor((|y|/10^(i-6)
- * - 0.1) * m / 0.9) of the m = 2^i (signed) or 2^(i+1) (unsigned) intervals, clamped to [0, m-1]; then the
- * nearer of that code and the one below the decade (the previous decade's top code, or 0) when j = 0, and of
- * that code and 1.0 in the top decade (not for negative values: the signed map has no -1.0). Mirrored by
- * q8Encode in src/core/lowp.ts.
- */
+/** The code of the normalised value y (not NaN) in the signed or unsigned map. Mirrored by q8Code in src/core/lowp.ts. */
 // @ts-ignore: decorator
-@inline function q8Code<T>(y: T, signed: bool): T {
-  const a = fabs<T>(y);
-  const one = fsplat<T>(1), zero = fsplat<T>(0);
-  // Decade: p = 10^(i-6), q = 10^(i-7) (the previous decade's factor, 0 for i = 0), m = interval count.
-  let p = fsplat<T>(1e-6), q = zero, m = fsplat<T>(signed ? 1 : 2);
-  p = geSel<T>(a, fsplat<T>(1e-6), fsplat<T>(1e-5), p); q = geSel<T>(a, fsplat<T>(1e-6), fsplat<T>(1e-6), q); m = geSel<T>(a, fsplat<T>(1e-6), fsplat<T>(signed ? 2 : 4), m);
-  p = geSel<T>(a, fsplat<T>(1e-5), fsplat<T>(1e-4), p); q = geSel<T>(a, fsplat<T>(1e-5), fsplat<T>(1e-5), q); m = geSel<T>(a, fsplat<T>(1e-5), fsplat<T>(signed ? 4 : 8), m);
-  p = geSel<T>(a, fsplat<T>(1e-4), fsplat<T>(1e-3), p); q = geSel<T>(a, fsplat<T>(1e-4), fsplat<T>(1e-4), q); m = geSel<T>(a, fsplat<T>(1e-4), fsplat<T>(signed ? 8 : 16), m);
-  p = geSel<T>(a, fsplat<T>(1e-3), fsplat<T>(1e-2), p); q = geSel<T>(a, fsplat<T>(1e-3), fsplat<T>(1e-3), q); m = geSel<T>(a, fsplat<T>(1e-3), fsplat<T>(signed ? 16 : 32), m);
-  p = geSel<T>(a, fsplat<T>(1e-2), fsplat<T>(1e-1), p); q = geSel<T>(a, fsplat<T>(1e-2), fsplat<T>(1e-2), q); m = geSel<T>(a, fsplat<T>(1e-2), fsplat<T>(signed ? 32 : 64), m);
-  p = geSel<T>(a, fsplat<T>(1e-1), one, p); q = geSel<T>(a, fsplat<T>(1e-1), fsplat<T>(1e-1), q); m = geSel<T>(a, fsplat<T>(1e-1), fsplat<T>(signed ? 64 : 128), m);
-  const m2 = fadd<T>(m, m);
-  const j = fclamp<T>(ffloor<T>(fdiv<T>(fmul<T>(fsub<T>(fdiv<T>(a, p), fsplat<T>(0.1)), m), fsplat<T>(0.9))), zero, fsub<T>(m, one));
-  // Rank of the code among the magnitudes 0 < means... < 1: 0 is zero; decade i starts at m - 1 + 1 (signed)
-  // or m - 2 + 1 (unsigned).
-  let r = fadd<T>(j, signed ? m : fsub<T>(m, one));
-  const v = fmul<T>(p, q8Mean<T>(fadd<T>(fadd<T>(j, j), one), m2));
-  // Below: the previous decade's top code q * mean(m/2 - 1 of m/2) (= 0 when q = 0), chosen when nearer or as near.
-  const below = fmul<T>(q, q8Mean<T>(fsub<T>(m, one), m));
-  const takeBelow = eqSel<T>(j, zero, leSel<T>(fsub<T>(a, below), fabs<T>(fsub<T>(v, a)), one, zero), zero);
-  r = fsub<T>(r, takeBelow);
-  // Above: 1.0 in the top decade (p = 1), for non-negative values, chosen when strictly nearer.
-  const top = eqSel<T>(p, one, eqSel<T>(j, fsub<T>(m, one), ltSel<T>(fsub<T>(one, a), fsub<T>(a, v), one, zero), zero), zero);
-  const up = signed ? ltSel<T>(y, zero, zero, top) : top;
-  r = fadd<T>(r, up);
-  if (signed) return ltSel<T>(y, zero, fsub<T>(fsplat<T>(127), r), fadd<T>(fsplat<T>(127), r));
-  return r;
+@inline function q8Code(y: f32, signed: bool): u32 {
+  const a = Mathf.abs(y);
+  const b = min<i32>(max<i32>(<i32>(reinterpret<u32>(a) >> 16) - 103 * 128, 0), BUCKETS - 1);
+  const t = scratch + (signed ? THR_SIGNED : THR_UNSIGNED), k = scratch + (signed ? RANK_SIGNED : RANK_UNSIGNED);
+  const r = <u32>load<u8>(k + <usize>b) + <u32>(a > load<f32>(t + (<usize>b << 2)));
+  if (!signed) return r;
+  // Branch-free: the sign of a moment is a coin flip, a branch on it mispredicts half the time.
+  return select<u32>(127 - min<u32>(r, 127), 127 + r, y < 0);
 }
 
 /** Decodes the int8 block of elements [b, b + len) of `ptr` (b a multiple of BLOCK) into the f32 block `out`. */
@@ -272,15 +225,7 @@ function q8Value(c: i32, signed: bool): f32 {
   }
   store<f32>(blk, mx);
   const inv: f32 = mx == 0 ? 0 : <f32>1 / mx;
-  i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const s = f32x4.splat(inv);
-    for (; i + 4 <= <usize>len; i += 4) {
-      const c = i32x4.trunc_sat_f32x4_u(q8Code<v128>(f32x4.mul(v128.load(src + (i << 2)), s), signed));
-      v128.store32_lane(codes + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c, c), i16x8.splat(0)), 0);
-    }
-  }
-  for (; i < <usize>len; i++) store<u8>(codes + i, <u8><i32>q8Code<f32>(load<f32>(src + (i << 2)) * inv, signed));
+  for (i = 0; i < <usize>len; i++) store<u8>(codes + i, <u8>q8Code(load<f32>(src + (i << 2)) * inv, signed));
 }
 
 // ---- the driver ------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ export const KERNEL_SIGNATURES: Record<string, KernelSignature> = {};
 export type KernelName = string;
 
 /** Scratch bytes each Wasm instance gets through its `lowp_init` export (SCRATCH_BYTES in assembly/lib/lowp.ts). */
-export const LOWP_SCRATCH_BYTES = 2048 + 4 * 1024;
+export const LOWP_SCRATCH_BYTES = 6144 + 10 * 3076;
 
 /** A kernel called with pointers (Wasm) — the shape every backend presents to the optimizers. */
 export type KernelFn = (...args: number[]) => void;

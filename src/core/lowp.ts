@@ -91,31 +91,35 @@ function codeValue(c: number, signed: boolean): number {
 export const Q8_SIGNED = Float32Array.from({ length: 256 }, (_, c) => codeValue(c, true));
 export const Q8_UNSIGNED = Float32Array.from({ length: 256 }, (_, c) => codeValue(c, false));
 
-const THRESH = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1].map(f);
+// The encoder's bucket tables (fillBuckets in assembly/lib/lowp.ts): |y| in [2^-24, 1) falls in one of 24 * 128
+// buckets (exponent and top 7 mantissa bits), each holding the rank of the nearest magnitude at its start and
+// the next decision threshold (the f32 midpoint of two neighbouring magnitudes); |y| >= 1 in a last bucket.
+const BUCKETS = 24 * 128 + 1;
+function buckets(table: Float32Array, base: number, top: number): { rank: Uint8Array; thr: Float32Array } {
+  const rank = new Uint8Array(BUCKETS), thr = new Float32Array(BUCKETS);
+  const threshold = (r: number) => f(f(table[base + r]! + table[base + r + 1]!) * 0.5);
+  let r = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    cu[0] = ((103 * 128 + b) << 16) >>> 0;
+    const lo = b === BUCKETS - 1 ? 1 : cf[0]!;
+    while (r < top && lo > threshold(r)) r++;
+    rank[b] = r;
+    thr[b] = r < top ? threshold(r) : Infinity;
+  }
+  return { rank, thr };
+}
+/** @internal The bucket tables (tests check that no bucket holds two thresholds). */
+export const Q8_BUCKETS = { signed: buckets(Q8_SIGNED, 127, 128), unsigned: buckets(Q8_UNSIGNED, 0, 255) };
 
-/** The code of the normalised value y (not NaN): q8Code in assembly/lib/lowp.ts, operation for operation. */
+/** The code of the normalised value y (not NaN): q8Code in assembly/lib/lowp.ts. */
 export function q8Code(y: number, signed: boolean): number {
   const a = Math.abs(y);
-  let p = DECADE[0]!, q = 0, m = signed ? 1 : 2;
-  for (let k = 0; k < 6; k++) {
-    if (a >= THRESH[k]!) {
-      p = DECADE[k + 1]!;
-      q = DECADE[k]!;
-      m = signed ? 2 << k : 4 << k;
-    }
-  }
-  const m2 = m + m;
-  const x = Math.floor(f(f(f(f(a / p) - F01) * m) / F09));
-  const lo = x < 0 ? 0 : x;
-  const j = m - 1 < lo ? m - 1 : lo;
-  let r = j + (signed ? m : m - 1);
-  const v = f(p * mean(j + j + 1, m2));
-  const below = f(q * mean(m - 1, m));
-  if (j === 0 && f(a - below) <= Math.abs(f(v - a))) r -= 1;
-  const top = p === 1 && j === m - 1 && f(1 - a) < f(a - v) ? 1 : 0;
-  if (!(signed && y < 0)) r += top;
-  if (signed) return y < 0 ? 127 - r : 127 + r;
-  return r;
+  cf[0] = a;
+  const b = Math.min(Math.max((cu[0]! >>> 16) - 103 * 128, 0), BUCKETS - 1);
+  const t = signed ? Q8_BUCKETS.signed : Q8_BUCKETS.unsigned;
+  const r = t.rank[b]! + (a > t.thr[b]! ? 1 : 0);
+  if (!signed) return r;
+  return y < 0 ? 127 - Math.min(r, 127) : 127 + r;
 }
 
 /** Whether state buffer `b` uses the signed map (default) or the unsigned one (non-negative second moments). */
