@@ -3,7 +3,7 @@
 // the error for optimizers without it. Backend parity and state-dict round trips of the bf16/int8 configs run
 // in the registry suites (test/optim/<id>.cases.ts lists them).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Adam, AdamW, Adagrad, Lion, ParamStore, RMSprop, SGD } from "../src/index.js";
+import { Adam, AdamW, Adagrad, Lion, loadCheckpoint, ParamStore, RMSprop, SGD, saveCheckpoint } from "../src/index.js";
 import {
   bf16Decode, bf16Encode, decodeState, encodeState, Q8_BLOCK_BYTES, Q8_BUCKETS, Q8_SIGNED, Q8_UNSIGNED, q8Code, stateBytes,
 } from "../src/core/lowp.js";
@@ -413,5 +413,20 @@ describe("verify mode checks the low-precision kernels byte for byte", () => {
       for (let t = 0; t < 3; t++) { p.grad.set(randomArray(999, rng(t))); opt.step(); }
       store.dispose();
     }
+  });
+});
+
+describe("checkpoint files", () => {
+  it.each(["bf16", "int8"] as const)("%s state is saved in its stored form (BF16 / U8 tensors) and resumes bit-exactly", (dtype) => {
+    const a = trained(dtype, 5), b = trained(dtype, 3), c = trained(dtype, 0);
+    const file = saveCheckpoint({ params: b.params, optimizer: b.opt });
+    const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + Number(new DataView(file.buffer).getBigUint64(0, true))))) as Record<string, { dtype: string; shape: number[] }>;
+    expect(header["optimizer.state.0.exp_avg"]).toMatchObject({ dtype: dtype === "bf16" ? "BF16" : "U8", shape: [700] });
+    if (dtype === "int8") expect(header["optimizer.state.0.exp_avg_absmax"]).toMatchObject({ dtype: "F32", shape: [3] });
+    loadCheckpoint(file, { params: c.params, optimizer: c.opt });
+    c.run(2, 3);
+    expectSameState(c.opt.stateDict(), a.opt.stateDict());
+    c.params.forEach((p, i) => expect(firstBitDifference(p.value, a.params[i]!.value)).toBe(-1));
+    for (const x of [a, b, c]) x.store.dispose();
   });
 });
