@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Adam, AdamW, Adagrad, Lion, loadCheckpoint, ParamStore, RMSprop, SGD, saveCheckpoint } from "../src/index.js";
 import {
-  bf16Decode, bf16Encode, decodeState, encodeState, Q8_BLOCK_BYTES, Q8_BUCKETS, Q8_SIGNED, Q8_UNSIGNED, q8Code, stateBytes,
+  bf16Decode, bf16Encode, bf16EncodeStochastic, decodeState, encodeState, Q8_BLOCK_BYTES, Q8_BUCKETS, Q8_SIGNED, Q8_UNSIGNED, q8Code, roundingFlags, stateBytes,
 } from "../src/core/lowp.js";
 import type { StateDtype } from "../src/core/spec.js";
 import { setHostCoresForTests } from "../src/runtime/threads.js";
@@ -428,5 +428,61 @@ describe("checkpoint files", () => {
     expectSameState(c.opt.stateDict(), a.opt.stateDict());
     c.params.forEach((p, i) => expect(firstBitDifference(p.value, a.params[i]!.value)).toBe(-1));
     for (const x of [a, b, c]) x.store.dispose();
+  });
+});
+
+describe("bf16 stochastic rounding", () => {
+  it("rounds up with probability equal to the fraction of the bf16 step (unbiased), NaN/Infinity as nearest", () => {
+    // x = 1 + 0.3 ulp(bf16): over many steps' seeds, about 30 % of the stores round up.
+    const x = fromBits(0x3f80_0000 + Math.round(0.3 * 0x10000));
+    let up = 0;
+    const N = 4000;
+    for (let step = 0; step < N; step++) {
+      const h = bf16EncodeStochastic(x, roundingFlags({ stateDtype: "bf16", stochasticRounding: 42 }, step));
+      expect(h === 0x3f80 || h === 0x3f81).toBe(true);
+      if (h === 0x3f81) up++;
+    }
+    expect(Math.abs(up / N - 0.3)).toBeLessThan(0.03); // 4000 draws: σ ≈ 0.007
+    for (const flags of [roundingFlags({ stateDtype: "bf16", stochasticRounding: 1 }, 5)]) {
+      expect(bf16EncodeStochastic(Infinity, flags)).toBe(0x7f80);
+      expect(bf16EncodeStochastic(-Infinity, flags)).toBe(0xff80);
+      expect(bf16EncodeStochastic(Number.NaN, flags)).toBe(0x7fc0);
+      expect(bf16EncodeStochastic(1, flags)).toBe(0x3f80); // exact values stay exact
+    }
+    expect(roundingFlags({ stateDtype: "int8", stochasticRounding: 1 }, 0)).toBe(0);
+    expect(roundingFlags({ stateDtype: "bf16", stochasticRounding: false }, 0)).toBe(0);
+  });
+
+  it("keeps small second-moment updates that round-to-nearest loses (v stalls at 0.999 v + 0.001 g²)", () => {
+    // v grows from 0 toward g² = 2; from 0.5 on each step's increment 0.001 (2 - v) <= 0.0015 is below half a bf16
+    // ulp (bf16 keeps 7 mantissa bits: the ulp in [0.5, 1) is 2^-8, half of it 0.00195): round-to-nearest keeps v
+    // at 0.5, stochastic rounding follows the exact value on average.
+    const run = (stochasticRounding: false | number) => {
+      const store = new ParamStore();
+      const p = store.param("w", 1024);
+      const opt = new Adam([p], { lr: 0, stateDtype: "bf16", stochasticRounding, backend: "simd" });
+      p.grad.fill(Math.SQRT2);
+      for (let t = 0; t < 1500; t++) opt.step();
+      const v = Array.from(opt.stateDict().state[0]!.exp_avg_sq as Uint16Array, bf16Decode);
+      store.dispose();
+      return v.reduce((a, b) => a + b, 0) / v.length;
+    };
+    const exact = 2 * (1 - 0.999 ** 1500); // v after 1500 steps from 0 (1.55)
+    const nearest = run(false), stochastic = run(1);
+    expect(Math.abs(stochastic - exact) / exact).toBeLessThan(0.02);
+    expect(nearest).toBe(0.5);
+  });
+
+  it("is reproducible: the same seed gives the same run, another seed another one", () => {
+    const state = (seed: number, backend: (typeof BACKENDS)[number]) => {
+      const t = trained("bf16", 4, { stochasticRounding: seed, backend });
+      const s = t.opt.stateDict();
+      t.store.dispose();
+      return s;
+    };
+    const a = state(5, "simd");
+    expectSameState(state(5, "js"), a);
+    expectSameState(state(5, "scalar"), a);
+    expect(firstBitDifference(state(6, "simd").state[0]!.exp_avg_sq as Uint16Array, a.state[0]!.exp_avg_sq as Uint16Array)).not.toBe(-1);
   });
 });

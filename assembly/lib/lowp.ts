@@ -66,18 +66,52 @@ export function lowp_init(ptr: usize): void {
   else return <T>reinterpret<f32>(<u32>load<u16>(ptr + (i << 1)) << 16);
 }
 
-/** f32 lanes x rounded to bf16 (nearest, ties to even; NaN → 0x7FC0) and stored at lanes i.. of ptr. */
+/**
+ * Flag bit of the low-precision kernels: bf16 stores round stochastically, with the 15-bit seed of this step in
+ * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees only the bits below.
+ */
 // @ts-ignore: decorator
-@inline function bf16St<T>(ptr: usize, i: usize, x: T): void {
+@inline export const STOCHASTIC: i32 = 1024;
+// @ts-ignore: decorator
+@inline export const F32_FLAGS: i32 = 1023;
+
+/** 16 pseudo-random bits per lane from the f32 bits b and the step's seed mix (a murmur3-style finaliser). */
+// @ts-ignore: decorator
+@inline function dither<T>(b: T, mix: u32): T {
+  if (isVector<T>()) {
+    let h = v128.xor(<v128>b, i32x4.splat(mix));
+    h = i32x4.mul(h, i32x4.splat(0x85EBCA6B));
+    h = v128.xor(h, i32x4.shr_u(h, 13));
+    h = i32x4.mul(h, i32x4.splat(0xC2B2AE35));
+    h = v128.xor(h, i32x4.shr_u(h, 16));
+    return <T>v128.and(h, i32x4.splat(0xFFFF));
+  } else {
+    let h = <u32>b ^ mix;
+    h *= 0x85EBCA6B;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35;
+    h ^= h >> 16;
+    return <T>(h & 0xFFFF);
+  }
+}
+
+/**
+ * f32 lanes x rounded to bf16 (nearest, ties to even; or, with `mix` != 0... stochastic: + 16 random bits, then
+ * truncated; NaN → 0x7FC0) and stored at lanes i.. of ptr.
+ */
+// @ts-ignore: decorator
+@inline function bf16St<T>(ptr: usize, i: usize, x: T, stochastic: bool, mix: u32): void {
   if (isVector<T>()) {
     const b = <v128>x;
-    let r = i32x4.add(b, i32x4.add(i32x4.splat(0x7FFF), v128.and(i32x4.shr_u(b, 16), i32x4.splat(1))));
+    let r = stochastic ? i32x4.add(b, dither<v128>(b, mix))
+      : i32x4.add(b, i32x4.add(i32x4.splat(0x7FFF), v128.and(i32x4.shr_u(b, 16), i32x4.splat(1))));
     r = v128.bitselect(i32x4.splat(0x7FC00000), r, f32x4.ne(b, b));
     v128.store64_lane(ptr + (i << 1), i8x16.shuffle(r, r, 2, 3, 6, 7, 10, 11, 14, 15, 2, 3, 6, 7, 10, 11, 14, 15), 0);
   } else {
     const f = <f32>x;
     const b = reinterpret<u32>(f);
-    store<u16>(ptr + (i << 1), f != f ? <u16>0x7FC0 : <u16>((b + 0x7FFF + ((b >> 16) & 1)) >> 16));
+    const r = stochastic ? b + dither<u32>(b, mix) : b + 0x7FFF + ((b >> 16) & 1);
+    store<u16>(ptr + (i << 1), f != f ? <u16>0x7FC0 : <u16>(r >> 16));
   }
 }
 
@@ -90,13 +124,19 @@ export function lowp_init(ptr: usize): void {
   for (; i < <usize>len; i++) store<f32>(out + (i << 2), bf16Ld<f32>(src, i));
 }
 
-/** Encodes the f32 block `src` into bf16 elements [b, b + len) of `ptr`. */
+/** Encodes the f32 block `src` into bf16 elements [b, b + len) of `ptr` (stochastic rounding with STOCHASTIC). */
 // @ts-ignore: decorator
-@inline function bf16Unblock(ptr: usize, b: i32, src: usize, len: i32): void {
+@inline function bf16Unblock(ptr: usize, b: i32, src: usize, len: i32, flags: i32): void {
   const dst = ptr + (<usize>b << 1);
   let i: usize = 0;
-  if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)));
-  for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)));
+  if ((flags & STOCHASTIC) != 0) {
+    const mix = <u32>(flags >>> 16) * 0x9E3779B1;
+    if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), true, mix);
+    for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), true, mix);
+  } else {
+    if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), false, 0);
+    for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), false, 0);
+  }
 }
 
 // ---- int8 blockwise --------------------------------------------------------------------------------------
@@ -240,8 +280,8 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
 }
 /** Encodes the f32 scratch block k back into block [b, b + len) of state buffer `ptr` (0 = unused). */
 // @ts-ignore: decorator
-@inline export function stateOut<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool): void {
+@inline export function stateOut<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool, flags: i32): void {
   if (ptr == 0) return;
   const s = scratchBlock(k);
-  if (sizeof<D>() == 2) bf16Unblock(ptr, b, s, len); else q8Unblock(ptr, b, s, len, signed);
+  if (sizeof<D>() == 2) bf16Unblock(ptr, b, s, len, flags); else q8Unblock(ptr, b, s, len, signed);
 }

@@ -5,7 +5,7 @@
 import {
   MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, sqrt, gradIn, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
-import { BLOCK, stateIn, stateOut } from "../lib/lowp";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
     clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
@@ -71,7 +71,7 @@ export function adagrad_i8(param: usize, sum: usize, grad: usize, n: i32,
   for (let b = 0; b < n; b += BLOCK) {
     const len = min(BLOCK, n - b);
     const s = stateIn<D>(sum, b, 0, len, false);
-    adagrad_f32(param + (<usize>b << 2), s, grad + (<usize>b << 2), len, clr, eps, weightDecay, gradScale, flags);
-    stateOut<D>(sum, b, 0, len, false);
+    adagrad_f32(param + (<usize>b << 2), s, grad + (<usize>b << 2), len, clr, eps, weightDecay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(sum, b, 0, len, false, flags);
   }
 }

@@ -9,7 +9,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD, GRAD_SCALE, TFJS,
   ld, st, splat, add, sub, mul, div, sqrt, maxv, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
-import { BLOCK, stateIn, stateOut } from "../lib/lowp";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
@@ -117,9 +117,9 @@ export function adam_i8(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgS
     const m = stateIn<D>(expAvg, b, 0, len, true), v = stateIn<D>(expAvgSq, b, 1, len, false);
     const x = stateIn<D>(vmax, b, 2, len, false);
     adam_f32(param + (<usize>b << 2), m, v, x, grad + (<usize>b << 2), len, stepSize, beta1Comp, beta2, beta2Comp,
-      rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, flags);
-    stateOut<D>(expAvg, b, 0, len, true);
-    stateOut<D>(expAvgSq, b, 1, len, false);
-    stateOut<D>(vmax, b, 2, len, false);
+      rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgSq, b, 1, len, false, flags);
+    stateOut<D>(vmax, b, 2, len, false, flags);
   }
 }

@@ -5,7 +5,7 @@
 import {
   MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, sub, mul, sign, gradIn, optaxMoment, end1, end4, end16,
 } from "../lib/common";
-import { BLOCK, stateIn, stateOut } from "../lib/lowp";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function lion_f32(param: usize, expAvg: usize, grad: usize, n: i32,
     lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
@@ -75,7 +75,7 @@ export function lion_i8(param: usize, expAvg: usize, grad: usize, n: i32,
   for (let b = 0; b < n; b += BLOCK) {
     const len = min(BLOCK, n - b);
     const m = stateIn<D>(expAvg, b, 0, len, true);
-    lion_f32(param + (<usize>b << 2), m, grad + (<usize>b << 2), len, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale, flags);
-    stateOut<D>(expAvg, b, 0, len, true);
+    lion_f32(param + (<usize>b << 2), m, grad + (<usize>b << 2), len, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
   }
 }

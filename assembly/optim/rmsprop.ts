@@ -7,7 +7,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, GRAD_SCALE, TFJS,
   ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
-import { BLOCK, stateIn, stateOut } from "../lib/lowp";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
@@ -130,9 +130,9 @@ export function rmsprop_i8(param: usize, squareAvg: usize, momentumBuffer: usize
     const sq = stateIn<D>(squareAvg, b, 0, len, false), mb = stateIn<D>(buf, b, 1, len, true);
     const ga = stateIn<D>(avg, b, 2, len, true);
     rmsprop_f32(param + (<usize>b << 2), sq, mb, ga, grad + (<usize>b << 2), len, lr, alpha, alphaComp, eps,
-      weightDecay, momentum, gradScale, flags);
-    stateOut<D>(squareAvg, b, 0, len, false);
-    stateOut<D>(buf, b, 1, len, true);
-    stateOut<D>(avg, b, 2, len, true);
+      weightDecay, momentum, gradScale, flags & F32_FLAGS);
+    stateOut<D>(squareAvg, b, 0, len, false, flags);
+    stateOut<D>(buf, b, 1, len, true, flags);
+    stateOut<D>(avg, b, 2, len, true, flags);
   }
 }

@@ -7,7 +7,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, MOMENTUM, NESTEROV, INIT_BUFFER, GRAD_SCALE,
   ld, st, splat, add, sub, mul, gradIn, end1, end4, end16,
 } from "../lib/common";
-import { BLOCK, stateIn, stateOut } from "../lib/lowp";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function sgd_f32(param: usize, momentumBuffer: usize, grad: usize, n: i32,
     lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
@@ -85,7 +85,7 @@ export function sgd_i8(param: usize, momentumBuffer: usize, grad: usize, n: i32,
   for (let b = 0; b < n; b += BLOCK) {
     const len = min(BLOCK, n - b);
     const s = stateIn<D>(buf, b, 0, len, true);
-    sgd_f32(param + (<usize>b << 2), s, grad + (<usize>b << 2), len, lr, weightDecay, momentum, dampFactor, gradScale, flags);
-    stateOut<D>(buf, b, 0, len, true);
+    sgd_f32(param + (<usize>b << 2), s, grad + (<usize>b << 2), len, lr, weightDecay, momentum, dampFactor, gradScale, flags & F32_FLAGS);
+    stateOut<D>(buf, b, 0, len, true, flags);
   }
 }

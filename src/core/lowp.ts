@@ -13,6 +13,31 @@ export const Q8_BLOCK_BYTES = 260;
 
 export const STATE_DTYPES: readonly StateDtype[] = ["f32", "bf16", "int8"];
 
+/** Kernel flag: bf16 stores round stochastically, seeded by flags bits 16..30 (STOCHASTIC in assembly/lib/lowp.ts). */
+export const STOCHASTIC = 1024;
+/** The flag bits the f32 kernels read (a low-precision kernel passes only these on). */
+export const F32_FLAGS = 1023;
+
+export const stochasticRoundingRule: Rule = (v, key) => {
+  if (v !== false && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
+    throw new TypeError(`Invalid ${key}: ${typeof v === "string" ? JSON.stringify(v) : String(v)} (expected false or a seed, an integer from 0 to 2^32 - 1)`);
+  }
+};
+
+/**
+ * The flag bits of stochastic rounding for a step of a group (0 unless its stateDtype is "bf16" and
+ * stochasticRounding is a seed): STOCHASTIC and 15 bits mixed from the seed and the step count, so that every
+ * step rounds differently, and the same seed reproduces a run on every backend and thread count.
+ */
+export function roundingFlags(o: { stateDtype: StateDtype; stochasticRounding: false | number }, step: number): number {
+  if (o.stochasticRounding === false || o.stateDtype !== "bf16") return 0;
+  let h = Math.imul(o.stochasticRounding | 0, 0x9e3779b1) ^ Math.imul((step + 1) | 0, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return STOCHASTIC | ((h & 0x7fff) << 16);
+}
+
 export const stateDtypeRule: Rule = (v, key) => {
   if (v !== "f32" && v !== "bf16" && v !== "int8") {
     throw new TypeError(`Invalid ${key}: ${typeof v === "string" ? JSON.stringify(v) : String(v)} (expected "f32", "bf16" or "int8")`);
@@ -52,6 +77,24 @@ export function bf16Encode(x: number): number {
   if (x !== x) return 0x7fc0;
   const b = cu[0]!;
   return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** 16 pseudo-random bits from the f32 bits b and a step's mix (dither in assembly/lib/lowp.ts). */
+function dither(b: number, mix: number): number {
+  let h = (b ^ mix) >>> 0;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h = (h ^ (h >>> 13)) >>> 0;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h & 0xffff;
+}
+
+/** f32 → bf16 bits, rounded stochastically: + 16 random bits (from the value and the step's flags), truncated. */
+export function bf16EncodeStochastic(x: number, flags: number): number {
+  cf[0] = x;
+  if (x !== x) return 0x7fc0;
+  const b = cu[0]!;
+  return (((b + dither(b, Math.imul(flags >>> 16, 0x9e3779b1) >>> 0)) >>> 0) >>> 16) & 0xffff;
 }
 
 export function bf16Decode(h: number): number {
@@ -172,11 +215,12 @@ export function decodeState(dtype: StateDtype, bytes: Uint8Array, n: number, sig
 }
 
 /** Writes the f32 values `src` (n) in their stored form as `dtype` into `bytes`. */
-export function encodeState(dtype: StateDtype, src: Float32Array, n: number, bytes: Uint8Array, signed: boolean): void {
+export function encodeState(dtype: StateDtype, src: Float32Array, n: number, bytes: Uint8Array, signed: boolean, flags = 0): void {
   if (dtype === "f32") new Float32Array(bytes.buffer, bytes.byteOffset, n).set(src.subarray(0, n));
   else if (dtype === "bf16") {
     const h = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-    for (let i = 0; i < n; i++) h[i] = bf16Encode(src[i]!);
+    if (flags & STOCHASTIC) for (let i = 0; i < n; i++) h[i] = bf16EncodeStochastic(src[i]!, flags);
+    else for (let i = 0; i < n; i++) h[i] = bf16Encode(src[i]!);
   } else q8EncodeInto(src, n, bytes, signed);
 }
 
@@ -207,9 +251,10 @@ export function lowpReference(spec: OptimizerSpec<unknown>, dtype: StateDtype): 
       used[k] = bytes.length > 0 && (b.flag === undefined || (flags & b.flag) !== 0);
       a[1 + k] = used[k] ? decodeState(dtype, bytes, n, signedOf(b)) : EMPTY;
     }
+    a[a.length - 1] = flags & F32_FLAGS;
     ref(...a);
     for (let k = 0; k < nb; k++) {
-      if (used[k]) encodeState(dtype, a[1 + k] as Float32Array, n, args[1 + k] as Uint8Array, signedOf(spec.buffers[k]!));
+      if (used[k]) encodeState(dtype, a[1 + k] as Float32Array, n, args[1 + k] as Uint8Array, signedOf(spec.buffers[k]!), flags);
     }
   };
   Object.defineProperty(r, "length", { value: ref.length }); // the f32 reference's arity (test/abi.test.ts)

@@ -24,7 +24,7 @@
  */
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { stateDtypeRule } from "../core/lowp.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../core/abi.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
@@ -36,18 +36,25 @@ export interface AdagradOptions {
   flavor: Flavor;
   /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
   stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   name: "Adagrad",
-  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch", stateDtype: "f32" },
+  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch", stateDtype: "f32",
+    stochasticRounding: false },
   rules: {
     lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
     eps: nonNegative, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
+    stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
     a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
-    a.flavor === b.flavor && a.stateDtype === b.stateDtype,
+    a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["flavor", "stateDtype"],
   lowp: true,
   kernel: "adagrad_f32",
@@ -58,7 +65,7 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   eager: true,
   launch(k, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0));
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step));
   },
 };
 

@@ -28,7 +28,7 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { stateDtypeRule } from "../core/lowp.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { AMSGRAD, baseFlags, type KernelFn, TFJS } from "../core/abi.js";
 import type { Run } from "../core/spec.js";
@@ -42,6 +42,11 @@ export interface AdamOptions {
   flavor: Flavor;
   /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
   stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 /**
@@ -52,7 +57,7 @@ export interface AdamOptions {
 export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
     decoupled: boolean, flavor: Flavor = "torch"): void {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0);
+  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0) | roundingFlags(o, r.step);
   if (flavor === "tfjs") {
     // tfjs: 1 − accBeta in f32 (sub(1, accBeta)), the moments divided by it; the lr multiplies last.
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, 1 - beta1, beta2, 1 - beta2, 1, o.eps,
@@ -68,16 +73,16 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   name: "Adam",
   defaults: {
     lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false,
-    flavor: "torch", stateDtype: "f32",
+    flavor: "torch", stateDtype: "f32", stochasticRounding: false,
   },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool, flavor: flavorRule,
-    stateDtype: stateDtypeRule,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay &&
-    a.flavor === b.flavor && a.stateDtype === b.stateDtype,
+    a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["flavor", "stateDtype"],
   lowp: true,
   kernel: "adam_f32",

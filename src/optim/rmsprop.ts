@@ -26,7 +26,7 @@
  */
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { stateDtypeRule } from "../core/lowp.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../core/abi.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
@@ -38,18 +38,25 @@ export interface RMSpropOptions {
   flavor: Flavor;
   /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
   stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   name: "RMSprop",
-  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch", stateDtype: "f32" },
+  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch", stateDtype: "f32",
+    stochasticRounding: false },
   rules: {
     lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
     centered: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
+    stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor &&
-    a.stateDtype === b.stateDtype,
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["momentum", "flavor", "stateDtype"],
   lowp: true,
   kernel: "rmsprop_f32",
@@ -62,7 +69,7 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   ],
   hasStep: true,
   launch(k, r, o, gs) {
-    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
+    const flags = baseFlags(o, gs) | roundingFlags(o, r.step) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
       (o.flavor === "tfjs" ? TFJS : 0);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, gs, flags);
   },

@@ -4,6 +4,7 @@ export const cases: OptimizerCases = {
   configs: [
     { desc: "tfjs flavor (tf.train.adam's defaults)", options: { flavor: "tfjs", lr: 0.001, eps: 1e-7 } },
     { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding (seed 7)", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 7 } },
     { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
     { desc: "int8 state, amsgrad + decoupled weight decay + maximize", options: { lr: 0.01, stateDtype: "int8", amsgrad: true, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true } },
     { desc: "bf16 state, amsgrad + L2", options: { lr: 0.01, stateDtype: "bf16", amsgrad: true, weightDecay: 0.05 } },
@@ -22,6 +23,8 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, betas: [0.7, 0.8] } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
+    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
     { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
     { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
 
