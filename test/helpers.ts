@@ -28,8 +28,10 @@ export function randomArray(n: number, rand: () => number, scale = 1, zeros = 0.
  * NaNs": any two NaNs compare equal (Wasm's f32.max/neg and the reference's Math.max may give different NaN
  * bit patterns for the same NaN inputs; see the README's Correctness section); every other value by its bits.
  */
-export function firstBitDifference(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return 0;
+export function firstBitDifference(a: Float32Array | Uint16Array | Uint8Array, b: Float32Array | Uint16Array | Uint8Array): number {
+  if (a.length !== b.length || Object.prototype.toString.call(a) !== Object.prototype.toString.call(b)) return 0;
+  // Low-precision state (bf16 bits, int8 codes): every value by its bits (their NaNs are canonical).
+  if (!(a instanceof Float32Array)) return a.findIndex((x, i) => x !== b[i]);
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < a.length; i++) {
     if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;

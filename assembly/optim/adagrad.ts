@@ -5,6 +5,7 @@
 import {
   MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, sqrt, gradIn, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
     clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
@@ -52,4 +53,25 @@ export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
   st<T>(sum, o, s);
   if (tfjs) st<T>(param, o, sub<T>(p, mul<T>(div<T>(g, sqrt<T>(add<T>(s, eps))), clr)));
   else st<T>(param, o, subScaledDiv<T>(p, clr, g, add<T>(sqrt<T>(s), eps)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function adagrad_bf16(param: usize, sum: usize, grad: usize, n: i32,
+    clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  adagradLowp<u16>(param, sum, grad, n, clr, eps, weightDecay, gradScale, flags);
+}
+export function adagrad_i8(param: usize, sum: usize, grad: usize, n: i32,
+    clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  adagradLowp<u8>(param, sum, grad, n, clr, eps, weightDecay, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function adagradLowp<D>(param: usize, sum: usize, grad: usize, n: i32,
+    clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const s = stateIn<D>(sum, b, 0, len, false);
+    adagrad_f32(param + (<usize>b << 2), s, grad + (<usize>b << 2), len, clr, eps, weightDecay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(sum, b, 0, len, false, flags);
+  }
 }

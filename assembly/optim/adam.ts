@@ -9,6 +9,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD, GRAD_SCALE, TFJS,
   ld, st, splat, add, sub, mul, div, sqrt, maxv, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
@@ -89,5 +90,36 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
     st<T>(param, o, sub<T>(p, mul<T>(div<T>(div<T>(m, bc1), add<T>(sqrt<T>(div<T>(v, bc2)), eps)), stepSize)));
   } else {
     st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(mul<T>(sqrt<T>(v), rBc2Sqrt), eps)));
+  }
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function adam_bf16(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
+    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
+    weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
+  adamLowp<u16>(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt, eps,
+    weightDecay, decay, beta1, bc1, bc2, gradScale, flags);
+}
+export function adam_i8(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
+    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
+    weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
+  adamLowp<u8>(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt, eps,
+    weightDecay, decay, beta1, bc1, bc2, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function adamLowp<D>(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
+    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
+    weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
+  const vmax = (flags & AMSGRAD) != 0 ? maxExpAvgSq : 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), v = stateIn<D>(expAvgSq, b, 1, len, false);
+    const x = stateIn<D>(vmax, b, 2, len, false);
+    adam_f32(param + (<usize>b << 2), m, v, x, grad + (<usize>b << 2), len, stepSize, beta1Comp, beta2, beta2Comp,
+      rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgSq, b, 1, len, false, flags);
+    stateOut<D>(vmax, b, 2, len, false, flags);
   }
 }

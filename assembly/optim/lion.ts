@@ -5,6 +5,7 @@
 import {
   MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, sub, mul, sign, gradIn, optaxMoment, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function lion_f32(param: usize, expAvg: usize, grad: usize, n: i32,
     lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
@@ -56,4 +57,25 @@ export function lion_f32(param: usize, expAvg: usize, grad: usize, n: i32,
   st<T>(expAvg, o, optaxMoment<T>(m, g, beta2, beta2Comp));
   if (decay) u = add<T>(u, mul<T>(weightDecay, p));
   st<T>(param, o, sub<T>(p, mul<T>(lr, u)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function lion_bf16(param: usize, expAvg: usize, grad: usize, n: i32,
+    lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  lionLowp<u16>(param, expAvg, grad, n, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale, flags);
+}
+export function lion_i8(param: usize, expAvg: usize, grad: usize, n: i32,
+    lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  lionLowp<u8>(param, expAvg, grad, n, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function lionLowp<D>(param: usize, expAvg: usize, grad: usize, n: i32,
+    lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true);
+    lion_f32(param + (<usize>b << 2), m, grad + (<usize>b << 2), len, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+  }
 }

@@ -7,6 +7,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, GRAD_SCALE, TFJS,
   ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
@@ -104,5 +105,34 @@ export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usiz
     st<T>(param, o, sub<T>(p, mul<T>(lr, b)));
   } else {
     st<T>(param, o, subScaledDiv<T>(p, lr, g, avg));
+  }
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function rmsprop_bf16(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
+    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
+    flags: i32): void {
+  rmspropLowp<u16>(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum, gradScale, flags);
+}
+export function rmsprop_i8(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
+    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
+    flags: i32): void {
+  rmspropLowp<u8>(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function rmspropLowp<D>(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
+    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
+    flags: i32): void {
+  const buf = (flags & MOMENTUM) != 0 ? momentumBuffer : 0, avg = (flags & CENTERED) != 0 ? gradAvg : 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const sq = stateIn<D>(squareAvg, b, 0, len, false), mb = stateIn<D>(buf, b, 1, len, true);
+    const ga = stateIn<D>(avg, b, 2, len, true);
+    rmsprop_f32(param + (<usize>b << 2), sq, mb, ga, grad + (<usize>b << 2), len, lr, alpha, alphaComp, eps,
+      weightDecay, momentum, gradScale, flags & F32_FLAGS);
+    stateOut<D>(squareAvg, b, 0, len, false, flags);
+    stateOut<D>(buf, b, 1, len, true, flags);
+    stateOut<D>(avg, b, 2, len, true, flags);
   }
 }

@@ -7,6 +7,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, MOMENTUM, NESTEROV, INIT_BUFFER, GRAD_SCALE,
   ld, st, splat, add, sub, mul, gradIn, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function sgd_f32(param: usize, momentumBuffer: usize, grad: usize, n: i32,
     lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
@@ -65,4 +66,26 @@ export function sgd_f32(param: usize, momentumBuffer: usize, grad: usize, n: i32
     g = nesterov ? add<T>(g, mul<T>(momentum, b)) : b;
   }
   st<T>(param, o, sub<T>(p, mul<T>(lr, g)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function sgd_bf16(param: usize, momentumBuffer: usize, grad: usize, n: i32,
+    lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
+  sgdLowp<u16>(param, momentumBuffer, grad, n, lr, weightDecay, momentum, dampFactor, gradScale, flags);
+}
+export function sgd_i8(param: usize, momentumBuffer: usize, grad: usize, n: i32,
+    lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
+  sgdLowp<u8>(param, momentumBuffer, grad, n, lr, weightDecay, momentum, dampFactor, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function sgdLowp<D>(param: usize, momentumBuffer: usize, grad: usize, n: i32,
+    lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
+  const buf = (flags & MOMENTUM) != 0 ? momentumBuffer : 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const s = stateIn<D>(buf, b, 0, len, true);
+    sgd_f32(param + (<usize>b << 2), s, grad + (<usize>b << 2), len, lr, weightDecay, momentum, dampFactor, gradScale, flags & F32_FLAGS);
+    stateOut<D>(buf, b, 0, len, true, flags);
+  }
 }

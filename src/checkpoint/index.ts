@@ -3,7 +3,7 @@
 // metadata). loadCheckpoint checks the whole file first and restores bit-exactly; a file that does not fit
 // throws a clear error and changes nothing (params, optimizer and scheduler keep their values).
 import type { ParamLike } from "../core/spec.js";
-import { isFloat32Array, type StateDict } from "../core/state-dict.js";
+import { isFloat32Array, type StateDict, type StateValue } from "../core/state-dict.js";
 import { Param, ParamStore } from "../runtime/store.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.js";
 
@@ -54,9 +54,13 @@ export function saveCheckpoint(parts: CheckpointParts, metadata: Record<string, 
     for (const [id, entry] of Object.entries(dict.state)) {
       const out: Record<string, unknown> = {};
       for (const [key, v] of Object.entries(entry)) {
-        if (isFloat32Array(v)) {
-          const name = `optimizer.state.${id}.${key}`;
-          tensors.set(name, { dtype: "F32", shape: [v.length], data: v });
+        const name = `optimizer.state.${id}.${key}`;
+        // Low-precision state in its stored form: bf16 bits as BF16 (Python reads torch.bfloat16), int8 codes as U8.
+        const tensor: Tensor | undefined = isFloat32Array(v) ? { dtype: "F32", shape: [v.length], data: v }
+          : v instanceof Uint16Array ? { dtype: "BF16", shape: [v.length], data: v }
+          : v instanceof Uint8Array ? { dtype: "U8", shape: [v.length], data: v } : undefined;
+        if (tensor) {
+          tensors.set(name, tensor);
           out[key] = { tensor: name };
         } else {
           out[key] = v;
@@ -100,6 +104,7 @@ export function loadCheckpoint(bytes: Uint8Array, parts: CheckpointParts): { met
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw bad(`"${name}" has shape [${t.shape.join(", ")}], the param has [${shape.join(", ")}]`);
       }
+      if (t.dtype !== "F32") throw bad(`"${name}" has dtype ${t.dtype}, a param is F32`);
       values.push([p, t.data]);
     }
   }
@@ -112,7 +117,7 @@ export function loadCheckpoint(bytes: Uint8Array, parts: CheckpointParts): { met
     const state: StateDict["state"] = {};
     for (const [id, entry] of Object.entries(raw.state)) {
       if (entry === null || typeof entry !== "object") throw bad(`optimizer state ${id} is not an object`);
-      const out: Record<string, number | Float32Array> = {};
+      const out: Record<string, StateValue> = {};
       for (const [key, v] of Object.entries(entry)) {
         if (v !== null && typeof v === "object" && typeof (v as { tensor?: unknown }).tensor === "string") {
           const t = tensors.get((v as { tensor: string }).tensor);

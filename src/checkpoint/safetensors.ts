@@ -3,7 +3,12 @@
 // { string: string } }), then the tensor bytes (offsets relative to the end of the header). Read strictly:
 // every offset in range, no overlap, no gap, dtype and shape consistent — a corrupt file is an error.
 
-export interface Tensor { dtype: "F32"; shape: readonly number[]; data: Float32Array }
+/** F32 (params, f32 state), BF16 (bf16 optimizer state, raw bits), U8 (int8 state codes). */
+export type Tensor =
+  | { dtype: "F32"; shape: readonly number[]; data: Float32Array }
+  | { dtype: "BF16"; shape: readonly number[]; data: Uint16Array }
+  | { dtype: "U8"; shape: readonly number[]; data: Uint8Array };
+const WIDTH = { F32: 4, BF16: 2, U8: 1 } as const;
 
 const MAX_HEADER = 100 * 1024 * 1024; // the reference implementation's limit
 
@@ -14,7 +19,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name)!;
-    const bytes = t.data.length * 4;
+    const bytes = t.data.length * WIDTH[t.dtype];
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -27,15 +32,19 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   out.set(head, 8);
   let at = 8 + head.length;
   for (const name of names) {
-    const d = tensors.get(name)!.data;
-    const le = new DataView(out.buffer, at, d.length * 4);
-    for (let i = 0; i < d.length; i++) le.setFloat32(4 * i, d[i]!, true);
-    at += d.length * 4;
+    const t = tensors.get(name)!, d = t.data, w = WIDTH[t.dtype];
+    const le = new DataView(out.buffer, at, d.length * w);
+    for (let i = 0; i < d.length; i++) {
+      if (w === 4) le.setFloat32(4 * i, d[i]!, true);
+      else if (w === 2) le.setUint16(2 * i, d[i]!, true);
+      else le.setUint8(i, d[i]!);
+    }
+    at += d.length * w;
   }
   return out;
 }
 
-/** Parses a safetensors file; throws a clear error for anything malformed. Only F32 tensors are accepted. */
+/** Parses a safetensors file; throws a clear error for anything malformed. F32, BF16 and U8 tensors are accepted. */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const bad = (msg: string) => new Error(`checkpoint: not a valid safetensors file: ${msg}`);
   if (!(bytes instanceof Uint8Array)) throw new TypeError("checkpoint: expected the bytes of a safetensors file (a Uint8Array)");
@@ -65,19 +74,31 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e === null || typeof e !== "object") throw bad(`tensor "${name}" is not an object`);
-    if (e.dtype !== "F32") throw bad(`tensor "${name}" has dtype ${JSON.stringify(e.dtype)} (gradstep reads F32)`);
+    if (e.dtype !== "F32" && e.dtype !== "BF16" && e.dtype !== "U8") {
+      throw bad(`tensor "${name}" has dtype ${JSON.stringify(e.dtype)} (gradstep reads F32, and BF16 and U8 for low-precision optimizer state)`);
+    }
+    const dtype = e.dtype, w = WIDTH[dtype];
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`tensor "${name}" has an invalid shape`);
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((x) => Number.isSafeInteger(x) && x >= 0) || offs[0] > offs[1] || offs[1] > dataLength) {
       throw bad(`tensor "${name}" has data offsets ${JSON.stringify(offs)} outside the ${dataLength} data bytes`);
     }
     const count = (e.shape as number[]).reduce((a, d) => a * d, 1);
-    if (offs[1] - offs[0] !== 4 * count) throw bad(`tensor "${name}": shape [${(e.shape as number[]).join(", ")}] needs ${4 * count} bytes, its offsets span ${offs[1] - offs[0]}`);
+    if (offs[1] - offs[0] !== w * count) throw bad(`tensor "${name}": shape [${(e.shape as number[]).join(", ")}] needs ${w * count} bytes, its offsets span ${offs[1] - offs[0]}`);
     spans.push([offs[0], offs[1], name]);
-    const data = new Float32Array(count);
-    const le = new DataView(bytes.buffer, bytes.byteOffset + 8 + n + offs[0], 4 * count);
-    for (let i = 0; i < count; i++) data[i] = le.getFloat32(4 * i, true);
-    tensors.set(name, { dtype: "F32", shape: Object.freeze([...(e.shape as number[])]), data });
+    const le = new DataView(bytes.buffer, bytes.byteOffset + 8 + n + offs[0], w * count);
+    const shape = Object.freeze([...(e.shape as number[])]);
+    if (dtype === "F32") {
+      const data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = le.getFloat32(4 * i, true);
+      tensors.set(name, { dtype, shape, data });
+    } else if (dtype === "BF16") {
+      const data = new Uint16Array(count);
+      for (let i = 0; i < count; i++) data[i] = le.getUint16(2 * i, true);
+      tensors.set(name, { dtype, shape, data });
+    } else {
+      tensors.set(name, { dtype, shape, data: new Uint8Array(bytes.subarray(8 + n + offs[0], 8 + n + offs[1])) });
+    }
   }
   spans.sort((a, b) => a[0] - b[0]);
   let end = 0;

@@ -41,6 +41,11 @@ export interface KernelSignature {
   readonly pointers: readonly string[];
   /** Scalars after `n`; `flags` is always last. */
   readonly scalars: readonly string[];
+  /**
+   * Low-precision kernels: per pointer, the bytes it advances per 256 elements (f32 1024, bf16 512, int8 260).
+   * The worker pool splits their calls on 256-element boundaries. Absent: every pointer is f32.
+   */
+  readonly strides?: readonly number[];
 }
 
 /**
@@ -52,6 +57,9 @@ export interface KernelSignature {
 export const KERNEL_SIGNATURES: Record<string, KernelSignature> = {};
 
 export type KernelName = string;
+
+/** Scratch bytes each Wasm instance gets through its `lowp_init` export (SCRATCH_BYTES in assembly/lib/lowp.ts). */
+export const LOWP_SCRATCH_BYTES = 6144 + 10 * 3076;
 
 /** A kernel called with pointers (Wasm) — the shape every backend presents to the optimizers. */
 export type KernelFn = (...args: number[]) => void;
@@ -71,6 +79,7 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   lbfgs_scale_f32: 4,
   lbfgs_axpy_dot_f32: 6,
   lbfgs_maxabs_f32: 2,
+  lowp_init: 1,
 };
 
 /** Number of arguments of a kernel: pointers, n, scalars. */

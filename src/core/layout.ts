@@ -3,12 +3,15 @@
 // state-buffer flags; one kernel call steps one run (tensor-kind optimizers: one run per param). State
 // buffers are allocated per segment, so a run's state is contiguous too.
 import type { KernelFn } from "./abi.js";
-import { DTYPE_BYTES, type OptimizerSpec, type ParamLike, type Run } from "./spec.js";
+import { decodeState, dtypeOf, encodeState, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, stateBytes } from "./lowp.js";
+import type { OptimizerSpec, ParamLike, Run, StateDtype } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 
 export interface Slot {
   src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number;
   shape: readonly number[];
+  /** int8 blocks before this param in its segment (each param's blocks start at its first element). */
+  block: number;
 }
 export interface Segment {
   slots: Slot[]; valuePtr: number; gradPtr: number; n: number; buffers: number[];
@@ -17,6 +20,8 @@ export interface Segment {
    * BufferSpec.length, by default the params' lengths); entry `slots.length` is the buffer's total length.
    */
   bufferAt: number[][];
+  /** int8 blocks of all its params. */
+  blocks: number;
   /** The pre-pass's per-slot lengths and results, made at its first use. */
   lengths?: number[]; reduced?: Float64Array;
 }
@@ -33,10 +38,13 @@ export interface GroupLayout {
   scratch: number;
   scratchFloats: number;
   hasScratch: boolean;
+  /** The dtype its state buffers are stored in (the group's stateDtype once planned). */
+  dtype: StateDtype;
 }
 
 /** Lays out `params` (store params, or foreign ones that get a copy in `store`) as segments. */
-export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params: readonly ParamLike[]): GroupLayout {
+export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params: readonly ParamLike[],
+    dtype: StateDtype = "f32"): GroupLayout {
   const slots: Slot[] = [];
   const segments: Segment[] = [];
   let seg: Segment | undefined;
@@ -45,23 +53,24 @@ export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params
     const param = foreign ? store.allocParam("(copy)", src.value.length) : src;
     if (!seg || param.valuePtr !== seg.valuePtr + 4 * seg.n || param.gradPtr !== seg.gradPtr + 4 * seg.n) {
       seg = {
-        slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, buffers: new Array<number>(spec.buffers.length).fill(0),
-        bufferAt: spec.buffers.map(() => [0]),
+        slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, blocks: 0,
+        buffers: new Array<number>(spec.buffers.length).fill(0), bufferAt: spec.buffers.map(() => [0]),
       };
       segments.push(seg);
     }
     const shape = foreign ? (src.shape ? Object.freeze([...src.shape]) : Object.freeze([param.length])) : param.shape;
-    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape };
+    const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape, block: seg.blocks };
     seg.slots.push(slot);
     seg.n += param.length;
     spec.buffers.forEach((b, i) => {
       const at = seg!.bufferAt[i]!;
       at.push(at[at.length - 1]! + (b.length ? b.length(shape) : param.length));
     });
+    seg.blocks += Math.ceil(param.length / Q8_BLOCK);
     slots.push(slot);
   }
   const perTensor = spec.kind === "tensor";
-  return { segments, runs: [], slots, params, perTensor, scratch: 0, scratchFloats: 0, hasScratch: perTensor && spec.scratchFloats !== undefined };
+  return { segments, runs: [], slots, params, perTensor, scratch: 0, scratchFloats: 0, hasScratch: perTensor && spec.scratchFloats !== undefined, dtype };
 }
 
 /** Where slot `s`'s part of state buffer `i` starts (floats from the segment buffer's start) and its length. */
@@ -79,7 +88,8 @@ export function buildRuns(g: GroupLayout, steps: readonly number[], ready: reado
     let start = 0;
     for (let i = 1; i <= seg.slots.length; i++) {
       const a = k + start, b = k + i;
-      if (i < seg.slots.length && !g.perTensor && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
+      // int8 state: one run per param, so that every param's blocks start at its first element.
+      if (i < seg.slots.length && !g.perTensor && g.dtype !== "int8" && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
       const first = seg.slots[start]!;
       const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
       g.runs.push({
@@ -106,22 +116,70 @@ export function slotStates(g: GroupLayout): { steps: number[]; ready: boolean[][
   return { steps, ready };
 }
 
+/** Byte offset of `slot`'s state in a buffer of its segment stored as `dtype`. */
+export function stateOffset(dtype: StateDtype, slot: Slot): number {
+  return dtype === "f32" ? 4 * slot.offset : dtype === "bf16" ? 2 * slot.offset : Q8_BLOCK_BYTES * slot.block;
+}
+
+/** Bytes of one state buffer of `seg` stored as `dtype`. */
+export function segmentBytes(dtype: StateDtype, seg: Segment): number {
+  return dtype === "int8" ? Q8_BLOCK_BYTES * seg.blocks : stateBytes(dtype, seg.n);
+}
+
 function setPointers(g: GroupLayout, r: LayoutRun): void {
-  const o = 4 * r.offset, at = r.seg.bufferAt;
+  // f32: each slot's part at its prefix sum (BufferSpec.length); bf16/int8 (elementwise only): by the dtype's stride.
+  const o = 4 * r.offset, at = r.seg.bufferAt, slot = r.seg.slots[r.first]!;
   r.ptrs.length = 0;
-  r.ptrs.push(r.seg.valuePtr + o, ...r.seg.buffers.map((b, i) => (b ? b + 4 * at[i]![r.first]! : 0)));
+  r.ptrs.push(r.seg.valuePtr + o,
+    ...r.seg.buffers.map((b, i) => (b ? b + (g.dtype === "f32" ? 4 * at[i]![r.first]! : stateOffset(g.dtype, slot)) : 0)));
   if (g.hasScratch) r.ptrs.push(g.scratch);
   r.ptrs.push(r.seg.gradPtr + o);
+}
+
+/**
+ * The stored bytes of `slot`'s part of state buffer `i` at `ptr` (a segment buffer of g's dtype): f32 at the
+ * part's prefix sum and length (BufferSpec.length), bf16/int8 (elementwise optimizers only, whose parts are the
+ * params' lengths) by the dtype's stride.
+ */
+export function slotBytes(store: ParamStore, dtype: StateDtype, ptr: number, slot: Slot, i: number): Uint8Array {
+  if (dtype === "f32") {
+    const { at, length } = bufferPart(slot, i);
+    return new Uint8Array(store.buffer, ptr + 4 * at, 4 * length);
+  }
+  return new Uint8Array(store.buffer, ptr + stateOffset(dtype, slot), stateBytes(dtype, slot.param.length));
 }
 
 /**
  * Allocates the state buffers that options `o` need (and those named in `extra`) for every segment of `g`,
  * filled with their start value, and the scratch area. Allocation-free when everything needed exists
  * (step() calls it after a structural edit). May throw (out of memory); it changes no existing value.
+ * When `o` asks for another state dtype than g's buffers hold, the buffers are re-allocated in the new dtype
+ * and their values converted (`keep` false: not converted, as loadStateDict overwrites them); returns true
+ * then (the runs must be rebuilt: their kernel changed).
  */
 export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: GroupLayout, o: O,
-    extra?: ReadonlySet<string>): void {
+    extra?: ReadonlySet<string>, keep = true): boolean {
   const buffers = spec.buffers;
+  const dtype = dtypeOf(o);
+  const changed = dtype !== g.dtype;
+  if (changed) {
+    // Allocate everything first (may throw), then convert: no value changes before nothing can fail.
+    const fresh = g.segments.map((seg) => seg.buffers.map((p) => (p ? store.allocBytes(segmentBytes(dtype, seg)) : 0)));
+    g.segments.forEach((seg, s) => {
+      seg.buffers.forEach((p, i) => {
+        if (!p) return;
+        const signed = signedOf(buffers[i]!);
+        for (const slot of seg.slots) {
+          if (keep) {
+            const values = decodeState(g.dtype, slotBytes(store, g.dtype, p, slot, i), slot.param.length, signed);
+            encodeState(dtype, values, slot.param.length, slotBytes(store, dtype, fresh[s]![i]!, slot, i), signed);
+          }
+        }
+        seg.buffers[i] = fresh[s]![i]!;
+      });
+    });
+    g.dtype = dtype;
+  }
   for (let i = 0; i < buffers.length; i++) {
     const b = buffers[i]!;
     if (!b.needed(o) && !(extra?.has(b.name) ?? false)) continue;
@@ -129,9 +187,12 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
       const seg = g.segments[s]!;
       const length = seg.bufferAt[i]![seg.slots.length]!;
       if (seg.buffers[i] || length === 0) continue; // length 0: no param of the segment has this buffer
-      const ptr = store.allocBytes(length * DTYPE_BYTES[b.dtype ?? "f32"]);
+      const ptr = store.allocBytes(dtype === "f32" ? 4 * length : segmentBytes(dtype, seg));
       const fill = b.fill?.(o) ?? 0;
-      if (fill !== 0) store.f32.fill(fill, ptr / 4, ptr / 4 + length);
+      if (fill !== 0) {
+        if (dtype === "f32") store.f32.fill(fill, ptr / 4, ptr / 4 + length);
+        else for (const slot of seg.slots) fillState(store, dtype, ptr, slot, i, fill, signedOf(b));
+      }
       seg.buffers[i] = ptr;
       for (const r of g.runs) if (r.seg === seg) setPointers(g, r);
     }
@@ -145,4 +206,12 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
       for (const r of g.runs) setPointers(g, r);
     }
   }
+  if (changed) for (const r of g.runs) setPointers(g, r);
+  return changed;
+}
+
+/** Writes `value` into every element of `slot`'s part of state buffer `i` (at `ptr`, stored as `dtype`). */
+export function fillState(store: ParamStore, dtype: StateDtype, ptr: number, slot: Slot, i: number, value: number, signed: boolean): void {
+  const n = bufferPart(slot, i).length;
+  encodeState(dtype, new Float32Array(n).fill(value), n, slotBytes(store, dtype, ptr, slot, i), signed);
 }

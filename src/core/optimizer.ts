@@ -3,16 +3,17 @@
 // layout of groups (layout.ts), the step plan (plan.ts), state dicts (state-dict.ts). Each optimizer file
 // only supplies an OptimizerSpec (spec.ts).
 import { rejectUnknown } from "./options.js";
-import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, type Slot, slotStates } from "./layout.js";
+import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
+import { dtypeOf } from "./lowp.js";
 import { checkNormType } from "./norms.js";
 import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
-import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike } from "./spec.js";
+import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 import { applyLoad, isFloat32Array, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
 import { checkShape, Param, ParamStore } from "../runtime/store.js";
 
-export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike } from "./spec.js";
+export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
 
 export interface OptimizerOptions {
@@ -109,6 +110,7 @@ export abstract class Optimizer<O extends object> {
     if (options === null || typeof options !== "object" || Array.isArray(options)) {
       throw new TypeError(`${spec.name}: options must be an object`);
     }
+    rejectStateDtype(spec, options);
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
     const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
@@ -176,6 +178,7 @@ export abstract class Optimizer<O extends object> {
   #normaliseGroup(g: ParamGroupInput<O>, gi: number): ParamGroup<O> {
     const where = `${this.#spec.name} param group ${gi}`;
     if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
+    rejectStateDtype(this.#spec, g);
     rejectUnknown(where, g, this.#spec.rules, ["params"]);
     if (!Object.hasOwn(g, "params")) throw new TypeError(`${where}: missing "params" (expected { params: [...], ...options })`);
     if (g.params === null || typeof g.params !== "object" || !(Symbol.iterator in g.params)) {
@@ -222,10 +225,14 @@ export abstract class Optimizer<O extends object> {
 
   #addGroup(group: ParamGroup<O>): void {
     const nb = this.#spec.buffers.length;
-    const layout = layoutGroup(this.store, this.#spec, group.params);
+    const layout = layoutGroup(this.store, this.#spec, group.params, dtypeOf(group));
     for (const s of layout.slots) if (s.foreign) this.#foreign.push(s);
     this.#build(layout, layout.slots.map(() => 0), layout.slots.map(() => new Array<boolean>(nb).fill(false)));
-    this.#planned.push({ layout, validated: this.#options.snapshot(group), change: 0, unplanned: true });
+    const rebuild = () => {
+      const { steps, ready } = slotStates(layout);
+      this.#build(layout, steps, ready);
+    };
+    this.#planned.push({ layout, validated: this.#options.snapshot(group), change: 0, unplanned: true, rebuild });
     this.#groups = Object.freeze([...this.#groups, group]);
     this.#context = this.#makeContext();
     if (this.#spec.eager) {
@@ -337,16 +344,16 @@ export abstract class Optimizer<O extends object> {
    * and lengths, group by group). Everything is checked first: a dict that does not fit throws and changes
    * nothing. Resuming is bit-exact.
    */
-  loadStateDict(dict: StateDict): void {
+  loadStateDict(dict: StateDict, options?: LoadOptions): void {
     this.#assertUsable();
     const spec = this.#spec;
     const layouts = this.#planned.map((p) => p.layout);
-    const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults);
+    const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults, options);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.
     const names = spec.buffers.map((b) => b.name);
     plans.forEach((plan, gi) => {
       const present = new Set(plan.ready.flatMap((r) => names.filter((_, i) => r[i])));
-      ensureBuffers(this.store, spec, layouts[gi]!, plan.o, present);
+      ensureBuffers(this.store, spec, layouts[gi]!, plan.o, present, false);
     });
     plans.forEach((plan, gi) => {
       Object.assign(this.#groups[gi]!, plan.options);
@@ -354,6 +361,18 @@ export abstract class Optimizer<O extends object> {
       applyLoad(spec, layouts[gi]!, plan, this.store);
       this.#build(layouts[gi]!, plan.steps, plan.ready);
     });
+  }
+
+  /**
+   * Bytes of optimizer state this optimizer has allocated (every state buffer of every group, in its stored
+   * form; int8 counts its per-block absmax). `store.bytesUsed` counts the whole store.
+   */
+  get stateBytes(): number {
+    let bytes = 0;
+    for (const p of this.#planned) {
+      for (const seg of p.layout.segments) for (const b of seg.buffers) if (b) bytes += segmentBytes(p.layout.dtype, seg);
+    }
+    return bytes;
   }
 
   /** @internal Per slot of group gi: steps and ready flags (tests). */
@@ -365,6 +384,22 @@ export abstract class Optimizer<O extends object> {
   dispose(): void {
     this.#disposed = true;
     if (this.#ownsStore) this.store.dispose();
+  }
+}
+
+/** Options of loadStateDict(). */
+export interface LoadOptions {
+  /**
+   * Convert the saved state to this dtype (and set every group's `stateDtype` to it); by default the state
+   * keeps the dtype it was saved in. f32 → bf16 rounds to nearest even; → int8 quantizes per block of 256.
+   */
+  stateDtype?: StateDtype;
+}
+
+/** A clear error for `stateDtype` on an optimizer whose state is f32 only. */
+function rejectStateDtype<O>(spec: OptimizerSpec<O>, o: object): void {
+  if (!spec.lowp && Object.hasOwn(o, "stateDtype")) {
+    throw new TypeError(`${spec.name} does not support stateDtype (its state is f32 only; bf16 and int8 state: Adam, AdamW, SGD, RMSprop, Adagrad, Lion)`);
   }
 }
 

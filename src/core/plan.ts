@@ -10,6 +10,7 @@ import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js
 import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
 import { valueClip } from "./reference-ops.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
+import { kernelName, lowpReference, stateBytes } from "./lowp.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
 import type { ParamStore } from "../runtime/store.js";
@@ -135,7 +136,11 @@ export class OptionTable<O> {
  * Per group: its layout, the options last validated for it, what the current step found changed, and whether
  * its state buffers still have to be planned (a new group allocates its state at its first step, as PyTorch).
  */
-export interface PlannedGroup<O> { layout: GroupLayout; validated: O; change: number; unplanned: boolean }
+export interface PlannedGroup<O> {
+  layout: GroupLayout; validated: O; change: number; unplanned: boolean;
+  /** Rebuilds the group's runs (same steps and ready flags) after its state dtype changed. */
+  rebuild(): void;
+}
 
 /** Optimizer-level gradient transforms, folded into the step (see OptimizerOptions). */
 export interface Transforms {
@@ -256,7 +261,7 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   for (let gi = 0; gi < c.planned.length; gi++) {
     const p = c.planned[gi]!;
     if (p.unplanned) {
-      ensureBuffers(c.store, c.spec, p.layout, c.groups[gi]!);
+      if (ensureBuffers(c.store, c.spec, p.layout, c.groups[gi]!)) p.rebuild();
       p.unplanned = false;
     }
   }
@@ -326,37 +331,50 @@ function runKernels<O>(c: StepContext<O>, gradScale: number): void {
  */
 export function kernelFor<O>(spec: OptimizerSpec<O>, store: ParamStore, backend: BackendName, verify: boolean,
     n: number, layout: GroupLayout, bufferLengths: readonly number[]): KernelFn {
-  const name = spec.kernel;
+  const dtype = layout.dtype, lowp = dtype !== "f32";
+  const name = kernelName(spec as OptimizerSpec<unknown>, dtype);
   const scratch = layout.hasScratch ? 1 : 0;
   const np = spec.buffers.length + 2 + scratch;
-  // param and grad cover n floats, the state buffers their own lengths, the scratch area (before grad) its size.
+  // param and grad cover n floats, the state buffers their own lengths, the scratch area (before grad) its size;
+  // low-precision state pointers cover their stored bytes.
   const len = (i: number) => (i === 0 || i === np - 1 ? n : scratch && i === np - 2 ? layout.scratchFloats : bufferLengths[i - 1]!);
-  const reference = spec.reference;
+  const isState = (i: number) => lowp && i > 0 && i < np - 1;
+  const reference = lowpReference(spec as OptimizerSpec<unknown>, dtype);
+  const view = (i: number, p: number) => (isState(i)
+    ? new Uint8Array(store.buffer, p, stateBytes(dtype, n)) : store.f32.subarray(p / 4, p / 4 + len(i)));
   const fast: KernelFn = backend === "js"
     ? (...args) => {
-      const f32 = store.f32;
       const a: unknown[] = args.slice();
-      for (let i = 0; i < np; i++) a[i] = args[i] ? f32.subarray(args[i]! / 4, args[i]! / 4 + len(i)) : EMPTY;
+      for (let i = 0; i < np; i++) a[i] = args[i] ? view(i, args[i]!) : EMPTY;
       reference(...a);
     }
     : layout.perTensor ? store.kernels(backend)[name as never] as KernelFn : store.kernel(backend, name as never, n);
   if (!verify) return fast;
   const pointerNames = ["param", ...spec.buffers.map((b) => b.name), ...(scratch ? ["scratch"] : []), "grad"];
+  const bytes = (i: number, p: number) => (isState(i) ? view(i, p) : new Uint8Array(store.buffer, p, 4 * len(i)));
   return (...args) => {
-    const before = args.slice(0, np).map((p, i) => (p ? store.f32.slice(p / 4, p / 4 + len(i)) : EMPTY));
+    const before = args.slice(0, np).map((p, i) => (p ? bytes(i, p).slice() : new Uint8Array(0)));
     fast(...args);
     const expected = before.map((b) => b.slice());
-    reference(...expected, ...args.slice(np));
+    const views = expected.map((b, i) => (isState(i) || b.length === 0 ? b : new Float32Array(b.buffer)));
+    reference(...views.map((v, i) => (args[i] ? v : EMPTY)), ...args.slice(np));
     for (let i = 0; i < np - 1; i++) {
       const p = args[i]!;
       if (!p) continue;
-      const m = len(i);
-      const got = new Uint32Array(store.buffer, p, m), want = new Uint32Array(expected[i]!.buffer, 0, m);
-      for (let j = 0; j < m; j++) {
-        if (got[j] === want[j] || (Number.isNaN(store.f32[p / 4 + j]) && Number.isNaN(expected[i]![j]))) continue;
-        before.forEach((b, k) => { if (args[k] && k < np - 1) store.f32.set(b, args[k]! / 4); });
-        throw new Error(`verify: ${backend} ${name} differs from the reference at ${pointerNames[i]}[${j}]: ` +
-          `${store.f32[p / 4 + j]} (0x${got[j]!.toString(16)}) vs ${expected[i]![j]} (0x${want[j]!.toString(16)}); the step was undone`);
+      const got = bytes(i, p), want = expected[i]!;
+      const w = isState(i) ? 1 : 4;
+      for (let j = 0; j < got.length; j += w) {
+        let same = true;
+        for (let k = 0; k < w; k++) same &&= got[j + k] === want[j + k];
+        if (same) continue;
+        if (!isState(i)) {
+          const a = store.f32[p / 4 + j / 4]!, b = new Float32Array(want.buffer)[j / 4]!;
+          if (Number.isNaN(a) && Number.isNaN(b)) continue;
+        }
+        before.forEach((b, k) => { if (args[k] && k < np - 1) new Uint8Array(store.buffer, args[k]!, b.length).set(b); });
+        const at = isState(i) ? `byte ${j}` : `${j / 4}`;
+        throw new Error(`verify: ${backend} ${name} differs from the reference at ${pointerNames[i]}[${at}]` +
+          (isState(i) ? "" : `: ${store.f32[p / 4 + j / 4]} vs ${new Float32Array(want.buffer)[j / 4]}`) + "; the step was undone");
       }
     }
   };

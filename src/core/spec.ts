@@ -18,9 +18,11 @@ export type ParamGroup<O> = O & { readonly params: readonly ParamLike[] };
 export type OptionsInput<O> = { [K in keyof O]?: O[K] extends readonly (infer E)[] ? readonly E[] & O[K] | Readonly<O[K]> : O[K] };
 export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<ParamLike> };
 
-/** The dtype a state buffer is stored in. Only f32 exists today; the store allocates by bytes. */
-export type StateDtype = "f32";
-export const DTYPE_BYTES: Record<StateDtype, number> = { f32: 4 };
+/**
+ * The dtype state buffers are stored in: "f32", "bf16" (round to nearest even) or "int8" (bitsandbytes'
+ * blockwise dynamic quantization: 256-element blocks with an f32 absmax). See src/core/lowp.ts.
+ */
+export type StateDtype = "f32" | "bf16" | "int8";
 
 /** A state buffer: PyTorch's name, when it is needed, what it starts as, how it is stored. */
 export interface BufferSpec<O> {
@@ -36,6 +38,10 @@ export interface BufferSpec<O> {
    * `variance` for the others. A function of the shape alone: state is laid out once, options cannot resize it.
    */
   length?(shape: readonly number[]): number;
+  /** The kernel flag bit without which the kernel does not touch this buffer (AMSGRAD, MOMENTUM, CENTERED). */
+  readonly flag?: number;
+  /** int8 state: the dynamic map this buffer is quantized with (default "signed"; "unsigned" for values >= 0). */
+  readonly q8?: "signed" | "unsigned";
 }
 
 /** A contiguous range of params (of one segment) that one kernel call updates. */
@@ -93,6 +99,11 @@ export interface OptimizerSpec<O> {
   scratchFloats?(shape: readonly number[], o: O): number;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
   readonly kernel: string;
+  /**
+   * The option `stateDtype` exists: the kernel has `<algo>_bf16` and `<algo>_i8` twins (assembly/lib/lowp.ts)
+   * and every state buffer may be stored in low precision.
+   */
+  readonly lowp?: boolean;
   /** State buffers in the kernel's pointer order (between param and grad). */
   readonly buffers: readonly BufferSpec<O>[];
   /**

@@ -2,15 +2,22 @@
 // `paramGroups` with options and param indices) and state names (`step`, `exp_avg`, ...). Loading checks
 // everything first and applies only when nothing can fail any more: a dict that does not fit changes nothing.
 import { rejectUnknown } from "./options.js";
-import { bufferPart, type GroupLayout } from "./layout.js";
-import type { OptimizerSpec, ParamGroup } from "./spec.js";
+import { bufferPart, type GroupLayout, slotBytes, type Slot } from "./layout.js";
+import { decodeState, dtypeOf, encodeState, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, STATE_DTYPES } from "./lowp.js";
+import type { OptimizerSpec, ParamGroup, StateDtype } from "./spec.js";
 import type { ParamStore } from "../runtime/store.js";
+
+/**
+ * A saved state buffer: a Float32Array (stateDtype "f32"), the bf16 bits as a Uint16Array ("bf16"), or the int8
+ * codes as a Uint8Array with the per-block absmax as a Float32Array under `<name>_absmax` ("int8").
+ */
+export type StateValue = number | Float32Array | Uint16Array | Uint8Array;
 
 /** Saved optimizer state; structured-clone-able, PyTorch's state names. */
 export interface StateDict {
   format: number;
   optimizer: string;
-  state: Record<number, Record<string, number | Float32Array>>;
+  state: Record<number, Record<string, StateValue>>;
   paramGroups: Array<Record<string, unknown> & { params: number[] }>;
 }
 
@@ -54,12 +61,11 @@ export function saveState<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayo
     for (const r of g.runs) {
       for (let k = 0; k < r.count; k++) {
         const slot = r.seg.slots[r.first + k]!;
-        const entry: Record<string, number | Float32Array> = {};
+        const entry: Record<string, StateValue> = {};
         spec.buffers.forEach((b, i) => {
-          const { at, length } = bufferPart(slot, i);
+          const { length } = bufferPart(slot, i);
           if (r.ready[i] && r.seg.buffers[i] && length > 0) {
-            const from = r.seg.buffers[i]! / 4 + at;
-            entry[b.name] = store.f32.slice(from, from + length);
+            saveBuffer(entry, b.name, g.dtype, slotBytes(store, g.dtype, r.seg.buffers[i]!, slot, i), length);
           }
         });
         const has = Object.keys(entry).length > 0;
@@ -74,18 +80,79 @@ export function saveState<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayo
   return { format: STATE_DICT_FORMAT, optimizer: spec.name, state, paramGroups };
 }
 
+/** The stored form of one buffer into `entry` (copies). */
+function saveBuffer(entry: Record<string, StateValue>, name: string, dtype: StateDtype, bytes: Uint8Array, n: number): void {
+  if (dtype === "f32") entry[name] = new Float32Array(bytes.slice().buffer);
+  else if (dtype === "bf16") entry[name] = new Uint16Array(bytes.slice().buffer);
+  else {
+    const blocks = Math.ceil(n / Q8_BLOCK), codes = new Uint8Array(n), absmax = new Float32Array(blocks);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let k = 0; k < blocks; k++) {
+      absmax[k] = view.getFloat32(k * Q8_BLOCK_BYTES, true);
+      const at = k * Q8_BLOCK_BYTES + 4, len = Math.min(Q8_BLOCK, n - k * Q8_BLOCK);
+      codes.set(bytes.subarray(at, at + len), k * Q8_BLOCK);
+    }
+    entry[name] = codes;
+    entry[`${name}_absmax`] = absmax;
+  }
+}
+
+/** A saved buffer in its stored form (what stateBytes of its dtype holds), checked. */
+function loadBuffer(entry: Record<string, unknown>, name: string, dtype: StateDtype, n: number, where: string,
+    expected = `the param has ${n}`): Uint8Array | undefined {
+  const v = entry[name];
+  if (dtype === "f32") {
+    const arr = asFloat32(v, n, `${where}: "${name}"`);
+    if (!arr) throw new TypeError(`${where}: "${name}" must be a Float32Array (or an array of numbers)`);
+    if (arr.length !== n) throw new RangeError(`${where}: "${name}" has length ${arr.length}, ${expected}`);
+    return new Uint8Array(arr.buffer, arr.byteOffset, 4 * n);
+  }
+  const ints = (x: unknown, Ctor: Uint16ArrayConstructor | Uint8ArrayConstructor, what: string): Uint16Array | Uint8Array => {
+    if (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === `[object ${Ctor.name}]`) return x as Uint16Array | Uint8Array;
+    const max = Ctor === Uint16Array ? 0xffff : 0xff;
+    // Through JSON: an array of integers, or the index-keyed object JSON.stringify makes of a typed array.
+    const values = Array.isArray(x) ? x : x !== null && typeof x === "object" && !ArrayBuffer.isView(x) ? Object.values(x) : undefined;
+    if (!values || !values.every((e) => Number.isInteger(e) && e >= 0 && e <= max)) {
+      throw new TypeError(`${where}: "${what}" must be a ${Ctor.name} (state saved with stateDtype "${dtype}")`);
+    }
+    return Ctor.from(values as number[]);
+  };
+  if (dtype === "bf16") {
+    const h = ints(v, Uint16Array, name);
+    if (h.length !== n) throw new RangeError(`${where}: "${name}" has length ${h.length}, ${expected}`);
+    return new Uint8Array(h.slice().buffer);
+  }
+  const codes = ints(v, Uint8Array, name);
+  if (codes.length !== n) throw new RangeError(`${where}: "${name}" has length ${codes.length}, ${expected}`);
+  const blocks = Math.ceil(n / Q8_BLOCK);
+  const absmax = asFloat32(entry[`${name}_absmax`], blocks, `${where}: "${name}_absmax"`);
+  if (!absmax || absmax.length !== blocks) {
+    throw new RangeError(`${where}: "${name}_absmax" must be a Float32Array of ${blocks} block maxima (int8 state)`);
+  }
+  const out = new Uint8Array(blocks * Q8_BLOCK_BYTES), view = new DataView(out.buffer);
+  for (let k = 0; k < blocks; k++) {
+    view.setFloat32(k * Q8_BLOCK_BYTES, absmax[k]!, true);
+    const len = Math.min(Q8_BLOCK, n - k * Q8_BLOCK);
+    out.set(codes.subarray(k * Q8_BLOCK, k * Q8_BLOCK + len), k * Q8_BLOCK_BYTES + 4);
+  }
+  return out;
+}
+
 /** What loading a dict will do to one group, computed (and checked) before anything changes. */
 export interface GroupLoad<O> {
   o: ParamGroup<O>;
   options: Record<string, unknown>;
   steps: number[];
   ready: boolean[][];
-  data: (Float32Array | undefined)[][];
+  /** Per slot, per buffer: the saved stored form (in `from`), or undefined. */
+  data: (Uint8Array | undefined)[][];
+  /** The dtype the dict holds; plan.o.stateDtype is the one to store (they differ when converting). */
+  from: StateDtype;
 }
 
 /** Checks `dict` against the optimizer and returns the per-group plan; throws (changing nothing) if it does not fit. */
 export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayout[], groups: readonly ParamGroup<O>[],
-    dict: StateDict, validateGroup: (o: ParamGroup<O>) => void, defaults: O): GroupLoad<O>[] {
+    dict: StateDict, validateGroup: (o: ParamGroup<O>) => void, defaults: O, load?: { stateDtype?: StateDtype }): GroupLoad<O>[] {
   const bad = (msg: string) => new Error(`${spec.name}.loadStateDict: ${msg}`);
   if (dict === null || typeof dict !== "object") throw bad("expected a state dict object");
   if (dict.format !== STATE_DICT_FORMAT) throw bad(`unsupported format ${String(dict.format)} (expected ${STATE_DICT_FORMAT})`);
@@ -95,6 +162,11 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
   }
   if (dict.state === null || typeof dict.state !== "object") throw bad("missing state");
   const names = spec.buffers.map((b) => b.name);
+  const to = load?.stateDtype;
+  if (to !== undefined) {
+    if (!spec.lowp && to !== "f32") throw bad(`${spec.name} does not support stateDtype (its state is f32 only)`);
+    if (!STATE_DTYPES.includes(to)) throw bad(`invalid stateDtype ${JSON.stringify(to)} (expected "f32", "bf16" or "int8")`);
+  }
   const used = new Set<string>();
   const plans = groups.map((group, gi) => {
     const saved = dict.paramGroups[gi]!;
@@ -112,7 +184,10 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
     rejectUnknown(`${spec.name}.loadStateDict: param group ${gi}`, saved, spec.rules, ["params"]);
     const o = { ...group, ...options } as ParamGroup<O>;
     validateGroup(o);
-    const steps: number[] = [], ready: boolean[][] = [], data: (Float32Array | undefined)[][] = [];
+    const from = dtypeOf(o);
+    if (to !== undefined && spec.lowp) (o as unknown as { stateDtype: StateDtype }).stateDtype = options.stateDtype = to;
+    const steps: number[] = [], ready: boolean[][] = [], data: (Uint8Array | undefined)[][] = [];
+    const keys = new Set([...names, ...(from === "int8" ? names.map((x) => `${x}_absmax`) : [])]);
     g.slots.forEach((slot, k) => {
       const id = saved.params[k]!;
       if (!Number.isSafeInteger(id) || used.has(String(id))) throw bad(`param group ${gi} has an invalid or repeated param id ${String(id)}`);
@@ -120,7 +195,7 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
       const entry = Object.hasOwn(dict.state, id) ? (dict.state as Record<string, Record<string, unknown>>)[id] : undefined;
       if (entry !== undefined && (entry === null || typeof entry !== "object")) throw bad(`state of param ${id} is not an object`);
       for (const key of Object.keys(entry ?? {})) {
-        if (!names.includes(key) && !(spec.hasStep && key === "step")) throw bad(`state of param ${id} has an unknown key "${key}"`);
+        if (!keys.has(key) && !(spec.hasStep && key === "step")) throw bad(`state of param ${id} has an unknown key "${key}"`);
       }
       if (spec.hasStep && entry && !Object.hasOwn(entry, "step")) throw bad(`state of param ${id} is missing "step"`);
       const step = entry && Object.hasOwn(entry, "step") ? entry.step : 0;
@@ -138,25 +213,19 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
           return undefined;
         }
         if (length === 0) throw bad(`state of param ${id} has "${b.name}", which ${shape()} does not have`);
-        let arr: Float32Array | undefined;
         try {
-          arr = asFloat32(v, length, `state of param ${id}: "${b.name}"`);
+          return loadBuffer(entry as Record<string, unknown>, b.name, from, length, `state of param ${id}`,
+            b.length ? `expected ${length} for ${shape()}` : `the param has ${length}`);
         } catch (e) {
           throw bad((e as Error).message);
         }
-        if (!arr) throw bad(`state of param ${id}: "${b.name}" must be a Float32Array (or an array of numbers)`);
-        if (arr.length !== length) {
-          throw bad(`state of param ${id}: "${b.name}" has length ${arr.length}, ` +
-            (b.length ? `expected ${length} for ${shape()}` : `the param has ${length}`));
-        }
-        return arr;
       });
       if (spec.eager && entry === undefined) throw bad(`state of param ${id} is missing`);
       steps.push(step as number);
       ready.push(row.map((v) => v !== undefined));
       data.push(row);
     });
-    return { o, options, steps, ready, data };
+    return { o, options, steps, ready, data, from };
   });
   const known = new Set(Object.keys(dict.state));
   for (const id of used) known.delete(id);
@@ -164,18 +233,19 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
   return plans;
 }
 
-/** Writes a checked plan's buffers (after they were allocated). Cannot fail. */
+/** Writes a checked plan's buffers (after they were allocated, in the plan's dtype). Cannot fail. */
 export function applyLoad<O>(spec: OptimizerSpec<O>, g: GroupLayout, plan: GroupLoad<O>, store: ParamStore): void {
-  const f32 = store.f32;
-  g.slots.forEach((slot, k) => {
+  const to = g.dtype;
+  g.slots.forEach((slot: Slot, k) => {
     spec.buffers.forEach((b, i) => {
       const ptr = slot.seg.buffers[i];
       if (!ptr) return;
-      const { at, length } = bufferPart(slot, i);
-      const from = ptr / 4 + at;
+      const n = bufferPart(slot, i).length, signed = signedOf(b);
+      const dst = slotBytes(store, to, ptr, slot, i);
       const v = plan.data[k]![i];
-      if (v) f32.set(v, from);
-      else f32.fill(b.fill?.(plan.o) ?? 0, from, from + length);
+      if (v && plan.from === to) dst.set(v);
+      else if (v) encodeState(to, decodeState(plan.from, v, n, signed), n, dst, signed);
+      else encodeState(to, new Float32Array(n).fill(b.fill?.(plan.o) ?? 0), n, dst, signed);
     });
   });
 }

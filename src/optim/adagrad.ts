@@ -24,7 +24,8 @@
  */
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../core/abi.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
 import { type Flavor, flavorRule } from "./flavor.js";
@@ -33,28 +34,38 @@ export interface AdagradOptions {
   lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean;
   /** "torch" (default) or "tfjs": TensorFlow.js's formula and order (above). */
   flavor: Flavor;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   name: "Adagrad",
-  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch" },
+  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch", stateDtype: "f32",
+    stochasticRounding: false },
   rules: {
     lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
-    eps: nonNegative, maximize: bool, flavor: flavorRule,
+    eps: nonNegative, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
+    stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
     a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
-    a.flavor === b.flavor,
-  structural: ["flavor"],
+    a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["flavor", "stateDtype"],
+  lowp: true,
   kernel: "adagrad_f32",
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
-  buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue }],
+  buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
   hasStep: true,
   eager: true,
   launch(k, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0));
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step));
   },
 };
 

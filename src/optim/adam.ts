@@ -28,7 +28,8 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { AMSGRAD, baseFlags, type KernelFn, TFJS } from "../core/abi.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
@@ -39,6 +40,13 @@ export interface AdamOptions {
   decoupledWeightDecay: boolean;
   /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
   flavor: Flavor;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 /**
@@ -49,7 +57,7 @@ export interface AdamOptions {
 export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
     decoupled: boolean, flavor: Flavor = "torch"): void {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0);
+  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0) | roundingFlags(o, r.step);
   if (flavor === "tfjs") {
     // tfjs: 1 − accBeta in f32 (sub(1, accBeta)), the moments divided by it; the lr multiplies last.
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, 1 - beta1, beta2, 1 - beta2, 1, o.eps,
@@ -65,23 +73,25 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   name: "Adam",
   defaults: {
     lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false,
-    flavor: "torch",
+    flavor: "torch", stateDtype: "f32", stochasticRounding: false,
   },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool, flavor: flavorRule,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay &&
-    a.flavor === b.flavor,
-  structural: ["flavor"],
+    a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["flavor", "stateDtype"],
+  lowp: true,
   kernel: "adam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
   buffers: [
     { name: "exp_avg", needed: () => true },
-    { name: "exp_avg_sq", needed: () => true },
-    { name: "max_exp_avg_sq", needed: (o) => o.amsgrad },
+    { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
+    { name: "max_exp_avg_sq", needed: (o) => o.amsgrad, flag: AMSGRAD, q8: "unsigned" },
   ],
   hasStep: true,
   launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, o.decoupledWeightDecay, o.flavor),

@@ -29,8 +29,9 @@ export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
   defaults: { ...defaults, weightDecay: 1e-2 },
   rules,
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.amsgrad === b.amsgrad && a.maximize === b.maximize,
-  structural: [],
+    a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.stateDtype === b.stateDtype &&
+    a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
   launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, true),
 };
 

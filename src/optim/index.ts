@@ -6,7 +6,8 @@
 import { KERNEL_SIGNATURES, type KernelSignature } from "../core/abi.js";
 import type { Optimizer, OptimizerOptions, ParamsInput, StateDict } from "../core/optimizer.js";
 import type { ParamStore } from "../runtime/store.js";
-import type { ClosureSpec, OptimizerSpec, OptionsInput } from "../core/spec.js";
+import type { ClosureSpec, OptimizerSpec, OptionsInput, StateDtype } from "../core/spec.js";
+import { kernelName, lowpReference, pointerStride } from "../core/lowp.js";
 import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
 import { Adam, ADAM_SPEC } from "./adam.js";
 import { AdamW, ADAMW_SPEC } from "./adamw.js";
@@ -96,6 +97,7 @@ export interface ClosureEntry {
 }
 
 export type OptimizerEntry = StepEntry | ClosureEntry;
+const LOW_DTYPES: readonly StateDtype[] = ["bf16", "int8"];
 
 export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "sgd", cls: SGD, spec: SGD_SPEC },
@@ -137,13 +139,22 @@ export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
 }
 
 /** Every kernel, by export name (optimizers that share a kernel must agree on its signature: a test checks it). */
-export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries(
-  STEP_OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]));
+export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries([
+  ...STEP_OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]),
+  // Low-precision twins (<algo>_bf16, <algo>_i8): the same signature, state pointers strided by their dtype.
+  ...STEP_OPTIMIZERS.filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => {
+    const sig = signatureOf(e.spec);
+    const strides = sig.pointers.map((_, i) => (i > 0 && i < sig.pointers.length - 1 ? pointerStride(d) : pointerStride("f32")));
+    return [kernelName(e.spec, d), { ...sig, strides }];
+  })),
+]);
 
 // The runtime's table (read by the worker pool) is this one.
 Object.assign(KERNEL_SIGNATURES, KERNELS);
 
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries(
-  STEP_OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]));
+export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries([
+  ...STEP_OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]),
+  ...STEP_OPTIMIZERS.filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => [kernelName(e.spec, d), lowpReference(e.spec, d)])),
+]);

@@ -22,20 +22,33 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags } from "../core/abi.js";
 import { lion_f32 } from "./lion.reference.js";
 
-export interface LionOptions { lr: number; betas: [number, number]; weightDecay: number; maximize: boolean }
+export interface LionOptions {
+  lr: number; betas: [number, number]; weightDecay: number; maximize: boolean;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
+}
 
 export const LION_SPEC: OptimizerSpec<LionOptions> = {
   name: "Lion",
-  defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false },
+  defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"),
-    weightDecay: nonNegative, maximize: bool,
+    weightDecay: nonNegative, maximize: bool, stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "lion_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
@@ -43,7 +56,7 @@ export const LION_SPEC: OptimizerSpec<LionOptions> = {
   hasStep: true,
   launch(k, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, beta1, 1 - beta1, beta2, 1 - beta2, o.weightDecay, gs, baseFlags(o, gs, true));
+    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, beta1, 1 - beta1, beta2, 1 - beta2, o.weightDecay, gs, baseFlags(o, gs, true) | roundingFlags(o, r.step));
   },
 };
 

@@ -26,7 +26,8 @@
  */
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../core/abi.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
 import { type Flavor, flavorRule } from "./flavor.js";
@@ -35,29 +36,40 @@ export interface RMSpropOptions {
   lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean;
   /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
   flavor: Flavor;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   name: "RMSprop",
-  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch" },
+  defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch", stateDtype: "f32",
+    stochasticRounding: false },
   rules: {
     lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
-    centered: bool, maximize: bool, flavor: flavorRule,
+    centered: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
+    stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor,
-  structural: ["momentum", "flavor"],
+    a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["momentum", "flavor", "stateDtype"],
+  lowp: true,
   kernel: "rmsprop_f32",
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
   buffers: [
-    { name: "square_avg", needed: () => true },
-    { name: "momentum_buffer", needed: (o) => o.momentum > 0 },
-    { name: "grad_avg", needed: (o) => o.centered },
+    { name: "square_avg", needed: () => true, q8: "unsigned" },
+    { name: "momentum_buffer", needed: (o) => o.momentum > 0, flag: MOMENTUM },
+    { name: "grad_avg", needed: (o) => o.centered, flag: CENTERED },
   ],
   hasStep: true,
   launch(k, r, o, gs) {
-    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
+    const flags = baseFlags(o, gs) | roundingFlags(o, r.step) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
       (o.flavor === "tfjs" ? TFJS : 0);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, gs, flags);
   },

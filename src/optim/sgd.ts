@@ -26,7 +26,8 @@
  */
 import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
 import { sgd_f32 } from "./sgd.reference.js";
 import { type Flavor, flavorRule } from "./flavor.js";
@@ -35,14 +36,23 @@ export interface SGDOptions {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean;
   /** "torch" (default) or "tfjs" (the same numbers with dampening 0, above). */
   flavor: Flavor;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   name: "SGD",
-  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, flavor: "torch" },
+  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, flavor: "torch", stateDtype: "f32",
+    stochasticRounding: false },
   rules: {
     lr: nonNegative, momentum: nonNegative, dampening: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"),
-    weightDecay: nonNegative, nesterov: bool, maximize: bool, flavor: flavorRule,
+    weightDecay: nonNegative, nesterov: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
+    stochasticRounding: stochasticRoundingRule,
   },
   check(o) {
     if (o.flavor === "tfjs" && o.dampening !== 0) {
@@ -53,15 +63,17 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
     }
   },
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
-    a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize && a.flavor === b.flavor,
-  structural: ["momentum", "flavor"],
+    a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize && a.flavor === b.flavor &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["momentum", "flavor", "stateDtype"],
+  lowp: true,
   kernel: "sgd_f32",
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,
-  buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0 }],
+  buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
   launch(k, r, o, gs) {
-    let flags = baseFlags(o, gs);
+    let flags = baseFlags(o, gs) | roundingFlags(o, r.step);
     if (o.momentum !== 0) flags |= MOMENTUM | (o.nesterov ? NESTEROV : 0) | (r.ready[0] ? 0 : INIT_BUFFER);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, gs, flags);
   },

@@ -12,7 +12,7 @@
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
 import { canShareMemory, defaultShared, sharedModules, wasmModule, type WasmKind } from "./loader.js";
-import type { KernelFn, KernelName, Kernels } from "../core/abi.js";
+import { type KernelFn, type KernelName, type Kernels, LOWP_SCRATCH_BYTES } from "../core/abi.js";
 import { hostCores, WorkerPool, workersAvailable } from "./threads.js";
 
 const PAGE = 65536;
@@ -453,6 +453,9 @@ export class ParamStore {
         env: { memory: this.memory, abort: () => { throw new Error("gradstep kernel aborted"); } },
       });
       k = instance.exports as unknown as Kernels;
+      // The low-precision kernels' scratch of this instance (the workers' instances get their own).
+      const init = (k as unknown as { lowp_init?: (ptr: number) => void }).lowp_init;
+      if (init) init(this.allocBytes(LOWP_SCRATCH_BYTES, 64));
       this.#kernels.set(kind, k);
     }
     return k;

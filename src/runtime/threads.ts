@@ -19,7 +19,7 @@
 // instead of waiting forever. (Keeping an undo copy of each sub-block would make that case exact too,
 // but copying the in-out buffers cost 30-60 % of a threaded step here; see the README.)
 // A worker spins briefly for the next task, then sleeps in Atomics.wait. Main spins, then waits.
-import { KERNEL_SIGNATURES, type KernelFn, type KernelName, type Kernels } from "../core/abi.js";
+import { KERNEL_SIGNATURES, LOWP_SCRATCH_BYTES, type KernelFn, type KernelName, type Kernels } from "../core/abi.js";
 import type { WasmKind } from "./types.js";
 
 // Control words (Int32 indices).
@@ -27,6 +27,8 @@ const W = 0, KERNEL = 1, KIND = 2, ARGC = 3, READY = 4, NP = 5, SUB = 6, ERR = 7
 const IDLE = -1, CANCELLED = -2, EXIT = -3;
 const ARGS = 16; // Float64 args start at byte 64 of the block
 const BLOCK_BYTES = 64 + 8 * 24;
+/** Each worker's own scratch for the low-precision kernels (lowp_init), after its control block. */
+const SCRATCH_BYTES = LOWP_SCRATCH_BYTES;
 const KINDS: WasmKind[] = ["simd", "scalar"];
 /** Kernel names in a fixed order (their index is the kernel id workers are told); the registry fills the table. */
 const kernelNames = () => Object.keys(KERNEL_SIGNATURES) as KernelName[];
@@ -60,6 +62,7 @@ const WORKER_SOURCE = `
 function start(d) {
   const env = { memory: d.memory, abort() { throw new Error("gradstep kernel aborted"); } };
   const kernels = d.modules.map((m) => m && new WebAssembly.Instance(m, { env }).exports);
+  for (const k of kernels) if (k && k.lowp_init) k.lowp_init(d.block + ${BLOCK_BYTES});
   const i32 = new Int32Array(d.memory.buffer, d.block, 16);
   const f64 = new Float64Array(d.memory.buffer, d.block + 64, 24);
   const base = [], args = [];
@@ -72,13 +75,14 @@ function start(d) {
       if ((++spins & 255) === 0 && performance.now() - t0 > d.spinMs) { Atomics.wait(i32, ${W}, s); t0 = performance.now(); }
     }
     const fn = kernels[i32[${KIND}]][d.names[i32[${KERNEL}]]];
+    const strides = d.strides[i32[${KERNEL}]];
     const np = i32[${NP}], sub = i32[${SUB}], hookAt = i32[${HOOK_AT}], hookMode = i32[${HOOK_MODE}];
     base.length = args.length = i32[${ARGC}];
     for (let i = 0; i < base.length; i++) args[i] = base[i] = f64[i];
     const len = base[np];
     try {
       for (let k = 0, off = 0; off < len; k++, off += sub) {
-        for (let i = 0; i < np; i++) args[i] = base[i] ? base[i] + 4 * off : 0;
+        for (let i = 0; i < np; i++) args[i] = base[i] ? base[i] + (strides ? strides[i] * (off / 256) : 4 * off) : 0;
         const m = args[np] = Math.min(sub, len - off);
         if (k === hookAt) hook(hookMode, fn, args, np, m);
         if (Atomics.compareExchange(i32, ${W}, 2 * k, 2 * k + 1) !== 2 * k) break; // main took the task over
@@ -192,6 +196,8 @@ export class WorkerPool {
   /** Why the pool stopped (a worker exited or did not respond); undefined while healthy. */
   down: string | undefined;
   #args: number[] = [];
+  /** Bytes per 256 elements of each pointer of the call in progress (low-precision kernels), else 4 per element. */
+  #strides: readonly number[] | undefined;
   readonly #urls: string[] = [];
   /** Kernel names by id: the registry fills KERNEL_SIGNATURES when it loads, before any store exists. */
   readonly #names: KernelName[] = Object.keys(KERNEL_SIGNATURES);
@@ -200,13 +206,14 @@ export class WorkerPool {
     this.minSize = o.minSize ?? DEFAULT_THREAD_MIN_SIZE;
     const modules = KINDS.map((k) => o.modules[k]);
     for (let w = 0; w < o.workers; w++) {
-      const block = o.alloc(BLOCK_BYTES);
+      const block = o.alloc(BLOCK_BYTES + SCRATCH_BYTES);
       const i32 = new Int32Array(o.memory.buffer, block, 16);
       i32[W] = IDLE;
       i32[HOOK_AT] = -1;
       this.#ctl.push(i32);
       this.#argSlots.push(new Float64Array(o.memory.buffer, block + 64, 24));
-      const data = { memory: o.memory, modules, block, names: kernelNames(), spinMs: o.spinMs };
+      const strides = kernelNames().map((n) => KERNEL_SIGNATURES[n]!.strides ?? null);
+      const data = { memory: o.memory, modules, block, names: kernelNames(), strides, spinMs: o.spinMs };
       let worker: WorkerHandle;
       if (typeof Worker === "function") {
         const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
@@ -272,19 +279,23 @@ export class WorkerPool {
    */
   wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
     const np = KERNEL_SIGNATURES[name]!.pointers.length;
+    const strides = KERNEL_SIGNATURES[name]!.strides;
     const kernelId = kernelNames().indexOf(name), kindId = KINDS.indexOf(kind);
     return (...args: number[]) => {
       if (this.down !== undefined) local(...args);
-      else this.#run(kernelId, kindId, np, args, local);
+      else this.#run(kernelId, kindId, np, args, local, strides);
     };
   }
 
-  #run(kernelId: number, kindId: number, np: number, args: number[], local: KernelFn): void {
+  #run(kernelId: number, kindId: number, np: number, args: number[], local: KernelFn, strides?: readonly number[]): void {
+    this.#strides = strides;
     const n = args[np]!;
     // Only workers that have started take part (the first steps after creating a store may run alone).
     let parts = 1;
     for (let w = 0; w < this.#ctl.length; w++) if (Atomics.load(this.#ctl[w]!, READY) === 1) parts++;
-    const chunk = Math.ceil(n / parts / 16) * 16;
+    // Low-precision kernels (strides) split on 256-element blocks: int8 blocks start at a chunk's start.
+    const align = strides ? 256 : 16;
+    const chunk = Math.ceil(n / parts / align) * align;
     const posted = this.#posted;
     posted.length = 0;
     for (let w = 0, k = 1; w < this.#ctl.length && k < parts; w++) {
@@ -324,7 +335,10 @@ export class WorkerPool {
   #slice(args: number[], np: number, start: number, len: number): number[] {
     const a = this.#args;
     a.length = args.length;
-    for (let i = 0; i < args.length; i++) a[i] = i < np ? (args[i] ? args[i]! + 4 * start : 0) : args[i]!;
+    const strides = this.#strides;
+    for (let i = 0; i < args.length; i++) {
+      a[i] = i < np ? (args[i] ? args[i]! + (strides ? strides[i]! * (start / 256) : 4 * start) : 0) : args[i]!;
+    }
     a[np] = len;
     return a;
   }

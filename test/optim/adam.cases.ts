@@ -3,6 +3,12 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 export const cases: OptimizerCases = {
   configs: [
     { desc: "tfjs flavor (tf.train.adam's defaults)", options: { flavor: "tfjs", lr: 0.001, eps: 1e-7 } },
+    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding (seed 7)", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 7 } },
+    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
+    { desc: "int8 state, amsgrad + decoupled weight decay + maximize", options: { lr: 0.01, stateDtype: "int8", amsgrad: true, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true } },
+    { desc: "bf16 state, amsgrad + L2", options: { lr: 0.01, stateDtype: "bf16", amsgrad: true, weightDecay: 0.05 } },
+    { desc: "bf16 state, tfjs flavor", options: { flavor: "tfjs", lr: 0.01, stateDtype: "bf16" } },
     { desc: "tfjs flavor, lr 0.1, betas + eps", options: { flavor: "tfjs", lr: 0.1, betas: [0.8, 0.9], eps: 1e-3 } },
     { desc: "tfjs flavor with amsgrad, L2, maximize", options: { flavor: "tfjs", lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true } },
     { desc: "tfjs flavor with decoupled weight decay", options: { flavor: "tfjs", lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
@@ -17,6 +23,9 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, betas: [0.7, 0.8] } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
+    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
+    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
     { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
 
     { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },

@@ -3,11 +3,17 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 export const cases: OptimizerCases = {
   configs: [
     { desc: "defaults", options: {} },
+    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding (seed 0)", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 0 } },
+    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
     { desc: "wd 0.1 + amsgrad", options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
     { desc: "wd 0", options: { lr: 0.01, weightDecay: 0 } },
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
+    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
+    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
     { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5/ },
     { options: { eps: -1 }, error: /^Invalid eps: -1/ },
   ],

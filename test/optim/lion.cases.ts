@@ -5,6 +5,9 @@ const DECAY = [1e-3, 9e-4, 8.1e-4, 7.29e-4, 6.561e-4, 5.9049e-4, 5.31441e-4, 4.7
 export const cases: OptimizerCases = {
   configs: [
     { desc: "defaults", options: {} },
+    { desc: "bf16 state", options: { lr: 0.001, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { lr: 0.001, stateDtype: "bf16", stochasticRounding: 99 } },
+    { desc: "int8 state, weight decay", options: { lr: 0.001, weightDecay: 0.1, stateDtype: "int8" } },
     { desc: "lr 0.01", options: { lr: 0.01 } },
     { desc: "betas", options: { lr: 0.01, betas: [0.5, 0.9] } },
     { desc: "weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
@@ -12,6 +15,9 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.01, betas: [0.8, 0.95], weightDecay: 0.05, maximize: true } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
+    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
+    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
     { options: { betas: [1.2, 0.99] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
     { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
     { options: { betas: [-0.1, 0.9] }, error: /^Invalid beta1: -0.1 \(expected 0 <= beta1 < 1\)$/ },

@@ -3,6 +3,10 @@ import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
 export const cases: OptimizerCases = {
   configs: [
     { desc: "tfjs flavor (tf.train.rmsprop's defaults)", options: { flavor: "tfjs", lr: 0.01, alpha: 0.9, eps: 1e-7 } },
+    { desc: "bf16 state, centered + momentum", options: { lr: 0.01, centered: true, momentum: 0.5, stateDtype: "bf16" } },
+    { desc: "bf16 state, centered, stochastic rounding", options: { lr: 0.01, centered: true, momentum: 0.5, stateDtype: "bf16", stochasticRounding: 4294967295 } },
+    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
+    { desc: "int8 state, centered + momentum + maximize", options: { lr: 0.01, centered: true, momentum: 0.5, maximize: true, stateDtype: "int8" } },
     { desc: "tfjs flavor, momentum", options: { flavor: "tfjs", lr: 0.01, alpha: 0.9, momentum: 0.9, eps: 1e-7 } },
     { desc: "tfjs flavor, centered + momentum", options: { flavor: "tfjs", lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, eps: 1e-3 } },
     { desc: "tfjs flavor, centered, L2, maximize", options: { flavor: "tfjs", lr: 0.01, centered: true, weightDecay: 0.1, maximize: true } },
@@ -15,6 +19,9 @@ export const cases: OptimizerCases = {
     { desc: "weight decay", options: { weightDecay: 0.01 } },
   ],
   errors: [...COMMON_ERRORS,
+    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
+    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
+    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
     { options: { flavor: null }, error: /^Invalid flavor: null \(expected "torch" or "tfjs"\)$/, type: TypeError },
 
     { options: { alpha: -0.1 }, error: /^Invalid alpha: -0.1 \(expected alpha >= 0\)$/ },

@@ -56,7 +56,7 @@ function firstValueDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
-function expectSameState(a: StateDict, b: StateDict, label: string, diff = firstBitDifference): void {
+function expectSameState(a: StateDict, b: StateDict, label: string, diff: (a: Float32Array, b: Float32Array) => number = firstBitDifference): void {
   expect(b.paramGroups, label).toEqual(a.paramGroups);
   expect(Object.keys(b.state), label).toEqual(Object.keys(a.state));
   for (const [id, entry] of Object.entries(a.state)) {
@@ -64,7 +64,7 @@ function expectSameState(a: StateDict, b: StateDict, label: string, diff = first
     expect(Object.keys(other).sort(), label).toEqual(Object.keys(entry).sort());
     for (const [key, value] of Object.entries(entry)) {
       if (typeof value === "number") expect(other[key], `${label}: ${key}`).toBe(value);
-      else expect(diff(other[key] as Float32Array, value), `${label}: ${key}`).toBe(-1);
+      else expect(diff(other[key] as Float32Array, value as Float32Array), `${label}: ${key}`).toBe(-1);
     }
   }
 }
@@ -93,7 +93,7 @@ describe("closure optimizers: resume and configs", () => {
   // Through JSON the sign of a zero is lost (JSON has no -0), so that round trip is checked by value.
   it.each(PARITY)("$name $desc on $problem: N steps == K steps, save, load into a fresh optimizer, N-K steps (bit-exact through structuredClone and a checkpoint file; by value through JSON)", ({ cls, options, p }) => {
     for (const via of ["structuredClone", "JSON", "checkpoint"] as const) {
-      const diff = via === "JSON" ? firstValueDifference : firstBitDifference;
+      const diff: (a: Float32Array, b: Float32Array) => number = via === "JSON" ? firstValueDifference : firstBitDifference;
       const a = setup(cls, options, p);
       for (let t = 0; t < N; t++) a.opt.step(a.closure);
       const b = setup(cls, options, p);

@@ -21,6 +21,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { backendInfo } from "../../runtime/loader.js";
 import { ParamStore, type Param } from "../../runtime/store.js";
 import type { Optimizer as GradstepOptimizer, StateDict } from "../../core/optimizer.js";
+import type { StateValue } from "../../core/state-dict.js";
 import { STEP_OPTIMIZERS, type OptimizerClass, SGD, Adam, Adadelta, Adagrad, Adamax, RMSprop } from "../../optim/index.js";
 
 export { init } from "../../index.js";
@@ -256,7 +257,7 @@ function readFloats(t: tf.Tensor, heap: WasmHeapBackend | null): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
-function fromEntry(s: Record<string, number | Float32Array>): Pending {
+function fromEntry(s: Record<string, StateValue>): Pending {
   const buffers: Record<string, Float32Array> = {};
   let step = 0;
   for (const [k, v] of Object.entries(s)) {

@@ -1,0 +1,293 @@
+// Low-precision optimizer state (bf16, int8 blockwise): the state codecs and the block driver every
+// `<algo>_bf16` / `<algo>_i8` export is made of. A low-precision kernel steps its run in blocks of BLOCK
+// elements: it decodes each state buffer's block into an f32 scratch block (in L1), calls the optimizer's own
+// f32 kernel on the block (the one element rule, unchanged: f32 math in registers), and encodes the new
+// state back. Memory traffic is that of the stored form; the f32 kernels are not touched at all.
+//
+// Scratch: each instance (the main thread's and each worker's, over the same shared memory) is given its own
+// SCRATCH_BYTES by lowp_init() before its first low-precision call; it is not state (nothing in it survives
+// a call), so a kernel call is still a pure function of its arguments.
+//
+// bf16: the upper 16 bits of the f32, rounded to nearest, ties to even; ±Infinity stays ±Infinity, finite
+// values past the bf16 range round to ±Infinity (IEEE), and every NaN becomes the canonical quiet NaN 0x7FC0
+// (so that NaN bits agree across backends, whose NaN payloads may differ).
+//
+// int8 (bitsandbytes' blockwise dynamic quantization): per block of 256 elements of a param, 4 bytes of
+// absmax (f32) then 256 one-byte codes. A code indexes the dynamic map (bitsandbytes functional.py
+// create_dynamic_map(signed, max_exponent_bits=7, total_bits=8)), sorted ascending: value = decade 10^(i-6)
+// times the mean of one of the 2^i (signed) or 2^(i+1) (unsigned) equal intervals of [0.1, 1], plus 0 and 1.
+// Decoding is a table lookup; encoding is the nearest code from a bucket table indexed by the float's exponent
+// and top mantissa bits (below), one lookup and one compare per element, in scalar code (Wasm SIMD has no
+// gather; an arithmetic SIMD search over the decades took 3-4x longer, see the README).
+
+// @ts-ignore: decorator
+@inline export const BLOCK: i32 = 256;
+/** Bytes of one int8 block: absmax (f32), then 256 codes. */
+// @ts-ignore: decorator
+@inline export const Q8_BLOCK_BYTES: usize = 260;
+// @ts-ignore: decorator
+@inline const TABLE_SIGNED: usize = 0;
+// @ts-ignore: decorator
+@inline const TABLE_UNSIGNED: usize = 1024;
+// @ts-ignore: decorator
+@inline const SCRATCH_BLOCKS: usize = 2048;
+/**
+ * Bytes lowp_init() needs: two code tables, four f32 scratch blocks, the encoder's bucket tables (thresholds
+ * and ranks of both maps). LOWP_SCRATCH_BYTES in src/core/abi.ts.
+ */
+// @ts-ignore: decorator
+@inline export const SCRATCH_BYTES: usize = 6144 + 10 * 3076;
+
+let scratch: usize = 0;
+
+/** Gives this instance its scratch area (SCRATCH_BYTES, 16-byte aligned) and writes the int8 code tables there. */
+export function lowp_init(ptr: usize): void {
+  scratch = ptr;
+  for (let c = 0; c < 256; c++) {
+    store<f32>(ptr + TABLE_SIGNED + (<usize>c << 2), q8Value(c, true));
+    store<f32>(ptr + TABLE_UNSIGNED + (<usize>c << 2), q8Value(c, false));
+  }
+  fillBuckets(ptr + TABLE_SIGNED, 127, 128, ptr + THR_SIGNED, ptr + RANK_SIGNED);
+  fillBuckets(ptr + TABLE_UNSIGNED, 0, 255, ptr + THR_UNSIGNED, ptr + RANK_UNSIGNED);
+}
+
+/** f32 scratch block k (0..3) of this instance. */
+// @ts-ignore: decorator
+@inline export function scratchBlock(k: i32): usize {
+  return scratch + SCRATCH_BLOCKS + (<usize>k << 10);
+}
+
+// ---- bf16 -----------------------------------------------------------------------------------------------
+
+/** Lanes i.. of the bf16 array at ptr as f32 (exact). */
+// @ts-ignore: decorator
+@inline function bf16Ld<T>(ptr: usize, i: usize): T {
+  if (isVector<T>()) return <T>i32x4.shl(v128.load16x4_u(ptr + (i << 1)), 16);
+  else return <T>reinterpret<f32>(<u32>load<u16>(ptr + (i << 1)) << 16);
+}
+
+/**
+ * Flag bit of the low-precision kernels: bf16 stores round stochastically, with the 15-bit seed of this step in
+ * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees only the bits below.
+ */
+// @ts-ignore: decorator
+@inline export const STOCHASTIC: i32 = 1024;
+// @ts-ignore: decorator
+@inline export const F32_FLAGS: i32 = 1023;
+
+/** 16 pseudo-random bits per lane from the f32 bits b and the step's seed mix (a murmur3-style finaliser). */
+// @ts-ignore: decorator
+@inline function dither<T>(b: T, mix: u32): T {
+  if (isVector<T>()) {
+    let h = v128.xor(<v128>b, i32x4.splat(mix));
+    h = i32x4.mul(h, i32x4.splat(0x85EBCA6B));
+    h = v128.xor(h, i32x4.shr_u(h, 13));
+    h = i32x4.mul(h, i32x4.splat(0xC2B2AE35));
+    h = v128.xor(h, i32x4.shr_u(h, 16));
+    return <T>v128.and(h, i32x4.splat(0xFFFF));
+  } else {
+    let h = <u32>b ^ mix;
+    h *= 0x85EBCA6B;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35;
+    h ^= h >> 16;
+    return <T>(h & 0xFFFF);
+  }
+}
+
+/**
+ * f32 lanes x rounded to bf16 (nearest, ties to even; or, with `mix` != 0... stochastic: + 16 random bits, then
+ * truncated; NaN → 0x7FC0) and stored at lanes i.. of ptr.
+ */
+// @ts-ignore: decorator
+@inline function bf16St<T>(ptr: usize, i: usize, x: T, stochastic: bool, mix: u32): void {
+  if (isVector<T>()) {
+    const b = <v128>x;
+    let r = stochastic ? i32x4.add(b, dither<v128>(b, mix))
+      : i32x4.add(b, i32x4.add(i32x4.splat(0x7FFF), v128.and(i32x4.shr_u(b, 16), i32x4.splat(1))));
+    r = v128.bitselect(i32x4.splat(0x7FC00000), r, f32x4.ne(b, b));
+    v128.store64_lane(ptr + (i << 1), i8x16.shuffle(r, r, 2, 3, 6, 7, 10, 11, 14, 15, 2, 3, 6, 7, 10, 11, 14, 15), 0);
+  } else {
+    const f = <f32>x;
+    const b = reinterpret<u32>(f);
+    const r = stochastic ? b + dither<u32>(b, mix) : b + 0x7FFF + ((b >> 16) & 1);
+    store<u16>(ptr + (i << 1), f != f ? <u16>0x7FC0 : <u16>(r >> 16));
+  }
+}
+
+/** Decodes bf16 elements [b, b + len) of `ptr` into the f32 block `out`. */
+// @ts-ignore: decorator
+@inline function bf16Block(ptr: usize, b: i32, out: usize, len: i32): void {
+  const src = ptr + (<usize>b << 1);
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) v128.store(out + (i << 2), bf16Ld<v128>(src, i));
+  for (; i < <usize>len; i++) store<f32>(out + (i << 2), bf16Ld<f32>(src, i));
+}
+
+/** Encodes the f32 block `src` into bf16 elements [b, b + len) of `ptr` (stochastic rounding with STOCHASTIC). */
+// @ts-ignore: decorator
+@inline function bf16Unblock(ptr: usize, b: i32, src: usize, len: i32, flags: i32): void {
+  const dst = ptr + (<usize>b << 1);
+  let i: usize = 0;
+  if ((flags & STOCHASTIC) != 0) {
+    const mix = <u32>(flags >>> 16) * 0x9E3779B1;
+    if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), true, mix);
+    for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), true, mix);
+  } else {
+    if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), false, 0);
+    for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), false, 0);
+  }
+}
+
+// ---- int8 blockwise --------------------------------------------------------------------------------------
+
+/** 10^(i-6) as f32, i = 0..6 (the decade factor of the dynamic map). */
+// @ts-ignore: decorator
+@inline function decade(i: i32): f32 {
+  return i == 0 ? <f32>1e-6 : i == 1 ? <f32>1e-5 : i == 2 ? <f32>1e-4 : i == 3 ? <f32>1e-3 : i == 4 ? <f32>1e-2 : i == 5 ? <f32>1e-1 : <f32>1;
+}
+
+/** The mean of interval j of m equal intervals of [0.1, 1]: 0.1 + (0.9 (2j + 1)) / (2m), each step in f32. */
+// @ts-ignore: decorator
+@inline function q8Mean(j2p1: f32, m2: f32): f32 {
+  return <f32>0.1 + (<f32>0.9 * j2p1) / m2;
+}
+
+/** The value of code c (0..255) of the signed or unsigned dynamic map (the tables lowp_init writes). */
+function q8Value(c: i32, signed: bool): f32 {
+  if (signed) {
+    if (c == 127) return 0;
+    if (c == 255) return 1;
+    const r = c > 127 ? c - 128 : 126 - c; // magnitude rank 0..126: decade i holds ranks 2^i - 1 .. 2^(i+1) - 2
+    const i = 31 - clz<i32>(r + 1);
+    const m = 1 << i, j = r + 1 - m;
+    const j2p1: i32 = 2 * j + 1, m2: i32 = 2 * m;
+    const v = decade(i) * q8Mean(<f32>j2p1, <f32>m2);
+    return c > 127 ? v : -v;
+  }
+  if (c == 0) return 0;
+  if (c == 255) return 1;
+  const r = c - 1; // rank 0..253: decade i holds ranks 2^(i+1) - 2 .. 2^(i+2) - 3
+  const i = 30 - clz<i32>(r + 2);
+  const m = 2 << i, j = r + 2 - m;
+  const j2p1: i32 = 2 * j + 1, m2: i32 = 2 * m;
+  return decade(i) * q8Mean(<f32>j2p1, <f32>m2);
+}
+
+// The encoder: nearest code by table, no search. The magnitudes of a map (signed: 0, the 127 positive means,
+// 1.0; unsigned: its 256 codes) have decision thresholds T_R = (M_R + M_(R+1)) / 2 (in f32) between neighbours.
+// |y| in [2^-24, 1) falls in one of 24 * 128 buckets (its exponent and top 7 mantissa bits: a bucket is narrower
+// than any gap between two thresholds, so at most one threshold lies inside it); the bucket holds the rank of
+// the nearest magnitude at its start and the next threshold: R = rank + (|y| > threshold). |y| < 2^-24 lands in
+// bucket 0 (nearest: 0), |y| >= 1 in a last bucket (1.0; -1.0 does not exist: negative values stop at rank 127).
+// @ts-ignore: decorator
+@inline const BUCKETS: i32 = 24 * 128 + 1;
+// @ts-ignore: decorator
+@inline const THR_SIGNED: usize = 6144;
+// @ts-ignore: decorator
+@inline const THR_UNSIGNED: usize = 6144 + 4 * 3076;
+// @ts-ignore: decorator
+@inline const RANK_SIGNED: usize = 6144 + 8 * 3076;
+// @ts-ignore: decorator
+@inline const RANK_UNSIGNED: usize = 6144 + 9 * 3076;
+
+/** Writes the bucket tables of one map (magnitude R = the table value of code base + R, R = 0..top). */
+function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize): void {
+  let r = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    // The bucket's first value: exponent 103 + b / 128 (2^-24 ...), mantissa bits (b % 128) << 16.
+    const lo = b == BUCKETS - 1 ? <f32>1 : reinterpret<f32>(<u32>(103 * 128 + b) << 16);
+    while (r < top && lo > threshold(table, base, r)) r++;
+    store<u8>(rank + <usize>b, <u8>r);
+    store<f32>(thr + (<usize>b << 2), r < top ? threshold(table, base, r) : Infinity);
+  }
+}
+// @ts-ignore: decorator
+@inline function threshold(table: usize, base: i32, r: i32): f32 {
+  return (load<f32>(table + (<usize>(base + r) << 2)) + load<f32>(table + (<usize>(base + r + 1) << 2))) * <f32>0.5;
+}
+
+/** The code of the normalised value y (not NaN) in the signed or unsigned map. Mirrored by q8Code in src/core/lowp.ts. */
+// @ts-ignore: decorator
+@inline function q8Code(y: f32, signed: bool): u32 {
+  const a = Mathf.abs(y);
+  const b = min<i32>(max<i32>(<i32>(reinterpret<u32>(a) >> 16) - 103 * 128, 0), BUCKETS - 1);
+  const t = scratch + (signed ? THR_SIGNED : THR_UNSIGNED), k = scratch + (signed ? RANK_SIGNED : RANK_UNSIGNED);
+  const r = <u32>load<u8>(k + <usize>b) + <u32>(a > load<f32>(t + (<usize>b << 2)));
+  if (!signed) return r;
+  // Branch-free: the sign of a moment is a coin flip, a branch on it mispredicts half the time.
+  return select<u32>(127 - min<u32>(r, 127), 127 + r, y < 0);
+}
+
+/** Decodes the int8 block of elements [b, b + len) of `ptr` (b a multiple of BLOCK) into the f32 block `out`. */
+// @ts-ignore: decorator
+@inline function q8Block(ptr: usize, b: i32, out: usize, len: i32, signed: bool): void {
+  const blk = ptr + <usize>(b >> 8) * Q8_BLOCK_BYTES;
+  const absmax = load<f32>(blk);
+  const codes = blk + 4;
+  const table = scratch + (signed ? TABLE_SIGNED : TABLE_UNSIGNED);
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    const s = f32x4.splat(absmax);
+    for (; i + 4 <= <usize>len; i += 4) {
+      let x = f32x4.splat(load<f32>(table + (<usize>load<u8>(codes + i) << 2)));
+      x = f32x4.replace_lane(x, 1, load<f32>(table + (<usize>load<u8>(codes + i + 1) << 2)));
+      x = f32x4.replace_lane(x, 2, load<f32>(table + (<usize>load<u8>(codes + i + 2) << 2)));
+      x = f32x4.replace_lane(x, 3, load<f32>(table + (<usize>load<u8>(codes + i + 3) << 2)));
+      v128.store(out + (i << 2), f32x4.mul(x, s));
+    }
+  }
+  for (; i < <usize>len; i++) store<f32>(out + (i << 2), load<f32>(table + (<usize>load<u8>(codes + i) << 2)) * absmax);
+}
+
+/**
+ * Encodes the f32 block `src` (len elements) as the int8 block of elements [b, b + len) of `ptr`: absmax =
+ * max |x| (NaN if any x is NaN), codes of x * (1 / absmax). A block whose absmax is 0 stores zeros; one
+ * whose absmax is not finite (a NaN or ±Infinity reached this block's state) stores absmax NaN: the whole
+ * block decodes as NaN, and no other block is touched.
+ */
+// @ts-ignore: decorator
+@inline function q8Unblock(ptr: usize, b: i32, src: usize, len: i32, signed: bool): void {
+  const blk = ptr + <usize>(b >> 8) * Q8_BLOCK_BYTES;
+  const codes = blk + 4;
+  let i: usize = 0;
+  let mx: f32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (; i + 4 <= <usize>len; i += 4) acc = f32x4.max(acc, f32x4.abs(v128.load(src + (i << 2))));
+    mx = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)), max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+  }
+  for (; i < <usize>len; i++) mx = max<f32>(mx, Mathf.abs(load<f32>(src + (i << 2))));
+  if (!(mx - mx == 0)) { // NaN or ±Infinity
+    store<f32>(blk, NaN);
+    memory.fill(codes, signed ? 127 : 0, <usize>len);
+    return;
+  }
+  store<f32>(blk, mx);
+  const inv: f32 = mx == 0 ? 0 : <f32>1 / mx;
+  // Four codes per store: fewer stores for the table loads to wait behind.
+  for (i = 0; i + 4 <= <usize>len; i += 4) {
+    const x = src + (i << 2);
+    store<u32>(codes + i, q8Code(load<f32>(x) * inv, signed) | q8Code(load<f32>(x, 4) * inv, signed) << 8 |
+      q8Code(load<f32>(x, 8) * inv, signed) << 16 | q8Code(load<f32>(x, 12) * inv, signed) << 24);
+  }
+  for (; i < <usize>len; i++) store<u8>(codes + i, <u8>q8Code(load<f32>(src + (i << 2)) * inv, signed));
+}
+
+// ---- the driver ------------------------------------------------------------------------------------------
+
+/** D: u16 = bf16 state, u8 = int8 blockwise state. Decodes block [b, b + len) of state buffer `ptr` (0 = unused). */
+// @ts-ignore: decorator
+@inline export function stateIn<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool): usize {
+  if (ptr == 0) return 0;
+  const s = scratchBlock(k);
+  if (sizeof<D>() == 2) bf16Block(ptr, b, s, len); else q8Block(ptr, b, s, len, signed);
+  return s;
+}
+/** Encodes the f32 scratch block k back into block [b, b + len) of state buffer `ptr` (0 = unused). */
+// @ts-ignore: decorator
+@inline export function stateOut<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool, flags: i32): void {
+  if (ptr == 0) return;
+  const s = scratchBlock(k);
+  if (sizeof<D>() == 2) bf16Unblock(ptr, b, s, len, flags); else q8Unblock(ptr, b, s, len, signed);
+}
