@@ -34,7 +34,7 @@ it("publint and arethetypeswrong report no problems", () => {
   // scope. attw exits non-zero on any other problem (execFileSync then throws with its report).
   const out = execFileSync(bin("attw"), ["--pack", ".", "--profile", "esm-only", "--format", "table-flipped"], { cwd: root, encoding: "utf8" });
   expect(out).toMatch(/No problems found|🟢/);
-});
+}, 300_000); // attw packs and type-checks every entry: ~30 s idle, over 120 s when the machine is loaded
 
 it("installs from npm pack in another folder and works when imported as 'gradstep'", () => {
   const out = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
