@@ -15,10 +15,10 @@
  *
  * lerp is torch.lerp (a + w·(b − a) for |w| < 0.5, else b − (b − a)·(1 − w)); RMS(x) = ‖x‖/√numel. Defaults (torch's):
  * lr 1e-2, beta2Decay −0.8, eps [null, 1e-3] (eps1 null = f32's machine epsilon 2^−23, as torch's
- * finfo(dtype).eps; eps1 0 makes U = 0·∞ = NaN wherever g and V̂ are 0, as in torch), d 1, weightDecay 0, maximize false; torch's `foreach` has no counterpart (one kernel per
- * tensor). State (torch's names): `step`, and `row_var` (torch's shape [..., rows, 1]) + `col_var` ([..., 1, cols])
- * for params of >= 2 dims, `variance` (the param's shape) otherwise; saved flat, row-major. The param's `shape`
- * decides (`store.param(name, init, { shape })`, or a foreign `{ value, grad, shape }`; without one a param is 1-D).
+ * finfo(dtype).eps; eps1 0 makes U = 0·∞ = NaN wherever g and V̂ are 0, as in torch), d 1, weightDecay 0,
+ * maximize false; torch's `foreach` has no counterpart (one kernel per tensor). State (torch's names): `step`,
+ * and `row_var` (torch's shape [..., rows, 1]) + `col_var` ([..., 1, cols]) for params of >= 2 dims, `variance`
+ * (the param's shape) otherwise; saved flat, row-major. The param's `shape` decides (`store.param(name, init, { shape })`, or a foreign `{ value, grad, shape }`; without one a param is 1-D).
  *
  * Kind "tensor": one adafactor_f32 call per param does the whole step in Wasm: ‖θ‖² (reduce_f32's f64 order),
  * the row and column sums of g² in one pass over each matrix, the factor EMAs, U into the core's scratch area
