@@ -3,7 +3,7 @@
 // changes), segments where no param has a buffer, checkpoints — and verify mode (scratch area included).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Adafactor, loadCheckpoint, ParamStore, saveCheckpoint, type StateDict } from "../src/index.js";
+import { Adafactor, clipGradNorm, loadCheckpoint, ParamStore, saveCheckpoint, type StateDict } from "../src/index.js";
 import { firstBitDifference, randomArray, rng } from "./helpers.js";
 
 const SHAPES = [[6], [4, 5], [2, 3, 4], [7, 1], [1]];
@@ -125,6 +125,29 @@ describe("Adafactor backends", () => {
     const { params, opt } = setup([[9, 13], [33], [3, 5, 6], [1, 1]], { backend, verify: true, weightDecay: 0.1, maximize: true });
     steps(params, opt, 5);
     expect(opt.stateDict().state[0]!.step).toBe(5);
+  });
+
+  it.each(["simd", "scalar", "js"] as const)("%s: the gradient prologue — fused maxGradNorm == clipGradNorm then step, gradScale 1/4 == grads / 4 (bit for bit)", (backend) => {
+    const shapes = [[9, 13], [33], [2, 3, 5]];
+    const fused = setup(shapes, { backend, maxGradNorm: 0.5, maximize: true });
+    const unfused = setup(shapes, { backend, maximize: true });
+    const scaled = setup(shapes, { backend }), plain = setup(shapes, { backend });
+    const rand = rng(21);
+    for (let t = 0; t < 6; t++) {
+      const gs = fused.params.map((p) => randomArray(p.length, rand, 3, 0.1));
+      [fused, unfused, scaled].forEach((o) => o.params.forEach((p, i) => p.grad.set(gs[i]!)));
+      plain.params.forEach((p, i) => p.grad.set(gs[i]!.map((x) => x / 4)));
+      fused.opt.step();
+      clipGradNorm(unfused.params, 0.5);
+      unfused.opt.step();
+      scaled.opt.step({ gradScale: 0.25 });
+      plain.opt.step();
+    }
+    fused.params.forEach((p, i) => expect(firstBitDifference(p.value, unfused.params[i]!.value), `clip: param ${i}`).toBe(-1));
+    expect(fused.opt.stateDict().state).toEqual(unfused.opt.stateDict().state);
+    scaled.params.forEach((p, i) => expect(firstBitDifference(p.value, plain.params[i]!.value), `gradScale: param ${i}`).toBe(-1));
+    expect(scaled.opt.stateDict().state).toEqual(plain.opt.stateDict().state);
+    expect(firstBitDifference(fused.params[0]!.value, scaled.params[0]!.value)).not.toBe(-1);
   });
 
   it("a foreign param's shape factors it like a store param's, bit for bit (on the copy path)", () => {

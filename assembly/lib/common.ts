@@ -197,6 +197,56 @@ export const CLIP_AT: usize = 4;
 // @ts-ignore: decorator
 @inline export function addSq<T>(acc: T, x: T): T { return add<T>(acc, mul<T>(x, x)); }
 
+/** Σx² of x[0..n) in the blocked order above, as one read-only pass (Adafactor's ‖θ‖² and ‖U‖²). */
+// @ts-ignore: decorator
+@inline export function sumSqBlocked(x: usize, n: i32): f64 {
+  let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0, t4: f64 = 0, t5: f64 = 0, t6: f64 = 0, t7: f64 = 0;
+  let q0: f32 = 0, q1: f32 = 0, q2: f32 = 0, q3: f32 = 0, q4: f32 = 0, q5: f32 = 0, q6: f32 = 0, q7: f32 = 0;
+  let o: usize = 0;
+  const endBlocks = <usize>(n & ~127) << 2, end8 = <usize>(n & ~7) << 2, end = <usize>n << 2;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0);
+    let t01 = f64x2.splat(0), t23 = f64x2.splat(0), t45 = f64x2.splat(0), t67 = f64x2.splat(0);
+    let qa = zero, qb = zero;
+    while (o < end8) {
+      const stop = o < endBlocks ? o + 512 : end8;
+      for (; o < stop; o += 32) { qa = addSq<v128>(qa, v128.load(x + o)); qb = addSq<v128>(qb, v128.load(x + o + 16)); }
+      if (o <= endBlocks) { // a whole block of 128: into the f64 totals (the last, partial block waits for the tail)
+        t01 = addLo64(t01, qa); t23 = addHi64(t23, qa); t45 = addLo64(t45, qb); t67 = addHi64(t67, qb);
+        qa = zero; qb = zero;
+      }
+    }
+    t0 = f64x2.extract_lane(t01, 0); t1 = f64x2.extract_lane(t01, 1); t2 = f64x2.extract_lane(t23, 0); t3 = f64x2.extract_lane(t23, 1);
+    t4 = f64x2.extract_lane(t45, 0); t5 = f64x2.extract_lane(t45, 1); t6 = f64x2.extract_lane(t67, 0); t7 = f64x2.extract_lane(t67, 1);
+    q0 = f32x4.extract_lane(qa, 0); q1 = f32x4.extract_lane(qa, 1); q2 = f32x4.extract_lane(qa, 2); q3 = f32x4.extract_lane(qa, 3);
+    q4 = f32x4.extract_lane(qb, 0); q5 = f32x4.extract_lane(qb, 1); q6 = f32x4.extract_lane(qb, 2); q7 = f32x4.extract_lane(qb, 3);
+  } else {
+    while (o < end8) {
+      const stop = o < endBlocks ? o + 512 : end8;
+      for (; o < stop; o += 32) {
+        q0 = addSq<f32>(q0, load<f32>(x + o)); q1 = addSq<f32>(q1, load<f32>(x + o + 4));
+        q2 = addSq<f32>(q2, load<f32>(x + o + 8)); q3 = addSq<f32>(q3, load<f32>(x + o + 12));
+        q4 = addSq<f32>(q4, load<f32>(x + o + 16)); q5 = addSq<f32>(q5, load<f32>(x + o + 20));
+        q6 = addSq<f32>(q6, load<f32>(x + o + 24)); q7 = addSq<f32>(q7, load<f32>(x + o + 28));
+      }
+      if (o <= endBlocks) {
+        t0 += q0; t1 += q1; t2 += q2; t3 += q3; t4 += q4; t5 += q5; t6 += q6; t7 += q7;
+        q0 = 0; q1 = 0; q2 = 0; q3 = 0; q4 = 0; q5 = 0; q6 = 0; q7 = 0;
+      }
+    }
+  }
+  // The tail: elements 8k..n-1 go to partials 0..(n mod 8)-1 of the last block, in order.
+  if (o < end) { q0 = addSq<f32>(q0, load<f32>(x + o)); o += 4; }
+  if (o < end) { q1 = addSq<f32>(q1, load<f32>(x + o)); o += 4; }
+  if (o < end) { q2 = addSq<f32>(q2, load<f32>(x + o)); o += 4; }
+  if (o < end) { q3 = addSq<f32>(q3, load<f32>(x + o)); o += 4; }
+  if (o < end) { q4 = addSq<f32>(q4, load<f32>(x + o)); o += 4; }
+  if (o < end) { q5 = addSq<f32>(q5, load<f32>(x + o)); o += 4; }
+  if (o < end) q6 = addSq<f32>(q6, load<f32>(x + o));
+  t0 += q0; t1 += q1; t2 += q2; t3 += q3; t4 += q4; t5 += q5; t6 += q6; t7 += q7;
+  return ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7));
+}
+
 // ---- max and clamp via pmax/pmin ---------------------------------------------------------------------------
 // x64 lowers f32x4.max/min (NaN-propagating, -0 < +0) to about 8 instructions each; f32x4.pmax/pmin are one.
 // These keep NaN propagation exactly and differ from maxv/minv only in the order of a ±0 tie.

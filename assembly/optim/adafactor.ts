@@ -2,25 +2,25 @@
 // Preconditions: param and grad point at n f32s. Factored (rows > 0: params of >= 2 dims): the tensor is
 // batch = n / (rows·cols) row-major rows×cols matrices (its last two dims); rowVar points at batch·rows f32s,
 // colVar at batch·cols f32s, variance is unused. Unfactored (rows = 0): variance points at n f32s, rowVar and
-// colVar are unused. scratch (8-byte aligned) holds, in f32s: [0, 8) the f64 results of reduce_f32 | U [n] |
-// column sums [cols]; its contents are not state. Any alignment of the other buffers; no two overlap.
+// colVar are unused. scratch holds, in f32s: U [n] | column sums [cols]; its contents are not state. Any
+// alignment; no two buffers overlap.
 // Scalars (src/optim/adafactor.ts launch): rows, cols, weight = t^beta2Decay (torch's one_minus_beta2_t), rho =
 // min(lr, 1/√t), eps1, eps1Sq = eps1², eps2, d, decay = 1 − lr·weightDecay (flag DECOUPLED), gradScale. rho,
 // eps2 and d are f64: torch computes α and the clipping denominator with Python floats.
-// Sums: ‖θ‖² and ‖U‖² by reduce_f32 (f64, assembly/reduce/norms.ts's order); a row's Σg² and Σ_i R_i in f32 over
+// Sums: ‖θ‖² and ‖U‖² in the blocked order of assembly/lib/common.ts (sumSqBlocked: f32 blocks, f64 totals); a row's Σg² and Σ_i R_i in f32 over
 // four partials (element j into partial j mod 4, then (p0 + p1) + (p2 + p3)); a column's Σg² in f32, row after row.
-import { MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, mul, div, sqrt, maxv, gradIn, torchLerp, end1, end4 } from "../lib/common";
-import { reduce_f32 } from "../reduce/norms";
+import {
+  MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, mul, div, sqrt, maxv, gradIn, torchLerp, sumSqBlocked, end1, end4,
+} from "../lib/common";
 
 export function adafactor_f32(param: usize, rowVar: usize, colVar: usize, variance: usize, scratch: usize, grad: usize,
     n: i32, rows: i32, cols: i32, weight: f32, rho: f64, eps1: f32, eps1Sq: f32, eps2: f64, d: f64, decay: f32,
     gradScale: f32, flags: i32): void {
   if (n <= 0) return;
   const scaled = (flags & GRAD_SCALE) != 0, maximize = (flags & MAXIMIZE) != 0;
-  const out = scratch, u = scratch + 32;
+  const u = scratch;
   // α = max(eps2, RMS(θ))·ρ, from θ before weight decay (Python's max: eps2 unless RMS(θ) > eps2).
-  reduce_f32(param, n, out, 1);
-  const rmsP = Math.sqrt(load<f64>(out)) / Math.sqrt(<f64>n);
+  const rmsP = Math.sqrt(sumSqBlocked(param, n)) / Math.sqrt(<f64>n);
   const alpha = (rmsP > eps2 ? rmsP : eps2) * rho;
   const wComp: f32 = 1 - weight, small = Mathf.abs(weight) < 0.5;
   if (rows == 0) {
@@ -35,8 +35,7 @@ export function adafactor_f32(param: usize, rowVar: usize, colVar: usize, varian
     }
   }
   // Update clipping: θ += U·(−α / max(1, RMS(U)/d)) (Python's max: 1 unless the ratio is > 1).
-  reduce_f32(u, n, out, 1);
-  const ratio = Math.sqrt(load<f64>(out)) / (Math.sqrt(<f64>n) * d);
+  const ratio = Math.sqrt(sumSqBlocked(u, n)) / (Math.sqrt(<f64>n) * d);
   const s = <f32>(-alpha / (ratio > 1.0 ? ratio : 1.0));
   const decayed = (flags & DECOUPLED) != 0;
   let o: usize = 0;

@@ -1,8 +1,7 @@
 // Pure-TS reference of adafactor_f32 (same signature, Float32Arrays for pointers), operation for operation the
 // kernel of assembly/optim/adafactor.ts, including what it leaves in the scratch area. See src/optim/adafactor.ts.
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
-import { inputGrad, scratch as pool } from "../core/reference-ops.js";
-import { reduceRef, SUM_SQ } from "../core/reduce.js";
+import { inputGrad, scratch as pool, sumSqBlocked } from "../core/reference-ops.js";
 
 const f = Math.fround;
 
@@ -24,21 +23,14 @@ function scaledGrad(g: number, vHat: number, eps1Sq: number): number {
   return f(f(1 / f(Math.sqrt(v))) * g);
 }
 
-/** Σx² of x in reduce_f32's order, written where the kernel's reduce_f32 writes it (scratch floats 0..5). */
-function sumSq(x: Float32Array, out: Float64Array): number {
-  reduceRef(x, out, 0, SUM_SQ);
-  return out[0]!;
-}
-
 export function adafactor_f32(param: Float32Array, rowVar: Float32Array, colVar: Float32Array, variance: Float32Array,
     scratch: Float32Array, grad: Float32Array, n: number, rows: number, cols: number, weight: number, rho: number,
     eps1: number, eps1Sq: number, eps2: number, d: number, decay: number, gradScale: number, flags: number): void {
   if (n <= 0) return;
-  const out = new Float64Array(scratch.buffer, scratch.byteOffset, 3);
-  const u = scratch.subarray(8, 8 + n);
+  const u = scratch.subarray(0, n);
   const g = inputGrad(grad, param, n, 0, gradScale, flags & (GRAD_SCALE | MAXIMIZE));
   // α from θ before weight decay.
-  const rmsP = Math.sqrt(sumSq(param.subarray(0, n), out)) / Math.sqrt(n);
+  const rmsP = Math.sqrt(sumSqBlocked(param, n)) / Math.sqrt(n);
   const alpha = (rmsP > eps2 ? rmsP : eps2) * rho;
   const w = f(weight), wc = f(1 - w), e1 = f(eps1), e1Sq = f(eps1Sq);
   if (rows === 0) {
@@ -47,7 +39,7 @@ export function adafactor_f32(param: Float32Array, rowVar: Float32Array, colVar:
       u[i] = scaledGrad(g[i]!, variance[i]!, e1Sq);
     }
   } else {
-    const mat = rows * cols, colSum = scratch.subarray(8 + n, 8 + n + cols), sq = pool(1, cols);
+    const mat = rows * cols, colSum = scratch.subarray(n, n + cols), sq = pool(1, cols);
     for (let b = 0; b < n / mat; b++) {
       const at = b * mat, r0 = b * rows, c0 = b * cols;
       colSum.fill(0);
@@ -70,7 +62,7 @@ export function adafactor_f32(param: Float32Array, rowVar: Float32Array, colVar:
     }
   }
   // Update clipping, weight decay, the update.
-  const ratio = Math.sqrt(sumSq(u, out)) / (Math.sqrt(n) * d);
+  const ratio = Math.sqrt(sumSqBlocked(u, n)) / (Math.sqrt(n) * d);
   const s = f(-alpha / (ratio > 1 ? ratio : 1));
   const dec = f(decay);
   for (let i = 0; i < n; i++) {

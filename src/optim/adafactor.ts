@@ -15,12 +15,13 @@
  *
  * lerp is torch.lerp (a + w·(b − a) for |w| < 0.5, else b − (b − a)·(1 − w)); RMS(x) = ‖x‖/√numel. Defaults (torch's):
  * lr 1e-2, beta2Decay −0.8, eps [null, 1e-3] (eps1 null = f32's machine epsilon 2^−23, as torch's
- * finfo(dtype).eps), d 1, weightDecay 0, maximize false; torch's `foreach` has no counterpart (one kernel per
- * tensor). State (torch's names): `step`, and `row_var` (torch's shape [..., rows, 1]) + `col_var` ([..., 1, cols])
- * for params of >= 2 dims, `variance` (the param's shape) otherwise; saved flat, row-major. The param's `shape`
- * decides (`store.param(name, init, { shape })`, or a foreign `{ value, grad, shape }`; without one a param is 1-D).
+ * finfo(dtype).eps; eps1 0 makes U = 0·∞ = NaN wherever g and V̂ are 0, as in torch), d 1, weightDecay 0,
+ * maximize false; torch's `foreach` has no counterpart (one kernel per tensor). State (torch's names): `step`,
+ * and `row_var` (torch's shape [..., rows, 1]) + `col_var` ([..., 1, cols]) for params of >= 2 dims, `variance`
+ * (the param's shape) otherwise; saved flat, row-major. The param's `shape` decides (`store.param(name, init,
+ * { shape })`, or a foreign `{ value, grad, shape }`; without one a param is 1-D).
  *
- * Kind "tensor": one adafactor_f32 call per param does the whole step in Wasm: ‖θ‖² (reduce_f32's f64 order),
+ * Kind "tensor": one adafactor_f32 call per param does the whole step in Wasm: ‖θ‖² (f32 blocks, f64 totals, as LAMB),
  * the row and column sums of g² in one pass over each matrix, the factor EMAs, U into the core's scratch area
  * with ‖U‖², then weight decay and the update. α and the clipping denominator are computed in f64 there, as torch
  * does with Python floats; the step scalars (w_t, ρ_t) here, once per call, in f64. Against torch: torch sums
@@ -68,8 +69,8 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
   same: (a, b) => a.lr === b.lr && a.beta2Decay === b.beta2Decay && Array.isArray(a.eps) && a.eps.length === 2 &&
     a.eps[0] === b.eps[0] && a.eps[1] === b.eps[1] && a.d === b.d && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
-  // reduce_f32's f64 results (8 floats), U, and one row of column sums.
-  scratchFloats: (shape) => 8 + product(shape) + (shape.length >= 2 ? shape[shape.length - 1]! : 0),
+  // U and one row of column sums.
+  scratchFloats: (shape) => product(shape) + (shape.length >= 2 ? shape[shape.length - 1]! : 0),
   kernel: "adafactor_f32",
   scalars: ["rows", "cols", "weight", "rho", "eps1", "eps1Sq", "eps2", "d", "decay"],
   reference: adafactor_f32,
