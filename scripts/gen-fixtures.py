@@ -96,7 +96,23 @@ def gen_lbfgs():
         grads[1][:] = [gb]
         return loss
 
+    QA, QB, QC, QD = 0.2178, -0.5518, -1.6125, -1.1843
+
+    def quartic(vals, grads):
+        w = vals[0]
+        loss = 0.0
+        g = [0.0] * len(w)
+        for i in range(len(w)):
+            x = w[i] * (i + 1)
+            x2 = x * x
+            x3, x4 = x2 * x, x2 * x2
+            loss = loss + (((QA * x4 + QB * x3) + QC * x2) + QD * x)
+            g[i] = (i + 1) * (((4 * QA * x3 + 3 * QB * x2) + 2 * QC * x) + QD)
+        grads[0][:] = g
+        return loss
+
     problems = {
+        "quartic": ([[-0.6775, -0.33875]], quartic),
         "rosenbrock": ([[-0.5, 0.3, 0.2, 0.1], [0.3, 0.4, 0.5]], rosenbrock),
         "lstsq": ([[0.5, -0.25, 0.75, 0, -0.5], [0.1]], lstsq),
     }

@@ -47,6 +47,25 @@ const lstsq: ClosureProblem = {
   },
 };
 
+/**
+ * A quartic with two minima, Σ_i A·x⁴ + B·x³ + C·x² + D·x at x = (i + 1)·w[i]: with lr 30 the strong-Wolfe zoom lands
+ * near a bracket end twice and takes its "insufficient progress" branch (t moved 0.1 of the bracket inwards).
+ */
+const QA = 0.2178, QB = -0.5518, QC = -1.6125, QD = -1.1843;
+const quartic: ClosureProblem = {
+  init: [[-0.6775, -0.33875]],
+  evaluate(values, grads) {
+    const w = values[0]!, g = grads[0]!;
+    let loss = 0;
+    for (let i = 0; i < w.length; i++) {
+      const x = w[i]! * (i + 1), x2 = x * x, x3 = x2 * x, x4 = x2 * x2;
+      loss = loss + (((QA * x4 + QB * x3) + QC * x2) + QD * x);
+      g[i] = (i + 1) * (((4 * QA * x3 + 3 * QB * x2) + 2 * QC * x) + QD);
+    }
+    return loss;
+  },
+};
+
 /** A separable ill-conditioned quadratic Σ ½·c_i·(x_i − 1)², c_i = 1 + (i mod 17), over params of 1, 3, 1000 and 4097 floats (SIMD bodies and tails). */
 const SIZES = [1, 3, 1000, 4097];
 const quadratic: ClosureProblem = {
@@ -88,7 +107,7 @@ export const cases: ClosureCases = {
     { options: { historySize: 0 }, error: /^Invalid historySize: 0 \(expected an integer >= 1\)$/ },
     { options: { lineSearchFn: "backtracking" }, error: /^Invalid lineSearchFn: "backtracking" \(expected null or "strong_wolfe"\)$/, type: TypeError },
   ],
-  problems: { rosenbrock, lstsq, quadratic },
+  problems: { rosenbrock, lstsq, quadratic, quartic },
   fixtures: [
     { reference: "torch", problem: "rosenbrock", options: { maxIter: 1 }, steps: 12 },
     { reference: "torch", problem: "rosenbrock", options: { maxIter: 3, lr: 0.25 }, steps: 12 },
@@ -106,5 +125,7 @@ export const cases: ClosureCases = {
     { reference: "torch", problem: "rosenbrock", options: { lineSearchFn: "strong_wolfe", maxIter: 2, lr: 0.05 }, steps: 12 },
     { reference: "torch", problem: "lstsq", options: { lineSearchFn: "strong_wolfe", maxIter: 3, lr: 4 }, steps: 12 },
     { reference: "torch", problem: "lstsq", options: { lineSearchFn: "strong_wolfe", maxIter: 2, lr: 10, historySize: 2 }, steps: 12 },
+    { reference: "torch", problem: "quartic", options: { lineSearchFn: "strong_wolfe", maxIter: 5, lr: 30 }, steps: 12 },
+    { reference: "torch", problem: "quartic", options: { lineSearchFn: "strong_wolfe", maxIter: 8, lr: 30, historySize: 2 }, steps: 12 },
   ],
 };
