@@ -8,6 +8,7 @@
 //   update (AveragedParams); GradScaler.step + update around Adam (fused unscale, skipNonFinite pre-pass); Adam +
 //   fused clipValue; clipGradValue + Adam (the free function's clamp pass, also net of the grad copy); Adam with an
 //   EMA that follows it (AveragedParams { optimizer }: the step, then the EMA's own pass).
+//   Adam with step({ gradScale }) alone: the kernels' scaled (general) path, without a pre-pass.
 //   On a 16-float param: opt.step() vs StepLR.step() + opt.step() (the fixed cost a scheduler adds), and the
 //   JS heap growth per step of each over 100,000 steps (after 20,000 warm-up steps and a GC; no GC between).
 import { setFlagsFromString } from "node:v8";
@@ -44,7 +45,7 @@ const param = (name: string) => {
   return p;
 };
 const pAdam = param("adam"), pFused = param("fused"), pUnfused = param("unfused"), pSkip = param("skip"), pScaler = param("scaler");
-const pValue = param("value"), pValueUnfused = param("valueUnfused"), pFollow = param("follow");
+const pValue = param("value"), pValueUnfused = param("valueUnfused"), pFollow = param("follow"), pScaled = param("scaled");
 const adam = new Adam([pAdam], { lr: 1e-3 });
 const fused = new Adam([pFused], { lr: 1e-3, maxGradNorm: 1 });
 const unfused = new Adam([pUnfused], { lr: 1e-3 });
@@ -54,6 +55,7 @@ ema.update();
 const scaled = new Adam([pScaler], { lr: 1e-3, skipNonFinite: true });
 const scaler = new GradScaler({ initScale: 1024 });
 const valueFused = new Adam([pValue], { lr: 1e-3, clipValue: 0.01 });
+const scaledOnly = new Adam([pScaled], { lr: 1e-3 });
 const valueUnfused = new Adam([pValueUnfused], { lr: 1e-3 });
 const followed = new Adam([pFollow], { lr: 1e-3 });
 new AveragedParams([pFollow], { decay: 0.999, optimizer: followed });
@@ -72,6 +74,7 @@ const sched = new StepLR(schedOpt, { stepSize: 1000, gamma: 0.999 });
 const contenders: Contender[] = [
   { name: "Adam", calls: 5, per: "1M", fn: () => adam.step() },
   { name: "Adam + maxGradNorm (fused)", calls: 5, per: "1M", fn: () => fused.step() },
+  { name: "Adam step({ gradScale: 0.5 }) (the scaled prologue alone)", calls: 5, per: "1M", fn: () => scaledOnly.step({ gradScale: 0.5 }) },
   { name: "clipGradNorm + Adam (unfused)", calls: 5, per: "1M", fn: () => { pUnfused.grad.set(gradSource); lastNorm = clipGradNorm([pUnfused], 1); unfused.step(); } },
   { name: "grad copy (subtracted from the unfused row)", calls: 5, per: "1M", fn: () => pCopy.grad.set(gradSource) },
   { name: "Adam + skipNonFinite", calls: 5, per: "1M", fn: () => skip.step() },

@@ -109,40 +109,47 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
   }
 }
 
-/** The element at byte offset o of x, or 0 past `end`. */
+// The scalar build: the same order with 16 f32 partials and 16 f64 totals in locals. `sqr` selects Σx² or Σ|x|.
 // @ts-ignore: decorator
-@inline function at(x: usize, o: usize, end: usize): f32 { return o < end ? load<f32>(x + o) : 0; }
+@inline function term(e: f32, sqr: bool): f32 { return sqr ? e * e : Mathf.abs(e); }
 
-// The scalar build: the same order with 16 f32 partials and 16 f64 totals in locals. `sqr` selects Σx² or Σ|x|;
-// max|x| comes with Σ|x|.
 // @ts-ignore: decorator
 @inline function reduceScalarOne(x: usize, n: i32, sqr: bool): f64 {
   let q0: f32 = 0, q1: f32 = 0, q2: f32 = 0, q3: f32 = 0, q4: f32 = 0, q5: f32 = 0, q6: f32 = 0, q7: f32 = 0;
   let q8: f32 = 0, q9: f32 = 0, q10: f32 = 0, q11: f32 = 0, q12: f32 = 0, q13: f32 = 0, q14: f32 = 0, q15: f32 = 0;
   let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0, t4: f64 = 0, t5: f64 = 0, t6: f64 = 0, t7: f64 = 0;
   let t8: f64 = 0, t9: f64 = 0, t10: f64 = 0, t11: f64 = 0, t12: f64 = 0, t13: f64 = 0, t14: f64 = 0, t15: f64 = 0;
-  const end = <usize>n << 2;
+  const end = <usize>n << 2, end16 = <usize>(n & ~15) << 2;
   let o: usize = 0;
-  while (o < end) {
-    const stop = min<usize>(o + BLOCK_BYTES, end);
-    for (; o < stop; o += 64) {
-      const e0 = at(x, o, end), e1 = at(x, o + 4, end), e2 = at(x, o + 8, end), e3 = at(x, o + 12, end);
-      const e4 = at(x, o + 16, end), e5 = at(x, o + 20, end), e6 = at(x, o + 24, end), e7 = at(x, o + 28, end);
-      const e8 = at(x, o + 32, end), e9 = at(x, o + 36, end), e10 = at(x, o + 40, end), e11 = at(x, o + 44, end);
-      const e12 = at(x, o + 48, end), e13 = at(x, o + 52, end), e14 = at(x, o + 56, end), e15 = at(x, o + 60, end);
-      if (sqr) {
-        q0 += e0 * e0; q1 += e1 * e1; q2 += e2 * e2; q3 += e3 * e3; q4 += e4 * e4; q5 += e5 * e5; q6 += e6 * e6; q7 += e7 * e7;
-        q8 += e8 * e8; q9 += e9 * e9; q10 += e10 * e10; q11 += e11 * e11; q12 += e12 * e12; q13 += e13 * e13; q14 += e14 * e14; q15 += e15 * e15;
-      } else {
-        q0 += Mathf.abs(e0); q1 += Mathf.abs(e1); q2 += Mathf.abs(e2); q3 += Mathf.abs(e3);
-        q4 += Mathf.abs(e4); q5 += Mathf.abs(e5); q6 += Mathf.abs(e6); q7 += Mathf.abs(e7);
-        q8 += Mathf.abs(e8); q9 += Mathf.abs(e9); q10 += Mathf.abs(e10); q11 += Mathf.abs(e11);
-        q12 += Mathf.abs(e12); q13 += Mathf.abs(e13); q14 += Mathf.abs(e14); q15 += Mathf.abs(e15);
+  for (;;) {
+    const last = o >= end16;
+    if (last) {
+      // The elements past the 16-float chunks go to partials 0..14 in order (the SIMD build's zero-padded chunk).
+      for (let j = 0; o < end; o += 4, j++) {
+        const t = term(load<f32>(x + o), sqr);
+        if (j == 0) q0 += t; else if (j == 1) q1 += t; else if (j == 2) q2 += t; else if (j == 3) q3 += t;
+        else if (j == 4) q4 += t; else if (j == 5) q5 += t; else if (j == 6) q6 += t; else if (j == 7) q7 += t;
+        else if (j == 8) q8 += t; else if (j == 9) q9 += t; else if (j == 10) q10 += t; else if (j == 11) q11 += t;
+        else if (j == 12) q12 += t; else if (j == 13) q13 += t; else q14 += t;
       }
+    } else {
+      const stop = min<usize>(o + BLOCK_BYTES, end16);
+      for (; o < stop; o += 64) {
+        q0 += term(load<f32>(x + o), sqr); q1 += term(load<f32>(x + o + 4), sqr);
+        q2 += term(load<f32>(x + o + 8), sqr); q3 += term(load<f32>(x + o + 12), sqr);
+        q4 += term(load<f32>(x + o + 16), sqr); q5 += term(load<f32>(x + o + 20), sqr);
+        q6 += term(load<f32>(x + o + 24), sqr); q7 += term(load<f32>(x + o + 28), sqr);
+        q8 += term(load<f32>(x + o + 32), sqr); q9 += term(load<f32>(x + o + 36), sqr);
+        q10 += term(load<f32>(x + o + 40), sqr); q11 += term(load<f32>(x + o + 44), sqr);
+        q12 += term(load<f32>(x + o + 48), sqr); q13 += term(load<f32>(x + o + 52), sqr);
+        q14 += term(load<f32>(x + o + 56), sqr); q15 += term(load<f32>(x + o + 60), sqr);
+      }
+      if (o & (BLOCK_BYTES - 1)) continue; // a partial block: the tail joins it before the fold
     }
     t0 += q0; t1 += q1; t2 += q2; t3 += q3; t4 += q4; t5 += q5; t6 += q6; t7 += q7;
     t8 += q8; t9 += q9; t10 += q10; t11 += q11; t12 += q12; t13 += q13; t14 += q14; t15 += q15;
     q0 = 0; q1 = 0; q2 = 0; q3 = 0; q4 = 0; q5 = 0; q6 = 0; q7 = 0; q8 = 0; q9 = 0; q10 = 0; q11 = 0; q12 = 0; q13 = 0; q14 = 0; q15 = 0;
+    if (last) break;
   }
   return (((t0 + t2) + (t4 + t6)) + ((t8 + t10) + (t12 + t14))) + (((t1 + t3) + (t5 + t7)) + ((t9 + t11) + (t13 + t15)));
 }
