@@ -1,5 +1,6 @@
-// Module entry: the kernels and the flag bits. No module-level mutable state: one instance serves any number
-// of tensors, groups and optimizers over its imported memory.
+// Module entry: the kernels and the flag bits. No module-level mutable state but the low-precision kernels'
+// scratch pointer, set once per instance (lowp_init): one instance serves any number of tensors, groups and
+// optimizers over its imported memory.
 export { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS } from "./lib/common";
 export { sgd_f32 } from "./optim/sgd";
 export { lowp_init } from "./lib/lowp";

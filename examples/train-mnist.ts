@@ -130,8 +130,8 @@ const mainRun = (stateDtype: "f32" | "bf16" | "int8", name: string, stochasticRo
 });
 const RUNS: Run[] = [
   mainRun("f32", "AdamW + warmup-cosine + clip"),
-  mainRun("bf16", "the same, bf16 state (stochastic rounding)", 1),
-  mainRun("int8", "the same, int8 state (W1; bitsandbytes' rule)"),
+  mainRun("bf16", "AdamW, bf16 state (stoch. rounding)", 1),
+  mainRun("int8", "AdamW, int8 state (W1)"),
   { name: "Adam", make: (m) => ({ opt: new Adam(Object.values(m), { lr: 1e-3 }) }) },
   { name: "Lion", make: (m) => ({ opt: new Lion(Object.values(m), { lr: 3e-4, weightDecay: 0.1 }) }) },
   { name: "RMSprop", make: (m) => ({ opt: new RMSprop(Object.values(m), { lr: 5e-4 }) }) },
@@ -214,7 +214,7 @@ const svg = [
   ...[0, 0.5, 1, 1.5, 2, 2.5].filter((v) => v <= maxY).map((v) => `<text x="${pad - 6}" y="${py(v) + 4}" text-anchor="end">${v}</text>`),
   `<text x="${Wd / 2}" y="${Ht - 12}" text-anchor="middle">steps (×20), ${EPOCHS} epochs of batch ${BATCH}</text>`,
   ...curves.map((c, i) => `<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.5" points="${c.points.map((v, j) => `${px(j).toFixed(1)},${py(v).toFixed(1)}`).join(" ")}"/>`),
-  ...curves.map((c, i) => `<text x="${Wd - pad - 230}" y="${pad + 16 * i}" fill="${colors[i % colors.length]}">${c.name.replaceAll("&", "&amp;")}</text>`),
+  ...curves.map((c, i) => `<text x="${Wd - pad - 300}" y="${pad + 16 * i}" fill="${colors[i % colors.length]}">${c.name.replaceAll("&", "&amp;")}</text>`),
   "</svg>",
 ].join("\n");
 writeFileSync(new URL("./mnist-loss.svg", import.meta.url), `${svg}\n`);

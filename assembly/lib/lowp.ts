@@ -10,7 +10,8 @@
 //
 // bf16: the upper 16 bits of the f32, rounded to nearest, ties to even; ±Infinity stays ±Infinity, finite
 // values past the bf16 range round to ±Infinity (IEEE), and every NaN becomes the canonical quiet NaN 0x7FC0
-// (so that NaN bits agree across backends, whose NaN payloads may differ).
+// (so that NaN bits agree across backends, whose NaN payloads may differ). With the STOCHASTIC flag, stores
+// round stochastically instead (seeded per step through the flags: reproducible on every backend).
 //
 // int8 (bitsandbytes' blockwise dynamic quantization): per block of 256 elements of a param, 4 bytes of
 // absmax (f32) then 256 one-byte codes. A code indexes the dynamic map (bitsandbytes functional.py
@@ -96,8 +97,8 @@ export function lowp_init(ptr: usize): void {
 }
 
 /**
- * f32 lanes x rounded to bf16 (nearest, ties to even; or, with `mix` != 0... stochastic: + 16 random bits, then
- * truncated; NaN → 0x7FC0) and stored at lanes i.. of ptr.
+ * f32 lanes x rounded to bf16 and stored at lanes i.. of ptr: to nearest, ties to even, or (stochastic) + 16
+ * pseudo-random bits from dither(), then truncated. NaN → 0x7FC0 either way.
  */
 // @ts-ignore: decorator
 @inline function bf16St<T>(ptr: usize, i: usize, x: T, stochastic: bool, mix: u32): void {

@@ -26,7 +26,7 @@
  */
 import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { stateDtypeRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
 import { sgd_f32 } from "./sgd.reference.js";
@@ -38,21 +38,14 @@ export interface SGDOptions {
   flavor: Flavor;
   /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
   stateDtype: StateDtype;
-  /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
-   */
-  stochasticRounding: false | number;
 }
 
 export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   name: "SGD",
-  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, flavor: "torch", stateDtype: "f32",
-    stochasticRounding: false },
+  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, flavor: "torch", stateDtype: "f32" },
   rules: {
     lr: nonNegative, momentum: nonNegative, dampening: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"),
     weightDecay: nonNegative, nesterov: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
-    stochasticRounding: stochasticRoundingRule,
   },
   check(o) {
     if (o.flavor === "tfjs" && o.dampening !== 0) {
@@ -64,8 +57,10 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   },
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
     a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize && a.flavor === b.flavor &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+    a.stateDtype === b.stateDtype,
   structural: ["momentum", "flavor", "stateDtype"],
+  // No stochasticRounding: SGD's state keeps no step count (PyTorch's layout), so a seeded rounding stream
+  // could not resume where it stopped; a momentum buffer (μ <= 0.9 moves it 10 % a step) does not stall in bf16.
   lowp: true,
   kernel: "sgd_f32",
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
@@ -73,7 +68,7 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
   launch(k, r, o, gs) {
-    let flags = baseFlags(o, gs) | roundingFlags(o, r.step);
+    let flags = baseFlags(o, gs);
     if (o.momentum !== 0) flags |= MOMENTUM | (o.nesterov ? NESTEROV : 0) | (r.ready[0] ? 0 : INIT_BUFFER);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, gs, flags);
   },

@@ -4,7 +4,6 @@ export const cases: OptimizerCases = {
   configs: [
     { desc: "tfjs flavor (tf.train.sgd)", options: { flavor: "tfjs", lr: 0.1 } },
     { desc: "bf16 momentum buffer", options: { lr: 0.1, momentum: 0.9, stateDtype: "bf16" } },
-    { desc: "bf16 momentum buffer, stochastic rounding", options: { lr: 0.1, momentum: 0.9, stateDtype: "bf16", stochasticRounding: 12345 } },
     { desc: "int8 momentum buffer, dampening + L2", options: { lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, stateDtype: "int8" } },
     { desc: "int8 momentum buffer, nesterov", options: { lr: 0.1, momentum: 0.9, nesterov: true, stateDtype: "int8" } },
     { desc: "bf16 without momentum (no state)", options: { lr: 0.1, stateDtype: "bf16" } },
@@ -20,8 +19,6 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, maximize: true } },
   ],
   errors: [...COMMON_ERRORS,
-    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
-    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
     { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
     { options: { flavor: 1 }, error: /^Invalid flavor: 1 \(expected "torch" or "tfjs"\)$/, type: TypeError },
     { options: { flavor: "tfjs", momentum: 0.9, dampening: 0.1 }, error: /^Invalid dampening: 0.1 \(expected 0 with flavor "tfjs"/ },
