@@ -108,9 +108,24 @@ export const CLIP_AT: usize = 4;
  */
 // @ts-ignore: decorator
 @inline export function gradIn<T>(g: T, p: T, scale: T, wd: T, scaled: bool, maximize: bool, l2: bool): T {
+  return gradInClip<T>(g, p, scale, wd, scaled, scaled && clipArmed(), maximize, l2);
+}
+
+/** Whether the step armed the value clip (constant during a kernel call: a kernel may read it once). */
+// @ts-ignore: decorator
+@inline export function clipArmed(): bool {
+  return load<f32>(CLIP_AT) != 0;
+}
+
+/**
+ * gradIn with the value clip's switch given (`clip`: clipArmed(), read once by a kernel that specialises its
+ * loops on it, as adam_f32 does; only meaningful when `scaled`).
+ */
+// @ts-ignore: decorator
+@inline export function gradInClip<T>(g: T, p: T, scale: T, wd: T, scaled: bool, clip: bool, maximize: bool, l2: bool): T {
   if (scaled) {
     g = mul<T>(g, scale);
-    if (load<f32>(CLIP_AT) != 0) g = clampp<T>(g, splat<T>(load<f32>(CLIP_AT + 4)), splat<T>(load<f32>(CLIP_AT + 8)));
+    if (clip) g = clampp<T>(g, splat<T>(load<f32>(CLIP_AT + 4)), splat<T>(load<f32>(CLIP_AT + 8)));
   }
   if (maximize) g = neg<T>(g);
   if (l2) g = add<T>(g, mul<T>(wd, p));

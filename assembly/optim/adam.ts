@@ -7,26 +7,34 @@
 // are divided by bc1 = 1-accBeta1, bc2 = 1-accBeta2 (tfjs's f32 running powers); beta1 is read only then.
 import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, AMSGRAD, GRAD_SCALE, TFJS,
-  ld, st, splat, add, sub, mul, div, sqrt, maxv, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
+  ld, st, splat, add, sub, mul, div, sqrt, maxv, gradInClip, clipArmed, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
     weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
-  // Specialised loops for plain Adam, default AdamW and tfjs's Adam; every other combination takes the general loop.
+  // Specialised loops for plain Adam and default AdamW, each also with a gradient scale (clipping, GradScaler,
+  // accumulation) when no value clip is armed, and for tfjs's Adam; every other combination takes the general loop.
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call: the step plan arms it around its calls
   if (flags == 0) {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, false, false, false);
+      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, false, false, false, false);
   } else if (flags == DECOUPLED) {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, true, false, false);
+      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, false, true, false, false);
+  } else if (flags == GRAD_SCALE && !clip) {
+    adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
+      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, true, false, false, false, false, false, false);
+  } else if (flags == (GRAD_SCALE | DECOUPLED) && !clip) {
+    adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
+      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, true, false, false, false, true, false, false);
   } else if (flags == TFJS) {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, false, false, true);
+      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, false, false, false, true);
   } else {
     adamLoop(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
-      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0,
+      eps, weightDecay, decay, beta1, bc1, bc2, gradScale, (flags & GRAD_SCALE) != 0, clip, (flags & MAXIMIZE) != 0,
       (flags & WEIGHT_DECAY) != 0, (flags & DECOUPLED) != 0, (flags & AMSGRAD) != 0, (flags & TFJS) != 0);
   }
 }
@@ -35,14 +43,14 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
 @inline function adamLoop(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, weightDecay: f32,
     decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32,
-    scaled: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool, tfjs: bool): void {
+    scaled: bool, clip: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool, tfjs: bool): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = adamSpan<v128>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, end16(n), end4(n), stepSize, beta1Comp, beta2,
-      beta2Comp, rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, scaled, maximize, l2, decoupled, amsgrad, tfjs);
+      beta2Comp, rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
   }
   adamSpan<f32>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, o, end1(n), stepSize, beta1Comp, beta2,
-    beta2Comp, rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, scaled, maximize, l2, decoupled, amsgrad, tfjs);
+    beta2Comp, rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
@@ -50,20 +58,20 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
 @inline function adamSpan<T>(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize,
     o: usize, end16: usize, end: usize, stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32,
     eps: f32, weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32,
-    scaled: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool, tfjs: bool): usize {
+    scaled: bool, clip: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool, tfjs: bool): usize {
   const s = splat<T>(stepSize), b1c = splat<T>(beta1Comp), b2 = splat<T>(beta2), b2c = splat<T>(beta2Comp);
   const r = splat<T>(rBc2Sqrt), e = splat<T>(eps), wd = splat<T>(weightDecay), dec = splat<T>(decay);
   const b1 = splat<T>(beta1), c1 = splat<T>(bc1), c2 = splat<T>(bc2);
   const gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, maximize, l2, decoupled, amsgrad, tfjs);
-    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + w, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, maximize, l2, decoupled, amsgrad, tfjs);
-    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 2 * w, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, maximize, l2, decoupled, amsgrad, tfjs);
-    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 3 * w, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, maximize, l2, decoupled, amsgrad, tfjs);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + w, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 2 * w, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o + 3 * w, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
   }
   for (; o < end; o += w) {
-    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, maximize, l2, decoupled, amsgrad, tfjs);
+    adamAt<T>(param, expAvg, expAvgSq, maxExpAvgSq, grad, o, s, b1c, b2, b2c, r, e, wd, dec, b1, c1, c2, gs, scaled, clip, maximize, l2, decoupled, amsgrad, tfjs);
   }
   return o;
 }
@@ -73,9 +81,9 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
 @inline function adamAt<T>(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, o: usize,
     stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, weightDecay: T, decay: T,
     beta1: T, bc1: T, bc2: T, gradScale: T,
-    scaled: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool, tfjs: bool): void {
+    scaled: bool, clip: bool, maximize: bool, l2: bool, decoupled: bool, amsgrad: bool, tfjs: bool): void {
   let p = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, l2);
   if (decoupled) p = mul<T>(p, decay);
   let v = tfjs ? tfjsEma2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp) : ema2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);
   const m = tfjs ? tfjsMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp) : lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
