@@ -21,6 +21,8 @@
 // and top mantissa bits (below), one lookup and one compare per element, in scalar code (Wasm SIMD has no
 // gather; an arithmetic SIMD search over the decades took 3-4x longer, see the README).
 
+import { ld, st } from "./common";
+
 // @ts-ignore: decorator
 @inline export const BLOCK: i32 = 256;
 /** Bytes of one int8 block: absmax (f32), then 256 codes. */
@@ -138,6 +140,20 @@ export function lowp_init(ptr: usize): void {
     if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), false, 0);
     for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), false, 0);
   }
+}
+
+/** State lanes at f32 byte offset o of a buffer stored as S: f32 as is, u16 = bf16 (at byte o / 2). */
+// @ts-ignore: decorator
+@inline export function lds<T, S>(ptr: usize, o: usize): T {
+  if (sizeof<S>() == 4) return ld<T>(ptr, o);
+  else return bf16Ld<T>(ptr + (o >> 1), 0);
+}
+/** Stores state lanes x at f32 byte offset o of a buffer stored as S (bf16: rounded, stochastically with sr). */
+// @ts-ignore: decorator
+@inline export function sts<T, S>(ptr: usize, o: usize, x: T, sr: bool, mix: u32): void {
+  if (sizeof<S>() == 4) st<T>(ptr, o, x);
+  else if (sr) bf16St<T>(ptr + (o >> 1), 0, x, true, mix);
+  else bf16St<T>(ptr + (o >> 1), 0, x, false, 0);
 }
 
 // ---- int8 blockwise --------------------------------------------------------------------------------------
