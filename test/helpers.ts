@@ -57,6 +57,39 @@ export function snapshot(opt: Optimizer<object>, params: ParamLike[]) {
 }
 
 /** Asserts two state dicts are identical: same layout and options, every buffer equal bit for bit. */
+/** The backends and memory kinds every parity check runs (the first, the pure-TS reference, is what the others must match). */
+export const BACKEND_VARIANTS = [
+  { backend: "js", shared: true },
+  { backend: "scalar", shared: true },
+  { backend: "simd", shared: true },
+  { backend: "simd", shared: false },
+  { backend: "scalar", shared: false },
+] as const;
+export type BackendVariant = (typeof BACKEND_VARIANTS)[number];
+export const variantLabel = (v: BackendVariant): string => `${v.backend}${v.shared ? "" : " (non-shared)"}`;
+
+/** A run of an optimizer over store params, as the lockstep checks drive it. */
+interface LockstepRun { store: { dispose(): void }; params: { length: number; grad: Float32Array; value: Float32Array }[]; opt: Optimizer<object>; rand: () => number }
+
+/**
+ * Steps every run `steps` times on the same random gradients (drawn from the first run's generator) and expects
+ * params and state dicts bit-identical to the first run's; disposes the stores.
+ */
+export function expectLockstepRunsAgree(runs: readonly LockstepRun[], steps: number): void {
+  for (let t = 0; t < steps; t++) {
+    const grads = runs[0]!.params.map((p) => randomArray(p.length, runs[0]!.rand));
+    for (const r of runs) {
+      r.params.forEach((p, i) => p.grad.set(grads[i]!));
+      r.opt.step();
+    }
+  }
+  for (const r of runs.slice(1)) {
+    r.params.forEach((p, i) => expect(firstBitDifference(p.value, runs[0]!.params[i]!.value)).toBe(-1));
+    expectSameState(r.opt.stateDict(), runs[0]!.opt.stateDict());
+  }
+  for (const r of runs) r.store.dispose();
+}
+
 export function expectSameState(a: StateDict, b: StateDict): void {
   const strip = (d: StateDict) => ({ ...d, state: Object.fromEntries(Object.entries(d.state).map(([id, e]) => [id, Object.keys(e).sort()])) });
   expect(strip(a)).toEqual(strip(b));

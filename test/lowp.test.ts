@@ -10,7 +10,7 @@ import {
 import type { StateDtype } from "../src/core/spec.js";
 import { setHostCoresForTests } from "../src/runtime/threads.js";
 import { REGISTRY } from "./registry.js";
-import { expectSameState, firstBitDifference, paramShape, randomArray, rng } from "./helpers.js";
+import { expectLockstepRunsAgree, expectSameState, firstBitDifference, paramShape, randomArray, rng } from "./helpers.js";
 
 const f = Math.fround;
 const bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0]!;
@@ -188,18 +188,7 @@ describe("int8 and bf16 across threads", () => {
         return { store, params, opt: new (cls as typeof Adam)(params, { ...options, backend } as never), rand };
       });
       await Promise.all(runs.map((r) => r.store.ready()));
-      for (let t = 0; t < 4; t++) {
-        const grads = runs[0]!.params.map((p) => randomArray(p.length, runs[0]!.rand));
-        for (const r of runs) {
-          r.params.forEach((p, i) => p.grad.set(grads[i]!));
-          r.opt.step();
-        }
-      }
-      for (const r of runs.slice(1)) {
-        r.params.forEach((p, i) => expect(firstBitDifference(p.value, runs[0]!.params[i]!.value)).toBe(-1));
-        expectSameState(r.opt.stateDict(), runs[0]!.opt.stateDict());
-      }
-      for (const r of runs) r.store.dispose();
+      expectLockstepRunsAgree(runs, 4);
     }
   });
 });

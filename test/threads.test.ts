@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
 import { Adam, ParamStore, RMSprop, SGD } from "../src/index.js";
-import { CONFIGS, expectSameState, firstBitDifference, paramShape, randomArray, rng } from "./helpers.js";
+import { CONFIGS, expectLockstepRunsAgree, expectSameState, firstBitDifference, paramShape, randomArray, rng } from "./helpers.js";
 import { DEFAULT_THREAD_MIN_SIZE, FAIL_MODES, setHostCoresForTests, STALL_TIMEOUT_MS } from "../src/runtime/threads.js";
 
 const N = 100_003; // not a multiple of 16: chunks end in a scalar tail
@@ -26,18 +26,7 @@ describe("bit-identical for any thread count", () => {
     const runs = [1, 2, 3].map((threads) => train(threads, cls, options, "simd"));
     await Promise.all(runs.map((r) => r.store.ready()));
     expect(runs.map((r) => r.store.threads)).toEqual([1, 2, 3]);
-    for (let t = 0; t < 6; t++) {
-      const grads = runs[0]!.params.map((p) => randomArray(p.length, runs[0]!.rand));
-      for (const r of runs) {
-        r.params.forEach((p, i) => p.grad.set(grads[i]!));
-        r.opt.step();
-      }
-    }
-    for (const r of runs.slice(1)) {
-      r.params.forEach((p, i) => expect(firstBitDifference(p.value, runs[0]!.params[i]!.value)).toBe(-1));
-      expectSameState(r.opt.stateDict(), runs[0]!.opt.stateDict());
-    }
-    for (const r of runs) r.store.dispose();
+    expectLockstepRunsAgree(runs, 6);
   });
 
   it("the scalar build splits the same way", async () => {

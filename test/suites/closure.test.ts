@@ -6,18 +6,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint, ParamStore, saveCheckpoint, type StateDict } from "../../src/index.js";
 import type { ClosureOptimizerClass } from "../../src/optim/index.js";
-import { firstBitDifference } from "../helpers.js";
+import { BACKEND_VARIANTS, firstBitDifference, variantLabel } from "../helpers.js";
 import { CLOSURE_REGISTRY } from "../registry.js";
 import type { ClosureProblem } from "../optim/types.js";
 
 const STEPS = 8;
-const VARIANTS = [
-  { backend: "js", shared: true },
-  { backend: "scalar", shared: true },
-  { backend: "simd", shared: true },
-  { backend: "simd", shared: false },
-  { backend: "scalar", shared: false },
-] as const;
+const VARIANTS = BACKEND_VARIANTS;
 
 interface Run { losses: number[]; history: Float32Array[][]; state: StateDict }
 
@@ -76,7 +70,7 @@ describe("closure optimizers: parity across backends (bit for bit)", () => {
   it.each(PARITY)("$name $desc on $problem", ({ cls, options, p }) => {
     const [reference, ...others] = VARIANTS.map((v) => trajectory(cls, options, p, v.backend, v.shared));
     others.forEach((other, k) => {
-      const label = `${VARIANTS[k + 1]!.backend}${VARIANTS[k + 1]!.shared ? "" : " (non-shared)"}`;
+      const label = variantLabel(VARIANTS[k + 1]!);
       expect(other.losses, label).toEqual(reference!.losses);
       for (let t = 0; t < STEPS; t++) {
         other.history[t]!.forEach((v, i) => expect(firstBitDifference(v, reference!.history[t]![i]!), `${label}: step ${t + 1}, param ${i}`).toBe(-1));

@@ -4,19 +4,13 @@
 // an unaligned offset (a 1-float param comes first).
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
-import { CONFIGS, firstBitDifference, paramShape, randomArray, rng } from "../helpers.js";
+import { BACKEND_VARIANTS, type BackendVariant, CONFIGS, firstBitDifference, paramShape, randomArray, rng, variantLabel } from "../helpers.js";
 
 const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 33, 1000, 4097];
 const STEPS = 21;
-const VARIANTS = [
-  { backend: "js", shared: true },
-  { backend: "scalar", shared: true },
-  { backend: "simd", shared: true },
-  { backend: "simd", shared: false },
-  { backend: "scalar", shared: false },
-] as const;
+const VARIANTS = BACKEND_VARIANTS;
 
-function trajectory(cls: (typeof CONFIGS)[number]["cls"], options: Record<string, unknown>, variant: (typeof VARIANTS)[number]) {
+function trajectory(cls: (typeof CONFIGS)[number]["cls"], options: Record<string, unknown>, variant: BackendVariant) {
   const rand = rng(1234);
   const store = new ParamStore({ shared: variant.shared });
   store.param("pad", 1); // makes every following param start 4 bytes past a 16-byte boundary
@@ -38,7 +32,7 @@ describe.each(CONFIGS)("$name parity across backends", ({ cls, configs }) => {
   it.each(configs)("$desc", ({ options }) => {
     const [reference, ...others] = VARIANTS.map((v) => trajectory(cls, options, v));
     for (const [k, other] of others.entries()) {
-      const label = `${VARIANTS[k + 1]!.backend}${VARIANTS[k + 1]!.shared ? "" : " (non-shared)"}`;
+      const label = variantLabel(VARIANTS[k + 1]!);
       for (let t = 0; t < STEPS; t++) {
         for (let i = 0; i < LENGTHS.length; i++) {
           const d = firstBitDifference(other.history[t]![i]!, reference!.history[t]![i]!);
