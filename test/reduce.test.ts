@@ -6,7 +6,7 @@ import { ParamStore } from "../src/index.js";
 import { reduceRange, reduceRef, reduceSegments, SUM_SQ } from "../src/core/reduce.js";
 import { randomArray, rng } from "./helpers.js";
 
-const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 255, 256, 257, 271, 272, 1000, 4097];
+const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 255, 256, 257, 271, 272, 768, 781, 1000, 1279, 2048, 4097];
 const BOUND = 16 * 2 ** -24;
 const BACKENDS = ["simd", "scalar", "js"] as const;
 

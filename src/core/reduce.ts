@@ -19,20 +19,23 @@ const q = new Float64Array(PARTS), t = new Float64Array(PARTS);
 
 /**
  * Σ of the terms of x[0..n) (x_i² rounded to f32 when `squares`, else |x_i|) in the kernels' order
- * (assembly/reduce/norms.ts): term i is added in f32 to partial i mod 16; after every 256 elements and at
- * the end the partials go into f64 totals t_k; the result is e + o, e = ((t0 + t2) + (t4 + t6)) + ((t8 + t10) +
- * (t12 + t14)), o the same over the odd totals.
+ * (assembly/reduce/norms.ts): x is cut into blocks of 256; in a block, term i is added in f32 to partial
+ * i mod 16, and at its end the partials go into f64 totals t_k; the blocks are folded in the order A_0, B_0,
+ * A_1, B_1, … (A: the first ceil(nb/2) blocks, B: the rest); the result is e + o, e = ((t0 + t2) + (t4 + t6))
+ * + ((t8 + t10) + (t12 + t14)), o the same over the odd totals.
  */
 function blockedSum(x: Float32Array, squares: boolean): number {
-  const f = Math.fround, n = x.length;
-  q.fill(0);
+  const f = Math.fround, n = x.length, nb = Math.ceil(n / BLOCK), h = (nb + 1) >> 1;
   t.fill(0);
-  for (let i = 0; i < n; i++) {
-    const e = x[i]!, k = i & (PARTS - 1);
-    q[k] = f(q[k]! + (squares ? f(e * e) : Math.abs(e)));
-    if ((i & (BLOCK - 1)) === BLOCK - 1) for (let j = 0; j < PARTS; j++) { t[j] = t[j]! + q[j]!; q[j] = 0; }
+  for (let k = 0; k < nb; k++) {
+    const b = k & 1 ? h + (k >> 1) : k >> 1;
+    q.fill(0);
+    for (let i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
+      const e = x[i]!, p = i & (PARTS - 1);
+      q[p] = f(q[p]! + (squares ? f(e * e) : Math.abs(e)));
+    }
+    for (let j = 0; j < PARTS; j++) t[j] = t[j]! + q[j]!;
   }
-  for (let j = 0; j < PARTS; j++) t[j] = t[j]! + q[j]!;
   return half(0) + half(1);
 }
 function half(h: number): number {
