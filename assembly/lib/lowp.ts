@@ -236,6 +236,34 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
   return select<u32>(127 - min<u32>(r, 127), 127 + r, y < 0);
 }
 
+/**
+ * q8Code of the four lanes of y at once (the same codes): the bucket index in SIMD, then its rank and threshold
+ * fetched lane by lane into vectors (v128.load8_lane / load32_lane: Wasm SIMD has no gather), the compare, the
+ * sign, all in SIMD; the codes come back as i32 lanes.
+ */
+// @ts-ignore: decorator
+@inline function q8Code4(y: v128, signed: bool): v128 {
+  const a = v128.and(y, i32x4.splat(0x7FFFFFFF));
+  const b = i32x4.min_s(i32x4.max_s(i32x4.sub(i32x4.shr_u(a, 16), i32x4.splat(103 * 128)), i32x4.splat(0)), i32x4.splat(BUCKETS - 1));
+  const t = scratch + (signed ? THR_SIGNED : THR_UNSIGNED), k = scratch + (signed ? RANK_SIGNED : RANK_UNSIGNED);
+  const b0 = <usize>i32x4.extract_lane(b, 0), b1 = <usize>i32x4.extract_lane(b, 1);
+  const b2 = <usize>i32x4.extract_lane(b, 2), b3 = <usize>i32x4.extract_lane(b, 3);
+  let thr = v128.load32_zero(t + (b0 << 2));
+  thr = v128.load32_lane(t + (b1 << 2), thr, 1);
+  thr = v128.load32_lane(t + (b2 << 2), thr, 2);
+  thr = v128.load32_lane(t + (b3 << 2), thr, 3);
+  let r = v128.load8_lane(k + b0, i32x4.splat(0), 0);
+  r = v128.load8_lane(k + b1, r, 4);
+  r = v128.load8_lane(k + b2, r, 8);
+  r = v128.load8_lane(k + b3, r, 12);
+  r = i32x4.sub(r, f32x4.gt(a, thr)); // rank + (|y| > threshold)
+  if (!signed) return r;
+  // 127 + r, or 127 - min(r, 127) below zero (by the sign bit: -0 has r = 0, where both give 127).
+  const neg = i32x4.shr_s(y, 31);
+  const rs = v128.bitselect(i32x4.min_s(r, i32x4.splat(127)), r, neg);
+  return i32x4.add(i32x4.splat(127), i32x4.sub(v128.xor(rs, neg), neg));
+}
+
 /** Decodes the int8 block of elements [b, b + len) of `ptr` (b a multiple of BLOCK) into the f32 block `out`. */
 // @ts-ignore: decorator
 @inline function q8Block(ptr: usize, b: i32, out: usize, len: i32, signed: bool): void {
@@ -247,10 +275,10 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
   if (ASC_FEATURE_SIMD) {
     const s = f32x4.splat(absmax);
     for (; i + 4 <= <usize>len; i += 4) {
-      let x = f32x4.splat(load<f32>(table + (<usize>load<u8>(codes + i) << 2)));
-      x = f32x4.replace_lane(x, 1, load<f32>(table + (<usize>load<u8>(codes + i + 1) << 2)));
-      x = f32x4.replace_lane(x, 2, load<f32>(table + (<usize>load<u8>(codes + i + 2) << 2)));
-      x = f32x4.replace_lane(x, 3, load<f32>(table + (<usize>load<u8>(codes + i + 3) << 2)));
+      let x = v128.load32_zero(table + (<usize>load<u8>(codes + i) << 2));
+      x = v128.load32_lane(table + (<usize>load<u8>(codes + i + 1) << 2), x, 1);
+      x = v128.load32_lane(table + (<usize>load<u8>(codes + i + 2) << 2), x, 2);
+      x = v128.load32_lane(table + (<usize>load<u8>(codes + i + 3) << 2), x, 3);
       v128.store(out + (i << 2), f32x4.mul(x, s));
     }
   }
@@ -282,8 +310,18 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
   }
   store<f32>(blk, mx);
   const inv: f32 = mx == 0 ? 0 : <f32>1 / mx;
+  i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const iv = f32x4.splat(inv);
+    for (; i + 16 <= <usize>len; i += 16) {
+      const x = src + (i << 2);
+      const c0 = q8Code4(f32x4.mul(v128.load(x), iv), signed), c1 = q8Code4(f32x4.mul(v128.load(x, 16), iv), signed);
+      const c2 = q8Code4(f32x4.mul(v128.load(x, 32), iv), signed), c3 = q8Code4(f32x4.mul(v128.load(x, 48), iv), signed);
+      v128.store(codes + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c0, c1), i16x8.narrow_i32x4_u(c2, c3)));
+    }
+  }
   // Four codes per store: fewer stores for the table loads to wait behind.
-  for (i = 0; i + 4 <= <usize>len; i += 4) {
+  for (; i + 4 <= <usize>len; i += 4) {
     const x = src + (i << 2);
     store<u32>(codes + i, q8Code(load<f32>(x) * inv, signed) | q8Code(load<f32>(x, 4) * inv, signed) << 8 |
       q8Code(load<f32>(x, 8) * inv, signed) << 16 | q8Code(load<f32>(x, 12) * inv, signed) << 24);
