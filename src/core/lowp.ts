@@ -71,10 +71,10 @@ export function pointerStride(dtype: StateDtype): number {
 
 const cf = new Float32Array(1), cu = new Uint32Array(cf.buffer);
 
-/** f32 → bf16 bits: round to nearest, ties to even; NaN → 0x7FC0 (canonical); ±Infinity kept; overflow → ±Infinity. */
+/** f32 → bf16 bits: round to nearest, ties to even; NaN → 0xFFFF (every NaN, see assembly/lib/lowp.ts); ±Infinity kept; overflow → ±Infinity. */
 export function bf16Encode(x: number): number {
   cf[0] = x;
-  if (x !== x) return 0x7fc0;
+  if (x !== x) return 0xffff;
   const b = cu[0]!;
   return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
 }
@@ -92,7 +92,7 @@ function dither(b: number, mix: number): number {
 /** f32 → bf16 bits, rounded stochastically: + 16 random bits (from the value and the step's flags), truncated. */
 export function bf16EncodeStochastic(x: number, flags: number): number {
   cf[0] = x;
-  if (x !== x) return 0x7fc0;
+  if (x !== x) return 0xffff;
   const b = cu[0]!;
   return (((b + dither(b, Math.imul(flags >>> 16, 0x9e3779b1) >>> 0)) >>> 0) >>> 16) & 0xffff;
 }
