@@ -3,6 +3,8 @@
 // run: every round measures every contender at every size, in a rotating order; the report is the median over
 // rounds. It also times today's adam_f32 against the one in a baseline binary (BASE_WASM=path to an older
 // build/gradstep-simd.wasm) over the same memory, interleaved, to show the f32 path did not get slower.
+// It also times Adam's sqrt + div alone in Wasm SIMD (bench/roofline.as.ts sqrtDivFloor): no Adam in Wasm SIMD,
+// whatever its state dtype, runs faster than that.
 // Env: LOWP_SIZES (65536,1048576,16777216), LOWP_ROUNDS (5), BASE_WASM.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -14,7 +16,7 @@ import { Adam, init, ParamStore } from "../src/index.js";
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const SIZES = (process.env.LOWP_SIZES ?? "65536,1048576,16777216").split(",").map(Number);
 const ROUNDS = Number(process.env.LOWP_ROUNDS ?? 5);
-const BYTES: Record<string, number> = { f32: 28, bf16: 20, int8: 12 + 4 * (260 / 256), c: 28, roofline: 28 };
+const BYTES: Record<string, number> = { f32: 28, bf16: 20, int8: 12 + 4 * (260 / 256), c: 28, roofline: 28, floor: 16 };
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 await init({ backend: "simd" });
@@ -36,6 +38,20 @@ function time(step: () => void, n: number): number {
     xs.push(((performance.now() - t0) * 1e6) / (k * n));
   }
   return median(xs);
+}
+
+// The bench-only Wasm kernels (bench/roofline.as.ts): Adam's sqrt + div alone, its compute floor in Wasm SIMD.
+execFileSync(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"), "bench/roofline.as.ts", "-O3", "--runtime", "stub",
+  "--noAssert", "--importMemory", "--sharedMemory", "--enable", "simd", "--enable", "threads", "--initialMemory", "1",
+  "--maximumMemory", "65536", "-o", "build/roofline.wasm"], { cwd: root });
+function floorKernel(n: number): () => void {
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((12 * n + (1 << 16)) / 65536), maximum: 65536, shared: true });
+  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(root, "build", "roofline.wasm"))), { env: { memory } })
+    .exports as { sqrtDivFloor: (...a: number[]) => void };
+  const f32 = new Float32Array(memory.buffer);
+  const p = 4096, m = p + 4 * n, v = m + 4 * n;
+  for (let i = 0; i < n; i++) { f32[p / 4 + i] = Math.sin(i); f32[m / 4 + i] = 1e-3 * Math.cos(i); f32[v / 4 + i] = 1e-6; }
+  return () => k.sqrtDivFloor(p, m, v, n);
 }
 
 let native: string | undefined;
@@ -74,6 +90,7 @@ for (let round = 0; round < ROUNDS; round++) {
         store.dispose();
       }]);
     }
+    contenders.push(["floor", () => add(`floor ${n}`, time(floorKernel(n), n))]);
     if (native) {
       contenders.push(["c", () => {
         for (const line of execFileSync(native!, [String(n), "adam,roofline28", "40", "3"], { encoding: "utf8" }).split("\n").filter(Boolean)) {
@@ -104,6 +121,7 @@ console.log(`Adam, ns/param/step (GB/s of the bytes it moves), median of ${ROUND
 console.log(`| contender | B/param | ${SIZES.map((n) => (n >= 1 << 20 ? `${n >> 20}M` : `${n >> 10}K`)).join(" | ")} |`);
 console.log(`|---|---|${SIZES.map(() => "---").join("|")}|`);
 const rows: Array<[string, string]> = [["Wasm SIMD, f32 state", "f32"], ["Wasm SIMD, bf16 state", "bf16"], ["Wasm SIMD, int8 state", "int8"],
+  ["Wasm SIMD, Adam's sqrt + div alone (its compute floor)", "floor"],
   ["C -O3 -march=native -fno-math-errno, f32", "c"], ["roofline (28 B/param, trivial math), C", "roofline"]];
 for (const [label, key] of rows) {
   if (!SIZES.some((n) => samples[`${key} ${n}`])) continue;
