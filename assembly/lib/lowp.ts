@@ -338,7 +338,9 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
 @inline export function stateIn<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool): usize {
   if (ptr == 0) return 0;
   const s = scratchBlock(k);
-  if (sizeof<D>() == 2) bf16Block(ptr, b, s, len); else q8Block(ptr, b, s, len, signed);
+  if (sizeof<D>() == 2) bf16BlockIn(ptr, b, s, len);
+  else if (signed) q8BlockInSigned(ptr, b, s, len);
+  else q8BlockInUnsigned(ptr, b, s, len);
   return s;
 }
 /** Encodes the f32 scratch block k back into block [b, b + len) of state buffer `ptr` (0 = unused). */
@@ -346,5 +348,16 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
 @inline export function stateOut<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool, flags: i32): void {
   if (ptr == 0) return;
   const s = scratchBlock(k);
-  if (sizeof<D>() == 2) bf16Unblock(ptr, b, s, len, flags); else q8Unblock(ptr, b, s, len, signed);
+  if (sizeof<D>() == 2) bf16BlockOut(ptr, b, s, len, flags);
+  else if (signed) q8BlockOutSigned(ptr, b, s, len);
+  else q8BlockOutUnsigned(ptr, b, s, len);
 }
+
+// The codecs of one block, each compiled once (not inlined into every twin: a call per 256 elements is free,
+// and the Wasm binaries stay small).
+function bf16BlockIn(ptr: usize, b: i32, out: usize, len: i32): void { bf16Block(ptr, b, out, len); }
+function bf16BlockOut(ptr: usize, b: i32, src: usize, len: i32, flags: i32): void { bf16Unblock(ptr, b, src, len, flags); }
+function q8BlockInSigned(ptr: usize, b: i32, out: usize, len: i32): void { q8Block(ptr, b, out, len, true); }
+function q8BlockInUnsigned(ptr: usize, b: i32, out: usize, len: i32): void { q8Block(ptr, b, out, len, false); }
+function q8BlockOutSigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblock(ptr, b, src, len, true); }
+function q8BlockOutUnsigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblock(ptr, b, src, len, false); }
