@@ -71,12 +71,14 @@ export function lowp_init(ptr: usize): void {
 
 /**
  * Flag bit of the low-precision kernels: bf16 stores round stochastically, with the 15-bit seed of this step in
- * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees only the bits below.
+ * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees F32_FLAGS: every bit below
+ * 16 but this one (the shared bits 0..9 of lib/common.ts and bits 11..15, kept for a kernel's own flags, as
+ * RAdam's RECTIFY).
  */
 // @ts-ignore: decorator
 @inline export const STOCHASTIC: i32 = 1024;
 // @ts-ignore: decorator
-@inline export const F32_FLAGS: i32 = 1023;
+@inline export const F32_FLAGS: i32 = 0xFFFF & ~STOCHASTIC;
 
 /** 16 pseudo-random bits per lane from the f32 bits b and the step's seed mix (a murmur3-style finaliser). */
 // @ts-ignore: decorator

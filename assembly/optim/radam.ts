@@ -9,10 +9,11 @@ import {
 } from "../lib/common";
 
 /**
- * Flag bit of this kernel only (mirrored in src/optim/radam.ts): the step is rectified (rho_t > 5). High so it
- * can never collide with the shared bits of assembly/lib/common.ts.
+ * Flag bit of this kernel only (mirrored in src/optim/radam.reference.ts): the step is rectified (rho_t > 5). In
+ * bits 11..15, kept for a kernel's own flags: above the shared bits of assembly/lib/common.ts, below the
+ * low-precision kernels' stochastic-rounding bits (assembly/lib/lowp.ts F32_FLAGS passes it on).
  */
-const RECTIFY: i32 = 1 << 16;
+const RECTIFY: i32 = 1 << 11;
 
 export function radam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32,

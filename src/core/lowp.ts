@@ -15,8 +15,11 @@ export const STATE_DTYPES: readonly StateDtype[] = ["f32", "bf16", "int8"];
 
 /** Kernel flag: bf16 stores round stochastically, seeded by flags bits 16..30 (STOCHASTIC in assembly/lib/lowp.ts). */
 export const STOCHASTIC = 1024;
-/** The flag bits the f32 kernels read (a low-precision kernel passes only these on). */
-export const F32_FLAGS = 1023;
+/**
+ * The flag bits the f32 kernels read (a low-precision kernel passes only these on): the shared bits 0..9 and
+ * bits 11..15, the ones a kernel keeps for itself (RAdam's RECTIFY); not STOCHASTIC nor the seed above.
+ */
+export const F32_FLAGS = 0xffff & ~STOCHASTIC;
 
 export const stochasticRoundingRule: Rule = (v, key) => {
   if (v !== false && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
