@@ -41,6 +41,20 @@ export function roundingFlags(o: { stateDtype: StateDtype; stochasticRounding: f
   return STOCHASTIC | ((h & 0x7fff) << 16);
 }
 
+/**
+ * The names of the optimizers with low-precision state (OptimizerSpec.lowp), in registry order. Filled by the
+ * registry (src/optim/index.ts) when it loads, as the kernel table is: core cannot import the registry, which
+ * imports every optimizer, which imports core.
+ */
+export const LOWP_OPTIMIZERS: string[] = [];
+
+/** The error for stateDtype on an optimizer whose state is f32 only: why (when its spec says), and which have it. */
+export function f32OnlyMessage(spec: OptimizerSpec<unknown>): string {
+  const reason = spec.f32Only ?? (spec.kind === "tensor" ? "a per-tensor kernel, and the low-precision block driver is elementwise" : undefined);
+  const why = reason === undefined ? "" : `: ${reason}`;
+  return `${spec.name} does not support stateDtype (its state is f32 only${why}; bf16 and int8 state: ${LOWP_OPTIMIZERS.join(", ")})`;
+}
+
 export const stateDtypeRule: Rule = (v, key) => {
   if (v !== "f32" && v !== "bf16" && v !== "int8") {
     throw new TypeError(`Invalid ${key}: ${typeof v === "string" ? JSON.stringify(v) : String(v)} (expected "f32", "bf16" or "int8")`);
