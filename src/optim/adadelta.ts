@@ -50,7 +50,8 @@ export interface AdadeltaOptions {
 
 export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
   name: "Adadelta",
-  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch", stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch",
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), eps: nonNegative, weightDecay: nonNegative,
     maximize: bool, flavor: flavorRule,
@@ -64,7 +65,10 @@ export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
   kernel: "adadelta_f32",
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
-  buffers: [{ name: "square_avg", needed: () => true, q8: "unsigned" }, { name: "acc_delta", needed: () => true, q8: "unsigned" }],
+  buffers: [
+    { name: "square_avg", needed: () => true, q8: "unsigned" },
+    { name: "acc_delta", needed: () => true, q8: "unsigned" },
+  ],
   hasStep: true,
   launch(k, r, o, gs) {
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, gs,

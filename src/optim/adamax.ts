@@ -48,7 +48,8 @@ const f = Math.fround;
 
 export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
   name: "Adamax",
-  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch", stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch",
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, maximize: bool, lrDecay: nonNegative, flavor: flavorRule,

@@ -64,7 +64,8 @@ export function sameTriple(v: readonly number[], w: readonly number[]): boolean 
 
 export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
   name: "Adan",
-  defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative, epsRoot: nonNegative,
     weightDecay: nonNegative,

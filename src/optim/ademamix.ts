@@ -47,7 +47,8 @@ export interface AdEMAMixOptions {
 
 export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
   name: "AdEMAMix",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative, eps: nonNegative,
     weightDecay: nonNegative,

@@ -76,7 +76,8 @@ export function muProduct(beta1: number, psi: number, t: number): number {
 
 export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
   name: "NAdam",
-  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false, stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, momentumDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,

@@ -43,7 +43,8 @@ export interface RAdamOptions {
 
 export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
   name: "RAdam",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false, stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,

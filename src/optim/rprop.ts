@@ -59,7 +59,8 @@ function namedPair(group: string, names: readonly [string, string], rules: reado
 
 export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   name: "Rprop",
-  defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false, stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative,
     etas: namedPair("etas", ["etaminus", "etaplus"], [num((x) => x > 0 && x < 1, "0 < {} < 1"), num((x) => x > 1, "{} > 1")]),
@@ -79,7 +80,10 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   kernel: "rprop_f32",
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
-  buffers: [{ name: "prev", needed: () => true }, { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" }],
+  buffers: [
+    { name: "prev", needed: () => true },
+    { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
+  ],
   hasStep: true,
   launch(k, r, o, gs) {
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);

@@ -47,8 +47,10 @@ export const YOGI_INITIAL_ACCUMULATOR = 1e-6;
 export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
   name: "Yogi",
   defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, stateDtype: "f32", stochasticRounding: false },
-  rules: { lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative, stateDtype: stateDtypeRule,
-    stochasticRounding: stochasticRoundingRule },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
+  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["stateDtype"],
