@@ -3,9 +3,10 @@
 // the error for optimizers without it. Backend parity and state-dict round trips of the bf16/int8 configs run
 // in the registry suites (test/optim/<id>.cases.ts lists them).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Adam, AdamW, Adagrad, Lion, loadCheckpoint, ParamStore, RMSprop, SGD, saveCheckpoint } from "../src/index.js";
+import { Adam, Adagrad, Adan, loadCheckpoint, ParamStore, RAdam, RMSprop, SGD, saveCheckpoint } from "../src/index.js";
 import {
-  bf16Decode, bf16Encode, bf16EncodeStochastic, decodeState, encodeState, Q8_BLOCK_BYTES, Q8_BUCKETS, Q8_SIGNED, Q8_UNSIGNED, q8Code, roundingFlags, stateBytes,
+  bf16Decode, bf16Encode, bf16EncodeStochastic, decodeState, encodeState, LOWP_OPTIMIZERS, Q8_BLOCK_BYTES, Q8_BUCKETS, Q8_SIGNED, Q8_UNSIGNED, q8Code,
+  roundingFlags, stateBytes,
 } from "../src/core/lowp.js";
 import type { StateDtype } from "../src/core/spec.js";
 import { setHostCoresForTests } from "../src/runtime/threads.js";
@@ -178,6 +179,8 @@ describe("int8 and bf16 across threads", () => {
     { name: "Adam int8 amsgrad", cls: Adam, options: { lr: 0.01, amsgrad: true, stateDtype: "int8" } },
     { name: "RMSprop int8 centered momentum", cls: RMSprop, options: { lr: 0.01, centered: true, momentum: 0.5, stateDtype: "int8" } },
     { name: "SGD bf16 nesterov", cls: SGD, options: { lr: 0.1, momentum: 0.9, nesterov: true, stateDtype: "bf16" } },
+    { name: "Adan int8 (four state buffers)", cls: Adan, options: { lr: 0.01, weightDecay: 0.1, stateDtype: "int8" } },
+    { name: "RAdam bf16 stochastic rounding (RECTIFY beside the seed)", cls: RAdam, options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 8 } },
   ] as const;
   it.each(cases)("$name: 1, 2, 3 threads bit-identical (simd and scalar)", async ({ cls, options }) => {
     for (const backend of ["simd", "scalar"] as const) {
@@ -374,22 +377,85 @@ describe("memory", () => {
   });
 });
 
-describe("stateDtype on an optimizer without low-precision state", () => {
-  const without = REGISTRY.filter((e) => !("stateDtype" in new e.cls([new ParamStore().param("w", 4, paramShape(e.cls, 4))]).defaults));
-  it("the six have it", () => {
-    for (const cls of [Adam, AdamW, SGD, RMSprop, Adagrad, Lion]) {
-      expect(new cls([new ParamStore().param("w", 4)]).defaults).toMatchObject({ stateDtype: "f32" });
-    }
-    expect(without.length).toBeGreaterThan(10);
+const LOWP = REGISTRY.filter((e) => e.spec.lowp);
+
+describe("which optimizers have low-precision state", () => {
+  it("every elementwise optimizer whose state is statistics of the gradients; the others say why not", () => {
+    expect(LOWP.map((e) => e.name)).toEqual(["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
+      "Rprop", "Lion", "AdaBelief", "Yogi", "Adan", "AdEMAMix"]);
+    expect(LOWP_OPTIMIZERS).toEqual(LOWP.map((e) => e.name)); // the error's list, from the registry
+    for (const { cls } of LOWP) expect(new cls([new ParamStore().param("w", 4)]).defaults).toMatchObject({ stateDtype: "f32" });
+    const elementwise = REGISTRY.filter((e) => !e.spec.lowp && e.spec.kind !== "tensor");
+    expect(elementwise.map((e) => e.name)).toEqual(["ASGD", "ScheduleFreeAdamW", "ScheduleFreeSGD"]);
+    for (const e of elementwise) expect(e.spec.f32Only, e.name).toMatch(/ is .*, not a statistic of the gradients$/);
   });
-  it.each(without)("$name: a clear error, at construction and per group", ({ name, cls }) => {
+  it.each(LOWP)("$name: its cases run bf16 (nearest, and stochastic when it has the option) and int8 configs", ({ spec, cases }) => {
+    const options = cases.configs.map((c) => c.options);
+    expect(options.some((o) => o.stateDtype === "bf16" && o.stochasticRounding === undefined)).toBe(true);
+    expect(options.some((o) => o.stateDtype === "int8")).toBe(true);
+    if ("stochasticRounding" in spec.defaults) expect(options.some((o) => o.stateDtype === "bf16" && typeof o.stochasticRounding === "number")).toBe(true);
+  });
+});
+
+describe("stateDtype on an optimizer without low-precision state", () => {
+  const without = REGISTRY.filter((e) => !e.spec.lowp);
+  it("there are such optimizers", () => expect(without.length).toBeGreaterThan(5));
+  it.each(without)("$name: a clear error, at construction, per group and on load", ({ name, cls, spec }) => {
     const store = new ParamStore();
     const w = store.param("w", 4, paramShape(cls, 4));
     const used = store.bytesUsed;
-    const msg = new RegExp(`^${name} does not support stateDtype \\(its state is f32 only; bf16 and int8 state: Adam, AdamW, SGD, RMSprop, Adagrad, Lion\\)$`);
+    const why = spec.kind === "tensor" ? ": a per-tensor kernel, and the low-precision block driver is elementwise"
+      : `: ${spec.f32Only!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
+    const msg = new RegExp(`^${name} does not support stateDtype \\(its state is f32 only${why}; bf16 and int8 state: ${LOWP.map((e) => e.name).join(", ")}\\)$`);
     expect(() => new cls([w], { stateDtype: "bf16" } as never)).toThrow(msg);
     expect(() => new cls([{ params: [w], stateDtype: "f32" }] as never)).toThrow(TypeError);
     expect(store.bytesUsed).toBe(used);
+    const opt = new cls([w]);
+    expect(() => opt.loadStateDict(opt.stateDict(), { stateDtype: "int8" })).toThrow(`${name} does not support stateDtype (its state is f32 only`);
+    store.dispose();
+  });
+});
+
+// An independent check of every low-precision kernel against the f32 kernel (not against lowpReference, which is
+// built from the same decode / f32 step / encode and would share a dropped flag): each step, an f32 optimizer
+// loads the low-precision state converted to f32 (exact: bf16 and int8 decode to f32 values) and takes the same
+// step; the params must agree bit for bit, and (rounding to nearest) the f32 state converted back must be the
+// low-precision optimizer's new state. Eight steps: RAdam rectifies from step 6, Adan reads prev_grad from step 2.
+// State that starts at a fill value (Yogi's 1e-6, Rprop's lr) starts rounded in bf16, where a fresh f32 optimizer
+// would start from the exact value: those take their first step before the comparison starts.
+describe.each(LOWP)("$name: each low-precision step is the f32 step on the decoded state", ({ cls, spec, cases }) => {
+  const configs = cases.configs.filter((c) => c.options.stateDtype === "bf16" || c.options.stateDtype === "int8");
+  it.each(configs)("$desc", ({ options }) => {
+    for (const backend of ["js", "simd"] as const) {
+      const rand = rng(3);
+      const store = new ParamStore(), shadow = new ParamStore();
+      const params = [300, 5].map((n, i) => store.param(`p${i}`, randomArray(n, rand)));
+      const copies = params.map((p, i) => shadow.param(`p${i}`, p.length));
+      const opt = new cls(params, { ...options, backend });
+      const f32 = new cls(copies, { ...options, stateDtype: "f32", backend });
+      const check = new cls(copies, { ...options, backend });
+      if (spec.buffers.some((b) => b.fill)) {
+        for (const p of params) p.grad.set(randomArray(p.length, rand, 1, 0.1));
+        opt.step();
+      }
+      for (let t = 0; t < 8; t++) {
+        copies.forEach((c, i) => c.value.set(params[i]!.value));
+        f32.loadStateDict(opt.stateDict(), { stateDtype: "f32" });
+        for (const [i, p] of params.entries()) {
+          p.grad.set(randomArray(p.length, rand, 1, 0.1));
+          copies[i]!.grad.set(p.grad);
+        }
+        opt.step();
+        f32.step();
+        params.forEach((p, i) => expect(firstBitDifference(copies[i]!.value, p.value), `${backend}, step ${t + 1}, param ${i}`).toBe(-1));
+        if (options.stochasticRounding === undefined) {
+          check.loadStateDict(f32.stateDict(), { stateDtype: options.stateDtype as StateDtype });
+          expectSameState(check.stateDict(), opt.stateDict());
+        }
+      }
+      store.dispose();
+      shadow.dispose();
+    }
   });
 });
 

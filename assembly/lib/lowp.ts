@@ -73,12 +73,14 @@ export function lowp_init(ptr: usize): void {
 
 /**
  * Flag bit of the low-precision kernels: bf16 stores round stochastically, with the 15-bit seed of this step in
- * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees only the bits below.
+ * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees F32_FLAGS: every bit below
+ * 16 but this one (the shared bits 0..9 of lib/common.ts and bits 11..15, kept for a kernel's own flags, as
+ * RAdam's RECTIFY).
  */
 // @ts-ignore: decorator
 @inline export const STOCHASTIC: i32 = 1024;
 // @ts-ignore: decorator
-@inline export const F32_FLAGS: i32 = 1023;
+@inline export const F32_FLAGS: i32 = 0xFFFF & ~STOCHASTIC;
 
 /** 16 pseudo-random bits per lane from the f32 bits b and the step's seed mix (a murmur3-style finaliser). */
 // @ts-ignore: decorator
@@ -333,14 +335,24 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
 
 // ---- the driver ------------------------------------------------------------------------------------------
 
+// The codecs out of line, one function per codec, direction and map (the map stays a constant inside each):
+// every twin calls them once per block of 256 elements and state buffer, instead of inlining each buffer's
+// loops (which cost ~4 KB of binary per optimizer, 14 optimizers).
+function bf16In(ptr: usize, b: i32, out: usize, len: i32): void { bf16Block(ptr, b, out, len); }
+function bf16Out(ptr: usize, b: i32, src: usize, len: i32, flags: i32): void { bf16Unblock(ptr, b, src, len, flags); }
+function q8InSigned(ptr: usize, b: i32, out: usize, len: i32): void { q8Block(ptr, b, out, len, true); }
+function q8InUnsigned(ptr: usize, b: i32, out: usize, len: i32): void { q8Block(ptr, b, out, len, false); }
+function q8OutSigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblock(ptr, b, src, len, true); }
+function q8OutUnsigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblock(ptr, b, src, len, false); }
+
 /** D: u16 = bf16 state, u8 = int8 blockwise state. Decodes block [b, b + len) of state buffer `ptr` (0 = unused). */
 // @ts-ignore: decorator
 @inline export function stateIn<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool): usize {
   if (ptr == 0) return 0;
   const s = scratchBlock(k);
-  if (sizeof<D>() == 2) bf16BlockIn(ptr, b, s, len);
-  else if (signed) q8BlockInSigned(ptr, b, s, len);
-  else q8BlockInUnsigned(ptr, b, s, len);
+  if (sizeof<D>() == 2) bf16In(ptr, b, s, len);
+  else if (signed) q8InSigned(ptr, b, s, len);
+  else q8InUnsigned(ptr, b, s, len);
   return s;
 }
 /** Encodes the f32 scratch block k back into block [b, b + len) of state buffer `ptr` (0 = unused). */
@@ -348,16 +360,8 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
 @inline export function stateOut<D>(ptr: usize, b: i32, k: i32, len: i32, signed: bool, flags: i32): void {
   if (ptr == 0) return;
   const s = scratchBlock(k);
-  if (sizeof<D>() == 2) bf16BlockOut(ptr, b, s, len, flags);
-  else if (signed) q8BlockOutSigned(ptr, b, s, len);
-  else q8BlockOutUnsigned(ptr, b, s, len);
+  if (sizeof<D>() == 2) bf16Out(ptr, b, s, len, flags);
+  else if (signed) q8OutSigned(ptr, b, s, len);
+  else q8OutUnsigned(ptr, b, s, len);
 }
 
-// The codecs of one block, each compiled once (not inlined into every twin: a call per 256 elements is free,
-// and the Wasm binaries stay small).
-function bf16BlockIn(ptr: usize, b: i32, out: usize, len: i32): void { bf16Block(ptr, b, out, len); }
-function bf16BlockOut(ptr: usize, b: i32, src: usize, len: i32, flags: i32): void { bf16Unblock(ptr, b, src, len, flags); }
-function q8BlockInSigned(ptr: usize, b: i32, out: usize, len: i32): void { q8Block(ptr, b, out, len, true); }
-function q8BlockInUnsigned(ptr: usize, b: i32, out: usize, len: i32): void { q8Block(ptr, b, out, len, false); }
-function q8BlockOutSigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblock(ptr, b, src, len, true); }
-function q8BlockOutUnsigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblock(ptr, b, src, len, false); }

@@ -6,6 +6,7 @@
 import {
   GRAD_SCALE, ld, st, splat, add, sub, mul, sqrt, gradIn, optaxMoment, optaxMoment2, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adabelief_f32(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32,
     stepSize: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32,
@@ -62,4 +63,32 @@ export function adabelief_f32(param: usize, expAvg: usize, expAvgVar: usize, gra
   st<T>(expAvg, o, m);
   st<T>(expAvgVar, o, s);
   st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(mul<T>(sqrt<T>(s), rBc2Sqrt), eps)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function adabelief_bf16(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32, stepSize: f32,
+    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32, gradScale: f32,
+    flags: i32): void {
+  adabeliefLowp<u16>(param, expAvg, expAvgVar, grad, n, stepSize, beta1, beta1Comp, beta2, beta2Comp, rBc2Sqrt, eps,
+    epsRoot, gradScale, flags);
+}
+export function adabelief_i8(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32, stepSize: f32,
+    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32, gradScale: f32,
+    flags: i32): void {
+  adabeliefLowp<u8>(param, expAvg, expAvgVar, grad, n, stepSize, beta1, beta1Comp, beta2, beta2Comp, rBc2Sqrt, eps,
+    epsRoot, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function adabeliefLowp<D>(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32, stepSize: f32,
+    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32, gradScale: f32,
+    flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), s = stateIn<D>(expAvgVar, b, 1, len, false);
+    adabelief_f32(param + (<usize>b << 2), m, s, grad + (<usize>b << 2), len, stepSize, beta1, beta1Comp, beta2,
+      beta2Comp, rBc2Sqrt, eps, epsRoot, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgVar, b, 1, len, false, flags);
+  }
 }

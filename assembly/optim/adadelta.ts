@@ -6,6 +6,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, sqrt, gradIn, ema2, tfjsEma2, end1,
   end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adadelta_f32(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32,
     lr: f32, rho: f32, rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
@@ -77,4 +78,27 @@ export function adadelta_f32(param: usize, squareAvg: usize, accDelta: usize, gr
   const delta = mul<T>(sqrt<T>(div<T>(add<T>(u, eps), add<T>(v, eps))), g);
   st<T>(accDelta, o, ema2<T>(u, delta, rho, rhoComp));
   st<T>(param, o, sub<T>(p, mul<T>(lr, delta)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function adadelta_bf16(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32, lr: f32, rho: f32,
+    rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  adadeltaLowp<u16>(param, squareAvg, accDelta, grad, n, lr, rho, rhoComp, eps, weightDecay, gradScale, flags);
+}
+export function adadelta_i8(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32, lr: f32, rho: f32,
+    rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  adadeltaLowp<u8>(param, squareAvg, accDelta, grad, n, lr, rho, rhoComp, eps, weightDecay, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function adadeltaLowp<D>(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32, lr: f32,
+    rho: f32, rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const v = stateIn<D>(squareAvg, b, 0, len, false), u = stateIn<D>(accDelta, b, 1, len, false);
+    adadelta_f32(param + (<usize>b << 2), v, u, grad + (<usize>b << 2), len, lr, rho, rhoComp, eps, weightDecay,
+      gradScale, flags & F32_FLAGS);
+    stateOut<D>(squareAvg, b, 0, len, false, flags);
+    stateOut<D>(accDelta, b, 1, len, false, flags);
+  }
 }

@@ -41,7 +41,7 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
   } else if (flags == (GRAD_SCALE | DECOUPLED) && !clip) {
     adamLoop<S>(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
       eps, weightDecay, decay, beta1, bc1, bc2, gradScale, true, false, false, false, true, false, false, sr, mix);
-  } else if (flags == TFJS) {
+  } else if (flags == TFJS && sizeof<S>() == 4) { // (bf16 with tfjs's formulas takes the general loop: binary size)
     adamLoop<S>(param, expAvg, expAvgSq, maxExpAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, rBc2Sqrt,
       eps, weightDecay, decay, beta1, bc1, bc2, gradScale, false, false, false, false, false, false, true, sr, mix);
   } else {

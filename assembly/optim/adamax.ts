@@ -7,6 +7,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, absv, maxp, maxv, gradIn, lerp, subScaledDiv,
   tfjsMoment, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32,
     clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
@@ -72,4 +73,27 @@ export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usi
   st<T>(expAvg, o, m);
   st<T>(expInf, o, u);
   st<T>(param, o, subScaledDiv<T>(p, clr, m, u));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function adamax_bf16(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32, beta1Comp: f32,
+    beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
+  adamaxLowp<u16>(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale, flags);
+}
+export function adamax_i8(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32, beta1Comp: f32,
+    beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
+  adamaxLowp<u8>(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function adamaxLowp<D>(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32,
+    beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), u = stateIn<D>(expInf, b, 1, len, false);
+    adamax_f32(param + (<usize>b << 2), m, u, grad + (<usize>b << 2), len, clr, beta1Comp, beta2, eps, weightDecay,
+      beta1, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expInf, b, 1, len, false, flags);
+  }
 }

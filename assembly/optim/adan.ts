@@ -8,6 +8,7 @@ import {
   GRAD_SCALE, DECOUPLED, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2,
   end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
     n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
@@ -77,4 +78,35 @@ export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgS
   u = div<T>(u, add<T>(sqrt<T>(add<T>(mul<T>(s, rBc3), epsRoot)), eps));
   if (decay) u = add<T>(u, mul<T>(weightDecay, p));
   st<T>(param, o, sub<T>(p, mul<T>(lr, u)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function adan_bf16(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
+    n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
+    rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  adanLowp<u16>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, n, beta1, beta1Comp, beta2, beta2Comp, beta3,
+    beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, flags);
+}
+export function adan_i8(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
+    n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
+    rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  adanLowp<u8>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, n, beta1, beta1Comp, beta2, beta2Comp, beta3,
+    beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function adanLowp<D>(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize,
+    grad: usize, n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32,
+    rBc2: f32, rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), d = stateIn<D>(expAvgDiff, b, 1, len, true);
+    const v = stateIn<D>(expAvgSq, b, 2, len, false), pg = stateIn<D>(prevGrad, b, 3, len, true);
+    adan_f32(param + (<usize>b << 2), m, d, v, pg, grad + (<usize>b << 2), len, beta1, beta1Comp, beta2, beta2Comp,
+      beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgDiff, b, 1, len, true, flags);
+    stateOut<D>(expAvgSq, b, 2, len, false, flags);
+    stateOut<D>(prevGrad, b, 3, len, true, flags);
+  }
 }

@@ -7,6 +7,7 @@
 import {
   GRAD_SCALE, DECOUPLED, ld, st, splat, add, sub, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function ademamix_f32(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize, n: i32,
     beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
@@ -71,4 +72,34 @@ export function ademamix_f32(param: usize, expAvgFast: usize, expAvgSlow: usize,
   let u = div<T>(add<T>(mul<T>(m1, rBc1), mul<T>(alpha, m2)), add<T>(sqrt<T>(mul<T>(v, rBc2)), eps));
   if (decay) u = add<T>(u, mul<T>(weightDecay, p));
   st<T>(param, o, sub<T>(p, mul<T>(lr, u)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function ademamix_bf16(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize, n: i32,
+    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
+    alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  ademamixLowp<u16>(param, expAvgFast, expAvgSlow, expAvgSq, grad, n, beta1, beta1Comp, beta2, beta2Comp, beta3,
+    beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale, flags);
+}
+export function ademamix_i8(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize, n: i32,
+    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
+    alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  ademamixLowp<u8>(param, expAvgFast, expAvgSlow, expAvgSq, grad, n, beta1, beta1Comp, beta2, beta2Comp, beta3,
+    beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function ademamixLowp<D>(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize,
+    n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
+    alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m1 = stateIn<D>(expAvgFast, b, 0, len, true), m2 = stateIn<D>(expAvgSlow, b, 1, len, true);
+    const v = stateIn<D>(expAvgSq, b, 2, len, false);
+    ademamix_f32(param + (<usize>b << 2), m1, m2, v, grad + (<usize>b << 2), len, beta1, beta1Comp, beta2, beta2Comp,
+      beta3, beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvgFast, b, 0, len, true, flags);
+    stateOut<D>(expAvgSlow, b, 1, len, true, flags);
+    stateOut<D>(expAvgSq, b, 2, len, false, flags);
+  }
 }

@@ -7,6 +7,7 @@ import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, GRAD_SCALE,
   ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function nadam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     gradCoef: f32, avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32,
@@ -72,4 +73,32 @@ export function nadam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: us
   // each, far inside the conformance tolerance), and the two terms still subtracted one after the other.
   const r = div<T>(splat<T>(1), add<T>(sqrt<T>(mul<T>(v, rBc2)), eps));
   st<T>(param, o, sub<T>(sub<T>(p, mul<T>(mul<T>(gradCoef, g), r)), mul<T>(mul<T>(avgCoef, m), r)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function nadam_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, gradCoef: f32,
+    avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32, weightDecay: f32, decay: f32,
+    gradScale: f32, flags: i32): void {
+  nadamLowp<u16>(param, expAvg, expAvgSq, grad, n, gradCoef, avgCoef, beta1Comp, beta2, beta2Comp, rBc2, eps,
+    weightDecay, decay, gradScale, flags);
+}
+export function nadam_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, gradCoef: f32,
+    avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32, weightDecay: f32, decay: f32,
+    gradScale: f32, flags: i32): void {
+  nadamLowp<u8>(param, expAvg, expAvgSq, grad, n, gradCoef, avgCoef, beta1Comp, beta2, beta2Comp, rBc2, eps,
+    weightDecay, decay, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function nadamLowp<D>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, gradCoef: f32,
+    avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32, weightDecay: f32, decay: f32,
+    gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), v = stateIn<D>(expAvgSq, b, 1, len, false);
+    nadam_f32(param + (<usize>b << 2), m, v, grad + (<usize>b << 2), len, gradCoef, avgCoef, beta1Comp, beta2,
+      beta2Comp, rBc2, eps, weightDecay, decay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgSq, b, 1, len, false, flags);
+  }
 }

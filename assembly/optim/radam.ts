@@ -7,12 +7,14 @@ import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, GRAD_SCALE,
   ld, st, splat, add, sub, mul, sqrt, gradIn, lerp, ema2, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 /**
- * Flag bit of this kernel only (mirrored in src/optim/radam.ts): the step is rectified (rho_t > 5). High so it
- * can never collide with the shared bits of assembly/lib/common.ts.
+ * Flag bit of this kernel only (mirrored in src/optim/radam.reference.ts): the step is rectified (rho_t > 5). In
+ * bits 11..15, kept for a kernel's own flags: above the shared bits of assembly/lib/common.ts, below the
+ * low-precision kernels' stochastic-rounding bits (assembly/lib/lowp.ts F32_FLAGS passes it on).
  */
-const RECTIFY: i32 = 1 << 16;
+const RECTIFY: i32 = 1 << 11;
 
 export function radam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32,
@@ -75,4 +77,32 @@ export function radam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: us
   // Rectified: eps is added to the un-corrected sqrt(v) (PyTorch); otherwise an un-adapted momentum step.
   if (rectify) st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(sqrt<T>(v), eps)));
   else st<T>(param, o, sub<T>(p, mul<T>(stepSize, m)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function radam_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
+    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32, gradScale: f32,
+    flags: i32): void {
+  radamLowp<u16>(param, expAvg, expAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, eps, weightDecay, decay,
+    gradScale, flags);
+}
+export function radam_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
+    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32, gradScale: f32,
+    flags: i32): void {
+  radamLowp<u8>(param, expAvg, expAvgSq, grad, n, stepSize, beta1Comp, beta2, beta2Comp, eps, weightDecay, decay,
+    gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function radamLowp<D>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
+    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32, gradScale: f32,
+    flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), v = stateIn<D>(expAvgSq, b, 1, len, false);
+    radam_f32(param + (<usize>b << 2), m, v, grad + (<usize>b << 2), len, stepSize, beta1Comp, beta2, beta2Comp, eps,
+      weightDecay, decay, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgSq, b, 1, len, false, flags);
+  }
 }

@@ -6,6 +6,7 @@
 import {
   MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradIn, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 /**
  * torch.sign as PyTorch's CPU kernel computes it, (x > 0) - (x < 0): 1, -1, or +0 for ±0 and NaN. (The shared
@@ -71,4 +72,27 @@ export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usiz
   const gNew = selectLt<T>(s, zero, zero, g); // no step (and no memory) where the sign flipped
   st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(torchSign<T>(gNew), ss)));
   st<T>(prev, o, gNew);
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function rprop_bf16(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32, etaplus: f32,
+    stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
+  rpropLowp<u16>(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, flags);
+}
+export function rprop_i8(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32, etaplus: f32,
+    stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
+  rpropLowp<u8>(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, flags);
+}
+
+// @ts-ignore: decorator
+@inline function rpropLowp<D>(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32,
+    etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const pv = stateIn<D>(prev, b, 0, len, true), s = stateIn<D>(stepSize, b, 1, len, false);
+    rprop_f32(param + (<usize>b << 2), pv, s, grad + (<usize>b << 2), len, etaminus, etaplus, stepSizeMin, stepSizeMax,
+      gradScale, flags & F32_FLAGS);
+    stateOut<D>(prev, b, 0, len, true, flags);
+    stateOut<D>(stepSize, b, 1, len, false, flags);
+  }
 }

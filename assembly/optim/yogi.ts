@@ -5,6 +5,7 @@
 import {
   GRAD_SCALE, ld, st, splat, add, sub, mul, sqrt, sign, gradIn, optaxMoment, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
+import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function yogi_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
@@ -57,4 +58,29 @@ export function yogi_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usi
   st<T>(expAvg, o, m);
   st<T>(expAvgSq, o, v);
   st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(mul<T>(sqrt<T>(v), rBc2Sqrt), eps)));
+}
+
+// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
+export function yogi_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32, beta1: f32,
+    beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
+  yogiLowp<u16>(param, expAvg, expAvgSq, grad, n, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps, gradScale,
+    flags);
+}
+export function yogi_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32, beta1: f32,
+    beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
+  yogiLowp<u8>(param, expAvg, expAvgSq, grad, n, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps, gradScale,
+    flags);
+}
+
+// @ts-ignore: decorator
+@inline function yogiLowp<D>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
+    beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
+  for (let b = 0; b < n; b += BLOCK) {
+    const len = min(BLOCK, n - b);
+    const m = stateIn<D>(expAvg, b, 0, len, true), v = stateIn<D>(expAvgSq, b, 1, len, false);
+    yogi_f32(param + (<usize>b << 2), m, v, grad + (<usize>b << 2), len, stepSize, beta1, beta1Comp, beta2Comp,
+      rBc2Sqrt, eps, gradScale, flags & F32_FLAGS);
+    stateOut<D>(expAvg, b, 0, len, true, flags);
+    stateOut<D>(expAvgSq, b, 1, len, false, flags);
+  }
 }

@@ -15,8 +15,11 @@ export const STATE_DTYPES: readonly StateDtype[] = ["f32", "bf16", "int8"];
 
 /** Kernel flag: bf16 stores round stochastically, seeded by flags bits 16..30 (STOCHASTIC in assembly/lib/lowp.ts). */
 export const STOCHASTIC = 1024;
-/** The flag bits the f32 kernels read (a low-precision kernel passes only these on). */
-export const F32_FLAGS = 1023;
+/**
+ * The flag bits the f32 kernels read (a low-precision kernel passes only these on): the shared bits 0..9 and
+ * bits 11..15, the ones a kernel keeps for itself (RAdam's RECTIFY); not STOCHASTIC nor the seed above.
+ */
+export const F32_FLAGS = 0xffff & ~STOCHASTIC;
 
 export const stochasticRoundingRule: Rule = (v, key) => {
   if (v !== false && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
@@ -36,6 +39,20 @@ export function roundingFlags(o: { stateDtype: StateDtype; stochasticRounding: f
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
   return STOCHASTIC | ((h & 0x7fff) << 16);
+}
+
+/**
+ * The names of the optimizers with low-precision state (OptimizerSpec.lowp), in registry order. Filled by the
+ * registry (src/optim/index.ts) when it loads, as the kernel table is: core cannot import the registry, which
+ * imports every optimizer, which imports core.
+ */
+export const LOWP_OPTIMIZERS: string[] = [];
+
+/** The error for stateDtype on an optimizer whose state is f32 only: why (when its spec says), and which have it. */
+export function f32OnlyMessage(spec: OptimizerSpec<unknown>): string {
+  const reason = spec.f32Only ?? (spec.kind === "tensor" ? "a per-tensor kernel, and the low-precision block driver is elementwise" : undefined);
+  const why = reason === undefined ? "" : `: ${reason}`;
+  return `${spec.name} does not support stateDtype (its state is f32 only${why}; bf16 and int8 state: ${LOWP_OPTIMIZERS.join(", ")})`;
 }
 
 export const stateDtypeRule: Rule = (v, key) => {

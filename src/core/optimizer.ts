@@ -4,7 +4,7 @@
 // only supplies an OptimizerSpec (spec.ts).
 import { rejectUnknown } from "./options.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
-import { dtypeOf } from "./lowp.js";
+import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
 import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
 import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
@@ -399,7 +399,7 @@ export interface LoadOptions {
 /** A clear error for `stateDtype` on an optimizer whose state is f32 only. */
 function rejectStateDtype<O>(spec: OptimizerSpec<O>, o: object): void {
   if (!spec.lowp && Object.hasOwn(o, "stateDtype")) {
-    throw new TypeError(`${spec.name} does not support stateDtype (its state is f32 only; bf16 and int8 state: Adam, AdamW, SGD, RMSprop, Adagrad, Lion)`);
+    throw new TypeError(f32OnlyMessage(spec as OptimizerSpec<unknown>));
   }
 }
 

@@ -104,6 +104,11 @@ export interface OptimizerSpec<O> {
    * and every state buffer may be stored in low precision.
    */
   readonly lowp?: boolean;
+  /**
+   * Without `lowp`: why the state must stay f32, when it is not just unimplemented (a buffer that is a param
+   * iterate, not a statistic); the stateDtype error quotes it.
+   */
+  readonly f32Only?: string;
   /** State buffers in the kernel's pointer order (between param and grad). */
   readonly buffers: readonly BufferSpec<O>[];
   /**

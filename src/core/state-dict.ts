@@ -3,7 +3,7 @@
 // everything first and applies only when nothing can fail any more: a dict that does not fit changes nothing.
 import { rejectUnknown } from "./options.js";
 import { bufferPart, type GroupLayout, slotBytes, type Slot } from "./layout.js";
-import { decodeState, dtypeOf, encodeState, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, STATE_DTYPES } from "./lowp.js";
+import { decodeState, dtypeOf, encodeState, f32OnlyMessage, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, STATE_DTYPES } from "./lowp.js";
 import type { OptimizerSpec, ParamGroup, StateDtype } from "./spec.js";
 import type { ParamStore } from "../runtime/store.js";
 
@@ -164,7 +164,7 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
   const names = spec.buffers.map((b) => b.name);
   const to = load?.stateDtype;
   if (to !== undefined) {
-    if (!spec.lowp && to !== "f32") throw bad(`${spec.name} does not support stateDtype (its state is f32 only)`);
+    if (!spec.lowp && to !== "f32") throw bad(f32OnlyMessage(spec as OptimizerSpec<unknown>));
     if (!STATE_DTYPES.includes(to)) throw bad(`invalid stateDtype ${JSON.stringify(to)} (expected "f32", "bf16" or "int8")`);
   }
   const used = new Set<string>();

@@ -23,30 +23,44 @@
  */
 import { nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { GRAD_SCALE } from "../core/abi.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adabelief_f32 } from "./adabelief.reference.js";
 
-export interface AdaBeliefOptions { lr: number; betas: [number, number]; eps: number; epsRoot: number }
+export interface AdaBeliefOptions {
+  lr: number; betas: [number, number]; eps: number; epsRoot: number;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
+}
 
 export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
   name: "AdaBelief",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16 },
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     epsRoot: nonNegative,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot,
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "adabelief_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot"],
   reference: adabelief_f32,
-  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true }],
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, beta2, 1 - beta2,
-      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, o.epsRoot, gs, gs !== 1 ? GRAD_SCALE : 0);
+      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, o.epsRoot, gs, (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step));
   },
 };
 

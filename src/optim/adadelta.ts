@@ -29,7 +29,8 @@
  */
 import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../core/abi.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
 import { type Flavor, flavorRule } from "./flavor.js";
@@ -38,26 +39,40 @@ export interface AdadeltaOptions {
   lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean;
   /** "torch" (default) or "tfjs": TensorFlow.js's formula and order (above). */
   flavor: Flavor;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
   name: "Adadelta",
-  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch" },
+  defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch",
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), eps: nonNegative, weightDecay: nonNegative,
     maximize: bool, flavor: flavorRule,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && a.rho === b.rho && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.maximize === b.maximize && a.flavor === b.flavor,
-  structural: ["flavor"],
+    a.maximize === b.maximize && a.flavor === b.flavor &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["flavor", "stateDtype"],
+  lowp: true,
   kernel: "adadelta_f32",
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
-  buffers: [{ name: "square_avg", needed: () => true }, { name: "acc_delta", needed: () => true }],
+  buffers: [
+    { name: "square_avg", needed: () => true, q8: "unsigned" },
+    { name: "acc_delta", needed: () => true, q8: "unsigned" },
+  ],
   hasStep: true,
   launch(k, r, o, gs) {
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, gs,
-      baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0));
+      baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step));
   },
 };
 

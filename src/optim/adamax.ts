@@ -25,7 +25,8 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../core/abi.js";
 import { adamax_f32 } from "./adamax.reference.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
@@ -34,24 +35,35 @@ export interface AdamaxOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean; lrDecay: number;
   /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
   flavor: Flavor;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 const f = Math.fround;
 
 export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
   name: "Adamax",
-  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch" },
+  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch",
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, maximize: bool, lrDecay: nonNegative, flavor: flavorRule,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.maximize === b.maximize && a.lrDecay === b.lrDecay && a.flavor === b.flavor,
-  structural: ["flavor"],
+    a.maximize === b.maximize && a.lrDecay === b.lrDecay && a.flavor === b.flavor &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["flavor", "stateDtype"],
+  lowp: true,
   kernel: "adamax_f32",
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
-  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true }],
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];
@@ -59,11 +71,11 @@ export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
       // tfjs: lr = -learningRate / (iteration*decay + 1) and lr / (1 - accBeta1), each op in f32 (negations exact).
       const lrT = f(f(o.lr) / f(f(f(r.step) * f(o.lrDecay)) + 1));
       k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, f(lrT / f(1 - tfjsBetaPower(beta1, t))), 1 - beta1, o.betas[1],
-        o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs) | TFJS);
+        o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs) | TFJS | roundingFlags(o, r.step));
       return;
     }
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / (1 + r.step * o.lrDecay) / (1 - beta1 ** t), 1 - beta1,
-      o.betas[1], o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs));
+      o.betas[1], o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs) | roundingFlags(o, r.step));
   },
 };
 

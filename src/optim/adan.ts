@@ -25,13 +25,21 @@
  */
 import { nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adan_f32 } from "./adan.reference.js";
 
 export interface AdanOptions {
   lr: number; betas: [number, number, number]; eps: number; epsRoot: number; weightDecay: number;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 function show(v: unknown): string {
@@ -56,13 +64,18 @@ export function sameTriple(v: readonly number[], w: readonly number[]): boolean 
 
 export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
   name: "Adan",
-  defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0 },
+  defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative, epsRoot: nonNegative,
     weightDecay: nonNegative,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay,
+    a.weightDecay === b.weightDecay &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "adan_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
@@ -70,13 +83,14 @@ export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_diff", needed: () => true },
-    { name: "exp_avg_sq", needed: () => true },
+    { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
     { name: "prev_grad", needed: () => true },
   ],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
-    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0) |
+      roundingFlags(o, r.step);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.ptrs[5]!, r.n, beta1, 1 - beta1, beta2, 1 - beta2,
       beta3, 1 - beta3, 1 / optaxBiasCorrection(beta1, t), 1 / optaxBiasCorrection(beta2, t),
       1 / optaxBiasCorrection(beta3, t), o.eps, o.epsRoot, o.lr, o.weightDecay, gs, flags);

@@ -27,7 +27,8 @@
  */
 import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../core/abi.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { betaTriple, sameTriple } from "./adan.js";
@@ -35,17 +36,29 @@ import { ademamix_f32 } from "./ademamix.reference.js";
 
 export interface AdEMAMixOptions {
   lr: number; betas: [number, number, number]; alpha: number; eps: number; weightDecay: number;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
   name: "AdEMAMix",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0 },
+  defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative, eps: nonNegative,
     weightDecay: nonNegative,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.alpha === b.alpha && a.eps === b.eps &&
-    a.weightDecay === b.weightDecay,
+    a.weightDecay === b.weightDecay &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "ademamix_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
@@ -53,12 +66,12 @@ export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
   buffers: [
     { name: "exp_avg_fast", needed: () => true },
     { name: "exp_avg_slow", needed: () => true },
-    { name: "exp_avg_sq", needed: () => true },
+    { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
   ],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
-    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, beta1, 1 - beta1, beta2, 1 - beta2, beta3,
       1 - beta3, 1 / optaxBiasCorrection(beta1, t), 1 / optaxBiasCorrection(beta2, t), o.alpha, o.eps, o.lr,
       o.weightDecay, gs, flags);

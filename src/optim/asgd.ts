@@ -38,6 +38,7 @@ export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
   },
   same: (a, b) => a.lr === b.lr && a.lambd === b.lambd && a.alpha === b.alpha && a.t0 === b.t0 &&
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
+  f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
   kernel: "asgd_f32",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,

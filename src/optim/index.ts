@@ -7,7 +7,7 @@ import { KERNEL_SIGNATURES, type KernelSignature } from "../core/abi.js";
 import type { Optimizer, OptimizerOptions, ParamsInput, StateDict } from "../core/optimizer.js";
 import type { ParamStore } from "../runtime/store.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, StateDtype } from "../core/spec.js";
-import { kernelName, lowpReference, pointerStride } from "../core/lowp.js";
+import { kernelName, LOWP_OPTIMIZERS, lowpReference, pointerStride } from "../core/lowp.js";
 import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
 import { Adam, ADAM_SPEC } from "./adam.js";
 import { AdamW, ADAMW_SPEC } from "./adamw.js";
@@ -151,6 +151,8 @@ export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEnt
 
 // The runtime's table (read by the worker pool) is this one.
 Object.assign(KERNEL_SIGNATURES, KERNELS);
+// The stateDtype error's list of optimizers with low-precision state (src/core/lowp.ts).
+LOWP_OPTIMIZERS.push(...STEP_OPTIMIZERS.filter((e) => e.spec.lowp).map((e) => e.spec.name));
 
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

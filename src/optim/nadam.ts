@@ -28,13 +28,21 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags } from "../core/abi.js";
 import { nadam_f32 } from "./nadam.reference.js";
 
 export interface NAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; momentumDecay: number;
   decoupledWeightDecay: boolean; maximize: boolean;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 /** μ_i = β1·(1 − ½·0.96^(i·ψ)), as PyTorch computes it (Python floats). */
@@ -68,24 +76,29 @@ export function muProduct(beta1: number, psi: number, t: number): number {
 
 export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
   name: "NAdam",
-  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false },
+  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, momentumDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize,
+    a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "nadam_f32",
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
-  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;
     const mu = muAt(beta1, psi, t), muNext = muAt(beta1, psi, t + 1), prod = muProduct(beta1, psi, t);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, (o.lr * (1 - mu)) / (1 - prod), (o.lr * muNext) / (1 - prod * muNext),
       1 - beta1, beta2, 1 - beta2, 1 / (1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, gs,
-      baseFlags(o, gs, o.decoupledWeightDecay));
+      baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step));
   },
 };
 

@@ -4,9 +4,10 @@ import { ema2, inputGrad, lerp, scale, sqrtDenom, subScaled, subScaledDiv } from
 
 /**
  * Flag bit of radam_f32 only (mirrors assembly/optim/radam.ts; test/optim/radam.cases.ts runs both branches):
- * the step is rectified (rho_t > 5). High so it never collides with the shared bits of src/core/abi.ts.
+ * the step is rectified (rho_t > 5). In bits 11..15, kept for a kernel's own flags: above the shared bits of
+ * src/core/abi.ts, below the stochastic-rounding bits of the low-precision kernels (src/core/lowp.ts F32_FLAGS).
  */
-export const RECTIFY = 1 << 16;
+export const RECTIFY = 1 << 11;
 
 export function radam_f32(param: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, grad: Float32Array,
     n: number, stepSize: number, beta1Comp: number, beta2: number, beta2Comp: number, eps: number,

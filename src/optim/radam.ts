@@ -25,33 +25,46 @@
  */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags } from "../core/abi.js";
 import { radam_f32, RECTIFY } from "./radam.reference.js";
 
 export interface RAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; decoupledWeightDecay: boolean; maximize: boolean;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
 }
 
 export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
   name: "RAdam",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false },
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
     weightDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize,
+    a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "radam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
-  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;
     const rhoInf = 2 / (1 - beta2) - 1, rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
-    let flags = baseFlags(o, gs, o.decoupledWeightDecay), stepSize = o.lr / bc1;
+    let flags = baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step), stepSize = o.lr / bc1;
     if (rhoT > 5) {
       const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
       stepSize = (o.lr * rect * Math.sqrt(bc2)) / bc1;

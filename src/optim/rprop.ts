@@ -23,11 +23,21 @@
  */
 import { bool, nonNegative, num, samePair, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
 import { rprop_f32 } from "./rprop.reference.js";
 
-export interface RpropOptions { lr: number; etas: [number, number]; stepSizes: [number, number]; maximize: boolean }
+export interface RpropOptions {
+  lr: number; etas: [number, number]; stepSizes: [number, number]; maximize: boolean;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
+}
 
 function show(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
@@ -49,26 +59,34 @@ function namedPair(group: string, names: readonly [string, string], rules: reado
 
 export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   name: "Rprop",
-  defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false },
+  defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false,
+    stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative,
     etas: namedPair("etas", ["etaminus", "etaplus"], [num((x) => x > 0 && x < 1, "0 < {} < 1"), num((x) => x > 1, "{} > 1")]),
     stepSizes: namedPair("stepSizes", ["stepSizeMin", "stepSizeMax"], [nonNegative, nonNegative]),
     maximize: bool,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   check(o) {
     if (o.stepSizes[0] > o.stepSizes[1]) {
       throw new RangeError(`Invalid stepSizes: ${show(o.stepSizes)} (expected stepSizeMin <= stepSizeMax)`);
     }
   },
-  same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize,
+  same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "rprop_f32",
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
-  buffers: [{ name: "prev", needed: () => true }, { name: "step_size", needed: () => true, fill: (o) => o.lr }],
+  buffers: [
+    { name: "prev", needed: () => true },
+    { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
+  ],
   hasStep: true,
   launch(k, r, o, gs) {
-    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0);
+    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.etas[0], o.etas[1], o.stepSizes[0], o.stepSizes[1], gs, flags);
   },
 };

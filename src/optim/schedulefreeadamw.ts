@@ -78,6 +78,7 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
   },
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
+  f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
   kernel: "schedulefreeadamw_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
   reference: schedulefreeadamw_f32,

@@ -24,33 +24,49 @@
  */
 import { nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { GRAD_SCALE } from "../core/abi.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { yogi_f32 } from "./yogi.reference.js";
 
-export interface YogiOptions { lr: number; betas: [number, number]; eps: number }
+export interface YogiOptions {
+  lr: number; betas: [number, number]; eps: number;
+  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
+   * (the same seed gives the same run on every backend and thread count).
+   */
+  stochasticRounding: false | number;
+}
 
 /** Optax's initial_accumulator_value for both moments. */
 export const YOGI_INITIAL_ACCUMULATOR = 1e-6;
 
 export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
   name: "Yogi",
-  defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3 },
-  rules: { lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps,
+  defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, stateDtype: "f32", stochasticRounding: false },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
+  },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps &&
+    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
   kernel: "yogi_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
   reference: yogi_f32,
   buffers: [
     { name: "exp_avg", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
-    { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
+    { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR, q8: "unsigned" },
   ],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, 1 - beta2,
-      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, gs, gs !== 1 ? GRAD_SCALE : 0);
+      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, gs, (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step));
   },
 };
 

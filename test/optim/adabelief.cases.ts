@@ -1,9 +1,13 @@
-import type { OptimizerCases } from "./types.js";
+import { LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 const DECAY = [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049];
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 17 } },
+    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
+    { desc: "int8 state, all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-6, epsRoot: 1e-8, stateDtype: "int8" } },
     { desc: "defaults", options: {} },
     { desc: "lr 0.01", options: { lr: 0.01 } },
     { desc: "betas", options: { lr: 0.01, betas: [0.5, 0.9] } },
@@ -11,7 +15,7 @@ export const cases: OptimizerCases = {
     { desc: "epsRoot", options: { lr: 0.01, epsRoot: 1e-4 } },
     { desc: "all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-6, epsRoot: 1e-8 } },
   ],
-  errors: [
+  errors: [...LOWP_ERRORS,
     { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
     { options: { lr: Number.NaN }, error: /^Invalid lr: NaN \(expected lr >= 0\)$/ },
     { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },

@@ -1,7 +1,12 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state", options: { stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { stateDtype: "bf16", stochasticRounding: 29 } },
+    { desc: "int8 state, weight decay + maximize", options: { lr: 0.5, weightDecay: 0.05, maximize: true, stateDtype: "int8" } },
+    { desc: "bf16 state, tfjs flavor", options: { flavor: "tfjs", lr: 0.5, rho: 0.95, eps: 1e-7, stateDtype: "bf16" } },
+    { desc: "int8 state, tfjs flavor", options: { flavor: "tfjs", lr: 0.5, rho: 0.95, eps: 1e-7, stateDtype: "int8" } },
     { desc: "tfjs flavor (tf.train.adadelta(0.5, 0.95), tfjs's eps)", options: { flavor: "tfjs", lr: 0.5, rho: 0.95, eps: 1e-7 } },
     { desc: "tfjs flavor with L2, maximize", options: { flavor: "tfjs", lr: 1, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
 
@@ -13,7 +18,7 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { maximize: true } },
     { desc: "all", options: { lr: 0.5, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
     { options: { rho: 1.5 }, error: /^Invalid rho: 1.5 \(expected 0 <= rho <= 1\)$/ },
     { options: { rho: -0.1 }, error: /^Invalid rho: -0.1 \(expected 0 <= rho <= 1\)$/ },

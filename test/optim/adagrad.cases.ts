@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -12,10 +12,7 @@ export const cases: OptimizerCases = {
     { desc: "lr decay + initial accumulator + wd", options: { lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1, weightDecay: 0.1 } },
     { desc: "eps + maximize", options: { lr: 0.1, eps: 1e-3, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
-    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
-    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
-    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { flavor: "TFJS" }, error: /^Invalid flavor: "TFJS" \(expected "torch" or "tfjs"\)$/, type: TypeError },
 
     { options: { lrDecay: -1 }, error: /^Invalid lrDecay: -1 \(expected lrDecay >= 0\)$/ },

@@ -1,7 +1,12 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 5 } },
+    { desc: "int8 state, weight decay + maximize", options: { lr: 0.01, weightDecay: 0.1, maximize: true, stateDtype: "int8" } },
+    { desc: "bf16 state, tfjs flavor", options: { flavor: "tfjs", lr: 0.01, stateDtype: "bf16" } },
+    { desc: "int8 state, tfjs flavor", options: { flavor: "tfjs", lr: 0.01, stateDtype: "int8" } },
     { desc: "defaults", options: {} },
     { desc: "lr 0.1", options: { lr: 0.1 } },
     { desc: "betas", options: { lr: 0.01, betas: [0.8, 0.5] } },
@@ -13,7 +18,7 @@ export const cases: OptimizerCases = {
     { desc: "tfjs flavor (tf.train.adamax's defaults)", options: { flavor: "tfjs", lr: 0.002, eps: 1e-7 } },
     { desc: "tfjs flavor, decay, betas, L2, maximize", options: { flavor: "tfjs", lr: 0.01, lrDecay: 0.1, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { betas: [1, 0.999] }, error: /^Invalid beta1: 1 \(expected 0 <= beta1 < 1\)$/ },
     { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5 \(expected 0 <= beta2 < 1\)$/ },
     { options: { betas: [0.9] }, error: /^Invalid betas: \[0.9\] \(expected \[beta1, beta2\]\)$/, type: TypeError },

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -10,10 +10,7 @@ export const cases: OptimizerCases = {
     { desc: "wd 0", options: { lr: 0.01, weightDecay: 0 } },
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
-    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
-    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
-    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5/ },
     { options: { eps: -1 }, error: /^Invalid eps: -1/ },
   ],

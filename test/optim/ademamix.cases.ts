@@ -1,9 +1,13 @@
-import type { OptimizerCases } from "./types.js";
+import { LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 const DECAY = [0.01, 0.009, 0.0081, 0.00729, 0.006561, 0.0059049, 0.00531441, 0.004782969, 0.0043046721, 0.0038742049];
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 37 } },
+    { desc: "int8 state, weight decay", options: { lr: 0.01, weightDecay: 0.1, stateDtype: "int8" } },
+    { desc: "int8 state, alpha 0", options: { lr: 0.01, alpha: 0, stateDtype: "int8" } },
     { desc: "defaults", options: {} },
     { desc: "lr 0.01", options: { lr: 0.01 } },
     { desc: "betas", options: { lr: 0.01, betas: [0.8, 0.9, 0.99] } },
@@ -13,7 +17,7 @@ export const cases: OptimizerCases = {
     { desc: "weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
     { desc: "all", options: { lr: 0.01, betas: [0.7, 0.95, 0.999], alpha: 2, eps: 1e-6, weightDecay: 0.05 } },
   ],
-  errors: [
+  errors: [...LOWP_ERRORS,
     { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
     { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },
     { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },

@@ -1,7 +1,11 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state, decoupled weight decay", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 11 } },
+    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
+    { desc: "int8 state, L2 + momentumDecay + maximize", options: { lr: 0.01, weightDecay: 0.05, momentumDecay: 0.01, maximize: true, stateDtype: "int8" } },
     { desc: "defaults", options: {} },
     { desc: "lr 0.1", options: { lr: 0.1 } },
     { desc: "betas + eps", options: { lr: 0.01, betas: [0.8, 0.9], eps: 1e-3 } },
@@ -11,7 +15,7 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
     { desc: "all", options: { lr: 0.01, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, momentumDecay: 0.01, decoupledWeightDecay: true, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
     { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
     { options: { betas: "0.9" }, error: /^Invalid betas: "0.9" \(expected \[beta1, beta2\]\)$/, type: TypeError },

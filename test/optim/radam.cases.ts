@@ -1,9 +1,13 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 // The suites run 10-21 steps: with beta2 0.999 the first 5 steps take the un-rectified branch and the rest
 // the rectified one, so every config below exercises both (beta2 0.5 never rectifies: rho_inf = 3).
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state (rectified from step 6)", options: { lr: 0.01, stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding (with RECTIFY)", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 4294967295 } },
+    { desc: "int8 state, decoupled weight decay + maximize", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true, stateDtype: "int8" } },
+    { desc: "int8 state, beta2 0.5: never rectified", options: { lr: 0.01, betas: [0.9, 0.5], stateDtype: "int8" } },
     { desc: "defaults", options: {} },
     { desc: "lr 0.1", options: { lr: 0.1 } },
     { desc: "betas + eps", options: { lr: 0.01, betas: [0.8, 0.9], eps: 1e-3 } },
@@ -13,7 +17,7 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
     { desc: "all", options: { lr: 0.01, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, decoupledWeightDecay: true, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
     { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
     { options: { betas: [0.9, 0.99, 0.5] }, error: /^Invalid betas: \[0.9, 0.99, 0.5\] \(expected \[beta1, beta2\]\)$/, type: TypeError },

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -18,10 +18,7 @@ export const cases: OptimizerCases = {
     { desc: "maximize + eps", options: { maximize: true, eps: 1e-3 } },
     { desc: "weight decay", options: { weightDecay: 0.01 } },
   ],
-  errors: [...COMMON_ERRORS,
-    { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
-    { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
-    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
+  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
     { options: { flavor: null }, error: /^Invalid flavor: null \(expected "torch" or "tfjs"\)$/, type: TypeError },
 
     { options: { alpha: -0.1 }, error: /^Invalid alpha: -0.1 \(expected alpha >= 0\)$/ },

@@ -1,10 +1,14 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
 
 // Rprop has no weight decay: the shared lr/maximize errors only.
 const SHARED = COMMON_ERRORS.filter((e) => !("weightDecay" in e.options));
 
 export const cases: OptimizerCases = {
   configs: [
+    { desc: "bf16 state (step_size starts at lr)", options: { stateDtype: "bf16" } },
+    { desc: "bf16 state, stochastic rounding", options: { stateDtype: "bf16", stochasticRounding: 41 } },
+    { desc: "int8 state", options: { stateDtype: "int8" } },
+    { desc: "int8 state, stepSizes clamp both ways + maximize", options: { lr: 0.01, stepSizes: [5e-3, 2e-2], maximize: true, stateDtype: "int8" } },
     { desc: "defaults", options: {} },
     { desc: "lr 0.1", options: { lr: 0.1 } },
     { desc: "etas", options: { etas: [0.3, 1.5] } },
@@ -13,7 +17,7 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { maximize: true } },
     { desc: "all", options: { lr: 0.05, etas: [0.4, 1.3], stepSizes: [1e-3, 0.06], maximize: true } },
   ],
-  errors: [...SHARED,
+  errors: [...SHARED, ...LOWP_ERRORS,
     { options: { etas: [1, 1.2] }, error: /^Invalid etaminus: 1 \(expected 0 < etaminus < 1\)$/ },
     { options: { etas: [0, 1.2] }, error: /^Invalid etaminus: 0 \(expected 0 < etaminus < 1\)$/ },
     { options: { etas: [0.5, 1] }, error: /^Invalid etaplus: 1 \(expected etaplus > 1\)$/ },

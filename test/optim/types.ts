@@ -44,6 +44,14 @@ export const COMMON_ERRORS: ErrorCase[] = [
   { options: { maximize: 1 }, error: /^Invalid maximize: 1 \(expected a boolean\)$/, type: TypeError },
 ];
 
+/** Errors of the low-precision state options, shared by every optimizer with stateDtype and stochasticRounding. */
+export const LOWP_ERRORS: ErrorCase[] = [
+  { options: { stochasticRounding: true }, error: /^Invalid stochasticRounding: true \(expected false or a seed, an integer from 0 to 2\^32 - 1\)$/, type: TypeError },
+  { options: { stochasticRounding: -1 }, error: /^Invalid stochasticRounding: -1 \(expected false or a seed/, type: TypeError },
+  { options: { stochasticRounding: 2 ** 32 }, error: /^Invalid stochasticRounding: 4294967296 \(expected false or a seed/, type: TypeError },
+  { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
+];
+
 // ---- closure-kind optimizers (LBFGS): `step(closure)` pulls the loss and gradients from a problem ----
 
 /** An objective the closure evaluates: params' initial values, and loss + gradients in f64 from f32 params. */
