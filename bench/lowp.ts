@@ -5,13 +5,16 @@
 // build/gradstep-simd.wasm) over the same memory, interleaved, to show the f32 path did not get slower.
 // It also times Adam's sqrt + div alone in Wasm SIMD (bench/roofline.as.ts sqrtDivFloor): no Adam in Wasm SIMD,
 // whatever its state dtype, runs faster than that.
-// Env: LOWP_SIZES (65536,1048576,16777216), LOWP_ROUNDS (5), BASE_WASM.
+// With LOWP_ALL=n (e.g. 1048576) it times instead every optimizer with low-precision state (the registry's
+// `lowp` entries) at n params: f32 / bf16 / int8, one interleaved run, ns/param/step.
+// Env: LOWP_SIZES (65536,1048576,16777216), LOWP_ROUNDS (5), BASE_WASM, LOWP_ALL.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Adam, init, ParamStore } from "../src/index.js";
+import { STEP_OPTIMIZERS } from "../src/optim/index.js";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const SIZES = (process.env.LOWP_SIZES ?? "65536,1048576,16777216").split(",").map(Number);
@@ -52,6 +55,34 @@ function floorKernel(n: number): () => void {
   const p = 4096, m = p + 4 * n, v = m + 4 * n;
   for (let i = 0; i < n; i++) { f32[p / 4 + i] = Math.sin(i); f32[m / 4 + i] = 1e-3 * Math.cos(i); f32[v / 4 + i] = 1e-6; }
   return () => k.sqrtDivFloor(p, m, v, n);
+}
+
+if (process.env.LOWP_ALL) {
+  const n = Number(process.env.LOWP_ALL);
+  const entries = STEP_OPTIMIZERS.filter((e) => e.spec.lowp);
+  const extra: Record<string, object> = { sgd: { momentum: 0.9 } }; // SGD's state exists with momentum only
+  const all: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    const jobs = entries.flatMap((e) => (["f32", "bf16", "int8"] as const).map((dtype) => () => {
+      const store = new ParamStore({ threads: 1 });
+      const p = store.param("w", Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
+      p.grad.set(Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 1e-2));
+      const Cls = e.cls as unknown as new (params: unknown, o: object) => { step(): void };
+      const opt = new Cls([p], { lr: 1e-3, ...extra[e.id], stateDtype: dtype, backend: "simd" });
+      (all[`${e.spec.name} ${dtype}`] ??= []).push(time(() => opt.step(), n));
+      store.dispose();
+    }));
+    const k = round % jobs.length;
+    for (const job of [...jobs.slice(k), ...jobs.slice(0, k)]) job();
+    console.error(`round ${round + 1}/${ROUNDS} done`);
+  }
+  console.log(`ns/param/step at ${n} params, one thread, Wasm SIMD, median of ${ROUNDS} interleaved rounds; ${cpus()[0]?.model} x${cpus().length}, ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log("| optimizer | f32 | bf16 | int8 | bf16 ÷ f32 | int8 ÷ f32 |\n|---|---|---|---|---|---|");
+  for (const e of entries) {
+    const [a, b, c] = (["f32", "bf16", "int8"] as const).map((d) => median(all[`${e.spec.name} ${d}`]!));
+    console.log(`| ${e.spec.name} | ${a!.toPrecision(3)} | ${b!.toPrecision(3)} | ${c!.toPrecision(3)} | ${(b! / a!).toFixed(2)}× | ${(c! / a!).toFixed(1)}× |`);
+  }
+  process.exit(0);
 }
 
 let native: string | undefined;
