@@ -1,7 +1,8 @@
 // The training toolkit's costs, standalone (not part of `npm run bench` or the tests): `npx tsx bench/toolkit.ts`.
 // One process, one interleaved run: every round times each contender once (a batch of calls, rotating the
 // order so none always runs first), and the table reports the median over the rounds.
-//   At 1M floats (one store param, simd backend): Adam alone; Adam + fused maxGradNorm; clipGradNorm + Adam
+//   At 1M floats (one store param, simd backend): Adam alone; Adam + fused maxGradNorm (clipping every step,
+//   and with a maxNorm above the grads' norm: the pre-pass, then the unscaled loop); clipGradNorm + Adam
 //   (the unfused free function: one read pass + one scale pass, then the step; clipping converges to norm ≈
 //   maxNorm, after which f32's coefficient rounds to 1 and nothing is scaled, so each call first restores the
 //   grads with a copy, timed on its own and subtracted); Adam + skipNonFinite; an EMA
@@ -44,10 +45,12 @@ const param = (name: string) => {
   randomFill(p.grad, 2);
   return p;
 };
+const pUnder = param("under");
 const pAdam = param("adam"), pFused = param("fused"), pUnfused = param("unfused"), pSkip = param("skip"), pScaler = param("scaler");
 const pValue = param("value"), pValueUnfused = param("valueUnfused"), pFollow = param("follow"), pScaled = param("scaled");
 const adam = new Adam([pAdam], { lr: 1e-3 });
 const fused = new Adam([pFused], { lr: 1e-3, maxGradNorm: 1 });
+const under = new Adam([pUnder], { lr: 1e-3, maxGradNorm: 100 }); // the grads' norm (~29.6) is under it: no clipping
 const unfused = new Adam([pUnfused], { lr: 1e-3 });
 const skip = new Adam([pSkip], { lr: 1e-3, skipNonFinite: true });
 const ema = new AveragedParams([pAdam], { decay: 0.999 });
@@ -74,6 +77,7 @@ const sched = new StepLR(schedOpt, { stepSize: 1000, gamma: 0.999 });
 const contenders: Contender[] = [
   { name: "Adam", calls: 5, per: "1M", fn: () => adam.step() },
   { name: "Adam + maxGradNorm (fused)", calls: 5, per: "1M", fn: () => fused.step() },
+  { name: "Adam + maxGradNorm (fused), norm under maxNorm (coefficient 1: the unscaled loop)", calls: 5, per: "1M", fn: () => under.step() },
   { name: "Adam step({ gradScale: 0.5 }) (the scaled prologue alone)", calls: 5, per: "1M", fn: () => scaledOnly.step({ gradScale: 0.5 }) },
   { name: "clipGradNorm + Adam (unfused)", calls: 5, per: "1M", fn: () => { pUnfused.grad.set(gradSource); lastNorm = clipGradNorm([pUnfused], 1); unfused.step(); } },
   { name: "grad copy (subtracted from the unfused row)", calls: 5, per: "1M", fn: () => pCopy.grad.set(gradSource) },
