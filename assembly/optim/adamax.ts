@@ -4,49 +4,50 @@
 // gradScale. TFJS (tfjs's order): m = m*beta1 + g*(1-beta1), u = max(u*beta2, |g|), p -= clr * (m / (u + eps)) with
 // clr rounded as tfjs rounds it (src/optim/adamax.ts).
 import {
-  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, absv, maxp, maxv, gradIn, lerp, subScaledDiv,
+  MAXIMIZE, WEIGHT_DECAY, GRAD_SCALE, TFJS, ld, st, splat, add, sub, mul, div, absv, maxp, maxv, gradInClip, clipArmed, lerp, subScaledDiv,
   tfjsMoment, end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32,
     clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) adamaxLoop(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale, false, false, false, false);
   else if (flags == TFJS) adamaxLoop(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale, false, false, false, true);
   else {
     adamaxLoop(param, expAvg, expInf, grad, n, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale,
-      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0, (flags & TFJS) != 0);
+      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0, (flags & TFJS) != 0, clip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function adamaxLoop(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32,
     beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, scaled: bool, maximize: bool,
-    l2: bool, tfjs: bool): void {
+    l2: bool, tfjs: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = adamaxSpan<v128>(param, expAvg, expInf, grad, o, end16(n), end4(n), clr, beta1Comp, beta2, eps,
-      weightDecay, beta1, gradScale, scaled, maximize, l2, tfjs);
+      weightDecay, beta1, gradScale, scaled, maximize, l2, tfjs, clip);
   }
   adamaxSpan<f32>(param, expAvg, expInf, grad, o, o, end1(n), clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale,
-    scaled, maximize, l2, tfjs);
+    scaled, maximize, l2, tfjs, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function adamaxSpan<T>(param: usize, expAvg: usize, expInf: usize, grad: usize, o: usize,
     end16: usize, end: usize, clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32,
-    gradScale: f32, scaled: bool, maximize: bool, l2: bool, tfjs: bool): usize {
+    gradScale: f32, scaled: bool, maximize: bool, l2: bool, tfjs: bool, clip: bool = false): usize {
   const c = splat<T>(clr), b1c = splat<T>(beta1Comp), b2 = splat<T>(beta2), e = splat<T>(eps);
   const wd = splat<T>(weightDecay), b1 = splat<T>(beta1), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    adamaxAt<T>(param, expAvg, expInf, grad, o, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs);
-    adamaxAt<T>(param, expAvg, expInf, grad, o + w, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs);
-    adamaxAt<T>(param, expAvg, expInf, grad, o + 2 * w, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs);
-    adamaxAt<T>(param, expAvg, expInf, grad, o + 3 * w, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs);
+    adamaxAt<T>(param, expAvg, expInf, grad, o, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs, clip);
+    adamaxAt<T>(param, expAvg, expInf, grad, o + w, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs, clip);
+    adamaxAt<T>(param, expAvg, expInf, grad, o + 2 * w, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs, clip);
+    adamaxAt<T>(param, expAvg, expInf, grad, o + 3 * w, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs, clip);
   }
-  for (; o < end; o += w) adamaxAt<T>(param, expAvg, expInf, grad, o, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs);
+  for (; o < end; o += w) adamaxAt<T>(param, expAvg, expInf, grad, o, c, b1c, b2, e, wd, b1, gs, scaled, maximize, l2, tfjs, clip);
   return o;
 }
 
@@ -54,9 +55,9 @@ export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usi
 // @ts-ignore: decorator
 @inline function adamaxAt<T>(param: usize, expAvg: usize, expInf: usize, grad: usize, o: usize, clr: T,
     beta1Comp: T, beta2: T, eps: T, weightDecay: T, beta1: T, gradScale: T, scaled: bool, maximize: bool, l2: bool,
-    tfjs: bool): void {
+    tfjs: bool, clip: bool = false): void {
   const p = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, l2);
   if (tfjs) {
     // tfjs: maximum(u*beta2, |g|) (NaN-propagating like tf.maximum on cpu), eps added after the max.
     const mt = tfjsMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);

@@ -5,7 +5,7 @@
 // Scalars: betaK and betaKComp = 1-betaK (K = 1, 2, 3), rBcK = 1/(1-betaK^t), eps, epsRoot, lr, weightDecay,
 // gradScale.
 import {
-  GRAD_SCALE, DECOUPLED, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2,
+  GRAD_SCALE, DECOUPLED, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradInClip, clipArmed, optaxMoment, optaxMoment2,
   end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
@@ -13,13 +13,14 @@ import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
     n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
     rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) {
     adanLoop(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, n, beta1, beta1Comp, beta2, beta2Comp, beta3,
       beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, false, false, false);
   } else {
     adanLoop(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, n, beta1, beta1Comp, beta2, beta2Comp, beta3,
       beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, (flags & GRAD_SCALE) != 0,
-      (flags & DECOUPLED) != 0, (flags & INIT_BUFFER) != 0);
+      (flags & DECOUPLED) != 0, (flags & INIT_BUFFER) != 0, clip);
   }
 }
 
@@ -27,14 +28,14 @@ export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgS
 @inline function adanLoop(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize,
     grad: usize, n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32,
     rBc1: f32, rBc2: f32, rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32,
-    scaled: bool, decay: bool, first: bool): void {
+    scaled: bool, decay: bool, first: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = adanSpan<v128>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o, end16(n), end4(n), beta1, beta1Comp,
-      beta2, beta2Comp, beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, scaled, decay, first);
+      beta2, beta2Comp, beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, scaled, decay, first, clip);
   }
   adanSpan<f32>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o, o, end1(n), beta1, beta1Comp, beta2, beta2Comp,
-    beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, scaled, decay, first);
+    beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale, scaled, decay, first, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
@@ -42,19 +43,19 @@ export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgS
 @inline function adanSpan<T>(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize,
     grad: usize, o: usize, end16: usize, end: usize, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32,
     beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32, rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32,
-    gradScale: f32, scaled: bool, decay: bool, first: bool): usize {
+    gradScale: f32, scaled: bool, decay: bool, first: bool, clip: bool = false): usize {
   const b1 = splat<T>(beta1), b1c = splat<T>(beta1Comp), b2 = splat<T>(beta2), b2c = splat<T>(beta2Comp);
   const b3 = splat<T>(beta3), b3c = splat<T>(beta3Comp), r1 = splat<T>(rBc1), r2 = splat<T>(rBc2), r3 = splat<T>(rBc3);
   const e = splat<T>(eps), er = splat<T>(epsRoot), l = splat<T>(lr), wd = splat<T>(weightDecay), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first);
-    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o + w, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first);
-    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o + 2 * w, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first);
-    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o + 3 * w, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first);
+    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first, clip);
+    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o + w, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first, clip);
+    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o + 2 * w, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first, clip);
+    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o + 3 * w, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first, clip);
   }
   for (; o < end; o += w) {
-    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first);
+    adanAt<T>(param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad, o, b1, b1c, b2, b2c, b3, b3c, r1, r2, r3, e, er, l, wd, gs, scaled, decay, first, clip);
   }
   return o;
 }
@@ -63,9 +64,9 @@ export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgS
 // @ts-ignore: decorator
 @inline function adanAt<T>(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize,
     grad: usize, o: usize, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, beta3: T, beta3Comp: T, rBc1: T, rBc2: T,
-    rBc3: T, eps: T, epsRoot: T, lr: T, weightDecay: T, gradScale: T, scaled: bool, decay: bool, first: bool): void {
+    rBc3: T, eps: T, epsRoot: T, lr: T, weightDecay: T, gradScale: T, scaled: bool, decay: bool, first: bool, clip: bool = false): void {
   const p = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, false, false);
+  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, false, false);
   const d = first ? splat<T>(0) : sub<T>(g, ld<T>(prevGrad, o));
   const m = optaxMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);
   const v = optaxMoment<T>(ld<T>(expAvgDiff, o), d, beta2, beta2Comp);

@@ -8,12 +8,13 @@
 // the iterate, oriented m×q (the update, transposed when rows > cols, as torch does); Y holds B·X and the
 // transposes; G = X·Xᵀ; H = G·G, then b·G + c·H. On return the packing area is all zeros again on every backend
 // (the SIMD build writes its panels there), so that scratch contents are the same bits everywhere too.
-import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, torchLerp, gradIn, end1, end4 } from "../lib/common";
+import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, torchLerp, gradInClip, clipArmed, end1, end4 } from "../lib/common";
 import { gemm_f32, gemmPackFloats, TRANS_B } from "../linalg/gemm";
 
 export function muon_f32(param: usize, momentumBuffer: usize, scratch: usize, grad: usize, n: i32,
     rows: i32, cols: i32, momentum: f32, momentumComp: f32, nsA: f32, nsB: f32, nsC: f32, eps: f32, nsSteps: i32,
     decay: f32, adjustedLr: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (n <= 0) return;
   const tall = rows > cols;
   const m = tall ? cols : rows, q = tall ? rows : cols;
@@ -22,7 +23,7 @@ export function muon_f32(param: usize, momentumBuffer: usize, scratch: usize, gr
 
   // 1. Momentum (torch: buf.lerp_(g, 1 − μ); u = nesterov ? g.lerp(buf, μ) : buf), u into X (or Y, then X = uᵀ).
   momentumPass(momentumBuffer, grad, tall ? y : x, n, momentumComp, momentum, gradScale, (flags & GRAD_SCALE) != 0,
-    (flags & NESTEROV) != 0);
+    (flags & NESTEROV) != 0, clip);
   if (tall) transpose(x, y, rows, cols);
 
   // 2. X / max(‖X‖_F, eps): Σx² in f64, one term after another (exact squares; the reference's order).
@@ -68,9 +69,9 @@ export function packFloats(m: i32, q: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function momentumAt<T>(buf: usize, grad: usize, u: usize, o: usize, w: f32, mu: f32, gs: f32, scaled: bool,
-    nesterov: bool): void {
+    nesterov: bool, clip: bool = false): void {
   let g = ld<T>(grad, o);
-  g = gradIn<T>(g, g, splat<T>(gs), g, scaled, false, false); // the scale and the value clip; p and wd unused
+  g = gradInClip<T>(g, g, splat<T>(gs), g, scaled, clip, false, false); // the scale and the value clip; p and wd unused
   const b = torchLerp<T>(ld<T>(buf, o), g, splat<T>(w), splat<T>(1 - w), Mathf.abs(w) < 0.5);
   st<T>(buf, o, b);
   st<T>(u, o, nesterov ? torchLerp<T>(g, b, splat<T>(mu), splat<T>(1 - mu), Mathf.abs(mu) < 0.5) : b);
@@ -78,10 +79,10 @@ export function packFloats(m: i32, q: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function momentumPass(buf: usize, grad: usize, u: usize, n: i32, w: f32, mu: f32, gs: f32, scaled: bool,
-    nesterov: bool): void {
+    nesterov: bool, clip: bool = false): void {
   let o: usize = 0;
-  if (ASC_FEATURE_SIMD) for (; o < end4(n); o += 16) momentumAt<v128>(buf, grad, u, o, w, mu, gs, scaled, nesterov);
-  for (; o < end1(n); o += 4) momentumAt<f32>(buf, grad, u, o, w, mu, gs, scaled, nesterov);
+  if (ASC_FEATURE_SIMD) for (; o < end4(n); o += 16) momentumAt<v128>(buf, grad, u, o, w, mu, gs, scaled, nesterov, clip);
+  for (; o < end1(n); o += 4) momentumAt<f32>(buf, grad, u, o, w, mu, gs, scaled, nesterov, clip);
 }
 
 /** x = x / d. */

@@ -5,53 +5,54 @@
 // weightDecay, decay = 1-lr*weightDecay, gradScale.
 import {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, GRAD_SCALE,
-  ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, end1, end4, end16,
+  ld, st, splat, add, sub, mul, div, sqrt, gradInClip, clipArmed, lerp, ema2, end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function nadam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     gradCoef: f32, avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32,
     weightDecay: f32, decay: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) {
     nadamLoop(param, expAvg, expAvgSq, grad, n, gradCoef, avgCoef, beta1Comp, beta2, beta2Comp, rBc2, eps,
       weightDecay, decay, gradScale, false, false, false, false);
   } else {
     nadamLoop(param, expAvg, expAvgSq, grad, n, gradCoef, avgCoef, beta1Comp, beta2, beta2Comp, rBc2, eps,
       weightDecay, decay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0,
-      (flags & WEIGHT_DECAY) != 0, (flags & DECOUPLED) != 0);
+      (flags & WEIGHT_DECAY) != 0, (flags & DECOUPLED) != 0, clip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function nadamLoop(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     gradCoef: f32, avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32,
-    weightDecay: f32, decay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, decoupled: bool): void {
+    weightDecay: f32, decay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, decoupled: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = nadamSpan<v128>(param, expAvg, expAvgSq, grad, o, end16(n), end4(n), gradCoef, avgCoef, beta1Comp, beta2,
-      beta2Comp, rBc2, eps, weightDecay, decay, gradScale, scaled, maximize, l2, decoupled);
+      beta2Comp, rBc2, eps, weightDecay, decay, gradScale, scaled, maximize, l2, decoupled, clip);
   }
   nadamSpan<f32>(param, expAvg, expAvgSq, grad, o, o, end1(n), gradCoef, avgCoef, beta1Comp, beta2,
-    beta2Comp, rBc2, eps, weightDecay, decay, gradScale, scaled, maximize, l2, decoupled);
+    beta2Comp, rBc2, eps, weightDecay, decay, gradScale, scaled, maximize, l2, decoupled, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function nadamSpan<T>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, o: usize, end16: usize,
     end: usize, gradCoef: f32, avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32,
-    weightDecay: f32, decay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, decoupled: bool): usize {
+    weightDecay: f32, decay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, decoupled: bool, clip: bool = false): usize {
   const cg = splat<T>(gradCoef), cm = splat<T>(avgCoef), b1c = splat<T>(beta1Comp), b2 = splat<T>(beta2);
   const b2c = splat<T>(beta2Comp), bc = splat<T>(rBc2), e = splat<T>(eps), wd = splat<T>(weightDecay);
   const dec = splat<T>(decay), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    nadamAt<T>(param, expAvg, expAvgSq, grad, o, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled);
-    nadamAt<T>(param, expAvg, expAvgSq, grad, o + w, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled);
-    nadamAt<T>(param, expAvg, expAvgSq, grad, o + 2 * w, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled);
-    nadamAt<T>(param, expAvg, expAvgSq, grad, o + 3 * w, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled);
+    nadamAt<T>(param, expAvg, expAvgSq, grad, o, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled, clip);
+    nadamAt<T>(param, expAvg, expAvgSq, grad, o + w, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled, clip);
+    nadamAt<T>(param, expAvg, expAvgSq, grad, o + 2 * w, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled, clip);
+    nadamAt<T>(param, expAvg, expAvgSq, grad, o + 3 * w, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled, clip);
   }
   for (; o < end; o += w) {
-    nadamAt<T>(param, expAvg, expAvgSq, grad, o, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled);
+    nadamAt<T>(param, expAvg, expAvgSq, grad, o, cg, cm, b1c, b2, b2c, bc, e, wd, dec, gs, scaled, maximize, l2, decoupled, clip);
   }
   return o;
 }
@@ -60,9 +61,9 @@ export function nadam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: us
 // @ts-ignore: decorator
 @inline function nadamAt<T>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, o: usize, gradCoef: T,
     avgCoef: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2: T, eps: T, weightDecay: T, decay: T, gradScale: T,
-    scaled: bool, maximize: bool, l2: bool, decoupled: bool): void {
+    scaled: bool, maximize: bool, l2: bool, decoupled: bool, clip: bool = false): void {
   let p = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, l2);
   if (decoupled) p = mul<T>(p, decay);
   const m = lerp<T>(ld<T>(expAvg, o), g, beta1Comp);
   const v = ema2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);

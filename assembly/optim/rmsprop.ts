@@ -5,13 +5,14 @@
 // the square root (subtracted with the squared mean when centered) and lr folded into the momentum buffer.
 import {
   MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, GRAD_SCALE, TFJS,
-  ld, st, splat, add, sub, mul, div, sqrt, gradIn, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
+  ld, st, splat, add, sub, mul, div, sqrt, gradInClip, clipArmed, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
     flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) {
     rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
       gradScale, false, false, false, false, false, false);
@@ -24,39 +25,39 @@ export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usiz
   } else {
     rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
       gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0,
-      (flags & MOMENTUM) != 0, (flags & CENTERED) != 0, (flags & TFJS) != 0);
+      (flags & MOMENTUM) != 0, (flags & CENTERED) != 0, (flags & TFJS) != 0, clip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function rmspropLoop(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, n: i32,
     lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool): void {
+    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = rmspropSpan<v128>(param, squareAvg, buf, gradAvg, grad, o, end16(n), end4(n), lr, alpha, alphaComp, eps,
-      weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs);
+      weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
   }
   rmspropSpan<f32>(param, squareAvg, buf, gradAvg, grad, o, o, end1(n), lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs);
+    weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function rmspropSpan<T>(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, o: usize,
     end16: usize, end: usize, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32,
-    gradScale: f32, scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool): usize {
+    gradScale: f32, scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool, clip: bool = false): usize {
   const a = splat<T>(lr), al = splat<T>(alpha), ac = splat<T>(alphaComp), e = splat<T>(eps);
   const wd = splat<T>(weightDecay), mu = splat<T>(momentum), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 2 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 3 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 2 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 3 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
   }
   for (; o < end; o += w) {
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs);
+    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
   }
   return o;
 }
@@ -65,9 +66,9 @@ export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usiz
 // @ts-ignore: decorator
 @inline function rmspropAt<T>(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, o: usize,
     lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T,
-    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool): void {
+    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool, clip: bool = false): void {
   const p = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, l2);
   if (tfjs) {
     const ms = tfjsEma2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
     st<T>(squareAvg, o, ms);

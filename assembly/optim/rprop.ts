@@ -4,7 +4,7 @@
 // is 0 for NaN, so a NaN product g·prev keeps the step size (factor 1) and a NaN gradient moves nothing; the NaN
 // is kept in prev, and the next step's product is NaN again (factor 1).
 import {
-  MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradIn, end1, end4, end16,
+  MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradInClip, clipArmed, end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
@@ -20,49 +20,50 @@ import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32,
     etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) rpropLoop(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, false, false);
   else {
     rpropLoop(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale,
-      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0);
+      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, clip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function rpropLoop(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32,
-    etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool, maximize: bool): void {
+    etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool, maximize: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = rpropSpan<v128>(param, prev, stepSize, grad, o, end16(n), end4(n), etaminus, etaplus, stepSizeMin,
-      stepSizeMax, gradScale, scaled, maximize);
+      stepSizeMax, gradScale, scaled, maximize, clip);
   }
   rpropSpan<f32>(param, prev, stepSize, grad, o, o, end1(n), etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale,
-    scaled, maximize);
+    scaled, maximize, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function rpropSpan<T>(param: usize, prev: usize, stepSize: usize, grad: usize, o: usize, end16: usize,
     end: usize, etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool,
-    maximize: bool): usize {
+    maximize: bool, clip: bool = false): usize {
   const em = splat<T>(etaminus), ep = splat<T>(etaplus), lo = splat<T>(stepSizeMin), hi = splat<T>(stepSizeMax);
   const gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize);
-    rpropAt<T>(param, prev, stepSize, grad, o + w, em, ep, lo, hi, gs, scaled, maximize);
-    rpropAt<T>(param, prev, stepSize, grad, o + 2 * w, em, ep, lo, hi, gs, scaled, maximize);
-    rpropAt<T>(param, prev, stepSize, grad, o + 3 * w, em, ep, lo, hi, gs, scaled, maximize);
+    rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize, clip);
+    rpropAt<T>(param, prev, stepSize, grad, o + w, em, ep, lo, hi, gs, scaled, maximize, clip);
+    rpropAt<T>(param, prev, stepSize, grad, o + 2 * w, em, ep, lo, hi, gs, scaled, maximize, clip);
+    rpropAt<T>(param, prev, stepSize, grad, o + 3 * w, em, ep, lo, hi, gs, scaled, maximize, clip);
   }
-  for (; o < end; o += w) rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize);
+  for (; o < end; o += w) rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize, clip);
   return o;
 }
 
 /** The Rprop rule for the lanes at byte offset o. */
 // @ts-ignore: decorator
 @inline function rpropAt<T>(param: usize, prev: usize, stepSize: usize, grad: usize, o: usize, etaminus: T,
-    etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, scaled: bool, maximize: bool): void {
+    etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, scaled: bool, maximize: bool, clip: bool = false): void {
   const zero = splat<T>(0);
-  const g = gradIn<T>(ld<T>(grad, o), zero, gradScale, zero, scaled, maximize, false);
+  const g = gradInClip<T>(ld<T>(grad, o), zero, gradScale, zero, scaled, clip, maximize, false);
   const s = mul<T>(g, ld<T>(prev, o));
   // Factor: etaplus where g·prev > 0, etaminus where < 0, else 1 (±0 and NaN: PyTorch's sign is 0 there).
   const f = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, splat<T>(1)));

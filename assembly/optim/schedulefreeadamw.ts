@@ -4,50 +4,51 @@
 // Scalars: beta1, beta1Comp = 1-beta1, rBeta1 = 1/beta1, ck (this step's averaging weight), ckComp = 1-ck,
 // lr (the base optimizer's), beta2, beta2Comp = 1-beta2, rBc2 = 1/(1-beta2^t), eps, weightDecay, gradScale.
 import {
-  GRAD_SCALE, DECOUPLED, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradIn, optaxMoment2, end1, end4, end16,
+  GRAD_SCALE, DECOUPLED, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradInClip, clipArmed, optaxMoment2, end1, end4, end16,
 } from "../lib/common";
 
 export function schedulefreeadamw_f32(param: usize, z: usize, expAvgSq: usize, grad: usize, n: i32, beta1: f32,
     beta1Comp: f32, rBeta1: f32, ck: f32, ckComp: f32, lr: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32,
     weightDecay: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) {
     sfLoop(param, z, expAvgSq, grad, n, beta1, beta1Comp, rBeta1, ck, ckComp, lr, beta2, beta2Comp, rBc2, eps,
       weightDecay, gradScale, false, false, false);
   } else {
     sfLoop(param, z, expAvgSq, grad, n, beta1, beta1Comp, rBeta1, ck, ckComp, lr, beta2, beta2Comp, rBc2, eps,
-      weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & DECOUPLED) != 0, (flags & INIT_BUFFER) != 0);
+      weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & DECOUPLED) != 0, (flags & INIT_BUFFER) != 0, clip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function sfLoop(param: usize, z: usize, expAvgSq: usize, grad: usize, n: i32, beta1: f32, beta1Comp: f32,
     rBeta1: f32, ck: f32, ckComp: f32, lr: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32, weightDecay: f32,
-    gradScale: f32, scaled: bool, decay: bool, first: bool): void {
+    gradScale: f32, scaled: bool, decay: bool, first: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = sfSpan<v128>(param, z, expAvgSq, grad, o, end16(n), end4(n), beta1, beta1Comp, rBeta1, ck, ckComp, lr, beta2,
-      beta2Comp, rBc2, eps, weightDecay, gradScale, scaled, decay, first);
+      beta2Comp, rBc2, eps, weightDecay, gradScale, scaled, decay, first, clip);
   }
   sfSpan<f32>(param, z, expAvgSq, grad, o, o, end1(n), beta1, beta1Comp, rBeta1, ck, ckComp, lr, beta2, beta2Comp,
-    rBc2, eps, weightDecay, gradScale, scaled, decay, first);
+    rBc2, eps, weightDecay, gradScale, scaled, decay, first, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function sfSpan<T>(param: usize, z: usize, expAvgSq: usize, grad: usize, o: usize, end16: usize, end: usize,
     beta1: f32, beta1Comp: f32, rBeta1: f32, ck: f32, ckComp: f32, lr: f32, beta2: f32, beta2Comp: f32, rBc2: f32,
-    eps: f32, weightDecay: f32, gradScale: f32, scaled: bool, decay: bool, first: bool): usize {
+    eps: f32, weightDecay: f32, gradScale: f32, scaled: bool, decay: bool, first: bool, clip: bool = false): usize {
   const b1 = splat<T>(beta1), b1c = splat<T>(beta1Comp), rb1 = splat<T>(rBeta1), c = splat<T>(ck);
   const cc = splat<T>(ckComp), l = splat<T>(lr), b2 = splat<T>(beta2), b2c = splat<T>(beta2Comp), r2 = splat<T>(rBc2);
   const e = splat<T>(eps), wd = splat<T>(weightDecay), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    sfAt<T>(param, z, expAvgSq, grad, o, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first);
-    sfAt<T>(param, z, expAvgSq, grad, o + w, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first);
-    sfAt<T>(param, z, expAvgSq, grad, o + 2 * w, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first);
-    sfAt<T>(param, z, expAvgSq, grad, o + 3 * w, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first);
+    sfAt<T>(param, z, expAvgSq, grad, o, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first, clip);
+    sfAt<T>(param, z, expAvgSq, grad, o + w, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first, clip);
+    sfAt<T>(param, z, expAvgSq, grad, o + 2 * w, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first, clip);
+    sfAt<T>(param, z, expAvgSq, grad, o + 3 * w, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first, clip);
   }
-  for (; o < end; o += w) sfAt<T>(param, z, expAvgSq, grad, o, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first);
+  for (; o < end; o += w) sfAt<T>(param, z, expAvgSq, grad, o, b1, b1c, rb1, c, cc, l, b2, b2c, r2, e, wd, gs, scaled, decay, first, clip);
   return o;
 }
 
@@ -55,9 +56,9 @@ export function schedulefreeadamw_f32(param: usize, z: usize, expAvgSq: usize, g
 // @ts-ignore: decorator
 @inline function sfAt<T>(param: usize, z: usize, expAvgSq: usize, grad: usize, o: usize, beta1: T, beta1Comp: T,
     rBeta1: T, ck: T, ckComp: T, lr: T, beta2: T, beta2Comp: T, rBc2: T, eps: T, weightDecay: T, gradScale: T,
-    scaled: bool, decay: bool, first: bool): void {
+    scaled: bool, decay: bool, first: bool, clip: bool = false): void {
   const y = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), y, gradScale, weightDecay, scaled, false, false);
+  const g = gradInClip<T>(ld<T>(grad, o), y, gradScale, weightDecay, scaled, clip, false, false);
   const z0 = first ? y : ld<T>(z, o);
   const v = optaxMoment2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);
   st<T>(expAvgSq, o, v);

@@ -3,55 +3,56 @@
 // Scalars: stepSize = lr/(1-beta1^t), beta1, beta1Comp = 1-beta1, beta2Comp = 1-beta2,
 // rBc2Sqrt = 1/sqrt(1-beta2^t), eps, gradScale.
 import {
-  GRAD_SCALE, ld, st, splat, add, sub, mul, sqrt, sign, gradIn, optaxMoment, subScaledDiv, end1, end4, end16,
+  GRAD_SCALE, ld, st, splat, add, sub, mul, sqrt, sign, gradInClip, clipArmed, optaxMoment, subScaledDiv, end1, end4, end16,
 } from "../lib/common";
 import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
 
 export function yogi_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
+  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
   if (flags == 0) yogiLoop(param, expAvg, expAvgSq, grad, n, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps, gradScale, false);
   else {
     yogiLoop(param, expAvg, expAvgSq, grad, n, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps, gradScale,
-      (flags & GRAD_SCALE) != 0);
+      (flags & GRAD_SCALE) != 0, clip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function yogiLoop(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
-    beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, scaled: bool): void {
+    beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, scaled: bool, clip: bool = false): void {
   let o: usize = 0;
   if (ASC_FEATURE_SIMD) {
     o = yogiSpan<v128>(param, expAvg, expAvgSq, grad, o, end16(n), end4(n), stepSize, beta1, beta1Comp, beta2Comp,
-      rBc2Sqrt, eps, gradScale, scaled);
+      rBc2Sqrt, eps, gradScale, scaled, clip);
   }
   yogiSpan<f32>(param, expAvg, expAvgSq, grad, o, o, end1(n), stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps,
-    gradScale, scaled);
+    gradScale, scaled, clip);
 }
 
 /** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
 // @ts-ignore: decorator
 @inline function yogiSpan<T>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, o: usize, end16: usize,
     end: usize, stepSize: f32, beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32,
-    scaled: bool): usize {
+    scaled: bool, clip: bool = false): usize {
   const s = splat<T>(stepSize), b1 = splat<T>(beta1), b1c = splat<T>(beta1Comp), b2c = splat<T>(beta2Comp);
   const r = splat<T>(rBc2Sqrt), e = splat<T>(eps), gs = splat<T>(gradScale);
   const w: usize = sizeof<T>();
   for (; o < end16; o += 4 * w) {
-    yogiAt<T>(param, expAvg, expAvgSq, grad, o, s, b1, b1c, b2c, r, e, gs, scaled);
-    yogiAt<T>(param, expAvg, expAvgSq, grad, o + w, s, b1, b1c, b2c, r, e, gs, scaled);
-    yogiAt<T>(param, expAvg, expAvgSq, grad, o + 2 * w, s, b1, b1c, b2c, r, e, gs, scaled);
-    yogiAt<T>(param, expAvg, expAvgSq, grad, o + 3 * w, s, b1, b1c, b2c, r, e, gs, scaled);
+    yogiAt<T>(param, expAvg, expAvgSq, grad, o, s, b1, b1c, b2c, r, e, gs, scaled, clip);
+    yogiAt<T>(param, expAvg, expAvgSq, grad, o + w, s, b1, b1c, b2c, r, e, gs, scaled, clip);
+    yogiAt<T>(param, expAvg, expAvgSq, grad, o + 2 * w, s, b1, b1c, b2c, r, e, gs, scaled, clip);
+    yogiAt<T>(param, expAvg, expAvgSq, grad, o + 3 * w, s, b1, b1c, b2c, r, e, gs, scaled, clip);
   }
-  for (; o < end; o += w) yogiAt<T>(param, expAvg, expAvgSq, grad, o, s, b1, b1c, b2c, r, e, gs, scaled);
+  for (; o < end; o += w) yogiAt<T>(param, expAvg, expAvgSq, grad, o, s, b1, b1c, b2c, r, e, gs, scaled, clip);
   return o;
 }
 
 /** The Yogi rule for the lanes at byte offset o, in Optax's order of operations. */
 // @ts-ignore: decorator
 @inline function yogiAt<T>(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, o: usize, stepSize: T,
-    beta1: T, beta1Comp: T, beta2Comp: T, rBc2Sqrt: T, eps: T, gradScale: T, scaled: bool): void {
+    beta1: T, beta1Comp: T, beta2Comp: T, rBc2Sqrt: T, eps: T, gradScale: T, scaled: bool, clip: bool = false): void {
   const p = ld<T>(param, o);
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, gradScale, scaled, false, false);
+  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, gradScale, scaled, clip, false, false);
   const m = optaxMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);
   const v0 = ld<T>(expAvgSq, o), g2 = mul<T>(g, g);
   const v = sub<T>(v0, mul<T>(mul<T>(beta2Comp, sign<T>(sub<T>(v0, g2))), g2));
