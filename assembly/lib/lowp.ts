@@ -20,8 +20,9 @@
 // create_dynamic_map(signed, max_exponent_bits=7, total_bits=8)), sorted ascending: value = decade 10^(i-6)
 // times the mean of one of the 2^i (signed) or 2^(i+1) (unsigned) equal intervals of [0.1, 1], plus 0 and 1.
 // Decoding is a table lookup; encoding is the nearest code from a bucket table indexed by the float's exponent
-// and top mantissa bits (below), one lookup and one compare per element, in scalar code (Wasm SIMD has no
-// gather; an arithmetic SIMD search over the decades took 3-4x longer, see the README).
+// and top mantissa bits (below), one lookup and one compare per element. Wasm SIMD has no gather: the SIMD
+// build fetches each lane's table entries with v128.load*_lane and keeps the rest in lanes (q8Code4); an
+// arithmetic SIMD search over the decades took 3-4x longer than even the scalar lookup (see the README).
 
 import { ld, st } from "./common";
 
