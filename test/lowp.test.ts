@@ -213,6 +213,13 @@ function trained(dtype: StateDtype, steps: number, options: Record<string, unkno
   return { store, params, opt, run };
 }
 
+/** c, loaded with a dict saved after step 3, takes steps 4 and 5: a's trajectory (5 steps), bit for bit. */
+function expectResumesAs(c: ReturnType<typeof trained>, a: ReturnType<typeof trained>): void {
+  c.run(2, 3);
+  expectSameState(c.opt.stateDict(), a.opt.stateDict());
+  c.params.forEach((p, i) => expect(firstBitDifference(p.value, a.params[i]!.value)).toBe(-1));
+}
+
 describe("conversions between dtypes", () => {
   const DTYPES: StateDtype[] = ["f32", "bf16", "int8"];
   const pairs = DTYPES.flatMap((a) => DTYPES.map((b) => [a, b] as const));
@@ -334,10 +341,7 @@ describe("conversions between dtypes", () => {
       const c = trained(dtype, 0);
       c.params.forEach((p, i) => p.value.set(b.params[i]!.value));
       c.opt.loadStateDict(JSON.parse(JSON.stringify(b.opt.stateDict())));
-      // c continues from b's step 3 with the gradients of steps 4 and 5: a's trajectory, bit for bit.
-      c.run(2, 3);
-      expectSameState(c.opt.stateDict(), a.opt.stateDict());
-      c.params.forEach((p, i) => expect(firstBitDifference(p.value, a.params[i]!.value)).toBe(-1));
+      expectResumesAs(c, a);
       for (const x of [a, b, c]) x.store.dispose();
     }
   });
@@ -479,9 +483,7 @@ describe("checkpoint files", () => {
     expect(header["optimizer.state.0.exp_avg"]).toMatchObject({ dtype: dtype === "bf16" ? "BF16" : "U8", shape: [700] });
     if (dtype === "int8") expect(header["optimizer.state.0.exp_avg_absmax"]).toMatchObject({ dtype: "F32", shape: [3] });
     loadCheckpoint(file, { params: c.params, optimizer: c.opt });
-    c.run(2, 3);
-    expectSameState(c.opt.stateDict(), a.opt.stateDict());
-    c.params.forEach((p, i) => expect(firstBitDifference(p.value, a.params[i]!.value)).toBe(-1));
+    expectResumesAs(c, a);
     for (const x of [a, b, c]) x.store.dispose();
   });
 });
