@@ -15,3 +15,5 @@ export * from "./schedules/index.js";
 export * from "./transforms/index.js";
 // Checkpoint files (safetensors): params + optimizer + scheduler.
 export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type CheckpointParts, type Stateful } from "./checkpoint/index.js";
+// Choosing a learning rate and when to stop: LR range test, EarlyStopping, ConvergenceMonitor (src/tuning/).
+export * from "./tuning/index.js";
