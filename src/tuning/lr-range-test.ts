@@ -51,9 +51,9 @@ export interface LRRangeTestResult {
   stoppedEarly: boolean;
 }
 
-/** What lrRangeTest needs: every gradstep optimizer, Lookahead and LBFGS are one. */
+/** What lrRangeTest needs: every gradstep optimizer, Lookahead and LBFGS are one (each group has an `lr`). */
 export interface RangeTestOptimizer {
-  readonly paramGroups: readonly { lr: number; readonly params: readonly ParamLike[] }[];
+  readonly paramGroups: readonly { lr?: number; readonly params: readonly ParamLike[] }[];
   readonly disposed: boolean;
   zeroGrad(): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,7 +98,8 @@ export function lrRangeTest(optimizer: RangeTestOptimizer, step: (lr: number) =>
     throw new TypeError(`${WHERE}: expected a gradstep optimizer`);
   }
   if (optimizer.disposed) throw new Error(`${WHERE}: the optimizer has been disposed`);
-  const groups = optimizer.paramGroups, base = groups.map((g) => g.lr);
+  const groups = optimizer.paramGroups as readonly { lr: number; readonly params: readonly ParamLike[] }[], base = groups.map((g) => g.lr);
+  if (!base.every((lr) => typeof lr === "number")) throw new TypeError(`${WHERE}: expected a gradstep optimizer (its param groups have no lr)`);
   if (groups.length > 1 && !(base[0]! > 0)) {
     throw new RangeError(`${WHERE}: the first param group's lr is ${base[0]}; the other groups scale with it, so it must be > 0`);
   }
