@@ -138,9 +138,9 @@ export function lrRangeTest(optimizer: RangeTestOptimizer, step: (lr: number) =>
       }
     }
   } finally {
+    // The state dict carries the groups' options, so this puts their lrs back too.
     optimizer.loadStateDict(saved.state);
     params.forEach((p, i) => { p.value.set(saved.values[i]!); p.grad.set(saved.grads[i]!); });
-    groups.forEach((g, i) => { g.lr = base[i]!; });
   }
   const suggestionIndex = steepestIndex(lrs, losses, o.skipBegin, o.skipEnd);
   const valleyIndex = valleyIndexOf(lrs, losses, o.skipBegin, o.skipEnd);

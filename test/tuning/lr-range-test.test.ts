@@ -160,7 +160,7 @@ function observe(b: Pick<Built, "opt" | "params" | "state" | "sched">): unknown 
 
 describe("lrRangeTest leaves params, grads, optimizer state, group lrs and the scheduler as they were", () => {
   const cases = OPTIMIZERS.flatMap(([name, build]) => (["store", "foreign"] as const).map((kind) => [`${name}, ${kind} params`, build, kind] as const));
-  it.each(cases)("%s: bit-exact afterwards, and training continues as if it never ran", (_, build, kind) => {
+  it.each(cases)("%s: bit-exact afterwards (also after a step that throws), and training continues as if it never ran", (_, build, kind) => {
     const a = build(kind), twin = build(kind);
     for (let t = 0; t < 3; t++) { a.train(); twin.train(); }
     a.params[0]!.grad.fill(0.25); // grads left over from a step: put back too
@@ -168,6 +168,9 @@ describe("lrRangeTest leaves params, grads, optimizer state, group lrs and the s
     const loss = quadratic(a.params);
     const r = lrRangeTest(a.opt, () => loss(), { numTraining: 30, minLr: 1e-4, maxLr: 10 });
     expect(r.lrs.length).toBeGreaterThan(1);
+    expect(observe(a)).toEqual(before);
+    let calls = 0;
+    expect(() => lrRangeTest(a.opt, () => { if (++calls === 7) throw new Error("bad batch"); return loss(); }, { numTraining: 30, minLr: 1e-4 })).toThrow("bad batch");
     expect(observe(a)).toEqual(before);
     a.params[0]!.grad.fill(0);
     for (let t = 0; t < 3; t++) { a.train(); twin.train(); }
