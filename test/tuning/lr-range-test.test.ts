@@ -1,9 +1,10 @@
 // lrRangeTest (src/tuning/lr-range-test.ts): Lightning's lr_find on fixed loss sequences and on a small model
 // (test/fixtures/tuning.json), fastai's valley, the restore-afterwards property for every optimizer of the
-// registry (both stores, a scheduler attached, Lookahead, LBFGS), per-group scaling, and errors that change nothing.
+// registry (both stores, a scheduler attached, Lookahead, LBFGS, bf16 and int8 state), per-group scaling, and errors
+// that change nothing.
 import { describe, expect, it } from "vitest";
 import {
-  Adam, type ForeignParam, Lookahead, lrRangeTest, type LRRangeTestOptions, type ParamLike, ParamStore, type RangeTestOptimizer,
+  Adam, AdamW, type ForeignParam, Lookahead, lrRangeTest, type LRRangeTestOptions, type ParamLike, ParamStore, type RangeTestOptimizer,
   SGD, steepestIndex, StepLR, valleyIndexOf,
 } from "../../src/index.js";
 import { CLOSURE_REGISTRY, REGISTRY } from "../registry.js";
@@ -138,6 +139,12 @@ const OPTIMIZERS: Array<[string, (kind: Store) => Built]> = [
     const opt = new e.cls(params, { lr: 0.5 });
     const loss = quadratic(params);
     return { opt: opt as unknown as RangeTestOptimizer, params, train: () => { opt.step(() => { (opt as unknown as RangeTestOptimizer).zeroGrad(); return loss(); }); }, state: () => opt.stateDict(), dispose: () => { opt.dispose(); store?.dispose(); } };
+  }] as [string, (kind: Store) => Built]),
+  ...([["bf16", 1], ["int8", false]] as const).map(([stateDtype, stochasticRounding]) => [`AdamW, ${stateDtype} state`, (kind: Store) => {
+    const { params, store } = makeParams(kind, AdamW);
+    const opt = new AdamW(params, { lr: 0.01, stateDtype, stochasticRounding });
+    const loss = quadratic(params);
+    return { opt, params, train: () => { opt.zeroGrad(); loss(); opt.step(); }, state: () => opt.stateDict(), dispose: () => { opt.dispose(); store?.dispose(); } };
   }] as [string, (kind: Store) => Built]),
   ["Lookahead(Adam)", (kind: Store) => {
     const { params, store } = makeParams(kind, Adam);
