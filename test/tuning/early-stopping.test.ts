@@ -85,6 +85,18 @@ describe("EarlyStopping: state dict and resuming mid-patience", () => {
     a.store.dispose(); b.store.dispose();
   });
 
+  it("a Stateful: it fills saveCheckpoint's scheduler part in a run without a scheduler", () => {
+    const a = setup();
+    for (let e = 0; e < 5; e++) a.epoch(e);
+    const bytes = saveCheckpoint({ params: a.store, optimizer: a.opt, scheduler: a.es });
+    const b = setup();
+    loadCheckpoint(bytes, { params: b.store, optimizer: b.opt, scheduler: b.es });
+    expect(b.es.stateDict()).toEqual(a.es.stateDict());
+    for (let e = 5; e < METRIC.length; e++) expect(b.epoch(e)).toBe(a.epoch(e));
+    expect(bits(b.w.value)).toEqual(bits(a.w.value));
+    a.store.dispose(); b.store.dispose();
+  });
+
   it("the best weights survive JSON bit for bit (NaN, -0 included)", () => {
     const p = { value: new Float32Array([NaN, -0, 1e-45, -Infinity]), grad: new Float32Array(4) };
     const es = new EarlyStopping({ restoreBestWeights: true, params: [p], patience: 1 });
