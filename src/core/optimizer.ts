@@ -91,7 +91,7 @@ export abstract class Optimizer<O extends object> {
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
     this.#spec = spec;
     this.#options = new OptionTable(spec);
-    checkOptionsArgument(spec.name, options);
+    checkOptionsArgument(spec.name, options, Object.hasOwn(spec.rules, "lr") ? "lr" : undefined);
     rejectStateDtype(spec, options);
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS, HIDDEN_OPTIONS);
     const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;

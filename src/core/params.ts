@@ -45,10 +45,13 @@ function isGroup(x: unknown): boolean {
   return Object.hasOwn(x, "params") || proto === Object.prototype || proto === null;
 }
 
-/** Throws unless the options argument is an object, saying what a number or an array of params is there. */
-export function checkOptionsArgument(name: string, options: unknown): asserts options is object {
+/**
+ * Throws unless the options argument is an object, saying what a number (`lr`, the option a bare number is
+ * probably meant as, as tfjs's `tf.train.adam(0.01)` takes it) or an array of params is doing there.
+ */
+export function checkOptionsArgument(name: string, options: unknown, lr?: string): asserts options is object {
   if (options !== null && typeof options === "object" && !Array.isArray(options)) return;
-  const hint = typeof options === "number" ? ` (got ${options}: for a learning rate, pass { lr: ${options} })`
+  const hint = typeof options === "number" && lr !== undefined ? ` (got ${options}: for a learning rate, pass { ${lr}: ${options} })`
     : Array.isArray(options) ? " (got an array: params go first, options second)" : ` (got ${what(options)})`;
   throw new TypeError(`${name}: options must be an object${hint}`);
 }

@@ -239,7 +239,7 @@ export class LBFGS {
 
   constructor(params: ParamsInput<LBFGSOptions>, options: OptionsInput<LBFGSOptions> & Pick<OptimizerOptions, "backend" | "className"> = {}) {
     const name = "LBFGS";
-    checkOptionsArgument(name, options);
+    checkOptionsArgument(name, options, "lr");
     rejectUnknown(name, options, RULES, EXTRA_OPTIONS, ["className"]);
     const { backend = "auto", className, ...hyper } = options as Record<string, unknown>;
     if (className !== undefined && className !== name) {

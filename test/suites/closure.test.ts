@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint, ParamStore, saveCheckpoint, type StateDict } from "../../src/index.js";
 import type { ClosureOptimizerClass } from "../../src/optim/index.js";
-import { BACKEND_VARIANTS, firstBitDifference, variantLabel } from "../helpers.js";
+import { BACKEND_VARIANTS, firstBitDifference, locatedError, variantLabel } from "../helpers.js";
 import { CLOSURE_REGISTRY } from "../registry.js";
 import type { ClosureProblem } from "../optim/types.js";
 
@@ -135,21 +135,21 @@ function expectUnchanged(s: ReturnType<typeof setup>, act: () => unknown, error:
 const ERRORS = CLOSURE_REGISTRY.flatMap((e) => e.cases.errors.map((c) => ({ name: e.name, cls: e.cls, p: Object.values(e.cases.problems)[0]!, ...c })));
 
 describe("closure optimizers: invalid options", () => {
-  it.each(ERRORS)("$name $options at construction", ({ cls, p, options, error, type = RangeError }) => {
+  it.each(ERRORS)("$name $options at construction", ({ name, cls, p, options, error, type = RangeError }) => {
     const store = new ParamStore();
     const w = store.param("w", p.init[0]!);
-    expect(() => new cls([w], options)).toThrow(error);
+    expect(() => new cls([w], options)).toThrow(locatedError(name, error));
     expect(() => new cls([w], options)).toThrow(type);
-    expect(() => new cls([{ params: [w], ...options }])).toThrow(error);
+    expect(() => new cls([{ params: [w], ...options }])).toThrow(locatedError(`${name}: param group 0`, error));
   });
-  it.each(ERRORS)("$name $options set on the group: next step() throws and changes nothing", ({ cls, p, options, error, type = RangeError }) => {
+  it.each(ERRORS)("$name $options set on the group: next step() throws and changes nothing", ({ name, cls, p, options, error, type = RangeError }) => {
     for (const lineSearchFn of [null, "strong_wolfe"]) {
       const s = setup(cls, { lineSearchFn, maxIter: 3 }, p);
       s.opt.step(s.closure);
       s.opt.step(s.closure);
       Object.assign((s.opt as unknown as { paramGroups: object[] }).paramGroups[0]!, options);
       const calls = s.calls();
-      expectUnchanged(s, () => s.opt.step(s.closure), error, type);
+      expectUnchanged(s, () => s.opt.step(s.closure), locatedError(`${name}: param group 0`, error), type);
       expect(s.calls(), "the closure was not called").toBe(calls);
     }
   });

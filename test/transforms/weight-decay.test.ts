@@ -36,9 +36,9 @@ describe("paramGroupsForWeightDecay", () => {
   });
 
   it("leaves out a group that would be empty (optimizers reject empty groups)", () => {
-    const { params: [w1, b1] } = mlp(3);
+    const { params: [w1, , norm] } = mlp(3);
     expect(paramGroupsForWeightDecay([w1!], { weightDecay: 0.1 })).toEqual([{ params: [w1], weightDecay: 0.1 }]);
-    expect(paramGroupsForWeightDecay([b1!], { weightDecay: 0.1 })).toEqual([{ params: [b1], weightDecay: 0 }]);
+    expect(paramGroupsForWeightDecay([norm!], { weightDecay: 0.1 })).toEqual([{ params: [norm], weightDecay: 0 }]);
   });
 
   it("AdamW over the groups == AdamW(decayed, wd) + AdamW(excluded, wd 0), bit for bit; biases never decay", () => {
