@@ -1,6 +1,7 @@
 // Option rules, table-driven: each optimizer lists one rule per option. A failed check throws before
 // anything is changed: RangeError for a value out of range, TypeError for a value of the wrong type.
-// Messages name the option and the value: `Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`.
+// Messages name the option and the value: `Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`; the optimizer puts its
+// name and the group in front (located): `Adam: param group 1: Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`.
 //
 // Rules run on every step after an option edit (a scheduler edits lr every step), so a passing check must
 // cost a few comparisons: no string is built and nothing is allocated unless the check fails.
