@@ -106,6 +106,6 @@ describe("a corrupt or mismatched checkpoint: clear error, nothing changed", () 
     const store = new ParamStore();
     store.param("w", 12, { shape: [3, 4] });
     expect(() => loadCheckpoint(good(), { params: store })).toThrow(/the file has 2 params, 1 were given/);
-    expect(() => loadCheckpoint(good(), { optimizer: new SGD(store) })).toThrow(/from Adam, not SGD/);
+    expect(() => loadCheckpoint(good(), { optimizer: new SGD(store) }, { ignoreScheduler: true })).toThrow(/from Adam, not SGD/);
   });
 });

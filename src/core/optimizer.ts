@@ -347,6 +347,10 @@ export abstract class Optimizer<O extends object> {
   loadStateDict(dict: StateDict, options?: LoadOptions): void {
     this.#assertUsable();
     const spec = this.#spec;
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}.loadStateDict: options must be an object`);
+      rejectUnknown(`${spec.name}.loadStateDict`, options, {}, ["stateDtype"]);
+    }
     const layouts = this.#planned.map((p) => p.layout);
     const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults, options);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.

@@ -27,7 +27,8 @@
  * const opt = new Lookahead(new Adam(store.params, { lr: 1e-3 }), { syncPeriod: 6, slowStepSize: 0.5 });
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { Optimizer, isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
 import { Param } from "../runtime/store.js";
 import { lookahead_f32 } from "./lookahead.reference.js";
@@ -165,14 +166,10 @@ export class Lookahead {
     }
     const slow = dict.slow.map((v: unknown, i) => {
       const n = this.#params[i]!.value.length;
-      // A Float32Array, or what JSON makes of one (an index-keyed object) or an array of numbers.
-      const values = isFloat32Array(v) ? v : Array.isArray(v) ? v as unknown[]
-        : v !== null && typeof v === "object" ? Object.values(v) : undefined;
-      if (!values || (!isFloat32Array(values) && !values.every((x) => typeof x === "number"))) {
-        throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or its JSON form, finite numbers)`);
-      }
+      const values = floatsOf(v, `Lookahead.loadStateDict: slow[${i}]`, n);
+      if (!values) throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or an array of numbers)`);
       if (values.length !== n) throw new Error(`Lookahead.loadStateDict: slow[${i}] has length ${values.length}, the param has ${n}`);
-      return Float32Array.from(values as ArrayLike<number>);
+      return Float32Array.from(values);
     });
     this.inner.loadStateDict(dict.inner);
     this.#syncPeriod = o.syncPeriod;
