@@ -1,6 +1,6 @@
 // Checkpoint files: params, optimizer state and scheduler state in one safetensors file (readable by Python's
-// `safetensors` package: every tensor is F32 with its param's shape; everything else is JSON in the string
-// metadata). loadCheckpoint checks the whole file first and restores bit-exactly; a file that does not fit
+// `safetensors` package: params are F32 with their shape, state buffers F32, BF16 or U8; everything else is
+// JSON in the string metadata). loadCheckpoint checks the whole file first and restores bit-exactly; a file that does not fit
 // throws a clear error and changes nothing (params, optimizer and scheduler keep their values).
 import type { ParamLike } from "../core/spec.js";
 import { rejectUnknown } from "../core/options.js";

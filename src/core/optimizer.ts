@@ -331,7 +331,7 @@ export abstract class Optimizer<O extends object> {
   /**
    * The optimizer's state: PyTorch's layout (`state` keyed by param index across groups, `paramGroups` with
    * options and param indices) and state names (`step`, `exp_avg`, ...). Buffers are copies. It survives
-   * structuredClone as is, and JSON too (buffers come back as arrays of numbers, which loadStateDict accepts,
+   * structuredClone as is, and JSON too (buffers come back as index-keyed objects, which loadStateDict accepts,
    * as long as they hold no NaN or ±Infinity; checkpoints keep everything).
    */
   stateDict(): StateDict {

@@ -95,7 +95,7 @@ describe("closure optimizers: resume and configs", () => {
       const dict = b.opt.stateDict();
       const c = setup(cls, options, p, true, via === "checkpoint" ? undefined : b.params.map((q) => Float32Array.from(q.value)));
       if (via === "checkpoint") loadCheckpoint(saveCheckpoint({ params: b.params, optimizer: b.opt }), { params: c.params, optimizer: c.opt });
-      else c.opt.loadStateDict(via === "JSON" ? JSON.parse(JSON.stringify(dict, (_, v) => (v instanceof Float32Array ? [...v] : v))) as StateDict : structuredClone(dict));
+      else c.opt.loadStateDict(via === "JSON" ? JSON.parse(JSON.stringify(dict)) as StateDict : structuredClone(dict));
       expectSameState(dict, c.opt.stateDict(), `${via}: loaded`, diff);
       for (let t = K; t < N; t++) c.opt.step(c.closure);
       a.params.forEach((q, i) => expect(diff(c.params[i]!.value, q.value), `${via}: param ${i}`).toBe(-1));
