@@ -659,9 +659,13 @@ export class LBFGS {
   }
 
   /** Restores a stateDict() of an LBFGS over the same params; checks everything first (a misfit changes nothing). */
-  loadStateDict(dict: StateDict): void {
+  loadStateDict(dict: StateDict, load?: Record<string, never>): void {
     this.#assertUsable();
     const where = "LBFGS.loadStateDict";
+    // Its state is f32 only: no stateDtype to convert to, and no other load option.
+    if (load !== undefined && (load === null || typeof load !== "object" || Reflect.ownKeys(load).length > 0)) {
+      throw new TypeError(`${where}: takes no options (its state is f32 only), got ${typeof load === "object" && load !== null ? Reflect.ownKeys(load).map(String).join(", ") : show(load)}`);
+    }
     if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict`);
     if (dict.optimizer !== "LBFGS") throw new TypeError(`${where}: the dict is from ${JSON.stringify(dict.optimizer)}, not LBFGS`);
     if (dict.format !== STATE_DICT_FORMAT) throw new RangeError(`${where}: unknown format ${String(dict.format)}`);

@@ -27,7 +27,7 @@
  * const opt = new Lookahead(new Adam(store.params, { lr: 1e-3 }), { syncPeriod: 6, slowStepSize: 0.5 });
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { type LoadOptions, Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
 import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
 import { Param } from "../runtime/store.js";
@@ -148,9 +148,9 @@ export class Lookahead {
   /**
    * Restores a dict saved by stateDict() of a Lookahead over the same params. Everything is checked first
    * (ours, then the inner optimizer's load, which checks its own): a dict that does not fit throws and changes
-   * nothing. Resuming is bit-exact.
+   * nothing. Resuming is bit-exact. `options` are the inner optimizer's (`stateDtype`).
    */
-  loadStateDict(dict: LookaheadStateDict): void {
+  loadStateDict(dict: LookaheadStateDict, options?: LoadOptions): void {
     this.#assertUsable();
     if (dict === null || typeof dict !== "object") throw new TypeError("Lookahead.loadStateDict: expected a state dict object");
     if (dict.format !== STATE_DICT_FORMAT) throw new Error(`Lookahead.loadStateDict: unsupported format ${String(dict.format)}`);
@@ -171,7 +171,7 @@ export class Lookahead {
       if (values.length !== n) throw new Error(`Lookahead.loadStateDict: slow[${i}] has length ${values.length}, the param has ${n}`);
       return Float32Array.from(values);
     });
-    this.inner.loadStateDict(dict.inner);
+    this.inner.loadStateDict(dict.inner, options);
     this.#syncPeriod = o.syncPeriod;
     this.#slowStepSize = o.slowStepSize;
     this.#stepsSinceSync = s;
