@@ -1,7 +1,7 @@
 // Saving and restoring optimizer state: PyTorch's layout (`state` keyed by param index across groups,
 // `paramGroups` with options and param indices) and state names (`step`, `exp_avg`, ...). Loading checks
 // everything first and applies only when nothing can fail any more: a dict that does not fit changes nothing.
-import { rejectUnknown } from "./options.js";
+import { located, rejectUnknown } from "./options.js";
 import { bufferPart, type GroupLayout, slotBytes, type Slot } from "./layout.js";
 import { decodeState, dtypeOf, encodeState, f32OnlyMessage, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, STATE_DTYPES } from "./lowp.js";
 import type { OptimizerSpec, ParamGroup, StateDtype } from "./spec.js";
@@ -195,7 +195,11 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
     }
     rejectUnknown(`${spec.name}.loadStateDict: param group ${gi}`, saved, spec.rules, ["params"]);
     const o = { ...group, ...options } as ParamGroup<O>;
-    validateGroup(o);
+    try {
+      validateGroup(o);
+    } catch (e) {
+      throw located(`${spec.name}.loadStateDict: param group ${gi}`, e);
+    }
     const from = dtypeOf(o);
     if (to !== undefined && spec.lowp) (o as unknown as { stateDtype: StateDtype }).stateDtype = options.stateDtype = to;
     const steps: number[] = [], ready: boolean[][] = [], data: (Uint8Array | undefined)[][] = [];

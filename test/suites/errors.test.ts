@@ -47,6 +47,12 @@ describe.each(TABLE)("$name invalid options", ({ name, cls, cases }) => {
     Object.assign(s.opt.paramGroups[0]!, options);
     expectUnchanged(s, () => s.opt.step(), locatedError(`${name}: param group 0`, error), type);
   });
+  it.each(cases)("$options in a loaded state dict: loadStateDict throws naming the group and changes nothing", ({ options, error, type = RangeError }) => {
+    const s = setup(cls);
+    const dict = s.opt.stateDict();
+    Object.assign(dict.paramGroups[0]!, options);
+    expectUnchanged(s, () => s.opt.loadStateDict(dict), locatedError(`${name}.loadStateDict: param group 0`, error), type);
+  });
 });
 
 // step() skips validation while a group's options equal the last validated ones (OptimizerSpec.same, written
