@@ -308,9 +308,19 @@ def _lr(o, schedule):
     return o["lr"]
 
 
+def adabelief(lr, o):
+    """optax.adabelief; with a weight decay, the chain of google-deepmind/optax 68fba22 (after 0.2.8, whose
+    adabelief has no weight_decay): scale_by_belief, add_decayed_weights, scale_by_learning_rate."""
+    belief = dict(b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"])
+    if not o["weightDecay"]:
+        return optax.adabelief(lr, **belief)
+    return optax.chain(optax.scale_by_belief(**belief), optax.add_decayed_weights(o["weightDecay"]),
+                       optax.scale_by_learning_rate(lr))
+
+
 OPTAX_DEFAULTS = {
     "Lion": {"lr": 1e-4, "betas": [0.9, 0.99], "weightDecay": 0.0},
-    "AdaBelief": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-16, "epsRoot": 1e-16},
+    "AdaBelief": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-16, "epsRoot": 1e-16, "weightDecay": 0.0},
     "Yogi": {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-3},
     "Adan": {"lr": 1e-3, "betas": [0.98, 0.92, 0.99], "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
     "AdEMAMix": {"lr": 1e-3, "betas": [0.9, 0.999, 0.9999], "alpha": 5.0, "eps": 1e-8, "weightDecay": 0.0},
@@ -322,7 +332,7 @@ OPTAX_DEFAULTS = {
 }
 OPTAX_BUILD = {
     "Lion": lambda o, lr: optax.lion(lr, b1=o["betas"][0], b2=o["betas"][1], weight_decay=o["weightDecay"]),
-    "AdaBelief": lambda o, lr: optax.adabelief(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"]),
+    "AdaBelief": lambda o, lr: adabelief(lr, o),
     "Yogi": lambda o, lr: optax.yogi(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"]),
     "Adan": lambda o, lr: optax.adan(lr, b1=o["betas"][0], b2=o["betas"][1], b3=o["betas"][2], eps=o["eps"],
                                      eps_root=o["epsRoot"], weight_decay=o["weightDecay"]),
