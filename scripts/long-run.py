@@ -20,7 +20,7 @@ Runs (L-BFGS recorded at every closure call: the params it was called at; Muon a
 - lbfgs-wolfe-f64dot-sum: and Tensor.sum (‖g‖₁ of the first step) in f64, as gradstep sums it;
 - lbfgs-plain: LBFGS without line search, lr 0.2, historySize 10, 40 steps of maxIter 20 (and -f64dot-sum);
 - muon: torch.optim.Muon (lr 0.02, torch's other defaults) with its Newton–Schulz in f32, as the fixtures
-  (scripts/gen-fixtures.py `_ns_f32`), 400 steps closed loop (each side's gradients from its own params), and the
+  (scripts/muon_ns.py), 400 steps closed loop (each side's gradients from its own params), and the
   gradients torch saw, so long-run.ts also replays them (open loop: the optimizer's own drift alone).
 - muon on larger matrices (32×96, 80×40), gradients from an integer hash (no problem, no feedback): the drift
   of the Newton–Schulz GEMMs' summation order alone, over 400 steps.
@@ -32,6 +32,8 @@ import sys
 
 import torch
 import torch.optim._muon as _muon
+
+from muon_ns import ns_f32  # scripts/ is the script's directory, first on sys.path
 
 N, D, H, O = 64, 8, 16, 4
 
@@ -170,22 +172,6 @@ def run_lbfgs(problem, options, f64, nudge=False):
 
 MUON_OPTIONS = {"lr": 0.02}
 MUON_STEPS = 400
-
-
-def ns_f32(grad, ns_coefficients, ns_steps, eps):
-    # torch 2.13's _zeropower_via_newtonschulz with the bf16 cast replaced by f32 (scripts/gen-fixtures.py `_ns_f32`).
-    a, b, c = ns_coefficients
-    ortho = grad.float().clone()
-    if grad.size(0) > grad.size(1):
-        ortho = ortho.T
-    ortho.div_(ortho.norm().clamp(min=eps))
-    for _ in range(ns_steps):
-        gram = ortho @ ortho.T
-        upd = torch.addmm(gram, gram, gram, beta=b, alpha=c)
-        ortho = torch.addmm(ortho, upd, ortho, beta=a)
-    if grad.size(0) > grad.size(1):
-        ortho = ortho.T
-    return ortho
 
 
 def run_muon(problem, nudge=False):
