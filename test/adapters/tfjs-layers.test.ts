@@ -9,28 +9,12 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fromGradstep, train } from "../../src/adapters/tfjs/index.js";
 import { AdamW } from "../../src/api.js";
-import { rng } from "../helpers.js";
+import { data, model } from "./tfjs-model.js";
 
 beforeAll(() => {
   setWasmPaths(new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).pathname);
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
 });
-
-function data() {
-  const rand = rng(42);
-  const n = 96;
-  const x = Float32Array.from({ length: n * 8 }, () => rand() * 2 - 1);
-  const y = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) y[3 * i + k] = Math.sin(x[8 * i + k]! * 2) + 0.5 * x[8 * i + k + 3]!;
-  return { xs: tf.tensor2d(x, [n, 8]), ys: tf.tensor2d(y, [n, 3]) };
-}
-
-function model(seed: number): tfl.Sequential {
-  const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 16, activation: "tanh", inputShape: [8] }), tfl.layers.dense({ units: 3 })] });
-  const rand = rng(seed);
-  m.setWeights(m.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => rand() - 0.5), w.shape)));
-  return m;
-}
 
 async function fit(optimizer: tf.Optimizer, epochs = 4) {
   const { xs, ys } = data();
