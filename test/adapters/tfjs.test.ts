@@ -55,6 +55,39 @@ describe("getWeights / setWeights", () => {
     whole.dispose(); resumed.dispose();
   });
 
+  it.each(SAVABLE)("%s: tfjs's \"continue training\": setWeights before a step, getWeights gives the weights back; a step later each once, and they load again (as tfjs's own)", async (_n, theirs, ours) => {
+    // tfjs-core's own Adam and centered-RMSProp tests: optimizer1 steps, optimizer2 takes its weights and steps,
+    // optimizer3 takes optimizer2's. Run on both, with the same variables' values: the same weights and values.
+    const run = async (make: () => tf.Optimizer) => {
+      const vars = variables();
+      const o1 = make();
+      o1.minimize(objective(vars), false, vars);
+      const w1 = await o1.getWeights();
+      const o2 = make();
+      await o2.setWeights(w1);
+      const before = (await o2.getWeights()).map((w) => [w.name, w.tensor.shape, Array.from(w.tensor.dataSync())]);
+      o2.minimize(objective(vars), false, vars);
+      const w2 = await o2.getWeights();
+      const o3 = make();
+      await o3.setWeights(w2);
+      o3.minimize(objective(vars), false, vars);
+      const out = {
+        set: w1.map((w) => [w.name, w.tensor.shape, Array.from(w.tensor.dataSync())]), before,
+        after: w2.map((w) => [w.name, w.tensor.shape]), iterations: o3.iterations, values: bits(values(vars)),
+        prefix: vars[0]!.name.split("/")[0]!,
+      };
+      o1.dispose(); o2.dispose(); o3.dispose();
+      return out;
+    };
+    const t = await run(theirs), o = await run(ours);
+    const unprefixed = (x: typeof t, k: "set" | "before" | "after") => JSON.stringify(x[k]).replaceAll(x.prefix, "#");
+    expect(unprefixed(o, "before")).toBe(unprefixed(o, "set"));
+    expect(unprefixed(o, "after")).toBe(unprefixed(t, "after"));
+    expect(o.iterations).toBe(3);
+    // tfjs's Adam rebuilds accBeta as pow(beta, iter + 1) in setWeights, a few ulps from its running product.
+    expect(maxRelDiff([new Float32Array(new Uint32Array(o.values).buffer)], [new Float32Array(new Uint32Array(t.values).buffer)])).toBeLessThanOrEqual(1e-6);
+  });
+
   it("weights saved by tfjs's own Adam resume in gradstep's (a model saved with tfjs loads into gradstep)", async () => {
     const a = variables(), b = variables();
     const reference = tf.train.adam(0.01);
@@ -175,6 +208,34 @@ describe("bad input: a clear error, nothing changed", () => {
     expect(bits(values(a))).toEqual(bits(values(b)));
     tf.dispose(copy.map((w) => w.tensor));
     o.dispose(); twin.dispose();
+  });
+
+  it("state set for other variables: a step matching them neither by name nor by position is refused, nothing changed", async () => {
+    const a = variables(), b = variables();
+    const o = train.adam(0.01);
+    for (let s = 0; s < 2; s++) o.minimize(objective(a), false, a);
+    b.forEach((v, i) => v.assign(a[i]!)); // b: a model of the same weights, whose variables have other names
+    const saved = await o.getWeights();
+    const copy = saved.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+    const fresh = train.adam(0.01);
+    await fresh.setWeights(copy);
+    const before = await snapshot(fresh, b);
+    const cases: [string, () => void, RegExp][] = [
+      ["fewer variables", () => fresh.minimize(objective(b.slice(0, 2)), false, b.slice(0, 2)),
+        /Adam: the state set by setWeights is for 3 variables \(.*\); this step's 2 \(.*\) match none of them by name, and tfjs's rule \(by position\) needs as many/],
+      ["other shapes in that order", () => fresh.minimize(objective([b[1]!, b[0]!, b[2]!], [1, 0, 2]), false, [b[1]!, b[0]!, b[2]!]),
+        /Adam: the state saved for ".*\/layer0\/kernel"\/m has shape \[3, 5\], but variable ".*\/layer1\/kernel" of shape \[7\] needs \[7\]/],
+    ];
+    for (const [what, step, error] of cases) {
+      expect(step, what).toThrow(error);
+      expect(await snapshot(fresh, b), what).toEqual(before);
+    }
+    // By position, as tfjs's own Adam: the same as continuing the first optimizer on its own variables.
+    for (let s = 0; s < 3; s++) { fresh.minimize(objective(b), false, b); o.minimize(objective(a), false, a); }
+    expect(bits(values(b))).toEqual(bits(values(a)));
+    expect((await fresh.getWeights()).map((w) => w.name)).toEqual((await o.getWeights()).map((w) => w.name.replace(a[0]!.name.split("/")[0]!, b[0]!.name.split("/")[0]!)));
+    tf.dispose(copy.map((w) => w.tensor));
+    o.dispose(); fresh.dispose();
   });
 
   it("bad factory options are refused at construction", () => {
