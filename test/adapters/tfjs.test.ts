@@ -238,6 +238,26 @@ describe("bad input: a clear error, nothing changed", () => {
     o.dispose(); fresh.dispose();
   });
 
+  it("setWeights of low-precision state: codes out of range or not int32 are refused, nothing changed", async () => {
+    const a = variables();
+    const o = fromGradstep(AdamW, { lr: 0.01, stateDtype: "int8" });
+    for (let s = 0; s < 2; s++) o.minimize(objective(a), false, a);
+    const good = (await o.getWeights()).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+    const before = await snapshot(o, a);
+    const codes = good.findIndex((w) => w.name.endsWith("/exp_avg"));
+    const withCodes = (t: tf.Tensor) => good.map((w, i) => (i === codes ? { name: w.name, tensor: t } : w));
+    const bad: [string, { name: string; tensor: tf.Tensor }[], RegExp][] = [
+      ["a code of 300", withCodes(tf.fill(good[codes]!.tensor.shape, 300, "int32")), /gradstep.AdamW.setWeights: ".*\/exp_avg"\[0\] is 300, not an int8 state code \(0..255\)/],
+      ["float32 codes", withCodes(tf.cast(good[codes]!.tensor, "float32")), /gradstep.AdamW.setWeights: ".*\/exp_avg" must be int32, got float32/],
+    ];
+    for (const [what, weights, error] of bad) {
+      await expect(o.setWeights(weights), what).rejects.toThrow(error);
+      expect(await snapshot(o, a), what).toEqual(before);
+    }
+    tf.dispose(good.map((w) => w.tensor));
+    o.dispose();
+  });
+
   it("bad factory options are refused at construction", () => {
     expect(() => train.adam(-1)).toThrow(/Invalid lr: -1/);
     expect(() => train.rmsprop(0.01, 0.9, -0.5)).toThrow(/Invalid momentum: -0.5/);

@@ -506,7 +506,7 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
 function toCodes(data: Int32Array, codes: Uint16ArrayConstructor | Uint8ArrayConstructor, name: string, where: string): StateArray {
   const max = codes === Uint16Array ? 0xffff : 0xff;
   const bad = data.findIndex((x) => x < 0 || x > max);
-  if (bad >= 0) fail(where, `"${name}"[${bad}] is ${data[bad]}, not a ${codes === Uint16Array ? "bf16 bit pattern (0..65535)" : "int8 state code (0..255)"}`);
+  if (bad >= 0) fail(where, `"${name}"[${bad}] is ${data[bad]}, not ${codes === Uint16Array ? "a bf16 bit pattern (0..65535)" : "an int8 state code (0..255)"}`);
   return codes.from(data);
 }
 
