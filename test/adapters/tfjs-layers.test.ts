@@ -61,7 +61,7 @@ describe.each(["cpu", "wasm"])("tfjs-backend-%s", (backend) => {
     await save(a, dir, `${backend}-${name}`);
     const b = await load(dir, `${backend}-${name}`);
     expect(b.optimizer).toBeInstanceOf(GradstepTfjsOptimizer);
-    expect(b.trainableWeights[0]!.val.name).not.toBe(a.trainableWeights[0]!.val.name);
+    expect(b.trainableWeights[0]!.name).not.toBe(a.trainableWeights[0]!.name);
     await fit(a, 1);
     await fit(b, 1);
     expect(weightBits(b)).toEqual(weightBits(a));

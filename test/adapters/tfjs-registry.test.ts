@@ -180,7 +180,7 @@ describe.each(MODELS.map((v, k) => ({ ...v, k })))("model.fit with fromGradstep:
     expect(loaded.optimizer.getClassName()).toBe(`gradstep.${e.name}`);
     expect(loaded.optimizer.getConfig()).toEqual(m.optimizer.getConfig());
     // tfjs-layers names the loaded variables apart from the living original's: state goes over by position.
-    expect(loaded.trainableWeights.map((w) => w.val.name)).not.toEqual(m.trainableWeights.map((w) => w.val.name));
+    expect(loaded.trainableWeights.map((w) => w.name)).not.toEqual(m.trainableWeights.map((w) => w.name));
     const losses = await fit(loaded, 1);
     expect(Number.isFinite(losses[0])).toBe(true);
     expect(weightBits(loaded)).toEqual(reference);
