@@ -91,11 +91,13 @@ describe.each(VARIANTS)("fromGradstep: $label", ({ e, options }) => {
     // the variable's shape, or flat when the buffer has its own length (Adafactor's factors, none for a param
     // without them) or is an int8 block maxima; low-precision codes as int32.
     const dict = direct.stateDict();
-    const keys = [...new Set(Object.values(dict.state).flatMap((s) => Object.keys(s)))].filter((k) => k !== "step");
+    // Each variable's own step count last, an int32 scalar, when the optimizer counts steps.
+    const keys = [...new Set(Object.values(dict.state).flatMap((s) => Object.keys(s)))].sort((x, y) => Number(x === "step") - Number(y === "step"));
     const flat = (k: string) => k.endsWith("_absmax") || e.spec.buffers.find((b) => b.name === k)?.length !== undefined;
     const want = keys.flatMap((k) => vars.map((v, i) => {
-      const data = Array.from((dict.state[i]?.[k] ?? []) as ArrayLike<number>);
-      return { name: `${v.name}/${k}`, shape: flat(k) ? [data.length] : v.shape, bits: bits([Float32Array.from(data)]) };
+      const value = dict.state[i]?.[k];
+      const data = Array.from((typeof value === "number" ? [value] : value ?? []) as ArrayLike<number>);
+      return { name: `${v.name}/${k}`, shape: k === "step" ? [] : flat(k) ? [data.length] : v.shape, bits: bits([Float32Array.from(data)]) };
     }));
     const w = await o.getWeights();
     expect([w[0]!.name, w[0]!.tensor.dataSync()[0]]).toEqual(["iter", 5]);

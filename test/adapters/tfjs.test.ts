@@ -283,6 +283,29 @@ describe("fromGradstep", () => {
     o.dispose(); store.dispose();
   });
 
+  it("each variable's own step count is saved (<var>/step): variables stepped apart resume exactly", async () => {
+    // minimize with a varList steps only its variables, so their step counts differ from tfjs's one `iter`.
+    const a = variables(), b = variables();
+    const run = (o: tf.Optimizer, vs: tf.Variable[], from: number, to: number) => {
+      for (let s = from; s < to; s++) {
+        const list = s < 3 ? [0] : [0, 1, 2];
+        o.minimize(objective(list.map((i) => vs[i]!), list), false, list.map((i) => vs[i]!));
+      }
+    };
+    const whole = fromGradstep(AdamW, { lr: 0.01 });
+    run(whole, a, 0, 8);
+    const first = fromGradstep(AdamW, { lr: 0.01 });
+    run(first, b, 0, 4);
+    const saved = await first.getWeights();
+    expect(saved.filter((w) => w.name.endsWith("/step")).map((w) => w.tensor.dataSync()[0])).toEqual([4, 1, 1]);
+    const resumed = fromGradstep(AdamW, { lr: 0.01 });
+    await resumed.setWeights(saved);
+    first.dispose();
+    run(resumed, b, 4, 8);
+    expect(bits(values(b))).toEqual(bits(values(a)));
+    whole.dispose(); resumed.dispose();
+  });
+
   it("Lion: getWeights names gradstep's state, and the weights resume exactly", async () => {
     const a = variables(), b = variables();
     const whole = fromGradstep(Lion, { lr: 1e-3 });
@@ -290,7 +313,7 @@ describe("fromGradstep", () => {
     const first = fromGradstep(Lion, { lr: 1e-3 });
     for (let s = 0; s < 3; s++) first.minimize(objective(b), false, b);
     const saved = await first.getWeights();
-    expect(saved.map((w) => w.name.split("/").slice(-1)[0])).toEqual(["iter", "exp_avg", "exp_avg", "exp_avg"]);
+    expect(saved.map((w) => w.name.split("/").slice(-1)[0])).toEqual(["iter", "exp_avg", "exp_avg", "exp_avg", "step", "step", "step"]);
     const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap["gradstep.Lion"]!;
     const resumed = fromConfig(cls, first.getConfig()) as tf.Optimizer;
     await resumed.setWeights(saved);

@@ -45,6 +45,8 @@ interface StateName {
   readonly shape?: (variable: readonly number[]) => number[];
   /** Low-precision state travels as an int32 tensor of its codes (bf16 bits, int8 codes), exactly. */
   readonly codes?: Uint16ArrayConstructor | Uint8ArrayConstructor;
+  /** The variable's own step count (an int32 scalar), not a buffer. */
+  readonly step?: true;
 }
 
 const tensorShape = (s: StateName, variable: readonly number[]): number[] => s.shape?.(variable) ?? variable.slice();
@@ -427,8 +429,8 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
         const data = p?.buffers[s.buffer];
         out.push({
           name: `${n}/${s.suffix}`,
-          tensor: s.codes
-            ? tf.tensor(Int32Array.from(data ?? []), shape, "int32")
+          tensor: s.step ? tf.scalar(p?.step ?? 0, "int32")
+            : s.codes ? tf.tensor(Int32Array.from(data ?? []), shape, "int32")
             : tf.tensor(data ?? new Float32Array(sizeOf(shape)), shape, "float32"),
         });
       }
@@ -473,7 +475,7 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
         if (known && !sameShape(tensorShape(s, known.shape), w.tensor.shape)) {
           fail(where, `"${w.name}" has shape [${w.tensor.shape.join(", ")}], the variable "${name}" has [${known.shape.join(", ")}]`);
         }
-        const dtype = s.codes ? "int32" : "float32";
+        const dtype = s.codes || s.step ? "int32" : "float32";
         if (w.tensor.dtype !== dtype) fail(where, `"${w.name}" must be ${dtype}, got ${w.tensor.dtype}`);
       }
     }
@@ -486,8 +488,10 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
         const w = rest[k * count + i]!, p = state.get(order[i]!)!;
         const data = await w.tensor.data();
         p.shapes![s.buffer] = w.tensor.shape.slice();
-        if (s.kept && !s.kept(b.options)) continue;
-        p.buffers[s.buffer] = s.codes ? toCodes(data as Int32Array, s.codes, w.name, where) : Float32Array.from(data as Float32Array);
+        if (s.step) p.step = toStep(data as Int32Array, w.name, where);
+        else if (!s.kept || s.kept(b.options)) {
+          p.buffers[s.buffer] = s.codes ? toCodes(data as Int32Array, s.codes, w.name, where) : Float32Array.from(data as Float32Array);
+        }
       }
     }
     if (b.disposed) fail(where, "this optimizer was disposed while the weights were read");
@@ -500,6 +504,12 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
     this.#lastWeights = [];
     this.#bridge.dispose();
   }
+}
+
+/** A variable's step count from its int32 scalar. */
+function toStep(data: Int32Array, name: string, where: string): number {
+  if (data.length !== 1 || data[0]! < 0) fail(where, `"${name}" must be a scalar step count >= 0, got [${Array.from(data).join(", ")}]`);
+  return data[0]!;
 }
 
 /** Low-precision state's codes from an int32 tensor's values, range-checked (bf16 bits: 16, int8 codes: 8). */
@@ -696,13 +706,15 @@ export const train = {
 
 /**
  * getWeights' names for a gradstep optimizer with these options: the buffers it keeps, under their state names
- * (`<variable>/exp_avg`). A buffer of its own length (Adafactor's factors) is flat; low-precision state is its
- * codes (int32) and, for int8, the block maxima `<buffer>_absmax` (float32, one per 256 values), as in its
- * state dict.
+ * (`<variable>/exp_avg`), then each variable's `step` when it counts steps (tfjs's one `iter` is not it: a step
+ * skipped by skipNonFinite, or a minimize whose varList left a variable out, does not count for it). A buffer
+ * of its own length (Adafactor's factors) is flat; low-precision state is its codes (int32) and, for int8, the
+ * block maxima `<buffer>_absmax` (float32, one per 256 values), as in its state dict.
  */
 function stateNames(spec: OptimizerSpec<Record<string, unknown>>, options: Record<string, unknown>): StateName[] {
   const o = { ...spec.defaults, ...options };
   const dtype = o.stateDtype === "bf16" || o.stateDtype === "int8" ? o.stateDtype : "f32";
+  const step: StateName[] = spec.hasStep ? [{ buffer: "step", suffix: "step", shape: () => [], step: true }] : [];
   return spec.buffers.filter((b) => b.needed(o)).flatMap((b): StateName[] => {
     const length = b.length ? (s: readonly number[]) => b.length!(s) : sizeOf;
     const flat = b.length ? (s: readonly number[]) => [length(s)] : undefined;
@@ -712,7 +724,7 @@ function stateNames(spec: OptimizerSpec<Record<string, unknown>>, options: Recor
       { buffer: b.name, suffix: b.name, shape: flat, codes: Uint8Array },
       { buffer: `${b.name}_absmax`, suffix: `${b.name}_absmax`, shape: (s) => [Math.ceil(length(s) / Q8_BLOCK)] },
     ];
-  });
+  }).concat(step);
 }
 
 /**
