@@ -103,7 +103,8 @@ class Bridge {
   #store: ParamStore | null = null;
   readonly entries = new Map<string, Entry>();
   /** getWeights' variable order (first stepped first; setWeights' order after it), each name once. */
-  order: string[] = [];
+  #order: string[] = [];
+  #ordered = new Set<string>();
   #clusters: Cluster[] = [];
   #pending = new Map<string, Pending>();
   /** Names whose state setWeights gave and no step has claimed yet, in saved order; `whole` until one is. */
@@ -143,7 +144,7 @@ class Bridge {
       const moved = new Map(positional.map((from, i) => [pairs[i]!.name, this.#pending.get(from)!]));
       for (const from of positional) this.#pending.delete(from);
       for (const [n, p] of moved) this.#pending.set(n, p);
-      this.order = pairs.map((p) => p.name);
+      this.#setOrder(pairs.map((p) => p.name));
       this.#restored = null;
     } else if (this.#restored) {
       const claimed = new Set(pairs.map((p) => p.name));
@@ -161,7 +162,10 @@ class Bridge {
         e.variable = variable;
         e.dataId = null;
       }
-      if (!this.order.includes(name)) this.order.push(name);
+      if (!this.#ordered.has(name)) {
+        this.#order.push(name);
+        this.#ordered.add(name);
+      }
     }
     const clusters = this.#clustersFor(pairs.map((p) => p.name));
     const heap = wasmHeap();
@@ -283,8 +287,17 @@ class Bridge {
   replaceState(state: Map<string, Pending>, order: readonly string[]): void {
     for (const c of [...this.#clusters]) this.#release(c);
     this.#pending = state;
-    this.order = order.slice();
+    this.#setOrder(order);
     this.#restored = order.length > 0 ? { names: order.slice(), whole: true } : null;
+  }
+
+  get order(): readonly string[] {
+    return this.#order;
+  }
+
+  #setOrder(names: readonly string[]): void {
+    this.#order = names.slice();
+    this.#ordered = new Set(names);
   }
 
   /** The gradstep optimizers behind this one (one per set of variables stepped together). */
