@@ -238,17 +238,19 @@ describe("bad input: a clear error, nothing changed", () => {
     o.dispose(); fresh.dispose();
   });
 
-  it("setWeights of low-precision state: codes out of range or not int32 are refused, nothing changed", async () => {
+  it("setWeights of low-precision state: codes out of range or not int32, a negative step, are refused, nothing changed", async () => {
     const a = variables();
     const o = fromGradstep(AdamW, { lr: 0.01, stateDtype: "int8" });
     for (let s = 0; s < 2; s++) o.minimize(objective(a), false, a);
     const good = (await o.getWeights()).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
     const before = await snapshot(o, a);
     const codes = good.findIndex((w) => w.name.endsWith("/exp_avg"));
-    const withCodes = (t: tf.Tensor) => good.map((w, i) => (i === codes ? { name: w.name, tensor: t } : w));
+    const step = good.findIndex((w) => w.name.endsWith("/step"));
+    const replaced = (at: number, t: tf.Tensor) => good.map((w, i) => (i === at ? { name: w.name, tensor: t } : w));
     const bad: [string, { name: string; tensor: tf.Tensor }[], RegExp][] = [
-      ["a code of 300", withCodes(tf.fill(good[codes]!.tensor.shape, 300, "int32")), /gradstep.AdamW.setWeights: ".*\/exp_avg"\[0\] is 300, not an int8 state code \(0..255\)/],
-      ["float32 codes", withCodes(tf.cast(good[codes]!.tensor, "float32")), /gradstep.AdamW.setWeights: ".*\/exp_avg" must be int32, got float32/],
+      ["a code of 300", replaced(codes, tf.fill(good[codes]!.tensor.shape, 300, "int32")), /gradstep.AdamW.setWeights: ".*\/exp_avg"\[0\] is 300, not an int8 state code \(0..255\)/],
+      ["float32 codes", replaced(codes, tf.cast(good[codes]!.tensor, "float32")), /gradstep.AdamW.setWeights: ".*\/exp_avg" must be int32, got float32/],
+      ["a negative step", replaced(step, tf.scalar(-1, "int32")), /gradstep.AdamW.setWeights: ".*\/step" must be a scalar step count >= 0, got \[-1\]/],
     ];
     for (const [what, weights, error] of bad) {
       await expect(o.setWeights(weights), what).rejects.toThrow(error);

@@ -315,6 +315,7 @@ class Bridge {
     this.#store = null;
   }
 }
+
 /** The parts of tfjs-backend-wasm's backend (4.x) read here: a view of a tensor's floats in its heap. */
 interface WasmHeapBackend {
   refCount(dataId: object): number;
