@@ -210,5 +210,5 @@ it("loadStateDict's options are the inner optimizer's, checked (an unknown one c
   expect(() => opt.loadStateDict(structuredClone(dict), { stateDtyp: "f32" } as never)).toThrow(/^Adam.loadStateDict: unknown option "stateDtyp"/);
   expect(opt.stateDict()).toEqual(dict);
   opt.loadStateDict(structuredClone(dict), { stateDtype: "f32" });
-  expect(opt.inner.paramGroups[0]!.stateDtype).toBe("f32");
+  expect((opt.inner.paramGroups[0] as { stateDtype?: string }).stateDtype).toBe("f32");
 });

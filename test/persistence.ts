@@ -49,6 +49,9 @@ export interface Mode {
 }
 
 export interface Trainer {
+  /** What it trains and in which mode (a path may build its own wrapper from them: subject.create). */
+  readonly subject: Subject;
+  readonly mode: Mode;
   readonly store: ParamStore;
   readonly params: Param[];
   readonly optimizer: Trained;
@@ -152,7 +155,7 @@ function makeTrainer(s: Subject, m: Mode): Trainer {
   const inner = s.kind === "lookahead" ? (optimizer as unknown as Lookahead).inner : optimizer;
   const scheduler = m.scheduler ? new StepLR(inner as never, { stepSize: 2, gamma: 0.5 }) : undefined;
   return {
-    store, params, optimizer, scheduler,
+    subject: s, mode: m, store, params, optimizer, scheduler,
     step(t) {
       step(t, Boolean(m.nan) && t === NAN_STEP);
       scheduler?.step();
