@@ -45,7 +45,7 @@ function tfjsTrainer(c: PersistCase): TfjsTrainer {
   model.setWeights(shadow.params.map((p) => tf.tensor(p.value, [...p.shape])));
   model.compile({ optimizer: fromGradstep(classOf(c.subject.name), { ...c.subject.options, ...c.mode.options }), loss: "meanSquaredError" });
   const t: TfjsTrainer = {
-    model, store: shadow.store, params: shadow.params,
+    subject: shadow.subject, mode: shadow.mode, model, store: shadow.store, params: shadow.params,
     get optimizer() { return optimizerOf(t.model) as unknown as Trained; },
     step(s) {
       shadow.step(s);
