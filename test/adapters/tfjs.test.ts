@@ -134,6 +134,22 @@ describe("minimize with varList", () => {
 });
 
 describe("no leaks", () => {
+  it("fromGradstep (int8 state: codes, block maxima and steps): tf.memory() after 300 steps with save/load every 50 equals after 10", async () => {
+    const a = variables();
+    const o = fromGradstep(AdamW, { lr: 0.01, stateDtype: "int8" });
+    const f = objective(a);
+    for (let s = 0; s < 10; s++) o.minimize(f, false, a);
+    await o.getWeights();
+    const at10 = tf.memory();
+    for (let s = 10; s < 300; s++) {
+      o.minimize(f, false, a);
+      if (s % 50 === 0) await o.setWeights(await o.getWeights());
+    }
+    await o.getWeights();
+    expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([at10.numTensors, at10.numBytes]);
+    o.dispose();
+  });
+
   it("dispose() releases everything the optimizer made", async () => {
     const a = variables();
     const before = tf.memory();
