@@ -69,8 +69,10 @@ export interface PersistCase { label: string; subject: Subject; mode: Mode; make
 export interface PersistencePath {
   name: string;
   applies(c: PersistCase): boolean;
-  /** Takes params, optimizer (and scheduler) state out of `from` and puts them into `to`. */
-  roundTrip(from: Trainer, to: Trainer): void;
+  /** Takes params, optimizer (and scheduler) state out of `from` and puts them into `to` (tfjs's API is async). */
+  roundTrip(from: Trainer, to: Trainer): void | Promise<void>;
+  /** The trainers of a path whose state lives elsewhere (tfjs variables and optimizer); default: the case's. */
+  trainer?(c: PersistCase): Trainer;
   /** The clear error this path gives for `from`'s state when it cannot carry it; undefined: it must resume. */
   refusal?(from: Trainer): RegExp | undefined;
   /** Compare by value (±0 equal): the path loses the sign of zero (JSON has no -0). */

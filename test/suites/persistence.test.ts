@@ -2,18 +2,20 @@
 // bit-exact with the uninterrupted run, or the path's clear error with nothing changed in the trainer that loads.
 import { describe, expect, it } from "vitest";
 import { CASES, firstDifference, K, N, PATHS, type PersistCase, type Trainer } from "../persistence.js";
+import "../adapters/tfjs-persistence.js"; // pushes the tfjs path onto PATHS
 
 /** A trainer that has trained elsewhere (its own gradients): loading must replace everything it built. */
-function target(c: PersistCase): Trainer {
-  const t = c.make();
+function target(c: PersistCase, make: () => Trainer): Trainer {
+  const t = make();
   for (let s = 50; s < 52; s++) t.step(s);
   c.mode.prepareTarget?.(t);
   return t;
 }
 
 describe.each(PATHS)("persistence: $name", (path) => {
-  it.each(CASES.filter((c) => path.applies(c)))("$label", (c) => {
-    const whole = c.make(), saved = c.make(), to = target(c);
+  it.each(CASES.filter((c) => path.applies(c)))("$label", async (c) => {
+    const make = () => path.trainer?.(c) ?? c.make();
+    const whole = make(), saved = make(), to = target(c, make);
     for (let t = 0; t < K; t++) {
       whole.step(t);
       saved.step(t);
@@ -23,10 +25,10 @@ describe.each(PATHS)("persistence: $name", (path) => {
     const refusal = path.refusal?.(saved);
     if (refusal) {
       const before = to.snapshot();
-      expect(() => path.roundTrip(saved, to)).toThrow(refusal);
+      await expect(async () => path.roundTrip(saved, to)).rejects.toThrow(refusal);
       expect(firstDifference(to.snapshot(), before), "the target changed").toBeUndefined();
     } else {
-      path.roundTrip(saved, to);
+      await path.roundTrip(saved, to);
       for (const r of [whole, to]) {
         c.mode.resume?.(r);
         for (let t = K; t < N; t++) r.step(t);
