@@ -163,7 +163,7 @@ describe("int8 block maxima and load options: clear errors, nothing changed", ()
     { desc: "a negative absmax", edit: (d) => { (d.state[1]!.exp_avg_absmax as Float32Array)[0] = -0.5; }, error: /^Adam.loadStateDict: state of param 1: "exp_avg_absmax"\[0\] is -0.5 \(a block maximum is finite and >= 0, or NaN\)$/ },
     { desc: "an infinite absmax", edit: (d) => { (d.state[2]!.exp_avg_sq_absmax as Float32Array)[0] = Infinity; }, error: /"exp_avg_sq_absmax"\[0\] is Infinity/ },
     { desc: "a -Infinity absmax", edit: (d) => { (d.state[0]!.exp_avg_absmax as Float32Array)[0] = -Infinity; }, error: /"exp_avg_absmax"\[0\] is -Infinity/ },
-    { desc: "an unknown load option", edit: () => {}, options: { stateDtyp: "bf16" }, error: /^Adam.loadStateDict: unknown option "stateDtyp" \(expected one of stateDtype\)$/ },
+    { desc: "an unknown load option", edit: () => {}, options: { stateDtyp: "bf16" }, error: /^Adam.loadStateDict: unknown option "stateDtyp", did you mean "stateDtype"\? \(expected one of stateDtype\)$/ },
     { desc: "load options that are not an object", edit: () => {}, options: "bf16", error: /^Adam.loadStateDict: options must be an object$/ },
   ];
   it.each(cases)("$desc", ({ edit, options, error }) => {
