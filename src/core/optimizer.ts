@@ -171,7 +171,7 @@ export abstract class Optimizer<O extends object> {
   #makeContext(): StepContext<O> {
     return {
       spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
-      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms,
+      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
     };
   }
 
@@ -261,19 +261,20 @@ export abstract class Optimizer<O extends object> {
       if (options === null || typeof options !== "object") throw new TypeError(`${this.#spec.name}.step: options must be an object`);
       rejectUnknown(`${this.#spec.name}.step`, options, {}, ["gradScale"]);
       gradScale = options.gradScale ?? 1;
-      if (typeof gradScale !== "number" || !Number.isFinite(gradScale)) {
-        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a finite number)`);
+      // The kernels multiply by f32(gradScale): 1e39 is finite here but Infinity there (every gradient ±Inf or NaN).
+      if (typeof gradScale !== "number" || !Number.isFinite(Math.fround(gradScale))) {
+        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a number that is finite in f32, |gradScale| at most about 3.4e38)`);
       }
     }
     this.store.assertThreads();
     const epilogues = this.#epilogues;
     for (let i = 0; i < epilogues.length; i++) epilogues[i]!.check();
-    const scale = prepareStep(this.#context, gradScale);
-    if (Number.isNaN(scale)) {
+    const decision = prepareStep(this.#context, gradScale);
+    if (decision.skip) {
       this.#skipped++;
       return;
     }
-    runStep(this.#context, scale);
+    runStep(this.#context, decision.gradScale);
     for (let i = 0; i < epilogues.length; i++) epilogues[i]!.run();
   }
 

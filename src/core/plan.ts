@@ -6,7 +6,7 @@
 import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { sameValue, type Rule } from "./options.js";
-import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js";
+import { clipCoefficient, foldMax, normOf, scaledMaxFinite, scaledSumSqFinite, sumPow as sumPowOf } from "./norms.js";
 import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
 import { valueClip } from "./reference-ops.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
@@ -153,6 +153,14 @@ export interface Transforms {
   readonly clipValue?: number;
 }
 
+/** What phase 1 decided for a step (one object per optimizer, rewritten by every prepareStep). */
+export interface StepDecision {
+  /** Skip the step (skipNonFinite and a non-finite scaled gradient): nothing changes, skippedSteps counts it. */
+  skip: boolean;
+  /** The gradient scale of the kernels' prologue: the user's gradScale times the clip coefficient. */
+  gradScale: number;
+}
+
 export interface StepContext<O> {
   readonly spec: OptimizerSpec<O>;
   readonly options: OptionTable<O>;
@@ -162,15 +170,20 @@ export interface StepContext<O> {
   readonly planned: readonly PlannedGroup<O>[];
   readonly foreign: readonly Slot[];
   readonly transforms: Transforms;
+  readonly decision: StepDecision;
 }
+
+/** The pre-pass's totals over every gradient: Σx², max|x| (exact when `hasMax`: the reduction read it) and the norm. */
+interface PrePass { sumSq: number; maxAbs: number; hasMax: boolean; norm: number }
+const pre: PrePass = { sumSq: 0, maxAbs: 0, hasMax: false, norm: 0 };
 
 /**
  * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
- * (one reduction call per segment), combined in param order exactly as clipGradNorm does (src/core/norms.ts).
- * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite (Σx² is +Inf
- * also when finite squares overflow f32: then norm is +Inf, as PyTorch's, and gradsFinite looks again).
+ * (one reduction call per segment; Σx² alone for norm 2), combined in param order exactly as clipGradNorm does
+ * (src/core/norms.ts), into `pre` with the total norm of `normType` (+Inf also when finite squares overflow
+ * f32, as PyTorch's).
  */
-export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: number; finite: boolean } {
+function gradPrePass<O>(c: StepContext<O>, normType: number): PrePass {
   let sumSq = 0, sumAbs = 0, maxAbs = 0, sumPow = 0;
   const general = normType !== 1 && normType !== 2 && normType !== Infinity;
   for (let gi = 0; gi < c.planned.length; gi++) {
@@ -188,32 +201,39 @@ export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: num
       }
     }
   }
-  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) || gradsFinite(c) };
+  pre.sumSq = sumSq;
+  pre.maxAbs = maxAbs;
+  pre.hasMax = normType !== 2;
+  pre.norm = normOf(normType, sumSq, sumAbs, maxAbs, sumPow);
+  return pre;
 }
 
 /**
- * Whether every gradient element is finite, when Σx² was not: ±Inf or NaN elements, or squares that overflowed
- * f32 (|x| above about 1.8e19). max|x| is exact and tells them apart. Only on that rare path: one more read.
+ * Whether every gradient element the kernels will use, f32(g·f32(scale)), is finite: g itself (NaN, ±Inf) and
+ * a finite g that the scale pushes past the f32 range. Decided from max|g| when the pre-pass read it, else from
+ * Σg² when that bounds every element well enough (src/core/norms.ts); only when neither does (squares that
+ * overflow f32, a non-finite element, a scale that nearly overflows the largest): one more read for max|g|.
  */
-function gradsFinite<O>(c: StepContext<O>): boolean {
+function scaledGradsFinite<O>(c: StepContext<O>, p: PrePass, scale: number): boolean {
+  if (p.hasMax) return scaledMaxFinite(p.maxAbs, scale);
+  if (scaledSumSqFinite(p.sumSq, scale)) return true;
   for (let gi = 0; gi < c.planned.length; gi++) {
     const segments = c.planned[gi]!.layout.segments;
     for (let s = 0; s < segments.length; s++) {
       const seg = segments[s]!;
-      let n = 0;
-      for (const slot of seg.slots) n += slot.param.length;
-      if (!Number.isFinite(reduceRange(c.store, c.backend, seg.gradPtr, n, ALL).maxAbs)) return false;
+      if (!scaledMaxFinite(reduceRange(c.store, c.backend, seg.gradPtr, seg.n, ALL).maxAbs, scale)) return false;
     }
   }
   return true;
 }
 
 /**
- * Phase 1: everything that can fail. Throws with nothing changed. Returns the step's gradient scale (the
- * user's `gradScale` times the clip coefficient), or NaN when the step must be skipped (non-finite grads
- * with skipNonFinite).
+ * Phase 1: everything that can fail. Throws with nothing changed. Returns the step's decision: skip it
+ * (skipNonFinite and a non-finite scaled gradient), else run it with the gradient scale (the user's
+ * `gradScale` times the clip coefficient; a NaN norm gives a NaN coefficient, which the kernels apply, as
+ * clipGradNorm then step() does).
  */
-export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
+export function prepareStep<O>(c: StepContext<O>, gradScale: number): StepDecision {
   const name = c.spec.name;
   for (let gi = 0; gi < c.planned.length; gi++) {
     const g = c.groups[gi]!, p = c.planned[gi]!;
@@ -244,17 +264,21 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   }
   // The pre-pass reads gradients in the store: foreign ones are copied in first (a copy changes nothing the
   // user can see; runStep copies them again).
-  const t = c.transforms;
-  let scale = gradScale;
+  const t = c.transforms, d = c.decision;
+  d.skip = false;
+  d.gradScale = gradScale;
   if (t.maxGradNorm !== undefined || t.skipNonFinite) {
     // Without clipping the pre-pass only needs Σx² (its finiteness); gradPrePass reads Σx² alone for norm 2.
     for (let i = 0; i < foreign.length; i++) foreign[i]!.param.grad.set(foreign[i]!.src.grad);
-    const { norm, finite } = gradPrePass(c, t.maxGradNorm === undefined ? 2 : t.normType);
-    if (!finite && t.skipNonFinite) return Number.NaN;
+    const p = gradPrePass(c, t.maxGradNorm === undefined ? 2 : t.normType);
     if (t.maxGradNorm !== undefined) {
       // With a user gradScale too, the norm is that of the scaled gradients (computed in f64, then f32).
-      const coef = clipCoefficient(t.maxGradNorm, gradScale === 1 ? norm : Math.fround(norm * Math.abs(gradScale)));
-      scale = coef === 1 ? gradScale : gradScale === 1 ? coef : Math.fround(gradScale * coef);
+      const coef = clipCoefficient(t.maxGradNorm, gradScale === 1 ? p.norm : Math.fround(p.norm * Math.abs(gradScale)));
+      d.gradScale = coef === 1 ? gradScale : gradScale === 1 ? coef : Math.fround(gradScale * coef);
+    }
+    if (t.skipNonFinite && !scaledGradsFinite(c, p, d.gradScale)) {
+      d.skip = true;
+      return d;
     }
   }
   // Re-plans may allocate (and fail with out of memory); they change no value.
@@ -265,7 +289,7 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
       p.unplanned = false;
     }
   }
-  return scale;
+  return d;
 }
 
 /**
