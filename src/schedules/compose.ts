@@ -112,6 +112,16 @@ export class SequentialLR extends LRScheduler {
     for (const c of this.#children) c._shift(delta);
   }
 
+  override _save(): void {
+    super._save();
+    for (const c of this.#children) c._save();
+  }
+
+  override _restore(): void {
+    super._restore();
+    for (const c of this.#children) c._restore();
+  }
+
   /** The schedulers this one runs, in order. */
   get schedulers(): readonly LRScheduler[] {
     return this.#children;
@@ -176,6 +186,16 @@ export class ChainedScheduler extends LRScheduler {
 
   override _shift(delta: number): void {
     for (const c of this.#children) c._shift(delta);
+  }
+
+  override _save(): void {
+    super._save();
+    for (const c of this.#children) c._save();
+  }
+
+  override _restore(): void {
+    super._restore();
+    for (const c of this.#children) c._restore();
   }
 
   /** The schedulers this one steps, in order. */
