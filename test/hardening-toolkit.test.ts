@@ -3,7 +3,7 @@
 // for good, schedulers writing an lr the optimizer refuses, and ±Infinity options lost in JSON. Every refused
 // call changes nothing.
 import { describe, expect, it } from "vitest";
-import { Adam, clipGradNorm, GradScaler, type Optimizer, ParamStore, SGD } from "../src/index.js";
+import { Adam, clipGradNorm, GradScaler, loadCheckpoint, type Optimizer, ParamStore, saveCheckpoint, SGD } from "../src/index.js";
 import type { OptimizerClass } from "../src/optim/index.js";
 import { expectSameState, firstBitDifference, paramShape, randomArray, rng } from "./helpers.js";
 import { REGISTRY } from "./registry.js";
@@ -170,5 +170,58 @@ describe("#20.8 GradScaler after a long run of overflowing steps keeps skipping,
     expect(scaler.skippedSteps).toBe(OVERFLOWS);
     store.dispose();
     twin.dispose();
+  });
+});
+
+describe("#20.10 transform options that are Infinity survive getConfig() → JSON and checkpoints", () => {
+  // Infinity is meaningful for all three (no clipping: torch's clip_grad_norm_(max_norm=inf) is a no-op; the
+  // inf-norm); JSON.stringify would write null, so getConfig() writes "Infinity" and the constructor reads it.
+  const CONFIGS: Array<[string, object]> = [
+    ["maxGradNorm Infinity", { maxGradNorm: Infinity }], ["clipValue Infinity", { clipValue: Infinity }],
+    ["normType Infinity", { maxGradNorm: 1, normType: Infinity }],
+    ["all three Infinity, skipNonFinite", { maxGradNorm: Infinity, normType: Infinity, clipValue: Infinity, skipNonFinite: true }],
+  ];
+  /** Steps `opt` over seeded gradients (the same for every call with the same seed). */
+  const train = (params: { grad: Float32Array }[], opt: Optimizer<object>, seed: number, steps: number) => {
+    const rand = rng(seed);
+    for (let t = 0; t < steps; t++) {
+      for (const p of params) p.grad.set(randomArray(p.grad.length, rand, 3));
+      opt.step();
+    }
+  };
+
+  it.each(CONFIGS)("%s: getConfig → JSON → fromConfig", (_what, transforms) => {
+    const a = model(Adam, 8), b = model(Adam, 8);
+    const opt = new Adam(a.params, { lr: 0.01, ...transforms });
+    const text = JSON.stringify(opt.getConfig());
+    const back = Adam.fromConfig(b.params, JSON.parse(text));
+    expect(back.transforms).toEqual(opt.transforms);
+    expect(JSON.stringify(back.getConfig())).toBe(text);
+    train(a.params, opt, 9, 3);
+    train(b.params, back, 9, 3);
+    expectSameRun({ params: a.params, opt }, { params: b.params, opt: back }, "after 3 steps");
+  });
+
+  it.each(CONFIGS)("%s: a checkpoint with the config in its metadata resumes bit for bit", (_what, transforms) => {
+    const a = model(Adam, 10), b = model(Adam, 11);
+    const opt = new Adam(a.params, { lr: 0.01, ...transforms });
+    train(a.params, opt, 12, 2);
+    const bytes = saveCheckpoint({ params: a.store, optimizer: opt }, { config: JSON.stringify(opt.getConfig()) });
+    const { metadata } = loadCheckpoint(bytes, {});
+    const resumed = Adam.fromConfig(b.params, JSON.parse(metadata.config!));
+    loadCheckpoint(bytes, { params: b.store, optimizer: resumed });
+    expect(resumed.transforms).toEqual(opt.transforms);
+    train(a.params, opt, 13, 2);
+    train(b.params, resumed, 13, 2);
+    expectSameRun({ params: a.params, opt }, { params: b.params, opt: resumed }, "resumed");
+  });
+
+  it.each([
+    [{ maxGradNorm: "inf" }, /Adam: invalid maxGradNorm inf \(expected a number >= 0\)/],
+    [{ clipValue: "-Infinity" }, /Adam: invalid clipValue -Infinity \(expected a number >= 0\)/],
+    [{ maxGradNorm: 1, normType: "Infinity " }, /Adam: invalid normType Infinity  \(expected a number > 0, or Infinity\)/],
+    [{ maxGradNorm: null }, /Adam: invalid maxGradNorm null \(expected a number >= 0\)/],
+  ])("%j: only the exact string \"Infinity\" stands for Infinity", (options, message) => {
+    expect(() => new Adam(model(Adam, 14).params, { lr: 0.01, ...(options as object) })).toThrow(message);
   });
 });

@@ -27,10 +27,11 @@ export interface OptimizerOptions {
    * Clip the global norm of all gradients (every group) to this before each step, like calling
    * `clipGradNorm(params, maxGradNorm, { normType })` first, with the same numbers, but fused: the
    * gradients are read once more and never rewritten (the factor goes into the step's gradient prologue).
+   * Infinity clips nothing (torch's clip_grad_norm_(max_norm=inf)); getConfig() writes it "Infinity".
    */
-  maxGradNorm?: number;
-  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity or any p > 0. */
-  normType?: number;
+  maxGradNorm?: number | "Infinity";
+  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity (or "Infinity", as getConfig() writes it) or any p > 0. */
+  normType?: number | "Infinity";
   /**
    * Skip a step whose gradients hold NaN or ±Infinity: no param, no state and no step count changes, and
    * `skippedSteps` counts it. Detected in the same read-only pre-pass as the norm.
@@ -41,10 +42,27 @@ export interface OptimizerOptions {
    * `clipGradValue(params, clipValue)` first, with the same bits, but fused into the step's gradient prologue
    * (no extra pass; the grads are never rewritten). Order in the prologue: the step's `gradScale` (GradScaler's
    * unscaling, 1/k) and maxGradNorm's factor first, then this clamp (torch: unscale_, clip, step), then
-   * maximize and weight decay.
+   * maximize and weight decay. Infinity clamps nothing; getConfig() writes it "Infinity".
    */
-  clipValue?: number;
+  clipValue?: number | "Infinity";
 }
+
+/**
+ * The transform options as getConfig() writes them: JSON has no Infinity (JSON.stringify writes null), so a
+ * transform option that is Infinity, meaningful for all three, is the string "Infinity", which the constructor
+ * reads back.
+ */
+export interface TransformsConfig {
+  maxGradNorm?: number | "Infinity";
+  normType?: number | "Infinity";
+  skipNonFinite?: boolean;
+  clipValue?: number | "Infinity";
+}
+
+/** A transform option from a config: "Infinity" is Infinity. */
+const fromConfig = <T>(v: T): Exclude<T, "Infinity"> | number => (v === "Infinity" ? Infinity : v as Exclude<T, "Infinity">);
+/** A transform option for a config (see TransformsConfig). */
+const toConfig = (v: number): number | "Infinity" => (v === Infinity ? "Infinity" : v);
 
 /** Options of one step() call. */
 export interface StepOptions {
@@ -112,7 +130,8 @@ export abstract class Optimizer<O extends object> {
     }
     rejectStateDtype(spec, options);
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
-    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;
+    const { backend = "auto", verify, className, maxGradNorm: maxIn, normType: normIn = 2, skipNonFinite = false, clipValue: clipIn, ...hyper } = options;
+    const maxGradNorm = fromConfig(maxIn), normType = fromConfig(normIn), clipValue = fromConfig(clipIn);
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
       throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
     }
@@ -310,13 +329,13 @@ export abstract class Optimizer<O extends object> {
    * The options, as given to the constructor with defaults filled in, and `className`: a copy, JSON-safe
    * (for logging and fromConfig).
    */
-  getConfig(): O & { className: string } & Partial<Transforms> {
+  getConfig(): O & { className: string } & TransformsConfig {
     const t = this.#transforms;
     return {
       ...structuredClone(this.defaults), className: this.#spec.name,
-      ...(t.maxGradNorm !== undefined ? { maxGradNorm: t.maxGradNorm, normType: t.normType } : {}),
+      ...(t.maxGradNorm !== undefined ? { maxGradNorm: toConfig(t.maxGradNorm), normType: toConfig(t.normType) } : {}),
       ...(t.skipNonFinite ? { skipNonFinite: true } : {}),
-      ...(t.clipValue !== undefined ? { clipValue: t.clipValue } : {}),
+      ...(t.clipValue !== undefined ? { clipValue: toConfig(t.clipValue) } : {}),
     };
   }
 
