@@ -6,7 +6,7 @@ import { rejectUnknown } from "./options.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
 import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 import { applyLoad, isFloat32Array, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -224,7 +224,7 @@ export abstract class Optimizer<O extends object> {
       seen.add(p);
     });
     const { params: _ignored, ...own } = g;
-    const group = ownArrays({ ...this.defaults, ...own }) as Record<string, unknown>;
+    const group = ownArrays(Object.assign(new GroupRecord(), this.defaults, own)) as Record<string, unknown>;
     this.#options.validate(group as O);
     Object.defineProperty(group, "params", { value: Object.freeze(params), enumerable: true, writable: false, configurable: false });
     return Object.seal(group) as ParamGroup<O>;

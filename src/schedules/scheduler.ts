@@ -99,8 +99,8 @@ export abstract class LRScheduler {
   /** What the commit in progress may change, for #undo: lastEpoch, stepCount, the last lrs; the groups' values. */
   #savedEpoch = -1;
   #savedCount = 0;
-  readonly #savedLast: number[] = [];
-  readonly #savedGroups: number[] = [];
+  readonly #savedLast: Float64Array;
+  readonly #savedGroups: Float64Array;
 
   protected constructor(label: string, optimizer: SchedulableOptimizer) {
     this.label = label;
@@ -110,9 +110,9 @@ export abstract class LRScheduler {
     for (let i = 0; i < n; i++) {
       this._lastLrs.push(optimizer.paramGroups[i]!.lr);
       this.next.push(0);
-      this.#savedLast.push(0);
-      this.#savedGroups.push(0, 0, 0);
     }
+    this.#savedLast = new Float64Array(n);
+    this.#savedGroups = new Float64Array(3 * n);
   }
 
   /** PyTorch's `last_epoch`. */
@@ -140,9 +140,10 @@ export abstract class LRScheduler {
     const groups = this.optimizer.paramGroups, saved = this.#savedGroups;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i]!;
+      const m = g.momentum, b = g.betas;
       saved[3 * i] = g.lr;
-      saved[3 * i + 1] = g.momentum ?? 0;
-      saved[3 * i + 2] = g.betas?.[0] ?? 0;
+      saved[3 * i + 1] = m === undefined ? 0 : m;
+      saved[3 * i + 2] = b === undefined ? 0 : b[0]!;
     }
   }
 
@@ -153,11 +154,12 @@ export abstract class LRScheduler {
   protected endCommit(): void {
     const groups = this.optimizer.paramGroups, saved = this.#savedGroups;
     for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!, lr = g.lr, m = g.momentum, b = g.betas?.[0];
+      // No local may hold "a number or undefined": V8 would box the number (16 B a step).
+      const g = groups[i]!, lr = g.lr, m = g.momentum, betas = g.betas;
       let bad = "";
       if (lr !== saved[3 * i] && !(lr >= 0 && lr <= Number.MAX_VALUE)) bad = `lr to ${show(lr)} (expected a finite number >= 0)`;
       else if (m !== undefined && m !== saved[3 * i + 1] && !(m >= 0 && m <= Number.MAX_VALUE)) bad = `momentum to ${show(m)} (expected a finite number >= 0)`;
-      else if (b !== undefined && b !== saved[3 * i + 2] && !(b >= 0 && b < 1)) bad = `beta1 to ${show(b)} (expected 0 <= beta1 < 1)`;
+      else if (betas !== undefined && betas[0] !== saved[3 * i + 2] && !(betas[0]! >= 0 && betas[0]! < 1)) bad = `beta1 to ${show(betas[0])} (expected 0 <= beta1 < 1)`;
       if (bad === "") continue;
       this.#undo();
       throw new RangeError(`${this.label}: the step would set param group ${i}'s ${bad}; the scheduler and the optimizer are unchanged`);
