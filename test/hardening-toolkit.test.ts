@@ -225,3 +225,58 @@ describe("#20.10 transform options that are Infinity survive getConfig() → JSO
     expect(() => new Adam(model(Adam, 14).params, { lr: 0.01, ...(options as object) })).toThrow(message);
   });
 });
+
+describe("#20.22 the option re-check's fast path for a scheduler's edits (lr, and momentum or betas) checks everything", () => {
+  // After one edit of lr with momentum (SGD) or beta1 (Adam), the next step re-checks only those two (the path
+  // that allocates nothing); every other edit must still be seen. Each row edits the hot pair every step, then
+  // once more together with `extra`: an invalid value is refused with nothing changed, a valid one is used.
+  const ROWS: Array<{ what: string; make: (p: { value: Float32Array; grad: Float32Array }[]) => Optimizer<object>; cycle: (g: Record<string, unknown>, t: number) => void; extra: (g: Record<string, unknown>) => void; error?: RegExp }> = [
+    { what: "SGD: lr, momentum, then dampening -1", make: (p) => new SGD(p, { lr: 0.1, momentum: 0.9 }), cycle: (g, t) => { g.lr = 0.1 - t * 1e-3; g.momentum = 0.9 - t * 1e-3; }, extra: (g) => { g.dampening = -1; }, error: /Invalid dampening: -1/ },
+    { what: "SGD: lr, momentum, then momentum -1", make: (p) => new SGD(p, { lr: 0.1, momentum: 0.9 }), cycle: (g, t) => { g.lr = 0.1 - t * 1e-3; g.momentum = 0.9 - t * 1e-3; }, extra: (g) => { g.momentum = -1; }, error: /Invalid momentum: -1/ },
+    { what: "SGD: lr, momentum, then weightDecay 0.1 (used)", make: (p) => new SGD(p, { lr: 0.1, momentum: 0.9 }), cycle: (g, t) => { g.lr = 0.1 - t * 1e-3; g.momentum = 0.9 - t * 1e-3; }, extra: (g) => { g.weightDecay = 0.1; } },
+    { what: "Adam: lr, beta1, then eps -1", make: (p) => new Adam(p, { lr: 0.01 }), cycle: (g, t) => { g.lr = 0.01 - t * 1e-4; (g.betas as number[])[0] = 0.9 - t * 1e-3; }, extra: (g) => { g.eps = -1; }, error: /Invalid eps: -1/ },
+    { what: "Adam: lr, beta1, then beta1 1.5", make: (p) => new Adam(p, { lr: 0.01 }), cycle: (g, t) => { g.lr = 0.01 - t * 1e-4; (g.betas as number[])[0] = 0.9 - t * 1e-3; }, extra: (g) => { (g.betas as number[])[0] = 1.5; }, error: /Invalid beta1: 1.5/ },
+    { what: "Adam: lr, beta1, then beta2 0.99 (used)", make: (p) => new Adam(p, { lr: 0.01 }), cycle: (g, t) => { g.lr = 0.01 - t * 1e-4; (g.betas as number[])[0] = 0.9 - t * 1e-3; }, extra: (g) => { (g.betas as number[])[1] = 0.99; } },
+    { what: "Adam: lr, beta1, then amsgrad (structural: a new buffer)", make: (p) => new Adam(p, { lr: 0.01 }), cycle: (g, t) => { g.lr = 0.01 - t * 1e-4; (g.betas as number[])[0] = 0.9 - t * 1e-3; }, extra: (g) => { g.amsgrad = true; } },
+  ];
+  it.each(ROWS.map((r) => [r.what, r] as const))("%s", (_what, r) => {
+    const a = model(SGD, 15), b = model(SGD, 15);
+    const hot = r.make(a.params), fresh = r.make(b.params);
+    const rand = rng(16);
+    const grads = () => LENGTHS.map((n) => randomArray(n, rand));
+    const apply = (o: Optimizer<object>, t: number, extra: boolean) => {
+      const g = o.paramGroups[0] as unknown as Record<string, unknown>;
+      r.cycle(g, t);
+      if (extra) r.extra(g);
+    };
+    for (let t = 1; t <= 4; t++) {
+      const gs = grads();
+      a.params.forEach((p, i) => p.grad.set(gs[i]!));
+      b.params.forEach((p, i) => p.grad.set(gs[i]!));
+      apply(hot, t, false);
+      hot.step();
+      // The twin gets the same options through a state-dict round trip: a full re-check, never the fast path.
+      const d = fresh.stateDict();
+      Object.assign(d.paramGroups[0]!, { ...hot.paramGroups[0], params: d.paramGroups[0]!.params });
+      fresh.loadStateDict(d);
+      fresh.step();
+    }
+    expectSameRun({ params: a.params, opt: hot }, { params: b.params, opt: fresh }, "after the cycled steps");
+    apply(hot, 5, true);
+    if (r.error) {
+      const values = a.params.map((p) => p.value.slice()), state = hot.stateDict();
+      expect(() => hot.step()).toThrow(r.error);
+      a.params.forEach((p, i) => expect(firstBitDifference(p.value, values[i]!)).toBe(-1));
+      expectSameState(hot.stateDict(), state);
+    } else {
+      hot.step();
+      // Three options changed at once: both take the general re-check (a structural one re-plans the state).
+      const { params: _p, ...options } = hot.paramGroups[0] as unknown as Record<string, unknown>;
+      Object.assign(fresh.paramGroups[0]!, structuredClone(options));
+      fresh.step();
+      expectSameRun({ params: a.params, opt: hot }, { params: b.params, opt: fresh }, "after the extra edit");
+    }
+    a.store.dispose();
+    b.store.dispose();
+  });
+});
