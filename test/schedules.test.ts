@@ -14,9 +14,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Adagrad, Adam, AdamW, ParamStore, RMSprop, SGD } from "../src/index.js";
 import {
   ChainedScheduler, ConstantLR, constantSchedule, CosineAnnealingLR, CosineAnnealingWarmRestarts, cosineDecaySchedule,
-  CyclicLR, exponentialDecay, ExponentialLR, joinSchedules, LambdaLR, LinearLR, linearSchedule, type LrLambda,
-  LRScheduler, MultiplicativeLR, MultiStepLR, OneCycleLR, piecewiseConstantSchedule, polynomialSchedule, PolynomialLR,
-  ReduceLROnPlateau, type Schedule, scheduleLambda, SequentialLR, StepLR, SWALR, warmupCosineDecaySchedule,
+  cosineOnecycleSchedule, CyclicLR, exponentialDecay, ExponentialLR, joinSchedules, LambdaLR, LinearLR, linearOnecycleSchedule,
+  linearSchedule, type LrLambda, LRScheduler, MultiplicativeLR, MultiStepLR, OneCycleLR, piecewiseConstantSchedule,
+  piecewiseInterpolateSchedule, polynomialSchedule, PolynomialLR, ReduceLROnPlateau, type Schedule, scheduleLambda,
+  SequentialLR, sgdrSchedule, StepLR, SWALR, warmupCosineDecaySchedule,
 } from "../src/schedules/index.js";
 
 interface Spec { type: string; options: Record<string, unknown> }
@@ -564,6 +565,10 @@ function buildOptax(name: string, o: Record<string, unknown>): Schedule {
     case "exponentialDecay": return exponentialDecay(a);
     case "warmupCosineDecaySchedule": return warmupCosineDecaySchedule(a);
     case "piecewiseConstantSchedule": return piecewiseConstantSchedule(a);
+    case "piecewiseInterpolateSchedule": return piecewiseInterpolateSchedule(a);
+    case "linearOnecycleSchedule": return linearOnecycleSchedule(a);
+    case "cosineOnecycleSchedule": return cosineOnecycleSchedule(a);
+    case "sgdrSchedule": return sgdrSchedule(a.cycles);
     case "joinSchedules": return joinSchedules((a.schedules as Array<{ name: string; options: Record<string, unknown> }>).map((s) => buildOptax(s.name, s.options)), a.boundaries);
     default: throw new Error(`unknown schedule ${name}`);
   }
@@ -573,7 +578,10 @@ describe(`schedule functions vs Optax ${String((fixture as unknown as { optax: {
   it("covers every function", () => {
     const names = new Set(fixture.optax.cases.map((c) => c.name));
     for (const n of ["constantSchedule", "linearSchedule", "polynomialSchedule", "cosineDecaySchedule", "exponentialDecay",
-      "warmupCosineDecaySchedule", "piecewiseConstantSchedule", "joinSchedules"]) expect(names).toContain(n);
+      "warmupCosineDecaySchedule", "piecewiseConstantSchedule", "joinSchedules", "piecewiseInterpolateSchedule",
+      "linearOnecycleSchedule", "cosineOnecycleSchedule", "sgdrSchedule"]) expect(names).toContain(n);
+    const types = fixture.optax.cases.filter((c) => c.name === "piecewiseInterpolateSchedule").map((c) => c.options.interpolateType);
+    expect(new Set(types)).toEqual(new Set(["linear", "cosine"]));
   });
   let max64 = 0, max32 = 0;
   for (const c of fixture.optax.cases) {
@@ -603,6 +611,24 @@ describe(`schedule functions vs Optax ${String((fixture as unknown as { optax: {
     { desc: "exponentialDecay unknown option", make: () => exponentialDecay({ initValue: 0.1, transitionSteps: 5, decayRate: 0.5, decay: 1 } as never), error: TypeError, message: /exponentialDecay: unknown option "decay"/ },
     { desc: "exponentialDecay NaN initValue", make: () => exponentialDecay({ initValue: NaN, transitionSteps: 5, decayRate: 0.5 }), error: RangeError, message: /exponentialDecay: invalid initValue: NaN/ },
     { desc: "joinSchedules boundaries of the wrong length", make: () => joinSchedules([constantSchedule(1), constantSchedule(2)], []), error: RangeError, message: /joinSchedules: invalid boundaries/ },
+    { desc: "piecewiseInterpolateSchedule unknown interpolateType", make: () => piecewiseInterpolateSchedule({ interpolateType: "quadratic" as never, initValue: 0.1 }), error: RangeError, message: /^piecewiseInterpolateSchedule: invalid interpolateType: "quadratic" \(expected "linear" or "cosine"\)$/ },
+    { desc: "piecewiseInterpolateSchedule missing interpolateType", make: () => piecewiseInterpolateSchedule({ initValue: 0.1 } as never), error: TypeError, message: /^piecewiseInterpolateSchedule: invalid interpolateType: undefined \(expected "linear" or "cosine"\)$/ },
+    { desc: "piecewiseInterpolateSchedule negative scale", make: () => piecewiseInterpolateSchedule({ interpolateType: "cosine", initValue: 0.1, boundariesAndScales: { 5: 2, 10: -0.5 } }), error: RangeError, message: /^piecewiseInterpolateSchedule expects non-negative scale factors, got -0.5 at boundary 10$/ },
+    { desc: "piecewiseInterpolateSchedule non-numeric boundary", make: () => piecewiseInterpolateSchedule({ interpolateType: "linear", initValue: 0.1, boundariesAndScales: { ten: 0.5 } as never }), error: TypeError, message: /^piecewiseInterpolateSchedule: invalid boundariesAndScales: "ten" \(expected numeric boundaries\)$/ },
+    { desc: "piecewiseInterpolateSchedule overflowing values", make: () => piecewiseInterpolateSchedule({ interpolateType: "linear", initValue: 1, boundariesAndScales: { 1: 1e300, 2: 1e300 } }), error: RangeError, message: /^piecewiseInterpolateSchedule: the value at boundary 2 overflows \(Infinity\)/ },
+    { desc: "linearOnecycleSchedule transitionSteps 0", make: () => linearOnecycleSchedule({ transitionSteps: 0, peakValue: 0.1 }), error: RangeError, message: /^linearOnecycleSchedule: invalid transitionSteps: 0 \(expected an integer > 0\)$/ },
+    { desc: "linearOnecycleSchedule fractional transitionSteps", make: () => linearOnecycleSchedule({ transitionSteps: 10.5, peakValue: 0.1 }), error: RangeError, message: /^linearOnecycleSchedule: invalid transitionSteps: 10.5 \(expected an integer > 0\)$/ },
+    { desc: "linearOnecycleSchedule missing peakValue", make: () => linearOnecycleSchedule({ transitionSteps: 10 } as never), error: TypeError, message: /^linearOnecycleSchedule: missing option "peakValue"$/ },
+    { desc: "linearOnecycleSchedule pctFinal < pctStart", make: () => linearOnecycleSchedule({ transitionSteps: 10, peakValue: 0.1, pctStart: 0.5, pctFinal: 0.4 }), error: RangeError, message: /^linearOnecycleSchedule: invalid pctFinal: 0.4 \(expected pctStart <= pctFinal <= 1 \(pctStart is 0.5\)\)$/ },
+    { desc: "linearOnecycleSchedule divFactor 0", make: () => linearOnecycleSchedule({ transitionSteps: 10, peakValue: 0.1, divFactor: 0 }), error: RangeError, message: /^linearOnecycleSchedule: invalid divFactor: 0 \(expected a finite number > 0\)$/ },
+    { desc: "cosineOnecycleSchedule pctStart 1.5", make: () => cosineOnecycleSchedule({ transitionSteps: 10, peakValue: 0.1, pctStart: 1.5 }), error: RangeError, message: /^cosineOnecycleSchedule: invalid pctStart: 1.5 \(expected 0 <= pctStart <= 1\)$/ },
+    { desc: "cosineOnecycleSchedule finalDivFactor -1", make: () => cosineOnecycleSchedule({ transitionSteps: 10, peakValue: 0.1, finalDivFactor: -1 }), error: RangeError, message: /^cosineOnecycleSchedule: invalid finalDivFactor: -1 \(expected a finite number > 0\)$/ },
+    { desc: "cosineOnecycleSchedule pctFinal (linear's option)", make: () => cosineOnecycleSchedule({ transitionSteps: 10, peakValue: 0.1, pctFinal: 0.8 } as never), error: TypeError, message: /^cosineOnecycleSchedule: unknown option "pctFinal"/ },
+    { desc: "cosineOnecycleSchedule peakValue Infinity", make: () => cosineOnecycleSchedule({ transitionSteps: 10, peakValue: Infinity }), error: RangeError, message: /^cosineOnecycleSchedule: invalid peakValue: Infinity \(expected a finite number\)$/ },
+    { desc: "sgdrSchedule no cycles", make: () => sgdrSchedule([]), error: RangeError, message: /^sgdrSchedule: invalid cycles: \[\] \(expected a non-empty array of warmupCosineDecaySchedule options\)$/ },
+    { desc: "sgdrSchedule not an array", make: () => sgdrSchedule({ initValue: 0, peakValue: 1, warmupSteps: 1, decaySteps: 5 } as never), error: TypeError, message: /^sgdrSchedule: invalid cycles: an object \(expected a non-empty array/ },
+    { desc: "sgdrSchedule a cycle with decaySteps <= warmupSteps", make: () => sgdrSchedule([{ initValue: 0, peakValue: 1, warmupSteps: 1, decaySteps: 5 }, { initValue: 0, peakValue: 1, warmupSteps: 5, decaySteps: 5 }]), error: RangeError, message: /^sgdrSchedule: cycles\[1\]: cosineDecaySchedule requires positive decaySteps, got decaySteps=0$/ },
+    { desc: "sgdrSchedule a cycle missing peakValue", make: () => sgdrSchedule([{ initValue: 0, warmupSteps: 1, decaySteps: 5 } as never]), error: TypeError, message: /^sgdrSchedule: cycles\[0\]: warmupCosineDecaySchedule: missing option "peakValue"$/ },
     { desc: "scheduleLambda baseLr 0", make: () => scheduleLambda(constantSchedule(1), 0), error: RangeError, message: /scheduleLambda: invalid baseLr: 0/ },
   ];
   for (const e of FN_ERRORS) {

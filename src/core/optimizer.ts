@@ -2,16 +2,17 @@
 // zeroGrad, configs, state save/load, dispose. The parts live beside it: option rules (options.ts), memory
 // layout of groups (layout.ts), the step plan (plan.ts), state dicts (state-dict.ts). Each optimizer file
 // only supplies an OptimizerSpec (spec.ts).
-import { rejectUnknown } from "./options.js";
+import { located, rejectUnknown } from "./options.js";
+import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "./params.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
 import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
-import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
-import { applyLoad, isFloat32Array, planLoad, saveState, type StateDict } from "./state-dict.js";
+import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
+import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
-import { checkShape, Param, ParamStore } from "../runtime/store.js";
+import { Param, ParamStore } from "../runtime/store.js";
 
 export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
@@ -82,26 +83,9 @@ export interface StepEpilogue { check(): void; run(): void }
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
 export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
 
-const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
-
-function isForeign(p: unknown): p is ForeignParam {
-  return p !== null && typeof p === "object" && "value" in p && "grad" in p;
-}
-
-/** The params argument as a list of group inputs. */
-function groupInputs<O>(name: string, params: ParamsInput<O>): ParamGroupInput<O>[] {
-  if (params instanceof ParamStore) return [{ params: params.params }] as unknown as ParamGroupInput<O>[];
-  if (params instanceof Param || (isForeign(params) && !(Symbol.iterator in params))) return [{ params: [params] }] as unknown as ParamGroupInput<O>[];
-  if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
-    throw new TypeError(`${name}: expected params (an array of params or of param groups, a ParamStore, or one param), got ${params === null ? "null" : typeof params}`);
-  }
-  const inputs = [...(params as Iterable<unknown>)];
-  if (inputs.length === 0) throw new Error(`${name}: got an empty parameter list`);
-  const isGroup = (g: unknown) => g !== null && typeof g === "object" && !(g instanceof Param) && !isForeign(g);
-  if (inputs.every(isGroup)) return inputs as ParamGroupInput<O>[];
-  if (inputs.some(isGroup)) throw new TypeError(`${name}: mix of params and param groups (pass either params or groups { params, ...options })`);
-  return [{ params: inputs }] as unknown as ParamGroupInput<O>[];
-}
+/** Options of the whole optimizer besides the spec's (`className` is accepted but never listed: getConfig() writes it). */
+const EXTRA_OPTIONS = ["backend", "verify", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
+const HIDDEN_OPTIONS = ["className"];
 
 export abstract class Optimizer<O extends object> {
   /** The options groups inherit when they don't set their own. */
@@ -125,11 +109,9 @@ export abstract class Optimizer<O extends object> {
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
     this.#spec = spec;
     this.#options = new OptionTable(spec);
-    if (options === null || typeof options !== "object" || Array.isArray(options)) {
-      throw new TypeError(`${spec.name}: options must be an object`);
-    }
+    checkOptionsArgument(spec.name, options, Object.hasOwn(spec.rules, "lr") ? "lr" : undefined);
     rejectStateDtype(spec, options);
-    rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
+    rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS, HIDDEN_OPTIONS);
     const { backend = "auto", verify, className, maxGradNorm: maxIn, normType: normIn = 2, skipNonFinite = false, clipValue: clipIn, ...hyper } = options;
     const maxGradNorm = fromConfig(maxIn), normType = fromConfig(normIn), clipValue = fromConfig(clipIn);
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
@@ -144,7 +126,11 @@ export abstract class Optimizer<O extends object> {
       throw new TypeError(`${spec.name}: the config is from ${JSON.stringify(className)}, not ${spec.name} (use ${String(className)}.fromConfig)`);
     }
     const defaults = ownArrays({ ...spec.defaults, ...hyper }) as O;
-    this.#options.validate(defaults);
+    try {
+      this.#options.validate(defaults);
+    } catch (e) {
+      throw located(spec.name, e);
+    }
     if (!["auto", "simd", "scalar", "js"].includes(backend)) {
       throw new TypeError(`${spec.name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
     }
@@ -155,16 +141,10 @@ export abstract class Optimizer<O extends object> {
     this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite, clipValue });
 
     // Normalise and validate every group before allocating anything.
-    const groups = groupInputs(spec.name, params).map((g, gi) => this.#normaliseGroup(g, gi));
-    const seen = new Set<ParamLike>();
+    const groups = (groupInputs(spec.name, params) as ParamGroupInput<O>[]).map((g, gi) => this.#normaliseGroup(g, gi));
+    checkParamMemory(spec.name, groups.map((g) => g.params));
     const stores = new Set<ParamStore>();
-    for (const g of groups) {
-      for (const p of g.params) {
-        if (seen.has(p)) throw new Error(`${spec.name}: some parameters appear more than once (a param may be in only one group, once)`);
-        seen.add(p);
-        if (p instanceof Param) stores.add(p.store);
-      }
-    }
+    for (const g of groups) for (const p of g.params) if (p instanceof Param) stores.add(p.store);
     if (stores.size > 1) throw new Error(`${spec.name}: params come from ${stores.size} different ParamStores (use one store per optimizer)`);
     const [shared] = stores;
     this.#ownsStore = shared === undefined;
@@ -195,9 +175,13 @@ export abstract class Optimizer<O extends object> {
   }
 
   #normaliseGroup(g: ParamGroupInput<O>, gi: number): ParamGroup<O> {
-    const where = `${this.#spec.name} param group ${gi}`;
+    const where = `${this.#spec.name}: param group ${gi}`;
     if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
     rejectStateDtype(this.#spec, g);
+    const whole = Object.keys(g).find((k) => EXTRA_OPTIONS.includes(k) || HIDDEN_OPTIONS.includes(k));
+    if (whole !== undefined) {
+      throw new TypeError(`${where}: "${whole}" is an option of the whole optimizer, not of a group (pass it in the options, the second argument)`);
+    }
     rejectUnknown(where, g, this.#spec.rules, ["params"]);
     if (!Object.hasOwn(g, "params")) throw new TypeError(`${where}: missing "params" (expected { params: [...], ...options })`);
     if (g.params === null || typeof g.params !== "object" || !(Symbol.iterator in g.params)) {
@@ -205,27 +189,14 @@ export abstract class Optimizer<O extends object> {
     }
     const params = [...g.params];
     if (params.length === 0) throw new Error(`${where}: has no params`);
-    const seen = new Set<ParamLike>();
-    params.forEach((p, i) => {
-      if (p instanceof Param) {
-        if (p.store.disposed) throw new Error(`${where}: param "${p.name}" belongs to a disposed ParamStore`);
-      } else if (isForeign(p)) {
-        if (!isFloat32Array(p.value) || !isFloat32Array(p.grad)) {
-          throw new TypeError(`${where}: params[${i}].value and .grad must be Float32Arrays`);
-        }
-        if (p.value.length !== p.grad.length) {
-          throw new RangeError(`${where}: params[${i}] has value length ${p.value.length} but grad length ${p.grad.length}`);
-        }
-        if (p.shape !== undefined) checkShape(p.shape, p.value.length, `${where}: params[${i}]`);
-      } else {
-        throw new TypeError(`${where}: params[${i}] is not a param (expected a store Param or { value, grad } Float32Arrays)`);
-      }
-      if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once in the group`);
-      seen.add(p);
-    });
+    params.forEach((p, i) => checkParam(where, p, i));
     const { params: _ignored, ...own } = g;
     const group = ownArrays(Object.assign(new GroupRecord(), this.defaults, own)) as Record<string, unknown>;
-    this.#options.validate(group as O);
+    try {
+      this.#options.validate(group as O);
+    } catch (e) {
+      throw located(where, e);
+    }
     Object.defineProperty(group, "params", { value: Object.freeze(params), enumerable: true, writable: false, configurable: false });
     return Object.seal(group) as ParamGroup<O>;
   }
@@ -234,9 +205,8 @@ export abstract class Optimizer<O extends object> {
   addParamGroup(group: ParamGroupInput<O>): void {
     this.#assertUsable();
     const g = this.#normaliseGroup(group, this.#groups.length);
-    const known = new Set(this.#groups.flatMap((x) => x.params));
+    checkParamMemory(this.#spec.name, [...this.#groups.map((x) => x.params), g.params]);
     for (const p of g.params) {
-      if (known.has(p)) throw new Error(`${this.#spec.name}: some parameters appear in more than one parameter group`);
       if (p instanceof Param && p.store !== this.store) throw new Error(`${this.#spec.name}: params come from a different ParamStore`);
     }
     this.#addGroup(g);
@@ -351,7 +321,7 @@ export abstract class Optimizer<O extends object> {
   /**
    * The optimizer's state: PyTorch's layout (`state` keyed by param index across groups, `paramGroups` with
    * options and param indices) and state names (`step`, `exp_avg`, ...). Buffers are copies. It survives
-   * structuredClone as is, and JSON too (buffers come back as arrays of numbers, which loadStateDict accepts,
+   * structuredClone as is, and JSON too (buffers come back as index-keyed objects, which loadStateDict accepts,
    * as long as they hold no NaN or ±Infinity; checkpoints keep everything).
    */
   stateDict(): StateDict {
@@ -367,6 +337,10 @@ export abstract class Optimizer<O extends object> {
   loadStateDict(dict: StateDict, options?: LoadOptions): void {
     this.#assertUsable();
     const spec = this.#spec;
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}.loadStateDict: options must be an object`);
+      rejectUnknown(`${spec.name}.loadStateDict`, options, {}, ["stateDtype"]);
+    }
     const layouts = this.#planned.map((p) => p.layout);
     const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults, options);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.

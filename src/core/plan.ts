@@ -5,7 +5,7 @@
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
 import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
-import { sameValue, type Rule } from "./options.js";
+import { located, sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, scaledMaxFinite, scaledSumSqFinite, sumPow as sumPowOf } from "./norms.js";
 import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
 import { valueClip } from "./reference-ops.js";
@@ -306,7 +306,11 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): StepDecisi
     }
     // A structural edit is committed to the snapshot at once: the group stays marked for a re-plan until its
     // buffers exist, even if this step throws later.
-    p.change = c.options.revalidate(g, p.validated);
+    try {
+      p.change = c.options.revalidate(g, p.validated);
+    } catch (e) {
+      throw located(`${name}: param group ${gi}`, e);
+    }
     if (p.change === STRUCTURAL) p.unplanned = true;
     const runs = p.layout.runs;
     for (let ri = 0; ri < runs.length; ri++) {

@@ -1,36 +1,43 @@
 /**
  * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:
- * chain(scale_by_belief, scale_by_learning_rate)), f32.
+ * chain(scale_by_belief, scale_by_learning_rate); with `weight_decay`, google-deepmind/optax 68fba22 (PR #1634,
+ * after 0.2.8): chain(scale_by_belief, add_decayed_weights, scale_by_learning_rate)), f32.
  *
  *   t ← t + 1
  *   m ← (1 − β1)·g + β1·m
  *   s ← (1 − β2)·(g − m)² + β2·s + εroot              (εroot is kept in the state, as Optax does)
- *   θ ← θ − γ · (m / (1 − β1^t)) / (√(s / (1 − β2^t)) + ε)
+ *   u ← (m / (1 − β1^t)) / (√(s / (1 − β2^t)) + ε)
+ *   θ ← θ − γ·(u + λθ)                (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
  *
- * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999], eps 1e-16, epsRoot 1e-16. Optax's `nesterov` variant is
- * not offered. State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_var` (Optax's `nu`, the
+ * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999], eps 1e-16, epsRoot 1e-16, weightDecay 0 (Optax's None: no
+ * decay term at all; λ = 0 takes the kernel's path without it, bit for bit the step before weightDecay existed).
+ * Optax's `nesterov` variant is not offered, and its `weight_decay_mask` is a param group here (a group with
+ * weightDecay 0). State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_var` (Optax's `nu`, the
  * "belief" variance of the prediction error; the name of the AdaBelief authors' PyTorch code).
  * Bias corrections are Optax's f32 ones (src/optim/optax.ts), computed once per step; the kernel multiplies
- * √s by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides: within a few f32 roundings.
+ * √s by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides, and subtracts γ·m̂/d + γλ·θ (γλ one
+ * f64 product per step) where Optax scales u + λθ by γ: within a few f32 roundings.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_belief).
  *
  * @example
  * await init();
  * const store = new ParamStore();
  * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new AdaBelief(store.params, { lr: 1e-3 });
+ * const opt = new AdaBelief(store.params, { lr: 1e-3, weightDecay: 1e-2 });
  * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
 import { nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { GRAD_SCALE } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE } from "../core/abi.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adabelief_f32 } from "./adabelief.reference.js";
 
 export interface AdaBeliefOptions {
   lr: number; betas: [number, number]; eps: number; epsRoot: number;
+  /** Decoupled weight decay λ, multiplied by lr (Optax's `weight_decay`; default 0 = none). */
+  weightDecay: number;
   /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
   stateDtype: StateDtype;
   /**
@@ -42,25 +49,26 @@ export interface AdaBeliefOptions {
 
 export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
   name: "AdaBelief",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, stateDtype: "f32", stochasticRounding: false },
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
   rules: {
     lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative,
+    epsRoot: nonNegative, weightDecay: nonNegative,
     stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+    a.weightDecay === b.weightDecay && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["stateDtype"],
   lowp: true,
   kernel: "adabelief_f32",
-  scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot"],
+  scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
   reference: adabelief_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   launch(k, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, beta2, 1 - beta2,
-      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, o.epsRoot, gs, (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step));
+      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, o.epsRoot, o.lr * o.weightDecay, gs,
+      (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step));
   },
 };
 

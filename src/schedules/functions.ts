@@ -100,19 +100,7 @@ export function piecewiseConstantSchedule(options: PiecewiseConstantScheduleOpti
   const where = "piecewiseConstantSchedule";
   const o = known(where, options, ["initValue", "boundariesAndScales"]);
   const init = req(where, o, "initValue");
-  const bs = (o as PiecewiseConstantScheduleOptions).boundariesAndScales;
-  const pairs: Array<[number, number]> = [];
-  if (bs !== undefined) {
-    if (bs === null || typeof bs !== "object" || Array.isArray(bs)) invalid(where, "boundariesAndScales", bs, "an object { step: scale }", "object");
-    for (const [k, v] of Object.entries(bs)) {
-      const b = Number(k);
-      if (!Number.isFinite(b)) invalid(where, "boundariesAndScales", k, "numeric boundaries", "number");
-      finite(where, `boundariesAndScales[${k}]`, v);
-      if (v < 0) throw new RangeError(`${where} expects non-negative scale factors, got ${v} at boundary ${k}`);
-      pairs.push([b, v]);
-    }
-    pairs.sort((a, b) => a[0] - b[0]);
-  }
+  const pairs = boundaryScales(where, (o as PiecewiseConstantScheduleOptions).boundariesAndScales);
   return (step) => {
     let v = init;
     for (const [threshold, scale] of pairs) {
@@ -121,6 +109,148 @@ export function piecewiseConstantSchedule(options: PiecewiseConstantScheduleOpti
     }
     return v;
   };
+}
+
+/** A `{ step: scale }` option as [boundary, scale] pairs sorted by boundary (Optax sorts the dict's items). */
+function boundaryScales(where: string, bs: unknown): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  if (bs === undefined) return pairs;
+  if (bs === null || typeof bs !== "object" || Array.isArray(bs)) invalid(where, "boundariesAndScales", bs, "an object { step: scale }", "object");
+  for (const [k, v] of Object.entries(bs)) {
+    const b = Number(k);
+    if (!Number.isFinite(b)) invalid(where, "boundariesAndScales", k, "numeric boundaries", "number");
+    finite(where, `boundariesAndScales[${k}]`, v);
+    if ((v as number) < 0) throw new RangeError(`${where} expects non-negative scale factors, got ${v} at boundary ${k}`);
+    pairs.push([b, v as number]);
+  }
+  return pairs.sort((a, b) => a[0] - b[0]);
+}
+
+export interface PiecewiseInterpolateScheduleOptions {
+  /** How the value moves between boundaries: "linear" or "cosine" (half a cosine, flat at both ends). */
+  interpolateType: "linear" | "cosine";
+  initValue: number;
+  /** `{ step: scale }`: the value reaches (the value at the previous boundary) · scale at that step (scales >= 0). */
+  boundariesAndScales?: Record<number, number>;
+}
+
+/**
+ * initValue, multiplied by each scale at its boundary as piecewiseConstantSchedule does, but moving between the
+ * accumulated values by linear or cosine interpolation instead of jumping (Optax's
+ * `piecewise_interpolate_schedule`). As Optax: 0 before step 0, and the last accumulated value from the last
+ * boundary on.
+ * @example piecewiseInterpolateSchedule({ interpolateType: "linear", initValue: 1, boundariesAndScales: { 4: 0.1, 8: 0.01 } })
+ * // steps 0, 2, 4, 6, 8: 1, 0.55, 0.1, 0.0505, 0.001
+ */
+export function piecewiseInterpolateSchedule(options: PiecewiseInterpolateScheduleOptions): Schedule {
+  const where = "piecewiseInterpolateSchedule";
+  const o = known(where, options, ["interpolateType", "initValue", "boundariesAndScales"]) as PiecewiseInterpolateScheduleOptions;
+  const type = o.interpolateType;
+  if (type !== "linear" && type !== "cosine") invalid(where, "interpolateType", type, '"linear" or "cosine"', "string");
+  return interpolated(where, type, req(where, o, "initValue"), boundaryScales(where, o.boundariesAndScales));
+}
+
+/** Optax's piecewise_interpolate_schedule over sorted [boundary, scale] pairs, operation for operation. */
+function interpolated(where: string, type: "linear" | "cosine", init: number, pairs: ReadonlyArray<[number, number]>): Schedule {
+  const bounds = [0, ...pairs.map((p) => p[0])];
+  const values = [init];
+  for (const [b, scale] of pairs) {
+    const v = values.at(-1)! * scale;
+    if (!Number.isFinite(v)) throw new RangeError(`${where}: the value at boundary ${b} overflows (${v}); scale factors too large`);
+    values.push(v);
+  }
+  const last = bounds.length - 1;
+  const sizes = bounds.slice(1).map((b, i) => Math.max(b - bounds[i]!, 1));
+  const interp = type === "linear"
+    ? (start: number, end: number, pct: number) => (end - start) * pct + start
+    : (start: number, end: number, pct: number) => end + (start - end) / 2.0 * (Math.cos(Math.PI * pct) + 1);
+  return (step) => {
+    // Optax sums indicator · value over the intervals (at most one holds `step` when boundaries are >= 0).
+    let out = 0;
+    for (let i = 0; i < last; i++) {
+      if (bounds[i]! <= step && step < bounds[i + 1]!) out += interp(values[i]!, values[i + 1]!, (step - bounds[i]!) / sizes[i]!);
+    }
+    return bounds[last]! <= step ? out + values[last]! : out;
+  };
+}
+
+export interface LinearOnecycleScheduleOptions {
+  /** Length of the cycle in steps (an integer > 0). */
+  transitionSteps: number;
+  /** The value at pctStart · transitionSteps. */
+  peakValue: number;
+  /** Fraction of the cycle spent rising from peakValue / divFactor to peakValue (default 0.3). */
+  pctStart?: number;
+  /** Fraction of the cycle at whose end the value is back at peakValue / divFactor (default 0.85, >= pctStart). */
+  pctFinal?: number;
+  /** The start value is peakValue / divFactor (default 25). */
+  divFactor?: number;
+  /** The final value, at transitionSteps and after, is peakValue / divFactor / finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+}
+
+export interface CosineOnecycleScheduleOptions {
+  /** Length of the cycle in steps (an integer > 0). */
+  transitionSteps: number;
+  /** The value at pctStart · transitionSteps. */
+  peakValue: number;
+  /** Fraction of the cycle spent rising from peakValue / divFactor to peakValue (default 0.3). */
+  pctStart?: number;
+  /** The start value is peakValue / divFactor (default 25). */
+  divFactor?: number;
+  /** The final value, at transitionSteps and after, is peakValue / (divFactor · finalDivFactor) (default 1e4). */
+  finalDivFactor?: number;
+}
+
+/** The options both one-cycle schedules share, checked. */
+function onecycle(where: string, o: object) {
+  const steps = req(where, o, "transitionSteps");
+  if (!(Number.isInteger(steps) && steps > 0)) invalid(where, "transitionSteps", steps, "an integer > 0");
+  const peak = req(where, o, "peakValue");
+  const pctStart = opt(where, o, "pctStart", 0.3);
+  if (!(pctStart >= 0 && pctStart <= 1)) invalid(where, "pctStart", pctStart, "0 <= pctStart <= 1");
+  const divFactor = opt(where, o, "divFactor", 25.0), finalDivFactor = opt(where, o, "finalDivFactor", 1e4);
+  positive(where, "divFactor", divFactor);
+  positive(where, "finalDivFactor", finalDivFactor);
+  return { steps, peak, pctStart, divFactor, finalDivFactor };
+}
+
+/** Optax's `{ boundary: scale }` dict literal: a later key replaces an earlier equal one; then sorted. */
+function dictPairs(entries: ReadonlyArray<[number, number]>): Array<[number, number]> {
+  return [...new Map(entries)].sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Three linear phases (Optax's `linear_onecycle_schedule`, Smith's one-cycle): peakValue / divFactor up to
+ * peakValue at pctStart·transitionSteps, back down to peakValue / divFactor at pctFinal·transitionSteps (both
+ * truncated to integers, as Optax's `int()`), then down to peakValue / divFactor / finalDivFactor at
+ * transitionSteps, constant after.
+ * @example linearOnecycleSchedule({ transitionSteps: 1000, peakValue: 0.1 })
+ */
+export function linearOnecycleSchedule(options: LinearOnecycleScheduleOptions): Schedule {
+  const where = "linearOnecycleSchedule";
+  const o = known(where, options, ["transitionSteps", "peakValue", "pctStart", "pctFinal", "divFactor", "finalDivFactor"]);
+  const { steps, peak, pctStart, divFactor, finalDivFactor } = onecycle(where, o);
+  const pctFinal = opt(where, o, "pctFinal", 0.85);
+  if (!(pctFinal >= pctStart && pctFinal <= 1)) invalid(where, "pctFinal", pctFinal, `pctStart <= pctFinal <= 1 (pctStart is ${pctStart})`);
+  return interpolated(where, "linear", peak / divFactor, dictPairs([
+    [Math.trunc(pctStart * steps), divFactor], [Math.trunc(pctFinal * steps), 1.0 / divFactor], [steps, 1.0 / finalDivFactor],
+  ]));
+}
+
+/**
+ * Smith's one-cycle with cosine phases (Optax's `cosine_onecycle_schedule`): peakValue / divFactor up to
+ * peakValue at pctStart·transitionSteps (truncated to an integer, as Optax's `int()`), then down to
+ * peakValue / (divFactor · finalDivFactor) at transitionSteps, constant after.
+ * @example cosineOnecycleSchedule({ transitionSteps: 1000, peakValue: 0.1, pctStart: 0.25 })
+ */
+export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): Schedule {
+  const where = "cosineOnecycleSchedule";
+  const o = known(where, options, ["transitionSteps", "peakValue", "pctStart", "divFactor", "finalDivFactor"]);
+  const { steps, peak, pctStart, divFactor, finalDivFactor } = onecycle(where, o);
+  return interpolated(where, "cosine", peak / divFactor, dictPairs([
+    [Math.trunc(pctStart * steps), divFactor], [steps, 1.0 / (divFactor * finalDivFactor)],
+  ]));
 }
 
 export interface ExponentialDecayOptions {
@@ -246,6 +376,38 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
     for (let i = 0; i < bounds.length; i++) if (!(step < bounds[i]!)) out = fns[i + 1]!(step - bounds[i]!);
     return out;
   };
+}
+
+/**
+ * SGD with warm restarts (Optax's `sgdr_schedule`, Loshchilov & Hutter): warmupCosineDecaySchedule cycles one
+ * after another, each starting its own count when the previous one's `decaySteps` are over.
+ * @example
+ * sgdrSchedule([
+ *   { initValue: 0, peakValue: 0.1, warmupSteps: 100, decaySteps: 1000 },
+ *   { initValue: 0, peakValue: 0.05, warmupSteps: 100, decaySteps: 2000 },
+ * ])
+ */
+export function sgdrSchedule(cycles: readonly WarmupCosineDecayScheduleOptions[]): Schedule {
+  const where = "sgdrSchedule";
+  if (!Array.isArray(cycles) || cycles.length < 1) {
+    const msg = `${where}: invalid cycles: ${show(cycles)} (expected a non-empty array of warmupCosineDecaySchedule options)`;
+    throw Array.isArray(cycles) ? new RangeError(msg) : new TypeError(msg);
+  }
+  const schedules: Schedule[] = [], boundaries: number[] = [];
+  let step = 0;
+  cycles.forEach((c, i) => {
+    try {
+      schedules.push(warmupCosineDecaySchedule(c));
+    } catch (e) {
+      // The cycle's own error, said of the cycle (same class).
+      const E = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : undefined;
+      if (E === undefined) throw e;
+      throw new E(`${where}: cycles[${i}]: ${(e as Error).message}`);
+    }
+    step += c.decaySteps;
+    boundaries.push(step);
+  });
+  return joinSchedules(schedules, boundaries.slice(0, -1));
 }
 
 /**

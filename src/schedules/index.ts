@@ -13,8 +13,9 @@ export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./plateau.js";
 export { ChainedScheduler, SequentialLR, type SequentialLROptions } from "./compose.js";
 export { SWALR, type SWALROptions } from "./swa.js";
 export {
-  constantSchedule, cosineDecaySchedule, exponentialDecay, joinSchedules, linearSchedule, piecewiseConstantSchedule,
-  polynomialSchedule, scheduleLambda, warmupCosineDecaySchedule, type CosineDecayScheduleOptions,
-  type ExponentialDecayOptions, type LinearScheduleOptions, type PiecewiseConstantScheduleOptions,
-  type PolynomialScheduleOptions, type Schedule, type WarmupCosineDecayScheduleOptions,
+  constantSchedule, cosineDecaySchedule, cosineOnecycleSchedule, exponentialDecay, joinSchedules, linearOnecycleSchedule,
+  linearSchedule, piecewiseConstantSchedule, piecewiseInterpolateSchedule, polynomialSchedule, scheduleLambda, sgdrSchedule,
+  warmupCosineDecaySchedule, type CosineDecayScheduleOptions, type CosineOnecycleScheduleOptions, type ExponentialDecayOptions,
+  type LinearOnecycleScheduleOptions, type LinearScheduleOptions, type PiecewiseConstantScheduleOptions,
+  type PiecewiseInterpolateScheduleOptions, type PolynomialScheduleOptions, type Schedule, type WarmupCosineDecayScheduleOptions,
 } from "./functions.js";
