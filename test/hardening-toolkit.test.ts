@@ -1,7 +1,9 @@
 // Issue #20's toolkit and step-plan defects, each with the test that failed before the fix: the fused clip's
-// NaN coefficient taken for a skip, skipNonFinite blind to what gradScale does, GradScaler's scale underflowing
-// for good, schedulers writing an lr the optimizer refuses, and ±Infinity options lost in JSON. Every refused
-// call changes nothing.
+// NaN coefficient taken for a skip (3), skipNonFinite blind to what gradScale does (4), GradScaler's scale
+// underflowing for good (8), ±Infinity transform options lost in JSON (10), and the option re-check's fast path
+// that keeps a scheduler's edits from allocating (22: it must still see every other edit). Schedulers refusing
+// an lr the optimizer would refuse (9) are rows of test/schedules.test.ts's error tables. Every refused call
+// changes nothing.
 import { describe, expect, it } from "vitest";
 import { Adam, clipGradNorm, GradScaler, loadCheckpoint, type Optimizer, ParamStore, saveCheckpoint, SGD } from "../src/index.js";
 import type { OptimizerClass } from "../src/optim/index.js";
