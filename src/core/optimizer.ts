@@ -7,7 +7,7 @@ import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from 
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
 import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -28,10 +28,11 @@ export interface OptimizerOptions {
    * Clip the global norm of all gradients (every group) to this before each step, like calling
    * `clipGradNorm(params, maxGradNorm, { normType })` first, with the same numbers, but fused: the
    * gradients are read once more and never rewritten (the factor goes into the step's gradient prologue).
+   * Infinity clips nothing (torch's clip_grad_norm_(max_norm=inf)); getConfig() writes it "Infinity".
    */
-  maxGradNorm?: number;
-  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity or any p > 0. */
-  normType?: number;
+  maxGradNorm?: number | "Infinity";
+  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity (or "Infinity", as getConfig() writes it) or any p > 0. */
+  normType?: number | "Infinity";
   /**
    * Skip a step whose gradients hold NaN or ±Infinity: no param, no state and no step count changes, and
    * `skippedSteps` counts it. Detected in the same read-only pre-pass as the norm.
@@ -42,10 +43,27 @@ export interface OptimizerOptions {
    * `clipGradValue(params, clipValue)` first, with the same bits, but fused into the step's gradient prologue
    * (no extra pass; the grads are never rewritten). Order in the prologue: the step's `gradScale` (GradScaler's
    * unscaling, 1/k) and maxGradNorm's factor first, then this clamp (torch: unscale_, clip, step), then
-   * maximize and weight decay.
+   * maximize and weight decay. Infinity clamps nothing; getConfig() writes it "Infinity".
    */
-  clipValue?: number;
+  clipValue?: number | "Infinity";
 }
+
+/**
+ * The transform options as getConfig() writes them: JSON has no Infinity (JSON.stringify writes null), so a
+ * transform option that is Infinity, meaningful for all three, is the string "Infinity", which the constructor
+ * reads back.
+ */
+export interface TransformsConfig {
+  maxGradNorm?: number | "Infinity";
+  normType?: number | "Infinity";
+  skipNonFinite?: boolean;
+  clipValue?: number | "Infinity";
+}
+
+/** A transform option from a config: "Infinity" is Infinity. */
+const fromConfig = <T>(v: T): Exclude<T, "Infinity"> | number => (v === "Infinity" ? Infinity : v as Exclude<T, "Infinity">);
+/** A transform option for a config (see TransformsConfig). */
+const toConfig = (v: number): number | "Infinity" => (v === Infinity ? "Infinity" : v);
 
 /** Options of one step() call. */
 export interface StepOptions {
@@ -94,7 +112,8 @@ export abstract class Optimizer<O extends object> {
     checkOptionsArgument(spec.name, options, Object.hasOwn(spec.rules, "lr") ? "lr" : undefined);
     rejectStateDtype(spec, options);
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS, HIDDEN_OPTIONS);
-    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;
+    const { backend = "auto", verify, className, maxGradNorm: maxIn, normType: normIn = 2, skipNonFinite = false, clipValue: clipIn, ...hyper } = options;
+    const maxGradNorm = fromConfig(maxIn), normType = fromConfig(normIn), clipValue = fromConfig(clipIn);
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
       throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
     }
@@ -151,7 +170,7 @@ export abstract class Optimizer<O extends object> {
   #makeContext(): StepContext<O> {
     return {
       spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
-      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms,
+      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
     };
   }
 
@@ -172,7 +191,7 @@ export abstract class Optimizer<O extends object> {
     if (params.length === 0) throw new Error(`${where}: has no params`);
     params.forEach((p, i) => checkParam(where, p, i));
     const { params: _ignored, ...own } = g;
-    const group = ownArrays({ ...this.defaults, ...own }) as Record<string, unknown>;
+    const group = ownArrays(Object.assign(new GroupRecord(), this.defaults, own)) as Record<string, unknown>;
     try {
       this.#options.validate(group as O);
     } catch (e) {
@@ -231,19 +250,20 @@ export abstract class Optimizer<O extends object> {
       if (options === null || typeof options !== "object") throw new TypeError(`${this.#spec.name}.step: options must be an object`);
       rejectUnknown(`${this.#spec.name}.step`, options, {}, ["gradScale"]);
       gradScale = options.gradScale ?? 1;
-      if (typeof gradScale !== "number" || !Number.isFinite(gradScale)) {
-        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a finite number)`);
+      // The kernels multiply by f32(gradScale): 1e39 is finite here but Infinity there (every gradient ±Inf or NaN).
+      if (typeof gradScale !== "number" || !Number.isFinite(Math.fround(gradScale))) {
+        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a number that is finite in f32, |gradScale| at most about 3.4e38)`);
       }
     }
     this.store.assertThreads();
     const epilogues = this.#epilogues;
     for (let i = 0; i < epilogues.length; i++) epilogues[i]!.check();
-    const scale = prepareStep(this.#context, gradScale);
-    if (Number.isNaN(scale)) {
+    const decision = prepareStep(this.#context, gradScale);
+    if (decision.skip) {
       this.#skipped++;
       return;
     }
-    runStep(this.#context, scale);
+    runStep(this.#context, decision.gradScale);
     for (let i = 0; i < epilogues.length; i++) epilogues[i]!.run();
   }
 
@@ -279,13 +299,13 @@ export abstract class Optimizer<O extends object> {
    * The options, as given to the constructor with defaults filled in, and `className`: a copy, JSON-safe
    * (for logging and fromConfig).
    */
-  getConfig(): O & { className: string } & Partial<Transforms> {
+  getConfig(): O & { className: string } & TransformsConfig {
     const t = this.#transforms;
     return {
       ...structuredClone(this.defaults), className: this.#spec.name,
-      ...(t.maxGradNorm !== undefined ? { maxGradNorm: t.maxGradNorm, normType: t.normType } : {}),
+      ...(t.maxGradNorm !== undefined ? { maxGradNorm: toConfig(t.maxGradNorm), normType: toConfig(t.normType) } : {}),
       ...(t.skipNonFinite ? { skipNonFinite: true } : {}),
-      ...(t.clipValue !== undefined ? { clipValue: t.clipValue } : {}),
+      ...(t.clipValue !== undefined ? { clipValue: toConfig(t.clipValue) } : {}),
     };
   }
 
