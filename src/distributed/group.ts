@@ -152,6 +152,8 @@ export interface Transport {
   onMessage?: (from: number, header: Header, payload: Float32Array) => void;
   /** Set by the group: the transport calls it when a peer is gone (process died, connection closed). */
   onPeerLost?: (peer: number, reason: string) => void;
+  /** Set by the group: the transport calls it when it cannot go on for a reason that is no rank's (a relay is gone). */
+  onLost?: (message: string) => void;
   close(): void | Promise<void>;
 }
 
@@ -201,7 +203,8 @@ export class MessageGroup implements ProcessGroup {
     this.#timeoutMs = timeoutMs;
     this.#maxFloats = maxMessageFloats;
     transport.onMessage = (from, header, payload) => this.#receive(from, header, payload);
-    transport.onPeerLost = (peer, reason) => this.#fail(new ProcessGroupError(`rank ${peer} ${reason}`, peer));
+    transport.onPeerLost = (peer, reason) => this.#fail(new ProcessGroupError(`ProcessGroup rank ${rank}: rank ${peer} ${reason}`, peer));
+    transport.onLost = (message) => this.#fail(new Error(`ProcessGroup rank ${rank}: ${message}`));
   }
 
   allReduce(buf: Float32Array, opts: { op?: ReduceOp } = {}): Promise<void> {
