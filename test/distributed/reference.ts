@@ -79,4 +79,4 @@ export const CASES: Case[] = SIZES.flatMap((n) => [
   { method: "reduceScatter", op: "mean", n },
   { method: "allGather", n },
   { method: "broadcast", n },
-] satisfies Case[]).concat([{ method: "barrier", n: 0 }]);
+] satisfies Case[] as Case[]).concat([{ method: "barrier", n: 0 }]);

@@ -160,18 +160,24 @@ export class FakeChannel implements DataChannelLike {
     const at = Math.max(this.#due, performance.now() + this.delayMs());
     this.#due = at;
     setTimeout(() => {
-      if (this.peer.readyState === "open") for (const l of this.peer.#listeners.message) l({ data: this.peer.binaryType === "arraybuffer" ? copy : new Blob([copy]) });
+      if (this.peer.readyState !== "closed") for (const l of this.peer.#listeners.message) l({ data: this.peer.binaryType === "arraybuffer" ? copy : new Blob([copy]) });
     }, at - performance.now());
   }
   addEventListener(type: "message" | "close", listener: (e: { data?: unknown }) => void): void {
     this.#listeners[type].push(listener);
   }
+  /** Like RTCDataChannel: messages already sent are still delivered, then both ends close. */
   close(): void {
-    for (const ch of [this, this.peer]) {
-      if (ch.readyState === "closed") continue;
-      ch.readyState = "closed";
-      setTimeout(() => ch.#listeners.close.forEach((l) => l({})), 0);
-    }
+    if (this.readyState !== "open") return;
+    this.readyState = "closing";
+    const at = Math.max(this.#due, performance.now());
+    setTimeout(() => {
+      for (const ch of [this, this.peer]) {
+        if (ch.readyState === "closed") continue;
+        ch.readyState = "closed";
+        ch.#listeners.close.forEach((l) => l({}));
+      }
+    }, at - performance.now());
   }
 }
 
