@@ -22,9 +22,16 @@ export interface Rendezvous {
   close(): Promise<void>;
 }
 
+/** The part of Node's Buffer the relay uses (the build has no Node types: the entry is for every runtime). */
+interface Bytes {
+  readonly byteLength: number;
+  readUInt32LE(offset: number): number;
+  writeUInt32LE(value: number, offset: number): number;
+  toString(): string;
+}
 interface Socket {
-  send(data: string | Uint8Array, opts?: { binary: boolean }): void;
-  on(event: "message", cb: (data: Buffer, isBinary: boolean) => void): void;
+  send(data: string | Bytes, opts?: { binary: boolean }): void;
+  on(event: "message", cb: (data: Bytes, isBinary: boolean) => void): void;
   on(event: "close", cb: (code: number) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
