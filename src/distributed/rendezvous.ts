@@ -2,7 +2,7 @@
 // path; once all have joined, binary frames are routed to the rank each names (the relay stamps the sender's
 // rank in, so a frame cannot claim another sender). A closed socket is announced to the rest of its world.
 import { FROM_OFFSET, HEADER_BYTES, TO_OFFSET } from "./frame.js";
-import { importOptional } from "./websocket.js";
+import { importWs } from "./websocket.js";
 
 /** Options of `serveRendezvous`. */
 export interface RendezvousOptions {
@@ -55,7 +55,7 @@ interface Server {
 export async function serveRendezvous(options: RendezvousOptions = {}): Promise<Rendezvous> {
   const { host = "127.0.0.1", port = 0 } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`serveRendezvous: invalid port ${port} (expected an integer 0..65535)`);
-  const { WebSocketServer } = await importOptional<{ WebSocketServer: new (o: { host: string; port: number }) => Server }>("ws");
+  const { WebSocketServer } = await importWs<{ WebSocketServer: new (o: { host: string; port: number }) => Server }>("serveRendezvous", "the relay is a ws server");
   const server = new WebSocketServer({ host, port });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", () => resolve());
