@@ -62,8 +62,9 @@ function remote(worldSize: number, post: (rank: number, c: Command) => void, kil
   return { ranks, answer: (r: Reply) => pending.get(r.id)?.(r) };
 }
 
-export async function workerRanks(worldSize: number, options: GroupOptions = {}): Promise<Ranks> {
-  const mesh = workerMesh(worldSize);
+export async function workerRanks(worldSize: number, options: GroupOptions & { sharedFloats?: number } = {}): Promise<Ranks> {
+  const { sharedFloats, ...groupOptions } = options;
+  const mesh = workerMesh(worldSize, { sharedFloats });
   const workers: Worker[] = [];
   const { ranks, answer } = remote(
     worldSize,
@@ -72,8 +73,8 @@ export async function workerRanks(worldSize: number, options: GroupOptions = {})
     async () => void (await Promise.all(workers.map((w) => w.terminate()))),
   );
   await Promise.all(
-    mesh.map((ports, rank) => {
-      const w = new Worker(join(here, "rank-worker.mjs"), { workerData: { rank, worldSize, ports, ...options }, transferList: ports.filter((p) => p !== undefined) as unknown as NodePort[] });
+    mesh.map((init) => {
+      const w = new Worker(join(here, "rank-worker.mjs"), { workerData: { ...init, ...groupOptions }, transferList: init.ports.filter((p) => p !== undefined) as unknown as NodePort[] });
       workers.push(w);
       return new Promise<void>((resolve, reject) => {
         w.on("message", (r: Reply) => (r.id === -1 ? resolve() : answer(r)));
