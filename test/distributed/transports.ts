@@ -23,9 +23,10 @@ function inProcess(groups: ProcessGroup[], kill: (rank: number) => Promise<void>
   return {
     worldSize: groups.length,
     async call(rank, method, bufs, arg) {
+      const t = performance.now();
       try {
         await runCommand(groups[rank]!, { id: 0, method, bufs, arg });
-        return { id: 0, bufs };
+        return { id: 0, bufs, ms: performance.now() - t };
       } catch (e) {
         const err = e as Error & { peer?: number };
         return { id: 0, bufs, error: { name: err.name, message: err.message, peer: err.peer } };
