@@ -230,11 +230,7 @@ export class MessageGroup implements ProcessGroup {
       const out = new Float32Array(buf.length);
       const own = chunkRange(buf.length, this.worldSize, this.rank);
       out.set(await this.#reduceOwnChunk(d, buf), own.start);
-      for (let c = 0; c < this.worldSize; c++) {
-        if (c === this.rank) continue;
-        const { start, end } = chunkRange(buf.length, this.worldSize, c);
-        await this.#recvInto(d, 1, c, out.subarray(start, end));
-      }
+      await this.#gatherChunks(d, 1, out);
       buf.set(out);
     }, buf, buf);
   }
@@ -262,11 +258,7 @@ export class MessageGroup implements ProcessGroup {
       for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) this.#sendPieces(r, d, 0, input);
       const out = new Float32Array(output.length);
       out.set(input, chunkRange(output.length, this.worldSize, this.rank).start);
-      for (let r = 0; r < this.worldSize; r++) {
-        if (r === this.rank) continue;
-        const { start, end } = chunkRange(output.length, this.worldSize, r);
-        await this.#recvInto(d, 0, r, out.subarray(start, end));
-      }
+      await this.#gatherChunks(d, 0, out);
       output.set(out);
     }, input, output);
   }
@@ -401,6 +393,15 @@ export class MessageGroup implements ProcessGroup {
       into.set(payload, off);
     }
     return into;
+  }
+
+  /** Receives every other rank's chunk of `out` (rank c sends chunk c in `phase`). */
+  async #gatherChunks(d: Descriptor, phase: number, out: Float32Array): Promise<void> {
+    for (let c = 0; c < this.worldSize; c++) {
+      if (c === this.rank) continue;
+      const { start, end } = chunkRange(out.length, this.worldSize, c);
+      await this.#recvInto(d, phase, c, out.subarray(start, end));
+    }
   }
 
   /** Fails the group if rank `from` called another collective than `d`. */
