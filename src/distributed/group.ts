@@ -10,8 +10,10 @@
 // sum or quotient of two f32 values to f32 is the correctly rounded f32 result.)
 //
 // Results are written into the caller's buffers only after every message of the collective arrived, so a
-// collective that fails (bad input, a lost rank, a timeout) leaves them unchanged. After a failure the group
-// is broken (its peers are out of step): every later call rejects with the same error; close() still works.
+// collective that fails (bad input, a lost rank, a timeout) leaves them unchanged. After a collective failed the
+// group is broken (its peers are out of step): every later call rejects with the same error; close() still
+// works. A peer that left (closed, died) fails only what still waits on it: what it sent before leaving is
+// used (so a broadcast root may close before the others called the broadcast).
 
 import { type SharedArena, Stages, reduceRankOrder } from "./shared.js";
 
@@ -205,6 +207,8 @@ export class MessageGroup implements ProcessGroup {
   #round = 0;
   /** The rank the running collective waits on (named if it times out with every rank heard from). */
   #waitingOn: number | undefined;
+  /** Peers that left (closed, died): the error a wait on each gives. */
+  readonly #gone = new Map<number, ProcessGroupError>();
 
   constructor(rank: number, worldSize: number, transport: Transport, options: GroupOptions = {}, shared?: SharedArena) {
     checkWorld(rank, worldSize);
@@ -218,7 +222,7 @@ export class MessageGroup implements ProcessGroup {
     this.#maxFloats = maxMessageFloats;
     this.#shared = shared;
     transport.onMessage = (from, header, payload) => this.#receive(from, header, payload);
-    transport.onPeerLost = (peer, reason) => this.#fail(new ProcessGroupError(`ProcessGroup rank ${rank}: rank ${peer} ${reason}`, peer));
+    transport.onPeerLost = (peer, reason) => this.#lose(peer, `ProcessGroup rank ${rank}: rank ${peer} ${reason}`);
     transport.onLost = (message) => this.#fail(new Error(`ProcessGroup rank ${rank}: ${message}`));
   }
 
@@ -307,8 +311,10 @@ export class MessageGroup implements ProcessGroup {
     }
   }
 
-  /** Validates synchronously (rejecting with nothing changed), then queues the collective behind earlier calls. */
-  /** `src`/`dst`: what this rank contributes and where its result goes, for the shared path. */
+  /**
+   * Validates synchronously (rejecting with nothing changed), then queues the collective behind earlier calls.
+   * `src`/`dst`: what this rank contributes and where its result goes, for the shared path.
+   */
   #run(name: string, check: () => Omit<Descriptor, "seq">, body: (d: Descriptor) => Promise<void>, src: Float32Array, dst: Float32Array): Promise<void> {
     let d: Omit<Descriptor, "seq">;
     try {
@@ -335,6 +341,10 @@ export class MessageGroup implements ProcessGroup {
     this.#arm();
     try {
       await Promise.race([body({ ...d, seq }), failed]);
+    } catch (e) {
+      // Any failure inside a collective (a transport's own error too) leaves the peers out of step.
+      this.#fail(e as Error);
+      throw this.#broken;
     } finally {
       if (this.#current?.timer !== undefined) clearTimeout(this.#current.timer);
       this.#current = undefined;
@@ -353,6 +363,17 @@ export class MessageGroup implements ProcessGroup {
       const who = silent.length > 0 ? `rank${silent.length > 1 ? "s" : ""} ${silent.join(", ")} sent nothing` : `rank ${peer} sent no message`;
       this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${cur.seq} timed out: ${who} for ${this.#timeoutMs} ms`, peer));
     }, this.#timeoutMs);
+  }
+
+  /**
+   * A peer is gone. Its messages sent before it left are still good (each link is ordered), so this fails a
+   * collective only where it waits on that peer: now, or when it gets there (#recv, #until).
+   */
+  #lose(peer: number, message: string): void {
+    if (this.#gone.has(peer)) return;
+    const err = new ProcessGroupError(message, peer);
+    this.#gone.set(peer, err);
+    if (this.#waiter && this.#waitingOn === peer) this.#fail(err);
   }
 
   #fail(e: Error): void {
@@ -499,14 +520,19 @@ export class MessageGroup implements ProcessGroup {
       this.#inbox.delete(key);
       return Promise.resolve(m);
     }
+    const gone = this.#gone.get(this.#waitingOn!);
+    if (gone) {
+      this.#fail(gone);
+      return Promise.reject(gone);
+    }
     return new Promise((resolve, reject) => (this.#waiter = { key, resolve, reject }));
   }
 
   #receive(from: number, header: Header, payload: Float32Array): void {
     if (this.#closed || this.#broken) return;
     if (header.kind === Kind.Bye) {
-      const why = header.op === ABORT ? `aborted collective #${header.seq}: the ranks called different collectives${this.#current ? ` (rank ${this.rank} called ${describe(this.#current.d)})` : ""}` : "closed its process group";
-      this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} ${why}`, from));
+      if (header.op === ABORT) this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} aborted collective #${header.seq}: the ranks called different collectives${this.#current ? ` (rank ${this.rank} called ${describe(this.#current.d)})` : ""}`, from));
+      else this.#lose(from, `ProcessGroup rank ${this.rank}: rank ${from} closed its process group`);
       return;
     }
     const cur = this.#current;

@@ -44,7 +44,10 @@ export function rtcGroup(options: RtcGroupOptions): ProcessGroup {
     if (ch.readyState !== "open") throw new Error(`rtcGroup: channels[${p}] is "${ch.readyState}", expected "open"`);
   }
   let closing = false;
-  const { transport, receive } = frameTransport(rank, (to, frame) => channels[to]!.send(frame), () => {
+  const { transport, receive } = frameTransport(rank, (to, frame) => {
+    // A closed channel means a gone peer, reported by its close event; the frame has no one to reach.
+    if (channels[to]!.readyState === "open") channels[to]!.send(frame);
+  }, () => {
     closing = true;
     for (const ch of channels) ch?.close();
   });

@@ -183,12 +183,21 @@ export class FakeChannel implements DataChannelLike {
   }
 }
 
-export function rtcRanks(worldSize: number, options: GroupOptions & { delayMs?: () => number } = {}): Ranks {
-  const { delayMs, ...groupOptions } = options;
+/** A full mesh of fake data channels: `channels[r][p]` is rank r's end of the channel to rank p. */
+function fakeRtcMesh(worldSize: number, delayMs?: () => number): (FakeChannel | undefined)[][] {
   const channels = Array.from({ length: worldSize }, () => new Array<FakeChannel | undefined>(worldSize).fill(undefined));
   for (let a = 0; a < worldSize; a++) {
     for (let b = a + 1; b < worldSize; b++) [channels[a]![b], channels[b]![a]] = FakeChannel.pair(delayMs);
   }
-  const groups = channels.map((chs, rank) => rtcGroup({ rank, worldSize, channels: chs, ...groupOptions }));
-  return inProcess(groups, async (rank) => channels[rank]!.forEach((c) => c?.close()));
+  return channels;
+}
+
+export function fakeRtcGroups(worldSize: number, options: GroupOptions = {}, channels = fakeRtcMesh(worldSize)): ProcessGroup[] {
+  return channels.map((chs, rank) => rtcGroup({ rank, worldSize, channels: chs, ...options }));
+}
+
+export function rtcRanks(worldSize: number, options: GroupOptions & { delayMs?: () => number } = {}): Ranks {
+  const { delayMs, ...groupOptions } = options;
+  const channels = fakeRtcMesh(worldSize, delayMs);
+  return inProcess(fakeRtcGroups(worldSize, groupOptions, channels), async (rank) => channels[rank]!.forEach((c) => c?.close()));
 }
