@@ -131,8 +131,12 @@ const OPS: ReduceOp[] = ["sum", "mean"];
 const EMPTY = new Float32Array(0);
 /** The waiter key of a doorbell (shared path): any doorbell wakes it. */
 const BELL = "bell";
-/** The op of a Bye that aborts after a mismatch (0: a plain close). */
+/**
+ * The op of a Bye that aborts the collective (0: a plain close): the rank that found a fault tells the others, so
+ * that no survivor waits on a survivor that gave up. Its `phase` says why, `piece` names the culprit rank.
+ */
 const ABORT = 1;
+const Why = { Mismatch: 0, Timeout: 1, Gone: 2 } as const;
 
 /**
  * @internal One message between two ranks: which collective (`seq`, the count of collectives this group
@@ -299,12 +303,12 @@ export class MessageGroup implements ProcessGroup {
     await this.#transport.close();
   }
 
-  /** Tells every peer that this rank leaves (op 0: close; ABORT: it found a mismatch). */
-  #sendBye(op: number): void {
+  /** Tells every peer that this rank leaves (op 0) or aborts (ABORT, with why and the culprit). */
+  #sendBye(op: number, why = 0, culprit = 0): void {
     for (let r = 0; r < this.worldSize; r++) {
       if (r === this.rank) continue;
       try {
-        this.#transport.send(r, { kind: Kind.Bye, op, seq: this.#current?.seq ?? this.#seq, phase: 0, piece: 0, length: 0, root: 0 }, new Float32Array(0));
+        this.#transport.send(r, { kind: Kind.Bye, op, seq: this.#current?.seq ?? this.#seq, phase: why, piece: culprit, length: this.#timeoutMs, root: 0 }, EMPTY);
       } catch {
         // The peer is already gone: nothing to tell it.
       }
@@ -361,7 +365,7 @@ export class MessageGroup implements ProcessGroup {
       for (let r = 0; r < this.worldSize; r++) if (r !== this.rank && !cur.heard.has(r)) silent.push(r);
       const peer = silent[0] ?? this.#waitingOn ?? -1;
       const who = silent.length > 0 ? `rank${silent.length > 1 ? "s" : ""} ${silent.join(", ")} sent nothing` : `rank ${peer} sent no message`;
-      this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${cur.seq} timed out: ${who} for ${this.#timeoutMs} ms`, peer));
+      this.#abort(Why.Timeout, new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${cur.seq} timed out: ${who} for ${this.#timeoutMs} ms`, peer));
     }, this.#timeoutMs);
   }
 
@@ -373,7 +377,19 @@ export class MessageGroup implements ProcessGroup {
     if (this.#gone.has(peer)) return;
     const err = new ProcessGroupError(message, peer);
     this.#gone.set(peer, err);
-    if (this.#waiter && this.#waitingOn === peer) this.#fail(err);
+    if (this.#waiter?.key === BELL) {
+      // The shared path waits on several peers at once: wake it to look for the gone one (#until).
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w.resolve({ header: { kind: Kind.Doorbell, op: 0, seq: 0, phase: 0, piece: 0, length: 0, root: 0 }, payload: EMPTY });
+    } else if (this.#waiter && this.#waitingOn === peer) this.#abort(Why.Gone, err);
+  }
+
+  /** Fails the group with `err` (naming its culprit) and tells the peers, which fail too, naming the same rank. */
+  #abort(why: number, err: ProcessGroupError): void {
+    if (this.#broken) return;
+    this.#sendBye(ABORT, why, err.peer);
+    this.#fail(err);
   }
 
   #fail(e: Error): void {
@@ -408,7 +424,7 @@ export class MessageGroup implements ProcessGroup {
       const want = Math.min(into.length, off + this.#maxFloats) - off;
       if (payload.length !== want) {
         const err = new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${seq}: rank ${from} sent ${payload.length} floats in piece ${p}, expected ${want}`, from);
-        this.#fail(err);
+        this.#abort(Why.Mismatch, err);
         throw err;
       }
       into.set(payload, off);
@@ -429,9 +445,7 @@ export class MessageGroup implements ProcessGroup {
   #checkSame(d: Descriptor, from: number, other: { kind: number; op: number; length: number; root: number }): void {
     if (other.kind === d.kind && other.op === d.op && other.length === d.length && other.root === d.root) return;
     const err = new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${d.seq} mismatch: rank ${from} called ${describe(other)}, rank ${this.rank} called ${describe(d)}`, from);
-    // Peers that wait on this rank would otherwise only learn of it from their timeout.
-    this.#sendBye(ABORT);
-    this.#fail(err);
+    this.#abort(Why.Mismatch, err);
     throw err;
   }
 
@@ -489,7 +503,15 @@ export class MessageGroup implements ProcessGroup {
   async #until(ready: (q: number) => boolean): Promise<void> {
     for (;;) {
       let behind: number | undefined;
-      for (let q = 0; q < this.worldSize && behind === undefined; q++) if (q !== this.rank && !ready(q)) behind = q;
+      for (let q = 0; q < this.worldSize; q++) {
+        if (q === this.rank || ready(q)) continue;
+        behind ??= q;
+        const gone = this.#gone.get(q);
+        if (gone) {
+          this.#abort(Why.Gone, gone);
+          throw gone;
+        }
+      }
       if (behind === undefined) return;
       this.#waitingOn = behind;
       await this.#recv(BELL);
@@ -520,9 +542,9 @@ export class MessageGroup implements ProcessGroup {
       this.#inbox.delete(key);
       return Promise.resolve(m);
     }
-    const gone = this.#gone.get(this.#waitingOn!);
+    const gone = key === BELL ? undefined : this.#gone.get(this.#waitingOn!);
     if (gone) {
-      this.#fail(gone);
+      this.#abort(Why.Gone, gone);
       return Promise.reject(gone);
     }
     return new Promise((resolve, reject) => (this.#waiter = { key, resolve, reject }));
@@ -531,7 +553,11 @@ export class MessageGroup implements ProcessGroup {
   #receive(from: number, header: Header, payload: Float32Array): void {
     if (this.#closed || this.#broken) return;
     if (header.kind === Kind.Bye) {
-      if (header.op === ABORT) this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} aborted collective #${header.seq}: the ranks called different collectives${this.#current ? ` (rank ${this.rank} called ${describe(this.#current.d)})` : ""}`, from));
+      if (header.op === ABORT && header.phase === Why.Mismatch) this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} aborted collective #${header.seq}: the ranks called different collectives${this.#current ? ` (rank ${this.rank} called ${describe(this.#current.d)})` : ""}`, from));
+      else if (header.op === ABORT) {
+        const what = header.phase === Why.Timeout ? `sent nothing for ${header.length} ms` : "is gone";
+        this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} aborted collective #${header.seq}: rank ${header.piece} ${what}`, header.piece));
+      }
       else this.#lose(from, `ProcessGroup rank ${this.rank}: rank ${from} closed its process group`);
       return;
     }

@@ -184,7 +184,7 @@ export class FakeChannel implements DataChannelLike {
 }
 
 /** A full mesh of fake data channels: `channels[r][p]` is rank r's end of the channel to rank p. */
-function fakeRtcMesh(worldSize: number, delayMs?: () => number): (FakeChannel | undefined)[][] {
+export function fakeRtcMesh(worldSize: number, delayMs?: () => number): (FakeChannel | undefined)[][] {
   const channels = Array.from({ length: worldSize }, () => new Array<FakeChannel | undefined>(worldSize).fill(undefined));
   for (let a = 0; a < worldSize; a++) {
     for (let b = a + 1; b < worldSize; b++) [channels[a]![b], channels[b]![a]] = FakeChannel.pair(delayMs);
