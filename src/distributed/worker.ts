@@ -82,6 +82,7 @@ export function workerGroup(options: WorkerGroupOptions): ProcessGroup {
   for (let p = 0; p < worldSize; p++) {
     if (p !== rank && !ports[p]) throw new TypeError(`workerGroup: ports[${p}] (the channel to rank ${p}) is missing`);
   }
+  const arena = shared && new SharedArena(shared, worldSize);
   let closing = false;
   const transport: Transport = {
     send(to: number, header: Header, payload: Float32Array) {
@@ -105,5 +106,5 @@ export function workerGroup(options: WorkerGroupOptions): ProcessGroup {
     });
     port.start?.();
   }
-  return new MessageGroup(rank, worldSize, transport, groupOptions, shared && new SharedArena(shared, worldSize));
+  return new MessageGroup(rank, worldSize, transport, groupOptions, arena);
 }

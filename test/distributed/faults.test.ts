@@ -1,7 +1,7 @@
 // Faults and bad input: a rank that dies, closes or stalls makes every surviving rank's pending collective reject
 // within the timeout with an error naming it; bad input rejects clearly. In every case the buffers keep their bits.
 import { afterEach, describe, expect, it } from "vitest";
-import { type ProcessGroup, ProcessGroupError, localGroups, rtcGroup, serveRendezvous, webSocketGroup, workerGroup } from "../../src/distributed/index.js";
+import { type MessagePortLike, type ProcessGroup, ProcessGroupError, localGroups, rtcGroup, serveRendezvous, webSocketGroup, workerGroup, workerMesh } from "../../src/distributed/index.js";
 import type { Reply } from "./rank-driver.js";
 import { firstBitDifference, randomF32, seeded } from "./reference.js";
 import { FakeChannel, type Ranks, fakeRtcGroups, fakeRtcMesh, localRanks, processRanks, rtcRanks, webSocketRanks, workerRanks } from "./transports.js";
@@ -211,6 +211,17 @@ describe("ranks that call different collectives: both reject naming the other, b
   });
 });
 
+it("shared memory: every rank checks every other's call, the broadcast root too", async () => {
+  const ranks = await workerRanks(2, { timeoutMs: 5000, sharedFloats: 128 });
+  cleanup.push(() => ranks.close());
+  const bufs = [new Float32Array([1, 2, 3]), new Float32Array([4, 5, 6])];
+  const replies = await Promise.all([ranks.call(0, "broadcast", [bufs[0]!], 0), ranks.call(1, "allReduce", [bufs[1]!], { op: "mean" })]);
+  expect(replies.map((r) => r.error?.peer)).toEqual([1, 0]);
+  expect(replies[0]!.error?.message).toMatch(/rank 0: collective #0 mismatch: rank 1 called allReduce\(op "mean", length 3\), rank 0 called broadcast\(root 0, length 3\)|rank 1 aborted collective #0/);
+  expect(replies[1]!.error?.message).toMatch(/rank 1: collective #0 mismatch: rank 0 called broadcast\(root 0, length 3\), rank 1 called allReduce\(op "mean", length 3\)|rank 0 aborted collective #0/);
+  expect(replies.map((r) => Array.from(r.bufs[0]!))).toEqual([[1, 2, 3], [4, 5, 6]]);
+});
+
 describe("constructors reject bad options", () => {
   const open = () => FakeChannel.pair();
   const cases: [string, () => unknown, RegExp][] = [
@@ -221,6 +232,8 @@ describe("constructors reject bad options", () => {
     ["workerGroup rank 2 of 2", () => workerGroup({ rank: 2, worldSize: 2, ports: [] }), /Invalid rank: 2 \(expected an integer, 0 <= rank < 2\)/],
     ["workerGroup ports of the wrong length", () => workerGroup({ rank: 0, worldSize: 2, ports: [] }), /workerGroup: ports must be an array of 2 entries \(one per rank, from workerMesh\), got 0 entries/],
     ["workerGroup missing port", () => workerGroup({ rank: 0, worldSize: 2, ports: [undefined, undefined] }), /workerGroup: ports\[1\] \(the channel to rank 1\) is missing/],
+    ["workerMesh sharedFloats below worldSize", () => workerMesh(3, { sharedFloats: 2 }), /workerMesh: invalid sharedFloats 2 \(expected an integer >= worldSize, 3\)/],
+    ["workerGroup shared block of another size", () => workerGroup({ rank: 0, worldSize: 2, ports: [undefined, {} as MessagePortLike], shared: new SharedArrayBuffer(100) }), /workerGroup: shared is 100 bytes, not a block made by workerMesh for 2 ranks/],
     ["rtcGroup missing channel", () => rtcGroup({ rank: 1, worldSize: 2, channels: [undefined, undefined] }), /rtcGroup: channels\[0\] \(the channel to rank 0\) is missing/],
     ["rtcGroup channel not open", () => { const [a] = open(); a.readyState = "connecting"; return rtcGroup({ rank: 0, worldSize: 2, channels: [undefined, a] }); }, /rtcGroup: channels\[1\] is "connecting", expected "open"/],
   ];
