@@ -92,8 +92,8 @@ const BUNDLES = [
 it.each(BUNDLES)("a $name bundle of `import { init, train } from \"gradstep/tfjs\"`: embedded Wasm $embedded, trains as tf.train", async (b) => {
   const { WASM_BASE64 } = await import(join(root, "dist", "generated", "wasm.js")) as { WASM_BASE64: Record<string, string> };
   const { out, inputs, text } = await bundle(b.name, TRAIN, b.options);
-  expect(inputs.filter((f) => /dist\/adapters\/tfjs\/(index|node|browser|bun|workerd|edge-light)\.js$/.test(f)).map((f) => f.split("/").pop())).toEqual([b.entry]);
   for (const [variant, base64] of Object.entries(WASM_BASE64)) expect(text.includes(base64.slice(1000, 1100)), variant).toBe(b.embedded);
+  expect(inputs.filter((f) => /dist\/adapters\/tfjs\/(index|node|browser|bun|workerd|edge-light)\.js$/.test(f)).map((f) => f.split("/").pop())).toEqual([b.entry]);
   if (b.loadedVia === null) return;
   if (b.wasmFiles) cpSync(join(root, "dist", "wasm"), join(scratch, b.name, "wasm"), { recursive: true });
   const printed = execFileSync(process.execPath, [out], { cwd: scratch, encoding: "utf8" });
@@ -102,3 +102,17 @@ it.each(BUNDLES)("a $name bundle of `import { init, train } from \"gradstep/tfjs
   expect(result.gradstep).toEqual(result.tfjs);
   expect(result.gradstep).not.toEqual([1, -2, 0.5, 3]);
 }, 120_000);
+
+it("gradstep/tfjs has gradstep's export conditions, each entry exporting init from gradstep's entry for it", () => {
+  const exports = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports;
+  const tfjs = (file: string) => file.replace("./dist/", "./dist/adapters/tfjs/");
+  const mapped = JSON.parse(JSON.stringify(exports["."]), (k, v) => (typeof v === "string" && k !== "types" ? tfjs(v) : v));
+  expect(exports["./tfjs"]).toEqual({ ...mapped, types: "./dist/adapters/tfjs/index.d.ts" });
+  expect(Object.keys(exports["./tfjs"])).toEqual(Object.keys(exports["."]));
+  const files = new Set(JSON.stringify(exports["."]).match(/\.\/dist\/[\w-]+\.js/g));
+  for (const file of files) {
+    const name = file.slice("./dist/".length, -".js".length);
+    const source = readFileSync(join(root, "src", "adapters", "tfjs", `${name}.ts`), "utf8");
+    expect(source.match(/^export .*$/gm), name).toEqual([`export * from "./api.js";`, `export { init } from "../../${name}.js";`]);
+  }
+});
