@@ -9,37 +9,47 @@ import { GradstepTfjsOptimizer, register } from "./optimizer.js";
 
 const eps = (e: number | null | undefined): number => e ?? tf.backend().epsilon();
 
+/**
+ * A tf.train drop-in. Its config is its constructor's arguments under tfjs's names, `configKeys` in the
+ * constructor's order (what tfjs's own getConfig gives), so fromConfig passes them back positionally.
+ */
+abstract class TrainOptimizer extends GradstepTfjsOptimizer {
+  declare static readonly configKeys: readonly string[];
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const keys = (this.constructor as typeof TrainOptimizer).configKeys;
+    return Object.fromEntries(keys.map((k) => [k, (this as unknown as tf.serialization.ConfigDict)[k]!]));
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
+    return new cls(...(cls as unknown as typeof TrainOptimizer).configKeys.map((k) => c[k]));
+  }
+}
+
 /** tf.train.sgd(learningRate): θ ← θ − lr·g. */
-export class SGDOptimizer extends GradstepTfjsOptimizer {
+export class SGDOptimizer extends TrainOptimizer {
   static get className(): string { return "SGD"; }
+  static readonly configKeys = ["learningRate"];
   constructor(readonly learningRate: number) {
     super(SGD, { lr: learningRate, flavor: "tfjs" }, []);
-  }
-  override getConfig(): tf.serialization.ConfigDict { return { learningRate: this.learningRate }; }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate);
   }
 }
 
 /** tf.train.momentum(learningRate, momentum, useNesterov = false). */
-export class MomentumOptimizer extends GradstepTfjsOptimizer {
+export class MomentumOptimizer extends TrainOptimizer {
   static get className(): string { return "Momentum"; }
+  static readonly configKeys = ["learningRate", "momentum", "useNesterov"];
   constructor(readonly learningRate: number, readonly momentum: number, readonly useNesterov = false) {
     // Nesterov with momentum 0 is plain SGD in tfjs (g + 0·a); gradstep rejects that combination, so it is dropped.
     super(SGD, { lr: learningRate, momentum, nesterov: useNesterov && momentum > 0, flavor: "tfjs" },
       [{ buffer: "momentum_buffer", suffix: "momentum", kept: (o) => o.momentum !== 0 }]);
   }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.useNesterov };
-  }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate, c.momentum, c.useNesterov);
-  }
 }
 
 /** tf.train.adam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = backend epsilon). */
-export class AdamOptimizer extends GradstepTfjsOptimizer {
+export class AdamOptimizer extends TrainOptimizer {
   static get className(): string { return "Adam"; }
+  static readonly configKeys = ["learningRate", "beta1", "beta2", "epsilon"];
   readonly epsilon: number;
   constructor(readonly learningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, epsilon: number | null = null) {
     const e = eps(epsilon);
@@ -47,26 +57,15 @@ export class AdamOptimizer extends GradstepTfjsOptimizer {
       [{ buffer: "exp_avg", suffix: "m" }, { buffer: "exp_avg_sq", suffix: "v" }]);
     this.epsilon = e;
   }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
-  }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate, c.beta1, c.beta2, c.epsilon);
-  }
 }
 
 /** tf.train.adagrad(learningRate, initialAccumulatorValue = 0.1); ε is the backend's epsilon, inside the sqrt. */
-export class AdagradOptimizer extends GradstepTfjsOptimizer {
+export class AdagradOptimizer extends TrainOptimizer {
   static get className(): string { return "Adagrad"; }
+  static readonly configKeys = ["learningRate", "initialAccumulatorValue"];
   constructor(readonly learningRate: number, readonly initialAccumulatorValue = 0.1) {
     super(Adagrad, { lr: learningRate, initialAccumulatorValue, eps: eps(null), flavor: "tfjs" },
       [{ buffer: "sum", suffix: "accumulator" }]);
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue };
-  }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate, c.initialAccumulatorValue);
   }
 }
 
@@ -74,8 +73,9 @@ export class AdagradOptimizer extends GradstepTfjsOptimizer {
  * tf.train.adadelta(learningRate = 0.001, rho = 0.95, epsilon = backend epsilon): tfjs's accumulator order (the update uses the
  * accumulators from before the step). State in tfjs's order: every `<var>/accum_grad`, then every `<var>/accum_var`.
  */
-export class AdadeltaOptimizer extends GradstepTfjsOptimizer {
+export class AdadeltaOptimizer extends TrainOptimizer {
   static get className(): string { return "Adadelta"; }
+  static readonly configKeys = ["learningRate", "rho", "epsilon"];
   readonly epsilon: number;
   constructor(readonly learningRate = 0.001, readonly rho = 0.95, epsilon: number | null = null) {
     const e = eps(epsilon);
@@ -83,17 +83,12 @@ export class AdadeltaOptimizer extends GradstepTfjsOptimizer {
       [{ buffer: "square_avg", suffix: "accum_grad" }, { buffer: "acc_delta", suffix: "accum_var" }]);
     this.epsilon = e;
   }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon };
-  }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate, c.rho, c.epsilon);
-  }
 }
 
 /** tf.train.rmsprop(learningRate, decay = 0.9, momentum = 0, epsilon = backend epsilon, centered = false). */
-export class RMSPropOptimizer extends GradstepTfjsOptimizer {
+export class RMSPropOptimizer extends TrainOptimizer {
   static get className(): string { return "RMSProp"; }
+  static readonly configKeys = ["learningRate", "decay", "momentum", "epsilon", "centered"];
   readonly epsilon: number;
   constructor(readonly learningRate: number, readonly decay = 0.9, readonly momentum = 0, epsilon: number | null = null,
       readonly centered = false) {
@@ -105,20 +100,15 @@ export class RMSPropOptimizer extends GradstepTfjsOptimizer {
     ]);
     this.epsilon = e;
   }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, decay: this.decay, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
-  }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate, c.decay, c.momentum, c.epsilon, c.centered);
-  }
 }
 
 /**
  * tf.train.adamax(learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon = backend epsilon, decay = 0).
  * tfjs's own Adamax cannot save its state (getWeights throws); this one saves `<var>/m`, `<var>/v`.
  */
-export class AdamaxOptimizer extends GradstepTfjsOptimizer {
+export class AdamaxOptimizer extends TrainOptimizer {
   static get className(): string { return "Adamax"; }
+  static readonly configKeys = ["learningRate", "beta1", "beta2", "epsilon", "decay"];
   readonly epsilon: number;
   constructor(readonly learningRate = 0.002, readonly beta1 = 0.9, readonly beta2 = 0.999, epsilon: number | null = null,
       readonly decay = 0) {
@@ -126,12 +116,6 @@ export class AdamaxOptimizer extends GradstepTfjsOptimizer {
     super(Adamax, { lr: learningRate, betas: [beta1, beta2], eps: e, lrDecay: decay, flavor: "tfjs" },
       [{ buffer: "exp_avg", suffix: "m" }, { buffer: "exp_inf", suffix: "v" }]);
     this.epsilon = e;
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decay };
-  }
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, c: tf.serialization.ConfigDict): T {
-    return new cls(c.learningRate, c.beta1, c.beta2, c.epsilon, c.decay);
   }
 }
 
