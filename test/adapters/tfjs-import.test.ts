@@ -93,6 +93,8 @@ it.each(BUNDLES)("a $name bundle of `import { init, train } from \"gradstep/tfjs
   const { WASM_BASE64 } = await import(join(root, "dist", "generated", "wasm.js")) as { WASM_BASE64: Record<string, string> };
   const { out, inputs, text } = await bundle(b.name, TRAIN, b.options);
   for (const [variant, base64] of Object.entries(WASM_BASE64)) expect(text.includes(base64.slice(1000, 1100)), variant).toBe(b.embedded);
+  // The module graph too (what Node run directly loads under the same conditions), not only what tree shaking kept.
+  expect(inputs.some((f) => f.endsWith("dist/generated/wasm.js"))).toBe(b.embedded);
   expect(inputs.filter((f) => /dist\/adapters\/tfjs\/(index|node|browser|bun|workerd|edge-light)\.js$/.test(f)).map((f) => f.split("/").pop())).toEqual([b.entry]);
   if (b.loadedVia === null) return;
   if (b.wasmFiles) cpSync(join(root, "dist", "wasm"), join(scratch, b.name, "wasm"), { recursive: true });
