@@ -16,10 +16,10 @@
  */
 // Ported from tensorflow/tfjs, tfjs-core/src/optimizers/adagrad_optimizer_test.ts,
 // tag tfjs-v4.22.0 (commit e5d5e9371ed1fd0a4df6d7cd0b947d2a820cefd7), Apache-2.0
-// (the license header above is tfjs's). The tests run on gradstep/tfjs: its factories and classes build the
-// optimizers (`train.*` for `tf.train.*`, gradstep/tfjs's `<Name>Optimizer` for tfjs's); the imports point at
-// tfjs-core's package, ./shim.js (tfjs-core's test utilities) and vitest. Nothing else differs, except where a
-// comment starting "gradstep:" says why.
+// (the license header above is tfjs's), by scripts/port-tfjs-core-tests.py. The tests run on gradstep/tfjs:
+// its factories and classes build the optimizers (`train.*` for `tf.train.*`, gradstep/tfjs's
+// `<Name>Optimizer` for tfjs's); the imports point at tfjs-core's package, ./shim.js (tfjs-core's test
+// utilities) and vitest. Nothing else differs, except where a comment starting "gradstep:" says why.
 
 import * as tf from '@tensorflow/tfjs-core';
 import {expect, it} from 'vitest';
@@ -98,11 +98,11 @@ describeWithFlags('AdagradOptimizer', ALL_ENVS, () => {
     expect(weights[1].name).toEqual(`${x.name}/accumulator`);
 
     // gradstep: tfjs builds an Adam here (`tf.train.adam(learningRate, initialAccumulatorValue)`) and gives it
-    // Adagrad's weights. tfjs's Adam.setWeights splits any list in halves (here 0 first moments, and Adagrad's
-    // accumulator as x's second moment) and the checks below hold whatever it does: the cost is computed
-    // before the update, and iterations comes from `iter`. gradstep/tfjs refuses weights of another optimizer
-    // ("Adam.setWeights: expected "<variable>/m", then "<variable>/v" for every variable, got 1 weights after
-    // iter", as test/adapters/tfjs.test.ts checks), so the test builds the Adagrad it names.
+    // Adagrad's weights. tfjs's Adam.setWeights splits any list in halves (here: no first moment, and Adagrad's
+    // accumulator as x's second moment), and the checks below hold whatever it does: the cost is computed
+    // before the update, and iterations comes from `iter`. gradstep/tfjs refuses weights laid out for another
+    // optimizer with a clear error (test/adapters/tfjs.test.ts checks it), so the test builds the Adagrad it
+    // names.
     const optimizer2 = train.adagrad(learningRate, initialAccumulatorValue);
     await optimizer2.setWeights(weights);
 

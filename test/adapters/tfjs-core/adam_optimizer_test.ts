@@ -16,10 +16,10 @@
  */
 // Ported from tensorflow/tfjs, tfjs-core/src/optimizers/adam_optimizer_test.ts,
 // tag tfjs-v4.22.0 (commit e5d5e9371ed1fd0a4df6d7cd0b947d2a820cefd7), Apache-2.0
-// (the license header above is tfjs's). The tests run on gradstep/tfjs: its factories and classes build the
-// optimizers (`train.*` for `tf.train.*`, gradstep/tfjs's `<Name>Optimizer` for tfjs's); the imports point at
-// tfjs-core's package, ./shim.js (tfjs-core's test utilities) and vitest. Nothing else differs, except where a
-// comment starting "gradstep:" says why.
+// (the license header above is tfjs's), by scripts/port-tfjs-core-tests.py. The tests run on gradstep/tfjs:
+// its factories and classes build the optimizers (`train.*` for `tf.train.*`, gradstep/tfjs's
+// `<Name>Optimizer` for tfjs's); the imports point at tfjs-core's package, ./shim.js (tfjs-core's test
+// utilities) and vitest. Nothing else differs, except where a comment starting "gradstep:" says why.
 
 import * as tf from '@tensorflow/tfjs-core';
 import {expect, it} from 'vitest';
