@@ -199,3 +199,16 @@ describe("Lookahead options and lifecycle", () => {
     expect(() => opt.step()).toThrow(/disposed/);
   });
 });
+
+it("loadStateDict's options are the inner optimizer's, checked (an unknown one changes nothing)", () => {
+  const store = new ParamStore();
+  const w = store.param("w", 8);
+  const opt = new Lookahead(new Adam([w], { stateDtype: "bf16" }));
+  w.grad.fill(0.5);
+  opt.step();
+  const dict = opt.stateDict();
+  expect(() => opt.loadStateDict(structuredClone(dict), { stateDtyp: "f32" } as never)).toThrow(/^Adam.loadStateDict: unknown option "stateDtyp"/);
+  expect(opt.stateDict()).toEqual(dict);
+  opt.loadStateDict(structuredClone(dict), { stateDtype: "f32" });
+  expect((opt.inner.paramGroups[0] as { stateDtype?: string }).stateDtype).toBe("f32");
+});

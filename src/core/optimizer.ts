@@ -331,7 +331,7 @@ export abstract class Optimizer<O extends object> {
   /**
    * The optimizer's state: PyTorch's layout (`state` keyed by param index across groups, `paramGroups` with
    * options and param indices) and state names (`step`, `exp_avg`, ...). Buffers are copies. It survives
-   * structuredClone as is, and JSON too (buffers come back as arrays of numbers, which loadStateDict accepts,
+   * structuredClone as is, and JSON too (buffers come back as index-keyed objects, which loadStateDict accepts,
    * as long as they hold no NaN or ±Infinity; checkpoints keep everything).
    */
   stateDict(): StateDict {
@@ -347,6 +347,10 @@ export abstract class Optimizer<O extends object> {
   loadStateDict(dict: StateDict, options?: LoadOptions): void {
     this.#assertUsable();
     const spec = this.#spec;
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}.loadStateDict: options must be an object`);
+      rejectUnknown(`${spec.name}.loadStateDict`, options, {}, ["stateDtype"]);
+    }
     const layouts = this.#planned.map((p) => p.layout);
     const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults, options);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.

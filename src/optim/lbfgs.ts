@@ -47,7 +47,7 @@
  */
 import { nonNegative, rejectUnknown, type Rule } from "../core/options.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
-import { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
+import { floatsOf, isFloat32Array, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
 import { reduceRange } from "../core/reduce.js";
@@ -659,9 +659,13 @@ export class LBFGS {
   }
 
   /** Restores a stateDict() of an LBFGS over the same params; checks everything first (a misfit changes nothing). */
-  loadStateDict(dict: StateDict): void {
+  loadStateDict(dict: StateDict, load?: Record<string, never>): void {
     this.#assertUsable();
     const where = "LBFGS.loadStateDict";
+    // Its state is f32 only: no stateDtype to convert to, and no other load option.
+    if (load !== undefined && (load === null || typeof load !== "object" || Reflect.ownKeys(load).length > 0)) {
+      throw new TypeError(`${where}: takes no options (its state is f32 only), got ${typeof load === "object" && load !== null ? Reflect.ownKeys(load).map(String).join(", ") : show(load)}`);
+    }
     if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict`);
     if (dict.optimizer !== "LBFGS") throw new TypeError(`${where}: the dict is from ${JSON.stringify(dict.optimizer)}, not LBFGS`);
     if (dict.format !== STATE_DICT_FORMAT) throw new RangeError(`${where}: unknown format ${String(dict.format)}`);
@@ -680,19 +684,17 @@ export class LBFGS {
     const KEYS = ["func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss", "al"];
     for (const k of Object.keys(e)) if (!KEYS.includes(k)) throw new RangeError(`${where}: unknown state key "${k}"`);
     const n = this.#n;
+    // Counts are integers; t, H_diag and prev_loss any number (a NaN loss makes prev_loss NaN: still the state).
     const number = (k: string, integer = false): number | undefined => {
-      const x = e[k];
-      if (x === undefined) return undefined;
-      if (typeof x !== "number" || (integer ? !Number.isSafeInteger(x) || x < 0 : Number.isNaN(x))) {
-        throw new TypeError(`${where}: state "${k}" must be ${integer ? "an integer >= 0" : "a number"}, got ${show(x)}`);
-      }
+      if (e[k] === undefined) return undefined;
+      const x = numberOf(e[k], `${where}: state "${k}"`);
+      if (integer && (!Number.isSafeInteger(x) || x < 0)) throw new TypeError(`${where}: state "${k}" must be an integer >= 0, got ${show(x)}`);
       return x;
     };
     const array = (k: string, length?: (len: number) => boolean, what = `${n} floats`): Float32Array | undefined => {
-      const x = e[k];
-      if (x === undefined) return undefined;
-      const a = isFloat32Array(x) ? x : Array.isArray(x) && x.every((y) => typeof y === "number") ? Float32Array.from(x as number[]) : undefined;
-      if (!a) throw new TypeError(`${where}: state "${k}" must be a Float32Array`);
+      if (e[k] === undefined) return undefined;
+      const a = floatsOf(e[k], `${where}: state "${k}"`);
+      if (!a) throw new TypeError(`${where}: state "${k}" must be a Float32Array (or an array of numbers)`);
       if (!(length ? length(a.length) : a.length === n)) throw new RangeError(`${where}: state "${k}" has ${a.length} floats, expected ${what}`);
       return a;
     };

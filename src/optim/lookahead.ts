@@ -27,7 +27,8 @@
  * const opt = new Lookahead(new Adam(store.params, { lr: 1e-3 }), { syncPeriod: 6, slowStepSize: 0.5 });
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { Optimizer, isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { type LoadOptions, Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
 import { Param } from "../runtime/store.js";
 import { lookahead_f32 } from "./lookahead.reference.js";
@@ -147,9 +148,9 @@ export class Lookahead {
   /**
    * Restores a dict saved by stateDict() of a Lookahead over the same params. Everything is checked first
    * (ours, then the inner optimizer's load, which checks its own): a dict that does not fit throws and changes
-   * nothing. Resuming is bit-exact.
+   * nothing. Resuming is bit-exact. `options` are the inner optimizer's (`stateDtype`).
    */
-  loadStateDict(dict: LookaheadStateDict): void {
+  loadStateDict(dict: LookaheadStateDict, options?: LoadOptions): void {
     this.#assertUsable();
     if (dict === null || typeof dict !== "object") throw new TypeError("Lookahead.loadStateDict: expected a state dict object");
     if (dict.format !== STATE_DICT_FORMAT) throw new Error(`Lookahead.loadStateDict: unsupported format ${String(dict.format)}`);
@@ -165,16 +166,12 @@ export class Lookahead {
     }
     const slow = dict.slow.map((v: unknown, i) => {
       const n = this.#params[i]!.value.length;
-      // A Float32Array, or what JSON makes of one (an index-keyed object) or an array of numbers.
-      const values = isFloat32Array(v) ? v : Array.isArray(v) ? v as unknown[]
-        : v !== null && typeof v === "object" ? Object.values(v) : undefined;
-      if (!values || (!isFloat32Array(values) && !values.every((x) => typeof x === "number"))) {
-        throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or its JSON form, finite numbers)`);
-      }
+      const values = floatsOf(v, `Lookahead.loadStateDict: slow[${i}]`, n);
+      if (!values) throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or an array of numbers)`);
       if (values.length !== n) throw new Error(`Lookahead.loadStateDict: slow[${i}] has length ${values.length}, the param has ${n}`);
-      return Float32Array.from(values as ArrayLike<number>);
+      return Float32Array.from(values);
     });
-    this.inner.loadStateDict(dict.inner);
+    this.inner.loadStateDict(dict.inner, options);
     this.#syncPeriod = o.syncPeriod;
     this.#slowStepSize = o.slowStepSize;
     this.#stepsSinceSync = s;
