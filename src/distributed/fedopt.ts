@@ -45,7 +45,7 @@ const beta: [Rule, string] = [(x) => x >= 0 && x < 1, "a number in [0, 1)"];
 const ADAPTIVE = { eta: positive, beta1: beta, beta2: beta, tau: nonNegative };
 
 /** A server param: where its values are read and written. */
-interface Server { p: ParamLike; o: Opts; m?: Float32Array; v?: Float32Array }
+interface Server { p: ParamLike; o: Opts; m?: Float32Array<ArrayBufferLike>; v?: Float32Array<ArrayBufferLike> }
 
 abstract class FedOptimizer<O extends object> {
   readonly #spec: Spec;
@@ -107,7 +107,7 @@ abstract class FedOptimizer<O extends object> {
       if (!Array.isArray(r.params) || r.params.length !== this.#params.length) {
         throw new RangeError(`${name}: results[${k}].params must be an array of ${this.#params.length} Float32Arrays, one per server param`);
       }
-      r.params.forEach((a, i) => {
+      r.params.forEach((a: unknown, i: number) => {
         const n = this.#params[i]!.p.value.length;
         if (!(a instanceof Float32Array) || a.length !== n) {
           throw new RangeError(`${name}: results[${k}].params[${i}] must be a Float32Array of length ${n}`);
@@ -174,7 +174,7 @@ export class FedAvgM extends FedOptimizer<FedAvgMOptions> {
     if (lr === 1 && mu === 0) return void x.set(a);
     const d = new Float32Array(a.length);
     for (let j = 0; j < d.length; j++) d[j] = x[j]! - a[j]!;
-    let g = d;
+    let g: Float32Array<ArrayBufferLike> = d;
     if (mu > 0) {
       if (t > 1 && s.m) for (let j = 0; j < d.length; j++) s.m[j] = f(f(mu) * s.m[j]!) + d[j]!;
       else s.m = d;
