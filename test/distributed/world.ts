@@ -5,6 +5,7 @@ import type { Optimizer, ParamLike } from "../../src/core/optimizer.js";
 import type { OptimizerClass } from "../../src/optim/index.js";
 import { randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
+import type { ProcessGroup } from "../../src/distributed/index.js";
 
 /** Registry optimizers whose kernels step element by element (DataParallel and ZeRO cover them all). */
 export const ELEMENTWISE = REGISTRY.filter((e) => e.spec.kind !== "tensor");
@@ -45,4 +46,17 @@ export function rankOrderMean(xs: readonly Float32Array[]): Float32Array {
 /** Params values and the state dict: what a failed call must leave as it was. */
 export function snapshotRank(r: Rank) {
   return { values: r.params.map((p) => Float32Array.from(p.value)), state: r.opt.stateDict() };
+}
+
+/** `g` with one collective replaced by one that rejects from its `at`-th call on (the others forwarded). */
+export function failingGroup(g: ProcessGroup, method: "allReduce" | "reduceScatter" | "allGather", at = 1): ProcessGroup {
+  let calls = 0;
+  const forward = <K extends keyof ProcessGroup>(k: K) => (g[k] as (...a: unknown[]) => unknown).bind(g);
+  const wrapped = {
+    rank: g.rank, worldSize: g.worldSize, allReduce: forward("allReduce"), reduceScatter: forward("reduceScatter"), allGather: forward("allGather"),
+    broadcast: forward("broadcast"), barrier: forward("barrier"), close: forward("close"),
+  } as ProcessGroup;
+  const real = wrapped[method] as (...a: unknown[]) => Promise<void>;
+  (wrapped as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => (++calls >= at ? Promise.reject(new Error("link lost")) : real(...a));
+  return wrapped;
 }
