@@ -124,6 +124,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 
 const KIND_NAMES = ["", "allReduce", "reduceScatter", "allGather", "broadcast", "barrier", "close"];
 const OPS: ReduceOp[] = ["sum", "mean"];
+/** The op of a Bye that aborts after a mismatch (0: a plain close). */
+const ABORT = 1;
 
 /**
  * @internal One message between two ranks: which collective (`seq`, the count of collectives this group
@@ -152,6 +154,8 @@ export interface Transport {
   onMessage?: (from: number, header: Header, payload: Float32Array) => void;
   /** Set by the group: the transport calls it when a peer is gone (process died, connection closed). */
   onPeerLost?: (peer: number, reason: string) => void;
+  /** Set by the group: the transport calls it when it cannot go on for a reason that is no rank's (a relay is gone). */
+  onLost?: (message: string) => void;
   close(): void | Promise<void>;
 }
 
@@ -188,7 +192,7 @@ export class MessageGroup implements ProcessGroup {
   #closed = false;
   #broken: Error | undefined;
   /** The running collective: its seq, the ranks heard from during it, and its idle timer. */
-  #current: { seq: number; heard: Set<number>; timer: ReturnType<typeof setTimeout> | undefined; fail: (e: Error) => void } | undefined;
+  #current: { seq: number; d: Omit<Descriptor, "seq">; heard: Set<number>; timer: ReturnType<typeof setTimeout> | undefined; fail: (e: Error) => void } | undefined;
 
   constructor(rank: number, worldSize: number, transport: Transport, options: GroupOptions = {}) {
     checkWorld(rank, worldSize);
@@ -201,7 +205,8 @@ export class MessageGroup implements ProcessGroup {
     this.#timeoutMs = timeoutMs;
     this.#maxFloats = maxMessageFloats;
     transport.onMessage = (from, header, payload) => this.#receive(from, header, payload);
-    transport.onPeerLost = (peer, reason) => this.#fail(new ProcessGroupError(`rank ${peer} ${reason}`, peer));
+    transport.onPeerLost = (peer, reason) => this.#fail(new ProcessGroupError(`ProcessGroup rank ${rank}: rank ${peer} ${reason}`, peer));
+    transport.onLost = (message) => this.#fail(new Error(`ProcessGroup rank ${rank}: ${message}`));
   }
 
   allReduce(buf: Float32Array, opts: { op?: ReduceOp } = {}): Promise<void> {
@@ -280,19 +285,22 @@ export class MessageGroup implements ProcessGroup {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#broken) {
-      for (let r = 0; r < this.worldSize; r++) {
-        if (r === this.rank) continue;
-        try {
-          this.#transport.send(r, { kind: Kind.Bye, op: 0, seq: this.#seq, phase: 0, piece: 0, length: 0, root: 0 }, new Float32Array(0));
-        } catch {
-          // The peer is already gone: nothing to tell it.
-        }
-      }
-    }
+    if (!this.#broken) this.#sendBye(0);
     this.#fail(new Error(`ProcessGroup: rank ${this.rank} closed its group`));
     this.#inbox.clear();
     await this.#transport.close();
+  }
+
+  /** Tells every peer that this rank leaves (op 0: close; ABORT: it found a mismatch). */
+  #sendBye(op: number): void {
+    for (let r = 0; r < this.worldSize; r++) {
+      if (r === this.rank) continue;
+      try {
+        this.#transport.send(r, { kind: Kind.Bye, op, seq: this.#current?.seq ?? this.#seq, phase: 0, piece: 0, length: 0, root: 0 }, new Float32Array(0));
+      } catch {
+        // The peer is already gone: nothing to tell it.
+      }
+    }
   }
 
   /** Validates synchronously (rejecting with nothing changed), then queues the collective behind earlier calls. */
@@ -318,7 +326,7 @@ export class MessageGroup implements ProcessGroup {
     const heard = new Set<number>();
     // Peers that ran ahead may have sent their part of this collective before it started here.
     for (const key of this.#inbox.keys()) if (key.startsWith(`${seq}:`)) heard.add(Number(key.split(":")[2]));
-    this.#current = { seq, heard, timer: undefined, fail };
+    this.#current = { seq, d, heard, timer: undefined, fail };
     this.#arm();
     try {
       await Promise.race([body({ ...d, seq }), failed]);
@@ -371,6 +379,8 @@ export class MessageGroup implements ProcessGroup {
       const { header, payload } = await this.#recv(`${seq}:${phase}:${from}:${p}`);
       if (header.kind !== d.kind || header.op !== d.op || header.length !== d.length || header.root !== d.root) {
         const err = new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${seq} mismatch: rank ${from} called ${describe(header)}, rank ${this.rank} called ${describe(d)}`, from);
+        // Peers that wait on this rank would otherwise only learn of it from their timeout.
+        this.#sendBye(ABORT);
         this.#fail(err);
         throw err;
       }
@@ -419,7 +429,8 @@ export class MessageGroup implements ProcessGroup {
   #receive(from: number, header: Header, payload: Float32Array): void {
     if (this.#closed || this.#broken) return;
     if (header.kind === Kind.Bye) {
-      this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} closed its process group`, from));
+      const why = header.op === ABORT ? `aborted collective #${header.seq}: the ranks called different collectives${this.#current ? ` (rank ${this.rank} called ${describe(this.#current.d)})` : ""}` : "closed its process group";
+      this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: rank ${from} ${why}`, from));
       return;
     }
     const cur = this.#current;

@@ -1,4 +1,9 @@
 // The `gradstep/distributed` entry: process groups (exact, deterministic collectives over Float32Arrays) and
-// their transports. No runtime dependency; `ws` is an optional peer used only where a runtime lacks WebSocket.
+// their transports. No runtime dependency; `ws` is an optional peer, loaded only by serveRendezvous and by
+// webSocketGroup where the runtime has no WebSocket.
 export { type ProcessGroup, type ReduceOp, type GroupOptions, ProcessGroupError, chunkRange, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_FLOATS } from "./group.js";
 export { localGroups, type LocalGroupOptions } from "./local.js";
+export { workerGroup, workerMesh, type WorkerGroupOptions, type MessagePortLike } from "./worker.js";
+export { webSocketGroup, type WebSocketGroupOptions, type WebSocketLike } from "./websocket.js";
+export { serveRendezvous, type RendezvousOptions, type Rendezvous } from "./rendezvous.js";
+export { rtcGroup, type RtcGroupOptions, type DataChannelLike } from "./rtc.js";
