@@ -3,7 +3,7 @@
 // changes no param and no state.
 import { describe, expect, it } from "vitest";
 import { AdamW, ParamStore, SGD } from "../../src/index.js";
-import { DataParallel } from "../../src/distributed/data-parallel.js";
+import { DataParallel } from "../../src/distributed/index.js";
 import { localGroups, ProcessGroupError } from "../../src/distributed/index.js";
 import { expectSameState, firstBitDifference } from "../helpers.js";
 import { buildRank, ELEMENTWISE, failingGroup, gradsOf, rankOrderMean, snapshotRank } from "./world.js";

@@ -4,7 +4,7 @@
 // to a single-process simulation written here; a failing sync changes no param, anchor or outer state.
 import { describe, expect, it } from "vitest";
 import { AdamW, ParamStore, SGD } from "../../src/index.js";
-import { DiLoCo } from "../../src/distributed/diloco.js";
+import { DiLoCo } from "../../src/distributed/index.js";
 import { localGroups } from "../../src/distributed/index.js";
 import { expectSameState, firstBitDifference } from "../helpers.js";
 import fixtures from "../fixtures/distributed.json" with { type: "json" };

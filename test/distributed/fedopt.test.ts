@@ -2,7 +2,7 @@
 // bit for bit over several rounds; option and result errors change nothing.
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
-import { FedAdagrad, FedAdam, FedAvg, FedAvgM, FedYogi } from "../../src/distributed/fedopt.js";
+import { FedAdagrad, FedAdam, FedAvg, FedAvgM, FedYogi } from "../../src/distributed/index.js";
 import { firstBitDifference } from "../helpers.js";
 import fixtures from "../fixtures/distributed.json" with { type: "json" };
 
