@@ -3,8 +3,7 @@
 // changes no param and no state.
 import { describe, expect, it } from "vitest";
 import { AdamW, ParamStore, SGD } from "../../src/index.js";
-import { DataParallel } from "../../src/distributed/index.js";
-import { localGroups, ProcessGroupError } from "../../src/distributed/index.js";
+import { DataParallel, localGroups, ProcessGroupError } from "../../src/distributed/index.js";
 import { expectSameState, firstBitDifference } from "../helpers.js";
 import { buildRank, ELEMENTWISE, failingGroup, gradsOf, rankOrderMean, snapshotRank } from "./world.js";
 
@@ -91,6 +90,21 @@ describe("DataParallel failures change nothing", () => {
       ranks[k]!.params.forEach((q, i) => expect(firstBitDifference(q.value, before[k]!.values[i]!)).toBe(-1));
       expectSameState(ranks[k]!.opt.stateDict(), before[k]!.state);
     }
+  });
+
+  it("a rank that stalls: the others' step rejects within the group's timeout, naming it; nothing changed", async () => {
+    const groups = localGroups(3, { timeoutMs: 150 });
+    const ranks = groups.map(() => buildRank(AdamW, { lr: 0.01 }));
+    ranks.forEach((r, k) => r.params.forEach((p, i) => p.grad.set(gradsOf(0, k)[i]!)));
+    const before = ranks.map(snapshotRank);
+    const errors = await Promise.all(ranks.slice(0, 2).map((r, k) => new DataParallel(r.opt, groups[k]!).step().then(() => undefined, (e: unknown) => e)));
+    errors.forEach((err, k) => {
+      expect(err).toBeInstanceOf(ProcessGroupError);
+      expect((err as ProcessGroupError).peer).toBe(2);
+      ranks[k]!.params.forEach((q, i) => expect(firstBitDifference(q.value, before[k]!.values[i]!)).toBe(-1));
+      expectSameState(ranks[k]!.opt.stateDict(), before[k]!.state);
+    });
+    await Promise.all(groups.map((g) => g.close()));
   });
 
   it("a collective that fails after some buckets: no param or state changed", async () => {

@@ -4,8 +4,7 @@
 // to a single-process simulation written here; a failing sync changes no param, anchor or outer state.
 import { describe, expect, it } from "vitest";
 import { AdamW, ParamStore, SGD } from "../../src/index.js";
-import { DiLoCo } from "../../src/distributed/index.js";
-import { localGroups } from "../../src/distributed/index.js";
+import { DiLoCo, localGroups } from "../../src/distributed/index.js";
 import { expectSameState, firstBitDifference } from "../helpers.js";
 import fixtures from "../fixtures/distributed.json" with { type: "json" };
 import { buildRank, failingGroup, gradsOf, rankOrderMean } from "./world.js";

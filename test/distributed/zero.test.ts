@@ -3,9 +3,7 @@
 // single process's and loads into a plain optimizer; refusals and a failing reduce-scatter change nothing.
 import { describe, expect, it } from "vitest";
 import { Adam, AdamW, Adafactor, LAMB, ParamStore, ScheduleFreeAdamW, SGD } from "../../src/index.js";
-import { DataParallel } from "../../src/distributed/index.js";
-import { ZeroRedundancyOptimizer } from "../../src/distributed/index.js";
-import { localGroups } from "../../src/distributed/index.js";
+import { DataParallel, localGroups, ZeroRedundancyOptimizer } from "../../src/distributed/index.js";
 import type { OptimizerClass } from "../../src/optim/index.js";
 import { expectSameState, firstBitDifference, randomArray, rng } from "../helpers.js";
 import { buildRank, ELEMENTWISE, failingGroup, gradsOf, rankOrderMean } from "./world.js";
