@@ -17,6 +17,14 @@
 import { checkOptionsArgument, checkParam, groupInputs } from "../core/params.js";
 import { rejectUnknown } from "../core/options.js";
 import type { ParamLike } from "../core/spec.js";
+import { floatsOf } from "../core/state-dict.js";
+
+/** What stateDict() returns: structured-clone-able; through JSON the buffers come back as index-keyed objects, which load. */
+export interface FedStateDict {
+  optimizer: string;
+  round: number;
+  state: { m?: Float32Array; v?: Float32Array }[];
+}
 
 /** One client's result of a round: its params (one array per server param, in order) and its example count. */
 export interface ClientResult {
@@ -133,9 +141,35 @@ abstract class FedOptimizer<O extends object> {
   /** The server step of round `t` on one param, from the clients' average `a`. */
   protected abstract update(s: Server, a: Float32Array, t: number): void;
 
-  /** The state: the round, and per server param its `m` and `v` (copies; absent until the first round). */
-  stateDict(): { round: number; state: { m?: Float32Array; v?: Float32Array }[] } {
-    return { round: this.#round, state: this.#params.map((s) => ({ ...(s.m ? { m: s.m.slice() } : {}), ...(s.v ? { v: s.v.slice() } : {}) })) };
+  /** The state: the round, and per server param its `m` and `v` (copies; absent until used). */
+  stateDict(): FedStateDict {
+    return {
+      optimizer: this.#spec.name, round: this.#round,
+      state: this.#params.map((s) => ({ ...(s.m ? { m: s.m.slice() } : {}), ...(s.v ? { v: s.v.slice() } : {}) })),
+    };
+  }
+
+  /** Restores a state saved by stateDict() of the same class over params of the same lengths; checks everything first. */
+  loadStateDict(dict: FedStateDict): void {
+    const name = `${this.#spec.name}.loadStateDict`;
+    if (dict === null || typeof dict !== "object") throw new TypeError(`${name}: expected a state dict { optimizer, round, state }`);
+    if (dict.optimizer !== this.#spec.name) throw new TypeError(`${name}: the state is ${JSON.stringify(dict.optimizer)}'s, not ${this.#spec.name}'s`);
+    if (!Number.isSafeInteger(dict.round) || dict.round < 0) throw new RangeError(`${name}: invalid round ${String(dict.round)} (expected an integer >= 0)`);
+    if (!Array.isArray(dict.state) || dict.state.length !== this.#params.length) {
+      throw new RangeError(`${name}: state must hold one entry per server param (${this.#params.length})`);
+    }
+    const loaded = dict.state.map((e, i) => {
+      const n = this.#params[i]!.p.value.length, out: { m?: Float32Array; v?: Float32Array } = {};
+      for (const k of ["m", "v"] as const) {
+        if (e?.[k] === undefined) continue;
+        const a = floatsOf(e[k], `${name}: state[${i}].${k}`, n);
+        if (a === undefined || a.length !== n) throw new RangeError(`${name}: state[${i}].${k} must be ${n} floats`);
+        out[k] = Float32Array.from(a);
+      }
+      return out;
+    });
+    this.#round = dict.round;
+    this.#params.forEach((s, i) => { s.m = loaded[i]!.m; s.v = loaded[i]!.v; });
   }
 }
 

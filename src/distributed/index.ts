@@ -13,5 +13,5 @@ export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.j
 export { DiLoCo, type DiLoCoOptions } from "./diloco.js";
 export {
   FedAvg, FedAvgM, FedAdagrad, FedAdam, FedYogi, type ClientResult,
-  type FedAvgOptions, type FedAvgMOptions, type FedAdagradOptions, type FedAdamOptions, type FedYogiOptions,
+  type FedAvgOptions, type FedAvgMOptions, type FedAdagradOptions, type FedAdamOptions, type FedYogiOptions, type FedStateDict,
 } from "./fedopt.js";

@@ -6,6 +6,7 @@ import { FedAdagrad, FedAdam, FedAvg, FedAvgM, FedYogi } from "../../src/distrib
 import { firstBitDifference } from "../helpers.js";
 import fixtures from "../fixtures/distributed.json" with { type: "json" };
 
+type Dict = ReturnType<InstanceType<typeof FedAdam>["stateDict"]>;
 const CLASSES = { FedAvg, FedAvgM, FedAdagrad, FedAdam, FedYogi } as const;
 type Name = keyof typeof CLASSES;
 const make = (name: Name, params: unknown, options: object = {}) =>
@@ -31,6 +32,47 @@ describe("FedOpt against Flower's formulas", () => {
       { params: [{ value: values[1]!, grad: new Float32Array(values[1]!.length) }], ...c.options }]);
     for (const r of c.rounds) server.aggregate(r.results.map((k) => ({ params: k.params.map((x) => new Float32Array(x)), numExamples: k.numExamples })));
     values.forEach((v, i) => expect(firstBitDifference(v, new Float32Array(c.rounds.at(-1)!.expected[i]!))).toBe(-1));
+  });
+});
+
+describe("FedOpt state", () => {
+  // The servers with state (moments; FedAvg and FedAvgM without momentum have none).
+  const stateful = fixtures.fedopt.filter((c) => c.name !== "FedAvg" && (c.name !== "FedAvgM" || "serverMomentum" in c.options));
+  it.each(stateful.map((c) => [`${c.name} ${JSON.stringify(c.options)}`, c] as const))("%s resumes bit for bit from a state dict through JSON", (_, c) => {
+    const run = (from?: ReturnType<InstanceType<typeof FedAdam>["stateDict"]>) => {
+      const store = new ParamStore();
+      const params = c.init.map((x, i) => store.param(`p${i}`, new Float32Array(x)));
+      const server = make(c.name as Name, params, c.options);
+      const results = (t: number) => c.rounds[t]!.results.map((k) => ({ params: k.params.map((x) => new Float32Array(x)), numExamples: k.numExamples }));
+      if (from) {
+        server.loadStateDict(JSON.parse(JSON.stringify(from)));
+        params.forEach((p, i) => p.value.set(c.rounds[1]!.expected[i]!));
+      } else {
+        server.aggregate(results(0));
+        server.aggregate(results(1));
+      }
+      const saved = server.stateDict();
+      server.aggregate(results(2));
+      return { saved, values: params.map((p) => p.value) };
+    };
+    const a = run(), b = run(a.saved);
+    a.values.forEach((v, i) => expect(firstBitDifference(b.values[i]!, v)).toBe(-1));
+    expect(b.values[0]!.join()).toBe(new Float32Array(c.rounds[2]!.expected[0]!).join());
+  });
+
+  it.each([
+    [(d: Dict) => ({ ...d, optimizer: "FedYogi" }), /^FedAdam.loadStateDict: the state is "FedYogi"'s, not FedAdam's$/],
+    [(d: Dict) => ({ ...d, round: -1 }), /invalid round -1/],
+    [(d: Dict) => ({ ...d, state: d.state.slice(1) }), /state must hold one entry per server param \(2\)/],
+    [(d: Dict) => ({ ...d, state: [{ m: new Float32Array(2) }, d.state[1]!] }), /state\[0\]\.m must be 3 floats/],
+  ])("a bad state dict throws and changes nothing: %#", (edit, message) => {
+    const store = new ParamStore();
+    const params = [store.param("a", new Float32Array([1, 2, 3])), store.param("b", new Float32Array([4, 5]))];
+    const server = new FedAdam(params);
+    server.aggregate([{ params: [new Float32Array([1.5, 2, 3]), new Float32Array([4, 6])], numExamples: 3 }]);
+    const before = server.stateDict();
+    expect(() => server.loadStateDict(edit(before))).toThrow(message);
+    expect(server.stateDict()).toEqual(before);
   });
 });
 
