@@ -8,8 +8,8 @@
 // chunks are the all-reduce's bits, and the kernels are elementwise.
 //
 // Where torch shards whole params (a sorted greedy split), shares of flat runs balance to within 16 floats.
-// Refused: per-tensor kinds (LAMB, LARS, Adafactor, Muon: a share is not a tensor), schedule-free optimizers
-// (eval()/train() rewrite the whole params from state that is sharded), int8 state (its 256-float
+// Schedule-free optimizers switch the params with `await zero.eval()` / `train()` (each rank its share, then
+// an all-gather). Refused: per-tensor kinds (LAMB, LARS, Adafactor, Muon: a share is not a tensor), int8 state (its 256-float
 // blocks start at each param's first element, which a share boundary does not respect), and maxGradNorm /
 // skipNonFinite (a rank sees only its share of the gradient norm).
 import { Optimizer, type OptimizerOptions, type ParamsInput, type StateDict, type StepOptions } from "../core/optimizer.js";
@@ -51,9 +51,6 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
     if (!entry) throw new TypeError(`${name}: options.optimizer must be a gradstep optimizer class (e.g. { optimizer: AdamW }), got ${typeof cls === "function" ? cls.name : String(cls)}`);
     if (entry.spec.kind === "tensor") {
       throw new TypeError(`${name}: ${entry.spec.name} steps whole tensors (per-tensor state or norms), and a share of a flat run is not a tensor: ZeRO-1 shards elementwise optimizers only (use DataParallel)`);
-    }
-    if (typeof (cls.prototype as { eval?: unknown }).eval === "function") {
-      throw new TypeError(`${name}: ${entry.spec.name}'s eval()/train() rewrite every param from its state, which each rank holds only a share of (use DataParallel)`);
     }
     checkGroup(name, group);
     for (const k of ["maxGradNorm", "skipNonFinite"] as const) {
@@ -122,9 +119,22 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
         }
         await this.group.reduceScatter(input, s.grad, { op: "mean" });
       }
-      for (const s of all) s.shard.value = s.run.value().subarray(s.lo, s.hi);
+      this.#views();
       this.optimizer.step(options);
-      for (const s of all) {
+      await this.#gather();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Points every share at its run's values (the store's memory may have grown since the last call). */
+  #views(): void {
+    for (const s of this.#groups.flat()) s.shard.value = s.run.value().subarray(s.lo, s.hi);
+  }
+
+  /** All-gathers the params: every rank's share into every rank's runs. */
+  async #gather(): Promise<void> {
+      for (const s of this.#groups.flat()) {
         const own = s.run.value().subarray(s.lo, s.hi);
         let send = own;
         if (own.length !== s.share) {
@@ -140,6 +150,27 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
           s.run.value().set(s.scratch.subarray(0, s.run.n));
         }
       }
+  }
+
+  /** Schedule-free optimizers: every rank's params become x, the evaluation point (a collective: every rank calls it). */
+  eval(): Promise<void> {
+    return this.#switch("eval");
+  }
+
+  /** Schedule-free optimizers: every rank's params become y again, before the next step (a collective). */
+  train(): Promise<void> {
+    return this.#switch("train");
+  }
+
+  async #switch(mode: "eval" | "train"): Promise<void> {
+    const inner = this.optimizer as unknown as Partial<Record<"eval" | "train", () => void>>;
+    if (typeof inner[mode] !== "function") throw new TypeError(`ZeroRedundancyOptimizer.${mode}: only schedule-free optimizers have eval()/train()`);
+    if (this.#busy) throw new Error(`ZeroRedundancyOptimizer.${mode}: a step() has not finished (await it first)`);
+    this.#busy = true;
+    try {
+      this.#views();
+      inner[mode]!.call(this.optimizer);
+      await this.#gather();
     } finally {
       this.#busy = false;
     }
@@ -212,6 +243,6 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
       const params = Array.from({ length: count }, () => next++);
       return { ...g, params };
     });
-    return { format: local.format, optimizer: local.optimizer, state, paramGroups };
+    return { ...local, state, paramGroups }; // and what else the class saves (schedule-free: `training`)
   }
 }

@@ -9,11 +9,11 @@ import { expectSameState, firstBitDifference, randomArray, rng } from "../helper
 import { buildRank, ELEMENTWISE, failingGroup, gradsOf, rankOrderMean } from "./world.js";
 
 const STEPS = 3;
-/** Options ZeRO refuses (tested below; and the schedule-free optimizers): int8 state, and the transforms that need the whole gradient norm. */
+/** Options ZeRO refuses (tested below): int8 state, and the transforms that need the whole gradient norm. */
 const refused = (o: Record<string, unknown>) => o.stateDtype === "int8" || o.maxGradNorm !== undefined || o.skipNonFinite !== undefined;
 
 describe("ZeRO-1 equals DataParallel and one process on the rank-order mean", () => {
-  const cases = ELEMENTWISE.filter((e) => !("eval" in e.cls.prototype)).flatMap((e, i) =>
+  const cases = ELEMENTWISE.flatMap((e, i) =>
     e.cases.configs.filter((c) => !refused(c.options)).map((c, j) => [`${e.name}: ${c.desc}`, 2 + ((i + j) % 3), e.cls, c.options] as const));
   it.each(cases)("%s (W = %i)", async (_, world, cls, options) => {
     const zg = localGroups(world), dg = localGroups(world);
@@ -30,6 +30,10 @@ describe("ZeRO-1 equals DataParallel and one process on the rank-order mean", ()
       single.params.forEach((p, i) => p.grad.set(rankOrderMean(grads.map((g) => g[i]!))));
       await Promise.all([...zRanks.map((r) => r.zero.step()), ...ddps.map((d) => d.step())]);
       single.opt.step();
+    }
+    if ("eval" in single.opt) { // schedule-free: compare x (eval mode) too, and the consolidated dict saves the mode
+      await Promise.all(zRanks.map((r) => r.zero.eval()));
+      for (const r of [single, ...dRanks]) (r.opt as unknown as { eval(): void }).eval();
     }
     zRanks.forEach((r, k) => r.params.forEach((p, i) => {
       expect(firstBitDifference(p.value, dRanks[k]!.params[i]!.value), `rank ${k} param ${i} vs DataParallel`).toBe(-1);
@@ -88,6 +92,26 @@ describe("ZeRO-1 state", () => {
     plain.forEach((p, i) => expect(firstBitDifference(p.value, ranks[1]!.params[i]!.value)).toBe(-1));
   });
 
+  it("schedule-free: eval() and train() switch every rank's params as one process does", async () => {
+    const ranks = build(3, ScheduleFreeAdamW, { lr: 0.01 });
+    const store = new ParamStore();
+    const plain = ranks[0]!.params.map((p) => store.param(p.name, p.value));
+    const opt = new ScheduleFreeAdamW(plain, { lr: 0.01 });
+    const same = () => ranks.forEach((r) => plain.forEach((p, i) => expect(firstBitDifference(r.params[i]!.value, p.value)).toBe(-1)));
+    for (let t = 0; t < 3; t++) {
+      const grads = await stepAll(ranks, t);
+      plain.forEach((p, i) => p.grad.set(rankOrderMean(grads.map((g) => g[i]!))));
+      opt.step();
+      same();
+      await Promise.all(ranks.map((r) => r.zero.eval()));
+      opt.eval();
+      same();
+      await Promise.all(ranks.map((r) => r.zero.train()));
+      opt.train();
+      same();
+    }
+  });
+
   it("stateDict / loadStateDict per rank resume bit for bit", async () => {
     const a = build(2), b = build(2);
     for (let t = 0; t < 2; t++) await stepAll(a, t);
@@ -109,10 +133,14 @@ describe("ZeRO-1 refusals and failures", () => {
     [{ optimizer: Adam, skipNonFinite: true }, /^ZeroRedundancyOptimizer: skipNonFinite needs the whole gradient norm/],
     [{ optimizer: "adam" }, /^ZeroRedundancyOptimizer: options.optimizer must be a gradstep optimizer class/],
     [{ optimizer: Adam, group: {} }, /^ZeroRedundancyOptimizer: group must be a ProcessGroup/],
-    [{ optimizer: ScheduleFreeAdamW }, /^ZeroRedundancyOptimizer: ScheduleFreeAdamW's eval\(\)\/train\(\) rewrite every param/],
     [{ optimizer: Adam, lr: -1 }, /^Adam: Invalid lr: -1/],
   ])("%#: %s", (options, message) => {
     expect(() => new ZeroRedundancyOptimizer(params(), { group, ...options } as never)).toThrow(message);
+  });
+
+  it("eval()/train() on a zero over an optimizer without them is refused", async () => {
+    const zero = new ZeroRedundancyOptimizer(params(), { optimizer: Adam, group: group! });
+    await expect(zero.eval()).rejects.toThrow(/^ZeroRedundancyOptimizer.eval: only schedule-free optimizers have eval\(\)\/train\(\)$/);
   });
 
   it("a failing reduce-scatter changes no param and no state", async () => {
