@@ -134,22 +134,22 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
 
   /** All-gathers the params: every rank's share into every rank's runs. */
   async #gather(): Promise<void> {
-      for (const s of this.#groups.flat()) {
-        const own = s.run.value().subarray(s.lo, s.hi);
-        let send = own;
-        if (own.length !== s.share) {
-          s.sendBuf ??= new Float32Array(s.share);
-          s.sendBuf.set(own);
-          send = s.sendBuf;
-        }
-        if (s.padded === s.run.n) {
-          await this.group.allGather(send, s.run.value());
-        } else {
-          s.scratch ??= new Float32Array(s.padded);
-          await this.group.allGather(send, s.scratch);
-          s.run.value().set(s.scratch.subarray(0, s.run.n));
-        }
+    for (const s of this.#groups.flat()) {
+      const own = s.run.value().subarray(s.lo, s.hi);
+      let send = own;
+      if (own.length !== s.share) {
+        s.sendBuf ??= new Float32Array(s.share);
+        s.sendBuf.set(own);
+        send = s.sendBuf;
       }
+      if (s.padded === s.run.n) {
+        await this.group.allGather(send, s.run.value());
+      } else {
+        s.scratch ??= new Float32Array(s.padded);
+        await this.group.allGather(send, s.scratch);
+        s.run.value().set(s.scratch.subarray(0, s.run.n));
+      }
+    }
   }
 
   /** Schedule-free optimizers: every rank's params become x, the evaluation point (a collective: every rank calls it). */
