@@ -5,7 +5,8 @@
 // is gradstep's SGD with torch's SGD(nesterov=True) semantics (b = μb + Δ, b = Δ on the first sync;
 // anchor −= lr·(Δ + μb)); the paper's lr 0.7, μ 0.9. (torchlette's "Nesterov" outer step is heavy-ball in its
 // code; this one is torch's.) One sync sends the params once instead of H gradients.
-import { Optimizer, type StepOptions } from "../core/optimizer.js";
+import { Optimizer, type StateDict, type StepOptions } from "../core/optimizer.js";
+import { floatsOf } from "../core/state-dict.js";
 import { checkOptionsArgument } from "../core/params.js";
 import { rejectUnknown } from "../core/options.js";
 import { SGD } from "../optim/sgd.js";
@@ -100,4 +101,38 @@ export class DiLoCo {
   zeroGrad(): void {
     this.inner.zeroGrad();
   }
+
+  /**
+   * The outer state: inner steps taken, the anchors (copies) and the outer SGD's state dict. The inner
+   * optimizer's state is its own (`inner.stateDict()`).
+   */
+  stateDict(): DiLoCoState {
+    return { innerSteps: this.#steps, anchors: this.anchors, outer: this.outer.stateDict() };
+  }
+
+  /** Restores a stateDict() of a DiLoCo over params of the same lengths; checks everything first. */
+  loadStateDict(dict: DiLoCoState): void {
+    const name = "DiLoCo.loadStateDict";
+    if (dict === null || typeof dict !== "object") throw new TypeError(`${name}: expected { innerSteps, anchors, outer }`);
+    if (!Number.isSafeInteger(dict.innerSteps) || dict.innerSteps < 0) throw new RangeError(`${name}: invalid innerSteps ${String(dict.innerSteps)} (expected an integer >= 0)`);
+    if (!Array.isArray(dict.anchors) || dict.anchors.length !== this.#anchors.length) {
+      throw new RangeError(`${name}: anchors must hold one array per flat run of the params (${this.#anchors.length})`);
+    }
+    const anchors = dict.anchors.map((a, k) => {
+      const n = this.#anchors[k]!.length, f = floatsOf(a, `${name}: anchors[${k}]`, n);
+      if (f === undefined || f.length !== n) throw new RangeError(`${name}: anchors[${k}] must be ${n} floats`);
+      return f;
+    });
+    // The outer load checks its dict first and changes nothing when it throws; after it nothing can fail.
+    this.outer.loadStateDict(dict.outer);
+    anchors.forEach((a, k) => this.#anchors[k]!.set(a));
+    this.#steps = dict.innerSteps;
+  }
+}
+
+/** What DiLoCo.stateDict() returns (structured-clone-able; JSON keeps it as long as it holds no NaN or ±Infinity). */
+export interface DiLoCoState {
+  innerSteps: number;
+  anchors: Float32Array[];
+  outer: StateDict;
 }

@@ -4,7 +4,7 @@
 // to a single-process simulation written here; a failing sync changes no param, anchor or outer state.
 import { describe, expect, it } from "vitest";
 import { AdamW, ParamStore, SGD } from "../../src/index.js";
-import { DiLoCo, localGroups } from "../../src/distributed/index.js";
+import { DiLoCo, type DiLoCoState, localGroups } from "../../src/distributed/index.js";
 import { expectSameState, firstBitDifference } from "../helpers.js";
 import fixtures from "../fixtures/distributed.json" with { type: "json" };
 import { buildRank, failingGroup, gradsOf, rankOrderMean } from "./world.js";
@@ -66,6 +66,57 @@ describe("DiLoCo equals its single-process simulation", () => {
       expectSameState(r.opt.stateDict(), sim[k]!.opt.stateDict());
     });
     expect(ranks[0]!.diloco.innerSteps).toBe(3 * H);
+  });
+});
+
+describe("DiLoCo state", () => {
+  /** W = 2 ranks of AdamW + DiLoCo(H = 2); `from`: each rank's saved inner and outer state (and params) to resume from. */
+  const world = (from?: { inner: unknown; outer: unknown; values: Float32Array[] }[]) => {
+    const groups = localGroups(2);
+    return groups.map((g, k) => {
+      const r = buildRank(AdamW, { lr: 0.01 });
+      const diloco = new DiLoCo(r.opt, g, { syncEvery: 2 });
+      if (from) {
+        r.params.forEach((p, i) => p.value.set(from[k]!.values[i]!));
+        r.opt.loadStateDict(structuredClone(from[k]!.inner) as never);
+        diloco.loadStateDict(JSON.parse(JSON.stringify(from[k]!.outer)));
+      }
+      return { ...r, diloco };
+    });
+  };
+  const run = async (ranks: ReturnType<typeof world>, from: number, to: number) => {
+    for (let t = from; t < to; t++) {
+      ranks.forEach((r, k) => r.params.forEach((p, i) => p.grad.set(gradsOf(t, k)[i]!)));
+      await Promise.all(ranks.map((r) => r.diloco.step()));
+    }
+  };
+
+  it("resumes bit for bit after a sync and mid-interval (through JSON)", async () => {
+    for (const cut of [4, 5]) {
+      const a = world();
+      await run(a, 0, cut);
+      const saved = a.map((r) => ({ inner: r.opt.stateDict(), outer: r.diloco.stateDict(), values: r.params.map((p) => p.value.slice()) }));
+      await run(a, cut, 9);
+      const b = world(saved);
+      expect(b[0]!.diloco.innerSteps).toBe(cut);
+      await run(b, cut, 9);
+      b.forEach((r, k) => r.params.forEach((p, i) => expect(firstBitDifference(p.value, a[k]!.params[i]!.value), `cut ${cut} rank ${k} param ${i}`).toBe(-1)));
+    }
+  });
+
+  it.each([
+    [(d: DiLoCoState) => ({ ...d, innerSteps: -1 }), /^DiLoCo.loadStateDict: invalid innerSteps -1/],
+    [(d: DiLoCoState) => ({ ...d, anchors: d.anchors.slice(1) }), /anchors must hold one array per flat run of the params \(3\)/],
+    [(d: DiLoCoState) => ({ ...d, anchors: [new Float32Array(2), ...d.anchors.slice(1)] }), /anchors\[0\] must be 42 floats/],
+    [(d: DiLoCoState) => ({ ...d, outer: { ...d.outer, optimizer: "Adam" } }), /Adam/],
+  ])("a bad state dict throws and changes nothing: %#", async (edit, message) => {
+    const ranks = world();
+    await run(ranks, 0, 2);
+    const before = ranks[0]!.diloco.stateDict();
+    expect(() => ranks[0]!.diloco.loadStateDict(edit(before))).toThrow(message);
+    expect(ranks[0]!.diloco.innerSteps).toBe(before.innerSteps);
+    ranks[0]!.diloco.anchors.forEach((a, i) => expect(firstBitDifference(a, before.anchors[i]!)).toBe(-1));
+    expectSameState(ranks[0]!.diloco.outer.stateDict(), before.outer);
   });
 });
 
