@@ -2,7 +2,7 @@
 // path; once all have joined, binary frames are routed to the rank each names (the relay stamps the sender's
 // rank in, so a frame cannot claim another sender). A closed socket is announced to the rest of its world.
 import { FROM_OFFSET, HEADER_BYTES, TO_OFFSET } from "./frame.js";
-import { importOptional } from "./websocket.js";
+import { importWs } from "./websocket.js";
 
 /** Options of `serveRendezvous`. */
 export interface RendezvousOptions {
@@ -22,9 +22,16 @@ export interface Rendezvous {
   close(): Promise<void>;
 }
 
+/** The part of Node's Buffer the relay uses (the build has no Node types: the entry is for every runtime). */
+interface Bytes {
+  readonly byteLength: number;
+  readUInt32LE(offset: number): number;
+  writeUInt32LE(value: number, offset: number): number;
+  toString(): string;
+}
 interface Socket {
-  send(data: string | Uint8Array, opts?: { binary: boolean }): void;
-  on(event: "message", cb: (data: Buffer, isBinary: boolean) => void): void;
+  send(data: string | Bytes, opts?: { binary: boolean }): void;
+  on(event: "message", cb: (data: Bytes, isBinary: boolean) => void): void;
   on(event: "close", cb: (code: number) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -48,7 +55,7 @@ interface Server {
 export async function serveRendezvous(options: RendezvousOptions = {}): Promise<Rendezvous> {
   const { host = "127.0.0.1", port = 0 } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`serveRendezvous: invalid port ${port} (expected an integer 0..65535)`);
-  const { WebSocketServer } = await importOptional<{ WebSocketServer: new (o: { host: string; port: number }) => Server }>("ws");
+  const { WebSocketServer } = await importWs<{ WebSocketServer: new (o: { host: string; port: number }) => Server }>("serveRendezvous", "the relay is a ws server");
   const server = new WebSocketServer({ host, port });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", () => resolve());

@@ -26,9 +26,14 @@ export interface WebSocketGroupOptions extends GroupOptions {
   WebSocket?: new (url: string) => WebSocketLike;
 }
 
-/** @internal Imports an optional peer dependency without bundlers trying to resolve it at build time. */
-export function importOptional<T>(name: string): Promise<T> {
-  return import(/* @vite-ignore */ /* webpackIgnore: true */ name) as Promise<T>;
+/** @internal Imports the optional peer `ws` (a variable specifier, so that bundlers do not try to resolve it at build time). */
+export async function importWs<T>(caller: string, why: string): Promise<T> {
+  const name = "ws";
+  try {
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as T;
+  } catch (e) {
+    throw new Error(`${caller} needs the optional peer dependency "ws" (${why}): npm install ws`, { cause: e });
+  }
 }
 
 /**
@@ -45,7 +50,7 @@ export async function webSocketGroup(options: WebSocketGroupOptions): Promise<Pr
   const { url, rank, worldSize, WebSocket: given, ...groupOptions } = options;
   checkWorld(rank, worldSize);
   const timeoutMs = groupOptions.timeoutMs ?? 60_000;
-  const Ctor = given ?? (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket ?? (await importOptional<{ WebSocket: new (url: string) => WebSocketLike }>("ws")).WebSocket;
+  const Ctor = given ?? (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket ?? (await importWs<{ WebSocket: new (url: string) => WebSocketLike }>("webSocketGroup", "this runtime has no global WebSocket")).WebSocket;
   const socket = new Ctor(url);
   socket.binaryType = "arraybuffer";
   let closing = false;

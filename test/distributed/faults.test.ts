@@ -13,6 +13,15 @@ afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((f) => f()));
 });
 
+function everyTransport(timeoutMs: number): [string, () => Promise<Ranks> | Ranks][] {
+  return [
+    ["local", () => localRanks(W, { timeoutMs })],
+    ["worker threads", () => workerRanks(W, { timeoutMs })],
+    ["WebSocket", () => webSocketRanks(W, { timeoutMs })],
+    ["fake RTC", () => rtcRanks(W, { timeoutMs })],
+  ];
+}
+
 /** Ranks 0..W-2 start an allReduce; `fault` then happens to rank W-1; every survivor must reject naming it, buffers unchanged. */
 async function survivorsReject(ranks: Ranks, fault: () => Promise<unknown>, message: RegExp, withinMs: number): Promise<number> {
   cleanup.push(() => ranks.close());
@@ -39,13 +48,7 @@ async function survivorsReject(ranks: Ranks, fault: () => Promise<unknown>, mess
 
 describe("a stalled rank: the pending collective rejects after timeoutMs, naming it", () => {
   const timeoutMs = 300;
-  const makers: [string, () => Promise<Ranks> | Ranks][] = [
-    ["local", () => localRanks(W, { timeoutMs })],
-    ["worker threads", () => workerRanks(W, { timeoutMs })],
-    ["WebSocket", () => webSocketRanks(W, { timeoutMs })],
-    ["fake RTC", () => rtcRanks(W, { timeoutMs })],
-  ];
-  for (const [name, make] of makers) {
+  for (const [name, make] of everyTransport(timeoutMs)) {
     it(name, async () => {
       const ranks = await make();
       const elapsed = await survivorsReject(ranks, async () => {}, /collective #0 timed out: rank 2 sent nothing for 300 ms/, timeoutMs + 2000);
@@ -68,13 +71,7 @@ describe("a rank that dies or closes: survivors reject at once (long before the 
       await survivorsReject(ranks, () => ranks.kill(W - 1), message, 5000);
     });
   }
-  const transports: [string, () => Promise<Ranks> | Ranks][] = [
-    ["local", () => localRanks(W, { timeoutMs })],
-    ["worker threads", () => workerRanks(W, { timeoutMs })],
-    ["WebSocket", () => webSocketRanks(W, { timeoutMs })],
-    ["fake RTC", () => rtcRanks(W, { timeoutMs })],
-  ];
-  for (const [name, make] of transports) {
+  for (const [name, make] of everyTransport(timeoutMs)) {
     it(`close() of a rank: ${name}`, async () => {
       const ranks = await make();
       await survivorsReject(ranks, () => ranks.call(W - 1, "close", []), /rank 2 closed its process group/, 5000);
