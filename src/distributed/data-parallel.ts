@@ -8,11 +8,11 @@
 // than the cap is a bucket of its own. The optimizer's fused clipping (`maxGradNorm`, `clipValue`) and
 // `skipNonFinite` see the reduced gradients: clipping happens after the reduce (Keras clipped each replica's
 // gradients before aggregating them, tensorflow#33929).
-import { Optimizer, type StepOptions } from "../core/optimizer.js";
+import type { Optimizer, StepOptions } from "../core/optimizer.js";
 import { checkOptionsArgument } from "../core/params.js";
 import { rejectUnknown } from "../core/options.js";
 import type { ProcessGroup } from "./group.js";
-import { checkBytes, type FlatRun, flatRuns } from "./runs.js";
+import { checkBytes, checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
 
 export interface DataParallelOptions {
   /** Cap of every bucket but the first, in bytes (default 25 MiB, torch's bucket_cap_mb). */
@@ -25,22 +25,6 @@ const MiB = 1 << 20;
 
 /** A bucket: floats [start, end) of a flat run. */
 interface Bucket { run: FlatRun; start: number; end: number }
-
-/** Whether `x` looks like a ProcessGroup (the checks every distributed wrapper makes of its group). */
-export function checkGroup(where: string, group: unknown): asserts group is ProcessGroup {
-  const g = group as Partial<ProcessGroup> | null;
-  if (g === null || typeof g !== "object" || typeof g.allReduce !== "function" || typeof g.rank !== "number" || typeof g.worldSize !== "number") {
-    throw new TypeError(`${where}: group must be a ProcessGroup (localGroups(), workerGroup(), webSocketGroup()...)`);
-  }
-}
-
-/** Throws unless `x` is an optimizer that steps with step() (not a closure-kind one). */
-export function checkOptimizer(where: string, x: unknown): asserts x is Optimizer<object> {
-  if (x instanceof Optimizer) return;
-  const closure = x !== null && typeof x === "object" && "step" in x && "store" in x;
-  throw new TypeError(`${where}: expected a gradstep optimizer (new Adam(params, ...)) as the first argument` +
-    (closure ? " (closure-kind optimizers such as LBFGS re-evaluate the loss inside step and cannot be wrapped)" : ""));
-}
 
 export class DataParallel {
   readonly optimizer: Optimizer<object>;

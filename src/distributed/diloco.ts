@@ -10,9 +10,8 @@ import { floatsOf } from "../core/state-dict.js";
 import { checkOptionsArgument } from "../core/params.js";
 import { rejectUnknown } from "../core/options.js";
 import { SGD } from "../optim/sgd.js";
-import { checkGroup, checkOptimizer } from "./data-parallel.js";
 import type { ProcessGroup } from "./group.js";
-import { type FlatRun, flatRuns } from "./runs.js";
+import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
 
 export interface DiLoCoOptions {
   /** Inner steps between two syncs (H; the paper's 500). */

@@ -1,7 +1,10 @@
-// The flat runs of a param list: params whose values and grads are each contiguous in one store (one view
-// covers a run, no copies), or one foreign `{ value, grad }` param. DataParallel buckets them, ZeRO shards them,
-// DiLoCo keeps an anchor per run. Views are made afresh at each use: a store's memory may have grown since.
+// What the training wrappers (DataParallel, ZeRO, DiLoCo) share: the flat runs of a param list (params whose
+// values and grads are each contiguous in one store, so one view covers a run, no copies; or one foreign
+// `{ value, grad }` param), which DataParallel buckets, ZeRO shards and DiLoCo anchors; and their argument checks.
+// Views are made afresh at each use: a store's memory may have grown since.
+import { Optimizer } from "../core/optimizer.js";
 import type { ParamLike } from "../core/spec.js";
+import type { ProcessGroup } from "./group.js";
 import { Param } from "../runtime/store.js";
 
 export interface FlatRun {
@@ -46,4 +49,20 @@ export function flatRuns(groups: readonly (readonly ParamLike[])[]): FlatRun[][]
 export function checkBytes(where: string, name: string, x: unknown): number {
   if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 4) throw new RangeError(`${where}: invalid ${name} ${String(x)} (expected an integer number of bytes >= 4)`);
   return x;
+}
+
+/** Whether `x` looks like a ProcessGroup (the checks every distributed wrapper makes of its group). */
+export function checkGroup(where: string, group: unknown): asserts group is ProcessGroup {
+  const g = group as Partial<ProcessGroup> | null;
+  if (g === null || typeof g !== "object" || typeof g.allReduce !== "function" || typeof g.rank !== "number" || typeof g.worldSize !== "number") {
+    throw new TypeError(`${where}: group must be a ProcessGroup (localGroups(), workerGroup(), webSocketGroup()...)`);
+  }
+}
+
+/** Throws unless `x` is an optimizer that steps with step() (not a closure-kind one). */
+export function checkOptimizer(where: string, x: unknown): asserts x is Optimizer<object> {
+  if (x instanceof Optimizer) return;
+  const closure = x !== null && typeof x === "object" && "step" in x && "store" in x;
+  throw new TypeError(`${where}: expected a gradstep optimizer (new Adam(params, ...)) as the first argument` +
+    (closure ? " (closure-kind optimizers such as LBFGS re-evaluate the loss inside step and cannot be wrapped)" : ""));
 }

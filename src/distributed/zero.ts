@@ -16,9 +16,8 @@ import { Optimizer, type OptimizerOptions, type ParamsInput, type StateDict, typ
 import { checkOptionsArgument, checkParam, groupInputs } from "../core/params.js";
 import type { ForeignParam, OptionsInput, ParamGroup, ParamLike } from "../core/spec.js";
 import { STEP_OPTIMIZERS, type OptimizerClass } from "../optim/index.js";
-import { checkGroup } from "./data-parallel.js";
 import type { ProcessGroup } from "./group.js";
-import { type FlatRun, flatRuns } from "./runs.js";
+import { checkGroup, type FlatRun, flatRuns } from "./runs.js";
 
 /** Floats a share is a multiple of. */
 export const SHARE_ALIGN = 16;

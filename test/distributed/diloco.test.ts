@@ -3,7 +3,7 @@
 // suite's tolerance (torch's CPU `add(alpha=)` fuses the multiply-add, gradstep rounds twice), and bit-identical
 // to a single-process simulation written here; a failing sync changes no param, anchor or outer state.
 import { describe, expect, it } from "vitest";
-import { AdamW, ParamStore, SGD } from "../../src/index.js";
+import { AdamW, LBFGS, ParamStore, SGD } from "../../src/index.js";
 import { DiLoCo, type DiLoCoState, localGroups } from "../../src/distributed/index.js";
 import { expectSameState, firstBitDifference } from "../helpers.js";
 import fixtures from "../fixtures/distributed.json" with { type: "json" };
@@ -121,6 +121,13 @@ describe("DiLoCo state", () => {
 });
 
 describe("DiLoCo failures and errors", () => {
+  it("refuses what is not a gradstep optimizer, and a closure-kind one", () => {
+    const [g] = localGroups(1);
+    expect(() => new DiLoCo({} as never, g!, { syncEvery: 1 })).toThrow(/^DiLoCo: expected a gradstep optimizer \(new Adam\(params, \.\.\.\)\) as the first argument$/);
+    const lbfgs = new LBFGS([new ParamStore().param("w", 3)]);
+    expect(() => new DiLoCo(lbfgs as never, g!, { syncEvery: 1 })).toThrow(/closure-kind optimizers such as LBFGS/);
+  });
+
   it("a failing all-reduce: params (as the inner step left them), anchors and outer state unchanged", async () => {
     const r = buildRank(SGD, { lr: 0.1 });
     const diloco = new DiLoCo(r.opt, failingGroup(localGroups(1)[0]!, "allReduce", 1), { syncEvery: 2 });

@@ -138,6 +138,11 @@ describe("ZeRO-1 refusals and failures", () => {
     expect(() => new ZeroRedundancyOptimizer(params(), { group, ...options } as never)).toThrow(message);
   });
 
+  it.each([-1, 1, 0.5])("consolidateStateDict(%s) in a world of 1 is refused before any collective", async (to) => {
+    const zero = new ZeroRedundancyOptimizer(params(), { optimizer: Adam, group: group! });
+    await expect(zero.consolidateStateDict(to)).rejects.toThrow(new RegExp(`^ZeroRedundancyOptimizer.consolidateStateDict: invalid rank ${to} \\(expected 0 <= to < 1\\)$`));
+  });
+
   it("eval()/train() on a zero over an optimizer without them is refused", async () => {
     const zero = new ZeroRedundancyOptimizer(params(), { optimizer: Adam, group: group! });
     await expect(zero.eval()).rejects.toThrow(/^ZeroRedundancyOptimizer.eval: only schedule-free optimizers have eval\(\)\/train\(\)$/);
