@@ -13,6 +13,8 @@
 // collective that fails (bad input, a lost rank, a timeout) leaves them unchanged. After a failure the group
 // is broken (its peers are out of step): every later call rejects with the same error; close() still works.
 
+import { type SharedArena, Stages, reduceRankOrder } from "./shared.js";
+
 /** Reduction op of `allReduce` / `reduceScatter`: the rank-order f32 sum, or that sum divided by the world size. */
 export type ReduceOp = "sum" | "mean";
 
@@ -117,13 +119,16 @@ export function chunkRange(length: number, worldSize: number, rank: number): { s
   return { start, end: start + len, length: len };
 }
 
-/** @internal Collective kinds on the wire (one byte); Bye = the sender closed its group. */
-export const Kind = { AllReduce: 1, ReduceScatter: 2, AllGather: 3, Broadcast: 4, Barrier: 5, Bye: 6 } as const;
+/** @internal Collective kinds on the wire; Bye = the sender closed its group; Doorbell = shared memory changed (shared.ts). */
+export const Kind = { AllReduce: 1, ReduceScatter: 2, AllGather: 3, Broadcast: 4, Barrier: 5, Bye: 6, Doorbell: 7 } as const;
 /** @internal */
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 const KIND_NAMES = ["", "allReduce", "reduceScatter", "allGather", "broadcast", "barrier", "close"];
 const OPS: ReduceOp[] = ["sum", "mean"];
+const EMPTY = new Float32Array(0);
+/** The waiter key of a doorbell (shared path): any doorbell wakes it. */
+const BELL = "bell";
 /** The op of a Bye that aborts after a mismatch (0: a plain close). */
 const ABORT = 1;
 
@@ -173,7 +178,7 @@ interface Descriptor {
   seq: number;
 }
 
-function describe(d: Omit<Descriptor, "seq">): string {
+function describe(d: { kind: number; op: number; length: number; root: number }): string {
   const args = d.kind === Kind.Broadcast ? `root ${d.root}, length ${d.length}` : d.kind === Kind.Barrier ? "" : `${d.kind === Kind.AllGather ? "" : `op "${OPS[d.op]}", `}length ${d.length}`;
   return `${KIND_NAMES[d.kind]}(${args})`;
 }
@@ -194,7 +199,14 @@ export class MessageGroup implements ProcessGroup {
   /** The running collective: its seq, the ranks heard from during it, and its idle timer. */
   #current: { seq: number; d: Omit<Descriptor, "seq">; heard: Set<number>; timer: ReturnType<typeof setTimeout> | undefined; fail: (e: Error) => void } | undefined;
 
-  constructor(rank: number, worldSize: number, transport: Transport, options: GroupOptions = {}) {
+  /** The SharedArrayBuffer fast path (shared.ts), where the ranks share memory; else payloads travel in messages. */
+  readonly #shared: SharedArena | undefined;
+  /** Rounds of the shared path run so far (the same count on every rank). */
+  #round = 0;
+  /** The rank the running collective waits on (named if it times out with every rank heard from). */
+  #waitingOn: number | undefined;
+
+  constructor(rank: number, worldSize: number, transport: Transport, options: GroupOptions = {}, shared?: SharedArena) {
     checkWorld(rank, worldSize);
     const { timeoutMs = DEFAULT_TIMEOUT_MS, maxMessageFloats = DEFAULT_MAX_MESSAGE_FLOATS } = options;
     if (!(timeoutMs > 0)) throw new RangeError(`Invalid timeoutMs: ${timeoutMs} (expected a number > 0)`);
@@ -204,6 +216,7 @@ export class MessageGroup implements ProcessGroup {
     this.#transport = transport;
     this.#timeoutMs = timeoutMs;
     this.#maxFloats = maxMessageFloats;
+    this.#shared = shared;
     transport.onMessage = (from, header, payload) => this.#receive(from, header, payload);
     transport.onPeerLost = (peer, reason) => this.#fail(new ProcessGroupError(`ProcessGroup rank ${rank}: rank ${peer} ${reason}`, peer));
     transport.onLost = (message) => this.#fail(new Error(`ProcessGroup rank ${rank}: ${message}`));
@@ -217,13 +230,9 @@ export class MessageGroup implements ProcessGroup {
       const out = new Float32Array(buf.length);
       const own = chunkRange(buf.length, this.worldSize, this.rank);
       out.set(await this.#reduceOwnChunk(d, buf), own.start);
-      for (let c = 0; c < this.worldSize; c++) {
-        if (c === this.rank) continue;
-        const { start, end } = chunkRange(buf.length, this.worldSize, c);
-        await this.#recvInto(d, 1, c, out.subarray(start, end));
-      }
+      await this.#gatherChunks(d, 1, out);
       buf.set(out);
-    });
+    }, buf, buf);
   }
 
   reduceScatter(input: Float32Array, output: Float32Array, opts: { op?: ReduceOp } = {}): Promise<void> {
@@ -235,7 +244,7 @@ export class MessageGroup implements ProcessGroup {
       return { kind: Kind.ReduceScatter, op: opIndex("reduceScatter", opts), length: input.length, root: 0 };
     }, async (d) => {
       output.set(await this.#reduceOwnChunk(d, input));
-    });
+    }, input, output);
   }
 
   allGather(input: Float32Array, output: Float32Array): Promise<void> {
@@ -249,13 +258,9 @@ export class MessageGroup implements ProcessGroup {
       for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) this.#sendPieces(r, d, 0, input);
       const out = new Float32Array(output.length);
       out.set(input, chunkRange(output.length, this.worldSize, this.rank).start);
-      for (let r = 0; r < this.worldSize; r++) {
-        if (r === this.rank) continue;
-        const { start, end } = chunkRange(output.length, this.worldSize, r);
-        await this.#recvInto(d, 0, r, out.subarray(start, end));
-      }
+      await this.#gatherChunks(d, 0, out);
       output.set(out);
-    });
+    }, input, output);
   }
 
   broadcast(buf: Float32Array, root: number): Promise<void> {
@@ -271,15 +276,14 @@ export class MessageGroup implements ProcessGroup {
       const out = new Float32Array(buf.length);
       await this.#recvInto(d, 0, root, out);
       buf.set(out);
-    });
+    }, buf, buf);
   }
 
   barrier(): Promise<void> {
     return this.#run("barrier", () => ({ kind: Kind.Barrier, op: 0, length: 0, root: 0 }), async (d) => {
-      const empty = new Float32Array(0);
-      for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) this.#sendPieces(r, d, 0, empty);
-      for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) await this.#recvInto(d, 0, r, empty);
-    });
+      for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) this.#sendPieces(r, d, 0, EMPTY);
+      for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) await this.#recvInto(d, 0, r, EMPTY);
+    }, EMPTY, EMPTY);
   }
 
   async close(): Promise<void> {
@@ -304,7 +308,8 @@ export class MessageGroup implements ProcessGroup {
   }
 
   /** Validates synchronously (rejecting with nothing changed), then queues the collective behind earlier calls. */
-  #run(name: string, check: () => Omit<Descriptor, "seq">, body: (d: Descriptor) => Promise<void>): Promise<void> {
+  /** `src`/`dst`: what this rank contributes and where its result goes, for the shared path. */
+  #run(name: string, check: () => Omit<Descriptor, "seq">, body: (d: Descriptor) => Promise<void>, src: Float32Array, dst: Float32Array): Promise<void> {
     let d: Omit<Descriptor, "seq">;
     try {
       if (this.#closed) throw new Error(`${name}: the process group is closed`);
@@ -312,7 +317,7 @@ export class MessageGroup implements ProcessGroup {
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = this.#queue.then(() => this.#start(d, body));
+    const run = this.#queue.then(() => this.#start(d, this.#shared ? (dd) => this.#sharedRun(dd, src, dst) : body));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -344,8 +349,7 @@ export class MessageGroup implements ProcessGroup {
     cur.timer = setTimeout(() => {
       const silent: number[] = [];
       for (let r = 0; r < this.worldSize; r++) if (r !== this.rank && !cur.heard.has(r)) silent.push(r);
-      const waiting = this.#waiter ? Number(this.#waiter.key.split(":")[2]) : undefined;
-      const peer = silent[0] ?? waiting ?? -1;
+      const peer = silent[0] ?? this.#waitingOn ?? -1;
       const who = silent.length > 0 ? `rank${silent.length > 1 ? "s" : ""} ${silent.join(", ")} sent nothing` : `rank ${peer} sent no message`;
       this.#fail(new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${cur.seq} timed out: ${who} for ${this.#timeoutMs} ms`, peer));
     }, this.#timeoutMs);
@@ -372,18 +376,13 @@ export class MessageGroup implements ProcessGroup {
   }
 
   /** Receives the pieces `from` sends in `phase` into `into` (whose length the sender's data must have). */
-  async #recvInto(d: Descriptor, phase: number, from: number, into: Float32Array): Promise<void> {
+  async #recvInto(d: Descriptor, phase: number, from: number, into: Float32Array): Promise<Float32Array> {
     const seq = d.seq;
     const n = Math.max(1, Math.ceil(into.length / this.#maxFloats));
+    this.#waitingOn = from;
     for (let p = 0; p < n; p++) {
       const { header, payload } = await this.#recv(`${seq}:${phase}:${from}:${p}`);
-      if (header.kind !== d.kind || header.op !== d.op || header.length !== d.length || header.root !== d.root) {
-        const err = new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${seq} mismatch: rank ${from} called ${describe(header)}, rank ${this.rank} called ${describe(d)}`, from);
-        // Peers that wait on this rank would otherwise only learn of it from their timeout.
-        this.#sendBye(ABORT);
-        this.#fail(err);
-        throw err;
-      }
+      this.#checkSame(d, from, header);
       const off = p * this.#maxFloats;
       const want = Math.min(into.length, off + this.#maxFloats) - off;
       if (payload.length !== want) {
@@ -392,6 +391,87 @@ export class MessageGroup implements ProcessGroup {
         throw err;
       }
       into.set(payload, off);
+    }
+    return into;
+  }
+
+  /** Receives every other rank's chunk of `out` (rank c sends chunk c in `phase`). */
+  async #gatherChunks(d: Descriptor, phase: number, out: Float32Array): Promise<void> {
+    for (let c = 0; c < this.worldSize; c++) {
+      if (c === this.rank) continue;
+      const { start, end } = chunkRange(out.length, this.worldSize, c);
+      await this.#recvInto(d, phase, c, out.subarray(start, end));
+    }
+  }
+
+  /** Fails the group if rank `from` called another collective than `d`. */
+  #checkSame(d: Descriptor, from: number, other: { kind: number; op: number; length: number; root: number }): void {
+    if (other.kind === d.kind && other.op === d.op && other.length === d.length && other.root === d.root) return;
+    const err = new ProcessGroupError(`ProcessGroup rank ${this.rank}: collective #${d.seq} mismatch: rank ${from} called ${describe(other)}, rank ${this.rank} called ${describe(d)}`, from);
+    // Peers that wait on this rank would otherwise only learn of it from their timeout.
+    this.#sendBye(ABORT);
+    this.#fail(err);
+    throw err;
+  }
+
+  /** The shared-memory path of every collective: rounds of write, reduce, read (see shared.ts). */
+  async #sharedRun(d: Descriptor, src: Float32Array, dst: Float32Array): Promise<void> {
+    const arena = this.#shared!;
+    const W = this.worldSize;
+    const me = this.rank;
+    const P = arena.pieceFloats;
+    const chunks = Array.from({ length: W }, (_, c) => chunkRange(d.length, W, c));
+    const rounds = Math.max(1, Math.ceil(chunks[0]!.length / P)); // chunk 0 is the longest
+    const reduces = d.kind === Kind.AllReduce || d.kind === Kind.ReduceScatter;
+    const isRoot = d.kind === Kind.Broadcast && d.root === me;
+    // Where chunk c starts in src and in dst: allGather's src and reduceScatter's dst hold this rank's chunk only.
+    const srcAt = (c: number) => chunks[c]!.start - (d.kind === Kind.AllGather ? chunks[me]!.start : 0);
+    const dstAt = (c: number) => chunks[c]!.start - (d.kind === Kind.ReduceScatter ? chunks[me]!.start : 0);
+    const out = new Float32Array(dst.length);
+    for (let j = 0; j < rounds; j++) {
+      const k = ++this.#round;
+      const from = j * P;
+      const len = (c: number) => Math.max(0, Math.min(P, chunks[c]!.length - from));
+      await this.#until((q) => arena.get(q, Stages.READ) >= k - 1);
+      for (let c = 0; c < W; c++) {
+        if (reduces || isRoot || (d.kind === Kind.AllGather && c === me)) arena.piece(me, c, len(c)).set(src.subarray(srcAt(c) + from, srcAt(c) + from + len(c)));
+      }
+      arena.writeDescriptor(me, d);
+      this.#publish(Stages.WRITTEN, k);
+      await this.#until((q) => arena.get(q, Stages.WRITTEN) >= k);
+      if (j === 0) for (let q = 0; q < W; q++) if (q !== me) this.#checkSame(d, q, arena.descriptor(q));
+      if (reduces) {
+        const acc = new Float32Array(len(me));
+        reduceRankOrder(acc, (q) => arena.piece(q, me, acc.length), W, OPS[d.op] === "mean");
+        arena.piece(me, me, acc.length).set(acc);
+        this.#publish(Stages.REDUCED, k);
+        if (d.kind === Kind.AllReduce) await this.#until((q) => arena.get(q, Stages.REDUCED) >= k);
+      }
+      for (let c = 0; c < W; c++) {
+        if (d.kind === Kind.ReduceScatter ? c !== me : d.kind === Kind.Broadcast && isRoot) continue;
+        out.set(arena.piece(d.kind === Kind.Broadcast ? d.root : c, c, len(c)), dstAt(c) + from);
+      }
+      this.#publish(Stages.READ, k);
+    }
+    if (!isRoot) dst.set(out);
+  }
+
+  /** Publishes this rank's stage of round k and wakes the peers. */
+  #publish(stage: (typeof Stages)[keyof typeof Stages], k: number): void {
+    this.#shared!.set(this.rank, stage, k);
+    for (let q = 0; q < this.worldSize; q++) {
+      if (q !== this.rank) this.#transport.send(q, { kind: Kind.Doorbell, op: 0, seq: this.#current!.seq, phase: 0, piece: 0, length: 0, root: 0 }, EMPTY);
+    }
+  }
+
+  /** Waits until `ready(q)` holds for every peer q, re-checking at each doorbell. */
+  async #until(ready: (q: number) => boolean): Promise<void> {
+    for (;;) {
+      let behind: number | undefined;
+      for (let q = 0; q < this.worldSize && behind === undefined; q++) if (q !== this.rank && !ready(q)) behind = q;
+      if (behind === undefined) return;
+      this.#waitingOn = behind;
+      await this.#recv(BELL);
     }
   }
 
@@ -404,14 +484,10 @@ export class MessageGroup implements ProcessGroup {
       this.#sendPieces(c, d, 0, data.subarray(start, end));
     }
     const own = chunkRange(data.length, W, this.rank);
+    const parts: Float32Array[] = [];
+    for (let r = 0; r < W; r++) parts.push(r === this.rank ? data.subarray(own.start, own.end) : await this.#recvInto(d, 0, r, new Float32Array(own.length)));
     const acc = new Float32Array(own.length);
-    const tmp = new Float32Array(own.length);
-    for (let r = 0; r < W; r++) {
-      const x = r === this.rank ? data.subarray(own.start, own.end) : (await this.#recvInto(d, 0, r, tmp), tmp);
-      if (r === 0) acc.set(x);
-      else for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + x[i]!;
-    }
-    if (OPS[d.op] === "mean") for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! / W;
+    reduceRankOrder(acc, (r) => parts[r]!, W, OPS[d.op] === "mean");
     if (d.kind === Kind.AllReduce) for (let r = 0; r < W; r++) if (r !== this.rank) this.#sendPieces(r, d, 1, acc);
     return acc;
   }
@@ -438,12 +514,12 @@ export class MessageGroup implements ProcessGroup {
       cur.heard.add(from);
       this.#arm();
     }
-    const key = `${header.seq}:${header.phase}:${from}:${header.piece}`;
+    const key = header.kind === Kind.Doorbell ? BELL : `${header.seq}:${header.phase}:${from}:${header.piece}`;
     const w = this.#waiter;
     if (w && w.key === key) {
       this.#waiter = undefined;
       w.resolve({ header, payload });
-    } else this.#inbox.set(key, { header, payload });
+    } else if (key !== BELL) this.#inbox.set(key, { header, payload });
   }
 }
 

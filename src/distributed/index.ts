@@ -3,7 +3,7 @@
 // webSocketGroup where the runtime has no WebSocket.
 export { type ProcessGroup, type ReduceOp, type GroupOptions, ProcessGroupError, chunkRange, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_FLOATS } from "./group.js";
 export { localGroups, type LocalGroupOptions } from "./local.js";
-export { workerGroup, workerMesh, type WorkerGroupOptions, type MessagePortLike } from "./worker.js";
+export { workerGroup, workerMesh, type WorkerGroupOptions, type WorkerRank, type MessagePortLike } from "./worker.js";
 export { webSocketGroup, type WebSocketGroupOptions, type WebSocketLike } from "./websocket.js";
 export { serveRendezvous, type RendezvousOptions, type Rendezvous } from "./rendezvous.js";
 export { rtcGroup, type RtcGroupOptions, type DataChannelLike } from "./rtc.js";

@@ -1,7 +1,9 @@
 // Process groups over MessagePorts: Node worker_threads, Web Workers, Deno, Bun. A mesh of MessageChannels,
 // one per pair of ranks, created where the workers are spawned and handed to them; messages carry their payload
-// in a fresh ArrayBuffer that is transferred, not cloned (one copy per message, at the sender).
+// in a fresh ArrayBuffer that is transferred, not cloned (one copy per message, at the sender). With a shared
+// block (workerMesh's sharedFloats) the data goes through shared memory instead (shared.ts).
 import { type GroupOptions, type Header, MessageGroup, type ProcessGroup, type Transport, checkWorld } from "./group.js";
+import { SharedArena, sharedBytes } from "./shared.js";
 
 /** The part of a MessagePort a group uses (Node's `worker_threads` MessagePort and the web's both fit). */
 export interface MessagePortLike {
@@ -12,33 +14,51 @@ export interface MessagePortLike {
   close(): void;
 }
 
-/** Options of `workerGroup`. */
-export interface WorkerGroupOptions extends GroupOptions {
+/** What rank `rank` of a worker mesh needs; `workerMesh` makes one per rank (pass it to the rank's worker). */
+export interface WorkerRank {
   rank: number;
   worldSize: number;
-  /** `ports[p]`: this rank's end of the channel to rank p (`ports[rank]` unused), from `workerMesh(worldSize)[rank]`. */
+  /** `ports[p]`: this rank's end of the channel to rank p (`ports[rank]` unused). */
   ports: readonly (MessagePortLike | undefined | null)[];
+  /** The shared block of the SharedArrayBuffer path (the same for every rank), if the mesh has one. */
+  shared?: SharedArrayBuffer;
 }
 
+/** Options of `workerGroup`: a `WorkerRank` from `workerMesh`, and the group options. */
+export interface WorkerGroupOptions extends WorkerRank, GroupOptions {}
+
 /**
- * The channels of a `worldSize`-rank mesh: `mesh[r]` is what rank r passes to `workerGroup` as `ports`
- * (transfer them to its worker: `transferList` in Node, the transfer argument of `postMessage` on the web).
+ * The channels of a `worldSize`-rank mesh, one `WorkerRank` per rank: transfer `ports` to that rank's worker
+ * (`transferList` in Node, the transfer argument of `postMessage` on the web) and pass the object to
+ * `workerGroup` there.
+ *
+ * With `sharedFloats`, the mesh also gets a SharedArrayBuffer (`shared`, sent to every worker without copying):
+ * collectives then move their data through it (one copy in, one copy out, the reduction reading shared memory in
+ * place) and use the ports only to wake each other; `sharedFloats` floats per rank (`worldSize · sharedFloats · 4`
+ * bytes in all) bound the round size, larger buffers take several rounds. Needs SharedArrayBuffer (browsers:
+ * a cross-origin isolated page).
  * @example
  * import { Worker } from "node:worker_threads";
- * const mesh = workerMesh(2);
- * for (let rank = 0; rank < 2; rank++) {
- *   const ports = mesh[rank]!.filter((p) => p !== undefined);
- *   new Worker("./train.js", { workerData: { rank, worldSize: 2, ports: mesh[rank] }, transferList: ports });
+ * const mesh = workerMesh(2, { sharedFloats: 1 << 20 });
+ * for (const init of mesh) {
+ *   new Worker("./train.js", { workerData: init, transferList: init.ports.filter((p) => p !== undefined) });
  * }
  */
-export function workerMesh(worldSize: number): (MessagePort | undefined)[][] {
+export function workerMesh(worldSize: number, options: { sharedFloats?: number } = {}): (WorkerRank & { ports: (MessagePort | undefined)[] })[] {
   checkWorld(0, worldSize);
-  const mesh = Array.from({ length: worldSize }, () => new Array<MessagePort | undefined>(worldSize).fill(undefined));
+  const { sharedFloats } = options;
+  let shared: SharedArrayBuffer | undefined;
+  if (sharedFloats !== undefined) {
+    if (!Number.isInteger(sharedFloats) || sharedFloats < worldSize) throw new RangeError(`workerMesh: invalid sharedFloats ${sharedFloats} (expected an integer >= worldSize, ${worldSize})`);
+    if (typeof SharedArrayBuffer !== "function") throw new Error("workerMesh: sharedFloats needs SharedArrayBuffer, which this runtime does not offer (browsers: only on cross-origin isolated pages)");
+    shared = new SharedArrayBuffer(sharedBytes(worldSize, sharedFloats));
+  }
+  const mesh = Array.from({ length: worldSize }, (_, rank) => ({ rank, worldSize, ports: new Array<MessagePort | undefined>(worldSize).fill(undefined), ...(shared ? { shared } : {}) }));
   for (let a = 0; a < worldSize; a++) {
     for (let b = a + 1; b < worldSize; b++) {
       const { port1, port2 } = new MessageChannel();
-      mesh[a]![b] = port1;
-      mesh[b]![a] = port2;
+      mesh[a]!.ports[b] = port1;
+      mesh[b]!.ports[a] = port2;
     }
   }
   return mesh;
@@ -49,14 +69,14 @@ export function workerMesh(worldSize: number): (MessagePort | undefined)[][] {
  * crashed, exited) is detected where the runtime reports the port's closing (Node: the port's "close" event);
  * elsewhere (browsers) the collective's timeout names it.
  * @example
- * // inside worker `rank`, with workerData from the example of workerMesh
+ * // inside each worker, with workerData from the example of workerMesh
  * import { workerData } from "node:worker_threads";
  * import { workerGroup } from "gradstep/distributed";
  * const group = workerGroup(workerData);
  * await group.allReduce(grads, { op: "mean" });
  */
 export function workerGroup(options: WorkerGroupOptions): ProcessGroup {
-  const { rank, worldSize, ports, ...groupOptions } = options;
+  const { rank, worldSize, ports, shared, ...groupOptions } = options;
   checkWorld(rank, worldSize);
   if (ports?.length !== worldSize) throw new RangeError(`workerGroup: ports must be an array of ${worldSize} entries (one per rank, from workerMesh), got ${ports ? `${ports.length} entries` : ports}`);
   for (let p = 0; p < worldSize; p++) {
@@ -85,5 +105,5 @@ export function workerGroup(options: WorkerGroupOptions): ProcessGroup {
     });
     port.start?.();
   }
-  return new MessageGroup(rank, worldSize, transport, groupOptions);
+  return new MessageGroup(rank, worldSize, transport, groupOptions, shared && new SharedArena(shared, worldSize));
 }

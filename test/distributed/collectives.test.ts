@@ -21,6 +21,9 @@ const worlds: [string, () => Promise<Ranks> | Ranks][] = [
   ["local W=1", () => localRanks(1, { maxMessageFloats: MAX_MESSAGE_FLOATS })],
   ["worker threads W=2", () => workerRanks(2, { maxMessageFloats: MAX_MESSAGE_FLOATS })],
   ["worker threads W=4", () => workerRanks(4, { maxMessageFloats: MAX_MESSAGE_FLOATS })],
+  // The SharedArrayBuffer path, rounds of MAX_MESSAGE_FLOATS floats per chunk as in the message path.
+  ["worker threads, shared memory W=3", () => workerRanks(3, { sharedFloats: 3 * MAX_MESSAGE_FLOATS })],
+  ["worker threads, shared memory W=4", () => workerRanks(4, { sharedFloats: 4 * MAX_MESSAGE_FLOATS })],
   ["WebSocket clients W=3", () => webSocketRanks(3, { maxMessageFloats: MAX_MESSAGE_FLOATS })],
   ["child processes over WebSocket W=3", () => processRanks(3, { timeoutMs: 20_000, maxMessageFloats: MAX_MESSAGE_FLOATS })],
   ["fake RTC W=3", () => rtcRanks(3, { maxMessageFloats: MAX_MESSAGE_FLOATS })],
@@ -68,8 +71,11 @@ describe("large buffers use the default message size", () => {
   it(`local W=2, allReduce of ${n} floats`, async () => {
     await check(localRanks(2), { method: "allReduce", op: "mean", n }, 3000);
   });
-  it(`worker threads W=2, allReduce and reduceScatter of ${n} floats`, async () => {
-    const ranks = await workerRanks(2);
+  it.each([
+    ["messages", undefined],
+    ["shared memory", 1 << 20],
+  ])(`worker threads W=2 (%s), allReduce and reduceScatter of ${n} floats`, async (_, sharedFloats) => {
+    const ranks = await workerRanks(2, { sharedFloats });
     try {
       await check(ranks, { method: "allReduce", op: "sum", n }, 3001);
       await check(ranks, { method: "reduceScatter", op: "mean", n }, 3002);

@@ -14,6 +14,8 @@ export interface Reply {
   id: number;
   bufs: Float32Array[];
   error?: { name: string; message: string; peer?: number };
+  /** Milliseconds the command took inside the rank (the bench's figure: no transfer of the command itself). */
+  ms?: number;
 }
 
 /** Runs one command on `group` (shared by the in-process, worker and child-process ranks). */
@@ -29,8 +31,9 @@ export async function runCommand(group: ProcessGroup, { method, bufs, arg }: Com
 
 export function serveCommands(group: ProcessGroup, on: (handler: (c: Command) => void) => void, reply: (r: Reply) => void): void {
   on((c) => {
+    const t = performance.now();
     runCommand(group, c).then(
-      () => reply({ id: c.id, bufs: c.bufs }),
+      () => reply({ id: c.id, bufs: c.bufs, ms: performance.now() - t }),
       (e: Error & { peer?: number }) => reply({ id: c.id, bufs: c.bufs, error: { name: e.name, message: e.message, peer: e.peer } }),
     );
   });

@@ -23,9 +23,10 @@ function inProcess(groups: ProcessGroup[], kill: (rank: number) => Promise<void>
   return {
     worldSize: groups.length,
     async call(rank, method, bufs, arg) {
+      const t = performance.now();
       try {
         await runCommand(groups[rank]!, { id: 0, method, bufs, arg });
-        return { id: 0, bufs };
+        return { id: 0, bufs, ms: performance.now() - t };
       } catch (e) {
         const err = e as Error & { peer?: number };
         return { id: 0, bufs, error: { name: err.name, message: err.message, peer: err.peer } };
@@ -62,8 +63,9 @@ function remote(worldSize: number, post: (rank: number, c: Command) => void, kil
   return { ranks, answer: (r: Reply) => pending.get(r.id)?.(r) };
 }
 
-export async function workerRanks(worldSize: number, options: GroupOptions = {}): Promise<Ranks> {
-  const mesh = workerMesh(worldSize);
+export async function workerRanks(worldSize: number, options: GroupOptions & { sharedFloats?: number } = {}): Promise<Ranks> {
+  const { sharedFloats, ...groupOptions } = options;
+  const mesh = workerMesh(worldSize, { sharedFloats });
   const workers: Worker[] = [];
   const { ranks, answer } = remote(
     worldSize,
@@ -72,8 +74,8 @@ export async function workerRanks(worldSize: number, options: GroupOptions = {})
     async () => void (await Promise.all(workers.map((w) => w.terminate()))),
   );
   await Promise.all(
-    mesh.map((ports, rank) => {
-      const w = new Worker(join(here, "rank-worker.mjs"), { workerData: { rank, worldSize, ports, ...options }, transferList: ports.filter((p) => p !== undefined) as unknown as NodePort[] });
+    mesh.map((init) => {
+      const w = new Worker(join(here, "rank-worker.mjs"), { workerData: { ...init, ...groupOptions }, transferList: init.ports.filter((p) => p !== undefined) as unknown as NodePort[] });
       workers.push(w);
       return new Promise<void>((resolve, reject) => {
         w.on("message", (r: Reply) => (r.id === -1 ? resolve() : answer(r)));
