@@ -26,8 +26,9 @@
  * the gathers are one memory copy per contiguous segment of params. The scalars follow torch's dtypes exactly:
  * what torch keeps as a Python float (the loss, lr, t before the line search touches it) is an f64 here; what it
  * keeps as a 0-dim f32 tensor (every dot product, ρ, α, β, H_diag, g·d, and t once it mixes with them) is an f32
- * (class F32 below), with torch's mixed-type rules: a Python float meeting a tensor is rounded to f32 first,
- * `x / tensor` is `reciprocal(tensor) · x`, comparisons involving a tensor are made in f32.
+ * (class F32), with torch's mixed-type rules: a Python float meeting a tensor is rounded to f32 first,
+ * `x / tensor` is `reciprocal(tensor) · x`, comparisons involving a tensor are made in f32. Those rules are
+ * lbfgs-torch-scalars.ts, the strong-Wolfe line search lbfgs-line-search.ts, the vector kernels lbfgs-vectors.ts.
  *
  * A closure that throws, or returns something other than a number, aborts the step and changes nothing: params
  * and state are restored to what they were before step() (history slots written during the step are fresh
@@ -48,13 +49,16 @@
 import { located, nonNegative, rejectUnknown, type Rule } from "../core/options.js";
 import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
-import { floatsOf, isFloat32Array, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
+import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
 import { reduceRange } from "../core/reduce.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
 import { Param, ParamStore } from "../runtime/store.js";
+import { type LineSearchIO, strongWolfe } from "./lbfgs-line-search.js";
+import { div, F32, f32, gt, le, mul, num, pyMin, type S, sub, T } from "./lbfgs-torch-scalars.js";
+import { type Vectors, vectorsOf } from "./lbfgs-vectors.js";
 import { lbfgs_axpy_dot_f32, lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_maxabs_f32, lbfgs_scale_f32 } from "./lbfgs.reference.js";
 
 export type LBFGSLineSearchFn = null | "strong_wolfe";
@@ -108,91 +112,6 @@ export const LBFGS_SPEC: ClosureSpec<LBFGSOptions> = {
   reference: { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 },
 };
 
-// ---- torch's scalar types ---------------------------------------------------------------------------------
-// A Python float is a JS number (f64); a 0-dim f32 tensor is an F32. Ops follow torch: float∘float in f64;
-// anything with a tensor in f32, a float operand rounded to f32 first; `float / tensor` = reciprocal·float.
-
-class F32 {
-  constructor(readonly v: number) {}
-}
-type S = number | F32;
-const isT = (x: S): x is F32 => typeof x !== "number";
-const f32 = (x: S): number => (isT(x) ? x.v : Math.fround(x));
-const T = (x: number): F32 => new F32(Math.fround(x));
-const add = (a: S, b: S): S => (isT(a) || isT(b) ? T(f32(a) + f32(b)) : a + b);
-const sub = (a: S, b: S): S => (isT(a) || isT(b) ? T(f32(a) - f32(b)) : a - b);
-const mul = (a: S, b: S): S => (isT(a) || isT(b) ? T(f32(a) * f32(b)) : a * b);
-function div(a: S, b: S): S {
-  if (!isT(a) && !isT(b)) return a / b;
-  if (!isT(a)) return T(Math.fround(1 / f32(b)) * Math.fround(a)); // Tensor.__rtruediv__: reciprocal() * other
-  return T(a.v / f32(b));
-}
-const abs = (a: S): S => (isT(a) ? new F32(Math.abs(a.v)) : Math.abs(a));
-const sqrtT = (a: S): S => (isT(a) ? T(Math.sqrt(a.v)) : Math.sqrt(a));
-const sq = (a: S): S => mul(a, a); // pow(x, 2) is x·x in torch
-const lt = (a: S, b: S): boolean => (isT(a) || isT(b) ? f32(a) < f32(b) : a < b);
-const le = (a: S, b: S): boolean => (isT(a) || isT(b) ? f32(a) <= f32(b) : a <= b);
-const gt = (a: S, b: S): boolean => lt(b, a);
-const ge = (a: S, b: S): boolean => le(b, a);
-const pyMin = (a: S, b: S): S => (lt(b, a) ? b : a); // Python's min/max keep the first of equals
-const pyMax = (a: S, b: S): S => (gt(b, a) ? b : a);
-const num = (x: S): number => (isT(x) ? x.v : x);
-
-/** torch's `_cubic_interpolate` (from minFunc's polyinterp), in torch's scalar types. */
-function cubicInterpolate(x1: S, f1: number, g1: S, x2: S, f2: number, g2: S, bounds?: [S, S]): S {
-  const [xminBound, xmaxBound] = bounds ?? (le(x1, x2) ? [x1, x2] : [x2, x1]);
-  const d1 = sub(add(g1, g2), div(3 * (f1 - f2), sub(x1, x2)));
-  const d2Square = sub(sq(d1), mul(g1, g2));
-  if (ge(d2Square, 0)) {
-    const d2 = sqrtT(d2Square);
-    const minPos = le(x1, x2)
-      ? sub(x2, mul(sub(x2, x1), div(sub(add(g2, d2), d1), add(sub(g2, g1), mul(2, d2)))))
-      : sub(x1, mul(sub(x1, x2), div(sub(add(g1, d2), d1), add(sub(g1, g2), mul(2, d2)))));
-    return pyMin(pyMax(minPos, xminBound), xmaxBound);
-  }
-  return div(add(xminBound, xmaxBound), 2.0);
-}
-
-// ---- the flat vectors --------------------------------------------------------------------------------------
-
-interface Vectors {
-  /** f32(a·b): an f32 tensor in torch. */
-  dot(a: number, b: number): F32;
-  axpy(out: number, a: number, b: number, alpha: number, n?: number): void;
-  scale(out: number, x: number, alpha: number): void;
-  /** out ← a + alpha·b, then f32(out·c): one pass, the same bits as axpy then dot. */
-  axpyDot(out: number, a: number, b: number, c: number, alpha: number): F32;
-  /** max|x| (torch's `x.abs().max()`, an f32 tensor). */
-  maxAbs(x: number): F32;
-}
-
-function vectorsOf(store: ParamStore, backend: BackendName, n: number): Vectors {
-  if (backend === "js") {
-    const v = (ptr: number, len = n) => store.f32.subarray(ptr / 4, ptr / 4 + len);
-    return {
-      dot: (a, b) => T(lbfgs_dot_f32(v(a), v(b), n)),
-      axpy: (out, a, b, alpha, len = n) => lbfgs_axpy_f32(v(out, len), v(a, len), v(b, len), len, alpha),
-      scale: (out, x, alpha) => lbfgs_scale_f32(v(out), v(x), n, alpha),
-      axpyDot: (out, a, b, c, alpha) => T(lbfgs_axpy_dot_f32(v(out), v(a), v(b), v(c), n, alpha)),
-      maxAbs: (x) => new F32(lbfgs_maxabs_f32(v(x), n)),
-    };
-  }
-  const k = store.kernels(backend) as unknown as {
-    lbfgs_dot_f32(a: number, b: number, n: number): number;
-    lbfgs_axpy_f32(out: number, a: number, b: number, n: number, alpha: number): void;
-    lbfgs_scale_f32(out: number, x: number, n: number, alpha: number): void;
-    lbfgs_axpy_dot_f32(out: number, a: number, b: number, c: number, n: number, alpha: number): number;
-    lbfgs_maxabs_f32(x: number, n: number): number;
-  };
-  return {
-    dot: (a, b) => T(k.lbfgs_dot_f32(a, b, n)),
-    axpy: (out, a, b, alpha, len = n) => k.lbfgs_axpy_f32(out, a, b, len, alpha),
-    scale: (out, x, alpha) => k.lbfgs_scale_f32(out, x, n, alpha),
-    axpyDot: (out, a, b, c, alpha) => T(k.lbfgs_axpy_dot_f32(out, a, b, c, n, alpha)),
-    maxAbs: (x) => new F32(k.lbfgs_maxabs_f32(x, n)),
-  };
-}
-
 /** The state torch keeps on its first param, vectors as byte offsets into the store. */
 interface State {
   funcEvals?: number;
@@ -217,7 +136,6 @@ const EXTRA_OPTIONS = ["backend"];
 
 /** Work buffers (byte offsets of n floats each); d and prev_flat_grad have two each, the step writes the one its committed state does not hold. */
 type Buffers = Record<"flat" | "q" | "backup" | "x" | "gNew" | "gPrev" | "b0" | "b1" | "dA" | "dB" | "prevA" | "prevB", number>;
-const C1 = 1e-4, C2 = 0.9;
 
 /** PyTorch's `torch.optim.LBFGS`: `opt.step(() => { ...recompute loss and grads...; return loss; })`. */
 export class LBFGS {
@@ -353,6 +271,20 @@ export class LBFGS {
   #maxAbs(ptr: number): F32 {
     return this.#vec.maxAbs(ptr);
   }
+  /** The line search's view of this optimizer: params at x + t·d, evaluated, the gradient into `gNew`. */
+  #lineSearchIO(closure: LBFGSClosure, x: number, d: number): LineSearchIO {
+    const n = this.#n, gNew = this.#buf!.gNew;
+    return {
+      vectors: this.#vec,
+      copy: (dst, src) => this.store.f32.copyWithin(dst / 4, src / 4, src / 4 + n),
+      evaluate: (t) => {
+        this.#addGrad(x, t, d);
+        const loss = this.#evaluate(closure, gNew);
+        this.#copyOut(x);
+        return loss;
+      },
+    };
+  }
 
   /**
    * One optimization step (torch's `LBFGS.step(closure)`): calls `closure` up to maxEval times and returns the
@@ -476,7 +408,7 @@ export class LBFGS {
       let lsFuncEvals = 0;
       if (o.lineSearchFn !== null) {
         this.#copyIn(buf.x, "valuePtr");
-        const r = this.#strongWolfe(closure, buf, t, d, loss, gtd, toleranceChange, maxEval - currentEvals);
+        const r = strongWolfe(this.#lineSearchIO(closure, buf.x, d), buf, t, d, loss, gtd, toleranceChange, maxEval - currentEvals);
         loss = r.loss;
         t = st.t = r.t;
         lsFuncEvals = r.evals;
@@ -501,97 +433,6 @@ export class LBFGS {
       if (Math.abs(loss - prevLoss) < toleranceChange) break;
     }
     return origLoss;
-  }
-
-  /** torch's `_strong_wolfe` with `obj_func` = `_directional_evaluate`; leaves the chosen gradient in `flat`. */
-  #strongWolfe(closure: LBFGSClosure, buf: Buffers, t0: S, d: number, f: number, gtd: S,
-      toleranceChange: number, maxLs: number): { loss: number; t: S; evals: number } {
-    const v = this.#vec, n = this.#n, { flat, x, gNew, gPrev } = buf;
-    const B = [buf.b0, buf.b1];
-    const copy = (dst: number, src: number) => { if (dst !== src) this.store.f32.copyWithin(dst / 4, src / 4, src / 4 + n); };
-    const obj = (t: S): number => {
-      this.#addGrad(x, t, d);
-      const loss = this.#evaluate(closure, gNew);
-      this.#copyOut(x);
-      return loss;
-    };
-    let t = t0;
-    const dNorm = this.#maxAbs(d);
-    let fNew = obj(t);
-    let lsFuncEvals = 1;
-    let gtdNew: S = v.dot(gNew, d);
-
-    let tPrev: S = 0, fPrev = f, gPrevPtr = flat, gtdPrev: S = gtd;
-    let done = false;
-    let lsIter = 0;
-    let bracket: S[] = [], bracketF: number[] = [], bracketGtd: S[] = [];
-    while (lsIter < maxLs) {
-      if (gt(fNew, add(f, mul(mul(C1, t), gtd))) || (lsIter > 1 && fNew >= fPrev)) {
-        bracket = [tPrev, t]; bracketF = [fPrev, fNew]; copy(B[0]!, gPrevPtr); copy(B[1]!, gNew); bracketGtd = [gtdPrev, gtdNew];
-        break;
-      }
-      if (le(abs(gtdNew), mul(-C2, gtd))) {
-        bracket = [t]; bracketF = [fNew]; copy(B[0]!, gNew);
-        done = true;
-        break;
-      }
-      if (ge(gtdNew, 0)) {
-        bracket = [tPrev, t]; bracketF = [fPrev, fNew]; copy(B[0]!, gPrevPtr); copy(B[1]!, gNew); bracketGtd = [gtdPrev, gtdNew];
-        break;
-      }
-      const minStep = add(t, mul(0.01, sub(t, tPrev)));
-      const maxStep = mul(t, 10);
-      const tmp = t;
-      t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
-      tPrev = tmp;
-      fPrev = fNew;
-      copy(gPrev, gNew);
-      gPrevPtr = gPrev;
-      gtdPrev = gtdNew;
-      fNew = obj(t);
-      lsFuncEvals++;
-      gtdNew = v.dot(gNew, d);
-      lsIter++;
-    }
-    if (lsIter === maxLs) {
-      bracket = [0, t]; bracketF = [f, fNew]; copy(B[0]!, flat); copy(B[1]!, gNew);
-    }
-
-    let insufProgress = false;
-    let [low, high] = bracketF[0]! <= bracketF[bracketF.length - 1]! ? [0, 1] : [1, 0];
-    while (!done && lsIter < maxLs) {
-      if (lt(mul(abs(sub(bracket[1]!, bracket[0]!)), dNorm), toleranceChange)) break;
-      t = cubicInterpolate(bracket[0]!, bracketF[0]!, bracketGtd[0]!, bracket[1]!, bracketF[1]!, bracketGtd[1]!);
-      const bMax = pyMax(bracket[0]!, bracket[1]!), bMin = pyMin(bracket[0]!, bracket[1]!);
-      const eps = mul(0.1, sub(bMax, bMin));
-      if (lt(pyMin(sub(bMax, t), sub(t, bMin)), eps)) {
-        if (insufProgress || ge(t, bMax) || le(t, bMin)) {
-          t = lt(abs(sub(t, bMax)), abs(sub(t, bMin))) ? sub(bMax, eps) : add(bMin, eps);
-          insufProgress = false;
-        } else {
-          insufProgress = true;
-        }
-      } else {
-        insufProgress = false;
-      }
-      fNew = obj(t);
-      lsFuncEvals++;
-      gtdNew = v.dot(gNew, d);
-      lsIter++;
-      if (gt(fNew, add(f, mul(mul(C1, t), gtd))) || fNew >= bracketF[low]!) {
-        bracket[high] = t; bracketF[high] = fNew; copy(B[high]!, gNew); bracketGtd[high] = gtdNew;
-        [low, high] = bracketF[0]! <= bracketF[1]! ? [0, 1] : [1, 0];
-      } else {
-        if (le(abs(gtdNew), mul(-C2, gtd))) {
-          done = true;
-        } else if (ge(mul(gtdNew, sub(bracket[high]!, bracket[low]!)), 0)) {
-          bracket[high] = bracket[low]!; bracketF[high] = bracketF[low]!; copy(B[high]!, B[low]!); bracketGtd[high] = bracketGtd[low]!;
-        }
-        bracket[low] = t; bracketF[low] = fNew; copy(B[low]!, gNew); bracketGtd[low] = gtdNew;
-      }
-    }
-    copy(flat, B[low]!);
-    return { loss: bracketF[low]!, t: bracket[low]!, evals: lsFuncEvals };
   }
 
   /** Sets every gradient to zero (what a closure does first). */
