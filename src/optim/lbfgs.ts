@@ -52,10 +52,10 @@ import { layoutGroup, type GroupLayout } from "../core/layout.js";
 import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
+import { checkClassName, OptimizerBase, resolveBackend } from "../core/optimizer-base.js";
 import { reduceRange } from "../core/reduce.js";
-import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
-import { Param, ParamStore } from "../runtime/store.js";
+import type { ParamStore } from "../runtime/store.js";
 import { type LineSearchIO, strongWolfe } from "./lbfgs-line-search.js";
 import { div, F32, f32, gt, le, mul, num, pyMin, type S, sub, T } from "./lbfgs-torch-scalars.js";
 import { type Vectors, vectorsOf } from "./lbfgs-vectors.js";
@@ -138,16 +138,14 @@ const EXTRA_OPTIONS = ["backend"];
 type Buffers = Record<"flat" | "q" | "backup" | "x" | "gNew" | "gPrev" | "b0" | "b1" | "dA" | "dB" | "prevA" | "prevB", number>;
 
 /** PyTorch's `torch.optim.LBFGS`: `opt.step(() => { ...recompute loss and grads...; return loss; })`. */
-export class LBFGS {
+export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
   readonly defaults: LBFGSOptions;
   readonly backend: BackendName;
   readonly store: ParamStore;
   #groups: readonly (LBFGSOptions & { readonly params: readonly ParamLike[] })[];
   readonly #layout: GroupLayout;
   readonly #n: number;
-  readonly #ownsStore: boolean;
   #vec: Vectors;
-  #disposed = false;
   #state: State = { d: 0, prev: 0 };
   // Work buffers (byte offsets, allocated at the first step): the flat gradient, the two-loop's q, the params at
   // step start (rollback) and at the line search's start, the line search's gradients, the spare d and prev.
@@ -157,15 +155,12 @@ export class LBFGS {
 
   constructor(params: ParamsInput<LBFGSOptions>, options: OptionsInput<LBFGSOptions> & Pick<OptimizerOptions, "backend" | "className"> = {}) {
     const name = "LBFGS";
+    super(name);
     checkOptionsArgument(name, options, "lr");
     rejectUnknown(name, options, RULES, EXTRA_OPTIONS, ["className"]);
     const { backend = "auto", className, ...hyper } = options as Record<string, unknown>;
-    if (className !== undefined && className !== name) {
-      throw new TypeError(`${name}: the config is from ${JSON.stringify(className)}, not ${name} (use ${String(className)}.fromConfig)`);
-    }
-    if (!["auto", "simd", "scalar", "js"].includes(backend as string)) {
-      throw new TypeError(`${name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
-    }
+    checkClassName(name, className);
+    this.backend = resolveBackend(name, backend);
     const defaults = resolve({ ...DEFAULTS, ...hyper } as LBFGSOptions, name);
     const groups = groupInputs(name, params);
     if (groups.length !== 1) throw new Error(`${name} doesn't support per-parameter options (parameter groups): got ${groups.length} groups, expected 1`);
@@ -179,14 +174,9 @@ export class LBFGS {
     if (ps.length === 0) throw new Error(`${name}: got an empty parameter list`);
     ps.forEach((p, i) => checkParam(where, p, i));
     checkParamMemory(name, [ps]);
-    const stores = new Set(ps.filter((p) => p instanceof Param).map((p) => p.store));
-    if (stores.size > 1) throw new Error(`${name}: params come from ${stores.size} different ParamStores (use one store per optimizer)`);
     const group = resolve({ ...defaults, ...own } as LBFGSOptions, where);
-    this.backend = backend === "auto" ? initDefaults().backend : (backend as BackendName);
     this.defaults = defaults;
-    const [shared] = stores;
-    this.#ownsStore = shared === undefined;
-    this.store = shared ?? new ParamStore();
+    this.store = this.storeOf([ps]);
     this.#layout = layoutGroup(this.store, { buffers: [], kind: "elementwise" } as unknown as OptimizerSpec<unknown>, ps);
     this.#n = this.#layout.slots.reduce((s, x) => s + x.param.length, 0);
     this.#vec = vectorsOf(this.store, this.backend, this.#n);
@@ -199,18 +189,9 @@ export class LBFGS {
     return this.#groups;
   }
 
-  get disposed(): boolean {
-    return this.#disposed || this.store.disposed;
-  }
-
   /** LBFGS has one group (torch raises too). */
   addParamGroup(_group: ParamGroupInput<LBFGSOptions>): never {
     throw new Error("LBFGS doesn't support per-parameter options (parameter groups)");
-  }
-
-  #assertUsable(): void {
-    if (this.#disposed) throw new Error("LBFGS has been disposed");
-    if (this.store.disposed) throw new Error("LBFGS: its ParamStore has been disposed");
   }
 
   /** The group's options, checked (a bad edit throws here, before anything changes). */
@@ -291,7 +272,7 @@ export class LBFGS {
    * loss of its first call. A closure that throws (or returns a non-number) aborts the step with nothing changed.
    */
   step(closure: LBFGSClosure): number {
-    this.#assertUsable();
+    this.assertUsable();
     if (typeof closure !== "function") throw new TypeError(`LBFGS.step: expected a closure () => loss, got ${closure === null ? "null" : typeof closure}`);
     const o = this.#options();
     const buf = this.#allocate(o.lineSearchFn !== null);
@@ -437,7 +418,7 @@ export class LBFGS {
 
   /** Sets every gradient to zero (what a closure does first). */
   zeroGrad(): void {
-    this.#assertUsable();
+    this.assertUsable();
     const f = this.store.f32;
     for (const seg of this.#layout.segments) f.fill(0, seg.gradPtr / 4, seg.gradPtr / 4 + seg.n);
     for (const s of this.#layout.slots) if (s.foreign) s.src.grad.fill(0);
@@ -448,17 +429,12 @@ export class LBFGS {
     return { ...this.defaults, className: "LBFGS" };
   }
 
-  /** An LBFGS over `params` configured by a getConfig() result. */
-  static fromConfig(params: ParamsInput<LBFGSOptions>, config: OptionsInput<LBFGSOptions> & { className?: string }): LBFGS {
-    return new LBFGS(params, config);
-  }
-
   /**
    * PyTorch's layout: the state on param 0 (`func_evals`, `n_iter`, `d`, `t`, `old_dirs` and `old_stps` as the
    * history stacked oldest first (k·n floats), `ro`, `H_diag`, `prev_flat_grad`, `prev_loss`, `al`), copies.
    */
   stateDict(): StateDict {
-    this.#assertUsable();
+    this.assertUsable();
     const st = this.#state, n = this.#n, f = this.store.f32;
     const vec = (ptr: number) => f.slice(ptr / 4, ptr / 4 + n);
     const stack = (ptrs: number[]) => {
@@ -487,25 +463,20 @@ export class LBFGS {
     };
   }
 
-  /** Restores a stateDict() of an LBFGS over the same params; checks everything first (a misfit changes nothing). */
-  loadStateDict(dict: StateDict, load?: Record<string, never>): void {
-    this.#assertUsable();
+  /** A stateDict() of an LBFGS over the same params. */
+  protected planLoad(dict: StateDict, load: Record<string, never> | undefined): () => void {
     const where = "LBFGS.loadStateDict";
     // Its state is f32 only: no stateDtype to convert to, and no other load option.
     if (load !== undefined && (load === null || typeof load !== "object" || Reflect.ownKeys(load).length > 0)) {
       throw new TypeError(`${where}: takes no options (its state is f32 only), got ${typeof load === "object" && load !== null ? Reflect.ownKeys(load).map(String).join(", ") : show(load)}`);
     }
-    if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict`);
-    if (dict.optimizer !== "LBFGS") throw new TypeError(`${where}: the dict is from ${JSON.stringify(dict.optimizer)}, not LBFGS`);
-    if (dict.format !== STATE_DICT_FORMAT) throw new RangeError(`${where}: unknown format ${String(dict.format)}`);
     const groups = dict.paramGroups;
     if (!Array.isArray(groups) || groups.length !== 1) throw new RangeError(`${where}: expected 1 param group`);
     const { params: ids, ...options } = groups[0]!;
     const count = this.#groups[0]!.params.length;
     if (!Array.isArray(ids) || ids.length !== count) throw new RangeError(`${where}: the dict has ${Array.isArray(ids) ? ids.length : "no"} params, this optimizer ${count}`);
     rejectUnknown(`${where}: param group 0`, options, RULES, []);
-    const opts = { ...DEFAULTS, ...options } as LBFGSOptions;
-    for (const key of Object.keys(RULES) as (keyof LBFGSOptions)[]) RULES[key](opts[key], key);
+    const opts = resolve({ ...DEFAULTS, ...options } as LBFGSOptions, `${where}: param group 0`);
     const state = dict.state ?? {};
     const keys = Object.keys(state);
     if (keys.some((k) => k !== "0")) throw new RangeError(`${where}: LBFGS keeps its state on param 0, got state for param ${keys.find((k) => k !== "0")}`);
@@ -535,34 +506,30 @@ export class LBFGS {
     if ((ro === undefined) !== (dirs === undefined) || (ro === undefined) !== (stps === undefined)) {
       throw new RangeError(`${where}: state "old_dirs", "old_stps" and "ro" go together`);
     }
-    // Nothing can fail below but allocation (which changes no value).
+    // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.
     const buf = this.#allocate(false);
     const need = 2 * k - this.#slots.length;
     for (let i = 0; i < need; i++) this.#slots.push(this.store.alloc(n));
-    const f = this.store.f32;
-    const st: State = { d: 0, prev: 0, funcEvals, nIter, prevLoss };
-    if (t !== undefined) st.t = t;
-    if (hDiag !== undefined) st.hDiag = hDiag;
-    if (d) { f.set(d, buf.dA / 4); st.d = buf.dA; }
-    if (prev) { f.set(prev, buf.prevA / 4); st.prev = buf.prevA; }
-    if (ro) {
-      st.ro = Array.from(ro, (x) => new F32(x));
-      st.oldDirs = this.#slots.slice(0, k);
-      st.oldStps = this.#slots.slice(k, 2 * k);
-      for (let i = 0; i < k; i++) {
-        f.set(dirs!.subarray(i * n, (i + 1) * n), st.oldDirs[i]! / 4);
-        f.set(stps!.subarray(i * n, (i + 1) * n), st.oldStps[i]! / 4);
+    return () => {
+      const f = this.store.f32;
+      const st: State = { d: 0, prev: 0, funcEvals, nIter, prevLoss };
+      if (t !== undefined) st.t = t;
+      if (hDiag !== undefined) st.hDiag = hDiag;
+      if (d) { f.set(d, buf.dA / 4); st.d = buf.dA; }
+      if (prev) { f.set(prev, buf.prevA / 4); st.prev = buf.prevA; }
+      if (ro) {
+        st.ro = Array.from(ro, (x) => new F32(x));
+        st.oldDirs = this.#slots.slice(0, k);
+        st.oldStps = this.#slots.slice(k, 2 * k);
+        for (let i = 0; i < k; i++) {
+          f.set(dirs!.subarray(i * n, (i + 1) * n), st.oldDirs[i]! / 4);
+          f.set(stps!.subarray(i * n, (i + 1) * n), st.oldStps[i]! / 4);
+        }
       }
-    }
-    if (al) st.al = Array.from(al, (x) => new F32(x));
-    this.#state = st;
-    Object.assign(this.#groups[0]!, options);
-  }
-
-  /** Releases the optimizer (and the private store it made for foreign params, if any). */
-  dispose(): void {
-    this.#disposed = true;
-    if (this.#ownsStore) this.store.dispose();
+      if (al) st.al = Array.from(al, (x) => new F32(x));
+      this.#state = st;
+      Object.assign(this.#groups[0]!, options);
+    };
   }
 }
 
