@@ -4,7 +4,7 @@
 // beside it: option rules (options.ts), memory layout of groups (layout.ts), the step plan (plan.ts), state dicts
 // (state-dict.ts). Each optimizer file only supplies an OptimizerSpec (spec.ts).
 import { located, rejectUnknown } from "./options.js";
-import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "./params.js";
+import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "./params.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
@@ -163,21 +163,13 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
 
   #normaliseGroup(g: ParamGroupInput<O>, gi: number): ParamGroup<O> {
     const where = `${this.#spec.name}: param group ${gi}`;
-    if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
-    rejectStateDtype(this.#spec, g);
-    const whole = Object.keys(g).find((k) => EXTRA_OPTIONS.includes(k) || HIDDEN_OPTIONS.includes(k));
-    if (whole !== undefined) {
-      throw new TypeError(`${where}: "${whole}" is an option of the whole optimizer, not of a group (pass it in the options, the second argument)`);
-    }
-    rejectUnknown(where, g, this.#spec.rules, ["params"]);
-    if (!Object.hasOwn(g, "params")) throw new TypeError(`${where}: missing "params" (expected { params: [...], ...options })`);
-    if (g.params === null || typeof g.params !== "object" || !(Symbol.iterator in g.params)) {
-      throw new TypeError(`${where}: params must be an array of params`);
-    }
-    const params = [...g.params];
-    if (params.length === 0) throw new Error(`${where}: has no params`);
-    params.forEach((p, i) => checkParam(where, p, i));
-    const { params: _ignored, ...own } = g;
+    const { params, own } = parseGroup(where, g, this.#spec.rules, (g) => {
+      rejectStateDtype(this.#spec, g);
+      const whole = Object.keys(g).find((k) => EXTRA_OPTIONS.includes(k) || HIDDEN_OPTIONS.includes(k));
+      if (whole !== undefined) {
+        throw new TypeError(`${where}: "${whole}" is an option of the whole optimizer, not of a group (pass it in the options, the second argument)`);
+      }
+    });
     const group = ownArrays(Object.assign(new GroupRecord(), this.defaults, own)) as Record<string, unknown>;
     try {
       this.#options.validate(group as O);

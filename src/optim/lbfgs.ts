@@ -47,7 +47,7 @@
  * });
  */
 import { located, nonNegative, rejectUnknown, type Rule } from "../core/options.js";
-import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "../core/params.js";
+import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
 import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
@@ -164,15 +164,8 @@ export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
     const defaults = resolve({ ...DEFAULTS, ...hyper } as LBFGSOptions, name);
     const groups = groupInputs(name, params);
     if (groups.length !== 1) throw new Error(`${name} doesn't support per-parameter options (parameter groups): got ${groups.length} groups, expected 1`);
-    const g = groups[0]!;
     const where = `${name}: param group 0`;
-    if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
-    rejectUnknown(where, g, RULES, ["params"]);
-    const { params: list, ...own } = g as ParamGroupInput<LBFGSOptions>;
-    if (list === null || typeof list !== "object" || !(Symbol.iterator in list)) throw new TypeError(`${where}: params must be an array of params`);
-    const ps = [...list];
-    if (ps.length === 0) throw new Error(`${name}: got an empty parameter list`);
-    ps.forEach((p, i) => checkParam(where, p, i));
+    const { params: ps, own } = parseGroup(where, groups[0], RULES);
     checkParamMemory(name, [ps]);
     const group = resolve({ ...defaults, ...own } as LBFGSOptions, where);
     this.defaults = defaults;

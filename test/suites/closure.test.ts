@@ -234,6 +234,9 @@ describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change not
     expect(() => (s.opt as unknown as { addParamGroup(g: object): void }).addParamGroup({ params: [b] })).toThrow(/^LBFGS doesn't support per-parameter options/);
     expect(() => new cls([a], { lr: 1, learningRate: 1 })).toThrow(/^LBFGS: unknown option "learningRate"/);
     expect(() => new cls([])).toThrow(/^LBFGS: got an empty parameter list$/);
+    // The group is parsed as every optimizer's (parseGroup): the same messages as Adam's.
+    expect(() => new cls([{ params: [] }])).toThrow(/^LBFGS: param group 0: has no params$/);
+    expect(() => new cls([{ lr: 1 }] as never)).toThrow(/^LBFGS: param group 0: missing "params" \(expected \{ params: \[\.\.\.\], \.\.\.options \}\)$/);
   });
   it("loadStateDict rejects a dict that does not fit, and changes nothing", () => {
     const s = setup(cls, { historySize: 3 }, p);
