@@ -26,4 +26,5 @@ export const gt = (a: S, b: S): boolean => lt(b, a);
 export const ge = (a: S, b: S): boolean => le(b, a);
 export const pyMin = (a: S, b: S): S => (lt(b, a) ? b : a); // Python's min/max keep the first of equals
 export const pyMax = (a: S, b: S): S => (gt(b, a) ? b : a);
-export const num = (x: S): number => (isT(x) ? x.v : x);
+/** The value of either kind, as a JS number (what a state dict saves). */
+export const valueOf = (x: S): number => (isT(x) ? x.v : x);

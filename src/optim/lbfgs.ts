@@ -46,7 +46,7 @@
  *   return (1 - x!) ** 2 + 100 * (y! - x! * x!) ** 2;
  * });
  */
-import { located, nonNegative, rejectUnknown, type Rule } from "../core/options.js";
+import { invalidMessage, located, nonNegative, num, rejectUnknown, type Rule, show } from "../core/options.js";
 import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
 import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
@@ -57,7 +57,7 @@ import { reduceRange } from "../core/reduce.js";
 import type { BackendName } from "../runtime/types.js";
 import type { ParamStore } from "../runtime/store.js";
 import { type LineSearchIO, strongWolfe } from "./lbfgs-line-search.js";
-import { div, F32, f32, gt, le, mul, num, pyMin, type S, sub, T } from "./lbfgs-torch-scalars.js";
+import { div, F32, f32, gt, le, mul, pyMin, type S, sub, T, valueOf } from "./lbfgs-torch-scalars.js";
 import { type Vectors, vectorsOf } from "./lbfgs-vectors.js";
 import { lbfgs_axpy_dot_f32, lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_maxabs_f32, lbfgs_scale_f32 } from "./lbfgs.reference.js";
 
@@ -77,15 +77,7 @@ export interface LBFGSOptions {
 /** `closure()` recomputes the loss and the gradients (zero them first: gradients are read, not accumulated). */
 export type LBFGSClosure = () => number;
 
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
-
-function integer(min: number): Rule {
-  return (v, key) => {
-    if (typeof v !== "number") throw new TypeError(`Invalid ${key}: ${show(v)} (expected a number)`);
-    if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`Invalid ${key}: ${show(v)} (expected an integer >= ${min})`);
-  };
-}
-const positiveInt = integer(1);
+const positiveInt = num((x) => Number.isSafeInteger(x) && x >= 1, "an integer >= 1");
 const RULES: { readonly [K in keyof LBFGSOptions]: Rule } = {
   lr: nonNegative,
   maxIter: positiveInt,
@@ -94,7 +86,7 @@ const RULES: { readonly [K in keyof LBFGSOptions]: Rule } = {
   toleranceChange: nonNegative,
   historySize: positiveInt,
   lineSearchFn: (v, key) => {
-    if (v !== null && v !== "strong_wolfe") throw new TypeError(`Invalid ${key}: ${show(v)} (expected null or "strong_wolfe")`);
+    if (v !== null && v !== "strong_wolfe") throw new TypeError(invalidMessage(key, v, 'null or "strong_wolfe"'));
   },
 };
 
@@ -439,11 +431,11 @@ export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
     if (st.funcEvals !== undefined) e.func_evals = st.funcEvals;
     if (st.nIter !== undefined) e.n_iter = st.nIter;
     if (st.d) e.d = vec(st.d);
-    if (st.t !== undefined) e.t = num(st.t);
+    if (st.t !== undefined) e.t = valueOf(st.t);
     if (st.oldDirs) e.old_dirs = stack(st.oldDirs);
     if (st.oldStps) e.old_stps = stack(st.oldStps);
     if (st.ro) e.ro = Float32Array.from(st.ro, (x) => x.v);
-    if (st.hDiag !== undefined) e.H_diag = num(st.hDiag);
+    if (st.hDiag !== undefined) e.H_diag = valueOf(st.hDiag);
     if (st.prev) e.prev_flat_grad = vec(st.prev);
     if (st.prevLoss !== undefined) e.prev_loss = st.prevLoss;
     if (st.al) e.al = Float32Array.from(st.al, (x) => x?.v ?? 0);

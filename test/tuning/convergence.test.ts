@@ -80,11 +80,11 @@ describe("ConvergenceMonitor: the rule", () => {
   });
 
   const ERRORS: Array<[string, ConvergenceMonitorOptions, RegExp]> = [
-    ["window 0", { window: 0 }, /ConvergenceMonitor: invalid window: 0 \(expected an integer >= 1\)/],
-    ["threshold -1", { threshold: -1 }, /invalid threshold: -1 \(expected a finite number >= 0\)/],
-    ["thresholdMode", { thresholdMode: "pct" as "rel" }, /invalid thresholdMode: "pct" \(expected one of "rel", "abs"\)/],
-    ["beta 1", { beta: 1 }, /invalid beta: 1 \(expected 0 <= beta < 1\)/],
-    ["beta a string", { beta: "0.9" as unknown as number }, /invalid beta: "0.9" \(expected 0 <= beta < 1\)/],
+    ["window 0", { window: 0 }, /ConvergenceMonitor: Invalid window: 0 \(expected an integer >= 1\)/],
+    ["threshold -1", { threshold: -1 }, /Invalid threshold: -1 \(expected a finite number >= 0\)/],
+    ["thresholdMode", { thresholdMode: "pct" as "rel" }, /Invalid thresholdMode: "pct" \(expected one of "rel", "abs"\)/],
+    ["beta 1", { beta: 1 }, /Invalid beta: 1 \(expected 0 <= beta < 1\)/],
+    ["beta a string", { beta: "0.9" as unknown as number }, /Invalid beta: "0.9" \(expected 0 <= beta < 1\)/],
     ["an unknown option", { patience: 3 } as ConvergenceMonitorOptions, /unknown option "patience"/],
   ];
   it.each(ERRORS)("%s: a clear error", (_, options, message) => {

@@ -135,14 +135,14 @@ describe("EarlyStopping: state dict and resuming mid-patience", () => {
 describe("EarlyStopping: options", () => {
   const p = [{ value: new Float32Array(2), grad: new Float32Array(2) }];
   const ERRORS: Array<[string, EarlyStoppingOptions, RegExp]> = [
-    ["mode", { mode: "up" as "min" }, /EarlyStopping: invalid mode: "up" \(expected one of "min", "max", "auto"\)/],
+    ["mode", { mode: "up" as "min" }, /EarlyStopping: Invalid mode: "up" \(expected one of "min", "max", "auto"\)/],
     ["mode auto on an unknown metric", { monitor: "val_f1" }, /mode "auto" cannot tell whether "val_f1" should fall or rise/],
-    ["minDelta NaN", { minDelta: NaN }, /invalid minDelta: NaN \(expected a finite number\)/],
-    ["patience -1", { patience: -1 }, /invalid patience: -1 \(expected an integer >= 0\)/],
-    ["patience 1.5", { patience: 1.5 }, /invalid patience: 1.5/],
-    ["baseline Infinity", { baseline: Infinity }, /invalid baseline: Infinity \(expected a finite number or null\)/],
-    ["startFromEpoch -2", { startFromEpoch: -2 }, /invalid startFromEpoch: -2/],
-    ["restoreBestWeights 1", { restoreBestWeights: 1 as unknown as boolean }, /invalid restoreBestWeights: 1 \(expected a boolean\)/],
+    ["minDelta NaN", { minDelta: NaN }, /Invalid minDelta: NaN \(expected a finite number\)/],
+    ["patience -1", { patience: -1 }, /Invalid patience: -1 \(expected an integer >= 0\)/],
+    ["patience 1.5", { patience: 1.5 }, /Invalid patience: 1.5/],
+    ["baseline Infinity", { baseline: Infinity }, /Invalid baseline: Infinity \(expected a finite number or null\)/],
+    ["startFromEpoch -2", { startFromEpoch: -2 }, /Invalid startFromEpoch: -2/],
+    ["restoreBestWeights 1", { restoreBestWeights: 1 as unknown as boolean }, /Invalid restoreBestWeights: 1 \(expected a boolean\)/],
     ["restoreBestWeights without params", { restoreBestWeights: true }, /restoreBestWeights needs params/],
     ["params not params", { params: [{ value: [1] }] as unknown as ParamLike[] }, /params\[0\] is not a param/],
     ["an unknown option", { min_delta: 0.1 } as EarlyStoppingOptions, /unknown option "min_delta"/],
