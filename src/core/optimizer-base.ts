@@ -4,6 +4,7 @@
 // options, dispose and the errors of a disposed optimizer, getConfig/fromConfig, and loadStateDict's shape: the
 // envelope (object, format, optimizer name) first, then the subclass checks everything else and only then applies,
 // so a dict that does not fit changes nothing. Params parsing is params.ts; option rules are options.ts.
+import { checkBackend } from "./options.js";
 import type { ParamLike } from "./spec.js";
 import { STATE_DICT_FORMAT } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -34,9 +35,7 @@ export function checkClassName(name: string, className: unknown): void {
 
 /** The `backend` option checked, "auto" (or absent) resolved to the one init() chose. */
 export function resolveBackend(name: string, backend: unknown = "auto"): BackendName {
-  if (!["auto", "simd", "scalar", "js"].includes(backend as string)) {
-    throw new TypeError(`${name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
-  }
+  checkBackend(name, backend);
   return backend === "auto" ? initDefaults().backend : (backend as BackendName);
 }
 

@@ -3,7 +3,7 @@
 // backend, dispose, fromConfig, the state-dict envelope) is OptimizerBase (optimizer-base.ts). The parts live
 // beside it: option rules (options.ts), memory layout of groups (layout.ts), the step plan (plan.ts), state dicts
 // (state-dict.ts). Each optimizer file only supplies an OptimizerSpec (spec.ts).
-import { located, rejectUnknown } from "./options.js";
+import { boolean, invalid, located, rejectUnknown } from "./options.js";
 import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "./params.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
@@ -115,14 +115,10 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS, HIDDEN_OPTIONS);
     const { backend = "auto", verify, className, maxGradNorm: maxIn, normType: normIn = 2, skipNonFinite = false, clipValue: clipIn, ...hyper } = options;
     const maxGradNorm = fromConfig(maxIn), normType = fromConfig(normIn), clipValue = fromConfig(clipIn);
-    if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
-      throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
-    }
-    if (clipValue !== undefined && (typeof clipValue !== "number" || !(clipValue >= 0))) {
-      throw new RangeError(`${spec.name}: invalid clipValue ${String(clipValue)} (expected a number >= 0)`);
-    }
+    if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) invalid(spec.name, "maxGradNorm", maxGradNorm, "a number >= 0");
+    if (clipValue !== undefined && (typeof clipValue !== "number" || !(clipValue >= 0))) invalid(spec.name, "clipValue", clipValue, "a number >= 0");
     checkNormType(normType, spec.name);
-    if (typeof skipNonFinite !== "boolean") throw new TypeError(`${spec.name}: invalid skipNonFinite ${String(skipNonFinite)} (expected a boolean)`);
+    boolean(spec.name, "skipNonFinite", skipNonFinite);
     checkClassName(spec.name, className);
     const defaults = ownArrays({ ...spec.defaults, ...hyper }) as O;
     try {
@@ -131,7 +127,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
       throw located(spec.name, e);
     }
     const resolved = resolveBackend(spec.name, backend);
-    if (verify !== undefined && typeof verify !== "boolean") throw new TypeError(`${spec.name}: invalid verify ${String(verify)} (expected a boolean)`);
+    if (verify !== undefined) boolean(spec.name, "verify", verify);
     this.backend = resolved;
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;

@@ -187,6 +187,12 @@ export function oneOf(values: readonly string[]): Check {
   };
 }
 
+/** A backend option (before "auto" is resolved). */
+export function checkBackend(where: string, v: unknown): void {
+  // Always a TypeError: a backend is a name, and a wrong one is of no kind a range could fix.
+  if (!["auto", "simd", "scalar", "js"].includes(v as string)) throw located(where, new TypeError(invalidMessage("backend", v, "auto, simd, scalar or js")));
+}
+
 export function fn(where: string, key: string, v: unknown): void {
   if (typeof v !== "function") invalid(where, key, v, "a function", "function");
 }

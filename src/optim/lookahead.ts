@@ -29,7 +29,7 @@
  */
 import { type LoadOptions, Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
 import { checkClassName, type Dependency, OptimizerBase } from "../core/optimizer-base.js";
-import { located, num, rejectUnknown } from "../core/options.js";
+import { invalid, located, num, rejectUnknown } from "../core/options.js";
 import { checkOptionsArgument } from "../core/params.js";
 import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
@@ -170,7 +170,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
     checkOptions(o, "Lookahead.loadStateDict");
     const s = dict.stepsSinceSync;
     if (!Number.isSafeInteger(s) || s < 0 || s >= o.syncPeriod) {
-      throw new RangeError(`Lookahead.loadStateDict: invalid stepsSinceSync ${String(s)} (expected an integer from 0 to ${o.syncPeriod - 1})`);
+      invalid("Lookahead.loadStateDict", "stepsSinceSync", s, `an integer from 0 to ${o.syncPeriod - 1}`);
     }
     if (!Array.isArray(dict.slow) || dict.slow.length !== this.#params.length) {
       throw new Error(`Lookahead.loadStateDict: "slow" has ${Array.isArray(dict.slow) ? dict.slow.length : "no"} entries, this optimizer has ${this.#params.length} params`);

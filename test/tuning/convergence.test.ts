@@ -67,7 +67,7 @@ describe("ConvergenceMonitor: the rule", () => {
     ["an unknown key", (d) => ({ ...d, x: 1 }), /unknown key "x"/],
     ["a missing key", (d) => { const { avg: _, ...rest } = d; return rest; }, /missing key "avg"/],
     ["another window", (d) => ({ ...d, window: 7 }), /the dict has window 7, this monitor has 40/],
-    ["a bad count", (d) => ({ ...d, count: 1.5 }), /invalid count 1.5/],
+    ["a bad count", (d) => ({ ...d, count: 1.5 }), /Invalid count: 1.5/],
     ["a history too long", (d) => ({ ...d, history: new Array(42).fill(1) }), /at most min\(count, window \+ 1\)/],
     ["a history of strings", (d) => ({ ...d, history: ["x"] }), /avg and history must be numbers/],
   ];

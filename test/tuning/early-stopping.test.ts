@@ -117,7 +117,7 @@ describe("EarlyStopping: state dict and resuming mid-patience", () => {
     ["a missing key", (d) => { const { wait: _, ...rest } = d; return rest; }, /missing key "wait"/],
     ["another format", (d) => ({ ...d, format: "x" }), /unsupported format "x"/],
     ["other options", (d) => ({ ...d, patience: 9 }), /the dict has patience 9, this EarlyStopping has 3/],
-    ["a negative wait", (d) => ({ ...d, wait: -1 }), /invalid wait -1/],
+    ["a negative wait", (d) => ({ ...d, wait: -1 }), /Invalid wait: -1/],
     ["a bad best", (d) => ({ ...d, best: "NaN" }), /invalid best "NaN"/],
     ["weights of another length", (d) => ({ ...d, bestWeights: ["AAAAAA=="] }), /bestWeights\[0\] must be the base64 of 3 float32 values/],
     ["weights for other params", (d) => ({ ...d, bestWeights: [] }), /bestWeights must hold one array per param \(1\)/],
