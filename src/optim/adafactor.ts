@@ -35,7 +35,7 @@
  * const opt = new Adafactor(store.params, { lr: 1e-2 });
  * w.grad.set([0.5, -0.5, 0.5, 0.25, 0, 1]); b.grad.set([0.1, -0.1]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative, num, type Rule } from "../core/options.js";
+import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
@@ -48,11 +48,8 @@ export interface AdafactorOptions {
 /** torch.finfo(torch.float32).eps: eps1's value when it is null. */
 const F32_EPS = 2 ** -23;
 
-const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-
 const eps: Rule = (v, key) => {
-  if (!Array.isArray(v) || v.length !== 2) throw new TypeError(`Invalid ${key}: ${show(v)} (expected [eps1 or null, eps2])`);
+  if (!Array.isArray(v) || v.length !== 2) throw new TypeError(invalidMessage(key, v, `[eps1 or null, eps2]`));
   if (v[0] !== null) nonNegative(v[0], "eps1");
   nonNegative(v[1], "eps2");
 };

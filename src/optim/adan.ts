@@ -23,7 +23,7 @@
  * const opt = new Adan(store.params, { lr: 1e-3, weightDecay: 0.02 });
  * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { nonNegative, num, type Rule } from "../core/options.js";
+import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
@@ -42,15 +42,11 @@ export interface AdanOptions {
   stochasticRounding: false | number;
 }
 
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-}
-
 /** Three betas [beta1, beta2, beta3] (Adan, AdEMAMix), each checked as its own name with `expected`. */
 export function betaTriple(ok: (x: number) => boolean, expected: string): Rule {
   const one = num(ok, expected);
   return (v) => {
-    if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`Invalid betas: ${show(v)} (expected [beta1, beta2, beta3])`);
+    if (!Array.isArray(v) || v.length !== 3) throw new TypeError(invalidMessage("betas", v, `[beta1, beta2, beta3]`));
     one(v[0], "beta1");
     one(v[1], "beta2");
     one(v[2], "beta3");

@@ -29,7 +29,7 @@
  * const opt = new Muon([w], { lr: 0.02 });
  * w.grad.set([0.5, -0.5, 0.25, 1, 0, -1]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative, num, type Rule } from "../core/options.js";
+import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { isForeign } from "../core/params.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
@@ -45,17 +45,14 @@ export interface MuonOptions {
   eps: number; nsSteps: number; adjustLrFn: MuonAdjustLrFn;
 }
 
-const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-
 const finite = num(() => true, "a finite number");
 const coefficients: Rule = (v, key) => {
-  if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`Invalid ${key}: ${show(v)} (expected [a, b, c])`);
+  if (!Array.isArray(v) || v.length !== 3) throw new TypeError(invalidMessage(key, v, `[a, b, c]`));
   for (let i = 0; i < 3; i++) finite(v[i], `${key}[${i}]`);
 };
 const adjustLrFn: Rule = (v, key) => {
   if (v !== null && v !== "original" && v !== "match_rms_adamw") {
-    throw new TypeError(`Invalid ${key}: ${show(v)} (expected null, "original" or "match_rms_adamw")`);
+    throw new TypeError(invalidMessage(key, v, `null, "original" or "match_rms_adamw"`));
   }
 };
 

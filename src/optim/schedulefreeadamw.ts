@@ -33,7 +33,7 @@
  * opt.eval();  // w.value now holds x: evaluate or save the model here
  * opt.train(); // back to y before the next step()
  */
-import { nonNegative, num, pair, samePair } from "../core/options.js";
+import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
@@ -146,9 +146,7 @@ export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<
   /** Restores the state and the mode it was saved in (`training`; absent: train mode). */
   override loadStateDict(dict: StateDict, options?: LoadOptions): void {
     const training = dict !== null && typeof dict === "object" && Object.hasOwn(dict, "training") ? (dict as ScheduleFreeStateDict).training : true;
-    if (typeof training !== "boolean") {
-      throw new TypeError(`${this.#name}.loadStateDict: invalid training ${JSON.stringify(training) ?? String(training)} (expected a boolean: whether the dict was saved in train mode)`);
-    }
+    if (typeof training !== "boolean") invalid(`${this.#name}.loadStateDict`, "training", training, "a boolean: whether the dict was saved in train mode", "boolean");
     super.loadStateDict(dict, options);
     this.#training = training;
   }
