@@ -7,7 +7,9 @@ import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from 
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { GroupRecord, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { storeBackend } from "./store-backends.js";
+import type { Backend } from "./backend.js";
 import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
@@ -97,6 +99,7 @@ export abstract class Optimizer<O extends object> {
   readonly #spec: OptimizerSpec<O>;
   readonly #options: OptionTable<O>;
   readonly #planned: PlannedGroup<O>[] = [];
+  #backendImpl: Backend | undefined;
   readonly #ownsStore: boolean;
   readonly #foreign: Slot[] = [];
   #groups: readonly ParamGroup<O>[] = Object.freeze([]);
@@ -169,7 +172,7 @@ export abstract class Optimizer<O extends object> {
 
   #makeContext(): StepContext<O> {
     return {
-      spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
+      spec: this.#spec, options: this.#options, store: this.store, backend: this.#runner(), groups: this.#groups,
       planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
     };
   }
@@ -231,7 +234,12 @@ export abstract class Optimizer<O extends object> {
   }
 
   #build(layout: GroupLayout, steps: readonly number[], ready: readonly boolean[][]): void {
-    buildRuns(layout, steps, ready, (n, lengths) => kernelFor(this.#spec, this.store, this.backend, this.verify, n, layout, lengths));
+    buildRuns(layout, steps, ready, this.#spec, this.#runner());
+  }
+
+  /** What executes this optimizer's launches (src/core/backend.ts), made on first use. */
+  #runner(): Backend {
+    return (this.#backendImpl ??= storeBackend(this.store, this.backend, this.verify));
   }
 
   #assertUsable(): void {

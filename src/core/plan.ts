@@ -3,19 +3,16 @@
 // that can fail, before anything changes; (2) the step scalars, in f64: the gradient scale of the prologue
 // (1 unless a transform sets it) and each optimizer's own (bias corrections...) inside its launch(); (3) one
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
-import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
+import { PROLOGUE_ONE } from "./abi.js";
+import type { Backend } from "./backend.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { located, sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, scaledMaxFinite, scaledSumSqFinite, sumPow as sumPowOf } from "./norms.js";
-import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
-import { valueClip } from "./reference-ops.js";
+import { ALL, SUM_SQ } from "./reduce.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
-import { kernelName, lowpReference, stateBytes } from "./lowp.js";
 import { isFloat32Array } from "./state-dict.js";
-import type { BackendName } from "../runtime/types.js";
 import type { ParamStore } from "../runtime/store.js";
 
-const EMPTY = new Float32Array(0);
 const NONE = 0, SCALAR = 1, STRUCTURAL = 2;
 /** What #takeSecond did with the second hot option (else: the length of the array option it took). */
 const NOT_HOT = -2, SCALAR_TAKEN = -1, UNCHANGED = 0;
@@ -229,7 +226,7 @@ export interface StepContext<O> {
   readonly spec: OptimizerSpec<O>;
   readonly options: OptionTable<O>;
   readonly store: ParamStore;
-  readonly backend: BackendName;
+  readonly backend: Backend;
   readonly groups: readonly ParamGroup<O>[];
   readonly planned: readonly PlannedGroup<O>[];
   readonly foreign: readonly Slot[];
@@ -240,6 +237,7 @@ export interface StepContext<O> {
 /** The pre-pass's totals over every gradient: Σx², max|x| (exact when `hasMax`: the reduction read it) and the norm. */
 interface PrePass { sumSq: number; maxAbs: number; hasMax: boolean; norm: number }
 const pre: PrePass = { sumSq: 0, maxAbs: 0, hasMax: false, norm: 0 };
+const range = new Float64Array(3);
 
 /**
  * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
@@ -256,7 +254,7 @@ function gradPrePass<O>(c: StepContext<O>, normType: number): PrePass {
       const seg = segments[s]!;
       const lengths = (seg.lengths ??= seg.slots.map((x) => x.param.length));
       const out = (seg.reduced ??= new Float64Array(3 * lengths.length));
-      reduceSegments(c.store, c.backend, seg.gradPtr, lengths, out, normType === 2 ? SUM_SQ : ALL);
+      c.backend.reduceSegments(seg.gradPtr, lengths, out, normType === 2 ? SUM_SQ : ALL);
       for (let k = 0; k < lengths.length; k++) {
         sumSq += out[3 * k]!;
         sumAbs += out[3 * k + 1]!;
@@ -285,7 +283,8 @@ function scaledGradsFinite<O>(c: StepContext<O>, p: PrePass, scale: number): boo
     const segments = c.planned[gi]!.layout.segments;
     for (let s = 0; s < segments.length; s++) {
       const seg = segments[s]!;
-      if (!scaledMaxFinite(reduceRange(c.store, c.backend, seg.gradPtr, seg.n, ALL).maxAbs, scale)) return false;
+      c.backend.reduceRange(seg.gradPtr, seg.n, range, ALL);
+      if (!scaledMaxFinite(range[2]!, scale)) return false;
     }
   }
   return true;
@@ -361,43 +360,30 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): StepDecisi
 }
 
 /**
- * Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. With clipValue,
- * the value clip is armed around the kernel calls (the CLIP_AT words of the store's memory, which the kernels
- * on every thread read, and the reference's copy) and the step passes GRAD_SCALE, with PROLOGUE_ONE (exactly 1
- * in f32) when nothing else scales the gradients.
+ * Phases 2 and 3: copy foreign params in, one launch per run, copy them out. Cannot fail. With clipValue, the
+ * backend's value clip is armed around the launches and the step passes GRAD_SCALE, with PROLOGUE_ONE
+ * (exactly 1 in f32) when nothing else scales the gradients.
  */
 export function runStep<O>(c: StepContext<O>, gradScale: number): void {
   const clip = c.transforms.clipValue;
   if (clip === undefined) {
-    runKernels(c, gradScale);
+    runLaunches(c, gradScale);
     return;
   }
-  armClip(c.store, clip);
+  c.backend.setValueClip(clip);
   try {
-    runKernels(c, gradScale === 1 ? PROLOGUE_ONE : gradScale);
+    runLaunches(c, gradScale === 1 ? PROLOGUE_ONE : gradScale);
   } finally {
-    disarmClip(c.store);
+    c.backend.setValueClip(undefined);
   }
 }
 
-/** Sets the value clip [-f32(v), f32(v)] for the kernels (store memory) and the references. */
-function armClip(store: ParamStore, v: number): void {
-  const hi = Math.fround(v), f32 = store.f32, at = CLIP_AT / 4;
-  f32[at + 1] = -hi;
-  f32[at + 2] = hi;
-  f32[at] = 1;
-  valueClip.lo = -hi;
-  valueClip.hi = hi;
-  valueClip.on = true;
-}
-
-function disarmClip(store: ParamStore): void {
-  if (!store.disposed) store.f32[CLIP_AT / 4] = 0;
-  valueClip.on = false;
-}
-
-function runKernels<O>(c: StepContext<O>, gradScale: number): void {
-  const spec = c.spec, foreign = c.foreign;
+/**
+ * Every run's launch, completed with this step's scalars and flags (the spec's stepScalars, written in place
+ * into the launch made at plan time), executed by the backend in run order.
+ */
+function runLaunches<O>(c: StepContext<O>, gradScale: number): void {
+  const spec = c.spec, foreign = c.foreign, backend = c.backend;
   for (let i = 0; i < foreign.length; i++) {
     foreign[i]!.param.value.set(foreign[i]!.src.value);
     foreign[i]!.param.grad.set(foreign[i]!.src.grad);
@@ -407,67 +393,14 @@ function runKernels<O>(c: StepContext<O>, gradScale: number): void {
     const o = c.groups[gi]!;
     const runs = c.planned[gi]!.layout.runs;
     for (let ri = 0; ri < runs.length; ri++) {
-      const r = runs[ri]!;
-      spec.launch(r.kernel, r, o, gradScale);
+      const r = runs[ri]!, l = r.launch;
+      l.flags = spec.stepScalars(l.scalars, r, o, gradScale);
+      l.gradScale = gradScale;
+      backend.execute(l);
       r.step++;
       for (let i = 0; i < nb; i++) if (r.seg.buffers[i] && spec.buffers[i]!.needed(o)) r.ready[i] = true;
     }
   }
+  backend.sync();
   for (let i = 0; i < foreign.length; i++) foreign[i]!.src.value.set(foreign[i]!.param.value);
-}
-
-/**
- * The kernel for a run of n floats on `backend`: the Wasm export (split across the store's threads when n
- * reaches their gate), or the pure-TS reference over views for "js"; with `verify`, checked against the
- * reference after every call (and undone on a difference). `bufferLengths`: floats of each state buffer in the run.
- */
-export function kernelFor<O>(spec: OptimizerSpec<O>, store: ParamStore, backend: BackendName, verify: boolean,
-    n: number, layout: GroupLayout, bufferLengths: readonly number[]): KernelFn {
-  const dtype = layout.dtype, lowp = dtype !== "f32";
-  const name = kernelName(spec as OptimizerSpec<unknown>, dtype);
-  const scratch = layout.hasScratch ? 1 : 0;
-  const np = spec.buffers.length + 2 + scratch;
-  // param and grad cover n floats, the state buffers their own lengths, the scratch area (before grad) its size;
-  // low-precision state pointers cover their stored bytes.
-  const len = (i: number) => (i === 0 || i === np - 1 ? n : scratch && i === np - 2 ? layout.scratchFloats : bufferLengths[i - 1]!);
-  const isState = (i: number) => lowp && i > 0 && i < np - 1;
-  const reference = lowpReference(spec as OptimizerSpec<unknown>, dtype);
-  const view = (i: number, p: number) => (isState(i)
-    ? new Uint8Array(store.buffer, p, stateBytes(dtype, n)) : store.f32.subarray(p / 4, p / 4 + len(i)));
-  const fast: KernelFn = backend === "js"
-    ? (...args) => {
-      const a: unknown[] = args.slice();
-      for (let i = 0; i < np; i++) a[i] = args[i] ? view(i, args[i]!) : EMPTY;
-      reference(...a);
-    }
-    : layout.perTensor ? store.kernels(backend)[name as never] as KernelFn : store.kernel(backend, name as never, n);
-  if (!verify) return fast;
-  const pointerNames = ["param", ...spec.buffers.map((b) => b.name), ...(scratch ? ["scratch"] : []), "grad"];
-  const bytes = (i: number, p: number) => (isState(i) ? view(i, p) : new Uint8Array(store.buffer, p, 4 * len(i)));
-  return (...args) => {
-    const before = args.slice(0, np).map((p, i) => (p ? bytes(i, p).slice() : new Uint8Array(0)));
-    fast(...args);
-    const expected = before.map((b) => b.slice());
-    const views = expected.map((b, i) => (isState(i) || b.length === 0 ? b : new Float32Array(b.buffer)));
-    reference(...views.map((v, i) => (args[i] ? v : EMPTY)), ...args.slice(np));
-    for (let i = 0; i < np - 1; i++) {
-      const p = args[i]!;
-      if (!p) continue;
-      const got = bytes(i, p), want = expected[i]!;
-      const w = isState(i) ? 1 : 4;
-      for (let j = 0; j < got.length; j += w) {
-        let same = true;
-        for (let k = 0; k < w; k++) same &&= got[j + k] === want[j + k];
-        if (same) continue;
-        if (!isState(i)) {
-          const a = store.f32[p / 4 + j / 4]!, b = new Float32Array(want.buffer)[j / 4]!;
-          if (Number.isNaN(a) && Number.isNaN(b)) continue;
-        }
-        before.forEach((b, k) => { if (args[k] && k < np - 1) new Uint8Array(store.buffer, args[k]!, b.length).set(b); });
-        const at = isState(i) ? `byte ${j}` : `${j / 4}`;
-        throw new Error(`verify: ${backend} ${name} differs from the reference at ${pointerNames[i]}[${at}]` +
-          (isState(i) ? "" : `: ${store.f32[p / 4 + j / 4]} vs ${new Float32Array(want.buffer)[j / 4]}`) + "; the step was undone");
-      }
-    }
-  };
 }
