@@ -7,7 +7,10 @@ import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from 
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { GroupRecord, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { GroupRecord, OptionTable, ownArrays } from "./option-table.js";
+import { type PlannedGroup, prepareStep, type StepContext } from "./plan.js";
+import { runStep } from "./execute.js";
+import type { Transforms } from "./prepass.js";
 import { storeBackend } from "./store-backends.js";
 import type { Backend } from "./backend.js";
 import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
