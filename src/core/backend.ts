@@ -80,6 +80,8 @@ export class Launch {
  *   non-finite test into a flag in a device buffer, and have its kernels read gradScale and "skip" from that
  *   buffer rather than from the launch (PyTorch's fused kernels take `grad_scale` and `found_inf` the same
  *   way), so that the CPU never waits. The launch's gradScale is then only the user's part of the scale.
+ *   One host read stays outside this interface: a clip norm of a type other than 1, 2 or ∞ sums |g|^p over
+ *   `param.grad` (src/core/prepass.ts); a device backend would add that sum to its reductions.
  * - `setValueClip`: arm (a number: clamp every gradient element to [-f32(v), f32(v)] in the prologue) or
  *   disarm (undefined) the value clip for the launches that follow.
  */
