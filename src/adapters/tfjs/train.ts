@@ -92,6 +92,8 @@ export class RMSPropOptimizer extends TrainOptimizer {
   readonly epsilon: number;
   constructor(readonly learningRate: number, readonly decay = 0.9, readonly momentum = 0, epsilon: number | null = null,
       readonly centered = false) {
+    // tfjs's own RMSProp refuses a missing learning rate with this message (its other optimizers do not check).
+    if (learningRate == null) throw new Error("learningRate for RMSPropOptimizer must be defined.");
     const e = eps(epsilon);
     super(RMSprop, { lr: learningRate, alpha: decay, momentum, eps: e, centered, flavor: "tfjs" }, [
       { buffer: "square_avg", suffix: "rms" },

@@ -1,0 +1,81 @@
+// The SharedArrayBuffer fast path of worker groups: one SharedArrayBuffer that every rank maps, with a control
+// block and one slot per rank. A collective runs in rounds; round k moves piece k of every rank's chunk
+// (chunkRange), at most `pieceFloats` floats each:
+//   1. rank r waits until every rank finished reading round k−1, copies its pieces into its slot (piece of chunk
+//      c at c·pieceFloats), publishes its call's descriptor and `written = k`;
+//   2. once every rank has written k (and their descriptors match), owner r adds piece r of every slot in rank
+//      order, in place into its own slot, and publishes `reduced = k` (allReduce, reduceScatter);
+//   3. every rank copies the results it needs straight out of the owners' slots and publishes `read = k`.
+// The peers wait on those words, woken by a doorbell message over their MessagePorts (so a dead or silent rank
+// is still found by the port's close event or the timeout). No payload goes through a port: one copy in, one
+// copy out, the reduction reads shared memory in place. The adds are a JS loop (a Wasm SIMD kernel is not done).
+/** @internal A collective's descriptor as the control block holds it (group.ts's Header fields). */
+export interface SharedDescriptor {
+  kind: number;
+  op: number;
+  length: number;
+  root: number;
+}
+
+/** Int32 words per rank in the control block: written, reduced, read rounds, then the call's descriptor. */
+const WORDS = 8;
+const WRITTEN = 0;
+const REDUCED = 1;
+const READ = 2;
+const DESC = 3; // kind, op, length, root
+
+/** @internal */
+export type Stage = typeof WRITTEN | typeof REDUCED | typeof READ;
+export const Stages = { WRITTEN, REDUCED, READ } as const;
+
+/** @internal Bytes of the SharedArrayBuffer for `worldSize` ranks with `sharedFloats` floats per rank's slot. */
+export function sharedBytes(worldSize: number, sharedFloats: number): number {
+  return 4 * (worldSize * WORDS + worldSize * worldSize * Math.max(1, Math.floor(sharedFloats / worldSize)));
+}
+
+/** @internal A view of the shared block from one rank. */
+export class SharedArena {
+  readonly ctrl: Int32Array;
+  readonly slots: Float32Array[];
+  readonly pieceFloats: number;
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly worldSize: number,
+  ) {
+    const W = worldSize;
+    const floats = buffer.byteLength / 4 - W * WORDS;
+    this.pieceFloats = Math.floor(floats / (W * W));
+    if (!(this.pieceFloats >= 1) || floats !== this.pieceFloats * W * W) throw new RangeError(`workerGroup: shared is ${buffer.byteLength} bytes, not a block made by workerMesh for ${W} ranks`);
+    this.ctrl = new Int32Array(buffer, 0, W * WORDS);
+    this.slots = Array.from({ length: W }, (_, r) => new Float32Array(buffer, 4 * (W * WORDS + r * W * this.pieceFloats), W * this.pieceFloats));
+  }
+  get(rank: number, stage: Stage): number {
+    return Atomics.load(this.ctrl, rank * WORDS + stage);
+  }
+  /** Publishes a stage: the plain writes to this rank's slot before it are visible to whoever loads it (Atomics are sequentially consistent). */
+  set(rank: number, stage: Stage, round: number): void {
+    Atomics.store(this.ctrl, rank * WORDS + stage, round);
+  }
+  writeDescriptor(rank: number, h: SharedDescriptor): void {
+    this.ctrl.set([h.kind, h.op, h.length, h.root], rank * WORDS + DESC);
+  }
+  descriptor(rank: number): SharedDescriptor {
+    const o = rank * WORDS + DESC;
+    const c = this.ctrl;
+    return { kind: Atomics.load(c, o), op: Atomics.load(c, o + 1), length: Atomics.load(c, o + 2), root: Atomics.load(c, o + 3) };
+  }
+  /** Piece `c` of `rank`'s slot (where chunk c's piece of this round lives). */
+  piece(rank: number, c: number, length: number): Float32Array {
+    return this.slots[rank]!.subarray(c * this.pieceFloats, c * this.pieceFloats + length);
+  }
+}
+
+/** @internal The rank-order f32 sum of `parts` into `acc` (acc = parts[0] + parts[1] + …, rounded after each add), then / W for a mean. */
+export function reduceRankOrder(acc: Float32Array, parts: (r: number) => Float32Array, worldSize: number, mean: boolean): void {
+  acc.set(parts(0));
+  for (let r = 1; r < worldSize; r++) {
+    const x = parts(r);
+    for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + x[i]!;
+  }
+  if (mean) for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! / worldSize;
+}

@@ -1,0 +1,100 @@
+// Process groups over WebSocket through the rendezvous relay (`serveRendezvous`): every rank holds one socket
+// to the relay, which routes each binary frame to the rank named in it. Text messages are the relay's control
+// protocol (JSON): the client sends {type:"join", rank, worldSize}; the relay answers {type:"joined", ranks},
+// {type:"ready"} once all ranks are in, {type:"left", rank, reason} when a rank's socket closes, {type:"error",
+// message} before closing a socket it refuses.
+import { frameTransport } from "./frame.js";
+import { type GroupOptions, MessageGroup, type ProcessGroup, checkWorld } from "./group.js";
+
+/** The part of the WebSocket API a group uses (the global WebSocket, or `ws`'s class). */
+export interface WebSocketLike {
+  binaryType: string;
+  send(data: string | ArrayBufferView): void;
+  // `any`: the DOM's and `ws`'s event types differ, and both must fit; the listeners below read only
+  // data / code / reason.
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
+  close(): void;
+}
+
+/** Options of `webSocketGroup`. */
+export interface WebSocketGroupOptions extends GroupOptions {
+  /** The rendezvous URL, e.g. `ws://127.0.0.1:8765/job-1` (the path names the world: several can share a relay). */
+  url: string;
+  rank: number;
+  worldSize: number;
+  /** The WebSocket class (default: the runtime's global WebSocket, else the `ws` package's). */
+  WebSocket?: new (url: string) => WebSocketLike;
+}
+
+/** @internal Imports the optional peer `ws` (a variable specifier, so that bundlers do not try to resolve it at build time). */
+export async function importWs<T>(caller: string, why: string): Promise<T> {
+  const name = "ws";
+  try {
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as T;
+  } catch (e) {
+    throw new Error(`${caller} needs the optional peer dependency "ws" (${why}): npm install ws`, { cause: e });
+  }
+}
+
+/**
+ * Joins the world `url` names as `rank`; resolves once all `worldSize` ranks have joined (rejects, naming the
+ * ranks still missing, after `timeoutMs`). A rank whose socket closes (process died, network) rejects every
+ * peer's pending collective naming it.
+ * @example
+ * import { webSocketGroup } from "gradstep/distributed";
+ * const group = await webSocketGroup({ url: "ws://127.0.0.1:8765/run-1", rank, worldSize: 2 });
+ * await group.allReduce(grads, { op: "mean" });
+ * await group.close();
+ */
+export async function webSocketGroup(options: WebSocketGroupOptions): Promise<ProcessGroup> {
+  const { url, rank, worldSize, WebSocket: given, ...groupOptions } = options;
+  checkWorld(rank, worldSize);
+  const timeoutMs = groupOptions.timeoutMs ?? 60_000;
+  const Ctor = given ?? (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket ?? (await importWs<{ WebSocket: new (url: string) => WebSocketLike }>("webSocketGroup", "this runtime has no global WebSocket")).WebSocket;
+  const socket = new Ctor(url);
+  socket.binaryType = "arraybuffer";
+  let closing = false;
+  const { transport, receive } = frameTransport(rank, (_to, frame) => socket.send(frame), () => {
+    closing = true;
+    socket.close();
+  });
+  let group: MessageGroup | undefined;
+  return new Promise<ProcessGroup>((resolve, reject) => {
+    let joined: number[] = [];
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      closing = true;
+      socket.close();
+      reject(new Error(`webSocketGroup (rank ${rank}, ${url}): ${message}`));
+    };
+    const timer = setTimeout(() => {
+      const missing = Array.from({ length: worldSize }, (_, r) => r).filter((r) => !joined.includes(r));
+      fail(`rank${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not join within ${timeoutMs} ms`);
+    }, timeoutMs);
+    socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "join", rank, worldSize })));
+    socket.addEventListener("message", (e: { data: unknown }) => {
+      if (typeof e.data !== "string") {
+        if (e.data instanceof ArrayBuffer || ArrayBuffer.isView(e.data)) receive(e.data);
+        return;
+      }
+      const m = JSON.parse(e.data) as { type: string; ranks?: number[]; rank?: number; reason?: string; message?: string };
+      if (m.type === "joined") joined = m.ranks ?? [];
+      else if (m.type === "error") fail(`the rendezvous refused: ${m.message}`);
+      else if (m.type === "left") {
+        if (group) transport.onPeerLost?.(m.rank!, `disconnected from the rendezvous (${m.reason})`);
+        else fail(`rank ${m.rank} disconnected before every rank joined`);
+      } else if (m.type === "ready" && !group) {
+        clearTimeout(timer);
+        group = new MessageGroup(rank, worldSize, transport, groupOptions);
+        resolve(group);
+      }
+    });
+    socket.addEventListener("error", () => {
+      if (!group) fail("could not connect");
+    });
+    socket.addEventListener("close", (e: { code: number; reason: string }) => {
+      if (!group) fail(`the connection closed (code ${e.code})`);
+      else if (!closing) transport.onLost?.(`the connection to the rendezvous closed (code ${e.code}${e.reason ? `, ${e.reason}` : ""})`);
+    });
+  });
+}
