@@ -8,7 +8,12 @@ import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from 
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { GroupRecord, OptionTable, ownArrays } from "./option-table.js";
+import { type PlannedGroup, prepareStep, type StepContext } from "./plan.js";
+import { runStep } from "./execute.js";
+import type { Transforms } from "./prepass.js";
+import { storeBackend } from "./store-backends.js";
+import type { Backend } from "./backend.js";
 import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { checkClassName, OptimizerBase, resolveBackend } from "./optimizer-base.js";
@@ -99,6 +104,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
   readonly #spec: OptimizerSpec<O>;
   readonly #options: OptionTable<O>;
   readonly #planned: PlannedGroup<O>[] = [];
+  #backendImpl: Backend | undefined;
   readonly #foreign: Slot[] = [];
   #groups: readonly ParamGroup<O>[] = Object.freeze([]);
   #context: StepContext<O>;
@@ -152,7 +158,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
 
   #makeContext(): StepContext<O> {
     return {
-      spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
+      spec: this.#spec, options: this.#options, store: this.store, backend: this.#runner(), groups: this.#groups,
       planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
     };
   }
@@ -206,7 +212,12 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
   }
 
   #build(layout: GroupLayout, steps: readonly number[], ready: readonly boolean[][]): void {
-    buildRuns(layout, steps, ready, (n, lengths) => kernelFor(this.#spec, this.store, this.backend, this.verify, n, layout, lengths));
+    buildRuns(layout, steps, ready, this.#spec, this.#runner());
+  }
+
+  /** What executes this optimizer's launches (src/core/backend.ts), made on first use. */
+  #runner(): Backend {
+    return (this.#backendImpl ??= storeBackend(this.store, this.backend, this.verify));
   }
 
   /**

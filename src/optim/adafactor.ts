@@ -77,14 +77,15 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
     { name: "variance", needed: () => true, length: (s) => (s.length >= 2 ? 0 : product(s)) },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, shape = r.shape, nd = shape.length;
     const rows = nd >= 2 ? shape[nd - 2]! : 0, cols = nd >= 2 ? shape[nd - 1]! : 0;
     const eps1 = o.eps[0] ?? F32_EPS, rsqrtT = 1 / Math.sqrt(t);
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
     // torch: one_minus_beta2_t = t ** beta2_decay; rho_t = min(lr, 1 / t ** 0.5) (Python's min: lr unless smaller).
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.ptrs[5]!, r.n, rows, cols, t ** o.beta2Decay,
-      rsqrtT < o.lr ? rsqrtT : o.lr, eps1, eps1 * eps1, o.eps[1], o.d, 1 - o.lr * o.weightDecay, gs, flags);
+    s[0] = rows; s[1] = cols; s[2] = t ** o.beta2Decay; s[3] = rsqrtT < o.lr ? rsqrtT : o.lr; s[4] = eps1;
+    s[5] = eps1 * eps1; s[6] = o.eps[1]; s[7] = o.d; s[8] = 1 - o.lr * o.weightDecay;
+    return flags;
   },
 };
 

@@ -81,9 +81,10 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.etas[0], o.etas[1], o.stepSizes[0], o.stepSizes[1], gs, flags);
+    s[0] = o.etas[0]; s[1] = o.etas[1]; s[2] = o.stepSizes[0]; s[3] = o.stepSizes[1];
+    return flags;
   },
 };
 

@@ -85,12 +85,13 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
   reference: schedulefreeadamw_f32,
   buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, beta1, 1 - beta1, 1 / beta1, ck, 1 - ck,
-      warmupLr(o.lr, w, t - 1), beta2, 1 - beta2, 1 / optaxBiasCorrection(beta2, t), o.eps, o.weightDecay, gs, flags);
+    s[0] = beta1; s[1] = 1 - beta1; s[2] = 1 / beta1; s[3] = ck; s[4] = 1 - ck; s[5] = warmupLr(o.lr, w, t - 1);
+    s[6] = beta2; s[7] = 1 - beta2; s[8] = 1 / optaxBiasCorrection(beta2, t); s[9] = o.eps; s[10] = o.weightDecay;
+    return flags;
   },
 };
 
