@@ -169,7 +169,7 @@ describe("a scheduler is the optimizer's, and a file's schedule is not silently 
 
   it.each([
     [{ ignoreSchedule: true }, /^TypeError: loadCheckpoint: unknown option "ignoreSchedule"/],
-    [{ ignoreScheduler: 1 }, /^TypeError: loadCheckpoint: invalid ignoreScheduler 1 \(expected a boolean\)$/],
+    [{ ignoreScheduler: 1 }, /^TypeError: loadCheckpoint: Invalid ignoreScheduler: 1 \(expected a boolean\)$/],
     [null, /^TypeError: loadCheckpoint: options must be an object$/],
   ])("loadCheckpoint options %o: a clear error, nothing changed", (options, message) => {
     const t = trainer(9);

@@ -219,10 +219,10 @@ describe("#20.10 transform options that are Infinity survive getConfig() → JSO
   });
 
   it.each([
-    [{ maxGradNorm: "inf" }, /Adam: invalid maxGradNorm inf \(expected a number >= 0\)/],
-    [{ clipValue: "-Infinity" }, /Adam: invalid clipValue -Infinity \(expected a number >= 0\)/],
-    [{ maxGradNorm: 1, normType: "Infinity " }, /Adam: invalid normType Infinity  \(expected a number > 0, or Infinity\)/],
-    [{ maxGradNorm: null }, /Adam: invalid maxGradNorm null \(expected a number >= 0\)/],
+    [{ maxGradNorm: "inf" }, /Adam: Invalid maxGradNorm: "inf" \(expected a number >= 0\)/],
+    [{ clipValue: "-Infinity" }, /Adam: Invalid clipValue: "-Infinity" \(expected a number >= 0\)/],
+    [{ maxGradNorm: 1, normType: "Infinity " }, /Adam: Invalid normType: "Infinity " \(expected a number > 0, or Infinity\)/],
+    [{ maxGradNorm: null }, /Adam: Invalid maxGradNorm: null \(expected a number >= 0\)/],
   ])("%j: only the exact string \"Infinity\" stands for Infinity", (options, message) => {
     expect(() => new Adam(model(Adam, 14).params, { lr: 0.01, ...(options as object) })).toThrow(message);
   });

@@ -149,7 +149,7 @@ describe("Lookahead state dict", () => {
     { desc: "not an object", edit: () => null, error: /expected a state dict object/ },
     { desc: "another optimizer", edit: (d) => ({ ...d, optimizer: "Adam" }), error: /from Adam, not Lookahead/ },
     { desc: "bad syncPeriod", edit: (d) => ({ ...d, syncPeriod: 0 }), error: /Invalid syncPeriod: 0/ },
-    { desc: "stepsSinceSync out of range", edit: (d) => ({ ...d, stepsSinceSync: 4 }), error: /invalid stepsSinceSync 4/ },
+    { desc: "stepsSinceSync out of range", edit: (d) => ({ ...d, stepsSinceSync: 4 }), error: /Invalid stepsSinceSync: 4/ },
     { desc: "a missing slow buffer", edit: (d) => { d.slow.pop(); return d; }, error: /"slow" has 2 entries, this optimizer has 3 params/ },
     { desc: "a slow buffer of another length", edit: (d) => { d.slow[1] = new Float32Array(7); return d; }, error: /slow\[1\] has length 7, the param has 64/ },
     { desc: "a bad inner dict", edit: (d) => { delete d.inner.state[0]!.exp_avg; return d; }, error: /missing "exp_avg"/ },

@@ -86,7 +86,7 @@ it.each([
   expect(opt.training).toBe(true);
 });
 
-it.each([["no", /invalid training "no"/], [0, /invalid training 0/], [null, /invalid training null/]] as const)(
+it.each([["no", /Invalid training: "no"/], [0, /Invalid training: 0/], [null, /Invalid training: null/]] as const)(
   "ScheduleFreeAdamW.loadStateDict with training %o: a clear error, nothing changed", (training, message) => {
     const { w, opt } = trained(3);
     const dict = { ...opt.stateDict(), training: training as never };

@@ -3,7 +3,7 @@
 // JSON in the string metadata). loadCheckpoint checks the whole file first and restores bit-exactly; a file that does not fit
 // throws a clear error and changes nothing (params, optimizer and scheduler keep their values).
 import type { ParamLike } from "../core/spec.js";
-import { rejectUnknown } from "../core/options.js";
+import { boolean, rejectUnknown } from "../core/options.js";
 import { isFloat32Array } from "../core/state-dict.js";
 import { Param, ParamStore } from "../runtime/store.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.js";
@@ -132,7 +132,7 @@ export function loadCheckpoint(bytes: Uint8Array, parts: CheckpointParts, option
   if (options === null || typeof options !== "object") throw new TypeError("loadCheckpoint: options must be an object");
   rejectUnknown("loadCheckpoint", options, {}, ["ignoreScheduler"]);
   const { ignoreScheduler = false } = options;
-  if (typeof ignoreScheduler !== "boolean") throw new TypeError(`loadCheckpoint: invalid ignoreScheduler ${String(ignoreScheduler)} (expected a boolean)`);
+  boolean("loadCheckpoint", "ignoreScheduler", ignoreScheduler);
   checkSchedulerOf("loadCheckpoint", parts);
   const { tensors, metadata } = decodeSafetensors(bytes);
   const bad = (msg: string) => new Error(`loadCheckpoint: ${msg}`);

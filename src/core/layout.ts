@@ -2,8 +2,8 @@
 // in the store (values and grads each), and each segment into runs of slots with equal step and equal
 // state-buffer flags; one kernel call steps one run (tensor-kind optimizers: one run per param). State
 // buffers are allocated per segment, so a run's state is contiguous too.
-import type { KernelFn } from "./abi.js";
-import { decodeState, dtypeOf, encodeState, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, stateBytes } from "./lowp.js";
+import { type Backend, Launch } from "./backend.js";
+import { decodeState, dtypeOf, encodeState, kernelName, lowpReference, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, stateBytes } from "./lowp.js";
 import type { OptimizerSpec, ParamLike, Run, StateDtype } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 
@@ -25,7 +25,11 @@ export interface Segment {
   /** The pre-pass's per-slot lengths and results, made at its first use. */
   lengths?: number[]; reduced?: Float64Array;
 }
-export interface LayoutRun extends Run { readonly seg: Segment }
+export interface LayoutRun extends Run {
+  readonly seg: Segment;
+  /** This run's kernel call, made once here and rewritten in place every step (src/core/backend.ts). */
+  readonly launch: Launch;
+}
 export interface GroupLayout {
   segments: Segment[];
   runs: LayoutRun[];
@@ -79,10 +83,15 @@ export function bufferPart(s: Slot, i: number): { at: number; length: number } {
   return { at: at[s.index]!, length: at[s.index + 1]! - at[s.index]! };
 }
 
-/** Splits each segment into runs of slots with equal step and equal ready flags (per slot, in order). */
-export function buildRuns(g: GroupLayout, steps: readonly number[], ready: readonly boolean[][],
-    kernelFor: (n: number, bufferLengths: number[]) => KernelFn): void {
+/**
+ * Splits each segment into runs of slots with equal step and equal ready flags (per slot, in order), each with
+ * its launch bound to `backend`.
+ */
+export function buildRuns<O>(g: GroupLayout, steps: readonly number[], ready: readonly boolean[][],
+    spec: OptimizerSpec<O>, backend: Backend): void {
   g.runs = [];
+  const s = spec as OptimizerSpec<unknown>, kernel = kernelName(s, g.dtype), reference = lowpReference(s, g.dtype);
+  const names = spec.buffers.map((b) => b.name), offsets = spec.buffers.length + 2 + (g.hasScratch ? 1 : 0);
   let k = 0;
   for (const seg of g.segments) {
     let start = 0;
@@ -92,16 +101,18 @@ export function buildRuns(g: GroupLayout, steps: readonly number[], ready: reado
       if (i < seg.slots.length && !g.perTensor && g.dtype !== "int8" && steps[a] === steps[b] && ready[a]!.every((x, j) => x === ready[b]![j])) continue;
       const first = seg.slots[start]!;
       const n = seg.slots.slice(start, i).reduce((s, x) => s + x.param.length, 0);
+      const launch = new Launch(kernel, offsets, spec.scalars.length, g.dtype, g.perTensor);
+      launch.n = n;
       g.runs.push({
-        ptrs: [], n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
-        shape: g.perTensor ? first.shape : Object.freeze([n]),
-        kernel: kernelFor(n, seg.bufferAt.map((at) => at[i]! - at[start]!)),
+        n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
+        shape: g.perTensor ? first.shape : Object.freeze([n]), launch,
       });
+      backend.bind(launch, reference, names);
       start = i;
     }
     k += seg.slots.length;
   }
-  for (const r of g.runs) setPointers(g, r);
+  for (const r of g.runs) setOffsets(g, r);
 }
 
 /** Per slot of `g`, in order: its run's step and ready flags. */
@@ -126,14 +137,23 @@ export function segmentBytes(dtype: StateDtype, seg: Segment): number {
   return dtype === "int8" ? Q8_BLOCK_BYTES * seg.blocks : stateBytes(dtype, seg.n);
 }
 
-function setPointers(g: GroupLayout, r: LayoutRun): void {
+/** Writes the byte offsets (and the bytes each covers) of `r`'s buffers into its launch. */
+function setOffsets(g: GroupLayout, r: LayoutRun): void {
   // f32: each slot's part at its prefix sum (BufferSpec.length); bf16/int8 (elementwise only): by the dtype's stride.
-  const o = 4 * r.offset, at = r.seg.bufferAt, slot = r.seg.slots[r.first]!;
-  r.ptrs.length = 0;
-  r.ptrs.push(r.seg.valuePtr + o,
-    ...r.seg.buffers.map((b, i) => (b ? b + (g.dtype === "f32" ? 4 * at[i]![r.first]! : stateOffset(g.dtype, slot)) : 0)));
-  if (g.hasScratch) r.ptrs.push(g.scratch);
-  r.ptrs.push(r.seg.gradPtr + o);
+  const o = 4 * r.offset, at = r.seg.bufferAt, slot = r.seg.slots[r.first]!, end = r.first + r.count;
+  const { offsets, bytes } = r.launch, last = offsets.length - 1;
+  offsets[0] = r.seg.valuePtr + o;
+  bytes[0] = 4 * r.n;
+  r.seg.buffers.forEach((b, i) => {
+    offsets[i + 1] = b ? b + (g.dtype === "f32" ? 4 * at[i]![r.first]! : stateOffset(g.dtype, slot)) : 0;
+    bytes[i + 1] = g.dtype === "f32" ? 4 * (at[i]![end]! - at[i]![r.first]!) : stateBytes(g.dtype, r.n);
+  });
+  if (g.hasScratch) {
+    offsets[last - 1] = g.scratch;
+    bytes[last - 1] = 4 * g.scratchFloats;
+  }
+  offsets[last] = r.seg.gradPtr + o;
+  bytes[last] = 4 * r.n;
 }
 
 /**
@@ -194,7 +214,7 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
         else for (const slot of seg.slots) fillState(store, dtype, ptr, slot, i, fill, signedOf(b));
       }
       seg.buffers[i] = ptr;
-      for (const r of g.runs) if (r.seg === seg) setPointers(g, r);
+      for (const r of g.runs) if (r.seg === seg) setOffsets(g, r);
     }
   }
   if (g.hasScratch) {
@@ -203,10 +223,10 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
     if (floats > g.scratchFloats) {
       g.scratch = store.alloc(floats);
       g.scratchFloats = floats;
-      for (const r of g.runs) setPointers(g, r);
+      for (const r of g.runs) setOffsets(g, r);
     }
   }
-  if (changed) for (const r of g.runs) setPointers(g, r);
+  if (changed) for (const r of g.runs) setOffsets(g, r);
   return changed;
 }
 

@@ -2,15 +2,14 @@
 // and the optimizer's fused pre-pass, so that both give the same bits: per param, Σx² / Σ|x| / max|x| from
 // the reduction kernels (src/core/reduce.ts), combined in param order in f64, the norm rounded to f32 (torch
 // holds it in an f32 tensor), then torch's clip coefficient in f32.
+import { invalid } from "./options.js";
 import type { Reduction } from "./reduce.js";
 
 export type NormType = number; // 2, 1, Infinity, or any p > 0
 
 /** Checks a norm type: a finite p > 0 or Infinity. */
 export function checkNormType(normType: unknown, where: string): asserts normType is number {
-  if (typeof normType !== "number" || !(normType > 0)) {
-    throw new RangeError(`${where}: invalid normType ${String(normType)} (expected a number > 0, or Infinity)`);
-  }
+  if (typeof normType !== "number" || !(normType > 0)) invalid(where, "normType", normType, "a number > 0, or Infinity");
 }
 
 /** max(t, m) where a NaN on either side gives NaN (Math.max does; kept explicit as the norm's rule). */

@@ -1,15 +1,22 @@
-// The lifecycle every optimizer shares: construction (options, groups, the store), addParamGroup, step,
-// zeroGrad, configs, state save/load, dispose. The parts live beside it: option rules (options.ts), memory
-// layout of groups (layout.ts), the step plan (plan.ts), state dicts (state-dict.ts). Each optimizer file
-// only supplies an OptimizerSpec (spec.ts).
-import { located, rejectUnknown } from "./options.js";
-import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "./params.js";
+// The registry optimizers (elementwise and per-tensor): construction (options, groups), addParamGroup, step,
+// zeroGrad, configs, state save/load. What every optimizer class shares (LBFGS and Lookahead too: the store,
+// backend, dispose, fromConfig, the state-dict envelope) is OptimizerBase (optimizer-base.ts). The parts live
+// beside it: option rules (options.ts), memory layout of groups (layout.ts), the step plan (plan.ts), state dicts
+// (state-dict.ts). Each optimizer file only supplies an OptimizerSpec (spec.ts).
+import { boolean, invalid, located, rejectUnknown } from "./options.js";
+import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "./params.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import { GroupRecord, OptionTable, ownArrays } from "./option-table.js";
+import { type PlannedGroup, prepareStep, type StepContext } from "./plan.js";
+import { runStep } from "./execute.js";
+import type { Transforms } from "./prepass.js";
+import { storeBackend } from "./store-backends.js";
+import type { Backend } from "./backend.js";
 import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
+import { checkClassName, OptimizerBase, resolveBackend } from "./optimizer-base.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
 import { Param, ParamStore } from "../runtime/store.js";
@@ -87,7 +94,7 @@ export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> 
 const EXTRA_OPTIONS = ["backend", "verify", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
 const HIDDEN_OPTIONS = ["className"];
 
-export abstract class Optimizer<O extends object> {
+export abstract class Optimizer<O extends object> extends OptimizerBase<StateDict, LoadOptions> {
   /** The options groups inherit when they don't set their own. */
   readonly defaults: O;
   /** The backend this optimizer runs on. */
@@ -97,16 +104,16 @@ export abstract class Optimizer<O extends object> {
   readonly #spec: OptimizerSpec<O>;
   readonly #options: OptionTable<O>;
   readonly #planned: PlannedGroup<O>[] = [];
-  readonly #ownsStore: boolean;
+  #backendImpl: Backend | undefined;
   readonly #foreign: Slot[] = [];
   #groups: readonly ParamGroup<O>[] = Object.freeze([]);
   #context: StepContext<O>;
   readonly #transforms: Transforms;
   #skipped = 0;
-  #disposed = false;
   #epilogues: StepEpilogue[] = [];
 
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
+    super(spec.name);
     this.#spec = spec;
     this.#options = new OptionTable(spec);
     checkOptionsArgument(spec.name, options, Object.hasOwn(spec.rules, "lr") ? "lr" : undefined);
@@ -114,28 +121,20 @@ export abstract class Optimizer<O extends object> {
     rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS, HIDDEN_OPTIONS);
     const { backend = "auto", verify, className, maxGradNorm: maxIn, normType: normIn = 2, skipNonFinite = false, clipValue: clipIn, ...hyper } = options;
     const maxGradNorm = fromConfig(maxIn), normType = fromConfig(normIn), clipValue = fromConfig(clipIn);
-    if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
-      throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
-    }
-    if (clipValue !== undefined && (typeof clipValue !== "number" || !(clipValue >= 0))) {
-      throw new RangeError(`${spec.name}: invalid clipValue ${String(clipValue)} (expected a number >= 0)`);
-    }
+    if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) invalid(spec.name, "maxGradNorm", maxGradNorm, "a number >= 0");
+    if (clipValue !== undefined && (typeof clipValue !== "number" || !(clipValue >= 0))) invalid(spec.name, "clipValue", clipValue, "a number >= 0");
     checkNormType(normType, spec.name);
-    if (typeof skipNonFinite !== "boolean") throw new TypeError(`${spec.name}: invalid skipNonFinite ${String(skipNonFinite)} (expected a boolean)`);
-    if (className !== undefined && className !== spec.name) {
-      throw new TypeError(`${spec.name}: the config is from ${JSON.stringify(className)}, not ${spec.name} (use ${String(className)}.fromConfig)`);
-    }
+    boolean(spec.name, "skipNonFinite", skipNonFinite);
+    checkClassName(spec.name, className);
     const defaults = ownArrays({ ...spec.defaults, ...hyper }) as O;
     try {
       this.#options.validate(defaults);
     } catch (e) {
       throw located(spec.name, e);
     }
-    if (!["auto", "simd", "scalar", "js"].includes(backend)) {
-      throw new TypeError(`${spec.name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
-    }
-    if (verify !== undefined && typeof verify !== "boolean") throw new TypeError(`${spec.name}: invalid verify ${String(verify)} (expected a boolean)`);
-    this.backend = backend === "auto" ? initDefaults().backend : backend;
+    const resolved = resolveBackend(spec.name, backend);
+    if (verify !== undefined) boolean(spec.name, "verify", verify);
+    this.backend = resolved;
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;
     this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite, clipValue });
@@ -143,12 +142,7 @@ export abstract class Optimizer<O extends object> {
     // Normalise and validate every group before allocating anything.
     const groups = (groupInputs(spec.name, params) as ParamGroupInput<O>[]).map((g, gi) => this.#normaliseGroup(g, gi));
     checkParamMemory(spec.name, groups.map((g) => g.params));
-    const stores = new Set<ParamStore>();
-    for (const g of groups) for (const p of g.params) if (p instanceof Param) stores.add(p.store);
-    if (stores.size > 1) throw new Error(`${spec.name}: params come from ${stores.size} different ParamStores (use one store per optimizer)`);
-    const [shared] = stores;
-    this.#ownsStore = shared === undefined;
-    this.store = shared ?? new ParamStore();
+    this.store = this.storeOf(groups.map((g) => g.params));
     this.#context = this.#makeContext();
     for (const g of groups) this.#addGroup(g);
   }
@@ -162,35 +156,22 @@ export abstract class Optimizer<O extends object> {
     return this.#groups;
   }
 
-  /** Whether dispose() was called on this optimizer (or its store was disposed): it can no longer step. */
-  get disposed(): boolean {
-    return this.#disposed || this.store.disposed;
-  }
-
   #makeContext(): StepContext<O> {
     return {
-      spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
+      spec: this.#spec, options: this.#options, store: this.store, backend: this.#runner(), groups: this.#groups,
       planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
     };
   }
 
   #normaliseGroup(g: ParamGroupInput<O>, gi: number): ParamGroup<O> {
     const where = `${this.#spec.name}: param group ${gi}`;
-    if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
-    rejectStateDtype(this.#spec, g);
-    const whole = Object.keys(g).find((k) => EXTRA_OPTIONS.includes(k) || HIDDEN_OPTIONS.includes(k));
-    if (whole !== undefined) {
-      throw new TypeError(`${where}: "${whole}" is an option of the whole optimizer, not of a group (pass it in the options, the second argument)`);
-    }
-    rejectUnknown(where, g, this.#spec.rules, ["params"]);
-    if (!Object.hasOwn(g, "params")) throw new TypeError(`${where}: missing "params" (expected { params: [...], ...options })`);
-    if (g.params === null || typeof g.params !== "object" || !(Symbol.iterator in g.params)) {
-      throw new TypeError(`${where}: params must be an array of params`);
-    }
-    const params = [...g.params];
-    if (params.length === 0) throw new Error(`${where}: has no params`);
-    params.forEach((p, i) => checkParam(where, p, i));
-    const { params: _ignored, ...own } = g;
+    const { params, own } = parseGroup(where, g, this.#spec.rules, (g) => {
+      rejectStateDtype(this.#spec, g);
+      const whole = Object.keys(g).find((k) => EXTRA_OPTIONS.includes(k) || HIDDEN_OPTIONS.includes(k));
+      if (whole !== undefined) {
+        throw new TypeError(`${where}: "${whole}" is an option of the whole optimizer, not of a group (pass it in the options, the second argument)`);
+      }
+    });
     const group = ownArrays(Object.assign(new GroupRecord(), this.defaults, own)) as Record<string, unknown>;
     try {
       this.#options.validate(group as O);
@@ -203,7 +184,7 @@ export abstract class Optimizer<O extends object> {
 
   /** Adds a param group (PyTorch's add_param_group): options not given are taken from `defaults`. */
   addParamGroup(group: ParamGroupInput<O>): void {
-    this.#assertUsable();
+    this.assertUsable();
     const g = this.#normaliseGroup(group, this.#groups.length);
     checkParamMemory(this.#spec.name, [...this.#groups.map((x) => x.params), g.params]);
     for (const p of g.params) {
@@ -231,12 +212,12 @@ export abstract class Optimizer<O extends object> {
   }
 
   #build(layout: GroupLayout, steps: readonly number[], ready: readonly boolean[][]): void {
-    buildRuns(layout, steps, ready, (n, lengths) => kernelFor(this.#spec, this.store, this.backend, this.verify, n, layout, lengths));
+    buildRuns(layout, steps, ready, this.#spec, this.#runner());
   }
 
-  #assertUsable(): void {
-    if (this.#disposed) throw new Error(`${this.#spec.name} has been disposed`);
-    if (this.store.disposed) throw new Error(`${this.#spec.name}: its ParamStore has been disposed`);
+  /** What executes this optimizer's launches (src/core/backend.ts), made on first use. */
+  #runner(): Backend {
+    return (this.#backendImpl ??= storeBackend(this.store, this.backend, this.verify));
   }
 
   /**
@@ -244,7 +225,7 @@ export abstract class Optimizer<O extends object> {
    * state allocation) before the first kernel runs: a step that throws has changed no param and no state.
    */
   step(options?: StepOptions): void {
-    this.#assertUsable();
+    this.assertUsable();
     let gradScale = 1;
     if (options !== undefined) {
       if (options === null || typeof options !== "object") throw new TypeError(`${this.#spec.name}.step: options must be an object`);
@@ -272,7 +253,7 @@ export abstract class Optimizer<O extends object> {
    * that removes it. AveragedParams uses it for `{ optimizer }`.
    */
   _addEpilogue(e: StepEpilogue): () => void {
-    this.#assertUsable();
+    this.assertUsable();
     this.#epilogues = [...this.#epilogues, e];
     return () => { this.#epilogues = this.#epilogues.filter((x) => x !== e); };
   }
@@ -289,7 +270,7 @@ export abstract class Optimizer<O extends object> {
 
   /** Sets every gradient to zero (PyTorch's zero_grad(set_to_none=False)). */
   zeroGrad(): void {
-    this.#assertUsable();
+    this.assertUsable();
     const f32 = this.store.f32;
     for (const p of this.#planned) for (const seg of p.layout.segments) f32.fill(0, seg.gradPtr / 4, seg.gradPtr / 4 + seg.n);
     for (const s of this.#foreign) s.src.grad.fill(0);
@@ -310,32 +291,18 @@ export abstract class Optimizer<O extends object> {
   }
 
   /**
-   * An optimizer of this class over `params`, configured by a config saved with getConfig() (validated like
-   * constructor options; a config of another class is rejected). Example:
-   * `const opt = Adam.fromConfig(store.params, JSON.parse(saved))`.
-   */
-  static fromConfig<P, C, T>(this: new (params: P, options?: C) => T, params: P, config: C): T {
-    return new this(params, config);
-  }
-
-  /**
    * The optimizer's state: PyTorch's layout (`state` keyed by param index across groups, `paramGroups` with
    * options and param indices) and state names (`step`, `exp_avg`, ...). Buffers are copies. It survives
    * structuredClone as is, and JSON too (buffers come back as index-keyed objects, which loadStateDict accepts,
    * as long as they hold no NaN or ±Infinity; checkpoints keep everything).
    */
   stateDict(): StateDict {
-    this.#assertUsable();
+    this.assertUsable();
     return saveState(this.#spec, this.#planned.map((p) => p.layout), this.#groups, this.store);
   }
 
-  /**
-   * Restores state saved by stateDict() of the same optimizer class over the same params (the same count
-   * and lengths, group by group). Everything is checked first: a dict that does not fit throws and changes
-   * nothing. Resuming is bit-exact.
-   */
-  loadStateDict(dict: StateDict, options?: LoadOptions): void {
-    this.#assertUsable();
+  /** The same count and lengths of params, group by group; `options.stateDtype` converts the state. */
+  protected planLoad(dict: StateDict, options: LoadOptions | undefined): () => void {
     const spec = this.#spec;
     if (options !== undefined) {
       if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}.loadStateDict: options must be an object`);
@@ -349,7 +316,7 @@ export abstract class Optimizer<O extends object> {
       const present = new Set(plan.ready.flatMap((r) => names.filter((_, i) => r[i])));
       ensureBuffers(this.store, spec, layouts[gi]!, plan.o, present, false);
     });
-    plans.forEach((plan, gi) => {
+    return () => plans.forEach((plan, gi) => {
       Object.assign(this.#groups[gi]!, plan.options);
       this.#options.commit(this.#groups[gi]!, this.#planned[gi]!.validated);
       applyLoad(spec, layouts[gi]!, plan, this.store);
@@ -372,12 +339,6 @@ export abstract class Optimizer<O extends object> {
   /** @internal Per slot of group gi: steps and ready flags (tests). */
   _slotStates(gi: number): ReturnType<typeof slotStates> {
     return slotStates(this.#planned[gi]!.layout);
-  }
-
-  /** Releases the optimizer (and the private store it made for foreign params, if any). */
-  dispose(): void {
-    this.#disposed = true;
-    if (this.#ownsStore) this.store.dispose();
   }
 }
 

@@ -1,7 +1,8 @@
-// Option rules, table-driven: each optimizer lists one rule per option. A failed check throws before
+// Option validation, one place for the whole library: optimizers (Rules, table-driven: one rule per option),
+// schedulers, transforms and the tuning tools (Checks, which name where they are). A failed check throws before
 // anything is changed: RangeError for a value out of range, TypeError for a value of the wrong type.
-// Messages name the option and the value: `Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`; the optimizer puts its
-// name and the group in front (located): `Adam: param group 1: Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`.
+// Messages name the option and the value: `Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`, with the caller in
+// front: `Adam: param group 1: Invalid beta1: ...` (located), `StepLR: Invalid stepSize: 0 (...)` (a Check).
 //
 // Rules run on every step after an option edit (a scheduler edits lr every step), so a passing check must
 // cost a few comparisons: no string is built and nothing is allocated unless the check fails.
@@ -9,13 +10,28 @@
 export type Rule = (value: unknown, key: string) => void;
 export type Rules<O> = { readonly [K in keyof O]: Rule };
 
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
+/** A value for a message: strings quoted, arrays listed, functions and objects by kind. */
+export function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "function") return "a function";
+  if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
+  if (v !== null && typeof v === "object") return "an object";
+  return String(v);
+}
+
+/** The message of every invalid option: `Invalid lr: -1 (expected lr >= 0)`. */
+export function invalidMessage(key: string, v: unknown, expected: string): string {
+  return `Invalid ${key}: ${show(v)} (expected ${expected})`;
+}
+
+/** The error for option `key` holding `v`: a TypeError when `v` is not of `type`, else a RangeError. */
+export function invalidError(key: string, v: unknown, expected: string, type = "number"): TypeError | RangeError {
+  const msg = invalidMessage(key, v, expected);
+  return typeof v === type ? new RangeError(msg) : new TypeError(msg);
 }
 
 function fail(v: unknown, name: string, expected: string): never {
-  if (typeof v !== "number") throw new TypeError(`Invalid ${name}: ${show(v)} (expected a number)`);
-  throw new RangeError(`Invalid ${name}: ${show(v)} (expected ${expected.replaceAll("{}", name)})`);
+  throw invalidError(name, v, typeof v === "number" ? expected.replaceAll("{}", name) : "a number");
 }
 
 /** A finite number with a range; `expected` reads like `{} >= 0` (`{}` stands for the option's name). */
@@ -28,14 +44,14 @@ export function num(ok: (x: number) => boolean, expected: string): Rule {
 export const nonNegative: Rule = num((x) => x >= 0, "{} >= 0");
 
 export const bool: Rule = (v, key) => {
-  if (typeof v !== "boolean") throw new TypeError(`Invalid ${key}: ${show(v)} (expected a boolean)`);
+  if (typeof v !== "boolean") throw invalidError(key, v, "a boolean", "boolean");
 };
 
 /** A pair [beta1, beta2] (an array or a readonly tuple), each checked as its own name. */
 export function pair(names: readonly [string, string], ok: (x: number) => boolean, expected: string): Rule {
   return (v) => {
     if (!Array.isArray(v) || v.length !== 2) {
-      throw new TypeError(`Invalid ${names[0].replace(/1$/, "s")}: ${show(v)} (expected [${names[0]}, ${names[1]}])`);
+      throw new TypeError(invalidMessage(names[0].replace(/1$/, "s"), v, `[${names[0]}, ${names[1]}]`));
     }
     for (let i = 0; i < 2; i++) {
       const x: unknown = v[i];
@@ -135,4 +151,89 @@ export function rejectUnknown(where: string, obj: object, rules: object, extra: 
         `${typeof key === "string" ? didYouMean(suggest(key, valid)) : ""} (expected one of ${valid.join(", ")})`);
     }
   }
+}
+
+// ---- Checks: rules for callers that name where they are (schedulers, transforms, tuning) ----
+
+/** A check of option `key` of `where` holding `v`; throws `where: Invalid key: ...`. */
+export type Check = (where: string, key: string, v: unknown) => void;
+
+/** Throws the error for option `key` of `where` holding `v`: TypeError for a wrong type, else RangeError. */
+export function invalid(where: string, key: string, v: unknown, expected: string, type = "number"): never {
+  throw located(where, invalidError(key, v, expected, type));
+}
+
+/** A finite number satisfying `ok`; `expected` is the message's expectation. */
+export function number(ok: (x: number) => boolean, expected: string): Check {
+  return (where, key, v) => {
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) invalid(where, key, v, expected);
+  };
+}
+
+export const finite = number(() => true, "a finite number");
+export const nonNegativeNumber = number((x) => x >= 0, "a finite number >= 0");
+export const positive = number((x) => x > 0, "a finite number > 0");
+export const positiveInt = number((x) => Number.isInteger(x) && x >= 1, "an integer >= 1");
+export const nonNegativeInt = number((x) => Number.isInteger(x) && x >= 0, "an integer >= 0");
+export const integer = number((x) => Number.isSafeInteger(x), "an integer");
+
+export const boolean: Check = (where, key, v) => {
+  if (typeof v !== "boolean") invalid(where, key, v, "a boolean", "boolean");
+};
+
+export function oneOf(values: readonly string[]): Check {
+  return (where, key, v) => {
+    if (typeof v !== "string" || !values.includes(v)) invalid(where, key, v, `one of ${values.map((s) => JSON.stringify(s)).join(", ")}`, "string");
+  };
+}
+
+/** A backend option (before "auto" is resolved). */
+export function checkBackend(where: string, v: unknown): void {
+  // Always a TypeError: a backend is a name, and a wrong one is of no kind a range could fix.
+  if (!["auto", "simd", "scalar", "js"].includes(v as string)) throw located(where, new TypeError(invalidMessage("backend", v, "auto, simd, scalar or js")));
+}
+
+export function fn(where: string, key: string, v: unknown): void {
+  if (typeof v !== "function") invalid(where, key, v, "a function", "function");
+}
+
+/** A strictly increasing array of integers >= `min`. */
+export function increasingInts(min: number): Check {
+  return (where, key, v) => {
+    const expected = `strictly increasing integers >= ${min}`;
+    if (!Array.isArray(v)) invalid(where, key, v, `an array of ${expected}`, "object");
+    v.forEach((x: unknown, i) => {
+      if (typeof x !== "number" || !Number.isInteger(x) || x < min) invalid(where, `${key}[${i}]`, x, `an integer >= ${min}`);
+      if (i > 0 && x <= (v[i - 1] as number)) invalid(where, key, v, expected, "object");
+    });
+  };
+}
+
+/** The options object of a constructor (undefined → {}), checked for unknown keys. */
+export function optionsOf<T extends object>(where: string, options: T | undefined, known: readonly string[]): Partial<T> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${show(options)}`);
+  }
+  rejectUnknown(where, options, {}, known);
+  return options;
+}
+
+/**
+ * Reads number options: `spec` maps each option to its check and default (undefined = required). Unknown
+ * keys are rejected. Returns every option, defaults filled in.
+ */
+export function numberOptions<K extends string>(where: string, options: unknown,
+    spec: Record<K, readonly [Check, number | undefined]>): Record<K, number> {
+  const keys = Object.keys(spec) as K[];
+  const o = optionsOf(where, options as object | undefined, keys) as Partial<Record<K, unknown>>;
+  const out = {} as Record<K, number>;
+  for (const k of keys) {
+    const [check, def] = spec[k];
+    const v = o[k] === undefined ? def : o[k];
+    if (v === undefined) throw new TypeError(`${where}: missing option "${k}"`);
+    check(where, k, v);
+    out[k] = v as number;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // What an optimizer is constructed over, checked before anything is allocated: the params argument (params,
 // param groups, a ParamStore or one param), each param, and the memory the params use. The step-kind Optimizer
 // and the closure-kind LBFGS both parse with these, so they refuse the same inputs with the same messages.
+import { rejectUnknown } from "./options.js";
 import type { ForeignParam, ParamLike } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import { checkShape, Param, ParamStore } from "../runtime/store.js";
@@ -84,6 +85,24 @@ function notParams(name: string, x: unknown): string {
     if (keys.length) return `got an object with keys ${keys.join(", ")} as params: options go second, new ${name}(params, { ${keys.join(", ")} })`;
   }
   return `expected params (an array of params or of param groups, a ParamStore, or one param), got ${x === null ? "null" : typeof x}`;
+}
+
+/**
+ * One param group input checked (`where` names the group): an object with `params` (params, each checked) and
+ * options named in `rules`; `first` runs on the object before the rest (what else the optimizer refuses in a
+ * group). Returns the params and the group's own options.
+ */
+export function parseGroup(where: string, g: unknown, rules: object, first?: (g: object) => void): { params: ParamLike[]; own: Record<string, unknown> } {
+  if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
+  first?.(g);
+  rejectUnknown(where, g, rules, ["params"]);
+  if (!Object.hasOwn(g, "params")) throw new TypeError(`${where}: missing "params" (expected { params: [...], ...options })`);
+  const { params: list, ...own } = g as { params: unknown };
+  if (list === null || typeof list !== "object" || !(Symbol.iterator in list)) throw new TypeError(`${where}: params must be an array of params`);
+  const params = [...(list as Iterable<unknown>)];
+  if (params.length === 0) throw new Error(`${where}: has no params`);
+  params.forEach((p, i) => checkParam(where, p, i));
+  return { params: params as ParamLike[], own };
 }
 
 /** Throws unless `p`, entry `i` of a group's params (`where` names the group), is a usable param. */

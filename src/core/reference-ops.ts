@@ -15,7 +15,8 @@ export function scratch(slot: 0 | 1, n: number): Float32Array {
 
 /**
  * The value clip a step arms (the optimizer's `clipValue`): the reference's copy of the kernels' CLIP_AT words
- * (assembly/lib/common.ts), set and cleared by the step plan (src/core/plan.ts) around its kernel calls.
+ * (assembly/lib/common.ts), set and cleared by the store backends (src/core/store-backends.ts) around a step's
+ * launches.
  */
 export const valueClip = { on: false, lo: 0, hi: 0 };
 

@@ -2,7 +2,6 @@
 // kernel and its step scalars, the pure-TS reference) and the types params and groups have. Each file in
 // src/optim/ supplies one spec; the generic Optimizer (optimizer.ts) and the registry (src/optim/index.ts)
 // do the rest.
-import type { KernelFn } from "./abi.js";
 import type { Param } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */
@@ -44,10 +43,11 @@ export interface BufferSpec<O> {
   readonly q8?: "signed" | "unsigned";
 }
 
-/** A contiguous range of params (of one segment) that one kernel call updates. */
+/**
+ * A contiguous range of params (of one segment) that one kernel call updates: what a spec's stepScalars sees.
+ * Where its buffers are (offsets) is the step plan's and the backend's business (src/core/backend.ts).
+ */
 export interface Run {
-  /** Byte pointers in kernel order: param, state buffers (0 = none), grad. */
-  readonly ptrs: number[];
   readonly n: number;
   /** Steps already taken (PyTorch's state["step"]); the next step uses t = step + 1. */
   step: number;
@@ -58,8 +58,6 @@ export interface Run {
   readonly first: number; // index of the first slot in its segment
   readonly count: number;
   readonly offset: number; // elements from the segment start
-  /** The kernel for this run's size (threaded only for runs over the store's thread gate). */
-  readonly kernel: KernelFn;
 }
 
 export interface OptimizerSpec<O> {
@@ -124,12 +122,14 @@ export interface OptimizerSpec<O> {
   /** State is created at construction, as PyTorch's Adagrad does. */
   readonly eager?: boolean;
   /**
-   * One kernel call for `run` with group options `o`, the same for every backend (Wasm, threaded, the pure-TS
-   * reference). Step scalars (bias corrections, lr decay) are computed here, once per call, in f64, and go
-   * from locals straight into the call: never through a reused object, whose fields V8 may box (a step must
-   * allocate nothing on the JS heap). `gradScale` is the step plan's gradient scale (1 = none).
+   * The step scalars of one kernel launch for `run` with group options `o`, the same for every backend: writes
+   * them into `s` in the order of `scalars` and returns the launch's flags (the step plan adds the offsets, `n`
+   * and `gradScale`, and a backend runs the launch: src/core/backend.ts). They are computed here, once per
+   * launch, in f64, and written straight into `s` (a Float64Array the plan allocated with the run): never
+   * through an object, whose fields V8 may box (a step must allocate nothing on the JS heap). `gradScale` is
+   * the step plan's gradient scale (1 = none): it decides the GRAD_SCALE flag.
    */
-  launch(kernel: KernelFn, run: Run, o: O, gradScale: number): void;
+  stepScalars(s: Float64Array, run: Run, o: O, gradScale: number): number;
 }
 
 /** Whether option `key` of `spec` is structural (see OptimizerSpec.structural). */

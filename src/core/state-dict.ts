@@ -159,13 +159,13 @@ export interface GroupLoad<O> {
   from: StateDtype;
 }
 
-/** Checks `dict` against the optimizer and returns the per-group plan; throws (changing nothing) if it does not fit. */
+/**
+ * Checks `dict` (its envelope already checked: checkEnvelope) against the optimizer and returns the per-group
+ * plan; throws (changing nothing) if it does not fit.
+ */
 export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayout[], groups: readonly ParamGroup<O>[],
     dict: StateDict, validateGroup: (o: ParamGroup<O>) => void, defaults: O, load?: { stateDtype?: StateDtype }): GroupLoad<O>[] {
   const bad = (msg: string) => new Error(`${spec.name}.loadStateDict: ${msg}`);
-  if (dict === null || typeof dict !== "object") throw bad("expected a state dict object");
-  if (dict.format !== STATE_DICT_FORMAT) throw bad(`unsupported format ${String(dict.format)} (expected ${STATE_DICT_FORMAT})`);
-  if (dict.optimizer !== spec.name) throw bad(`the state dict is from ${String(dict.optimizer)}, not ${spec.name}`);
   if (!Array.isArray(dict.paramGroups) || dict.paramGroups.length !== groups.length) {
     throw bad(`the state dict has ${Array.isArray(dict.paramGroups) ? dict.paramGroups.length : "no"} param groups, this optimizer has ${groups.length}`);
   }

@@ -7,3 +7,11 @@ export { workerGroup, workerMesh, type WorkerGroupOptions, type WorkerRank, type
 export { webSocketGroup, type WebSocketGroupOptions, type WebSocketLike } from "./websocket.js";
 export { serveRendezvous, type RendezvousOptions, type Rendezvous } from "./rendezvous.js";
 export { rtcGroup, type RtcGroupOptions, type DataChannelLike } from "./rtc.js";
+// Training over a process group (data parallel, ZeRO-1, DiLoCo) and federated server optimizers (FedOpt).
+export { DataParallel, type DataParallelOptions } from "./data-parallel.js";
+export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";
+export { DiLoCo, type DiLoCoOptions, type DiLoCoState } from "./diloco.js";
+export {
+  FedAvg, FedAvgM, FedAdagrad, FedAdam, FedYogi, type ClientResult,
+  type FedAvgOptions, type FedAvgMOptions, type FedAdagradOptions, type FedAdamOptions, type FedYogiOptions, type FedStateDict,
+} from "./fedopt.js";

@@ -64,11 +64,11 @@ export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
   reference: adabelief_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, beta2, 1 - beta2,
-      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, o.epsRoot, o.lr * o.weightDecay, gs,
-      (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step));
+    s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2;
+    s[5] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[6] = o.eps; s[7] = o.epsRoot; s[8] = o.lr * o.weightDecay;
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
   },
 };
 

@@ -70,9 +70,9 @@ export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
     { name: "acc_delta", needed: () => true, q8: "unsigned" },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay, gs,
-      baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step));
+  stepScalars(s, r, o, gs) {
+    s[0] = o.lr; s[1] = o.rho; s[2] = 1 - o.rho; s[3] = o.eps; s[4] = o.weightDecay;
+    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
   },
 };
 

@@ -35,7 +35,7 @@
  * const opt = new Adafactor(store.params, { lr: 1e-2 });
  * w.grad.set([0.5, -0.5, 0.5, 0.25, 0, 1]); b.grad.set([0.1, -0.1]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative, num, type Rule } from "../core/options.js";
+import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
@@ -48,11 +48,8 @@ export interface AdafactorOptions {
 /** torch.finfo(torch.float32).eps: eps1's value when it is null. */
 const F32_EPS = 2 ** -23;
 
-const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-
 const eps: Rule = (v, key) => {
-  if (!Array.isArray(v) || v.length !== 2) throw new TypeError(`Invalid ${key}: ${show(v)} (expected [eps1 or null, eps2])`);
+  if (!Array.isArray(v) || v.length !== 2) throw new TypeError(invalidMessage(key, v, `[eps1 or null, eps2]`));
   if (v[0] !== null) nonNegative(v[0], "eps1");
   nonNegative(v[1], "eps2");
 };
@@ -80,14 +77,15 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
     { name: "variance", needed: () => true, length: (s) => (s.length >= 2 ? 0 : product(s)) },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, shape = r.shape, nd = shape.length;
     const rows = nd >= 2 ? shape[nd - 2]! : 0, cols = nd >= 2 ? shape[nd - 1]! : 0;
     const eps1 = o.eps[0] ?? F32_EPS, rsqrtT = 1 / Math.sqrt(t);
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
     // torch: one_minus_beta2_t = t ** beta2_decay; rho_t = min(lr, 1 / t ** 0.5) (Python's min: lr unless smaller).
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.ptrs[5]!, r.n, rows, cols, t ** o.beta2Decay,
-      rsqrtT < o.lr ? rsqrtT : o.lr, eps1, eps1 * eps1, o.eps[1], o.d, 1 - o.lr * o.weightDecay, gs, flags);
+    s[0] = rows; s[1] = cols; s[2] = t ** o.beta2Decay; s[3] = rsqrtT < o.lr ? rsqrtT : o.lr; s[4] = eps1;
+    s[5] = eps1 * eps1; s[6] = o.eps[1]; s[7] = o.d; s[8] = 1 - o.lr * o.weightDecay;
+    return flags;
   },
 };
 

@@ -63,9 +63,10 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
   hasStep: true,
   eager: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, clr, o.eps, o.weightDecay, gs, baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step));
+    s[0] = clr; s[1] = o.eps; s[2] = o.weightDecay;
+    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
   },
 };
 

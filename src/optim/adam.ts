@@ -30,7 +30,7 @@ import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { AMSGRAD, baseFlags, type KernelFn, TFJS } from "../core/abi.js";
+import { AMSGRAD, baseFlags, TFJS } from "../core/abi.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
@@ -50,23 +50,25 @@ export interface AdamOptions {
 }
 
 /**
- * One adam_f32 call (shared with AdamW, which passes decoupled = true). Step t = run.step + 1; the bias
+ * The scalars and flags of one adam_f32 launch (shared with AdamW, which passes decoupled = true). Step t = run.step + 1; the bias
  * corrections are computed here, once, in f64 (PyTorch's Python floats): stepSize = γ / (1 − β1^t) and
  * rBc2Sqrt = 1 / √(1 − β2^t).
  */
-export function adamLaunch(k: KernelFn, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
-    decoupled: boolean, flavor: Flavor = "torch"): void {
+export function adamScalars(s: Float64Array, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
+    decoupled: boolean, flavor: Flavor = "torch"): number {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
   const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0) | roundingFlags(o, r.step);
   if (flavor === "tfjs") {
     // tfjs: 1 − accBeta in f32 (sub(1, accBeta)), the moments divided by it; the lr multiplies last.
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, 1 - beta1, beta2, 1 - beta2, 1, o.eps,
-      o.weightDecay, 1 - o.lr * o.weightDecay, beta1, Math.fround(1 - tfjsBetaPower(beta1, t)),
-      Math.fround(1 - tfjsBetaPower(beta2, t)), gs, flags | TFJS);
-    return;
+    s[0] = o.lr; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = 1; s[5] = o.eps; s[6] = o.weightDecay;
+    s[7] = 1 - o.lr * o.weightDecay; s[8] = beta1; s[9] = Math.fround(1 - tfjsBetaPower(beta1, t));
+    s[10] = Math.fround(1 - tfjsBetaPower(beta2, t));
+    return flags | TFJS;
   }
-  k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr / (1 - beta1 ** t), 1 - beta1, beta2, 1 - beta2,
-    1 / Math.sqrt(1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, beta1, 1, 1, gs, flags);
+  s[0] = o.lr / (1 - beta1 ** t); s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2;
+  s[4] = 1 / Math.sqrt(1 - beta2 ** t); s[5] = o.eps; s[6] = o.weightDecay; s[7] = 1 - o.lr * o.weightDecay;
+  s[8] = beta1; s[9] = 1; s[10] = 1;
+  return flags;
 }
 
 export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
@@ -94,7 +96,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
     { name: "max_exp_avg_sq", needed: (o) => o.amsgrad, flag: AMSGRAD, q8: "unsigned" },
   ],
   hasStep: true,
-  launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, o.decoupledWeightDecay, o.flavor),
+  stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, o.decoupledWeightDecay, o.flavor),
 };
 
 export class Adam extends Optimizer<AdamOptions> {

@@ -65,17 +65,18 @@ export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
   reference: adamax_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];
     if (o.flavor === "tfjs") {
       // tfjs: lr = -learningRate / (iteration*decay + 1) and lr / (1 - accBeta1), each op in f32 (negations exact).
       const lrT = f(f(o.lr) / f(f(f(r.step) * f(o.lrDecay)) + 1));
-      k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, f(lrT / f(1 - tfjsBetaPower(beta1, t))), 1 - beta1, o.betas[1],
-        o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs) | TFJS | roundingFlags(o, r.step));
-      return;
+      s[0] = f(lrT / f(1 - tfjsBetaPower(beta1, t))); s[1] = 1 - beta1; s[2] = o.betas[1]; s[3] = o.eps;
+      s[4] = o.weightDecay; s[5] = beta1;
+      return baseFlags(o, gs) | TFJS | roundingFlags(o, r.step);
     }
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / (1 + r.step * o.lrDecay) / (1 - beta1 ** t), 1 - beta1,
-      o.betas[1], o.eps, o.weightDecay, beta1, gs, baseFlags(o, gs) | roundingFlags(o, r.step));
+    s[0] = o.lr / (1 + r.step * o.lrDecay) / (1 - beta1 ** t); s[1] = 1 - beta1; s[2] = o.betas[1]; s[3] = o.eps;
+    s[4] = o.weightDecay; s[5] = beta1;
+    return baseFlags(o, gs) | roundingFlags(o, r.step);
   },
 };
 

@@ -12,7 +12,7 @@
  * const opt = new AdamW(store.params, { lr: 3e-4, weightDecay: 0.1 });
  * w.grad.fill(0.01); opt.step();
  */
-import { ADAM_SPEC, type AdamOptions, adamLaunch } from "./adam.js";
+import { ADAM_SPEC, type AdamOptions, adamScalars } from "./adam.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { samePair } from "../core/options.js";
@@ -32,7 +32,7 @@ export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.stateDtype === b.stateDtype &&
     a.stochasticRounding === b.stochasticRounding,
   structural: ["stateDtype"],
-  launch: (k, r, o, gs) => adamLaunch(k, r, o, gs, true),
+  stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, true),
 };
 
 export class AdamW extends Optimizer<AdamWOptions> {

@@ -23,7 +23,7 @@
  * const opt = new Adan(store.params, { lr: 1e-3, weightDecay: 0.02 });
  * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { nonNegative, num, type Rule } from "../core/options.js";
+import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
@@ -42,15 +42,11 @@ export interface AdanOptions {
   stochasticRounding: false | number;
 }
 
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-}
-
 /** Three betas [beta1, beta2, beta3] (Adan, AdEMAMix), each checked as its own name with `expected`. */
 export function betaTriple(ok: (x: number) => boolean, expected: string): Rule {
   const one = num(ok, expected);
   return (v) => {
-    if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`Invalid betas: ${show(v)} (expected [beta1, beta2, beta3])`);
+    if (!Array.isArray(v) || v.length !== 3) throw new TypeError(invalidMessage("betas", v, `[beta1, beta2, beta3]`));
     one(v[0], "beta1");
     one(v[1], "beta2");
     one(v[2], "beta3");
@@ -87,13 +83,14 @@ export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
     { name: "prev_grad", needed: () => true },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0) |
       roundingFlags(o, r.step);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.ptrs[5]!, r.n, beta1, 1 - beta1, beta2, 1 - beta2,
-      beta3, 1 - beta3, 1 / optaxBiasCorrection(beta1, t), 1 / optaxBiasCorrection(beta2, t),
-      1 / optaxBiasCorrection(beta3, t), o.eps, o.epsRoot, o.lr, o.weightDecay, gs, flags);
+    s[0] = beta1; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = beta3; s[5] = 1 - beta3;
+    s[6] = 1 / optaxBiasCorrection(beta1, t); s[7] = 1 / optaxBiasCorrection(beta2, t);
+    s[8] = 1 / optaxBiasCorrection(beta3, t); s[9] = o.eps; s[10] = o.epsRoot; s[11] = o.lr; s[12] = o.weightDecay;
+    return flags;
   },
 };
 

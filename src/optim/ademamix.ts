@@ -69,12 +69,13 @@ export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, beta1, 1 - beta1, beta2, 1 - beta2, beta3,
-      1 - beta3, 1 / optaxBiasCorrection(beta1, t), 1 / optaxBiasCorrection(beta2, t), o.alpha, o.eps, o.lr,
-      o.weightDecay, gs, flags);
+    s[0] = beta1; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = beta3; s[5] = 1 - beta3;
+    s[6] = 1 / optaxBiasCorrection(beta1, t); s[7] = 1 / optaxBiasCorrection(beta2, t); s[8] = o.alpha; s[9] = o.eps;
+    s[10] = o.lr; s[11] = o.weightDecay;
+    return flags;
   },
 };
 

@@ -44,11 +44,12 @@ export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
   reference: asgd_f32,
   buffers: [{ name: "ax", needed: () => true }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(out, r, o, gs) {
     const s = r.step; // this step uses eta and mu as PyTorch left them after step s = t - 1
     const eta = Math.fround(o.lr / (1 + o.lambd * o.lr * s) ** o.alpha);
     const mu = s === 0 ? 1 : 1 / Math.max(1, s - o.t0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, eta, 1 - o.lambd * eta, mu, o.weightDecay, gs, baseFlags(o, gs));
+    out[0] = eta; out[1] = 1 - o.lambd * eta; out[2] = mu; out[3] = o.weightDecay;
+    return baseFlags(o, gs);
   },
 };
 

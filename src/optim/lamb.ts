@@ -70,7 +70,7 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
     { name: "exp_avg_sq", needed: () => true },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     if (t !== lastT || beta1 !== lastBeta1 || beta2 !== lastBeta2) {
       lastRBc1 = 1 / (1 - beta1 ** t);
@@ -78,8 +78,9 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
       lastT = t; lastBeta1 = beta1; lastBeta2 = beta2;
     }
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, beta1, 1 - beta1, beta2, 1 - beta2,
-      lastRBc1, lastRBc2, o.eps, o.epsRoot, o.weightDecay, gs, flags);
+    s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = lastRBc1; s[6] = lastRBc2;
+    s[7] = o.eps; s[8] = o.epsRoot; s[9] = o.weightDecay;
+    return flags;
   },
 };
 

@@ -56,9 +56,9 @@ export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
   reference: lars_f32,
   buffers: [{ name: "trace", needed: () => true }],
   hasStep: false,
-  launch(k, r, o, gs) {
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.momentum, o.weightDecay, o.trustCoefficient, o.eps, gs,
-      baseFlags(o, gs) | (o.nesterov ? NESTEROV : 0));
+  stepScalars(s, r, o, gs) {
+    s[0] = o.lr; s[1] = o.momentum; s[2] = o.weightDecay; s[3] = o.trustCoefficient; s[4] = o.eps;
+    return baseFlags(o, gs) | (o.nesterov ? NESTEROV : 0);
   },
 };
 

@@ -26,8 +26,9 @@
  * the gathers are one memory copy per contiguous segment of params. The scalars follow torch's dtypes exactly:
  * what torch keeps as a Python float (the loss, lr, t before the line search touches it) is an f64 here; what it
  * keeps as a 0-dim f32 tensor (every dot product, ρ, α, β, H_diag, g·d, and t once it mixes with them) is an f32
- * (class F32 below), with torch's mixed-type rules: a Python float meeting a tensor is rounded to f32 first,
- * `x / tensor` is `reciprocal(tensor) · x`, comparisons involving a tensor are made in f32.
+ * (class F32), with torch's mixed-type rules: a Python float meeting a tensor is rounded to f32 first,
+ * `x / tensor` is `reciprocal(tensor) · x`, comparisons involving a tensor are made in f32. Those rules are
+ * lbfgs-torch-scalars.ts, the strong-Wolfe line search lbfgs-line-search.ts, the vector kernels lbfgs-vectors.ts.
  *
  * A closure that throws, or returns something other than a number, aborts the step and changes nothing: params
  * and state are restored to what they were before step() (history slots written during the step are fresh
@@ -45,16 +46,19 @@
  *   return (1 - x!) ** 2 + 100 * (y! - x! * x!) ** 2;
  * });
  */
-import { located, nonNegative, rejectUnknown, type Rule } from "../core/options.js";
-import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "../core/params.js";
+import { invalidMessage, located, nonNegative, num, rejectUnknown, type Rule, show } from "../core/options.js";
+import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
-import { floatsOf, isFloat32Array, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
+import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
+import { checkClassName, OptimizerBase, resolveBackend } from "../core/optimizer-base.js";
 import { reduceRange } from "../core/reduce.js";
-import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
-import { Param, ParamStore } from "../runtime/store.js";
+import type { ParamStore } from "../runtime/store.js";
+import { type LineSearchIO, strongWolfe } from "./lbfgs-line-search.js";
+import { div, F32, f32, gt, le, mul, pyMin, type S, sub, T, valueOf } from "./lbfgs-torch-scalars.js";
+import { type Vectors, vectorsOf } from "./lbfgs-vectors.js";
 import { lbfgs_axpy_dot_f32, lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_maxabs_f32, lbfgs_scale_f32 } from "./lbfgs.reference.js";
 
 export type LBFGSLineSearchFn = null | "strong_wolfe";
@@ -73,15 +77,7 @@ export interface LBFGSOptions {
 /** `closure()` recomputes the loss and the gradients (zero them first: gradients are read, not accumulated). */
 export type LBFGSClosure = () => number;
 
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
-
-function integer(min: number): Rule {
-  return (v, key) => {
-    if (typeof v !== "number") throw new TypeError(`Invalid ${key}: ${show(v)} (expected a number)`);
-    if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`Invalid ${key}: ${show(v)} (expected an integer >= ${min})`);
-  };
-}
-const positiveInt = integer(1);
+const positiveInt = num((x) => Number.isSafeInteger(x) && x >= 1, "an integer >= 1");
 const RULES: { readonly [K in keyof LBFGSOptions]: Rule } = {
   lr: nonNegative,
   maxIter: positiveInt,
@@ -90,7 +86,7 @@ const RULES: { readonly [K in keyof LBFGSOptions]: Rule } = {
   toleranceChange: nonNegative,
   historySize: positiveInt,
   lineSearchFn: (v, key) => {
-    if (v !== null && v !== "strong_wolfe") throw new TypeError(`Invalid ${key}: ${show(v)} (expected null or "strong_wolfe")`);
+    if (v !== null && v !== "strong_wolfe") throw new TypeError(invalidMessage(key, v, 'null or "strong_wolfe"'));
   },
 };
 
@@ -107,91 +103,6 @@ export const LBFGS_SPEC: ClosureSpec<LBFGSOptions> = {
   kernels: ["lbfgs_dot_f32", "lbfgs_axpy_f32", "lbfgs_scale_f32", "lbfgs_axpy_dot_f32", "lbfgs_maxabs_f32"],
   reference: { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 },
 };
-
-// ---- torch's scalar types ---------------------------------------------------------------------------------
-// A Python float is a JS number (f64); a 0-dim f32 tensor is an F32. Ops follow torch: float∘float in f64;
-// anything with a tensor in f32, a float operand rounded to f32 first; `float / tensor` = reciprocal·float.
-
-class F32 {
-  constructor(readonly v: number) {}
-}
-type S = number | F32;
-const isT = (x: S): x is F32 => typeof x !== "number";
-const f32 = (x: S): number => (isT(x) ? x.v : Math.fround(x));
-const T = (x: number): F32 => new F32(Math.fround(x));
-const add = (a: S, b: S): S => (isT(a) || isT(b) ? T(f32(a) + f32(b)) : a + b);
-const sub = (a: S, b: S): S => (isT(a) || isT(b) ? T(f32(a) - f32(b)) : a - b);
-const mul = (a: S, b: S): S => (isT(a) || isT(b) ? T(f32(a) * f32(b)) : a * b);
-function div(a: S, b: S): S {
-  if (!isT(a) && !isT(b)) return a / b;
-  if (!isT(a)) return T(Math.fround(1 / f32(b)) * Math.fround(a)); // Tensor.__rtruediv__: reciprocal() * other
-  return T(a.v / f32(b));
-}
-const abs = (a: S): S => (isT(a) ? new F32(Math.abs(a.v)) : Math.abs(a));
-const sqrtT = (a: S): S => (isT(a) ? T(Math.sqrt(a.v)) : Math.sqrt(a));
-const sq = (a: S): S => mul(a, a); // pow(x, 2) is x·x in torch
-const lt = (a: S, b: S): boolean => (isT(a) || isT(b) ? f32(a) < f32(b) : a < b);
-const le = (a: S, b: S): boolean => (isT(a) || isT(b) ? f32(a) <= f32(b) : a <= b);
-const gt = (a: S, b: S): boolean => lt(b, a);
-const ge = (a: S, b: S): boolean => le(b, a);
-const pyMin = (a: S, b: S): S => (lt(b, a) ? b : a); // Python's min/max keep the first of equals
-const pyMax = (a: S, b: S): S => (gt(b, a) ? b : a);
-const num = (x: S): number => (isT(x) ? x.v : x);
-
-/** torch's `_cubic_interpolate` (from minFunc's polyinterp), in torch's scalar types. */
-function cubicInterpolate(x1: S, f1: number, g1: S, x2: S, f2: number, g2: S, bounds?: [S, S]): S {
-  const [xminBound, xmaxBound] = bounds ?? (le(x1, x2) ? [x1, x2] : [x2, x1]);
-  const d1 = sub(add(g1, g2), div(3 * (f1 - f2), sub(x1, x2)));
-  const d2Square = sub(sq(d1), mul(g1, g2));
-  if (ge(d2Square, 0)) {
-    const d2 = sqrtT(d2Square);
-    const minPos = le(x1, x2)
-      ? sub(x2, mul(sub(x2, x1), div(sub(add(g2, d2), d1), add(sub(g2, g1), mul(2, d2)))))
-      : sub(x1, mul(sub(x1, x2), div(sub(add(g1, d2), d1), add(sub(g1, g2), mul(2, d2)))));
-    return pyMin(pyMax(minPos, xminBound), xmaxBound);
-  }
-  return div(add(xminBound, xmaxBound), 2.0);
-}
-
-// ---- the flat vectors --------------------------------------------------------------------------------------
-
-interface Vectors {
-  /** f32(a·b): an f32 tensor in torch. */
-  dot(a: number, b: number): F32;
-  axpy(out: number, a: number, b: number, alpha: number, n?: number): void;
-  scale(out: number, x: number, alpha: number): void;
-  /** out ← a + alpha·b, then f32(out·c): one pass, the same bits as axpy then dot. */
-  axpyDot(out: number, a: number, b: number, c: number, alpha: number): F32;
-  /** max|x| (torch's `x.abs().max()`, an f32 tensor). */
-  maxAbs(x: number): F32;
-}
-
-function vectorsOf(store: ParamStore, backend: BackendName, n: number): Vectors {
-  if (backend === "js") {
-    const v = (ptr: number, len = n) => store.f32.subarray(ptr / 4, ptr / 4 + len);
-    return {
-      dot: (a, b) => T(lbfgs_dot_f32(v(a), v(b), n)),
-      axpy: (out, a, b, alpha, len = n) => lbfgs_axpy_f32(v(out, len), v(a, len), v(b, len), len, alpha),
-      scale: (out, x, alpha) => lbfgs_scale_f32(v(out), v(x), n, alpha),
-      axpyDot: (out, a, b, c, alpha) => T(lbfgs_axpy_dot_f32(v(out), v(a), v(b), v(c), n, alpha)),
-      maxAbs: (x) => new F32(lbfgs_maxabs_f32(v(x), n)),
-    };
-  }
-  const k = store.kernels(backend) as unknown as {
-    lbfgs_dot_f32(a: number, b: number, n: number): number;
-    lbfgs_axpy_f32(out: number, a: number, b: number, n: number, alpha: number): void;
-    lbfgs_scale_f32(out: number, x: number, n: number, alpha: number): void;
-    lbfgs_axpy_dot_f32(out: number, a: number, b: number, c: number, n: number, alpha: number): number;
-    lbfgs_maxabs_f32(x: number, n: number): number;
-  };
-  return {
-    dot: (a, b) => T(k.lbfgs_dot_f32(a, b, n)),
-    axpy: (out, a, b, alpha, len = n) => k.lbfgs_axpy_f32(out, a, b, len, alpha),
-    scale: (out, x, alpha) => k.lbfgs_scale_f32(out, x, n, alpha),
-    axpyDot: (out, a, b, c, alpha) => T(k.lbfgs_axpy_dot_f32(out, a, b, c, n, alpha)),
-    maxAbs: (x) => new F32(k.lbfgs_maxabs_f32(x, n)),
-  };
-}
 
 /** The state torch keeps on its first param, vectors as byte offsets into the store. */
 interface State {
@@ -217,19 +128,16 @@ const EXTRA_OPTIONS = ["backend"];
 
 /** Work buffers (byte offsets of n floats each); d and prev_flat_grad have two each, the step writes the one its committed state does not hold. */
 type Buffers = Record<"flat" | "q" | "backup" | "x" | "gNew" | "gPrev" | "b0" | "b1" | "dA" | "dB" | "prevA" | "prevB", number>;
-const C1 = 1e-4, C2 = 0.9;
 
 /** PyTorch's `torch.optim.LBFGS`: `opt.step(() => { ...recompute loss and grads...; return loss; })`. */
-export class LBFGS {
+export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
   readonly defaults: LBFGSOptions;
   readonly backend: BackendName;
   readonly store: ParamStore;
   #groups: readonly (LBFGSOptions & { readonly params: readonly ParamLike[] })[];
   readonly #layout: GroupLayout;
   readonly #n: number;
-  readonly #ownsStore: boolean;
   #vec: Vectors;
-  #disposed = false;
   #state: State = { d: 0, prev: 0 };
   // Work buffers (byte offsets, allocated at the first step): the flat gradient, the two-loop's q, the params at
   // step start (rollback) and at the line search's start, the line search's gradients, the spare d and prev.
@@ -239,36 +147,21 @@ export class LBFGS {
 
   constructor(params: ParamsInput<LBFGSOptions>, options: OptionsInput<LBFGSOptions> & Pick<OptimizerOptions, "backend" | "className"> = {}) {
     const name = "LBFGS";
+    super(name);
     checkOptionsArgument(name, options, "lr");
     rejectUnknown(name, options, RULES, EXTRA_OPTIONS, ["className"]);
     const { backend = "auto", className, ...hyper } = options as Record<string, unknown>;
-    if (className !== undefined && className !== name) {
-      throw new TypeError(`${name}: the config is from ${JSON.stringify(className)}, not ${name} (use ${String(className)}.fromConfig)`);
-    }
-    if (!["auto", "simd", "scalar", "js"].includes(backend as string)) {
-      throw new TypeError(`${name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
-    }
+    checkClassName(name, className);
+    this.backend = resolveBackend(name, backend);
     const defaults = resolve({ ...DEFAULTS, ...hyper } as LBFGSOptions, name);
     const groups = groupInputs(name, params);
     if (groups.length !== 1) throw new Error(`${name} doesn't support per-parameter options (parameter groups): got ${groups.length} groups, expected 1`);
-    const g = groups[0]!;
     const where = `${name}: param group 0`;
-    if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
-    rejectUnknown(where, g, RULES, ["params"]);
-    const { params: list, ...own } = g as ParamGroupInput<LBFGSOptions>;
-    if (list === null || typeof list !== "object" || !(Symbol.iterator in list)) throw new TypeError(`${where}: params must be an array of params`);
-    const ps = [...list];
-    if (ps.length === 0) throw new Error(`${name}: got an empty parameter list`);
-    ps.forEach((p, i) => checkParam(where, p, i));
+    const { params: ps, own } = parseGroup(where, groups[0], RULES);
     checkParamMemory(name, [ps]);
-    const stores = new Set(ps.filter((p) => p instanceof Param).map((p) => p.store));
-    if (stores.size > 1) throw new Error(`${name}: params come from ${stores.size} different ParamStores (use one store per optimizer)`);
     const group = resolve({ ...defaults, ...own } as LBFGSOptions, where);
-    this.backend = backend === "auto" ? initDefaults().backend : (backend as BackendName);
     this.defaults = defaults;
-    const [shared] = stores;
-    this.#ownsStore = shared === undefined;
-    this.store = shared ?? new ParamStore();
+    this.store = this.storeOf([ps]);
     this.#layout = layoutGroup(this.store, { buffers: [], kind: "elementwise" } as unknown as OptimizerSpec<unknown>, ps);
     this.#n = this.#layout.slots.reduce((s, x) => s + x.param.length, 0);
     this.#vec = vectorsOf(this.store, this.backend, this.#n);
@@ -281,18 +174,9 @@ export class LBFGS {
     return this.#groups;
   }
 
-  get disposed(): boolean {
-    return this.#disposed || this.store.disposed;
-  }
-
   /** LBFGS has one group (torch raises too). */
   addParamGroup(_group: ParamGroupInput<LBFGSOptions>): never {
     throw new Error("LBFGS doesn't support per-parameter options (parameter groups)");
-  }
-
-  #assertUsable(): void {
-    if (this.#disposed) throw new Error("LBFGS has been disposed");
-    if (this.store.disposed) throw new Error("LBFGS: its ParamStore has been disposed");
   }
 
   /** The group's options, checked (a bad edit throws here, before anything changes). */
@@ -353,13 +237,27 @@ export class LBFGS {
   #maxAbs(ptr: number): F32 {
     return this.#vec.maxAbs(ptr);
   }
+  /** The line search's view of this optimizer: params at x + t·d, evaluated, the gradient into `gNew`. */
+  #lineSearchIO(closure: LBFGSClosure, x: number, d: number): LineSearchIO {
+    const n = this.#n, gNew = this.#buf!.gNew;
+    return {
+      vectors: this.#vec,
+      copy: (dst, src) => this.store.f32.copyWithin(dst / 4, src / 4, src / 4 + n),
+      evaluate: (t) => {
+        this.#addGrad(x, t, d);
+        const loss = this.#evaluate(closure, gNew);
+        this.#copyOut(x);
+        return loss;
+      },
+    };
+  }
 
   /**
    * One optimization step (torch's `LBFGS.step(closure)`): calls `closure` up to maxEval times and returns the
    * loss of its first call. A closure that throws (or returns a non-number) aborts the step with nothing changed.
    */
   step(closure: LBFGSClosure): number {
-    this.#assertUsable();
+    this.assertUsable();
     if (typeof closure !== "function") throw new TypeError(`LBFGS.step: expected a closure () => loss, got ${closure === null ? "null" : typeof closure}`);
     const o = this.#options();
     const buf = this.#allocate(o.lineSearchFn !== null);
@@ -476,7 +374,7 @@ export class LBFGS {
       let lsFuncEvals = 0;
       if (o.lineSearchFn !== null) {
         this.#copyIn(buf.x, "valuePtr");
-        const r = this.#strongWolfe(closure, buf, t, d, loss, gtd, toleranceChange, maxEval - currentEvals);
+        const r = strongWolfe(this.#lineSearchIO(closure, buf.x, d), buf, t, d, loss, gtd, toleranceChange, maxEval - currentEvals);
         loss = r.loss;
         t = st.t = r.t;
         lsFuncEvals = r.evals;
@@ -503,100 +401,9 @@ export class LBFGS {
     return origLoss;
   }
 
-  /** torch's `_strong_wolfe` with `obj_func` = `_directional_evaluate`; leaves the chosen gradient in `flat`. */
-  #strongWolfe(closure: LBFGSClosure, buf: Buffers, t0: S, d: number, f: number, gtd: S,
-      toleranceChange: number, maxLs: number): { loss: number; t: S; evals: number } {
-    const v = this.#vec, n = this.#n, { flat, x, gNew, gPrev } = buf;
-    const B = [buf.b0, buf.b1];
-    const copy = (dst: number, src: number) => { if (dst !== src) this.store.f32.copyWithin(dst / 4, src / 4, src / 4 + n); };
-    const obj = (t: S): number => {
-      this.#addGrad(x, t, d);
-      const loss = this.#evaluate(closure, gNew);
-      this.#copyOut(x);
-      return loss;
-    };
-    let t = t0;
-    const dNorm = this.#maxAbs(d);
-    let fNew = obj(t);
-    let lsFuncEvals = 1;
-    let gtdNew: S = v.dot(gNew, d);
-
-    let tPrev: S = 0, fPrev = f, gPrevPtr = flat, gtdPrev: S = gtd;
-    let done = false;
-    let lsIter = 0;
-    let bracket: S[] = [], bracketF: number[] = [], bracketGtd: S[] = [];
-    while (lsIter < maxLs) {
-      if (gt(fNew, add(f, mul(mul(C1, t), gtd))) || (lsIter > 1 && fNew >= fPrev)) {
-        bracket = [tPrev, t]; bracketF = [fPrev, fNew]; copy(B[0]!, gPrevPtr); copy(B[1]!, gNew); bracketGtd = [gtdPrev, gtdNew];
-        break;
-      }
-      if (le(abs(gtdNew), mul(-C2, gtd))) {
-        bracket = [t]; bracketF = [fNew]; copy(B[0]!, gNew);
-        done = true;
-        break;
-      }
-      if (ge(gtdNew, 0)) {
-        bracket = [tPrev, t]; bracketF = [fPrev, fNew]; copy(B[0]!, gPrevPtr); copy(B[1]!, gNew); bracketGtd = [gtdPrev, gtdNew];
-        break;
-      }
-      const minStep = add(t, mul(0.01, sub(t, tPrev)));
-      const maxStep = mul(t, 10);
-      const tmp = t;
-      t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
-      tPrev = tmp;
-      fPrev = fNew;
-      copy(gPrev, gNew);
-      gPrevPtr = gPrev;
-      gtdPrev = gtdNew;
-      fNew = obj(t);
-      lsFuncEvals++;
-      gtdNew = v.dot(gNew, d);
-      lsIter++;
-    }
-    if (lsIter === maxLs) {
-      bracket = [0, t]; bracketF = [f, fNew]; copy(B[0]!, flat); copy(B[1]!, gNew);
-    }
-
-    let insufProgress = false;
-    let [low, high] = bracketF[0]! <= bracketF[bracketF.length - 1]! ? [0, 1] : [1, 0];
-    while (!done && lsIter < maxLs) {
-      if (lt(mul(abs(sub(bracket[1]!, bracket[0]!)), dNorm), toleranceChange)) break;
-      t = cubicInterpolate(bracket[0]!, bracketF[0]!, bracketGtd[0]!, bracket[1]!, bracketF[1]!, bracketGtd[1]!);
-      const bMax = pyMax(bracket[0]!, bracket[1]!), bMin = pyMin(bracket[0]!, bracket[1]!);
-      const eps = mul(0.1, sub(bMax, bMin));
-      if (lt(pyMin(sub(bMax, t), sub(t, bMin)), eps)) {
-        if (insufProgress || ge(t, bMax) || le(t, bMin)) {
-          t = lt(abs(sub(t, bMax)), abs(sub(t, bMin))) ? sub(bMax, eps) : add(bMin, eps);
-          insufProgress = false;
-        } else {
-          insufProgress = true;
-        }
-      } else {
-        insufProgress = false;
-      }
-      fNew = obj(t);
-      lsFuncEvals++;
-      gtdNew = v.dot(gNew, d);
-      lsIter++;
-      if (gt(fNew, add(f, mul(mul(C1, t), gtd))) || fNew >= bracketF[low]!) {
-        bracket[high] = t; bracketF[high] = fNew; copy(B[high]!, gNew); bracketGtd[high] = gtdNew;
-        [low, high] = bracketF[0]! <= bracketF[1]! ? [0, 1] : [1, 0];
-      } else {
-        if (le(abs(gtdNew), mul(-C2, gtd))) {
-          done = true;
-        } else if (ge(mul(gtdNew, sub(bracket[high]!, bracket[low]!)), 0)) {
-          bracket[high] = bracket[low]!; bracketF[high] = bracketF[low]!; copy(B[high]!, B[low]!); bracketGtd[high] = bracketGtd[low]!;
-        }
-        bracket[low] = t; bracketF[low] = fNew; copy(B[low]!, gNew); bracketGtd[low] = gtdNew;
-      }
-    }
-    copy(flat, B[low]!);
-    return { loss: bracketF[low]!, t: bracket[low]!, evals: lsFuncEvals };
-  }
-
   /** Sets every gradient to zero (what a closure does first). */
   zeroGrad(): void {
-    this.#assertUsable();
+    this.assertUsable();
     const f = this.store.f32;
     for (const seg of this.#layout.segments) f.fill(0, seg.gradPtr / 4, seg.gradPtr / 4 + seg.n);
     for (const s of this.#layout.slots) if (s.foreign) s.src.grad.fill(0);
@@ -607,17 +414,12 @@ export class LBFGS {
     return { ...this.defaults, className: "LBFGS" };
   }
 
-  /** An LBFGS over `params` configured by a getConfig() result. */
-  static fromConfig(params: ParamsInput<LBFGSOptions>, config: OptionsInput<LBFGSOptions> & { className?: string }): LBFGS {
-    return new LBFGS(params, config);
-  }
-
   /**
    * PyTorch's layout: the state on param 0 (`func_evals`, `n_iter`, `d`, `t`, `old_dirs` and `old_stps` as the
    * history stacked oldest first (k·n floats), `ro`, `H_diag`, `prev_flat_grad`, `prev_loss`, `al`), copies.
    */
   stateDict(): StateDict {
-    this.#assertUsable();
+    this.assertUsable();
     const st = this.#state, n = this.#n, f = this.store.f32;
     const vec = (ptr: number) => f.slice(ptr / 4, ptr / 4 + n);
     const stack = (ptrs: number[]) => {
@@ -629,11 +431,11 @@ export class LBFGS {
     if (st.funcEvals !== undefined) e.func_evals = st.funcEvals;
     if (st.nIter !== undefined) e.n_iter = st.nIter;
     if (st.d) e.d = vec(st.d);
-    if (st.t !== undefined) e.t = num(st.t);
+    if (st.t !== undefined) e.t = valueOf(st.t);
     if (st.oldDirs) e.old_dirs = stack(st.oldDirs);
     if (st.oldStps) e.old_stps = stack(st.oldStps);
     if (st.ro) e.ro = Float32Array.from(st.ro, (x) => x.v);
-    if (st.hDiag !== undefined) e.H_diag = num(st.hDiag);
+    if (st.hDiag !== undefined) e.H_diag = valueOf(st.hDiag);
     if (st.prev) e.prev_flat_grad = vec(st.prev);
     if (st.prevLoss !== undefined) e.prev_loss = st.prevLoss;
     if (st.al) e.al = Float32Array.from(st.al, (x) => x?.v ?? 0);
@@ -646,25 +448,20 @@ export class LBFGS {
     };
   }
 
-  /** Restores a stateDict() of an LBFGS over the same params; checks everything first (a misfit changes nothing). */
-  loadStateDict(dict: StateDict, load?: Record<string, never>): void {
-    this.#assertUsable();
+  /** A stateDict() of an LBFGS over the same params. */
+  protected planLoad(dict: StateDict, load: Record<string, never> | undefined): () => void {
     const where = "LBFGS.loadStateDict";
     // Its state is f32 only: no stateDtype to convert to, and no other load option.
     if (load !== undefined && (load === null || typeof load !== "object" || Reflect.ownKeys(load).length > 0)) {
       throw new TypeError(`${where}: takes no options (its state is f32 only), got ${typeof load === "object" && load !== null ? Reflect.ownKeys(load).map(String).join(", ") : show(load)}`);
     }
-    if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict`);
-    if (dict.optimizer !== "LBFGS") throw new TypeError(`${where}: the dict is from ${JSON.stringify(dict.optimizer)}, not LBFGS`);
-    if (dict.format !== STATE_DICT_FORMAT) throw new RangeError(`${where}: unknown format ${String(dict.format)}`);
     const groups = dict.paramGroups;
     if (!Array.isArray(groups) || groups.length !== 1) throw new RangeError(`${where}: expected 1 param group`);
     const { params: ids, ...options } = groups[0]!;
     const count = this.#groups[0]!.params.length;
     if (!Array.isArray(ids) || ids.length !== count) throw new RangeError(`${where}: the dict has ${Array.isArray(ids) ? ids.length : "no"} params, this optimizer ${count}`);
     rejectUnknown(`${where}: param group 0`, options, RULES, []);
-    const opts = { ...DEFAULTS, ...options } as LBFGSOptions;
-    for (const key of Object.keys(RULES) as (keyof LBFGSOptions)[]) RULES[key](opts[key], key);
+    const opts = resolve({ ...DEFAULTS, ...options } as LBFGSOptions, `${where}: param group 0`);
     const state = dict.state ?? {};
     const keys = Object.keys(state);
     if (keys.some((k) => k !== "0")) throw new RangeError(`${where}: LBFGS keeps its state on param 0, got state for param ${keys.find((k) => k !== "0")}`);
@@ -694,34 +491,30 @@ export class LBFGS {
     if ((ro === undefined) !== (dirs === undefined) || (ro === undefined) !== (stps === undefined)) {
       throw new RangeError(`${where}: state "old_dirs", "old_stps" and "ro" go together`);
     }
-    // Nothing can fail below but allocation (which changes no value).
+    // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.
     const buf = this.#allocate(false);
     const need = 2 * k - this.#slots.length;
     for (let i = 0; i < need; i++) this.#slots.push(this.store.alloc(n));
-    const f = this.store.f32;
-    const st: State = { d: 0, prev: 0, funcEvals, nIter, prevLoss };
-    if (t !== undefined) st.t = t;
-    if (hDiag !== undefined) st.hDiag = hDiag;
-    if (d) { f.set(d, buf.dA / 4); st.d = buf.dA; }
-    if (prev) { f.set(prev, buf.prevA / 4); st.prev = buf.prevA; }
-    if (ro) {
-      st.ro = Array.from(ro, (x) => new F32(x));
-      st.oldDirs = this.#slots.slice(0, k);
-      st.oldStps = this.#slots.slice(k, 2 * k);
-      for (let i = 0; i < k; i++) {
-        f.set(dirs!.subarray(i * n, (i + 1) * n), st.oldDirs[i]! / 4);
-        f.set(stps!.subarray(i * n, (i + 1) * n), st.oldStps[i]! / 4);
+    return () => {
+      const f = this.store.f32;
+      const st: State = { d: 0, prev: 0, funcEvals, nIter, prevLoss };
+      if (t !== undefined) st.t = t;
+      if (hDiag !== undefined) st.hDiag = hDiag;
+      if (d) { f.set(d, buf.dA / 4); st.d = buf.dA; }
+      if (prev) { f.set(prev, buf.prevA / 4); st.prev = buf.prevA; }
+      if (ro) {
+        st.ro = Array.from(ro, (x) => new F32(x));
+        st.oldDirs = this.#slots.slice(0, k);
+        st.oldStps = this.#slots.slice(k, 2 * k);
+        for (let i = 0; i < k; i++) {
+          f.set(dirs!.subarray(i * n, (i + 1) * n), st.oldDirs[i]! / 4);
+          f.set(stps!.subarray(i * n, (i + 1) * n), st.oldStps[i]! / 4);
+        }
       }
-    }
-    if (al) st.al = Array.from(al, (x) => new F32(x));
-    this.#state = st;
-    Object.assign(this.#groups[0]!, options);
-  }
-
-  /** Releases the optimizer (and the private store it made for foreign params, if any). */
-  dispose(): void {
-    this.#disposed = true;
-    if (this.#ownsStore) this.store.dispose();
+      if (al) st.al = Array.from(al, (x) => new F32(x));
+      this.#state = st;
+      Object.assign(this.#groups[0]!, options);
+    };
   }
 }
 

@@ -54,9 +54,10 @@ export const LION_SPEC: OptimizerSpec<LionOptions> = {
   reference: lion_f32,
   buffers: [{ name: "exp_avg", needed: () => true }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, beta1, 1 - beta1, beta2, 1 - beta2, o.weightDecay, gs, baseFlags(o, gs, true) | roundingFlags(o, r.step));
+    s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.weightDecay;
+    return baseFlags(o, gs, true) | roundingFlags(o, r.step);
   },
 };
 

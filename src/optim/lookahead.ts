@@ -28,11 +28,12 @@
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
 import { type LoadOptions, Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
-import { located, num, rejectUnknown } from "../core/options.js";
+import { checkClassName, type Dependency, OptimizerBase } from "../core/optimizer-base.js";
+import { invalid, located, num, rejectUnknown } from "../core/options.js";
 import { checkOptionsArgument } from "../core/params.js";
 import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
-import { Param } from "../runtime/store.js";
+import { Param, type ParamStore } from "../runtime/store.js";
 import { LBFGS } from "./lbfgs.js";
 import { lookahead_f32 } from "./lookahead.reference.js";
 
@@ -66,7 +67,7 @@ const RULES = {
 };
 
 /** Lookahead around any gradstep optimizer (Optax's `lookahead`). */
-export class Lookahead {
+export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
   /** The optimizer that takes the fast steps. */
   readonly inner: Optimizer<object>;
   readonly #params: ParamLike[];
@@ -76,16 +77,17 @@ export class Lookahead {
   #syncPeriod: number;
   #slowStepSize: number;
   #stepsSinceSync = 0;
-  #disposed = false;
 
-  constructor(inner: Optimizer<object>, options: Partial<LookaheadOptions> = {}) {
+  constructor(inner: Optimizer<object>, options: Partial<LookaheadOptions> & { className?: string } = {}) {
+    super("Lookahead");
     if (!(inner instanceof Optimizer)) {
       throw new TypeError("Lookahead: expected a gradstep optimizer to wrap (new Lookahead(new Adam(params), options))" +
         `${(inner as unknown) instanceof LBFGS ? "; LBFGS is closure-kind (several evaluations per step) and cannot be wrapped" : ""}`);
     }
     if (inner.disposed) throw new Error("Lookahead: the inner optimizer has been disposed");
     checkOptionsArgument("Lookahead", options);
-    rejectUnknown("Lookahead", options, RULES, []);
+    rejectUnknown("Lookahead", options, RULES, [], ["className"]);
+    checkClassName("Lookahead", options.className);
     const o = { syncPeriod: options.syncPeriod ?? 6, slowStepSize: options.slowStepSize ?? 0.5 };
     checkOptions(o, "Lookahead");
     this.inner = inner;
@@ -104,16 +106,21 @@ export class Lookahead {
   get stepsSinceSync(): number { return this.#stepsSinceSync; }
   /** The inner optimizer's param groups (the params hold the fast weights). */
   get paramGroups(): readonly ParamGroup<object>[] { return this.inner.paramGroups as readonly ParamGroup<object>[]; }
-  get disposed(): boolean { return this.#disposed || this.inner.disposed; }
+  /** The inner optimizer's store (it holds the slow weights too). */
+  get store(): ParamStore { return this.inner.store; }
 
-  #assertUsable(): void {
-    if (this.#disposed) throw new Error("Lookahead has been disposed");
-    if (this.inner.disposed) throw new Error("Lookahead: its inner optimizer has been disposed");
+  protected override dependency(): [Dependency, string] {
+    return [this.inner, "its inner optimizer"];
+  }
+
+  /** The options with `className`: `Lookahead.fromConfig(inner, config)` wraps `inner` alike. */
+  getConfig(): LookaheadOptions & { className: string } {
+    return { syncPeriod: this.#syncPeriod, slowStepSize: this.#slowStepSize, className: "Lookahead" };
   }
 
   /** One inner step; every syncPeriod-th step also moves the slow weights toward the params and resets the params to them. */
   step(): void {
-    this.#assertUsable();
+    this.assertUsable();
     const skipped = this.inner.skippedSteps;
     this.inner.step();
     if (this.inner.skippedSteps !== skipped) return;
@@ -134,19 +141,19 @@ export class Lookahead {
 
   /** Sets every gradient to zero. */
   zeroGrad(): void {
-    this.#assertUsable();
+    this.assertUsable();
     this.inner.zeroGrad();
   }
 
   /** The slow weights, one copy per param (inner param order): what to evaluate between syncs. */
   slowParams(): Float32Array[] {
-    this.#assertUsable();
+    this.assertUsable();
     return this.#params.map((p, i) => this.#slowForeign[i]?.slice() ?? this.inner.store.view(this.#slowPtr[i]!, p.value.length).slice());
   }
 
   /** The inner optimizer's state dict, the slow weights and the step count since the last sync (copies). */
   stateDict(): LookaheadStateDict {
-    this.#assertUsable();
+    this.assertUsable();
     return {
       format: STATE_DICT_FORMAT, optimizer: "Lookahead", syncPeriod: this.#syncPeriod, slowStepSize: this.#slowStepSize,
       stepsSinceSync: this.#stepsSinceSync, slow: this.slowParams(), inner: this.inner.stateDict(),
@@ -154,20 +161,16 @@ export class Lookahead {
   }
 
   /**
-   * Restores a dict saved by stateDict() of a Lookahead over the same params. Everything is checked first
-   * (ours, then the inner optimizer's load, which checks its own): a dict that does not fit throws and changes
-   * nothing. Resuming is bit-exact. `options` are the inner optimizer's (`stateDtype`).
+   * A dict of a Lookahead over the same params. Ours is checked here; the inner optimizer's load, which checks
+   * its own dict before it changes anything, runs first when applying: a dict that does not fit changes nothing.
+   * `options` are the inner optimizer's (`stateDtype`).
    */
-  loadStateDict(dict: LookaheadStateDict, options?: LoadOptions): void {
-    this.#assertUsable();
-    if (dict === null || typeof dict !== "object") throw new TypeError("Lookahead.loadStateDict: expected a state dict object");
-    if (dict.format !== STATE_DICT_FORMAT) throw new Error(`Lookahead.loadStateDict: unsupported format ${String(dict.format)}`);
-    if (dict.optimizer !== "Lookahead") throw new Error(`Lookahead.loadStateDict: the dict is from ${String(dict.optimizer)}, not Lookahead`);
+  protected planLoad(dict: LookaheadStateDict, options: LoadOptions | undefined): () => void {
     const o = { syncPeriod: dict.syncPeriod, slowStepSize: dict.slowStepSize };
     checkOptions(o, "Lookahead.loadStateDict");
     const s = dict.stepsSinceSync;
     if (!Number.isSafeInteger(s) || s < 0 || s >= o.syncPeriod) {
-      throw new RangeError(`Lookahead.loadStateDict: invalid stepsSinceSync ${String(s)} (expected an integer from 0 to ${o.syncPeriod - 1})`);
+      invalid("Lookahead.loadStateDict", "stepsSinceSync", s, `an integer from 0 to ${o.syncPeriod - 1}`);
     }
     if (!Array.isArray(dict.slow) || dict.slow.length !== this.#params.length) {
       throw new Error(`Lookahead.loadStateDict: "slow" has ${Array.isArray(dict.slow) ? dict.slow.length : "no"} entries, this optimizer has ${this.#params.length} params`);
@@ -179,20 +182,22 @@ export class Lookahead {
       if (values.length !== n) throw new Error(`Lookahead.loadStateDict: slow[${i}] has length ${values.length}, the param has ${n}`);
       return Float32Array.from(values);
     });
-    this.inner.loadStateDict(dict.inner, options);
-    this.#syncPeriod = o.syncPeriod;
-    this.#slowStepSize = o.slowStepSize;
-    this.#stepsSinceSync = s;
-    slow.forEach((v, i) => {
-      const foreign = this.#slowForeign[i];
-      if (foreign) foreign.set(v);
-      else this.inner.store.f32.set(v, this.#slowPtr[i]! / 4);
-    });
+    return () => {
+      this.inner.loadStateDict(dict.inner, options);
+      this.#syncPeriod = o.syncPeriod;
+      this.#slowStepSize = o.slowStepSize;
+      this.#stepsSinceSync = s;
+      slow.forEach((v, i) => {
+        const foreign = this.#slowForeign[i];
+        if (foreign) foreign.set(v);
+        else this.inner.store.f32.set(v, this.#slowPtr[i]! / 4);
+      });
+    };
   }
 
   /** Disposes the inner optimizer too (the slow weights live in its store). */
-  dispose(): void {
-    this.#disposed = true;
+  override dispose(): void {
+    super.dispose();
     this.inner.dispose();
   }
 }

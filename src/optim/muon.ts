@@ -29,7 +29,7 @@
  * const opt = new Muon([w], { lr: 0.02 });
  * w.grad.set([0.5, -0.5, 0.25, 1, 0, -1]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative, num, type Rule } from "../core/options.js";
+import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { isForeign } from "../core/params.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
@@ -45,17 +45,14 @@ export interface MuonOptions {
   eps: number; nsSteps: number; adjustLrFn: MuonAdjustLrFn;
 }
 
-const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-
 const finite = num(() => true, "a finite number");
 const coefficients: Rule = (v, key) => {
-  if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`Invalid ${key}: ${show(v)} (expected [a, b, c])`);
+  if (!Array.isArray(v) || v.length !== 3) throw new TypeError(invalidMessage(key, v, `[a, b, c]`));
   for (let i = 0; i < 3; i++) finite(v[i], `${key}[${i}]`);
 };
 const adjustLrFn: Rule = (v, key) => {
   if (v !== null && v !== "original" && v !== "match_rms_adamw") {
-    throw new TypeError(`Invalid ${key}: ${show(v)} (expected null, "original" or "match_rms_adamw")`);
+    throw new TypeError(invalidMessage(key, v, `null, "original" or "match_rms_adamw"`));
   }
 };
 
@@ -130,13 +127,14 @@ export const MUON_SPEC: OptimizerSpec<MuonOptions> = {
   reference: muon_f32,
   buffers: [{ name: "momentum_buffer", needed: () => true }],
   hasStep: false,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const rows = r.shape[0]!, cols = r.shape[1]!, c = o.nsCoefficients;
     // torch's _adjust_lr, in f64 like its Python floats.
     const ratio = o.adjustLrFn === "match_rms_adamw" ? 0.2 * Math.sqrt(Math.max(rows, cols)) : Math.sqrt(Math.max(1, rows / cols));
     const flags = (o.nesterov ? NESTEROV : 0) | (gs !== 1 ? GRAD_SCALE : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, rows, cols, o.momentum, 1 - o.momentum, c[0], c[1], c[2], o.eps,
-      o.nsSteps, 1 - o.lr * o.weightDecay, o.lr * ratio, gs, flags);
+    s[0] = rows; s[1] = cols; s[2] = o.momentum; s[3] = 1 - o.momentum; s[4] = c[0]; s[5] = c[1]; s[6] = c[2];
+    s[7] = o.eps; s[8] = o.nsSteps; s[9] = 1 - o.lr * o.weightDecay; s[10] = o.lr * ratio;
+    return flags;
   },
 };
 

@@ -93,12 +93,13 @@ export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
   reference: nadam_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;
     const mu = muAt(beta1, psi, t), muNext = muAt(beta1, psi, t + 1), prod = muProduct(beta1, psi, t);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, (o.lr * (1 - mu)) / (1 - prod), (o.lr * muNext) / (1 - prod * muNext),
-      1 - beta1, beta2, 1 - beta2, 1 / (1 - beta2 ** t), o.eps, o.weightDecay, 1 - o.lr * o.weightDecay, gs,
-      baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step));
+    s[0] = (o.lr * (1 - mu)) / (1 - prod); s[1] = (o.lr * muNext) / (1 - prod * muNext); s[2] = 1 - beta1;
+    s[3] = beta2; s[4] = 1 - beta2; s[5] = 1 / (1 - beta2 ** t); s[6] = o.eps; s[7] = o.weightDecay;
+    s[8] = 1 - o.lr * o.weightDecay;
+    return baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step);
   },
 };
 

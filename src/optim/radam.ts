@@ -60,7 +60,7 @@ export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
   reference: radam_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;
     const rhoInf = 2 / (1 - beta2) - 1, rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
@@ -70,8 +70,9 @@ export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
       stepSize = (o.lr * rect * Math.sqrt(bc2)) / bc1;
       flags |= RECTIFY;
     }
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, stepSize, 1 - beta1, beta2, 1 - beta2, o.eps,
-      o.weightDecay, 1 - o.lr * o.weightDecay, gs, flags);
+    s[0] = stepSize; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = o.eps; s[5] = o.weightDecay;
+    s[6] = 1 - o.lr * o.weightDecay;
+    return flags;
   },
 };
 

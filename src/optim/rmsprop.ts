@@ -68,10 +68,11 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
     { name: "grad_avg", needed: (o) => o.centered, flag: CENTERED },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const flags = baseFlags(o, gs) | roundingFlags(o, r.step) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
       (o.flavor === "tfjs" ? TFJS : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.ptrs[4]!, r.n, o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, gs, flags);
+    s[0] = o.lr; s[1] = o.alpha; s[2] = 1 - o.alpha; s[3] = o.eps; s[4] = o.weightDecay; s[5] = o.momentum;
+    return flags;
   },
 };
 

@@ -21,7 +21,7 @@
  * const opt = new Rprop(store.params, { lr: 1e-2, etas: [0.5, 1.2] });
  * w.grad.set([0.2, -0.3]); opt.step();
  */
-import { bool, nonNegative, num, samePair, type Rule } from "../core/options.js";
+import { bool, invalidMessage, nonNegative, num, type Rule, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
@@ -39,10 +39,6 @@ export interface RpropOptions {
   stochasticRounding: false | number;
 }
 
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(show).join(", ")}]` : String(v);
-}
-
 /**
  * A pair option whose name is not its first element's plus "s" (options.ts `pair` covers betas): `etas` =
  * [etaminus, etaplus], each element with its own rule and message.
@@ -50,7 +46,7 @@ function show(v: unknown): string {
 function namedPair(group: string, names: readonly [string, string], rules: readonly [Rule, Rule]): Rule {
   return (v) => {
     if (!Array.isArray(v) || v.length !== 2) {
-      throw new TypeError(`Invalid ${group}: ${show(v)} (expected [${names[0]}, ${names[1]}])`);
+      throw new TypeError(invalidMessage(group, v, `[${names[0]}, ${names[1]}]`));
     }
     rules[0](v[0], names[0]);
     rules[1](v[1], names[1]);
@@ -70,7 +66,7 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   },
   check(o) {
     if (o.stepSizes[0] > o.stepSizes[1]) {
-      throw new RangeError(`Invalid stepSizes: ${show(o.stepSizes)} (expected stepSizeMin <= stepSizeMax)`);
+      throw new RangeError(invalidMessage("stepSizes", o.stepSizes, `stepSizeMin <= stepSizeMax`));
     }
   },
   same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize &&
@@ -85,9 +81,10 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.etas[0], o.etas[1], o.stepSizes[0], o.stepSizes[1], gs, flags);
+    s[0] = o.etas[0]; s[1] = o.etas[1]; s[2] = o.stepSizes[0]; s[3] = o.stepSizes[1];
+    return flags;
   },
 };
 

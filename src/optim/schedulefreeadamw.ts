@@ -33,7 +33,7 @@
  * opt.eval();  // w.value now holds x: evaluate or save the model here
  * opt.train(); // back to y before the next step()
  */
-import { nonNegative, num, pair, samePair } from "../core/options.js";
+import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
@@ -85,12 +85,13 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
   reference: schedulefreeadamw_f32,
   buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, beta1, 1 - beta1, 1 / beta1, ck, 1 - ck,
-      warmupLr(o.lr, w, t - 1), beta2, 1 - beta2, 1 / optaxBiasCorrection(beta2, t), o.eps, o.weightDecay, gs, flags);
+    s[0] = beta1; s[1] = 1 - beta1; s[2] = 1 / beta1; s[3] = ck; s[4] = 1 - ck; s[5] = warmupLr(o.lr, w, t - 1);
+    s[6] = beta2; s[7] = 1 - beta2; s[8] = 1 / optaxBiasCorrection(beta2, t); s[9] = o.eps; s[10] = o.weightDecay;
+    return flags;
   },
 };
 
@@ -146,9 +147,7 @@ export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<
   /** Restores the state and the mode it was saved in (`training`; absent: train mode). */
   override loadStateDict(dict: StateDict, options?: LoadOptions): void {
     const training = dict !== null && typeof dict === "object" && Object.hasOwn(dict, "training") ? (dict as ScheduleFreeStateDict).training : true;
-    if (typeof training !== "boolean") {
-      throw new TypeError(`${this.#name}.loadStateDict: invalid training ${JSON.stringify(training) ?? String(training)} (expected a boolean: whether the dict was saved in train mode)`);
-    }
+    if (typeof training !== "boolean") invalid(`${this.#name}.loadStateDict`, "training", training, "a boolean: whether the dict was saved in train mode", "boolean");
     super.loadStateDict(dict, options);
     this.#training = training;
   }

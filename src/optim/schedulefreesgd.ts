@@ -45,12 +45,13 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
   reference: schedulefreesgd_f32,
   buffers: [{ name: "z", needed: () => true }],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.momentum, w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, beta1, 1 - beta1, 1 / beta1, ck, 1 - ck, warmupLr(o.lr, w, t - 1),
-      o.weightDecay, gs, flags);
+    s[0] = beta1; s[1] = 1 - beta1; s[2] = 1 / beta1; s[3] = ck; s[4] = 1 - ck; s[5] = warmupLr(o.lr, w, t - 1);
+    s[6] = o.weightDecay;
+    return flags;
   },
 };
 

@@ -67,10 +67,11 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   reference: sgd_f32,
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     let flags = baseFlags(o, gs);
     if (o.momentum !== 0) flags |= MOMENTUM | (o.nesterov ? NESTEROV : 0) | (r.ready[0] ? 0 : INIT_BUFFER);
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, gs, flags);
+    s[0] = o.lr; s[1] = o.weightDecay; s[2] = o.momentum; s[3] = 1 - o.dampening;
+    return flags;
   },
 };
 

@@ -63,10 +63,11 @@ export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
     { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR, q8: "unsigned" },
   ],
   hasStep: true,
-  launch(k, r, o, gs) {
+  stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-    k(r.ptrs[0]!, r.ptrs[1]!, r.ptrs[2]!, r.ptrs[3]!, r.n, o.lr / optaxBiasCorrection(beta1, t), beta1, 1 - beta1, 1 - beta2,
-      1 / Math.sqrt(optaxBiasCorrection(beta2, t)), o.eps, gs, (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step));
+    s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = 1 - beta2;
+    s[4] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[5] = o.eps;
+    return (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
   },
 };
 

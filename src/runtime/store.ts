@@ -4,28 +4,21 @@
 //
 // Layout: params are packed into blocks. A block of capacity C holds values in its first C floats and
 // grads in the next C, so params created one after another are contiguous in both and an optimizer covers
-// the whole run with one kernel call. Allocation is a bump pointer (16-byte aligned), growing the memory.
-// Offsets are plain JS numbers over the whole wasm32 range [0, 4 GiB): never 32-bit bitwise operators, which
-// would turn offsets past 2 GiB negative (they reach the kernels' usize parameters as the same 32 bits).
+// the whole run with one kernel call. Allocation, growth and views are the store's memory's (memory.ts).
+// Param and ParamStore stay in this one file: each names the other in its public type (param.store,
+// store.param()), and a type-only import between two files is still a cycle (madge counts it).
 //
 // Views stay valid for the store's whole life: with a shared memory (the default wherever the host can
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
 import { canShareMemory, defaultShared, sharedModules, wasmModule, type WasmKind } from "./loader.js";
 import { type KernelFn, type KernelName, type Kernels, LOWP_SCRATCH_BYTES } from "../core/abi.js";
+import { MAX_BYTES, PAGE, StoreMemory } from "./memory.js";
 import { hostCores, WorkerPool, workersAvailable } from "./threads.js";
 
-const PAGE = 65536;
-const MAX_PAGES = 65536; // wasm32: 4 GiB, the maximum the modules declare
-const MAX_BYTES = MAX_PAGES * PAGE;
-const ALLOC_ALIGN = 4096; // each allocation starts on a 4 KiB boundary plus a skew (below)
 const MIN_BLOCK = 16384; // floats
 const MAX_BLOCK = 1 << 20; // floats: caps the unused tail of a block
-// Arrays that one kernel streams together (param, grad, state) must not sit at the same offset modulo 4 KiB:
-// loads then falsely depend on earlier stores to other arrays (4K aliasing) and compete for the same cache
-// sets, which cost a third of Adam's speed here. Each allocation starts on a page boundary plus a skew
-// that differs between consecutive allocations, and a block's grads are skewed against its values.
-const SKEWS = [64, 640, 1216, 1792, 2368, 2944, 3520];
+// A block's grads are skewed against its values (4K aliasing: see the skews of memory.ts).
 const GRAD_SKEW = 2112;
 
 export interface ParamStoreOptions {
@@ -57,27 +50,6 @@ export interface ThreadInfo { requested: number | "auto"; threads: number; reaso
 const WORKER_SPIN_MS = 0.2;
 const EMPTY = new Float32Array(0);
 
-/**
- * V8 does not count a shared WebAssembly.Memory toward the external memory that schedules garbage
- * collections, so the memories of disposed stores (which only the collector can free) piled up: 100 stores
- * of 2M floats created, stepped and disposed peaked at 3.1 GB. A ballast that V8 does count (a resizable
- * ArrayBuffer, or a non-shared Memory where resizable buffers are missing), kept as large as the memory and
- * never touched (so it costs address space, not RAM), makes the collector run as it does for non-shared
- * memories. Memories are never reused, so a view kept past dispose() cannot alias another store's data.
- */
-interface Ballast { grow(bytes: number): void }
-function ballast(bytes: number, maxBytes: number): Ballast | undefined {
-  try {
-    if (typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function") {
-      const b = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer & { resize(n: number): void })(bytes, { maxByteLength: maxBytes });
-      return { grow: (n) => { try { b.resize(n); } catch { /* the ballast is only a hint */ } } };
-    }
-    const m = new WebAssembly.Memory({ initial: bytes / PAGE, maximum: maxBytes / PAGE });
-    return { grow: (n) => { try { m.grow(n / PAGE - m.buffer.byteLength / PAGE); } catch { /* only a hint */ } } };
-  } catch {
-    return undefined;
-  }
-}
 
 /** Options of `store.param()`. */
 export interface ParamOptions {
@@ -178,20 +150,14 @@ interface Block { valueBase: number; gradBase: number; capacity: number; used: n
  */
 export class ParamStore {
   readonly shared: boolean;
-  #memory: WebAssembly.Memory | undefined;
-  #ballast: Ballast | undefined;
-  #top = 16; // byte 0 stays unused so that pointer 0 means "no buffer"
+  readonly #mem: StoreMemory;
   #params: Param[] = [];
   #all: Param[] = []; // every Param handed out (store params and copy-path mirrors), detached on dispose
   #names = new Map<string, Param>();
   #block: Block | undefined;
   #paramFloats = 0;
-  #allocs = 0;
-  readonly #maxPages: number;
   readonly #capacity: number;
   #disposed = false;
-  #f32: Float32Array;
-  #buffer: ArrayBufferLike;
   #kernels = new Map<WasmKind, Kernels>();
   #threaded = new Map<string, KernelFn>();
 
@@ -211,11 +177,11 @@ export class ParamStore {
     if (typeof maxBytes !== "number" || !(maxBytes >= PAGE && maxBytes <= MAX_BYTES)) {
       throw new RangeError(`ParamStore: invalid maximumBytes ${String(maxBytes)} (expected ${PAGE} <= maximumBytes <= ${MAX_BYTES})`);
     }
-    this.#maxPages = Math.floor(maxBytes / PAGE);
+    this.#mem = new StoreMemory(maxBytes);
     // The first block of params must fit, or nothing ever would: say so now rather than at the first param().
     const first = Math.max(MIN_BLOCK, capacity);
-    const firstEnd = this.#place(8 * first + GRAD_SKEW, 16);
-    if (firstEnd.end > this.#maxPages * PAGE) {
+    const firstEnd = this.#mem.place(8 * first + GRAD_SKEW, 16);
+    if (firstEnd.end > this.#mem.maxBytes) {
       throw new RangeError(`ParamStore: maximumBytes ${maxBytes} is too small: the first block of params ` +
         `(${first} floats of values and grads) needs ${Math.ceil(firstEnd.end / PAGE) * PAGE} bytes`);
     }
@@ -228,14 +194,10 @@ export class ParamStore {
     const shared = options.shared ?? defaultShared();
     if (shared && !canShareMemory()) throw new Error("ParamStore: this host cannot create a shared WebAssembly.Memory");
     this.shared = shared;
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: this.#maxPages, shared });
-    this.#memory = memory;
-    if (shared) this.#ballast = ballast(PAGE, this.#maxPages * PAGE);
-    this.#buffer = memory.buffer;
-    this.#f32 = new Float32Array(this.#buffer);
+    this.#mem.open(shared);
     this.threadInfo = this.#startThreads(options);
     // The pool's control blocks come first: check again that the first block still fits after them.
-    if (this.#place(8 * first + GRAD_SKEW, 16).end > this.#maxPages * PAGE) {
+    if (this.#mem.place(8 * first + GRAD_SKEW, 16).end > this.#mem.maxBytes) {
       this.dispose();
       throw new RangeError(`ParamStore: maximumBytes ${maxBytes} is too small: the first block of params ` +
         `(${first} floats of values and grads) does not fit after the worker pool's control blocks`);
@@ -244,8 +206,7 @@ export class ParamStore {
 
   /** The store's WebAssembly.Memory (throws after dispose()). */
   get memory(): WebAssembly.Memory {
-    if (this.#memory === undefined) throw new Error("this ParamStore has been disposed");
-    return this.#memory;
+    return this.#mem.memory;
   }
 
   /** How many threads this store runs on (1 = no worker pool), and why. */
@@ -311,23 +272,17 @@ export class ParamStore {
 
   /** The memory's current buffer. */
   get buffer(): ArrayBufferLike {
-    const b = this.memory.buffer; // throws after dispose()
-    if (b !== this.#buffer) {
-      this.#buffer = b;
-      this.#f32 = new Float32Array(b);
-    }
-    return b;
+    return this.#mem.buffer; // throws after dispose()
   }
 
   /** A Float32Array over the whole memory (current after growth). */
   get f32(): Float32Array {
-    void this.buffer;
-    return this.#f32;
+    return this.#mem.f32;
   }
 
   /** Bytes allocated so far. */
   get bytesUsed(): number {
-    return this.#top;
+    return this.#mem.top;
   }
 
   get disposed(): boolean {
@@ -417,46 +372,12 @@ export class ParamStore {
     if (!Number.isSafeInteger(align) || align < 1 || align > PAGE || (align & (align - 1)) !== 0) {
       throw new RangeError(`ParamStore.allocBytes: invalid align ${String(align)} (expected a power of two from 1 to ${PAGE})`);
     }
-    const { start, end } = this.#place(bytes, align);
-    const memory = this.memory;
-    const have = memory.buffer.byteLength;
-    if (end > this.#maxPages * PAGE) throw this.#oom(bytes);
-    if (end > have) {
-      const need = Math.ceil((end - have) / PAGE);
-      const pages = have / PAGE;
-      // Grow by at least a quarter of the current size so that many small allocations grow rarely.
-      const grow = Math.min(Math.max(need, Math.ceil(pages / 4)), this.#maxPages - pages);
-      try {
-        memory.grow(grow);
-      } catch {
-        try {
-          memory.grow(need);
-        } catch {
-          throw this.#oom(bytes);
-        }
-      }
-      this.#ballast?.grow(memory.buffer.byteLength);
-    }
-    this.#top = end;
-    this.#allocs++;
-    return start;
-  }
-
-  /** Where the next allocation of `bytes` would go (no side effect). */
-  #place(bytes: number, align: number): { start: number; end: number } {
-    let start = Math.ceil(this.#top / ALLOC_ALIGN) * ALLOC_ALIGN + SKEWS[this.#allocs % SKEWS.length]!;
-    if (start % align !== 0) start = Math.ceil(start / align) * align;
-    return { start, end: start + bytes };
-  }
-
-  #oom(bytes: number): RangeError {
-    return new RangeError(`ParamStore out of memory: cannot allocate ${bytes} bytes (${this.#top} bytes in use, ` +
-      `the memory can grow to at most ${this.#maxPages * PAGE} bytes)`);
+    return this.#mem.allocBytes(bytes, align);
   }
 
   /** @internal A Float32Array view of `length` floats at byte offset `ptr` (current buffer). */
   view(ptr: number, length: number): Float32Array {
-    return new Float32Array(this.buffer, ptr, length);
+    return this.#mem.view(ptr, length);
   }
 
   /** @internal The kernels of a Wasm build instantiated over this store's memory (cached). */
@@ -507,9 +428,6 @@ export class ParamStore {
     this.#threaded.clear();
     this.#block = undefined;
     for (const p of this.#all) p.detach();
-    this.#memory = undefined;
-    this.#ballast = undefined;
-    this.#buffer = new ArrayBuffer(0);
-    this.#f32 = EMPTY;
+    this.#mem.close();
   }
 }

@@ -2,7 +2,8 @@
 // schedulers stepped together, their chainable factors multiplying). Both prepare every child they will step
 // before committing any, so a step that throws (OneCycleLR past totalSteps, a lambda returning NaN) changes
 // nothing. ReduceLROnPlateau cannot be composed (its step takes a metric), as in PyTorch.
-import { bisectRight, finite, groupKeys, increasingInts, invalid, nonNegativeInt, optionsOf, type SchedulableOptimizer, show, snapshotGroups } from "./common.js";
+import { finite, increasingInts, invalid, nonNegativeInt, optionsOf, show } from "../core/options.js";
+import { bisectRight, groupKeys, type SchedulableOptimizer, snapshotGroups } from "./common.js";
 import { ReduceLROnPlateau } from "./plateau.js";
 import { LRScheduler, type SchedulerStateDict, type StateReader } from "./scheduler.js";
 

@@ -1,6 +1,7 @@
 // CosineAnnealingLR (SGDR without restarts, PyTorch's recursive form that keeps going past tMax) and
 // CosineAnnealingWarmRestarts (SGDR, Loshchilov & Hutter 2016, https://arxiv.org/abs/1608.03983).
-import { finite, invalid, nonNegative, numberOptions, positiveInt, type SchedulableOptimizer } from "./common.js";
+import { finite, invalid, nonNegativeNumber, numberOptions, positiveInt } from "../core/options.js";
+import { type SchedulableOptimizer } from "./common.js";
 import { LRScheduler, type StateReader } from "./scheduler.js";
 
 export interface CosineAnnealingLROptions {
@@ -23,7 +24,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
     super("CosineAnnealingLR", optimizer);
-    const o = numberOptions(this.label, options, { tMax: [positiveInt, undefined], etaMin: [nonNegative, 0] });
+    const o = numberOptions(this.label, options, { tMax: [positiveInt, undefined], etaMin: [nonNegativeNumber, 0] });
     this.#tMax = o.tMax;
     this.#etaMin = o.etaMin;
     this.atomically(() => this.start());
@@ -53,7 +54,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 
   protected override readFields(r: StateReader): () => void {
-    const base = super.readFields(r), tMax = r.num("tMax", positiveInt), etaMin = r.num("etaMin", nonNegative);
+    const base = super.readFields(r), tMax = r.num("tMax", positiveInt), etaMin = r.num("etaMin", nonNegativeNumber);
     return () => { base(); this.#tMax = tMax; this.#etaMin = etaMin; };
   }
 }
@@ -86,7 +87,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     super("CosineAnnealingWarmRestarts", optimizer);
-    const o = numberOptions(this.label, options, { t0: [positiveInt, undefined], tMult: [positiveInt, 1], etaMin: [nonNegative, 0] });
+    const o = numberOptions(this.label, options, { t0: [positiveInt, undefined], tMult: [positiveInt, 1], etaMin: [nonNegativeNumber, 0] });
     this.#t0 = this.#tI = o.t0;
     this.#tMult = o.tMult;
     this.#etaMin = o.etaMin;
@@ -164,7 +165,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
   protected override readFields(r: StateReader): () => void {
     const base = super.readFields(r), t0 = r.num("t0", positiveInt), tI = r.num("tI", positiveInt);
-    const tMult = r.num("tMult", positiveInt), etaMin = r.num("etaMin", nonNegative), tCur = r.num("tCur", finite);
+    const tMult = r.num("tMult", positiveInt), etaMin = r.num("etaMin", nonNegativeNumber), tCur = r.num("tCur", finite);
     return () => { base(); this.#t0 = t0; this.#tI = tI; this.#tMult = tMult; this.#etaMin = etaMin; this.#tCur = tCur; };
   }
 }

@@ -3,10 +3,8 @@
 // (SGD, RMSprop) or beta1 (Adam, AdamW: `betas[0]`, edited in place) cycles inversely, as PyTorch's
 // `use_beta1` does. PyTorch's group keys `max_momentum`, `base_momentum`, `initial_lr`, `max_lr` and
 // `min_lr` live in the side table of common.ts.
-import {
-  bool, type Check, fn, groupKeys, type GroupKeys, invalid, nonNegative, number, oneOf, optionsOf, perGroup, positive,
-  positiveInt, type SchedulableOptimizer, type SchedulableParamGroup, show,
-} from "./common.js";
+import { boolean, type Check, fn, invalid, nonNegativeNumber, number, oneOf, optionsOf, positive, positiveInt, show } from "../core/options.js";
+import { groupKeys, type GroupKeys, perGroup, type SchedulableOptimizer, type SchedulableParamGroup } from "./common.js";
 import { LRScheduler, type StateReader } from "./scheduler.js";
 
 /**
@@ -28,7 +26,7 @@ function usesBeta1(label: string, optimizer: SchedulableOptimizer): boolean {
 }
 
 function momentumCheck(beta1: boolean): Check {
-  return beta1 ? number((x) => x >= 0 && x < 1, "0 <= beta1 < 1") : nonNegative;
+  return beta1 ? number((x) => x >= 0 && x < 1, "0 <= beta1 < 1") : nonNegativeNumber;
 }
 
 function setMomentum(g: SchedulableParamGroup, beta1: boolean, m: number): void {
@@ -97,8 +95,8 @@ export class CyclicLR extends LRScheduler {
     const req = (k: string, v: unknown) => { if (v === undefined) throw new TypeError(`${where}: missing option "${k}"`); };
     req("baseLr", o.baseLr);
     req("maxLr", o.maxLr);
-    const baseLrs = perGroup(where, "baseLr", o.baseLr, n, nonNegative);
-    this.#maxLrs = perGroup(where, "maxLr", o.maxLr, n, nonNegative);
+    const baseLrs = perGroup(where, "baseLr", o.baseLr, n, nonNegativeNumber);
+    this.#maxLrs = perGroup(where, "maxLr", o.maxLr, n, nonNegativeNumber);
     const up = o.stepSizeUp ?? 2000;
     positive(where, "stepSizeUp", up);
     const down = o.stepSizeDown ?? up;
@@ -109,7 +107,7 @@ export class CyclicLR extends LRScheduler {
     oneOf(MODES)(where, "mode", mode);
     this.#mode = mode;
     const gamma = o.gamma ?? 1.0;
-    nonNegative(where, "gamma", gamma);
+    nonNegativeNumber(where, "gamma", gamma);
     this.#gamma = gamma;
     if (o.scaleFn !== undefined) fn(where, "scaleFn", o.scaleFn);
     this.#scaleFnCustom = o.scaleFn;
@@ -117,7 +115,7 @@ export class CyclicLR extends LRScheduler {
     oneOf(SCALE_MODES)(where, "scaleMode", scaleMode);
     this.#scaleMode = this.#initScaleMode(scaleMode);
     const cycleMomentum = o.cycleMomentum ?? true;
-    bool(where, "cycleMomentum", cycleMomentum);
+    boolean(where, "cycleMomentum", cycleMomentum);
     this.#cycleMomentum = cycleMomentum;
     if (cycleMomentum) {
       this.#useBeta1 = usesBeta1(where, optimizer);
@@ -193,9 +191,9 @@ export class CyclicLR extends LRScheduler {
   }
 
   protected override readFields(r: StateReader): () => void {
-    const base = super.readFields(r), maxLrs = r.nums("maxLrs", nonNegative), totalSize = r.num("totalSize", positive);
+    const base = super.readFields(r), maxLrs = r.nums("maxLrs", nonNegativeNumber), totalSize = r.num("totalSize", positive);
     const stepRatio = r.num("stepRatio", number((x) => x > 0 && x <= 1, "0 < stepRatio <= 1"));
-    const mode = r.str("mode", MODES), gamma = r.num("gamma", nonNegative), scaleMode = r.str("scaleMode", SCALE_MODES);
+    const mode = r.str("mode", MODES), gamma = r.num("gamma", nonNegativeNumber), scaleMode = r.str("scaleMode", SCALE_MODES);
     const custom = r.bool("customScaleFn");
     if (custom !== (this.#scaleFnCustom !== undefined)) {
       throw new Error(`${r.where}: the state dict was saved ${custom ? "with" : "without"} a custom scaleFn, this CyclicLR has ${custom ? "none" : "one"}`);
@@ -331,19 +329,19 @@ export class OneCycleLR extends LRScheduler {
     pctStartCheck(where, "pctStart", pctStart);
     this.#pctStart = pctStart;
     const threePhase = o.threePhase ?? false;
-    bool(where, "threePhase", threePhase);
+    boolean(where, "threePhase", threePhase);
     this.#threePhase = threePhase;
     this.#phases = phases(this.#totalSteps, pctStart, threePhase);
     const anneal = o.annealStrategy ?? "cos";
     oneOf(STRATEGIES)(where, "annealStrategy", anneal);
     this.#anneal = anneal;
     if (o.maxLr === undefined) throw new TypeError(`${where}: missing option "maxLr"`);
-    const maxLrs = perGroup(where, "maxLr", o.maxLr, n, nonNegative);
+    const maxLrs = perGroup(where, "maxLr", o.maxLr, n, nonNegativeNumber);
     const divFactor = o.divFactor ?? 25.0, finalDivFactor = o.finalDivFactor ?? 1e4;
     positive(where, "divFactor", divFactor);
     positive(where, "finalDivFactor", finalDivFactor);
     const cycleMomentum = o.cycleMomentum ?? true;
-    bool(where, "cycleMomentum", cycleMomentum);
+    boolean(where, "cycleMomentum", cycleMomentum);
     this.#cycleMomentum = cycleMomentum;
     let maxMomentums: number[] = [], baseMomentums: number[] = [];
     if (cycleMomentum) {
@@ -426,7 +424,7 @@ export class OneCycleLR extends LRScheduler {
       const rec = g as Record<string, unknown>, out: Record<string, number> = {};
       for (const k of want) {
         if (!(k in rec)) throw new Error(`${r.where}: groups[${i}] is missing "${k}"`);
-        (k.endsWith("Momentum") ? momentumCheck(this.#useBeta1) : nonNegative)(r.where, `groups[${i}].${k}`, rec[k]);
+        (k.endsWith("Momentum") ? momentumCheck(this.#useBeta1) : nonNegativeNumber)(r.where, `groups[${i}].${k}`, rec[k]);
         out[k] = rec[k] as number;
       }
       return out;

@@ -2,13 +2,11 @@
 // (each step multiplies the group's current lr, so several schedulers can compose) and its closed form
 // (base lr times a function of the epoch), which SequentialLR uses when it restarts one at a milestone. Both
 // are written operation for operation as torch 2.13 writes them, so the numbers agree to the last bit or two.
-import {
-  bisectRight, type Check, increasingInts, nonNegative, nonNegativeInt, number, numberOptions,
-  optionsOf, positiveInt, type SchedulableOptimizer,
-} from "./common.js";
+import { type Check, increasingInts, nonNegativeInt, nonNegativeNumber, number, numberOptions, optionsOf, positiveInt } from "../core/options.js";
+import { bisectRight, type SchedulableOptimizer } from "./common.js";
 import { LRScheduler, type StateReader } from "./scheduler.js";
 
-const gammaCheck = nonNegative;
+const gammaCheck = nonNegativeNumber;
 const factorCheck = number((x) => x > 0 && x <= 1, "0 < factor <= 1");
 
 /** Copies every group's current lr into `out` (PyTorch's `_param_groups_val_list(optimizer, "lr")`). */
@@ -283,7 +281,7 @@ export class PolynomialLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {
     super("PolynomialLR", optimizer);
-    const o = numberOptions(this.label, options, { totalIters: [positiveInt, 5], power: [nonNegative, 1] });
+    const o = numberOptions(this.label, options, { totalIters: [positiveInt, 5], power: [nonNegativeNumber, 1] });
     this.#totalIters = o.totalIters;
     this.#power = o.power;
     this.atomically(() => this.start());
@@ -305,7 +303,7 @@ export class PolynomialLR extends LRScheduler {
   }
 
   protected override readFields(r: StateReader): () => void {
-    const base = super.readFields(r), totalIters = r.num("totalIters", positiveInt), power = r.num("power", nonNegative);
+    const base = super.readFields(r), totalIters = r.num("totalIters", positiveInt), power = r.num("power", nonNegativeNumber);
     return () => { base(); this.#totalIters = totalIters; this.#power = power; };
   }
 }

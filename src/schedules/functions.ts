@@ -2,7 +2,7 @@
 // a plain function any trainer can call, with Optax's names (camelCased), options and defaults, and its
 // formulas operation for operation (in f64; Optax computes in JAX's f32 unless x64 is enabled). Like Optax,
 // a non-positive `transitionSteps` gives a constant schedule rather than an error.
-import { finite, invalid, positive, show } from "./common.js";
+import { finite, invalid, invalidMessage, positive, show } from "../core/options.js";
 import type { LrLambda } from "./lambda.js";
 
 /** A schedule: the value (an lr, a factor) at a step count. */
@@ -390,7 +390,7 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
 export function sgdrSchedule(cycles: readonly WarmupCosineDecayScheduleOptions[]): Schedule {
   const where = "sgdrSchedule";
   if (!Array.isArray(cycles) || cycles.length < 1) {
-    const msg = `${where}: invalid cycles: ${show(cycles)} (expected a non-empty array of warmupCosineDecaySchedule options)`;
+    const msg = `${where}: ${invalidMessage("cycles", cycles, "a non-empty array of warmupCosineDecaySchedule options")}`;
     throw Array.isArray(cycles) ? new RangeError(msg) : new TypeError(msg);
   }
   const schedules: Schedule[] = [], boundaries: number[] = [];

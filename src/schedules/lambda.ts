@@ -2,7 +2,8 @@
 // The functions are called once per step in `prepare` (before anything changes), their results checked and
 // kept for getLr, so a function that throws or returns NaN leaves the scheduler and the groups unchanged.
 // Functions are not saved in state dicts (PyTorch saves only callable objects' attributes).
-import { fn, invalid, optionsOf, type SchedulableOptimizer } from "./common.js";
+import { fn, invalid, optionsOf } from "../core/options.js";
+import { type SchedulableOptimizer } from "./common.js";
 import { LRScheduler } from "./scheduler.js";
 
 /** A multiplicative factor as a function of the epoch (PyTorch's `lr_lambda`). */

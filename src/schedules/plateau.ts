@@ -1,9 +1,8 @@
 // ReduceLROnPlateau: watches a metric (a validation loss) and multiplies the lr by `factor` when it stops
 // improving for `patience` epochs. Like PyTorch's, it is not an LRScheduler (no initial step, no epoch
 // formula): `step(metric)` decides from the metric alone.
-import {
-  type Check, invalid, nonNegative, nonNegativeInt, number, oneOf, optionsOf, perGroup, type SchedulableOptimizer,
-} from "./common.js";
+import { type Check, invalid, nonNegativeInt, nonNegativeNumber, number, oneOf, optionsOf } from "../core/options.js";
+import { perGroup, type SchedulableOptimizer } from "./common.js";
 import { isImprovement } from "../core/improvement.js";
 import { checkOptimizer, SCHEDULER_STATE_FORMAT, type SchedulerStateDict, StateReader, stateHeader } from "./scheduler.js";
 
@@ -68,11 +67,11 @@ export class ReduceLROnPlateau {
     const cooldown = o.cooldown ?? 0, eps = o.eps ?? 1e-8;
     factorCheck(where, "factor", factor);
     nonNegativeInt(where, "patience", patience);
-    nonNegative(where, "threshold", threshold);
+    nonNegativeNumber(where, "threshold", threshold);
     nonNegativeInt(where, "cooldown", cooldown);
-    nonNegative(where, "eps", eps);
+    nonNegativeNumber(where, "eps", eps);
     const n = optimizer.paramGroups.length;
-    this.#minLrs = perGroup(where, "minLr", o.minLr ?? 0, n, nonNegative);
+    this.#minLrs = perGroup(where, "minLr", o.minLr ?? 0, n, nonNegativeNumber);
     this.#defaultMinLr = Array.isArray(o.minLr) ? null : this.#minLrs[0] ?? 0;
     this.#mode = mode; this.#factor = factor; this.#patience = patience; this.#threshold = threshold;
     this.#thresholdMode = thresholdMode; this.#cooldown = cooldown; this.#eps = eps;
@@ -155,10 +154,10 @@ export class ReduceLROnPlateau {
     checkOptimizer("ReduceLROnPlateau", this.optimizer);
     const r = new StateReader(where, stateHeader(where, dict, "ReduceLROnPlateau"), this.optimizer.paramGroups.length);
     const mode = r.str("mode", MODES), factor = r.num("factor", factorCheck), patience = r.num("patience", nonNegativeInt);
-    const threshold = r.num("threshold", nonNegative), thresholdMode = r.str("thresholdMode", THRESHOLD_MODES);
-    const cooldown = r.num("cooldown", nonNegativeInt), minLrs = r.nums("minLrs", nonNegative), eps = r.num("eps", nonNegative);
+    const threshold = r.num("threshold", nonNegativeNumber), thresholdMode = r.str("thresholdMode", THRESHOLD_MODES);
+    const cooldown = r.num("cooldown", nonNegativeInt), minLrs = r.nums("minLrs", nonNegativeNumber), eps = r.num("eps", nonNegativeNumber);
     const defaultMinLr = r.get("defaultMinLr");
-    if (defaultMinLr !== null) nonNegative(where, "defaultMinLr", defaultMinLr);
+    if (defaultMinLr !== null) nonNegativeNumber(where, "defaultMinLr", defaultMinLr);
     const lastEpoch = r.num("lastEpoch", nonNegativeInt), best = r.get("best");
     if (best !== null) (number(() => true, "a finite number or null") as Check)(where, "best", best);
     const cooldownCounter = r.num("cooldownCounter", nonNegativeInt), numBadEpochs = r.num("numBadEpochs", nonNegativeInt);

@@ -8,9 +8,8 @@
 // compounding past the f64 range can produce anything, and a chained lr is only known once every child has
 // written it. A value out of range undoes the commit (scheduler fields, children, groups, saved in preallocated
 // slots: a step allocates nothing) and throws.
-import {
-  type Check, finite, groupKeys, integer, invalid, nonNegativeInt, show, type SchedulableOptimizer, snapshotGroups,
-} from "./common.js";
+import { type Check, finite, integer, invalid, nonNegativeInt, show } from "../core/options.js";
+import { groupKeys, type SchedulableOptimizer, snapshotGroups } from "./common.js";
 
 /** A scheduler's saved state: JSON-safe (numbers, strings, booleans, arrays, null and plain objects). */
 export interface SchedulerStateDict {

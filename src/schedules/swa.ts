@@ -1,7 +1,8 @@
 // SWALR (PyTorch's torch.optim.swa_utils.SWALR): anneals each group's lr to a constant `swaLr` over
 // `annealEpochs`, for Stochastic Weight Averaging (Izmailov et al. 2018, https://arxiv.org/abs/1803.05407).
 // PyTorch's group key `swa_lr` lives in the side table of common.ts.
-import { groupKeys, nonNegative, nonNegativeInt, oneOf, optionsOf, perGroup, type SchedulableOptimizer } from "./common.js";
+import { nonNegativeInt, nonNegativeNumber, oneOf, optionsOf } from "../core/options.js";
+import { groupKeys, perGroup, type SchedulableOptimizer } from "./common.js";
 import { LRScheduler, type StateReader } from "./scheduler.js";
 
 const STRATEGIES = ["cos", "linear"] as const;
@@ -31,7 +32,7 @@ export class SWALR extends LRScheduler {
     const where = this.label;
     const o = optionsOf(where, options, ["swaLr", "annealEpochs", "annealStrategy"]);
     if (o.swaLr === undefined) throw new TypeError(`${where}: missing option "swaLr"`);
-    const swaLrs = perGroup(where, "swaLr", o.swaLr, this.next.length, nonNegative);
+    const swaLrs = perGroup(where, "swaLr", o.swaLr, this.next.length, nonNegativeNumber);
     const strategy = o.annealStrategy ?? "cos";
     oneOf(STRATEGIES)(where, "annealStrategy", strategy);
     const annealEpochs = o.annealEpochs ?? 10;
@@ -70,7 +71,7 @@ export class SWALR extends LRScheduler {
   }
 
   protected override readFields(r: StateReader): () => void {
-    const base = super.readFields(r), swaLrs = r.nums("swaLrs", nonNegative);
+    const base = super.readFields(r), swaLrs = r.nums("swaLrs", nonNegativeNumber);
     const annealEpochs = r.num("annealEpochs", nonNegativeInt), strategy = r.str("annealStrategy", STRATEGIES);
     return () => {
       base();

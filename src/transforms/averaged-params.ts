@@ -9,6 +9,7 @@
 //
 // torch's CPU lerp fuses the multiply-add (FMA) where gradstep rounds twice: EMA averages agree within the
 // optimizer tolerance, SWA (sub, div, add, as torch) bit for bit.
+import { checkBackend, invalid } from "../core/options.js";
 import { Optimizer } from "../core/optimizer.js";
 import { floatsOf, isFloat32Array } from "../core/state-dict.js";
 import type { ParamLike } from "../core/spec.js";
@@ -129,12 +130,8 @@ export class AveragedParams {
       if (!(optimizer instanceof Optimizer)) throw new TypeError("AveragedParams: optimizer must be a gradstep optimizer");
       if (optimizer.disposed) throw new Error("AveragedParams: the optimizer has been disposed");
     }
-    if (decay !== undefined && (typeof decay !== "number" || !(decay >= 0 && decay <= 1))) {
-      throw new RangeError(`AveragedParams: invalid decay ${String(decay)} (expected a number in [0, 1])`);
-    }
-    if (backend !== undefined && !["auto", "simd", "scalar", "js"].includes(backend)) {
-      throw new TypeError(`AveragedParams: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
-    }
+    if (decay !== undefined && (typeof decay !== "number" || !(decay >= 0 && decay <= 1))) invalid("AveragedParams", "decay", decay, "a number in [0, 1]");
+    if (backend !== undefined) checkBackend("AveragedParams", backend);
     const list = paramList(params, "AveragedParams");
     if (list.length === 0) throw new Error("AveragedParams: got an empty parameter list");
     list.forEach((p, i) => {
@@ -331,9 +328,7 @@ export class AveragedParams {
     if (dict.kind !== kind || dict.decay !== (this.decay ?? null)) {
       throw new TypeError(`${where}: the dict is of ${dict.kind === "ema" ? `an EMA with decay ${String(dict.decay)}` : `kind ${JSON.stringify(dict.kind)}`}, this is ${kind === "ema" ? `an EMA with decay ${this.decay}` : "an SWA average"}`);
     }
-    if (!Number.isSafeInteger(dict.nAveraged) || dict.nAveraged < 0) {
-      throw new RangeError(`${where}: invalid nAveraged ${String(dict.nAveraged)} (expected an integer >= 0)`);
-    }
+    if (!Number.isSafeInteger(dict.nAveraged) || dict.nAveraged < 0) invalid(where, "nAveraged", dict.nAveraged, "an integer >= 0");
     if (!Array.isArray(dict.averages) || dict.averages.length !== this.#slots.length) {
       throw new RangeError(`${where}: expected ${this.#slots.length} averages, got ${Array.isArray(dict.averages) ? dict.averages.length : typeof dict.averages}`);
     }

@@ -2,6 +2,7 @@
 // params and foreign params. One read-only SIMD pass gives every param's norm parts, one more scales (or
 // clamps) the grads in place. The optimizer's `maxGradNorm` option does the same without rewriting the
 // grads (the factor goes into the step's gradient prologue) and gives the same numbers.
+import { invalid } from "../core/options.js";
 import { checkNormType, clipCoefficient, type NormType, scaledMaxFinite, scaledSumSqFinite, sumPow, totalNorm } from "../core/norms.js";
 import { ALL, type Reduction, reduceRange, reduceRef, SUM_SQ } from "../core/reduce.js";
 import type { ParamLike } from "../core/spec.js";
@@ -87,9 +88,7 @@ export function scaleGrad(p: ParamLike, s: number, backend: BackendName): void {
  */
 export function clipGradNorm(params: Iterable<ParamLike> | ParamStore | ParamLike, maxNorm: number,
     options: ClipGradNormOptions = {}): number {
-  if (typeof maxNorm !== "number" || !(maxNorm >= 0)) {
-    throw new RangeError(`clipGradNorm: invalid maxNorm ${String(maxNorm)} (expected a number >= 0)`);
-  }
+  if (typeof maxNorm !== "number" || !(maxNorm >= 0)) invalid("clipGradNorm", "maxNorm", maxNorm, "a number >= 0");
   if (options === null || typeof options !== "object") throw new TypeError("clipGradNorm: options must be an object");
   const { normType = 2, errorIfNonfinite = false } = options;
   checkNormType(normType, "clipGradNorm");
@@ -108,9 +107,7 @@ export function clipGradNorm(params: Iterable<ParamLike> | ParamStore | ParamLik
 
 /** Clamps every gradient element of `params` to [-clipValue, clipValue] in place — torch.nn.utils.clip_grad_value_. */
 export function clipGradValue(params: Iterable<ParamLike> | ParamStore | ParamLike, clipValue: number): void {
-  if (typeof clipValue !== "number" || !(clipValue >= 0)) {
-    throw new RangeError(`clipGradValue: invalid clipValue ${String(clipValue)} (expected a number >= 0)`);
-  }
+  if (typeof clipValue !== "number" || !(clipValue >= 0)) invalid("clipGradValue", "clipValue", clipValue, "a number >= 0");
   const list = paramList(params, "clipGradValue");
   const backend = backendOf();
   const hi = Math.fround(clipValue), lo = -hi;

@@ -15,6 +15,7 @@
 // finite gradients are multiplied by inf and stepped (found_inf was taken before the multiply: torch 2.13 turns
 // SGD's params into -inf there). gradstep holds the scale at its last invertible value instead, keeps skipping
 // while gradients overflow, steps again once they are finite, and grows the scale back growthInterval steps later.
+import { boolean, invalid, rejectUnknown } from "../core/options.js";
 import type { Optimizer } from "../core/optimizer.js";
 import type { ParamLike } from "../core/spec.js";
 import type { BackendName } from "../runtime/types.js";
@@ -46,7 +47,7 @@ const READY = 0, UNSCALED = 1, STEPPED = 2;
 interface OptState { stage: number; foundInf: boolean }
 
 function positive(where: string, name: string, v: unknown, rule: (x: number) => boolean, expected: string): number {
-  if (typeof v !== "number" || !rule(v)) throw new RangeError(`${where}: invalid ${name} ${String(v)} (expected ${expected})`);
+  if (typeof v !== "number" || !rule(v)) invalid(where, name, v, expected);
   return v;
 }
 
@@ -96,11 +97,9 @@ export class GradScaler {
     const where = "GradScaler";
     if (options === null || typeof options !== "object" || Array.isArray(options)) throw new TypeError(`${where}: options must be an object`);
     const known = ["initScale", "growthFactor", "backoffFactor", "growthInterval", "enabled"];
-    for (const k of Object.keys(options)) {
-      if (!known.includes(k)) throw new TypeError(`${where}: unknown option "${k}" (expected ${known.join(", ")})`);
-    }
+    rejectUnknown(where, options, {}, known);
     const { initScale = 65536, growthFactor = 2, backoffFactor = 0.5, growthInterval = 2000, enabled = true } = options;
-    if (typeof enabled !== "boolean") throw new TypeError(`${where}: invalid enabled ${String(enabled)} (expected a boolean)`);
+    boolean(where, "enabled", enabled);
     const scale = positive(where, "initScale", initScale, invertible, INVERTIBLE);
     this.#growthFactor = positive(where, "growthFactor", growthFactor, (x) => x > 1 && Number.isFinite(x), "a finite number > 1");
     this.#backoffFactor = positive(where, "backoffFactor", backoffFactor, (x) => x > 0 && x < 1, "a number in (0, 1)");

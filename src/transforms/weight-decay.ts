@@ -1,4 +1,5 @@
 // The usual AdamW set-up: weight decay on weight matrices, none on biases and normalisation scales.
+import { nonNegativeNumber, rejectUnknown } from "../core/options.js";
 import type { ParamLike } from "../core/spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 import { paramList } from "./clip.js";
@@ -47,12 +48,10 @@ export function paramGroupsForWeightDecay<P extends ParamLike>(params: Iterable<
     options: WeightDecayGroupsOptions<P>): WeightDecayGroup<P>[] {
   const where = "paramGroupsForWeightDecay";
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object ({ weightDecay, exclude? })`);
-  for (const k of Object.keys(options)) if (k !== "weightDecay" && k !== "exclude") throw new TypeError(`${where}: unknown option "${k}" (expected weightDecay, exclude)`);
+  rejectUnknown(where, options, {}, ["weightDecay", "exclude"]);
   const { weightDecay, exclude = isOneDimensional as (p: P) => boolean } = options;
   const byShape = options.exclude === undefined;
-  if (typeof weightDecay !== "number" || !Number.isFinite(weightDecay) || weightDecay < 0) {
-    throw new RangeError(`${where}: invalid weightDecay ${String(weightDecay)} (expected a finite number >= 0)`);
-  }
+  nonNegativeNumber(where, "weightDecay", weightDecay);
   if (typeof exclude !== "function") throw new TypeError(`${where}: exclude must be a function (param) => boolean`);
   const list = paramList(params as Iterable<ParamLike>, where) as P[];
   if (list.length === 0) throw new Error(`${where}: got an empty parameter list`);

@@ -1,6 +1,7 @@
 // What the tuning tools share: option tables (checked before anything runs; RangeError for a value out of
 // range, TypeError for a wrong type or an unknown key), Lightning's smoothed loss, the params of an optimizer
 // or a store, and the JSON-safe form of a number that may be NaN or ±Infinity.
+import { invalid, rejectUnknown, show } from "../core/options.js";
 import type { ParamLike } from "../core/spec.js";
 import { ParamStore } from "../runtime/store.js";
 
@@ -15,27 +16,16 @@ export const rule = {
   bool: (d: boolean): OptionRule => ({ default: d, ok: (v) => typeof v === "boolean", expected: "a boolean" }),
 };
 
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : typeof v === "function" ? "a function" : v !== null && typeof v === "object" ? "an object" : String(v);
-}
-
 /** `options` checked against `table` (unknown keys rejected), with defaults filled in. */
 export function readOptions<T>(where: string, options: unknown, table: Record<string, OptionRule>): T {
   if (options === undefined) options = {};
   if (options === null || typeof options !== "object" || Array.isArray(options)) throw new TypeError(`${where}: options must be an object, got ${show(options)}`);
-  for (const key of Reflect.ownKeys(options)) {
-    if (typeof key !== "string" || !Object.hasOwn(table, key)) {
-      throw new TypeError(`${where}: unknown option ${String(typeof key === "string" ? JSON.stringify(key) : key)} (expected one of ${Object.keys(table).join(", ")})`);
-    }
-  }
+  rejectUnknown(where, options, table, []);
   const out: Record<string, unknown> = {};
   for (const [key, r] of Object.entries(table)) {
     const given = (options as Record<string, unknown>)[key], v = given === undefined ? r.default : given;
-    if (!r.ok(v)) {
-      const msg = `${where}: invalid ${key}: ${show(v)} (expected ${r.expected})`;
-      // A value of the right type out of range is a RangeError (a null default stands for a number).
-      throw typeof v === (r.default === null ? "number" : typeof r.default) ? new RangeError(msg) : new TypeError(msg);
-    }
+    // A value of the right type out of range is a RangeError (a null default stands for a number).
+    if (!r.ok(v)) invalid(where, key, v, r.expected, r.default === null ? "number" : typeof r.default);
     out[key] = v;
   }
   return out as T;

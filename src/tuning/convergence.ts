@@ -10,6 +10,7 @@
 // plateau that still creeps down) counts as converged. Non-finite losses (a step that skipNonFinite skipped)
 // are left out of the average and counted in `skipped`. In "rel" mode the loss must stay positive, as in
 // PyTorch's rel mode (best · (1 − threshold) moves the wrong way for a negative best).
+import { invalid } from "../core/options.js";
 import { isImprovement, type ThresholdMode } from "../core/improvement.js";
 import { fromJsonNumber, jsonNumber, type OptionRule, readOptions, rule, SmoothedLoss } from "./common.js";
 
@@ -112,7 +113,7 @@ export class ConvergenceMonitor {
       if (dict[k] !== mine[k]) throw new RangeError(`${where}: the dict has ${k} ${JSON.stringify(dict[k])}, this monitor has ${JSON.stringify(mine[k])}`);
     }
     for (const k of ["count", "skipped"] as const) {
-      if (!Number.isSafeInteger(dict[k]) || dict[k] < 0) throw new RangeError(`${where}: invalid ${k} ${String(dict[k])} (expected an integer >= 0)`);
+      if (!Number.isSafeInteger(dict[k]) || dict[k] < 0) invalid(where, k, dict[k], "an integer >= 0");
     }
     const avg = fromJsonNumber(dict.avg);
     const history = Array.isArray(dict.history) ? dict.history.map(fromJsonNumber) : [undefined];

@@ -12,6 +12,7 @@
 // NaN, as in Keras: compared with anything it is no improvement, so a NaN epoch counts towards patience; a NaN
 // as the first monitored value becomes the best (there is nothing to compare it with), and then no later value
 // improves on it, so training stops after `patience` more epochs.
+import { invalid } from "../core/options.js";
 import type { ParamLike } from "../core/spec.js";
 import { type ImprovementMode, isImprovement } from "../core/improvement.js";
 import type { ParamStore } from "../runtime/store.js";
@@ -190,7 +191,7 @@ export class EarlyStopping {
       if (dict[k] !== this[k]) throw new RangeError(`${where}: the dict has ${k} ${JSON.stringify(dict[k])}, this EarlyStopping has ${JSON.stringify(this[k])}`);
     }
     for (const k of ["epoch", "wait", "stoppedEpoch", "bestEpoch"] as const) {
-      if (!Number.isSafeInteger(dict[k]) || dict[k] < 0) throw new RangeError(`${where}: invalid ${k} ${String(dict[k])} (expected an integer >= 0)`);
+      if (!Number.isSafeInteger(dict[k]) || dict[k] < 0) invalid(where, k, dict[k], "an integer >= 0");
     }
     const best = dict.best === null ? null : fromJsonNumber(dict.best);
     if (best === undefined) throw new TypeError(`${where}: invalid best ${JSON.stringify(dict.best)} (expected a number, "nan", "inf", "-inf" or null)`);

@@ -234,6 +234,9 @@ describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change not
     expect(() => (s.opt as unknown as { addParamGroup(g: object): void }).addParamGroup({ params: [b] })).toThrow(/^LBFGS doesn't support per-parameter options/);
     expect(() => new cls([a], { lr: 1, learningRate: 1 })).toThrow(/^LBFGS: unknown option "learningRate"/);
     expect(() => new cls([])).toThrow(/^LBFGS: got an empty parameter list$/);
+    // The group is parsed as every optimizer's (parseGroup): the same messages as Adam's.
+    expect(() => new cls([{ params: [] }])).toThrow(/^LBFGS: param group 0: has no params$/);
+    expect(() => new cls([{ lr: 1 }] as never)).toThrow(/^LBFGS: param group 0: missing "params" \(expected \{ params: \[\.\.\.\], \.\.\.options \}\)$/);
   });
   it("loadStateDict rejects a dict that does not fit, and changes nothing", () => {
     const s = setup(cls, { historySize: 3 }, p);
@@ -242,10 +245,12 @@ describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change not
     const st = good.state[0]!;
     const n = (st.d as Float32Array).length;
     const bad: Array<[string, StateDict, RegExp]> = [
-      ["another class", { ...good, optimizer: "Adam" }, /is from "Adam", not LBFGS/],
+      ["another class", { ...good, optimizer: "Adam" }, /^LBFGS.loadStateDict: the state dict is from Adam, not LBFGS$/],
+      ["another format", { ...good, format: 99 }, /^LBFGS.loadStateDict: unsupported format 99 \(expected 1\)$/],
+      ["not an object", null as unknown as StateDict, /^LBFGS.loadStateDict: expected a state dict object$/],
       ["two groups", { ...good, paramGroups: [good.paramGroups[0]!, good.paramGroups[0]!] }, /expected 1 param group/],
       ["a param less", { ...good, paramGroups: [{ ...good.paramGroups[0]!, params: [0] }] }, /the dict has 1 params, this optimizer 2/],
-      ["a bad option", { ...good, paramGroups: [{ ...good.paramGroups[0]!, historySize: 0 }] }, /^Invalid historySize: 0/],
+      ["a bad option", { ...good, paramGroups: [{ ...good.paramGroups[0]!, historySize: 0 }] }, /^LBFGS.loadStateDict: param group 0: Invalid historySize: 0 \(expected an integer >= 1\)$/],
       ["d of another length", { ...good, state: { 0: { ...st, d: new Float32Array(n + 1) } } }, /state "d" has 8 floats, expected 7 floats/],
       ["old_dirs not ro.length · n", { ...good, state: { 0: { ...st, old_dirs: new Float32Array(n) } } }, /state "old_dirs" has 7 floats/],
       ["more history than historySize", { ...good, paramGroups: [{ ...good.paramGroups[0]!, historySize: 1 }] }, /state "ro" has \d+ floats, expected at most historySize = 1/],
@@ -253,7 +258,9 @@ describe.each(CLOSURE_REGISTRY)("$name: bad closures and usage errors change not
       ["a non-integer n_iter", { ...good, state: { 0: { ...st, n_iter: 1.5 } } }, /state "n_iter" must be an integer >= 0/],
       ["state on param 1", { ...good, state: { 1: st } }, /keeps its state on param 0/],
     ];
-    for (const [what, dict, error] of bad) expectUnchanged(s, () => s.opt.loadStateDict(dict), error, what === "a bad option" || what.startsWith("d of") || what.startsWith("old") || what.startsWith("more") || what === "two groups" || what === "a param less" || what === "state on param 1" || what === "an unknown key" ? RangeError : TypeError);
+    const type = (what: string) => (what === "another class" || what === "another format" ? Error : what === "a bad option" || what.startsWith("d of") || what.startsWith("old") ||
+      what.startsWith("more") || what === "two groups" || what === "a param less" || what === "state on param 1" || what === "an unknown key" ? RangeError : TypeError);
+    for (const [what, dict, error] of bad) expectUnchanged(s, () => s.opt.loadStateDict(dict), error, type(what));
   });
   it("historySize edited below the history's length: the oldest entries go, the newest stay", () => {
     const s = setup(cls, { historySize: 5, maxIter: 4, lr: 0.25 }, p);

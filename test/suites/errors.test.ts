@@ -216,9 +216,9 @@ describe("parameter and usage errors", () => {
     await expect(init()).resolves.toMatchObject({ backend: "simd" });
   });
 
-  it("an invalid backend option", () => {
+  it("an Invalid backend: option", () => {
     const w = new ParamStore().param("w", 2);
-    expect(() => new SGD([w], { backend: "gpu" as never })).toThrow(/invalid backend "gpu"/);
-    expect(() => new SGD([w], { verify: "yes" as never })).toThrow(/invalid verify yes/);
+    expect(() => new SGD([w], { backend: "gpu" as never })).toThrow(/Invalid backend: "gpu"/);
+    expect(() => new SGD([w], { verify: "yes" as never })).toThrow(/^SGD: Invalid verify: "yes" \(expected a boolean\)$/);
   });
 });

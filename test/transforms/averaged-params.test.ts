@@ -193,12 +193,12 @@ it("non-shared memory: averages stay right after the store's memory grows (views
 
 describe("bad input: a clear error, nothing changed", () => {
   it.each([
-    [{ decay: 1.5 }, /invalid decay 1.5 \(expected a number in \[0, 1\]\)/],
-    [{ decay: -0.1 }, /invalid decay -0.1/],
-    [{ decay: Number.NaN }, /invalid decay NaN/],
-    [{ decay: "0.9" }, /invalid decay 0.9/],
+    [{ decay: 1.5 }, /Invalid decay: 1.5 \(expected a number in \[0, 1\]\)/],
+    [{ decay: -0.1 }, /Invalid decay: -0.1/],
+    [{ decay: Number.NaN }, /Invalid decay: NaN/],
+    [{ decay: "0.9" }, /Invalid decay: "0.9"/],
     [{ decy: 0.9 }, /unknown option "decy"/],
-    [{ backend: "gpu" }, /invalid backend "gpu"/],
+    [{ backend: "gpu" }, /Invalid backend: "gpu"/],
   ])("options %j", (options, message) => {
     const store = new ParamStore();
     const p = store.param("w", 5);
@@ -257,7 +257,7 @@ describe("bad input: a clear error, nothing changed", () => {
     ["another format", (d: Record<string, unknown>) => ({ ...d, format: 99 }), /unsupported format 99/],
     ["another decay", (d: Record<string, unknown>) => ({ ...d, decay: 0.99 }), /an EMA with decay 0.99, this is an EMA with decay 0.9/],
     ["an SWA dict", (d: Record<string, unknown>) => ({ ...d, kind: "swa", decay: null }), /kind "swa", this is an EMA with decay 0.9/],
-    ["a bad count", (d: Record<string, unknown>) => ({ ...d, nAveraged: -1 }), /invalid nAveraged -1/],
+    ["a bad count", (d: Record<string, unknown>) => ({ ...d, nAveraged: -1 }), /Invalid nAveraged: -1/],
     ["too few averages", (d: Record<string, unknown>) => ({ ...d, averages: (d.averages as unknown[]).slice(1) }), /expected 11 averages, got 10/],
     ["a short average", (d: Record<string, unknown>) => ({ ...d, averages: (d.averages as Float32Array[]).map((a, i) => (i === 8 ? a.slice(1) : a)) }), /averages\[8\] has 999 values, the param has 1000/],
     ["a NaN through JSON", (d: Record<string, unknown>) => { const a = (d.averages as Float32Array[]).map((x) => Array.from(x) as unknown[]); a[2]![1] = null; return { ...d, averages: a }; }, /averages\[2\]\[1\] is null \(NaN and ±Infinity do not survive JSON: save a checkpoint instead\), expected a number/],

@@ -152,8 +152,8 @@ it("getConfig carries clipValue and fromConfig restores it", () => {
 });
 
 describe("bad clipValue: a clear error at construction, nothing allocated or changed", () => {
-  it.each([[-1, /invalid clipValue -1 \(expected a number >= 0\)/], [Number.NaN, /invalid clipValue NaN/], [-Infinity, /invalid clipValue -Infinity/],
-    ["0.5", /invalid clipValue 0.5/], [null, /invalid clipValue null/]] as const)("%s", (v, message) => {
+  it.each([[-1, /Invalid clipValue: -1 \(expected a number >= 0\)/], [Number.NaN, /Invalid clipValue: NaN/], [-Infinity, /Invalid clipValue: -Infinity/],
+    ["0.5", /Invalid clipValue: "0.5"/], [null, /Invalid clipValue: null/]] as const)("%s", (v, message) => {
     const { store, params, grads } = model(Adam, 8);
     params.forEach((p, i) => p.grad.set(grads[0]![i]!));
     const values = params.map((p) => Float32Array.from(p.value)), used = store.bytesUsed;

@@ -115,10 +115,10 @@ describe.each(BACKENDS)("%s backend", (backend) => {
 
 describe("errors change nothing", () => {
   it.each([
-    [() => clipGradNorm([], -1), /invalid maxNorm -1/],
-    [() => clipGradNorm([], Number.NaN), /invalid maxNorm NaN/],
-    [() => clipGradNorm([], 1, { normType: 0 }), /invalid normType 0/],
-    [() => clipGradValue([], -2), /invalid clipValue -2/],
+    [() => clipGradNorm([], -1), /Invalid maxNorm: -1/],
+    [() => clipGradNorm([], Number.NaN), /Invalid maxNorm: NaN/],
+    [() => clipGradNorm([], 1, { normType: 0 }), /Invalid normType: 0/],
+    [() => clipGradValue([], -2), /Invalid clipValue: -2/],
     [() => clipGradNorm([42 as never], 1), /params\[0\] is not a param/],
   ])("%#", (act, message) => {
     expect(act).toThrow(message);
@@ -134,9 +134,9 @@ describe("errors change nothing", () => {
   });
 
   it.each([
-    [{ maxGradNorm: -1 }, /invalid maxGradNorm -1/],
-    [{ maxGradNorm: 1, normType: -2 }, /invalid normType -2/],
-    [{ skipNonFinite: 1 }, /invalid skipNonFinite 1/],
+    [{ maxGradNorm: -1 }, /Invalid maxGradNorm: -1/],
+    [{ maxGradNorm: 1, normType: -2 }, /Invalid normType: -2/],
+    [{ skipNonFinite: 1 }, /Invalid skipNonFinite: 1/],
   ])("optimizer option %j is rejected", (options, message) => {
     expect(() => new Adam([new ParamStore().param("w", 3)], options as never)).toThrow(message);
   });

@@ -186,14 +186,14 @@ describe("behaviour", () => {
 
 describe("bad input: a clear error, nothing changed", () => {
   it.each([
-    [{ initScale: 0 }, /invalid initScale 0/],
-    [{ initScale: 1e39 }, /invalid initScale 1e\+39 \(expected a number > 0 that is finite in f32 and whose inverse is too/],
-    [{ initScale: 2 ** -128 }, /invalid initScale 2.938735877055719e-39 \(expected a number > 0 that is finite in f32 and whose inverse is too/],
-    [{ growthFactor: 1 }, /invalid growthFactor 1 \(expected a finite number > 1\)/],
-    [{ backoffFactor: 1 }, /invalid backoffFactor 1 \(expected a number in \(0, 1\)\)/],
-    [{ backoffFactor: 0 }, /invalid backoffFactor 0/],
-    [{ growthInterval: 2.5 }, /invalid growthInterval 2.5 \(expected an integer >= 1\)/],
-    [{ enabled: "yes" }, /invalid enabled yes/],
+    [{ initScale: 0 }, /Invalid initScale: 0/],
+    [{ initScale: 1e39 }, /Invalid initScale: 1e\+39 \(expected a number > 0 that is finite in f32 and whose inverse is too/],
+    [{ initScale: 2 ** -128 }, /Invalid initScale: 2.938735877055719e-39 \(expected a number > 0 that is finite in f32 and whose inverse is too/],
+    [{ growthFactor: 1 }, /Invalid growthFactor: 1 \(expected a finite number > 1\)/],
+    [{ backoffFactor: 1 }, /Invalid backoffFactor: 1 \(expected a number in \(0, 1\)\)/],
+    [{ backoffFactor: 0 }, /Invalid backoffFactor: 0/],
+    [{ growthInterval: 2.5 }, /Invalid growthInterval: 2.5 \(expected an integer >= 1\)/],
+    [{ enabled: "yes" }, /Invalid enabled: "yes"/],
     [{ init_scale: 2 }, /unknown option "init_scale"/],
   ])("options %j", (options, message) => {
     expect(() => new GradScaler(options as never)).toThrow(message);
@@ -244,8 +244,8 @@ describe("bad input: a clear error, nothing changed", () => {
     expect(() => scaler.update(), "the failed step recorded nothing").toThrow(/no inf checks/);
     expect(() => scaler.step({} as never)).toThrow(/expected a gradstep optimizer/);
     expect(() => scaler.scale("1" as never)).toThrow(/GradScaler.scale: expected a number, got string/);
-    expect(() => scaler.update(-2)).toThrow(/invalid newScale -2/);
-    expect(() => scaler.update(1e-39)).toThrow(/invalid newScale 1e-39 \(expected a number > 0 that is finite in f32 and whose inverse is too/);
+    expect(() => scaler.update(-2)).toThrow(/Invalid newScale: -2/);
+    expect(() => scaler.update(1e-39)).toThrow(/Invalid newScale: 1e-39 \(expected a number > 0 that is finite in f32 and whose inverse is too/);
     same(s);
     const other = new SGD([new ParamStore().param("x", 2)]);
     other.dispose();
@@ -260,13 +260,13 @@ describe("bad input: a clear error, nothing changed", () => {
     [{}, /the state dict is empty, possibly because it was saved from a disabled GradScaler/],
     [{ ...good, _growth_tracker: 3 }, /unknown key "_growth_tracker"/],
     [(({ growthTracker: _g, ...r }) => r)(good), /missing key "growthTracker"/],
-    [{ ...good, scale: 0.1 }, /invalid scale 0.1 \(expected an f32 > 0 whose inverse is finite in f32\)/],
-    [{ ...good, scale: 2 ** -128 }, /invalid scale 2.938735877055719e-39 \(expected an f32 > 0 whose inverse is finite in f32\)/],
-    [{ ...good, scale: -4 }, /invalid scale -4/],
-    [{ ...good, growthFactor: 0.5 }, /invalid growthFactor 0.5/],
-    [{ ...good, backoffFactor: 2 }, /invalid backoffFactor 2/],
-    [{ ...good, growthInterval: 0 }, /invalid growthInterval 0/],
-    [{ ...good, growthTracker: 10 }, /invalid growthTracker 10 \(expected an integer in \[0, growthInterval\)\)/],
+    [{ ...good, scale: 0.1 }, /Invalid scale: 0.1 \(expected an f32 > 0 whose inverse is finite in f32\)/],
+    [{ ...good, scale: 2 ** -128 }, /Invalid scale: 2.938735877055719e-39 \(expected an f32 > 0 whose inverse is finite in f32\)/],
+    [{ ...good, scale: -4 }, /Invalid scale: -4/],
+    [{ ...good, growthFactor: 0.5 }, /Invalid growthFactor: 0.5/],
+    [{ ...good, backoffFactor: 2 }, /Invalid backoffFactor: 2/],
+    [{ ...good, growthInterval: 0 }, /Invalid growthInterval: 0/],
+    [{ ...good, growthTracker: 10 }, /Invalid growthTracker: 10 \(expected an integer in \[0, growthInterval\)\)/],
   ])("loadStateDict(%j)", (dict, message) => {
     const { scaler, snap, same } = setup();
     const s = snap();

@@ -99,9 +99,9 @@ describe("params without shapes: the default rule refuses, a predicate decides",
 describe("bad input: a clear error, nothing returned", () => {
   const p = () => new ParamStore().param("w", 4, { shape: [2, 2] });
   it.each([
-    [() => paramGroupsForWeightDecay([p()], { weightDecay: -1 }), /invalid weightDecay -1 \(expected a finite number >= 0\)/],
-    [() => paramGroupsForWeightDecay([p()], { weightDecay: Number.NaN }), /invalid weightDecay NaN/],
-    [() => paramGroupsForWeightDecay([p()], {} as never), /invalid weightDecay undefined/],
+    [() => paramGroupsForWeightDecay([p()], { weightDecay: -1 }), /Invalid weightDecay: -1 \(expected a finite number >= 0\)/],
+    [() => paramGroupsForWeightDecay([p()], { weightDecay: Number.NaN }), /Invalid weightDecay: NaN/],
+    [() => paramGroupsForWeightDecay([p()], {} as never), /Invalid weightDecay: undefined/],
     [() => paramGroupsForWeightDecay([p()], null as never), /options must be an object/],
     [() => paramGroupsForWeightDecay([p()], { weightDecay: 0.1, exclude: "bias" as never }), /exclude must be a function/],
     [() => paramGroupsForWeightDecay([p()], { weightDecay: 0.1, exlude: () => true } as never), /unknown option "exlude"/],

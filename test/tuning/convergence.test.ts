@@ -67,7 +67,7 @@ describe("ConvergenceMonitor: the rule", () => {
     ["an unknown key", (d) => ({ ...d, x: 1 }), /unknown key "x"/],
     ["a missing key", (d) => { const { avg: _, ...rest } = d; return rest; }, /missing key "avg"/],
     ["another window", (d) => ({ ...d, window: 7 }), /the dict has window 7, this monitor has 40/],
-    ["a bad count", (d) => ({ ...d, count: 1.5 }), /invalid count 1.5/],
+    ["a bad count", (d) => ({ ...d, count: 1.5 }), /Invalid count: 1.5/],
     ["a history too long", (d) => ({ ...d, history: new Array(42).fill(1) }), /at most min\(count, window \+ 1\)/],
     ["a history of strings", (d) => ({ ...d, history: ["x"] }), /avg and history must be numbers/],
   ];
@@ -80,11 +80,11 @@ describe("ConvergenceMonitor: the rule", () => {
   });
 
   const ERRORS: Array<[string, ConvergenceMonitorOptions, RegExp]> = [
-    ["window 0", { window: 0 }, /ConvergenceMonitor: invalid window: 0 \(expected an integer >= 1\)/],
-    ["threshold -1", { threshold: -1 }, /invalid threshold: -1 \(expected a finite number >= 0\)/],
-    ["thresholdMode", { thresholdMode: "pct" as "rel" }, /invalid thresholdMode: "pct" \(expected one of "rel", "abs"\)/],
-    ["beta 1", { beta: 1 }, /invalid beta: 1 \(expected 0 <= beta < 1\)/],
-    ["beta a string", { beta: "0.9" as unknown as number }, /invalid beta: "0.9" \(expected 0 <= beta < 1\)/],
+    ["window 0", { window: 0 }, /ConvergenceMonitor: Invalid window: 0 \(expected an integer >= 1\)/],
+    ["threshold -1", { threshold: -1 }, /Invalid threshold: -1 \(expected a finite number >= 0\)/],
+    ["thresholdMode", { thresholdMode: "pct" as "rel" }, /Invalid thresholdMode: "pct" \(expected one of "rel", "abs"\)/],
+    ["beta 1", { beta: 1 }, /Invalid beta: 1 \(expected 0 <= beta < 1\)/],
+    ["beta a string", { beta: "0.9" as unknown as number }, /Invalid beta: "0.9" \(expected 0 <= beta < 1\)/],
     ["an unknown option", { patience: 3 } as ConvergenceMonitorOptions, /unknown option "patience"/],
   ];
   it.each(ERRORS)("%s: a clear error", (_, options, message) => {
