@@ -3,7 +3,7 @@
 // case list is up to date. A new optimizer that forgets one of these fails here, by name.
 import { existsSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { AUX_KERNELS } from "../src/core/abi.js";
+import { AUX_KERNELS } from "../src/abi/index.js";
 import { CLOSURE_OPTIMIZERS, KERNELS, OPTIMIZERS, STEP_OPTIMIZERS } from "../src/optim/index.js";
 import { render } from "../scripts/fixture-cases.js";
 import { MISSING_CASES } from "./registry.js";

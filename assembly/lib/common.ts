@@ -5,7 +5,7 @@
 // `isVector<T>()` is a compile-time constant: each instantiation compiles only its own branch. Everything
 // here is @inline: kernels stay single fused passes with no calls in the loop.
 
-/** Flag bits passed in the last kernel argument. Mirrored in src/core/abi.ts (a test checks they agree). */
+/** Flag bits passed in the last kernel argument. Mirrored in src/abi/index.ts (test/abi.test.ts compares every bit). */
 export const MAXIMIZE: i32 = 1;
 export const WEIGHT_DECAY: i32 = 2; // coupled (L2) weight decay: g += wd * p
 export const DECOUPLED: i32 = 4;    // decoupled weight decay: p *= 1 - lr * wd (before the moments)

@@ -39,7 +39,7 @@ import { ld, st } from "./common";
 @inline const SCRATCH_BLOCKS: usize = 2048;
 /**
  * Bytes lowp_init() needs: two code tables, four f32 scratch blocks, the encoder's bucket tables (thresholds
- * and ranks of both maps). LOWP_SCRATCH_BYTES in src/core/abi.ts.
+ * and ranks of both maps). LOWP_SCRATCH_BYTES in src/abi/index.ts.
  */
 // @ts-ignore: decorator
 @inline export const SCRATCH_BYTES: usize = 6144 + 10 * 3076;

@@ -2,7 +2,7 @@
 // in the store (values and grads each), and each segment into runs of slots with equal step and equal
 // state-buffer flags; one kernel call steps one run (tensor-kind optimizers: one run per param). State
 // buffers are allocated per segment, so a run's state is contiguous too.
-import type { KernelFn } from "./abi.js";
+import type { KernelFn } from "../abi/index.js";
 import { decodeState, dtypeOf, encodeState, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, stateBytes } from "./lowp.js";
 import type { OptimizerSpec, ParamLike, Run, StateDtype } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";

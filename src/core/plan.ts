@@ -3,14 +3,14 @@
 // that can fail, before anything changes; (2) the step scalars, in f64: the gradient scale of the prologue
 // (1 unless a transform sets it) and each optimizer's own (bias corrections...) inside its launch(); (3) one
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
-import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
+import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "../abi/index.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { located, sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, scaledMaxFinite, scaledSumSqFinite, sumPow as sumPowOf } from "./norms.js";
 import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
 import { valueClip } from "./reference-ops.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
-import { kernelName, lowpReference, stateBytes } from "./lowp.js";
+import { kernelName, lowpReference, pointerStride, stateBytes } from "./lowp.js";
 import { isFloat32Array } from "./state-dict.js";
 import type { BackendName } from "../runtime/types.js";
 import type { ParamStore } from "../runtime/store.js";
@@ -440,7 +440,7 @@ export function kernelFor<O>(spec: OptimizerSpec<O>, store: ParamStore, backend:
       for (let i = 0; i < np; i++) a[i] = args[i] ? view(i, args[i]!) : EMPTY;
       reference(...a);
     }
-    : layout.perTensor ? store.kernels(backend)[name as never] as KernelFn : store.kernel(backend, name as never, n);
+    : layout.perTensor ? store.kernels(backend)[name as never] as KernelFn : store.kernel(backend, name as never, n, np, lowp ? pointerStride(dtype) : 0);
   if (!verify) return fast;
   const pointerNames = ["param", ...spec.buffers.map((b) => b.name), ...(scratch ? ["scratch"] : []), "grad"];
   const bytes = (i: number, p: number) => (isState(i) ? view(i, p) : new Uint8Array(store.buffer, p, 4 * len(i)));

@@ -2,7 +2,7 @@
 // the kernels round it (IEEE f32 +, -, *, / and sqrt are reproduced exactly by computing in f64 and
 // rounding once, which is what Math.fround and Float32Array stores do). The reference is written as a
 // composition of these passes; the kernels fuse them into one. Both must agree bit for bit.
-import { GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "./abi.js";
+import { GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "../abi/index.js";
 
 const f = Math.fround;
 

@@ -2,7 +2,7 @@
 // kernel and its step scalars, the pure-TS reference) and the types params and groups have. Each file in
 // src/optim/ supplies one spec; the generic Optimizer (optimizer.ts) and the registry (src/optim/index.ts)
 // do the rest.
-import type { KernelFn } from "./abi.js";
+import type { KernelFn } from "../abi/index.js";
 import type { Param } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */

@@ -1,6 +1,6 @@
 // Pure-TS reference of adafactor_f32 (same signature, Float32Arrays for pointers), operation for operation the
 // kernel of assembly/optim/adafactor.ts, including what it leaves in the scratch area. See src/optim/adafactor.ts.
-import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { inputGrad, scratch as pool, sumSqBlocked } from "../core/reference-ops.js";
 
 const f = Math.fround;

@@ -1,6 +1,6 @@
 // Pure-TS reference of muon_f32 (same signature, Float32Arrays for pointers), operation for operation the kernel
 // of assembly/optim/muon.ts, including what it leaves in the scratch area. See src/optim/muon.ts.
-import { GRAD_SCALE, NESTEROV } from "../core/abi.js";
+import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { inputGrad } from "../core/reference-ops.js";
 import { gemmRef, TRANS_B } from "../linalg/gemm.js";
 import { muonPackFloats } from "./muon-scratch.js";

@@ -1,16 +1,22 @@
-// The kernel ABI: flag bits, the calling convention, and the signature table the registry derives from the
-// optimizer specs. The Wasm exports (assembly/index.ts) and the pure-TS references (src/optim/*.reference.ts)
-// implement exactly these signatures; test/abi.test.ts checks the arities of both and the flag bits.
+// The kernel ABI, at the bottom of the import graph (everything may import it; it imports nothing): the
+// complete 32-bit flag map, the calling convention, and the types of the kernel table. AssemblyScript mirrors
+// every bit (assembly/lib/common.ts, assembly/lib/lowp.ts, a kernel's own bits in assembly/optim/<id>.ts);
+// test/abi.test.ts parses those constants and compares each with FLAG_MAP, and the Wasm exports' arities with
+// the registry's signatures (src/optim/index.ts KERNELS, derived from the optimizer specs).
 //
 // Convention (../STYLE): `<algo>_f32(inOutPointers..., grad, n, scalars..., flags)`. Pointers are byte
 // offsets into the store's linear memory (0 = buffer not used by this call); the reference receives
 // Float32Arrays in the same positions. Scalars are f32 (the caller passes f64, the boundary rounds).
 
+// ---- bits 0..9: shared by every kernel ----------------------------------------------------------------------
 export const MAXIMIZE = 1;
+/** Coupled (L2) weight decay: g += wd * p. */
 export const WEIGHT_DECAY = 2;
+/** Decoupled weight decay: p *= 1 - lr * wd (before the moments). */
 export const DECOUPLED = 4;
 export const MOMENTUM = 8;
 export const NESTEROV = 16;
+/** First step: the buffer is written before it is read. */
 export const INIT_BUFFER = 32;
 export const AMSGRAD = 64;
 export const CENTERED = 128;
@@ -18,6 +24,35 @@ export const CENTERED = 128;
 export const GRAD_SCALE = 256;
 /** Flavor "tfjs": TensorFlow.js's formulas and operation order (Adam, Adagrad, RMSprop). */
 export const TFJS = 512;
+
+// ---- bit 10 and bits 16..30: the low-precision kernels' stochastic rounding ---------------------------------
+/** bf16 stores round stochastically, seeded by bits 16..30 (src/core/lowp.ts roundingFlags). */
+export const STOCHASTIC = 1024;
+/** The seed of a step's stochastic rounding: 15 bits from SEED_SHIFT. */
+export const SEED_SHIFT = 16;
+export const SEED_MASK = 0x7fff;
+
+// ---- bits 11..15: a kernel's own -------------------------------------------------------------------------------
+/** RAdam: the variance is tractable (rho_t > 5), take the rectified update. */
+export const RECTIFY = 1 << 11;
+
+/**
+ * The flag bits the f32 kernels read (a low-precision kernel passes only these on): the shared bits 0..9 and
+ * the kernels' own bits 11..15; not STOCHASTIC nor the seed.
+ */
+export const F32_FLAGS = 0xffff & ~STOCHASTIC;
+
+/**
+ * The complete flag map: every named bit (and the masks), by the name AssemblyScript gives the same
+ * constant. Bits 31 and 11..15 not named here are free; a kernel that takes one for itself adds it here.
+ */
+export const FLAG_MAP = {
+  MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS,
+  STOCHASTIC, RECTIFY, F32_FLAGS,
+} as const;
+/** The flags the Wasm module exports as globals (the shared bits 0..9). */
+export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };
+
 /**
  * A gradient scale that is 1 in f32 but not in f64. A step that clips values with nothing else to scale passes
  * it: every launch sets GRAD_SCALE for it (they test gs !== 1), so the kernel takes its general prologue, where
@@ -27,7 +62,6 @@ export const TFJS = 512;
 export const PROLOGUE_ONE = 1 + 2 ** -30;
 /** Byte offset of the value-clip words in every store's memory (assembly/lib/common.ts CLIP_AT): on, lo, hi (f32). */
 export const CLIP_AT = 4;
-export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };
 
 /** Flag bits shared by all optimizers. */
 export function baseFlags(o: { maximize: boolean; weightDecay: number }, gradScale: number, decoupled = false): number {
@@ -47,14 +81,6 @@ export interface KernelSignature {
    */
   readonly strides?: readonly number[];
 }
-
-/**
- * Every optimizer kernel's signature, by export name. Derived from the optimizer specs, never written by
- * hand: the registry (src/optim/index.ts) fills it when it loads, which every package entry does before a
- * store can exist. The runtime (worker pool) reads it to split calls; test/abi.test.ts checks it against
- * the Wasm exports and the references.
- */
-export const KERNEL_SIGNATURES: Record<string, KernelSignature> = {};
 
 export type KernelName = string;
 
@@ -81,9 +107,3 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   lbfgs_maxabs_f32: 2,
   lowp_init: 1,
 };
-
-/** Number of arguments of a kernel: pointers, n, scalars. */
-export function kernelArity(name: KernelName): number {
-  const s = KERNEL_SIGNATURES[name]!;
-  return s.pointers.length + 1 + s.scalars.length;
-}
