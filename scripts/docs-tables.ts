@@ -1,12 +1,14 @@
-// Writes the README's registry table (between <!-- optimizers:start --> and <!-- optimizers:end -->) from the
-// registry (src/optim/index.ts: names, kinds, defaults, state buffers, state dtypes, kernels) and the fixture
-// references of the cases files. test/docs.test.ts fails when the committed README differs.
+// Writes the README's per-optimizer lists from the registry (src/optim/index.ts): the optimizer table between
+// <!-- optimizers:start --> and <!-- optimizers:end --> (names, kinds, defaults, state buffers, state dtypes,
+// kernels, and the fixture references of the cases files), and the list of optimizers with low-precision state
+// between <!-- lowp:start --> and <!-- lowp:end -->. test/docs.test.ts fails when the committed README differs.
 // Run: npm run docs:tables
 import { readFileSync, writeFileSync } from "node:fs";
 import { OPTIMIZERS, type OptimizerEntry } from "../src/optim/index.js";
 import { fixtureCaseList } from "../test/registry.js";
 
 export const START = "<!-- optimizers:start -->", END = "<!-- optimizers:end -->";
+const LOWP_START = "<!-- lowp:start -->", LOWP_END = "<!-- lowp:end -->";
 const README = new URL("../README.md", import.meta.url);
 
 /** A default as the README writes it: 1e-3 and 1e6 for small and large numbers, arrays bracketed, strings quoted. */
@@ -38,11 +40,21 @@ export function table(): string {
   ].join("\n");
 }
 
-/** The README with the table between the markers replaced by `table()`. */
+/** The optimizers with low-precision state (spec.lowp), as a sentence's list. */
+export function lowpList(): string {
+  const names = OPTIMIZERS.filter((e) => e.kind !== "closure" && e.spec.lowp).map((e) => `\`${e.spec.name}\``);
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
+}
+
+function between(text: string, start: string, end: string, content: string): string {
+  const a = text.indexOf(start), b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README.md: no ${start} ... ${end} markers`);
+  return text.slice(0, a + start.length) + content + text.slice(b);
+}
+
+/** The README with what is between the markers generated. */
 export function render(readme = readFileSync(README, "utf8")): string {
-  const a = readme.indexOf(START), b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README.md: no ${START} ... ${END} markers`);
-  return `${readme.slice(0, a + START.length)}\n${table()}\n${readme.slice(b)}`;
+  return between(between(readme, START, END, `\n${table()}\n`), LOWP_START, LOWP_END, lowpList());
 }
 
 if (process.argv[1]?.endsWith("docs-tables.ts")) {

@@ -1,5 +1,6 @@
-// The README's per-optimizer tables follow the registry: the generated one (scripts/docs-tables.ts, between
-// the optimizers markers) is up to date, and the hand-written notes table has one row per registry optimizer.
+// The README's per-optimizer lists follow the registry: what scripts/docs-tables.ts generates between markers
+// (the optimizer table, the optimizers with low-precision state) is up to date, and the hand-written notes
+// table has one row per registry optimizer.
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { OPTIMIZERS } from "../src/optim/index.js";
@@ -7,7 +8,7 @@ import { END, render, START } from "../scripts/docs-tables.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
-it("the README's optimizer table is the registry's (else: npm run docs:tables)", () => {
+it("the README's optimizer table and low-precision list are the registry's (else: npm run docs:tables)", () => {
   expect(readme).toContain(START);
   expect(render(readme)).toBe(readme);
 });

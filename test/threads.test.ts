@@ -126,6 +126,19 @@ describe("fallback and lifecycle", () => {
     for (const s of [store, single, byDefault]) s.dispose();
   });
 
+  it("the pool needs no kernel table: a kernel the registry does not describe splits by the module's exports and the call's np", async () => {
+    const store = new ParamStore({ threads: 2, threadMinSize: 1024 });
+    await store.ready();
+    const x = store.param("x", randomArray(300_000, rng(3)));
+    const expected = Float32Array.from(x.value, (v) => Math.fround(v * Math.fround(0.3)));
+    const scale = store.kernel("simd", "scale_f32", x.length, 1, 0);
+    expect(scale).not.toBe(store.kernels("simd").scale_f32);
+    scale(x.valuePtr, x.length, 0.3);
+    expect(firstBitDifference(x.value, expected)).toBe(-1);
+    expect(store.pool!.down).toBeUndefined();
+    store.dispose();
+  });
+
   it("dispose() ends the workers", async () => {
     const store = new ParamStore({ threads: 3 });
     await store.ready();
