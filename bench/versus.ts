@@ -1,0 +1,93 @@
+// `npx tsx bench/versus.ts BASE.wasm`: this build's SIMD kernels (build/gradstep-simd.wasm) against another SIMD
+// build of gradstep (the baseline: e.g. `asc assembly/index.ts --config asconfig.json --target simd` run in a
+// checkout of an earlier commit), on the bench cases of `npm run bench` (bench/optim/<id>.bench.ts), interleaved
+// in one process: each round steps every case at every size with both builds, in rotating order, each on its own
+// copy of the same params. Prints new/base time per case and size (median over rounds; < 1: the new build is
+// faster) and the load average. Env: BENCH_ROUNDS (5), BENCH_SIZES (65536,1048576), BENCH_CASES,
+// BENCH_MAX_TIME (seconds per cell, 0.25).
+// The baseline runs as the "scalar" backend (init({ module }) takes one module per variant): its custom section
+// is rewritten to say so; nothing else of it is touched.
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import Benchmark from "benchmark";
+import { init, ParamStore } from "../src/index.js";
+import { CASES } from "./cases-all.js";
+
+const [basePath] = process.argv.slice(2);
+if (!basePath) throw new Error("usage: npx tsx bench/versus.ts BASE.wasm");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SIZES = (process.env.BENCH_SIZES ?? "65536,1048576").split(",").map(Number);
+const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? 0.25);
+
+/** The module's bytes with every custom section named "gradstep" replaced by one saying `variant`. */
+function tagged(bytes: Uint8Array, variant: string): Uint8Array {
+  const leb = (n: number) => { const o: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
+  const out: Uint8Array[] = [bytes.subarray(0, 8)];
+  for (let i = 8; i < bytes.length;) {
+    const start = i, id = bytes[i++]!;
+    let size = 0, shift = 0, b: number;
+    do { b = bytes[i++]!; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    const body = bytes.subarray(i, i + size);
+    i += size;
+    const nameLen = body[0]!; // names here are short: one LEB byte
+    if (id === 0 && new TextDecoder().decode(body.subarray(1, 1 + nameLen)) === "gradstep") continue;
+    out.push(bytes.subarray(start, i));
+  }
+  const name = [...new TextEncoder().encode("gradstep")], text = [...new TextEncoder().encode(variant)];
+  const body = [...leb(name.length), ...name, ...text];
+  return new Uint8Array(Buffer.concat([...out, Uint8Array.from([0, ...leb(body.length), ...body])]));
+}
+
+const read = (p: string | URL) => new Uint8Array(readFileSync(p));
+await init({ module: {
+  simd: new WebAssembly.Module(tagged(read(new URL("../build/gradstep-simd.wasm", import.meta.url)), "simd")),
+  scalar: new WebAssembly.Module(tagged(read(basePath), "scalar")),
+} });
+
+function time(fn: () => void): number {
+  const b = new Benchmark(fn, { maxTime: MAX_TIME, minSamples: 5, initCount: 1 });
+  b.run();
+  const s = [...b.stats.sample].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)]!;
+}
+function fill(a: Float32Array, seed: number): Float32Array {
+  let x = seed >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    a[i] = (x / 4294967296 - 0.5) * 0.1;
+  }
+  return a;
+}
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+const ratios = new Map<string, number[]>();
+const loads: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const n of SIZES) {
+    const store = new ParamStore({ capacity: 2 * n + 4096, shared: false });
+    const pNew = store.param("new", fill(new Float32Array(n), 1)), pBase = store.param("base", fill(new Float32Array(n), 1));
+    fill(pNew.grad, 2);
+    fill(pBase.grad, 2);
+    const cases = [...CASES.slice(round % CASES.length), ...CASES.slice(0, round % CASES.length)];
+    for (const c of cases) {
+      const optNew = c.gradstep([pNew] as never[], "simd"), optBase = c.gradstep([pBase] as never[], "scalar");
+      const [first, second] = round % 2 === 0 ? [optNew, optBase] : [optBase, optNew];
+      const t1 = time(() => first.step()), t2 = time(() => second.step());
+      const [tNew, tBase] = round % 2 === 0 ? [t1, t2] : [t2, t1];
+      const key = `${c.id}|${n}`;
+      ratios.set(key, [...(ratios.get(key) ?? []), tNew / tBase]);
+      (optNew as { dispose?: () => void }).dispose?.();
+      (optBase as { dispose?: () => void }).dispose?.();
+    }
+    store.dispose();
+  }
+  loads.push(loadavg()[0]!);
+  console.error(`round ${round + 1}/${ROUNDS} done, load average ${loadavg()[0]!.toFixed(1)}`);
+}
+
+console.log(`new/base time, median of ${ROUNDS} interleaved rounds (load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`);
+console.log(`| case | ${SIZES.join(" | ")} |`);
+console.log(`|---|${SIZES.map(() => "---").join("|")}|`);
+for (const c of CASES) {
+  console.log(`| ${c.id} | ${SIZES.map((n) => { const r = ratios.get(`${c.id}|${n}`)!; return `${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`; }).join(" | ")} |`);
+}
