@@ -137,10 +137,15 @@ export const CLIP_AT: usize = 4;
   return g;
 }
 
-/** gradInClip with its switches read from an elementwise rule's flag word f (a constant in a fast path). */
+/**
+ * gradInClip with its switches read from an elementwise rule's flag word f (a constant in a fast path); `has`: the
+ * switches the rule has (a constant: the others compile out even in its general loop).
+ */
 // @ts-ignore: decorator
-@inline export function gradInFlags<T>(g: T, p: T, scale: T, wd: T, f: i32): T {
-  return gradInClip<T>(g, p, scale, wd, (f & GRAD_SCALE) != 0, (f & CLIP) != 0, (f & MAXIMIZE) != 0, (f & WEIGHT_DECAY) != 0);
+@inline export function gradInFlags<T>(g: T, p: T, scale: T, wd: T, f: i32,
+    has: i32 = GRAD_SCALE | CLIP | MAXIMIZE | WEIGHT_DECAY): T {
+  return gradInClip<T>(g, p, scale, wd, (f & (has & GRAD_SCALE)) != 0, (f & (has & CLIP)) != 0,
+    (f & (has & MAXIMIZE)) != 0, (f & (has & WEIGHT_DECAY)) != 0);
 }
 
 /** torch.lerp(a, b, w) for w < 0.5: a + w * (b - a). */
