@@ -1,10 +1,10 @@
 // `npx tsx bench/versus.ts BASE.wasm`: this build's SIMD kernels (build/gradstep-simd.wasm) against another SIMD
 // build of gradstep (the baseline: e.g. `asc assembly/index.ts --config asconfig.json --target simd` run in a
 // checkout of an earlier commit), on the bench cases of `npm run bench` (bench/optim/<id>.bench.ts), interleaved
-// in one process: each round steps every case at every size with both builds, in rotating order, each on its own
-// copy of the same params. Prints new/base time per case and size (median over rounds; < 1: the new build is
-// faster) and the load average. Env: BENCH_ROUNDS (5), BENCH_SIZES (65536,1048576), BENCH_CASES,
-// BENCH_MAX_TIME (seconds per cell, 0.25).
+// in one process: each round steps every case at every size with both builds, in rotating order, each in a fresh
+// store of its own holding the same param (the same memory layout for both). Prints new/base time per case and
+// size (median over rounds, then the range; < 1: the new build is faster) and the load average. Env:
+// BENCH_ROUNDS (5), BENCH_SIZES (65536,1048576), BENCH_CASES, BENCH_MAX_TIME (seconds per cell, 0.25).
 // The baseline runs as the "scalar" backend (init({ module }) takes one module per variant): its custom section
 // is rewritten to say so; nothing else of it is touched.
 import { readFileSync } from "node:fs";
@@ -20,7 +20,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "65536,1048576").split(",").map(Number
 const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? 0.25);
 
 /** The module's bytes with every custom section named "gradstep" replaced by one saying `variant`. */
-function tagged(bytes: Uint8Array, variant: string): Uint8Array {
+function tagged(bytes: Uint8Array, variant: string): Uint8Array<ArrayBuffer> {
   const leb = (n: number) => { const o: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
   const out: Uint8Array[] = [bytes.subarray(0, 8)];
   for (let i = 8; i < bytes.length;) {
@@ -62,24 +62,26 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); retu
 
 const ratios = new Map<string, number[]>();
 const loads: number[] = [];
+/** Seconds per step of case c at n floats on a backend, in a store of its own (both builds see the same layout). */
+function stepTime(c: (typeof CASES)[number], n: number, backend: "simd" | "scalar"): number {
+  const store = new ParamStore({ capacity: n, shared: false });
+  const p = store.param("w", fill(new Float32Array(n), 1));
+  fill(p.grad, 2);
+  const opt = c.gradstep([p] as never[], backend);
+  const t = time(() => opt.step());
+  store.dispose();
+  return t;
+}
+
 for (let round = 0; round < ROUNDS; round++) {
   for (const n of SIZES) {
-    const store = new ParamStore({ capacity: 2 * n + 4096, shared: false });
-    const pNew = store.param("new", fill(new Float32Array(n), 1)), pBase = store.param("base", fill(new Float32Array(n), 1));
-    fill(pNew.grad, 2);
-    fill(pBase.grad, 2);
-    const cases = [...CASES.slice(round % CASES.length), ...CASES.slice(0, round % CASES.length)];
-    for (const c of cases) {
-      const optNew = c.gradstep([pNew] as never[], "simd"), optBase = c.gradstep([pBase] as never[], "scalar");
-      const [first, second] = round % 2 === 0 ? [optNew, optBase] : [optBase, optNew];
-      const t1 = time(() => first.step()), t2 = time(() => second.step());
-      const [tNew, tBase] = round % 2 === 0 ? [t1, t2] : [t2, t1];
+    for (const c of [...CASES.slice(round % CASES.length), ...CASES.slice(0, round % CASES.length)]) {
+      // Alternate which build runs first.
+      const [tNew, tBase] = round % 2 === 0 ? [stepTime(c, n, "simd"), stepTime(c, n, "scalar")]
+        : [stepTime(c, n, "scalar"), stepTime(c, n, "simd")].reverse() as [number, number];
       const key = `${c.id}|${n}`;
       ratios.set(key, [...(ratios.get(key) ?? []), tNew / tBase]);
-      (optNew as { dispose?: () => void }).dispose?.();
-      (optBase as { dispose?: () => void }).dispose?.();
     }
-    store.dispose();
   }
   loads.push(loadavg()[0]!);
   console.error(`round ${round + 1}/${ROUNDS} done, load average ${loadavg()[0]!.toFixed(1)}`);
