@@ -9,15 +9,14 @@
 // is rewritten to say so; nothing else of it is touched.
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import Benchmark from "benchmark";
 import { init, ParamStore } from "../src/index.js";
 import { CASES } from "./cases-all.js";
+import { randomFill, time } from "./timing.js";
 
 const [basePath] = process.argv.slice(2);
 if (!basePath) throw new Error("usage: npx tsx bench/versus.ts BASE.wasm");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? "65536,1048576").split(",").map(Number);
-const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? 0.25);
 
 /** The module's bytes with every custom section named "gradstep" replaced by one saying `variant`. */
 function tagged(bytes: Uint8Array, variant: string): Uint8Array<ArrayBuffer> {
@@ -44,20 +43,6 @@ await init({ module: {
   scalar: new WebAssembly.Module(tagged(read(basePath), "scalar")),
 } });
 
-function time(fn: () => void): number {
-  const b = new Benchmark(fn, { maxTime: MAX_TIME, minSamples: 5, initCount: 1 });
-  b.run();
-  const s = [...b.stats.sample].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-}
-function fill(a: Float32Array, seed: number): Float32Array {
-  let x = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    a[i] = (x / 4294967296 - 0.5) * 0.1;
-  }
-  return a;
-}
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 const ratios = new Map<string, number[]>();
@@ -65,8 +50,8 @@ const loads: number[] = [];
 /** Seconds per step of case c at n floats on a backend, in a store of its own (both builds see the same layout). */
 function stepTime(c: (typeof CASES)[number], n: number, backend: "simd" | "scalar"): number {
   const store = new ParamStore({ capacity: n, shared: false });
-  const p = store.param("w", fill(new Float32Array(n), 1));
-  fill(p.grad, 2);
+  const p = store.param("w", randomFill(new Float32Array(n), 1));
+  randomFill(p.grad, 2);
   const opt = c.gradstep([p] as never[], backend);
   const t = time(() => opt.step());
   store.dispose();
