@@ -1,10 +1,12 @@
 // `npx tsx bench/versus.ts BASE.wasm`: this build's SIMD kernels (build/gradstep-simd.wasm) against another SIMD
 // build of gradstep (the baseline: e.g. `asc assembly/index.ts --config asconfig.json --target simd` run in a
 // checkout of an earlier commit), on the bench cases of `npm run bench` (bench/optim/<id>.bench.ts), interleaved
-// in one process: each round steps every case at every size with both builds, in rotating order, each in a fresh
-// store of its own holding the same param (the same memory layout for both). Prints new/base time per case and
-// size (median over rounds, then the range; < 1: the new build is faster) and the load average. Env:
-// BENCH_ROUNDS (5), BENCH_SIZES (65536,1048576), BENCH_CASES, BENCH_MAX_TIME (seconds per cell, 0.25).
+// in one process: each round takes every case at every size, in rotating order, and steps it with both builds,
+// each in a fresh store of its own holding the same param (the same memory layout for both): a warm-up, then
+// BENCH_PAIRS (7) windows of BENCH_WINDOW_MS (40) ms of each build, alternating; the round's ratio is the fastest
+// window of the new build over the fastest of the baseline. Prints new/base time per case and size (the median
+// over rounds, then their range; < 1: the new build is faster) and the load average. Env: BENCH_ROUNDS (5),
+// BENCH_SIZES (65536,1048576), BENCH_CASES, BENCH_MAX_TIME (seconds of the warm-up, 0.25).
 // The baseline runs as the "scalar" backend (init({ module }) takes one module per variant): its custom section
 // is rewritten to say so; nothing else of it is touched.
 import { readFileSync } from "node:fs";
@@ -17,6 +19,7 @@ const [basePath] = process.argv.slice(2);
 if (!basePath) throw new Error("usage: npx tsx bench/versus.ts BASE.wasm");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? "65536,1048576").split(",").map(Number);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 7), WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 40);
 
 /** The module's bytes with every custom section named "gradstep" replaced by one saying `variant`. */
 function tagged(bytes: Uint8Array, variant: string): Uint8Array<ArrayBuffer> {
@@ -47,32 +50,48 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); retu
 
 const ratios = new Map<string, number[]>();
 const loads: number[] = [];
-/** Seconds per step of case c at n floats on a backend, in a store of its own (both builds see the same layout). */
-function stepTime(c: (typeof CASES)[number], n: number, backend: "simd" | "scalar"): number {
+
+/** A step of case c at n floats on a backend, in a store of its own (both builds see the same layout). */
+function stepper(c: (typeof CASES)[number], n: number, backend: "simd" | "scalar"): { step: () => void; dispose: () => void } {
   const store = new ParamStore({ capacity: n, shared: false });
   const p = store.param("w", randomFill(new Float32Array(n), 1));
   randomFill(p.grad, 2);
   const opt = c.gradstep([p] as never[], backend);
-  const t = time(() => opt.step());
-  store.dispose();
-  return t;
+  return { step: () => opt.step(), dispose: () => store.dispose() };
 }
 
+/** Seconds per call of fn over a window of WINDOW ms. */
+function window(fn: () => void): number {
+  const t0 = performance.now();
+  let k = 0, t = t0;
+  do { fn(); k++; t = performance.now(); } while (t - t0 < WINDOW);
+  return (t - t0) / 1e3 / k;
+}
+
+// Each cell: both builds warmed up, then PAIRS short windows of each, alternating (the load of a shared machine
+// drifts slower than a window); the cell's ratio is the fastest window of one over the fastest of the other.
 for (let round = 0; round < ROUNDS; round++) {
   for (const n of SIZES) {
     for (const c of [...CASES.slice(round % CASES.length), ...CASES.slice(0, round % CASES.length)]) {
-      // Alternate which build runs first.
-      const [tNew, tBase] = round % 2 === 0 ? [stepTime(c, n, "simd"), stepTime(c, n, "scalar")]
-        : [stepTime(c, n, "scalar"), stepTime(c, n, "simd")].reverse() as [number, number];
+      const next = stepper(c, n, "simd"), base = stepper(c, n, "scalar");
+      time(next.step);
+      time(base.step);
+      const tNew: number[] = [], tBase: number[] = [];
+      for (let k = 0; k < PAIRS; k++) {
+        if ((k + round) % 2 === 0) { tNew.push(window(next.step)); tBase.push(window(base.step)); }
+        else { tBase.push(window(base.step)); tNew.push(window(next.step)); }
+      }
+      next.dispose();
+      base.dispose();
       const key = `${c.id}|${n}`;
-      ratios.set(key, [...(ratios.get(key) ?? []), tNew / tBase]);
+      ratios.set(key, [...(ratios.get(key) ?? []), Math.min(...tNew) / Math.min(...tBase)]);
     }
   }
   loads.push(loadavg()[0]!);
   console.error(`round ${round + 1}/${ROUNDS} done, load average ${loadavg()[0]!.toFixed(1)}`);
 }
 
-console.log(`new/base time, median of ${ROUNDS} interleaved rounds (load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`);
+console.log(`new/base time, median of ${ROUNDS} interleaved rounds of ${PAIRS} window pairs (load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`);
 console.log(`| case | ${SIZES.join(" | ")} |`);
 console.log(`|---|${SIZES.map(() => "---").join("|")}|`);
 for (const c of CASES) {
