@@ -6,9 +6,10 @@
 // BENCH_PAIRS (7) windows of BENCH_WINDOW_MS (40) ms of each build, alternating; the round's ratio is the fastest
 // window of the new build over the fastest of the baseline. Prints new/base time per case and size (the median
 // over rounds, then their range; < 1: the new build is faster) and the load average. Env: BENCH_ROUNDS (5),
-// BENCH_SIZES (65536,1048576), BENCH_CASES, BENCH_MAX_TIME (seconds of the warm-up, 0.25).
-// The baseline runs as the "scalar" backend (init({ module }) takes one module per variant): its custom section
-// is rewritten to say so; nothing else of it is touched.
+// BENCH_SIZES (65536,1048576), BENCH_CASES, BENCH_MAX_TIME (seconds of the warm-up, 0.25), BENCH_BUILD ("scalar":
+// this build's scalar binary instead, against a scalar baseline).
+// The new build runs as the "simd" backend and the baseline as the "scalar" one (init({ module }) takes one module
+// per variant): their custom sections are rewritten to say so; nothing else of them is touched.
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { init, ParamStore } from "../src/index.js";
@@ -19,6 +20,7 @@ const [basePath] = process.argv.slice(2);
 if (!basePath) throw new Error("usage: npx tsx bench/versus.ts BASE.wasm");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? "65536,1048576").split(",").map(Number);
+const BUILD = process.env.BENCH_BUILD ?? "simd";
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 7), WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 40);
 
 /** The module's bytes with every custom section named "gradstep" replaced by one saying `variant`. */
@@ -42,7 +44,7 @@ function tagged(bytes: Uint8Array, variant: string): Uint8Array<ArrayBuffer> {
 
 const read = (p: string | URL) => new Uint8Array(readFileSync(p));
 await init({ module: {
-  simd: new WebAssembly.Module(tagged(read(new URL("../build/gradstep-simd.wasm", import.meta.url)), "simd")),
+  simd: new WebAssembly.Module(tagged(read(new URL(`../build/gradstep-${BUILD}.wasm`, import.meta.url)), "simd")),
   scalar: new WebAssembly.Module(tagged(read(basePath), "scalar")),
 } });
 
