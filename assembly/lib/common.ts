@@ -16,6 +16,11 @@ export const AMSGRAD: i32 = 64;
 export const CENTERED: i32 = 128;
 export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradScale (clipping, unscaling, 1/k)
 export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas and operation order (tfjsMoment, tfjsEma2)
+/**
+ * Set by the elementwise driver (assembly/lib/elementwise.ts), never by a caller: the step armed the value clip
+ * (clipArmed(), read once per call). Bit 31, above the stochastic-rounding seed of assembly/lib/lowp.ts.
+ */
+export const CLIP: i32 = 1 << 31;
 
 // ---- lane operations -------------------------------------------------------------------------------------
 
@@ -119,7 +124,7 @@ export const CLIP_AT: usize = 4;
 
 /**
  * gradIn with the value clip's switch given (`clip`: clipArmed(), read once by a kernel that specialises its
- * loops on it, as adam_f32 does; only meaningful when `scaled`).
+ * loops on it, as the elementwise driver does; only meaningful when `scaled`).
  */
 // @ts-ignore: decorator
 @inline export function gradInClip<T>(g: T, p: T, scale: T, wd: T, scaled: bool, clip: bool, maximize: bool, l2: bool): T {
@@ -130,6 +135,17 @@ export const CLIP_AT: usize = 4;
   if (maximize) g = neg<T>(g);
   if (l2) g = add<T>(g, mul<T>(wd, p));
   return g;
+}
+
+/**
+ * gradInClip with its switches read from an elementwise rule's flag word f (a constant in a fast path); `has`: the
+ * switches the rule has (a constant: the others compile out even in its general loop).
+ */
+// @ts-ignore: decorator
+@inline export function gradInFlags<T>(g: T, p: T, scale: T, wd: T, f: i32,
+    has: i32 = GRAD_SCALE | CLIP | MAXIMIZE | WEIGHT_DECAY): T {
+  return gradInClip<T>(g, p, scale, wd, (f & (has & GRAD_SCALE)) != 0, (f & (has & CLIP)) != 0,
+    (f & (has & MAXIMIZE)) != 0, (f & (has & WEIGHT_DECAY)) != 0);
 }
 
 /** torch.lerp(a, b, w) for w < 0.5: a + w * (b - a). */

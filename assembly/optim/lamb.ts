@@ -8,10 +8,8 @@
 // weightDecay*p to the update, as Optax's add_decayed_weights after the Adam scaling).
 // ‖p‖² and ‖u‖² are summed in the fixed blocked order of assembly/lib/trust-ratio.ts (f32 blocks of 16 terms per
 // partial, f64 totals); the trust ratio is computed from them in f64 here and rounded to f32 once.
-import {
-  MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2,
-  end1, end4, end16,
-} from "../lib/common";
+import { MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, add, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2 } from "../lib/common";
+import { NONE, elementwise } from "../lib/elementwise";
 import { trustRatio } from "../lib/trust-ratio";
 
 export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: usize, grad: usize, n: i32,
@@ -76,26 +74,16 @@ class LambRule {
  */
 // @ts-ignore: decorator
 @inline function applyTrustRatio(param: usize, scratch: usize, n: i32, s: f32): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) o = applySpan<v128>(param, scratch, o, end16(n), end4(n), s);
-  applySpan<f32>(param, scratch, o, o, end1(n), s);
+  elementwise<LambApply, f32>(param, 0, n, 0, scratch, 0, 0, 0, s);
 }
 
-// @ts-ignore: decorator
-@inline function applySpan<T>(param: usize, scratch: usize, o: usize, end16: usize, end: usize, s: f32): usize {
-  const sv = splat<T>(s);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    applyAt<T>(param, scratch, o, sv);
-    applyAt<T>(param, scratch, o + w, sv);
-    applyAt<T>(param, scratch, o + 2 * w, sv);
-    applyAt<T>(param, scratch, o + 3 * w, sv);
+/** Pass 2's rule (assembly/lib/elementwise.ts): reads no flag, so no fast path. */
+class LambApply {
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return NONE; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, param: usize, grad: usize, scratch: usize, b: usize, c: usize, d: usize, s: T, s1: T, s2: T,
+      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+    st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
   }
-  for (; o < end; o += w) applyAt<T>(param, scratch, o, sv);
-  return o;
-}
-
-// @ts-ignore: decorator
-@inline function applyAt<T>(param: usize, scratch: usize, o: usize, s: T): void {
-  st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
 }
