@@ -18,10 +18,10 @@
 //     state buffer k's int8 map (SIGNED or UNSIGNED), | the flag without which the rule never touches it.
 //
 // Scalars enter as f32 and are splatted once per call, before the loop; those a rule leaves unread cost
-// nothing (the optimizer drops them). A step whose value clip is armed (clipArmed(), read once per call) has
-// CLIP in its flag word, which no fast path holds: it takes the general loop, where gradInFlags clamps.
-import { CLIP, GRAD_SCALE, clipArmed, end1, end4, end16, splat } from "./common";
-import { F32_FLAGS, STOCHASTIC } from "./lowp";
+// nothing (the optimizer drops them). A step that clips values has CLIP in its flag word (set by the caller),
+// which no fast path holds: it takes the general loop, where gradInFlags clamps.
+import { end1, end4, end16, splat } from "./common";
+import { F32_FLAGS, STOCHASTIC, seedMix } from "./lowp";
 
 /** A rule's fast(i) past the end of its list. */
 // @ts-ignore: decorator
@@ -45,9 +45,8 @@ import { F32_FLAGS, STOCHASTIC } from "./lowp";
 export function elementwise<R, S>(param: usize, grad: usize, n: i32, flags0: i32, a: usize = 0, b: usize = 0,
     c: usize = 0, d: usize = 0, s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0,
     s6: f32 = 0, s7: f32 = 0, s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0): void {
-  let flags = sizeof<S>() == 4 ? flags0 : flags0 & F32_FLAGS;
-  const sr = sizeof<S>() == 2 && (flags0 & STOCHASTIC) != 0, mix = <u32>(flags0 >>> 16) * 0x9E3779B1;
-  if ((flags & GRAD_SCALE) != 0 && clipArmed()) flags |= CLIP; // read once per call: the step plan arms it around its calls
+  const flags = sizeof<S>() == 4 ? flags0 : flags0 & F32_FLAGS;
+  const sr = sizeof<S>() == 2 && (flags0 & STOCHASTIC) != 0, mix = seedMix(flags0);
   const f0 = fastPath<R, S>(0), f1 = fastPath<R, S>(1), f2 = fastPath<R, S>(2), f3 = fastPath<R, S>(3);
   const f4 = fastPath<R, S>(4), f5 = fastPath<R, S>(5);
   if (f0 != NONE && flags == f0) {

@@ -24,7 +24,7 @@
 // build fetches each lane's table entries with v128.load*_lane and keeps the rest in lanes (q8Code4); an
 // arithmetic SIMD search over the decades took 3-4x longer than even the scalar lookup (see the README).
 
-import { ld, st } from "./common";
+import { CLIP, ld, st } from "./common";
 import { elementwise } from "./elementwise";
 
 // @ts-ignore: decorator
@@ -75,14 +75,19 @@ export function lowp_init(ptr: usize): void {
 
 /**
  * Flag bit of the low-precision kernels: bf16 stores round stochastically, with the 15-bit seed of this step in
- * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees F32_FLAGS: every bit below
- * 16 but this one (the shared bits 0..9 of lib/common.ts and bits 11..15, kept for a kernel's own flags, as
- * RAdam's RECTIFY).
+ * flags bits 16..30 (src/core/lowp.ts roundingFlags; SEED below). The f32 kernel they call sees F32_FLAGS: every
+ * bit below 16 but this one (the shared bits 0..9 of lib/common.ts and bits 11..15, kept for a kernel's own
+ * flags, as RAdam's RECTIFY), and the value clip (CLIP, bit 31).
  */
 // @ts-ignore: decorator
 @inline export const STOCHASTIC: i32 = 1024;
 // @ts-ignore: decorator
-@inline export const F32_FLAGS: i32 = 0xFFFF & ~STOCHASTIC;
+@inline export const F32_FLAGS: i32 = (0xFFFF & ~STOCHASTIC) | CLIP;
+/** The step's stochastic-rounding seed, bits 16..30 of the flags, times the mixing constant. */
+// @ts-ignore: decorator
+@inline export function seedMix(flags: i32): u32 {
+  return ((<u32>flags >>> 16) & 0x7FFF) * 0x9E3779B1;
+}
 
 /** 16 pseudo-random bits per lane from the f32 bits b and the step's seed mix (a murmur3-style finaliser). */
 // @ts-ignore: decorator
@@ -139,7 +144,7 @@ export function lowp_init(ptr: usize): void {
   const dst = ptr + (<usize>b << 1);
   let i: usize = 0;
   if ((flags & STOCHASTIC) != 0) {
-    const mix = <u32>(flags >>> 16) * 0x9E3779B1;
+    const mix = seedMix(flags);
     if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), true, mix);
     for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), true, mix);
   } else {

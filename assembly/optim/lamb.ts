@@ -8,7 +8,7 @@
 // weightDecay*p to the update, as Optax's add_decayed_weights after the Adam scaling).
 // ‖p‖² and ‖u‖² are summed in the fixed blocked order of assembly/lib/trust-ratio.ts (f32 blocks of 16 terms per
 // partial, f64 totals); the trust ratio is computed from them in f64 here and rounded to f32 once.
-import { MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, add, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2 } from "../lib/common";
+import { MAXIMIZE, DECOUPLED, GRAD_SCALE, CLIP, ld, st, add, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
 import { trustRatio } from "../lib/trust-ratio";
 
@@ -19,10 +19,11 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
   // The default (no flags, epsRoot 0: adding +0 to v/bc2 >= +0 changes no bit, so it is skipped) gets its own loop.
   if (flags == 0 && epsRoot == 0) {
     ratio = lambPass1(param, expAvg, expAvgSq, scratch, grad, n, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2,
-      eps, epsRoot, weightDecay, gradScale, false, false, false, false);
+      eps, epsRoot, weightDecay, gradScale, false, false, false, false, false);
   } else {
     ratio = lambPass1(param, expAvg, expAvgSq, scratch, grad, n, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2,
-      eps, epsRoot, weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & DECOUPLED) != 0, true);
+      eps, epsRoot, weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & DECOUPLED) != 0, true,
+      (flags & CLIP) != 0);
   }
   applyTrustRatio(param, scratch, n, <f32>(<f64>(<f32>ratio) * -<f64>lr));
 }
@@ -34,9 +35,9 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
 // @ts-ignore: decorator
 @inline function lambPass1(param: usize, expAvg: usize, expAvgSq: usize, scratch: usize, grad: usize, n: i32,
     beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc1: f32, rBc2: f32, eps: f32, epsRoot: f32,
-    weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, decay: bool, root: bool): f64 {
+    weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): f64 {
   return trustRatio<LambRule>(param, grad, expAvg, expAvgSq, scratch, n, weightDecay, gradScale, beta1, beta1Comp,
-    beta2, beta2Comp, rBc1, rBc2, eps, epsRoot, scaled, maximize, decay, root, 1, 0);
+    beta2, beta2Comp, rBc1, rBc2, eps, epsRoot, scaled, maximize, decay, root, clip, 1, 0);
 }
 
 /** LAMB's update rule as trustRatio's operand order has it (assembly/lib/trust-ratio.ts). */
@@ -44,9 +45,9 @@ class LambRule {
   // @ts-ignore: decorator
   @inline u<T>(p: T, o: usize, grad: usize, expAvg: usize, expAvgSq: usize, scratch: usize, weightDecay: T,
       gradScale: T, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc1: T, rBc2: T, eps: T, epsRoot: T,
-      scaled: bool, maximize: bool, decay: bool, root: bool): T {
+      scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): T {
     return lambAt<T>(p, expAvg, expAvgSq, scratch, grad, o, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2, eps,
-      epsRoot, weightDecay, gradScale, scaled, maximize, decay, root);
+      epsRoot, weightDecay, gradScale, scaled, maximize, decay, root, clip);
   }
 }
 
@@ -54,8 +55,8 @@ class LambRule {
 // @ts-ignore: decorator
 @inline function lambAt<T>(p: T, expAvg: usize, expAvgSq: usize, scratch: usize, grad: usize, o: usize,
     beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc1: T, rBc2: T, eps: T, epsRoot: T, weightDecay: T,
-    gradScale: T, scaled: bool, maximize: bool, decay: bool, root: bool): T {
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, false);
+    gradScale: T, scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): T {
+  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, false);
   const m = optaxMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);
   const v = optaxMoment2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);
   st<T>(expAvg, o, m);

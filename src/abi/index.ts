@@ -35,12 +35,21 @@ export const SEED_MASK = 0x7fff;
 // ---- bits 11..15: a kernel's own -------------------------------------------------------------------------------
 /** RAdam: the variance is tractable (rho_t > 5), take the rectified update. */
 export const RECTIFY = 1 << 11;
+/** ASGD, set by asgd_f32 itself (never by a caller): mu is exactly 1, ax copies the param. */
+export const COPY = 1 << 11;
+
+// ---- bit 31: the step's value clip ---------------------------------------------------------------------------
+/**
+ * The gradient prologue clamps g (after the gradient scale, before maximize) to the bounds the step plan wrote
+ * at CLIP_AT (the optimizer's `clipValue`): set on every kernel call of a step that clips (src/core/plan.ts).
+ */
+export const CLIP = 1 << 31;
 
 /**
- * The flag bits the f32 kernels read (a low-precision kernel passes only these on): the shared bits 0..9 and
- * the kernels' own bits 11..15; not STOCHASTIC nor the seed.
+ * The flag bits the f32 kernels read (a low-precision kernel passes only these on): the shared bits 0..9, the
+ * kernels' own bits 11..15 and CLIP; not STOCHASTIC nor the seed.
  */
-export const F32_FLAGS = 0xffff & ~STOCHASTIC;
+export const F32_FLAGS = (0xffff & ~STOCHASTIC) | CLIP;
 
 /**
  * The complete flag map: every named bit (and the masks), by the name AssemblyScript gives the same
@@ -48,19 +57,15 @@ export const F32_FLAGS = 0xffff & ~STOCHASTIC;
  */
 export const FLAG_MAP = {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS,
-  STOCHASTIC, RECTIFY, F32_FLAGS,
+  STOCHASTIC, RECTIFY, COPY, CLIP, F32_FLAGS,
 } as const;
 /** The flags the Wasm module exports as globals (the shared bits 0..9). */
 export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };
 
 /**
- * A gradient scale that is 1 in f32 but not in f64. A step that clips values with nothing else to scale passes
- * it: every launch sets GRAD_SCALE for it (they test gs !== 1), so the kernel takes its general prologue, where
- * the value clip lives (gradIn in assembly/lib/common.ts), and multiplies by exactly 1 (kernels and references
- * round the scale to f32).
+ * Byte offset of the value clip's bounds in every store's memory (assembly/lib/common.ts CLIP_AT): lo, hi (f32),
+ * read by the kernels of calls whose flags have CLIP. Bytes 0..15 are never allocated (src/runtime/store.ts).
  */
-export const PROLOGUE_ONE = 1 + 2 ** -30;
-/** Byte offset of the value-clip words in every store's memory (assembly/lib/common.ts CLIP_AT): on, lo, hi (f32). */
 export const CLIP_AT = 4;
 
 /** Flag bits shared by all optimizers. */

@@ -101,7 +101,7 @@ export function bf16EncodeStochastic(x: number, flags: number): number {
   cf[0] = x;
   if (x !== x) return 0xffff;
   const b = cu[0]!;
-  return (((b + dither(b, Math.imul(flags >>> SEED_SHIFT, 0x9e3779b1) >>> 0)) >>> 0) >>> 16) & 0xffff;
+  return (((b + dither(b, Math.imul((flags >>> SEED_SHIFT) & SEED_MASK, 0x9e3779b1) >>> 0)) >>> 0) >>> 16) & 0xffff;
 }
 
 export function bf16Decode(h: number): number {

@@ -3,7 +3,7 @@
 // that can fail, before anything changes; (2) the step scalars, in f64: the gradient scale of the prologue
 // (1 unless a transform sets it) and each optimizer's own (bias corrections...) inside its launch(); (3) one
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
-import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "../abi/index.js";
+import { CLIP, CLIP_AT, type KernelFn } from "../abi/index.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { located, sameValue, type Rule } from "./options.js";
 import { clipCoefficient, foldMax, normOf, scaledMaxFinite, scaledSumSqFinite, sumPow as sumPowOf } from "./norms.js";
@@ -362,41 +362,40 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): StepDecisi
 
 /**
  * Phases 2 and 3: copy foreign params in, one kernel call per run, copy them out. Cannot fail. With clipValue,
- * the value clip is armed around the kernel calls (the CLIP_AT words of the store's memory, which the kernels
- * on every thread read, and the reference's copy) and the step passes GRAD_SCALE, with PROLOGUE_ONE (exactly 1
- * in f32) when nothing else scales the gradients.
+ * the bounds are written for the kernels (the CLIP_AT words of the store's memory, which the kernels on every
+ * thread read, and the reference's copy) and every kernel call of the step has CLIP in its flags.
  */
 export function runStep<O>(c: StepContext<O>, gradScale: number): void {
   const clip = c.transforms.clipValue;
-  if (clip === undefined) {
-    runKernels(c, gradScale);
-    return;
-  }
-  armClip(c.store, clip);
-  try {
-    runKernels(c, gradScale === 1 ? PROLOGUE_ONE : gradScale);
-  } finally {
-    disarmClip(c.store);
-  }
+  if (clip !== undefined) setClip(c.store, clip);
+  runKernels(c, gradScale, clip !== undefined);
 }
 
-/** Sets the value clip [-f32(v), f32(v)] for the kernels (store memory) and the references. */
-function armClip(store: ParamStore, v: number): void {
+/** Sets the value clip's bounds [-f32(v), f32(v)] for the kernels (store memory) and the references. */
+function setClip(store: ParamStore, v: number): void {
   const hi = Math.fround(v), f32 = store.f32, at = CLIP_AT / 4;
-  f32[at + 1] = -hi;
-  f32[at + 2] = hi;
-  f32[at] = 1;
-  valueClip.lo = -hi;
-  valueClip.hi = hi;
-  valueClip.on = true;
+  f32[at] = valueClip.lo = -hi;
+  f32[at + 1] = valueClip.hi = hi;
 }
 
-function disarmClip(store: ParamStore): void {
-  if (!store.disposed) store.f32[CLIP_AT / 4] = 0;
-  valueClip.on = false;
+/**
+ * `kernel` with CLIP set in its flags (the last argument of every kernel); one wrapper per kernel, made on the
+ * first step that clips (such a step then allocates only each call's argument list).
+ */
+const clippingOf = new WeakMap<KernelFn, KernelFn>();
+function clipping(kernel: KernelFn): KernelFn {
+  let k = clippingOf.get(kernel);
+  if (!k) {
+    k = (...args) => {
+      args[args.length - 1]! |= CLIP;
+      kernel(...args);
+    };
+    clippingOf.set(kernel, k);
+  }
+  return k;
 }
 
-function runKernels<O>(c: StepContext<O>, gradScale: number): void {
+function runKernels<O>(c: StepContext<O>, gradScale: number, clip: boolean): void {
   const spec = c.spec, foreign = c.foreign;
   for (let i = 0; i < foreign.length; i++) {
     foreign[i]!.param.value.set(foreign[i]!.src.value);
@@ -408,7 +407,7 @@ function runKernels<O>(c: StepContext<O>, gradScale: number): void {
     const runs = c.planned[gi]!.layout.runs;
     for (let ri = 0; ri < runs.length; ri++) {
       const r = runs[ri]!;
-      spec.launch(r.kernel, r, o, gradScale);
+      spec.launch(clip ? clipping(r.kernel) : r.kernel, r, o, gradScale);
       r.step++;
       for (let i = 0; i < nb; i++) if (r.seg.buffers[i] && spec.buffers[i]!.needed(o)) r.ready[i] = true;
     }
