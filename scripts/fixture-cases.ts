@@ -1,11 +1,16 @@
 // Writes test/fixtures/cases.json: the fixture generator's case list (scripts/gen-fixtures.py reads it),
-// derived from the registry's cases files (test/optim/<id>.cases.ts). test/meta.test.ts fails when the
+// derived from the registry's cases files (test/optim/<id>.cases.ts), and the defaults of every optimizer
+// with a fixture case, from its spec (the options a case leaves out). test/meta.test.ts fails when the
 // committed file is out of date. Run: npx tsx scripts/fixture-cases.ts
 import { writeFileSync } from "node:fs";
+import { OPTIMIZERS } from "../src/optim/index.js";
 import { fixtureCaseList } from "../test/registry.js";
 
 export function render(): string {
-  return `${JSON.stringify({ generator: "scripts/fixture-cases.ts", cases: fixtureCaseList() }, null, 1)}\n`;
+  const cases = fixtureCaseList();
+  const defaults = Object.fromEntries(OPTIMIZERS.filter((e) => cases.some((c) => c.optimizer === e.spec.name))
+    .map((e) => [e.spec.name, e.spec.defaults]));
+  return `${JSON.stringify({ generator: "scripts/fixture-cases.ts", defaults, cases }, null, 1)}\n`;
 }
 
 if (process.argv[1]?.endsWith("fixture-cases.ts")) {

@@ -273,7 +273,7 @@ print(f"wrote {len(cases)} cases, torch {torch.__version__}")
 # ---- Optax ---------------------------------------------------------------------------------------------------
 # The `reference: "optax"` cases: Optax 0.2.8 on jax in float32 (x64 off), the same two params and gradient
 # sequences as the torch cases, written to test/fixtures/optax.json in the same case format. Options not given
-# in a case take gradstep's defaults (OPTAX_DEFAULTS, as in src/optim/<id>.ts). gradstep's `maximize` (Optax
+# in a case take gradstep's defaults (OPTAX_DEFAULTS, from the specs through cases.json). gradstep's `maximize` (Optax
 # has none) is fed to Optax as the negated gradient. An `lr_schedule` becomes a learning-rate schedule indexed
 # by Optax's step count (the lr in effect at step t). State: Optax's leaves under gradstep's names (OPTAX_STATE,
 # documented in each src/optim/<id>.ts), `count` as `step`.
@@ -302,18 +302,11 @@ def adabelief(lr, o):
                        optax.scale_by_learning_rate(lr))
 
 
-OPTAX_DEFAULTS = {
-    "Lion": {"lr": 1e-4, "betas": [0.9, 0.99], "weightDecay": 0.0},
-    "AdaBelief": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-16, "epsRoot": 1e-16, "weightDecay": 0.0},
-    "Yogi": {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-3},
-    "Adan": {"lr": 1e-3, "betas": [0.98, 0.92, 0.99], "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
-    "AdEMAMix": {"lr": 1e-3, "betas": [0.9, 0.999, 0.9999], "alpha": 5.0, "eps": 1e-8, "weightDecay": 0.0},
-    "ScheduleFreeAdamW": {"lr": 2.5e-3, "warmupSteps": 0, "betas": [0.9, 0.999], "eps": 1e-8, "weightDecay": 0.0,
-                          "weightLrPower": 2.0},
-    "ScheduleFreeSGD": {"lr": 1.0, "warmupSteps": 0, "momentum": 0.9, "weightDecay": 0.0, "weightLrPower": 2.0},
-    "LAMB": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0},
-    "LARS": {"lr": 1e-3, "momentum": 0.9, "weightDecay": 0.0, "trustCoefficient": 1e-3, "eps": 0.0, "nesterov": False},
-}
+# gradstep's defaults, from the specs (scripts/fixture-cases.ts writes them into cases.json); integers as
+# floats, as Optax would be given them by hand (2 ** weightLrPower is a float power).
+with open("test/fixtures/cases.json") as f:
+    OPTAX_DEFAULTS = {name: {k: float(v) if type(v) is int else v for k, v in d.items()}
+                      for name, d in json.load(f)["defaults"].items()}
 OPTAX_BUILD = {
     "Lion": lambda o, lr: optax.lion(lr, b1=o["betas"][0], b2=o["betas"][1], weight_decay=o["weightDecay"]),
     "AdaBelief": lambda o, lr: adabelief(lr, o),

@@ -1,7 +1,9 @@
 // The kernel ABI is derived once from the registry's specs (KERNELS in src/optim/index.ts: param, state
 // buffers, grad, n, scalars, gradScale, flags); both Wasm builds and every reference must implement it.
 import { describe, expect, it } from "vitest";
-import { AUX_KERNELS, FLAGS, KERNEL_SIGNATURES } from "../src/core/abi.js";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { AUX_KERNELS, FLAG_MAP, FLAGS } from "../src/abi/index.js";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
 import { KERNELS, REFERENCE, signatureOf, STEP_OPTIMIZERS } from "../src/optim/index.js";
 
@@ -12,8 +14,39 @@ it("optimizers that share a kernel agree on its signature", () => {
   for (const e of STEP_OPTIMIZERS) expect(signatureOf(e.spec), e.spec.name).toEqual(KERNELS[e.spec.kernel]);
 });
 
-it("the runtime's kernel table (used by the worker pool) is the registry's", () => {
-  expect(KERNEL_SIGNATURES).toEqual(KERNELS);
+// Every `const NAME: i32 = <expr>` of assembly/ (export and @inline or not), with its expression.
+const asFiles = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+  .flatMap((d) => (d.isDirectory() ? asFiles(join(dir, d.name)) : d.name.endsWith(".ts") ? [join(dir, d.name)] : []));
+const AS_CONSTS = asFiles("assembly").flatMap((file) => [...readFileSync(file, "utf8")
+  .matchAll(/^(?:@inline\s+)?(?:export\s+)?const\s+([A-Z][A-Z0-9_]*)\s*:\s*[iu]32\s*=\s*([^;]+);/gm)]
+  .map((m) => ({ file, name: m[1]!, expr: m[2]! })));
+/** An AS constant expression (numbers, << & | ~ and other flag constants) evaluated as i32. */
+function evalAs(expr: string, seen: string[] = []): number {
+  const js = expr.replace(/\b[A-Z][A-Z0-9_]*\b/g, (id) => {
+    const def = AS_CONSTS.filter((c) => c.name === id);
+    if (def.length !== 1 || seen.includes(id)) throw new Error(`${expr}: ${id} is defined ${def.length} times in assembly/`);
+    return `(${evalAs(def[0]!.expr, [...seen, id])})`;
+  });
+  if (!/^[\s\d()xXa-fA-F<>&|~^+*-]+$/.test(js)) throw new Error(`not a constant expression: ${expr}`);
+  return (new Function(`return (${js}) | 0`) as () => number)();
+}
+
+describe("the flag map (src/abi) and its AssemblyScript mirror", () => {
+  it.each(Object.entries(FLAG_MAP))("%s is defined once in assembly/ with the same bits", (name, bits) => {
+    const defs = AS_CONSTS.filter((c) => c.name === name);
+    expect(defs.map((d) => d.file), name).toHaveLength(1);
+    expect(evalAs(defs[0]!.expr) >>> 0, `${name} in ${defs[0]!.file}`).toBe(bits >>> 0);
+  });
+  it("a kernel's own flag bits (constants of assembly/optim/) are in the map", () => {
+    const own = AS_CONSTS.filter((c) => c.file.startsWith(join("assembly", "optim")));
+    for (const c of own) expect(Object.keys(FLAG_MAP), `${c.name} (${c.file}): add it to FLAG_MAP in src/abi`).toContain(c.name);
+  });
+  it("no two single-bit flags share a bit, except kernel-own bits of different kernels", () => {
+    const single = Object.entries(FLAG_MAP).filter(([, b]) => b !== 0 && (b & (b - 1)) === 0);
+    const shared = single.filter(([n]) => !AS_CONSTS.some((c) => c.name === n && c.file.startsWith(join("assembly", "optim"))));
+    expect(shared.map(([n]) => n)).toContain("CLIP");
+    expect(new Set(shared.map(([, b]) => b)).size).toBe(shared.length);
+  });
 });
 
 describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s build", (build) => {
@@ -30,7 +63,7 @@ describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s buil
     for (const name of names) expect((exports[name] as (...a: unknown[]) => void).length, name).toBe(arity(name));
   });
 
-  it("exports the same flag bits as src/core/abi.ts", async () => {
+  it("exports the same flag bits as src/abi", async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: build.endsWith("Shared") });
     const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
     for (const [flag, bit] of Object.entries(FLAGS)) expect((exports[flag] as WebAssembly.Global).value, flag).toBe(bit);

@@ -4,7 +4,7 @@
 // gradients; a Launch lays its numbers out in the ABI's argument order; invoke passes each of them, in order,
 // for every arity it takes.
 import { describe, expect, it } from "vitest";
-import { GRAD_SCALE } from "../src/core/abi.js";
+import { GRAD_SCALE } from "../src/abi/index.js";
 import { invoke, Launch } from "../src/core/backend.js";
 import type { Run } from "../src/core/spec.js";
 import { REGISTRY } from "./registry.js";

@@ -3,10 +3,11 @@
 // case list is up to date. A new optimizer that forgets one of these fails here, by name.
 import { existsSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { AUX_KERNELS } from "../src/core/abi.js";
+import { AUX_KERNELS, FLAGS } from "../src/abi/index.js";
 import { CLOSURE_OPTIMIZERS, KERNELS, OPTIMIZERS, STEP_OPTIMIZERS } from "../src/optim/index.js";
 import { render } from "../scripts/fixture-cases.js";
 import { MISSING_CASES } from "./registry.js";
+import type { BenchCase } from "../bench/cases.js";
 
 const root = new URL("../", import.meta.url);
 const file = (path: string) => new URL(path, root);
@@ -56,4 +57,31 @@ it("test/fixtures/cases.json is the registry's fixture case list (else: npx tsx 
 it("registry ids and class names are unique", () => {
   expect(new Set(OPTIMIZERS.map((e) => e.id)).size).toBe(OPTIMIZERS.length);
   expect(new Set(OPTIMIZERS.map((e) => e.spec.name)).size).toBe(OPTIMIZERS.length);
+});
+
+it("assembly/index.ts exports exactly the registry's kernels (and their bf16/int8 twins), the aux kernels and the flags", () => {
+  const index = readFileSync(file("assembly/index.ts"), "utf8");
+  const exported = [...index.matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1]!.split(",").map((x) => x.trim()).filter(Boolean));
+  expect(exported.sort()).toEqual([...Object.keys(KERNELS), ...Object.keys(AUX_KERNELS), ...Object.keys(FLAGS)].sort());
+});
+
+// The bench cases of every registry optimizer (what bench/cases-all.ts collects, loaded as vitest can).
+const BENCH_CASES = (await Promise.all(OPTIMIZERS.map((e) => import(`../bench/optim/${e.id}.bench.ts`) as Promise<{ cases: BenchCase[] }>)))
+  .flatMap((f) => f.cases);
+
+/** Elementwise optimizers without a C anchor in bench/native/optim.c, and why. None today. */
+const NO_NATIVE: Record<string, string> = {};
+
+it("every elementwise optimizer has a native C kernel in the bench (bench/native/optim.c), and every C kernel a bench case", () => {
+  const source = readFileSync(file("bench/native/optim.c"), "utf8");
+  const table = /KERNELS\[\] = \{([^;]*)\};/.exec(source)![1]!;
+  const cKernels = [...table.matchAll(/\{"(\w+)", \w+, \d+\}/g)].map((m) => m[1]!).filter((id) => !id.startsWith("roofline"));
+  const native = BENCH_CASES.filter((c) => c.native).map((c) => c.id);
+  expect(native.sort()).toEqual([...cKernels].sort());
+  const ids = new Map(STEP_OPTIMIZERS.map((e) => [e.id, e]));
+  for (const e of STEP_OPTIMIZERS.filter((x) => x.spec.kind !== "tensor" && !(x.id in NO_NATIVE))) {
+    const cases = BENCH_CASES.filter((c) => c.id === e.id || c.id.startsWith(`${e.id}_`));
+    expect(cases.some((c) => c.native), `${e.spec.name}: a native case in bench/optim/${e.id}.bench.ts (or NO_NATIVE)`).toBe(true);
+  }
+  for (const id of Object.keys(NO_NATIVE)) expect(ids.has(id), `NO_NATIVE.${id} is a registry id`).toBe(true);
 });

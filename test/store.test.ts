@@ -2,7 +2,7 @@
 // group for params created together), and the copy path for foreign arrays.
 import { describe, expect, it } from "vitest";
 import { Adam, ParamStore, SGD } from "../src/index.js";
-import type { Kernels } from "../src/core/abi.js";
+import type { Kernels } from "../src/abi/index.js";
 import { firstBitDifference, randomArray, rng } from "./helpers.js";
 
 describe.each([true, false])("views (shared memory: %s)", (shared) => {

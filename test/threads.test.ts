@@ -114,16 +114,29 @@ describe("fallback and lifecycle", () => {
   it("runs under the thread gate call the Wasm export directly; larger runs go through the pool", () => {
     const store = new ParamStore({ threads: 2, threadMinSize: 1024 });
     const direct = store.kernels("simd").adam_f32;
-    expect(store.kernel("simd", "adam_f32", 1023)).toBe(direct);
-    expect(store.kernel("simd", "adam_f32", 1024)).not.toBe(direct);
-    expect(store.kernel("simd", "adam_f32", 1 << 20)).toBe(store.kernel("simd", "adam_f32", 1024)); // one wrapper, cached
+    expect(store.kernel("simd", "adam_f32", 1023, 5, 0)).toBe(direct);
+    expect(store.kernel("simd", "adam_f32", 1024, 5, 0)).not.toBe(direct);
+    expect(store.kernel("simd", "adam_f32", 1 << 20, 5, 0)).toBe(store.kernel("simd", "adam_f32", 1024, 5, 0)); // one wrapper, cached
     const single = new ParamStore({ threads: 1 });
-    expect(single.kernel("simd", "adam_f32", 1 << 20)).toBe(single.kernels("simd").adam_f32);
+    expect(single.kernel("simd", "adam_f32", 1 << 20, 5, 0)).toBe(single.kernels("simd").adam_f32);
     const byDefault = new ParamStore({ threads: 2 }), sgd = byDefault.kernels("simd").sgd_f32;
-    expect(byDefault.kernel("simd", "sgd_f32", DEFAULT_THREAD_MIN_SIZE - 1)).toBe(sgd);
-    expect(byDefault.kernel("simd", "sgd_f32", DEFAULT_THREAD_MIN_SIZE)).not.toBe(sgd);
+    expect(byDefault.kernel("simd", "sgd_f32", DEFAULT_THREAD_MIN_SIZE - 1, 3, 0)).toBe(sgd);
+    expect(byDefault.kernel("simd", "sgd_f32", DEFAULT_THREAD_MIN_SIZE, 3, 0)).not.toBe(sgd);
     expect(byDefault.threadInfo.reason).toContain(`>= ${DEFAULT_THREAD_MIN_SIZE} floats`);
     for (const s of [store, single, byDefault]) s.dispose();
+  });
+
+  it("the pool needs no kernel table: a kernel the registry does not describe splits by the module's exports and the call's np", async () => {
+    const store = new ParamStore({ threads: 2, threadMinSize: 1024 });
+    await store.ready();
+    const x = store.param("x", randomArray(300_000, rng(3)));
+    const expected = Float32Array.from(x.value, (v) => Math.fround(v * Math.fround(0.3)));
+    const scale = store.kernel("simd", "scale_f32", x.length, 1, 0);
+    expect(scale).not.toBe(store.kernels("simd").scale_f32);
+    scale(x.valuePtr, x.length, 0.3);
+    expect(firstBitDifference(x.value, expected)).toBe(-1);
+    expect(store.pool!.down).toBeUndefined();
+    store.dispose();
   });
 
   it("dispose() ends the workers", async () => {

@@ -2,7 +2,7 @@
 // and the step is undone.
 import { expect, it } from "vitest";
 import { Adam, ParamStore, RMSprop } from "../src/index.js";
-import type { Kernels } from "../src/core/abi.js";
+import type { Kernels } from "../src/abi/index.js";
 import { firstBitDifference, randomArray, rng } from "./helpers.js";
 
 it("passes silently when the kernel agrees with the reference", () => {

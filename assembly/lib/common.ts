@@ -5,7 +5,7 @@
 // `isVector<T>()` is a compile-time constant: each instantiation compiles only its own branch. Everything
 // here is @inline: kernels stay single fused passes with no calls in the loop.
 
-/** Flag bits passed in the last kernel argument. Mirrored in src/core/abi.ts (a test checks they agree). */
+/** Flag bits passed in the last kernel argument. Mirrored in src/abi/index.ts (test/abi.test.ts compares every bit). */
 export const MAXIMIZE: i32 = 1;
 export const WEIGHT_DECAY: i32 = 2; // coupled (L2) weight decay: g += wd * p
 export const DECOUPLED: i32 = 4;    // decoupled weight decay: p *= 1 - lr * wd (before the moments)
@@ -16,6 +16,12 @@ export const AMSGRAD: i32 = 64;
 export const CENTERED: i32 = 128;
 export const GRAD_SCALE: i32 = 256; // the gradient prologue multiplies by gradScale (clipping, unscaling, 1/k)
 export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas and operation order (tfjsMoment, tfjsEma2)
+/**
+ * The step clips values: the prologue clamps g to the bounds at CLIP_AT (after the scale, before maximize). Set
+ * by the caller on every kernel call of such a step (src/core/plan.ts). Bit 31, above the stochastic-rounding
+ * seed of assembly/lib/lowp.ts.
+ */
+export const CLIP: i32 = 1 << 31;
 
 // ---- lane operations -------------------------------------------------------------------------------------
 
@@ -92,44 +98,38 @@ export const TFJS: i32 = 512;       // flavor "tfjs": TensorFlow.js's formulas a
 // ---- shared pieces of optimizer rules ----------------------------------------------------------------------
 
 /**
- * The optimizer's `clipValue` (clip_grad_value_ fused into the step), in every store's memory: bytes 0..15 are
- * never allocated (src/runtime/store.ts), so one word set per step serves the kernel on every thread with no
- * kernel signature changing. At CLIP_AT: an f32 that is non-zero while a step clips, then the bounds lo and hi
- * (f32). Written by the step plan (src/core/plan.ts, armClip) around its kernel calls, read only on the scaled
- * path of gradIn (a step that clips passes GRAD_SCALE, with a scale of exactly 1 if there is nothing else to scale).
+ * The bounds of the optimizer's `clipValue` (clip_grad_value_ fused into the step), in every store's memory:
+ * bytes 0..15 are never allocated (src/runtime/store.ts), so the words written once per step serve the kernel
+ * on every thread with no kernel signature changing. At CLIP_AT: lo, then hi (f32), written by the step plan
+ * (src/core/plan.ts); read by calls whose flags have CLIP.
  */
 export const CLIP_AT: usize = 4;
 
 /**
  * The gradient prologue every optimizer starts from, in PyTorch's order: the step's gradient scale (clip
  * factor, loss-scale inverse, 1/k of accumulation — what PyTorch does to .grad before step()), then the value
- * clip when a step arms it (torch.clamp(g, -clipValue, clipValue), as clip_grad_value_ after unscaling), then
- * the maximize flip, then coupled weight decay.
+ * clip (torch.clamp(g, -clipValue, clipValue), as clip_grad_value_ after unscaling), then the maximize flip,
+ * then coupled weight decay. The switches are the flags' GRAD_SCALE, CLIP, MAXIMIZE, WEIGHT_DECAY (constants
+ * where a kernel specialises its loops on them).
  */
 // @ts-ignore: decorator
-@inline export function gradIn<T>(g: T, p: T, scale: T, wd: T, scaled: bool, maximize: bool, l2: bool): T {
-  return gradInClip<T>(g, p, scale, wd, scaled, scaled && clipArmed(), maximize, l2);
-}
-
-/** Whether the step armed the value clip (constant during a kernel call: a kernel may read it once). */
-// @ts-ignore: decorator
-@inline export function clipArmed(): bool {
-  return load<f32>(CLIP_AT) != 0;
-}
-
-/**
- * gradIn with the value clip's switch given (`clip`: clipArmed(), read once by a kernel that specialises its
- * loops on it, as adam_f32 does; only meaningful when `scaled`).
- */
-// @ts-ignore: decorator
-@inline export function gradInClip<T>(g: T, p: T, scale: T, wd: T, scaled: bool, clip: bool, maximize: bool, l2: bool): T {
-  if (scaled) {
-    g = mul<T>(g, scale);
-    if (clip) g = clampp<T>(g, splat<T>(load<f32>(CLIP_AT + 4)), splat<T>(load<f32>(CLIP_AT + 8)));
-  }
+@inline export function gradIn<T>(g: T, p: T, scale: T, wd: T, scaled: bool, clip: bool, maximize: bool, l2: bool): T {
+  if (scaled) g = mul<T>(g, scale);
+  if (clip) g = clampp<T>(g, splat<T>(load<f32>(CLIP_AT)), splat<T>(load<f32>(CLIP_AT + 4)));
   if (maximize) g = neg<T>(g);
   if (l2) g = add<T>(g, mul<T>(wd, p));
   return g;
+}
+
+/**
+ * gradIn with its switches read from an elementwise rule's flag word f (a constant in a fast path); `has`: the
+ * switches the rule has (a constant: the others compile out even in its general loop).
+ */
+// @ts-ignore: decorator
+@inline export function gradInFlags<T>(g: T, p: T, scale: T, wd: T, f: i32,
+    has: i32 = GRAD_SCALE | CLIP | MAXIMIZE | WEIGHT_DECAY): T {
+  return gradIn<T>(g, p, scale, wd, (f & (has & GRAD_SCALE)) != 0, (f & (has & CLIP)) != 0,
+    (f & (has & MAXIMIZE)) != 0, (f & (has & WEIGHT_DECAY)) != 0);
 }
 
 /** torch.lerp(a, b, w) for w < 0.5: a + w * (b - a). */

@@ -24,7 +24,8 @@
 // build fetches each lane's table entries with v128.load*_lane and keeps the rest in lanes (q8Code4); an
 // arithmetic SIMD search over the decades took 3-4x longer than even the scalar lookup (see the README).
 
-import { ld, st } from "./common";
+import { CLIP, ld, st } from "./common";
+import { elementwise } from "./elementwise";
 
 // @ts-ignore: decorator
 @inline export const BLOCK: i32 = 256;
@@ -39,7 +40,7 @@ import { ld, st } from "./common";
 @inline const SCRATCH_BLOCKS: usize = 2048;
 /**
  * Bytes lowp_init() needs: two code tables, four f32 scratch blocks, the encoder's bucket tables (thresholds
- * and ranks of both maps). LOWP_SCRATCH_BYTES in src/core/abi.ts.
+ * and ranks of both maps). LOWP_SCRATCH_BYTES in src/abi/index.ts.
  */
 // @ts-ignore: decorator
 @inline export const SCRATCH_BYTES: usize = 6144 + 10 * 3076;
@@ -74,14 +75,19 @@ export function lowp_init(ptr: usize): void {
 
 /**
  * Flag bit of the low-precision kernels: bf16 stores round stochastically, with the 15-bit seed of this step in
- * flags bits 16..30 (src/core/lowp.ts roundingFlags). The f32 kernel they call sees F32_FLAGS: every bit below
- * 16 but this one (the shared bits 0..9 of lib/common.ts and bits 11..15, kept for a kernel's own flags, as
- * RAdam's RECTIFY).
+ * flags bits 16..30 (src/core/lowp.ts roundingFlags; SEED below). The f32 kernel they call sees F32_FLAGS: every
+ * bit below 16 but this one (the shared bits 0..9 of lib/common.ts and bits 11..15, kept for a kernel's own
+ * flags, as RAdam's RECTIFY), and the value clip (CLIP, bit 31).
  */
 // @ts-ignore: decorator
 @inline export const STOCHASTIC: i32 = 1024;
 // @ts-ignore: decorator
-@inline export const F32_FLAGS: i32 = 0xFFFF & ~STOCHASTIC;
+@inline export const F32_FLAGS: i32 = (0xFFFF & ~STOCHASTIC) | CLIP;
+/** The step's stochastic-rounding seed, bits 16..30 of the flags, times the mixing constant. */
+// @ts-ignore: decorator
+@inline export function seedMix(flags: i32): u32 {
+  return ((<u32>flags >>> 16) & 0x7FFF) * 0x9E3779B1;
+}
 
 /** 16 pseudo-random bits per lane from the f32 bits b and the step's seed mix (a murmur3-style finaliser). */
 // @ts-ignore: decorator
@@ -138,7 +144,7 @@ export function lowp_init(ptr: usize): void {
   const dst = ptr + (<usize>b << 1);
   let i: usize = 0;
   if ((flags & STOCHASTIC) != 0) {
-    const mix = <u32>(flags >>> 16) * 0x9E3779B1;
+    const mix = seedMix(flags);
     if (ASC_FEATURE_SIMD) for (; i + 4 <= <usize>len; i += 4) bf16St<v128>(dst, i, v128.load(src + (i << 2)), true, mix);
     for (; i < <usize>len; i++) bf16St<f32>(dst, i, load<f32>(src + (i << 2)), true, mix);
   } else {
@@ -334,7 +340,7 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
   for (; i < <usize>len; i++) store<u8>(codes + i, <u8>q8Code(load<f32>(src + (i << 2)) * inv, signed));
 }
 
-// ---- the driver ------------------------------------------------------------------------------------------
+// ---- a block of state in and out ------------------------------------------------------------------------
 
 // The codecs out of line, one function per codec, direction and map (the map stays a constant inside each):
 // every twin calls them once per block of 256 elements and state buffer, instead of inlining each buffer's
@@ -366,3 +372,45 @@ function q8OutUnsigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblo
   else q8OutUnsigned(ptr, b, s, len);
 }
 
+// ---- the block driver of an elementwise rule -------------------------------------------------------------
+
+/** A rule's state(k) (assembly/lib/elementwise.ts): buffer k's int8 map, | the flag without which it is untouched. */
+// @ts-ignore: decorator
+@inline export const SIGNED: i32 = 1 << 16;
+// @ts-ignore: decorator
+@inline export const UNSIGNED: i32 = 0;
+
+/** Whether a buffer described by `state` is touched under the flags f. */
+// @ts-ignore: decorator
+@inline function touched(state: i32, f: i32): bool {
+  const flag = state & ~SIGNED;
+  return flag == 0 || (f & flag) != 0;
+}
+
+/**
+ * The `<algo>_bf16` / `<algo>_i8` kernel of the elementwise rule R (D: u16 = bf16, u8 = int8 blockwise), with the
+ * operands of its f32 kernel (assembly/lib/elementwise.ts): per block of BLOCK elements, state buffer k is decoded
+ * into scratch block k, R's f32 kernel steps the block with the flags' F32_FLAGS, and the new state is encoded
+ * back. A buffer whose flag is off (state(k)) is neither decoded nor encoded.
+ */
+// @ts-ignore: decorator
+@inline export function lowp<R, D>(param: usize, grad: usize, n: i32, flags: i32, a: usize = 0, b: usize = 0,
+    c: usize = 0, d: usize = 0, s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0,
+    s6: f32 = 0, s7: f32 = 0, s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0): void {
+  const r = changetype<R>(0);
+  const f = flags & F32_FLAGS;
+  const ka = r.state(0), kb = r.state(1), kc = r.state(2), kd = r.state(3);
+  const pa = touched(ka, f) ? a : 0, pb = touched(kb, f) ? b : 0, pc = touched(kc, f) ? c : 0, pd = touched(kd, f) ? d : 0;
+  const sa = (ka & SIGNED) != 0, sb = (kb & SIGNED) != 0, sc = (kc & SIGNED) != 0, sd = (kd & SIGNED) != 0;
+  for (let i = 0; i < n; i += BLOCK) {
+    const len = min(BLOCK, n - i);
+    const xa = stateIn<D>(pa, i, 0, len, sa), xb = stateIn<D>(pb, i, 1, len, sb);
+    const xc = stateIn<D>(pc, i, 2, len, sc), xd = stateIn<D>(pd, i, 3, len, sd);
+    elementwise<R, f32>(param + (<usize>i << 2), grad + (<usize>i << 2), len, f, xa, xb, xc, xd, s0, s1, s2, s3, s4, s5,
+      s6, s7, s8, s9, s10, s11, s12, s13);
+    stateOut<D>(pa, i, 0, len, sa, flags);
+    stateOut<D>(pb, i, 1, len, sb, flags);
+    stateOut<D>(pc, i, 2, len, sc, flags);
+    stateOut<D>(pd, i, 3, len, sd, flags);
+  }
+}

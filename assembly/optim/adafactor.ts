@@ -10,13 +10,13 @@
 // Sums: ‖θ‖² and ‖U‖² in the blocked order of assembly/lib/common.ts (sumSqBlocked: f32 blocks, f64 totals); a row's Σg² and Σ_i R_i in f32 over
 // four partials (element j into partial j mod 4, then (p0 + p1) + (p2 + p3)); a column's Σg² in f32, row after row.
 import {
-  MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, mul, div, sqrt, maxv, gradInClip, clipArmed, torchLerp, sumSqBlocked, end1, end4,
+  MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, mul, div, sqrt, maxv, gradIn, CLIP, torchLerp, sumSqBlocked, end1, end4,
 } from "../lib/common";
 
 export function adafactor_f32(param: usize, rowVar: usize, colVar: usize, variance: usize, scratch: usize, grad: usize,
     n: i32, rows: i32, cols: i32, weight: f32, rho: f64, eps1: f32, eps1Sq: f32, eps2: f64, d: f64, decay: f32,
     gradScale: f32, flags: i32): void {
-  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
+  const clip = (flags & CLIP) != 0;
   if (n <= 0) return;
   const scaled = (flags & GRAD_SCALE) != 0, maximize = (flags & MAXIMIZE) != 0;
   const u = scratch;
@@ -48,7 +48,7 @@ export function adafactor_f32(param: usize, rowVar: usize, colVar: usize, varian
 // @ts-ignore: decorator
 @inline function gradAt<T>(grad: usize, o: usize, gs: T, scaled: bool, maximize: bool, clip: bool = false): T {
   const g = ld<T>(grad, o);
-  return gradInClip<T>(g, g, gs, gs, scaled, clip, maximize, false);
+  return gradIn<T>(g, g, gs, gs, scaled, clip, maximize, false);
 }
 
 /** U = g·(1/√max(V̂, eps1²)): torch's var_estimate.clamp_(min=eps1²).rsqrt_().mul_(grad). */

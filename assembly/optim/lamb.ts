@@ -8,10 +8,8 @@
 // weightDecay*p to the update, as Optax's add_decayed_weights after the Adam scaling).
 // ‖p‖² and ‖u‖² are summed in the fixed blocked order of assembly/lib/trust-ratio.ts (f32 blocks of 16 terms per
 // partial, f64 totals); the trust ratio is computed from them in f64 here and rounded to f32 once.
-import {
-  MAXIMIZE, DECOUPLED, GRAD_SCALE, ld, st, splat, add, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2,
-  end1, end4, end16,
-} from "../lib/common";
+import { MAXIMIZE, DECOUPLED, GRAD_SCALE, CLIP, ld, st, add, mul, div, sqrt, gradIn, optaxMoment, optaxMoment2 } from "../lib/common";
+import { NONE, elementwise } from "../lib/elementwise";
 import { trustRatio } from "../lib/trust-ratio";
 
 export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: usize, grad: usize, n: i32,
@@ -21,10 +19,11 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
   // The default (no flags, epsRoot 0: adding +0 to v/bc2 >= +0 changes no bit, so it is skipped) gets its own loop.
   if (flags == 0 && epsRoot == 0) {
     ratio = lambPass1(param, expAvg, expAvgSq, scratch, grad, n, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2,
-      eps, epsRoot, weightDecay, gradScale, false, false, false, false);
+      eps, epsRoot, weightDecay, gradScale, false, false, false, false, false);
   } else {
     ratio = lambPass1(param, expAvg, expAvgSq, scratch, grad, n, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2,
-      eps, epsRoot, weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & DECOUPLED) != 0, true);
+      eps, epsRoot, weightDecay, gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & DECOUPLED) != 0, true,
+      (flags & CLIP) != 0);
   }
   applyTrustRatio(param, scratch, n, <f32>(<f64>(<f32>ratio) * -<f64>lr));
 }
@@ -36,9 +35,9 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
 // @ts-ignore: decorator
 @inline function lambPass1(param: usize, expAvg: usize, expAvgSq: usize, scratch: usize, grad: usize, n: i32,
     beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc1: f32, rBc2: f32, eps: f32, epsRoot: f32,
-    weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, decay: bool, root: bool): f64 {
+    weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): f64 {
   return trustRatio<LambRule>(param, grad, expAvg, expAvgSq, scratch, n, weightDecay, gradScale, beta1, beta1Comp,
-    beta2, beta2Comp, rBc1, rBc2, eps, epsRoot, scaled, maximize, decay, root, 1, 0);
+    beta2, beta2Comp, rBc1, rBc2, eps, epsRoot, scaled, maximize, decay, root, clip, 1, 0);
 }
 
 /** LAMB's update rule as trustRatio's operand order has it (assembly/lib/trust-ratio.ts). */
@@ -46,9 +45,9 @@ class LambRule {
   // @ts-ignore: decorator
   @inline u<T>(p: T, o: usize, grad: usize, expAvg: usize, expAvgSq: usize, scratch: usize, weightDecay: T,
       gradScale: T, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc1: T, rBc2: T, eps: T, epsRoot: T,
-      scaled: bool, maximize: bool, decay: bool, root: bool): T {
+      scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): T {
     return lambAt<T>(p, expAvg, expAvgSq, scratch, grad, o, beta1, beta1Comp, beta2, beta2Comp, rBc1, rBc2, eps,
-      epsRoot, weightDecay, gradScale, scaled, maximize, decay, root);
+      epsRoot, weightDecay, gradScale, scaled, maximize, decay, root, clip);
   }
 }
 
@@ -56,8 +55,8 @@ class LambRule {
 // @ts-ignore: decorator
 @inline function lambAt<T>(p: T, expAvg: usize, expAvgSq: usize, scratch: usize, grad: usize, o: usize,
     beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc1: T, rBc2: T, eps: T, epsRoot: T, weightDecay: T,
-    gradScale: T, scaled: bool, maximize: bool, decay: bool, root: bool): T {
-  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, false);
+    gradScale: T, scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): T {
+  const g = gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, false);
   const m = optaxMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);
   const v = optaxMoment2<T>(ld<T>(expAvgSq, o), g, beta2, beta2Comp);
   st<T>(expAvg, o, m);
@@ -76,26 +75,16 @@ class LambRule {
  */
 // @ts-ignore: decorator
 @inline function applyTrustRatio(param: usize, scratch: usize, n: i32, s: f32): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) o = applySpan<v128>(param, scratch, o, end16(n), end4(n), s);
-  applySpan<f32>(param, scratch, o, o, end1(n), s);
+  elementwise<LambApply, f32>(param, 0, n, 0, scratch, 0, 0, 0, s);
 }
 
-// @ts-ignore: decorator
-@inline function applySpan<T>(param: usize, scratch: usize, o: usize, end16: usize, end: usize, s: f32): usize {
-  const sv = splat<T>(s);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    applyAt<T>(param, scratch, o, sv);
-    applyAt<T>(param, scratch, o + w, sv);
-    applyAt<T>(param, scratch, o + 2 * w, sv);
-    applyAt<T>(param, scratch, o + 3 * w, sv);
+/** Pass 2's rule (assembly/lib/elementwise.ts): reads no flag, so no fast path. */
+class LambApply {
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return NONE; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, param: usize, grad: usize, scratch: usize, b: usize, c: usize, d: usize, s: T, s1: T, s2: T,
+      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+    st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
   }
-  for (; o < end; o += w) applyAt<T>(param, scratch, o, sv);
-  return o;
-}
-
-// @ts-ignore: decorator
-@inline function applyAt<T>(param: usize, scratch: usize, o: usize, s: T): void {
-  st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
 }

@@ -7,71 +7,56 @@
 // Pass 1 only reads: it sums ‖p‖² and ‖u‖² in the fixed blocked order of assembly/lib/trust-ratio.ts and the kernel
 // takes the trust ratio from them in f64 (rounded to f32 once); pass 2 recomputes u (the same operations, the
 // same bits: cheaper than a scratch area) and applies the ratio, lr and the trace.
-import { MAXIMIZE, WEIGHT_DECAY, NESTEROV, GRAD_SCALE, ld, st, splat, add, mul, gradIn, end1, end4, end16 } from "../lib/common";
+import { MAXIMIZE, WEIGHT_DECAY, NESTEROV, GRAD_SCALE, CLIP, ld, st, add, mul, gradIn, gradInFlags } from "../lib/common";
+import { NONE, elementwise } from "../lib/elementwise";
 import { trustRatio } from "../lib/trust-ratio";
 
 export function lars_f32(param: usize, trace: usize, grad: usize, n: i32,
     lr: f32, momentum: f32, weightDecay: f32, trustCoefficient: f32, eps: f32, gradScale: f32, flags: i32): void {
   const scaled = (flags & GRAD_SCALE) != 0, maximize = (flags & MAXIMIZE) != 0, l2 = (flags & WEIGHT_DECAY) != 0;
+  const clip = (flags & CLIP) != 0;
   let ratio: f64;
-  if (flags == 0 || flags == NESTEROV) ratio = larsPass1(param, grad, n, weightDecay, gradScale, trustCoefficient, eps, false, false, false);
-  else ratio = larsPass1(param, grad, n, weightDecay, gradScale, trustCoefficient, eps, scaled, maximize, l2);
-  const nesterov = (flags & NESTEROV) != 0;
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) {
-    o = larsSpan<v128>(param, trace, grad, o, end16(n), end4(n), <f32>ratio, -lr, momentum, weightDecay, gradScale,
-      scaled, maximize, l2, nesterov);
-  }
-  larsSpan<f32>(param, trace, grad, o, o, end1(n), <f32>ratio, -lr, momentum, weightDecay, gradScale,
-    scaled, maximize, l2, nesterov);
+  if (flags == 0 || flags == NESTEROV) ratio = larsPass1(param, grad, n, weightDecay, gradScale, trustCoefficient, eps, false, false, false, false);
+  else ratio = larsPass1(param, grad, n, weightDecay, gradScale, trustCoefficient, eps, scaled, maximize, l2, clip);
+  elementwise<LarsApply, f32>(param, grad, n, flags, trace, 0, 0, 0, <f32>ratio, -lr, momentum, weightDecay, gradScale);
 }
 
 /** u = g (scaled, negated for maximize) + weightDecay*p: the update before the trust ratio. */
 // @ts-ignore: decorator
-@inline function larsU<T>(p: T, grad: usize, o: usize, weightDecay: T, gradScale: T, scaled: bool, maximize: bool, l2: bool): T {
-  return gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, maximize, l2);
+@inline function larsU<T>(p: T, grad: usize, o: usize, weightDecay: T, gradScale: T, scaled: bool, maximize: bool, l2: bool, clip: bool): T {
+  return gradIn<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, l2);
 }
 
 /** Pass 1 (read-only): the trust ratio c‖p‖/(‖u‖ + eps), or 1 where either norm is 0, in f64. */
 // @ts-ignore: decorator
 @inline function larsPass1(param: usize, grad: usize, n: i32, weightDecay: f32, gradScale: f32, coefficient: f32,
-    eps: f32, scaled: bool, maximize: bool, l2: bool): f64 {
+    eps: f32, scaled: bool, maximize: bool, l2: bool, clip: bool): f64 {
   return trustRatio<LarsRule>(param, grad, 0, 0, 0, n, weightDecay, gradScale, 0, 0, 0, 0, 0, 0, 0, 0,
-    scaled, maximize, l2, false, coefficient, eps);
+    scaled, maximize, l2, false, clip, coefficient, eps);
 }
 
-/** LARS's update rule as trustRatio's operand order has it (assembly/lib/trust-ratio.ts): only grad, s0, s1, f0..f2. */
+/** LARS's update rule as trustRatio's operand order has it (assembly/lib/trust-ratio.ts): only grad, s0, s1, f0..f2 and f4 (the clip). */
 class LarsRule {
   // @ts-ignore: decorator
   @inline u<T>(p: T, o: usize, grad: usize, a: usize, b: usize, c: usize, weightDecay: T, gradScale: T,
-      s2: T, s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, scaled: bool, maximize: bool, l2: bool, f3: bool): T {
-    return larsU<T>(p, grad, o, weightDecay, gradScale, scaled, maximize, l2);
+      s2: T, s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, scaled: bool, maximize: bool, l2: bool, f3: bool, clip: bool): T {
+    return larsU<T>(p, grad, o, weightDecay, gradScale, scaled, maximize, l2, clip);
   }
 }
 
-/** Pass 2 over bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
-// @ts-ignore: decorator
-@inline function larsSpan<T>(param: usize, trace: usize, grad: usize, o: usize, end16: usize, end: usize, ratio: f32,
-    negLr: f32, momentum: f32, weightDecay: f32, gradScale: f32, scaled: bool, maximize: bool, l2: bool, nesterov: bool): usize {
-  const r = splat<T>(ratio), l = splat<T>(negLr), mu = splat<T>(momentum), wd = splat<T>(weightDecay), gs = splat<T>(gradScale);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    larsAt<T>(param, trace, grad, o, r, l, mu, wd, gs, scaled, maximize, l2, nesterov);
-    larsAt<T>(param, trace, grad, o + w, r, l, mu, wd, gs, scaled, maximize, l2, nesterov);
-    larsAt<T>(param, trace, grad, o + 2 * w, r, l, mu, wd, gs, scaled, maximize, l2, nesterov);
-    larsAt<T>(param, trace, grad, o + 3 * w, r, l, mu, wd, gs, scaled, maximize, l2, nesterov);
+/** Pass 2's rule (assembly/lib/elementwise.ts), after the trust ratio, in Optax's order. */
+class LarsApply {
+  /** No fast path: pass 2 keeps one loop for every flag combination. */
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return NONE; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, param: usize, grad: usize, trace: usize, b: usize, c: usize, d: usize, ratio: T, negLr: T,
+      momentum: T, weightDecay: T, gradScale: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T,
+      f: i32, sr: bool, mix: u32): void {
+    const p = ld<T>(param, o);
+    const u = mul<T>(mul<T>(gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f), ratio), negLr);
+    const t = add<T>(u, mul<T>(momentum, ld<T>(trace, o)));
+    st<T>(trace, o, t);
+    st<T>(param, o, add<T>(p, (f & NESTEROV) != 0 ? add<T>(u, mul<T>(momentum, t)) : t));
   }
-  for (; o < end; o += w) larsAt<T>(param, trace, grad, o, r, l, mu, wd, gs, scaled, maximize, l2, nesterov);
-  return o;
-}
-
-/** The LARS rule after the trust ratio for the lanes at byte offset o, in Optax's order. */
-// @ts-ignore: decorator
-@inline function larsAt<T>(param: usize, trace: usize, grad: usize, o: usize, ratio: T, negLr: T, momentum: T,
-    weightDecay: T, gradScale: T, scaled: bool, maximize: bool, l2: bool, nesterov: bool): void {
-  const p = ld<T>(param, o);
-  const u = mul<T>(mul<T>(larsU<T>(p, grad, o, weightDecay, gradScale, scaled, maximize, l2), ratio), negLr);
-  const t = add<T>(u, mul<T>(momentum, ld<T>(trace, o)));
-  st<T>(trace, o, t);
-  st<T>(param, o, add<T>(p, nesterov ? add<T>(u, mul<T>(momentum, t)) : t));
 }

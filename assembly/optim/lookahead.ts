@@ -1,31 +1,23 @@
 // Lookahead synchronisation (Optax `lookahead`'s sync step); the wrapper is src/optim/lookahead.ts.
 // Preconditions: param and slow each point at n f32s; any byte alignment; they do not overlap.
 // slow ← slow + slowStepSize·(param − slow) (Optax's slow update, in its order), then param ← slow.
-import { ld, st, splat, lerp, end1, end4, end16 } from "../lib/common";
+import { ld, st, lerp } from "../lib/common";
+import { NONE, elementwise } from "../lib/elementwise";
+
+/** The sync rule for the lanes at byte offset o (assembly/lib/elementwise.ts): reads no flag, so no fast path. */
+class Lookahead {
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return NONE; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, param: usize, grad: usize, slow: usize, b: usize, c: usize, d: usize, slowStepSize: T,
+      s1: T, s2: T, s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T,
+      f: i32, sr: bool, mix: u32): void {
+    const s = lerp<T>(ld<T>(slow, o), ld<T>(param, o), slowStepSize);
+    st<T>(slow, o, s);
+    st<T>(param, o, s);
+  }
+}
 
 export function lookahead_f32(param: usize, slow: usize, n: i32, slowStepSize: f32): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) o = lookaheadSpan<v128>(param, slow, o, end16(n), end4(n), slowStepSize);
-  lookaheadSpan<f32>(param, slow, o, o, end1(n), slowStepSize);
-}
-
-// @ts-ignore: decorator
-@inline function lookaheadSpan<T>(param: usize, slow: usize, o: usize, end16: usize, end: usize, slowStepSize: f32): usize {
-  const a = splat<T>(slowStepSize);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    lookaheadAt<T>(param, slow, o, a);
-    lookaheadAt<T>(param, slow, o + w, a);
-    lookaheadAt<T>(param, slow, o + 2 * w, a);
-    lookaheadAt<T>(param, slow, o + 3 * w, a);
-  }
-  for (; o < end; o += w) lookaheadAt<T>(param, slow, o, a);
-  return o;
-}
-
-// @ts-ignore: decorator
-@inline function lookaheadAt<T>(param: usize, slow: usize, o: usize, a: T): void {
-  const s = lerp<T>(ld<T>(slow, o), ld<T>(param, o), a);
-  st<T>(slow, o, s);
-  st<T>(param, o, s);
+  elementwise<Lookahead, f32>(param, 0, n, 0, slow, 0, 0, 0, slowStepSize);
 }

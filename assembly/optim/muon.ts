@@ -8,13 +8,13 @@
 // the iterate, oriented m×q (the update, transposed when rows > cols, as torch does); Y holds B·X and the
 // transposes; G = X·Xᵀ; H = G·G, then b·G + c·H. On return the packing area is all zeros again on every backend
 // (the SIMD build writes its panels there), so that scratch contents are the same bits everywhere too.
-import { NESTEROV, GRAD_SCALE, ld, st, splat, add, sub, mul, div, torchLerp, gradInClip, clipArmed, end1, end4 } from "../lib/common";
+import { NESTEROV, GRAD_SCALE, CLIP, ld, st, splat, add, sub, mul, div, torchLerp, gradIn, end1, end4 } from "../lib/common";
 import { gemm_f32, gemmPackFloats, TRANS_B } from "../linalg/gemm";
 
 export function muon_f32(param: usize, momentumBuffer: usize, scratch: usize, grad: usize, n: i32,
     rows: i32, cols: i32, momentum: f32, momentumComp: f32, nsA: f32, nsB: f32, nsC: f32, eps: f32, nsSteps: i32,
     decay: f32, adjustedLr: f32, gradScale: f32, flags: i32): void {
-  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
+  const clip = (flags & CLIP) != 0;
   if (n <= 0) return;
   const tall = rows > cols;
   const m = tall ? cols : rows, q = tall ? rows : cols;
@@ -71,7 +71,7 @@ export function packFloats(m: i32, q: i32): i32 {
 @inline function momentumAt<T>(buf: usize, grad: usize, u: usize, o: usize, w: f32, mu: f32, gs: f32, scaled: bool,
     nesterov: bool, clip: bool = false): void {
   let g = ld<T>(grad, o);
-  g = gradInClip<T>(g, g, splat<T>(gs), g, scaled, clip, false, false); // the scale and the value clip; p and wd unused
+  g = gradIn<T>(g, g, splat<T>(gs), g, scaled, clip, false, false); // the scale and the value clip; p and wd unused
   const b = torchLerp<T>(ld<T>(buf, o), g, splat<T>(w), splat<T>(1 - w), Mathf.abs(w) < 0.5);
   st<T>(buf, o, b);
   st<T>(u, o, nesterov ? torchLerp<T>(g, b, splat<T>(mu), splat<T>(1 - mu), Mathf.abs(mu) < 0.5) : b);

@@ -4,136 +4,82 @@
 // Scalars: lr, alpha, alphaComp = 1-alpha, eps, weightDecay, momentum, gradScale. TFJS: tfjs's order, eps inside
 // the square root (subtracted with the squared mean when centered) and lr folded into the momentum buffer.
 import {
-  MAXIMIZE, WEIGHT_DECAY, MOMENTUM, CENTERED, GRAD_SCALE, TFJS,
-  ld, st, splat, add, sub, mul, div, sqrt, gradInClip, clipArmed, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2, end1, end4, end16,
+  MOMENTUM, CENTERED, TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
-import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
+import { NONE, elementwise } from "../lib/elementwise";
+import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+
+/** The RMSprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
+class Rmsprop {
+  /** Fast paths: plain RMSprop, centered with momentum, tfjs's. */
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? MOMENTUM | CENTERED : i == 2 ? TFJS : NONE; }
+  // @ts-ignore: decorator
+  @inline state(k: i32): i32 { return k == 0 ? UNSIGNED : k == 1 ? SIGNED | MOMENTUM : SIGNED | CENTERED; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, buf: usize, gradAvg: usize, d: usize,
+      lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T, s7: T, s8: T, s9: T, s10: T,
+      s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+    const hasMomentum = (f & MOMENTUM) != 0, centered = (f & CENTERED) != 0;
+    const p = ld<T>(param, o);
+    const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
+    if ((f & TFJS) != 0) {
+      const ms = tfjsEma2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
+      st<T>(squareAvg, o, ms);
+      let dn: T;
+      if (centered) {
+        const mg = tfjsMoment<T>(ld<T>(gradAvg, o), g, alpha, alphaComp);
+        st<T>(gradAvg, o, mg);
+        dn = sqrt<T>(sub<T>(ms, add<T>(mul<T>(mg, mg), eps))); // tfjs subtracts eps with the squared mean
+      } else {
+        dn = sqrt<T>(add<T>(ms, eps));
+      }
+      const x = div<T>(mul<T>(g, lr), dn);
+      if (hasMomentum) {
+        const b = add<T>(mul<T>(ld<T>(buf, o), momentum), x);
+        st<T>(buf, o, b);
+        st<T>(param, o, sub<T>(p, b));
+      } else {
+        st<T>(param, o, sub<T>(p, x));
+      }
+      return;
+    }
+    const v = ema2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
+    st<T>(squareAvg, o, v);
+    let avg: T;
+    if (centered) {
+      const ga = lerp<T>(ld<T>(gradAvg, o), g, alphaComp);
+      st<T>(gradAvg, o, ga);
+      avg = add<T>(sqrt<T>(sub<T>(v, mul<T>(ga, ga))), eps);
+    } else {
+      avg = add<T>(sqrt<T>(v), eps);
+    }
+    if (hasMomentum) {
+      const b = add<T>(mul<T>(ld<T>(buf, o), momentum), div<T>(g, avg));
+      st<T>(buf, o, b);
+      st<T>(param, o, sub<T>(p, mul<T>(lr, b)));
+    } else {
+      st<T>(param, o, subScaledDiv<T>(p, lr, g, avg));
+    }
+  }
+}
 
 export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
     flags: i32): void {
-  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
-  if (flags == 0) {
-    rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
-      gradScale, false, false, false, false, false, false);
-  } else if (flags == (MOMENTUM | CENTERED)) {
-    rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
-      gradScale, false, false, false, true, true, false);
-  } else if (flags == TFJS) {
-    rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
-      gradScale, false, false, false, false, false, true);
-  } else {
-    rmspropLoop(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum,
-      gradScale, (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, (flags & WEIGHT_DECAY) != 0,
-      (flags & MOMENTUM) != 0, (flags & CENTERED) != 0, (flags & TFJS) != 0, clip);
-  }
+  elementwise<Rmsprop, f32>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
+    weightDecay, momentum, gradScale);
 }
-
-// @ts-ignore: decorator
-@inline function rmspropLoop(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, n: i32,
-    lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool, clip: bool = false): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) {
-    o = rmspropSpan<v128>(param, squareAvg, buf, gradAvg, grad, o, end16(n), end4(n), lr, alpha, alphaComp, eps,
-      weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-  }
-  rmspropSpan<f32>(param, squareAvg, buf, gradAvg, grad, o, o, end1(n), lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-}
-
-/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
-// @ts-ignore: decorator
-@inline function rmspropSpan<T>(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, o: usize,
-    end16: usize, end: usize, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32,
-    gradScale: f32, scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool, clip: bool = false): usize {
-  const a = splat<T>(lr), al = splat<T>(alpha), ac = splat<T>(alphaComp), e = splat<T>(eps);
-  const wd = splat<T>(weightDecay), mu = splat<T>(momentum), gs = splat<T>(gradScale);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 2 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o + 3 * w, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-  }
-  for (; o < end; o += w) {
-    rmspropAt<T>(param, squareAvg, buf, gradAvg, grad, o, a, al, ac, e, wd, mu, gs, scaled, maximize, l2, hasMomentum, centered, tfjs, clip);
-  }
-  return o;
-}
-
-/** The RMSprop rule for the lanes at byte offset o. */
-// @ts-ignore: decorator
-@inline function rmspropAt<T>(param: usize, squareAvg: usize, buf: usize, gradAvg: usize, grad: usize, o: usize,
-    lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T,
-    scaled: bool, maximize: bool, l2: bool, hasMomentum: bool, centered: bool, tfjs: bool, clip: bool = false): void {
-  const p = ld<T>(param, o);
-  const g = gradInClip<T>(ld<T>(grad, o), p, gradScale, weightDecay, scaled, clip, maximize, l2);
-  if (tfjs) {
-    const ms = tfjsEma2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
-    st<T>(squareAvg, o, ms);
-    let d: T;
-    if (centered) {
-      const mg = tfjsMoment<T>(ld<T>(gradAvg, o), g, alpha, alphaComp);
-      st<T>(gradAvg, o, mg);
-      d = sqrt<T>(sub<T>(ms, add<T>(mul<T>(mg, mg), eps))); // tfjs subtracts eps with the squared mean
-    } else {
-      d = sqrt<T>(add<T>(ms, eps));
-    }
-    const x = div<T>(mul<T>(g, lr), d);
-    if (hasMomentum) {
-      const b = add<T>(mul<T>(ld<T>(buf, o), momentum), x);
-      st<T>(buf, o, b);
-      st<T>(param, o, sub<T>(p, b));
-    } else {
-      st<T>(param, o, sub<T>(p, x));
-    }
-    return;
-  }
-  const v = ema2<T>(ld<T>(squareAvg, o), g, alpha, alphaComp);
-  st<T>(squareAvg, o, v);
-  let avg: T;
-  if (centered) {
-    const ga = lerp<T>(ld<T>(gradAvg, o), g, alphaComp);
-    st<T>(gradAvg, o, ga);
-    avg = add<T>(sqrt<T>(sub<T>(v, mul<T>(ga, ga))), eps);
-  } else {
-    avg = add<T>(sqrt<T>(v), eps);
-  }
-  if (hasMomentum) {
-    const b = add<T>(mul<T>(ld<T>(buf, o), momentum), div<T>(g, avg));
-    st<T>(buf, o, b);
-    st<T>(param, o, sub<T>(p, mul<T>(lr, b)));
-  } else {
-    st<T>(param, o, subScaledDiv<T>(p, lr, g, avg));
-  }
-}
-
 // Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
 export function rmsprop_bf16(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
     flags: i32): void {
-  rmspropLowp<u16>(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum, gradScale, flags);
+  lowp<Rmsprop, u16>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
+    weightDecay, momentum, gradScale);
 }
 export function rmsprop_i8(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
     flags: i32): void {
-  rmspropLowp<u8>(param, squareAvg, momentumBuffer, gradAvg, grad, n, lr, alpha, alphaComp, eps, weightDecay, momentum, gradScale, flags);
-}
-
-// @ts-ignore: decorator
-@inline function rmspropLowp<D>(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
-    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    flags: i32): void {
-  const buf = (flags & MOMENTUM) != 0 ? momentumBuffer : 0, avg = (flags & CENTERED) != 0 ? gradAvg : 0;
-  for (let b = 0; b < n; b += BLOCK) {
-    const len = min(BLOCK, n - b);
-    const sq = stateIn<D>(squareAvg, b, 0, len, false), mb = stateIn<D>(buf, b, 1, len, true);
-    const ga = stateIn<D>(avg, b, 2, len, true);
-    rmsprop_f32(param + (<usize>b << 2), sq, mb, ga, grad + (<usize>b << 2), len, lr, alpha, alphaComp, eps,
-      weightDecay, momentum, gradScale, flags & F32_FLAGS);
-    stateOut<D>(squareAvg, b, 0, len, false, flags);
-    stateOut<D>(buf, b, 1, len, true, flags);
-    stateOut<D>(avg, b, 2, len, true, flags);
-  }
+  lowp<Rmsprop, u8>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
+    weightDecay, momentum, gradScale);
 }

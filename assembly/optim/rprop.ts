@@ -4,9 +4,10 @@
 // is 0 for NaN, so a NaN product g·prev keeps the step size (factor 1) and a NaN gradient moves nothing; the NaN
 // is kept in prev, and the next step's product is NaN again (factor 1).
 import {
-  MAXIMIZE, GRAD_SCALE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradInClip, clipArmed, end1, end4, end16,
+  CLIP, GRAD_SCALE, MAXIMIZE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradInFlags,
 } from "../lib/common";
-import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
+import { NONE, elementwise } from "../lib/elementwise";
+import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
 
 /**
  * torch.sign as PyTorch's CPU kernel computes it, (x > 0) - (x < 0): 1, -1, or +0 for ±0 and NaN. (The shared
@@ -18,82 +19,41 @@ import { BLOCK, F32_FLAGS, stateIn, stateOut } from "../lib/lowp";
   return selectGt<T>(x, zero, one, selectLt<T>(x, zero, neg<T>(one), zero));
 }
 
+/** The Rprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
+class Rprop {
+  /** Fast path: plain Rprop. */
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
+  // @ts-ignore: decorator
+  @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, param: usize, grad: usize, prev: usize, stepSize: usize, c: usize, d: usize, etaminus: T,
+      etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T,
+      s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+    const zero = splat<T>(0);
+    const g = gradInFlags<T>(ld<T>(grad, o), zero, gradScale, zero, f, GRAD_SCALE | CLIP | MAXIMIZE);
+    const s = mul<T>(g, ld<T>(prev, o));
+    // Factor: etaplus where g·prev > 0, etaminus where < 0, else 1 (±0 and NaN: PyTorch's sign is 0 there).
+    const k = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, splat<T>(1)));
+    // clamp_(min, max), a NaN step size staying NaN (the bounds never are).
+    const ss = clampp<T>(mul<T>(ld<T>(stepSize, o), k), stepSizeMin, stepSizeMax);
+    st<T>(stepSize, o, ss);
+    const gNew = selectLt<T>(s, zero, zero, g); // no step (and no memory) where the sign flipped
+    st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(torchSign<T>(gNew), ss)));
+    st<T>(prev, o, gNew);
+  }
+}
+
 export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32,
     etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  const clip = (flags & GRAD_SCALE) != 0 && clipArmed(); // read once per call (see adam_f32)
-  if (flags == 0) rpropLoop(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, false, false);
-  else {
-    rpropLoop(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale,
-      (flags & GRAD_SCALE) != 0, (flags & MAXIMIZE) != 0, clip);
-  }
+  elementwise<Rprop, f32>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
 }
-
-// @ts-ignore: decorator
-@inline function rpropLoop(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32,
-    etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool, maximize: bool, clip: bool = false): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) {
-    o = rpropSpan<v128>(param, prev, stepSize, grad, o, end16(n), end4(n), etaminus, etaplus, stepSizeMin,
-      stepSizeMax, gradScale, scaled, maximize, clip);
-  }
-  rpropSpan<f32>(param, prev, stepSize, grad, o, o, end1(n), etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale,
-    scaled, maximize, clip);
-}
-
-/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
-// @ts-ignore: decorator
-@inline function rpropSpan<T>(param: usize, prev: usize, stepSize: usize, grad: usize, o: usize, end16: usize,
-    end: usize, etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, scaled: bool,
-    maximize: bool, clip: bool = false): usize {
-  const em = splat<T>(etaminus), ep = splat<T>(etaplus), lo = splat<T>(stepSizeMin), hi = splat<T>(stepSizeMax);
-  const gs = splat<T>(gradScale);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize, clip);
-    rpropAt<T>(param, prev, stepSize, grad, o + w, em, ep, lo, hi, gs, scaled, maximize, clip);
-    rpropAt<T>(param, prev, stepSize, grad, o + 2 * w, em, ep, lo, hi, gs, scaled, maximize, clip);
-    rpropAt<T>(param, prev, stepSize, grad, o + 3 * w, em, ep, lo, hi, gs, scaled, maximize, clip);
-  }
-  for (; o < end; o += w) rpropAt<T>(param, prev, stepSize, grad, o, em, ep, lo, hi, gs, scaled, maximize, clip);
-  return o;
-}
-
-/** The Rprop rule for the lanes at byte offset o. */
-// @ts-ignore: decorator
-@inline function rpropAt<T>(param: usize, prev: usize, stepSize: usize, grad: usize, o: usize, etaminus: T,
-    etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, scaled: bool, maximize: bool, clip: bool = false): void {
-  const zero = splat<T>(0);
-  const g = gradInClip<T>(ld<T>(grad, o), zero, gradScale, zero, scaled, clip, maximize, false);
-  const s = mul<T>(g, ld<T>(prev, o));
-  // Factor: etaplus where g·prev > 0, etaminus where < 0, else 1 (±0 and NaN: PyTorch's sign is 0 there).
-  const f = selectGt<T>(s, zero, etaplus, selectLt<T>(s, zero, etaminus, splat<T>(1)));
-  // clamp_(min, max), a NaN step size staying NaN (the bounds never are).
-  const ss = clampp<T>(mul<T>(ld<T>(stepSize, o), f), stepSizeMin, stepSizeMax);
-  st<T>(stepSize, o, ss);
-  const gNew = selectLt<T>(s, zero, zero, g); // no step (and no memory) where the sign flipped
-  st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(torchSign<T>(gNew), ss)));
-  st<T>(prev, o, gNew);
-}
-
 // Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
 export function rprop_bf16(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32, etaplus: f32,
     stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  rpropLowp<u16>(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, flags);
+  lowp<Rprop, u16>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
 }
 export function rprop_i8(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32, etaplus: f32,
     stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  rpropLowp<u8>(param, prev, stepSize, grad, n, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale, flags);
-}
-
-// @ts-ignore: decorator
-@inline function rpropLowp<D>(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32,
-    etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  for (let b = 0; b < n; b += BLOCK) {
-    const len = min(BLOCK, n - b);
-    const pv = stateIn<D>(prev, b, 0, len, true), s = stateIn<D>(stepSize, b, 1, len, false);
-    rprop_f32(param + (<usize>b << 2), pv, s, grad + (<usize>b << 2), len, etaminus, etaplus, stepSizeMin, stepSizeMax,
-      gradScale, flags & F32_FLAGS);
-    stateOut<D>(prev, b, 0, len, true, flags);
-    stateOut<D>(stepSize, b, 1, len, false, flags);
-  }
+  lowp<Rprop, u8>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
 }

@@ -3,7 +3,7 @@
 // buffers live in and executes launches there. Above this file everything is offsets into that memory, never
 // pointers or views, so a backend whose memory is not the host's (WebGPU: one GPU buffer per role, the same
 // offsets) plugs in without any change to the specs (src/optim/) or the plan.
-import type { KernelFn } from "./abi.js";
+import type { KernelFn } from "../abi/index.js";
 import type { StateDtype } from "./spec.js";
 import type { BackendName } from "../runtime/types.js";
 
@@ -12,7 +12,7 @@ import type { BackendName } from "../runtime/types.js";
  * allocates one per run when it lays the run out (plan time) and rewrites its numbers in place every step, so
  * a step allocates nothing; a backend reads it.
  *
- * Everything sits in one Float64Array in the kernel's ABI order (src/core/abi.ts): offsets, n, scalars,
+ * Everything sits in one Float64Array in the kernel's ABI order (src/abi/index.ts): offsets, n, scalars,
  * gradScale, flags — what a Wasm backend passes as the call's arguments, what a GPU backend copies into a
  * uniform buffer. `offsets`, `scalars` are views of it.
  */
@@ -82,8 +82,8 @@ export class Launch {
  *   way), so that the CPU never waits. The launch's gradScale is then only the user's part of the scale.
  *   One host read stays outside this interface: a clip norm of a type other than 1, 2 or ∞ sums |g|^p over
  *   `param.grad` (src/core/prepass.ts); a device backend would add that sum to its reductions.
- * - `setValueClip`: arm (a number: clamp every gradient element to [-f32(v), f32(v)] in the prologue) or
- *   disarm (undefined) the value clip for the launches that follow.
+ * - `setValueClip`: the value clip's bounds [-f32(v), f32(v)] for the launches that follow; a launch clamps
+ *   every gradient element to them in its prologue when its flags have CLIP (undefined: nothing to write).
  */
 export interface Backend {
   readonly name: BackendName;

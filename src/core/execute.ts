@@ -1,32 +1,23 @@
 // Phases 2 and 3 of a step (plan.ts): every run's launch completed with the step's scalars and executed by
 // the backend, foreign params copied in before and out after.
-import { PROLOGUE_ONE } from "./abi.js";
+import { CLIP } from "../abi/index.js";
 import type { StepContext } from "./plan.js";
 
 /**
  * Phases 2 and 3: copy foreign params in, one launch per run, copy them out. Cannot fail. With clipValue, the
- * backend's value clip is armed around the launches and the step passes GRAD_SCALE, with PROLOGUE_ONE
- * (exactly 1 in f32) when nothing else scales the gradients.
+ * backend holds the clip's bounds and every launch of the step has CLIP in its flags (no sentinel scale).
  */
 export function runStep<O>(c: StepContext<O>, gradScale: number): void {
   const clip = c.transforms.clipValue;
-  if (clip === undefined) {
-    runLaunches(c, gradScale);
-    return;
-  }
-  c.backend.setValueClip(clip);
-  try {
-    runLaunches(c, gradScale === 1 ? PROLOGUE_ONE : gradScale);
-  } finally {
-    c.backend.setValueClip(undefined);
-  }
+  if (clip !== undefined) c.backend.setValueClip(clip);
+  runLaunches(c, gradScale, clip === undefined ? 0 : CLIP);
 }
 
 /**
  * Every run's launch, completed with this step's scalars and flags (the spec's stepScalars, written in place
  * into the launch made at plan time), executed by the backend in run order.
  */
-function runLaunches<O>(c: StepContext<O>, gradScale: number): void {
+function runLaunches<O>(c: StepContext<O>, gradScale: number, clipFlag: number): void {
   const spec = c.spec, foreign = c.foreign, backend = c.backend;
   for (let i = 0; i < foreign.length; i++) {
     foreign[i]!.param.value.set(foreign[i]!.src.value);
@@ -38,7 +29,7 @@ function runLaunches<O>(c: StepContext<O>, gradScale: number): void {
     const runs = c.planned[gi]!.layout.runs;
     for (let ri = 0; ri < runs.length; ri++) {
       const r = runs[ri]!, l = r.launch;
-      l.flags = spec.stepScalars(l.scalars, r, o, gradScale);
+      l.flags = spec.stepScalars(l.scalars, r, o, gradScale) | clipFlag;
       l.gradScale = gradScale;
       backend.execute(l);
       r.step++;

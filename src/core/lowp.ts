@@ -2,6 +2,7 @@
 // codecs (the exact mirror of assembly/lib/lowp.ts, each f32 operation rounded with Math.fround), the
 // reference of every `<algo>_bf16` / `<algo>_i8` kernel (decode the state, run the optimizer's f32 reference,
 // encode it back: what the kernels do block by block) and conversions between dtypes (state dicts).
+import { F32_FLAGS, SEED_MASK, SEED_SHIFT, STOCHASTIC } from "../abi/index.js";
 import type { Rule } from "./options.js";
 import type { BufferSpec, OptimizerSpec, StateDtype } from "./spec.js";
 
@@ -12,14 +13,6 @@ export const Q8_BLOCK = 256;
 export const Q8_BLOCK_BYTES = 260;
 
 export const STATE_DTYPES: readonly StateDtype[] = ["f32", "bf16", "int8"];
-
-/** Kernel flag: bf16 stores round stochastically, seeded by flags bits 16..30 (STOCHASTIC in assembly/lib/lowp.ts). */
-export const STOCHASTIC = 1024;
-/**
- * The flag bits the f32 kernels read (a low-precision kernel passes only these on): the shared bits 0..9 and
- * bits 11..15, the ones a kernel keeps for itself (RAdam's RECTIFY); not STOCHASTIC nor the seed above.
- */
-export const F32_FLAGS = 0xffff & ~STOCHASTIC;
 
 export const stochasticRoundingRule: Rule = (v, key) => {
   if (v !== false && !(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
@@ -38,21 +31,18 @@ export function roundingFlags(o: { stateDtype: StateDtype; stochasticRounding: f
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
-  return STOCHASTIC | ((h & 0x7fff) << 16);
+  return STOCHASTIC | ((h & SEED_MASK) << SEED_SHIFT);
 }
 
 /**
- * The names of the optimizers with low-precision state (OptimizerSpec.lowp), in registry order. Filled by the
- * registry (src/optim/index.ts) when it loads, as the kernel table is: core cannot import the registry, which
- * imports every optimizer, which imports core.
+ * The error for stateDtype on an optimizer whose state is f32 only: why (when its spec says), and where the
+ * ones that have it are listed (core is below the registry, so it names the generated table, not the list).
  */
-export const LOWP_OPTIMIZERS: string[] = [];
-
-/** The error for stateDtype on an optimizer whose state is f32 only: why (when its spec says), and which have it. */
 export function f32OnlyMessage(spec: OptimizerSpec<unknown>): string {
   const reason = spec.f32Only ?? (spec.kind === "tensor" ? "a per-tensor kernel, and the low-precision block driver is elementwise" : undefined);
   const why = reason === undefined ? "" : `: ${reason}`;
-  return `${spec.name} does not support stateDtype (its state is f32 only${why}; bf16 and int8 state: ${LOWP_OPTIMIZERS.join(", ")})`;
+  return `${spec.name} does not support stateDtype (its state is f32 only${why}; the optimizers with bf16 and int8 state: ` +
+    "the \"state dtypes\" column of the README's optimizer table)";
 }
 
 export const stateDtypeRule: Rule = (v, key) => {
@@ -111,7 +101,7 @@ export function bf16EncodeStochastic(x: number, flags: number): number {
   cf[0] = x;
   if (x !== x) return 0xffff;
   const b = cu[0]!;
-  return (((b + dither(b, Math.imul(flags >>> 16, 0x9e3779b1) >>> 0)) >>> 0) >>> 16) & 0xffff;
+  return (((b + dither(b, Math.imul((flags >>> SEED_SHIFT) & SEED_MASK, 0x9e3779b1) >>> 0)) >>> 0) >>> 16) & 0xffff;
 }
 
 export function bf16Decode(h: number): number {

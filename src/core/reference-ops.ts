@@ -2,7 +2,7 @@
 // the kernels round it (IEEE f32 +, -, *, / and sqrt are reproduced exactly by computing in f64 and
 // rounding once, which is what Math.fround and Float32Array stores do). The reference is written as a
 // composition of these passes; the kernels fuse them into one. Both must agree bit for bit.
-import { GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "./abi.js";
+import { CLIP, GRAD_SCALE, MAXIMIZE, WEIGHT_DECAY } from "../abi/index.js";
 
 const f = Math.fround;
 
@@ -14,23 +14,22 @@ export function scratch(slot: 0 | 1, n: number): Float32Array {
 }
 
 /**
- * The value clip a step arms (the optimizer's `clipValue`): the reference's copy of the kernels' CLIP_AT words
- * (assembly/lib/common.ts), set and cleared by the store backends (src/core/store-backends.ts) around a step's
- * launches.
+ * The value clip's bounds (the optimizer's `clipValue`): the reference's copy of the kernels' CLIP_AT words
+ * (assembly/lib/common.ts), written with them by the store backends (src/core/store-backends.ts); read when flags have CLIP.
  */
-export const valueClip = { on: false, lo: 0, hi: 0 };
+export const valueClip = { lo: 0, hi: 0 };
 
 /**
  * The gradient prologue: g = grad * gradScale when GRAD_SCALE (what clipping or unscaling does to .grad), then
- * clamped to [lo, hi] when a value clip is armed (on the GRAD_SCALE path only, as in the kernels), g = -g when
- * MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch order).
+ * clamped to [lo, hi] when CLIP, g = -g when MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch
+ * order).
  */
 export function inputGrad(grad: Float32Array, param: Float32Array, n: number, weightDecay: number, gradScale: number,
     flags: number): Float32Array {
   const g = scratch(0, n);
   const sign = flags & MAXIMIZE ? -1 : 1;
-  if (flags & GRAD_SCALE && valueClip.on) {
-    const s = f(gradScale), lo = valueClip.lo, hi = valueClip.hi;
+  if (flags & CLIP) {
+    const s = flags & GRAD_SCALE ? f(gradScale) : 1, lo = valueClip.lo, hi = valueClip.hi;
     for (let i = 0; i < n; i++) {
       const x = f(grad[i]! * s), y = x < lo ? lo : x; // clampp: NaN stays NaN
       g[i] = sign * (hi < y ? hi : y);

@@ -2,8 +2,9 @@
 // (on the calling thread, or split across the store's worker pool for runs over its gate), "js" runs the
 // pure-TS references over views of the same memory. Either checks every launch against the reference with
 // `verify`. The interface they implement: src/core/backend.ts.
-import { CLIP_AT, type KernelFn } from "./abi.js";
+import { CLIP_AT, type KernelFn } from "../abi/index.js";
 import { type Backend, invoke, type Launch } from "./backend.js";
+import { pointerStride } from "./lowp.js";
 import { reduceRange, reduceSegments } from "./reduce.js";
 import { valueClip } from "./reference-ops.js";
 import type { ParamStore } from "../runtime/store.js";
@@ -45,22 +46,15 @@ abstract class StoreBackend implements Backend {
   }
 
   /**
-   * The value clip [-f32(v), f32(v)]: the CLIP_AT words of the store's memory, which the kernels on every
-   * thread read, and the references' copy (the "js" backend and verify run them).
+   * The value clip's bounds [-f32(v), f32(v)]: the CLIP_AT words of the store's memory, which the kernels on
+   * every thread read when a call's flags have CLIP, and the references' copy (the "js" backend and verify).
+   * Nothing to disarm: a launch without CLIP never reads them.
    */
   setValueClip(v: number | undefined): void {
-    if (v === undefined) {
-      if (!this.store.disposed) this.store.f32[CLIP_AT / 4] = 0;
-      valueClip.on = false;
-      return;
-    }
-    const hi = Math.fround(v), f32 = this.store.f32, at = CLIP_AT / 4;
-    f32[at + 1] = -hi;
-    f32[at + 2] = hi;
-    f32[at] = 1;
-    valueClip.lo = -hi;
-    valueClip.hi = hi;
-    valueClip.on = true;
+    if (v === undefined) return;
+    const hi = Math.fround(v), at = CLIP_AT / 4;
+    this.store.f32[at] = valueClip.lo = -hi;
+    this.store.f32[at + 1] = valueClip.hi = hi;
   }
 
   sync(): void {}
@@ -70,7 +64,9 @@ abstract class StoreBackend implements Backend {
 class WasmBackend extends StoreBackend {
   protected kernel(l: Launch): KernelFn {
     const name = this.name as "simd" | "scalar";
-    return l.perTensor ? this.store.kernels(name)[l.kernel] as KernelFn : this.store.kernel(name, l.kernel, l.n);
+    if (l.perTensor) return this.store.kernels(name)[l.kernel] as KernelFn;
+    // The pointer count and the state stride tell the worker pool how to split the call (WorkerPool.wrap).
+    return this.store.kernel(name, l.kernel, l.n, l.offsets.length, l.dtype === "f32" ? 0 : pointerStride(l.dtype));
   }
 }
 

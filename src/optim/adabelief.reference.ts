@@ -1,5 +1,5 @@
 // Pure-TS reference of adabelief_f32 (same signature, Float32Arrays for pointers). See src/optim/adabelief.ts.
-import { DECOUPLED } from "../core/abi.js";
+import { DECOUPLED } from "../abi/index.js";
 import { inputGrad, optaxMoment, optaxMoment2, scratch, sqrtDenom, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;

@@ -1,5 +1,5 @@
 // Pure-TS reference of adadelta_f32 (same signature, Float32Arrays for pointers). See src/optim/adadelta.ts.
-import { TFJS } from "../core/abi.js";
+import { TFJS } from "../abi/index.js";
 import { ema2, inputGrad, scratch, subScaled } from "../core/reference-ops.js";
 
 const f = Math.fround;

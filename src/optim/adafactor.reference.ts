@@ -1,6 +1,6 @@
 // Pure-TS reference of adafactor_f32 (same signature, Float32Arrays for pointers), operation for operation the
 // kernel of assembly/optim/adafactor.ts, including what it leaves in the scratch area. See src/optim/adafactor.ts.
-import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
+import { CLIP, DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { inputGrad, scratch as pool, sumSqBlocked } from "../core/reference-ops.js";
 
 const f = Math.fround;
@@ -28,7 +28,7 @@ export function adafactor_f32(param: Float32Array, rowVar: Float32Array, colVar:
     eps1: number, eps1Sq: number, eps2: number, d: number, decay: number, gradScale: number, flags: number): void {
   if (n <= 0) return;
   const u = scratch.subarray(0, n);
-  const g = inputGrad(grad, param, n, 0, gradScale, flags & (GRAD_SCALE | MAXIMIZE));
+  const g = inputGrad(grad, param, n, 0, gradScale, flags & (GRAD_SCALE | CLIP | MAXIMIZE));
   // α from θ before weight decay.
   const rmsP = Math.sqrt(sumSqBlocked(param, n)) / Math.sqrt(n);
   const alpha = (rmsP > eps2 ? rmsP : eps2) * rho;

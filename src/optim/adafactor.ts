@@ -38,7 +38,7 @@
 import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { adafactor_f32 } from "./adafactor.reference.js";
 
 export interface AdafactorOptions {

@@ -1,5 +1,5 @@
 // Pure-TS reference of adagrad_f32 (same signature, Float32Arrays for pointers). See src/adagrad.ts.
-import { TFJS } from "../core/abi.js";
+import { TFJS } from "../abi/index.js";
 import { inputGrad, scratch, sqrtDenom, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;

@@ -26,7 +26,7 @@ import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { baseFlags, TFJS } from "../core/abi.js";
+import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 

@@ -1,5 +1,5 @@
 // Pure-TS reference of adam_f32 (same signature, Float32Arrays for pointers). See src/adam.ts.
-import { AMSGRAD, DECOUPLED, TFJS } from "../core/abi.js";
+import { AMSGRAD, DECOUPLED, TFJS } from "../abi/index.js";
 import { ema2, inputGrad, lerp, maximum, scale, scratch, sqrtDenom, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;

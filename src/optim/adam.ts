@@ -30,7 +30,7 @@ import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { AMSGRAD, baseFlags, TFJS } from "../core/abi.js";
+import { AMSGRAD, baseFlags, TFJS } from "../abi/index.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";

@@ -1,5 +1,5 @@
 // Pure-TS reference of adamax_f32 (same signature, Float32Arrays for pointers). See src/optim/adamax.ts.
-import { TFJS } from "../core/abi.js";
+import { TFJS } from "../abi/index.js";
 import { inputGrad, lerp, scratch, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;

@@ -27,7 +27,7 @@ import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { baseFlags, TFJS } from "../core/abi.js";
+import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 

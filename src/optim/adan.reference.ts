@@ -1,5 +1,5 @@
 // Pure-TS reference of adan_f32 (same signature, Float32Arrays for pointers). See src/optim/adan.ts.
-import { DECOUPLED, INIT_BUFFER } from "../core/abi.js";
+import { DECOUPLED, INIT_BUFFER } from "../abi/index.js";
 import { inputGrad, optaxMoment, optaxMoment2, scratch } from "../core/reference-ops.js";
 
 const f = Math.fround;

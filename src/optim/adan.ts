@@ -27,7 +27,7 @@ import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js"
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adan_f32 } from "./adan.reference.js";
 

@@ -1,5 +1,5 @@
 // Pure-TS reference of ademamix_f32 (same signature, Float32Arrays for pointers). See src/optim/ademamix.ts.
-import { DECOUPLED } from "../core/abi.js";
+import { DECOUPLED } from "../abi/index.js";
 import { inputGrad, optaxMoment, optaxMoment2 } from "../core/reference-ops.js";
 
 const f = Math.fround;

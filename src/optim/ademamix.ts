@@ -29,7 +29,7 @@ import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { betaTriple, sameTriple } from "./adan.js";
 import { ademamix_f32 } from "./ademamix.reference.js";

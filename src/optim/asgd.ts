@@ -25,7 +25,7 @@
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
+import { baseFlags } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
 
 export interface ASGDOptions { lr: number; lambd: number; alpha: number; t0: number; weightDecay: number; maximize: boolean }

@@ -3,11 +3,11 @@
 // and scalars), the registry test suites (test/suites/), the benchmark's list (bench/optim/<id>.bench.ts)
 // and the fixture generator's case list (test/fixtures/cases.json, written from test/optim/<id>.cases.ts).
 // How to add an optimizer: CONTRIBUTING.md.
-import { KERNEL_SIGNATURES, type KernelSignature } from "../core/abi.js";
+import type { KernelSignature } from "../abi/index.js";
 import type { Optimizer, OptimizerOptions, ParamsInput, StateDict } from "../core/optimizer.js";
 import type { ParamStore } from "../runtime/store.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, StateDtype } from "../core/spec.js";
-import { kernelName, LOWP_OPTIMIZERS, lowpReference, pointerStride } from "../core/lowp.js";
+import { kernelName, lowpReference, pointerStride } from "../core/lowp.js";
 import { Adagrad, ADAGRAD_SPEC } from "./adagrad.js";
 import { Adam, ADAM_SPEC } from "./adam.js";
 import { AdamW, ADAMW_SPEC } from "./adamw.js";
@@ -148,11 +148,6 @@ export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEnt
     return [kernelName(e.spec, d), { ...sig, strides }];
   })),
 ]);
-
-// The runtime's table (read by the worker pool) is this one.
-Object.assign(KERNEL_SIGNATURES, KERNELS);
-// The stateDtype error's list of optimizers with low-precision state (src/core/lowp.ts).
-LOWP_OPTIMIZERS.push(...STEP_OPTIMIZERS.filter((e) => e.spec.lowp).map((e) => e.spec.name));
 
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

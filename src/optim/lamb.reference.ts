@@ -1,5 +1,5 @@
 // Pure-TS reference of lamb_f32 (same signature, Float32Arrays for pointers). See src/optim/lamb.ts.
-import { DECOUPLED, WEIGHT_DECAY } from "../core/abi.js";
+import { DECOUPLED, WEIGHT_DECAY } from "../abi/index.js";
 import { inputGrad, optaxMoment, optaxMoment2, sumSqBlocked, trustRatio } from "../core/reference-ops.js";
 
 const f = Math.fround;

@@ -40,7 +40,7 @@
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { lamb_f32 } from "./lamb.reference.js";
 
 export interface LAMBOptions {

@@ -1,5 +1,5 @@
 // Pure-TS reference of lars_f32 (same signature, Float32Arrays for pointers). See src/optim/lars.ts.
-import { NESTEROV } from "../core/abi.js";
+import { NESTEROV } from "../abi/index.js";
 import { inputGrad, sumSqBlocked, trustRatio } from "../core/reference-ops.js";
 
 const f = Math.fround;

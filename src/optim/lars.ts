@@ -33,7 +33,7 @@
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { baseFlags, NESTEROV } from "../core/abi.js";
+import { baseFlags, NESTEROV } from "../abi/index.js";
 import { lars_f32 } from "./lars.reference.js";
 
 export interface LARSOptions {

@@ -1,5 +1,5 @@
 // Pure-TS reference of lion_f32 (same signature, Float32Arrays for pointers). See src/optim/lion.ts.
-import { DECOUPLED } from "../core/abi.js";
+import { DECOUPLED } from "../abi/index.js";
 import { inputGrad, optaxMoment, scratch } from "../core/reference-ops.js";
 
 const f = Math.fround;

@@ -24,7 +24,7 @@ import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
+import { baseFlags } from "../abi/index.js";
 import { lion_f32 } from "./lion.reference.js";
 
 export interface LionOptions {

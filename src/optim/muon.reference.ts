@@ -1,6 +1,6 @@
 // Pure-TS reference of muon_f32 (same signature, Float32Arrays for pointers), operation for operation the kernel
 // of assembly/optim/muon.ts, including what it leaves in the scratch area. See src/optim/muon.ts.
-import { GRAD_SCALE, NESTEROV } from "../core/abi.js";
+import { CLIP, GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { inputGrad } from "../core/reference-ops.js";
 import { gemmRef, TRANS_B } from "../linalg/gemm.js";
 import { muonPackFloats } from "./muon-scratch.js";
@@ -33,7 +33,7 @@ export function muon_f32(param: Float32Array, momentumBuffer: Float32Array, scra
   const gram = scratch.subarray(2 * mq, 2 * mq + mm), h = scratch.subarray(2 * mq + mm, 2 * mq + 2 * mm);
 
   // 1. Momentum: buf = lerp(buf, g, 1 − μ); u = nesterov ? lerp(g, buf, μ) : buf.
-  const g = inputGrad(grad, param, n, 0, gradScale, flags & GRAD_SCALE);
+  const g = inputGrad(grad, param, n, 0, gradScale, flags & (GRAD_SCALE | CLIP));
   const w = f(momentumComp), wc = f(1 - w), mu = f(momentum), muc = f(1 - mu);
   const u = tall ? y : x;
   for (let i = 0; i < n; i++) momentumBuffer[i] = torchLerp(momentumBuffer[i]!, g[i]!, w, wc, Math.abs(w) < 0.5);

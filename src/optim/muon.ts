@@ -33,7 +33,7 @@ import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/optio
 import { isForeign } from "../core/params.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { GRAD_SCALE, NESTEROV } from "../core/abi.js";
+import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { Param, ParamStore } from "../runtime/store.js";
 import { muonScratchFloats } from "./muon-scratch.js";
 import { muon_f32 } from "./muon.reference.js";

@@ -1,5 +1,5 @@
 // Pure-TS reference of nadam_f32 (same signature, Float32Arrays for pointers). See src/optim/nadam.ts.
-import { DECOUPLED } from "../core/abi.js";
+import { DECOUPLED } from "../abi/index.js";
 import { ema2, inputGrad, lerp, scale, scratch } from "../core/reference-ops.js";
 
 const f = Math.fround;

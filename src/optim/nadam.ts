@@ -30,7 +30,7 @@ import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
+import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
 
 export interface NAdamOptions {

@@ -1,13 +1,8 @@
 // Pure-TS reference of radam_f32 (same signature, Float32Arrays for pointers). See src/optim/radam.ts.
-import { DECOUPLED } from "../core/abi.js";
+import { DECOUPLED, RECTIFY } from "../abi/index.js";
 import { ema2, inputGrad, lerp, scale, sqrtDenom, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
-/**
- * Flag bit of radam_f32 only (mirrors assembly/optim/radam.ts; test/optim/radam.cases.ts runs both branches):
- * the step is rectified (rho_t > 5). In bits 11..15, kept for a kernel's own flags: above the shared bits of
- * src/core/abi.ts, below the stochastic-rounding bits of the low-precision kernels (src/core/lowp.ts F32_FLAGS).
- */
-export const RECTIFY = 1 << 11;
+// RECTIFY (src/abi): the step is rectified (rho_t > 5); test/optim/radam.cases.ts runs both branches.
 
 export function radam_f32(param: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, grad: Float32Array,
     n: number, stepSize: number, beta1Comp: number, beta2: number, beta2Comp: number, eps: number,

@@ -27,8 +27,8 @@ import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { baseFlags } from "../core/abi.js";
-import { radam_f32, RECTIFY } from "./radam.reference.js";
+import { baseFlags, RECTIFY } from "../abi/index.js";
+import { radam_f32 } from "./radam.reference.js";
 
 export interface RAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; decoupledWeightDecay: boolean; maximize: boolean;

@@ -1,5 +1,5 @@
 // Pure-TS reference of rmsprop_f32 (same signature, Float32Arrays for pointers). See src/rmsprop.ts.
-import { CENTERED, MOMENTUM, TFJS } from "../core/abi.js";
+import { CENTERED, MOMENTUM, TFJS } from "../abi/index.js";
 import { ema2, inputGrad, lerp, momentum as accumulate, scratch, sqrtDenom, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;

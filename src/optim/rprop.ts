@@ -25,7 +25,7 @@ import { bool, invalidMessage, nonNegative, num, type Rule, samePair } from "../
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { GRAD_SCALE, MAXIMIZE } from "../core/abi.js";
+import { GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { rprop_f32 } from "./rprop.reference.js";
 
 export interface RpropOptions {

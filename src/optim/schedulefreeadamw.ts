@@ -36,7 +36,7 @@
 import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { schedulefreeadamw_f32 } from "./schedulefreeadamw.reference.js";
 

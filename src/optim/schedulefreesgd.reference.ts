@@ -1,6 +1,6 @@
 // Pure-TS reference of schedulefreesgd_f32 (same signature, Float32Arrays for pointers). See
 // src/optim/schedulefreesgd.ts.
-import { DECOUPLED, INIT_BUFFER } from "../core/abi.js";
+import { DECOUPLED, INIT_BUFFER } from "../abi/index.js";
 import { inputGrad } from "../core/reference-ops.js";
 
 const f = Math.fround;

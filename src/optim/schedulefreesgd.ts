@@ -22,7 +22,7 @@
 import { nonNegative, num } from "../core/options.js";
 import type { OptimizerOptions, OptimizerSpec, ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreeadamw.js";
 import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
 

@@ -1,5 +1,5 @@
 // Pure-TS reference of sgd_f32 (same signature, Float32Arrays for pointers). See src/sgd.ts.
-import { INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
+import { INIT_BUFFER, MOMENTUM, NESTEROV } from "../abi/index.js";
 import { inputGrad, momentum as accumulate, subScaled } from "../core/reference-ops.js";
 
 const f = Math.fround;

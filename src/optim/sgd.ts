@@ -28,7 +28,7 @@ import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { stateDtypeRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../core/abi.js";
+import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../abi/index.js";
 import { sgd_f32 } from "./sgd.reference.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 

@@ -12,7 +12,7 @@
 // create one) a grown memory never detaches old views; otherwise `param.value`/`param.grad` are getters
 // that rebuild their view after growth (hold the Param, not the view, across allocations).
 import { canShareMemory, defaultShared, sharedModules, wasmModule, type WasmKind } from "./loader.js";
-import { type KernelFn, type KernelName, type Kernels, LOWP_SCRATCH_BYTES } from "../core/abi.js";
+import { type KernelFn, type KernelName, type Kernels, LOWP_SCRATCH_BYTES } from "../abi/index.js";
 import { MAX_BYTES, PAGE, StoreMemory } from "./memory.js";
 import { hostCores, WorkerPool, workersAvailable } from "./threads.js";
 
@@ -400,14 +400,15 @@ export class ParamStore {
   /**
    * @internal Kernel `name` of build `kind` for calls over `n` floats: split across the worker pool when the
    * store has one and n reaches its gate, otherwise the plain Wasm export (no wrapper on the hot path).
+   * `np`, `stride`: the kernel's pointer count and state stride, for the split (WorkerPool.wrap).
    */
-  kernel(kind: WasmKind, name: KernelName, n: number): KernelFn {
+  kernel(kind: WasmKind, name: KernelName, n: number, np: number, stride: number): KernelFn {
     const local = this.kernels(kind)[name]!;
     const pool = this.#pool;
     if (!pool || n < pool.minSize) return local;
     const key = `${kind} ${name}`;
     let k = this.#threaded.get(key);
-    if (!k) this.#threaded.set(key, (k = pool.wrap(kind, name, local)));
+    if (!k) this.#threaded.set(key, (k = pool.wrap(kind, name, local, np, stride)));
     return k;
   }
 

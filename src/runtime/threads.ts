@@ -19,19 +19,23 @@
 // instead of waiting forever. (Keeping an undo copy of each sub-block would make that case exact too,
 // but copying the in-out buffers cost 30-60 % of a threaded step here; see the README.)
 // A worker spins briefly for the next task, then sleeps in Atomics.wait. Main spins, then waits.
-import { KERNEL_SIGNATURES, LOWP_SCRATCH_BYTES, type KernelFn, type KernelName, type Kernels } from "../core/abi.js";
+import { LOWP_SCRATCH_BYTES, type KernelFn, type KernelName } from "../abi/index.js";
 import type { WasmKind } from "./types.js";
 
 // Control words (Int32 indices).
-const W = 0, KERNEL = 1, KIND = 2, ARGC = 3, READY = 4, NP = 5, SUB = 6, ERR = 7, HOOK_AT = 8, HOOK_MODE = 9;
+const W = 0, KERNEL = 1, KIND = 2, ARGC = 3, READY = 4, NP = 5, SUB = 6, ERR = 7, HOOK_AT = 8, HOOK_MODE = 9, STRIDE = 10;
 const IDLE = -1, CANCELLED = -2, EXIT = -3;
 const ARGS = 16; // Float64 args start at byte 64 of the block
 const BLOCK_BYTES = 64 + 8 * 24;
 /** Each worker's own scratch for the low-precision kernels (lowp_init), after its control block. */
 const SCRATCH_BYTES = LOWP_SCRATCH_BYTES;
 const KINDS: WasmKind[] = ["simd", "scalar"];
-/** Kernel names in a fixed order (their index is the kernel id workers are told); the registry fills the table. */
-const kernelNames = () => Object.keys(KERNEL_SIGNATURES) as KernelName[];
+/**
+ * The functions a module exports, in the module's order: a kernel's index here is the id workers are told
+ * (both builds export the same functions, test/abi.test.ts), so no kernel table has to exist before a pool.
+ */
+const exportedFunctions = (m: WebAssembly.Module): KernelName[] =>
+  WebAssembly.Module.exports(m).filter((e) => e.kind === "function").map((e) => e.name);
 
 /**
  * Default smallest kernel call (floats) worth splitting across threads. Measured with `npm run bench` and a
@@ -75,14 +79,13 @@ function start(d) {
       if ((++spins & 255) === 0 && performance.now() - t0 > d.spinMs) { Atomics.wait(i32, ${W}, s); t0 = performance.now(); }
     }
     const fn = kernels[i32[${KIND}]][d.names[i32[${KERNEL}]]];
-    const strides = d.strides[i32[${KERNEL}]];
-    const np = i32[${NP}], sub = i32[${SUB}], hookAt = i32[${HOOK_AT}], hookMode = i32[${HOOK_MODE}];
+    const np = i32[${NP}], stride = i32[${STRIDE}], sub = i32[${SUB}], hookAt = i32[${HOOK_AT}], hookMode = i32[${HOOK_MODE}];
     base.length = args.length = i32[${ARGC}];
     for (let i = 0; i < base.length; i++) args[i] = base[i] = f64[i];
     const len = base[np];
     try {
       for (let k = 0, off = 0; off < len; k++, off += sub) {
-        for (let i = 0; i < np; i++) args[i] = base[i] ? base[i] + (strides ? strides[i] * (off / 256) : 4 * off) : 0;
+        for (let i = 0; i < np; i++) args[i] = base[i] ? base[i] + (stride && i > 0 && i < np - 1 ? stride * (off / 256) : 4 * off) : 0;
         const m = args[np] = Math.min(sub, len - off);
         if (k === hookAt) hook(hookMode, fn, args, np, m);
         if (Atomics.compareExchange(i32, ${W}, 2 * k, 2 * k + 1) !== 2 * k) break; // main took the task over
@@ -196,15 +199,16 @@ export class WorkerPool {
   /** Why the pool stopped (a worker exited or did not respond); undefined while healthy. */
   down: string | undefined;
   #args: number[] = [];
-  /** Bytes per 256 elements of each pointer of the call in progress (low-precision kernels), else 4 per element. */
-  #strides: readonly number[] | undefined;
+  /** Bytes per 256 elements of the state pointers of the call in progress (low-precision kernels); 0: f32. */
+  #stride = 0;
   readonly #urls: string[] = [];
-  /** Kernel names by id: the registry fills KERNEL_SIGNATURES when it loads, before any store exists. */
-  readonly #names: KernelName[] = Object.keys(KERNEL_SIGNATURES);
+  /** Kernel names by id (the modules' function exports). */
+  readonly #names: KernelName[];
 
   constructor(o: PoolOptions) {
     this.minSize = o.minSize ?? DEFAULT_THREAD_MIN_SIZE;
     const modules = KINDS.map((k) => o.modules[k]);
+    this.#names = exportedFunctions((o.modules.simd ?? o.modules.scalar)!);
     for (let w = 0; w < o.workers; w++) {
       const block = o.alloc(BLOCK_BYTES + SCRATCH_BYTES);
       const i32 = new Int32Array(o.memory.buffer, block, 16);
@@ -212,8 +216,7 @@ export class WorkerPool {
       i32[HOOK_AT] = -1;
       this.#ctl.push(i32);
       this.#argSlots.push(new Float64Array(o.memory.buffer, block + 64, 24));
-      const strides = kernelNames().map((n) => KERNEL_SIGNATURES[n]!.strides ?? null);
-      const data = { memory: o.memory, modules, block, names: kernelNames(), strides, spinMs: o.spinMs };
+      const data = { memory: o.memory, modules, block, names: this.#names, spinMs: o.spinMs };
       let worker: WorkerHandle;
       if (typeof Worker === "function") {
         const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
@@ -275,26 +278,27 @@ export class WorkerPool {
    * `local` (kernel `name` of build `kind`) with every call split across the pool. Callers use it only for
    * runs of at least minSize floats: smaller runs call the Wasm export directly, with no wrapper. Once the
    * pool is down (a worker died during this step), calls run on the calling thread alone, so that the step
-   * in progress still completes; the store refuses the next step (store.assertThreads()).
+   * in progress still completes; the store refuses the next step (store.assertThreads()). What the split
+   * needs of the kernel's signature comes with the call: `np` pointers (param first, grad last), and `stride`,
+   * the bytes per 256 elements of the state pointers between them (low-precision kernels; 0: all f32).
    */
-  wrap(kind: WasmKind, name: KernelName, local: KernelFn): KernelFn {
-    const np = KERNEL_SIGNATURES[name]!.pointers.length;
-    const strides = KERNEL_SIGNATURES[name]!.strides;
-    const kernelId = kernelNames().indexOf(name), kindId = KINDS.indexOf(kind);
+  wrap(kind: WasmKind, name: KernelName, local: KernelFn, np: number, stride: number): KernelFn {
+    const kernelId = this.#names.indexOf(name), kindId = KINDS.indexOf(kind);
+    if (kernelId < 0) throw new Error(`gradstep: the Wasm module exports no kernel ${name}`);
     return (...args: number[]) => {
       if (this.down !== undefined) local(...args);
-      else this.#run(kernelId, kindId, np, args, local, strides);
+      else this.#run(kernelId, kindId, np, args, local, stride);
     };
   }
 
-  #run(kernelId: number, kindId: number, np: number, args: number[], local: KernelFn, strides?: readonly number[]): void {
-    this.#strides = strides;
+  #run(kernelId: number, kindId: number, np: number, args: number[], local: KernelFn, stride: number): void {
+    this.#stride = stride;
     const n = args[np]!;
     // Only workers that have started take part (the first steps after creating a store may run alone).
     let parts = 1;
     for (let w = 0; w < this.#ctl.length; w++) if (Atomics.load(this.#ctl[w]!, READY) === 1) parts++;
-    // Low-precision kernels (strides) split on 256-element blocks: int8 blocks start at a chunk's start.
-    const align = strides ? 256 : 16;
+    // Low-precision kernels (a state stride) split on 256-element blocks: int8 blocks start at a chunk's start.
+    const align = stride ? 256 : 16;
     const chunk = Math.ceil(n / parts / align) * align;
     const posted = this.#posted;
     posted.length = 0;
@@ -309,6 +313,7 @@ export class WorkerPool {
       i32[KIND] = kindId;
       i32[ARGC] = args.length;
       i32[NP] = np;
+      i32[STRIDE] = stride;
       i32[SUB] = SUB_BLOCK;
       Atomics.store(i32, W, 0);
       Atomics.notify(i32, W);
@@ -335,9 +340,9 @@ export class WorkerPool {
   #slice(args: number[], np: number, start: number, len: number): number[] {
     const a = this.#args;
     a.length = args.length;
-    const strides = this.#strides;
+    const stride = this.#stride;
     for (let i = 0; i < args.length; i++) {
-      a[i] = i < np ? (args[i] ? args[i]! + (strides ? strides[i]! * (start / 256) : 4 * start) : 0) : args[i]!;
+      a[i] = i < np ? (args[i] ? args[i]! + (stride && i > 0 && i < np - 1 ? stride * (start / 256) : 4 * start) : 0) : args[i]!;
     }
     a[np] = len;
     return a;

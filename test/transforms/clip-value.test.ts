@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Adam, clipGradNorm, clipGradValue, GradScaler, ParamStore, SGD } from "../../src/index.js";
 import { setHostCoresForTests } from "../../src/runtime/threads.js";
+import { CLIP, CLIP_AT } from "../../src/abi/index.js";
+import { valueClip } from "../../src/core/reference-ops.js";
+import { KERNELS, REFERENCE } from "../../src/optim/index.js";
 import { CONFIGS, expectSameState, firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 const BACKENDS = ["simd", "scalar", "js"] as const;
@@ -163,5 +166,36 @@ describe("bad clipValue: a clear error at construction, nothing allocated or cha
       expect(firstBitDifference(p.grad, grads[0]![i]!)).toBe(-1);
     });
     expect(store.bytesUsed).toBe(used);
+  });
+});
+
+describe("the value clip is the CLIP flag of a kernel call (bit 31 of src/abi, no sentinel scale)", () => {
+  // SGD's kernel without momentum: p -= lr * g, with lr 0.5 (exact), bounds ±0.5 written where the kernels read them.
+  const n = 37, lr = 0.5, rand = rng(21);
+  const init = randomArray(n, rand), grad = randomArray(n, rand, 3, 0.1);
+  const f = Math.fround, clamp = (g: number) => Math.min(Math.max(g, -0.5), 0.5);
+  const expect1 = (clipped: boolean) => Float32Array.from(init, (p, i) => f(p - f(lr * (clipped ? clamp(grad[i]!) : grad[i]!))));
+  const scalars = (flags: number) => [n, lr, 0, 0, 0, 1, flags]; // n, lr, weightDecay, momentum, dampFactor, gradScale 1, flags
+  it.each(["simd", "scalar"] as const)("%s: CLIP clamps without GRAD_SCALE; the same bounds without CLIP do nothing", (kind) => {
+    expect(KERNELS.sgd_f32!.scalars).toEqual(["lr", "weightDecay", "momentum", "dampFactor", "gradScale", "flags"]);
+    const store = new ParamStore();
+    const p = store.param("w", init);
+    for (const clipped of [true, false]) {
+      p.value.set(init);
+      p.grad.set(grad);
+      store.f32.set([-0.5, 0.5], CLIP_AT / 4);
+      store.kernels(kind).sgd_f32!(p.valuePtr, 0, p.gradPtr, ...scalars(clipped ? CLIP : 0));
+      expect(firstBitDifference(p.value, expect1(clipped)), `clipped: ${clipped}`).toBe(-1);
+    }
+    store.dispose();
+  });
+  it("js: the reference reads the same flag", () => {
+    valueClip.lo = -0.5;
+    valueClip.hi = 0.5;
+    for (const clipped of [true, false]) {
+      const p = Float32Array.from(init);
+      REFERENCE.sgd_f32!(p, new Float32Array(0), Float32Array.from(grad), ...scalars(clipped ? CLIP : 0));
+      expect(firstBitDifference(p, expect1(clipped)), `clipped: ${clipped}`).toBe(-1);
+    }
   });
 });
