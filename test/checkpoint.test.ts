@@ -76,6 +76,11 @@ describe("a corrupt or mismatched checkpoint: clear error, nothing changed", () 
     out.set(bytes.subarray(8 + n), 8 + text.length);
     return out;
   };
+  const withOptimizer = (bytes: Uint8Array, edit: (o: Record<string, any>) => void) => withHeader(bytes, (h) => {
+    const o = JSON.parse(h.__metadata__.optimizer);
+    edit(o);
+    h.__metadata__.optimizer = JSON.stringify(o);
+  });
   const CASES: Array<[string, (b: Uint8Array) => Uint8Array, RegExp]> = [
     ["empty", () => new Uint8Array(0), /shorter than the 8-byte header length/],
     ["truncated", (b) => b.subarray(0, b.length - 5), /outside the \d+ data bytes|bytes after the last tensor/],
@@ -89,6 +94,16 @@ describe("a corrupt or mismatched checkpoint: clear error, nothing changed", () 
     ["not a gradstep checkpoint", (b) => withHeader(b, (h) => { h.__metadata__.format = "other"; }), /not a gradstep checkpoint/],
     ["optimizer metadata not JSON", (b) => withHeader(b, (h) => { h.__metadata__.optimizer = "{"; }), /optimizer metadata is not JSON/],
     ["state of another optimizer", (b) => withHeader(b, (h) => { const o = JSON.parse(h.__metadata__.optimizer); o.optimizer = "SGD"; h.__metadata__.optimizer = JSON.stringify(o); }), /the state dict is from SGD, not Adam/],
+    ["user metadata not JSON (checked before anything is restored)", (b) => withHeader(b, (h) => { h.__metadata__.user = "{"; }), /its user metadata is not JSON/],
+    ["user metadata not strings", (b) => withHeader(b, (h) => { h.__metadata__.user = JSON.stringify({ epoch: 5 }); }), /its user metadata is not an object of strings/],
+    ["a state id with a leading zero", (b) => withOptimizer(b, (o) => { o.state["00"] = o.state["0"]; delete o.state["0"]; }), /invalid param id "00"/],
+    ["a state id \"00\" beside \"0\"", (b) => withOptimizer(b, (o) => { o.state["00"] = { step: 2 }; }), /invalid param id "00"/],
+    ["a state id \"1.0\"", (b) => withOptimizer(b, (o) => { o.state["1.0"] = o.state["1"]; delete o.state["1"]; }), /invalid param id "1.0"/],
+    ["a state id \" 1\"", (b) => withOptimizer(b, (o) => { o.state[" 1"] = o.state["1"]; delete o.state["1"]; }), /invalid param id " 1"/],
+    ["a __proto__ key in a state entry", (b) => withHeader(b, (h) => { h.__metadata__.optimizer = h.__metadata__.optimizer.replace('"exp_avg":', '"__proto__":{"step":1},"exp_avg":'); }), /state of param 0 has an unknown key "__proto__"/],
+    ["a state tensor nothing refers to", (b) => withOptimizer(b, (o) => { delete o.state["0"].max_exp_avg_sq; }), /tensor "optimizer.state.0.max_exp_avg_sq" is neither a param nor part of a saved state/],
+    ["a tensor referred to twice", (b) => withOptimizer(b, (o) => { o.state["1"].exp_avg = o.state["0"].exp_avg; }), /tensor "optimizer.state.0.exp_avg" is referred to twice/],
+    ["a number that is not a non-finite one", (b) => withOptimizer(b, (o) => { o.state["0"].step = { number: "1e400" }; }), /\{ "number": "1e400" \} is not NaN, Infinity or -Infinity/],
     ["a bad scheduler state (after the optimizer loaded: undone)", (b) => withHeader(b, (h) => { h.__metadata__.scheduler = JSON.stringify({ lastEpoch: "x" }); }), /./],
   ];
   it.each(CASES)("%s", (_name, corrupt, message) => {
@@ -106,6 +121,65 @@ describe("a corrupt or mismatched checkpoint: clear error, nothing changed", () 
     const store = new ParamStore();
     store.param("w", 12, { shape: [3, 4] });
     expect(() => loadCheckpoint(good(), { params: store })).toThrow(/the file has 2 params, 1 were given/);
-    expect(() => loadCheckpoint(good(), { optimizer: new SGD(store) })).toThrow(/from Adam, not SGD/);
+    expect(() => loadCheckpoint(good(), { optimizer: new SGD(store) }, { ignoreScheduler: true })).toThrow(/from Adam, not SGD/);
+  });
+});
+
+describe("a scheduler is the optimizer's, and a file's schedule is not silently dropped", () => {
+  const saved = () => {
+    const t = trainer(3);
+    for (let s = 0; s < 4; s++) t.step(s);
+    return saveCheckpoint({ params: t.store, optimizer: t.opt, scheduler: t.sched });
+  };
+  const expectUnchangedAfter = (t: ReturnType<typeof trainer>, load: () => unknown, message: RegExp) => {
+    const values = t.params.map((p) => Float32Array.from(p.value)), state = t.opt.stateDict(), sched = JSON.stringify(t.sched.stateDict());
+    expect(load).toThrow(message);
+    t.params.forEach((p, i) => expect(firstBitDifference(p.value, values[i]!)).toBe(-1));
+    expectSameState(t.opt.stateDict(), state);
+    expect(JSON.stringify(t.sched.stateDict())).toBe(sched);
+  };
+
+  it("loading a file with scheduler state without a scheduler throws, unless ignoreScheduler", () => {
+    const t = trainer(9);
+    t.step(0);
+    expectUnchangedAfter(t, () => loadCheckpoint(saved(), { params: t.store, optimizer: t.opt }),
+      /^loadCheckpoint: the file has scheduler state: pass the optimizer's scheduler to restore it \(or \{ ignoreScheduler: true \} to keep the given schedule\)$/);
+    const sched = JSON.stringify(t.sched.stateDict());
+    loadCheckpoint(saved(), { params: t.store, optimizer: t.opt }, { ignoreScheduler: true });
+    expect(JSON.stringify(t.sched.stateDict())).toBe(sched);
+    expect(t.opt.stateDict().state[0]!.step).toBe(4);
+  });
+
+  it("params alone (weights for inference) load without the scheduler", () => {
+    const t = trainer(9);
+    loadCheckpoint(saved(), { params: t.store });
+    const ref = trainer(3);
+    for (let s = 0; s < 4; s++) ref.step(s);
+    t.params.forEach((p, i) => expect(firstBitDifference(p.value, ref.params[i]!.value)).toBe(-1));
+  });
+
+  it("a scheduler of another optimizer: saveCheckpoint and loadCheckpoint throw (nothing changed)", () => {
+    const t = trainer(9), other = trainer(5);
+    t.step(0);
+    expect(() => saveCheckpoint({ params: t.store, optimizer: t.opt, scheduler: other.sched }))
+      .toThrow(/^saveCheckpoint: the scheduler is another optimizer's \(its optimizer is not the one given\)$/);
+    expectUnchangedAfter(t, () => loadCheckpoint(saved(), { params: t.store, optimizer: t.opt, scheduler: other.sched }),
+      /^loadCheckpoint: the scheduler is another optimizer's/);
+  });
+
+  it.each([
+    [{ ignoreSchedule: true }, /^TypeError: loadCheckpoint: unknown option "ignoreSchedule"/],
+    [{ ignoreScheduler: 1 }, /^TypeError: loadCheckpoint: invalid ignoreScheduler 1 \(expected a boolean\)$/],
+    [null, /^TypeError: loadCheckpoint: options must be an object$/],
+  ])("loadCheckpoint options %o: a clear error, nothing changed", (options, message) => {
+    const t = trainer(9);
+    t.step(0);
+    expectUnchangedAfter(t, () => {
+      try {
+        loadCheckpoint(saved(), { params: t.store, optimizer: t.opt, scheduler: t.sched }, options as never);
+      } catch (e) {
+        throw new Error(String(e));
+      }
+    }, message);
   });
 });

@@ -42,6 +42,14 @@ export function firstBitDifference(a: Float32Array | Uint16Array | Uint8Array, b
 export type { OptimizerClass } from "../src/optim/index.js";
 export type { Config } from "./optim/types.js";
 
+/**
+ * `error`, a rule's message (`^Invalid beta1: ...`), as an optimizer throws it with `where` in front: the optimizer,
+ * and the group (`Adam: param group 0: Invalid beta1: ...`).
+ */
+export function locatedError(where: string, error: RegExp): RegExp {
+  return new RegExp(`^${where.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ${error.source.replace(/^\^/, "")}`, error.flags);
+}
+
 /** store.param options for a param of n floats in the registry suites: the shape its cases file asks for (Muon: 2-D), if any. */
 export function paramShape(cls: unknown, n: number): { shape: number[] } | undefined {
   const shape = REGISTRY.find((e) => e.cls === cls)?.cases.shape;

@@ -11,7 +11,7 @@
 // to 0.0076 (the registry's Adam is checked against PyTorch, not Optax); every other case within 6 %.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Adam, Lookahead, ParamStore, SGD, type LookaheadStateDict } from "../src/index.js";
+import { Adam, LBFGS, Lookahead, ParamStore, SGD, type LookaheadStateDict } from "../src/index.js";
 import { firstBitDifference, randomArray, rng } from "./helpers.js";
 
 interface Case {
@@ -167,12 +167,13 @@ describe("Lookahead state dict", () => {
 
 describe("Lookahead options and lifecycle", () => {
   const bad: Array<[Record<string, unknown>, RegExp]> = [
-    [{ syncPeriod: 0 }, /^Invalid syncPeriod: 0 \(expected an integer >= 1\)$/],
-    [{ syncPeriod: 2.5 }, /^Invalid syncPeriod: 2.5 \(expected an integer >= 1\)$/],
-    [{ syncPeriod: "6" }, /^Invalid syncPeriod: 6 \(expected a number\)$/],
-    [{ slowStepSize: 1.5 }, /^Invalid slowStepSize: 1.5 \(expected 0 <= slowStepSize <= 1\)$/],
-    [{ slowStepSize: Number.NaN }, /^Invalid slowStepSize: NaN/],
-    [{ sync_period: 6 }, /unknown option "sync_period"/],
+    [{ syncPeriod: 0 }, /^Lookahead: Invalid syncPeriod: 0 \(expected an integer >= 1\)$/],
+    [{ syncPeriod: 2.5 }, /^Lookahead: Invalid syncPeriod: 2.5 \(expected an integer >= 1\)$/],
+    [{ syncPeriod: "6" }, /^Lookahead: Invalid syncPeriod: "6" \(expected a number\)$/],
+    [{ slowStepSize: 1.5 }, /^Lookahead: Invalid slowStepSize: 1.5 \(expected 0 <= slowStepSize <= 1\)$/],
+    [{ slowStepSize: Number.NaN }, /^Lookahead: Invalid slowStepSize: NaN/],
+    [{ sync_period: 6 }, /^Lookahead: unknown option "sync_period", did you mean "syncPeriod"\? \(expected one of syncPeriod, slowStepSize\)$/],
+    [{ slow_step: 0.5 }, /unknown option "slow_step" \(expected one of syncPeriod, slowStepSize\)$/],
   ];
   it.each(bad)("rejects %o", (options, error) => {
     const store = new ParamStore();
@@ -181,7 +182,10 @@ describe("Lookahead options and lifecycle", () => {
   });
 
   it("wraps only a gradstep optimizer", () => {
-    expect(() => new Lookahead({} as never)).toThrow(/expected a gradstep optimizer/);
+    expect(() => new Lookahead({} as never)).toThrow(/expected a gradstep optimizer to wrap \(new Lookahead\(new Adam\(params\), options\)\)$/);
+    const w = new ParamStore().param("w", 2);
+    expect(() => new Lookahead(new LBFGS([w]) as never)).toThrow(/LBFGS is closure-kind \(several evaluations per step\) and cannot be wrapped/);
+    expect(() => new Lookahead(new SGD([w]), 6 as never)).toThrow(/^Lookahead: options must be an object \(got a number\)$/);
   });
 
   it("defaults: syncPeriod 6, slowStepSize 0.5; zeroGrad zeroes the grads; dispose ends it and its inner optimizer", () => {
@@ -198,4 +202,17 @@ describe("Lookahead options and lifecycle", () => {
     expect(inner.disposed).toBe(true);
     expect(() => opt.step()).toThrow(/disposed/);
   });
+});
+
+it("loadStateDict's options are the inner optimizer's, checked (an unknown one changes nothing)", () => {
+  const store = new ParamStore();
+  const w = store.param("w", 8);
+  const opt = new Lookahead(new Adam([w], { stateDtype: "bf16" }));
+  w.grad.fill(0.5);
+  opt.step();
+  const dict = opt.stateDict();
+  expect(() => opt.loadStateDict(structuredClone(dict), { stateDtyp: "f32" } as never)).toThrow(/^Adam.loadStateDict: unknown option "stateDtyp"/);
+  expect(opt.stateDict()).toEqual(dict);
+  opt.loadStateDict(structuredClone(dict), { stateDtype: "f32" });
+  expect((opt.inner.paramGroups[0] as { stateDtype?: string }).stateDtype).toBe("f32");
 });

@@ -63,3 +63,37 @@ it.each([
   opt.step();
   expect(opt.stateDict().state[0]!.step).toBe(4);
 });
+
+// The mode is state (test/suites/persistence.test.ts resumes both optimizers saved in eval mode, and loaded by one in
+// eval mode, through every path); these pin the dict's field and its errors.
+it.each([
+  ["ScheduleFreeAdamW", ScheduleFreeAdamW],
+  ["ScheduleFreeSGD", ScheduleFreeSGD],
+] as const)("%s: stateDict() saves the mode as `training`, loadStateDict() restores it", (_name, cls) => {
+  const store = new ParamStore();
+  const w = store.param("w", randomArray(9, rng(3), 1, 0));
+  const opt = new cls([w], { lr: 0.1 });
+  for (let t = 0; t < 3; t++) { w.grad.set(randomArray(9, rng(t), 1, 0)); opt.step(); }
+  expect(opt.stateDict().training).toBe(true);
+  opt.eval();
+  const inEval = opt.stateDict();
+  expect(inEval.training).toBe(false);
+  opt.train();
+  opt.loadStateDict(inEval);
+  expect(opt.training).toBe(false); // the params restored with this dict hold x
+  const { training: _t, ...older } = inEval; // a dict saved before the mode was state: train mode, as it was loaded then
+  opt.loadStateDict(older);
+  expect(opt.training).toBe(true);
+});
+
+it.each([["no", /invalid training "no"/], [0, /invalid training 0/], [null, /invalid training null/]] as const)(
+  "ScheduleFreeAdamW.loadStateDict with training %o: a clear error, nothing changed", (training, message) => {
+    const { w, opt } = trained(3);
+    const dict = { ...opt.stateDict(), training: training as never };
+    opt.eval();
+    const x = Float32Array.from(w.value), state = opt.stateDict();
+    expect(() => opt.loadStateDict(dict)).toThrow(new RegExp(`^ScheduleFreeAdamW.loadStateDict: ${message.source} \\(expected a boolean: whether the dict was saved in train mode\\)$`));
+    expect(opt.training).toBe(false);
+    expect(firstBitDifference(w.value, x)).toBe(-1);
+    expect(opt.stateDict()).toEqual(state);
+  });

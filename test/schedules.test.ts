@@ -99,6 +99,18 @@ function stepOnce(s: AnySched, p: PlanStep): void {
   else s.step();
 }
 
+/**
+ * stepOnce, where a step PyTorch takes to a negative lr is refused (gradstep's schedulers write only what the
+ * optimizer accepts: OneCycleLR's linear anneal stepped totalSteps times extrapolates below 0 at its last step).
+ */
+function stepOrRefuse(s: AnySched, p: PlanStep): void {
+  try {
+    stepOnce(s, p);
+  } catch (e) {
+    if (!(e instanceof RangeError) || !/the step would set param group \d+'s lr to -/.test(e.message)) throw e;
+  }
+}
+
 /** Builds a case's optimizer and schedulers and runs `plan` (optimizer step, then scheduler step). */
 function run(c: Case, plan = c.plan) {
   const opt = makeOptimizer(c.optimizer, c.groupLrs);
@@ -106,7 +118,7 @@ function run(c: Case, plan = c.plan) {
   const rows = [{ lrs: opt.paramGroups.map((g) => g.lr), momentum: momenta(opt) }];
   for (const p of plan) {
     opt.step();
-    stepOnce(scheds[p.scheduler]!, p);
+    stepOrRefuse(scheds[p.scheduler]!, p);
     rows.push({ lrs: opt.paramGroups.map((g) => g.lr), momentum: momenta(opt) });
     expect(scheds[p.scheduler]!.getLastLr()).toEqual(rows.at(-1)!.lrs);
   }
@@ -161,6 +173,10 @@ describe(`LR schedulers vs PyTorch ${fixture.torch}`, () => {
       expect(rows.length).toBe(c.trajectory.length);
       rows.forEach((row, t) => {
         const want = c.trajectory[t]!;
+        if (want.lrs.some((x) => x < 0)) {
+          expect(row.lrs, `step ${t}: refused, nothing changed`).toEqual(rows[t - 1]!.lrs);
+          return;
+        }
         row.lrs.forEach((x, i) => close(x, want.lrs[i]!, 1e-12, 0, `step ${t} group ${i} lr`));
         row.momentum.forEach((x, i) => close(x, want.momentum[i]!, 1e-12, 0, `step ${t} group ${i} momentum`));
       });
@@ -199,7 +215,7 @@ describe("state dicts", () => {
       scheds.forEach((s, i) => s.loadStateDict(saved.scheds[i]!));
       for (const [t, p] of c.plan.slice(k).entries()) {
         opt.step();
-        stepOnce(scheds[p.scheduler]!, p);
+        stepOrRefuse(scheds[p.scheduler]!, p);
         expect(opt.paramGroups.map((g) => g.lr), `step ${k + t + 1}`).toEqual(full[k + t + 1]!.lrs);
         expect(momenta(opt), `step ${k + t + 1}`).toEqual(full[k + t + 1]!.momentum);
       }
@@ -383,6 +399,10 @@ function makeKind(kind: "sgd" | "adam" | "adagrad" = "sgd"): Opt {
   return new Adagrad([{ params: [store.param("a", 3)], lr: 0.1 }, { params: [store.param("b", 2)], lr: 0.03 }]) as never;
 }
 
+CTOR_ERRORS.push(
+  { desc: "LambdaLR whose lambda is negative at the initial step", make: (o) => new LambdaLR(o, { lrLambda: () => -2 }), error: RangeError, message: /^LambdaLR: the step would set param group 0's lr to -0.2 \(expected a finite number >= 0\)/ },
+);
+
 describe("errors at construction change nothing", () => {
   for (const e of CTOR_ERRORS) {
     it(e.desc, () => {
@@ -442,6 +462,27 @@ const STEP_ERRORS: Array<{ desc: string; kind?: "sgd" | "adam"; make: (o: Opt) =
       return new SequentialLR(o, { schedulers: [new ConstantLR(o), new LambdaLR(o, { lrLambda: (e) => (e === 0 && calls++ >= 2 ? NaN : 1) })], milestones: [2] });
     },
     before: (s) => s.step(undefined as never), act: (s) => s.step(undefined as never), error: RangeError, message: /LambdaLR: lrLambda\(0\) returned NaN/,
+  },
+  // A value no optimizer accepts is refused at sched.step(), not at the next opt.step() after the scheduler moved.
+  ...([
+    ["LambdaLR lambda negative at epoch 3", () => 1, (o: Opt) => new LambdaLR(o, { lrLambda: (e) => (e === 3 ? -1 : 1) }), 2, "LambdaLR", "lr to -0.1 "],
+    ["MultiplicativeLR negative factor", 0, (o: Opt) => new MultiplicativeLR(o, { lrLambda: () => -0.5 }), 0, "MultiplicativeLR", "lr to -0.05 "],
+    ["MultiplicativeLR compounding past the f64 range", 0, (o: Opt) => new MultiplicativeLR(o, { lrLambda: () => 1e300 }), 1, "MultiplicativeLR", "lr to Infinity "],
+    ["ExponentialLR gamma 1e200 compounding to Infinity", 0, (o: Opt) => new ExponentialLR(o, { gamma: 1e200 }), 1, "ExponentialLR", "lr to Infinity "],
+    ["CyclicLR scaleFn -100: a negative lr", 0, (o: Opt) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2, scaleFn: () => -100 }), 0, "CyclicLR", "lr to -4.49"],
+    ["CyclicLR scaleFn 30: SGD momentum below 0", 0, (o: Opt) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2, scaleFn: () => 30 }), 0, "CyclicLR", "momentum to -0.59"],
+    ["OneCycleLR linear stepped totalSteps times (PyTorch extrapolates below 0)", 0, (o: Opt) => new OneCycleLR(o, { maxLr: 0.05, totalSteps: 10, annealStrategy: "linear", cycleMomentum: false }), 9, "OneCycleLR", "lr to -0.00"],
+    ["ChainedScheduler whose LambdaLR goes negative: no child steps",  0, (o: Opt) => new ChainedScheduler([new CosineAnnealingWarmRestarts(o, { t0: 3 }), new ExponentialLR(o, { gamma: 0.9 }), new LambdaLR(o, { lrLambda: (e) => (e === 2 ? -1 : 1) })]), 1, "ChainedScheduler", "lr to -"],
+    ["SequentialLR switching to a MultiplicativeLR with a negative factor", 0, (o: Opt) => new SequentialLR(o, { schedulers: [new ConstantLR(o), new MultiplicativeLR(o, { lrLambda: () => -1 })], milestones: [2] }), 1, "SequentialLR", "lr to -"],
+  ] as const).map(([desc, _unused, make, steps, label, what]) => ({
+    desc, make: make as (o: Opt) => AnySched, error: RangeError,
+    before: (s: AnySched) => { for (let i = 0; i < steps; i++) s.step(undefined as never); }, act: (s: AnySched) => s.step(undefined as never),
+    message: new RegExp(`^${label}: the step would set param group 0's ${what.replace(/[.+]/g, "\\$&")}.*; the scheduler and the optimizer are unchanged$`),
+  })),
+  {
+    desc: "CyclicLR scaleFn 30 over Adam: beta1 below 0", kind: "adam", error: RangeError,
+    make: (o) => new CyclicLR(o, { baseLr: 0.001, maxLr: 0.01, stepSizeUp: 2, scaleFn: () => 30 }), act: (s) => s.step(undefined as never),
+    message: /^CyclicLR: the step would set param group 0's beta1 to -0\.59\d* \(expected 0 <= beta1 < 1\); the scheduler and the optimizer are unchanged$/,
   },
   { desc: "CosineAnnealingWarmRestarts negative epoch", make: (o) => new CosineAnnealingWarmRestarts(o, { t0: 3 }), act: (s) => (s as CosineAnnealingWarmRestarts).step(-1), error: RangeError, message: /CosineAnnealingWarmRestarts: invalid epoch: -1/ },
   {

@@ -54,3 +54,23 @@ export function clipCoefficient(maxNorm: number, norm: number): number {
   const coef = f(f(maxNorm) / f(f(norm) + f(1e-6)));
   return coef > 1 ? 1 : coef; // NaN stays NaN (torch's clamp)
 }
+
+/**
+ * Whether every f32(g·f32(scale)) is finite, for the f32s g whose max|g| (exact, from a reduction) is `maxAbs`:
+ * the product of two f32s is exact in f64 and rounding to f32 is monotonic in |x|, so the largest |g| decides.
+ * This is the gradient the kernels' prologue computes (g times the step's scale, in f32).
+ */
+export function scaledMaxFinite(maxAbs: number, scale: number): boolean {
+  return Number.isFinite(Math.fround(maxAbs * Math.abs(Math.fround(scale))));
+}
+
+/**
+ * scaledMaxFinite decided from Σg² alone (a reduction's sumSq), without reading max|g|: true means no element
+ * overflows; false means "not decided" (read max|g| and ask scaledMaxFinite). The bound: an element of
+ * |g| >= 2^-63 has a normal f32 square, within 2^-24 of g², and the blocked f32/f64 sums of non-negative terms
+ * never fall below a term, so |g| <= sqrt(Σg²)·(1 + 2^-20); an element below 2^-63 times any finite f32 stays
+ * below 2^65. NaN and Infinity in Σg² (or in the bound) answer false.
+ */
+export function scaledSumSqFinite(sumSq: number, scale: number): boolean {
+  return scaledMaxFinite(Math.max(Math.sqrt(sumSq) * (1 + 2 ** -20), 2 ** -63), scale);
+}

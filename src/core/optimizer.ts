@@ -2,16 +2,17 @@
 // zeroGrad, configs, state save/load, dispose. The parts live beside it: option rules (options.ts), memory
 // layout of groups (layout.ts), the step plan (plan.ts), state dicts (state-dict.ts). Each optimizer file
 // only supplies an OptimizerSpec (spec.ts).
-import { rejectUnknown } from "./options.js";
+import { located, rejectUnknown } from "./options.js";
+import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "./params.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
 import { checkNormType } from "./norms.js";
-import { kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
-import type { ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
-import { applyLoad, isFloat32Array, planLoad, saveState, type StateDict } from "./state-dict.js";
+import { GroupRecord, kernelFor, OptionTable, ownArrays, type PlannedGroup, prepareStep, runStep, type StepContext, type Transforms } from "./plan.js";
+import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
+import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
-import { checkShape, Param, ParamStore } from "../runtime/store.js";
+import { Param, ParamStore } from "../runtime/store.js";
 
 export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
@@ -27,10 +28,11 @@ export interface OptimizerOptions {
    * Clip the global norm of all gradients (every group) to this before each step, like calling
    * `clipGradNorm(params, maxGradNorm, { normType })` first, with the same numbers, but fused: the
    * gradients are read once more and never rewritten (the factor goes into the step's gradient prologue).
+   * Infinity clips nothing (torch's clip_grad_norm_(max_norm=inf)); getConfig() writes it "Infinity".
    */
-  maxGradNorm?: number;
-  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity or any p > 0. */
-  normType?: number;
+  maxGradNorm?: number | "Infinity";
+  /** The norm `maxGradNorm` clips: 2 (default), 1, Infinity (or "Infinity", as getConfig() writes it) or any p > 0. */
+  normType?: number | "Infinity";
   /**
    * Skip a step whose gradients hold NaN or ±Infinity: no param, no state and no step count changes, and
    * `skippedSteps` counts it. Detected in the same read-only pre-pass as the norm.
@@ -41,10 +43,27 @@ export interface OptimizerOptions {
    * `clipGradValue(params, clipValue)` first, with the same bits, but fused into the step's gradient prologue
    * (no extra pass; the grads are never rewritten). Order in the prologue: the step's `gradScale` (GradScaler's
    * unscaling, 1/k) and maxGradNorm's factor first, then this clamp (torch: unscale_, clip, step), then
-   * maximize and weight decay.
+   * maximize and weight decay. Infinity clamps nothing; getConfig() writes it "Infinity".
    */
-  clipValue?: number;
+  clipValue?: number | "Infinity";
 }
+
+/**
+ * The transform options as getConfig() writes them: JSON has no Infinity (JSON.stringify writes null), so a
+ * transform option that is Infinity, meaningful for all three, is the string "Infinity", which the constructor
+ * reads back.
+ */
+export interface TransformsConfig {
+  maxGradNorm?: number | "Infinity";
+  normType?: number | "Infinity";
+  skipNonFinite?: boolean;
+  clipValue?: number | "Infinity";
+}
+
+/** A transform option from a config: "Infinity" is Infinity. */
+const fromConfig = <T>(v: T): Exclude<T, "Infinity"> | number => (v === "Infinity" ? Infinity : v as Exclude<T, "Infinity">);
+/** A transform option for a config (see TransformsConfig). */
+const toConfig = (v: number): number | "Infinity" => (v === Infinity ? "Infinity" : v);
 
 /** Options of one step() call. */
 export interface StepOptions {
@@ -64,26 +83,9 @@ export interface StepEpilogue { check(): void; run(): void }
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
 export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
 
-const EXTRA_OPTIONS = ["backend", "verify", "className", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
-
-function isForeign(p: unknown): p is ForeignParam {
-  return p !== null && typeof p === "object" && "value" in p && "grad" in p;
-}
-
-/** The params argument as a list of group inputs. */
-function groupInputs<O>(name: string, params: ParamsInput<O>): ParamGroupInput<O>[] {
-  if (params instanceof ParamStore) return [{ params: params.params }] as unknown as ParamGroupInput<O>[];
-  if (params instanceof Param || (isForeign(params) && !(Symbol.iterator in params))) return [{ params: [params] }] as unknown as ParamGroupInput<O>[];
-  if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
-    throw new TypeError(`${name}: expected params (an array of params or of param groups, a ParamStore, or one param), got ${params === null ? "null" : typeof params}`);
-  }
-  const inputs = [...(params as Iterable<unknown>)];
-  if (inputs.length === 0) throw new Error(`${name}: got an empty parameter list`);
-  const isGroup = (g: unknown) => g !== null && typeof g === "object" && !(g instanceof Param) && !isForeign(g);
-  if (inputs.every(isGroup)) return inputs as ParamGroupInput<O>[];
-  if (inputs.some(isGroup)) throw new TypeError(`${name}: mix of params and param groups (pass either params or groups { params, ...options })`);
-  return [{ params: inputs }] as unknown as ParamGroupInput<O>[];
-}
+/** Options of the whole optimizer besides the spec's (`className` is accepted but never listed: getConfig() writes it). */
+const EXTRA_OPTIONS = ["backend", "verify", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
+const HIDDEN_OPTIONS = ["className"];
 
 export abstract class Optimizer<O extends object> {
   /** The options groups inherit when they don't set their own. */
@@ -107,12 +109,11 @@ export abstract class Optimizer<O extends object> {
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
     this.#spec = spec;
     this.#options = new OptionTable(spec);
-    if (options === null || typeof options !== "object" || Array.isArray(options)) {
-      throw new TypeError(`${spec.name}: options must be an object`);
-    }
+    checkOptionsArgument(spec.name, options, Object.hasOwn(spec.rules, "lr") ? "lr" : undefined);
     rejectStateDtype(spec, options);
-    rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS);
-    const { backend = "auto", verify, className, maxGradNorm, normType = 2, skipNonFinite = false, clipValue, ...hyper } = options;
+    rejectUnknown(spec.name, options, spec.rules, EXTRA_OPTIONS, HIDDEN_OPTIONS);
+    const { backend = "auto", verify, className, maxGradNorm: maxIn, normType: normIn = 2, skipNonFinite = false, clipValue: clipIn, ...hyper } = options;
+    const maxGradNorm = fromConfig(maxIn), normType = fromConfig(normIn), clipValue = fromConfig(clipIn);
     if (maxGradNorm !== undefined && (typeof maxGradNorm !== "number" || !(maxGradNorm >= 0))) {
       throw new RangeError(`${spec.name}: invalid maxGradNorm ${String(maxGradNorm)} (expected a number >= 0)`);
     }
@@ -125,7 +126,11 @@ export abstract class Optimizer<O extends object> {
       throw new TypeError(`${spec.name}: the config is from ${JSON.stringify(className)}, not ${spec.name} (use ${String(className)}.fromConfig)`);
     }
     const defaults = ownArrays({ ...spec.defaults, ...hyper }) as O;
-    this.#options.validate(defaults);
+    try {
+      this.#options.validate(defaults);
+    } catch (e) {
+      throw located(spec.name, e);
+    }
     if (!["auto", "simd", "scalar", "js"].includes(backend)) {
       throw new TypeError(`${spec.name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
     }
@@ -136,16 +141,10 @@ export abstract class Optimizer<O extends object> {
     this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite, clipValue });
 
     // Normalise and validate every group before allocating anything.
-    const groups = groupInputs(spec.name, params).map((g, gi) => this.#normaliseGroup(g, gi));
-    const seen = new Set<ParamLike>();
+    const groups = (groupInputs(spec.name, params) as ParamGroupInput<O>[]).map((g, gi) => this.#normaliseGroup(g, gi));
+    checkParamMemory(spec.name, groups.map((g) => g.params));
     const stores = new Set<ParamStore>();
-    for (const g of groups) {
-      for (const p of g.params) {
-        if (seen.has(p)) throw new Error(`${spec.name}: some parameters appear more than once (a param may be in only one group, once)`);
-        seen.add(p);
-        if (p instanceof Param) stores.add(p.store);
-      }
-    }
+    for (const g of groups) for (const p of g.params) if (p instanceof Param) stores.add(p.store);
     if (stores.size > 1) throw new Error(`${spec.name}: params come from ${stores.size} different ParamStores (use one store per optimizer)`);
     const [shared] = stores;
     this.#ownsStore = shared === undefined;
@@ -171,14 +170,18 @@ export abstract class Optimizer<O extends object> {
   #makeContext(): StepContext<O> {
     return {
       spec: this.#spec, options: this.#options, store: this.store, backend: this.backend, groups: this.#groups,
-      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms,
+      planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
     };
   }
 
   #normaliseGroup(g: ParamGroupInput<O>, gi: number): ParamGroup<O> {
-    const where = `${this.#spec.name} param group ${gi}`;
+    const where = `${this.#spec.name}: param group ${gi}`;
     if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
     rejectStateDtype(this.#spec, g);
+    const whole = Object.keys(g).find((k) => EXTRA_OPTIONS.includes(k) || HIDDEN_OPTIONS.includes(k));
+    if (whole !== undefined) {
+      throw new TypeError(`${where}: "${whole}" is an option of the whole optimizer, not of a group (pass it in the options, the second argument)`);
+    }
     rejectUnknown(where, g, this.#spec.rules, ["params"]);
     if (!Object.hasOwn(g, "params")) throw new TypeError(`${where}: missing "params" (expected { params: [...], ...options })`);
     if (g.params === null || typeof g.params !== "object" || !(Symbol.iterator in g.params)) {
@@ -186,27 +189,14 @@ export abstract class Optimizer<O extends object> {
     }
     const params = [...g.params];
     if (params.length === 0) throw new Error(`${where}: has no params`);
-    const seen = new Set<ParamLike>();
-    params.forEach((p, i) => {
-      if (p instanceof Param) {
-        if (p.store.disposed) throw new Error(`${where}: param "${p.name}" belongs to a disposed ParamStore`);
-      } else if (isForeign(p)) {
-        if (!isFloat32Array(p.value) || !isFloat32Array(p.grad)) {
-          throw new TypeError(`${where}: params[${i}].value and .grad must be Float32Arrays`);
-        }
-        if (p.value.length !== p.grad.length) {
-          throw new RangeError(`${where}: params[${i}] has value length ${p.value.length} but grad length ${p.grad.length}`);
-        }
-        if (p.shape !== undefined) checkShape(p.shape, p.value.length, `${where}: params[${i}]`);
-      } else {
-        throw new TypeError(`${where}: params[${i}] is not a param (expected a store Param or { value, grad } Float32Arrays)`);
-      }
-      if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once in the group`);
-      seen.add(p);
-    });
+    params.forEach((p, i) => checkParam(where, p, i));
     const { params: _ignored, ...own } = g;
-    const group = ownArrays({ ...this.defaults, ...own }) as Record<string, unknown>;
-    this.#options.validate(group as O);
+    const group = ownArrays(Object.assign(new GroupRecord(), this.defaults, own)) as Record<string, unknown>;
+    try {
+      this.#options.validate(group as O);
+    } catch (e) {
+      throw located(where, e);
+    }
     Object.defineProperty(group, "params", { value: Object.freeze(params), enumerable: true, writable: false, configurable: false });
     return Object.seal(group) as ParamGroup<O>;
   }
@@ -215,9 +205,8 @@ export abstract class Optimizer<O extends object> {
   addParamGroup(group: ParamGroupInput<O>): void {
     this.#assertUsable();
     const g = this.#normaliseGroup(group, this.#groups.length);
-    const known = new Set(this.#groups.flatMap((x) => x.params));
+    checkParamMemory(this.#spec.name, [...this.#groups.map((x) => x.params), g.params]);
     for (const p of g.params) {
-      if (known.has(p)) throw new Error(`${this.#spec.name}: some parameters appear in more than one parameter group`);
       if (p instanceof Param && p.store !== this.store) throw new Error(`${this.#spec.name}: params come from a different ParamStore`);
     }
     this.#addGroup(g);
@@ -261,19 +250,20 @@ export abstract class Optimizer<O extends object> {
       if (options === null || typeof options !== "object") throw new TypeError(`${this.#spec.name}.step: options must be an object`);
       rejectUnknown(`${this.#spec.name}.step`, options, {}, ["gradScale"]);
       gradScale = options.gradScale ?? 1;
-      if (typeof gradScale !== "number" || !Number.isFinite(gradScale)) {
-        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a finite number)`);
+      // The kernels multiply by f32(gradScale): 1e39 is finite here but Infinity there (every gradient ±Inf or NaN).
+      if (typeof gradScale !== "number" || !Number.isFinite(Math.fround(gradScale))) {
+        throw new RangeError(`${this.#spec.name}.step: invalid gradScale ${String(gradScale)} (expected a number that is finite in f32, |gradScale| at most about 3.4e38)`);
       }
     }
     this.store.assertThreads();
     const epilogues = this.#epilogues;
     for (let i = 0; i < epilogues.length; i++) epilogues[i]!.check();
-    const scale = prepareStep(this.#context, gradScale);
-    if (Number.isNaN(scale)) {
+    const decision = prepareStep(this.#context, gradScale);
+    if (decision.skip) {
       this.#skipped++;
       return;
     }
-    runStep(this.#context, scale);
+    runStep(this.#context, decision.gradScale);
     for (let i = 0; i < epilogues.length; i++) epilogues[i]!.run();
   }
 
@@ -309,13 +299,13 @@ export abstract class Optimizer<O extends object> {
    * The options, as given to the constructor with defaults filled in, and `className`: a copy, JSON-safe
    * (for logging and fromConfig).
    */
-  getConfig(): O & { className: string } & Partial<Transforms> {
+  getConfig(): O & { className: string } & TransformsConfig {
     const t = this.#transforms;
     return {
       ...structuredClone(this.defaults), className: this.#spec.name,
-      ...(t.maxGradNorm !== undefined ? { maxGradNorm: t.maxGradNorm, normType: t.normType } : {}),
+      ...(t.maxGradNorm !== undefined ? { maxGradNorm: toConfig(t.maxGradNorm), normType: toConfig(t.normType) } : {}),
       ...(t.skipNonFinite ? { skipNonFinite: true } : {}),
-      ...(t.clipValue !== undefined ? { clipValue: t.clipValue } : {}),
+      ...(t.clipValue !== undefined ? { clipValue: toConfig(t.clipValue) } : {}),
     };
   }
 
@@ -331,7 +321,7 @@ export abstract class Optimizer<O extends object> {
   /**
    * The optimizer's state: PyTorch's layout (`state` keyed by param index across groups, `paramGroups` with
    * options and param indices) and state names (`step`, `exp_avg`, ...). Buffers are copies. It survives
-   * structuredClone as is, and JSON too (buffers come back as arrays of numbers, which loadStateDict accepts,
+   * structuredClone as is, and JSON too (buffers come back as index-keyed objects, which loadStateDict accepts,
    * as long as they hold no NaN or ±Infinity; checkpoints keep everything).
    */
   stateDict(): StateDict {
@@ -347,6 +337,10 @@ export abstract class Optimizer<O extends object> {
   loadStateDict(dict: StateDict, options?: LoadOptions): void {
     this.#assertUsable();
     const spec = this.#spec;
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new TypeError(`${spec.name}.loadStateDict: options must be an object`);
+      rejectUnknown(`${spec.name}.loadStateDict`, options, {}, ["stateDtype"]);
+    }
     const layouts = this.#planned.map((p) => p.layout);
     const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults, options);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.

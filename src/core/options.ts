@@ -1,6 +1,7 @@
 // Option rules, table-driven: each optimizer lists one rule per option. A failed check throws before
 // anything is changed: RangeError for a value out of range, TypeError for a value of the wrong type.
-// Messages name the option and the value: `Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`.
+// Messages name the option and the value: `Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`; the optimizer puts its
+// name and the group in front (located): `Adam: param group 1: Invalid beta1: 1.2 (expected 0 <= beta1 < 1)`.
 //
 // Rules run on every step after an option edit (a scheduler edits lr every step), so a passing check must
 // cost a few comparisons: no string is built and nothing is allocated unless the check fails.
@@ -61,15 +62,77 @@ export function validate<O extends object>(rules: Rules<O>, o: O): void {
   for (const key of Object.keys(rules) as (keyof O & string)[]) rules[key](o[key], key);
 }
 
+/** `e` (a rule's error) with `where` in front of its message, of the same type: which optimizer, which group. */
+export function located(where: string, e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const type = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+  return new type(`${where}: ${e.message}`);
+}
+
+// What other libraries call gradstep's options (tfjs, Keras, Optax, Chainer, bitsandbytes), keyed by the folded
+// name (see fold): a config ported from one of them is told the name here. Only names the optimizer has are
+// suggested, so `decay` reads as RMSprop's `alpha` (tfjs, Optax) there and as `weightDecay` elsewhere.
+const ALIASES: Readonly<Record<string, readonly string[]>> = {
+  learningrate: ["lr"], stepsize: ["lr"], alpha: ["lr"],
+  epsilon: ["eps"],
+  beta1: ["betas"], beta2: ["betas"], b1: ["betas"], b2: ["betas"],
+  decay: ["alpha", "weightDecay", "lrDecay"], rho: ["alpha"],
+  l2: ["weightDecay"], wd: ["weightDecay"], weightdecayrate: ["weightDecay"],
+  clipnorm: ["maxGradNorm"], globalclipnorm: ["maxGradNorm"], maxnorm: ["maxGradNorm"],
+  mudtype: ["stateDtype"], optimbits: ["stateDtype"], dtype: ["stateDtype"],
+};
+
+/** A name without case, `_` or `-`: `weight_decay`, `WeightDecay` and `weightDecay` fold alike. */
+function fold(name: string): string {
+  return name.toLowerCase().replace(/[_\-\s]/g, "");
+}
+
+/** Levenshtein distance, stopping early above `max`. */
+function distance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    if (Math.min(...row) > max) return max + 1;
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
 /**
- * Throws a TypeError for keys that are neither options nor in `extra`. Own keys only: a key named like an
- * Object.prototype member (`toString`, `constructor`, `__proto__`) is unknown like any other.
+ * The valid names `key` was probably meant as: the same name in another case or snake_case, then a name
+ * another library uses for it, then the nearest names by edit distance (1 for short names, 2 from 5 letters).
  */
-export function rejectUnknown(where: string, obj: object, rules: object, extra: readonly string[]): void {
+export function suggest(key: string, valid: readonly string[]): string[] {
+  const k = fold(key);
+  const same = valid.filter((v) => fold(v) === k);
+  if (same.length) return same;
+  const alias = (Object.hasOwn(ALIASES, k) ? ALIASES[k]! : []).filter((v) => valid.includes(v));
+  if (alias.length) return alias;
+  const max = k.length < 5 ? 1 : 2;
+  const scored = valid.map((v) => ({ v, d: distance(k, fold(v), max) })).filter((x) => x.d <= max);
+  const best = Math.min(...scored.map((x) => x.d));
+  return scored.filter((x) => x.d === best).map((x) => x.v);
+}
+
+/** ` "a" or "b"`, with the form of a pair option, for a message. */
+function didYouMean(names: readonly string[]): string {
+  const shown = names.map((n) => (n === "betas" ? `"betas" (a pair [beta1, beta2])` : `"${n}"`));
+  return shown.length ? `, did you mean ${shown.join(" or ")}?` : "";
+}
+
+/**
+ * Throws a TypeError for keys that are neither options nor in `extra` (nor in `hidden`: accepted, never listed,
+ * as `className`), naming the option probably meant. Own keys only: a key named like an Object.prototype member
+ * (`toString`, `constructor`, `__proto__`) is unknown like any other.
+ */
+export function rejectUnknown(where: string, obj: object, rules: object, extra: readonly string[], hidden: readonly string[] = []): void {
   for (const key of Reflect.ownKeys(obj)) {
-    if (typeof key !== "string" || (!Object.hasOwn(rules, key) && !extra.includes(key))) {
-      throw new TypeError(`${where}: unknown option ${typeof key === "string" ? `"${key}"` : String(key)} ` +
-        `(expected one of ${[...Object.keys(rules), ...extra].join(", ")})`);
+    if (typeof key !== "string" || (!Object.hasOwn(rules, key) && !extra.includes(key) && !hidden.includes(key))) {
+      const valid = [...Object.keys(rules), ...extra];
+      throw new TypeError(`${where}: unknown option ${typeof key === "string" ? `"${key}"` : String(key)}` +
+        `${typeof key === "string" ? didYouMean(suggest(key, valid)) : ""} (expected one of ${valid.join(", ")})`);
     }
   }
 }

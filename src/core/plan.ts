@@ -5,8 +5,8 @@
 // fused kernel pass per run. Per-step code uses indexed loops and no closures: a step allocates nothing.
 import { CLIP_AT, type KernelFn, PROLOGUE_ONE } from "./abi.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
-import { sameValue, type Rule } from "./options.js";
-import { clipCoefficient, foldMax, normOf, sumPow as sumPowOf } from "./norms.js";
+import { located, sameValue, type Rule } from "./options.js";
+import { clipCoefficient, foldMax, normOf, scaledMaxFinite, scaledSumSqFinite, sumPow as sumPowOf } from "./norms.js";
 import { ALL, reduceRange, reduceSegments, SUM_SQ } from "./reduce.js";
 import { valueClip } from "./reference-ops.js";
 import { isStructural, type OptimizerSpec, type ParamGroup } from "./spec.js";
@@ -17,6 +17,8 @@ import type { ParamStore } from "../runtime/store.js";
 
 const EMPTY = new Float32Array(0);
 const NONE = 0, SCALAR = 1, STRUCTURAL = 2;
+/** What #takeSecond did with the second hot option (else: the length of the array option it took). */
+const NOT_HOT = -2, SCALAR_TAKEN = -1, UNCHANGED = 0;
 
 /** `o` with its array options (betas) copied: groups, defaults and the caller never share one to edit in place. */
 export function ownArrays<T extends object>(o: T): T {
@@ -27,6 +29,14 @@ export function ownArrays<T extends object>(o: T): T {
   return o;
 }
 
+/**
+ * The class of param groups and of their validated copies, only so that V8 gives their fields a map tree of
+ * their own: a plain object whose first key is `lr` shares its `lr` field with every literal `{ lr: ... }` in
+ * the process (the optimizers' rule tables hold a function there), so the field is stored tagged and every lr
+ * a scheduler writes is boxed, 16 B of heap per edit; in a tree of their own it holds doubles in place.
+ */
+export class GroupRecord {}
+
 /** The options of one optimizer as a table: names, rules and kinds, in a fixed order. */
 export class OptionTable<O> {
   readonly keys: readonly string[];
@@ -34,8 +44,12 @@ export class OptionTable<O> {
   readonly #structural: readonly boolean[];
   /** Per option: whether its default is an array (compared element-wise; the others by identity). */
   readonly #arrays: readonly boolean[];
-  /** The option that alone changed at the last edit (a scheduler's lr), or -1. */
+  /** The scalar option that changed at the last edit (a scheduler's lr), or -1. */
   #hot = -1;
+  /** The one other option that changed with it (momentum, or betas: momentum-cycling schedulers), or -1. */
+  #hot2 = -1;
+  /** An array option's validated elements while the fast path tries new ones (betas: 2 or 3). */
+  readonly #old = new Float64Array(4);
   readonly #spec: OptimizerSpec<O>;
 
   constructor(spec: OptimizerSpec<O>) {
@@ -63,26 +77,13 @@ export class OptionTable<O> {
     const gv = g as Record<string, unknown>;
     const sv = snap as Record<string, unknown>;
     const keys = this.keys, arrays = this.#arrays;
-    // Fast path for what a scheduler does: the one scalar option edited last time (lr) changed again, and
-    // nothing else did (the spec's own same() says so once that option is taken over). One load, one range
-    // check, one store: no loop over keys, whose keyed loads V8 cannot make monomorphic.
-    const hot = this.#hot;
-    if (hot >= 0) {
-      const key = keys[hot]!, v = gv[key], old = sv[key];
-      if (v !== old && typeof v === "number") {
-        this.#rules[hot]!(v, key);
-        sv[key] = v;
-        if (this.#spec.same(g, snap)) {
-          try {
-            this.#spec.check?.(g);
-          } catch (e) {
-            sv[key] = old;
-            throw e;
-          }
-          return this.#structural[hot] ? STRUCTURAL : SCALAR;
-        }
-        sv[key] = old;
-      }
+    // Fast path for what a scheduler does: the options edited last time (lr; lr and momentum or betas when it
+    // cycles momentum) changed again, and nothing else did (the spec's own same() says so once they are taken
+    // over). A load, a range check and a store each, at call sites of their own: no loop over keys, whose keyed
+    // loads V8 cannot make monomorphic (they box every double they read).
+    if (this.#hot >= 0) {
+      const kind = this.#revalidateHot(g, snap);
+      if (kind !== NONE) return kind;
     }
     let kind = SCALAR;
     let changed = 0; // bit i: option i changed (32 options at most per optimizer)
@@ -95,14 +96,77 @@ export class OptionTable<O> {
       if (this.#structural[i]) kind = STRUCTURAL;
     }
     this.#spec.check?.(g);
-    // One scalar option changed: it is the hot one for the next step.
-    this.#hot = changed !== 0 && (changed & (changed - 1)) === 0 && !arrays[31 - Math.clz32(changed)] ? 31 - Math.clz32(changed) : -1;
+    // One scalar option changed, or two of which one is scalar: they are the hot ones for the next step.
+    const first = 31 - Math.clz32(changed), rest = changed & ~(1 << first), second = 31 - Math.clz32(rest);
+    const two = changed !== 0 && (rest & (rest - 1)) === 0;
+    this.#hot = !two ? -1 : !arrays[first] ? first : rest !== 0 && !arrays[second] ? second : -1;
+    this.#hot2 = this.#hot < 0 || rest === 0 ? -1 : this.#hot === first ? second : first;
     for (let i = 0; changed !== 0; i++, changed >>>= 1) {
       if (!(changed & 1)) continue;
       if (arrays[i]) this.#commitKey(keys[i]!, gv, sv);
       else sv[keys[i]!] = gv[keys[i]!];
     }
     return kind;
+  }
+
+  /**
+   * revalidate's fast path: NONE when it does not apply (the hot options are not all that changed, or one is
+   * not of its usual kind), with `snap` as it was; else SCALAR or STRUCTURAL, the new values committed. Throws
+   * (snap unchanged) when a value fails its rule or the spec's check. No local holds "a number or something
+   * else" (V8 would box the number): the second option's old value waits in #old.
+   */
+  #revalidateHot(g: O, snap: O): number {
+    const gv = g as Record<string, unknown>, sv = snap as Record<string, unknown>;
+    const hot = this.#hot, key = this.keys[hot]!, v = gv[key], old = sv[key];
+    if (typeof v !== "number" || typeof old !== "number") return NONE;
+    if (v !== old) this.#rules[hot]!(v, key);
+    const second = this.#hot2 >= 0 ? this.#takeSecond(gv, sv) : UNCHANGED;
+    if (second === NOT_HOT) return NONE;
+    sv[key] = v;
+    if (this.#spec.same(g, snap)) {
+      try {
+        this.#spec.check?.(g);
+        return (v !== old && this.#structural[hot]) || (second !== UNCHANGED && this.#structural[this.#hot2]) ? STRUCTURAL : SCALAR;
+      } catch (e) {
+        sv[key] = old;
+        this.#undoSecond(sv, second);
+        throw e;
+      }
+    }
+    sv[key] = old;
+    this.#undoSecond(sv, second);
+    return NONE;
+  }
+
+  /**
+   * Checks and commits the second hot option: NOT_HOT (nothing written) if it is not a number or an array of
+   * the validated length; UNCHANGED; SCALAR_TAKEN (its old value in #old[0]); or the array's length (its old
+   * elements in #old).
+   */
+  #takeSecond(gv: Record<string, unknown>, sv: Record<string, unknown>): number {
+    const i = this.#hot2, key = this.keys[i]!;
+    if (this.#arrays[i]) {
+      const a = gv[key], w = sv[key] as number[];
+      if (!Array.isArray(a) || a.length !== w.length || a.length > this.#old.length) return NOT_HOT;
+      if (sameValue(a, w)) return UNCHANGED;
+      this.#rules[i]!(a, key);
+      for (let j = 0; j < w.length; j++) { this.#old[j] = w[j]!; w[j] = a[j] as number; }
+      return w.length;
+    }
+    const v = gv[key], old = sv[key];
+    if (typeof v !== "number" || typeof old !== "number") return NOT_HOT;
+    if (v === old) return UNCHANGED;
+    this.#rules[i]!(v, key);
+    this.#old[0] = old;
+    sv[key] = v;
+    return SCALAR_TAKEN;
+  }
+
+  #undoSecond(sv: Record<string, unknown>, second: number): void {
+    if (second === UNCHANGED) return;
+    const key = this.keys[this.#hot2]!;
+    if (second === SCALAR_TAKEN) sv[key] = this.#old[0]!;
+    else for (let j = 0; j < second; j++) (sv[key] as number[])[j] = this.#old[j]!;
   }
 
   #commitKey(key: string, gv: Record<string, unknown>, sv: Record<string, unknown>): void {
@@ -123,7 +187,7 @@ export class OptionTable<O> {
 
   /** A validated copy of the options of `g` (allocates: construction and re-plans only). */
   snapshot(g: O): O {
-    const out: Record<string, unknown> = {};
+    const out = new GroupRecord() as Record<string, unknown>;
     for (const key of this.keys) {
       const v = (g as Record<string, unknown>)[key];
       out[key] = Array.isArray(v) ? [...v] : v;
@@ -153,6 +217,14 @@ export interface Transforms {
   readonly clipValue?: number;
 }
 
+/** What phase 1 decided for a step (one object per optimizer, rewritten by every prepareStep). */
+export interface StepDecision {
+  /** Skip the step (skipNonFinite and a non-finite scaled gradient): nothing changes, skippedSteps counts it. */
+  skip: boolean;
+  /** The gradient scale of the kernels' prologue: the user's gradScale times the clip coefficient. */
+  gradScale: number;
+}
+
 export interface StepContext<O> {
   readonly spec: OptimizerSpec<O>;
   readonly options: OptionTable<O>;
@@ -162,15 +234,20 @@ export interface StepContext<O> {
   readonly planned: readonly PlannedGroup<O>[];
   readonly foreign: readonly Slot[];
   readonly transforms: Transforms;
+  readonly decision: StepDecision;
 }
+
+/** The pre-pass's totals over every gradient: Σx², max|x| (exact when `hasMax`: the reduction read it) and the norm. */
+interface PrePass { sumSq: number; maxAbs: number; hasMax: boolean; norm: number }
+const pre: PrePass = { sumSq: 0, maxAbs: 0, hasMax: false, norm: 0 };
 
 /**
  * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
- * (one reduction call per segment), combined in param order exactly as clipGradNorm does (src/core/norms.ts).
- * Returns the total norm of `normType`; `finite` tells whether every gradient element is finite (Σx² is +Inf
- * also when finite squares overflow f32: then norm is +Inf, as PyTorch's, and gradsFinite looks again).
+ * (one reduction call per segment; Σx² alone for norm 2), combined in param order exactly as clipGradNorm does
+ * (src/core/norms.ts), into `pre` with the total norm of `normType` (+Inf also when finite squares overflow
+ * f32, as PyTorch's).
  */
-export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: number; finite: boolean } {
+function gradPrePass<O>(c: StepContext<O>, normType: number): PrePass {
   let sumSq = 0, sumAbs = 0, maxAbs = 0, sumPow = 0;
   const general = normType !== 1 && normType !== 2 && normType !== Infinity;
   for (let gi = 0; gi < c.planned.length; gi++) {
@@ -188,32 +265,39 @@ export function gradPrePass<O>(c: StepContext<O>, normType: number): { norm: num
       }
     }
   }
-  return { norm: normOf(normType, sumSq, sumAbs, maxAbs, sumPow), finite: Number.isFinite(sumSq) || gradsFinite(c) };
+  pre.sumSq = sumSq;
+  pre.maxAbs = maxAbs;
+  pre.hasMax = normType !== 2;
+  pre.norm = normOf(normType, sumSq, sumAbs, maxAbs, sumPow);
+  return pre;
 }
 
 /**
- * Whether every gradient element is finite, when Σx² was not: ±Inf or NaN elements, or squares that overflowed
- * f32 (|x| above about 1.8e19). max|x| is exact and tells them apart. Only on that rare path: one more read.
+ * Whether every gradient element the kernels will use, f32(g·f32(scale)), is finite: g itself (NaN, ±Inf) and
+ * a finite g that the scale pushes past the f32 range. Decided from max|g| when the pre-pass read it, else from
+ * Σg² when that bounds every element well enough (src/core/norms.ts); only when neither does (squares that
+ * overflow f32, a non-finite element, a scale that nearly overflows the largest): one more read for max|g|.
  */
-function gradsFinite<O>(c: StepContext<O>): boolean {
+function scaledGradsFinite<O>(c: StepContext<O>, p: PrePass, scale: number): boolean {
+  if (p.hasMax) return scaledMaxFinite(p.maxAbs, scale);
+  if (scaledSumSqFinite(p.sumSq, scale)) return true;
   for (let gi = 0; gi < c.planned.length; gi++) {
     const segments = c.planned[gi]!.layout.segments;
     for (let s = 0; s < segments.length; s++) {
       const seg = segments[s]!;
-      let n = 0;
-      for (const slot of seg.slots) n += slot.param.length;
-      if (!Number.isFinite(reduceRange(c.store, c.backend, seg.gradPtr, n, ALL).maxAbs)) return false;
+      if (!scaledMaxFinite(reduceRange(c.store, c.backend, seg.gradPtr, seg.n, ALL).maxAbs, scale)) return false;
     }
   }
   return true;
 }
 
 /**
- * Phase 1: everything that can fail. Throws with nothing changed. Returns the step's gradient scale (the
- * user's `gradScale` times the clip coefficient), or NaN when the step must be skipped (non-finite grads
- * with skipNonFinite).
+ * Phase 1: everything that can fail. Throws with nothing changed. Returns the step's decision: skip it
+ * (skipNonFinite and a non-finite scaled gradient), else run it with the gradient scale (the user's
+ * `gradScale` times the clip coefficient; a NaN norm gives a NaN coefficient, which the kernels apply, as
+ * clipGradNorm then step() does).
  */
-export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
+export function prepareStep<O>(c: StepContext<O>, gradScale: number): StepDecision {
   const name = c.spec.name;
   for (let gi = 0; gi < c.planned.length; gi++) {
     const g = c.groups[gi]!, p = c.planned[gi]!;
@@ -222,7 +306,11 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
     }
     // A structural edit is committed to the snapshot at once: the group stays marked for a re-plan until its
     // buffers exist, even if this step throws later.
-    p.change = c.options.revalidate(g, p.validated);
+    try {
+      p.change = c.options.revalidate(g, p.validated);
+    } catch (e) {
+      throw located(`${name}: param group ${gi}`, e);
+    }
     if (p.change === STRUCTURAL) p.unplanned = true;
     const runs = p.layout.runs;
     for (let ri = 0; ri < runs.length; ri++) {
@@ -244,17 +332,21 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
   }
   // The pre-pass reads gradients in the store: foreign ones are copied in first (a copy changes nothing the
   // user can see; runStep copies them again).
-  const t = c.transforms;
-  let scale = gradScale;
+  const t = c.transforms, d = c.decision;
+  d.skip = false;
+  d.gradScale = gradScale;
   if (t.maxGradNorm !== undefined || t.skipNonFinite) {
     // Without clipping the pre-pass only needs Σx² (its finiteness); gradPrePass reads Σx² alone for norm 2.
     for (let i = 0; i < foreign.length; i++) foreign[i]!.param.grad.set(foreign[i]!.src.grad);
-    const { norm, finite } = gradPrePass(c, t.maxGradNorm === undefined ? 2 : t.normType);
-    if (!finite && t.skipNonFinite) return Number.NaN;
+    const p = gradPrePass(c, t.maxGradNorm === undefined ? 2 : t.normType);
     if (t.maxGradNorm !== undefined) {
       // With a user gradScale too, the norm is that of the scaled gradients (computed in f64, then f32).
-      const coef = clipCoefficient(t.maxGradNorm, gradScale === 1 ? norm : Math.fround(norm * Math.abs(gradScale)));
-      scale = coef === 1 ? gradScale : gradScale === 1 ? coef : Math.fround(gradScale * coef);
+      const coef = clipCoefficient(t.maxGradNorm, gradScale === 1 ? p.norm : Math.fround(p.norm * Math.abs(gradScale)));
+      d.gradScale = coef === 1 ? gradScale : gradScale === 1 ? coef : Math.fround(gradScale * coef);
+    }
+    if (t.skipNonFinite && !scaledGradsFinite(c, p, d.gradScale)) {
+      d.skip = true;
+      return d;
     }
   }
   // Re-plans may allocate (and fail with out of memory); they change no value.
@@ -265,7 +357,7 @@ export function prepareStep<O>(c: StepContext<O>, gradScale: number): number {
       p.unplanned = false;
     }
   }
-  return scale;
+  return d;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Saving and restoring optimizer state: PyTorch's layout (`state` keyed by param index across groups,
 // `paramGroups` with options and param indices) and state names (`step`, `exp_avg`, ...). Loading checks
 // everything first and applies only when nothing can fail any more: a dict that does not fit changes nothing.
-import { rejectUnknown } from "./options.js";
+import { located, rejectUnknown } from "./options.js";
 import { bufferPart, type GroupLayout, slotBytes, type Slot } from "./layout.js";
 import { decodeState, dtypeOf, encodeState, f32OnlyMessage, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, STATE_DTYPES } from "./lowp.js";
 import type { OptimizerSpec, ParamGroup, StateDtype } from "./spec.js";
@@ -28,27 +28,31 @@ export function isFloat32Array(x: unknown): x is Float32Array {
   return ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === "[object Float32Array]";
 }
 
+/** Why a null stands where a number was: what JSON makes of NaN and ±Infinity. */
+export const JSON_NON_FINITE = "null (NaN and ±Infinity do not survive JSON: save a checkpoint instead)";
+
 /**
- * A state buffer as saved: a Float32Array, or the forms it takes through JSON — an array of numbers, or the
- * index-keyed object `JSON.stringify` makes of a Float32Array. Returns undefined for anything else.
- * Non-finite values do not survive JSON (they become null): such a buffer is rejected with a clear message.
+ * A float buffer of saved state as given: a Float32Array, or the forms it takes through JSON — an array of
+ * numbers, or the index-keyed object `JSON.stringify` makes of a Float32Array (of `length` elements when given).
+ * Returns undefined for anything else. Non-finite values do not survive JSON (they become null): such a buffer
+ * is rejected with a clear message. Every state dict (optimizers, LBFGS, Lookahead) reads its buffers here.
  */
-function asFloat32(v: unknown, length: number, where: string): Float32Array | undefined {
+export function floatsOf(v: unknown, where: string, length?: number): Float32Array | undefined {
   if (isFloat32Array(v)) return v;
   let values: unknown[];
   if (Array.isArray(v)) values = v;
-  else if (v !== null && typeof v === "object" && Object.keys(v).length === length &&
+  else if (v !== null && typeof v === "object" && (length === undefined || Object.keys(v).length === length) &&
       Object.keys(v).every((k, i) => k === String(i))) values = Object.values(v);
   else return undefined;
   const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (typeof x !== "number") {
-      throw new TypeError(`${where}[${i}] is ${x === null ? "null (NaN and ±Infinity do not survive JSON: save a checkpoint instead)" : typeof x}, expected a number`);
-    }
-    out[i] = x;
-  }
+  for (let i = 0; i < values.length; i++) out[i] = numberOf(values[i], `${where}[${i}]`);
   return out;
+}
+
+/** A number of saved state, any value (NaN included); a null is what JSON made of a non-finite one. */
+export function numberOf(x: unknown, where: string): number {
+  if (typeof x !== "number") throw new TypeError(`${where} is ${x === null ? JSON_NON_FINITE : typeof x}, expected a number`);
+  return x;
 }
 
 export function saveState<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayout[],
@@ -102,7 +106,7 @@ function loadBuffer(entry: Record<string, unknown>, name: string, dtype: StateDt
     expected = `the param has ${n}`): Uint8Array | undefined {
   const v = entry[name];
   if (dtype === "f32") {
-    const arr = asFloat32(v, n, `${where}: "${name}"`);
+    const arr = floatsOf(v, `${where}: "${name}"`, n);
     if (!arr) throw new TypeError(`${where}: "${name}" must be a Float32Array (or an array of numbers)`);
     if (arr.length !== n) throw new RangeError(`${where}: "${name}" has length ${arr.length}, ${expected}`);
     return new Uint8Array(arr.buffer, arr.byteOffset, 4 * n);
@@ -125,9 +129,14 @@ function loadBuffer(entry: Record<string, unknown>, name: string, dtype: StateDt
   const codes = ints(v, Uint8Array, name);
   if (codes.length !== n) throw new RangeError(`${where}: "${name}" has length ${codes.length}, ${expected}`);
   const blocks = Math.ceil(n / Q8_BLOCK);
-  const absmax = asFloat32(entry[`${name}_absmax`], blocks, `${where}: "${name}_absmax"`);
+  const absmax = floatsOf(entry[`${name}_absmax`], `${where}: "${name}_absmax"`, blocks);
   if (!absmax || absmax.length !== blocks) {
     throw new RangeError(`${where}: "${name}_absmax" must be a Float32Array of ${blocks} block maxima (int8 state)`);
+  }
+  // A block's maximum |x| is finite and >= 0; NaN marks a block that held a non-finite value (src/core/lowp.ts).
+  const wrong = absmax.findIndex((m) => !(m >= 0 && m < Infinity) && !Number.isNaN(m));
+  if (wrong !== -1) {
+    throw new RangeError(`${where}: "${name}_absmax"[${wrong}] is ${absmax[wrong]} (a block maximum is finite and >= 0, or NaN)`);
   }
   const out = new Uint8Array(blocks * Q8_BLOCK_BYTES), view = new DataView(out.buffer);
   for (let k = 0; k < blocks; k++) {
@@ -161,6 +170,9 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
     throw bad(`the state dict has ${Array.isArray(dict.paramGroups) ? dict.paramGroups.length : "no"} param groups, this optimizer has ${groups.length}`);
   }
   if (dict.state === null || typeof dict.state !== "object") throw bad("missing state");
+  // Ids exactly as stateDict() writes them: "00", "1.0" or " 1" would name (or merge into) another param.
+  const badId = Object.keys(dict.state).find((k) => !/^(0|[1-9][0-9]*)$/.test(k));
+  if (badId !== undefined) throw bad(`state has an invalid param id ${JSON.stringify(badId)} (expected 0, 1, 2, ... as stateDict() writes them)`);
   const names = spec.buffers.map((b) => b.name);
   const to = load?.stateDtype;
   if (to !== undefined) {
@@ -183,14 +195,18 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
     }
     rejectUnknown(`${spec.name}.loadStateDict: param group ${gi}`, saved, spec.rules, ["params"]);
     const o = { ...group, ...options } as ParamGroup<O>;
-    validateGroup(o);
+    try {
+      validateGroup(o);
+    } catch (e) {
+      throw located(`${spec.name}.loadStateDict: param group ${gi}`, e);
+    }
     const from = dtypeOf(o);
     if (to !== undefined && spec.lowp) (o as unknown as { stateDtype: StateDtype }).stateDtype = options.stateDtype = to;
     const steps: number[] = [], ready: boolean[][] = [], data: (Uint8Array | undefined)[][] = [];
     const keys = new Set([...names, ...(from === "int8" ? names.map((x) => `${x}_absmax`) : [])]);
     g.slots.forEach((slot, k) => {
       const id = saved.params[k]!;
-      if (!Number.isSafeInteger(id) || used.has(String(id))) throw bad(`param group ${gi} has an invalid or repeated param id ${String(id)}`);
+      if (!Number.isSafeInteger(id) || id < 0 || used.has(String(id))) throw bad(`param group ${gi} has an invalid or repeated param id ${String(id)}`);
       used.add(String(id));
       const entry = Object.hasOwn(dict.state, id) ? (dict.state as Record<string, Record<string, unknown>>)[id] : undefined;
       if (entry !== undefined && (entry === null || typeof entry !== "object")) throw bad(`state of param ${id} is not an object`);

@@ -48,7 +48,7 @@ export { AdaBelief, type AdaBeliefOptions } from "./adabelief.js";
 export { Yogi, type YogiOptions } from "./yogi.js";
 export { Adan, type AdanOptions } from "./adan.js";
 export { AdEMAMix, type AdEMAMixOptions } from "./ademamix.js";
-export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from "./schedulefreeadamw.js";
+export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions, type ScheduleFreeStateDict } from "./schedulefreeadamw.js";
 export { LAMB, type LAMBOptions } from "./lamb.js";
 export { Muon, type MuonOptions } from "./muon.js";
 export { LARS, type LARSOptions } from "./lars.js";

@@ -45,9 +45,10 @@
  *   return (1 - x!) ** 2 + 100 * (y! - x! * x!) ** 2;
  * });
  */
-import { nonNegative, rejectUnknown, type Rule } from "../core/options.js";
+import { located, nonNegative, rejectUnknown, type Rule } from "../core/options.js";
+import { checkOptionsArgument, checkParam, checkParamMemory, groupInputs } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
-import { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
+import { floatsOf, isFloat32Array, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
 import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
 import { reduceRange } from "../core/reduce.js";
@@ -212,7 +213,7 @@ const cloneState = (s: State): State => ({
   ...s, oldDirs: s.oldDirs?.slice(), oldStps: s.oldStps?.slice(), ro: s.ro?.slice(), al: s.al?.slice(),
 });
 
-const EXTRA_OPTIONS = ["backend", "className"];
+const EXTRA_OPTIONS = ["backend"];
 
 /** Work buffers (byte offsets of n floats each); d and prev_flat_grad have two each, the step writes the one its committed state does not hold. */
 type Buffers = Record<"flat" | "q" | "backup" | "x" | "gNew" | "gPrev" | "b0" | "b1" | "dA" | "dB" | "prevA" | "prevB", number>;
@@ -238,8 +239,8 @@ export class LBFGS {
 
   constructor(params: ParamsInput<LBFGSOptions>, options: OptionsInput<LBFGSOptions> & Pick<OptimizerOptions, "backend" | "className"> = {}) {
     const name = "LBFGS";
-    if (options === null || typeof options !== "object" || Array.isArray(options)) throw new TypeError(`${name}: options must be an object`);
-    rejectUnknown(name, options, RULES, EXTRA_OPTIONS);
+    checkOptionsArgument(name, options, "lr");
+    rejectUnknown(name, options, RULES, EXTRA_OPTIONS, ["className"]);
     const { backend = "auto", className, ...hyper } = options as Record<string, unknown>;
     if (className !== undefined && className !== name) {
       throw new TypeError(`${name}: the config is from ${JSON.stringify(className)}, not ${name} (use ${String(className)}.fromConfig)`);
@@ -247,33 +248,22 @@ export class LBFGS {
     if (!["auto", "simd", "scalar", "js"].includes(backend as string)) {
       throw new TypeError(`${name}: invalid backend ${JSON.stringify(backend)} (expected auto, simd, scalar or js)`);
     }
-    const defaults = resolve({ ...DEFAULTS, ...hyper } as LBFGSOptions);
-    const groups = groupInputs(params);
+    const defaults = resolve({ ...DEFAULTS, ...hyper } as LBFGSOptions, name);
+    const groups = groupInputs(name, params);
     if (groups.length !== 1) throw new Error(`${name} doesn't support per-parameter options (parameter groups): got ${groups.length} groups, expected 1`);
     const g = groups[0]!;
-    if (g === null || typeof g !== "object") throw new TypeError(`${name} param group 0: expected { params, ...options }`);
-    rejectUnknown(`${name} param group 0`, g, RULES, ["params"]);
+    const where = `${name}: param group 0`;
+    if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
+    rejectUnknown(where, g, RULES, ["params"]);
     const { params: list, ...own } = g as ParamGroupInput<LBFGSOptions>;
-    if (list === null || typeof list !== "object" || !(Symbol.iterator in list)) throw new TypeError(`${name} param group 0: params must be an array of params`);
+    if (list === null || typeof list !== "object" || !(Symbol.iterator in list)) throw new TypeError(`${where}: params must be an array of params`);
     const ps = [...list];
     if (ps.length === 0) throw new Error(`${name}: got an empty parameter list`);
-    const stores = new Set<ParamStore>();
-    const seen = new Set<ParamLike>();
-    ps.forEach((p, i) => {
-      if (p instanceof Param) {
-        if (p.store.disposed) throw new Error(`${name}: param "${p.name}" belongs to a disposed ParamStore`);
-        stores.add(p.store);
-      } else if (p !== null && typeof p === "object" && "value" in p && "grad" in p) {
-        if (!isFloat32Array(p.value) || !isFloat32Array(p.grad)) throw new TypeError(`${name}: params[${i}].value and .grad must be Float32Arrays`);
-        if (p.value.length !== p.grad.length) throw new RangeError(`${name}: params[${i}] has value length ${p.value.length} but grad length ${p.grad.length}`);
-      } else {
-        throw new TypeError(`${name}: params[${i}] is not a param (expected a store Param or { value, grad } Float32Arrays)`);
-      }
-      if (seen.has(p)) throw new Error(`${name}: params[${i}] appears more than once`);
-      seen.add(p);
-    });
+    ps.forEach((p, i) => checkParam(where, p, i));
+    checkParamMemory(name, [ps]);
+    const stores = new Set(ps.filter((p) => p instanceof Param).map((p) => p.store));
     if (stores.size > 1) throw new Error(`${name}: params come from ${stores.size} different ParamStores (use one store per optimizer)`);
-    const group = resolve({ ...defaults, ...own } as LBFGSOptions);
+    const group = resolve({ ...defaults, ...own } as LBFGSOptions, where);
     this.backend = backend === "auto" ? initDefaults().backend : (backend as BackendName);
     this.defaults = defaults;
     const [shared] = stores;
@@ -307,9 +297,7 @@ export class LBFGS {
 
   /** The group's options, checked (a bad edit throws here, before anything changes). */
   #options(): LBFGSOptions & { maxEval: number } {
-    const g = this.#groups[0]!;
-    for (const key of Object.keys(RULES) as (keyof LBFGSOptions)[]) RULES[key](g[key], key);
-    return { ...g, maxEval: g.maxEval ?? Math.floor((g.maxIter * 5) / 4) };
+    return resolve(this.#groups[0]!, "LBFGS: param group 0") as LBFGSOptions & { maxEval: number };
   }
 
   /** The work buffers (the line search's five only once a step uses it). May throw (out of memory): changes no value. */
@@ -659,9 +647,13 @@ export class LBFGS {
   }
 
   /** Restores a stateDict() of an LBFGS over the same params; checks everything first (a misfit changes nothing). */
-  loadStateDict(dict: StateDict): void {
+  loadStateDict(dict: StateDict, load?: Record<string, never>): void {
     this.#assertUsable();
     const where = "LBFGS.loadStateDict";
+    // Its state is f32 only: no stateDtype to convert to, and no other load option.
+    if (load !== undefined && (load === null || typeof load !== "object" || Reflect.ownKeys(load).length > 0)) {
+      throw new TypeError(`${where}: takes no options (its state is f32 only), got ${typeof load === "object" && load !== null ? Reflect.ownKeys(load).map(String).join(", ") : show(load)}`);
+    }
     if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict`);
     if (dict.optimizer !== "LBFGS") throw new TypeError(`${where}: the dict is from ${JSON.stringify(dict.optimizer)}, not LBFGS`);
     if (dict.format !== STATE_DICT_FORMAT) throw new RangeError(`${where}: unknown format ${String(dict.format)}`);
@@ -680,19 +672,17 @@ export class LBFGS {
     const KEYS = ["func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss", "al"];
     for (const k of Object.keys(e)) if (!KEYS.includes(k)) throw new RangeError(`${where}: unknown state key "${k}"`);
     const n = this.#n;
+    // Counts are integers; t, H_diag and prev_loss any number (a NaN loss makes prev_loss NaN: still the state).
     const number = (k: string, integer = false): number | undefined => {
-      const x = e[k];
-      if (x === undefined) return undefined;
-      if (typeof x !== "number" || (integer ? !Number.isSafeInteger(x) || x < 0 : Number.isNaN(x))) {
-        throw new TypeError(`${where}: state "${k}" must be ${integer ? "an integer >= 0" : "a number"}, got ${show(x)}`);
-      }
+      if (e[k] === undefined) return undefined;
+      const x = numberOf(e[k], `${where}: state "${k}"`);
+      if (integer && (!Number.isSafeInteger(x) || x < 0)) throw new TypeError(`${where}: state "${k}" must be an integer >= 0, got ${show(x)}`);
       return x;
     };
     const array = (k: string, length?: (len: number) => boolean, what = `${n} floats`): Float32Array | undefined => {
-      const x = e[k];
-      if (x === undefined) return undefined;
-      const a = isFloat32Array(x) ? x : Array.isArray(x) && x.every((y) => typeof y === "number") ? Float32Array.from(x as number[]) : undefined;
-      if (!a) throw new TypeError(`${where}: state "${k}" must be a Float32Array`);
+      if (e[k] === undefined) return undefined;
+      const a = floatsOf(e[k], `${where}: state "${k}"`);
+      if (!a) throw new TypeError(`${where}: state "${k}" must be a Float32Array (or an array of numbers)`);
       if (!(length ? length(a.length) : a.length === n)) throw new RangeError(`${where}: state "${k}" has ${a.length} floats, expected ${what}`);
       return a;
     };
@@ -735,22 +725,11 @@ export class LBFGS {
   }
 }
 
-function resolve(o: LBFGSOptions): LBFGSOptions {
-  for (const key of Object.keys(RULES) as (keyof LBFGSOptions)[]) RULES[key](o[key], key);
-  return { ...o, maxEval: o.maxEval ?? Math.floor((o.maxIter * 5) / 4) };
-}
-
-function groupInputs(params: ParamsInput<LBFGSOptions>): unknown[] {
-  if (params instanceof ParamStore) return [{ params: params.params }];
-  const isForeign = (p: unknown) => p !== null && typeof p === "object" && "value" in p && "grad" in p;
-  if (params instanceof Param || (isForeign(params) && !(Symbol.iterator in (params as object)))) return [{ params: [params] }];
-  if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
-    throw new TypeError(`LBFGS: expected params (an array of params, one param group, a ParamStore or one param), got ${params === null ? "null" : typeof params}`);
+function resolve(o: LBFGSOptions, where: string): LBFGSOptions {
+  try {
+    for (const key of Object.keys(RULES) as (keyof LBFGSOptions)[]) RULES[key](o[key], key);
+  } catch (e) {
+    throw located(where, e);
   }
-  const inputs = [...(params as Iterable<unknown>)];
-  if (inputs.length === 0) throw new Error("LBFGS: got an empty parameter list");
-  const isGroup = (g: unknown) => g !== null && typeof g === "object" && !(g instanceof Param) && !isForeign(g);
-  if (inputs.every(isGroup)) return inputs;
-  if (inputs.some(isGroup)) throw new TypeError("LBFGS: mix of params and param groups (pass either params or one group { params, ...options })");
-  return [{ params: inputs }];
+  return { ...o, maxEval: o.maxEval ?? Math.floor((o.maxIter * 5) / 4) };
 }

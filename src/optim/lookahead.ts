@@ -27,9 +27,13 @@
  * const opt = new Lookahead(new Adam(store.params, { lr: 1e-3 }), { syncPeriod: 6, slowStepSize: 0.5 });
  * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { Optimizer, isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { type LoadOptions, Optimizer, STATE_DICT_FORMAT, type StateDict } from "../core/optimizer.js";
+import { located, num, rejectUnknown } from "../core/options.js";
+import { checkOptionsArgument } from "../core/params.js";
+import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
 import { Param } from "../runtime/store.js";
+import { LBFGS } from "./lbfgs.js";
 import { lookahead_f32 } from "./lookahead.reference.js";
 
 export interface LookaheadOptions { syncPeriod: number; slowStepSize: number }
@@ -46,16 +50,20 @@ export interface LookaheadStateDict {
   inner: StateDict;
 }
 
-function checkOptions(o: LookaheadOptions): void {
-  if (typeof o.syncPeriod !== "number") throw new TypeError(`Invalid syncPeriod: ${String(o.syncPeriod)} (expected a number)`);
-  if (!Number.isSafeInteger(o.syncPeriod) || o.syncPeriod < 1) {
-    throw new RangeError(`Invalid syncPeriod: ${o.syncPeriod} (expected an integer >= 1)`);
-  }
-  if (typeof o.slowStepSize !== "number") throw new TypeError(`Invalid slowStepSize: ${String(o.slowStepSize)} (expected a number)`);
-  if (!(o.slowStepSize >= 0 && o.slowStepSize <= 1)) {
-    throw new RangeError(`Invalid slowStepSize: ${o.slowStepSize} (expected 0 <= slowStepSize <= 1)`);
+/** Checks the options; `where` names the call in the message (`Lookahead: Invalid syncPeriod: 0 (...)`). */
+function checkOptions(o: LookaheadOptions, where: string): void {
+  try {
+    RULES.syncPeriod(o.syncPeriod, "syncPeriod");
+    RULES.slowStepSize(o.slowStepSize, "slowStepSize");
+  } catch (e) {
+    throw located(where, e);
   }
 }
+
+const RULES = {
+  syncPeriod: num((x) => Number.isSafeInteger(x) && x >= 1, "an integer >= 1"),
+  slowStepSize: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"),
+};
 
 /** Lookahead around any gradstep optimizer (Optax's `lookahead`). */
 export class Lookahead {
@@ -71,14 +79,15 @@ export class Lookahead {
   #disposed = false;
 
   constructor(inner: Optimizer<object>, options: Partial<LookaheadOptions> = {}) {
-    if (!(inner instanceof Optimizer)) throw new TypeError("Lookahead: expected a gradstep optimizer to wrap");
-    if (inner.disposed) throw new Error("Lookahead: the inner optimizer has been disposed");
-    if (options === null || typeof options !== "object") throw new TypeError("Lookahead: options must be an object");
-    for (const key of Object.keys(options)) {
-      if (key !== "syncPeriod" && key !== "slowStepSize") throw new TypeError(`Lookahead: unknown option "${key}" (expected syncPeriod, slowStepSize)`);
+    if (!(inner instanceof Optimizer)) {
+      throw new TypeError("Lookahead: expected a gradstep optimizer to wrap (new Lookahead(new Adam(params), options))" +
+        `${(inner as unknown) instanceof LBFGS ? "; LBFGS is closure-kind (several evaluations per step) and cannot be wrapped" : ""}`);
     }
+    if (inner.disposed) throw new Error("Lookahead: the inner optimizer has been disposed");
+    checkOptionsArgument("Lookahead", options);
+    rejectUnknown("Lookahead", options, RULES, []);
     const o = { syncPeriod: options.syncPeriod ?? 6, slowStepSize: options.slowStepSize ?? 0.5 };
-    checkOptions(o);
+    checkOptions(o, "Lookahead");
     this.inner = inner;
     this.#syncPeriod = o.syncPeriod;
     this.#slowStepSize = o.slowStepSize;
@@ -147,15 +156,15 @@ export class Lookahead {
   /**
    * Restores a dict saved by stateDict() of a Lookahead over the same params. Everything is checked first
    * (ours, then the inner optimizer's load, which checks its own): a dict that does not fit throws and changes
-   * nothing. Resuming is bit-exact.
+   * nothing. Resuming is bit-exact. `options` are the inner optimizer's (`stateDtype`).
    */
-  loadStateDict(dict: LookaheadStateDict): void {
+  loadStateDict(dict: LookaheadStateDict, options?: LoadOptions): void {
     this.#assertUsable();
     if (dict === null || typeof dict !== "object") throw new TypeError("Lookahead.loadStateDict: expected a state dict object");
     if (dict.format !== STATE_DICT_FORMAT) throw new Error(`Lookahead.loadStateDict: unsupported format ${String(dict.format)}`);
     if (dict.optimizer !== "Lookahead") throw new Error(`Lookahead.loadStateDict: the dict is from ${String(dict.optimizer)}, not Lookahead`);
     const o = { syncPeriod: dict.syncPeriod, slowStepSize: dict.slowStepSize };
-    checkOptions(o);
+    checkOptions(o, "Lookahead.loadStateDict");
     const s = dict.stepsSinceSync;
     if (!Number.isSafeInteger(s) || s < 0 || s >= o.syncPeriod) {
       throw new RangeError(`Lookahead.loadStateDict: invalid stepsSinceSync ${String(s)} (expected an integer from 0 to ${o.syncPeriod - 1})`);
@@ -165,16 +174,12 @@ export class Lookahead {
     }
     const slow = dict.slow.map((v: unknown, i) => {
       const n = this.#params[i]!.value.length;
-      // A Float32Array, or what JSON makes of one (an index-keyed object) or an array of numbers.
-      const values = isFloat32Array(v) ? v : Array.isArray(v) ? v as unknown[]
-        : v !== null && typeof v === "object" ? Object.values(v) : undefined;
-      if (!values || (!isFloat32Array(values) && !values.every((x) => typeof x === "number"))) {
-        throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or its JSON form, finite numbers)`);
-      }
+      const values = floatsOf(v, `Lookahead.loadStateDict: slow[${i}]`, n);
+      if (!values) throw new TypeError(`Lookahead.loadStateDict: slow[${i}] must be a Float32Array (or an array of numbers)`);
       if (values.length !== n) throw new Error(`Lookahead.loadStateDict: slow[${i}] has length ${values.length}, the param has ${n}`);
-      return Float32Array.from(values as ArrayLike<number>);
+      return Float32Array.from(values);
     });
-    this.inner.loadStateDict(dict.inner);
+    this.inner.loadStateDict(dict.inner, options);
     this.#syncPeriod = o.syncPeriod;
     this.#slowStepSize = o.slowStepSize;
     this.#stepsSinceSync = s;

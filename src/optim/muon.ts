@@ -30,6 +30,7 @@
  * w.grad.set([0.5, -0.5, 0.25, 1, 0, -1]); opt.step(); opt.zeroGrad();
  */
 import { bool, nonNegative, num, type Rule } from "../core/options.js";
+import { isForeign } from "../core/params.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../core/abi.js";
@@ -67,14 +68,10 @@ function matrixShape(shape: readonly number[], what: string): [number, number] {
   return [shape[0]!, shape[1]!];
 }
 
-function isForeign(p: unknown): p is { value: Float32Array; shape?: unknown } {
-  return p !== null && typeof p === "object" && "value" in p && "grad" in p;
-}
-
-/** Checks the shape of `p` if it is a param (anything else is left to the core, which names the problem). */
+/** Checks the shape of `p` if it is a param (anything else, a Proxy of a Param too, is left to the core, which names the problem). */
 function checkParam(p: unknown, i: number): void {
-  if (p instanceof Param) matrixShape(p.shape, `param "${p.name}"`);
-  else if (isForeign(p) && (p.shape === undefined || Array.isArray(p.shape))) {
+  if (Param.isParam(p)) matrixShape(p.shape, `param "${p.name}"`);
+  else if (isForeign(p) && !(p instanceof Param) && (p.shape === undefined || Array.isArray(p.shape))) {
     matrixShape((p.shape as number[] | undefined) ?? [(p.value as { length: number }).length], `params[${i}] (a foreign param)`);
   }
 }
@@ -95,7 +92,7 @@ function matrixParams(params: ParamsInput<MuonOptions>): ParamsInput<MuonOptions
     params.params.forEach(checkParam);
     return params;
   }
-  if (params === null || typeof params !== "object") return params;
+  if (params === null || typeof params !== "object" || ArrayBuffer.isView(params)) return params;
   if (!(Symbol.iterator in params)) {
     checkParam(params, 0);
     return params;

@@ -19,6 +19,7 @@
  *
  * `eval()` turns every param into x in place (Optax's `schedule_free_eval_params`), `train()` back into y
  * (y = β1·x + (1 − β1)·z, within an f32 rounding of the y that eval() replaced); step() in eval mode throws.
+ * The mode is state: the state dict (and a checkpoint) saves it as `training` and loading restores it.
  *
  * Defaults (Optax's): lr 2.5e-3, warmupSteps 0, betas [0.9, 0.999], eps 1e-8, weightDecay 0, weightLrPower 2.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
@@ -33,7 +34,7 @@
  * opt.train(); // back to y before the next step()
  */
 import { nonNegative, num, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -93,30 +94,24 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
   },
 };
 
+/** A schedule-free optimizer's state dict: the mode is state (the params saved with it hold x in eval mode). */
+export type ScheduleFreeStateDict = StateDict & { training: boolean };
+
 /**
  * eval()/train() for schedule-free optimizers: params between y (train) and x (eval), in place, from `z`;
- * `beta1` reads β1 from a group's options.
+ * `beta1` reads β1 from a group's options. The mode is state: stateDict() saves it as `training`, and
+ * loadStateDict() restores it (a dict without it is from train mode), so that the params saved with the dict
+ * (x when saved in eval mode) are read as what they are, whatever mode the loading optimizer was in.
  */
-export function scheduleFreeSwap<O extends object>(opt: Optimizer<O>, beta1: (o: O) => number, toEval: boolean): void {
-  const state = opt.stateDict().state;
-  let id = 0;
-  for (const group of opt.paramGroups) {
-    const b1 = Math.fround(beta1(group)), c = Math.fround(1 - b1), f = Math.fround;
-    for (const p of group.params) {
-      const z = state[id++]?.z as ArrayLike<number> | undefined;
-      if (!z) continue; // no step yet: z = y, and x = y
-      const v = p.value;
-      if (toEval) for (let i = 0; i < v.length; i++) v[i] = f(v[i]! - f(c * z[i]!)) / b1;
-      else for (let i = 0; i < v.length; i++) v[i] = f(b1 * v[i]!) + f(c * z[i]!);
-    }
-  }
-}
-
-export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions> {
+export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<O> {
   #training = true;
+  readonly #name: string;
+  readonly #beta1: (o: O) => number;
 
-  constructor(params: ParamsInput<ScheduleFreeAdamWOptions>, options: OptionsInput<ScheduleFreeAdamWOptions> & OptimizerOptions = {}) {
-    super(SCHEDULEFREEADAMW_SPEC, params, options);
+  protected constructor(spec: OptimizerSpec<O>, beta1: (o: O) => number, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions) {
+    super(spec, params, options);
+    this.#name = spec.name;
+    this.#beta1 = beta1;
   }
 
   /** Whether the params hold y (train mode, the default) rather than x. */
@@ -127,19 +122,55 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions> {
   /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
   eval(): void {
     if (!this.#training) return;
-    scheduleFreeSwap(this, (o) => o.betas[0], true);
+    this.#swap(true);
     this.#training = false;
   }
 
   /** Params ← y, the point gradients are taken at. No-op in train mode. */
   train(): void {
     if (this.#training) return;
-    scheduleFreeSwap(this, (o) => o.betas[0], false);
+    this.#swap(false);
     this.#training = true;
   }
 
-  override step(...args: Parameters<Optimizer<ScheduleFreeAdamWOptions>["step"]>): void {
-    if (!this.#training) throw new Error("ScheduleFreeAdamW: step() in eval mode (the params hold x; call train() first)");
+  override step(...args: Parameters<Optimizer<O>["step"]>): void {
+    if (!this.#training) throw new Error(`${this.#name}: step() in eval mode (the params hold x; call train() first)`);
     super.step(...args);
+  }
+
+  /** The state dict with the mode (`training`): restore the params saved with it, in that mode. */
+  override stateDict(): ScheduleFreeStateDict {
+    return { ...super.stateDict(), training: this.#training };
+  }
+
+  /** Restores the state and the mode it was saved in (`training`; absent: train mode). */
+  override loadStateDict(dict: StateDict, options?: LoadOptions): void {
+    const training = dict !== null && typeof dict === "object" && Object.hasOwn(dict, "training") ? (dict as ScheduleFreeStateDict).training : true;
+    if (typeof training !== "boolean") {
+      throw new TypeError(`${this.#name}.loadStateDict: invalid training ${JSON.stringify(training) ?? String(training)} (expected a boolean: whether the dict was saved in train mode)`);
+    }
+    super.loadStateDict(dict, options);
+    this.#training = training;
+  }
+
+  #swap(toEval: boolean): void {
+    const state = super.stateDict().state;
+    let id = 0;
+    for (const group of this.paramGroups) {
+      const b1 = Math.fround(this.#beta1(group)), c = Math.fround(1 - b1), f = Math.fround;
+      for (const p of group.params) {
+        const z = state[id++]?.z as ArrayLike<number> | undefined;
+        if (!z) continue; // no step yet: z = y, and x = y
+        const v = p.value;
+        if (toEval) for (let i = 0; i < v.length; i++) v[i] = f(v[i]! - f(c * z[i]!)) / b1;
+        else for (let i = 0; i < v.length; i++) v[i] = f(b1 * v[i]!) + f(c * z[i]!);
+      }
+    }
+  }
+}
+
+export class ScheduleFreeAdamW extends ScheduleFreeOptimizer<ScheduleFreeAdamWOptions> {
+  constructor(params: ParamsInput<ScheduleFreeAdamWOptions>, options: OptionsInput<ScheduleFreeAdamWOptions> & OptimizerOptions = {}) {
+    super(SCHEDULEFREEADAMW_SPEC, (o) => o.betas[0], params, options);
   }
 }

@@ -20,10 +20,10 @@
  * opt.eval(); // evaluate at x ... then opt.train() before the next step()
  */
 import { nonNegative, num } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptimizerOptions, OptimizerSpec, ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../core/abi.js";
-import { scheduleFreeCk, scheduleFreeSwap, warmupLr } from "./schedulefreeadamw.js";
+import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreeadamw.js";
 import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
 
 export interface ScheduleFreeSGDOptions {
@@ -54,34 +54,8 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
   },
 };
 
-export class ScheduleFreeSGD extends Optimizer<ScheduleFreeSGDOptions> {
-  #training = true;
-
+export class ScheduleFreeSGD extends ScheduleFreeOptimizer<ScheduleFreeSGDOptions> {
   constructor(params: ParamsInput<ScheduleFreeSGDOptions>, options: OptionsInput<ScheduleFreeSGDOptions> & OptimizerOptions = {}) {
-    super(SCHEDULEFREESGD_SPEC, params, options);
-  }
-
-  /** Whether the params hold y (train mode, the default) rather than x. */
-  get training(): boolean {
-    return this.#training;
-  }
-
-  /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
-  eval(): void {
-    if (!this.#training) return;
-    scheduleFreeSwap(this, (o) => o.momentum, true);
-    this.#training = false;
-  }
-
-  /** Params ← y, the point gradients are taken at. No-op in train mode. */
-  train(): void {
-    if (this.#training) return;
-    scheduleFreeSwap(this, (o) => o.momentum, false);
-    this.#training = true;
-  }
-
-  override step(...args: Parameters<Optimizer<ScheduleFreeSGDOptions>["step"]>): void {
-    if (!this.#training) throw new Error("ScheduleFreeSGD: step() in eval mode (the params hold x; call train() first)");
-    super.step(...args);
+    super(SCHEDULEFREESGD_SPEC, (o) => o.momentum, params, options);
   }
 }

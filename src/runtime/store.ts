@@ -102,6 +102,15 @@ export class Param {
   #value: Float32Array;
   #grad: Float32Array;
   #shape: readonly number[];
+  #shapeGiven = false;
+
+  /**
+   * Whether `x` is a Param itself: not a Proxy of one, nor an object inheriting from one (their getters would
+   * fail on the private fields, and a proxy's traps may return anything).
+   */
+  static isParam(x: unknown): x is Param {
+    return x !== null && typeof x === "object" && #value in x;
+  }
 
   /** @internal */
   constructor(readonly store: ParamStore, readonly name: string, readonly length: number, valuePtr: number, gradPtr: number) {
@@ -117,9 +126,15 @@ export class Param {
     return this.#shape;
   }
 
+  /** Whether the shape was given (`store.param(name, init, { shape })`), not the default `[length]`. */
+  get hasShape(): boolean {
+    return this.#shapeGiven;
+  }
+
   /** @internal Sets a shape checked by checkShape(). */
   setShape(shape: readonly number[]): void {
     this.#shape = Object.freeze([...shape]);
+    this.#shapeGiven = true;
   }
 
   /** The parameter's values (a live view into Wasm memory; writes go straight to the optimizer). */

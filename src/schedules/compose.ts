@@ -46,8 +46,36 @@ export interface SequentialLROptions {
  * const cosine = new CosineAnnealingLR(opt, { tMax: 95 });
  * const sched = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] });
  */
-export class SequentialLR extends LRScheduler {
-  readonly #children: LRScheduler[];
+/** What SequentialLR and ChainedScheduler share: their children are checked, shifted, saved and restored with them. */
+abstract class CompositeScheduler extends LRScheduler {
+  protected children: readonly LRScheduler[] = [];
+
+  /** The schedulers this one runs, in order. */
+  get schedulers(): readonly LRScheduler[] {
+    return this.children;
+  }
+
+  override _check(): void {
+    super._check();
+    for (const c of this.children) c._check();
+  }
+
+  override _shift(delta: number): void {
+    for (const c of this.children) c._shift(delta);
+  }
+
+  override _save(): void {
+    super._save();
+    for (const c of this.children) c._save();
+  }
+
+  override _restore(): void {
+    super._restore();
+    for (const c of this.children) c._restore();
+  }
+}
+
+export class SequentialLR extends CompositeScheduler {
   #milestones: number[];
 
   constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
@@ -68,7 +96,7 @@ export class SequentialLR extends LRScheduler {
     optimizer.paramGroups.forEach((g, i) => {
       if (groupKeys(g).initialLr === undefined) throw new Error(`${label}: param group ${i} has no initial lr (no scheduler was built over it)`);
     });
-    this.#children = children;
+    this.children = children;
     this.#milestones = milestones;
     this.epoch = 0;
     const restore = snapshotGroups(optimizer);
@@ -89,48 +117,34 @@ export class SequentialLR extends LRScheduler {
     for (let i = 0; i < this._lastLrs.length; i++) this._lastLrs[i] = s._lastLrs[i]!;
   }
 
-  override _check(): void {
-    super._check();
-    for (const c of this.#children) c._check();
-  }
-
   override _prepareStep(): void {
-    const e = this.epoch + 1, idx = bisectRight(this.#milestones, e), s = this.#children[idx]!;
+    const e = this.epoch + 1, idx = bisectRight(this.#milestones, e), s = this.children[idx]!;
     if (idx > 0 && this.#milestones[idx - 1] === e) s._prepareRestart();
     else s._prepareStep();
   }
 
   override _commitStep(): void {
     this.epoch += 1;
-    const e = this.epoch, idx = bisectRight(this.#milestones, e), s = this.#children[idx]!;
+    const e = this.epoch, idx = bisectRight(this.#milestones, e), s = this.children[idx]!;
     if (idx > 0 && this.#milestones[idx - 1] === e) s._updateLr(0);
     else s._commitStep();
     this.#copyLast(s);
   }
 
-  override _shift(delta: number): void {
-    for (const c of this.#children) c._shift(delta);
-  }
-
-  /** The schedulers this one runs, in order. */
-  get schedulers(): readonly LRScheduler[] {
-    return this.#children;
-  }
-
   protected override saveFields(): Record<string, unknown> {
     return {
       lastEpoch: this.epoch, milestones: [...this.#milestones], lastLr: [...this._lastLrs],
-      schedulers: this.#children.map((c): SchedulerStateDict => c.stateDict()),
+      schedulers: this.children.map((c): SchedulerStateDict => c.stateDict()),
     };
   }
 
   protected override readFields(r: StateReader): () => void {
     const lastEpoch = r.num("lastEpoch", nonNegativeInt), milestones = r.get("milestones");
     increasingInts(0)(r.where, "milestones", milestones);
-    if ((milestones as number[]).length !== this.#children.length - 1) {
-      invalid(r.where, "milestones", milestones, `${this.#children.length - 1} milestones`, "object");
+    if ((milestones as number[]).length !== this.children.length - 1) {
+      invalid(r.where, "milestones", milestones, `${this.children.length - 1} milestones`, "object");
     }
-    const lastLr = r.nums("lastLr", finite), children = readChildren(r, this.#children);
+    const lastLr = r.nums("lastLr", finite), children = readChildren(r, this.children);
     return () => {
       this.epoch = lastEpoch;
       this.#milestones = [...(milestones as number[])];
@@ -150,45 +164,30 @@ export class SequentialLR extends LRScheduler {
  *   new ExponentialLR(opt, { gamma: 0.9 }),
  * ]);
  */
-export class ChainedScheduler extends LRScheduler {
-  readonly #children: LRScheduler[];
+export class ChainedScheduler extends CompositeScheduler {
 
   constructor(schedulers: LRScheduler[], optimizer?: SchedulableOptimizer) {
     const label = "ChainedScheduler";
     super(label, optimizer ?? checkChildren(label, schedulers, undefined)[0]!.optimizer);
-    this.#children = checkChildren(label, schedulers, this.optimizer);
-  }
-
-  override _check(): void {
-    super._check();
-    for (const c of this.#children) c._check();
+    this.children = checkChildren(label, schedulers, this.optimizer);
   }
 
   override _prepareStep(): void {
-    for (const c of this.#children) c._prepareStep();
+    for (const c of this.children) c._prepareStep();
   }
 
   override _commitStep(): void {
-    for (const c of this.#children) c._commitStep();
+    for (const c of this.children) c._commitStep();
     const groups = this.optimizer.paramGroups;
     for (let i = 0; i < this._lastLrs.length; i++) this._lastLrs[i] = groups[i]!.lr;
   }
 
-  override _shift(delta: number): void {
-    for (const c of this.#children) c._shift(delta);
-  }
-
-  /** The schedulers this one steps, in order. */
-  get schedulers(): readonly LRScheduler[] {
-    return this.#children;
-  }
-
   protected override saveFields(): Record<string, unknown> {
-    return { lastLr: [...this._lastLrs], schedulers: this.#children.map((c) => c.stateDict()) };
+    return { lastLr: [...this._lastLrs], schedulers: this.children.map((c) => c.stateDict()) };
   }
 
   protected override readFields(r: StateReader): () => void {
-    const lastLr = r.nums("lastLr", finite), children = readChildren(r, this.#children);
+    const lastLr = r.nums("lastLr", finite), children = readChildren(r, this.children);
     return () => {
       for (let i = 0; i < lastLr.length; i++) this._lastLrs[i] = lastLr[i]!;
       for (const apply of children) apply();

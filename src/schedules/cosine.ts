@@ -81,6 +81,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   #tMult: number;
   #etaMin: number;
   #tCur: number;
+  /** tCur and tI before the commit in progress (_save). */
+  readonly #savedT = [0, 0];
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     super("CosineAnnealingWarmRestarts", optimizer);
@@ -103,7 +105,21 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     if (epoch !== undefined && (typeof epoch !== "number" || !Number.isFinite(epoch) || epoch < 0)) {
       invalid(this.label, "epoch", epoch, "a finite number >= 0");
     }
+    this.beginCommit();
     this.#advance(epoch);
+    this.endCommit();
+  }
+
+  override _save(): void {
+    super._save();
+    this.#savedT[0] = this.#tCur;
+    this.#savedT[1] = this.#tI;
+  }
+
+  override _restore(): void {
+    super._restore();
+    this.#tCur = this.#savedT[0]!;
+    this.#tI = this.#savedT[1]!;
   }
 
   /** @internal A step without an epoch (PyTorch's step() does not count _step_count here). */

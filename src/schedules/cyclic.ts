@@ -239,6 +239,20 @@ function phases(totalSteps: number, pctStart: number, threePhase: boolean): Phas
   ];
 }
 
+/**
+ * k[key] by named loads: a keyed load whose key changes with the phase boxes the double it reads (one heap
+ * number per load, every step), a named one reads it in place.
+ */
+function groupValue(k: GroupKeys, key: LrKey | MomentumKey): number {
+  switch (key) {
+    case "initialLr": return k.initialLr!;
+    case "maxLr": return k.maxLr!;
+    case "minLr": return k.minLr!;
+    case "maxMomentum": return k.maxMomentum!;
+    default: return k.baseMomentum!;
+  }
+}
+
 function annealCos(start: number, end: number, pct: number): number {
   const cosOut = Math.cos(Math.PI * pct) + 1;
   return end + (start - end) / 2.0 * cosOut;
@@ -379,8 +393,8 @@ export class OneCycleLR extends LRScheduler {
     const anneal = this.#anneal === "cos" ? annealCos : annealLinear;
     for (let i = 0; i < out.length; i++) {
       const g = groups[i]!, k = groupKeys(g);
-      out[i] = anneal(k[p.startLr]!, k[p.endLr]!, pct);
-      if (this.#cycleMomentum) setMomentum(g, this.#useBeta1, anneal(k[p.startMomentum]!, k[p.endMomentum]!, pct));
+      out[i] = anneal(groupValue(k, p.startLr), groupValue(k, p.endLr), pct);
+      if (this.#cycleMomentum) setMomentum(g, this.#useBeta1, anneal(groupValue(k, p.startMomentum), groupValue(k, p.endMomentum), pct));
     }
   }
 

@@ -4,6 +4,7 @@
 import {
   type Check, invalid, nonNegative, nonNegativeInt, number, oneOf, optionsOf, perGroup, type SchedulableOptimizer,
 } from "./common.js";
+import { isImprovement } from "../core/improvement.js";
 import { checkOptimizer, SCHEDULER_STATE_FORMAT, type SchedulerStateDict, StateReader, stateHeader } from "./scheduler.js";
 
 const MODES = ["min", "max"] as const;
@@ -93,13 +94,6 @@ export class ReduceLROnPlateau {
     return this.#mode === "min" ? Infinity : -Infinity;
   }
 
-  #isBetter(a: number, best: number): boolean {
-    if (this.#mode === "min" && this.#thresholdMode === "rel") return a < best * (1.0 - this.#threshold);
-    if (this.#mode === "min") return a < best - this.#threshold;
-    if (this.#thresholdMode === "rel") return a > best * (this.#threshold + 1.0);
-    return a > best + this.#threshold;
-  }
-
   /**
    * Records one epoch's `metric` (a finite number) and reduces the lrs if it has not improved for more than
    * `patience` epochs. Throws, changing nothing, for a metric that is not a finite number.
@@ -110,7 +104,7 @@ export class ReduceLROnPlateau {
     if (typeof metric !== "number" || !Number.isFinite(metric)) invalid(where, "metric", metric, "a finite number");
     const groups = this.optimizer.paramGroups;
     let best = this.#best, bad = this.#numBadEpochs, cooldownCounter = this.#cooldownCounter;
-    if (this.#isBetter(metric, best)) {
+    if (isImprovement(metric, best, this.#mode, this.#threshold, this.#thresholdMode)) {
       best = metric;
       bad = 0;
     } else {

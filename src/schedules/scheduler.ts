@@ -3,6 +3,11 @@
 // restarts a scheduler through the closed form), and `step()` split in two so that a step that fails changes
 // nothing: `_prepareStep()` does everything that can throw (checks, user callbacks) without changing any
 // state, `_commitStep()` then cannot fail. Composite schedulers prepare every child before committing any.
+// What a commit writes is checked after it against what every gradstep optimizer accepts (an lr that is a
+// finite number >= 0, momentum >= 0, beta1 in [0, 1)): a user function (lrLambda, scaleFn) or a factor
+// compounding past the f64 range can produce anything, and a chained lr is only known once every child has
+// written it. A value out of range undoes the commit (scheduler fields, children, groups, saved in preallocated
+// slots: a step allocates nothing) and throws.
 import {
   type Check, finite, groupKeys, integer, invalid, nonNegativeInt, show, type SchedulableOptimizer, snapshotGroups,
 } from "./common.js";
@@ -91,13 +96,23 @@ export abstract class LRScheduler {
   readonly _lastLrs: number[] = [];
   /** Scratch: the lrs get_lr computes, written to the groups by _updateLr. */
   protected readonly next: number[] = [];
+  /** What the commit in progress may change, for #undo: lastEpoch, stepCount, the last lrs; the groups' values. */
+  #savedEpoch = -1;
+  #savedCount = 0;
+  readonly #savedLast: Float64Array;
+  readonly #savedGroups: Float64Array;
 
   protected constructor(label: string, optimizer: SchedulableOptimizer) {
     this.label = label;
     checkOptimizer(label, optimizer);
     this.optimizer = optimizer;
     const n = optimizer.paramGroups.length;
-    for (let i = 0; i < n; i++) { this._lastLrs.push(optimizer.paramGroups[i]!.lr); this.next.push(0); }
+    for (let i = 0; i < n; i++) {
+      this._lastLrs.push(optimizer.paramGroups[i]!.lr);
+      this.next.push(0);
+    }
+    this.#savedLast = new Float64Array(n);
+    this.#savedGroups = new Float64Array(3 * n);
   }
 
   /** PyTorch's `last_epoch`. */
@@ -114,7 +129,66 @@ export abstract class LRScheduler {
   step(): void {
     this._check();
     this._prepareStep();
+    this.beginCommit();
     this._commitStep();
+    this.endCommit();
+  }
+
+  /** Saves what a commit may change (see endCommit). */
+  protected beginCommit(): void {
+    this._save();
+    const groups = this.optimizer.paramGroups, saved = this.#savedGroups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      const m = g.momentum, b = g.betas;
+      saved[3 * i] = g.lr;
+      saved[3 * i + 1] = m === undefined ? 0 : m;
+      saved[3 * i + 2] = b === undefined ? 0 : b[0]!;
+    }
+  }
+
+  /**
+   * Checks every value the commit changed in the groups; if one is out of what every gradstep optimizer accepts,
+   * undoes the commit and throws (a RangeError naming the group and the value).
+   */
+  protected endCommit(): void {
+    const groups = this.optimizer.paramGroups, saved = this.#savedGroups;
+    for (let i = 0; i < groups.length; i++) {
+      // No local may hold "a number or undefined": V8 would box the number (16 B a step).
+      const g = groups[i]!, lr = g.lr, m = g.momentum, betas = g.betas;
+      let bad = "";
+      if (lr !== saved[3 * i] && !(lr >= 0 && lr <= Number.MAX_VALUE)) bad = `lr to ${show(lr)} (expected a finite number >= 0)`;
+      else if (m !== undefined && m !== saved[3 * i + 1] && !(m >= 0 && m <= Number.MAX_VALUE)) bad = `momentum to ${show(m)} (expected a finite number >= 0)`;
+      else if (betas !== undefined && betas[0] !== saved[3 * i + 2] && !(betas[0]! >= 0 && betas[0]! < 1)) bad = `beta1 to ${show(betas[0])} (expected 0 <= beta1 < 1)`;
+      if (bad === "") continue;
+      this.#undo();
+      throw new RangeError(`${this.label}: the step would set param group ${i}'s ${bad}; the scheduler and the optimizer are unchanged`);
+    }
+  }
+
+  #undo(): void {
+    this._restore();
+    const groups = this.optimizer.paramGroups, saved = this.#savedGroups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      g.lr = saved[3 * i]!;
+      if (g.momentum !== undefined) g.momentum = saved[3 * i + 1]!;
+      if (g.betas !== undefined) g.betas[0] = saved[3 * i + 2]!;
+    }
+  }
+
+  /** @internal Saves this scheduler's fields that _commitStep changes (composites: their children's too). */
+  _save(): void {
+    this.#savedEpoch = this.epoch;
+    this.#savedCount = this.stepCount;
+    for (let i = 0; i < this._lastLrs.length; i++) this.#savedLast[i] = this._lastLrs[i]!;
+  }
+
+  /** @internal Restores what _save saved. */
+  _restore(): void {
+    this.epoch = this.#savedEpoch;
+    this.stepCount = this.#savedCount;
+    for (let i = 0; i < this._lastLrs.length; i++) this._lastLrs[i] = this.#savedLast[i]!;
   }
 
   /**

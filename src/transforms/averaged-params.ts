@@ -10,7 +10,7 @@
 // torch's CPU lerp fuses the multiply-add (FMA) where gradstep rounds twice: EMA averages agree within the
 // optimizer tolerance, SWA (sub, div, add, as torch) bit for bit.
 import { Optimizer } from "../core/optimizer.js";
-import { isFloat32Array } from "../core/state-dict.js";
+import { floatsOf, isFloat32Array } from "../core/state-dict.js";
 import type { ParamLike } from "../core/spec.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import { Param, type ParamStore } from "../runtime/store.js";
@@ -85,22 +85,11 @@ function backendOf(b: AveragedParamsOptions["backend"]): BackendName {
   return b;
 }
 
-/** A saved averages buffer as a Float32Array: as saved, an array of numbers, or JSON's index-keyed object. */
+/** A saved averages buffer as a Float32Array, read by the one state decoder every state dict uses (floatsOf). */
 function asFloat32(v: unknown, length: number, where: string): Float32Array {
-  let values: unknown[];
-  if (isFloat32Array(v)) values = [...v];
-  else if (Array.isArray(v)) values = v;
-  else if (v !== null && typeof v === "object" && Object.keys(v).every((k, i) => k === String(i))) values = Object.values(v);
-  else throw new TypeError(`${where} is not an array of numbers (got ${v === null ? "null" : typeof v})`);
-  if (values.length !== length) throw new RangeError(`${where} has ${values.length} values, the param has ${length}`);
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    const x = values[i];
-    if (typeof x !== "number") {
-      throw new TypeError(`${where}[${i}] is ${x === null ? "null (NaN and ±Infinity do not survive JSON)" : typeof x}, expected a number`);
-    }
-    out[i] = x;
-  }
+  const out = floatsOf(v, where, length);
+  if (out === undefined) throw new TypeError(`${where} is not an array of numbers (got ${v === null ? "null" : typeof v})`);
+  if (out.length !== length) throw new RangeError(`${where} has ${out.length} values, the param has ${length}`);
   return out;
 }
 

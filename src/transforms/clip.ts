@@ -2,7 +2,7 @@
 // params and foreign params. One read-only SIMD pass gives every param's norm parts, one more scales (or
 // clamps) the grads in place. The optimizer's `maxGradNorm` option does the same without rewriting the
 // grads (the factor goes into the step's gradient prologue) and gives the same numbers.
-import { checkNormType, clipCoefficient, type NormType, sumPow, totalNorm } from "../core/norms.js";
+import { checkNormType, clipCoefficient, type NormType, scaledMaxFinite, scaledSumSqFinite, sumPow, totalNorm } from "../core/norms.js";
 import { ALL, type Reduction, reduceRange, reduceRef, SUM_SQ } from "../core/reduce.js";
 import type { ParamLike } from "../core/spec.js";
 import { isFloat32Array } from "../core/state-dict.js";
@@ -49,11 +49,12 @@ export function gradReduction(p: ParamLike, backend: BackendName, mode = ALL): R
 }
 
 /**
- * Whether every gradient element of `p` is finite. Σx² alone answers when it is finite; when it is not (±Inf,
- * NaN, or squares that overflow f32 above |x| ≈ 1.8e19), max|x|, which is exact, decides.
+ * Whether every gradient element of `p` times `scale`, f32(g·f32(scale)), is finite (scale 1: the gradient
+ * itself). Σx² alone answers when it bounds every element well enough (src/core/norms.ts); when it does not
+ * (±Inf, NaN, squares that overflow f32 above |x| ≈ 1.8e19, a scale near overflow), max|x|, which is exact, decides.
  */
-export function gradFinite(p: ParamLike, backend: BackendName): boolean {
-  return Number.isFinite(gradReduction(p, backend, SUM_SQ).sumSq) || Number.isFinite(gradReduction(p, backend, ALL).maxAbs);
+export function gradFinite(p: ParamLike, backend: BackendName, scale = 1): boolean {
+  return scaledSumSqFinite(gradReduction(p, backend, SUM_SQ).sumSq, scale) || scaledMaxFinite(gradReduction(p, backend, ALL).maxAbs, scale);
 }
 
 /** The total gradient norm of `params` (f32, as PyTorch returns it), without changing anything. */

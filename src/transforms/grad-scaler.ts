@@ -7,6 +7,14 @@
 // 1/scale to opt.step({ gradScale }), whose gradient prologue multiplies by it (the same f32 product torch
 // writes into .grad). unscale(opt) called explicitly — to clip or inspect unscaled gradients before the step —
 // does rewrite them once, like torch's unscale_, and the step then uses gradScale 1.
+//
+// What differs from torch at the edges: (1) inf/NaN is looked for in the unscaled gradients, f32(g·inv_scale),
+// where torch looks before the multiply (the same unless g·inv_scale overflows, which only a scale below 1 allows).
+// (2) The scale never backs off to a value whose inverse overflows f32 (below about 2.9e-39): after ~144
+// overflowing steps in a row torch keeps halving it into denormals and 0, its inv_scale becomes inf, and the next
+// finite gradients are multiplied by inf and stepped (found_inf was taken before the multiply: torch 2.13 turns
+// SGD's params into -inf there). gradstep holds the scale at its last invertible value instead, keeps skipping
+// while gradients overflow, steps again once they are finite, and grows the scale back growthInterval steps later.
 import type { Optimizer } from "../core/optimizer.js";
 import type { ParamLike } from "../core/spec.js";
 import type { BackendName } from "../runtime/types.js";
@@ -42,11 +50,18 @@ function positive(where: string, name: string, v: unknown, rule: (x: number) => 
   return v;
 }
 
-/** Whether every gradient element of the optimizer's params is finite (one read-only pass). */
-function gradsFinite(params: readonly ParamLike[], backend: BackendName): boolean {
-  for (const p of params) if (!gradFinite(p, backend)) return false;
+/** Whether every unscaled gradient element of the optimizer's params, f32(g·inv), is finite (one read-only pass). */
+function gradsFinite(params: readonly ParamLike[], backend: BackendName, inv: number): boolean {
+  for (const p of params) if (!gradFinite(p, backend, inv)) return false;
   return true;
 }
+
+/** Whether `x` can be the scale: > 0, finite in f32, and its inverse (torch: `1/scale` in f64, then f32) too. */
+function invertible(x: number): boolean {
+  const f = Math.fround(x);
+  return f > 0 && Number.isFinite(f) && Number.isFinite(Math.fround(1 / f));
+}
+const INVERTIBLE = "a number > 0 that is finite in f32 and whose inverse is too (about 2.9e-39 to 3.4e38)";
 
 function paramsOf(opt: Optimizer<object>): ParamLike[] {
   return opt.paramGroups.flatMap((g) => g.params);
@@ -86,7 +101,7 @@ export class GradScaler {
     }
     const { initScale = 65536, growthFactor = 2, backoffFactor = 0.5, growthInterval = 2000, enabled = true } = options;
     if (typeof enabled !== "boolean") throw new TypeError(`${where}: invalid enabled ${String(enabled)} (expected a boolean)`);
-    const scale = positive(where, "initScale", initScale, (x) => x > 0 && Math.fround(x) > 0 && Number.isFinite(Math.fround(x)), "a number > 0 that is finite in f32");
+    const scale = positive(where, "initScale", initScale, invertible, INVERTIBLE);
     this.#growthFactor = positive(where, "growthFactor", growthFactor, (x) => x > 1 && Number.isFinite(x), "a finite number > 1");
     this.#backoffFactor = positive(where, "backoffFactor", backoffFactor, (x) => x > 0 && x < 1, "a number in (0, 1)");
     this.#growthInterval = positive(where, "growthInterval", growthInterval, (x) => Number.isSafeInteger(x) && x >= 1, "an integer >= 1");
@@ -144,9 +159,9 @@ export class GradScaler {
     if (s.stage === STEPPED) throw new Error("GradScaler.unscale: unscale() is being called after step()");
     this.#usable(opt, "unscale");
     const params = paramsOf(opt);
-    // torch checks the gradients before multiplying: found_inf means an inf/NaN came out of the backward pass.
-    const finite = gradsFinite(params, opt.backend);
+    // The check is on the unscaled values f32(g·inv), the gradients the step will use (see the header).
     const inv = Math.fround(1 / this.#scale);
+    const finite = gradsFinite(params, opt.backend, inv);
     if (inv !== 1) for (const p of params) scaleGrad(p, inv, opt.backend);
     this.#opts.set(opt, { stage: UNSCALED, foundInf: !finite });
   }
@@ -177,7 +192,7 @@ export class GradScaler {
         opt.step(gradScale);
         foundInf = opt.skippedSteps !== before;
       } else {
-        foundInf = !gradsFinite(paramsOf(opt), opt.backend);
+        foundInf = !gradsFinite(paramsOf(opt), opt.backend, inv);
         if (!foundInf) opt.step(gradScale);
       }
     }
@@ -194,7 +209,7 @@ export class GradScaler {
   update(newScale?: number): void {
     if (!this.enabled) return;
     if (newScale !== undefined) {
-      positive("GradScaler.update", "newScale", newScale, (x) => x > 0 && Number.isFinite(Math.fround(x)) && Math.fround(x) > 0, "a number > 0 that is finite in f32");
+      positive("GradScaler.update", "newScale", newScale, invertible, INVERTIBLE);
       this.#scale = Math.fround(newScale);
       this.#opts.clear();
       return;
@@ -207,7 +222,8 @@ export class GradScaler {
     }
     if (!any) throw new Error("GradScaler.update: no inf checks were recorded prior to update() (call step(opt) or unscale(opt) first)");
     if (foundInf) {
-      this.#scale = Math.fround(this.#scale * this.#backoffFactor);
+      const backedOff = Math.fround(this.#scale * this.#backoffFactor);
+      if (invertible(backedOff)) this.#scale = backedOff;
       this.#tracker = 0;
     } else if (this.#tracker + 1 === this.#growthInterval) {
       const grown = Math.fround(this.#scale * this.#growthFactor);
@@ -239,7 +255,7 @@ export class GradScaler {
     const keys = ["scale", "growthFactor", "backoffFactor", "growthInterval", "growthTracker"];
     for (const k of Object.keys(dict)) if (!keys.includes(k)) throw new TypeError(`${where}: unknown key "${k}"`);
     for (const k of keys) if (!Object.hasOwn(dict, k)) throw new TypeError(`${where}: missing key "${k}"`);
-    const scale = positive(where, "scale", dict.scale, (x) => x > 0 && Math.fround(x) === x && Number.isFinite(x), "an f32 > 0");
+    const scale = positive(where, "scale", dict.scale, (x) => Math.fround(x) === x && invertible(x), "an f32 > 0 whose inverse is finite in f32");
     const growthFactor = positive(where, "growthFactor", dict.growthFactor, (x) => x > 1 && Number.isFinite(x), "a finite number > 1");
     const backoffFactor = positive(where, "backoffFactor", dict.backoffFactor, (x) => x > 0 && x < 1, "a number in (0, 1)");
     const growthInterval = positive(where, "growthInterval", dict.growthInterval, (x) => Number.isSafeInteger(x) && x >= 1, "an integer >= 1");

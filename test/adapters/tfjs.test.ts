@@ -55,6 +55,39 @@ describe("getWeights / setWeights", () => {
     whole.dispose(); resumed.dispose();
   });
 
+  it.each(SAVABLE)("%s: tfjs's \"continue training\": setWeights before a step, getWeights gives the weights back; a step later each once, and they load again (as tfjs's own)", async (_n, theirs, ours) => {
+    // tfjs-core's own Adam and centered-RMSProp tests: optimizer1 steps, optimizer2 takes its weights and steps,
+    // optimizer3 takes optimizer2's. Run on both, with the same variables' values: the same weights and values.
+    const run = async (make: () => tf.Optimizer) => {
+      const vars = variables();
+      const o1 = make();
+      o1.minimize(objective(vars), false, vars);
+      const w1 = await o1.getWeights();
+      const o2 = make();
+      await o2.setWeights(w1);
+      const before = (await o2.getWeights()).map((w) => [w.name, w.tensor.shape, Array.from(w.tensor.dataSync())]);
+      o2.minimize(objective(vars), false, vars);
+      const w2 = await o2.getWeights();
+      const o3 = make();
+      await o3.setWeights(w2);
+      o3.minimize(objective(vars), false, vars);
+      const out = {
+        set: w1.map((w) => [w.name, w.tensor.shape, Array.from(w.tensor.dataSync())]), before,
+        after: w2.map((w) => [w.name, w.tensor.shape]), iterations: o3.iterations, values: bits(values(vars)),
+        prefix: vars[0]!.name.split("/")[0]!,
+      };
+      o1.dispose(); o2.dispose(); o3.dispose();
+      return out;
+    };
+    const t = await run(theirs), o = await run(ours);
+    const unprefixed = (x: typeof t, k: "set" | "before" | "after") => JSON.stringify(x[k]).replaceAll(x.prefix, "#");
+    expect(unprefixed(o, "before")).toBe(unprefixed(o, "set"));
+    expect(unprefixed(o, "after")).toBe(unprefixed(t, "after"));
+    expect(o.iterations).toBe(3);
+    // tfjs's Adam rebuilds accBeta as pow(beta, iter + 1) in setWeights, a few ulps from its running product.
+    expect(maxRelDiff([new Float32Array(new Uint32Array(o.values).buffer)], [new Float32Array(new Uint32Array(t.values).buffer)])).toBeLessThanOrEqual(1e-6);
+  });
+
   it("weights saved by tfjs's own Adam resume in gradstep's (a model saved with tfjs loads into gradstep)", async () => {
     const a = variables(), b = variables();
     const reference = tf.train.adam(0.01);
@@ -101,6 +134,22 @@ describe("minimize with varList", () => {
 });
 
 describe("no leaks", () => {
+  it("fromGradstep (int8 state: codes, block maxima and steps): tf.memory() after 300 steps with save/load every 50 equals after 10", async () => {
+    const a = variables();
+    const o = fromGradstep(AdamW, { lr: 0.01, stateDtype: "int8" });
+    const f = objective(a);
+    for (let s = 0; s < 10; s++) o.minimize(f, false, a);
+    await o.getWeights();
+    const at10 = tf.memory();
+    for (let s = 10; s < 300; s++) {
+      o.minimize(f, false, a);
+      if (s % 50 === 0) await o.setWeights(await o.getWeights());
+    }
+    await o.getWeights();
+    expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([at10.numTensors, at10.numBytes]);
+    o.dispose();
+  });
+
   it("dispose() releases everything the optimizer made", async () => {
     const a = variables();
     const before = tf.memory();
@@ -177,6 +226,56 @@ describe("bad input: a clear error, nothing changed", () => {
     o.dispose(); twin.dispose();
   });
 
+  it("state set for other variables: a step matching them neither by name nor by position is refused, nothing changed", async () => {
+    const a = variables(), b = variables();
+    const o = train.adam(0.01);
+    for (let s = 0; s < 2; s++) o.minimize(objective(a), false, a);
+    b.forEach((v, i) => v.assign(a[i]!)); // b: a model of the same weights, whose variables have other names
+    const saved = await o.getWeights();
+    const copy = saved.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+    const fresh = train.adam(0.01);
+    await fresh.setWeights(copy);
+    const before = await snapshot(fresh, b);
+    const cases: [string, () => void, RegExp][] = [
+      ["fewer variables", () => fresh.minimize(objective(b.slice(0, 2)), false, b.slice(0, 2)),
+        /Adam: the state set by setWeights is for 3 variables \(.*\); this step's 2 \(.*\) match none of them by name, and tfjs's rule \(by position\) needs as many/],
+      ["other shapes in that order", () => fresh.minimize(objective([b[1]!, b[0]!, b[2]!], [1, 0, 2]), false, [b[1]!, b[0]!, b[2]!]),
+        /Adam: the state saved for ".*\/layer0\/kernel"\/m has shape \[3, 5\], but variable ".*\/layer1\/kernel" of shape \[7\] needs \[7\]/],
+    ];
+    for (const [what, step, error] of cases) {
+      expect(step, what).toThrow(error);
+      expect(await snapshot(fresh, b), what).toEqual(before);
+    }
+    // By position, as tfjs's own Adam: the same as continuing the first optimizer on its own variables.
+    for (let s = 0; s < 3; s++) { fresh.minimize(objective(b), false, b); o.minimize(objective(a), false, a); }
+    expect(bits(values(b))).toEqual(bits(values(a)));
+    expect((await fresh.getWeights()).map((w) => w.name)).toEqual((await o.getWeights()).map((w) => w.name.replace(a[0]!.name.split("/")[0]!, b[0]!.name.split("/")[0]!)));
+    tf.dispose(copy.map((w) => w.tensor));
+    o.dispose(); fresh.dispose();
+  });
+
+  it("setWeights of low-precision state: codes out of range or not int32, a negative step, are refused, nothing changed", async () => {
+    const a = variables();
+    const o = fromGradstep(AdamW, { lr: 0.01, stateDtype: "int8" });
+    for (let s = 0; s < 2; s++) o.minimize(objective(a), false, a);
+    const good = (await o.getWeights()).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+    const before = await snapshot(o, a);
+    const codes = good.findIndex((w) => w.name.endsWith("/exp_avg"));
+    const step = good.findIndex((w) => w.name.endsWith("/step"));
+    const replaced = (at: number, t: tf.Tensor) => good.map((w, i) => (i === at ? { name: w.name, tensor: t } : w));
+    const bad: [string, { name: string; tensor: tf.Tensor }[], RegExp][] = [
+      ["a code of 300", replaced(codes, tf.fill(good[codes]!.tensor.shape, 300, "int32")), /gradstep.AdamW.setWeights: ".*\/exp_avg"\[0\] is 300, not an int8 state code \(0..255\)/],
+      ["float32 codes", replaced(codes, tf.cast(good[codes]!.tensor, "float32")), /gradstep.AdamW.setWeights: ".*\/exp_avg" must be int32, got float32/],
+      ["a negative step", replaced(step, tf.scalar(-1, "int32")), /gradstep.AdamW.setWeights: ".*\/step" must be a scalar step count >= 0, got \[-1\]/],
+    ];
+    for (const [what, weights, error] of bad) {
+      await expect(o.setWeights(weights), what).rejects.toThrow(error);
+      expect(await snapshot(o, a), what).toEqual(before);
+    }
+    tf.dispose(good.map((w) => w.tensor));
+    o.dispose();
+  });
+
   it("bad factory options are refused at construction", () => {
     expect(() => train.adam(-1)).toThrow(/Invalid lr: -1/);
     expect(() => train.rmsprop(0.01, 0.9, -0.5)).toThrow(/Invalid momentum: -0.5/);
@@ -202,6 +301,29 @@ describe("fromGradstep", () => {
     o.dispose(); store.dispose();
   });
 
+  it("each variable's own step count is saved (<var>/step): variables stepped apart resume exactly", async () => {
+    // minimize with a varList steps only its variables, so their step counts differ from tfjs's one `iter`.
+    const a = variables(), b = variables();
+    const run = (o: tf.Optimizer, vs: tf.Variable[], from: number, to: number) => {
+      for (let s = from; s < to; s++) {
+        const list = s < 3 ? [0] : [0, 1, 2];
+        o.minimize(objective(list.map((i) => vs[i]!), list), false, list.map((i) => vs[i]!));
+      }
+    };
+    const whole = fromGradstep(AdamW, { lr: 0.01 });
+    run(whole, a, 0, 8);
+    const first = fromGradstep(AdamW, { lr: 0.01 });
+    run(first, b, 0, 4);
+    const saved = await first.getWeights();
+    expect(saved.filter((w) => w.name.endsWith("/step")).map((w) => w.tensor.dataSync()[0])).toEqual([4, 1, 1]);
+    const resumed = fromGradstep(AdamW, { lr: 0.01 });
+    await resumed.setWeights(saved);
+    first.dispose();
+    run(resumed, b, 4, 8);
+    expect(bits(values(b))).toEqual(bits(values(a)));
+    whole.dispose(); resumed.dispose();
+  });
+
   it("Lion: getWeights names gradstep's state, and the weights resume exactly", async () => {
     const a = variables(), b = variables();
     const whole = fromGradstep(Lion, { lr: 1e-3 });
@@ -209,7 +331,7 @@ describe("fromGradstep", () => {
     const first = fromGradstep(Lion, { lr: 1e-3 });
     for (let s = 0; s < 3; s++) first.minimize(objective(b), false, b);
     const saved = await first.getWeights();
-    expect(saved.map((w) => w.name.split("/").slice(-1)[0])).toEqual(["iter", "exp_avg", "exp_avg", "exp_avg"]);
+    expect(saved.map((w) => w.name.split("/").slice(-1)[0])).toEqual(["iter", "exp_avg", "exp_avg", "exp_avg", "step", "step", "step"]);
     const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap["gradstep.Lion"]!;
     const resumed = fromConfig(cls, first.getConfig()) as tf.Optimizer;
     await resumed.setWeights(saved);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint, ParamStore, saveCheckpoint, type StateDict } from "../../src/index.js";
 import type { ClosureOptimizerClass } from "../../src/optim/index.js";
-import { BACKEND_VARIANTS, firstBitDifference, variantLabel } from "../helpers.js";
+import { BACKEND_VARIANTS, firstBitDifference, locatedError, variantLabel } from "../helpers.js";
 import { CLOSURE_REGISTRY } from "../registry.js";
 import type { ClosureProblem } from "../optim/types.js";
 
@@ -95,7 +95,7 @@ describe("closure optimizers: resume and configs", () => {
       const dict = b.opt.stateDict();
       const c = setup(cls, options, p, true, via === "checkpoint" ? undefined : b.params.map((q) => Float32Array.from(q.value)));
       if (via === "checkpoint") loadCheckpoint(saveCheckpoint({ params: b.params, optimizer: b.opt }), { params: c.params, optimizer: c.opt });
-      else c.opt.loadStateDict(via === "JSON" ? JSON.parse(JSON.stringify(dict, (_, v) => (v instanceof Float32Array ? [...v] : v))) as StateDict : structuredClone(dict));
+      else c.opt.loadStateDict(via === "JSON" ? JSON.parse(JSON.stringify(dict)) as StateDict : structuredClone(dict));
       expectSameState(dict, c.opt.stateDict(), `${via}: loaded`, diff);
       for (let t = K; t < N; t++) c.opt.step(c.closure);
       a.params.forEach((q, i) => expect(diff(c.params[i]!.value, q.value), `${via}: param ${i}`).toBe(-1));
@@ -120,6 +120,30 @@ describe("closure optimizers: resume and configs", () => {
   });
 });
 
+describe("closure optimizers: state after a NaN loss (test/suites/persistence.test.ts resumes it through every path)", () => {
+  it.each(CLOSURE_REGISTRY.map((e) => ({ name: e.name, cls: e.cls, p: Object.values(e.cases.problems)[0]! })))("$name: the dict keeps prev_loss NaN; a checkpoint writes it as { number: \"NaN\" }; JSON refuses it by name", ({ cls, p }) => {
+    const s = setup(cls, {}, p);
+    s.opt.step(s.closure);
+    s.opt.step(() => { s.closure(); return Number.NaN; });
+    const dict = s.opt.stateDict();
+    expect(dict.state[0]!.prev_loss).toBeNaN();
+    const header = (bytes: Uint8Array) => new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
+    expect(header(saveCheckpoint({ optimizer: s.opt }))).toContain('\\"prev_loss\\":{\\"number\\":\\"NaN\\"}');
+    const json = JSON.parse(JSON.stringify(dict)) as StateDict;
+    expectUnchanged(s, () => s.opt.loadStateDict(json), /^LBFGS.loadStateDict: state "prev_loss" is null \(NaN and ±Infinity do not survive JSON: save a checkpoint instead\), expected a number$/, TypeError);
+    s.store.dispose();
+  });
+
+  it.each(CLOSURE_REGISTRY.map((e) => ({ name: e.name, cls: e.cls, p: Object.values(e.cases.problems)[0]! })))("$name.loadStateDict takes no options (f32 state): an unknown one is an error, nothing changed", ({ cls, p }) => {
+    const s = setup(cls, {}, p);
+    s.opt.step(s.closure);
+    const dict = s.opt.stateDict();
+    const load = s.opt.loadStateDict as (d: StateDict, o?: unknown) => void;
+    expectUnchanged(s, () => load.call(s.opt, dict, { stateDtype: "bf16" }), /^LBFGS.loadStateDict: takes no options \(its state is f32 only\), got stateDtype$/, TypeError);
+    s.store.dispose();
+  });
+});
+
 /** Runs `act`, expects it to throw `error` (of `type`), and checks that no param value and no state changed. */
 function expectUnchanged(s: ReturnType<typeof setup>, act: () => unknown, error: RegExp, type: ErrorConstructor = Error) {
   const state = s.opt.stateDict();
@@ -135,21 +159,21 @@ function expectUnchanged(s: ReturnType<typeof setup>, act: () => unknown, error:
 const ERRORS = CLOSURE_REGISTRY.flatMap((e) => e.cases.errors.map((c) => ({ name: e.name, cls: e.cls, p: Object.values(e.cases.problems)[0]!, ...c })));
 
 describe("closure optimizers: invalid options", () => {
-  it.each(ERRORS)("$name $options at construction", ({ cls, p, options, error, type = RangeError }) => {
+  it.each(ERRORS)("$name $options at construction", ({ name, cls, p, options, error, type = RangeError }) => {
     const store = new ParamStore();
     const w = store.param("w", p.init[0]!);
-    expect(() => new cls([w], options)).toThrow(error);
+    expect(() => new cls([w], options)).toThrow(locatedError(name, error));
     expect(() => new cls([w], options)).toThrow(type);
-    expect(() => new cls([{ params: [w], ...options }])).toThrow(error);
+    expect(() => new cls([{ params: [w], ...options }])).toThrow(locatedError(`${name}: param group 0`, error));
   });
-  it.each(ERRORS)("$name $options set on the group: next step() throws and changes nothing", ({ cls, p, options, error, type = RangeError }) => {
+  it.each(ERRORS)("$name $options set on the group: next step() throws and changes nothing", ({ name, cls, p, options, error, type = RangeError }) => {
     for (const lineSearchFn of [null, "strong_wolfe"]) {
       const s = setup(cls, { lineSearchFn, maxIter: 3 }, p);
       s.opt.step(s.closure);
       s.opt.step(s.closure);
       Object.assign((s.opt as unknown as { paramGroups: object[] }).paramGroups[0]!, options);
       const calls = s.calls();
-      expectUnchanged(s, () => s.opt.step(s.closure), error, type);
+      expectUnchanged(s, () => s.opt.step(s.closure), locatedError(`${name}: param group 0`, error), type);
       expect(s.calls(), "the closure was not called").toBe(calls);
     }
   });

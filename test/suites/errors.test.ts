@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, init, ParamStore, SGD } from "../../src/index.js";
 import { REGISTRY } from "../registry.js";
-import { firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
+import { firstBitDifference, locatedError, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 /** Every registry optimizer's invalid options (test/optim/<id>.cases.ts). */
 const TABLE = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, cases: e.cases.errors }));
@@ -29,30 +29,42 @@ function expectUnchanged(s: ReturnType<typeof setup>, act: () => void, error: Re
   expect(s.opt.stateDict()).toEqual(state);
 }
 
-describe.each(TABLE)("$name invalid options", ({ cls, cases }) => {
+// Each message names the optimizer, and the group when the value is a group's (a default is every group's).
+describe.each(TABLE)("$name invalid options", ({ name, cls, cases }) => {
   it.each(cases)("$options at construction", ({ options, error, type = RangeError }) => {
     const store = new ParamStore();
-    const w = store.param("w", 3, paramShape(cls, 3));
-    expect(() => new cls([w], options)).toThrow(error);
+    const w = store.param("w", 3, paramShape(cls, 3)), b = store.param("b", 3, paramShape(cls, 3));
+    expect(() => new cls([w], options)).toThrow(locatedError(name, error));
     expect(() => new cls([w], options)).toThrow(type);
-    expect(() => new cls([{ params: [w], ...options }])).toThrow(error);
+    expect(() => new cls([{ params: [w], ...options }])).toThrow(locatedError(`${name}: param group 0`, error));
+    expect(() => new cls([{ params: [w] }, { params: [b], ...options }])).toThrow(locatedError(`${name}: param group 1`, error));
+    const opt = new cls([w]);
+    expect(() => opt.addParamGroup({ params: [b], ...options })).toThrow(locatedError(`${name}: param group 1`, error));
+    expect(opt.paramGroups).toHaveLength(1);
   });
   it.each(cases)("$options set on a group: next step() throws and changes nothing", ({ options, error, type = RangeError }) => {
     const s = setup(cls);
     Object.assign(s.opt.paramGroups[0]!, options);
-    expectUnchanged(s, () => s.opt.step(), error, type);
+    expectUnchanged(s, () => s.opt.step(), locatedError(`${name}: param group 0`, error), type);
+  });
+  it.each(cases)("$options in a loaded state dict: loadStateDict throws naming the group and changes nothing", ({ options, error, type = RangeError }) => {
+    const s = setup(cls);
+    const dict = s.opt.stateDict();
+    Object.assign(dict.paramGroups[0]!, options);
+    expectUnchanged(s, () => s.opt.loadStateDict(dict), locatedError(`${name}.loadStateDict: param group 0`, error), type);
   });
 });
 
 // step() skips validation while a group's options equal the last validated ones (OptimizerSpec.same, written
 // out per optimizer). Every option, edited to a wrong type after steps ran, must still be caught.
-describe.each(TABLE)("$name: step() sees an edit to every option", ({ cls }) => {
+describe.each(TABLE)("$name: step() sees an edit to every option", ({ name, cls }) => {
+  const at = `${name}: param group 0: `;
   const keys = Object.keys(setup(cls).opt.defaults);
   it.each(keys)("%s", (key) => {
     const s = setup(cls);
     s.opt.step();
     (s.opt.paramGroups[0] as Record<string, unknown>)[key] = "bad";
-    expectUnchanged(s, () => s.opt.step(), new RegExp(`^Invalid ${key === "betas" ? "betas" : key}: "bad"`), TypeError);
+    expectUnchanged(s, () => s.opt.step(), new RegExp(`^${at}Invalid ${key === "betas" ? "betas" : key}: "bad"`), TypeError);
   });
   if (keys.includes("betas")) {
     it("betas edited in place", () => {
@@ -61,10 +73,10 @@ describe.each(TABLE)("$name: step() sees an edit to every option", ({ cls }) => 
       s.opt.step();
       const betas = (s.opt.paramGroups[0] as unknown as { betas: number[] }).betas;
       betas[1] = 1.5;
-      expectUnchanged(s, () => s.opt.step(), /^Invalid beta2: 1.5/, RangeError);
+      expectUnchanged(s, () => s.opt.step(), new RegExp(`^${at}Invalid beta2: 1.5`), RangeError);
       betas.push(0.5);
       const shown = `[${betas.join(", ")}]`.replace(/[[\].]/g, "\\$&");
-      expectUnchanged(s, () => s.opt.step(), new RegExp(`^Invalid betas: ${shown} \\(expected \\[beta1, beta2`), TypeError);
+      expectUnchanged(s, () => s.opt.step(), new RegExp(`^${at}Invalid betas: ${shown} \\(expected \\[beta1, beta2`), TypeError);
       // The edit stayed in this group: defaults and new optimizers keep their own betas.
       expect(s.opt.defaults).toMatchObject({ betas: own });
       expect(setup(cls).opt.paramGroups[0]).toMatchObject({ betas: own });
@@ -75,8 +87,8 @@ describe.each(TABLE)("$name: step() sees an edit to every option", ({ cls }) => 
 describe("parameter and usage errors", () => {
   it("rejects unknown options (typos) with the list of valid ones", () => {
     const w = new ParamStore().param("w", 2);
-    expect(() => new Adam([w], { learningRate: 0.1 } as never)).toThrow(/Adam: unknown option "learningRate" \(expected one of lr, betas/);
-    expect(() => new SGD([{ params: [w], moment: 0.9 } as never])).toThrow(/param group 0: unknown option "moment"/);
+    expect(() => new Adam([w], { learningRate: 0.1 } as never)).toThrow(/^Adam: unknown option "learningRate", did you mean "lr"\? \(expected one of lr, betas/);
+    expect(() => new SGD([{ params: [w], moment: 0.9 } as never])).toThrow(/^SGD: param group 0: unknown option "moment", did you mean "momentum"\?/);
   });
 
   it("rejects an empty parameter list and non-params", () => {
@@ -93,11 +105,11 @@ describe("parameter and usage errors", () => {
     const store = new ParamStore();
     const opt0 = () => new Adam([store.param("z", 2)]);
     const w = store.param("w", 2), b = store.param("b", 2);
-    expect(() => new Adam([{ params: [w] }, { params: [w, b] }])).toThrow(/appear more than once/);
-    expect(() => new Adam([w, w])).toThrow(/appears? more than once/);
-    expect(() => opt0().addParamGroup({ params: [b, b] })).toThrow(/params\[1\] appears more than once in the group/);
+    expect(() => new Adam([{ params: [w] }, { params: [w, b] }])).toThrow(/^Adam: param group 1 params\[0\] appears more than once \(also param group 0 params\[0\]; a param may be in only one group, once\)$/);
+    expect(() => new Adam([w, w])).toThrow(/^Adam: params\[1\] appears more than once \(also params\[0\]/);
+    expect(() => opt0().addParamGroup({ params: [b, b] })).toThrow(/^Adam: param group 1 params\[1\] appears more than once \(also param group 1 params\[0\]/);
     const opt = new Adam([w]);
-    expect(() => opt.addParamGroup({ params: [w] })).toThrow(/more than one parameter group/);
+    expect(() => opt.addParamGroup({ params: [w] })).toThrow(/^Adam: param group 1 params\[0\] appears more than once \(also param group 0 params\[0\]/);
   });
 
   it("rejects params from two stores", () => {

@@ -2,7 +2,7 @@
 // way a dict can fail to fit — each throws a clear error and changes nothing.
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, AdamW, ParamStore, RMSprop, SGD, type StateDict } from "../../src/index.js";
-import { CONFIGS, firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
+import { CONFIGS, expectSameState, firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 const N = 10, K = 4;
 
@@ -139,6 +139,13 @@ describe("a dict that does not fit throws and changes nothing", () => {
     { desc: "an invalid group option", edit: (d) => { d.paramGroups[0]!.betas = [1.5, 0.9]; return d; }, error: /Invalid beta1: 1.5/ },
     { desc: "state for an unknown param", edit: (d) => { d.state[9] = { ...d.state[0]! }; return d; }, error: /unknown param ids 9/ },
     { desc: "repeated param ids", edit: (d) => { d.paramGroups[1]!.params = [0, 0]; return d; }, error: /repeated param id 0/ },
+    { desc: "a negative param id", edit: (d) => { d.paramGroups[0]!.params = [-1]; return d; }, error: /invalid or repeated param id -1/ },
+    ...["00", "1.0", " 1", "+1", "1e0"].map((id) => ({
+      desc: `a state id ${JSON.stringify(id)}`,
+      edit: (d: StateDict) => { (d.state as Record<string, unknown>)[id] = d.state[1]; delete d.state[1]; return d; },
+      error: new RegExp(`^Adam.loadStateDict: state has an invalid param id ${JSON.stringify(id).replace(/[.+]/g, "\\$&")} \\(expected 0, 1, 2, ... as stateDict\\(\\) writes them\\)$`),
+    })),
+    { desc: 'a state id "00" beside "0"', edit: (d) => { (d.state as Record<string, unknown>)["00"] = { step: 1 }; return d; }, error: /invalid param id "00"/ },
   ];
   it.each(corrupt)("$desc", ({ edit, error }) => {
     const { params, opt } = setup(Adam, { lr: 0.01 });
@@ -148,5 +155,36 @@ describe("a dict that does not fit throws and changes nothing", () => {
     expect(() => opt.loadStateDict(edit(structuredClone(before)) as StateDict)).toThrow(error);
     expect(opt.stateDict()).toEqual(before);
     params.forEach((p, i) => expect(firstBitDifference(p.value, values[i]!)).toBe(-1));
+  });
+});
+
+describe("int8 block maxima and load options: clear errors, nothing changed", () => {
+  const cases: Array<{ desc: string; edit: (d: StateDict) => void; options?: unknown; error: RegExp }> = [
+    { desc: "a negative absmax", edit: (d) => { (d.state[1]!.exp_avg_absmax as Float32Array)[0] = -0.5; }, error: /^Adam.loadStateDict: state of param 1: "exp_avg_absmax"\[0\] is -0.5 \(a block maximum is finite and >= 0, or NaN\)$/ },
+    { desc: "an infinite absmax", edit: (d) => { (d.state[2]!.exp_avg_sq_absmax as Float32Array)[0] = Infinity; }, error: /"exp_avg_sq_absmax"\[0\] is Infinity/ },
+    { desc: "a -Infinity absmax", edit: (d) => { (d.state[0]!.exp_avg_absmax as Float32Array)[0] = -Infinity; }, error: /"exp_avg_absmax"\[0\] is -Infinity/ },
+    { desc: "an unknown load option", edit: () => {}, options: { stateDtyp: "bf16" }, error: /^Adam.loadStateDict: unknown option "stateDtyp", did you mean "stateDtype"\? \(expected one of stateDtype\)$/ },
+    { desc: "load options that are not an object", edit: () => {}, options: "bf16", error: /^Adam.loadStateDict: options must be an object$/ },
+  ];
+  it.each(cases)("$desc", ({ edit, options, error }) => {
+    const { params, opt } = setup(Adam, { lr: 0.01, stateDtype: "int8" });
+    for (let t = 0; t < 2; t++) { grads(t, params); opt.step(); }
+    const before = opt.stateDict(), values = params.map((p) => Float32Array.from(p.value));
+    const dict = structuredClone(before);
+    edit(dict);
+    expect(() => opt.loadStateDict(dict, options as never)).toThrow(error);
+    expectSameState(opt.stateDict(), before);
+    params.forEach((p, i) => expect(firstBitDifference(p.value, values[i]!)).toBe(-1));
+  });
+
+  it("a NaN absmax (a block that held a non-finite value) loads", () => {
+    const { params, opt } = setup(Adam, { lr: 0.01, stateDtype: "int8" });
+    grads(0, params);
+    params[1]!.grad[7] = Number.NaN;
+    opt.step();
+    const dict = opt.stateDict();
+    expect(Number.isNaN((dict.state[1]!.exp_avg_absmax as Float32Array)[0])).toBe(true);
+    opt.loadStateDict(structuredClone(dict));
+    expectSameState(opt.stateDict(), dict);
   });
 });

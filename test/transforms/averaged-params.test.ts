@@ -260,7 +260,7 @@ describe("bad input: a clear error, nothing changed", () => {
     ["a bad count", (d: Record<string, unknown>) => ({ ...d, nAveraged: -1 }), /invalid nAveraged -1/],
     ["too few averages", (d: Record<string, unknown>) => ({ ...d, averages: (d.averages as unknown[]).slice(1) }), /expected 11 averages, got 10/],
     ["a short average", (d: Record<string, unknown>) => ({ ...d, averages: (d.averages as Float32Array[]).map((a, i) => (i === 8 ? a.slice(1) : a)) }), /averages\[8\] has 999 values, the param has 1000/],
-    ["a NaN through JSON", (d: Record<string, unknown>) => { const a = (d.averages as Float32Array[]).map((x) => Array.from(x) as unknown[]); a[2]![1] = null; return { ...d, averages: a }; }, /averages\[2\]\[1\] is null \(NaN and ±Infinity do not survive JSON\)/],
+    ["a NaN through JSON", (d: Record<string, unknown>) => { const a = (d.averages as Float32Array[]).map((x) => Array.from(x) as unknown[]); a[2]![1] = null; return { ...d, averages: a }; }, /averages\[2\]\[1\] is null \(NaN and ±Infinity do not survive JSON: save a checkpoint instead\), expected a number/],
     ["a string", (d: Record<string, unknown>) => ({ ...d, averages: (d.averages as Float32Array[]).map((a, i) => (i === 3 ? "x" : a)) }), /averages\[3\] is not an array of numbers/],
   ])("loadStateDict with %s", (_what, edit, message) => {
     const { m, ema, dict } = good();

@@ -187,7 +187,8 @@ describe("behaviour", () => {
 describe("bad input: a clear error, nothing changed", () => {
   it.each([
     [{ initScale: 0 }, /invalid initScale 0/],
-    [{ initScale: 1e39 }, /invalid initScale 1e\+39 \(expected a number > 0 that is finite in f32\)/],
+    [{ initScale: 1e39 }, /invalid initScale 1e\+39 \(expected a number > 0 that is finite in f32 and whose inverse is too/],
+    [{ initScale: 2 ** -128 }, /invalid initScale 2.938735877055719e-39 \(expected a number > 0 that is finite in f32 and whose inverse is too/],
     [{ growthFactor: 1 }, /invalid growthFactor 1 \(expected a finite number > 1\)/],
     [{ backoffFactor: 1 }, /invalid backoffFactor 1 \(expected a number in \(0, 1\)\)/],
     [{ backoffFactor: 0 }, /invalid backoffFactor 0/],
@@ -244,6 +245,7 @@ describe("bad input: a clear error, nothing changed", () => {
     expect(() => scaler.step({} as never)).toThrow(/expected a gradstep optimizer/);
     expect(() => scaler.scale("1" as never)).toThrow(/GradScaler.scale: expected a number, got string/);
     expect(() => scaler.update(-2)).toThrow(/invalid newScale -2/);
+    expect(() => scaler.update(1e-39)).toThrow(/invalid newScale 1e-39 \(expected a number > 0 that is finite in f32 and whose inverse is too/);
     same(s);
     const other = new SGD([new ParamStore().param("x", 2)]);
     other.dispose();
@@ -258,7 +260,8 @@ describe("bad input: a clear error, nothing changed", () => {
     [{}, /the state dict is empty, possibly because it was saved from a disabled GradScaler/],
     [{ ...good, _growth_tracker: 3 }, /unknown key "_growth_tracker"/],
     [(({ growthTracker: _g, ...r }) => r)(good), /missing key "growthTracker"/],
-    [{ ...good, scale: 0.1 }, /invalid scale 0.1 \(expected an f32 > 0\)/],
+    [{ ...good, scale: 0.1 }, /invalid scale 0.1 \(expected an f32 > 0 whose inverse is finite in f32\)/],
+    [{ ...good, scale: 2 ** -128 }, /invalid scale 2.938735877055719e-39 \(expected an f32 > 0 whose inverse is finite in f32\)/],
     [{ ...good, scale: -4 }, /invalid scale -4/],
     [{ ...good, growthFactor: 0.5 }, /invalid growthFactor 0.5/],
     [{ ...good, backoffFactor: 2 }, /invalid backoffFactor 2/],

@@ -36,9 +36,9 @@ describe("paramGroupsForWeightDecay", () => {
   });
 
   it("leaves out a group that would be empty (optimizers reject empty groups)", () => {
-    const { params: [w1, b1] } = mlp(3);
+    const { params: [w1, , norm] } = mlp(3);
     expect(paramGroupsForWeightDecay([w1!], { weightDecay: 0.1 })).toEqual([{ params: [w1], weightDecay: 0.1 }]);
-    expect(paramGroupsForWeightDecay([b1!], { weightDecay: 0.1 })).toEqual([{ params: [b1], weightDecay: 0 }]);
+    expect(paramGroupsForWeightDecay([norm!], { weightDecay: 0.1 })).toEqual([{ params: [norm], weightDecay: 0 }]);
   });
 
   it("AdamW over the groups == AdamW(decayed, wd) + AdamW(excluded, wd 0), bit for bit; biases never decay", () => {
@@ -61,6 +61,38 @@ describe("paramGroupsForWeightDecay", () => {
       expect(firstBitDifference(a.params[1]!.value, c.params[1]!.value), "a bias with decay moves elsewhere").not.toBe(-1);
       expect(firstBitDifference(a.params[0]!.value, c.params[0]!.value), "weights decay as with one group").toBe(-1);
     }
+  });
+});
+
+// Without shapes every param would count as 1-D and nothing would decay: the default rule refuses to guess.
+describe("params without shapes: the default rule refuses, a predicate decides", () => {
+  const quickStart = () => {
+    const store = new ParamStore(); // the README's Quick start: store.param(name, n)
+    return { store, w: store.param("w", randomArray(6, rng(1))), b: store.param("b", randomArray(3, rng(2))) };
+  };
+  const vector = () => ({ value: new Float32Array(4), grad: new Float32Array(4) });
+  const RULE = "so the default rule \\(decay params of 2 or more dimensions, exclude 1-D biases and norm scales\\) would decay nothing: " +
+    "create weight matrices with their shape \\(store\\.param\\(\"w\", 64 \\* 32, \\{ shape: \\[64, 32\\] \\}\\), or \\{ value, grad, shape \\}\\) or pass exclude: \\(p\\) => boolean$";
+  it.each([
+    ["store params without shapes (a store)", () => quickStart().store, `none of the 2 params has a shape, ${RULE}`],
+    ["store params without shapes (a list)", () => { const q = quickStart(); return [q.w, q.b]; }, `none of the 2 params has a shape, ${RULE}`],
+    ["one store param without a shape", () => quickStart().w, `the param has no shape, ${RULE}`],
+    ["foreign params without shapes", () => [vector(), vector(), vector()], `none of the 3 params has a shape, ${RULE}`],
+  ])("%s", (_, params, message) => {
+    expect(() => paramGroupsForWeightDecay(params() as never, { weightDecay: 0.1 })).toThrow(new RegExp(`^paramGroupsForWeightDecay: ${message}`));
+  });
+
+  it("a 1-D shape given explicitly counts: all-excluded is then what was asked for", () => {
+    const store = new ParamStore();
+    const b = store.param("b", 3, { shape: [3] });
+    expect(paramGroupsForWeightDecay(store, { weightDecay: 0.1 })).toEqual([{ params: [b], weightDecay: 0 }]);
+  });
+
+  it("an explicit exclude needs no shapes", () => {
+    const { store, w, b } = quickStart();
+    expect(paramGroupsForWeightDecay(store, { weightDecay: 0.1, exclude: (p) => (p as { name: string }).name === "b" })).toEqual([
+      { params: [w], weightDecay: 0.1 }, { params: [b], weightDecay: 0 },
+    ]);
   });
 });
 
