@@ -44,3 +44,5 @@ export { schedulefreesgd_f32 } from "./optim/schedulefreesgd";
 export { lookahead_f32 } from "./optim/lookahead";
 export { adafactor_f32 } from "./optim/adafactor";
 export { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 } from "./optim/lbfgs";
+export { adopt_f32, adopt_bf16, adopt_i8 } from "./optim/adopt";
+export { novograd_f32 } from "./optim/novograd";
