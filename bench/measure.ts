@@ -3,35 +3,17 @@
 //        tsx bench/measure.ts one-optimizer ROUND SIZES CASE          (fixed cost and heap, one optimizer).
 // Timings use benchmark.js; the median of its samples is reported as ns per param per step.
 import { readFileSync } from "node:fs";
-import Benchmark from "benchmark";
 import { init, ParamStore } from "../src/index.js";
 import { cases as adamCases } from "./optim/adam.bench.js";
 import { CASES } from "./cases-all.js";
+import { randomFill, time } from "./timing.js";
 const [mode = "gradstep", roundArg = "0", sizesArg = "4096,65536,1048576,16777216"] = process.argv.slice(2);
 const round = Number(roundArg);
 const SIZES = sizesArg.split(",").map(Number);
-const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? 0.25);
 const MODEL = { tensors: 1000, size: 1024 };
 
 function emit(o: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
-}
-
-/** Median seconds per call of fn, via benchmark.js. */
-function time(fn: () => void): number {
-  const b = new Benchmark(fn, { maxTime: MAX_TIME, minSamples: 5, initCount: 1 });
-  b.run();
-  const s = [...b.stats.sample].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function randomFill(a: Float32Array, seed: number): Float32Array {
-  let x = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    a[i] = (x / 4294967296 - 0.5) * 0.1;
-  }
-  return a;
 }
 
 /** Rotates a list by the round number, so that no contender always runs first. */

@@ -1,26 +1,30 @@
 // `npx tsx bench/versus.ts BASE.wasm`: this build's SIMD kernels (build/gradstep-simd.wasm) against another SIMD
 // build of gradstep (the baseline: e.g. `asc assembly/index.ts --config asconfig.json --target simd` run in a
 // checkout of an earlier commit), on the bench cases of `npm run bench` (bench/optim/<id>.bench.ts), interleaved
-// in one process: each round steps every case at every size with both builds, in rotating order, each on its own
-// copy of the same params. Prints new/base time per case and size (median over rounds; < 1: the new build is
-// faster) and the load average. Env: BENCH_ROUNDS (5), BENCH_SIZES (65536,1048576), BENCH_CASES,
-// BENCH_MAX_TIME (seconds per cell, 0.25).
-// The baseline runs as the "scalar" backend (init({ module }) takes one module per variant): its custom section
-// is rewritten to say so; nothing else of it is touched.
+// in one process: each round takes every case at every size, in rotating order, and steps it with both builds,
+// each in a fresh store of its own holding the same param (the same memory layout for both): a warm-up, then
+// BENCH_PAIRS (7) windows of BENCH_WINDOW_MS (40) ms of each build, alternating; the round's ratio is the fastest
+// window of the new build over the fastest of the baseline. Prints new/base time per case and size (the median
+// over rounds, then their range; < 1: the new build is faster) and the load average. Env: BENCH_ROUNDS (5),
+// BENCH_SIZES (65536,1048576), BENCH_CASES, BENCH_MAX_TIME (seconds of the warm-up, 0.25), BENCH_BUILD ("scalar":
+// this build's scalar binary instead, against a scalar baseline).
+// The new build runs as the "simd" backend and the baseline as the "scalar" one (init({ module }) takes one module
+// per variant): their custom sections are rewritten to say so; nothing else of them is touched.
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import Benchmark from "benchmark";
 import { init, ParamStore } from "../src/index.js";
 import { CASES } from "./cases-all.js";
+import { randomFill, time } from "./timing.js";
 
 const [basePath] = process.argv.slice(2);
 if (!basePath) throw new Error("usage: npx tsx bench/versus.ts BASE.wasm");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? "65536,1048576").split(",").map(Number);
-const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? 0.25);
+const BUILD = process.env.BENCH_BUILD ?? "simd";
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 7), WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 40);
 
 /** The module's bytes with every custom section named "gradstep" replaced by one saying `variant`. */
-function tagged(bytes: Uint8Array, variant: string): Uint8Array {
+function tagged(bytes: Uint8Array, variant: string): Uint8Array<ArrayBuffer> {
   const leb = (n: number) => { const o: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
   const out: Uint8Array[] = [bytes.subarray(0, 8)];
   for (let i = 8; i < bytes.length;) {
@@ -40,52 +44,56 @@ function tagged(bytes: Uint8Array, variant: string): Uint8Array {
 
 const read = (p: string | URL) => new Uint8Array(readFileSync(p));
 await init({ module: {
-  simd: new WebAssembly.Module(tagged(read(new URL("../build/gradstep-simd.wasm", import.meta.url)), "simd")),
+  simd: new WebAssembly.Module(tagged(read(new URL(`../build/gradstep-${BUILD}.wasm`, import.meta.url)), "simd")),
   scalar: new WebAssembly.Module(tagged(read(basePath), "scalar")),
 } });
 
-function time(fn: () => void): number {
-  const b = new Benchmark(fn, { maxTime: MAX_TIME, minSamples: 5, initCount: 1 });
-  b.run();
-  const s = [...b.stats.sample].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-}
-function fill(a: Float32Array, seed: number): Float32Array {
-  let x = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    a[i] = (x / 4294967296 - 0.5) * 0.1;
-  }
-  return a;
-}
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 const ratios = new Map<string, number[]>();
 const loads: number[] = [];
+
+/** A step of case c at n floats on a backend, in a store of its own (both builds see the same layout). */
+function stepper(c: (typeof CASES)[number], n: number, backend: "simd" | "scalar"): { step: () => void; dispose: () => void } {
+  const store = new ParamStore({ capacity: n, shared: false });
+  const p = store.param("w", randomFill(new Float32Array(n), 1));
+  randomFill(p.grad, 2);
+  const opt = c.gradstep([p] as never[], backend);
+  return { step: () => opt.step(), dispose: () => store.dispose() };
+}
+
+/** Seconds per call of fn over a window of WINDOW ms. */
+function window(fn: () => void): number {
+  const t0 = performance.now();
+  let k = 0, t = t0;
+  do { fn(); k++; t = performance.now(); } while (t - t0 < WINDOW);
+  return (t - t0) / 1e3 / k;
+}
+
+// Each cell: both builds warmed up, then PAIRS short windows of each, alternating (the load of a shared machine
+// drifts slower than a window); the cell's ratio is the fastest window of one over the fastest of the other.
 for (let round = 0; round < ROUNDS; round++) {
   for (const n of SIZES) {
-    const store = new ParamStore({ capacity: 2 * n + 4096, shared: false });
-    const pNew = store.param("new", fill(new Float32Array(n), 1)), pBase = store.param("base", fill(new Float32Array(n), 1));
-    fill(pNew.grad, 2);
-    fill(pBase.grad, 2);
-    const cases = [...CASES.slice(round % CASES.length), ...CASES.slice(0, round % CASES.length)];
-    for (const c of cases) {
-      const optNew = c.gradstep([pNew] as never[], "simd"), optBase = c.gradstep([pBase] as never[], "scalar");
-      const [first, second] = round % 2 === 0 ? [optNew, optBase] : [optBase, optNew];
-      const t1 = time(() => first.step()), t2 = time(() => second.step());
-      const [tNew, tBase] = round % 2 === 0 ? [t1, t2] : [t2, t1];
+    for (const c of [...CASES.slice(round % CASES.length), ...CASES.slice(0, round % CASES.length)]) {
+      const next = stepper(c, n, "simd"), base = stepper(c, n, "scalar");
+      time(next.step);
+      time(base.step);
+      const tNew: number[] = [], tBase: number[] = [];
+      for (let k = 0; k < PAIRS; k++) {
+        if ((k + round) % 2 === 0) { tNew.push(window(next.step)); tBase.push(window(base.step)); }
+        else { tBase.push(window(base.step)); tNew.push(window(next.step)); }
+      }
+      next.dispose();
+      base.dispose();
       const key = `${c.id}|${n}`;
-      ratios.set(key, [...(ratios.get(key) ?? []), tNew / tBase]);
-      (optNew as { dispose?: () => void }).dispose?.();
-      (optBase as { dispose?: () => void }).dispose?.();
+      ratios.set(key, [...(ratios.get(key) ?? []), Math.min(...tNew) / Math.min(...tBase)]);
     }
-    store.dispose();
   }
   loads.push(loadavg()[0]!);
   console.error(`round ${round + 1}/${ROUNDS} done, load average ${loadavg()[0]!.toFixed(1)}`);
 }
 
-console.log(`new/base time, median of ${ROUNDS} interleaved rounds (load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`);
+console.log(`new/base time, median of ${ROUNDS} interleaved rounds of ${PAIRS} window pairs (load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})`);
 console.log(`| case | ${SIZES.join(" | ")} |`);
 console.log(`|---|${SIZES.map(() => "---").join("|")}|`);
 for (const c of CASES) {

@@ -124,7 +124,7 @@ export const CLIP_AT: usize = 4;
 
 /**
  * gradIn with the value clip's switch given (`clip`: clipArmed(), read once by a kernel that specialises its
- * loops on it, as adam_f32 does; only meaningful when `scaled`).
+ * loops on it, as the elementwise driver does; only meaningful when `scaled`).
  */
 // @ts-ignore: decorator
 @inline export function gradInClip<T>(g: T, p: T, scale: T, wd: T, scaled: bool, clip: bool, maximize: bool, l2: bool): T {

@@ -12,7 +12,8 @@
 //     reads its state through lds/sts (Adam).
 //   fast(i: i32): i32
 //     its fast paths: the i-th flag combination (i = 0..5) that gets a loop of its own, or NONE. In that loop
-//     every flag test of the rule is a constant, and the branches it does not take are compiled out.
+//     every flag test of the rule is a constant, and the branches it does not take are compiled out. A path
+//     marked `| F32_STATE` is not specialised for bf16 state converted in registers.
 //   state(k: i32): i32 (only a rule with bf16 / int8 kernels, assembly/lib/lowp.ts lowp)
 //     state buffer k's int8 map (SIGNED or UNSIGNED), | the flag without which the rule never touches it.
 //
@@ -25,6 +26,16 @@ import { F32_FLAGS, STOCHASTIC } from "./lowp";
 /** A rule's fast(i) past the end of its list. */
 // @ts-ignore: decorator
 @inline export const NONE: i32 = -1;
+/** Marks a fast path of a rule's list that only f32 state gets (not bf16 in registers: a loop costs binary). */
+// @ts-ignore: decorator
+@inline export const F32_STATE: i32 = 1 << 30;
+
+/** Fast path i of rule R for state stored as S, without its mark; NONE where there is none. */
+// @ts-ignore: decorator
+@inline function fastPath<R, S>(i: i32): i32 {
+  const f = changetype<R>(0).fast(i);
+  return f == NONE || ((f & F32_STATE) != 0 && sizeof<S>() != 4) ? NONE : f & ~F32_STATE;
+}
 
 /**
  * The f32 kernel of rule R over n elements (S = f32), or R's kernel on bf16 state converted in registers (S =
@@ -34,11 +45,11 @@ import { F32_FLAGS, STOCHASTIC } from "./lowp";
 export function elementwise<R, S>(param: usize, grad: usize, n: i32, flags0: i32, a: usize = 0, b: usize = 0,
     c: usize = 0, d: usize = 0, s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0,
     s6: f32 = 0, s7: f32 = 0, s8: f32 = 0, s9: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0): void {
-  const r = changetype<R>(0);
   let flags = sizeof<S>() == 4 ? flags0 : flags0 & F32_FLAGS;
   const sr = sizeof<S>() == 2 && (flags0 & STOCHASTIC) != 0, mix = <u32>(flags0 >>> 16) * 0x9E3779B1;
   if ((flags & GRAD_SCALE) != 0 && clipArmed()) flags |= CLIP; // read once per call: the step plan arms it around its calls
-  const f0 = r.fast(0), f1 = r.fast(1), f2 = r.fast(2), f3 = r.fast(3), f4 = r.fast(4), f5 = r.fast(5);
+  const f0 = fastPath<R, S>(0), f1 = fastPath<R, S>(1), f2 = fastPath<R, S>(2), f3 = fastPath<R, S>(3);
+  const f4 = fastPath<R, S>(4), f5 = fastPath<R, S>(5);
   if (f0 != NONE && flags == f0) {
     loop<R, S>(param, grad, n, f0, a, b, c, d, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, sr, mix);
   } else if (f1 != NONE && flags == f1) {

@@ -335,7 +335,7 @@ function fillBuckets(table: usize, base: i32, top: i32, thr: usize, rank: usize)
   for (; i < <usize>len; i++) store<u8>(codes + i, <u8>q8Code(load<f32>(src + (i << 2)) * inv, signed));
 }
 
-// ---- the driver ------------------------------------------------------------------------------------------
+// ---- a block of state in and out ------------------------------------------------------------------------
 
 // The codecs out of line, one function per codec, direction and map (the map stays a constant inside each):
 // every twin calls them once per block of 256 elements and state buffer, instead of inlining each buffer's
@@ -367,6 +367,7 @@ function q8OutUnsigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblo
   else q8OutUnsigned(ptr, b, s, len);
 }
 
+// ---- the block driver of an elementwise rule -------------------------------------------------------------
 
 /** A rule's state(k) (assembly/lib/elementwise.ts): buffer k's int8 map, | the flag without which it is untouched. */
 // @ts-ignore: decorator

@@ -9,15 +9,18 @@ import {
   DECOUPLED, AMSGRAD, GRAD_SCALE, TFJS,
   ld, st, add, sub, mul, div, sqrt, maxv, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
+import { F32_STATE, NONE, elementwise } from "../lib/elementwise";
 import { SIGNED, UNSIGNED, lds, lowp, sts } from "../lib/lowp";
 
 /** The Adam rule for the lanes at byte offset o (assembly/lib/elementwise.ts); state stored as S. */
 class Adam {
-  /** Fast paths: plain Adam and default AdamW, each also with a gradient scale (clipping, GradScaler, accumulation); tfjs's Adam. */
+  /**
+   * Fast paths: plain Adam and default AdamW, each also with a gradient scale (clipping, GradScaler, accumulation);
+   * tfjs's Adam with f32 state (with bf16 it takes the general loop: binary size).
+   */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 {
-    return i == 0 ? 0 : i == 1 ? DECOUPLED : i == 2 ? GRAD_SCALE : i == 3 ? GRAD_SCALE | DECOUPLED : i == 4 ? TFJS : NONE;
+    return i == 0 ? 0 : i == 1 ? DECOUPLED : i == 2 ? GRAD_SCALE : i == 3 ? GRAD_SCALE | DECOUPLED : i == 4 ? TFJS | F32_STATE : NONE;
   }
   // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : k == 1 ? UNSIGNED : UNSIGNED | AMSGRAD; }

@@ -3,7 +3,8 @@
 // Preconditions: every pointer points at n f32s, any byte alignment; `out` may alias `a` (in place), no
 // other overlap.
 
-import { ld, st, splat, add, mul, maxv, absv, end1, end4, end16 } from "../lib/common";
+import { ld, st, add, mul, maxv, absv, end1, end4 } from "../lib/common";
+import { NONE, elementwise } from "../lib/elementwise";
 
 /**
  * Σ a[i]·b[i] in f64 (the caller rounds it to f32: torch's dot is an f32 tensor). Products of two f32s are
@@ -108,47 +109,30 @@ export function lbfgs_maxabs_f32(x: usize, n: i32): f32 {
 
 /** out[i] ← a[i] + alpha·b[i] (f32: the product is rounded, then the sum; no FMA). torch's `a.add_(b, alpha=)`. */
 export function lbfgs_axpy_f32(out: usize, a: usize, b: usize, n: i32, alpha: f32): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) o = axpySpan<v128>(out, a, b, o, end16(n), end4(n), alpha);
-  axpySpan<f32>(out, a, b, o, o, end1(n), alpha);
+  elementwise<Axpy, f32>(out, 0, n, 0, a, b, 0, 0, alpha);
 }
 
 /** out[i] ← alpha·x[i] (f32). torch's `x.mul(alpha)`, `x.neg()` (alpha −1). */
 export function lbfgs_scale_f32(out: usize, x: usize, n: i32, alpha: f32): void {
-  let o: usize = 0;
-  if (ASC_FEATURE_SIMD) o = scaleSpan<v128>(out, x, o, end16(n), end4(n), alpha);
-  scaleSpan<f32>(out, x, o, o, end1(n), alpha);
+  elementwise<Scale, f32>(out, 0, n, 0, x, 0, 0, 0, alpha);
 }
 
-// @ts-ignore: decorator
-@inline function axpySpan<T>(out: usize, a: usize, b: usize, o: usize, end16: usize, end: usize, alpha: f32): usize {
-  const s = splat<T>(alpha);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    axpyAt<T>(out, a, b, o, s);
-    axpyAt<T>(out, a, b, o + w, s);
-    axpyAt<T>(out, a, b, o + 2 * w, s);
-    axpyAt<T>(out, a, b, o + 3 * w, s);
+// The two as rules of the elementwise driver (assembly/lib/elementwise.ts): `out` in the param's place; no flags.
+class Axpy {
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return NONE; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, out: usize, grad: usize, a: usize, b: usize, c: usize, d: usize, alpha: T, s1: T, s2: T,
+      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+    st<T>(out, o, add<T>(ld<T>(a, o), mul<T>(alpha, ld<T>(b, o))));
   }
-  for (; o < end; o += w) axpyAt<T>(out, a, b, o, s);
-  return o;
 }
-
-// @ts-ignore: decorator
-@inline function axpyAt<T>(out: usize, a: usize, b: usize, o: usize, s: T): void {
-  st<T>(out, o, add<T>(ld<T>(a, o), mul<T>(s, ld<T>(b, o))));
-}
-
-// @ts-ignore: decorator
-@inline function scaleSpan<T>(out: usize, x: usize, o: usize, end16: usize, end: usize, alpha: f32): usize {
-  const s = splat<T>(alpha);
-  const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
-    st<T>(out, o, mul<T>(s, ld<T>(x, o)));
-    st<T>(out, o + w, mul<T>(s, ld<T>(x, o + w)));
-    st<T>(out, o + 2 * w, mul<T>(s, ld<T>(x, o + 2 * w)));
-    st<T>(out, o + 3 * w, mul<T>(s, ld<T>(x, o + 3 * w)));
+class Scale {
+  // @ts-ignore: decorator
+  @inline fast(i: i32): i32 { return NONE; }
+  // @ts-ignore: decorator
+  @inline at<T, S>(o: usize, out: usize, grad: usize, x: usize, b: usize, c: usize, d: usize, alpha: T, s1: T, s2: T,
+      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+    st<T>(out, o, mul<T>(alpha, ld<T>(x, o)));
   }
-  for (; o < end; o += w) st<T>(out, o, mul<T>(s, ld<T>(x, o)));
-  return o;
 }
