@@ -327,6 +327,10 @@ OPTAX_BUILD = {
                                      weight_decay=o["weightDecay"]),
     "LARS": lambda o, lr: optax.lars(lr, weight_decay=o["weightDecay"], trust_coefficient=o["trustCoefficient"], eps=o["eps"],
                                      momentum=o["momentum"], nesterov=o["nesterov"]),
+    "ADOPT": lambda o, lr: optax.contrib.adopt(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"],
+                                               use_clipping=o["clipping"], nesterov=o["nesterov"]),
+    "NovoGrad": lambda o, lr: optax.novograd(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
+                                             weight_decay=o["weightDecay"]),
 }
 # Per optimizer: the state of its first chain element (or of the whole transformation) -> gradstep's names.
 OPTAX_STATE = {
@@ -341,6 +345,8 @@ OPTAX_STATE = {
     "ScheduleFreeSGD": {"z": "z", "step_count": ("step", -1)},
     "LAMB": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
     "LARS": {"trace": "trace"},
+    "ADOPT": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
+    "NovoGrad": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},  # nu: one number per tensor
 }
 
 
@@ -384,7 +390,7 @@ def run_optax(name, opts, schedule, zero_init=()):
                 if isinstance(ours, tuple):  # (gradstep's name, offset): a count kept from another origin
                     out_state[i][ours[0]] = float(leaf) + ours[1]
                     continue
-                out_state[i][ours] = float(leaf) if ours == "step" else [float(x) for x in leaf[i].tolist()]
+                out_state[i][ours] = float(leaf) if ours == "step" else [float(x) for x in jnp.ravel(leaf[i]).tolist()]
     if name.startswith("ScheduleFree"):  # what eval() must give after the last step
         x = optax.contrib.schedule_free_eval_params(state, params)
         OPTAX_EVAL[json.dumps([name, opts])] = [[float(v) for v in p.tolist()] for p in x]

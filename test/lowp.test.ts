@@ -386,7 +386,7 @@ const LOWP = REGISTRY.filter((e) => e.spec.lowp);
 describe("which optimizers have low-precision state", () => {
   it("every elementwise optimizer whose state is statistics of the gradients; the others say why not", () => {
     expect(LOWP.map((e) => e.name)).toEqual(["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
-      "Rprop", "Lion", "AdaBelief", "Yogi", "Adan", "AdEMAMix"]);
+      "Rprop", "Lion", "AdaBelief", "Yogi", "Adan", "AdEMAMix", "ADOPT"]);
     for (const { cls } of LOWP) expect(new cls([new ParamStore().param("w", 4)]).defaults).toMatchObject({ stateDtype: "f32" });
     const elementwise = REGISTRY.filter((e) => !e.spec.lowp && e.spec.kind !== "tensor");
     expect(elementwise.map((e) => e.name)).toEqual(["ASGD", "ScheduleFreeAdamW", "ScheduleFreeSGD"]);

@@ -22,9 +22,10 @@ it("exports point at built files, conditions in the order runtimes need", () => 
   }
   for (const v of ["simd", "scalar", "simd-shared", "scalar-shared"]) {
     const size = statSync(join(root, "dist", "wasm", `gradstep-${v}.wasm`)).size;
-    // A size budget against accidental bloat: ~25 optimizer kernels, their 28 low-precision twins, reductions and a
-    // GEMM take 157 KB in the SIMD build, 44 KB in the scalar one (2026-11-24).
-    expect(size, v).toBeLessThanOrEqual(160 * 1024);
+    // A size budget against accidental bloat: ~27 optimizer kernels, their 30 low-precision twins, reductions and a
+    // GEMM take 164 KB in the SIMD build, 47 KB in the scalar one (2026-12-06: ADOPT and NovoGrad added 14 KB, about
+    // 0.9 KB per SIMD loop: a fast path costs one).
+    expect(size, v).toBeLessThanOrEqual(176 * 1024);
   }
 });
 

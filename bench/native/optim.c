@@ -277,6 +277,20 @@ static float bc(double beta, long t) { return (float)(1 - pow(beta, (double)t));
 
 /** One step of kernel k over n floats (p: param, s: its state arrays). */
 typedef void (*Step)(F p, CF g, float *s[], long n, long t);
+__attribute__((noinline)) static void adopt(F p, CF g, F m, F v, long n, float lr, float beta1, float beta1Comp,
+    float beta2, float beta2Comp, float eps, float clip) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], vi = v[i], s = sqrtf(vi), d = s > eps ? s : eps;
+    float u = gi / d;
+    u = u < -clip ? -clip : u;
+    u = clip < u ? clip : u;
+    v[i] = beta2Comp * (gi * gi) + beta2 * vi;
+    float mi = beta1Comp * u + beta1 * m[i];
+    m[i] = mi;
+    p[i] = p[i] - lr * mi;
+  }
+}
+
 static void stepAdam(F p, CF g, float *s[], long n, long t) {
   adam(p, g, s[0], s[1], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-8f);
 }
@@ -324,6 +338,9 @@ static void stepSchedulefreeadamw(F p, CF g, float *s[], long n, long t) {
 static void stepSchedulefreesgd(F p, CF g, float *s[], long n, long t) {
   schedulefreesgd(p, g, s[0], n, 0.9f, 0.1f, (float)(1 / 0.9), (float)(1.0 / (double)t), (float)(1 - 1.0 / (double)t), LR);
 }
+static void stepAdopt(F p, CF g, float *s[], long n, long t) {
+  adopt(p, g, s[0], s[1], n, LR, 0.9f, 0.1f, 0.9999f, 1e-4f, 1e-6f, (float)pow((double)(t - 1), 0.25));
+}
 static void stepRoofline(F p, CF g, float *s[], long n, long t) { (void)t; roofline28(p, g, s[0], s[1], n, 1); }
 static void stepRoofline2t(F p, CF g, float *s[], long n, long t) { (void)t; roofline28(p, g, s[0], s[1], n, 2); }
 
@@ -334,7 +351,7 @@ static const struct { const char *id; Step step; int states; } KERNELS[] = {
   {"adadelta", stepAdadelta, 2}, {"adamax", stepAdamax, 2}, {"nadam", stepNadam, 2}, {"radam", stepRadam, 2},
   {"asgd", stepAsgd, 1}, {"rprop", stepRprop, 2}, {"lion", stepLion, 1}, {"adabelief", stepAdabelief, 2},
   {"yogi", stepYogi, 2}, {"adan", stepAdan, 4}, {"ademamix", stepAdemamix, 3},
-  {"schedulefreeadamw", stepSchedulefreeadamw, 2}, {"schedulefreesgd", stepSchedulefreesgd, 1},
+  {"schedulefreeadamw", stepSchedulefreeadamw, 2}, {"schedulefreesgd", stepSchedulefreesgd, 1}, {"adopt", stepAdopt, 2},
   {"roofline28", stepRoofline, 2}, {"roofline28_2t", stepRoofline2t, 2},
 };
 static int kernelIndex(const char *id) {

@@ -31,6 +31,8 @@ import { LARS, LARS_SPEC } from "./lars.js";
 import { ScheduleFreeSGD, SCHEDULEFREESGD_SPEC } from "./schedulefreesgd.js";
 import { Adafactor, ADAFACTOR_SPEC } from "./adafactor.js";
 import { LBFGS, LBFGS_SPEC } from "./lbfgs.js";
+import { ADOPT, ADOPT_SPEC } from "./adopt.js";
+import { NovoGrad, NOVOGRAD_SPEC } from "./novograd.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -54,6 +56,8 @@ export { Muon, type MuonOptions } from "./muon.js";
 export { LARS, type LARSOptions } from "./lars.js";
 export { ScheduleFreeSGD, type ScheduleFreeSGDOptions } from "./schedulefreesgd.js";
 export { Adafactor, type AdafactorOptions } from "./adafactor.js";
+export { ADOPT, type ADOPTOptions } from "./adopt.js";
+export { NovoGrad, type NovoGradOptions } from "./novograd.js";
 export { LBFGS, type LBFGSOptions, type LBFGSClosure, type LBFGSLineSearchFn } from "./lbfgs.js";
 // Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
 export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
@@ -122,6 +126,8 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "lars", cls: LARS, spec: LARS_SPEC },
   { id: "schedulefreesgd", cls: ScheduleFreeSGD, spec: SCHEDULEFREESGD_SPEC },
   { id: "adafactor", cls: Adafactor, spec: ADAFACTOR_SPEC },
+  { id: "adopt", cls: ADOPT, spec: ADOPT_SPEC },
+  { id: "novograd", cls: NovoGrad, spec: NOVOGRAD_SPEC },
   { id: "lbfgs", kind: "closure", cls: LBFGS, spec: LBFGS_SPEC },
 ];
 
