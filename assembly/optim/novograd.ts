@@ -1,9 +1,9 @@
 // NovoGrad step for one tensor (Optax `novograd`: scale_by_novograd, scale_by_learning_rate); equations in
 // src/optim/novograd.ts.
 // Preconditions: param, expAvg, grad each point at n f32s, expAvgSq at one f32 (the tensor's second moment),
-// scratch at n f32s (the scaled gradient under GRAD_SCALE; not state); any byte alignment; no two buffers overlap.
+// scratch at n f32s (the scaled, value-clipped gradient under GRAD_SCALE or CLIP; not state); any byte alignment; no two buffers overlap.
 // One call = one whole tensor (the second moment needs its ‖g‖²). Scalars: lr, beta1, beta2, beta2Comp = 1-beta2,
-// eps, epsRoot, weightDecay, gradScale. Flags: GRAD_SCALE, DECOUPLED (weightDecay·θ added to the update before
+// eps, epsRoot, weightDecay, gradScale. Flags: GRAD_SCALE, CLIP, DECOUPLED (weightDecay·θ added to the update before
 // the momentum, as Optax), INIT_BUFFER (the first step: v = ‖g‖², m = u).
 // ‖g‖² is summed in the blocked order of assembly/lib/common.ts (sumSqBlocked) and rounded to f32 once, then
 // Optax's norm(g)**2 in f32.
@@ -14,8 +14,8 @@ export function novograd_f32(param: usize, expAvg: usize, expAvgSq: usize, scrat
     lr: f32, beta1: f32, beta2: f32, beta2Comp: f32, eps: f32, epsRoot: f32, weightDecay: f32, gradScale: f32,
     flags: i32): void {
   let g = grad;
-  if ((flags & GRAD_SCALE) != 0) {
-    elementwise<ScaledGrad, f32>(scratch, grad, n, GRAD_SCALE, 0, 0, 0, 0, gradScale);
+  if ((flags & (GRAD_SCALE | CLIP)) != 0) {
+    elementwise<ScaledGrad, f32>(scratch, grad, n, flags & (GRAD_SCALE | CLIP), 0, 0, 0, 0, gradScale);
     g = scratch;
   }
   const norm = Mathf.sqrt(<f32>sumSqBlocked(g, n)), sq = norm * norm;
