@@ -1,0 +1,158 @@
+// Every TypeScript/JavaScript block of README.md and docs/**/*.md (found, not listed) is type-checked against the
+// package's published types (`import ... from "gradstep"` resolves to dist/ through the package's own exports)
+// and run in a Node process of its own, and the output a block shows (a ```text output block right after it) is
+// compared line for line. The conventions (info-string attributes) are in docs/design.md, "Documentation tests":
+//   setup=NAME       test/docs-setup/NAME.ts is prepended (a model, data, a backward pass)
+//   runtime=NAME     the block is for another runtime (deno, browser, workers, next, webgpu): type-checked only
+//                    here, and listed with the check that runs it
+//   run=false        type-checked, not run; needs reason="..."
+//   pending="why"    neither (the API it shows is not in this tree yet); listed with the reason
+// Nothing is skipped silently: the last test prints every block not run, with its reason, and fails on a block
+// whose attributes it does not know.
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+// Under build/ (git-ignored) so that "gradstep" resolves to this package by its name, and tsx and the
+// devDependencies from the root's node_modules.
+const out = join(root, "build", "docs-blocks");
+
+/** The runtimes a block may name, and what runs blocks of that kind. */
+export const RUNTIMES: Record<string, string> = {
+  deno: "Deno: the runtime matrix's deno rows (test/runtimes/run.mjs) run this code's conformance subset",
+  browser: "a browser: the matrix's chromium rows (import map, no bundler)",
+  workers: "Cloudflare Workers: the matrix's workerd and wrangler rows",
+  next: "a Next.js route handler: the matrix's next rows (Node and Edge routes)",
+  webgpu: "WebGPU: the WebGPU guide's tests",
+};
+const LANGS = new Set(["ts", "typescript", "js", "javascript", "mjs"]);
+const KNOWN = new Set(["setup", "runtime", "run", "reason", "pending"]);
+
+export interface Block {
+  file: string; line: number; lang: string; code: string; attrs: Record<string, string>; expected?: string;
+}
+
+/** The attributes of an info string after the language: `key=value` or `key="a value"`. */
+export function attributes(info: string): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const m of info.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)) attrs[m[1]!] = m[2] ?? m[3]!;
+  return attrs;
+}
+
+/** The code blocks of a Markdown text, each with the output block that follows it, if any. */
+export function blocks(file: string, text: string): Block[] {
+  const lines = text.split("\n");
+  const fences: { line: number; info: string; body: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(`{3,})(.*)$/.exec(lines[i]!);
+    if (!open) continue;
+    const end = lines.findIndex((l, j) => j > i && l.trim() === open[2]);
+    if (end < 0) throw new Error(`${file}:${i + 1}: a code block that is never closed`);
+    fences.push({ line: i + 1, info: open[3]!.trim(), body: lines.slice(i + 1, end).map((l) => l.slice(open[1]!.length)).join("\n") });
+    i = end;
+  }
+  const found: Block[] = [];
+  fences.forEach((f, k) => {
+    const lang = f.info.split(/\s/)[0]!;
+    if (!LANGS.has(lang)) return;
+    const next = fences[k + 1];
+    const between = next ? lines.slice(f.line, next.line - 1).join("\n") : "";
+    const followed = next && next.info === "text output" && between.split("```").slice(-1)[0]!.trim() === "";
+    found.push({ file, line: f.line, lang, code: f.body, attrs: attributes(f.info.slice(lang.length)), expected: followed ? next.body : undefined });
+  });
+  return found;
+}
+
+function markdownFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? markdownFiles(join(dir, d.name)) : d.name.endsWith(".md") ? [join(dir, d.name)] : []);
+}
+
+const all = [join(root, "README.md"), ...markdownFiles(join(root, "docs"))]
+  .flatMap((f) => blocks(relative(root, f), readFileSync(f, "utf8")));
+const where = (b: Block) => `${b.file}:${b.line}`;
+const slug = (b: Block) => `${b.file.replace(/[^\w]+/g, "_")}_${b.line}`;
+const ext = (b: Block) => (b.lang.startsWith("j") || b.lang === "mjs" ? "mjs" : "mts");
+const compiled = all.filter((b) => !b.attrs.pending);
+const runs = compiled.filter((b) => !b.attrs.runtime && b.attrs.run !== "false");
+
+/** A block's source as it is checked and run: its setup first, if any. */
+function source(b: Block): { text: string; offset: number } {
+  if (!b.attrs.setup) return { text: b.code, offset: 0 };
+  const setup = readFileSync(join(root, "test", "docs-setup", `${b.attrs.setup}.ts`), "utf8");
+  return { text: `${setup}\n${b.code}\n`, offset: setup.split("\n").length };
+}
+
+function run(file: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", file], { cwd, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => { stdout += d; });
+    child.stderr.on("data", (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill(), 100_000);
+    child.on("exit", (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+beforeAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  for (const b of compiled) {
+    mkdirSync(join(out, slug(b)), { recursive: true });
+    writeFileSync(join(out, slug(b), `block.${ext(b)}`), source(b).text);
+  }
+});
+
+it("finds the blocks of README.md and every guide in docs/, and knows every attribute they use", () => {
+  expect(all.filter((b) => b.file === "README.md").length).toBeGreaterThan(5);
+  for (const b of all) {
+    for (const k of Object.keys(b.attrs)) expect(KNOWN.has(k), `${where(b)}: unknown attribute ${k}`).toBe(true);
+    if (b.attrs.runtime) expect(RUNTIMES[b.attrs.runtime], `${where(b)}: unknown runtime ${b.attrs.runtime}`).toBeDefined();
+    if (b.attrs.run === "false") expect(b.attrs.reason, `${where(b)}: run=false needs reason="..."`).toBeTruthy();
+    if (b.attrs.run !== undefined) expect(b.attrs.run, where(b)).toBe("false");
+  }
+});
+
+it("type-checks every block against the package's types", () => {
+  const files = compiled.map((b) => join(out, slug(b), `block.${ext(b)}`));
+  const program = ts.createProgram(files, {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: ["node"], strict: true, noEmit: true, skipLibCheck: true,
+    allowJs: true, checkJs: true,
+  });
+  const errors = ts.getPreEmitDiagnostics(program).map((d) => {
+    const b = d.file && compiled[files.indexOf(d.file.fileName)];
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    if (!b || !d.file || d.start === undefined) return message;
+    const line = d.file.getLineAndCharacterOfPosition(d.start).line - source(b).offset;
+    return `${b.file}:${b.line + 1 + line}: ${message}`;
+  });
+  expect(errors).toEqual([]);
+});
+
+describe.concurrent("runs every block for Node and compares the output it shows", () => {
+  it.each(runs.map((b) => [where(b), b] as const))("%s", async (_, b) => {
+    const r = await run(`block.${ext(b)}`, join(out, slug(b)));
+    expect(r.code, `${where(b)} failed:\n${r.stderr}`).toBe(0);
+    if (b.expected !== undefined) expect(r.stdout.trimEnd().split("\n")).toEqual(b.expected.trimEnd().split("\n"));
+  });
+});
+
+it("lists every block not run here, with its reason", () => {
+  const notRun = all.filter((b) => !runs.includes(b)).map((b) =>
+    `${where(b)}: ${b.attrs.pending ? `pending: ${b.attrs.pending}` : b.attrs.runtime ? `runs in ${RUNTIMES[b.attrs.runtime]}` : b.attrs.reason}`);
+  console.log(`documentation blocks: ${all.length}, run here ${runs.length}; not run here:\n  ${notRun.join("\n  ")}`);
+  for (const line of notRun) expect(line).not.toMatch(/: (undefined)?$/);
+});
+
+it("reads info strings, setups and shown outputs as documented", () => {
+  const md = "x\n```ts setup=regression\na()\n```\n\n```text output\n1\n```\n```js runtime=deno reason=\"a b\"\nb()\n```\n```sh\nc\n```\n";
+  const [one, two] = blocks("x.md", md);
+  expect(one).toEqual({ file: "x.md", line: 2, lang: "ts", code: "a()", attrs: { setup: "regression" }, expected: "1" });
+  expect(two).toEqual({ file: "x.md", line: 9, lang: "js", code: "b()", attrs: { runtime: "deno", reason: "a b" }, expected: undefined });
+  expect(blocks("x.md", md).length).toBe(2);
+  expect(() => blocks("x.md", "```ts\nopen")).toThrow(/never closed/);
+});
