@@ -1,9 +1,9 @@
 """Generates test/fixtures/pytorch.json: PyTorch's own float32 trajectories for every torch fixture case of the
-registry (test/fixtures/cases.json). Run with a venv that has torch (see README, "PyTorch fixtures"):
+registry (test/fixtures/cases.json). Run with a venv that has torch (docs/correctness.md):
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install torch && /tmp/venv/bin/python scripts/gen-fixtures.py
 
-Each case has two params: the 4-element vector of SEMANTICS.md (theta0 = [1, -2, 0.5, 3], gradients cycling
+Each case has two params: the 4-element test vector of docs/correctness.md (theta0 = [1, -2, 0.5, 3], gradients cycling
 through G) and a 37-element seeded random vector (SIMD main loop + tail), with ~10 % zero gradients and an
 all-zero gradient on step 5. Steps use foreach=False (PyTorch's reference for-loop path). Where a case has
 `lr_schedule`, the group's lr is set to that value before each step (the way a scheduler edits it).
@@ -33,7 +33,7 @@ TORCH_NAMES = {
 }
 TUPLES = ("betas", "etas", "stepSizes")
 # Per-param scalar state torch keeps as 0-d tensors (NAdam's mu_product, ASGD's eta and mu): gradstep derives
-# them from the integer step in f64 once per step (STYLE.md: no running products rebuilt on load), so its
+# them from the integer step in f64 once per step (docs/correctness.md: no running products rebuilt on load), so its
 # state dicts hold only `step` and the buffers, and the fixtures leave these keys out.
 SCALAR_STATE = {"mu_product", "eta", "mu"}
 

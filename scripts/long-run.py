@@ -148,7 +148,7 @@ def f64_dot(a, b):  # gradstep's lbfgs_dot_f32: f64 sums of the f32 products, ro
     return _DOT(a.double(), b.double()).float()
 
 
-def f64_sum(a, *args, **kw):  # ‖g‖₁ of the first step: gradstep sums in f64 (README, Limitations)
+def f64_sum(a, *args, **kw):  # ‖g‖₁ of the first step: gradstep sums in f64 (docs/limitations.md)
     return _SUM(a.double(), *args, **kw).float()
 
 

@@ -26,7 +26,7 @@ export function randomArray(n: number, rand: () => number, scale = 1, zeros = 0.
 /**
  * Index of the first element whose bits differ, or -1. Parity is "bit-identical except the sign and payload of
  * NaNs": any two NaNs compare equal (Wasm's f32.max/neg and the reference's Math.max may give different NaN
- * bit patterns for the same NaN inputs; see the README's Correctness section); every other value by its bits.
+ * bit patterns for the same NaN inputs; see docs/correctness.md); every other value by its bits.
  */
 export function firstBitDifference(a: Float32Array | Uint16Array | Uint8Array, b: Float32Array | Uint16Array | Uint8Array): number {
   if (a.length !== b.length || Object.prototype.toString.call(a) !== Object.prototype.toString.call(b)) return 0;

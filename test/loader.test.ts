@@ -132,6 +132,41 @@ describe("fetch (browsers, Deno)", () => {
       }
     }
   });
+  it("init() downloads only the build it uses; the others on request, and a store that needs one says so", async () => {
+    const fetched: string[] = [];
+    const { base, server } = await serve((path) => { fetched.push(path); return { status: 200, type: "application/wasm", body: bytes(file(path)) }; });
+    try {
+      const { loader, fetch, api } = await fresh();
+      expect(await loader.initWith(fetch(base))).toMatchObject({ backend: "simd", sharedMemory: true });
+      expect(fetched).toEqual(["/assets/wasm/gradstep-simd-shared.wasm"]);
+      const w = new api.ParamStore().param("w", [1, 2]);
+      w.grad.set([1, 1]);
+      new api.SGD([w], { lr: 0.5 }).step();
+      expect(Array.from(w.value)).toEqual([0.5, 1.5]);
+      const plain = new api.ParamStore({ shared: false }).param("u", [1]);
+      plain.grad.set([1]);
+      expect(() => new api.SGD([plain]).step()).toThrow(/the simd build for non-shared memory was not downloaded: .*init\(\{ variants: "all" \}\)/);
+      expect(Array.from(plain.value)).toEqual([1]);
+      const other = new api.ParamStore().param("v", [1]);
+      other.grad.set([1]);
+      expect(() => new api.SGD([other], { backend: "scalar" }).step()).toThrow(/the scalar build for shared memory was not downloaded/);
+      expect(Array.from(other.value)).toEqual([1]);
+      expect(fetched.length).toBe(1);
+
+      fetched.length = 0;
+      const again = await fresh();
+      await again.loader.initWith(again.fetch(base), { variants: "all" });
+      expect(fetched.sort()).toEqual(["simd", "scalar", "simd-shared", "scalar-shared"].map((v) => `/assets/wasm/gradstep-${v}.wasm`).sort());
+      const u = new again.api.ParamStore({ shared: false }).param("u", [1]);
+      u.grad.set([1]);
+      new again.api.SGD([u], { backend: "scalar", lr: 0.5 }).step();
+      expect(Array.from(u.value)).toEqual([0.5]);
+      await expect(again.loader.initWith(again.fetch(base))).rejects.toThrow(/already called with .*"variants":"all"/);
+      await expect((await fresh()).loader.initWith(again.fetch(base), { variants: "some" as never })).rejects.toThrow(/invalid variants "some" \(expected "used" or "all"\)/);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe("two entries in one process (\"gradstep\" and \"gradstep/embedded\", as two routes of one server)", () => {

@@ -83,6 +83,6 @@ it("installs from npm pack in another folder and works when imported as 'gradste
   expect(result.backend).toBe("simd");
   expect(result.loadedVia).toBe("fs"); // Node resolved the "node" export condition
   expect(result.classes).toEqual(["SGD", "AdamW", "Adagrad", "RMSprop"]);
-  // PyTorch's first Adam step from SEMANTICS.md §b2 (lr 0.1): θ − 0.1·sign(g), to f32.
+  // PyTorch's first Adam step on the shared test vector (docs/correctness.md, the numeric contract; lr 0.1): θ − 0.1·sign(g), to f32.
   expect(result.w).toEqual(Array.from(new Float32Array([0.900000002, -1.900000001, 0.4000000005, 3.099999996])));
 });

@@ -18,7 +18,7 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - LR * d;
     }
   },
-  // tfjs's Adadelta divides by the accumulator *before* this step's update (SEMANTICS.md b4): same cost.
+  // tfjs's Adadelta divides by the accumulator *before* this step's update (docs/correctness.md, TensorFlow.js's rules): same cost.
   tfjs: (tf) => tf.train.adadelta(LR, 0.9, 1e-6),
   native: true,
 }];

@@ -17,7 +17,7 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - (clr * mi) / ui;
     }
   },
-  // tfjs adds eps after the max (SEMANTICS.md b4); same cost.
+  // tfjs adds eps after the max (docs/correctness.md, TensorFlow.js's rules); same cost.
   tfjs: (tf) => tf.train.adamax(LR, 0.9, 0.999, 1e-8),
   native: true,
 }];

@@ -9,6 +9,10 @@
 //   3. `js`     the pure-TS reference, when the host has no WebAssembly at all.
 // A shared-memory variant of each binary is loaded too when the host can create a shared
 // WebAssembly.Memory; stores then use shared memory, so views never detach when memory grows.
+// Where each binary is a download (fetch: browsers, Deno), init() loads only the one the default store
+// uses (the chosen backend's shared build where memory can be shared, else its plain one): a page should
+// not pay for four files to use one. `init({ variants: "all" })` loads every build there too, for stores
+// with `shared: false` or optimizers with another `backend`.
 // `init({ backend })` overrides the choice (tests force each path); so can each optimizer's `backend`.
 import { preloadNodeWorkers, workersAvailable } from "./threads.js";
 
@@ -21,6 +25,8 @@ export const VARIANTS: readonly Variant[] = ["simd", "scalar", "simdShared", "sc
 export interface WasmSource {
   /** Shown in backendInfo().loadedVia. */
   readonly via: string;
+  /** Whether each variant costs a download (fetch): init() then loads only the variant it uses. */
+  readonly downloads?: boolean;
   /** A compiled module, or the bytes of one, for a variant; throws a clear error if it cannot. */
   // Plain `Uint8Array` (not TS 5.7's `Uint8Array<ArrayBuffer>`): the published types must read in TypeScript 5.0+.
   get(variant: Variant): Promise<WebAssembly.Module | Uint8Array>;
@@ -37,6 +43,12 @@ export interface InitOptions {
    * scalarShared }`). Compile them from `gradstep/wasm/gradstep-<variant>.wasm` the way the host allows.
    */
   module?: WebAssembly.Module | Partial<Record<Variant, WebAssembly.Module>>;
+  /**
+   * Which builds to load where each is a download (browsers, Deno): "used" (default) only the one the default
+   * store uses; "all" every build the host supports, so that a store with `shared: false` or an optimizer with
+   * another `backend` works too. Elsewhere every build is loaded either way.
+   */
+  variants?: "used" | "all";
 }
 
 export interface BackendInfo {
@@ -59,6 +71,8 @@ interface Loaded {
   key: string;
   info: BackendInfo;
   modules: Partial<Record<`${WasmKind}:${"shared" | "plain"}`, WebAssembly.Module>>;
+  /** Builds left unloaded because each is a download (see the top of this file). */
+  skipped: Variant[];
 }
 
 let loaded: Loaded | undefined;
@@ -69,7 +83,7 @@ const BACKENDS = ["auto", "simd", "scalar", "js"] as const;
 function optionsKey(options: InitOptions): string {
   if (options === null || typeof options !== "object") throw new TypeError("init(options): options must be an object");
   for (const k of Object.keys(options)) {
-    if (k !== "backend" && k !== "verify" && k !== "module") throw new TypeError(`init(): unknown option "${k}"`);
+    if (k !== "backend" && k !== "verify" && k !== "module" && k !== "variants") throw new TypeError(`init(): unknown option "${k}"`);
   }
   const backend = options.backend ?? "auto";
   if (!(BACKENDS as readonly string[]).includes(backend)) {
@@ -77,6 +91,9 @@ function optionsKey(options: InitOptions): string {
   }
   if (options.verify !== undefined && typeof options.verify !== "boolean") {
     throw new TypeError(`init(): invalid verify ${String(options.verify)} (expected a boolean)`);
+  }
+  if (options.variants !== undefined && options.variants !== "used" && options.variants !== "all") {
+    throw new TypeError(`init(): invalid variants ${JSON.stringify(options.variants)} (expected "used" or "all")`);
   }
   const m = options.module;
   if (m !== undefined && !isModule(m)) {
@@ -86,7 +103,7 @@ function optionsKey(options: InitOptions): string {
       if (!isModule(v)) throw new TypeError(`init(): module.${k} is not a WebAssembly.Module`);
     }
   }
-  return JSON.stringify({ backend, verify: options.verify ?? false, module: m !== undefined });
+  return JSON.stringify({ backend, verify: options.verify ?? false, module: m !== undefined, variants: options.variants ?? "used" });
 }
 
 /**
@@ -183,12 +200,17 @@ async function load(key: string, options: InitOptions, source: WasmSource): Prom
   const loadedVia = given ? "init({ module })" : requested === "js" ? "none (js backend)" : source.via;
   const simdHost = hasWasm && (given ? Boolean(given.simd ?? given.simdShared) : WebAssembly.validate(SIMD_PROBE));
   const modules: Loaded["modules"] = {};
+  const skipped: Variant[] = [];
   const jobs: Promise<void>[] = [preloadNodeWorkers()];
   if (hasWasm && requested !== "js") {
-    const want: Variant[] = [
+    const all: Variant[] = [
       ...(simdHost && requested !== "scalar" ? ["simd", ...(shareable ? ["simdShared"] : [])] as Variant[] : []),
       ...(requested !== "simd" ? ["scalar", ...(shareable ? ["scalarShared"] : [])] as Variant[] : []),
     ];
+    // The one build the default store uses: the first kind in `all` (simd before scalar), shared if possible.
+    const used = all.filter((v) => v.startsWith(all[0]?.slice(0, 4) ?? "-") && v.endsWith("Shared") === shareable);
+    const want = source.downloads && !given && options.variants !== "all" ? used : all;
+    skipped.push(...all.filter((v) => !want.includes(v)));
     for (const v of want) {
       if (given && !given[v]) continue;
       jobs.push((given ? Promise.resolve(given[v]!) : source.get(v)).then((got) => compile(v, got)).then((m) => {
@@ -215,7 +237,7 @@ async function load(key: string, options: InitOptions, source: WasmSource): Prom
   const sharedMemory = shareable && Boolean(modules[`${backend === "js" ? "scalar" : backend}:shared` as const] ?? (backend === "js"));
   const threads = backend !== "js" && sharedMemory && workersAvailable() && typeof SharedArrayBuffer === "function" &&
     (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
-  return { key, info: { backend, simd, sharedMemory, verify, reason, loadedVia, threads }, modules };
+  return { key, info: { backend, simd, sharedMemory, verify, reason, loadedVia, threads }, modules, skipped };
 }
 
 /** What init() chose; throws if init() has not completed. */
@@ -233,6 +255,11 @@ export function defaultShared(): boolean {
 export function wasmModule(kind: WasmKind, shared: boolean): WebAssembly.Module {
   if (!loaded) throw new Error("gradstep is not initialized: call `await init()` before using a Wasm backend");
   const m = loaded.modules[`${kind}:${shared ? "shared" : "plain"}`];
+  const variant: Variant = `${kind}${shared ? "Shared" : ""}` as Variant;
+  if (!m && loaded.skipped.includes(variant)) {
+    throw new Error(`gradstep: the ${kind} build for ${shared ? "shared" : "non-shared"} memory was not downloaded: here init() fetches ` +
+      `only the build the default store uses; call init({ variants: "all" }) instead to fetch every build`);
+  }
   if (!m) throw new Error(`the ${kind} backend is not available on this host (${loaded.info.reason})`);
   return m;
 }

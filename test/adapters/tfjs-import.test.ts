@@ -81,7 +81,7 @@ console.log(JSON.stringify({ loadedVia: info.loadedVia, gradstep: run(train.adam
 
 const BUNDLES = [
   // esbuild's own conditions for Node without the "module" one: the "node" entry, which reads wasm/*.wasm
-  // beside the bundle (copied there, as the README's Build tools say for esbuild).
+  // beside the bundle (copied there, as docs/runtimes.md's Build tools say for esbuild).
   { name: "node", options: { platform: "node", conditions: [] }, entry: "node.js", embedded: false, wasmFiles: true, loadedVia: "fs" },
   // A browser bundle fetches the files (Node cannot fetch file: URLs, so it is not run here).
   { name: "browser", options: { platform: "browser" }, entry: "browser.js", embedded: false, wasmFiles: false, loadedVia: null },

@@ -3,7 +3,7 @@
 //
 // Tolerance: |ours - torch| <= 1e-6 + 1e-5·|torch| per element, every step. Both sides are f32 but round
 // differently (PyTorch's vectorised CPU kernels use FMA for `add(alpha=)`; Adam here multiplies by
-// 1/sqrt(bc2) where PyTorch divides), so results differ by a few ulps per step; SEMANTICS.md measured
+// 1/sqrt(bc2) where PyTorch divides), so results differ by a few ulps per step; docs/correctness.md gives
 // torch f32 vs f64 within 4e-7 over 8 steps, and the bound leaves room for 10 steps. State buffers are
 // checked with the same bound; `step` exactly.
 //

@@ -1,4 +1,4 @@
-// The README's Training toolkit trainer (its code, with this problem's constants) on a small linear regression (y = W·x + b, W 3×4):
+// The training toolkit guide's trainer (docs/toolkit.md) (its code, with this problem's constants) on a small linear regression (y = W·x + b, W 3×4):
 // AdamW over paramGroupsForWeightDecay, warmup + cosine, fused clipping, 4 accumulated micro-batches,
 // skipNonFinite, an EMA swapped in for evaluation, early stopping; and the GradScaler loop.
 import { expect, it } from "vitest";
@@ -53,7 +53,7 @@ function evaluate({ w, b }: Model): number {
 
 const chunks = <T>(xs: T[], k: number): T[][] => Array.from({ length: Math.ceil(xs.length / k) }, (_, i) => xs.slice(i * k, i * k + k));
 
-it("the README trainer learns, skips a NaN step, evaluates with the EMA and ships it", () => {
+it("the toolkit guide's trainer learns, skips a NaN step, evaluates with the EMA and ships it", () => {
   const m = model();
   const store = m.store;
   const start = evaluate(m);
@@ -91,7 +91,7 @@ it("the README trainer learns, skips a NaN step, evaluates with the EMA and ship
   expect(best).toBeLessThan(start / 100);
 });
 
-it("the README's plateau variant stops early once the lr is at minLr and the loss flat", () => {
+it("the toolkit guide's plateau variant stops early once the lr is at minLr and the loss flat", () => {
   const m = model();
   const opt = new AdamW(paramGroupsForWeightDecay(m.store, { weightDecay: 0.05 }), { lr: 3e-2 });
   const plateau = new ReduceLROnPlateau(opt, { factor: 0.5, patience: 3, minLr: 1e-5 });
@@ -108,7 +108,7 @@ it("the README's plateau variant stops early once the lr is at minLr and the los
   expect(best).toBeLessThan(1e-3);
 });
 
-it("the README's GradScaler loop: overflowing steps are skipped and back the scale off, the rest train", () => {
+it("the toolkit guide's GradScaler loop: overflowing steps are skipped and back the scale off, the rest train", () => {
   const m = model();
   const start = evaluate(m);
   const scaler = new GradScaler({ growthInterval: 5 });

@@ -67,7 +67,7 @@ describe("paramGroupsForWeightDecay", () => {
 // Without shapes every param would count as 1-D and nothing would decay: the default rule refuses to guess.
 describe("params without shapes: the default rule refuses, a predicate decides", () => {
   const quickStart = () => {
-    const store = new ParamStore(); // the README's Quick start: store.param(name, n)
+    const store = new ParamStore(); // params created without a shape: store.param(name, n)
     return { store, w: store.param("w", randomArray(6, rng(1))), b: store.param("b", randomArray(3, rng(2))) };
   };
   const vector = () => ({ value: new Float32Array(4), grad: new Float32Array(4) });

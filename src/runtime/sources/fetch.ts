@@ -5,6 +5,7 @@ import { checkMagic, MISSING_HINT, type WasmUrls } from "./files.js";
 export function fetchSource(urls: WasmUrls): WasmSource {
   return {
     via: "fetch",
+    downloads: true,
     async get(v: Variant) {
       const url = urls()[v];
       let res: Response;
