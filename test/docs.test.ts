@@ -2,6 +2,9 @@
 // markers (the README's optimizer table, docs/optimizers.md's section per class, docs/low-precision.md's list) is
 // up to date, the hand-written reference table has one row per registry optimizer, and every option of every
 // class has a meaning.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { OPTIMIZERS } from "../src/optim/index.js";
 import { CLASSES_END, END, MEANINGS, options, read, render, TARGETS, updateRule } from "../scripts/docs-tables.js";
@@ -43,4 +46,42 @@ it("every option of every class has a meaning, and an option without one is name
 it("the update rule is the source's header comment: equations fenced, the @example left out", () => {
   const md = updateRule("/**\n * Foo, after Bar.\n *\n *   θ ← θ − γg\n *\n * @example\n * x\n */\n");
   expect(md).toBe("Foo, after Bar.\n\n```text\n  θ ← θ − γg\n```");
+});
+
+// Links between the guides: every relative link of README.md, CONTRIBUTING.md and docs/ names a file that
+// exists, and every #anchor a heading of the target (GitHub's slugs). The guides the distributed and WebGPU
+// work adds are linked before they land.
+const LANDING = new Set(["docs/distributed.md", "docs/webgpu.md"]);
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+export const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+
+function markdown(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? markdown(join(dir, d.name)) : d.name.endsWith(".md") ? [join(dir, d.name)] : []);
+}
+const root = fileURLToPath(new URL("..", import.meta.url));
+const anchors = (file: string) => new Set(readFileSync(join(root, file), "utf8").replace(/^```[^]*?^```/gm, "")
+  .split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ""))));
+
+it("every relative link of the documentation reaches an existing file and heading", () => {
+  const broken: string[] = [];
+  for (const file of ["README.md", "CONTRIBUTING.md", ...markdown("docs")]) {
+    const text = readFileSync(join(root, file), "utf8").replace(/^```[^]*?^```/gm, "");
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      const [path, anchor] = target!.split("#");
+      const to = path ? normalize(join(dirname(file), path)) : file;
+      if (LANDING.has(to) && !existsSync(join(root, to))) continue;
+      if (!existsSync(join(root, to))) broken.push(`${file}: ${target} (no file ${to})`);
+      else if (anchor && to.endsWith(".md") && !anchors(to).has(anchor)) broken.push(`${file}: ${target} (no heading #${anchor} in ${to})`);
+    }
+  }
+  expect(broken).toEqual([]);
+});
+
+it("heading anchors are GitHub's", () => {
+  expect(slug("Loss scaling (`GradScaler`)")).toBe("loss-scaling-gradscaler");
+  expect(slug("`init(options?) → Promise<BackendInfo>`")).toBe("initoptions--promisebackendinfo");
+  expect(slug("Clipping, accumulation and NaN gradients")).toBe("clipping-accumulation-and-nan-gradients");
 });

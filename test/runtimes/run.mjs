@@ -130,6 +130,7 @@ const RUNTIMES = {
   "next-webpack": { expect: "simd", tool: "next", run: () => nextCheck(true) },
   wrangler: { expect: "simd", tool: "wrangler", run: wranglerCheck },
   "types-ts5.0": { expect: "types", group: "tools", run: typesCheck },
+  "types-commonjs": { expect: "types", group: "tools", run: commonjsTypesCheck },
 };
 
 /**
@@ -166,6 +167,39 @@ console.log(bytes.length);
     return { name: `TypeScript 5.0.4 (${resolution} resolution, strict, no skipLibCheck) compiles a consumer`, pass: t.status === 0, detail: (t.stdout + t.stderr).slice(0, 600) };
   });
   return { info: { backend: "types", loadedVia: "tsc", sharedMemory: false }, results, version: "typescript 5.0.4" };
+}
+
+/**
+ * A TypeScript project with "type": "commonjs" (docs/runtimes.md, "CommonJS and TypeScript"), with the
+ * repository's TypeScript: `import` compiles under module "nodenext" (TypeScript >= 5.8 models Node's
+ * require(esm)) and the compiled require() runs; under "node16" it is TS1479, and `await import()` with a
+ * `resolution-mode` type import compiles and runs instead.
+ */
+function commonjsTypesCheck() {
+  const dir = project(join(scratch, "cjs"), { type: "commonjs" });
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const step = `await init();
+  const w: Param = new ParamStore().param("w", new Float32Array([1, 2]));
+  w.grad.set([1, 1]);
+  new Adam([w], { lr: 0.1 }).step();
+  console.log(JSON.stringify(Array.from(w.value)));`;
+  writeFileSync(join(dir, "static.ts"), `import { init, ParamStore, Adam, type Param } from "gradstep";\nasync function main() {\n  ${step}\n}\nvoid main();\n`);
+  writeFileSync(join(dir, "dynamic.ts"), `import type { Param } from "gradstep" with { "resolution-mode": "import" };\nasync function main() {\n  const { init, ParamStore, Adam } = await import("gradstep");\n  ${step}\n}\nvoid main();\n`);
+  // Adam's first step moves each element by lr·sign(g) (docs/correctness.md), in f32.
+  const want = JSON.stringify(Array.from(new Float32Array([0.9, 1.9])));
+  const cases = [["nodenext", "static.ts", true], ["node16", "static.ts", false], ["node16", "dynamic.ts", true]];
+  const results = cases.map(([mod, file, compiles]) => {
+    const outDir = `out-${mod}-${file.replace(".ts", "")}`;
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: mod, moduleResolution: mod, lib: ["es2022", "dom"], types: [], outDir }, files: [file] }));
+    const t = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir, encoding: "utf8" });
+    const name = `"type": "commonjs", module ${mod}, ${file === "static.ts" ? "import" : "await import()"}`;
+    if (!compiles) return { name: `${name}: TS1479, as documented`, pass: t.status !== 0 && /TS1479/.test(t.stdout), detail: t.stdout.slice(0, 600) };
+    if (t.status !== 0) return { name: `${name} compiles`, pass: false, detail: (t.stdout + t.stderr).slice(0, 600) };
+    const r = spawnSync(process.execPath, [join(outDir, file.replace(".ts", ".js"))], { cwd: dir, encoding: "utf8" });
+    return { name: `${name} compiles and runs`, pass: r.status === 0 && r.stdout.trim() === want, detail: (r.stdout + r.stderr).slice(0, 600) };
+  });
+  const version = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
+  return { info: { backend: "types", loadedVia: "tsc", sharedMemory: false }, results, version: `typescript ${version}` };
 }
 
 function node18() {
