@@ -13,7 +13,7 @@ it("drops tfjs's Node banner, exactly as tfjs prints it, and keeps every other l
   warn.mockRestore();
   const onConsoleLog = config.test!.onConsoleLog!;
   expect(banner).toContain(TFJS_NODE_BANNER);
-  expect(onConsoleLog(banner!, "stderr")).toBe(false);
-  expect(onConsoleLog("gradstep: something else", "stderr")).toBeUndefined();
-  expect(onConsoleLog(`\n===\n${TFJS_NODE_BANNER}, install our node backend\n===\n`, "stderr")).toBe(false);
+  expect(onConsoleLog(banner!, "stderr", undefined)).toBe(false);
+  expect(onConsoleLog("gradstep: something else", "stderr", undefined)).toBeUndefined();
+  expect(onConsoleLog(`\n===\n${TFJS_NODE_BANNER}, install our node backend\n===\n`, "stderr", undefined)).toBe(false);
 });
