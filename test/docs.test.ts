@@ -85,3 +85,17 @@ it("heading anchors are GitHub's", () => {
   expect(slug("`init(options?) → Promise<BackendInfo>`")).toBe("initoptions--promisebackendinfo");
   expect(slug("Clipping, accumulation and NaN gradients")).toBe("clipping-accumulation-and-nan-gradients");
 });
+
+it("the README names the file `npm start` runs, and the demo's last line is one that program prints", () => {
+  const readme = read("README.md");
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const file = /`npm start` runs \[`(examples\/[\w-]+\.ts)`\]/.exec(readme)?.[1];
+  expect(file).toBeDefined();
+  expect(pkg.scripts.start).toContain(file);
+  const quoted = /It ends with\s+`([^`]+)`/.exec(readme)?.[1]?.replace(/\s+/g, " ");
+  const source = readFileSync(join(root, file!), "utf8");
+  const printed = [...source.matchAll(/console\.log\(`((?:[^`\\]|\\.)*)`\)/g)].map((m) => m[1]!.replace(/^\\n/, ""))
+    .filter((t) => t.replace(/\$\{[^}]*\}/g, "").trim().length >= 10);   // lines with words of their own, not `${run.name}`
+  const pattern = (template: string) => new RegExp(`^${template.split(/\$\{[^}]*\}/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, "\\$&")).join(".+?")}$`);
+  expect(printed.some((t) => pattern(t).test(quoted!)), quoted).toBe(true);
+});
