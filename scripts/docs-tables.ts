@@ -169,7 +169,8 @@ export function notes(doc: string): Map<string, { reference: string; state: stri
 /** One section per registry optimizer, in registry order. */
 export function classes(doc: string): string {
   const ref = notes(doc);
-  return OPTIMIZERS.map((e) => {
+  const index = OPTIMIZERS.map((e) => `[${e.spec.name}](#${e.spec.name.toLowerCase()})`).join(" · ");
+  return [index, ...OPTIMIZERS.map((e) => {
     const name = e.spec.name, n = ref.get(name);
     if (!n) throw new Error(`docs/optimizers.md: the reference table has no row for ${name}`);
     const state = e.kind === "closure" ? n.state : ["`step`", ...e.spec.buffers.map((b) => `\`${b.name}\``)].join(", ");
@@ -184,7 +185,7 @@ export function classes(doc: string): string {
       `- **Reference**: ${n.reference}; fixtures from ${references(e).join(", ") || "none"}.`,
       `- **Tolerance** against it: ${n.tolerance}.`,
     ].join("\n");
-  }).join("\n\n");
+  })].join("\n\n");
 }
 
 function between(text: string, start: string, end: string, content: string, file: string): string {

@@ -10,70 +10,19 @@
 // Nothing is skipped silently: the last test prints every block not run, with its reason, and fails on a block
 // whose attributes it does not know.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type Block, blocks, documentationBlocks, KNOWN, RUNTIMES } from "./docs-blocks.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // Under build/ (git-ignored) so that "gradstep" resolves to this package by its name, and tsx and the
 // devDependencies from the root's node_modules.
 const out = join(root, "build", "docs-blocks");
 
-/** The runtimes a block may name, and what runs blocks of that kind. */
-export const RUNTIMES: Record<string, string> = {
-  deno: "Deno: the runtime matrix's deno rows (test/runtimes/run.mjs) run this code's conformance subset",
-  browser: "a browser: the matrix's chromium rows (import map, no bundler)",
-  workers: "Cloudflare Workers: the matrix's workerd and wrangler rows",
-  next: "a Next.js route handler: the matrix's next rows (Node and Edge routes)",
-  webgpu: "WebGPU: the WebGPU guide's tests",
-};
-const LANGS = new Set(["ts", "typescript", "js", "javascript", "mjs"]);
-const KNOWN = new Set(["setup", "runtime", "run", "reason", "pending"]);
-
-export interface Block {
-  file: string; line: number; lang: string; code: string; attrs: Record<string, string>; expected?: string;
-}
-
-/** The attributes of an info string after the language: `key=value` or `key="a value"`. */
-export function attributes(info: string): Record<string, string> {
-  const attrs: Record<string, string> = {};
-  for (const m of info.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)) attrs[m[1]!] = m[2] ?? m[3]!;
-  return attrs;
-}
-
-/** The code blocks of a Markdown text, each with the output block that follows it, if any. */
-export function blocks(file: string, text: string): Block[] {
-  const lines = text.split("\n");
-  const fences: { line: number; info: string; body: string }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,})(.*)$/.exec(lines[i]!);
-    if (!open) continue;
-    const end = lines.findIndex((l, j) => j > i && l.trim() === open[2]);
-    if (end < 0) throw new Error(`${file}:${i + 1}: a code block that is never closed`);
-    fences.push({ line: i + 1, info: open[3]!.trim(), body: lines.slice(i + 1, end).map((l) => l.slice(open[1]!.length)).join("\n") });
-    i = end;
-  }
-  const found: Block[] = [];
-  fences.forEach((f, k) => {
-    const lang = f.info.split(/\s/)[0]!;
-    if (!LANGS.has(lang)) return;
-    const next = fences[k + 1];
-    const between = next ? lines.slice(f.line, next.line - 1).join("\n") : "";
-    const followed = next && next.info === "text output" && between.split("```").slice(-1)[0]!.trim() === "";
-    found.push({ file, line: f.line, lang, code: f.body, attrs: attributes(f.info.slice(lang.length)), expected: followed ? next.body : undefined });
-  });
-  return found;
-}
-
-function markdownFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? markdownFiles(join(dir, d.name)) : d.name.endsWith(".md") ? [join(dir, d.name)] : []);
-}
-
-const all = [join(root, "README.md"), ...markdownFiles(join(root, "docs"))]
-  .flatMap((f) => blocks(relative(root, f), readFileSync(f, "utf8")));
+const all = documentationBlocks(root);
 const where = (b: Block) => `${b.file}:${b.line}`;
 const slug = (b: Block) => `${b.file.replace(/[^\w]+/g, "_")}_${b.line}`;
 const ext = (b: Block) => (b.lang.startsWith("j") || b.lang === "mjs" ? "mjs" : "mts");

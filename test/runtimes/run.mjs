@@ -131,6 +131,7 @@ const RUNTIMES = {
   wrangler: { expect: "simd", tool: "wrangler", run: wranglerCheck },
   "types-ts5.0": { expect: "types", group: "tools", run: typesCheck },
   "types-commonjs": { expect: "types", group: "tools", run: commonjsTypesCheck },
+  "docs-deno": { expect: "docs", run: docsDeno },
 };
 
 /**
@@ -200,6 +201,22 @@ function commonjsTypesCheck() {
   });
   const version = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
   return { info: { backend: "types", loadedVia: "tsc", sharedMemory: false }, results, version: `typescript ${version}` };
+}
+
+/** The documentation's blocks marked `runtime=deno` (test/docs-blocks.ts), each run by Deno in the app folder. */
+function docsDeno() {
+  const list = execFileSync(process.execPath, ["--import", "tsx", "-e",
+    `import("./test/docs-blocks.ts").then((m) => console.log(JSON.stringify(m.documentationBlocks(${JSON.stringify(root)}).filter((b) => b.attrs.runtime === "deno"))))`],
+  { cwd: root, encoding: "utf8" });
+  const blocks = JSON.parse(list);
+  const results = blocks.map((b, i) => {
+    const file = `docs-deno-${i}.mjs`;
+    writeFileSync(join(app, file), b.code);
+    const r = spawnSync(bin("deno"), ["run", "--allow-read", file], { cwd: app, encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }, timeout: 120_000 });
+    return { name: `${b.file}:${b.line} runs in Deno`, pass: r.status === 0, detail: (r.stdout + r.stderr).slice(-600) };
+  });
+  if (!results.length) results.push({ name: "the documentation has blocks marked runtime=deno", pass: false });
+  return { info: { backend: "docs", loadedVia: "deno", sharedMemory: false }, results };
 }
 
 function node18() {
