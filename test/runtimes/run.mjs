@@ -383,13 +383,17 @@ async function chromium(isolated) {
     store.dispose();
     const { default: fixtures } = await import("/fixtures.mjs");
     const { runSuite } = await import("/suite.mjs");
-    window.__result = { ...(await runSuite(g, fixtures, { threads: ${isolated} })), coldStartMs, crossOriginIsolated: self.crossOriginIsolated };
+    const wasm = performance.getEntriesByType("resource").map((e) => e.name.split("/").pop()).filter((n) => n.endsWith(".wasm"));
+    window.__result = { ...(await runSuite(g, fixtures, { threads: ${isolated} })), coldStartMs, crossOriginIsolated: self.crossOriginIsolated, wasm };
   } catch (e) { window.__result = { error: String(e.stack || e) }; }
 </script>`);
   const server = await serveDir(app, isolated);
   try {
     const r = await inChromium(server.url);
     if (r.crossOriginIsolated !== isolated) throw new Error(`crossOriginIsolated is ${r.crossOriginIsolated}`);
+    // init() fetches the one build the default store uses (src/runtime/loader.ts), not all four.
+    const wanted = r.info.sharedMemory === false ? "gradstep-simd.wasm" : "gradstep-simd-shared.wasm";
+    r.results.push({ name: `init() downloads only ${wanted}`, pass: r.wasm.join() === wanted, detail: r.wasm.join(", ") });
     return r;
   } finally {
     server.close();
