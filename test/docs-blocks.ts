@@ -7,10 +7,10 @@ import { join, relative } from "node:path";
 /** The runtimes a block may name, and what runs blocks of that kind. */
 export const RUNTIMES: Record<string, string> = {
   deno: "Deno: the runtime matrix's docs-deno row runs it (test/runtimes/run.mjs)",
-  browser: "a browser: the matrix's chromium rows (import map, no bundler)",
-  workers: "Cloudflare Workers: the matrix's workerd and wrangler rows",
-  next: "a Next.js route handler: the matrix's next rows (Node and Edge routes)",
-  webgpu: "WebGPU: the WebGPU guide's tests",
+  browser: "a browser; not run as written: the matrix's chromium rows run the same calls (import map, no bundler)",
+  workers: "Cloudflare Workers; not run as written: the matrix's workerd and wrangler rows run the same calls in a worker",
+  next: "a Next.js route handler; not run as written: the matrix's next rows run the same calls in Node and Edge routes",
+  webgpu: "WebGPU; not run as written: the WebGPU backend's own tests run the same calls",
 };
 export const LANGS = new Set(["ts", "typescript", "js", "javascript", "mjs"]);
 export const KNOWN = new Set(["setup", "runtime", "run", "reason", "pending"]);
