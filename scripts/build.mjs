@@ -36,7 +36,13 @@ function inputHash() {
 const force = process.argv.includes("--force");
 const hash = inputHash();
 const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, "utf8")).inputs : undefined;
-if (!force && stamp === hash && outputs.every((o) => existsSync(join(root, o)))) {
+const current = stamp === hash && outputs.every((o) => existsSync(join(root, o)));
+if (process.argv.includes("--check")) {
+  // Reports without building (exit 0: current, 1: stale), for the tests.
+  console.log(current ? "current" : "stale");
+  process.exit(current ? 0 : 1);
+}
+if (!force && current) {
   console.log("gradstep: dist/ is current, build skipped (npm run build forces it)");
   process.exit(0);
 }
