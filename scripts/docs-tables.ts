@@ -166,10 +166,22 @@ export function notes(doc: string): Map<string, { reference: string; state: stri
   return out;
 }
 
-/** One section per registry optimizer, in registry order. */
+/** Lookahead's section: not a registry entry (it wraps one), but its source opens with its rule the same way. */
+function wrapper(n: { reference: string; tolerance: string } | undefined): string {
+  if (!n) throw new Error("docs/optimizers.md: the reference table has no row for Lookahead");
+  return [
+    "### Lookahead", "",
+    "`new Lookahead(inner, options?)` · wrapper around any optimizer above · source [`src/optim/lookahead.ts`](../src/optim/lookahead.ts)", "",
+    updateRule(readFileSync(new URL("src/optim/lookahead.ts", ROOT), "utf8")), "",
+    `- **Reference**: ${n.reference}.`,
+    `- **Tolerance** against it: ${n.tolerance}.`,
+  ].join("\n");
+}
+
+/** One section per registry optimizer, in registry order, then Lookahead. */
 export function classes(doc: string): string {
   const ref = notes(doc);
-  const index = OPTIMIZERS.map((e) => `[${e.spec.name}](#${e.spec.name.toLowerCase()})`).join(" · ");
+  const index = [...OPTIMIZERS.map((e) => e.spec.name), "Lookahead"].map((name) => `[${name}](#${name.toLowerCase()})`).join(" · ");
   return [index, ...OPTIMIZERS.map((e) => {
     const name = e.spec.name, n = ref.get(name);
     if (!n) throw new Error(`docs/optimizers.md: the reference table has no row for ${name}`);
@@ -181,11 +193,11 @@ export function classes(doc: string): string {
       "| option | default | meaning |", "|---|---|---|",
       ...options(e).map((o) => `| \`${o.name}\` | ${o.value} | ${o.meaning} |`), "",
       `- **State** (PyTorch's names): ${state}; stored as ${dtypesOf(e)}.`,
-      `- **Kernel**: ${kernelsOf(e)}.`,
+      `- **Kernel${e.kind === "closure" ? "s" : ""}**: ${kernelsOf(e)}.`,
       `- **Reference**: ${n.reference}; fixtures from ${references(e).join(", ") || "none"}.`,
       `- **Tolerance** against it: ${n.tolerance}.`,
     ].join("\n");
-  })].join("\n\n");
+  }), wrapper(ref.get("Lookahead"))].join("\n\n");
 }
 
 function between(text: string, start: string, end: string, content: string, file: string): string {
