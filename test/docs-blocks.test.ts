@@ -10,7 +10,8 @@
 // Nothing is skipped silently: the last test prints every block not run, with its reason, and fails on a block
 // whose attributes it does not know.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -36,9 +37,17 @@ function source(b: Block): { text: string; offset: number } {
   return { text: `${setup}\n${b.code}\n`, offset: setup.split("\n").length };
 }
 
+// A block using WebGPU in Node (the npm `webgpu` package, Dawn) gets SwiftShader's Vulkan driver, which Debian's
+// chromium package ships, as the WebGPU tests do, where no driver is named.
+const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
+const ENV = {
+  ...process.env, NODE_NO_WARNINGS: "1", XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir(),
+  ...(process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {}),
+};
+
 function run(file: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", file], { cwd, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+    const child = spawn(process.execPath, ["--import", "tsx", file], { cwd, env: ENV });
     let stdout = "", stderr = "";
     child.stdout.on("data", (d) => { stdout += d; });
     child.stderr.on("data", (d) => { stderr += d; });
