@@ -1,5 +1,5 @@
 // The import graph of src/ (madge: every static, type and re-export edge, .js specifiers resolved to the .ts
-// files): imports only go down the layers of CONTRIBUTING.md, and there is no cycle.
+// files): imports only go down the layers of docs/design.md (Layout, `src/abi/`), and there is no cycle.
 import { expect, it } from "vitest";
 import madge from "madge";
 
