@@ -2,7 +2,7 @@
 // MNIST MLP on their micro-batch and reduce over shared memory; the run ends bit-identical to one process that
 // computes the same micro-batches' gradients itself and steps on their rank-order mean (computed here).
 import { expect, it } from "vitest";
-import { AdamW, ParamStore } from "../../src/index.js";
+import { AdamW, ParamStore } from "gradstep"; // the package, as the example imports it
 import { chunkRange } from "../../src/distributed/index.js";
 import { batchOf, runDataParallel } from "../../examples/distributed-mnist.js";
 import { loadMnist } from "../../examples/mnist-data.js";
