@@ -24,6 +24,8 @@ export interface RunOptions {
   warmup?: number;
   /** Evaluate the held-out split at the end (default false). */
   evaluate?: boolean;
+  /** Forward/backward only, no all-reduce and no step (the bench's bound on what the threads can scale to). */
+  computeOnly?: boolean;
 }
 
 export interface RunResult {
@@ -39,12 +41,16 @@ export interface RunResult {
 
 /** The global batch of step t: the training split, reshuffled each epoch (seed 1000 + epoch). */
 export function batchOf(train: readonly number[], batch: number, t: number): number[] {
-  const perEpoch = Math.floor(train.length / batch);
-  const order = train.slice();
-  shuffle(order, 1000 + Math.floor(t / perEpoch));
+  const perEpoch = Math.floor(train.length / batch), epoch = Math.floor(t / perEpoch);
+  if (shuffled?.train !== train || shuffled.epoch !== epoch) {
+    const order = train.slice();
+    shuffle(order, 1000 + epoch);
+    shuffled = { train, epoch, order };
+  }
   const from = (t % perEpoch) * batch;
-  return order.slice(from, from + batch);
+  return shuffled.order.slice(from, from + batch);
 }
+let shuffled: { train: readonly number[]; epoch: number; order: number[] } | undefined;
 
 /** Trains with `workers` worker threads; resolves with rank 0's report. */
 export async function runDataParallel(o: RunOptions): Promise<RunResult> {
@@ -86,7 +92,7 @@ async function worker({ rank, options: o }: { rank: WorkerRank; options: RunOpti
     const idx = batchOf(data.train, o.batch, t);
     ddp.zeroGrad();
     losses.push(pass(m, idx, start, end, true).loss / (end - start));
-    await ddp.step();
+    if (!o.computeOnly) await ddp.step();
   }
   const samplesPerSec = (o.steps * o.batch) / ((performance.now() - t0) / 1000);
   let accuracy: number | undefined;
