@@ -78,6 +78,18 @@ describe("ZeRO-1 shards", () => {
   });
 });
 
+describe("saving", () => {
+  it.each([
+    ["a reserved metadata key", (z: ZeroRedundancyOptimizer) => saveZeroShard(z, { "gradstep.zero.shard": "{}" }), /^saveZeroShard: metadata key "gradstep.zero.shard" is reserved$/],
+    ["a metadata value that is not a string", (z: ZeroRedundancyOptimizer) => saveZeroShard(z, { step: 3 as unknown as string }), /^saveCheckpoint: metadata.step must be a string$/],
+    ["consolidating to a rank out of range", (z: ZeroRedundancyOptimizer) => saveZeroConsolidated(z, { to: 2 }), /^ZeroRedundancyOptimizer.consolidateStateDict: invalid rank 2 \(expected 0 <= to < 1\)$/],
+    ["a reserved metadata key (consolidated)", (z: ZeroRedundancyOptimizer) => saveZeroConsolidated(z, { metadata: { "gradstep.zero.consolidated": "" } }), /^saveZeroConsolidated: metadata key "gradstep.zero.consolidated" is reserved$/],
+  ] as const)("%s is refused", async (_, save, message) => {
+    const [r] = zeroWorld(1);
+    await expect((async () => save(r!.zero))()).rejects.toThrow(message);
+  });
+});
+
 describe("the consolidated file", () => {
   it("is a plain checkpoint: a plain optimizer loads it and matches one process; it re-shards to W = 1, 2, 4", async () => {
     const a = zeroWorld(3), one = single();
