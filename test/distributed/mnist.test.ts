@@ -2,7 +2,7 @@
 // MNIST MLP on their micro-batch and reduce over shared memory; the run ends bit-identical to one process that
 // computes the same micro-batches' gradients itself and steps on their rank-order mean (computed here).
 import { expect, it } from "vitest";
-import { AdamW, ParamStore } from "gradstep"; // the package, as the example imports it
+import { AdamW, init, ParamStore } from "gradstep"; // the package, as the example imports it (its own init)
 import { chunkRange } from "../../src/distributed/index.js";
 import { batchOf, runDataParallel } from "../../examples/distributed-mnist.js";
 import { loadMnist } from "../../examples/mnist-data.js";
@@ -13,6 +13,7 @@ import { rankOrderMean } from "./world.js";
 const HIDDEN = 32, STEPS = 4, LR = 3e-3;
 
 it.each([[2, 16], [3, 20]])("%i workers, global batch %i: bit-identical to one process stepping on the rank-order mean", async (workers, batch) => {
+  await init();
   const run = await runDataParallel({ workers, steps: STEPS, batch, hidden: HIDDEN, lr: LR, warmup: 0 });
   const data = loadMnist();
   const store = new ParamStore();
