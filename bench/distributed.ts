@@ -1,5 +1,5 @@
-// All-reduce throughput of the process groups: W ranks as worker threads (messages, and the SharedArrayBuffer
-// path) and as WebSocket clients through the relay, sum of N floats, median of ROUNDS timed calls after one
+// All-reduce throughput of the process groups: W ranks as worker threads (messages, and the shared-memory path
+// with its Wasm SIMD reduction and with the JS loop) and as WebSocket clients through the relay, sum of N floats, median of ROUNDS timed calls after one
 // warm-up. The figure is the "algorithm bandwidth" N·4 bytes / time (what one rank's buffer moves per second).
 // Run: npx tsx bench/distributed.ts [rounds] [sizes] [worldSize]   (not part of npm test; timings never gate tests)
 // The ranks are the tests' (test/distributed/transports.ts), so the bench runs exactly what the tests check.
@@ -26,10 +26,11 @@ async function time(ranks: Ranks, n: number): Promise<number> {
 
 const transports: [string, (n: number) => Promise<Ranks>][] = [
   ["worker threads, messages", () => workerRanks(W)],
-  ["worker threads, SharedArrayBuffer", (n) => workerRanks(W, { sharedFloats: Math.min(n, 1 << 22) })],
+  ["worker threads, shared memory, Wasm SIMD reduction", (n) => workerRanks(W, { sharedFloats: Math.min(n, 1 << 22) })],
+  ["worker threads, shared memory, JS reduction", (n) => workerRanks(W, { sharedFloats: Math.min(n, 1 << 22), wasm: false })],
   ["WebSocket relay (in-process clients)", () => webSocketRanks(W)],
 ];
-console.log(`W = ${W}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, ${new Date().toISOString()}`);
+console.log(`W = ${W}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, ${new Date().toISOString()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 console.log("| transport | " + SIZES.map((n) => `${n} floats`).join(" | ") + " |");
 console.log("|---|" + SIZES.map(() => "---|").join(""));
 for (const [name, make] of transports) {

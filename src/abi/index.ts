@@ -111,4 +111,5 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   lbfgs_axpy_dot_f32: 6,
   lbfgs_maxabs_f32: 2,
   lowp_init: 1,
+  sum_ranks_f32: 6,
 };

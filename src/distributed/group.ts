@@ -476,9 +476,7 @@ export class MessageGroup implements ProcessGroup {
       await this.#until((q) => arena.get(q, Stages.WRITTEN) >= k);
       if (j === 0) for (let q = 0; q < W; q++) if (q !== me) this.#checkSame(d, q, arena.descriptor(q));
       if (reduces) {
-        const acc = new Float32Array(len(me));
-        reduceRankOrder(acc, (q) => arena.piece(q, me, acc.length), W, OPS[d.op] === "mean");
-        arena.piece(me, me, acc.length).set(acc);
+        arena.reduce(me, len(me), OPS[d.op] === "mean");
         this.#publish(Stages.REDUCED, k);
         if (d.kind === Kind.AllReduce) await this.#until((q) => arena.get(q, Stages.REDUCED) >= k);
       }

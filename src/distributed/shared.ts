@@ -8,7 +8,14 @@
 //   3. every rank copies the results it needs straight out of the owners' slots and publishes `read = k`.
 // The peers wait on those words, woken by a doorbell message over their MessagePorts (so a dead or silent rank
 // is still found by the port's close event or the timeout). No payload goes through a port: one copy in, one
-// copy out, the reduction reads shared memory in place. The adds are a JS loop (a Wasm SIMD kernel is not done).
+// copy out, the reduction reads shared memory in place.
+// The block is a shared WebAssembly.Memory where the runtime has one (workerMesh makes it so): the owner's reduction
+// is then gradstep's Wasm kernel `sum_ranks_f32` (SIMD where the host has it), called on the slots where they lie,
+// its result stored in place into the owner's slot. It runs once gradstep is initialized in the rank's thread
+// (`await init()`, as any training there does); before that, and over a plain SharedArrayBuffer, a JS loop with the
+// same operations in the same order (the same bits).
+import { sharedModules } from "../runtime/loader.js";
+
 /** @internal A collective's descriptor as the control block holds it (group.ts's Header fields). */
 export interface SharedDescriptor {
   kind: number;
@@ -33,19 +40,46 @@ export function sharedBytes(worldSize: number, sharedFloats: number): number {
   return 4 * (worldSize * WORDS + worldSize * worldSize * Math.max(1, Math.floor(sharedFloats / worldSize)));
 }
 
+const PAGE = 65536;
+
+/**
+ * @internal The shared block of a mesh: a shared WebAssembly.Memory (which the Wasm reduction can import), or a
+ * plain SharedArrayBuffer where the runtime cannot make one.
+ */
+export function sharedBlock(worldSize: number, sharedFloats: number): WebAssembly.Memory | SharedArrayBuffer {
+  const bytes = sharedBytes(worldSize, sharedFloats);
+  try {
+    const pages = Math.ceil(bytes / PAGE);
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return new SharedArrayBuffer(bytes);
+  }
+}
+
+type SumRanks = (dst: number, src: number, stride: number, worldSize: number, n: number, mean: number) => void;
+
 /** @internal A view of the shared block from one rank. */
 export class SharedArena {
+  readonly buffer: SharedArrayBuffer;
   readonly ctrl: Int32Array;
   readonly slots: Float32Array[];
   readonly pieceFloats: number;
+  readonly #memory: WebAssembly.Memory | undefined;
+  /** The Wasm reduction, once gradstep's modules are loaded in this thread (looked up until then). */
+  #kernel: { fn: SumRanks; kind: "simd" | "scalar" } | undefined;
   constructor(
-    readonly buffer: SharedArrayBuffer,
+    block: SharedArrayBuffer | WebAssembly.Memory,
     readonly worldSize: number,
   ) {
     const W = worldSize;
+    const memory = block instanceof WebAssembly.Memory ? block : undefined;
+    const buffer = (memory?.buffer ?? block) as SharedArrayBuffer;
     const floats = buffer.byteLength / 4 - W * WORDS;
     this.pieceFloats = Math.floor(floats / (W * W));
-    if (!(this.pieceFloats >= 1) || floats !== this.pieceFloats * W * W) throw new RangeError(`workerGroup: shared is ${buffer.byteLength} bytes, not a block made by workerMesh for ${W} ranks`);
+    // A Memory is whole pages: the slots take what fits; a SharedArrayBuffer is exactly workerMesh's size.
+    if (!(this.pieceFloats >= 1) || (!memory && floats !== this.pieceFloats * W * W)) throw new RangeError(`workerGroup: shared is ${buffer.byteLength} bytes, not a block made by workerMesh for ${W} ranks`);
+    this.buffer = buffer;
+    this.#memory = memory;
     this.ctrl = new Int32Array(buffer, 0, W * WORDS);
     this.slots = Array.from({ length: W }, (_, r) => new Float32Array(buffer, 4 * (W * WORDS + r * W * this.pieceFloats), W * this.pieceFloats));
   }
@@ -67,6 +101,45 @@ export class SharedArena {
   /** Piece `c` of `rank`'s slot (where chunk c's piece of this round lives). */
   piece(rank: number, c: number, length: number): Float32Array {
     return this.slots[rank]!.subarray(c * this.pieceFloats, c * this.pieceFloats + length);
+  }
+
+  /** What sums the pieces: gradstep's Wasm kernel (SIMD or scalar build), or the JS loop. */
+  get reducer(): "wasm-simd" | "wasm-scalar" | "js" {
+    const k = this.#lookup();
+    return k ? `wasm-${k.kind}` : "js";
+  }
+
+  #lookup(): { fn: SumRanks; kind: "simd" | "scalar" } | undefined {
+    if (this.#kernel || !this.#memory) return this.#kernel;
+    let modules: ReturnType<typeof sharedModules>;
+    try {
+      modules = sharedModules();
+    } catch {
+      return undefined; // gradstep is not initialized in this thread (yet)
+    }
+    const kind = modules.simd ? "simd" : "scalar";
+    const module = modules[kind];
+    if (!module) return undefined;
+    const env = { memory: this.#memory, abort() { throw new Error("gradstep kernel aborted"); } };
+    const exports = new WebAssembly.Instance(module, { env }).exports as { sum_ranks_f32: SumRanks };
+    this.#kernel = { fn: exports.sum_ranks_f32, kind };
+    return this.#kernel;
+  }
+
+  /**
+   * Owner `me`'s reduction of round's chunk `me`: the rank-order f32 sum (or mean) of every rank's piece `me`, in
+   * place into its own slot's piece `me` (the first `length` floats).
+   */
+  reduce(me: number, length: number, mean: boolean): void {
+    const k = this.#lookup();
+    if (k) {
+      const stride = 4 * this.worldSize * this.pieceFloats; // bytes from one rank's slot to the next
+      k.fn(this.piece(me, me, 0).byteOffset, this.piece(0, me, 0).byteOffset, stride, this.worldSize, length, mean ? 1 : 0);
+      return;
+    }
+    const acc = new Float32Array(length); // not in place: the loop overwrites acc before adding the later parts
+    reduceRankOrder(acc, (q) => this.piece(q, me, length), this.worldSize, mean);
+    this.piece(me, me, length).set(acc);
   }
 }
 

@@ -3,7 +3,7 @@
 // in a fresh ArrayBuffer that is transferred, not cloned (one copy per message, at the sender). With a shared
 // block (workerMesh's sharedFloats) the data goes through shared memory instead (shared.ts).
 import { type GroupOptions, type Header, MessageGroup, type ProcessGroup, type Transport, checkWorld } from "./group.js";
-import { SharedArena, sharedBytes } from "./shared.js";
+import { SharedArena, sharedBlock } from "./shared.js";
 
 /** The part of a MessagePort a group uses (Node's `worker_threads` MessagePort and the web's both fit). */
 export interface MessagePortLike {
@@ -20,8 +20,11 @@ export interface WorkerRank {
   worldSize: number;
   /** `ports[p]`: this rank's end of the channel to rank p (`ports[rank]` unused). */
   ports: readonly (MessagePortLike | undefined | null)[];
-  /** The shared block of the SharedArrayBuffer path (the same for every rank), if the mesh has one. */
-  shared?: SharedArrayBuffer;
+  /**
+   * The shared block of the SharedArrayBuffer path (the same for every rank), if the mesh has one: a shared
+   * WebAssembly.Memory (its reduction then runs in gradstep's Wasm kernel), or a plain SharedArrayBuffer.
+   */
+  shared?: WebAssembly.Memory | SharedArrayBuffer;
 }
 
 /** Options of `workerGroup`: a `WorkerRank` from `workerMesh`, and the group options. */
@@ -32,9 +35,10 @@ export interface WorkerGroupOptions extends WorkerRank, GroupOptions {}
  * (`transferList` in Node, the transfer argument of `postMessage` on the web) and pass the object to
  * `workerGroup` there.
  *
- * With `sharedFloats`, the mesh also gets a SharedArrayBuffer (`shared`, sent to every worker without copying):
- * collectives then move their data through it (one copy in, one copy out, the reduction reading shared memory in
- * place) and use the ports only to wake each other; `sharedFloats` floats per rank (`worldSize · sharedFloats · 4`
+ * With `sharedFloats`, the mesh also gets shared memory (`shared`: a shared WebAssembly.Memory, sent to every
+ * worker without copying): collectives then move their data through it (one copy in, one copy out, the reduction
+ * summing the ranks' slots in place with gradstep's Wasm SIMD kernel once `await init()` ran in the worker) and
+ * use the ports only to wake each other; `sharedFloats` floats per rank (`worldSize · sharedFloats · 4`
  * bytes in all) bound the round size, larger buffers take several rounds. Needs SharedArrayBuffer (browsers:
  * a cross-origin isolated page).
  * @example
@@ -47,11 +51,11 @@ export interface WorkerGroupOptions extends WorkerRank, GroupOptions {}
 export function workerMesh(worldSize: number, options: { sharedFloats?: number } = {}): (WorkerRank & { ports: (MessagePort | undefined)[] })[] {
   checkWorld(0, worldSize);
   const { sharedFloats } = options;
-  let shared: SharedArrayBuffer | undefined;
+  let shared: WebAssembly.Memory | SharedArrayBuffer | undefined;
   if (sharedFloats !== undefined) {
     if (!Number.isInteger(sharedFloats) || sharedFloats < worldSize) throw new RangeError(`workerMesh: invalid sharedFloats ${sharedFloats} (expected an integer >= worldSize, ${worldSize})`);
     if (typeof SharedArrayBuffer !== "function") throw new Error("workerMesh: sharedFloats needs SharedArrayBuffer, which this runtime does not offer (browsers: only on cross-origin isolated pages)");
-    shared = new SharedArrayBuffer(sharedBytes(worldSize, sharedFloats));
+    shared = sharedBlock(worldSize, sharedFloats);
   }
   const mesh = Array.from({ length: worldSize }, (_, rank) => ({ rank, worldSize, ports: new Array<MessagePort | undefined>(worldSize).fill(undefined), ...(shared ? { shared } : {}) }));
   for (let a = 0; a < worldSize; a++) {

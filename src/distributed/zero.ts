@@ -29,6 +29,12 @@ export type ZeroOptions<O extends object> = OptionsInput<O> & OptimizerOptions &
   group: ProcessGroup;
 };
 
+/** Rank `rank`'s share [start, end) of a run of `n` floats in a world of `worldSize`; `share` = the padded share length. */
+export function shareRange(n: number, worldSize: number, rank: number): { start: number; end: number; share: number } {
+  const share = SHARE_ALIGN * Math.ceil(n / (SHARE_ALIGN * worldSize));
+  return { start: Math.min(n, rank * share), end: Math.min(n, (rank + 1) * share), share };
+}
+
 /** A flat run and this rank's share [lo, hi) of it; `padded` = W · share length. */
 interface Sharded { run: FlatRun; lo: number; hi: number; share: number; padded: number; shard: ForeignParam; grad: Float32Array; scratch?: Float32Array; sendBuf?: Float32Array }
 
@@ -74,8 +80,7 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
     this.#buffers = entry.spec.buffers.map((b: { name: string }) => b.name);
     const W = group.worldSize, r = group.rank;
     this.#groups = flatRuns(lists).map((runs) => runs.map((run) => {
-      const share = SHARE_ALIGN * Math.ceil(run.n / (SHARE_ALIGN * W));
-      const lo = Math.min(run.n, r * share), hi = Math.min(run.n, (r + 1) * share);
+      const { share, start: lo, end: hi } = shareRange(run.n, W, r);
       const grad = new Float32Array(share);
       return { run, lo, hi, share, padded: share * W, grad, shard: { value: new Float32Array(hi - lo), grad: grad.subarray(0, hi - lo) } };
     }));
@@ -94,9 +99,14 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
     return this.optimizer.stateBytes;
   }
 
-  /** This rank's share [start, end) of each flat run, group by group (floats from the run's start). */
-  get shares(): { start: number; end: number; floats: number }[][] {
-    return this.#groups.map((g) => g.map((s) => ({ start: s.lo, end: s.hi, floats: s.run.n })));
+  /** This rank's share [start, end) of each flat run, group by group (floats from the run's start; `params`: how many params the run holds). */
+  get shares(): { start: number; end: number; floats: number; params: number }[][] {
+    return this.#groups.map((g) => g.map((s) => ({ start: s.lo, end: s.hi, floats: s.run.n, params: s.run.params.length })));
+  }
+
+  /** The params, in registration order (the runs of `shares` take them in this order). */
+  get params(): readonly ParamLike[] {
+    return this.#params;
   }
 
   /**
