@@ -19,7 +19,7 @@ export interface Ranks {
 const here = import.meta.dirname;
 const tsx = ["--import", "tsx"];
 
-function inProcess(groups: ProcessGroup[], kill: (rank: number) => Promise<void>, teardown: () => Promise<void> = async () => {}): Ranks {
+export function inProcess(groups: ProcessGroup[], kill: (rank: number) => Promise<void>, teardown: () => Promise<void> = async () => {}): Ranks {
   return {
     worldSize: groups.length,
     async call(rank, method, bufs, arg) {
