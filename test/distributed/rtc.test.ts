@@ -111,6 +111,25 @@ describe("a peer that leaves or stalls: every pending collective rejects naming 
   });
 });
 
+it("a connection that drops during the handshake is offered again (libdatachannel under load drops some)", async () => {
+  relay ??= await serveRendezvous();
+  const url = `${relay.url}/retry-${Math.random()}`;
+  let made = 0;
+  // Rank 0's first connection (its offer to rank 1) closes as soon as its offer is out.
+  class DropsFirst extends RTCPeerConnection {
+    override async setLocalDescription(...a: Parameters<RTCPeerConnection["setLocalDescription"]>) {
+      await super.setLocalDescription(...a);
+      if (++made === 1) setTimeout(() => this.close(), 0);
+    }
+  }
+  const groups = await Promise.all([0, 1].map((rank) => rtcConnect({ url, rank, worldSize: 2, RTCPeerConnection: (rank === 0 ? DropsFirst : RTCPeerConnection) as never, timeoutMs: 20_000 })));
+  open.push(groups);
+  expect(made).toBe(2);
+  const bufs = [new Float32Array([1, 2]), new Float32Array([3, 5])];
+  await Promise.all(groups.map((g, r) => g.allReduce(bufs[r]!)));
+  expect(bufs.map((b) => Array.from(b))).toEqual([[4, 7], [4, 7]]);
+});
+
 describe("rtcConnect's errors", () => {
   it("a rank that never joins: rejects naming it after timeoutMs", async () => {
     relay ??= await serveRendezvous();
