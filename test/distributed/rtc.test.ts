@@ -1,13 +1,14 @@
 // Real WebRTC in Node: node-datachannel's RTCPeerConnection over loopback (host candidates only, no STUN),
 // signalling relayed by serveRendezvous. Every collective against the rank-order f32 sum and bit-identical to
 // localGroups, buffers larger than the channel's message limit, DataParallel steps against one process on the
-// rank-order mean, and a peer that closes or stalls rejecting every pending collective naming it.
+// rank-order mean, and a peer that closes, stalls or is killed rejecting every pending collective naming it.
 import { RTCPeerConnection } from "node-datachannel/polyfill";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AdamW } from "../../src/index.js";
 import { DataParallel, type ProcessGroup, type Rendezvous, localGroups, rtcConnect, serveRendezvous } from "../../src/distributed/index.js";
 import { CASES, MAX_MESSAGE_FLOATS, firstBitDifference, instance, randomF32, rankOrderSum, seeded } from "./reference.js";
 import { runCommand } from "./rank-driver.js";
+import { processRanks } from "./transports.js";
 import { buildRank, gradsOf, rankOrderMean } from "./world.js";
 
 let relay: Rendezvous;
@@ -109,6 +110,29 @@ describe("a peer that leaves or stalls: every pending collective rejects naming 
       expect(firstBitDifference(bufs[r]!, inputs[r]!), `rank ${r}'s buffer`).toBe(-1);
     });
   });
+});
+
+it("child processes over WebRTC: one killed (SIGKILL) mid-collective, the others reject naming it within the timeout", async () => {
+  const timeoutMs = 3000;
+  const ranks = await processRanks(3, { timeoutMs, maxMessageFloats: 1 << 14 }, "rtc-rank-process.ts");
+  try {
+    const rand = seeded(11);
+    const inputs = [randomF32(1000, rand), randomF32(1000, rand)];
+    const t0 = performance.now();
+    const pending = inputs.map((x, r) => ranks.call(r, "allReduce", [x.slice()], { op: "mean" }));
+    await new Promise((r) => setTimeout(r, 50));
+    await ranks.kill(2);
+    const replies = await Promise.all(pending);
+    const elapsed = performance.now() - t0;
+    replies.forEach((reply, r) => {
+      expect(reply.error?.peer, `rank ${r}`).toBe(2);
+      expect(reply.error?.message, `rank ${r}`).toMatch(/rank 2 (is gone \(its data channel closed\)|sent nothing for 3000 ms)/);
+      expect(firstBitDifference(reply.bufs[0]!, inputs[r]!), `rank ${r}'s buffer`).toBe(-1);
+    });
+    expect(elapsed).toBeLessThan(timeoutMs + 4000);
+  } finally {
+    await ranks.close();
+  }
 });
 
 it("a connection that drops during the handshake is offered again (libdatachannel under load drops some)", async () => {

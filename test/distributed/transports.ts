@@ -86,8 +86,8 @@ export async function workerRanks(worldSize: number, options: GroupOptions & { s
   return ranks;
 }
 
-/** Child processes over a rendezvous in this process. */
-export async function processRanks(worldSize: number, options: { timeoutMs: number; maxMessageFloats: number }): Promise<Ranks> {
+/** Child processes over a rendezvous in this process (`script`: over WebSocket, or rtc-rank-process.ts over WebRTC). */
+export async function processRanks(worldSize: number, options: { timeoutMs: number; maxMessageFloats: number }, script = "rank-process.ts"): Promise<Ranks> {
   const relay = await serveRendezvous();
   const url = `${relay.url}/processes`;
   const children: ChildProcess[] = [];
@@ -108,7 +108,7 @@ export async function processRanks(worldSize: number, options: { timeoutMs: numb
   );
   await Promise.all(
     Array.from({ length: worldSize }, (_, rank) => {
-      const c = fork(join(here, "rank-process.ts"), [url, String(rank), String(worldSize), String(options.timeoutMs), String(options.maxMessageFloats)], { execArgv: tsx, serialization: "advanced", stdio: "inherit" });
+      const c = fork(join(here, script), [url, String(rank), String(worldSize), String(options.timeoutMs), String(options.maxMessageFloats)], { execArgv: tsx, serialization: "advanced", stdio: "inherit" });
       children.push(c);
       return new Promise<void>((resolve, reject) => {
         c.on("message", (r: Reply) => (r.id === -1 ? resolve() : answer(r)));
