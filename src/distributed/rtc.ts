@@ -83,8 +83,11 @@ function channelGroup(options: RtcGroupOptions, release: () => void, early: read
 export interface PeerConnectionLike {
   readonly localDescription: { type: string; sdp: string } | null;
   createDataChannel(label: string): OpenableChannel;
-  /** Without an argument: the offer or answer the signalling state calls for (every current browser). */
-  setLocalDescription(): Promise<void>;
+  /**
+   * Called without an argument: the offer or answer the signalling state calls for (every current browser).
+   * `any`: node-datachannel's typings declare the argument required, though its polyfill takes none.
+   */
+  setLocalDescription(description?: any): Promise<void>;
   setRemoteDescription(d: { type: string; sdp?: string }): Promise<void>;
   addIceCandidate(c: unknown): Promise<void>;
   // `any`: the DOM's and the polyfill's event types differ; the listeners read only `candidate` / `channel`.

@@ -30,7 +30,7 @@ async function rtcWorld(W: number, options: { timeoutMs?: number; maxMessageFloa
         tracked[rank]!.push(this);
       }
     }
-    return rtcConnect({ url, rank, worldSize: W, RTCPeerConnection: Tracked as never, timeoutMs: 20_000, ...options });
+    return rtcConnect({ url, rank, worldSize: W, RTCPeerConnection: Tracked, timeoutMs: 20_000, ...options });
   }));
   open.push(groups);
   return { groups, tracked };
@@ -87,12 +87,14 @@ it("DataParallel over real data channels: 3 AdamW steps, every rank equal to one
 });
 
 describe("a peer that leaves or stalls: every pending collective rejects naming it, buffers unchanged", () => {
-  const faults: [string, (w: Awaited<ReturnType<typeof rtcWorld>>) => Promise<unknown> | void, RegExp, number][] = [
-    ["its group closes", (w) => w.groups[2]!.close(), /rank 2 (closed its process group|is gone \(its data channel closed\))/, 20_000],
-    ["its peer connections close (no goodbye)", (w) => w.tracked[2]!.forEach((pc) => pc.close()), /rank 2 is gone \(its data channel closed\)/, 20_000],
-    ["it stalls (never calls the collective)", () => {}, /rank 2 sent nothing for 500 ms/, 500],
+  // [case, fault, message, timeoutMs, within]: closing is seen at once, long before the 20 s timeout; a stall
+  // after timeoutMs (which also bounds the connecting: about a second on a loaded machine).
+  const faults: [string, (w: Awaited<ReturnType<typeof rtcWorld>>) => Promise<unknown> | void, RegExp, number, number][] = [
+    ["its group closes", (w) => w.groups[2]!.close(), /rank 2 (closed its process group|is gone \(its data channel closed\))/, 20_000, 5000],
+    ["its peer connections close (no goodbye)", (w) => w.tracked[2]!.forEach((pc) => pc.close()), /rank 2 is gone \(its data channel closed\)/, 20_000, 5000],
+    ["it stalls (never calls the collective)", () => {}, /rank 2 sent nothing for 3000 ms/, 3000, 7000],
   ];
-  it.each(faults)("%s", async (_, fault, message, timeoutMs) => {
+  it.each(faults)("%s", async (_, fault, message, timeoutMs, withinMs) => {
     const w = await rtcWorld(3, { timeoutMs });
     const rand = seeded(9);
     const inputs = [randomF32(1000, rand), randomF32(1000, rand)];
@@ -102,7 +104,7 @@ describe("a peer that leaves or stalls: every pending collective rejects naming 
     await new Promise((r) => setTimeout(r, 50));
     await fault(w);
     const errors = await Promise.all(pending);
-    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(performance.now() - t0).toBeLessThan(withinMs);
     const relayed = /rank [01] aborted collective #0: rank 2 (is gone|sent nothing for \d+ ms)/;
     errors.forEach((e, r) => {
       expect(e?.peer, `rank ${r}`).toBe(2);
@@ -146,7 +148,7 @@ it("a connection that drops during the handshake is offered again (libdatachanne
       if (++made === 1) setTimeout(() => this.close(), 0);
     }
   }
-  const groups = await Promise.all([0, 1].map((rank) => rtcConnect({ url, rank, worldSize: 2, RTCPeerConnection: (rank === 0 ? DropsFirst : RTCPeerConnection) as never, timeoutMs: 20_000 })));
+  const groups = await Promise.all([0, 1].map((rank) => rtcConnect({ url, rank, worldSize: 2, RTCPeerConnection: rank === 0 ? DropsFirst : RTCPeerConnection, timeoutMs: 20_000 })));
   open.push(groups);
   expect(made).toBe(2);
   const bufs = [new Float32Array([1, 2]), new Float32Array([3, 5])];
@@ -157,7 +159,7 @@ it("a connection that drops during the handshake is offered again (libdatachanne
 describe("rtcConnect's errors", () => {
   it("a rank that never joins: rejects naming it after timeoutMs", async () => {
     relay ??= await serveRendezvous();
-    await expect(rtcConnect({ url: `${relay.url}/alone`, rank: 0, worldSize: 2, RTCPeerConnection: RTCPeerConnection as never, timeoutMs: 300 }))
+    await expect(rtcConnect({ url: `${relay.url}/alone`, rank: 0, worldSize: 2, RTCPeerConnection, timeoutMs: 300 }))
       .rejects.toThrow(/rtcConnect \(rank 0, .*\/alone\): rank 1 did not join within 300 ms/);
   });
   it("no RTCPeerConnection in the runtime (Node) and none given", async () => {
