@@ -2,22 +2,13 @@
 // process group (allReduce sum and mean of seeded inputs, then DataParallel steps of AdamW), and the reference
 // computed here in one thread (the rank-order f32 sum with Math.fround; one AdamW stepping on the rank-order
 // mean), compared bit for bit.
+import { randomF32, seeded } from "./random.mjs";
+
 export const N = 100_003; // odd: chunks of unequal length
 const LENGTHS = [37, 100, 5];
 const STEPS = 2;
 const OPTIONS = { lr: 0.01, weightDecay: 0.1 };
 
-function seeded(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/** Magnitudes over 2^±12: another summation order gives other bits. */
-const randomF32 = (n, rand) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 2 ** Math.floor(rand() * 24 - 12));
 const inputOf = (rank) => randomF32(N, seeded(100 + rank));
 const gradsOf = (t, rank) => { const rand = seeded(1000 * t + rank + 1); return LENGTHS.map((n) => randomF32(n, rand)); };
 
@@ -79,7 +70,7 @@ export function compare(how, got, ref, ms) {
   const ranks = got.map((r, k) => ({ k, sum: first(r.sum, ref.sum), mean: first(r.mean, ref.mean), params: r.params.map((p, i) => first(p, ref.params[i])).findIndex((x) => x !== -1) }));
   const bad = (key) => ranks.filter((r) => (key === "params" ? r.params !== -1 : r[key] !== -1)).map((r) => `rank ${r.k} differs at ${r[key]}`).join(", ");
   return [
-    { name: `${how}: allReduce sum and mean of ${N} floats, W = ${got.length}, bit for bit the rank-order f32 sum`, pass: !bad("sum") && !bad("mean"), detail: bad("sum") || bad("mean") || `${ms.toFixed(0)} ms` },
+    { name: `${how}: allReduce sum and mean of ${N} floats, W = ${got.length}, bit for bit the rank-order f32 sum`, pass: !bad("sum") && !bad("mean"), detail: bad("sum") || bad("mean") || `${ms.toFixed(0)} ms for the mode, workers included` },
     { name: `${how}: DataParallel (AdamW, ${STEPS} steps) bit for bit one process on the rank-order mean`, pass: !bad("params"), detail: bad("params") || undefined },
   ];
 }
