@@ -6,7 +6,7 @@ export { localGroups, type LocalGroupOptions } from "./local.js";
 export { workerGroup, workerMesh, type WorkerGroupOptions, type WorkerRank, type MessagePortLike } from "./worker.js";
 export { webSocketGroup, type WebSocketGroupOptions, type WebSocketLike } from "./websocket.js";
 export { serveRendezvous, type RendezvousOptions, type Rendezvous } from "./rendezvous.js";
-export { rtcGroup, type RtcGroupOptions, type DataChannelLike } from "./rtc.js";
+export { rtcGroup, rtcConnect, type RtcGroupOptions, type RtcConnectOptions, type DataChannelLike, type PeerConnectionLike } from "./rtc.js";
 // Training over a process group (data parallel, ZeRO-1, DiLoCo) and federated server optimizers (FedOpt).
 export { DataParallel, type DataParallelOptions } from "./data-parallel.js";
 export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";

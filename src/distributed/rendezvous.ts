@@ -1,6 +1,8 @@
 // The rendezvous relay for `webSocketGroup` (Node, with the `ws` package): ranks join a world named by the URL
 // path; once all have joined, binary frames are routed to the rank each names (the relay stamps the sender's
 // rank in, so a frame cannot claim another sender). A closed socket is announced to the rest of its world.
+// It also relays signalling for WebRTC (`rtcConnect`): a text message {type:"signal", to, data} from a member of
+// a ready world reaches rank `to` as {type:"signal", from, data}, `from` stamped by the relay.
 import { FROM_OFFSET, HEADER_BYTES, TO_OFFSET } from "./frame.js";
 import { importWs } from "./websocket.js";
 
@@ -78,11 +80,16 @@ export async function serveRendezvous(options: RendezvousOptions = {}): Promise<
         to?.send(data, { binary: true });
         return;
       }
-      let m: { type?: string; rank?: number; worldSize?: number };
+      let m: { type?: string; rank?: number; worldSize?: number; to?: number; data?: unknown };
       try {
         m = JSON.parse(data.toString());
       } catch {
         return refuse("not JSON");
+      }
+      if (m.type === "signal" && world?.ready) {
+        // A peer that already left gets nothing: its "left" message tells the sender.
+        world.members.get(m.to!)?.send(JSON.stringify({ type: "signal", from: rank, data: m.data }));
+        return;
       }
       if (m.type !== "join" || world) return refuse(`unexpected message ${JSON.stringify(m.type)}`);
       const w = worlds.get(name) ?? { worldSize: m.worldSize!, members: new Map(), ready: false };

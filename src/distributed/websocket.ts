@@ -36,6 +36,62 @@ export async function importWs<T>(caller: string, why: string): Promise<T> {
   }
 }
 
+/** @internal What `joinRendezvous` needs: where, who, and how long to wait for the others. */
+export interface JoinOptions {
+  url: string;
+  rank: number;
+  worldSize: number;
+  WebSocket?: new (url: string) => WebSocketLike;
+  timeoutMs: number;
+}
+
+/**
+ * @internal Joins the world `url` names as `rank` and resolves with the socket once every rank has joined
+ * (rejecting, naming the ranks still missing, after `timeoutMs`, and on a refusal, a rank that left, a failed
+ * connection). From then on every message and the close event go to `after` (control messages as strings).
+ */
+export async function joinRendezvous(caller: string, o: JoinOptions, after: { message(data: unknown): void; close(e: { code: number; reason: string }): void }): Promise<WebSocketLike> {
+  const { url, rank, worldSize, timeoutMs } = o;
+  const Ctor = o.WebSocket ?? (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket ?? (await importWs<{ WebSocket: new (url: string) => WebSocketLike }>(caller, "this runtime has no global WebSocket")).WebSocket;
+  const socket = new Ctor(url);
+  socket.binaryType = "arraybuffer";
+  let ready = false;
+  return new Promise<WebSocketLike>((resolve, reject) => {
+    let joined: number[] = [];
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      ready = true; // nothing more to report: later events are the closing socket's
+      socket.close();
+      reject(new Error(`${caller} (rank ${rank}, ${url}): ${message}`));
+    };
+    const timer = setTimeout(() => {
+      const missing = Array.from({ length: worldSize }, (_, r) => r).filter((r) => !joined.includes(r));
+      fail(`rank${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not join within ${timeoutMs} ms`);
+    }, timeoutMs);
+    socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "join", rank, worldSize })));
+    socket.addEventListener("message", (e: { data: unknown }) => {
+      if (ready) return after.message(e.data);
+      if (typeof e.data !== "string") return;
+      const m = JSON.parse(e.data) as { type: string; ranks?: number[]; rank?: number; message?: string };
+      if (m.type === "joined") joined = m.ranks ?? [];
+      else if (m.type === "error") fail(`the rendezvous refused: ${m.message}`);
+      else if (m.type === "left") fail(`rank ${m.rank} disconnected before every rank joined`);
+      else if (m.type === "ready") {
+        clearTimeout(timer);
+        ready = true;
+        resolve(socket);
+      }
+    });
+    socket.addEventListener("error", () => {
+      if (!ready) fail("could not connect");
+    });
+    socket.addEventListener("close", (e: { code: number; reason: string }) => {
+      if (!ready) fail(`the connection closed (code ${e.code})`);
+      else after.close(e);
+    });
+  });
+}
+
 /**
  * Joins the world `url` names as `rank`; resolves once all `worldSize` ranks have joined (rejects, naming the
  * ranks still missing, after `timeoutMs`). A rank whose socket closes (process died, network) rejects every
@@ -47,54 +103,26 @@ export async function importWs<T>(caller: string, why: string): Promise<T> {
  * await group.close();
  */
 export async function webSocketGroup(options: WebSocketGroupOptions): Promise<ProcessGroup> {
-  const { url, rank, worldSize, WebSocket: given, ...groupOptions } = options;
+  const { url, rank, worldSize, WebSocket, ...groupOptions } = options;
   checkWorld(rank, worldSize);
-  const timeoutMs = groupOptions.timeoutMs ?? 60_000;
-  const Ctor = given ?? (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket ?? (await importWs<{ WebSocket: new (url: string) => WebSocketLike }>("webSocketGroup", "this runtime has no global WebSocket")).WebSocket;
-  const socket = new Ctor(url);
-  socket.binaryType = "arraybuffer";
   let closing = false;
-  const { transport, receive } = frameTransport(rank, (_to, frame) => socket.send(frame), () => {
+  let socket: WebSocketLike | undefined;
+  const { transport, receive } = frameTransport(rank, (_to, frame) => socket!.send(frame), () => {
     closing = true;
-    socket.close();
+    socket!.close();
   });
-  let group: MessageGroup | undefined;
-  return new Promise<ProcessGroup>((resolve, reject) => {
-    let joined: number[] = [];
-    const fail = (message: string) => {
-      clearTimeout(timer);
-      closing = true;
-      socket.close();
-      reject(new Error(`webSocketGroup (rank ${rank}, ${url}): ${message}`));
-    };
-    const timer = setTimeout(() => {
-      const missing = Array.from({ length: worldSize }, (_, r) => r).filter((r) => !joined.includes(r));
-      fail(`rank${missing.length > 1 ? "s" : ""} ${missing.join(", ")} did not join within ${timeoutMs} ms`);
-    }, timeoutMs);
-    socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "join", rank, worldSize })));
-    socket.addEventListener("message", (e: { data: unknown }) => {
-      if (typeof e.data !== "string") {
-        if (e.data instanceof ArrayBuffer || ArrayBuffer.isView(e.data)) receive(e.data);
+  socket = await joinRendezvous("webSocketGroup", { url, rank, worldSize, WebSocket, timeoutMs: groupOptions.timeoutMs ?? 60_000 }, {
+    message(data) {
+      if (typeof data !== "string") {
+        if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) receive(data);
         return;
       }
-      const m = JSON.parse(e.data) as { type: string; ranks?: number[]; rank?: number; reason?: string; message?: string };
-      if (m.type === "joined") joined = m.ranks ?? [];
-      else if (m.type === "error") fail(`the rendezvous refused: ${m.message}`);
-      else if (m.type === "left") {
-        if (group) transport.onPeerLost?.(m.rank!, `disconnected from the rendezvous (${m.reason})`);
-        else fail(`rank ${m.rank} disconnected before every rank joined`);
-      } else if (m.type === "ready" && !group) {
-        clearTimeout(timer);
-        group = new MessageGroup(rank, worldSize, transport, groupOptions);
-        resolve(group);
-      }
-    });
-    socket.addEventListener("error", () => {
-      if (!group) fail("could not connect");
-    });
-    socket.addEventListener("close", (e: { code: number; reason: string }) => {
-      if (!group) fail(`the connection closed (code ${e.code})`);
-      else if (!closing) transport.onLost?.(`the connection to the rendezvous closed (code ${e.code}${e.reason ? `, ${e.reason}` : ""})`);
-    });
+      const m = JSON.parse(data) as { type: string; rank?: number; reason?: string };
+      if (m.type === "left") transport.onPeerLost?.(m.rank!, `disconnected from the rendezvous (${m.reason})`);
+    },
+    close(e) {
+      if (!closing) transport.onLost?.(`the connection to the rendezvous closed (code ${e.code}${e.reason ? `, ${e.reason}` : ""})`);
+    },
   });
+  return new MessageGroup(rank, worldSize, transport, groupOptions);
 }

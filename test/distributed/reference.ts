@@ -1,6 +1,9 @@
 // The independent expectation of every collective: the rank-order f32 sum written with Math.fround, element by
 // element, and seeded inputs whose magnitudes spread over 2^±12 so that another summation order gives other bits.
 import { chunkRange } from "../../src/distributed/index.js";
+import { randomF32, seeded } from "../runtimes/distributed-app/random.mjs";
+
+export { randomF32, seeded };
 
 export function rankOrderSum(inputs: Float32Array[], op: "sum" | "mean"): Float32Array {
   const out = new Float32Array(inputs[0]!.length);
@@ -10,20 +13,6 @@ export function rankOrderSum(inputs: Float32Array[], op: "sum" | "mean"): Float3
     out[i] = op === "mean" ? Math.fround(acc / inputs.length) : acc;
   }
   return out;
-}
-
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomF32(n: number, rand: () => number): Float32Array {
-  return Float32Array.from({ length: n }, () => (rand() - 0.5) * 2 ** Math.floor(rand() * 24 - 12));
 }
 
 /** Index of the first element whose bits differ, or -1 (also -1 for -0 vs -0, unlike ===, which loses signs). */

@@ -19,7 +19,7 @@ export interface Ranks {
 const here = import.meta.dirname;
 const tsx = ["--import", "tsx"];
 
-function inProcess(groups: ProcessGroup[], kill: (rank: number) => Promise<void>, teardown: () => Promise<void> = async () => {}): Ranks {
+export function inProcess(groups: ProcessGroup[], kill: (rank: number) => Promise<void>, teardown: () => Promise<void> = async () => {}): Ranks {
   return {
     worldSize: groups.length,
     async call(rank, method, bufs, arg) {
@@ -87,8 +87,8 @@ export async function workerRanks(worldSize: number, options: GroupOptions & { s
   return ranks;
 }
 
-/** Child processes over a rendezvous in this process. */
-export async function processRanks(worldSize: number, options: { timeoutMs: number; maxMessageFloats: number }): Promise<Ranks> {
+/** Child processes over a rendezvous in this process (`script`: over WebSocket, or rtc-rank-process.ts over WebRTC). */
+export async function processRanks(worldSize: number, options: { timeoutMs: number; maxMessageFloats: number }, script = "rank-process.ts"): Promise<Ranks> {
   const relay = await serveRendezvous();
   const url = `${relay.url}/processes`;
   const children: ChildProcess[] = [];
@@ -109,7 +109,7 @@ export async function processRanks(worldSize: number, options: { timeoutMs: numb
   );
   await Promise.all(
     Array.from({ length: worldSize }, (_, rank) => {
-      const c = fork(join(here, "rank-process.ts"), [url, String(rank), String(worldSize), String(options.timeoutMs), String(options.maxMessageFloats)], { execArgv: tsx, serialization: "advanced", stdio: "inherit" });
+      const c = fork(join(here, script), [url, String(rank), String(worldSize), String(options.timeoutMs), String(options.maxMessageFloats)], { execArgv: tsx, serialization: "advanced", stdio: "inherit" });
       children.push(c);
       return new Promise<void>((resolve, reject) => {
         c.on("message", (r: Reply) => (r.id === -1 ? resolve() : answer(r)));

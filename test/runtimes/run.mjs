@@ -722,6 +722,8 @@ export default {
   }
 }
 
+Object.assign(RUNTIMES, (await import("./distributed.mjs")).distributedRuntimes({ app, bin, serveDir, inChromium, CHROMIUM_ARGS }));
+
 // ---- run ----------------------------------------------------------------------------------------------
 let passed = 0, failed = 0;
 const report = [];
