@@ -22,9 +22,10 @@ const KINDS = { elementwise: "elementwise", tensor: "per-tensor", closure: "clos
 
 function row(e: OptimizerEntry, references: string[]): string {
   const spec = e.spec;
-  const kind = KINDS[e.kind ?? (spec as { kind?: "tensor" }).kind ?? "elementwise"];
+  const kind = KINDS[e.kind ?? (spec as { kind?: "tensor" }).kind ?? "elementwise"] +
+    (e.kind !== "closure" && e.spec.global ? `, ${e.spec.global.passes} passes with global reductions` : "");
   const defaults = Object.entries(spec.defaults as object).map(([k, v]) => `\`${k}\` ${value(v)}`).join(", ");
-  const buffers = e.kind === "closure" ? "its own (see below)" : e.spec.buffers.map((b) => `\`${b.name}\``).join(", ");
+  const buffers = e.kind === "closure" ? "its own (see below)" : e.spec.buffers.filter((b) => !b.transient).map((b) => `\`${b.name}\``).join(", ");
   const dtypes = e.kind !== "closure" && e.spec.lowp ? "f32, bf16, int8" : "f32";
   const kernels = (e.kind === "closure" ? e.spec.kernels : [e.spec.kernel]).map((k) => `\`${k}\``).join(", ");
   return `| \`${spec.name}\` | ${references.join(", ")} | ${kind} | ${defaults} | ${buffers} | ${dtypes} | ${kernels} |`;

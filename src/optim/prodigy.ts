@@ -20,7 +20,7 @@
  * Defaults (Optax's): lr 1 (`learning_rate`), betas [0.9, 0.999], beta3 null (√β2), eps 1e-8, estimLr0 1e-6,
  * estimLrCoef 1, weightDecay 0, safeguardWarmup false. State (Optax's names): `step` (`count`), `exp_avg`,
  * `exp_avg_sq`, `grad_sum`, `params0` per param; `estim_lr` and `numerator_weighted` in the state dict's
- * `global`. f32 only: the global reductions read grad_sum as f32.
+ * `global`. f32 only: params0 is a point, not a statistic (θ0 − θ in bf16 would be noise).
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_prodigy.py
  *
  * @example
@@ -77,7 +77,7 @@ export const PRODIGY_SPEC: OptimizerSpec<ProdigyOptions> = {
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.beta3 === b.beta3 && a.eps === b.eps &&
     a.estimLr0 === b.estimLr0 && a.estimLrCoef === b.estimLrCoef && a.weightDecay === b.weightDecay &&
     a.safeguardWarmup === b.safeguardWarmup,
-  f32Only: "its global reductions read grad_sum as f32",
+  f32Only: "params0 is the point the d estimate measures θ0 − θ from, not a statistic of the gradients",
   kernel: "prodigy_f32",
   scalars: ["estimLr", "beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "sumLr", "estimLr0", "dlr", "decay", "epsLr"],
   reference: prodigy_f32,

@@ -25,15 +25,15 @@ export const cases: OptimizerCases = {
     { options: { estimLrCoef: Number.NaN }, error: /^Invalid estimLrCoef: NaN \(expected estimLrCoef >= 0\)$/ },
     { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
     { options: { safeguardWarmup: 1 }, error: /^Invalid safeguardWarmup: 1 \(expected a boolean\)$/, type: TypeError },
-    { options: { stateDtype: "bf16" }, error: /^Prodigy does not support stateDtype \(its state is f32 only: its global reductions read grad_sum as f32;/, type: TypeError },
   ],
   fixtures: [
     { reference: "optax", options: {} },
     { reference: "optax", options: { estimLr0: 0.01 } },
     { reference: "optax", options: { betas: [0.5, 0.9], beta3: 0.5, eps: 1e-3, estimLr0: 0.05 } },
     { reference: "optax", options: { estimLrCoef: 2, weightDecay: 0.1, estimLr0: 0.01 } },
-    // d grows at most steps (coef·r / Σ|s| above d): the estimate's path, not only its floor.
-    { reference: "optax", options: { estimLrCoef: 100, estimLr0: 1e-4 } },
+    // d grows 10.5× over 4 of the 10 steps (coef·r / Σ|s| above d): the estimate's path, not only its floor.
+    // (coef 100 from 1e-4 grows 280×, but there Optax's f32 d is itself 3e-4 off its f64 run: ill-conditioned.)
+    { reference: "optax", options: { estimLrCoef: 10, estimLr0: 0.01 } },
     { reference: "optax", options: { safeguardWarmup: true, estimLr0: 0.01 },
       lrSchedule: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] },
   ],
