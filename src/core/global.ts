@@ -16,7 +16,7 @@ export class GlobalState {
   readonly out: Float64Array;
   /** out[3j..3j+3) for reduction j: where the backend writes it. */
   readonly parts: readonly Float64Array[];
-  constructor(spec: GlobalSpec<never>) {
+  constructor(spec: Pick<GlobalSpec<unknown>, "state" | "totals" | "reduce">) {
     const most = Math.max(0, ...spec.reduce.map((r) => r.length));
     this.values = new Float64Array(spec.state.length);
     this.acc = new Float64Array(spec.totals);

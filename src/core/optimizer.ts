@@ -147,7 +147,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     checkParamMemory(spec.name, groups.map((g) => g.params));
     this.store = this.storeOf(groups.map((g) => g.params));
     if (spec.global) {
-      this.#global = new GlobalState(spec.global as never);
+      this.#global = new GlobalState(spec.global);
       spec.global.init(this.#global.values, groups[0]!);
     }
     this.#context = this.#makeContext();

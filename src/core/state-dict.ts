@@ -278,7 +278,8 @@ export function loadGlobal(name: string, names: readonly string[], dict: StateDi
   const where = `${name}.loadStateDict: global`;
   const g: unknown = dict.global;
   if (g === null || typeof g !== "object") throw new TypeError(`${where} is missing (expected { ${names.join(", ")} })`);
-  rejectUnknown(where, g, {}, names);
+  const unknown = Object.keys(g).find((k) => !names.includes(k));
+  if (unknown !== undefined) throw new TypeError(`${where} has an unknown key "${unknown}" (expected ${names.join(", ")})`);
   return Float64Array.from(names, (k) => {
     if (!Object.hasOwn(g, k)) throw new TypeError(`${where} is missing "${k}"`);
     return numberOf((g as Record<string, unknown>)[k], `${where}.${k}`);
