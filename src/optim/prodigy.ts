@@ -13,9 +13,10 @@
  * The two sums are global reductions between the kernel's passes (GlobalSpec, src/core/spec.ts): pass 0 writes
  * the terms g·(θ0 − θ) (a transient buffer, never saved) and s; the step plan reduces both over every run in
  * the fixed order of src/core/reduce.ts, the host computes r and d' in f32 as Optax does, then pass 1 updates
- * m, v and θ with the old d and the new d'. β3 default √β2 (Optax's None). The host math reads the first
- * group's `betas`-independent options (β3, estimLr0, estimLrCoef); every group's own lr, betas, eps and
- * weightDecay enter its dlr and its kernel, and its dlr weighs its share of Σ g·(θ0 − θ).
+ * m, v and θ with the old d and the new d'. β3 default √β2 (Optax's None). One d for the whole optimizer: it
+ * starts at the first group's estimLr0 (at construction) and the host update reads β3 and estimLrCoef of the
+ * first group; every group's own lr, betas, eps, weightDecay and estimLr0 enter its dlr and its kernel, and
+ * (d/d0)·dlr of its run weighs each run's share of Σ g·(θ0 − θ).
  *
  * Defaults (Optax's): lr 1 (`learning_rate`), betas [0.9, 0.999], beta3 null (√β2), eps 1e-8, estimLr0 1e-6,
  * estimLrCoef 1, weightDecay 0, safeguardWarmup false. State (Optax's names): `step` (`count`), `exp_avg`,
