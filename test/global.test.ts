@@ -58,7 +58,7 @@ describe("the state dict's global", () => {
     expect(c.stateDict().global).toEqual(a.opt.stateDict().global);
     // With another d in the dict, the next step differs: d is read from it.
     const edited = b.opt.stateDict();
-    edited.global!.estim_lr *= 2;
+    edited.global!.estim_lr = 2 * edited.global!.estim_lr!;
     b.opt.loadStateDict(edited);
     b.w.grad.set(fixture.grads[3]![0]!);
     b.opt.step();
