@@ -46,5 +46,6 @@ export { lookahead_f32 } from "./optim/lookahead";
 export { adafactor_f32 } from "./optim/adafactor";
 export { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 } from "./optim/lbfgs";
 export { adopt_f32 } from "./optim/adopt";
+export { prodigy_f32 } from "./optim/prodigy";
 export { novograd_f32 } from "./optim/novograd";
 export { sum_ranks_f32 } from "./distributed/reduce";

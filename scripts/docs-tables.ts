@@ -76,7 +76,8 @@ function value(v: unknown): string {
 }
 
 const KINDS = { elementwise: "elementwise", tensor: "per-tensor", closure: "closure" } as const;
-const kindOf = (e: OptimizerEntry) => KINDS[e.kind ?? (e.spec as { kind?: "tensor" }).kind ?? "elementwise"];
+const kindOf = (e: OptimizerEntry) => KINDS[e.kind ?? (e.spec as { kind?: "tensor" }).kind ?? "elementwise"] +
+  (e.kind !== "closure" && e.spec.global ? `, ${e.spec.global.passes} passes with global reductions` : "");
 const kernelsOf = (e: OptimizerEntry) => (e.kind === "closure" ? e.spec.kernels : [e.spec.kernel]).map((k) => `\`${k}\``).join(", ");
 const dtypesOf = (e: OptimizerEntry) => (e.kind !== "closure" && e.spec.lowp ? "f32, bf16, int8" : "f32");
 
@@ -87,7 +88,7 @@ function references(e: OptimizerEntry): string[] {
 function row(e: OptimizerEntry): string {
   const spec = e.spec;
   const defaults = Object.entries(spec.defaults as object).map(([k, v]) => `\`${k}\` ${value(v)}`).join(", ");
-  const buffers = e.kind === "closure" ? "its own (see docs/optimizers.md)" : e.spec.buffers.map((b) => `\`${b.name}\``).join(", ");
+  const buffers = e.kind === "closure" ? "its own (see docs/optimizers.md)" : e.spec.buffers.filter((b) => !b.transient).map((b) => `\`${b.name}\``).join(", ");
   return `| \`${spec.name}\` | ${references(e).join(", ")} | ${kindOf(e)} | ${defaults} | ${buffers} | ${dtypesOf(e)} | ${kernelsOf(e)} |`;
 }
 

@@ -329,6 +329,10 @@ OPTAX_BUILD = {
                                      momentum=o["momentum"], nesterov=o["nesterov"]),
     "ADOPT": lambda o, lr: optax.contrib.adopt(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"],
                                                use_clipping=o["clipping"], nesterov=o["nesterov"]),
+    # Prodigy: gradstep's beta3 null is Optax's None (√β2).
+    "Prodigy": lambda o, lr: optax.contrib.prodigy(lr, betas=tuple(o["betas"]), beta3=o["beta3"], eps=o["eps"],
+                                                   estim_lr0=o["estimLr0"], estim_lr_coef=o["estimLrCoef"],
+                                                   weight_decay=o["weightDecay"], safeguard_warmup=o["safeguardWarmup"]),
     "NovoGrad": lambda o, lr: optax.novograd(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
                                              weight_decay=o["weightDecay"]),
 }
@@ -347,7 +351,11 @@ OPTAX_STATE = {
     "LARS": {"trace": "trace"},
     "ADOPT": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
     "NovoGrad": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},  # nu: one number per tensor
+    "Prodigy": {"count": "step", "exp_avg": "exp_avg", "exp_avg_sq": "exp_avg_sq", "grad_sum": "grad_sum",
+                "params0": "params0"},
 }
+# Optimizer-wide scalar leaves (the state dict's `global`, same names), per optimizer whose step has global reductions.
+OPTAX_GLOBAL = {"Prodigy": ["estim_lr", "numerator_weighted"]}
 
 
 def _first_state(state, fields):
@@ -362,6 +370,7 @@ def _first_state(state, fields):
     return None
 
 
+OPTAX_GLOBALS = {}  # cases with global state: its values after the last step (`global`)
 OPTAX_EVAL = {}  # schedule-free cases: the params eval() must give after the last step (`evalParams`)
 
 
@@ -391,6 +400,9 @@ def run_optax(name, opts, schedule, zero_init=()):
                     out_state[i][ours[0]] = float(leaf) + ours[1]
                     continue
                 out_state[i][ours] = float(leaf) if ours == "step" else [float(x) for x in jnp.ravel(leaf[i]).tolist()]
+    if name in OPTAX_GLOBAL:
+        st = _first_state(state, OPTAX_GLOBAL[name])
+        OPTAX_GLOBALS[json.dumps([name, opts, schedule])] = {k: float(getattr(st, k)) for k in OPTAX_GLOBAL[name]}
     if name.startswith("ScheduleFree"):  # what eval() must give after the last step
         x = optax.contrib.schedule_free_eval_params(state, params)
         OPTAX_EVAL[json.dumps([name, opts])] = [[float(v) for v in p.tolist()] for p in x]
@@ -409,6 +421,8 @@ for name, opts, schedule, zero_init in OPTAX_CASES:
         case["init"] = [[0.0] * len(p) if i in zero_init else p for i, p in enumerate(out["init"])]
     optax_cases.append(case)
 for case in optax_cases:
+    if json.dumps([case["optimizer"], case["options"], case["lrSchedule"]]) in OPTAX_GLOBALS:
+        case["global"] = OPTAX_GLOBALS[json.dumps([case["optimizer"], case["options"], case["lrSchedule"]])]
     if json.dumps([case["optimizer"], case["options"]]) in OPTAX_EVAL:
         case["evalParams"] = OPTAX_EVAL[json.dumps([case["optimizer"], case["options"]])]
 optax_out = {

@@ -17,11 +17,13 @@ describe.each(REGISTRY)("$name stepScalars", ({ spec, cases }) => {
   it.each(cases.configs)("$desc", ({ options }) => {
     const o = { ...spec.defaults, ...options };
     const ns = spec.scalars.length;
+    const g = new Float64Array(spec.global?.state.length ?? 0);
+    spec.global?.init(g, o);
     for (const step of [0, 4]) {
       const run: Run = { n: 12, step, ready: spec.buffers.map(() => step > 0), shape: tensor ? [3, 4] : [12], first: 0, count: 1, offset: 0 };
       for (const gs of [1, 0.5]) {
         const s = new Float64Array(ns + 1).fill(UNWRITTEN);
-        const flags = spec.stepScalars(s, run, o, gs);
+        const flags = spec.stepScalars(s, run, o, gs, 0, g);
         const unwritten = [...s.subarray(0, ns)].flatMap((v, i) => (v === UNWRITTEN ? [spec.scalars[i]] : []));
         expect(unwritten, `step ${step}, gradScale ${gs}`).toEqual([]);
         expect(s[ns], `a write past the last scalar (step ${step}, gradScale ${gs})`).toBe(UNWRITTEN);

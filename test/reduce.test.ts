@@ -3,7 +3,7 @@
 // every f32 partial sums at most 16 terms, so each sum is within 16 f32 ulps of it, relative 16·2⁻²⁴).
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../src/index.js";
-import { reduceRange, reduceRef, reduceSegments, SUM_SQ } from "../src/core/reduce.js";
+import { reduceRange, reduceRef, reduceSegments, SUM, SUM_SQ } from "../src/core/reduce.js";
 import { randomArray, rng } from "./helpers.js";
 
 const LENGTHS = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 255, 256, 257, 271, 272, 768, 781, 1000, 1279, 2048, 4097];
@@ -32,6 +32,24 @@ describe.each(BACKENDS)("%s", (backend) => {
     const x = store.param("x", randomArray(n, rng(7 * n), 3, 0.1));
     const all = reduceRange(store, backend, x.valuePtr, n), sq = reduceRange(store, backend, x.valuePtr, n, SUM_SQ);
     expect(sq).toEqual({ sumSq: all.sumSq, sumAbs: 0, maxAbs: 0 });
+    store.dispose();
+  });
+
+  it.each(LENGTHS)("signed-sum mode: Σx in place of Σ|x|, the reference's bits, near the f64 sum (%i floats, unaligned)", (n) => {
+    const store = new ParamStore();
+    store.param("pad", 1);
+    // Mixed signs (the terms of Prodigy's Σg·(θ0 − θ)); a -0 term at 0 checks the padded SIMD tail's +0.
+    const x = store.param("x", randomArray(n, rng(11 * n), 3, 0.1));
+    if (n > 0) x.value[0] = -0;
+    const all = reduceRange(store, backend, x.valuePtr, n), got = reduceRange(store, backend, x.valuePtr, n, SUM);
+    const want = new Float64Array(3);
+    reduceRef(Float32Array.from(x.value), want, 0, SUM);
+    expect([got.sumSq, got.sumAbs, got.maxAbs]).toEqual([...want]);
+    expect([got.sumSq, got.maxAbs]).toEqual([all.sumSq, all.maxAbs]);
+    let sum = 0, ab = 0;
+    for (const e of x.value) { sum += e; ab += Math.abs(e); }
+    expect(Math.abs(got.sumAbs - sum)).toBeLessThanOrEqual(BOUND * ab);
+    if (n > 8) expect(got.sumAbs).not.toBe(all.sumAbs);
     store.dispose();
   });
 

@@ -61,7 +61,7 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
 @inline function blockAt(q: i32, h: i32): i32 { return (q & 1) == 0 ? q >> 1 : h + (q >> 1); }
 
 // @ts-ignore: decorator
-@inline function reduceSimd(x: usize, n: i32, out: usize, all: bool): void {
+@inline function reduceSimd(x: usize, n: i32, out: usize, all: bool, signed: bool): void {
   const zero = f32x4.splat(0);
   // s: Σx² partials 0-3, 4-7, 8-11, 12-15 of the current block; a: the same for Σ|x|; S, A: f64 totals in pairs.
   let s0 = zero, s1 = zero, s2 = zero, s3 = zero, a0 = zero, a1 = zero, a2 = zero, a3 = zero, mx = zero;
@@ -97,7 +97,8 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
         const v0 = v128.load(a + o), v1 = v128.load(a + o + 16), v2 = v128.load(a + o + 32), v3 = v128.load(a + o + 48);
         s0 = addSq(s0, v0); s1 = addSq(s1, v1); s2 = addSq(s2, v2); s3 = addSq(s3, v3);
         const w0 = f32x4.abs(v0), w1 = f32x4.abs(v1), w2 = f32x4.abs(v2), w3 = f32x4.abs(v3);
-        a0 = f32x4.add(a0, w0); a1 = f32x4.add(a1, w1); a2 = f32x4.add(a2, w2); a3 = f32x4.add(a3, w3);
+        a0 = f32x4.add(a0, signed ? v0 : w0); a1 = f32x4.add(a1, signed ? v1 : w1);
+        a2 = f32x4.add(a2, signed ? v2 : w2); a3 = f32x4.add(a3, signed ? v3 : w3);
         mx = f32x4.pmax(mx, f32x4.pmax(f32x4.pmax(w0, w1), f32x4.pmax(w2, w3)));
       }
     } else {
@@ -111,7 +112,8 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
       s0 = addSq(s0, v0); s1 = addSq(s1, v1); s2 = addSq(s2, v2); s3 = addSq(s3, v3);
       if (all) {
         const w0 = f32x4.abs(v0), w1 = f32x4.abs(v1), w2 = f32x4.abs(v2), w3 = f32x4.abs(v3);
-        a0 = f32x4.add(a0, w0); a1 = f32x4.add(a1, w1); a2 = f32x4.add(a2, w2); a3 = f32x4.add(a3, w3);
+        a0 = f32x4.add(a0, signed ? v0 : w0); a1 = f32x4.add(a1, signed ? v1 : w1);
+        a2 = f32x4.add(a2, signed ? v2 : w2); a3 = f32x4.add(a3, signed ? v3 : w3);
         mx = f32x4.pmax(mx, f32x4.pmax(f32x4.pmax(w0, w1), f32x4.pmax(w2, w3)));
       }
     }
@@ -137,12 +139,14 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
   }
 }
 
-// The scalar build: the same order with 16 f32 partials and 16 f64 totals in locals. `sqr` selects Σx² or Σ|x|.
+// The scalar build: the same order with 16 f32 partials and 16 f64 totals in locals. `sqr` selects the term:
+// TERM_SQ (Σx²), TERM_ABS (Σ|x|) or TERM_X (Σx).
+const TERM_SQ = 0, TERM_ABS = 1, TERM_X = 2;
 // @ts-ignore: decorator
-@inline function term(e: f32, sqr: bool): f32 { return sqr ? e * e : Mathf.abs(e); }
+@inline function term(e: f32, sqr: i32): f32 { return sqr == TERM_SQ ? e * e : sqr == TERM_ABS ? Mathf.abs(e) : e; }
 
 // @ts-ignore: decorator
-@inline function reduceScalarOne(x: usize, n: i32, sqr: bool): f64 {
+@inline function reduceScalarOne(x: usize, n: i32, sqr: i32): f64 {
   let q0: f32 = 0, q1: f32 = 0, q2: f32 = 0, q3: f32 = 0, q4: f32 = 0, q5: f32 = 0, q6: f32 = 0, q7: f32 = 0;
   let q8: f32 = 0, q9: f32 = 0, q10: f32 = 0, q11: f32 = 0, q12: f32 = 0, q13: f32 = 0, q14: f32 = 0, q15: f32 = 0;
   let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0, t4: f64 = 0, t5: f64 = 0, t6: f64 = 0, t7: f64 = 0;
@@ -178,14 +182,14 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
 }
 
 // @ts-ignore: decorator
-@inline function reduceScalar(x: usize, n: i32, out: usize, all: bool): void {
-  const sq = reduceScalarOne(x, n, true);
+@inline function reduceScalar(x: usize, n: i32, out: usize, all: bool, signed: bool): void {
+  const sq = reduceScalarOne(x, n, TERM_SQ);
   store<f64>(out, sq);
   if (all) {
     let m: f32 = 0;
     const end = <usize>n << 2;
     for (let o: usize = 0; o < end; o += 4) m = pmax32(m, Mathf.abs(load<f32>(x + o)));
-    store<f64>(out + 8, reduceScalarOne(x, n, false));
+    store<f64>(out + 8, reduceScalarOne(x, n, signed ? TERM_X : TERM_ABS));
     store<f64>(out + 16, sq != sq ? NaN : <f64>m);
   } else {
     store<f64>(out + 8, 0);
@@ -194,19 +198,22 @@ const BLOCK_BYTES: usize = 1024; // 256 floats: 16 terms per partial
 }
 
 // @ts-ignore: decorator
-@inline function reduceOne(x: usize, n: i32, out: usize, all: bool): void {
-  if (ASC_FEATURE_SIMD) reduceSimd(x, n, out, all);
-  else reduceScalar(x, n, out, all);
+@inline function reduceOne(x: usize, n: i32, out: usize, mode: i32): void {
+  const all = mode != 1, signed = mode == 2;
+  if (ASC_FEATURE_SIMD) reduceSimd(x, n, out, all, signed);
+  else reduceScalar(x, n, out, all, signed);
 }
 
 /**
  * Σx², Σ|x|, max|x| of x[0..n) into out[0..3) (f64). `mode` 0: all three; 1: Σx² only (Σ|x| and max|x| are
- * then written as 0 — what 2-norm clipping and non-finite checks need, at about half the work). Σx² is
- * the same bits in both modes.
+ * then written as 0 — what 2-norm clipping and non-finite checks need, at about half the work); 2: Σx in place
+ * of Σ|x| (the signed sum a global reduction between passes needs: Prodigy's Σg·(θ0 − θ)), same order. Σx² is
+ * the same bits in every mode.
  */
 export function reduce_f32(x: usize, n: i32, out: usize, mode: i32): void {
-  if (mode == 1) reduceOne(x, n, out, false);
-  else reduceOne(x, n, out, true);
+  if (mode == 1) reduceOne(x, n, out, 1);
+  else if (mode == 2) reduceOne(x, n, out, 2);
+  else reduceOne(x, n, out, 0);
 }
 
 /**
@@ -216,8 +223,9 @@ export function reduce_f32(x: usize, n: i32, out: usize, mode: i32): void {
 export function reduce_seg_f32(x: usize, lengths: usize, count: i32, out: usize, mode: i32): void {
   for (let k = 0; k < count; k++) {
     const n = load<i32>(lengths + (<usize>k << 2));
-    if (mode == 1) reduceOne(x, n, out + <usize>k * 24, false);
-    else reduceOne(x, n, out + <usize>k * 24, true);
+    if (mode == 1) reduceOne(x, n, out + <usize>k * 24, 1);
+    else if (mode == 2) reduceOne(x, n, out + <usize>k * 24, 2);
+    else reduceOne(x, n, out + <usize>k * 24, 0);
     x += <usize>n << 2;
   }
 }

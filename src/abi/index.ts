@@ -37,6 +37,10 @@ export const SEED_MASK = 0x7fff;
 export const RECTIFY = 1 << 11;
 /** ASGD, set by asgd_f32 itself (never by a caller): mu is exactly 1, ax copies the param. */
 export const COPY = 1 << 11;
+/** Prodigy: the run's first step, params0 takes the param. */
+export const START = 1 << 11;
+/** Prodigy: the step's second pass (the moments and the param update), after the global reductions. */
+export const UPDATE = 1 << 12;
 
 // ---- bit 31: the step's value clip ---------------------------------------------------------------------------
 /**
@@ -57,7 +61,7 @@ export const F32_FLAGS = (0xffff & ~STOCHASTIC) | CLIP;
  */
 export const FLAG_MAP = {
   MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS,
-  STOCHASTIC, RECTIFY, COPY, CLIP, F32_FLAGS,
+  STOCHASTIC, RECTIFY, COPY, START, UPDATE, CLIP, F32_FLAGS,
 } as const;
 /** The flags the Wasm module exports as globals (the shared bits 0..9). */
 export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };

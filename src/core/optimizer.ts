@@ -15,7 +15,8 @@ import type { Transforms } from "./prepass.js";
 import { storeBackend } from "./store-backends.js";
 import type { Backend } from "./backend.js";
 import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
-import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
+import { applyLoad, loadGlobal, planLoad, saveGlobal, saveState, type StateDict } from "./state-dict.js";
+import { GlobalState } from "./global.js";
 import { checkClassName, OptimizerBase, resolveBackend } from "./optimizer-base.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
@@ -111,6 +112,8 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
   readonly #transforms: Transforms;
   #skipped = 0;
   #epilogues: StepEpilogue[] = [];
+  /** The global scalars (specs with `global`: Prodigy's d), set from the first group at construction. */
+  readonly #global: GlobalState | undefined;
 
   protected constructor(spec: OptimizerSpec<O>, params: ParamsInput<O>, options: OptionsInput<O> & OptimizerOptions = {}) {
     super(spec.name);
@@ -143,6 +146,10 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     const groups = (groupInputs(spec.name, params) as ParamGroupInput<O>[]).map((g, gi) => this.#normaliseGroup(g, gi));
     checkParamMemory(spec.name, groups.map((g) => g.params));
     this.store = this.storeOf(groups.map((g) => g.params));
+    if (spec.global) {
+      this.#global = new GlobalState(spec.global);
+      spec.global.init(this.#global.values, groups[0]!);
+    }
     this.#context = this.#makeContext();
     for (const g of groups) this.#addGroup(g);
   }
@@ -160,6 +167,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     return {
       spec: this.#spec, options: this.#options, store: this.store, backend: this.#runner(), groups: this.#groups,
       planned: this.#planned, foreign: this.#foreign, transforms: this.#transforms, decision: { skip: false, gradScale: 1 },
+      global: this.#global,
     };
   }
 
@@ -298,7 +306,9 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
    */
   stateDict(): StateDict {
     this.assertUsable();
-    return saveState(this.#spec, this.#planned.map((p) => p.layout), this.#groups, this.store);
+    const dict = saveState(this.#spec, this.#planned.map((p) => p.layout), this.#groups, this.store);
+    if (this.#global) dict.global = saveGlobal(this.#spec.global!.state, this.#global.values);
+    return dict;
   }
 
   /** The same count and lengths of params, group by group; `options.stateDtype` converts the state. */
@@ -310,6 +320,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     }
     const layouts = this.#planned.map((p) => p.layout);
     const plans = planLoad(spec, layouts, this.#groups, dict, (o) => this.#options.validate(o), this.defaults, options);
+    const global = spec.global && loadGlobal(spec.name, spec.global.state, dict);
     // Allocation can still fail (out of memory); it changes no value. Then nothing can fail.
     const names = spec.buffers.map((b) => b.name);
     plans.forEach((plan, gi) => {
@@ -317,6 +328,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
       ensureBuffers(this.store, spec, layouts[gi]!, plan.o, present, false);
     });
     return () => plans.forEach((plan, gi) => {
+      if (global && gi === 0) this.#global!.values.set(global);
       Object.assign(this.#groups[gi]!, plan.options);
       this.#options.commit(this.#groups[gi]!, this.#planned[gi]!.validated);
       applyLoad(spec, layouts[gi]!, plan, this.store);

@@ -5,6 +5,7 @@
 // executes the launches, one fused kernel pass per run (execute.ts). Per-step code uses indexed loops and no
 // closures: a step allocates nothing.
 import type { Backend } from "./backend.js";
+import type { GlobalState } from "./global.js";
 import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
 import { located } from "./options.js";
 import { type OptionTable, STRUCTURAL } from "./option-table.js";
@@ -33,6 +34,8 @@ export interface StepContext<O> {
   readonly foreign: readonly Slot[];
   readonly transforms: Transforms;
   readonly decision: StepDecision;
+  /** The global scalars and their step's numbers (specs with `global`). */
+  readonly global?: GlobalState;
 }
 
 /**

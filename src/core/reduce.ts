@@ -11,20 +11,23 @@ import type { ParamStore } from "../runtime/store.js";
  */
 export interface Reduction { sumSq: number; sumAbs: number; maxAbs: number }
 
-/** What a reduction computes: ALL (Σx², Σ|x|, max|x|) or SUM_SQ only (the others are then 0; Σx² is the same bits). */
-export const ALL = 0, SUM_SQ = 1;
+/**
+ * What a reduction computes: ALL (Σx², Σ|x|, max|x|), SUM_SQ only (the others are then 0; Σx² is the same
+ * bits), or SUM (Σx², Σx, max|x|: the signed sum in the second place, same order).
+ */
+export const ALL = 0, SUM_SQ = 1, SUM = 2;
 
 const PARTS = 16, BLOCK = 256;
 const q = new Float64Array(PARTS), t = new Float64Array(PARTS);
 
 /**
- * Σ of the terms of x[0..n) (x_i² rounded to f32 when `squares`, else |x_i|) in the kernels' order
+ * Σ of the terms of x[0..n) (x_i² rounded to f32, |x_i| or x_i, by `mode`) in the kernels' order
  * (assembly/reduce/norms.ts): x is cut into blocks of 256; in a block, term i is added in f32 to partial
  * i mod 16, and at its end the partials go into f64 totals t_k; the blocks are folded in the order A_0, B_0,
  * A_1, B_1, … (A: the first ceil(nb/2) blocks, B: the rest); the result is e + o, e = ((t0 + t2) + (t4 + t6))
  * + ((t8 + t10) + (t12 + t14)), o the same over the odd totals.
  */
-function blockedSum(x: Float32Array, squares: boolean): number {
+function blockedSum(x: Float32Array, mode: "square" | "abs" | "signed"): number {
   const f = Math.fround, n = x.length, nb = Math.ceil(n / BLOCK), h = (nb + 1) >> 1;
   t.fill(0);
   for (let k = 0; k < nb; k++) {
@@ -32,7 +35,7 @@ function blockedSum(x: Float32Array, squares: boolean): number {
     q.fill(0);
     for (let i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
       const e = x[i]!, p = i & (PARTS - 1);
-      q[p] = f(q[p]! + (squares ? f(e * e) : Math.abs(e)));
+      q[p] = f(q[p]! + (mode === "square" ? f(e * e) : mode === "abs" ? Math.abs(e) : e));
     }
     for (let j = 0; j < PARTS; j++) t[j] = t[j]! + q[j]!;
   }
@@ -44,7 +47,7 @@ function half(h: number): number {
 
 /** The reference of reduce_f32: x[0..n) into out[o..o+3). */
 export function reduceRef(x: Float32Array, out: Float64Array, o = 0, mode = ALL): void {
-  const sq = blockedSum(x, true);
+  const sq = blockedSum(x, "square");
   out[o] = sq;
   if (mode === SUM_SQ) {
     out[o + 1] = 0;
@@ -53,7 +56,7 @@ export function reduceRef(x: Float32Array, out: Float64Array, o = 0, mode = ALL)
   }
   let m = 0;
   for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
-  out[o + 1] = blockedSum(x, false);
+  out[o + 1] = blockedSum(x, mode === SUM ? "signed" : "abs");
   out[o + 2] = Number.isNaN(sq) ? Number.NaN : m;
 }
 

@@ -41,6 +41,39 @@ export interface BufferSpec<O> {
   readonly flag?: number;
   /** int8 state: the dynamic map this buffer is quantized with (default "signed"; "unsigned" for values >= 0). */
   readonly q8?: "signed" | "unsigned";
+  /**
+   * Not state: per-element terms a pass writes for a global reduction to read (GlobalSpec). Allocated and
+   * split across threads like state, never saved nor loaded.
+   */
+  readonly transient?: boolean;
+}
+
+/**
+ * A step whose kernel runs in several passes over every run of every group, with reductions over all of them
+ * between passes (Prodigy's global d: Σg·(θ0 − θ) and Σ|s| over all params between the moments and the update).
+ * Per step: pass 0 over every run (stepScalars with `pass` 0), then the backend's reductions of the buffers
+ * `reduce[0]` names over each run, folded in run order (`fold`), then `update` on the host, then pass 1, and
+ * so on. The reductions are the pre-pass's (src/core/reduce.ts: blocked f32 partials, f64 totals, one order on
+ * every backend), so every backend, thread count and verify mode gives the same bits.
+ */
+export interface GlobalSpec<O> {
+  /** The optimizer-wide scalars (the reference's names), saved as the state dict's `global`. */
+  readonly state: readonly string[];
+  /** Their values before the first step, from the first group's options at construction. */
+  init(g: Float64Array, o: O): void;
+  /** Kernel passes per step. */
+  readonly passes: number;
+  /** After pass k (k < passes − 1): the buffers reduced over each run, as [buffer index, mode of src/core/reduce.ts]. */
+  readonly reduce: readonly (readonly (readonly [number, number])[])[];
+  /** Floats of the step's totals `fold` accumulates into (zeroed before each reduction). */
+  readonly totals: number;
+  /**
+   * Folds one run's reductions into `acc`: out[3j..3j+3) is reduction j of reduce[pass] over the run
+   * (Σx², Σ|x| or Σx, max|x|). Runs come in group order, then run order. Must not allocate.
+   */
+  fold(acc: Float64Array, pass: number, out: Float64Array, run: Run, o: O, g: Float64Array): void;
+  /** The global scalars `g` after pass `pass`, from the totals (host math, rounded as the reference does). */
+  update(g: Float64Array, acc: Float64Array, pass: number, o: O): void;
 }
 
 /**
@@ -73,6 +106,8 @@ export interface OptimizerSpec<O> {
    * check and nothing else.
    */
   readonly structural?: readonly string[];
+  /** A step in passes with global reductions between them (GlobalSpec); the flags of pass k are stepScalars'. */
+  readonly global?: GlobalSpec<O>;
   /** Checks across options, after the per-option rules (builds a message only when it fails). */
   check?(o: O): void;
   /**
@@ -127,9 +162,10 @@ export interface OptimizerSpec<O> {
    * and `gradScale`, and a backend runs the launch: src/core/backend.ts). They are computed here, once per
    * launch, in f64, and written straight into `s` (a Float64Array the plan allocated with the run): never
    * through an object, whose fields V8 may box (a step must allocate nothing on the JS heap). `gradScale` is
-   * the step plan's gradient scale (1 = none): it decides the GRAD_SCALE flag.
+   * the step plan's gradient scale (1 = none): it decides the GRAD_SCALE flag. With `global`, it is called
+   * before every pass with the pass number and the global scalars (the launch keeps what earlier passes wrote).
    */
-  stepScalars(s: Float64Array, run: Run, o: O, gradScale: number): number;
+  stepScalars(s: Float64Array, run: Run, o: O, gradScale: number, pass: number, g: Float64Array): number;
 }
 
 /** Whether option `key` of `spec` is structural (see OptimizerSpec.structural). */

@@ -19,6 +19,8 @@ export interface StateDict {
   optimizer: string;
   state: Record<number, Record<string, StateValue>>;
   paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  /** The optimizer-wide scalars of an optimizer whose step has global reductions (Prodigy's `estim_lr`). */
+  global?: Record<string, number>;
 }
 
 export const STATE_DICT_FORMAT = 1;
@@ -68,7 +70,7 @@ export function saveState<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayo
         const entry: Record<string, StateValue> = {};
         spec.buffers.forEach((b, i) => {
           const { length } = bufferPart(slot, i);
-          if (r.ready[i] && r.seg.buffers[i] && length > 0) {
+          if (r.ready[i] && r.seg.buffers[i] && length > 0 && !b.transient) {
             saveBuffer(entry, b.name, g.dtype, slotBytes(store, g.dtype, r.seg.buffers[i]!, slot, i), length);
           }
         });
@@ -173,7 +175,7 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
   // Ids exactly as stateDict() writes them: "00", "1.0" or " 1" would name (or merge into) another param.
   const badId = Object.keys(dict.state).find((k) => !/^(0|[1-9][0-9]*)$/.test(k));
   if (badId !== undefined) throw bad(`state has an invalid param id ${JSON.stringify(badId)} (expected 0, 1, 2, ... as stateDict() writes them)`);
-  const names = spec.buffers.map((b) => b.name);
+  const names = spec.buffers.filter((b) => !b.transient).map((b) => b.name);
   const to = load?.stateDtype;
   if (to !== undefined) {
     if (!spec.lowp && to !== "f32") throw bad(f32OnlyMessage(spec as OptimizerSpec<unknown>));
@@ -220,12 +222,12 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
         throw bad(`state of param ${id} has an invalid step ${String(step)} (expected an integer from 0 to ${Number.MAX_SAFE_INTEGER})`);
       }
       const row = spec.buffers.map((b, i) => {
-        const v = entry && Object.hasOwn(entry, b.name) ? entry[b.name] : undefined;
+        const v = entry && Object.hasOwn(entry, b.name) && !b.transient ? entry[b.name] : undefined;
         const required = spec.eager || (spec.hasStep && (step as number) > 0);
         const { length } = bufferPart(slot, i);
         const shape = () => `a param of shape [${slot.shape.join(", ")}]`;
         if (v === undefined) {
-          if (required && b.needed(o) && length > 0) throw bad(`state of param ${id} is missing "${b.name}"`);
+          if (required && b.needed(o) && length > 0 && !b.transient) throw bad(`state of param ${id} is missing "${b.name}"`);
           return undefined;
         }
         if (length === 0) throw bad(`state of param ${id} has "${b.name}", which ${shape()} does not have`);
@@ -263,5 +265,23 @@ export function applyLoad<O>(spec: OptimizerSpec<O>, g: GroupLayout, plan: Group
       else if (v) encodeState(to, decodeState(plan.from, v, n, signed), n, dst, signed);
       else encodeState(to, new Float32Array(n).fill(b.fill?.(plan.o) ?? 0), n, dst, signed);
     });
+  });
+}
+
+/** The state dict's `global` entry: the spec's global scalars by name (a copy). */
+export function saveGlobal(names: readonly string[], values: Float64Array): Record<string, number> {
+  return Object.fromEntries(names.map((k, i) => [k, values[i]!]));
+}
+
+/** The global scalars of `dict`, checked (every name, a number each, nothing else); throws changing nothing. */
+export function loadGlobal(name: string, names: readonly string[], dict: StateDict): Float64Array {
+  const where = `${name}.loadStateDict: global`;
+  const g: unknown = dict.global;
+  if (g === null || typeof g !== "object") throw new TypeError(`${where} is missing (expected { ${names.join(", ")} })`);
+  const unknown = Object.keys(g).find((k) => !names.includes(k));
+  if (unknown !== undefined) throw new TypeError(`${where} has an unknown key "${unknown}" (expected ${names.join(", ")})`);
+  return Float64Array.from(names, (k) => {
+    if (!Object.hasOwn(g, k)) throw new TypeError(`${where} is missing "${k}"`);
+    return numberOf((g as Record<string, unknown>)[k], `${where}.${k}`);
   });
 }

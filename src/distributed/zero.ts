@@ -57,6 +57,9 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
     if (entry.spec.kind === "tensor") {
       throw new TypeError(`${name}: ${entry.spec.name} steps whole tensors (per-tensor state or norms), and a share of a flat run is not a tensor: ZeRO-1 shards elementwise optimizers only (use DataParallel)`);
     }
+    if (entry.spec.global) {
+      throw new TypeError(`${name}: ${entry.spec.name}'s step reduces over every param between its passes (a global estimate), and each rank holds only its share: use DataParallel`);
+    }
     checkGroup(name, group);
     for (const k of ["maxGradNorm", "skipNonFinite"] as const) {
       if ((rest as Record<string, unknown>)[k] !== undefined) {

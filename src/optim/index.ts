@@ -33,6 +33,7 @@ import { Adafactor, ADAFACTOR_SPEC } from "./adafactor.js";
 import { LBFGS, LBFGS_SPEC } from "./lbfgs.js";
 import { ADOPT, ADOPT_SPEC } from "./adopt.js";
 import { NovoGrad, NOVOGRAD_SPEC } from "./novograd.js";
+import { Prodigy, PRODIGY_SPEC } from "./prodigy.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -58,6 +59,7 @@ export { ScheduleFreeSGD, type ScheduleFreeSGDOptions } from "./schedulefreesgd.
 export { Adafactor, type AdafactorOptions } from "./adafactor.js";
 export { ADOPT, type ADOPTOptions } from "./adopt.js";
 export { NovoGrad, type NovoGradOptions } from "./novograd.js";
+export { Prodigy, type ProdigyOptions } from "./prodigy.js";
 export { LBFGS, type LBFGSOptions, type LBFGSClosure, type LBFGSLineSearchFn } from "./lbfgs.js";
 // Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
 export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
@@ -128,6 +130,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "adafactor", cls: Adafactor, spec: ADAFACTOR_SPEC },
   { id: "adopt", cls: ADOPT, spec: ADOPT_SPEC },
   { id: "novograd", cls: NovoGrad, spec: NOVOGRAD_SPEC },
+  { id: "prodigy", cls: Prodigy, spec: PRODIGY_SPEC },
   { id: "lbfgs", kind: "closure", cls: LBFGS, spec: LBFGS_SPEC },
 ];
 

@@ -6,13 +6,13 @@
 // trainer computes for each step (its "shadow"). The target's variables have other names (tfjs-layers names a
 // loaded model's apart while the first lives), so state goes over by position, tfjs's rule. The paths apply to
 // the step optimizers' cases whose mode is not driven from outside the optimizer (schedulers, train/eval: the
-// adapter has neither). A fresh process's load is in test/adapters/tfjs-registry.test.ts.
+// adapter has neither), except those with global reductions (Prodigy), which the adapter refuses. A fresh process's load is in test/adapters/tfjs-registry.test.ts.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fromGradstep, type GradstepTfjsOptimizer } from "../../src/adapters/tfjs/index.js";
 import { type PersistCase, type PersistencePath, PATHS, type Trained, type Trainer } from "../persistence.js";
-import { classOf } from "../registry.js";
+import { classOf, REGISTRY } from "../registry.js";
 
 /** A layer that only holds weights of the given shapes (the params a case trains). */
 class Params extends tfl.layers.Layer {
@@ -68,7 +68,9 @@ function tfjsTrainer(c: PersistCase): TfjsTrainer {
 
 const tfjsPath = (name: string, roundTrip: (from: TfjsTrainer, to: TfjsTrainer) => Promise<void>): PersistencePath => ({
   name,
-  applies: (c) => c.subject.kind === "step" && !c.mode.scheduler && !c.mode.pause && !c.mode.resume && !c.mode.prepareTarget,
+  // Not an optimizer with global reductions: fromGradstep refuses it (tfjs-registry.test.ts).
+  applies: (c) => c.subject.kind === "step" && !c.mode.scheduler && !c.mode.pause && !c.mode.resume && !c.mode.prepareTarget &&
+    !REGISTRY.find((e) => e.name === c.subject.name)?.spec.global,
   trainer: tfjsTrainer,
   roundTrip: (a, b) => roundTrip(a as TfjsTrainer, b as TfjsTrainer),
 });

@@ -33,7 +33,7 @@ interface Variant { label: string; e: RegistryCases; options: Record<string, unk
  * Every configuration; the model tests for the first, the first with each low-precision stateDtype, and those
  * with a snake_case string option (tfjs-layers camel-cases every string of a saved config when it loads it).
  */
-const VARIANTS: Variant[] = REGISTRY.flatMap((e) => {
+const VARIANTS: Variant[] = REGISTRY.filter((e) => !e.spec.global).flatMap((e) => {
   const first = new Set<unknown>();
   return e.cases.configs.map((c, i) => {
     const dtype = c.options.stateDtype ?? "f32";
@@ -194,6 +194,10 @@ describe.each(MODELS.map((v, k) => ({ ...v, k })))("model.fit with fromGradstep:
     expect(fresh[label]!.error).toBeUndefined();
     expect(fresh[label]!.bits).toEqual(original(label).reference);
   });
+});
+
+it.each(REGISTRY.filter((e) => e.spec.global).map((e) => [e.name, e] as const))("fromGradstep(%s): an optimizer with global reductions is refused, saying why", (name, e) => {
+  expect(() => fromGradstep(e.cls as unknown as OptimizerClass, {})).toThrow(new RegExp(`^(fromGradstep|gradstep\\.${name}): ${name}'s step reduces over every variable .*cannot be wrapped$`));
 });
 
 it.each(CLOSURE_REGISTRY.map((e) => [e.name, e] as const))("fromGradstep(%s): a closure-kind optimizer is refused, saying why", (name, e) => {

@@ -29,6 +29,8 @@ interface Case {
   state: Record<string, number | number[]>[];
   /** Schedule-free cases: the params eval() must give after the last step. */
   evalParams?: number[][];
+  /** Optimizers with global reductions (Prodigy): the state dict's `global` after the last step. */
+  global?: Record<string, number>;
 }
 interface Fixture { init: number[][]; grads: number[][][]; cases: Case[] }
 const read = <T>(file: string) => JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8")) as T;
@@ -69,7 +71,14 @@ describe.each(SOURCES)("$title", ({ reference, who, fixture }) => {
       opt.step();
       params.forEach((p, i) => close(p.value, expected[i]!, `step ${t + 1} param ${i}`, who));
     });
-    const state = opt.stateDict().state;
+    const dict = opt.stateDict(), state = dict.state;
+    if (c.global) {
+      expect(Object.keys(dict.global ?? {}).sort()).toEqual(Object.keys(c.global).sort());
+      // Relative: d starts at 1e-6, below the absolute part of `close`. Σg·(θ0 − θ) is summed in another order.
+      for (const [key, value] of Object.entries(c.global)) {
+        expect(Math.abs(dict.global![key]! - value), `global ${key}: got ${dict.global![key]}, ${who} ${value}`).toBeLessThanOrEqual(1e-4 * Math.abs(value));
+      }
+    }
     c.state.forEach((want, i) => {
       const got = state[i] ?? {};
       expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());

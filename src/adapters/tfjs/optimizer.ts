@@ -194,6 +194,10 @@ function toCodes(data: Int32Array, codes: Uint16ArrayConstructor | Uint8ArrayCon
 /** The registry entry of a step-kind class, or a TypeError saying why `cls` cannot be a tfjs optimizer. */
 export function stepEntry(cls: OptimizerClass, where: string): StepEntry {
   const entry = STEP_OPTIMIZERS.find((e) => e.cls === cls);
+  if (entry?.spec.global) {
+    throw new TypeError(`${where}: ${entry.spec.name}'s step reduces over every variable between its passes (a global estimate); ` +
+      "the adapter steps variables in separate clusters with per-variable state, so it cannot be wrapped");
+  }
   if (entry) return entry;
   const closure = CLOSURE_OPTIMIZERS.find((e) => e.cls === (cls as unknown));
   if (closure) {
