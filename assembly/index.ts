@@ -47,3 +47,4 @@ export { adafactor_f32 } from "./optim/adafactor";
 export { lbfgs_dot_f32, lbfgs_axpy_f32, lbfgs_scale_f32, lbfgs_axpy_dot_f32, lbfgs_maxabs_f32 } from "./optim/lbfgs";
 export { adopt_f32 } from "./optim/adopt";
 export { novograd_f32 } from "./optim/novograd";
+export { ef_bf16_f32, ef_i8_f32, ef_sign_f32, unpack_bf16_f32, unpack_i8_f32, unpack_sign_f32 } from "./distributed/codecs";

@@ -10,6 +10,7 @@ export { rtcGroup, type RtcGroupOptions, type DataChannelLike } from "./rtc.js";
 // Training over a process group (data parallel, ZeRO-1, DiLoCo) and federated server optimizers (FedOpt).
 export { DataParallel, type DataParallelOptions } from "./data-parallel.js";
 export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";
+export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor } from "./compression.js";
 export { DiLoCo, type DiLoCoOptions, type DiLoCoState } from "./diloco.js";
 export {
   FedAvg, FedAvgM, FedAdagrad, FedAdam, FedYogi, type ClientResult,
