@@ -71,10 +71,15 @@ function definitionDecode(codec: Codec, x: Float32Array): Float32Array {
     const blk = x.subarray(from, from + BLOCK);
     if (codec === "int8") {
       const a = Math.max(...Array.from(blk, Math.abs));
+      if (!Number.isFinite(a)) { // a NaN or an Infinity in the block: the whole block decodes as NaN
+        out.fill(NaN, from, from + blk.length);
+        continue;
+      }
       let s = 2 ** Math.ceil(Math.log2(Math.max(a, 2 ** -120) / 127));
       while (127 * (s / 2) >= a && s / 2 >= 2 ** -126) s /= 2; // the smallest power of two with 127·s >= a
       while (127 * s < a) s *= 2;
-      blk.forEach((v, i) => (out[from + i] = a === 0 ? 0 : Math.fround(roundHalfEven(v / s) * s)));
+      // The codes are integers: a code rounded to −0 is 0, and decodes as +0.
+      blk.forEach((v, i) => (out[from + i] = a === 0 ? 0 : Math.fround((roundHalfEven(v / s) || 0) * s)));
     } else {
       const lanes = [0, 0, 0, 0];
       blk.forEach((v, i) => (lanes[i & 3] = Math.fround(lanes[i & 3]! + Math.abs(v))));
@@ -467,7 +472,8 @@ describe("DiLoCo: the pseudo-gradient compressed", () => {
         const p = store.param("w", new Float32Array(64));
         return { p, opt: new SGD([p], { lr: 1 }) };
       });
-      const d = ranks.map((r, k) => new DiLoCo(r.opt, groups[k]!, { syncEvery: 1, compression }));
+      // Outer lr 1 without momentum keeps the anchors on a coarse grid, so anchor − params stays the gradient.
+      const d = ranks.map((r, k) => new DiLoCo(r.opt, groups[k]!, { syncEvery: 1, outerLr: 1, momentum: 0, nesterov: false, compression }));
       for (let t = 0; t < 3; t++) {
         // Gradients of 8 significant bits: the pseudo-gradient (anchor − params, lr 1) then fits bf16.
         ranks.forEach((r, k) => r.p.grad.set(Float32Array.from({ length: 64 }, (_, i) => ((i * 7 + t * 3 + k) % 17 - 8) / 16)));
