@@ -34,6 +34,11 @@ CASES = [
 ]
 
 
+def f32(t):
+    """A float32 tensor as the shortest decimals that round back to the same float32 (half the JSON)."""
+    return [float(str(np.float32(v))) for v in t.flatten().tolist()]
+
+
 def grads(case_index, rank, step):
     rng = np.random.default_rng([case_index, rank, step])
     return {n: rng.standard_normal(s).astype(np.float32) * np.float32(0.5 + rank) for n, s in SHAPES}
@@ -66,7 +71,7 @@ def worker(rank, port, out_dir):
 
         def randn(*a, **k):
             t = orig_randn(*a, **k)
-            draws.append(t.flatten().tolist())
+            draws.append(f32(t))
             return t
 
         def hook(st, bucket):
@@ -82,8 +87,8 @@ def worker(rank, port, out_dir):
             def record(f):
                 out = f.value()
                 err = st.error_dict.get(bucket.index())
-                steps.append(dict(bucket=bucket.index(), order=order, input=inp.tolist(), output=out.tolist(),
-                                  error=None if err is None else err.tolist(), qDraws=[x for d in draws for x in d]))
+                steps.append(dict(bucket=bucket.index(), order=order, input=f32(inp), output=f32(out),
+                                  error=None if err is None else f32(err), qDraws=[x for d in draws for x in d]))
                 return out
 
             return fut.then(record)
