@@ -20,6 +20,21 @@ import { bf16Ld, bf16St } from "../lib/lowp";
   else return select<f32>(<f32>r, 0, <f32>r - <f32>r == 0);
 }
 
+/**
+ * The SIMD part of a block's first pass: x = g + e stored to o for the lanes of [0, len & ~3), and per lane the
+ * max (max) or the sum of |x| over them.
+ */
+// @ts-ignore: decorator
+@inline function sumOrMaxAbs(g: usize, e: usize, o: usize, len: usize, max: bool): v128 {
+  let acc = f32x4.splat(0);
+  for (let i: usize = 0; i + 4 <= len; i += 4) {
+    const x = f32x4.add(v128.load(g + (i << 2)), v128.load(e + (i << 2)));
+    v128.store(o + (i << 2), x);
+    acc = max ? f32x4.max(acc, f32x4.abs(x)) : f32x4.add(acc, f32x4.abs(x));
+  }
+  return acc;
+}
+
 /** bf16: payload = n bf16 words (a zero word pads an odd n); newErr may alias err. */
 export function ef_bf16_f32(grad: usize, err: usize, newErr: usize, payload: usize, n: i32): void {
   let i: usize = 0;
@@ -49,12 +64,8 @@ export function ef_i8_f32(grad: usize, err: usize, newErr: usize, payload: usize
     let a: f32 = 0;
     let i: usize = 0;
     if (ASC_FEATURE_SIMD) {
-      let acc = f32x4.splat(0);
-      for (; i + 4 <= len; i += 4) {
-        const x = f32x4.add(v128.load(g + (i << 2)), v128.load(e + (i << 2)));
-        v128.store(o + (i << 2), x);
-        acc = f32x4.max(acc, f32x4.abs(x));
-      }
+      const acc = sumOrMaxAbs(g, e, o, len, true);
+      i = len & ~3;
       a = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)), max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
     }
     for (; i < len; i++) {
@@ -110,12 +121,8 @@ export function ef_sign_f32(grad: usize, err: usize, newErr: usize, payload: usi
     let l0: f32 = 0, l1: f32 = 0, l2: f32 = 0, l3: f32 = 0;
     let i: usize = 0;
     if (ASC_FEATURE_SIMD) {
-      let acc = f32x4.splat(0);
-      for (; i + 4 <= len; i += 4) {
-        const x = f32x4.add(v128.load(g + (i << 2)), v128.load(e + (i << 2)));
-        v128.store(o + (i << 2), x);
-        acc = f32x4.add(acc, f32x4.abs(x));
-      }
+      const acc = sumOrMaxAbs(g, e, o, len, false);
+      i = len & ~3;
       l0 = f32x4.extract_lane(acc, 0); l1 = f32x4.extract_lane(acc, 1); l2 = f32x4.extract_lane(acc, 2); l3 = f32x4.extract_lane(acc, 3);
     }
     for (; i < len; i++) {

@@ -196,8 +196,6 @@ export class Compressor {
   #state(i: number, b: CompressBucket): BucketState {
     const n = b.data().length;
     let s = this.#buckets.get(i);
-    const W = 1; // scratch is sized per call below
-    void W;
     if (!s || s.n !== n) {
       const { matrices, plain, pFloats, qFloats } = typeof this.mode === "object" ? layout(b.params, this.mode) : { matrices: [], plain: [], pFloats: 0, qFloats: 0 };
       const alloc = (floats: number) => this.#store.alloc(floats);
