@@ -49,3 +49,4 @@ export { adopt_f32 } from "./optim/adopt";
 export { prodigy_f32 } from "./optim/prodigy";
 export { novograd_f32 } from "./optim/novograd";
 export { sum_ranks_f32 } from "./distributed/reduce";
+export { ef_bf16_f32, ef_i8_f32, ef_sign_f32, unpack_bf16_f32, unpack_i8_f32, unpack_sign_f32 } from "./distributed/codecs";

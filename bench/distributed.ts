@@ -3,12 +3,21 @@
 // warm-up. The figure is the "algorithm bandwidth" N·4 bytes / time (what one rank's buffer moves per second).
 // Run: npx tsx bench/distributed.ts [rounds] [sizes] [worldSize]   (not part of npm test; timings never gate tests)
 // The ranks are the tests' (test/distributed/transports.ts), so the bench runs exactly what the tests check.
+// `npx tsx bench/distributed.ts codecs [rounds] [floats]` runs the compression rows instead: the codecs' speed
+// (encode with error feedback, then decode) in Wasm SIMD against their plain-JS reference, interleaved, and the
+// bytes on the wire per step of each compression mode.
 import os from "node:os";
 import { type Ranks, webSocketRanks, workerRanks } from "../test/distributed/transports.js";
+import { init, ParamStore, SGD } from "../src/index.js";
+import { type Compression, DataParallel, localGroups, powerSGD } from "../src/distributed/index.js";
+import { type Codec, encodeRef, payloadFloats, unpackRef } from "../src/distributed/compression-codecs.js";
+import { KERNEL } from "../src/distributed/compression.js";
 
-const ROUNDS = Number(process.argv[2] ?? 5);
-const SIZES = (process.argv[3] ?? "1048576,16777216").split(",").map(Number);
-const W = Number(process.argv[4] ?? 2);
+const CODECS_ONLY = process.argv[2] === "codecs";
+const args = CODECS_ONLY ? process.argv.slice(1) : process.argv;
+const ROUNDS = Number(args[2] ?? 5);
+const SIZES = (args[3] ?? "1048576,16777216").split(",").map(Number);
+const W = Number(args[4] ?? 2);
 
 async function time(ranks: Ranks, n: number): Promise<number> {
   const bufs = Array.from({ length: W }, (_, r) => new Float32Array(n).fill(r + 1));
@@ -30,6 +39,77 @@ const transports: [string, (n: number) => Promise<Ranks>][] = [
   ["worker threads, shared memory, JS reduction", (n) => workerRanks(W, { sharedFloats: Math.min(n, 1 << 22), wasm: false })],
   ["WebSocket relay (in-process clients)", () => webSocketRanks(W)],
 ];
+if (CODECS_ONLY) {
+  await init({ backend: "simd" });
+  await codecs(Number(args[3] ?? 1 << 20));
+  process.exit(0);
+}
+
+/** Codec speed (GB/s of f32 input: encode with error feedback + decode, per call) and bytes per step per mode. */
+async function codecs(n: number): Promise<void> {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  console.log(`codecs: ${n} floats, ${ROUNDS} interleaved rounds, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}, ${new Date().toISOString()}`);
+  // "plain JS": the loop a user would write (typed-array bit tricks, one pass); "TS reference": the bit-exact
+  // reference the tests check the kernels against (per-element helpers, a temporary for x). (n×) = SIMD is n× faster.
+  console.log("| codec | Wasm SIMD encode | plain JS encode | TS reference encode | Wasm SIMD decode | plain JS decode | TS reference decode |");
+  console.log("|---|---|---|---|---|---|---|");
+  const store = new ParamStore();
+  const k = store.kernels("simd");
+  for (const codec of ["bf16", "int8", "sign"] as Codec[]) {
+    const L = payloadFloats(codec, n);
+    const pg = store.alloc(n), perr = store.alloc(n), pp = store.alloc(L), po = store.alloc(n);
+    const grad = store.view(pg, n);
+    for (let i = 0; i < n; i++) grad[i] = Math.sin(i) * 0.01;
+    const jsGrad = grad.slice(), jsErr = new Float32Array(n), jsPayload = new Float32Array(L), jsOut = new Float32Array(n);
+    const t = { we: [] as number[], je: [] as number[], wd: [] as number[], jd: [] as number[], pe: [] as number[], pd: [] as number[] };
+    const clock = (f: () => void) => {
+      const t0 = performance.now();
+      f();
+      return performance.now() - t0;
+    };
+    for (let r = 0; r <= ROUNDS; r++) {
+      const we = clock(() => k[KERNEL[codec][0]]!(pg, perr, perr, pp, n));
+      const je = clock(() => encodeRef(codec, jsGrad, jsErr, jsErr, jsPayload, n));
+      const wd = clock(() => k[KERNEL[codec][1]]!(po, pp, n, 0, 1));
+      const jd = clock(() => unpackRef(codec, jsOut, jsPayload, n, 0, 1));
+      const pe = clock(() => plainEncode(codec, jsGrad, jsErr, jsPayload, n));
+      const pd = clock(() => plainDecode(codec, jsOut, jsPayload, n));
+      if (r > 0) {
+        t.pe.push(pe);
+        t.pd.push(pd);
+        t.we.push(we);
+        t.je.push(je);
+        t.wd.push(wd);
+        t.jd.push(jd);
+      }
+    }
+    const gbs = (ms: number) => `${((4 * n) / (ms / 1000) / 1e9).toFixed(2)} GB/s`;
+    const [we, je, wd, jd, pe, pd] = [median(t.we), median(t.je), median(t.wd), median(t.jd), median(t.pe), median(t.pd)];
+    console.log(`| ${codec} | ${gbs(we)} | ${gbs(pe)} (${(pe / we).toFixed(1)}x) | ${gbs(je)} (${(je / we).toFixed(1)}x) | ${gbs(wd)} | ${gbs(pd)} (${(pd / wd).toFixed(1)}x) | ${gbs(jd)} (${(jd / wd).toFixed(1)}x) |`);
+  }
+  store.dispose();
+  // Bytes one rank sends per step (payloads; W = 2), for a model of two 1024 x 1024 matrices and a 1024 vector.
+  const modes: [string, Compression | undefined][] = [["none", undefined], ["bf16", "bf16"], ["int8", "int8"], ["sign", "sign"],
+    ["powerSGD rank 1", powerSGD({ startIter: 2 })], ["powerSGD rank 4", powerSGD({ rank: 4, startIter: 2 })]];
+  console.log("| compression | bytes per step (rank 0, W = 2, 2 x 1024 x 1024 + 1024 floats) | vs none |");
+  console.log("|---|---|---|");
+  let none = 0;
+  for (const [name, compression] of modes) {
+    const groups = localGroups(2);
+    const ddps = groups.map((g) => {
+      const s = new ParamStore();
+      const params = [s.param("w1", new Float32Array(1 << 20).fill(0.1), { shape: [1024, 1024] }), s.param("b", new Float32Array(1024)), s.param("w2", new Float32Array(1 << 20), { shape: [1024, 1024] })];
+      params.forEach((p, i) => p.grad.fill(0.01 * (i + 1)));
+      return new DataParallel(new SGD(params, { lr: 0.1 }), g, compression ? { compression } : {});
+    });
+    for (let step = 0; step < 3; step++) await Promise.all(ddps.map((d) => d.step()));
+    const bytes = ddps[0]!.bytesSent;
+    if (!compression) none = bytes;
+    console.log(`| ${name} | ${bytes} | ${(none / bytes).toFixed(1)}x smaller |`);
+    await Promise.all(groups.map((g) => g.close()));
+  }
+}
+
 console.log(`W = ${W}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, ${new Date().toISOString()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 console.log("| transport | " + SIZES.map((n) => `${n} floats`).join(" | ") + " |");
 console.log("|---|" + SIZES.map(() => "---|").join(""));
@@ -45,4 +125,59 @@ for (const [name, make] of transports) {
     }
   }
   console.log(`| ${name} | ${cells.join(" | ")} |`);
+}
+
+/** The encode loop a user would write in plain JS (same work as the kernels: x = g + e, code, error). */
+function plainEncode(codec: Codec, g: Float32Array, e: Float32Array, payload: Float32Array, n: number): void {
+  if (codec === "bf16") {
+    const xb = new Uint32Array(1), xf = new Float32Array(xb.buffer), h = new Uint16Array(payload.buffer);
+    for (let i = 0; i < n; i++) {
+      xf[0] = g[i]! + e[i]!;
+      const x = xf[0]!, b = xb[0]!;
+      const code = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+      h[i] = code;
+      xb[0] = code << 16;
+      e[i] = x - xf[0]!;
+    }
+    return;
+  }
+  const blocks = Math.ceil(n / 256), bytes = new Int8Array(payload.buffer, 4 * blocks), words = new Uint32Array(payload.buffer, 4 * blocks);
+  for (let b = 0; b < blocks; b++) {
+    const from = b * 256, to = Math.min(n, from + 256);
+    let a = 0;
+    for (let i = from; i < to; i++) {
+      const x = g[i]! + e[i]!;
+      e[i] = x;
+      a = codec === "int8" ? Math.max(a, Math.abs(x)) : a + Math.abs(x);
+    }
+    const s = codec === "int8" ? 2 ** Math.ceil(Math.log2(a / 127)) : a / (to - from);
+    payload[b] = s;
+    for (let i = from; i < to; i++) {
+      const x = e[i]!;
+      if (codec === "int8") {
+        const q = Math.round(x / s);
+        bytes[i] = q;
+        e[i] = x - q * s;
+      } else {
+        const neg = x < 0 ? 1 : 0;
+        if ((i & 31) === 0) words[i >> 5] = 0;
+        words[i >> 5] = words[i >> 5]! | (neg << (i & 31));
+        e[i] = x - (neg ? -s : s);
+      }
+    }
+  }
+}
+
+/** The decode loop a user would write in plain JS. */
+function plainDecode(codec: Codec, out: Float32Array, payload: Float32Array, n: number): void {
+  if (codec === "bf16") {
+    const h = new Uint16Array(payload.buffer), u = new Uint32Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) u[i] = h[i]! << 16;
+    return;
+  }
+  const blocks = Math.ceil(n / 256), bytes = new Int8Array(payload.buffer, 4 * blocks), words = new Uint32Array(payload.buffer, 4 * blocks);
+  for (let i = 0; i < n; i++) {
+    const s = payload[i >> 8]!;
+    out[i] = codec === "int8" ? bytes[i]! * s : (words[i >> 5]! >>> (i & 31)) & 1 ? -s : s;
+  }
 }

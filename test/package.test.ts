@@ -46,9 +46,10 @@ it("installs from npm pack in another folder and works when imported as 'gradste
   const size = statSync(join(scratch, filename)).size;
   // Budget: four .wasm builds plus the embedded entry's base64 copy of them are most of it (~300 KB today); the
   // whole package packed to 501 KiB before the gradstep/distributed entry; with its process groups and training
-  // wrappers (DataParallel, ZeRO-1, DiLoCo, FedOpt) it packs to 553 KiB (2026-12-06); 568 KiB before Prodigy,
-  // whose two pass loops (SIMD and scalar, four builds, each twice with the base64 copy) made it 581 KiB.
-  expect(size).toBeLessThanOrEqual(584 * 1024);
+  // wrappers (DataParallel, ZeRO-1, DiLoCo, FedOpt) it packs to 553 KiB (2026-12-06); Prodigy's two pass loops
+  // (SIMD and scalar, four builds, each twice with the base64 copy) made it 581 KiB, and gradient compression
+  // (its codec kernels in the four builds and their base64 copies, its TS) about 600 KiB.
+  expect(size).toBeLessThanOrEqual(640 * 1024);
   const app = join(scratch, "app");
   execFileSync("mkdir", ["-p", app]);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));

@@ -68,7 +68,7 @@ export function lowp_init(ptr: usize): void {
 
 /** Lanes i.. of the bf16 array at ptr as f32 (exact). */
 // @ts-ignore: decorator
-@inline function bf16Ld<T>(ptr: usize, i: usize): T {
+@inline export function bf16Ld<T>(ptr: usize, i: usize): T {
   if (isVector<T>()) return <T>i32x4.shl(v128.load16x4_u(ptr + (i << 1)), 16);
   else return <T>reinterpret<f32>(<u32>load<u16>(ptr + (i << 1)) << 16);
 }
@@ -114,7 +114,7 @@ export function lowp_init(ptr: usize): void {
  * pseudo-random bits from dither(), then truncated. NaN → 0xFFFF either way.
  */
 // @ts-ignore: decorator
-@inline function bf16St<T>(ptr: usize, i: usize, x: T, stochastic: bool, mix: u32): void {
+@inline export function bf16St<T>(ptr: usize, i: usize, x: T, stochastic: bool, mix: u32): void {
   if (isVector<T>()) {
     const b = <v128>x;
     let r = stochastic ? i32x4.add(b, dither<v128>(b, mix))

@@ -116,4 +116,10 @@ export const AUX_KERNELS: Readonly<Record<string, number>> = {
   lbfgs_maxabs_f32: 2,
   lowp_init: 1,
   sum_ranks_f32: 6,
+  ef_bf16_f32: 5,
+  ef_i8_f32: 5,
+  ef_sign_f32: 5,
+  unpack_bf16_f32: 5,
+  unpack_i8_f32: 5,
+  unpack_sign_f32: 5,
 };

@@ -13,12 +13,18 @@ import { checkOptionsArgument } from "../core/params.js";
 import { rejectUnknown } from "../core/options.js";
 import type { ProcessGroup } from "./group.js";
 import { checkBytes, checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
+import { allReduceBytes, checkCompression, type Compression, Compressor } from "./compression.js";
 
 export interface DataParallelOptions {
   /** Cap of every bucket but the first, in bytes (default 25 MiB, torch's bucket_cap_mb). */
   bucketBytes?: number;
   /** Cap of the first bucket, in bytes (default 1 MiB, torch's first bucket). */
   firstBucketBytes?: number;
+  /**
+   * Compress the gradients with error feedback (docs/distributed.md, "Compression"): "bf16", "int8", "sign"
+   * or powerSGD({...}) (default: none, the exact mean).
+   */
+  compression?: Compression;
 }
 
 const MiB = 1 << 20;
@@ -31,17 +37,28 @@ export class DataParallel {
   readonly group: ProcessGroup;
   readonly bucketBytes: number;
   readonly firstBucketBytes: number;
+  /** The compression state (error buffers, PowerSGD's P and Q, in the optimizer's store), if compressing. */
+  readonly compressor: Compressor | undefined;
   #busy = false;
+  #disposed = false;
+  #bytesSent = 0;
 
   constructor(optimizer: Optimizer<object>, group: ProcessGroup, options: DataParallelOptions = {}) {
     checkOptimizer("DataParallel", optimizer);
     checkGroup("DataParallel", group);
     checkOptionsArgument("DataParallel", options);
-    rejectUnknown("DataParallel", options, { bucketBytes: 0, firstBucketBytes: 0 }, []);
+    rejectUnknown("DataParallel", options, { bucketBytes: 0, firstBucketBytes: 0, compression: 0 }, []);
     this.optimizer = optimizer;
     this.group = group;
     this.bucketBytes = checkBytes("DataParallel", "bucketBytes", options.bucketBytes ?? 25 * MiB);
     this.firstBucketBytes = checkBytes("DataParallel", "firstBucketBytes", options.firstBucketBytes ?? MiB);
+    const c = options.compression === undefined ? undefined : checkCompression("DataParallel", options.compression);
+    this.compressor = c === undefined ? undefined : new Compressor(c, optimizer.store, optimizer.backend);
+  }
+
+  /** Payload bytes this rank sent in the last step() (message headers and the shared-memory path not counted). */
+  get bytesSent(): number {
+    return this.#bytesSent;
   }
 
   /** The buckets of the next step, in the order they are reduced: each one's params (registration order) and floats. */
@@ -74,14 +91,31 @@ export class DataParallel {
    * rejects with its error and leaves them as they were (the gradients of buckets already reduced hold the mean).
    */
   async step(options?: StepOptions): Promise<void> {
+    if (this.#disposed) throw new Error("DataParallel.step: this DataParallel has been disposed");
     if (this.#busy) throw new Error("DataParallel.step: the previous step() has not finished (await it before the next)");
     this.#busy = true;
     try {
-      for (const b of this.#buckets()) await this.group.allReduce(b.run.grad().subarray(b.start, b.end), { op: "mean" });
+      const buckets = this.#buckets();
+      let bytes = 0;
+      if (this.compressor) {
+        bytes = await this.compressor.reduce(this.group, buckets.map((b) => ({ data: () => b.run.grad().subarray(b.start, b.end), params: paramsOf(b) })));
+      } else {
+        for (const b of buckets) {
+          await this.group.allReduce(b.run.grad().subarray(b.start, b.end), { op: "mean" });
+          bytes += allReduceBytes(b.end - b.start, this.group.worldSize, this.group.rank);
+        }
+      }
+      this.#bytesSent = bytes;
       this.optimizer.step(options);
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** Releases the compression state (the optimizer and the group stay the caller's); step() then throws. */
+  dispose(): void {
+    this.compressor?.dispose();
+    this.#disposed = true;
   }
 
   /** Sets every gradient to zero (the optimizer's zeroGrad). */
@@ -92,10 +126,15 @@ export class DataParallel {
 
 /** How many params bucket `b` holds. */
 function paramsIn(b: Bucket): number {
-  let at = 0, count = 0;
-  for (const p of b.run.params) {
-    if (at >= b.start && at < b.end) count++;
+  return paramsOf(b).length;
+}
+
+/** The params of bucket `b`, in registration order. */
+function paramsOf(b: Bucket): Bucket["run"]["params"] {
+  let at = 0;
+  return b.run.params.filter((p) => {
+    const inside = at >= b.start && at < b.end;
     at += p.value.length;
-  }
-  return count;
+    return inside;
+  });
 }

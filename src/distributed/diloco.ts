@@ -12,6 +12,7 @@ import { rejectUnknown } from "../core/options.js";
 import { SGD } from "../optim/sgd.js";
 import type { ProcessGroup } from "./group.js";
 import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
+import { checkCompression, type Compression, Compressor } from "./compression.js";
 
 export interface DiLoCoOptions {
   /** Inner steps between two syncs (H; the paper's 500). */
@@ -22,6 +23,8 @@ export interface DiLoCoOptions {
   momentum?: number;
   /** Nesterov momentum for the outer SGD (default true). */
   nesterov?: boolean;
+  /** Compress the pseudo-gradient with error feedback, as DataParallel's option (default: none). */
+  compression?: Compression;
 }
 
 export class DiLoCo {
@@ -30,6 +33,8 @@ export class DiLoCo {
   readonly outer: SGD;
   readonly group: ProcessGroup;
   readonly syncEvery: number;
+  /** The pseudo-gradient's compression state, if compressing. */
+  readonly compressor: Compressor | undefined;
   readonly #runs: FlatRun[];
   readonly #anchors: Float32Array[];
   readonly #deltas: Float32Array[];
@@ -44,9 +49,10 @@ export class DiLoCo {
     checkOptimizer("DiLoCo", inner);
     checkGroup("DiLoCo", group);
     checkOptionsArgument("DiLoCo", options);
-    rejectUnknown("DiLoCo", options, { syncEvery: 0, outerLr: 0, momentum: 0, nesterov: 0 }, []);
+    rejectUnknown("DiLoCo", options, { syncEvery: 0, outerLr: 0, momentum: 0, nesterov: 0, compression: 0 }, []);
     const { syncEvery, outerLr = 0.7, momentum = 0.9, nesterov = true } = options;
     if (!Number.isSafeInteger(syncEvery) || syncEvery < 1) throw new RangeError(`DiLoCo: invalid syncEvery ${String(syncEvery)} (expected an integer >= 1)`);
+    const c = options.compression === undefined ? undefined : checkCompression("DiLoCo", options.compression);
     this.#runs = flatRuns(inner.paramGroups.map((g) => g.params)).flat();
     this.#anchors = this.#runs.map((r) => r.value().slice());
     this.#deltas = this.#runs.map((r) => new Float32Array(r.n));
@@ -58,6 +64,7 @@ export class DiLoCo {
     this.inner = inner;
     this.group = group;
     this.syncEvery = syncEvery;
+    this.compressor = c === undefined ? undefined : new Compressor(c, inner.store, inner.backend);
   }
 
   /** Inner steps taken. */
@@ -89,7 +96,8 @@ export class DiLoCo {
         const v = r.value(), a = this.#anchors[k]!, d = this.#deltas[k]!;
         for (let i = 0; i < d.length; i++) d[i] = a[i]! - v[i]!;
       });
-      for (const d of this.#deltas) await this.group.allReduce(d, { op: "mean" });
+      if (this.compressor) await this.compressor.reduce(this.group, this.#deltas.map((d, k) => ({ data: () => d, params: this.#runs[k]!.params })));
+      else for (const d of this.#deltas) await this.group.allReduce(d, { op: "mean" });
       this.outer.step();
       this.#runs.forEach((r, k) => r.value().set(this.#anchors[k]!));
     } finally {

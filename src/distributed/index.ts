@@ -11,6 +11,7 @@ export { rtcGroup, rtcConnect, type RtcGroupOptions, type RtcConnectOptions, typ
 export { DataParallel, type DataParallelOptions } from "./data-parallel.js";
 export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";
 export { saveZeroShard, saveZeroConsolidated, loadZeroCheckpoint, type ZeroShardInfo } from "./checkpoint.js";
+export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor } from "./compression.js";
 export { DiLoCo, type DiLoCoOptions, type DiLoCoState } from "./diloco.js";
 export {
   FedAvg, FedAvgM, FedAdagrad, FedAdam, FedYogi, type ClientResult,
