@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { AUX_KERNELS, FLAGS } from "../src/abi/index.js";
-import { CLOSURE_OPTIMIZERS, KERNELS, OPTIMIZERS, STEP_OPTIMIZERS } from "../src/optim/index.js";
+import { closureOptimizers, kernels, OPTIMIZERS, stepOptimizers } from "../src/optim/index.js";
 import { render } from "../scripts/fixture-cases.js";
 import { MISSING_CASES } from "./registry.js";
 import type { BenchCase } from "../bench/cases.js";
@@ -30,7 +30,7 @@ it.each(OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name has its fil
   }
 });
 
-it.each(CLOSURE_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name (closure kind): its kernels are declared with their arity and have references of that arity", (e) => {
+it.each(closureOptimizers().map((e) => ({ ...e, name: e.spec.name })))("$name (closure kind): its kernels are declared with their arity and have references of that arity", (e) => {
   const source = readFileSync(file(`assembly/optim/${e.id}.ts`), "utf8");
   for (const k of e.spec.kernels) {
     const m = new RegExp(`export function ${k}\\(([^)]*)\\)`, "s").exec(source);
@@ -41,12 +41,12 @@ it.each(CLOSURE_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name (cl
   }
 });
 
-it.each(STEP_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffers and scalars are the kernel's parameters, in order", (e) => {
+it.each(stepOptimizers().map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffers and scalars are the kernel's parameters, in order", (e) => {
   const source = readFileSync(file(`assembly/optim/${e.kernelOf ?? e.id}.ts`), "utf8");
   const m = new RegExp(`export function ${e.spec.kernel}\\(([^)]*)\\)`, "s").exec(source);
   expect(m, `export function ${e.spec.kernel}(...) in assembly`).not.toBeNull();
   const params = m![1]!.split(",").map((p) => p.trim().split(":")[0]!.trim()).filter(Boolean);
-  const expected = [...KERNELS[e.spec.kernel]!.pointers.map(camel), "n", ...e.spec.scalars, "gradScale", "flags"];
+  const expected = [...kernels()[e.spec.kernel]!.pointers.map(camel), "n", ...e.spec.scalars, "gradScale", "flags"];
   expect(params).toEqual(expected);
 });
 
@@ -62,7 +62,7 @@ it("registry ids and class names are unique", () => {
 it("assembly/index.ts exports exactly the registry's kernels (and their bf16/int8 twins), the aux kernels and the flags", () => {
   const index = readFileSync(file("assembly/index.ts"), "utf8");
   const exported = [...index.matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1]!.split(",").map((x) => x.trim()).filter(Boolean));
-  expect(exported.sort()).toEqual([...Object.keys(KERNELS), ...Object.keys(AUX_KERNELS), ...Object.keys(FLAGS)].sort());
+  expect(exported.sort()).toEqual([...Object.keys(kernels()), ...Object.keys(AUX_KERNELS), ...Object.keys(FLAGS)].sort());
 });
 
 // The bench cases of every registry optimizer (what bench/cases-all.ts collects, loaded as vitest can).
@@ -78,8 +78,8 @@ it("every elementwise optimizer has a native C kernel in the bench (bench/native
   const cKernels = [...table.matchAll(/\{"(\w+)", \w+, \d+\}/g)].map((m) => m[1]!).filter((id) => !id.startsWith("roofline"));
   const native = BENCH_CASES.filter((c) => c.native).map((c) => c.id);
   expect(native.sort()).toEqual([...cKernels].sort());
-  const ids = new Map(STEP_OPTIMIZERS.map((e) => [e.id, e]));
-  for (const e of STEP_OPTIMIZERS.filter((x) => x.spec.kind !== "tensor" && !(x.id in NO_NATIVE))) {
+  const ids = new Map(stepOptimizers().map((e) => [e.id, e]));
+  for (const e of stepOptimizers().filter((x) => x.spec.kind !== "tensor" && !(x.id in NO_NATIVE))) {
     const cases = BENCH_CASES.filter((c) => c.id === e.id || c.id.startsWith(`${e.id}_`));
     expect(cases.some((c) => c.native), `${e.spec.name}: a native case in bench/optim/${e.id}.bench.ts (or NO_NATIVE)`).toBe(true);
   }
