@@ -1,4 +1,4 @@
-// The kernel ABI is derived once from the registry's specs (KERNELS in src/optim/index.ts: param, state
+// The kernel ABI is derived once from the registry's specs (kernels() in src/optim/index.ts: param, state
 // buffers, grad, n, scalars, gradScale, flags); both Wasm builds and every reference must implement it.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";

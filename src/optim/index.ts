@@ -1,5 +1,5 @@
 // THE registry of optimizers. One line per optimizer; everything else is derived from it: the package's
-// exports (src/api.ts re-exports this file), the kernel signature table (KERNELS, from each spec's buffers
+// exports (src/api.ts re-exports this file), the kernel signature table (kernels(), from each spec's buffers
 // and scalars), the registry test suites (test/suites/), the benchmark's list (bench/optim/<id>.bench.ts)
 // and the fixture generator's case list (test/fixtures/cases.json, written from test/optim/<id>.cases.ts).
 // How to add an optimizer: CONTRIBUTING.md.
