@@ -19,6 +19,8 @@ export interface BenchCase {
   tfjs?: (tf: typeof TF) => TF.Optimizer;
   /** Whether bench/native/optim.c has this kernel. */
   native: boolean;
+  /** Why it has none, for an elementwise optimizer (each has a C loop or says why not: test/meta.test.ts). */
+  noNative?: string;
 }
 
 export const LR = 1e-3;

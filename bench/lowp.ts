@@ -14,7 +14,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Adam, init, ParamStore } from "../src/index.js";
-import { STEP_OPTIMIZERS } from "../src/optim/index.js";
+import { stepOptimizers } from "../src/optim/index.js";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const SIZES = (process.env.LOWP_SIZES ?? "65536,1048576,16777216").split(",").map(Number);
@@ -59,7 +59,7 @@ function floorKernel(n: number): () => void {
 
 if (process.env.LOWP_ALL) {
   const n = Number(process.env.LOWP_ALL);
-  const entries = STEP_OPTIMIZERS.filter((e) => e.spec.lowp);
+  const entries = stepOptimizers().filter((e) => e.spec.lowp);
   const extra: Record<string, object> = { sgd: { momentum: 0.9 } }; // SGD's state exists with momentum only
   const all: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {

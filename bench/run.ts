@@ -11,7 +11,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CASES } from "./cases-all.js";
-import { CLOSURE_OPTIMIZERS } from "../src/optim/index.js";
+import { closureOptimizers } from "../src/optim/index.js";
 import { renderChart, renderMarkdown, type Result, type Row } from "./report.js";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
@@ -93,7 +93,7 @@ const jobs: Array<[string, () => string]> = [
   ["gradstep", () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "gradstep", String(round), SIZES])],
   ...CASES.map((c) => [`one-optimizer ${c.id}`, () => sh(process.execPath, ["--expose-gc", "--import", "tsx", "bench/measure.ts", "one-optimizer", String(round), SIZES, c.id])] as [string, () => string]),
   // Closure-kind optimizers (LBFGS) measure themselves against their plain-JS loop (bench/optim/<id>.bench.ts).
-  ...CLOSURE_OPTIMIZERS.map((e) => [`closure ${e.id}`, () => sh(process.execPath, ["--import", "tsx", `bench/optim/${e.id}.bench.ts`, "65536,1048576"])] as [string, () => string]),
+  ...closureOptimizers().map((e) => [`closure ${e.id}`, () => sh(process.execPath, ["--import", "tsx", `bench/optim/${e.id}.bench.ts`, "65536,1048576"])] as [string, () => string]),
   ["tfjs-cpu", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-cpu", String(round), SIZES])],
   ["tfjs-wasm", () => sh(process.execPath, ["--import", "tsx", "bench/measure.ts", "tfjs-wasm", String(round), SIZES])],
   ...natives.map(([name, bin]) => {

@@ -8,6 +8,7 @@ through G) and a 37-element seeded random vector (SIMD main loop + tail), with ~
 all-zero gradient on step 5. Steps use foreach=False (PyTorch's reference for-loop path). Where a case has
 `lr_schedule`, the group's lr is set to that value before each step (the way a scheduler edits it).
 """
+import functools
 import json
 import torch
 
@@ -327,14 +328,10 @@ OPTAX_BUILD = {
                                      weight_decay=o["weightDecay"]),
     "LARS": lambda o, lr: optax.lars(lr, weight_decay=o["weightDecay"], trust_coefficient=o["trustCoefficient"], eps=o["eps"],
                                      momentum=o["momentum"], nesterov=o["nesterov"]),
-    "ADOPT": lambda o, lr: optax.contrib.adopt(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"],
-                                               use_clipping=o["clipping"], nesterov=o["nesterov"]),
     # Prodigy: gradstep's beta3 null is Optax's None (√β2).
     "Prodigy": lambda o, lr: optax.contrib.prodigy(lr, betas=tuple(o["betas"]), beta3=o["beta3"], eps=o["eps"],
                                                    estim_lr0=o["estimLr0"], estim_lr_coef=o["estimLrCoef"],
                                                    weight_decay=o["weightDecay"], safeguard_warmup=o["safeguardWarmup"]),
-    "NovoGrad": lambda o, lr: optax.novograd(lr, b1=o["betas"][0], b2=o["betas"][1], eps=o["eps"], eps_root=o["epsRoot"],
-                                             weight_decay=o["weightDecay"]),
 }
 # Per optimizer: the state of its first chain element (or of the whole transformation) -> gradstep's names.
 OPTAX_STATE = {
@@ -349,13 +346,27 @@ OPTAX_STATE = {
     "ScheduleFreeSGD": {"z": "z", "step_count": ("step", -1)},
     "LAMB": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
     "LARS": {"trace": "trace"},
-    "ADOPT": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},
-    "NovoGrad": {"count": "step", "mu": "exp_avg", "nu": "exp_avg_sq"},  # nu: one number per tensor
     "Prodigy": {"count": "step", "exp_avg": "exp_avg", "exp_avg_sq": "exp_avg_sq", "grad_sum": "grad_sum",
                 "params0": "params0"},
 }
 # Optimizer-wide scalar leaves (the state dict's `global`, same names), per optimizer whose step has global reductions.
 OPTAX_GLOBAL = {"Prodigy": ["estim_lr", "numerator_weighted"]}
+
+
+def _option(o, path):
+    """A gradstep option by its path in an OptaxCall (`"betas.1"`: an element of an array option)."""
+    for k in path.split("."):
+        o = o[int(k)] if k.isdigit() else o[k]
+    return o
+
+
+# The Optax calls the cases files declare (`optax`: test/optim/types.ts OptaxCall), for the optimizers that are
+# one Optax function of gradstep's options; OPTAX_BUILD and OPTAX_STATE above hold the others.
+with open("test/fixtures/cases.json") as f:
+    for _name, _call in json.load(f)["optax"].items():
+        OPTAX_BUILD[_name] = (lambda fn, args: lambda o, lr: fn(lr, **{k: _option(o, p) for k, p in args.items()}))(
+            functools.reduce(getattr, _call["fn"].split("."), optax), _call["args"])
+        OPTAX_STATE[_name] = _call["state"]
 
 
 def _first_state(state, fields):

@@ -1,17 +1,17 @@
-// The kernel ABI is derived once from the registry's specs (KERNELS in src/optim/index.ts: param, state
+// The kernel ABI is derived once from the registry's specs (kernels() in src/optim/index.ts: param, state
 // buffers, grad, n, scalars, gradScale, flags); both Wasm builds and every reference must implement it.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AUX_KERNELS, FLAG_MAP, FLAGS } from "../src/abi/index.js";
 import { WASM_BASE64 } from "../src/generated/wasm.js";
-import { KERNELS, REFERENCE, signatureOf, STEP_OPTIMIZERS } from "../src/optim/index.js";
+import { kernels, references, signatureOf, stepOptimizers } from "../src/optim/index.js";
 
-const names = Object.keys(KERNELS);
-const arity = (name: string) => KERNELS[name]!.pointers.length + 1 + KERNELS[name]!.scalars.length;
+const names = Object.keys(kernels());
+const arity = (name: string) => kernels()[name]!.pointers.length + 1 + kernels()[name]!.scalars.length;
 
 it("optimizers that share a kernel agree on its signature", () => {
-  for (const e of STEP_OPTIMIZERS) expect(signatureOf(e.spec), e.spec.name).toEqual(KERNELS[e.spec.kernel]);
+  for (const e of stepOptimizers()) expect(signatureOf(e.spec), e.spec.name).toEqual(kernels()[e.spec.kernel]);
 });
 
 // Every `const NAME: i32 = <expr>` of assembly/ (export and @inline or not), with its expression.
@@ -86,8 +86,8 @@ describe.each(Object.keys(WASM_BASE64) as (keyof typeof WASM_BASE64)[])("%s buil
 });
 
 it("the reference implements every kernel with the declared arity", () => {
-  expect(Object.keys(REFERENCE).sort()).toEqual([...names].sort());
-  for (const name of names) expect(REFERENCE[name]!.length, name).toBe(arity(name));
+  expect(Object.keys(references()).sort()).toEqual([...names].sort());
+  for (const name of names) expect(references()[name]!.length, name).toBe(arity(name));
 });
 
 it("the SIMD build uses SIMD instructions and the scalar build does not", () => {

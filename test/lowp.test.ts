@@ -385,11 +385,9 @@ const LOWP = REGISTRY.filter((e) => e.spec.lowp);
 
 describe("which optimizers have low-precision state", () => {
   it("every elementwise optimizer whose state is statistics of the gradients; the others say why not", () => {
-    expect(LOWP.map((e) => e.name)).toEqual(["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
-      "Rprop", "Lion", "AdaBelief", "Yogi", "Adan", "AdEMAMix", "ADOPT"]);
+    for (const { name, spec } of LOWP) expect([spec.kind === "tensor", spec.f32Only], name).toEqual([false, undefined]);
     for (const { cls } of LOWP) expect(new cls([new ParamStore().param("w", 4)]).defaults).toMatchObject({ stateDtype: "f32" });
     const elementwise = REGISTRY.filter((e) => !e.spec.lowp && e.spec.kind !== "tensor");
-    expect(elementwise.map((e) => e.name)).toEqual(["ASGD", "ScheduleFreeAdamW", "ScheduleFreeSGD", "Prodigy"]);
     for (const e of elementwise) expect(e.spec.f32Only, e.name).toMatch(/ is .*, not a statistic of the gradients$/);
   });
   it.each(LOWP)("$name: its cases run bf16 (nearest, and stochastic when it has the option) and int8 configs", ({ spec, cases }) => {

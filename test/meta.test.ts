@@ -4,14 +4,23 @@
 import { existsSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { AUX_KERNELS, FLAGS } from "../src/abi/index.js";
-import { CLOSURE_OPTIMIZERS, KERNELS, OPTIMIZERS, STEP_OPTIMIZERS } from "../src/optim/index.js";
+import { closureOptimizers, kernels, OPTIMIZERS, stepOptimizers } from "../src/optim/index.js";
 import { render } from "../scripts/fixture-cases.js";
 import { MISSING_CASES } from "./registry.js";
 import type { BenchCase } from "../bench/cases.js";
+import { kernelFiles } from "../scripts/build-wasm.mjs";
 
 const root = new URL("../", import.meta.url);
 const file = (path: string) => new URL(path, root);
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+// The Wasm module's exports: assembly/index.ts's own, and the optimizers' kernels that scripts/build-wasm.mjs
+// finds in assembly/optim/<stem>.ts (their exports, and the low-precision twins it writes for them).
+const KERNEL_FILES = kernelFiles();
+const kernelsOf = (stem: string) => KERNEL_FILES.filter((k) => k.stem === stem).flatMap((k) => [...k.exports, ...k.twins.map((t) => t.name)]);
+const WASM_EXPORTS = [
+  ...[...readFileSync(file("assembly/index.ts"), "utf8").matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1]!.split(",").map((x) => x.trim())),
+  ...KERNEL_FILES.flatMap((k) => kernelsOf(k.stem)),
+];
 
 it("every registry optimizer has a cases file test/optim/<id>.cases.ts", () => {
   expect(MISSING_CASES).toEqual([]);
@@ -22,15 +31,11 @@ it.each(OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name has its fil
   for (const path of [`src/optim/${e.id}.ts`, `src/optim/${kernelId}.reference.ts`, `assembly/optim/${kernelId}.ts`, `bench/optim/${e.id}.bench.ts`]) {
     expect(existsSync(file(path)), `${e.spec.name}: ${path}`).toBe(true);
   }
-  const index = readFileSync(file("assembly/index.ts"), "utf8");
-  if (e.kind === "closure") {
-    for (const k of e.spec.kernels) expect(index, `assembly/index.ts exports ${k}`).toMatch(new RegExp(`export \\{[^}]*\\b${k}\\b[^}]*\\} from "./optim/${e.id}"`));
-  } else {
-    expect(index, "assembly/index.ts exports the kernel").toContain(`export { ${e.spec.kernel} }`);
-  }
+  const kernels = e.kind === "closure" ? e.spec.kernels : [e.spec.kernel];
+  expect(kernelsOf(kernelId), `assembly/optim/${kernelId}.ts has its kernels`).toEqual(expect.arrayContaining([...kernels]));
 });
 
-it.each(CLOSURE_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name (closure kind): its kernels are declared with their arity and have references of that arity", (e) => {
+it.each(closureOptimizers().map((e) => ({ ...e, name: e.spec.name })))("$name (closure kind): its kernels are declared with their arity and have references of that arity", (e) => {
   const source = readFileSync(file(`assembly/optim/${e.id}.ts`), "utf8");
   for (const k of e.spec.kernels) {
     const m = new RegExp(`export function ${k}\\(([^)]*)\\)`, "s").exec(source);
@@ -41,12 +46,12 @@ it.each(CLOSURE_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name (cl
   }
 });
 
-it.each(STEP_OPTIMIZERS.map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffers and scalars are the kernel's parameters, in order", (e) => {
+it.each(stepOptimizers().map((e) => ({ ...e, name: e.spec.name })))("$name: spec buffers and scalars are the kernel's parameters, in order", (e) => {
   const source = readFileSync(file(`assembly/optim/${e.kernelOf ?? e.id}.ts`), "utf8");
   const m = new RegExp(`export function ${e.spec.kernel}\\(([^)]*)\\)`, "s").exec(source);
   expect(m, `export function ${e.spec.kernel}(...) in assembly`).not.toBeNull();
   const params = m![1]!.split(",").map((p) => p.trim().split(":")[0]!.trim()).filter(Boolean);
-  const expected = [...KERNELS[e.spec.kernel]!.pointers.map(camel), "n", ...e.spec.scalars, "gradScale", "flags"];
+  const expected = [...kernels()[e.spec.kernel]!.pointers.map(camel), "n", ...e.spec.scalars, "gradScale", "flags"];
   expect(params).toEqual(expected);
 });
 
@@ -59,31 +64,23 @@ it("registry ids and class names are unique", () => {
   expect(new Set(OPTIMIZERS.map((e) => e.spec.name)).size).toBe(OPTIMIZERS.length);
 });
 
-it("assembly/index.ts exports exactly the registry's kernels (and their bf16/int8 twins), the aux kernels and the flags", () => {
-  const index = readFileSync(file("assembly/index.ts"), "utf8");
-  const exported = [...index.matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1]!.split(",").map((x) => x.trim()).filter(Boolean));
-  expect(exported.sort()).toEqual([...Object.keys(KERNELS), ...Object.keys(AUX_KERNELS), ...Object.keys(FLAGS)].sort());
+it("the Wasm module exports exactly the registry's kernels (and their bf16/int8 twins), the aux kernels and the flags", () => {
+  expect([...WASM_EXPORTS].sort()).toEqual([...Object.keys(kernels()), ...Object.keys(AUX_KERNELS), ...Object.keys(FLAGS)].sort());
 });
 
 // The bench cases of every registry optimizer (what bench/cases-all.ts collects, loaded as vitest can).
 const BENCH_CASES = (await Promise.all(OPTIMIZERS.map((e) => import(`../bench/optim/${e.id}.bench.ts`) as Promise<{ cases: BenchCase[] }>)))
   .flatMap((f) => f.cases);
 
-/** Elementwise optimizers without a C anchor in bench/native/optim.c, and why. None today. */
-const NO_NATIVE: Record<string, string> = {
-  prodigy: "a step is two passes with global reductions between them, not one elementwise loop the C harness times",
-};
-
-it("every elementwise optimizer has a native C kernel in the bench (bench/native/optim.c), and every C kernel a bench case", () => {
+it("every elementwise optimizer has a native C kernel in the bench (bench/native/optim.c) or says why not (noNative), and every C kernel a bench case", () => {
   const source = readFileSync(file("bench/native/optim.c"), "utf8");
   const table = /KERNELS\[\] = \{([^;]*)\};/.exec(source)![1]!;
   const cKernels = [...table.matchAll(/\{"(\w+)", \w+, \d+\}/g)].map((m) => m[1]!).filter((id) => !id.startsWith("roofline"));
   const native = BENCH_CASES.filter((c) => c.native).map((c) => c.id);
   expect(native.sort()).toEqual([...cKernels].sort());
-  const ids = new Map(STEP_OPTIMIZERS.map((e) => [e.id, e]));
-  for (const e of STEP_OPTIMIZERS.filter((x) => x.spec.kind !== "tensor" && !(x.id in NO_NATIVE))) {
+  for (const e of stepOptimizers().filter((x) => x.spec.kind !== "tensor")) {
     const cases = BENCH_CASES.filter((c) => c.id === e.id || c.id.startsWith(`${e.id}_`));
-    expect(cases.some((c) => c.native), `${e.spec.name}: a native case in bench/optim/${e.id}.bench.ts (or NO_NATIVE)`).toBe(true);
+    expect(cases.some((c) => c.native || c.noNative), `${e.spec.name}: a native case in bench/optim/${e.id}.bench.ts (or its noNative reason)`).toBe(true);
   }
-  for (const id of Object.keys(NO_NATIVE)) expect(ids.has(id), `NO_NATIVE.${id} is a registry id`).toBe(true);
+  for (const c of BENCH_CASES.filter((x) => x.noNative !== undefined)) expect([c.native, c.noNative!.length > 0], c.id).toEqual([false, true]);
 });

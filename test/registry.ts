@@ -2,7 +2,7 @@
 // (test/optim/<id>.cases.ts). The suites in test/suites/ loop over REGISTRY; a new optimizer gets parity,
 // conformance, errors, state-dict/resume and identity tests by adding its registry line and cases file.
 import { existsSync } from "node:fs";
-import { type ClosureEntry, OPTIMIZERS, type OptimizerClass, STEP_OPTIMIZERS, type StepEntry } from "../src/optim/index.js";
+import { type ClosureEntry, OPTIMIZERS, type OptimizerClass, stepOptimizers, type StepEntry } from "../src/optim/index.js";
 import type { ClosureCases, ClosureFixtureCase, FixtureCase, OptimizerCases } from "./optim/types.js";
 
 export interface RegistryCases extends StepEntry {
@@ -39,7 +39,7 @@ for (const e of OPTIMIZERS) {
 
 /** A registry class by its name. */
 export function classOf(name: string): OptimizerClass {
-  const e = STEP_OPTIMIZERS.find((x) => x.spec.name === name);
+  const e = stepOptimizers().find((x) => x.spec.name === name);
   if (!e) throw new Error(`no optimizer named ${name} in the registry`);
   return e.cls;
 }

@@ -7,10 +7,10 @@ import {
   CLIP, DECOUPLED, GRAD_SCALE, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2, subScaledDiv,
 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The AdaBelief rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
-class AdaBelief {
+export class AdaBelief {
   /** Fast path: plain AdaBelief. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
@@ -38,17 +38,4 @@ export function adabelief_f32(param: usize, expAvg: usize, expAvgVar: usize, gra
     lrWeightDecay: f32, gradScale: f32, flags: i32): void {
   elementwise<AdaBelief, f32>(param, grad, n, flags, expAvg, expAvgVar, 0, 0, stepSize, beta1, beta1Comp, beta2,
     beta2Comp, rBc2Sqrt, eps, epsRoot, lrWeightDecay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function adabelief_bf16(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32, stepSize: f32,
-    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32, lrWeightDecay: f32,
-    gradScale: f32, flags: i32): void {
-  lowp<AdaBelief, u16>(param, grad, n, flags, expAvg, expAvgVar, 0, 0, stepSize, beta1, beta1Comp, beta2, beta2Comp,
-    rBc2Sqrt, eps, epsRoot, lrWeightDecay, gradScale);
-}
-export function adabelief_i8(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32, stepSize: f32,
-    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32, lrWeightDecay: f32,
-    gradScale: f32, flags: i32): void {
-  lowp<AdaBelief, u8>(param, grad, n, flags, expAvg, expAvgVar, 0, 0, stepSize, beta1, beta1Comp, beta2, beta2Comp,
-    rBc2Sqrt, eps, epsRoot, lrWeightDecay, gradScale);
 }

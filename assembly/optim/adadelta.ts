@@ -4,10 +4,10 @@
 // sqrt(u + eps) / sqrt(v + eps) * g takes the accumulators before this step, both in tfjs's moment order.
 import { TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, ema2, tfjsEma2 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { UNSIGNED, lowp } from "../lib/lowp";
+import { UNSIGNED } from "../lib/lowp";
 
 /** The Adadelta rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Adadelta {
+export class Adadelta {
   /** Fast paths: plain Adadelta, tfjs's. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }
@@ -43,13 +43,4 @@ class Adadelta {
 export function adadelta_f32(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32,
     lr: f32, rho: f32, rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
   elementwise<Adadelta, f32>(param, grad, n, flags, squareAvg, accDelta, 0, 0, lr, rho, rhoComp, eps, weightDecay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function adadelta_bf16(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32, lr: f32, rho: f32,
-    rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Adadelta, u16>(param, grad, n, flags, squareAvg, accDelta, 0, 0, lr, rho, rhoComp, eps, weightDecay, gradScale);
-}
-export function adadelta_i8(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32, lr: f32, rho: f32,
-    rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Adadelta, u8>(param, grad, n, flags, squareAvg, accDelta, 0, 0, lr, rho, rhoComp, eps, weightDecay, gradScale);
 }

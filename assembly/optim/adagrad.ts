@@ -4,10 +4,10 @@
 // the quotient g / sqrt(s + eps) multiplied by clr afterwards (tfjs's order).
 import { TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, subScaledDiv } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { UNSIGNED, lowp } from "../lib/lowp";
+import { UNSIGNED } from "../lib/lowp";
 
 /** The Adagrad rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Adagrad {
+export class Adagrad {
   /** Fast paths: plain Adagrad, tfjs's. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }
@@ -29,13 +29,4 @@ class Adagrad {
 export function adagrad_f32(param: usize, sum: usize, grad: usize, n: i32,
     clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
   elementwise<Adagrad, f32>(param, grad, n, flags, sum, 0, 0, 0, clr, eps, weightDecay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function adagrad_bf16(param: usize, sum: usize, grad: usize, n: i32,
-    clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Adagrad, u16>(param, grad, n, flags, sum, 0, 0, 0, clr, eps, weightDecay, gradScale);
-}
-export function adagrad_i8(param: usize, sum: usize, grad: usize, n: i32,
-    clr: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Adagrad, u8>(param, grad, n, flags, sum, 0, 0, 0, clr, eps, weightDecay, gradScale);
 }

@@ -10,10 +10,10 @@ import {
   ld, st, add, sub, mul, div, sqrt, maxv, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
 import { F32_STATE, NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lds, lowp, sts } from "../lib/lowp";
+import { SIGNED, UNSIGNED, lds, sts } from "../lib/lowp";
 
 /** The Adam rule for the lanes at byte offset o (assembly/lib/elementwise.ts); state stored as S. */
-class Adam {
+export class Adam {
   /**
    * Fast paths: plain Adam and default AdamW, each also with a gradient scale (clipping, GradScaler, accumulation);
    * tfjs's Adam with f32 state (with bf16 it takes the general loop: binary size).
@@ -56,17 +56,11 @@ export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvg
   elementwise<Adam, f32>(param, grad, n, flags, expAvg, expAvgSq, maxExpAvgSq, 0, stepSize, beta1Comp, beta2, beta2Comp,
     rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale);
 }
-// Low-precision state (assembly/lib/lowp.ts): bf16 converted in registers by the same rule (S = u16); int8
-// through the block driver, on f32 blocks decoded from the int8 state.
+// bf16 state converted in registers by the same rule (S = u16), not through the block driver of the int8 twin
+// that scripts/build-wasm.mjs writes (assembly/lib/lowp.ts).
 export function adam_bf16(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
     weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
   elementwise<Adam, u16>(param, grad, n, flags, expAvg, expAvgSq, maxExpAvgSq, 0, stepSize, beta1Comp, beta2, beta2Comp,
-    rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale);
-}
-export function adam_i8(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
-    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
-    weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
-  lowp<Adam, u8>(param, grad, n, flags, expAvg, expAvgSq, maxExpAvgSq, 0, stepSize, beta1Comp, beta2, beta2Comp,
     rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale);
 }

@@ -5,10 +5,10 @@
 // clr rounded as tfjs rounds it (src/optim/adamax.ts).
 import { TFJS, ld, st, add, sub, mul, div, absv, maxp, maxv, gradInFlags, lerp, subScaledDiv, tfjsMoment } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The Adamax rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Adamax {
+export class Adamax {
   /** Fast paths: plain Adamax, tfjs's. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }
@@ -42,13 +42,4 @@ class Adamax {
 export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32,
     clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
   elementwise<Adamax, f32>(param, grad, n, flags, expAvg, expInf, 0, 0, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function adamax_bf16(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32, beta1Comp: f32,
-    beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
-  lowp<Adamax, u16>(param, grad, n, flags, expAvg, expInf, 0, 0, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale);
-}
-export function adamax_i8(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32, clr: f32, beta1Comp: f32,
-    beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
-  lowp<Adamax, u8>(param, grad, n, flags, expAvg, expInf, 0, 0, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale);
 }

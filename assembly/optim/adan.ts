@@ -8,10 +8,10 @@ import {
   CLIP, DECOUPLED, GRAD_SCALE, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2,
 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The Adan rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
-class Adan {
+export class Adan {
   /** Fast path: plain Adan after its first step. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
@@ -43,17 +43,4 @@ export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgS
     rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
   elementwise<Adan, f32>(param, grad, n, flags, expAvg, expAvgDiff, expAvgSq, prevGrad, beta1, beta1Comp, beta2,
     beta2Comp, beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function adan_bf16(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
-    n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
-    rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Adan, u16>(param, grad, n, flags, expAvg, expAvgDiff, expAvgSq, prevGrad, beta1, beta1Comp, beta2, beta2Comp,
-    beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale);
-}
-export function adan_i8(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
-    n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
-    rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Adan, u8>(param, grad, n, flags, expAvg, expAvgDiff, expAvgSq, prevGrad, beta1, beta1Comp, beta2, beta2Comp,
-    beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale);
 }

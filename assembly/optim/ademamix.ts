@@ -6,10 +6,10 @@
 // lr, weightDecay, gradScale.
 import { CLIP, DECOUPLED, GRAD_SCALE, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The AdEMAMix rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
-class AdEMAMix {
+export class AdEMAMix {
   /** Fast path: plain AdEMAMix. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
@@ -38,17 +38,4 @@ export function ademamix_f32(param: usize, expAvgFast: usize, expAvgSlow: usize,
     alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
   elementwise<AdEMAMix, f32>(param, grad, n, flags, expAvgFast, expAvgSlow, expAvgSq, 0, beta1, beta1Comp, beta2,
     beta2Comp, beta3, beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function ademamix_bf16(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize, n: i32,
-    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
-    alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<AdEMAMix, u16>(param, grad, n, flags, expAvgFast, expAvgSlow, expAvgSq, 0, beta1, beta1Comp, beta2, beta2Comp,
-    beta3, beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale);
-}
-export function ademamix_i8(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize, n: i32,
-    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
-    alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<AdEMAMix, u8>(param, grad, n, flags, expAvgFast, expAvgSlow, expAvgSq, 0, beta1, beta1Comp, beta2, beta2Comp,
-    beta3, beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale);
 }

@@ -4,10 +4,10 @@
 // without clipping), gradScale.
 import { CLIP, GRAD_SCALE, NESTEROV, ld, st, sub, mul, div, neg, sqrt, maxp, clampp, gradInFlags, optaxMoment, optaxMoment2 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The ADOPT rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
-class Adopt {
+export class Adopt {
   /** Fast paths: plain ADOPT, and with a gradient scale (clipping, GradScaler, accumulation). */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? GRAD_SCALE : NONE; }
@@ -33,13 +33,4 @@ class Adopt {
 export function adopt_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, lr: f32, beta1: f32,
     beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, clip: f32, gradScale: f32, flags: i32): void {
   elementwise<Adopt, f32>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, lr, beta1, beta1Comp, beta2, beta2Comp, eps, clip, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function adopt_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, lr: f32, beta1: f32,
-    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, clip: f32, gradScale: f32, flags: i32): void {
-  lowp<Adopt, u16>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, lr, beta1, beta1Comp, beta2, beta2Comp, eps, clip, gradScale);
-}
-export function adopt_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, lr: f32, beta1: f32,
-    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, clip: f32, gradScale: f32, flags: i32): void {
-  lowp<Adopt, u8>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, lr, beta1, beta1Comp, beta2, beta2Comp, eps, clip, gradScale);
 }

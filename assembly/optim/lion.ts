@@ -4,10 +4,10 @@
 // Scalars: lr, beta1, beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, weightDecay, gradScale.
 import { CLIP, DECOUPLED, GRAD_SCALE, MAXIMIZE, ld, st, add, sub, mul, sign, gradInFlags, optaxMoment } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, lowp } from "../lib/lowp";
+import { SIGNED } from "../lib/lowp";
 
 /** The Lion rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
-class Lion {
+export class Lion {
   /** Fast paths: plain Lion, and with a gradient scale (clipping, GradScaler, accumulation). */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? GRAD_SCALE : NONE; }
@@ -30,13 +30,4 @@ class Lion {
 export function lion_f32(param: usize, expAvg: usize, grad: usize, n: i32,
     lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
   elementwise<Lion, f32>(param, grad, n, flags, expAvg, 0, 0, 0, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function lion_bf16(param: usize, expAvg: usize, grad: usize, n: i32,
-    lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Lion, u16>(param, grad, n, flags, expAvg, 0, 0, 0, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale);
-}
-export function lion_i8(param: usize, expAvg: usize, grad: usize, n: i32,
-    lr: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  lowp<Lion, u8>(param, grad, n, flags, expAvg, 0, 0, 0, lr, beta1, beta1Comp, beta2, beta2Comp, weightDecay, gradScale);
 }

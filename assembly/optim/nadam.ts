@@ -5,10 +5,10 @@
 // weightDecay, decay = 1-lr*weightDecay, gradScale.
 import { DECOUPLED, ld, st, splat, add, sub, mul, div, sqrt, gradInFlags, lerp, ema2 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The NAdam rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Nadam {
+export class Nadam {
   /** Fast path: plain NAdam. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
@@ -38,17 +38,4 @@ export function nadam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: us
     weightDecay: f32, decay: f32, gradScale: f32, flags: i32): void {
   elementwise<Nadam, f32>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, gradCoef, avgCoef, beta1Comp, beta2,
     beta2Comp, rBc2, eps, weightDecay, decay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function nadam_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, gradCoef: f32,
-    avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32, weightDecay: f32, decay: f32,
-    gradScale: f32, flags: i32): void {
-  lowp<Nadam, u16>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, gradCoef, avgCoef, beta1Comp, beta2, beta2Comp,
-    rBc2, eps, weightDecay, decay, gradScale);
-}
-export function nadam_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, gradCoef: f32,
-    avgCoef: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32, weightDecay: f32, decay: f32,
-    gradScale: f32, flags: i32): void {
-  lowp<Nadam, u8>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, gradCoef, avgCoef, beta1Comp, beta2, beta2Comp,
-    rBc2, eps, weightDecay, decay, gradScale);
 }

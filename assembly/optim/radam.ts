@@ -5,7 +5,7 @@
 // gradScale.
 import { DECOUPLED, ld, st, add, sub, mul, sqrt, gradInFlags, lerp, ema2, subScaledDiv } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /**
  * Flag bit of this kernel only (mirrored in src/optim/radam.reference.ts): the step is rectified (rho_t > 5). In
@@ -15,7 +15,7 @@ import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
 const RECTIFY: i32 = 1 << 11;
 
 /** The RAdam rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Radam {
+export class Radam {
   /** Fast path: a rectified step with no other flag. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? RECTIFY : NONE; }
@@ -42,18 +42,5 @@ export function radam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: us
     stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32,
     gradScale: f32, flags: i32): void {
   elementwise<Radam, f32>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1Comp, beta2, beta2Comp, eps,
-    weightDecay, decay, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function radam_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
-    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32, gradScale: f32,
-    flags: i32): void {
-  lowp<Radam, u16>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1Comp, beta2, beta2Comp, eps,
-    weightDecay, decay, gradScale);
-}
-export function radam_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32,
-    beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32, gradScale: f32,
-    flags: i32): void {
-  lowp<Radam, u8>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1Comp, beta2, beta2Comp, eps,
     weightDecay, decay, gradScale);
 }

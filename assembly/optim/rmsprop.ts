@@ -7,10 +7,10 @@ import {
   MOMENTUM, CENTERED, TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The RMSprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Rmsprop {
+export class Rmsprop {
   /** Fast paths: plain RMSprop, centered with momentum, tfjs's. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? MOMENTUM | CENTERED : i == 2 ? TFJS : NONE; }
@@ -68,18 +68,5 @@ export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usiz
     n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
     flags: i32): void {
   elementwise<Rmsprop, f32>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function rmsprop_bf16(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
-    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    flags: i32): void {
-  lowp<Rmsprop, u16>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale);
-}
-export function rmsprop_i8(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
-    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    flags: i32): void {
-  lowp<Rmsprop, u8>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
     weightDecay, momentum, gradScale);
 }

@@ -7,7 +7,7 @@ import {
   CLIP, GRAD_SCALE, MAXIMIZE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradInFlags,
 } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /**
  * torch.sign as PyTorch's CPU kernel computes it, (x > 0) - (x < 0): 1, -1, or +0 for ±0 and NaN. (The shared
@@ -20,7 +20,7 @@ import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
 }
 
 /** The Rprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Rprop {
+export class Rprop {
   /** Fast path: plain Rprop. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
@@ -47,13 +47,4 @@ class Rprop {
 export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32,
     etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
   elementwise<Rprop, f32>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function rprop_bf16(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32, etaplus: f32,
-    stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  lowp<Rprop, u16>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
-}
-export function rprop_i8(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32, etaminus: f32, etaplus: f32,
-    stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  lowp<Rprop, u8>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
 }

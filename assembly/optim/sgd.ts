@@ -5,10 +5,10 @@
 // Scalars: lr, weightDecay, momentum, dampFactor = 1 - dampening, gradScale.
 import { MOMENTUM, NESTEROV, INIT_BUFFER, GRAD_SCALE, ld, st, add, sub, mul, gradInFlags } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, lowp } from "../lib/lowp";
+import { SIGNED } from "../lib/lowp";
 
 /** The SGD rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Sgd {
+export class Sgd {
   /** Fast paths: momentum and Nesterov, each also with a gradient scale (clipping, GradScaler, accumulation). */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 {
@@ -35,13 +35,4 @@ class Sgd {
 export function sgd_f32(param: usize, momentumBuffer: usize, grad: usize, n: i32,
     lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
   elementwise<Sgd, f32>(param, grad, n, flags, momentumBuffer, 0, 0, 0, lr, weightDecay, momentum, dampFactor, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function sgd_bf16(param: usize, momentumBuffer: usize, grad: usize, n: i32,
-    lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
-  lowp<Sgd, u16>(param, grad, n, flags, momentumBuffer, 0, 0, 0, lr, weightDecay, momentum, dampFactor, gradScale);
-}
-export function sgd_i8(param: usize, momentumBuffer: usize, grad: usize, n: i32,
-    lr: f32, weightDecay: f32, momentum: f32, dampFactor: f32, gradScale: f32, flags: i32): void {
-  lowp<Sgd, u8>(param, grad, n, flags, momentumBuffer, 0, 0, 0, lr, weightDecay, momentum, dampFactor, gradScale);
 }

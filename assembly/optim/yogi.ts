@@ -4,10 +4,10 @@
 // rBc2Sqrt = 1/sqrt(1-beta2^t), eps, gradScale.
 import { CLIP, GRAD_SCALE, ld, st, add, sub, mul, sqrt, sign, gradInFlags, optaxMoment, subScaledDiv } from "../lib/common";
 import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lowp } from "../lib/lowp";
+import { SIGNED, UNSIGNED } from "../lib/lowp";
 
 /** The Yogi rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
-class Yogi {
+export class Yogi {
   /** Fast path: plain Yogi. */
   // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
@@ -32,15 +32,4 @@ export function yogi_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usi
     stepSize: f32, beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
   elementwise<Yogi, f32>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt,
     eps, gradScale);
-}
-// Low-precision state (assembly/lib/lowp.ts): the same rule, on f32 blocks decoded from bf16 / int8 state.
-export function yogi_bf16(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32, beta1: f32,
-    beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
-  lowp<Yogi, u16>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps,
-    gradScale);
-}
-export function yogi_i8(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32, stepSize: f32, beta1: f32,
-    beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
-  lowp<Yogi, u8>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt, eps,
-    gradScale);
 }

@@ -1,5 +1,5 @@
 // Prodigy in the benchmark: gradstep (two passes and two global reductions per step) vs the hand-written JS
-// loop over one tensor (the sums are then over it alone); tfjs has no Prodigy, and no C loop (test/meta.test.ts NO_NATIVE).
+// loop over one tensor (the sums are then over it alone); tfjs has no Prodigy, and no C loop (noNative says why).
 import { Prodigy } from "../../src/index.js";
 import type { BenchCase } from "../cases.js";
 
@@ -31,4 +31,5 @@ export const cases: BenchCase[] = [{
     }
   },
   native: false,
+  noNative: "a step is two passes with global reductions between them, not one elementwise loop the C harness times",
 }];

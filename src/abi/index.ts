@@ -2,7 +2,7 @@
 // complete 32-bit flag map, the calling convention, and the types of the kernel table. AssemblyScript mirrors
 // every bit (assembly/lib/common.ts, assembly/lib/lowp.ts, a kernel's own bits in assembly/optim/<id>.ts);
 // test/abi.test.ts parses those constants and compares each with FLAG_MAP, and the Wasm exports' arities with
-// the registry's signatures (src/optim/index.ts KERNELS, derived from the optimizer specs).
+// the registry's signatures (src/optim/index.ts `kernels()`, derived from the optimizer specs).
 //
 // Convention (../STYLE): `<algo>_f32(inOutPointers..., grad, n, scalars..., flags)`. Pointers are byte
 // offsets into the store's linear memory (0 = buffer not used by this call); the reference receives

@@ -15,7 +15,7 @@
 import { Optimizer, type OptimizerOptions, type ParamsInput, type StateDict, type StepOptions } from "../core/optimizer.js";
 import { checkOptionsArgument, checkParam, groupInputs } from "../core/params.js";
 import type { ForeignParam, OptionsInput, ParamGroup, ParamLike } from "../core/spec.js";
-import { STEP_OPTIMIZERS, type OptimizerClass } from "../optim/index.js";
+import { stepOptimizers, type OptimizerClass } from "../optim/index.js";
 import type { ProcessGroup } from "./group.js";
 import { checkGroup, type FlatRun, flatRuns } from "./runs.js";
 
@@ -52,7 +52,7 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
     const name = "ZeroRedundancyOptimizer";
     checkOptionsArgument(name, options);
     const { optimizer: cls, group, ...rest } = options;
-    const entry = STEP_OPTIMIZERS.find((e) => cls === e.cls || (typeof cls === "function" && cls.prototype instanceof e.cls));
+    const entry = stepOptimizers().find((e) => cls === e.cls || (typeof cls === "function" && cls.prototype instanceof e.cls));
     if (!entry) throw new TypeError(`${name}: options.optimizer must be a gradstep optimizer class (e.g. { optimizer: AdamW }), got ${typeof cls === "function" ? cls.name : String(cls)}`);
     if (entry.spec.kind === "tensor") {
       throw new TypeError(`${name}: ${entry.spec.name} steps whole tensors (per-tensor state or norms), and a share of a flat run is not a tensor: ZeRO-1 shards elementwise optimizers only (use DataParallel)`);

@@ -1,5 +1,5 @@
 // THE registry of optimizers. One line per optimizer; everything else is derived from it: the package's
-// exports (src/api.ts re-exports this file), the kernel signature table (KERNELS, from each spec's buffers
+// exports (src/api.ts re-exports this file), the kernel signature table (kernels(), from each spec's buffers
 // and scalars), the registry test suites (test/suites/), the benchmark's list (bench/optim/<id>.bench.ts)
 // and the fixture generator's case list (test/fixtures/cases.json, written from test/optim/<id>.cases.ts).
 // How to add an optimizer: CONTRIBUTING.md.
@@ -134,10 +134,18 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "lbfgs", kind: "closure", cls: LBFGS, spec: LBFGS_SPEC },
 ];
 
+// Nothing below runs at import time: each table is derived from OPTIMIZERS on its first use and kept, so that a
+// bundler drops every optimizer a program does not import (package.json `sideEffects: false`; docs/design.md,
+// "Tree shaking"). OPTIMIZERS itself is a literal, which bundlers know to be free of side effects.
+const memo = <T>(derive: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= derive());
+};
+
 /** The entries stepped by `step()` (everything but the closure kind): the kernel table, the step suites. */
-export const STEP_OPTIMIZERS: readonly StepEntry[] = OPTIMIZERS.filter((e): e is StepEntry => e.kind !== "closure");
+export const stepOptimizers: () => readonly StepEntry[] = /* @__PURE__ */ memo(() => OPTIMIZERS.filter((e): e is StepEntry => e.kind !== "closure"));
 /** The closure-kind entries (LBFGS). */
-export const CLOSURE_OPTIMIZERS: readonly ClosureEntry[] = OPTIMIZERS.filter((e): e is ClosureEntry => e.kind === "closure");
+export const closureOptimizers: () => readonly ClosureEntry[] = /* @__PURE__ */ memo(() => OPTIMIZERS.filter((e): e is ClosureEntry => e.kind === "closure"));
 
 /** The kernel ABI, derived: pointers = param, the spec's state buffers, grad; scalars = the spec's, gradScale, flags. */
 export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
@@ -148,19 +156,19 @@ export function signatureOf(spec: OptimizerSpec<unknown>): KernelSignature {
 }
 
 /** Every kernel, by export name (optimizers that share a kernel must agree on its signature: a test checks it). */
-export const KERNELS: Readonly<Record<string, KernelSignature>> = Object.fromEntries([
-  ...STEP_OPTIMIZERS.map((e) => [e.spec.kernel, signatureOf(e.spec)]),
+export const kernels: () => Readonly<Record<string, KernelSignature>> = /* @__PURE__ */ memo(() => Object.fromEntries([
+  ...stepOptimizers().map((e) => [e.spec.kernel, signatureOf(e.spec)]),
   // Low-precision twins (<algo>_bf16, <algo>_i8): the same signature, state pointers strided by their dtype.
-  ...STEP_OPTIMIZERS.filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => {
+  ...stepOptimizers().filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => {
     const sig = signatureOf(e.spec);
     const strides = sig.pointers.map((_, i) => (i > 0 && i < sig.pointers.length - 1 ? pointerStride(d) : pointerStride("f32")));
     return [kernelName(e.spec, d), { ...sig, strides }];
   })),
-]);
+]));
 
 /** The pure-TS reference of every kernel, by export name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const REFERENCE: Readonly<Record<string, (...args: any[]) => void>> = Object.fromEntries([
-  ...STEP_OPTIMIZERS.map((e) => [e.spec.kernel, e.spec.reference]),
-  ...STEP_OPTIMIZERS.filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => [kernelName(e.spec, d), lowpReference(e.spec, d)])),
-]);
+export const references: () => Readonly<Record<string, (...args: any[]) => void>> = /* @__PURE__ */ memo(() => Object.fromEntries([
+  ...stepOptimizers().map((e) => [e.spec.kernel, e.spec.reference]),
+  ...stepOptimizers().filter((e) => e.spec.lowp).flatMap((e) => LOW_DTYPES.map((d) => [kernelName(e.spec, d), lowpReference(e.spec, d)])),
+]));

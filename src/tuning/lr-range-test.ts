@@ -11,7 +11,7 @@
 //   suggest = argmin of torch.gradient(smooth, spacing = lrs) over the finite points of [skipBegin, n − skipEnd)
 //             (Lightning's `suggestion`), or fastai's `valley` over the same points.
 // References: lightning/pytorch/tuner/lr_finder.py (2.6), fastai/callback/schedule.py (2.7).
-import { CLOSURE_OPTIMIZERS } from "../optim/index.js";
+import { closureOptimizers } from "../optim/index.js";
 import type { ParamLike } from "../core/spec.js";
 import { type OptionRule, readOptions, rule, SmoothedLoss } from "./common.js";
 
@@ -104,7 +104,7 @@ export function lrRangeTest(optimizer: RangeTestOptimizer, step: (lr: number) =>
     throw new RangeError(`${WHERE}: the first param group's lr is ${base[0]}; the other groups scale with it, so it must be > 0`);
   }
   const ratios = base.map((lr) => (groups.length > 1 ? lr / base[0]! : 1));
-  const closureKind = CLOSURE_OPTIMIZERS.some((e) => optimizer instanceof e.cls);
+  const closureKind = closureOptimizers().some((e) => optimizer instanceof e.cls);
 
   const params = [...new Set(groups.flatMap((g) => g.params))];
   const saved = { state: optimizer.stateDict(), values: params.map((p) => p.value.slice()), grads: params.map((p) => p.grad.slice()) };

@@ -32,6 +32,22 @@ export interface OptimizerCases {
   fixtures: FixtureCase[];
   /** The shape the registry suites give a param of `length` floats, for optimizers that need one (Muon: 2-D). */
   shape?: (length: number) => number[];
+  /** How the fixture generator builds the optimizer in Optax, for `reference: "optax"` fixtures (or an entry of its own there). */
+  optax?: OptaxCall;
+}
+
+/**
+ * One Optax call, as scripts/gen-fixtures.py makes it (through test/fixtures/cases.json): `fn(lr, **args)`, where
+ * `lr` is the case's lr (or its schedule) and each argument is a gradstep option, with the spec's defaults
+ * for those a case leaves out.
+ */
+export interface OptaxCall {
+  /** The function, under `optax` ("novograd", "contrib.adopt"). */
+  fn: string;
+  /** Optax's keyword → gradstep's option; `"betas.1"` is an element of an array option. */
+  args: Record<string, string>;
+  /** Optax's state fields (of the first state in its chain that has them all) → gradstep's state names. */
+  state: Record<string, string>;
 }
 
 /** Errors every optimizer with lr, weightDecay and maximize shares. */

@@ -8,7 +8,7 @@ import { Adam, clipGradNorm, clipGradValue, GradScaler, ParamStore, SGD } from "
 import { setHostCoresForTests } from "../../src/runtime/threads.js";
 import { CLIP, CLIP_AT } from "../../src/abi/index.js";
 import { valueClip } from "../../src/core/reference-ops.js";
-import { KERNELS, REFERENCE } from "../../src/optim/index.js";
+import { kernels, references } from "../../src/optim/index.js";
 import { CONFIGS, expectSameState, firstBitDifference, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 const BACKENDS = ["simd", "scalar", "js"] as const;
@@ -177,7 +177,7 @@ describe("the value clip is the CLIP flag of a kernel call (bit 31 of src/abi, n
   const expect1 = (clipped: boolean) => Float32Array.from(init, (p, i) => f(p - f(lr * (clipped ? clamp(grad[i]!) : grad[i]!))));
   const scalars = (flags: number) => [n, lr, 0, 0, 0, 1, flags]; // n, lr, weightDecay, momentum, dampFactor, gradScale 1, flags
   it.each(["simd", "scalar"] as const)("%s: CLIP clamps without GRAD_SCALE; the same bounds without CLIP do nothing", (kind) => {
-    expect(KERNELS.sgd_f32!.scalars).toEqual(["lr", "weightDecay", "momentum", "dampFactor", "gradScale", "flags"]);
+    expect(kernels().sgd_f32!.scalars).toEqual(["lr", "weightDecay", "momentum", "dampFactor", "gradScale", "flags"]);
     const store = new ParamStore();
     const p = store.param("w", init);
     for (const clipped of [true, false]) {
@@ -194,7 +194,7 @@ describe("the value clip is the CLIP flag of a kernel call (bit 31 of src/abi, n
     valueClip.hi = 0.5;
     for (const clipped of [true, false]) {
       const p = Float32Array.from(init);
-      REFERENCE.sgd_f32!(p, new Float32Array(0), Float32Array.from(grad), ...scalars(clipped ? CLIP : 0));
+      references().sgd_f32!(p, new Float32Array(0), Float32Array.from(grad), ...scalars(clipped ? CLIP : 0));
       expect(firstBitDifference(p, expect1(clipped)), `clipped: ${clipped}`).toBe(-1);
     }
   });

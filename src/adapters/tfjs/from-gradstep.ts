@@ -6,7 +6,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { OptimizerSpec } from "../../core/spec.js";
 import { Q8_BLOCK } from "../../core/lowp.js";
-import { STEP_OPTIMIZERS, type OptimizerClass, type StepEntry } from "../../optim/index.js";
+import { stepOptimizers, type OptimizerClass, type StepEntry } from "../../optim/index.js";
 import { sizeOf, type StateName } from "./bridge.js";
 import { GradstepTfjsOptimizer, register, stepEntry } from "./optimizer.js";
 
@@ -81,7 +81,7 @@ function wrap(entry: StepEntry): Wrapped {
 }
 
 /** Every step-kind optimizer's tfjs class, registered with tf.serialization now (this module's side effect). */
-const WRAPPED = new Map<OptimizerClass, Wrapped>(STEP_OPTIMIZERS.map((e) => [e.cls, wrap(e)]));
+const WRAPPED = new Map<OptimizerClass, Wrapped>(stepOptimizers().map((e) => [e.cls, wrap(e)]));
 register(WRAPPED.values());
 
 /**

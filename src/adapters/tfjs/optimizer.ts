@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo } from "../../runtime/loader.js";
 import type { Optimizer as GradstepOptimizer } from "../../core/optimizer.js";
-import { CLOSURE_OPTIMIZERS, STEP_OPTIMIZERS, type OptimizerClass, type StepEntry } from "../../optim/index.js";
+import { closureOptimizers, stepOptimizers, type OptimizerClass, type StepEntry } from "../../optim/index.js";
 import { Bridge, fail, isVariable, sameShape, sizeOf, tensorShape, type Pending, type StateArray, type StateName } from "./bridge.js";
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -193,13 +193,13 @@ function toCodes(data: Int32Array, codes: Uint16ArrayConstructor | Uint8ArrayCon
 
 /** The registry entry of a step-kind class, or a TypeError saying why `cls` cannot be a tfjs optimizer. */
 export function stepEntry(cls: OptimizerClass, where: string): StepEntry {
-  const entry = STEP_OPTIMIZERS.find((e) => e.cls === cls);
+  const entry = stepOptimizers().find((e) => e.cls === cls);
   if (entry?.spec.global) {
     throw new TypeError(`${where}: ${entry.spec.name}'s step reduces over every variable between its passes (a global estimate); ` +
       "the adapter steps variables in separate clusters with per-variable state, so it cannot be wrapped");
   }
   if (entry) return entry;
-  const closure = CLOSURE_OPTIMIZERS.find((e) => e.cls === (cls as unknown));
+  const closure = closureOptimizers().find((e) => e.cls === (cls as unknown));
   if (closure) {
     throw new TypeError(`${where}: ${closure.spec.name} steps with a closure (step(closure) re-evaluates the loss several times per step); ` +
       "a tfjs optimizer is given gradients once per step, so it cannot be wrapped");
