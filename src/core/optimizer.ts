@@ -319,7 +319,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     this.assertUsable();
     const dev = deviceStore(this.store);
     if (!dev) return this.stateDict();
-    await dev.download();
+    await dev.download(this.#planned.flatMap((p) => p.layout.segments.flatMap((s) => s.buffers.filter((b) => b !== 0))));
     try {
       return this.stateDict();
     } finally {
@@ -400,7 +400,7 @@ function deviceOf(name: string, lists: readonly (readonly AnyParam[])[], t: Tran
   if (devices.length !== all.length) throw new TypeError(`${name}: a mix of device params (GpuParamStore) and host params (one store per optimizer)`);
   const stores = new Set(devices.map((p) => p.store));
   if (stores.size > 1) throw new Error(`${name}: params come from ${stores.size} different stores (use one store per optimizer)`);
-  const store = devices[0]!.store;
+  const store = deviceStore(devices[0]!.store)!;
   if (store.disposed) throw new Error(`${name}: the params' ${store.deviceKind} store has been disposed`);
   if (backend !== "auto" && backend !== store.deviceKind) {
     throw new TypeError(`${name}: backend "${String(backend)}" cannot step ${store.deviceKind} params (leave backend "auto")`);

@@ -49,6 +49,18 @@ export interface GPUAdapter {
 }
 export interface GPU { requestAdapter(o?: object): Promise<GPUAdapter | null> }
 
+/** One GPUBuffer of a GpuParamStore, at `base` in its address space (src/webgpu/store.ts). */
+export interface Allocation { base: number; bytes: number; buffer: GPUBuffer; param: boolean }
+
+/** What the backend and the pre-pass use of a GpuParamStore. */
+export interface GpuMemory {
+  readonly device: GPUDevice;
+  /** The allocation that holds address `ptr`. */
+  locate(ptr: number): Allocation;
+  /** Per kernel: its pipeline, built once per store. */
+  readonly pipelines: Map<string, unknown>;
+}
+
 // The WebGPU constants (GPUBufferUsage, GPUMapMode, GPUShaderStage): fixed by the specification, written out so
 // that nothing depends on the host defining the globals.
 export const MAP_READ = 1, COPY_SRC = 4, COPY_DST = 8, UNIFORM = 64, STORAGE = 128;

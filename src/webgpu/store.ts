@@ -8,7 +8,7 @@
 import type { Backend, DeviceStore } from "../core/backend.js";
 import { checkShape } from "../runtime/store.js";
 import { WebGpuBackend } from "./backend.js";
-import { COPY_DST, COPY_SRC, type GPU, type GPUBuffer, type GPUDevice, MAP_MODE_READ, MAP_READ, STORAGE } from "./gpu.js";
+import { type Allocation, COPY_DST, COPY_SRC, type GPU, type GPUBuffer, type GPUDevice, type GpuMemory, MAP_MODE_READ, MAP_READ, STORAGE } from "./gpu.js";
 
 // A ParamStore's block rules (src/runtime/store.ts): a block of params holds at least MIN_BLOCK floats, later
 // blocks grow with the params up to MAX_BLOCK, so N floats of params take about log2(N / 16K) + 1 dispatches.
@@ -17,8 +17,6 @@ const MAX_BLOCK = 1 << 20;
 /** Every allocation starts on this boundary of the address space (WebGPU's storage offset alignment). */
 const ALIGN = 256;
 
-/** One GPUBuffer of the store, at `base` in its address space. */
-export interface Allocation { base: number; bytes: number; buffer: GPUBuffer; param: boolean }
 interface Block { values: Allocation; grads: Allocation; capacity: number; used: number }
 
 export interface GpuParamStoreOptions {
@@ -115,7 +113,7 @@ export class GpuParam {
  * console.log(await w.read());
  * store.dispose();
  */
-export class GpuParamStore implements DeviceStore {
+export class GpuParamStore implements DeviceStore, GpuMemory {
   readonly deviceKind = "webgpu" as const;
   readonly device: GPUDevice;
   /** Whether dispose() destroys the device too (the store requested it). */
@@ -279,10 +277,10 @@ export class GpuParamStore implements DeviceStore {
     this.device.queue.writeBuffer(a.buffer, ptr - a.base, new Float32Array(floats).fill(value));
   }
 
-  /** @internal Host copies of the state allocations, read back after everything queued so far. */
-  async download(): Promise<void> {
+  /** @internal Host copies of the allocations at `ptrs`, read back after everything queued so far. */
+  async download(ptrs: readonly number[]): Promise<void> {
     this.#assertAlive();
-    const state = this.#allocs.filter((a) => !a.param);
+    const state = [...new Set(ptrs.map((p) => this.locate(p)))];
     const copies = await Promise.all(state.map((a) => this.readBytes(a.buffer, 0, a.bytes)));
     this.#host = new Map(state.map((a, i) => [a, new Uint8Array(copies[i]!)]));
   }
@@ -325,7 +323,9 @@ export class GpuParamStore implements DeviceStore {
       enc.copyBufferToBuffer(buffer, start, staging, 0, size);
       this.device.queue.submit([enc.finish()]);
       await staging.mapAsync(MAP_MODE_READ);
-      return staging.getMappedRange().slice(offset - start, offset - start + bytes);
+      const copy = staging.getMappedRange().slice(offset - start, offset - start + bytes);
+      staging.unmap();
+      return copy;
     } finally {
       staging.destroy();
     }
