@@ -86,7 +86,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     var coef = ask.maxNorm / (norm + 1e-6);
     if (coef > 1.0) { coef = 1.0; }
     // A non-finite element: the norm is NaN (a NaN) or inf, whose coefficient is 0 (NaN for an infinite maxNorm).
-    if ((bd[0] & NAN) != 0u || (bd[0] != 0u && nonFinite(ask.maxNorm))) { coef = bitcast<f32>(0x7fc00000u); }
+    if ((bd[0] & NAN) != 0u || (bd[0] != 0u && nonFinite(ask.maxNorm))) { coef = bitcast<f32>(0x7fc00000u | ask.pad); } // a NaN at run time (a constant NaN is no WGSL)
     else if (bd[0] != 0u) { coef = 0.0; }
     if (coef != 1.0) { if (ask.gradScale == 1.0) { scale = coef; } else { scale = ask.gradScale * coef; } }
   }

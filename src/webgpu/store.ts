@@ -32,6 +32,14 @@ export interface GpuParamOptions {
   shape?: readonly number[];
 }
 
+/**
+ * `x`, or a copy of it when it views shared memory (a ParamStore's Wasm memory): Dawn's writeBuffer aborts the
+ * process on a SharedArrayBuffer.
+ */
+function unshared(x: Float32Array): Float32Array {
+  return x.buffer instanceof ArrayBuffer ? x : x.slice();
+}
+
 /** A trainable tensor whose value and grad live in GPU buffers. */
 export class GpuParam {
   readonly store: GpuParamStore;
@@ -70,14 +78,14 @@ export class GpuParam {
   write(values: Float32Array): void {
     this.#check();
     this.#checkLength(values, "write");
-    this.store.device.queue.writeBuffer(this.#values.buffer, this.offset, values);
+    this.store.device.queue.writeBuffer(this.#values.buffer, this.offset, unshared(values));
   }
 
   /** Queues writing the grads (length floats): for tests and small models (a GPU trainer writes them in WGSL). */
   writeGrad(grad: Float32Array): void {
     this.#check();
     this.#checkLength(grad, "writeGrad");
-    this.store.device.queue.writeBuffer(this.#grads.buffer, this.gradOffset, grad);
+    this.store.device.queue.writeBuffer(this.#grads.buffer, this.gradOffset, unshared(grad));
   }
 
   /** The values, read back after everything queued so far (a copy). */
