@@ -11,7 +11,5 @@ export const SCHEDULEFREEADAMW_WGSL = /* wgsl */ `
   if (has(DECOUPLED)) { u = u + weightDecay * y; }
   let z1 = z0 - lr * u;
   a[ia] = z1;
-  let x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
-  let y1 = beta1 * x + beta1Comp * z1;
-  param[ip] = y + keep(y1 - y);
+  param[ip] = scheduleFree(y, z0, z1, beta1, beta1Comp, rBeta1, ck, ckComp);
 `;

@@ -56,6 +56,13 @@ fn tfjsMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return m * beta
 fn tfjsEma2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return v * beta + (g * g) * betaComp; }
 fn optaxMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * g + beta * m; }
 fn optaxMoment2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * (g * g) + beta * v; }
+// Schedule-free's new param from y and the old and new z (ScheduleFreeAdamW, ScheduleFreeSGD): x from y and z0,
+// averaged towards z1; y' interpolates x and z1; the param moves by y' - y (kept: one rounding, as the reference).
+fn scheduleFree(y: f32, z0: f32, z1: f32, beta1: f32, beta1Comp: f32, rBeta1: f32, ck: f32, ckComp: f32) -> f32 {
+  let x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
+  let y1 = beta1 * x + beta1Comp * z1;
+  return y + keep(y1 - y);
+}
 // sign (common.ts): -1, 0 (keeping the sign of zero) or 1; torchSign (Rprop's): -1, +0 or 1.
 fn sign1(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
 fn torchSign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }

@@ -6,7 +6,7 @@
 // another are contiguous in both and one dispatch steps the whole run. State buffers are allocated per segment,
 // as on Wasm. Ownership is explicit: dispose() destroys every buffer.
 import type { Backend, DeviceStore } from "../core/backend.js";
-import { checkShape } from "../runtime/store.js";
+import { checkParamArgs } from "../runtime/store.js";
 import { WebGpuBackend } from "./backend.js";
 import { type Allocation, COPY_DST, COPY_SRC, type GPU, type GPUBuffer, type GPUDevice, type GpuMemory, MAP_MODE_READ, MAP_READ, STORAGE } from "./gpu.js";
 
@@ -195,21 +195,7 @@ export class GpuParamStore implements DeviceStore, GpuMemory {
    */
   param(name: string, init: Float32Array | ArrayLike<number> | number, options: GpuParamOptions = {}): GpuParam {
     this.#assertAlive();
-    if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
-    if (this.#names.has(name)) throw new Error(`param(): a param named "${name}" already exists in this store`);
-    let length: number;
-    if (typeof init === "number") {
-      if (!Number.isSafeInteger(init) || init < 0) throw new RangeError(`param("${name}"): invalid length ${init} (expected an integer >= 0)`);
-      length = init;
-    } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
-      length = init.length;
-      for (let i = 0; i < length; i++) if (typeof init[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
-    } else {
-      throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
-    }
-    if (options === null || typeof options !== "object") throw new TypeError(`param("${name}"): options must be an object`);
-    for (const key of Object.keys(options)) if (key !== "shape") throw new TypeError(`param("${name}"): unknown option "${key}" (expected shape)`);
-    if (options.shape !== undefined) checkShape(options.shape, length, `param("${name}")`);
+    const length = checkParamArgs(name, init, options, this.#names.has(name));
     const maxFloats = Math.floor(this.device.limits.maxStorageBufferBindingSize / 4);
     if (length > maxFloats) {
       throw new RangeError(`param("${name}"): ${length} floats exceed the device's largest storage binding (${maxFloats} floats, maxStorageBufferBindingSize)`);
