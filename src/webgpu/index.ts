@@ -2,3 +2,4 @@
 // the webgpu backend with the same classes as on Wasm: `new Adam(store.params, options)`.
 export { GpuParam, type GpuParamOptions, GpuParamStore, type GpuParamStoreOptions } from "./store.js";
 export type { GPU, GPUAdapter, GPUBuffer, GPUDevice } from "./gpu.js";
+export { type AsyncStateful, type GpuCheckpointParts, loadCheckpointAsync, saveCheckpointAsync } from "./checkpoint.js";

@@ -3,8 +3,8 @@
 // gradScale, skipNonFinite, maxGradNorm) against the reference, zeroGrad, a scheduler, and state dicts between
 // the GPU and Wasm in both directions.
 import { describe, expect, it } from "vitest";
-import { Adafactor, Adam, GradScaler, LAMB, LARS, LBFGS, Lookahead, Muon, NovoGrad, ParamStore, ScheduleFreeAdamW, SGD, StepLR } from "../../src/index.js";
-import { type GpuParam, GpuParamStore } from "../../src/webgpu/index.js";
+import { Adafactor, Adam, GradScaler, loadCheckpoint, saveCheckpoint, LAMB, LARS, LBFGS, Lookahead, Muon, NovoGrad, ParamStore, ScheduleFreeAdamW, SGD, StepLR } from "../../src/index.js";
+import { type GpuParam, GpuParamStore, loadCheckpointAsync, saveCheckpointAsync } from "../../src/webgpu/index.js";
 import { firstBitDifference, randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
 import { gpuDevice } from "./device.js";
@@ -255,5 +255,60 @@ describe("the rest of a training loop", () => {
     expect(opt.paramGroups[0]!.lr).toBe(0.0125);
     await expectSameParams(g, h, "StepLR");
     h.dispose();
+  });
+});
+
+describe("checkpoints", () => {
+  /** Adam + StepLR over params w (shape [2, 3]) and b on `store`; a GPU store's or a ParamStore's. */
+  function trainer<S extends GpuParamStore | ParamStore>(store: S) {
+    const w = store.param("w", Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3), { shape: [2, 3] });
+    const b = store.param("b", new Float32Array([0.5, -0.5]));
+    const opt = new Adam([w, b] as never, { lr: 0.05, amsgrad: true });
+    const sched = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
+    let t = 0;
+    const step = () => {
+      const gw = Float32Array.from({ length: 6 }, (_, i) => Math.sin(i + t)), gb = new Float32Array([Math.cos(t), 1 / (t + 1)]);
+      t++;
+      if ("writeGrad" in w) { w.writeGrad(gw); (b as GpuParam).writeGrad(gb); }
+      else { w.grad.set(gw); (b as { grad: Float32Array }).grad.set(gb); }
+      opt.step();
+      sched.step();
+    };
+    const values = async () => [...(await (("read" in w) ? (w as GpuParam).read() : Float32Array.from((w as { value: Float32Array }).value))),
+      ...(await (("read" in b) ? (b as GpuParam).read() : Float32Array.from((b as { value: Float32Array }).value)))];
+    return { opt, sched, step, values, setT: (x: number) => { t = x; } };
+  }
+
+  it("saveCheckpointAsync on the GPU → loadCheckpoint on Wasm, and saveCheckpoint on Wasm → loadCheckpointAsync on the GPU: bit for bit", async () => {
+    const g = await GpuParamStore.create({ device }), h = new ParamStore();
+    const a = trainer(g), c = trainer(h);
+    for (let i = 0; i < 3; i++) { a.step(); c.step(); }
+    const fromGpu = await saveCheckpointAsync({ params: g, optimizer: a.opt, scheduler: a.sched });
+    const fromWasm = saveCheckpoint({ params: h, optimizer: c.opt, scheduler: c.sched });
+    const h2 = new ParamStore(), g2 = await GpuParamStore.create({ device });
+    const a2 = trainer(h2), c2 = trainer(g2);
+    loadCheckpoint(fromGpu, { params: h2, optimizer: a2.opt, scheduler: a2.sched });
+    await loadCheckpointAsync(fromWasm, { params: g2, optimizer: c2.opt, scheduler: c2.sched });
+    a2.setT(3);
+    c2.setT(3);
+    for (let i = 0; i < 3; i++) { a.step(); c.step(); a2.step(); c2.step(); }
+    const want = await c.values();
+    for (const [k, x] of [await a.values(), await a2.values(), await c2.values()].entries()) {
+      expect(firstBitDifference(new Float32Array(x), new Float32Array(want)), `run ${k}`).toBe(-1);
+    }
+    g.dispose(); g2.dispose(); h.dispose(); h2.dispose();
+  });
+
+  it("loadCheckpointAsync of a file that does not fit throws and changes nothing", async () => {
+    const g = await GpuParamStore.create({ device }), a = trainer(g);
+    a.step();
+    const one = new ParamStore(), p = one.param("w", 6), o = new Adam([p]);
+    o.step();
+    const bytes = saveCheckpoint({ params: one, optimizer: o });
+    const before = await a.values(), state = await a.opt.stateDictAsync();
+    await expect(loadCheckpointAsync(bytes, { params: g, optimizer: a.opt, scheduler: a.sched })).rejects.toThrow(/the file has 1 params, 2 were given/);
+    expect(await a.values()).toEqual(before);
+    expect(await a.opt.stateDictAsync()).toEqual(state);
+    g.dispose(); one.dispose();
   });
 });
