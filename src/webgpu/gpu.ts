@@ -28,8 +28,12 @@ export interface GPUQueue {
   submit(buffers: unknown[]): void;
   onSubmittedWorkDone(): Promise<void>;
 }
+/** What an adapter says it is (GPUAdapterInfo). */
+export interface GPUAdapterInfo { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string }
 export interface GPUDevice {
   readonly queue: GPUQueue;
+  /** The adapter's info (newer implementations only). */
+  readonly adapterInfo?: GPUAdapterInfo;
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number; readonly maxComputeWorkgroupsPerDimension: number };
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): GPUBuffer;
   createShaderModule(d: { code: string }): any;
@@ -44,7 +48,7 @@ export interface GPUDevice {
 }
 export interface GPUAdapter {
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number };
-  readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  readonly info?: GPUAdapterInfo;
   requestDevice(d?: { requiredLimits?: Record<string, number> }): Promise<GPUDevice>;
 }
 export interface GPU { requestAdapter(o?: object): Promise<GPUAdapter | null> }

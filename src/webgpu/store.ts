@@ -173,6 +173,15 @@ export class GpuParamStore implements DeviceStore, GpuMemory {
 
   get disposed(): boolean { return this.#disposed; }
 
+  /**
+   * The adapter the store's device is on (vendor, architecture, device, description; empty strings where the
+   * implementation does not say), or undefined where the device does not expose it (GPUDevice.adapterInfo).
+   */
+  get adapterInfo(): { vendor: string; architecture: string; device: string; description: string } | undefined {
+    const i = this.device.adapterInfo;
+    return i && { vendor: i.vendor ?? "", architecture: i.architecture ?? "", device: i.device ?? "", description: i.description ?? "" };
+  }
+
   /** Params created by `param()`, in creation order. */
   get params(): GpuParam[] {
     this.#assertAlive();

@@ -56,6 +56,12 @@ describe("GpuParam", () => {
     expect(gpu.get(a.name)).toBe(a);
   });
 
+  it("says which adapter it is on", () => {
+    // Dawn names the adapter it runs on (SwiftShader here: vendor "google", or a GPU's driver where there is one).
+    expect(gpu.adapterInfo).toMatchObject({ vendor: expect.any(String), description: expect.any(String) });
+    console.log("webgpu adapter:", JSON.stringify(gpu.adapterInfo));
+  });
+
   it.each([
     ["a duplicate name", () => { const n = name("d"); gpu.param(n, 1); gpu.param(n, 1); }, /^param\(\): a param named "d\.\d+" already exists in this store$/],
     ["a bad shape", () => gpu.param(name("s"), 6, { shape: [4, 2] }), /shape \[4, 2\] has 8 elements, the param has 6/],
