@@ -7,7 +7,7 @@
 // The sums are f32 (WGSL has no f64): the norm may differ from the host pre-pass's (src/core/reduce.ts: f32
 // blocks added in f64) by a few f32 ulps, and so may the clip coefficient (docs/webgpu.md, Numerics).
 import type { GradRange, PrePassTransforms } from "../core/backend.js";
-import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
+import { COPY_DST, COPY_SRC, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 
 const WG = 256;
 const PER_THREAD = 16;
@@ -115,7 +115,7 @@ export class PrePass {
 
   constructor(store: GpuMemory) {
     this.#store = store;
-    this.decision = store.device.createBuffer({ size: 16, usage: STORAGE | COPY_DST });
+    this.decision = store.device.createBuffer({ size: 16, usage: STORAGE | COPY_DST | COPY_SRC });
     this.#ask = store.device.createBuffer({ size: 32, usage: UNIFORM | COPY_DST });
   }
 
