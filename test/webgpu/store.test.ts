@@ -120,7 +120,7 @@ struct At { v: u32, g: u32, n: u32, pad: u32 }
     expect(() => s.param("x", 1)).toThrow(/^GpuParamStore has been disposed$/);
     expect(() => w.writeGrad(new Float32Array(4))).toThrow(/^param "w": its GpuParamStore has been disposed$/);
     await expect(w.read()).rejects.toThrow(/^param "w": its GpuParamStore has been disposed$/);
-    expect(() => opt.step()).toThrow(/^Adam: its ParamStore has been disposed$/);
+    expect(() => opt.step()).toThrow(/^Adam: its webgpu store has been disposed$/);
     expect(() => new SGD([w])).toThrow(/belongs to a disposed webgpu store/);
   });
 });
