@@ -5,7 +5,8 @@
 import { Optimizer } from "../core/optimizer.js";
 import type { ParamLike } from "../core/spec.js";
 import type { ProcessGroup } from "./group.js";
-import { Param } from "../runtime/store.js";
+import { Param, ParamStore } from "../runtime/store.js";
+import type { BackendName } from "../runtime/types.js";
 
 export interface FlatRun {
   /** Its params, in registration order. */
@@ -60,8 +61,12 @@ export function checkGroup(where: string, group: unknown): asserts group is Proc
 }
 
 /** Throws unless `x` is an optimizer that steps with step() (not a closure-kind one). */
-export function checkOptimizer(where: string, x: unknown): asserts x is Optimizer<object> {
-  if (x instanceof Optimizer) return;
+export function checkOptimizer(where: string, x: unknown): asserts x is Optimizer<object> & { readonly store: ParamStore; readonly backend: BackendName } {
+  if (x instanceof Optimizer) {
+    if (x.store instanceof ParamStore) return;
+    throw new TypeError(`${where}: ${x.constructor.name}'s params live in a GPU param store (the webgpu backend); ` +
+      "distributed training steps params of a ParamStore (Wasm memory) only, not on WebGPU yet");
+  }
   const closure = x !== null && typeof x === "object" && "step" in x && "store" in x;
   throw new TypeError(`${where}: expected a gradstep optimizer (new Adam(params, ...)) as the first argument` +
     (closure ? " (closure-kind optimizers such as LBFGS re-evaluate the loss inside step and cannot be wrapped)" : ""));
