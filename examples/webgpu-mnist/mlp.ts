@@ -63,7 +63,6 @@ export function createMlp(device: GPUDevice, params: MlpParams, images: Images, 
   const A = device.createBuffer({ size: 2 * cap * hidden * 4, usage: S });
   const statsAt = cap * (OUT + 2) * 4, statsBytes = slots * 2 * 4;
   const O = device.createBuffer({ size: statsAt + statsBytes, usage: S | C | GPUBufferUsage.COPY_SRC });
-  const readback = device.createBuffer({ size: statsBytes, usage: GPUBufferUsage.MAP_READ | C });
   const dims = new Uint32Array(12);
   const U = device.createBuffer({ size: dims.byteLength, usage: GPUBufferUsage.UNIFORM | C });
   const el = (p: GpuParamLocation, grad: boolean) => (grad ? p.gradOffset : p.offset) / 4;
@@ -121,17 +120,21 @@ export function createMlp(device: GPUDevice, params: MlpParams, images: Images, 
     backward: (idx, slot) => run(idx, slot, true),
     forward: (idx, slot) => run(idx, slot, false),
     clearStats: () => device.queue.writeBuffer(O, statsAt, zeros),
-    async readStats() {
-      const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(O, statsAt, readback, 0, statsBytes);
-      device.queue.submit([enc.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const out = new Float32Array(readback.getMappedRange().slice(0));
-      readback.unmap();
-      return out;
-    },
+    readStats: () => readFloats(device, O, statsAt, slots * 2),
     destroy() {
-      for (const b of [X, Y, I, A, O, U, readback]) b.destroy();
+      for (const b of [X, Y, I, A, O, U]) b.destroy();
     },
   };
+}
+
+/** `count` floats of `buffer` from byte `offset` (the buffer needs COPY_SRC), waiting for the GPU once. */
+export async function readFloats(device: GPUDevice, buffer: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
+  const staging = device.createBuffer({ size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(buffer, offset, staging, 0, count * 4);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return out;
 }

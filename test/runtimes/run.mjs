@@ -22,6 +22,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { webgpuRuntimes } from "./webgpu.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -130,6 +131,7 @@ const RUNTIMES = {
   "next-webpack": { expect: "simd", tool: "next", run: () => nextCheck(true) },
   wrangler: { expect: "simd", tool: "wrangler", run: wranglerCheck },
   "types-ts5.0": { expect: "types", group: "tools", run: typesCheck },
+  ...webgpuRuntimes(() => ({ app, root, tools, bin, runProcess, serveDir, inChromium, chromiumArgs: CHROMIUM_ARGS })),
 };
 
 /**

@@ -21,14 +21,3 @@ export async function nodeDevice(): Promise<GPUDevice> {
   return adapter.requestDevice();
 }
 
-/** `count` floats of `buffer` from byte `offset` (the buffer needs COPY_SRC). */
-export async function readFloats(device: GPUDevice, buffer: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
-  const staging = device.createBuffer({ size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(buffer, offset, staging, 0, count * 4);
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  return out;
-}

@@ -27,13 +27,13 @@ export function mlpReference(m: HostMlp, X: Float32Array, Y: ArrayLike<number>, 
     loss += Math.log(sum) - (z[y]! - top);
     if (z.indexOf(top) === y) hits++;
     const dz = z.map((v, o) => (Math.exp(v - top) / sum - (o === y ? 1 : 0)) / n);
-    for (let o = 0; o < OUT; o++) g.b2[o] += dz[o]!;
+    for (let o = 0; o < OUT; o++) g.b2[o] = g.b2[o]! + dz[o]!;
     for (let j = 0; j < hidden; j++) {
       let dh = 0;
-      for (let o = 0; o < OUT; o++) { g.W2[j * OUT + o] += h[j]! * dz[o]!; dh += dz[o]! * m.W2[j * OUT + o]!; }
+      for (let o = 0; o < OUT; o++) { g.W2[j * OUT + o] = g.W2[j * OUT + o]! + h[j]! * dz[o]!; dh += dz[o]! * m.W2[j * OUT + o]!; }
       if (h[j]! <= 0) continue;
-      g.b1[j] += dh;
-      for (let i = 0; i < IN; i++) g.W1[i * hidden + j] += x[i]! * dh;
+      g.b1[j] = g.b1[j]! + dh;
+      for (let i = 0; i < IN; i++) g.W1[i * hidden + j] = g.W1[i * hidden + j]! + x[i]! * dh;
     }
   }
   return { loss, hits, grads: g };

@@ -1,9 +1,9 @@
 // The example's WGSL MLP (examples/webgpu-mnist/) on a real WebGPU implementation (Node + Dawn + SwiftShader):
 // its grads, written in place at the params' offsets, and its loss and hits against the plain-JS f64 MLP.
 import { describe, expect, it } from "vitest";
-import { createMlp, IN, OUT, type GpuParamLocation, type MlpParams } from "../../examples/webgpu-mnist/mlp.js";
+import { createMlp, IN, OUT, readFloats, type GpuParamLocation, type MlpParams } from "../../examples/webgpu-mnist/mlp.js";
 import { loadMnist } from "../../examples/mnist-data.js";
-import { nodeDevice, readFloats } from "./device.js";
+import { nodeDevice } from "./device.js";
 import { mlpReference, type HostMlp } from "./mlp-reference.js";
 
 const HIDDEN = 16, CAP = 12;
@@ -26,7 +26,7 @@ function pack(device: GPUDevice) {
   const offsets = names.map((k) => { const o = at; at += host[k].length + 5; return o; });
   const buffer = device.createBuffer({ size: at * 4, usage }), gradBuffer = device.createBuffer({ size: (at + 7) * 4, usage });
   const params = Object.fromEntries(names.map((k, i) => {
-    device.queue.writeBuffer(buffer, offsets[i]! * 4, host[k]);
+    device.queue.writeBuffer(buffer, offsets[i]! * 4, host[k] as Float32Array<ArrayBuffer>);
     const loc: GpuParamLocation = { length: host[k].length, buffer, offset: offsets[i]! * 4, gradBuffer, gradOffset: (offsets[i]! + 7) * 4 };
     return [k, loc];
   })) as unknown as MlpParams;
