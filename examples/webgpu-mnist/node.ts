@@ -10,7 +10,9 @@ Object.assign(globalThis, globals);
 const ci = process.argv[2] === "ci";
 const all = loadMnist();
 const data = ci ? subset(all, 1200, 300) : subset(all, all.train.length, all.test.length);
-const adapter = await create([]).requestAdapter();
+// Kept in a module binding: Dawn's instance must outlive the device (collected, it takes the device with it).
+const gpu = create([]);
+const adapter = await gpu.requestAdapter();
 if (!adapter) throw new Error("no WebGPU adapter (without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)");
 const r = await trainMnist(await adapter.requestDevice(), data, ci ? CI : FULL);
 console.log(describe(r, `Node ${process.version}, ${adapter.info.description || adapter.info.vendor}`));
