@@ -4,7 +4,7 @@
 import { create, globals } from "webgpu";
 import { loadMnist } from "../mnist-data.js";
 import { subset } from "./data.js";
-import { CI, FULL, describe, trainMnist } from "./train.js";
+import { adapterName, CI, FULL, describe, trainMnist } from "./train.js";
 
 Object.assign(globalThis, globals);
 const ci = process.argv[2] === "ci";
@@ -15,5 +15,5 @@ const gpu = create([]);
 const adapter = await gpu.requestAdapter();
 if (!adapter) throw new Error("no WebGPU adapter (without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)");
 const r = await trainMnist(await adapter.requestDevice(), data, ci ? CI : FULL);
-console.log(describe(r, `Node ${process.version}, ${adapter.info.description || adapter.info.vendor}`));
+console.log(describe(r, `Node ${process.version}, ${adapterName(adapter.info)}`));
 process.exit(0); // Dawn keeps the process alive otherwise

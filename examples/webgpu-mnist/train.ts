@@ -110,6 +110,11 @@ async function wasmFirstStep(init0: Record<string, Float32Array>, shapes: Record
   return { differing, compared };
 }
 
+/** The adapter in words (backendInfo()-style): its vendor, architecture, device and description, where known. */
+export function adapterName(info: GPUAdapterInfo): string {
+  return [info.vendor, info.architecture, info.device, info.description].filter((x) => x).join(" / ") || "unnamed adapter";
+}
+
 /** One line per result, as every entry prints it. */
 export function describe(r: TrainResult, runtime: string): string {
   const first = r.losses.slice(0, 5), last = r.losses.slice(-5);

@@ -6,18 +6,15 @@
 // { info, results: [{ name, pass, detail }], version } like suite.mjs.
 import * as g from "gradstep";
 import { GpuParamStore } from "gradstep/webgpu";
+import { adapterName } from "../../examples/webgpu-mnist/train.js";
 
 interface Check { name: string; pass: boolean; detail?: unknown }
 
-/** The adapter in words (backendInfo()-style): vendor, architecture, device, description, what is known. */
-export function adapterName(info: GPUAdapterInfo): string {
-  return [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(" / ") || "unnamed adapter";
-}
 
 const report = (adapter: GPUAdapterInfo, results: Check[], version: string) =>
   ({ info: { backend: "webgpu", loadedVia: adapterName(adapter), sharedMemory: false }, results, version });
 
-export { CI, describe, trainMnist } from "../../examples/webgpu-mnist/train.js";
+export { adapterName, CI, describe, trainMnist } from "../../examples/webgpu-mnist/train.js";
 export { unpackDigits } from "../../examples/webgpu-mnist/data.js";
 
 /** The optimizers the matrix steps on the GPU and on the pure-TS reference (a few, with their flags). */
