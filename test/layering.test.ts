@@ -10,7 +10,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["index.ts", "node.ts", "browser.ts", "bun.ts", "edge-light.ts", "workerd.ts",
     ...["index.ts", "node.ts", "browser.ts", "bun.ts", "edge-light.ts", "workerd.ts"].map((f) => `adapters/tfjs/${f}`)],
   ["api.ts"],
-  ["optim/", "transforms/", "schedules/", "checkpoint/", "adapters/", "tuning/", "distributed/"],
+  ["optim/", "transforms/", "schedules/", "checkpoint/", "adapters/", "tuning/", "distributed/", "webgpu/"],
   ["core/", "linalg/"],
   ["runtime/", "generated/"],
   ["abi/"],

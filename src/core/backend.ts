@@ -86,9 +86,13 @@ export class Launch {
  *   every gradient element to them in its prologue when its flags have CLIP (undefined: nothing to write).
  */
 export interface Backend {
-  readonly name: BackendName;
+  readonly name: BackendName | "webgpu";
+  /**
+   * `spec`: the optimizer's spec (a device backend builds its kernel from the spec's element rule, `wgsl`, and
+   * refuses a spec without one).
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  bind(l: Launch, reference: (...args: any[]) => void, bufferNames: readonly string[]): void;
+  bind(l: Launch, reference: (...args: any[]) => void, bufferNames: readonly string[], spec: BoundSpec): void;
   execute(l: Launch): void;
   reduceSegments(offset: number, lengths: readonly number[], out: Float64Array, mode: number): void;
   /** Σx², Σ|x|, max|x| of n floats at `offset` into out[0..3). */
@@ -96,6 +100,59 @@ export interface Backend {
   setValueClip(v: number | undefined): void;
   /** Waits for every queued launch (no-op for backends that execute at once). */
   sync(): void;
+  /**
+   * A device backend's own pre-pass (see above): queues the reduction of every gradient of `planned` and the
+   * decision (clip coefficient times `gradScale`, skip) into a device buffer that the launches of this step read.
+   * Present: the plan never calls reduceSegments/reduceRange and decides nothing on the host.
+   */
+  prePass?(planned: readonly { readonly layout: { readonly segments: readonly GradRange[] } }[], t: PrePassTransforms, gradScale: number): void;
+}
+
+/** A contiguous range of gradients (a layout segment): n floats at byte offset gradPtr. */
+export interface GradRange { readonly gradPtr: number; readonly n: number }
+/** The transforms a pre-pass serves (src/core/prepass.ts Transforms). */
+export interface PrePassTransforms { readonly maxGradNorm?: number; readonly normType: number; readonly skipNonFinite: boolean }
+
+/** What a backend may read of the spec of the launches it binds. */
+export interface BoundSpec {
+  readonly name: string;
+  readonly scalars: readonly string[];
+  readonly kind?: "elementwise" | "tensor";
+  /** The element rule in WGSL (src/optim/<id>.wgsl.ts); absent: the optimizer has no WebGPU kernel yet. */
+  readonly wgsl?: string;
+}
+
+/**
+ * A store whose memory is a device's, not the host's (src/webgpu: GpuParamStore). Its params carry it as
+ * `store`; an optimizer over them runs on the backend it makes. Offsets are addresses in the store's own
+ * address space, laid out by the same rules as a ParamStore's; the host reaches the bytes only through host
+ * copies opened for state I/O (state dicts), never during a step.
+ */
+export interface DeviceStore {
+  /** What kind of device: the backend's name. */
+  readonly deviceKind: "webgpu";
+  readonly disposed: boolean;
+  alloc(floats: number): number;
+  allocBytes(bytes: number, align?: number): number;
+  /** The backend that executes launches over this store (one per optimizer; `name`: the optimizer's). */
+  backend(name: string, verify: boolean): Backend;
+  /** Queues writing `value` into `floats` f32s at `ptr` (state buffers that start at a value other than 0). */
+  fill(ptr: number, floats: number, value: number): void;
+  /** Opens host copies of the store's allocations, read back from the device (resolves when they are). */
+  download(): Promise<void>;
+  /** Opens zeroed host copies, for writes that cover what they touch (a state load). */
+  openHost(): void;
+  /** The host copy of bytes [ptr, ptr + bytes); throws a clear error when no host copy is open. */
+  hostBytes(ptr: number, bytes: number): Uint8Array;
+  /** Closes the host copies; `upload`: queues writing the ones that were touched back to the device. */
+  closeHost(upload: boolean): void;
+  assertThreads(): void;
+}
+
+/** `store` as a device store, or undefined for a ParamStore (the host's memory). */
+export function deviceStore(store: unknown): DeviceStore | undefined {
+  return store !== null && typeof store === "object" && typeof (store as Partial<DeviceStore>).deviceKind === "string"
+    ? store as DeviceStore : undefined;
 }
 
 /**

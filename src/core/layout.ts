@@ -2,13 +2,22 @@
 // in the store (values and grads each), and each segment into runs of slots with equal step and equal
 // state-buffer flags; one kernel call steps one run (tensor-kind optimizers: one run per param). State
 // buffers are allocated per segment, so a run's state is contiguous too.
-import { type Backend, Launch } from "./backend.js";
+import { type Backend, deviceStore, type DeviceStore, Launch } from "./backend.js";
 import { decodeState, dtypeOf, encodeState, kernelName, lowpReference, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, stateBytes } from "./lowp.js";
-import type { OptimizerSpec, ParamLike, Run, StateDtype } from "./spec.js";
+import { type ForeignParam, isDeviceParam, type OptimizerSpec, type ParamLike, type Run, type StateDtype } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 
+/** The memory an optimizer's buffers live in: a ParamStore (Wasm memory) or a device store (src/core/backend.ts). */
+export type Memory = ParamStore | DeviceStore;
+
 export interface Slot {
-  src: ParamLike; param: Param; foreign: boolean; seg: Segment; index: number; offset: number;
+  src: ParamLike;
+  /**
+   * The store's param: src itself, or the copy of a foreign one. A device param (DeviceParam) sits here too,
+   * read only for its pointers, length and shape: value and grad are read on the host paths alone (foreign
+   * copies, the host pre-pass, LBFGS), which never run over a device store.
+   */
+  param: Param; foreign: boolean; seg: Segment; index: number; offset: number;
   shape: readonly number[];
   /** int8 blocks before this param in its segment (each param's blocks start at its first element). */
   block: number;
@@ -47,14 +56,15 @@ export interface GroupLayout {
 }
 
 /** Lays out `params` (store params, or foreign ones that get a copy in `store`) as segments. */
-export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params: readonly ParamLike[],
+export function layoutGroup<O>(store: Memory, spec: OptimizerSpec<O>, params: readonly ParamLike[],
     dtype: StateDtype = "f32"): GroupLayout {
   const slots: Slot[] = [];
   const segments: Segment[] = [];
   let seg: Segment | undefined;
   for (const src of params) {
-    const foreign = !(src instanceof Param);
-    const param = foreign ? store.allocParam("(copy)", src.value.length) : src;
+    const foreign = !(src instanceof Param) && !isDeviceParam(src);
+    // A device store holds only its own params (the optimizer refuses foreign ones over it).
+    const param = foreign ? (store as ParamStore).allocParam("(copy)", (src as ForeignParam).value.length) : src as Param;
     if (!seg || param.valuePtr !== seg.valuePtr + 4 * seg.n || param.gradPtr !== seg.gradPtr + 4 * seg.n) {
       seg = {
         slots: [], valuePtr: param.valuePtr, gradPtr: param.gradPtr, n: 0, blocks: 0,
@@ -62,7 +72,7 @@ export function layoutGroup<O>(store: ParamStore, spec: OptimizerSpec<O>, params
       };
       segments.push(seg);
     }
-    const shape = foreign ? (src.shape ? Object.freeze([...src.shape]) : Object.freeze([param.length])) : param.shape;
+    const shape = foreign ? ((src as ForeignParam).shape ? Object.freeze([...(src as ForeignParam).shape!]) : Object.freeze([param.length])) : param.shape;
     const slot: Slot = { src, param, foreign, seg, index: seg.slots.length, offset: seg.n, shape, block: seg.blocks };
     seg.slots.push(slot);
     seg.n += param.length;
@@ -107,7 +117,7 @@ export function buildRuns<O>(g: GroupLayout, steps: readonly number[], ready: re
         n, step: steps[a]!, ready: ready[a]!.slice(), seg, first: start, count: i - start, offset: first.offset,
         shape: g.perTensor ? first.shape : Object.freeze([n]), launch,
       });
-      backend.bind(launch, reference, names);
+      backend.bind(launch, reference, names, s);
       start = i;
     }
     k += seg.slots.length;
@@ -161,12 +171,14 @@ function setOffsets(g: GroupLayout, r: LayoutRun): void {
  * part's prefix sum and length (BufferSpec.length), bf16/int8 (elementwise optimizers only, whose parts are the
  * params' lengths) by the dtype's stride.
  */
-export function slotBytes(store: ParamStore, dtype: StateDtype, ptr: number, slot: Slot, i: number): Uint8Array {
+export function slotBytes(store: Memory, dtype: StateDtype, ptr: number, slot: Slot, i: number): Uint8Array {
+  const dev = deviceStore(store);
+  const bytes = (at: number, n: number) => (dev ? dev.hostBytes(at, n) : new Uint8Array((store as ParamStore).buffer, at, n));
   if (dtype === "f32") {
     const { at, length } = bufferPart(slot, i);
-    return new Uint8Array(store.buffer, ptr + 4 * at, 4 * length);
+    return bytes(ptr + 4 * at, 4 * length);
   }
-  return new Uint8Array(store.buffer, ptr + stateOffset(dtype, slot), stateBytes(dtype, slot.param.length));
+  return bytes(ptr + stateOffset(dtype, slot), stateBytes(dtype, slot.param.length));
 }
 
 /**
@@ -177,7 +189,7 @@ export function slotBytes(store: ParamStore, dtype: StateDtype, ptr: number, slo
  * and their values converted (`keep` false: not converted, as loadStateDict overwrites them); returns true
  * then (the runs must be rebuilt: their kernel changed).
  */
-export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: GroupLayout, o: O,
+export function ensureBuffers<O>(store: Memory, spec: OptimizerSpec<O>, g: GroupLayout, o: O,
     extra?: ReadonlySet<string>, keep = true): boolean {
   const buffers = spec.buffers;
   const dtype = dtypeOf(o);
@@ -210,7 +222,9 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
       const ptr = store.allocBytes(dtype === "f32" ? 4 * length : segmentBytes(dtype, seg));
       const fill = b.fill?.(o) ?? 0;
       if (fill !== 0) {
-        if (dtype === "f32") store.f32.fill(fill, ptr / 4, ptr / 4 + length);
+        const dev = deviceStore(store);
+        if (dev) dev.fill(ptr, length, fill); // f32 only: a device backend refuses low-precision state
+        else if (dtype === "f32") (store as ParamStore).f32.fill(fill, ptr / 4, ptr / 4 + length);
         else for (const slot of seg.slots) fillState(store, dtype, ptr, slot, i, fill, signedOf(b));
       }
       seg.buffers[i] = ptr;
@@ -231,7 +245,7 @@ export function ensureBuffers<O>(store: ParamStore, spec: OptimizerSpec<O>, g: G
 }
 
 /** Writes `value` into every element of `slot`'s part of state buffer `i` (at `ptr`, stored as `dtype`). */
-export function fillState(store: ParamStore, dtype: StateDtype, ptr: number, slot: Slot, i: number, value: number, signed: boolean): void {
+export function fillState(store: Memory, dtype: StateDtype, ptr: number, slot: Slot, i: number, value: number, signed: boolean): void {
   const n = bufferPart(slot, i).length;
   encodeState(dtype, new Float32Array(n).fill(value), n, slotBytes(store, dtype, ptr, slot, i), signed);
 }

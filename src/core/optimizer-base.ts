@@ -4,6 +4,7 @@
 // options, dispose and the errors of a disposed optimizer, getConfig/fromConfig, and loadStateDict's shape: the
 // envelope (object, format, optimizer name) first, then the subclass checks everything else and only then applies,
 // so a dict that does not fit changes nothing. Params parsing is params.ts; option rules are options.ts.
+import type { DeviceStore } from "./backend.js";
 import { checkBackend } from "./options.js";
 import type { ParamLike } from "./spec.js";
 import { STATE_DICT_FORMAT } from "./state-dict.js";
@@ -49,8 +50,8 @@ export abstract class OptimizerBase<D extends StateEnvelope = StateEnvelope, L =
     this.#name = name;
   }
 
-  /** The ParamStore that holds the params (and the state). */
-  abstract readonly store: ParamStore;
+  /** The store that holds the params (and the state): a ParamStore, or a device store (src/core/backend.ts). */
+  abstract readonly store: ParamStore | DeviceStore;
   abstract get paramGroups(): readonly object[];
   abstract zeroGrad(): void;
   abstract stateDict(): D;
@@ -114,6 +115,6 @@ export abstract class OptimizerBase<D extends StateEnvelope = StateEnvelope, L =
   /** Releases the optimizer (and the private store it made for foreign params, if any). */
   dispose(): void {
     this.#disposed = true;
-    if (this.#ownsStore) this.store.dispose();
+    if (this.#ownsStore) (this.store as ParamStore).dispose();
   }
 }

@@ -13,15 +13,16 @@ import { type PlannedGroup, prepareStep, type StepContext } from "./plan.js";
 import { runStep } from "./execute.js";
 import type { Transforms } from "./prepass.js";
 import { storeBackend } from "./store-backends.js";
-import type { Backend } from "./backend.js";
-import type { OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
+import { type Backend, deviceStore, type DeviceStore } from "./backend.js";
+import type { Memory } from "./layout.js";
+import { type AnyParam, isDeviceParam, type OptimizerSpec, type OptionsInput, type ParamGroup, type ParamGroupInput, type StateDtype } from "./spec.js";
 import { applyLoad, planLoad, saveState, type StateDict } from "./state-dict.js";
 import { checkClassName, OptimizerBase, resolveBackend } from "./optimizer-base.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
 import { Param, ParamStore } from "../runtime/store.js";
 
-export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
+export type { AnyParam, DeviceParam, ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
 
 export interface OptimizerOptions {
@@ -88,7 +89,7 @@ export interface StepOptions {
 export interface StepEpilogue { check(): void; run(): void }
 
 /** What an optimizer is constructed over: params, param groups, a whole store, or one param. */
-export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> | ParamStore | ParamLike;
+export type ParamsInput<O> = Iterable<AnyParam> | Iterable<ParamGroupInput<O>> | ParamStore | AnyParam;
 
 /** Options of the whole optimizer besides the spec's (`className` is accepted but never listed: getConfig() writes it). */
 const EXTRA_OPTIONS = ["backend", "verify", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
@@ -97,10 +98,11 @@ const HIDDEN_OPTIONS = ["className"];
 export abstract class Optimizer<O extends object> extends OptimizerBase<StateDict, LoadOptions> {
   /** The options groups inherit when they don't set their own. */
   readonly defaults: O;
-  /** The backend this optimizer runs on. */
-  readonly backend: BackendName;
+  /** The backend this optimizer runs on: the option's, or "webgpu" for params of a GpuParamStore. */
+  readonly backend: BackendName | "webgpu";
   readonly verify: boolean;
-  readonly store: ParamStore;
+  /** The store that holds the params and the state: a ParamStore, or the device store of device params (GpuParamStore). */
+  readonly store: Memory;
   readonly #spec: OptimizerSpec<O>;
   readonly #options: OptionTable<O>;
   readonly #planned: PlannedGroup<O>[] = [];
@@ -134,7 +136,6 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     }
     const resolved = resolveBackend(spec.name, backend);
     if (verify !== undefined) boolean(spec.name, "verify", verify);
-    this.backend = resolved;
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;
     this.#transforms = Object.freeze({ maxGradNorm, normType, skipNonFinite, clipValue });
@@ -142,7 +143,9 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     // Normalise and validate every group before allocating anything.
     const groups = (groupInputs(spec.name, params) as ParamGroupInput<O>[]).map((g, gi) => this.#normaliseGroup(g, gi));
     checkParamMemory(spec.name, groups.map((g) => g.params));
-    this.store = this.storeOf(groups.map((g) => g.params));
+    const device = deviceOf(spec.name, groups.map((g) => g.params), this.#transforms, backend);
+    this.store = device ?? this.storeOf(groups.map((g) => g.params));
+    this.backend = device ? device.deviceKind : resolved;
     this.#context = this.#makeContext();
     for (const g of groups) this.#addGroup(g);
   }
@@ -187,8 +190,9 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     this.assertUsable();
     const g = this.#normaliseGroup(group, this.#groups.length);
     checkParamMemory(this.#spec.name, [...this.#groups.map((x) => x.params), g.params]);
-    for (const p of g.params) {
-      if (p instanceof Param && p.store !== this.store) throw new Error(`${this.#spec.name}: params come from a different ParamStore`);
+    for (const p of g.params as readonly AnyParam[]) {
+      if ((p instanceof Param || isDeviceParam(p)) && p.store !== this.store) throw new Error(`${this.#spec.name}: params come from a different store`);
+      if (deviceStore(this.store) && !isDeviceParam(p)) throw new Error(`${this.#spec.name}: a group of host params added to an optimizer of device params (one store per optimizer)`);
     }
     this.#addGroup(g);
   }
@@ -217,7 +221,8 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
 
   /** What executes this optimizer's launches (src/core/backend.ts), made on first use. */
   #runner(): Backend {
-    return (this.#backendImpl ??= storeBackend(this.store, this.backend, this.verify));
+    const dev = deviceStore(this.store);
+    return (this.#backendImpl ??= dev ? dev.backend(this.#spec.name, this.verify) : storeBackend(this.store as ParamStore, this.backend as BackendName, this.verify));
   }
 
   /**
@@ -271,8 +276,13 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
   /** Sets every gradient to zero (PyTorch's zero_grad(set_to_none=False)). */
   zeroGrad(): void {
     this.assertUsable();
-    const f32 = this.store.f32;
-    for (const p of this.#planned) for (const seg of p.layout.segments) f32.fill(0, seg.gradPtr / 4, seg.gradPtr / 4 + seg.n);
+    const dev = deviceStore(this.store);
+    for (const p of this.#planned) {
+      for (const seg of p.layout.segments) {
+        if (dev) dev.fill(seg.gradPtr, seg.n, 0);
+        else (this.store as ParamStore).f32.fill(0, seg.gradPtr / 4, seg.gradPtr / 4 + seg.n);
+      }
+    }
     for (const s of this.#foreign) s.src.grad.fill(0);
   }
 
@@ -301,6 +311,27 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     return saveState(this.#spec, this.#planned.map((p) => p.layout), this.#groups, this.store);
   }
 
+  /**
+   * stateDict() for every store: over device params (GpuParamStore) the state is read back from the device first
+   * (after every step queued before the call); over a ParamStore it is stateDict() itself.
+   */
+  async stateDictAsync(): Promise<StateDict> {
+    this.assertUsable();
+    const dev = deviceStore(this.store);
+    if (!dev) return this.stateDict();
+    await dev.download();
+    try {
+      return this.stateDict();
+    } finally {
+      dev.closeHost(false);
+    }
+  }
+
+  /** loadStateDict() (a device store's state is uploaded: nothing to wait for); for symmetry with stateDictAsync. */
+  async loadStateDictAsync(dict: StateDict, options?: LoadOptions): Promise<void> {
+    this.loadStateDict(dict, options);
+  }
+
   /** The same count and lengths of params, group by group; `options.stateDtype` converts the state. */
   protected planLoad(dict: StateDict, options: LoadOptions | undefined): () => void {
     const spec = this.#spec;
@@ -316,12 +347,19 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
       const present = new Set(plan.ready.flatMap((r) => names.filter((_, i) => r[i])));
       ensureBuffers(this.store, spec, layouts[gi]!, plan.o, present, false);
     });
-    return () => plans.forEach((plan, gi) => {
-      Object.assign(this.#groups[gi]!, plan.options);
-      this.#options.commit(this.#groups[gi]!, this.#planned[gi]!.validated);
-      applyLoad(spec, layouts[gi]!, plan, this.store);
-      this.#build(layouts[gi]!, plan.steps, plan.ready);
-    });
+    const dev = deviceStore(this.store);
+    return () => {
+      // A device store's state is written through zeroed host copies (applyLoad writes every byte of every
+      // buffer it touches), then uploaded.
+      dev?.openHost();
+      plans.forEach((plan, gi) => {
+        Object.assign(this.#groups[gi]!, plan.options);
+        this.#options.commit(this.#groups[gi]!, this.#planned[gi]!.validated);
+        applyLoad(spec, layouts[gi]!, plan, this.store);
+        this.#build(layouts[gi]!, plan.steps, plan.ready);
+      });
+      dev?.closeHost(true);
+    };
   }
 
   /**
@@ -349,6 +387,28 @@ export interface LoadOptions {
    * keeps the dtype it was saved in. f32 → bf16 rounds to nearest even; → int8 quantizes per block of 256.
    */
   stateDtype?: StateDtype;
+}
+
+/**
+ * The device store of `lists` (every group's params) when they are a device store's params, checked: all of
+ * one device store, and no transform the device pre-pass lacks; undefined for host params.
+ */
+function deviceOf(name: string, lists: readonly (readonly AnyParam[])[], t: Transforms, backend: unknown): DeviceStore | undefined {
+  const all = lists.flat();
+  const devices = all.filter(isDeviceParam);
+  if (devices.length === 0) return undefined;
+  if (devices.length !== all.length) throw new TypeError(`${name}: a mix of device params (GpuParamStore) and host params (one store per optimizer)`);
+  const stores = new Set(devices.map((p) => p.store));
+  if (stores.size > 1) throw new Error(`${name}: params come from ${stores.size} different stores (use one store per optimizer)`);
+  const store = devices[0]!.store;
+  if (store.disposed) throw new Error(`${name}: the params' ${store.deviceKind} store has been disposed`);
+  if (backend !== "auto" && backend !== store.deviceKind) {
+    throw new TypeError(`${name}: backend "${String(backend)}" cannot step ${store.deviceKind} params (leave backend "auto")`);
+  }
+  if (t.maxGradNorm !== undefined && t.normType !== 2 && t.normType !== 1 && t.normType !== Infinity) {
+    throw new TypeError(`${name}: maxGradNorm with normType ${t.normType} is not supported on ${store.deviceKind} yet (normType 1, 2 or Infinity)`);
+  }
+  return store;
 }
 
 /** A clear error for `stateDtype` on an optimizer whose state is f32 only. */

@@ -2,7 +2,7 @@
 // param groups, a ParamStore or one param), each param, and the memory the params use. The step-kind Optimizer
 // and the closure-kind LBFGS both parse with these, so they refuse the same inputs with the same messages.
 import { rejectUnknown } from "./options.js";
-import type { ForeignParam, ParamLike } from "./spec.js";
+import { type AnyParam, type ForeignParam, isDeviceParam, type ParamLike } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
 import { checkShape, Param, ParamStore } from "../runtime/store.js";
 
@@ -40,7 +40,7 @@ function notAParam(x: unknown): string {
  * object without `params` is a group that forgot them: the group check says so).
  */
 function isGroup(x: unknown): boolean {
-  if (x === null || typeof x !== "object" || x instanceof Param || isForeign(x) || "value" in x || "grad" in x) return false;
+  if (x === null || typeof x !== "object" || x instanceof Param || isDeviceParam(x) || isForeign(x) || "value" in x || "grad" in x) return false;
   if (Array.isArray(x) || ArrayBuffer.isView(x) || x instanceof ArrayBuffer) return false;
   const proto: unknown = Object.getPrototypeOf(x);
   return Object.hasOwn(x, "params") || proto === Object.prototype || proto === null;
@@ -60,7 +60,7 @@ export function checkOptionsArgument(name: string, options: unknown, lr?: string
 /** The params argument as a list of param group inputs, each still to be checked (checkParam, checkParamMemory). */
 export function groupInputs(name: string, params: unknown): unknown[] {
   if (params instanceof ParamStore) return [{ params: params.params }];
-  if (params instanceof Param || (isForeign(params) && !(Symbol.iterator in params))) return [{ params: [params] }];
+  if (params instanceof Param || isDeviceParam(params) || (isForeign(params) && !(Symbol.iterator in params))) return [{ params: [params] }];
   if (params === null || typeof params !== "object" || !(Symbol.iterator in params) || ArrayBuffer.isView(params)) {
     throw new TypeError(`${name}: ${notParams(name, params)}`);
   }
@@ -69,7 +69,7 @@ export function groupInputs(name: string, params: unknown): unknown[] {
   const groups = inputs.map(isGroup);
   if (groups.every(Boolean)) return inputs;
   inputs.forEach((x, i) => {
-    if (!groups[i] && !(x instanceof Param) && !isForeign(x)) throw new TypeError(`${name}: params[${i}] is not a param: ${notAParam(x)}`);
+    if (!groups[i] && !(x instanceof Param) && !isDeviceParam(x) && !isForeign(x)) throw new TypeError(`${name}: params[${i}] is not a param: ${notAParam(x)}`);
   });
   if (groups.some(Boolean)) throw new TypeError(`${name}: mix of params and param groups (pass either params or groups { params, ...options })`);
   return [{ params: inputs }];
@@ -92,7 +92,7 @@ function notParams(name: string, x: unknown): string {
  * options named in `rules`; `first` runs on the object before the rest (what else the optimizer refuses in a
  * group). Returns the params and the group's own options.
  */
-export function parseGroup(where: string, g: unknown, rules: object, first?: (g: object) => void): { params: ParamLike[]; own: Record<string, unknown> } {
+export function parseGroup(where: string, g: unknown, rules: object, first?: (g: object) => void): { params: AnyParam[]; own: Record<string, unknown> } {
   if (g === null || typeof g !== "object") throw new TypeError(`${where}: expected { params, ...options }`);
   first?.(g);
   rejectUnknown(where, g, rules, ["params"]);
@@ -102,12 +102,14 @@ export function parseGroup(where: string, g: unknown, rules: object, first?: (g:
   const params = [...(list as Iterable<unknown>)];
   if (params.length === 0) throw new Error(`${where}: has no params`);
   params.forEach((p, i) => checkParam(where, p, i));
-  return { params: params as ParamLike[], own };
+  return { params: params as AnyParam[], own };
 }
 
 /** Throws unless `p`, entry `i` of a group's params (`where` names the group), is a usable param. */
-export function checkParam(where: string, p: unknown, i: number): asserts p is ParamLike {
-  if (p instanceof Param) {
+export function checkParam(where: string, p: unknown, i: number): asserts p is AnyParam {
+  if (isDeviceParam(p)) {
+    if (p.store.disposed) throw new Error(`${where}: param "${p.name}" belongs to a disposed ${p.store.deviceKind} store`);
+  } else if (p instanceof Param) {
     if (!Param.isParam(p)) {
       throw new TypeError(`${where}: params[${i}] is a Proxy of a Param or an object inheriting from one, not the Param (pass the Param itself)`);
     }
@@ -134,9 +136,9 @@ interface Span { start: number; end: number; g: number; i: number; part: "value"
  * reads). Grads may share memory (tied gradients are only read). Overlapping views of one buffer count too, and
  * so does a store param passed again as `{ value, grad }`. `groups`: every group's params, in order.
  */
-export function checkParamMemory(name: string, groups: readonly (readonly ParamLike[])[]): void {
+export function checkParamMemory(name: string, groups: readonly (readonly AnyParam[])[]): void {
   const at = (g: number, i: number) => (groups.length > 1 ? `param group ${g} params[${i}]` : `params[${i}]`);
-  const seen = new Map<ParamLike, string>();
+  const seen = new Map<AnyParam, string>();
   groups.forEach((ps, g) => ps.forEach((p, i) => {
     const prev = seen.get(p);
     if (prev !== undefined) throw new Error(`${name}: ${at(g, i)} appears more than once (also ${prev}; a param may be in only one group, once)`);
@@ -146,6 +148,7 @@ export function checkParamMemory(name: string, groups: readonly (readonly ParamL
   const spans = new Map<ArrayBufferLike, Span[]>();
   const foreignBuffers = new Set<ArrayBufferLike>();
   groups.forEach((ps, g) => ps.forEach((p, i) => {
+    if (isDeviceParam(p)) return; // in a device's memory, which no host array can alias
     for (const part of ["value", "grad"] as const) {
       const a = p[part];
       if (a.byteLength === 0) continue;

@@ -5,13 +5,12 @@
 // executes the launches, one fused kernel pass per run (execute.ts). Per-step code uses indexed loops and no
 // closures: a step allocates nothing.
 import type { Backend } from "./backend.js";
-import { ensureBuffers, type GroupLayout, type Slot } from "./layout.js";
+import { ensureBuffers, type GroupLayout, type Memory, type Slot } from "./layout.js";
 import { located } from "./options.js";
 import { type OptionTable, STRUCTURAL } from "./option-table.js";
 import { decideStep, needsPrePass, type StepDecision, type Transforms } from "./prepass.js";
 import type { OptimizerSpec, ParamGroup } from "./spec.js";
 import { isFloat32Array } from "./state-dict.js";
-import type { ParamStore } from "../runtime/store.js";
 
 /**
  * Per group: its layout, the options last validated for it, what the current step found changed, and whether
@@ -26,7 +25,7 @@ export interface PlannedGroup<O> {
 export interface StepContext<O> {
   readonly spec: OptimizerSpec<O>;
   readonly options: OptionTable<O>;
-  readonly store: ParamStore;
+  readonly store: Memory;
   readonly backend: Backend;
   readonly groups: readonly ParamGroup<O>[];
   readonly planned: readonly PlannedGroup<O>[];

@@ -99,6 +99,10 @@ export function decideStep(backend: Backend, planned: Planned, t: Transforms, gr
   d.skip = false;
   d.gradScale = gradScale;
   if (!needsPrePass(t)) return;
+  if (backend.prePass) { // a device's pre-pass: reduced and decided there, read by the step's launches
+    backend.prePass(planned, t, gradScale);
+    return;
+  }
   // Without clipping the pre-pass only needs Σx² (its finiteness); gradPrePass reads Σx² alone for norm 2.
   const p = gradPrePass(backend, planned, t.maxGradNorm === undefined ? 2 : t.normType);
   if (t.maxGradNorm !== undefined) {

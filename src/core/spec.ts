@@ -2,6 +2,7 @@
 // kernel and its step scalars, the pure-TS reference) and the types params and groups have. Each file in
 // src/optim/ supplies one spec; the generic Optimizer (optimizer.ts) and the registry (src/optim/index.ts)
 // do the rest.
+import type { DeviceStore } from "./backend.js";
 import type { Param } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */
@@ -11,11 +12,27 @@ export interface ForeignParam {
   /** Optional tensor shape (product = value.length), for optimizers that need it (Adafactor, Muon). */
   shape?: readonly number[];
 }
+/** What the step plan reads of a param that lives in a store: where its value and grad are, its length and shape. */
+export interface StoreParam {
+  readonly name: string; readonly length: number; readonly shape: readonly number[];
+  /** Byte offsets of its value and grad in its store's memory. */
+  readonly valuePtr: number; readonly gradPtr: number;
+}
+/** A param in a device store's memory (src/webgpu's GpuParam): the optimizer runs on that store's backend. */
+export interface DeviceParam extends StoreParam { readonly store: DeviceStore }
 export type ParamLike = Param | ForeignParam;
-export type ParamGroup<O> = O & { readonly params: readonly ParamLike[] };
+/** What an Optimizer (elementwise and per-tensor) steps: host params and a device store's. */
+export type AnyParam = ParamLike | DeviceParam;
+
+/** Whether `p` is a device store's param. */
+export function isDeviceParam(p: unknown): p is DeviceParam {
+  const store = p !== null && typeof p === "object" ? (p as { store?: { deviceKind?: unknown } }).store : undefined;
+  return typeof store === "object" && store !== null && typeof store.deviceKind === "string";
+}
+export type ParamGroup<O> = O & { readonly params: readonly ParamLike[] }; // a device store's params too (AnyParam), typed as host params for the host-only helpers that read them
 /** Options as users may write them: arrays may be readonly tuples (`[0.9, 0.999] as const`). */
 export type OptionsInput<O> = { [K in keyof O]?: O[K] extends readonly (infer E)[] ? readonly E[] & O[K] | Readonly<O[K]> : O[K] };
-export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<ParamLike> };
+export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<AnyParam> };
 
 /**
  * The dtype state buffers are stored in: "f32", "bf16" (round to nearest even) or "int8" (bitsandbytes'
@@ -95,6 +112,11 @@ export interface OptimizerSpec<O> {
    * last in-out pointer ("scratch", before grad). Its contents are not state: they are never saved.
    */
   scratchFloats?(shape: readonly number[], o: O): number;
+  /**
+   * The element rule in WGSL for the webgpu backend (src/optim/<id>.wgsl.ts; src/webgpu/driver.ts composes it
+   * with the loop). Absent: the optimizer is refused on WebGPU params.
+   */
+  readonly wgsl?: string;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
   readonly kernel: string;
   /**

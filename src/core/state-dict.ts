@@ -2,10 +2,9 @@
 // `paramGroups` with options and param indices) and state names (`step`, `exp_avg`, ...). Loading checks
 // everything first and applies only when nothing can fail any more: a dict that does not fit changes nothing.
 import { located, rejectUnknown } from "./options.js";
-import { bufferPart, type GroupLayout, slotBytes, type Slot } from "./layout.js";
+import { bufferPart, type GroupLayout, type Memory, slotBytes, type Slot } from "./layout.js";
 import { decodeState, dtypeOf, encodeState, f32OnlyMessage, Q8_BLOCK, Q8_BLOCK_BYTES, signedOf, STATE_DTYPES } from "./lowp.js";
 import type { OptimizerSpec, ParamGroup, StateDtype } from "./spec.js";
-import type { ParamStore } from "../runtime/store.js";
 
 /**
  * A saved state buffer: a Float32Array (stateDtype "f32"), the bf16 bits as a Uint16Array ("bf16"), or the int8
@@ -56,7 +55,7 @@ export function numberOf(x: unknown, where: string): number {
 }
 
 export function saveState<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayout[],
-    groups: readonly ParamGroup<O>[], store: ParamStore): StateDict {
+    groups: readonly ParamGroup<O>[], store: Memory): StateDict {
   const state: StateDict["state"] = {};
   const paramGroups: StateDict["paramGroups"] = [];
   let id = 0;
@@ -250,7 +249,7 @@ export function planLoad<O>(spec: OptimizerSpec<O>, layouts: readonly GroupLayou
 }
 
 /** Writes a checked plan's buffers (after they were allocated, in the plan's dtype). Cannot fail. */
-export function applyLoad<O>(spec: OptimizerSpec<O>, g: GroupLayout, plan: GroupLoad<O>, store: ParamStore): void {
+export function applyLoad<O>(spec: OptimizerSpec<O>, g: GroupLayout, plan: GroupLoad<O>, store: Memory): void {
   const to = g.dtype;
   g.slots.forEach((slot: Slot, k) => {
     spec.buffers.forEach((b, i) => {

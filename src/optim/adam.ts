@@ -33,6 +33,7 @@ import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { AMSGRAD, baseFlags, TFJS } from "../abi/index.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
+import { ADAM_WGSL } from "./adam.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
 export interface AdamOptions {
@@ -90,6 +91,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   kernel: "adam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
+  wgsl: ADAM_WGSL,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },

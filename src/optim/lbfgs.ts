@@ -50,7 +50,7 @@ import { invalidMessage, located, nonNegative, num, rejectUnknown, type Rule, sh
 import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
 import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
-import type { ClosureSpec, OptimizerSpec, OptionsInput, ParamGroupInput, ParamLike } from "../core/spec.js";
+import { type ClosureSpec, isDeviceParam, type OptimizerSpec, type OptionsInput, type ParamGroupInput, type ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
 import { checkClassName, OptimizerBase, resolveBackend } from "../core/optimizer-base.js";
 import { reduceRange } from "../core/reduce.js";
@@ -159,10 +159,11 @@ export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
     const where = `${name}: param group 0`;
     const { params: ps, own } = parseGroup(where, groups[0], RULES);
     checkParamMemory(name, [ps]);
+    if (ps.some(isDeviceParam)) throw new TypeError(`${name} is not supported on webgpu params yet (its closure steps read the params on the host)`);
     const group = resolve({ ...defaults, ...own } as LBFGSOptions, where);
     this.defaults = defaults;
-    this.store = this.storeOf([ps]);
-    this.#layout = layoutGroup(this.store, { buffers: [], kind: "elementwise" } as unknown as OptimizerSpec<unknown>, ps);
+    this.store = this.storeOf([ps as ParamLike[]]);
+    this.#layout = layoutGroup(this.store, { buffers: [], kind: "elementwise" } as unknown as OptimizerSpec<unknown>, ps as ParamLike[]);
     this.#n = this.#layout.slots.reduce((s, x) => s + x.param.length, 0);
     this.#vec = vectorsOf(this.store, this.backend, this.#n);
     const sealed = Object.seal(Object.defineProperty(group, "params", { value: Object.freeze(ps), enumerable: true }));

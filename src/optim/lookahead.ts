@@ -34,6 +34,7 @@ import { checkOptionsArgument } from "../core/params.js";
 import { floatsOf } from "../core/state-dict.js";
 import type { ParamGroup, ParamLike } from "../core/spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
+import type { BackendName } from "../runtime/types.js";
 import { LBFGS } from "./lbfgs.js";
 import { lookahead_f32 } from "./lookahead.reference.js";
 
@@ -85,6 +86,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
         `${(inner as unknown) instanceof LBFGS ? "; LBFGS is closure-kind (several evaluations per step) and cannot be wrapped" : ""}`);
     }
     if (inner.disposed) throw new Error("Lookahead: the inner optimizer has been disposed");
+    if (inner.backend === "webgpu") throw new Error("Lookahead: not supported on webgpu params yet");
     checkOptionsArgument("Lookahead", options);
     rejectUnknown("Lookahead", options, RULES, [], ["className"]);
     checkClassName("Lookahead", options.className);
@@ -94,7 +96,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
     this.#syncPeriod = o.syncPeriod;
     this.#slowStepSize = o.slowStepSize;
     this.#params = (inner.paramGroups as readonly ParamGroup<object>[]).flatMap((g) => [...g.params]);
-    const store = inner.store;
+    const store = inner.store as ParamStore;
     this.#slowPtr = this.#params.map((p) => (p instanceof Param ? store.alloc(p.length) : 0));
     this.#slowForeign = this.#params.map((p) => (p instanceof Param ? null : Float32Array.from(p.value)));
     this.#params.forEach((p, i) => { if (p instanceof Param) store.f32.set(p.value, this.#slowPtr[i]! / 4); });
@@ -107,7 +109,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
   /** The inner optimizer's param groups (the params hold the fast weights). */
   get paramGroups(): readonly ParamGroup<object>[] { return this.inner.paramGroups as readonly ParamGroup<object>[]; }
   /** The inner optimizer's store (it holds the slow weights too). */
-  get store(): ParamStore { return this.inner.store; }
+  get store(): ParamStore { return this.inner.store as ParamStore; }
 
   protected override dependency(): [Dependency, string] {
     return [this.inner, "its inner optimizer"];
@@ -129,7 +131,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
       return;
     }
     this.#stepsSinceSync = 0;
-    const store = this.inner.store, backend = this.inner.backend;
+    const store = this.store, backend = this.inner.backend as BackendName;
     const kernel = backend === "js" ? null : store.kernels(backend).lookahead_f32!;
     for (let i = 0; i < this.#params.length; i++) {
       const p = this.#params[i]!, foreign = this.#slowForeign[i];
@@ -148,7 +150,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
   /** The slow weights, one copy per param (inner param order): what to evaluate between syncs. */
   slowParams(): Float32Array[] {
     this.assertUsable();
-    return this.#params.map((p, i) => this.#slowForeign[i]?.slice() ?? this.inner.store.view(this.#slowPtr[i]!, p.value.length).slice());
+    return this.#params.map((p, i) => this.#slowForeign[i]?.slice() ?? this.store.view(this.#slowPtr[i]!, p.value.length).slice());
   }
 
   /** The inner optimizer's state dict, the slow weights and the step count since the last sync (copies). */
@@ -190,7 +192,7 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
       slow.forEach((v, i) => {
         const foreign = this.#slowForeign[i];
         if (foreign) foreign.set(v);
-        else this.inner.store.f32.set(v, this.#slowPtr[i]! / 4);
+        else this.store.f32.set(v, this.#slowPtr[i]! / 4);
       });
     };
   }

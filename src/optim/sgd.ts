@@ -30,6 +30,7 @@ import { stateDtypeRule } from "../core/lowp.js";
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../abi/index.js";
 import { sgd_f32 } from "./sgd.reference.js";
+import { SGD_WGSL } from "./sgd.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 export interface SGDOptions {
@@ -65,6 +66,7 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   kernel: "sgd_f32",
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,
+  wgsl: SGD_WGSL,
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
   stepScalars(s, r, o, gs) {

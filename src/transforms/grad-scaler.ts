@@ -141,8 +141,12 @@ export class GradScaler {
     return s;
   }
 
-  #usable(opt: Optimizer<object>, where: string): void {
+  #usable(opt: Optimizer<object>, where: string): asserts opt is Optimizer<object> & { backend: BackendName } {
     if (opt.disposed) throw new Error(`GradScaler.${where}: the optimizer has been disposed`);
+    // Its inf check reads the gradients on the host; on a device, step({ gradScale }) with skipNonFinite does it there.
+    if (opt.backend === "webgpu") {
+      throw new Error(`GradScaler.${where}: not supported on webgpu params yet (use opt.step({ gradScale: 1 / scale }) with skipNonFinite: true)`);
+    }
   }
 
   /**

@@ -1,0 +1,89 @@
+// The WGSL loop every elementwise kernel shares, written once (as assembly/lib/elementwise.ts is for Wasm), and
+// its composition with an optimizer's element rule (the spec's `wgsl`, src/optim/<id>.wgsl.ts). One invocation
+// steps one element; the launch's numbers come from a uniform block written with queue.writeBuffer before the
+// dispatch (never baked into the shader, so one pipeline per kernel serves every step and every schedule).
+//
+// Uniform words (u32; floats as their bits), the Launch's ABI order (src/core/backend.ts):
+//   0 param, 1..4 state buffers a..d, 5 grad: element offsets into the buffers bound for this launch
+//   6 n, 7 flags, 8..21 the spec's scalars s0..s13 (f32), 22 gradScale (f32), 23/24 the value clip's lo/hi (f32),
+//   25 the device pre-pass (PRE_SKIP: skip when pre[1] != 0; PRE_SCALE: the gradient scale is pre[0])
+// The rule sees: `e` (its element), indices `ip`, `ia`..`id`, `ig`; its scalars by their spec names; `param`,
+// `grad` and the state arrays `a`..`d`; `has(FLAG)` and the helpers below, each rounding as its twin in
+// assembly/lib/common.ts and src/core/reference-ops.ts (one f32 operation at a time, in the same order).
+import { FLAG_MAP } from "../abi/index.js";
+
+/** Workgroup size: invocations per workgroup (one element each). */
+export const WORKGROUP = 256;
+/** Uniform block: 32 words (128 bytes; a launch's own buffer). */
+export const ARGS_WORDS = 32;
+export const W_N = 6, W_FLAGS = 7, W_SCALARS = 8, W_GRAD_SCALE = 22, W_CLIP = 23, W_PRE = 25;
+export const PRE_SKIP = 1, PRE_SCALE = 2;
+/** State buffers a kernel may have (elementwise rules: a..d). */
+export const MAX_BUFFERS = 4;
+const STATE_NAMES = ["a", "b", "c", "d"];
+
+/** The helpers every rule may call (assembly/lib/common.ts's, in WGSL). */
+const HELPERS = /* wgsl */ `
+fn word(k: u32) -> u32 { return args.w[k / 4u][k % 4u]; }
+fn scalar(k: u32) -> f32 { return bitcast<f32>(word(k)); }
+fn has(flag: u32) -> bool { return (word(7u) & flag) != 0u; }
+// The gradient prologue (gradIn): the step's scale, the value clip, maximize, then coupled weight decay.
+fn gradIn(g0: f32, p: f32, wd: f32) -> f32 {
+  var g = g0;
+  if (has(GRAD_SCALE)) {
+    var s = scalar(22u);
+    if ((word(25u) & 2u) != 0u) { s = bitcast<f32>(pre[0]); }
+    g = g * s;
+  }
+  if (has(CLIP)) { g = clampp(g, scalar(23u), scalar(24u)); }
+  if (has(MAXIMIZE)) { g = -g; }
+  if (has(WEIGHT_DECAY)) { g = g + wd * p; }
+  return g;
+}
+// torch.clamp for bounds that are not NaN: a NaN x stays NaN.
+fn clampp(x: f32, lo: f32, hi: f32) -> f32 { let y = select(x, lo, x < lo); return select(y, hi, hi < y); }
+fn lerp(a: f32, b: f32, w: f32) -> f32 { return a + w * (b - a); }
+fn ema2(v: f32, g: f32, beta: f32, omBeta: f32) -> f32 { return v * beta + (omBeta * g) * g; }
+fn subScaledDiv(p: f32, s: f32, x: f32, d: f32) -> f32 { return p - (s * x) / d; }
+fn tfjsMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return m * beta + g * betaComp; }
+fn tfjsEma2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return v * beta + (g * g) * betaComp; }
+fn optaxMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * g + beta * m; }
+fn optaxMoment2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * (g * g) + beta * v; }
+// torch.sign: -1, 0 (keeping the sign of zero) or 1.
+fn sgn(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
+`;
+
+/** The WGSL of kernel `spec` with `buffers` state buffers: the driver around the spec's rule. */
+export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number): string {
+  if (spec.scalars.length > W_GRAD_SCALE - W_SCALARS) throw new Error(`${spec.name}: more scalars than the WGSL driver's uniform block holds`);
+  const flags = Object.entries(FLAG_MAP).map(([k, v]) => `const ${k}: u32 = ${v >>> 0}u;`).join("\n");
+  const bindings = [
+    "@group(0) @binding(0) var<storage, read_write> param: array<f32>;",
+    ...STATE_NAMES.slice(0, buffers).map((x, i) => `@group(0) @binding(${i + 1}) var<storage, read_write> ${x}: array<f32>;`),
+    `@group(0) @binding(${buffers + 1}) var<storage, read> grad: array<f32>;`,
+    `struct Args { w: array<vec4<u32>, ${ARGS_WORDS / 4}> }`,
+    `@group(0) @binding(${buffers + 2}) var<uniform> args: Args;`,
+    `@group(0) @binding(${buffers + 3}) var<storage, read> pre: array<u32>;`,
+  ].join("\n");
+  const lets = [
+    "let ip = word(0u) + e;",
+    ...STATE_NAMES.slice(0, buffers).map((x, i) => `let i${x} = word(${i + 1}u) + e;`),
+    "let ig = word(5u) + e;",
+    ...spec.scalars.map((s, i) => `let ${s} = scalar(${W_SCALARS + i}u);`),
+  ].join("\n  ");
+  return `${flags}
+${bindings}
+${HELPERS}
+fn rule(e: u32) {
+  ${lets}
+${spec.wgsl}
+}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let e = gid.x + gid.y * nw.x * ${WORKGROUP}u;
+  if (e >= word(6u)) { return; }
+  if ((word(25u) & 1u) != 0u && pre[1] != 0u) { return; }
+  rule(e);
+}
+`;
+}

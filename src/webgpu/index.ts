@@ -1,0 +1,4 @@
+// gradstep/webgpu: the optimizers over params in GPU buffers (docs/webgpu.md). A GpuParamStore's params step on
+// the webgpu backend with the same classes as on Wasm: `new Adam(store.params, options)`.
+export { GpuParam, type GpuParamOptions, GpuParamStore, type GpuParamStoreOptions } from "./store.js";
+export type { GPU, GPUAdapter, GPUBuffer, GPUDevice } from "./gpu.js";

@@ -1,0 +1,352 @@
+// GpuParamStore: params, grads and optimizer state in GPU buffers, for trainers whose forward and backward run
+// on the GPU (their WGSL writes the grads in place; nothing crosses to the CPU during a step). The optimizers'
+// step plan addresses memory by byte offsets (src/core/backend.ts); here an offset is an address in the store's
+// own address space, where every allocation is one GPUBuffer at a base address: params are packed into blocks
+// as in a ParamStore (values of a block in one buffer, its grads in another), so params created one after
+// another are contiguous in both and one dispatch steps the whole run. State buffers are allocated per segment,
+// as on Wasm. Ownership is explicit: dispose() destroys every buffer.
+import type { Backend, DeviceStore } from "../core/backend.js";
+import { checkShape } from "../runtime/store.js";
+import { WebGpuBackend } from "./backend.js";
+import { COPY_DST, COPY_SRC, type GPU, type GPUBuffer, type GPUDevice, MAP_MODE_READ, MAP_READ, STORAGE } from "./gpu.js";
+
+// A ParamStore's block rules (src/runtime/store.ts): a block of params holds at least MIN_BLOCK floats, later
+// blocks grow with the params up to MAX_BLOCK, so N floats of params take about log2(N / 16K) + 1 dispatches.
+const MIN_BLOCK = 16384;
+const MAX_BLOCK = 1 << 20;
+/** Every allocation starts on this boundary of the address space (WebGPU's storage offset alignment). */
+const ALIGN = 256;
+
+/** One GPUBuffer of the store, at `base` in its address space. */
+export interface Allocation { base: number; bytes: number; buffer: GPUBuffer; param: boolean }
+interface Block { values: Allocation; grads: Allocation; capacity: number; used: number }
+
+export interface GpuParamStoreOptions {
+  /** The device to allocate on. Default: one requested from `navigator.gpu` (the adapter's largest buffer limits). */
+  device?: GPUDevice;
+  /** Floats to reserve for params up front (one block, so one dispatch for params that fit). */
+  capacity?: number;
+}
+
+/** Options of `store.param()`. */
+export interface GpuParamOptions {
+  /** Tensor shape; the product must equal the length. Default `[length]`. */
+  shape?: readonly number[];
+}
+
+/** A trainable tensor whose value and grad live in GPU buffers. */
+export class GpuParam {
+  readonly store: GpuParamStore;
+  readonly name: string;
+  readonly length: number;
+  readonly shape: readonly number[];
+  /** Addresses of value and grad in the store's address space (what the optimizers' launches hold). */
+  readonly valuePtr: number;
+  readonly gradPtr: number;
+  readonly #values: Allocation;
+  readonly #grads: Allocation;
+
+  /** @internal */
+  constructor(store: GpuParamStore, name: string, length: number, shape: readonly number[], values: Allocation, grads: Allocation,
+      valuePtr: number, gradPtr: number) {
+    this.store = store;
+    this.name = name;
+    this.length = length;
+    this.shape = Object.freeze([...shape]);
+    this.#values = values;
+    this.#grads = grads;
+    this.valuePtr = valuePtr;
+    this.gradPtr = gradPtr;
+  }
+
+  /** The GPUBuffer holding the values (shared with the other params of its block). */
+  get buffer(): GPUBuffer { this.#check(); return this.#values.buffer; }
+  /** Byte offset of the values in `buffer`. */
+  get offset(): number { return this.valuePtr - this.#values.base; }
+  /** The GPUBuffer holding the grads; a trainer's WGSL writes them in place at `gradOffset`. */
+  get gradBuffer(): GPUBuffer { this.#check(); return this.#grads.buffer; }
+  /** Byte offset of the grads in `gradBuffer`. */
+  get gradOffset(): number { return this.gradPtr - this.#grads.base; }
+
+  /** Queues writing the values (length floats). */
+  write(values: Float32Array): void {
+    this.#check();
+    this.#checkLength(values, "write");
+    this.store.device.queue.writeBuffer(this.#values.buffer, this.offset, values);
+  }
+
+  /** Queues writing the grads (length floats): for tests and small models (a GPU trainer writes them in WGSL). */
+  writeGrad(grad: Float32Array): void {
+    this.#check();
+    this.#checkLength(grad, "writeGrad");
+    this.store.device.queue.writeBuffer(this.#grads.buffer, this.gradOffset, grad);
+  }
+
+  /** The values, read back after everything queued so far (a copy). */
+  async read(): Promise<Float32Array> {
+    this.#check();
+    return new Float32Array(await this.store.readBytes(this.#values.buffer, this.offset, 4 * this.length));
+  }
+
+  /** The grads, read back after everything queued so far (a copy). */
+  async readGrad(): Promise<Float32Array> {
+    this.#check();
+    return new Float32Array(await this.store.readBytes(this.#grads.buffer, this.gradOffset, 4 * this.length));
+  }
+
+  #checkLength(x: Float32Array, where: string): void {
+    if (!(x instanceof Float32Array)) throw new TypeError(`param "${this.name}".${where}: expected a Float32Array`);
+    if (x.length !== this.length) throw new RangeError(`param "${this.name}".${where}: got ${x.length} floats, the param has ${this.length}`);
+  }
+
+  #check(): void {
+    if (this.store.disposed) throw new Error(`param "${this.name}": its GpuParamStore has been disposed`);
+  }
+}
+
+/**
+ * Params, grads and optimizer state in GPU buffers of one GPUDevice.
+ *
+ * @example
+ * const store = await GpuParamStore.create();            // or GpuParamStore.create({ device })
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Adam(store.params, { lr: 1e-3 });      // steps on the GPU
+ * w.writeGrad(new Float32Array([0.5, 0.5, 0.5])); opt.step();
+ * console.log(await w.read());
+ * store.dispose();
+ */
+export class GpuParamStore implements DeviceStore {
+  readonly deviceKind = "webgpu" as const;
+  readonly device: GPUDevice;
+  /** Whether dispose() destroys the device too (the store requested it). */
+  readonly #ownsDevice: boolean;
+  readonly #capacity: number;
+  #disposed = false;
+  #top = ALIGN; // address 0 stays unused: offset 0 means "no buffer"
+  readonly #allocs: Allocation[] = []; // in address order
+  #params: GpuParam[] = [];
+  readonly #names = new Map<string, GpuParam>();
+  #block: Block | undefined;
+  #paramFloats = 0;
+  #host: Map<Allocation, Uint8Array> | undefined;
+  #touched = new Set<Allocation>();
+  /** @internal Per kernel source: its pipeline and bind group layout, built once (src/webgpu/backend.ts). */
+  readonly pipelines = new Map<string, unknown>();
+
+  /**
+   * A store on `options.device`, or on a device requested from `navigator.gpu` (with the adapter's largest
+   * storage buffer limits). Throws a clear error where there is no WebGPU or no adapter.
+   */
+  static async create(options: GpuParamStoreOptions = {}): Promise<GpuParamStore> {
+    if (options === null || typeof options !== "object") throw new TypeError("GpuParamStore.create: options must be an object");
+    for (const k of Object.keys(options)) {
+      if (k !== "device" && k !== "capacity") throw new TypeError(`GpuParamStore.create: unknown option "${k}" (expected device, capacity)`);
+    }
+    if (options.device !== undefined) return new GpuParamStore(options.device, false, options.capacity);
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    if (!gpu) {
+      throw new Error("GpuParamStore.create: no WebGPU here (navigator.gpu is undefined): pass { device }, or in Node install the " +
+        "`webgpu` package and pass { device } from its create([]).requestAdapter()");
+    }
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) throw new Error("GpuParamStore.create: navigator.gpu.requestAdapter() found no adapter (no GPU, or WebGPU disabled)");
+    const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
+    const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
+    return new GpuParamStore(device, true, options.capacity);
+  }
+
+  private constructor(device: GPUDevice, ownsDevice: boolean, capacity = 0) {
+    if (device === null || typeof device !== "object" || typeof device.createBuffer !== "function") {
+      throw new TypeError("GpuParamStore.create: device must be a GPUDevice");
+    }
+    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new RangeError(`GpuParamStore.create: invalid capacity ${String(capacity)} (expected an integer >= 0)`);
+    this.device = device;
+    this.#ownsDevice = ownsDevice;
+    this.#capacity = capacity;
+  }
+
+  get disposed(): boolean { return this.#disposed; }
+
+  /** Params created by `param()`, in creation order. */
+  get params(): GpuParam[] {
+    this.#assertAlive();
+    return this.#params.slice();
+  }
+
+  /** The param with this name, or undefined. */
+  get(name: string): GpuParam | undefined {
+    return this.#names.get(name);
+  }
+
+  /** Bytes of GPU buffers this store has allocated (params, grads, state). */
+  get bytesUsed(): number {
+    return this.#allocs.reduce((s, a) => s + a.bytes, 0);
+  }
+
+  /**
+   * Creates a param: `init` is its initial values (copied in) or its length (zero-filled). Params created one
+   * after another are contiguous, so one dispatch steps them all.
+   */
+  param(name: string, init: Float32Array | ArrayLike<number> | number, options: GpuParamOptions = {}): GpuParam {
+    this.#assertAlive();
+    if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
+    if (this.#names.has(name)) throw new Error(`param(): a param named "${name}" already exists in this store`);
+    let length: number;
+    if (typeof init === "number") {
+      if (!Number.isSafeInteger(init) || init < 0) throw new RangeError(`param("${name}"): invalid length ${init} (expected an integer >= 0)`);
+      length = init;
+    } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
+      length = init.length;
+      for (let i = 0; i < length; i++) if (typeof init[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
+    } else {
+      throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
+    }
+    if (options === null || typeof options !== "object") throw new TypeError(`param("${name}"): options must be an object`);
+    for (const key of Object.keys(options)) if (key !== "shape") throw new TypeError(`param("${name}"): unknown option "${key}" (expected shape)`);
+    if (options.shape !== undefined) checkShape(options.shape, length, `param("${name}")`);
+    const maxFloats = Math.floor(this.device.limits.maxStorageBufferBindingSize / 4);
+    if (length > maxFloats) {
+      throw new RangeError(`param("${name}"): ${length} floats exceed the device's largest storage binding (${maxFloats} floats, maxStorageBufferBindingSize)`);
+    }
+    let b = this.#block;
+    if (!b || b.used + length > b.capacity) {
+      const want = this.#block ? Math.max(length, MIN_BLOCK, Math.min(this.#paramFloats, MAX_BLOCK)) : Math.max(length, MIN_BLOCK, this.#capacity);
+      const capacity = Math.min(want, maxFloats);
+      b = { values: this.#alloc(4 * capacity, true), grads: this.#alloc(4 * capacity, true), capacity, used: 0 };
+      this.#block = b;
+    }
+    const p = new GpuParam(this, name, length, options.shape ?? [length], b.values, b.grads, b.values.base + 4 * b.used, b.grads.base + 4 * b.used);
+    b.used += length;
+    this.#paramFloats += length;
+    if (typeof init !== "number" && length > 0) p.write(init instanceof Float32Array ? init : Float32Array.from(init));
+    this.#params.push(p);
+    this.#names.set(name, p);
+    return p;
+  }
+
+  /** @internal Reserves `floats` zero-filled f32s (a GPUBuffer of their own); returns their address. */
+  alloc(floats: number): number {
+    if (!Number.isSafeInteger(floats) || floats < 0) throw new RangeError(`GpuParamStore.alloc: invalid length ${String(floats)} (expected an integer >= 0)`);
+    return this.allocBytes(4 * floats);
+  }
+
+  /** @internal Reserves `bytes` zero-filled bytes (a GPUBuffer of their own); returns their address. */
+  allocBytes(bytes: number, align = 16): number {
+    this.#assertAlive();
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`GpuParamStore.allocBytes: invalid size ${String(bytes)} (expected an integer >= 0)`);
+    if (!Number.isSafeInteger(align) || align < 1 || align > ALIGN || (align & (align - 1)) !== 0) {
+      throw new RangeError(`GpuParamStore.allocBytes: invalid align ${String(align)} (expected a power of two up to ${ALIGN})`);
+    }
+    return this.#alloc(bytes, false).base;
+  }
+
+  #alloc(bytes: number, param: boolean): Allocation {
+    this.#assertAlive();
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) throw new RangeError(`GpuParamStore: a buffer of ${bytes} bytes exceeds the device's maxStorageBufferBindingSize (${limit})`);
+    // WebGPU zero-fills new buffers; sizes are rounded up to whole words (and one word for empty ones).
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const buffer = this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
+    const a: Allocation = { base: this.#top, bytes: size, buffer, param };
+    this.#top = Math.ceil((this.#top + size) / ALIGN) * ALIGN + ALIGN;
+    this.#allocs.push(a);
+    return a;
+  }
+
+  /** @internal The allocation that holds address `ptr` (binary search: addresses grow with allocation). */
+  locate(ptr: number): Allocation {
+    const all = this.#allocs;
+    let lo = 0, hi = all.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, a = all[mid]!;
+      if (ptr < a.base) hi = mid - 1;
+      else if (ptr >= a.base + a.bytes) lo = mid + 1;
+      else return a;
+    }
+    throw new RangeError(`GpuParamStore: address ${ptr} is in no buffer of this store`);
+  }
+
+  /** @internal */
+  backend(name: string, verify: boolean): Backend {
+    if (verify) throw new TypeError(`${name}: verify is not supported on webgpu (it would read every step back; the parity suite checks the kernels)`);
+    return new WebGpuBackend(this);
+  }
+
+  /** @internal Queues writing `value` into `floats` f32s at address `ptr`. */
+  fill(ptr: number, floats: number, value: number): void {
+    if (floats === 0) return;
+    const a = this.locate(ptr);
+    this.device.queue.writeBuffer(a.buffer, ptr - a.base, new Float32Array(floats).fill(value));
+  }
+
+  /** @internal Host copies of the state allocations, read back after everything queued so far. */
+  async download(): Promise<void> {
+    this.#assertAlive();
+    const state = this.#allocs.filter((a) => !a.param);
+    const copies = await Promise.all(state.map((a) => this.readBytes(a.buffer, 0, a.bytes)));
+    this.#host = new Map(state.map((a, i) => [a, new Uint8Array(copies[i]!)]));
+  }
+
+  /** @internal */
+  openHost(): void {
+    this.#host = new Map();
+    this.#touched.clear();
+  }
+
+  /** @internal */
+  hostBytes(ptr: number, bytes: number): Uint8Array {
+    const host = this.#host;
+    if (!host) throw new Error("the optimizer's state lives on the GPU: read it with await opt.stateDictAsync()");
+    const a = this.locate(ptr);
+    let copy = host.get(a);
+    if (!copy) host.set(a, copy = new Uint8Array(a.bytes));
+    this.#touched.add(a);
+    return copy.subarray(ptr - a.base, ptr - a.base + bytes);
+  }
+
+  /** @internal */
+  closeHost(upload: boolean): void {
+    if (upload && this.#host) for (const a of this.#touched) this.device.queue.writeBuffer(a.buffer, 0, this.#host.get(a)!);
+    this.#host = undefined;
+    this.#touched.clear();
+  }
+
+  /** @internal Steps never wait for anything: nothing to check. */
+  assertThreads(): void {}
+
+  /** @internal `bytes` bytes at `offset` of `buffer`, read back after everything queued so far. */
+  async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    if (bytes === 0) return new ArrayBuffer(0);
+    // copyBufferToBuffer moves whole words from word-aligned offsets: read the words around the range.
+    const start = Math.floor(offset / 4) * 4, size = Math.ceil((offset + bytes - start) / 4) * 4;
+    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    try {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(buffer, start, staging, 0, size);
+      this.device.queue.submit([enc.finish()]);
+      await staging.mapAsync(MAP_MODE_READ);
+      return staging.getMappedRange().slice(offset - start, offset - start + bytes);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /**
+   * Destroys every buffer of the store (and the device, when create() requested it). Optimizers over its params
+   * can no longer step; their params throw on use.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const a of this.#allocs) a.buffer.destroy();
+    this.#allocs.length = 0;
+    this.#params = [];
+    this.#names.clear();
+    this.pipelines.clear();
+    if (this.#ownsDevice) this.device.destroy?.();
+  }
+
+  #assertAlive(): void {
+    if (this.#disposed) throw new Error("GpuParamStore has been disposed");
+  }
+}
