@@ -7,8 +7,8 @@
 // `checkFirstStep` also reads back the first step's grads, runs gradstep's Wasm Adam on them from the same
 // initial values, and compares the GPU's params after its first step with the Wasm's, bit for bit.
 import { Adam, ParamStore, init } from "gradstep";
-import { GpuParamStore } from "gradstep/webgpu";
-import { createMlp, IN, OUT, readFloats, type MlpParams } from "./mlp.js";
+import { type GpuParam, GpuParamStore } from "gradstep/webgpu";
+import { createMlp, IN, OUT, type MlpParams } from "./mlp.js";
 import type { Digits } from "./data.js";
 
 export interface TrainConfig {
@@ -47,13 +47,17 @@ const SHAPES = (h: number) => ({ W1: [IN, h], b1: [h], W2: [h, OUT], b2: [OUT] }
 
 export async function trainMnist(device: GPUDevice, data: Digits, cfg: TrainConfig): Promise<TrainResult> {
   const t0 = performance.now();
+  await init(); // the optimizer classes resolve their options through gradstep's loaded runtime, GPU params too
   const { hidden, batch, steps } = cfg;
   const init0 = initial(hidden), shapes = SHAPES(hidden);
-  const store = await GpuParamStore.create({ device });
+  // One block for the four params (capacity): one value buffer and one grad buffer for the WGSL to bind, and
+  // one Adam dispatch per step.
   const names = ["W1", "b1", "W2", "b2"] as const;
-  const params = Object.fromEntries(names.map((k) => [k, store.param(k, init0[k], { shape: shapes[k] })])) as unknown as MlpParams & Record<string, ReturnType<typeof store.param>>;
+  const store = await GpuParamStore.create({ device, capacity: names.reduce((n, k) => n + init0[k].length, 0) });
+  const params = Object.fromEntries(names.map((k) => [k, store.param(k, init0[k], { shape: shapes[k] })])) as Record<(typeof names)[number], GpuParam>;
   const opt = new Adam(store.params, { lr: cfg.lr });
-  const mlp = createMlp(device, params, data, { hidden, cap: batch, slots: steps + 1 });
+  // The store types GPU objects structurally (no @webgpu/types dependency); these are the device's own buffers.
+  const mlp = createMlp(device, params as unknown as MlpParams, data, { hidden, cap: batch, slots: steps + 1 });
 
   // A fixed shuffle of the training digits, walked in batches.
   let seed = 11;
@@ -68,7 +72,7 @@ export async function trainMnist(device: GPUDevice, data: Digits, cfg: TrainConf
   for (let s = 0; s < steps; s++) {
     mlp.backward(batchAt(s), s);
     if (s === 0 && cfg.checkFirstStep) {
-      const grads = await Promise.all(names.map((k) => readFloats(device, params[k].gradBuffer, params[k].gradOffset, params[k].length)));
+      const grads = await Promise.all(names.map((k) => params[k].readGrad()));
       opt.step();
       firstStep = await wasmFirstStep(init0, shapes, grads, cfg.lr, await Promise.all(names.map((k) => params[k].read())));
     } else {
@@ -86,13 +90,12 @@ export async function trainMnist(device: GPUDevice, data: Digits, cfg: TrainConf
     ms: performance.now() - t0,
   };
   mlp.destroy();
-  store.dispose?.();
+  store.dispose();
   return result;
 }
 
 /** Steps gradstep's Wasm Adam once from the same values with the GPU's grads; counts floats whose bits differ. */
 async function wasmFirstStep(init0: Record<string, Float32Array>, shapes: Record<string, number[]>, grads: Float32Array[], lr: number, gpu: Float32Array[]) {
-  await init();
   const store = new ParamStore();
   const ps = Object.keys(shapes).map((k, i) => {
     const p = store.param(k, init0[k]!, { shape: shapes[k]! });

@@ -57,7 +57,7 @@ export async function parityCheck(device: GPUDevice, adapter: GPUAdapterInfo, ru
       }
       results.push({ name, pass: differing === 0, detail: differing ? `${differing} floats differ, first ${worst}` : `${LENGTHS.join(" + ")} floats` });
       cpu.dispose();
-      gpu.dispose?.();
+      gpu.dispose();
     } catch (e) {
       results.push({ name, pass: false, detail: String((e as Error).stack ?? e) });
     }

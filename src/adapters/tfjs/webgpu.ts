@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" />
 // gradstep/tfjs on @tensorflow/tfjs-backend-webgpu: the variables' values and grads never leave the GPU. The
 // GPU bridge keeps one GPU param store on tfjs's own GPUDevice, one param per variable, and one gradstep
 // optimizer over them (stepped with one dispatch per contiguous run). Each step, on the GPU, in queue order:
@@ -15,6 +14,7 @@
 // tensor's GPUBuffer once uploadToGPU(dataId) ran), refCount(dataId), submitQueue().
 import * as tf from "@tensorflow/tfjs-core";
 import { GpuParamStore, type GpuParam } from "../../webgpu/index.js";
+import type { GPUBuffer, GPUDevice } from "../../webgpu/gpu.js";
 import type { Optimizer as GradstepOptimizer } from "../../core/optimizer.js";
 import type { OptimizerClass } from "../../optim/index.js";
 import { fail, sameShape, type Pending, type StateArray, type StateName } from "./bridge.js";
@@ -38,9 +38,18 @@ export function webgpuBackend(): WebgpuBackend | null {
 /** The GPUBuffer holding a float32 tensor's values (uploaded first if tfjs still has them on the CPU). */
 function bufferOf(b: WebgpuBackend, t: tf.Tensor): GPUBuffer {
   b.uploadToGPU(t.dataId);
-  const r = b.tensorMap.get(t.dataId)?.resource;
-  if (!(r instanceof GPUBuffer)) throw new Error(`tfjs-backend-webgpu keeps tensor ${t.id} in a ${r === undefined ? "missing resource" : (r as object).constructor.name}, not a GPUBuffer`);
-  return r;
+  const r = b.tensorMap.get(t.dataId)?.resource as Partial<GPUBuffer> | undefined;
+  if (typeof r?.mapAsync !== "function") throw new Error(`tfjs-backend-webgpu keeps tensor ${t.id} in ${r ? `a ${(r as object).constructor.name}` : "no resource"}, not a GPUBuffer`);
+  return r as GPUBuffer;
+}
+
+/**
+ * A GpuParamStore on tfjs's device, of `capacity` floats in one block, made synchronously: applyGradients is
+ * synchronous, and GpuParamStore.create({ device }) waits for nothing but is async. Its constructor is private
+ * to TypeScript only; docs/webgpu-apps.md asks the core for a synchronous factory.
+ */
+function storeOn(device: GPUDevice, capacity: number): GpuParamStore {
+  return new (GpuParamStore as unknown as new (device: GPUDevice, ownsDevice: boolean, capacity: number) => GpuParamStore)(device, false, capacity);
 }
 
 interface GpuEntry {
@@ -121,7 +130,7 @@ export class GpuBridge {
   }
 
   #create(b: WebgpuBackend, pairs: readonly { name: string; variable: tf.Variable }[]): void {
-    const store = GpuParamStore.fromDevice(b.device);
+    const store = storeOn(b.device, pairs.reduce((n, p) => n + p.variable.size, 0));
     for (const { name, variable } of pairs) {
       const shape = variable.shape.length > 0 ? variable.shape : [1];
       this.entries.set(name, { name, variable, param: store.param(name, variable.size, { shape }), shape: variable.shape.slice(), dataId: null });
