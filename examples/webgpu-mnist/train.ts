@@ -53,9 +53,10 @@ export async function trainMnist(device: GPUDevice, data: Digits, cfg: TrainConf
   // One block for the four params (capacity): one value buffer and one grad buffer for the WGSL to bind, and
   // one Adam dispatch per step.
   const names = ["W1", "b1", "W2", "b2"] as const;
-  const store = await GpuParamStore.create({ device, capacity: names.reduce((n, k) => n + init0[k].length, 0) });
+  // (The casts: gradstep/webgpu's published types do not accept the DOM's GPUDevice nor its own params yet.)
+  const store = await GpuParamStore.create({ device: device as never, capacity: names.reduce((n, k) => n + init0[k].length, 0) });
   const params = Object.fromEntries(names.map((k) => [k, store.param(k, init0[k], { shape: shapes[k] })])) as Record<(typeof names)[number], GpuParam>;
-  const opt = new Adam(store.params, { lr: cfg.lr });
+  const opt = new Adam(store.params as never, { lr: cfg.lr });
   // The store types GPU objects structurally (no @webgpu/types dependency); these are the device's own buffers.
   const mlp = createMlp(device, params as unknown as MlpParams, data, { hidden, cap: batch, slots: steps + 1 });
 

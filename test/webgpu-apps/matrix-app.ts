@@ -18,12 +18,11 @@ export { adapterName, CI, describe, trainMnist } from "../../examples/webgpu-mni
 export { unpackDigits } from "../../examples/webgpu-mnist/data.js";
 
 /** The optimizers the matrix steps on the GPU and on the pure-TS reference (a few, with their flags). */
-const PARITY: Array<["Adam" | "AdamW" | "SGD" | "RMSprop" | "Lion", Record<string, unknown>]> = [
+const PARITY: Array<["Adam" | "AdamW" | "SGD", Record<string, unknown>]> = [
   ["Adam", { lr: 0.01 }],
   ["AdamW", { lr: 0.01, weightDecay: 0.1, amsgrad: true }],
   ["SGD", { lr: 0.1, momentum: 0.9, nesterov: true }],
-  ["RMSprop", { lr: 0.01, centered: true }],
-  ["Lion", { lr: 1e-3, weightDecay: 0.1 }],
+  ["Adam", { lr: 0.01, maxGradNorm: 0.5, skipNonFinite: true }],
 ];
 const LENGTHS = [1000, 7, 33], STEPS = 5;
 
@@ -39,9 +38,9 @@ export async function parityCheck(device: GPUDevice, adapter: GPUAdapterInfo, ru
     const name = `${cls} ${JSON.stringify(options)}: ${STEPS} steps on the GPU equal the pure-TS reference's bit for bit`;
     try {
       const Opt = g[cls] as unknown as new (params: unknown, o: object) => { step(): void };
-      const cpu = new g.ParamStore(), gpu = await GpuParamStore.create({ device });
+      const cpu = new g.ParamStore(), gpu = await GpuParamStore.create({ device: device as never });
       const cp = init.map((v, i) => cpu.param(`p${i}`, v)), gp = init.map((v, i) => gpu.param(`p${i}`, v, { shape: [v.length] }));
-      const co = new Opt(cp, options), go = new Opt(gpu.params, options);
+      const co = new Opt(cp, options), go = new Opt(gpu.params as never, options);
       for (const gs of grads) {
         cp.forEach((p, i) => p.grad.set(gs[i]!));
         gp.forEach((p, i) => p.writeGrad(gs[i]!));

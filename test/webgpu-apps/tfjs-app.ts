@@ -29,8 +29,8 @@ export async function tfjsWebgpuCheck(runtime: string) {
         value: tf.addN(xs.map((x) => tf.sum(tf.mul(x, x)))),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => saved.map((x, k) => tf.mul(dy, tf.add(tf.sub(tf.tanh(tf.mul(x, consts[k]![0])), consts[k]![1]), tf.mul(x, 0.1)))),
       };
-    }) as unknown as (...xs: tf.Tensor[]) => tf.Scalar);
-    return () => f(...vars);
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return () => f(...vars) as tf.Scalar;
   };
   const FACTORIES: Array<[string, () => tf.Optimizer, () => tf.Optimizer]> = [
     ["sgd(0.1)", () => tf.train.sgd(0.1), () => train.sgd(0.1)],
