@@ -11,7 +11,9 @@
 // tfjs binds every tensor as a whole buffer from offset 0, so a variable cannot live inside the store's
 // packed buffer; the copies cost 16 bytes per float per step on top of the optimizer's own traffic.
 // tfjs-backend-webgpu's internals read here (4.x): backend.device, tensorMap.get(dataId).resource (the
-// tensor's GPUBuffer once uploadToGPU(dataId) ran), refCount(dataId), submitQueue().
+// tensor's GPUBuffer once uploadToGPU(dataId) ran), refCount(dataId), and its own flush before a readback
+// (ensureCommandEncoderReady, endComputePassEncoder, submitQueue: its open compute pass must be ended, or its
+// next kernels would record into a finished encoder).
 import * as tf from "@tensorflow/tfjs-core";
 import { GpuParamStore, type GpuParam } from "../../webgpu/index.js";
 import type { GPUBuffer, GPUDevice } from "../../webgpu/gpu.js";
@@ -25,6 +27,8 @@ interface WebgpuBackend {
   tensorMap: { get(dataId: object): { resource?: unknown } | undefined };
   uploadToGPU(dataId: object): void;
   refCount(dataId: object): number;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
   submitQueue(): void;
 }
 
@@ -32,7 +36,8 @@ interface WebgpuBackend {
 export function webgpuBackend(): WebgpuBackend | null {
   if (tf.getBackend() !== "webgpu") return null;
   const b = tf.backend() as unknown as Partial<WebgpuBackend>;
-  return b.device && b.tensorMap && typeof b.uploadToGPU === "function" && typeof b.submitQueue === "function" ? b as WebgpuBackend : null;
+  const methods = ["uploadToGPU", "refCount", "ensureCommandEncoderReady", "endComputePassEncoder", "submitQueue"] as const;
+  return b.device && b.tensorMap && methods.every((m) => typeof b[m] === "function") ? b as WebgpuBackend : null;
 }
 
 /** The GPUBuffer holding a float32 tensor's values (uploaded first if tfjs still has them on the CPU). */
@@ -111,6 +116,8 @@ export class GpuBridge {
       // The variable must own its buffer before it is written in place (tf.variable(x) shares x's).
       if (e.dataId !== variable.dataId && b.refCount(variable.dataId) > 1) variable.assign(tf.tidy(() => tf.mul(variable, 1)));
     }
+    b.ensureCommandEncoderReady();
+    b.endComputePassEncoder();
     b.submitQueue();
     const device = b.device, into = device.createCommandEncoder();
     for (const { name, variable, grad } of pairs) {
