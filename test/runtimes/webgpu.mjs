@@ -7,17 +7,22 @@
 //                    the ICD variable its Dawn falls back to a null backend that computes nothing
 //   webgpu-chromium  headless Chromium, --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader, the example's
 //                    own browser page (examples/webgpu-mnist/browser.ts) served on 127.0.0.1
+//   webgpu-tfjs-node, webgpu-tfjs-chromium: gradstep/tfjs on @tensorflow/tfjs-backend-webgpu
+//                    (installed from npm on first use, tfjs-core left to the repository's one copy), in Node
+//                    (Dawn, SwiftShader) and in Chromium (tfjs's ESM bundles through an import map):
+//                    test/webgpu-apps/tfjs-app.ts against tf.train, model.fit, no download, no leak
 // Each runs the WebGPU MNIST example's CI variant (loss falls, held-out accuracy, first step bit-exact against the
 // Wasm Adam) in one process or page, and a few optimizers on the GPU against the pure-TS reference in another
 // (test/webgpu-apps/matrix-app.ts, bundled by esbuild with gradstep left to the installed package). The adapter
 // is reported in the summary's "loaded via".
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const DAWN_ENV = { VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: "/tmp" };
 const BUN_WEBGPU = "bun-webgpu@0.1.7";
+const TFJS_WEBGPU = "@tensorflow/tfjs-backend-webgpu@4.22.0";
 /** The digits the example trains on in the matrix: as many as its CI variant needs to learn in seconds. */
 const DIGITS = { train: 1200, test: 300 };
 
@@ -37,6 +42,7 @@ export function webgpuRuntimes(context) {
       external: ["gradstep", "gradstep/*", "webgpu", "node:*"], logLevel: "error", ...extra,
     });
     await bundle("test/webgpu-apps/matrix-app.ts", "webgpu-app.js", { platform: "neutral" });
+    await bundle("test/webgpu-apps/tfjs-app.ts", "webgpu-tfjs-app.js", { platform: "neutral", external: ["gradstep", "gradstep/*", "@tensorflow/*"] });
     await bundle("examples/webgpu-mnist/browser.ts", "webgpu-mnist/browser.js", { platform: "browser" });
     await esbuild({
       stdin: {
@@ -83,6 +89,20 @@ ${exit}`);
     return { ...parity, results: [...judgeExample(example.train, example.version), ...parity.results] };
   }
 
+  /** `spec` installed from npm into a scratch folder of its own (once); returns the folder. */
+  function installed(folder, spec, extra = []) {
+    const { app } = context();
+    const dir = join(app, "..", folder), name = spec.slice(0, spec.lastIndexOf("@"));
+    if (!existsSync(join(dir, "node_modules", name))) {
+      mkdirSync(dir, { recursive: true });
+      const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", ...extra, "--prefix", dir, spec], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`could not install ${spec}: ${(r.stderr || "").slice(-500)}`);
+    }
+    return join(dir, "node_modules", name);
+  }
+  // --legacy-peer-deps: tfjs-core stays the one copy the repository has (a second would be a second engine).
+  const tfjsBackend = () => installed("tfjs-webgpu", TFJS_WEBGPU, ["--legacy-peer-deps"]);
+
   const node = {
     imports: 'import { create, globals } from "webgpu";\nimport { readFileSync } from "node:fs";\nObject.assign(globalThis, globals);',
     expr: "create([])", runtime: '"Node " + process.version',
@@ -104,26 +124,68 @@ ${exit}`);
     "webgpu-bun": {
       expect: "webgpu", group: "webgpu", verbose: true,
       run: () => {
-        const { app } = context();
-        const dir = join(app, "..", "bun-webgpu");
-        if (!existsSync(join(dir, "node_modules", "bun-webgpu"))) {
-          mkdirSync(dir, { recursive: true });
-          const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", dir, BUN_WEBGPU], { encoding: "utf8" });
-          if (r.status !== 0) throw new Error(`could not install ${BUN_WEBGPU}: ${(r.stderr || "").slice(-500)}`);
-        }
         const gpu = {
-          imports: `import { setupGlobals } from ${JSON.stringify(join(dir, "node_modules", "bun-webgpu", "index.js"))};\nimport { readFileSync } from "node:fs";\nsetupGlobals();`,
+          imports: `import { setupGlobals } from ${JSON.stringify(join(installed("bun-webgpu", BUN_WEBGPU), "index.js"))};\nimport { readFileSync } from "node:fs";\nsetupGlobals();`,
           expr: "navigator.gpu", runtime: '"Bun " + Bun.version',
         };
         return serverSide(context().bin("bun"), [], "main-webgpu-bun.mjs", { gpu, ...nodeLike }, { ...DAWN_ENV, DO_NOT_TRACK: "1" });
       },
     },
     "webgpu-chromium": { expect: "webgpu", group: "webgpu", verbose: true, run: chromiumWebgpu },
+    "webgpu-tfjs-node": { expect: "webgpu", group: "webgpu", verbose: true, run: tfjsNode },
+    "webgpu-tfjs-chromium": { expect: "webgpu", group: "webgpu", verbose: true, run: tfjsChromium },
   };
+
+  async function tfjsNode() {
+    const { app, runProcess } = context();
+    await build();
+    writeFileSync(join(app, "main-webgpu-tfjs.mjs"), `import { create, globals } from "webgpu";
+Object.assign(globalThis, globals);
+const gpu = create([]);
+// tfjs-backend-webgpu finds WebGPU at navigator.gpu.
+Object.defineProperty(globalThis, "navigator", { value: { gpu, userAgent: "node" }, configurable: true });
+await import(${JSON.stringify(join(tfjsBackend(), "dist", "tf-backend-webgpu.node.js"))});
+const { tfjsWebgpuCheck } = await import("./webgpu-tfjs-app.js");
+console.log("RESULT " + JSON.stringify(await tfjsWebgpuCheck("Node " + process.version)));
+process.exit(0);
+`);
+    return runProcess(process.execPath, ["main-webgpu-tfjs.mjs"], DAWN_ENV);
+  }
+
+  async function tfjsChromium() {
+    const { app, root, serveDir, inChromium } = context();
+    await build();
+    const dir = join(app, "tfjs-webgpu");
+    mkdirSync(dir, { recursive: true });
+    cpSync(join(root, "node_modules", "@tensorflow", "tfjs", "dist", "tf.fesm.min.js"), join(dir, "tf.fesm.min.js"));
+    cpSync(join(tfjsBackend(), "dist", "tf-backend-webgpu.fesm.js"), join(dir, "tf-backend-webgpu.fesm.js"));
+    writeFileSync(join(app, "webgpu-tfjs.html"), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": {
+  "@tensorflow/tfjs": "/tfjs-webgpu/tf.fesm.min.js",
+  "@tensorflow/tfjs-core": "/tfjs-webgpu/tf.fesm.min.js",
+  "gradstep": "/node_modules/gradstep/dist/browser.js",
+  "gradstep/tfjs": "/node_modules/gradstep/dist/adapters/tfjs/browser.js"
+} }</script>
+<script type="module">
+  try {
+    await import("/tfjs-webgpu/tf-backend-webgpu.fesm.js");
+    const { tfjsWebgpuCheck } = await import("/webgpu-tfjs-app.js");
+    window.__result = await tfjsWebgpuCheck(navigator.userAgent.match(/Chrom\\w+\\/[\\d.]+/)[0]);
+  } catch (e) { window.__result = { error: String(e.stack || e) }; }
+</script>`);
+    const server = await serveDir(app);
+    try {
+      return await inChromium(`${server.url}webgpu-tfjs.html`, chromiumWebgpuArgs());
+    } finally {
+      server.close();
+    }
+  }
+
+  const chromiumWebgpuArgs = () => context().chromiumArgs.filter((a) => a !== "--disable-gpu").concat(["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]);
 
   /** The example's own page, then the parity page, in headless Chromium with WebGPU on SwiftShader. */
   async function chromiumWebgpu() {
-    const { app, serveDir, inChromium, chromiumArgs } = context();
+    const { app, serveDir, inChromium } = context();
     await build();
     const importMap = `<script type="importmap">{ "imports": {
   "gradstep": "/node_modules/gradstep/dist/browser.js",
@@ -140,7 +202,7 @@ ${exit}`);
     window.__result = await app.parityCheck(await adapter.requestDevice(), adapter.info, runtime);
   } catch (e) { window.__result = { error: String(e.stack || e) }; }
 </script>`);
-    const args = chromiumArgs.filter((a) => a !== "--disable-gpu").concat(["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]);
+    const args = chromiumWebgpuArgs();
     const server = await serveDir(app);
     try {
       const example = await inChromium(`${server.url}webgpu-mnist/index.html`, args);
