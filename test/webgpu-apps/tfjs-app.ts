@@ -98,6 +98,22 @@ export async function tfjsWebgpuCheck(runtime: string) {
     results.push({ name: "model.fit with train.adam on webgpu", pass: false, detail: String((e as Error).stack ?? e) });
   }
 
+  // A step over other variables than the first step's is refused, with nothing changed (values and state).
+  try {
+    const a = variables(), o = train.adam(0.01), f = objective(a);
+    for (let s = 0; s < 3; s++) o.minimize(f, false, a);
+    const snapshot = async () => [...await Promise.all(a.map((v) => v.data())), ...await Promise.all((await o.getWeights()).map((w) => w.tensor.data()))].map((x) => Array.from(x));
+    const before = await snapshot();
+    let message = "";
+    try { o.minimize(f, false, a.slice(1)); } catch (e) { message = (e as Error).message; }
+    const after = await snapshot();
+    const want = "Adam: on webgpu every step steps the same variables (the first step's 3); this one steps 2";
+    results.push({ name: "train.adam on webgpu: a step over another set of variables is refused, values and state unchanged", pass: message === want && JSON.stringify(before) === JSON.stringify(after), detail: message });
+    o.dispose(); tf.dispose(a);
+  } catch (e) {
+    results.push({ name: "train.adam on webgpu: a step over another set of variables is refused", pass: false, detail: String((e as Error).stack ?? e) });
+  }
+
   // No tensor leak over 200 steps (with a save/load of the optimizer's weights every 50).
   try {
     const a = variables(), o = fromGradstep(g.AdamW, { lr: 0.01, weightDecay: 0.1 }), f = objective(a);
