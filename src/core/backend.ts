@@ -138,8 +138,8 @@ export interface DeviceStore {
   backend(name: string, verify: boolean): Backend;
   /** Queues writing `value` into `floats` f32s at `ptr` (state buffers that start at a value other than 0). */
   fill(ptr: number, floats: number, value: number): void;
-  /** Opens host copies of the store's allocations, read back from the device (resolves when they are). */
-  download(): Promise<void>;
+  /** Opens host copies of the allocations at `ptrs`, read back from the device (resolves when they are). */
+  download(ptrs: readonly number[]): Promise<void>;
   /** Opens zeroed host copies, for writes that cover what they touch (a state load). */
   openHost(): void;
   /** The host copy of bytes [ptr, ptr + bytes); throws a clear error when no host copy is open. */

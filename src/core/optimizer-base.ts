@@ -4,7 +4,7 @@
 // options, dispose and the errors of a disposed optimizer, getConfig/fromConfig, and loadStateDict's shape: the
 // envelope (object, format, optimizer name) first, then the subclass checks everything else and only then applies,
 // so a dict that does not fit changes nothing. Params parsing is params.ts; option rules are options.ts.
-import type { DeviceStore } from "./backend.js";
+import { deviceStore, type DeviceStore } from "./backend.js";
 import { checkBackend } from "./options.js";
 import type { ParamLike } from "./spec.js";
 import { STATE_DICT_FORMAT } from "./state-dict.js";
@@ -88,7 +88,8 @@ export abstract class OptimizerBase<D extends StateEnvelope = StateEnvelope, L =
 
   /** What ends this optimizer besides dispose(), and its name in the message: its store by default. */
   protected dependency(): [Dependency, string] {
-    return [this.store, "its ParamStore"];
+    const dev = deviceStore(this.store);
+    return [this.store, dev ? `its ${dev.deviceKind} store` : "its ParamStore"];
   }
 
   /** Whether dispose() was called on this optimizer (or what it depends on was disposed): it can no longer step. */

@@ -3,7 +3,7 @@
 // backend, dispose, fromConfig, the state-dict envelope) is OptimizerBase (optimizer-base.ts). The parts live
 // beside it: option rules (options.ts), memory layout of groups (layout.ts), the step plan (plan.ts), state dicts
 // (state-dict.ts). Each optimizer file only supplies an OptimizerSpec (spec.ts).
-import { boolean, invalid, located, rejectUnknown } from "./options.js";
+import { boolean, checkBackend, invalid, located, rejectUnknown } from "./options.js";
 import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "./params.js";
 import { buildRuns, ensureBuffers, type GroupLayout, layoutGroup, segmentBytes, type Slot, slotStates } from "./layout.js";
 import { dtypeOf, f32OnlyMessage } from "./lowp.js";
@@ -26,8 +26,8 @@ export type { AnyParam, DeviceParam, ForeignParam, OptimizerSpec, ParamGroup, Pa
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
 
 export interface OptimizerOptions {
-  /** Backend for this optimizer: "auto" (default) = the one init() chose. */
-  backend?: "auto" | BackendName;
+  /** Backend for this optimizer: "auto" (default) = the one init() chose, or "webgpu" for GpuParamStore params (their only backend). */
+  backend?: "auto" | BackendName | "webgpu";
   /** Check every step against the pure-TS reference; throw (and restore) on the first bit difference. */
   verify?: boolean;
   /** The class a config is from (getConfig() writes it); construction checks that it names this class. */
@@ -134,7 +134,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     } catch (e) {
       throw located(spec.name, e);
     }
-    const resolved = resolveBackend(spec.name, backend);
+    if (backend !== "webgpu") checkBackend(spec.name, backend); // "webgpu" is checked against the params below
     if (verify !== undefined) boolean(spec.name, "verify", verify);
     this.verify = verify ?? defaultVerify();
     this.defaults = defaults;
@@ -145,7 +145,8 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     checkParamMemory(spec.name, groups.map((g) => g.params));
     const device = deviceOf(spec.name, groups.map((g) => g.params), this.#transforms, backend);
     this.store = device ?? this.storeOf(groups.map((g) => g.params));
-    this.backend = device ? device.deviceKind : resolved;
+    // Device params need no Wasm: the backend is their store's, init() or not.
+    this.backend = device ? device.deviceKind : resolveBackend(spec.name, backend);
     this.#context = this.#makeContext();
     for (const g of groups) this.#addGroup(g);
   }
@@ -319,7 +320,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     this.assertUsable();
     const dev = deviceStore(this.store);
     if (!dev) return this.stateDict();
-    await dev.download();
+    await dev.download(this.#planned.flatMap((p) => p.layout.segments.flatMap((s) => s.buffers.filter((b) => b !== 0))));
     try {
       return this.stateDict();
     } finally {
@@ -400,7 +401,7 @@ function deviceOf(name: string, lists: readonly (readonly AnyParam[])[], t: Tran
   if (devices.length !== all.length) throw new TypeError(`${name}: a mix of device params (GpuParamStore) and host params (one store per optimizer)`);
   const stores = new Set(devices.map((p) => p.store));
   if (stores.size > 1) throw new Error(`${name}: params come from ${stores.size} different stores (use one store per optimizer)`);
-  const store = devices[0]!.store;
+  const store = deviceStore(devices[0]!.store)!;
   if (store.disposed) throw new Error(`${name}: the params' ${store.deviceKind} store has been disposed`);
   if (backend !== "auto" && backend !== store.deviceKind) {
     throw new TypeError(`${name}: backend "${String(backend)}" cannot step ${store.deviceKind} params (leave backend "auto")`);

@@ -2,7 +2,6 @@
 // kernel and its step scalars, the pure-TS reference) and the types params and groups have. Each file in
 // src/optim/ supplies one spec; the generic Optimizer (optimizer.ts) and the registry (src/optim/index.ts)
 // do the rest.
-import type { DeviceStore } from "./backend.js";
 import type { Param } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */
@@ -19,7 +18,10 @@ export interface StoreParam {
   readonly valuePtr: number; readonly gradPtr: number;
 }
 /** A param in a device store's memory (src/webgpu's GpuParam): the optimizer runs on that store's backend. */
-export interface DeviceParam extends StoreParam { readonly store: DeviceStore }
+export interface DeviceParam extends StoreParam {
+  /** Its store: a DeviceStore (src/core/backend.ts; named structurally here, which the backend's types build on). */
+  readonly store: { readonly deviceKind: "webgpu"; readonly disposed: boolean };
+}
 export type ParamLike = Param | ForeignParam;
 /** What an Optimizer (elementwise and per-tensor) steps: host params and a device store's. */
 export type AnyParam = ParamLike | DeviceParam;

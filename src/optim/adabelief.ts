@@ -33,6 +33,7 @@ import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adabelief_f32 } from "./adabelief.reference.js";
+import { ADABELIEF_WGSL } from "./adabelief.wgsl.js";
 
 export interface AdaBeliefOptions {
   lr: number; betas: [number, number]; eps: number; epsRoot: number;
@@ -62,6 +63,7 @@ export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
   kernel: "adabelief_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
   reference: adabelief_f32,
+  wgsl: ADABELIEF_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

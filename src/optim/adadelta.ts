@@ -33,6 +33,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
+import { ADADELTA_WGSL } from "./adadelta.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 export interface AdadeltaOptions {
@@ -65,6 +66,7 @@ export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
   kernel: "adadelta_f32",
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
+  wgsl: ADADELTA_WGSL,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "acc_delta", needed: () => true, q8: "unsigned" },

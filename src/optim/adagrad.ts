@@ -28,6 +28,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
+import { ADAGRAD_WGSL } from "./adagrad.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 export interface AdagradOptions {
@@ -60,6 +61,7 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   kernel: "adagrad_f32",
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
+  wgsl: ADAGRAD_WGSL,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
   hasStep: true,
   eager: true,

@@ -29,6 +29,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
+import { ADAMAX_WGSL } from "./adamax.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
 export interface AdamaxOptions {
@@ -63,6 +64,7 @@ export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
   kernel: "adamax_f32",
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
+  wgsl: ADAMAX_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

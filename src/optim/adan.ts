@@ -30,6 +30,7 @@ import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adan_f32 } from "./adan.reference.js";
+import { ADAN_WGSL } from "./adan.wgsl.js";
 
 export interface AdanOptions {
   lr: number; betas: [number, number, number]; eps: number; epsRoot: number; weightDecay: number;
@@ -76,6 +77,7 @@ export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
   reference: adan_f32,
+  wgsl: ADAN_WGSL,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_diff", needed: () => true },

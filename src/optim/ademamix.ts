@@ -33,6 +33,7 @@ import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { betaTriple, sameTriple } from "./adan.js";
 import { ademamix_f32 } from "./ademamix.reference.js";
+import { ADEMAMIX_WGSL } from "./ademamix.wgsl.js";
 
 export interface AdEMAMixOptions {
   lr: number; betas: [number, number, number]; alpha: number; eps: number; weightDecay: number;
@@ -63,6 +64,7 @@ export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
   reference: ademamix_f32,
+  wgsl: ADEMAMIX_WGSL,
   buffers: [
     { name: "exp_avg_fast", needed: () => true },
     { name: "exp_avg_slow", needed: () => true },

@@ -28,6 +28,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { adopt_f32 } from "./adopt.reference.js";
+import { ADOPT_WGSL } from "./adopt.wgsl.js";
 
 export interface ADOPTOptions {
   lr: number; betas: [number, number]; eps: number;
@@ -54,6 +55,7 @@ export const ADOPT_SPEC: OptimizerSpec<ADOPTOptions> = {
   kernel: "adopt_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
+  wgsl: ADOPT_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

@@ -27,6 +27,7 @@ import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput 
 import type { OptionsInput } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
+import { ASGD_WGSL } from "./asgd.wgsl.js";
 
 export interface ASGDOptions { lr: number; lambd: number; alpha: number; t0: number; weightDecay: number; maximize: boolean }
 
@@ -42,6 +43,7 @@ export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
   kernel: "asgd_f32",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,
+  wgsl: ASGD_WGSL,
   buffers: [{ name: "ax", needed: () => true }],
   hasStep: true,
   stepScalars(out, r, o, gs) {

@@ -26,6 +26,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { lion_f32 } from "./lion.reference.js";
+import { LION_WGSL } from "./lion.wgsl.js";
 
 export interface LionOptions {
   lr: number; betas: [number, number]; weightDecay: number; maximize: boolean;
@@ -52,6 +53,7 @@ export const LION_SPEC: OptimizerSpec<LionOptions> = {
   kernel: "lion_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
+  wgsl: LION_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

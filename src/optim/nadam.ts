@@ -32,6 +32,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
+import { NADAM_WGSL } from "./nadam.wgsl.js";
 
 export interface NAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; momentumDecay: number;
@@ -91,6 +92,7 @@ export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
   kernel: "nadam_f32",
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
+  wgsl: NADAM_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

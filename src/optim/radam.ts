@@ -29,6 +29,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, RECTIFY } from "../abi/index.js";
 import { radam_f32 } from "./radam.reference.js";
+import { RADAM_WGSL } from "./radam.wgsl.js";
 
 export interface RAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; decoupledWeightDecay: boolean; maximize: boolean;
@@ -58,6 +59,7 @@ export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
   kernel: "radam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
+  wgsl: RADAM_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

@@ -30,6 +30,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../abi/index.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
+import { RMSPROP_WGSL } from "./rmsprop.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 export interface RMSpropOptions {
@@ -62,6 +63,7 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
   kernel: "rmsprop_f32",
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
+  wgsl: RMSPROP_WGSL,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "momentum_buffer", needed: (o) => o.momentum > 0, flag: MOMENTUM },

@@ -27,6 +27,7 @@ import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/l
 import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { rprop_f32 } from "./rprop.reference.js";
+import { RPROP_WGSL } from "./rprop.wgsl.js";
 
 export interface RpropOptions {
   lr: number; etas: [number, number]; stepSizes: [number, number]; maximize: boolean;
@@ -76,6 +77,7 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   kernel: "rprop_f32",
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
+  wgsl: RPROP_WGSL,
   buffers: [
     { name: "prev", needed: () => true },
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },

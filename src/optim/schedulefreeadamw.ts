@@ -39,6 +39,7 @@ import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { schedulefreeadamw_f32 } from "./schedulefreeadamw.reference.js";
+import { SCHEDULEFREEADAMW_WGSL } from "./schedulefreeadamw.wgsl.js";
 
 export interface ScheduleFreeAdamWOptions {
   lr: number; warmupSteps: number; betas: [number, number]; eps: number; weightDecay: number; weightLrPower: number;
@@ -83,6 +84,7 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
   kernel: "schedulefreeadamw_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
   reference: schedulefreeadamw_f32,
+  wgsl: SCHEDULEFREEADAMW_WGSL,
   buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
   hasStep: true,
   stepScalars(s, r, o, gs) {
@@ -123,6 +125,7 @@ export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<
   /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
   eval(): void {
     if (!this.#training) return;
+    if (this.backend === "webgpu") throw new Error(`${this.#name}.eval(): not supported on webgpu params yet (it rewrites the params on the host)`);
     this.#swap(true);
     this.#training = false;
   }

@@ -25,6 +25,7 @@ import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreeadamw.js";
 import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
+import { SCHEDULEFREESGD_WGSL } from "./schedulefreesgd.wgsl.js";
 
 export interface ScheduleFreeSGDOptions {
   lr: number; warmupSteps: number; momentum: number; weightDecay: number; weightLrPower: number;
@@ -43,6 +44,7 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
   kernel: "schedulefreesgd_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
   reference: schedulefreesgd_f32,
+  wgsl: SCHEDULEFREESGD_WGSL,
   buffers: [{ name: "z", needed: () => true }],
   hasStep: true,
   stepScalars(s, r, o, gs) {

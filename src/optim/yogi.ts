@@ -29,6 +29,7 @@ import type { OptionsInput, StateDtype } from "../core/spec.js";
 import { GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { yogi_f32 } from "./yogi.reference.js";
+import { YOGI_WGSL } from "./yogi.wgsl.js";
 
 export interface YogiOptions {
   lr: number; betas: [number, number]; eps: number;
@@ -58,6 +59,7 @@ export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
   kernel: "yogi_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
   reference: yogi_f32,
+  wgsl: YOGI_WGSL,
   buffers: [
     { name: "exp_avg", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
     { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR, q8: "unsigned" },

@@ -66,6 +66,35 @@ export function checkShape(shape: unknown, length: number, where: string): asser
   if (size !== length) throw new RangeError(`${where}: shape [${shape.join(", ")}] has ${size} elements, the param has ${length}`);
 }
 
+/**
+ * The arguments of a store's `param(name, init, options)` checked (`taken`: the name is in use); returns the
+ * param's length. Every store (ParamStore, and the GPU store of src/webgpu) refuses the same inputs alike.
+ */
+export function checkParamArgs(name: unknown, init: unknown, options: ParamOptions, taken: boolean): number {
+  if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
+  if (taken) throw new Error(`param(): a param named "${name}" already exists in this store`);
+  let length: number;
+  if (typeof init === "number") {
+    if (!Number.isSafeInteger(init) || init < 0) throw new RangeError(`param("${name}"): invalid length ${init} (expected an integer >= 0)`);
+    length = init;
+  } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
+    const a = init as ArrayLike<number>;
+    length = a.length;
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError(`param("${name}"): init has an invalid length ${length} (expected an integer >= 0)`);
+    }
+    for (let i = 0; i < length; i++) {
+      if (typeof a[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
+    }
+  } else {
+    throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
+  }
+  if (options === null || typeof options !== "object") throw new TypeError(`param("${name}"): options must be an object`);
+  for (const key of Object.keys(options)) if (key !== "shape") throw new TypeError(`param("${name}"): unknown option "${key}" (expected shape)`);
+  if (options.shape !== undefined) checkShape(options.shape, length, `param("${name}")`);
+  return length;
+}
+
 /** A trainable tensor: `value` and `grad` are Float32Array views into the store's Wasm memory. */
 export class Param {
   /** Byte offsets of value and grad in the store's memory (for kernels). */
@@ -306,26 +335,7 @@ export class ParamStore {
    */
   param(name: string, init: Float32Array | ArrayLike<number> | number, options: ParamOptions = {}): Param {
     this.assertAlive();
-    if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
-    if (this.#names.has(name)) throw new Error(`param(): a param named "${name}" already exists in this store`);
-    let length: number;
-    if (typeof init === "number") {
-      if (!Number.isSafeInteger(init) || init < 0) throw new RangeError(`param("${name}"): invalid length ${init} (expected an integer >= 0)`);
-      length = init;
-    } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
-      length = init.length;
-      if (!Number.isSafeInteger(length) || length < 0) {
-        throw new RangeError(`param("${name}"): init has an invalid length ${length} (expected an integer >= 0)`);
-      }
-      for (let i = 0; i < length; i++) {
-        if (typeof init[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
-      }
-    } else {
-      throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
-    }
-    if (options === null || typeof options !== "object") throw new TypeError(`param("${name}"): options must be an object`);
-    for (const key of Object.keys(options)) if (key !== "shape") throw new TypeError(`param("${name}"): unknown option "${key}" (expected shape)`);
-    if (options.shape !== undefined) checkShape(options.shape, length, `param("${name}")`);
+    const length = checkParamArgs(name, init, options, this.#names.has(name));
     const p = this.allocParam(name, length);
     if (options.shape !== undefined) p.setShape(options.shape);
     if (typeof init !== "number") p.value.set(init);

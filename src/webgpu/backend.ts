@@ -1,4 +1,4 @@
-// The webgpu backend (src/core/backend.ts's Backend over a GpuParamStore): a launch binds, at plan time, the
+// The webgpu backend (src/core/backend.ts's Backend over a GpuMemory): a launch binds, at plan time, the
 // pipeline of its kernel (built once per store and kernel from the driver and the spec's WGSL rule), a uniform
 // buffer of its own and a bind group of the buffers its offsets fall in. A step writes each launch's numbers
 // into its uniform buffer (queue.writeBuffer: offsets, n, scalars, gradScale, flags) and records one dispatch
@@ -6,11 +6,10 @@
 // waits: later host reads (param.read(), stateDictAsync) are ordered after it by the queue.
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
 import { GRAD_SCALE } from "../abi/index.js";
-import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_N, W_PRE, W_SCALARS, WORKGROUP } from "./driver.js";
+import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_N, W_ONE, W_PRE, W_SCALARS, WORKGROUP } from "./driver.js";
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
-  type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM } from "./gpu.js";
+  type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
-import type { GpuParamStore } from "./store.js";
 
 interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; buffers: number }
 
@@ -27,7 +26,7 @@ interface Bound {
 
 export class WebGpuBackend implements Backend {
   readonly name = "webgpu" as const;
-  readonly #store: GpuParamStore;
+  readonly #store: GpuMemory;
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #clipLo = 0;
@@ -38,7 +37,7 @@ export class WebGpuBackend implements Backend {
   /** One unused buffer per state binding a launch leaves empty (offset 0): bindings must not alias. */
   readonly #empty: GPUBuffer[];
 
-  constructor(store: GpuParamStore) {
+  constructor(store: GpuMemory) {
     this.#store = store;
     this.#prePass = new PrePass(store);
     this.#empty = Array.from({ length: MAX_BUFFERS }, () => store.device.createBuffer({ size: 16, usage: STORAGE }));
@@ -53,6 +52,7 @@ export class WebGpuBackend implements Backend {
     const device = this.#store.device;
     const uniform = device.createBuffer({ size: 4 * ARGS_WORDS, usage: UNIFORM | COPY_DST });
     const host = new ArrayBuffer(4 * ARGS_WORDS);
+    new Float32Array(host)[W_ONE] = 1;
     const b: Bound = {
       kernel: this.#kernel(l.kernel, spec, bufferNames.length), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
       at: new Float64Array(l.offsets.length).fill(-1), group: undefined,

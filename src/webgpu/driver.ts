@@ -6,7 +6,8 @@
 // Uniform words (u32; floats as their bits), the Launch's ABI order (src/core/backend.ts):
 //   0 param, 1..4 state buffers a..d, 5 grad: element offsets into the buffers bound for this launch
 //   6 n, 7 flags, 8..21 the spec's scalars s0..s13 (f32), 22 gradScale (f32), 23/24 the value clip's lo/hi (f32),
-//   25 the device pre-pass (PRE_SKIP: skip when pre[1] != 0; PRE_SCALE: the gradient scale is pre[0])
+//   25 the device pre-pass (PRE_SKIP: skip when pre[1] != 0; PRE_SCALE: the gradient scale is pre[0]),
+//   26 the f32 1 (keep(): a factor the compiler cannot see, so that it cannot rewrite y + (y' - y) as y')
 // The rule sees: `e` (its element), indices `ip`, `ia`..`id`, `ig`; its scalars by their spec names; `param`,
 // `grad` and the state arrays `a`..`d`; `has(FLAG)` and the helpers below, each rounding as its twin in
 // assembly/lib/common.ts and src/core/reference-ops.ts (one f32 operation at a time, in the same order).
@@ -16,7 +17,7 @@ import { FLAG_MAP } from "../abi/index.js";
 export const WORKGROUP = 256;
 /** Uniform block: 32 words (128 bytes; a launch's own buffer). */
 export const ARGS_WORDS = 32;
-export const W_N = 6, W_FLAGS = 7, W_SCALARS = 8, W_GRAD_SCALE = 22, W_CLIP = 23, W_PRE = 25;
+export const W_N = 6, W_FLAGS = 7, W_SCALARS = 8, W_GRAD_SCALE = 22, W_CLIP = 23, W_PRE = 25, W_ONE = 26;
 export const PRE_SKIP = 1, PRE_SCALE = 2;
 /** State buffers a kernel may have (elementwise rules: a..d). */
 export const MAX_BUFFERS = 4;
@@ -27,17 +28,23 @@ const HELPERS = /* wgsl */ `
 fn word(k: u32) -> u32 { return args.w[k / 4u][k % 4u]; }
 fn scalar(k: u32) -> f32 { return bitcast<f32>(word(k)); }
 fn has(flag: u32) -> bool { return (word(7u) & flag) != 0u; }
-// The gradient prologue (gradIn): the step's scale, the value clip, maximize, then coupled weight decay.
-fn gradIn(g0: f32, p: f32, wd: f32) -> f32 {
+// x itself, through a multiplication by an f32 1 known only at run time: an operation the shader compiler may
+// not fold into its neighbours (SwiftShader simplifies y + (y' - y) to y' otherwise: one rounding less).
+fn keep(x: f32) -> f32 { return x * scalar(26u); }
+// The gradient prologue (gradInFlags): the step's scale, the value clip, maximize, then coupled weight decay;
+// gradInHas: only the switches in \`mask\` (a rule whose kernel passes fewer, as Lion's).
+fn gradIn(g0: f32, p: f32, wd: f32) -> f32 { return gradInHas(g0, p, wd, GRAD_SCALE | CLIP | MAXIMIZE | WEIGHT_DECAY); }
+fn gradInHas(g0: f32, p: f32, wd: f32, mask: u32) -> f32 {
+  let f = word(7u) & mask;
   var g = g0;
-  if (has(GRAD_SCALE)) {
+  if ((f & GRAD_SCALE) != 0u) {
     var s = scalar(22u);
     if ((word(25u) & 2u) != 0u) { s = bitcast<f32>(pre[0]); }
     g = g * s;
   }
-  if (has(CLIP)) { g = clampp(g, scalar(23u), scalar(24u)); }
-  if (has(MAXIMIZE)) { g = -g; }
-  if (has(WEIGHT_DECAY)) { g = g + wd * p; }
+  if ((f & CLIP) != 0u) { g = clampp(g, scalar(23u), scalar(24u)); }
+  if ((f & MAXIMIZE) != 0u) { g = -g; }
+  if ((f & WEIGHT_DECAY) != 0u) { g = g + wd * p; }
   return g;
 }
 // torch.clamp for bounds that are not NaN: a NaN x stays NaN.
@@ -49,8 +56,16 @@ fn tfjsMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return m * beta
 fn tfjsEma2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return v * beta + (g * g) * betaComp; }
 fn optaxMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * g + beta * m; }
 fn optaxMoment2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * (g * g) + beta * v; }
-// torch.sign: -1, 0 (keeping the sign of zero) or 1.
-fn sgn(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
+// Schedule-free's new param from y and the old and new z (ScheduleFreeAdamW, ScheduleFreeSGD): x from y and z0,
+// averaged towards z1; y' interpolates x and z1; the param moves by y' - y (kept: one rounding, as the reference).
+fn scheduleFree(y: f32, z0: f32, z1: f32, beta1: f32, beta1Comp: f32, rBeta1: f32, ck: f32, ckComp: f32) -> f32 {
+  let x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
+  let y1 = beta1 * x + beta1Comp * z1;
+  return y + keep(y1 - y);
+}
+// sign (common.ts): -1, 0 (keeping the sign of zero) or 1; torchSign (Rprop's): -1, +0 or 1.
+fn sign1(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
+fn torchSign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
 `;
 
 /** The WGSL of kernel `spec` with `buffers` state buffers: the driver around the spec's rule. */

@@ -28,8 +28,12 @@ export interface GPUQueue {
   submit(buffers: unknown[]): void;
   onSubmittedWorkDone(): Promise<void>;
 }
+/** What an adapter says it is (GPUAdapterInfo). */
+export interface GPUAdapterInfo { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string }
 export interface GPUDevice {
   readonly queue: GPUQueue;
+  /** The adapter's info (newer implementations only). */
+  readonly adapterInfo?: GPUAdapterInfo;
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number; readonly maxComputeWorkgroupsPerDimension: number };
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): GPUBuffer;
   createShaderModule(d: { code: string }): any;
@@ -44,10 +48,22 @@ export interface GPUDevice {
 }
 export interface GPUAdapter {
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number };
-  readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  readonly info?: GPUAdapterInfo;
   requestDevice(d?: { requiredLimits?: Record<string, number> }): Promise<GPUDevice>;
 }
 export interface GPU { requestAdapter(o?: object): Promise<GPUAdapter | null> }
+
+/** One GPUBuffer of a GpuParamStore, at `base` in its address space (src/webgpu/store.ts). */
+export interface Allocation { base: number; bytes: number; buffer: GPUBuffer; param: boolean }
+
+/** What the backend and the pre-pass use of a GpuParamStore. */
+export interface GpuMemory {
+  readonly device: GPUDevice;
+  /** The allocation that holds address `ptr`. */
+  locate(ptr: number): Allocation;
+  /** Per kernel: its pipeline, built once per store. */
+  readonly pipelines: Map<string, unknown>;
+}
 
 // The WebGPU constants (GPUBufferUsage, GPUMapMode, GPUShaderStage): fixed by the specification, written out so
 // that nothing depends on the host defining the globals.

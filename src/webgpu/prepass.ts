@@ -7,8 +7,7 @@
 // The sums are f32 (WGSL has no f64): the norm may differ from the host pre-pass's (src/core/reduce.ts: f32
 // blocks added in f64) by a few f32 ulps, and so may the clip coefficient (docs/webgpu.md, Numerics).
 import type { GradRange, PrePassTransforms } from "../core/backend.js";
-import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM } from "./gpu.js";
-import type { GpuParamStore } from "./store.js";
+import { COPY_DST, COPY_SRC, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 
 const WG = 256;
 const PER_THREAD = 16;
@@ -87,7 +86,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     var coef = ask.maxNorm / (norm + 1e-6);
     if (coef > 1.0) { coef = 1.0; }
     // A non-finite element: the norm is NaN (a NaN) or inf, whose coefficient is 0 (NaN for an infinite maxNorm).
-    if ((bd[0] & NAN) != 0u || (bd[0] != 0u && nonFinite(ask.maxNorm))) { coef = bitcast<f32>(0x7fc00000u); }
+    if ((bd[0] & NAN) != 0u || (bd[0] != 0u && nonFinite(ask.maxNorm))) { coef = bitcast<f32>(0x7fc00000u | ask.pad); } // a NaN at run time (a constant NaN is no WGSL)
     else if (bd[0] != 0u) { coef = 0.0; }
     if (coef != 1.0) { if (ask.gradScale == 1.0) { scale = coef; } else { scale = ask.gradScale * coef; } }
   }
@@ -102,7 +101,7 @@ interface RangeBinding { gradPtr: number; n: number; base: number; uniform: GPUB
 interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }
 
 export class PrePass {
-  readonly #store: GpuParamStore;
+  readonly #store: GpuMemory;
   /** [scale (f32 bits), skip, norm (f32 bits), 0]: what the step's launches read. */
   readonly decision: GPUBuffer;
   #partials: GPUBuffer | undefined;
@@ -114,9 +113,9 @@ export class PrePass {
   readonly #askFloats = new Float32Array(this.#askWords.buffer);
   #decideGroup: GPUBindGroup | undefined;
 
-  constructor(store: GpuParamStore) {
+  constructor(store: GpuMemory) {
     this.#store = store;
-    this.decision = store.device.createBuffer({ size: 16, usage: STORAGE | COPY_DST });
+    this.decision = store.device.createBuffer({ size: 16, usage: STORAGE | COPY_DST | COPY_SRC });
     this.#ask = store.device.createBuffer({ size: 32, usage: UNIFORM | COPY_DST });
   }
 

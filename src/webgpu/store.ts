@@ -6,9 +6,9 @@
 // another are contiguous in both and one dispatch steps the whole run. State buffers are allocated per segment,
 // as on Wasm. Ownership is explicit: dispose() destroys every buffer.
 import type { Backend, DeviceStore } from "../core/backend.js";
-import { checkShape } from "../runtime/store.js";
+import { checkParamArgs } from "../runtime/store.js";
 import { WebGpuBackend } from "./backend.js";
-import { COPY_DST, COPY_SRC, type GPU, type GPUBuffer, type GPUDevice, MAP_MODE_READ, MAP_READ, STORAGE } from "./gpu.js";
+import { type Allocation, COPY_DST, COPY_SRC, type GPU, type GPUBuffer, type GPUDevice, type GpuMemory, MAP_MODE_READ, MAP_READ, STORAGE } from "./gpu.js";
 
 // A ParamStore's block rules (src/runtime/store.ts): a block of params holds at least MIN_BLOCK floats, later
 // blocks grow with the params up to MAX_BLOCK, so N floats of params take about log2(N / 16K) + 1 dispatches.
@@ -17,8 +17,6 @@ const MAX_BLOCK = 1 << 20;
 /** Every allocation starts on this boundary of the address space (WebGPU's storage offset alignment). */
 const ALIGN = 256;
 
-/** One GPUBuffer of the store, at `base` in its address space. */
-export interface Allocation { base: number; bytes: number; buffer: GPUBuffer; param: boolean }
 interface Block { values: Allocation; grads: Allocation; capacity: number; used: number }
 
 export interface GpuParamStoreOptions {
@@ -32,6 +30,14 @@ export interface GpuParamStoreOptions {
 export interface GpuParamOptions {
   /** Tensor shape; the product must equal the length. Default `[length]`. */
   shape?: readonly number[];
+}
+
+/**
+ * `x`, or a copy of it when it views shared memory (a ParamStore's Wasm memory): Dawn's writeBuffer aborts the
+ * process on a SharedArrayBuffer.
+ */
+function unshared(x: Float32Array): Float32Array {
+  return x.buffer instanceof ArrayBuffer ? x : x.slice();
 }
 
 /** A trainable tensor whose value and grad live in GPU buffers. */
@@ -72,14 +78,14 @@ export class GpuParam {
   write(values: Float32Array): void {
     this.#check();
     this.#checkLength(values, "write");
-    this.store.device.queue.writeBuffer(this.#values.buffer, this.offset, values);
+    this.store.device.queue.writeBuffer(this.#values.buffer, this.offset, unshared(values));
   }
 
   /** Queues writing the grads (length floats): for tests and small models (a GPU trainer writes them in WGSL). */
   writeGrad(grad: Float32Array): void {
     this.#check();
     this.#checkLength(grad, "writeGrad");
-    this.store.device.queue.writeBuffer(this.#grads.buffer, this.gradOffset, grad);
+    this.store.device.queue.writeBuffer(this.#grads.buffer, this.gradOffset, unshared(grad));
   }
 
   /** The values, read back after everything queued so far (a copy). */
@@ -115,7 +121,7 @@ export class GpuParam {
  * console.log(await w.read());
  * store.dispose();
  */
-export class GpuParamStore implements DeviceStore {
+export class GpuParamStore implements DeviceStore, GpuMemory {
   readonly deviceKind = "webgpu" as const;
   readonly device: GPUDevice;
   /** Whether dispose() destroys the device too (the store requested it). */
@@ -167,6 +173,15 @@ export class GpuParamStore implements DeviceStore {
 
   get disposed(): boolean { return this.#disposed; }
 
+  /**
+   * The adapter the store's device is on (vendor, architecture, device, description; empty strings where the
+   * implementation does not say), or undefined where the device does not expose it (GPUDevice.adapterInfo).
+   */
+  get adapterInfo(): { vendor: string; architecture: string; device: string; description: string } | undefined {
+    const i = this.device.adapterInfo;
+    return i && { vendor: i.vendor ?? "", architecture: i.architecture ?? "", device: i.device ?? "", description: i.description ?? "" };
+  }
+
   /** Params created by `param()`, in creation order. */
   get params(): GpuParam[] {
     this.#assertAlive();
@@ -189,21 +204,7 @@ export class GpuParamStore implements DeviceStore {
    */
   param(name: string, init: Float32Array | ArrayLike<number> | number, options: GpuParamOptions = {}): GpuParam {
     this.#assertAlive();
-    if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");
-    if (this.#names.has(name)) throw new Error(`param(): a param named "${name}" already exists in this store`);
-    let length: number;
-    if (typeof init === "number") {
-      if (!Number.isSafeInteger(init) || init < 0) throw new RangeError(`param("${name}"): invalid length ${init} (expected an integer >= 0)`);
-      length = init;
-    } else if (init !== null && typeof init === "object" && typeof (init as ArrayLike<number>).length === "number") {
-      length = init.length;
-      for (let i = 0; i < length; i++) if (typeof init[i] !== "number") throw new TypeError(`param("${name}"): init[${i}] is not a number`);
-    } else {
-      throw new TypeError(`param("${name}"): init must be a Float32Array, an array of numbers or a length`);
-    }
-    if (options === null || typeof options !== "object") throw new TypeError(`param("${name}"): options must be an object`);
-    for (const key of Object.keys(options)) if (key !== "shape") throw new TypeError(`param("${name}"): unknown option "${key}" (expected shape)`);
-    if (options.shape !== undefined) checkShape(options.shape, length, `param("${name}")`);
+    const length = checkParamArgs(name, init, options, this.#names.has(name));
     const maxFloats = Math.floor(this.device.limits.maxStorageBufferBindingSize / 4);
     if (length > maxFloats) {
       throw new RangeError(`param("${name}"): ${length} floats exceed the device's largest storage binding (${maxFloats} floats, maxStorageBufferBindingSize)`);
@@ -279,10 +280,10 @@ export class GpuParamStore implements DeviceStore {
     this.device.queue.writeBuffer(a.buffer, ptr - a.base, new Float32Array(floats).fill(value));
   }
 
-  /** @internal Host copies of the state allocations, read back after everything queued so far. */
-  async download(): Promise<void> {
+  /** @internal Host copies of the allocations at `ptrs`, read back after everything queued so far. */
+  async download(ptrs: readonly number[]): Promise<void> {
     this.#assertAlive();
-    const state = this.#allocs.filter((a) => !a.param);
+    const state = [...new Set(ptrs.map((p) => this.locate(p)))];
     const copies = await Promise.all(state.map((a) => this.readBytes(a.buffer, 0, a.bytes)));
     this.#host = new Map(state.map((a, i) => [a, new Uint8Array(copies[i]!)]));
   }
@@ -325,7 +326,9 @@ export class GpuParamStore implements DeviceStore {
       enc.copyBufferToBuffer(buffer, start, staging, 0, size);
       this.device.queue.submit([enc.finish()]);
       await staging.mapAsync(MAP_MODE_READ);
-      return staging.getMappedRange().slice(offset - start, offset - start + bytes);
+      const copy = staging.getMappedRange().slice(offset - start, offset - start + bytes);
+      staging.unmap();
+      return copy;
     } finally {
       staging.destroy();
     }
