@@ -103,6 +103,8 @@ ${exit}`);
   // --legacy-peer-deps: tfjs-core stays the one copy the repository has (a second would be a second engine).
   const tfjsBackend = () => installed("tfjs-webgpu", TFJS_WEBGPU, ["--legacy-peer-deps"]);
 
+  const chromiumWebgpuArgs = () => context().chromiumArgs.filter((a) => a !== "--disable-gpu").concat(["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]);
+
   const node = {
     imports: 'import { create, globals } from "webgpu";\nimport { readFileSync } from "node:fs";\nObject.assign(globalThis, globals);',
     expr: "create([])", runtime: '"Node " + process.version',
@@ -137,7 +139,7 @@ ${exit}`);
   };
 
   async function tfjsNode() {
-    const { app, runProcess } = context();
+    const { app } = context();
     await build();
     writeFileSync(join(app, "main-webgpu-tfjs.mjs"), `import { create, globals } from "webgpu";
 Object.assign(globalThis, globals);
@@ -149,7 +151,11 @@ const { tfjsWebgpuCheck } = await import("./webgpu-tfjs-app.js");
 console.log("RESULT " + JSON.stringify(await tfjsWebgpuCheck("Node " + process.version)));
 process.exit(0);
 `);
-    return runProcess(process.execPath, ["main-webgpu-tfjs.mjs"], DAWN_ENV);
+    // Not runProcess: tfjs's own kernels on SwiftShader make this run minutes long on a loaded machine.
+    const r = spawnSync(process.execPath, ["main-webgpu-tfjs.mjs"], { cwd: app, encoding: "utf8", env: { ...process.env, ...DAWN_ENV }, timeout: 900_000 });
+    const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
+    if (!line) throw new Error(`exit ${r.status}: ${(r.stderr || r.stdout || String(r.error)).slice(-2000)}`);
+    return JSON.parse(line.slice(7));
   }
 
   async function tfjsChromium() {
@@ -180,8 +186,6 @@ process.exit(0);
       server.close();
     }
   }
-
-  const chromiumWebgpuArgs = () => context().chromiumArgs.filter((a) => a !== "--disable-gpu").concat(["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]);
 
   /** The example's own page, then the parity page, in headless Chromium with WebGPU on SwiftShader. */
   async function chromiumWebgpu() {

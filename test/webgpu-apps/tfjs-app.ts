@@ -98,6 +98,21 @@ export async function tfjsWebgpuCheck(runtime: string) {
     results.push({ name: "model.fit with train.adam on webgpu", pass: false, detail: String((e as Error).stack ?? e) });
   }
 
+  // Small variables read between steps: tfjs computes small ops on the CPU from tensors it still holds there
+  // (uploading them through its own encoder) and keeps a CPU copy of what was read; both must see each step.
+  try {
+    const run = async (o: tf.Optimizer) => {
+      const v = tf.variable(tf.tensor([1, -2, 3, 0.5]), true, `small${serial++}`), seen: number[][] = [];
+      for (let s = 0; s < 4; s++) { o.minimize(() => tf.sum(tf.mul(v, v)), false, [v]); seen.push(Array.from(await v.data())); }
+      o.dispose(); v.dispose();
+      return JSON.stringify(seen);
+    };
+    const theirs = await run(tf.train.sgd(0.1)), ours = await run(train.sgd(0.1));
+    results.push({ name: "train.sgd on webgpu: a 4-float variable read after every step follows tf.train.sgd exactly", pass: theirs === ours, detail: ours });
+  } catch (e) {
+    results.push({ name: "train.sgd on webgpu: a small variable read after every step", pass: false, detail: String((e as Error).stack ?? e) });
+  }
+
   // A step over other variables than the first step's is refused, with nothing changed (values and state).
   try {
     const a = variables(), o = train.adam(0.01), f = objective(a);

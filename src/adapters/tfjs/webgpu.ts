@@ -7,11 +7,11 @@
 //      assign: the dataId changed);
 //   3. the gradstep optimizer steps the store;
 //   4. one command buffer copies each new value into the variable's own GPUBuffer, in place (no new tensor,
-//      so tf.memory() stays flat).
+//      so tf.memory() stays flat), and tfjs's CPU copy of the variable, if it kept one, is dropped.
 // tfjs binds every tensor as a whole buffer from offset 0, so a variable cannot live inside the store's
 // packed buffer; the copies cost 16 bytes per float per step on top of the optimizer's own traffic.
 // tfjs-backend-webgpu's internals read here (4.x): backend.device, tensorMap.get(dataId).resource (the
-// tensor's GPUBuffer once uploadToGPU(dataId) ran), refCount(dataId), and its own flush before a readback
+// tensor's GPUBuffer once uploadToGPU(dataId) ran) and .values (its CPU copy), refCount(dataId), and its own flush before a readback
 // (ensureCommandEncoderReady, endComputePassEncoder, submitQueue: its open compute pass must be ended, or its
 // next kernels would record into a finished encoder).
 import * as tf from "@tensorflow/tfjs-core";
@@ -24,7 +24,7 @@ import { fail, sameShape, type Pending, type StateArray, type StateName } from "
 /** The parts of tfjs-backend-webgpu's backend (4.x) used here. */
 interface WebgpuBackend {
   device: GPUDevice;
-  tensorMap: { get(dataId: object): { resource?: unknown } | undefined };
+  tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown } | undefined };
   uploadToGPU(dataId: object): void;
   refCount(dataId: object): number;
   ensureCommandEncoderReady(): void;
@@ -114,25 +114,34 @@ export class GpuBridge {
       const e = this.entries.get(name)!;
       if (e.variable !== variable) { e.variable = variable; e.dataId = null; }
       // The variable must own its buffer before it is written in place (tf.variable(x) shares x's).
-      if (e.dataId !== variable.dataId && b.refCount(variable.dataId) > 1) variable.assign(tf.tidy(() => tf.mul(variable, 1)));
+      if (e.dataId !== variable.dataId && b.refCount(variable.dataId) > 1) {
+        const own = tf.mul(variable, 1);
+        variable.assign(own);
+        own.dispose();
+      }
     }
+    // Every tensor on the GPU first: tfjs keeps small results on the CPU (its CPU forwarding) and uploads them
+    // through copies recorded in its own encoder, which the flush below must submit before the bridge's copies.
+    const buffers = pairs.map(({ variable, grad }) => ({ grad: bufferOf(b, grad), value: bufferOf(b, variable) }));
     b.ensureCommandEncoderReady();
     b.endComputePassEncoder();
     b.submitQueue();
     const device = b.device, into = device.createCommandEncoder();
-    for (const { name, variable, grad } of pairs) {
+    pairs.forEach(({ name, variable }, i) => {
       const e = this.entries.get(name)!, bytes = 4 * e.param.length;
-      into.copyBufferToBuffer(bufferOf(b, grad), 0, e.param.gradBuffer, e.param.gradOffset, bytes);
-      if (e.dataId !== variable.dataId) into.copyBufferToBuffer(bufferOf(b, variable), 0, e.param.buffer, e.param.offset, bytes);
-    }
+      into.copyBufferToBuffer(buffers[i]!.grad, 0, e.param.gradBuffer, e.param.gradOffset, bytes);
+      if (e.dataId !== variable.dataId) into.copyBufferToBuffer(buffers[i]!.value, 0, e.param.buffer, e.param.offset, bytes);
+    });
     device.queue.submit([into.finish()]);
     this.#opt!.step();
     const back = device.createCommandEncoder();
-    for (const { name, variable } of pairs) {
+    pairs.forEach(({ name, variable }, i) => {
       const e = this.entries.get(name)!;
-      back.copyBufferToBuffer(e.param.buffer, e.param.offset, bufferOf(b, variable), 0, 4 * e.param.length);
+      back.copyBufferToBuffer(e.param.buffer, e.param.offset, buffers[i]!.value, 0, 4 * e.param.length);
+      // tfjs keeps a CPU copy of what was read back (and computes small ops from it): now stale.
+      b.tensorMap.get(variable.dataId)!.values = null;
       e.dataId = variable.dataId;
-    }
+    });
     device.queue.submit([back.finish()]);
   }
 
@@ -143,16 +152,20 @@ export class GpuBridge {
       this.entries.set(name, { name, variable, param: store.param(name, variable.size, { shape }), shape: variable.shape.slice(), dataId: null });
     }
     const opt = new this.cls([...this.entries.values()].map((e) => e.param), this.options) as GradstepOptimizer<object>;
-    const dict = opt.stateDict();
-    let any = false;
-    [...this.entries.keys()].forEach((n, i) => {
-      const p = this.#pending.get(n);
-      if (!p) return;
-      const buffers = Object.fromEntries(Object.entries(p.buffers).filter(([, v]) => v.length > 0));
-      dict.state[i] = { ...buffers, ...(this.hasStep ? { step: p.step } : {}) };
-      any = true;
-    });
-    if (any) opt.loadStateDict(dict);
+    if (this.#pending.size > 0) {
+      // State set before the first step: this step cannot wait for a read-back, and the dict is only the frame
+      // (options, ids) that the set state fills, so it is taken from zeroed host copies.
+      store.openHost();
+      let dict;
+      try { dict = opt.stateDict(); } finally { store.closeHost(false); }
+      [...this.entries.keys()].forEach((n, i) => {
+        const p = this.#pending.get(n);
+        if (!p) return;
+        const buffers = Object.fromEntries(Object.entries(p.buffers).filter(([, v]) => v.length > 0));
+        dict.state[i] = { ...buffers, ...(this.hasStep ? { step: p.step } : {}) };
+      });
+      opt.loadStateDict(dict);
+    }
     this.#pending.clear();
     this.#store = store;
     this.#opt = opt;
