@@ -22,6 +22,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { webgpuRuntimes } from "./webgpu.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -132,6 +133,7 @@ const RUNTIMES = {
   "types-ts5.0": { expect: "types", group: "tools", run: typesCheck },
   "types-commonjs": { expect: "types", group: "tools", run: commonjsTypesCheck },
   "docs-deno": { expect: "docs", run: docsDeno },
+  ...webgpuRuntimes(() => ({ app, root, tools, bin, runProcess, serveDir, inChromium, chromiumArgs: CHROMIUM_ARGS })),
 };
 
 /**

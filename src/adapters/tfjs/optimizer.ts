@@ -7,6 +7,7 @@ import { backendInfo } from "../../runtime/loader.js";
 import type { Optimizer as GradstepOptimizer } from "../../core/optimizer.js";
 import { closureOptimizers, stepOptimizers, type OptimizerClass, type StepEntry } from "../../optim/index.js";
 import { Bridge, fail, isVariable, sameShape, sizeOf, tensorShape, type Pending, type StateArray, type StateName } from "./bridge.js";
+import { GpuBridge, webgpuBackend } from "./webgpu.js";
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -16,6 +17,8 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
  */
 export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
   readonly #bridge: Bridge;
+  /** Set by the first step on tfjs-backend-webgpu: from then on, steps and state go through it (webgpu.ts). */
+  #gpu: GpuBridge | null = null;
   #lastWeights: tf.Tensor[] = [];
 
   /**
@@ -43,7 +46,7 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
 
   /** The gradstep optimizers behind this one (one per set of variables stepped together; empty before a step). */
   get gradstepOptimizers(): readonly GradstepOptimizer<object>[] {
-    return this.#bridge.optimizers;
+    return (this.#gpu ?? this.#bridge).optimizers;
   }
 
   /** tfjs's minimize, refused before the gradients are computed when this optimizer is disposed. */
@@ -76,8 +79,18 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
       seen.add(name);
       pairs.push({ name, variable, grad });
     }
-    if (pairs.length > 0) this.#bridge.step(pairs);
+    if (pairs.length > 0) (this.#gpu ?? this.#onWebgpu() ?? this.#bridge).step(pairs);
     this.incrementIterations();
+  }
+
+  /** The GPU bridge when this first step runs on tfjs-backend-webgpu (state set before it moves there). */
+  #onWebgpu(): GpuBridge | null {
+    const b = this.#bridge;
+    if (!webgpuBackend()) return null;
+    if (b.optimizers.length > 0) fail(b.where, "this optimizer stepped on another tfjs backend and cannot step on webgpu");
+    this.#gpu = new GpuBridge(b.where, b.cls, b.options, b.hasStep, b.names);
+    if (b.order.length > 0) void this.#gpu.replaceState(b.state(), b.order); // no step yet: kept, synchronously
+    return this.#gpu;
   }
 
   /**
@@ -85,12 +98,12 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
    * stepped first, or the order setWeights was given). Low-precision state is an int32 tensor of its codes.
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    const b = this.#bridge;
-    b.assertUsable();
+    this.#bridge.assertUsable();
+    const b = this.#gpu ?? this.#bridge;
+    const state = this.#gpu ? await this.#gpu.state() : this.#bridge.state();
     // The tensors returned by the previous call are released here (tfjs's own getWeights creates a new `iter`
     // tensor per call that nobody disposes; repeated saves must not grow tf.memory()).
     tf.dispose(this.#lastWeights);
-    const state = b.state();
     const out: NamedTensor[] = [{ name: "iter", tensor: tf.scalar(this.iterations, "int32") }];
     for (const s of b.names) {
       for (const n of b.order) {
@@ -112,9 +125,9 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
 
   /** Restores weights in tfjs's format (from getWeights, tfjs's own optimizer or a saved model); checked first. */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const b = this.#bridge;
+    const b = this.#gpu ?? this.#bridge;
     const where = `${b.where}.setWeights`;
-    b.assertUsable();
+    this.#bridge.assertUsable();
     if (!Array.isArray(weightValues) || weightValues.length === 0) fail(where, "expected an array of { name, tensor } starting with iter");
     for (const w of weightValues) {
       if (w === null || typeof w !== "object" || typeof w.name !== "string" || !(w.tensor instanceof tf.Tensor) || w.tensor.isDisposed) {
@@ -166,7 +179,7 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
       }
     }
     if (b.disposed) fail(where, "this optimizer was disposed while the weights were read");
-    b.replaceState(state, order);
+    await b.replaceState(state, order);
     this.iterations_ = iter;
   }
 
@@ -174,6 +187,7 @@ export abstract class GradstepTfjsOptimizer extends tf.Optimizer {
     tf.dispose(this.#lastWeights);
     this.#lastWeights = [];
     this.#bridge.dispose();
+    this.#gpu?.dispose();
   }
 }
 
