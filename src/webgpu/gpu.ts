@@ -20,16 +20,22 @@ export interface GPUCommandEncoder {
   copyBufferToBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void;
   finish(): unknown;
 }
-export type GPUComputePipeline = object;
-export type GPUBindGroup = object;
-export type GPUBindGroupLayout = object;
+// Opaque handles, `any` for the reason the descriptors below are: the DOM's are branded types.
+export type GPUComputePipeline = any;
+export type GPUBindGroup = any;
+export type GPUBindGroupLayout = any;
 export interface GPUQueue {
-  writeBuffer(buffer: GPUBuffer, offset: number, data: ArrayBufferView | ArrayBuffer, dataOffset?: number, size?: number): void;
-  submit(buffers: unknown[]): void;
+  // data: SharedArrayBuffer too, so that the DOM's GPUQueue (and @webgpu/types') is assignable to this one.
+  writeBuffer(buffer: GPUBuffer, offset: number, data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, dataOffset?: number, size?: number): void;
+  // Iterable<any>: the DOM's submit takes Iterable<GPUCommandBuffer>, a type this file does not declare.
+  submit(buffers: Iterable<any>): void;
   onSubmittedWorkDone(): Promise<void>;
 }
 /** What an adapter says it is (GPUAdapterInfo). */
 export interface GPUAdapterInfo { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string }
+// The descriptors are `any`: the DOM's (and @webgpu/types') descriptors name branded types (GPUBindGroupLayout,
+// Iterable<...>) that this file does not declare, and a parameter both sides can accept is what lets a real
+// GPUDevice be passed where this GPUDevice is expected (checked by test/hover.test.ts's consumer compile).
 export interface GPUDevice {
   readonly queue: GPUQueue;
   /** The adapter's info (newer implementations only). */
@@ -37,10 +43,10 @@ export interface GPUDevice {
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number; readonly maxComputeWorkgroupsPerDimension: number };
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): GPUBuffer;
   createShaderModule(d: { code: string }): any;
-  createBindGroupLayout(d: { entries: any[] }): GPUBindGroupLayout;
-  createPipelineLayout(d: { bindGroupLayouts: GPUBindGroupLayout[] }): any;
-  createComputePipeline(d: { layout: any; compute: { module: any; entryPoint: string } }): GPUComputePipeline;
-  createBindGroup(d: { layout: GPUBindGroupLayout; entries: { binding: number; resource: { buffer: GPUBuffer } }[] }): GPUBindGroup;
+  createBindGroupLayout(d: any): GPUBindGroupLayout;
+  createPipelineLayout(d: any): any;
+  createComputePipeline(d: any): GPUComputePipeline;
+  createBindGroup(d: any): GPUBindGroup;
   createCommandEncoder(): GPUCommandEncoder;
   pushErrorScope?(filter: string): void;
   popErrorScope?(): Promise<{ message: string } | null>;

@@ -121,7 +121,12 @@ export class GpuParam {
  * console.log(await w.read());
  * store.dispose();
  */
-export class GpuParamStore implements DeviceStore, GpuMemory {
+export class GpuParamStore {
+  // A DeviceStore (what the optimizer core needs) and a GpuMemory (what the backend needs), checked here rather
+  // than with `implements`: those members are @internal, stripped from the published declarations, where an
+  // `implements` clause would then be false.
+  static readonly #isDeviceStore = (s: GpuParamStore): DeviceStore & GpuMemory => s;
+
   readonly deviceKind = "webgpu" as const;
   readonly device: GPUDevice;
   /** Whether dispose() destroys the device too (the store requested it). */
