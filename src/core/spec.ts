@@ -19,9 +19,30 @@ export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<ParamLike>
 
 /**
  * The dtype state buffers are stored in: "f32", "bf16" (round to nearest even) or "int8" (bitsandbytes'
- * blockwise dynamic quantization: 256-element blocks with an f32 absmax). See src/core/lowp.ts.
+ * blockwise dynamic quantization: 256-element blocks with an f32 absmax).
  */
 export type StateDtype = "f32" | "bf16" | "int8";
+
+/**
+ * The options many optimizers share, documented once: each `<Name>Options` picks those it has (the same
+ * meaning and default on every optimizer).
+ */
+export interface SharedOptions {
+  /** Maximize the objective: step along the gradient instead of against it (PyTorch's `maximize`). @defaultValue false */
+  maximize: boolean;
+  /**
+   * How the state buffers are stored: "f32", "bf16" or "int8" (bitsandbytes' blockwise quantization); the
+   * optimizers guide's low-precision section lists which optimizers take which.
+   * @defaultValue "f32"
+   */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (round to nearest even) or an integer seed: round stochastically, reproducibly (the
+   * same seed gives the same run on every backend and thread count).
+   * @defaultValue false
+   */
+  stochasticRounding: false | number;
+}
 
 /** A state buffer: PyTorch's name, when it is needed, what it starts as, how it is stored. */
 export interface BufferSpec<O> {

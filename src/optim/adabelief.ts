@@ -1,3 +1,53 @@
+import { nonNegative, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
+import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
+import { optaxBiasCorrection } from "./optax.js";
+import { adabelief_f32 } from "./adabelief.reference.js";
+
+/** The options of {@link AdaBelief}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdaBeliefOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-16 */
+  eps: number;
+  /** Term added inside the square root (Optax's `eps_root`). @defaultValue 1e-16 */
+  epsRoot: number;
+  /**
+   * Decoupled weight decay λ, multiplied by lr (Optax's `weight_decay`; default 0 = none).
+   * @defaultValue 0
+   */
+  weightDecay: number;
+}
+
+export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
+  name: "AdaBelief",
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
+    epsRoot: nonNegative, weightDecay: nonNegative,
+    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
+  },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
+    a.weightDecay === b.weightDecay && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
+  structural: ["stateDtype"],
+  lowp: true,
+  kernel: "adabelief_f32",
+  scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
+  reference: adabelief_f32,
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
+  hasStep: true,
+  stepScalars(s, r, o, gs) {
+    const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
+    s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2;
+    s[5] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[6] = o.eps; s[7] = o.epsRoot; s[8] = o.lr * o.weightDecay;
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
+  },
+};
+
 /**
  * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:
  * chain(scale_by_belief, scale_by_learning_rate); with `weight_decay`, google-deepmind/optax 68fba22 (PR #1634,
@@ -26,52 +76,6 @@
  * const opt = new AdaBelief(store.params, { lr: 1e-3, weightDecay: 1e-2 });
  * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
-import { optaxBiasCorrection } from "./optax.js";
-import { adabelief_f32 } from "./adabelief.reference.js";
-
-export interface AdaBeliefOptions {
-  lr: number; betas: [number, number]; eps: number; epsRoot: number;
-  /** Decoupled weight decay λ, multiplied by lr (Optax's `weight_decay`; default 0 = none). */
-  weightDecay: number;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
-  /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
-   */
-  stochasticRounding: false | number;
-}
-
-export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
-  name: "AdaBelief",
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "adabelief_f32",
-  scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
-  reference: adabelief_f32,
-  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
-  stepScalars(s, r, o, gs) {
-    const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-    s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2;
-    s[5] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[6] = o.eps; s[7] = o.epsRoot; s[8] = o.lr * o.weightDecay;
-    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
-  },
-};
-
 export class AdaBelief extends Optimizer<AdaBeliefOptions> {
   constructor(params: ParamsInput<AdaBeliefOptions>, options: OptionsInput<AdaBeliefOptions> & OptimizerOptions = {}) {
     super(ADABELIEF_SPEC, params, options);

@@ -1,3 +1,46 @@
+import { bool, nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
+import { baseFlags, NESTEROV } from "../abi/index.js";
+import { lars_f32 } from "./lars.reference.js";
+
+/** The options of {@link LARS}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface LARSOptions extends Pick<SharedOptions, "maximize"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Momentum factor (0: none). @defaultValue 0.9 */
+  momentum: number;
+  /** Weight decay λ: λθ is added to the gradient before the trust ratio. @defaultValue 0 */
+  weightDecay: number;
+  /** Trust coefficient η of the layer-wise trust ratio. @defaultValue 1e-3 */
+  trustCoefficient: number;
+  /** Term added to the denominator for numerical stability. @defaultValue 0 */
+  eps: number;
+  /** Nesterov momentum. @defaultValue false */
+  nesterov: boolean;
+}
+
+export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
+  name: "LARS",
+  defaults: { lr: 1e-3, momentum: 0.9, weightDecay: 0, trustCoefficient: 1e-3, eps: 0, nesterov: false, maximize: false },
+  rules: {
+    lr: nonNegative, momentum: nonNegative, weightDecay: nonNegative, trustCoefficient: nonNegative, eps: nonNegative,
+    nesterov: bool, maximize: bool,
+  },
+  same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.weightDecay === b.weightDecay &&
+    a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
+  kind: "tensor",
+  kernel: "lars_f32",
+  scalars: ["lr", "momentum", "weightDecay", "trustCoefficient", "eps"],
+  reference: lars_f32,
+  buffers: [{ name: "trace", needed: () => true }],
+  hasStep: false,
+  stepScalars(s, r, o, gs) {
+    s[0] = o.lr; s[1] = o.momentum; s[2] = o.weightDecay; s[3] = o.trustCoefficient; s[4] = o.eps;
+    return baseFlags(o, gs) | (o.nesterov ? NESTEROV : 0);
+  },
+};
+
 /**
  * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks",
  * https://arxiv.org/abs/1708.03888) — Optax's `optax.lars` (0.2.8: chain(add_decayed_weights,
@@ -30,38 +73,6 @@
  * const opt = new LARS(store.params, { lr: 0.1, weightDecay: 1e-4 });
  * w.grad.set([0.5, -0.5, 0.5, 0.25]); opt.step(); opt.zeroGrad();
  */
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
-import { baseFlags, NESTEROV } from "../abi/index.js";
-import { lars_f32 } from "./lars.reference.js";
-
-export interface LARSOptions {
-  lr: number; momentum: number; weightDecay: number; trustCoefficient: number; eps: number; nesterov: boolean;
-  maximize: boolean;
-}
-
-export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
-  name: "LARS",
-  defaults: { lr: 1e-3, momentum: 0.9, weightDecay: 0, trustCoefficient: 1e-3, eps: 0, nesterov: false, maximize: false },
-  rules: {
-    lr: nonNegative, momentum: nonNegative, weightDecay: nonNegative, trustCoefficient: nonNegative, eps: nonNegative,
-    nesterov: bool, maximize: bool,
-  },
-  same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.weightDecay === b.weightDecay &&
-    a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
-  kind: "tensor",
-  kernel: "lars_f32",
-  scalars: ["lr", "momentum", "weightDecay", "trustCoefficient", "eps"],
-  reference: lars_f32,
-  buffers: [{ name: "trace", needed: () => true }],
-  hasStep: false,
-  stepScalars(s, r, o, gs) {
-    s[0] = o.lr; s[1] = o.momentum; s[2] = o.weightDecay; s[3] = o.trustCoefficient; s[4] = o.eps;
-    return baseFlags(o, gs) | (o.nesterov ? NESTEROV : 0);
-  },
-};
-
 export class LARS extends Optimizer<LARSOptions> {
   constructor(params: ParamsInput<LARSOptions>, options: OptionsInput<LARSOptions> & OptimizerOptions = {}) {
     super(LARS_SPEC, params, options);

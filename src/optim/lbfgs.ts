@@ -63,14 +63,24 @@ import { lbfgs_axpy_dot_f32, lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_maxabs_f32, lb
 
 export type LBFGSLineSearchFn = null | "strong_wolfe";
 
+/** The options of {@link LBFGS}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LBFGSOptions {
+  /** Learning rate γ. @defaultValue 1 */
   lr: number;
+  /** Maximal iterations per step. @defaultValue 20 */
   maxIter: number;
-  /** null: ⌊maxIter·5/4⌋ (resolved at construction, as torch). */
+  /**
+   * null: ⌊maxIter·5/4⌋ (resolved at construction, as torch).
+   * @defaultValue null
+   */
   maxEval: number | null;
+  /** Stop when max|g| ≤ this. @defaultValue 1e-7 */
   toleranceGrad: number;
+  /** Stop when the step or the change of loss is below this. @defaultValue 1e-9 */
   toleranceChange: number;
+  /** Update history kept (pairs of vectors). @defaultValue 100 */
   historySize: number;
+  /** Null (fixed step) or "strong_wolfe". @defaultValue null */
   lineSearchFn: LBFGSLineSearchFn;
 }
 
