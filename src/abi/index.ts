@@ -75,6 +75,7 @@ export function baseFlags(o: { maximize: boolean; weightDecay: number }, gradSca
   return flags;
 }
 
+/** The arguments of one optimizer kernel: its buffer pointers and scalars, in call order. */
 export interface KernelSignature {
   /** In-out buffers (param first, then state), then the read-only grad last. */
   readonly pointers: readonly string[];

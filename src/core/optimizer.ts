@@ -24,6 +24,10 @@ import { Param, ParamStore } from "../runtime/store.js";
 export type { ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
 
+/**
+ * Options of every optimizer besides its own (`<Name>Options`): backend, verification and the fused gradient
+ * transforms.
+ */
 export interface OptimizerOptions {
   /** Backend for this optimizer: "auto" (default) = the one init() chose. */
   backend?: "auto" | BackendName;
@@ -61,9 +65,13 @@ export interface OptimizerOptions {
  * reads back.
  */
 export interface TransformsConfig {
+  /** OptimizerOptions.maxGradNorm. */
   maxGradNorm?: number | "Infinity";
+  /** OptimizerOptions.normType. */
   normType?: number | "Infinity";
+  /** OptimizerOptions.skipNonFinite. */
   skipNonFinite?: boolean;
+  /** OptimizerOptions.clipValue. */
   clipValue?: number | "Infinity";
 }
 
@@ -94,12 +102,19 @@ export type ParamsInput<O> = Iterable<ParamLike> | Iterable<ParamGroupInput<O>> 
 const EXTRA_OPTIONS = ["backend", "verify", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
 const HIDDEN_OPTIONS = ["className"];
 
+/**
+ * The base of every registry optimizer (Adam, SGD, ...): construction from params or param groups, `step()`,
+ * `zeroGrad()`, param groups, state dicts and configs, each with PyTorch's semantics. Construct a subclass, never
+ * this.
+ */
 export abstract class Optimizer<O extends object> extends OptimizerBase<StateDict, LoadOptions> {
   /** The options groups inherit when they don't set their own. */
   readonly defaults: O;
   /** The backend this optimizer runs on. */
   readonly backend: BackendName;
+  /** Whether every step is checked against the pure-TS reference (the `verify` option, else init()'s). */
   readonly verify: boolean;
+  /** The ParamStore holding the params (and the state buffers) this optimizer steps. */
   readonly store: ParamStore;
   readonly #spec: OptimizerSpec<O>;
   readonly #options: OptionTable<O>;
@@ -280,7 +295,10 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
    * The options, as given to the constructor with defaults filled in, and `className`: a copy, JSON-safe
    * (for logging and fromConfig).
    */
-  getConfig(): O & { className: string } & TransformsConfig {
+  getConfig(): O & {
+    /** The class the config is from: fromConfig() checks it. */
+    className: string;
+  } & TransformsConfig {
     const t = this.#transforms;
     return {
       ...structuredClone(this.defaults), className: this.#spec.name,

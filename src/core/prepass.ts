@@ -10,6 +10,7 @@ import { ALL, SUM_SQ } from "./reduce.js";
 export interface Transforms {
   /** Clip the global gradient norm (over all groups) to this, like clip_grad_norm_ before step(). */
   readonly maxGradNorm?: number;
+  /** The norm maxGradNorm clips (p: 2, 1, Infinity or any p > 0). */
   readonly normType: number;
   /** Skip (and count) a step whose gradients hold NaN or ±Infinity: nothing changes. */
   readonly skipNonFinite: boolean;

@@ -11,11 +11,20 @@ export interface ForeignParam {
   /** Optional tensor shape (product = value.length), for optimizers that need it (Adafactor, Muon). */
   shape?: readonly number[];
 }
+/** A param an optimizer can step: a ParamStore's Param, or a ForeignParam (arrays of the store's memory). */
 export type ParamLike = Param | ForeignParam;
-export type ParamGroup<O> = O & { readonly params: readonly ParamLike[] };
+/** A param group as the optimizer holds it: its options (every one filled in) and its params. */
+export type ParamGroup<O> = O & {
+  /** The params of this group, in order. */
+  readonly params: readonly ParamLike[];
+};
 /** Options as users may write them: arrays may be readonly tuples (`[0.9, 0.999] as const`). */
 export type OptionsInput<O> = { [K in keyof O]?: O[K] extends readonly (infer E)[] ? readonly E[] & O[K] | Readonly<O[K]> : O[K] };
-export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<ParamLike> };
+/** A param group as given to a constructor or addParamGroup: its params and the options it sets (the others: the optimizer's defaults). */
+export type ParamGroupInput<O> = OptionsInput<O> & {
+  /** The params of this group. */
+  params: Iterable<ParamLike>;
+};
 
 /**
  * The dtype state buffers are stored in: "f32", "bf16" (round to nearest even) or "int8" (bitsandbytes'

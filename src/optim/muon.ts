@@ -7,6 +7,10 @@ import { Param, ParamStore } from "../runtime/store.js";
 import { muonScratchFloats } from "./muon-scratch.js";
 import { muon_f32 } from "./muon.reference.js";
 
+/**
+ * How Muon scales lr for a matrix's shape: null or "original" (√max(1, rows/cols), Keller Jordan's) or
+ * "match_rms_adamw" (0.2·√max(rows, cols), Moonshot's: the update's RMS matches AdamW's).
+ */
 export type MuonAdjustLrFn = null | "original" | "match_rms_adamw";
 
 /** The options of {@link Muon}, each with its default (PyTorch's where PyTorch has the optimizer). */

@@ -8,7 +8,8 @@ import type { Optimizer as GradstepOptimizer } from "../../core/optimizer.js";
 import { CLOSURE_OPTIMIZERS, STEP_OPTIMIZERS, type OptimizerClass, type StepEntry } from "../../optim/index.js";
 import { Bridge, fail, isVariable, sameShape, sizeOf, tensorShape, type Pending, type StateArray, type StateName } from "./bridge.js";
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
+/** A named tensor of tfjs's getWeights()/setWeights() format. */
+export type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /**
  * A tfjs optimizer backed by gradstep. Subclasses fix the gradstep class, the options and the names of the
