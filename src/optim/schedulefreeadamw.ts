@@ -73,7 +73,11 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
 };
 
 /** A schedule-free optimizer's state dict: the mode is state (the params saved with it hold x in eval mode). */
-export type ScheduleFreeStateDict = StateDict & { training: boolean };
+/** A schedule-free optimizer's state dict: the usual one and the train/eval mode. */
+export type ScheduleFreeStateDict = StateDict & {
+  /** Whether it was saved in train mode (params at y) rather than eval mode (params at x). */
+  training: boolean;
+};
 
 /**
  * eval()/train() for schedule-free optimizers: params between y (train) and x (eval), in place, from `z`;
