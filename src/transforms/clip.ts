@@ -11,6 +11,7 @@ import { defaults as initDefaults } from "../runtime/loader.js";
 import { Param, ParamStore } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
 
+/** The options of {@link clipGradNorm}(). */
 export interface ClipGradNormOptions {
   /** 2 (default), 1, Infinity, or any p > 0. */
   normType?: NormType;
