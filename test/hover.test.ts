@@ -3,7 +3,7 @@
 // class each package entry exports, and every option of every registry optimizer written in an options literal
 // (`new Adam(params, { lr: ... })`), must show documentation. A class or an option added without a doc comment
 // fails here with its name.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
@@ -109,4 +109,27 @@ describe("hover documentation in the shipped .d.ts", () => {
     expect(asked).toBeGreaterThan(OPTIMIZERS.length * 7);
     expect(missing).toEqual([]);
   }, 120_000);
+});
+
+// The package ships dist/ only (package.json "files"): a doc comment there that names a repository path
+// (src/, test/, scripts/, bench/, examples/, assembly/, docs/) or the README points at nothing a user has.
+// URLs are fine (they are read without the repository).
+describe("doc comments in the shipped .d.ts", () => {
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".d.ts") ? [join(d, e.name)] : []));
+  const UNSHIPPED = /(?<![\w/.@-])(?:(?:src|test|tests|scripts|bench|examples|assembly|docs|tools|shared)\/[\w.<>*-]|(?:README|CONTRIBUTING|SEMANTICS)\b)/g;
+
+  it("name no file the package does not ship", () => {
+    const files = walk(join(root, "dist"));
+    expect(files.length).toBeGreaterThan(20);
+    const found: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(f, "utf8");
+      for (const c of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+        const body = c[0].replace(/https?:\/\/\S+/g, "");
+        for (const m of body.matchAll(UNSHIPPED)) found.push(`${f.slice(root.length + 1)}: …${body.slice(Math.max(0, m.index - 30), m.index + 30).replace(/\s+/g, " ")}…`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
 });

@@ -230,7 +230,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     buildRuns(layout, steps, ready, this.#spec, this.#runner());
   }
 
-  /** What executes this optimizer's launches (src/core/backend.ts), made on first use. */
+  /** What executes this optimizer's launches (core/backend), made on first use. */
   #runner(): Backend {
     return (this.#backendImpl ??= storeBackend(this.store, this.backend, this.verify));
   }

@@ -6,7 +6,9 @@ import type { Param } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */
 export interface ForeignParam {
+  /** The param's values, updated in place by every step. */
   value: Float32Array;
+  /** Its gradient, read by every step. */
   grad: Float32Array;
   /** Optional tensor shape (product = value.length), for optimizers that need it (Adafactor, Muon). */
   shape?: readonly number[];
@@ -75,7 +77,7 @@ export interface BufferSpec<O> {
 
 /**
  * A contiguous range of params (of one segment) that one kernel call updates: what a spec's stepScalars sees.
- * Where its buffers are (offsets) is the step plan's and the backend's business (src/core/backend.ts).
+ * Where its buffers are (offsets) is the step plan's and the backend's business (core/backend).
  */
 export interface Run {
   readonly n: number;
@@ -94,7 +96,7 @@ export interface OptimizerSpec<O> {
   /** The class name (PyTorch's), used in messages, state dicts and configs. */
   readonly name: string;
   readonly defaults: O;
-  /** One rule per option (src/core/options.ts). */
+  /** One rule per option (core/options). */
   readonly rules: { readonly [K in keyof O]: (value: unknown, key: string) => void };
   /**
    * Structural options: a change re-plans the step (allocates state buffers, changes the kernel path).
@@ -128,7 +130,7 @@ export interface OptimizerSpec<O> {
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
   readonly kernel: string;
   /**
-   * The option `stateDtype` exists: the kernel has `<algo>_bf16` and `<algo>_i8` twins (assembly/lib/lowp.ts)
+   * The option `stateDtype` exists: the kernel has `<algo>_bf16` and `<algo>_i8` twins (the kernels' low-precision code)
    * and every state buffer may be stored in low precision.
    */
   readonly lowp?: boolean;
@@ -141,7 +143,7 @@ export interface OptimizerSpec<O> {
   readonly buffers: readonly BufferSpec<O>[];
   /**
    * The kernel's scalars after `n`, in order, without the `gradScale` and `flags` every kernel ends with.
-   * With `buffers` this is the kernel's whole signature (src/optim/index.ts derives the ABI table from it).
+   * With `buffers` this is the kernel's whole signature (optim/index derives the ABI table from it).
    */
   readonly scalars: readonly string[];
   /** The pure-TS reference of the kernel: same signature, Float32Arrays in place of pointers. */
@@ -154,7 +156,7 @@ export interface OptimizerSpec<O> {
   /**
    * The step scalars of one kernel launch for `run` with group options `o`, the same for every backend: writes
    * them into `s` in the order of `scalars` and returns the launch's flags (the step plan adds the offsets, `n`
-   * and `gradScale`, and a backend runs the launch: src/core/backend.ts). They are computed here, once per
+   * and `gradScale`, and a backend runs the launch: core/backend). They are computed here, once per
    * launch, in f64, and written straight into `s` (a Float64Array the plan allocated with the run): never
    * through an object, whose fields V8 may box (a step must allocate nothing on the JS heap). `gradScale` is
    * the step plan's gradient scale (1 = none): it decides the GRAD_SCALE flag.

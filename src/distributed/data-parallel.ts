@@ -26,6 +26,11 @@ const MiB = 1 << 20;
 /** A bucket: floats [start, end) of a flat run. */
 interface Bucket { run: FlatRun; start: number; end: number }
 
+/**
+ * Data-parallel training over a process group (PyTorch's DistributedDataParallel, the optimizer's part): `step()`
+ * all-reduces the mean of every rank's gradients in buckets, then steps the optimizer, so every rank holds
+ * bit-identical params.
+ */
 export class DataParallel {
   readonly optimizer: Optimizer<object>;
   readonly group: ProcessGroup;

@@ -24,6 +24,11 @@ export interface DiLoCoOptions {
   nesterov?: boolean;
 }
 
+/**
+ * DiLoCo (Douillard et al. 2023), local SGD with an outer optimizer: each rank steps its inner optimizer on its own
+ * data; every `syncEvery` steps the mean pseudo-gradient (anchor − params) steps the anchor with Nesterov SGD and
+ * every rank adopts it.
+ */
 export class DiLoCo {
   readonly inner: Optimizer<object>;
   /** The outer optimizer: gradstep's SGD over the anchors, whose gradients are the averaged pseudo-gradients. */

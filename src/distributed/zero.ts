@@ -32,6 +32,11 @@ export type ZeroOptions<O extends object> = OptionsInput<O> & OptimizerOptions &
 /** A flat run and this rank's share [lo, hi) of it; `padded` = W · share length. */
 interface Sharded { run: FlatRun; lo: number; hi: number; share: number; padded: number; shard: ForeignParam; grad: Float32Array; scratch?: Float32Array; sendBuf?: Float32Array }
 
+/**
+ * ZeRO stage 1 (PyTorch's ZeroRedundancyOptimizer): optimizer state sharded over the ranks; `step()`
+ * reduce-scatters the mean gradients, steps this rank's share and all-gathers the params, bit-identical to
+ * DataParallel with the same optimizer.
+ */
 export class ZeroRedundancyOptimizer<O extends object = object> {
   /** The local optimizer over this rank's shares (its paramGroups' options are the ones to edit, e.g. by a scheduler). */
   readonly optimizer: Optimizer<O>;

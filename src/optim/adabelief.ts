@@ -64,7 +64,7 @@ export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
  * Optax's `nesterov` variant is not offered, and its `weight_decay_mask` is a param group here (a group with
  * weightDecay 0). State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_var` (Optax's `nu`, the
  * "belief" variance of the prediction error; the name of the AdaBelief authors' PyTorch code).
- * Bias corrections are Optax's f32 ones (src/optim/optax.ts), computed once per step; the kernel multiplies
+ * Bias corrections are Optax's f32 ones (the optax module), computed once per step; the kernel multiplies
  * √s by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides, and subtracts γ·m̂/d + γλ·θ (γλ one
  * f64 product per step) where Optax scales u + λθ by γ: within a few f32 roundings.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_belief).

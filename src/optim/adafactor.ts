@@ -11,7 +11,7 @@ export interface AdafactorOptions extends Pick<SharedOptions, "maximize"> {
   /** Exponent of the second-moment decay rate 1 − t^beta2Decay. @defaultValue -0.8 */
   beta2Decay: number;
   /**
-   * [eps1, eps2]: eps1 regularizes the second moment (null: f32's machine ε), eps2 the param's RMS.
+   * `[eps1, eps2]`: eps1 regularizes the second moment (null: f32's machine ε), eps2 the param's RMS.
    * @defaultValue [null, 1e-3]
    */
   eps: [number | null, number];

@@ -96,7 +96,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
  * flavor "tfjs" (TensorFlow.js's `tf.train.adam`, tfjs-core adam_optimizer.ts, in its order):
  *   m ← β1·m + (1 − β1)·g;   v ← β2·v + g²·(1 − β2)
  *   θ ← θ − γ · (m / (1 − â1)) / (√(v / (1 − â2)) + ε)
- * where âi is tfjs's accBeta: βi^t kept as an f32 running product (src/optim/flavor.ts). tfjs's ε default
+ * where âi is tfjs's accBeta: βi^t kept as an f32 running product (optim/flavor). tfjs's ε default
  * is 1e-7 (the backend's epsilon); the flavor changes formulas, not defaults.
  *
  * @example

@@ -28,7 +28,7 @@ export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
 /**
  * AdamW (Loshchilov & Hutter 2017, https://arxiv.org/abs/1711.05101) — PyTorch's `torch.optim.AdamW`
  * (2.x): Adam with decoupled weight decay θ ← θ(1 − γλ), applied before the moment updates (the decay is
- * multiplied by lr, as in PyTorch). Equations and state: src/adam.ts.
+ * multiplied by lr, as in PyTorch). Equations and state: Adam's class comment.
  *
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 1e-2, amsgrad false, maximize false.
  *

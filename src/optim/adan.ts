@@ -86,7 +86,7 @@ export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
  * Defaults (Optax's): lr 1e-3, betas [0.98, 0.92, 0.99], eps 1e-8, epsRoot 1e-8 (Optax's `adan` default;
  * its `scale_by_adan` defaults to 0), weightDecay 0. State: `step` (Optax's `t`), `exp_avg` (`m`),
  * `exp_avg_diff` (`v`), `exp_avg_sq` (`n`), `prev_grad` (`g`). Bias corrections are Optax's f32 ones
- * (src/optim/optax.ts); the kernel multiplies by their reciprocals (computed once per step) where Optax
+ * (the optax module); the kernel multiplies by their reciprocals (computed once per step) where Optax
  * divides: within a few f32 roundings.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_adan).
  *

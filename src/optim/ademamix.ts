@@ -71,7 +71,7 @@ export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
  * Optax's schedules for α and β3 (`alpha`/`b3` as functions of the step) and its `eps_root` (default 0) are not
  * offered: α and β3 are constants, as in the paper's defaults without warm-up. State: `step` (Optax's `count`),
  * `exp_avg_fast` (`m1`), `exp_avg_slow` (`m2`), `exp_avg_sq` (`nu`) — the names of the authors' PyTorch code.
- * Bias corrections are Optax's f32 ones (src/optim/optax.ts); the kernel multiplies by their reciprocals
+ * Bias corrections are Optax's f32 ones (the optax module); the kernel multiplies by their reciprocals
  * (computed once per step) where Optax divides: within a few f32 roundings.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_ademamix.py.
  *

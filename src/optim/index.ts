@@ -71,7 +71,7 @@ export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O
 
 /** An optimizer stepped by `step()`: one OptimizerSpec, one kernel per run (elementwise, per-tensor, matrix). */
 export interface StepEntry {
-  /** File stem in every folder: src/optim/<id>.ts, <id>.reference.ts, assembly/optim/<id>.ts, test/optim/<id>.cases.ts, bench/optim/<id>.bench.ts. */
+  /** The optimizer's file stem (`adam`): its source, reference, kernel, test cases and benchmark share it. */
   readonly id: string;
   /** Absent: a step-kind entry (ClosureEntry has "closure"). */
   readonly kind?: undefined;
@@ -109,7 +109,7 @@ export interface ClosureOptimizerClass {
 
 /**
  * An optimizer stepped by `step(closure)` (L-BFGS): same files, same registry line, its own kind. The suites run
- * its cases with the closure checks (test/suites/closure.ts) instead of the per-run kernel checks.
+ * its cases with the closure checks (the closure suite) instead of the per-run kernel checks.
  */
 export interface ClosureEntry {
   /** File stem in every folder (see StepEntry.id). */

@@ -74,7 +74,7 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
  *
  * Kind "tensor": one lamb_f32 call per param, two passes over it. Pass 1 updates the moments, writes u to the
  * core's scratch area and sums ‖θ‖² and ‖u‖² (f32 blocks of 16 terms per partial, f64 totals, in the fixed
- * order of assembly/lib/common.ts, so every backend gives the same bits); the kernel takes the trust ratio from
+ * order of the kernels' common code, so every backend gives the same bits); the kernel takes the trust ratio from
  * them in f64 and pass 2 applies it (u and θ of a 1K-float tensor are still in L1). Why not elementwise runs
  * plus one segmented reduction per run (reduce_seg_f32) and a per-tensor scale array: u does not exist before
  * the moments are updated, so that design needs a third pass (moments → u, reduce, apply) or a second copy of
@@ -83,7 +83,7 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
  * tensors). Measured at 1,000 tensors of 1K floats (simd, CPU-time medians, 2-core VM shared with other jobs):
  * LAMB/Adam 1.21–1.31 with one optimizer per process, 1.39–1.42 with both interleaved in one process (each
  * evicts the other's state), kernels alone 1.23–1.33; under load LAMB (more arithmetic per byte) slows more
- * than Adam, up to 2.4×. Summing the squares in f64 throughout (assembly/reduce/'s order) measured 1.8–1.9×.
+ * than Adam, up to 2.4×. Summing the squares in f64 throughout (the reduction kernels' order) measured 1.8–1.9×.
  * The bias corrections are multiplied in as 1/(1 − β^t) (computed once per step in f64) where Optax divides:
  * within one f32 rounding.
  *

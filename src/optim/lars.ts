@@ -62,8 +62,8 @@ export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
  * new updates only). No step count (Optax keeps none).
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/alias.py (lars).
  *
- * Kind "tensor", like LAMB (src/optim/lamb.ts explains why): one lars_f32 call per param. Pass 1 only reads θ and
- * the gradient (‖θ‖², ‖u‖² in the blocked order of assembly/lib/common.ts, the ratio in f64); pass 2 recomputes
+ * Kind "tensor", like LAMB (optim/lamb explains why): one lars_f32 call per param. Pass 1 only reads θ and
+ * the gradient (‖θ‖², ‖u‖² in the blocked order of the kernels' common code, the ratio in f64); pass 2 recomputes
  * u — one add and one multiply, cheaper than writing it to a scratch area — and applies ratio, lr and trace.
  *
  * @example

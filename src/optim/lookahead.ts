@@ -18,7 +18,7 @@
  *
  * Not a registry optimizer: it has no OptimizerSpec of its own (it steps another optimizer, then runs an
  * elementwise kernel on the params), so it is exported beside the registry's classes and tested by
- * test/lookahead.test.ts (fixtures from Optax around Adam and SGD, backends bit for bit, state dict, errors).
+ * its own tests (fixtures from Optax around Adam and SGD, backends bit for bit, state dict, errors).
  *
  * @example
  * await init();

@@ -146,9 +146,9 @@ export const MUON_SPEC: OptimizerSpec<MuonOptions> = {
  * `{ value, grad, shape }`): anything else is a RangeError at construction (and addParamGroup), as torch.
  *
  * Kind "tensor": one muon_f32 call per param does the whole step in Wasm — momentum, the normalisation, the NS
- * iterations on the core's scratch area with the blocked SIMD GEMM (assembly/linalg/gemm.ts), weight decay and
+ * iterations on the core's scratch area with the blocked SIMD GEMM (the kernels' GEMM), weight decay and
  * the update. In f32 every backend gives the same bits (the GEMM's accumulation order is fixed); against torch's
- * own bf16 iteration the result differs by bf16's rounding (test/muon.test.ts measures it).
+ * own bf16 iteration the result differs by bf16's rounding (the tests measure it).
  *
  * @example
  * await init();

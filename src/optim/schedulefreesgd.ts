@@ -48,7 +48,7 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
  * Schedule-Free SGD (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
  * Optax's `optax.contrib.schedule_free_sgd` (0.2.8: schedule_free around [add_decayed_weights,] sgd), f32.
  *
- * As ScheduleFreeAdamW (src/optim/schedulefreeadamw.ts: weighting c_t, warm-up, x/y/z, eval()/train()), with
+ * As ScheduleFreeAdamW (optim/schedulefreeadamw: weighting c_t, warm-up, x/y/z, eval()/train()), with
  * plain SGD as the base step: z' ← z − γ'_t·(g + λy), and `momentum` as β1 (Optax's `b1`):
  *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
  *

@@ -59,7 +59,7 @@ export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
  * Defaults (Optax's): lr 1e-2, betas [0.9, 0.999], eps 1e-3; both moments start at Optax's
  * initial_accumulator_value 1e-6 (not an option: Optax's `yogi` does not expose it either).
  * State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_sq` (Optax's `nu`).
- * Bias corrections are Optax's f32 ones (src/optim/optax.ts), computed once per step; the kernel multiplies
+ * Bias corrections are Optax's f32 ones (the optax module), computed once per step; the kernel multiplies
  * √v by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides: within a few f32 roundings.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_yogi).
  *

@@ -158,7 +158,7 @@ function isModule(x: unknown): x is WebAssembly.Module {
   return Object.prototype.toString.call(x) === "[object WebAssembly.Module]";
 }
 
-/** The variant a module says it is (a custom section "gradstep" added by scripts/build-wasm.mjs). */
+/** The variant a module says it is (a custom section "gradstep" added by the build). */
 export function variantOf(m: WebAssembly.Module): string | undefined {
   const [section] = WebAssembly.Module.customSections(m, "gradstep");
   return section ? new TextDecoder().decode(section) : undefined;

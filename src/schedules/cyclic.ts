@@ -270,7 +270,9 @@ export interface OneCycleLROptions {
   maxLr: number | number[];
   /** Steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number;
+  /** Epochs of the cycle (with stepsPerEpoch: totalSteps = epochs·stepsPerEpoch). */
   epochs?: number;
+  /** Steps per epoch (with epochs). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr (default 0.3). */
   pctStart?: number;

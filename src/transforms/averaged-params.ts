@@ -18,7 +18,7 @@ import { Param, type ParamStore } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
 import { paramList } from "./clip.js";
 
-/** Kernel flags of average_f32 (assembly/transforms/average.ts). */
+/** Kernel flags of average_f32 (the averaging kernel). */
 export const AVG_FROM_PARAM = 1;
 export const AVG_DIVIDE = 2;
 

@@ -9,7 +9,12 @@ import { CLOSURE_OPTIMIZERS, STEP_OPTIMIZERS, type OptimizerClass, type StepEntr
 import { Bridge, fail, isVariable, sameShape, sizeOf, tensorShape, type Pending, type StateArray, type StateName } from "./bridge.js";
 
 /** A named tensor of tfjs's getWeights()/setWeights() format. */
-export type NamedTensor = { name: string; tensor: tf.Tensor };
+export type NamedTensor = {
+  /** The weight's name (tfjs's: `iter`, then `<variable>/<state>`). */
+  name: string;
+  /** Its value. */
+  tensor: tf.Tensor;
+};
 
 /**
  * A tfjs optimizer backed by gradstep. Subclasses fix the gradstep class, the options and the names of the
