@@ -14,6 +14,7 @@ import { rejectUnknown } from "../core/options.js";
 import type { ProcessGroup } from "./group.js";
 import { checkBytes, checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
 
+/** The options of {@link DataParallel}. */
 export interface DataParallelOptions {
   /** Cap of every bucket but the first, in bytes (default 25 MiB, torch's bucket_cap_mb). */
   bucketBytes?: number;
@@ -32,9 +33,13 @@ interface Bucket { run: FlatRun; start: number; end: number }
  * bit-identical params.
  */
 export class DataParallel {
+  /** The optimizer each rank steps with the averaged gradients. */
   readonly optimizer: Optimizer<object>;
+  /** The process group the gradients are averaged over. */
   readonly group: ProcessGroup;
+  /** DataParallelOptions.bucketBytes. */
   readonly bucketBytes: number;
+  /** DataParallelOptions.firstBucketBytes. */
   readonly firstBucketBytes: number;
   #busy = false;
 
@@ -50,7 +55,12 @@ export class DataParallel {
   }
 
   /** The buckets of the next step, in the order they are reduced: each one's params (registration order) and floats. */
-  get buckets(): { params: number; floats: number }[] {
+  get buckets(): {
+    /** Params in the bucket. */
+    params: number;
+    /** Floats in the bucket. */
+    floats: number;
+  }[] {
     return this.#buckets().map((b) => ({ params: paramsIn(b), floats: b.end - b.start }));
   }
 

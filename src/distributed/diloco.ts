@@ -13,6 +13,7 @@ import { SGD } from "../optim/sgd.js";
 import type { ProcessGroup } from "./group.js";
 import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
 
+/** The options of {@link DiLoCo}. */
 export interface DiLoCoOptions {
   /** Inner steps between two syncs (H; the paper's 500). */
   syncEvery: number;
@@ -30,10 +31,13 @@ export interface DiLoCoOptions {
  * every rank adopts it.
  */
 export class DiLoCo {
+  /** The inner optimizer each rank steps on its own data. */
   readonly inner: Optimizer<object>;
   /** The outer optimizer: gradstep's SGD over the anchors, whose gradients are the averaged pseudo-gradients. */
   readonly outer: SGD;
+  /** The process group the pseudo-gradients are averaged over. */
   readonly group: ProcessGroup;
+  /** DiLoCoOptions.syncEvery. */
   readonly syncEvery: number;
   readonly #runs: FlatRun[];
   readonly #anchors: Float32Array[];
@@ -102,6 +106,7 @@ export class DiLoCo {
     }
   }
 
+  /** Sets every gradient to zero (the inner optimizer's zeroGrad). */
   zeroGrad(): void {
     this.inner.zeroGrad();
   }
@@ -136,7 +141,10 @@ export class DiLoCo {
 
 /** What DiLoCo.stateDict() returns (structured-clone-able; JSON keeps it as long as it holds no NaN or ±Infinity). */
 export interface DiLoCoState {
+  /** Inner steps since the last sync. */
   innerSteps: number;
+  /** The anchors, one per flat run of the params. */
   anchors: Float32Array[];
+  /** The outer SGD's state dict. */
   outer: StateDict;
 }

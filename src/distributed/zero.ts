@@ -22,6 +22,7 @@ import { checkGroup, type FlatRun, flatRuns } from "./runs.js";
 /** Floats a share is a multiple of. */
 export const SHARE_ALIGN = 16;
 
+/** The options of {@link ZeroRedundancyOptimizer}: the wrapped class's options and its own. */
 export type ZeroOptions<O extends object> = OptionsInput<O> & OptimizerOptions & {
   /** The optimizer class each rank steps its shares with (e.g. AdamW). */
   optimizer: OptimizerClass<O>;
@@ -40,6 +41,7 @@ interface Sharded { run: FlatRun; lo: number; hi: number; share: number; padded:
 export class ZeroRedundancyOptimizer<O extends object = object> {
   /** The local optimizer over this rank's shares (its paramGroups' options are the ones to edit, e.g. by a scheduler). */
   readonly optimizer: Optimizer<O>;
+  /** The process group the state is sharded over. */
   readonly group: ProcessGroup;
   readonly #groups: Sharded[][];
   readonly #params: ParamLike[];
@@ -100,7 +102,14 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
   }
 
   /** This rank's share [start, end) of each flat run, group by group (floats from the run's start). */
-  get shares(): { start: number; end: number; floats: number }[][] {
+  get shares(): {
+    /** First float of this rank's share in the run. */
+    start: number;
+    /** One past its last float. */
+    end: number;
+    /** Floats in the whole run. */
+    floats: number;
+  }[][] {
     return this.#groups.map((g) => g.map((s) => ({ start: s.lo, end: s.hi, floats: s.run.n })));
   }
 
