@@ -49,6 +49,12 @@ it("the update rule is the source's header comment: equations fenced, the @examp
   expect(md).toBe("Foo, after Bar.\n\n```text\n  θ ← θ − γg\n```");
 });
 
+it("an optimizer's update rule is its class's doc comment, after the imports (where editors show it on hover)", () => {
+  const source = 'import { x } from "./x.js";\n\n/** Other. */\nexport const y = 1;\n\n/**\n * Foo.\n *\n *   θ ← θ − γg\n */\nexport class Foo {}\n';
+  expect(updateRule(source, "Foo")).toBe("Foo.\n\n```text\n  θ ← θ − γg\n```");
+  expect(() => updateRule(source, "Bar")).toThrow(/no Bar class comment/);
+});
+
 // Links between the guides: every relative link of README.md, CONTRIBUTING.md and docs/ names a file that
 // exists, and every #anchor a heading of the target (GitHub's slugs). The guides the distributed and WebGPU
 // work adds are linked before they land.
