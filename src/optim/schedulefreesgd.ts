@@ -11,7 +11,7 @@ export interface ScheduleFreeSGDOptions {
   lr: number;
   /** Linear warm-up steps of the learning rate. @defaultValue 0 */
   warmupSteps: number;
-  /** Momentum factor (0: none). @defaultValue 0.9 */
+  /** β1 (Optax's `b1`), 0 < β1 < 1: where y sits between the average x and the base iterate z. @defaultValue 0.9 */
   momentum: number;
   /** Weight decay λ: λy (y, the gradient's evaluation point) is added to the gradient. @defaultValue 0 */
   weightDecay: number;
