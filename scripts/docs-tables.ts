@@ -111,12 +111,15 @@ export function lowpList(): string {
 const sourceOf = (e: OptimizerEntry) => readFileSync(new URL(`src/optim/${e.id}.ts`, ROOT), "utf8");
 
 /**
- * The header comment of an optimizer's source (its equations, defaults and reference), as Markdown: prose lines
- * as text, indented lines (the equations) as a fenced block; the `@example` is left out (the class's own).
+ * The doc comment of class `name` in an optimizer's source (its equations, defaults and reference), or the
+ * source's header comment when it opens with one, as Markdown: prose lines as text, indented lines (the
+ * equations) as a fenced block; the `@example` is left out (the class's own).
  */
-export function updateRule(source: string): string {
-  const m = /^\/\*\*\n([^]*?)\n \*\//.exec(source);
-  if (!m) throw new Error("no header comment");
+export function updateRule(source: string, name?: string): string {
+  const above = name === undefined ? -1 : source.search(new RegExp(`\\*/\\nexport class ${name}\\b`));
+  const comment = source.startsWith("/**") || above < 0 ? source : source.slice(source.lastIndexOf("\n/**", above) + 1);
+  const m = /^\/\*\*\n([^]*?)\n \*\//.exec(comment);
+  if (!m) throw new Error(`no ${name === undefined ? "header" : `${name} class`} comment`);
   const lines = m[1]!.split("\n").map((l) => l.replace(/^ \*( |$)/, ""));
   const end = lines.findIndex((l) => l.startsWith("@example"));
   const out: string[] = [];
@@ -144,9 +147,12 @@ export function optionDocs(source: string, name: string): Map<string, string> {
   return docs;
 }
 
-/** Every option of an entry with its meaning: the interface's doc comment, else MEANINGS; throws on none. */
+/** The doc comments of the options many optimizers share (SharedOptions in src/core/spec.ts), by name. */
+const sharedDocs = () => optionDocs(readFileSync(new URL("src/core/spec.ts", ROOT), "utf8"), "Shared");
+
+/** Every option of an entry with its meaning: the interface's doc comment, SharedOptions's, else MEANINGS; throws on none. */
 export function options(e: OptimizerEntry): { name: string; value: string; meaning: string }[] {
-  const docs = optionDocs(sourceOf(e), e.spec.name);
+  const docs = new Map([...sharedDocs(), ...optionDocs(sourceOf(e), e.spec.name)]);
   return Object.entries(e.spec.defaults as object).map(([name, v]) => {
     const meaning = docs.get(name) ?? MEANINGS[`${e.spec.name}.${name}`] ?? MEANINGS[name];
     if (!meaning) throw new Error(`${e.spec.name}: option ${name} has no meaning: add a doc comment on ${e.spec.name}Options.${name} or a MEANINGS entry in scripts/docs-tables.ts`);
@@ -190,7 +196,7 @@ export function classes(doc: string): string {
     return [
       `### ${name}`, "",
       `\`new ${name}(params, options?)\` · ${kindOf(e)} · source [\`src/optim/${e.id}.ts\`](../src/optim/${e.id}.ts)`, "",
-      updateRule(sourceOf(e)), "",
+      updateRule(sourceOf(e), e.spec.name), "",
       "| option | default | meaning |", "|---|---|---|",
       ...options(e).map((o) => `| \`${o.name}\` | ${o.value} | ${o.meaning} |`), "",
       `- **State** (PyTorch's names): ${state}; stored as ${dtypesOf(e)}.`,

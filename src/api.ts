@@ -6,7 +6,14 @@ export {
   Optimizer, STATE_DICT_FORMAT, type ForeignParam, type OptimizerOptions, type ParamGroup, type ParamGroupInput,
   type ParamLike, type ParamsInput, type StateDict, type StepOptions,
 } from "./core/optimizer.js";
-export type { OptionsInput } from "./core/spec.js";
+export type { OptionsInput, SharedOptions, StateDtype } from "./core/spec.js";
+export type { LoadOptions, TransformsConfig } from "./core/optimizer.js";
+export type { StateValue } from "./core/state-dict.js";
+export type { Transforms } from "./core/prepass.js";
+export type { Dependency } from "./core/optimizer-base.js";
+export type { ImprovementMode, ThresholdMode } from "./core/improvement.js";
+export type { Flavor } from "./optim/flavor.js";
+export type { MuonAdjustLrFn } from "./optim/muon.js";
 // Every optimizer class and its options type, from the registry.
 export * from "./optim/index.js";
 // LR schedulers (PyTorch torch.optim.lr_scheduler) and pure schedule functions (Optax style).

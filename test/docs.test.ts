@@ -39,13 +39,20 @@ it("every option of every class has a meaning, and an option without one is name
   const lr = MEANINGS.lr!;
   delete MEANINGS.lr;
   try {
-    expect(() => options(OPTIMIZERS.find((e) => e.spec.name === "Yogi")!)).toThrow(/Yogi: option lr has no meaning/);
+    // AdamW inherits lr from Adam's interface (not read here): its meaning comes from MEANINGS.
+    expect(() => options(OPTIMIZERS.find((e) => e.spec.name === "AdamW")!)).toThrow(/AdamW: option lr has no meaning/);
   } finally { MEANINGS.lr = lr; }
 });
 
 it("the update rule is the source's header comment: equations fenced, the @example left out", () => {
   const md = updateRule("/**\n * Foo, after Bar.\n *\n *   θ ← θ − γg\n *\n * @example\n * x\n */\n");
   expect(md).toBe("Foo, after Bar.\n\n```text\n  θ ← θ − γg\n```");
+});
+
+it("an optimizer's update rule is its class's doc comment, after the imports (where editors show it on hover)", () => {
+  const source = 'import { x } from "./x.js";\n\n/** Other. */\nexport const y = 1;\n\n/**\n * Foo.\n *\n *   θ ← θ − γg\n */\nexport class Foo {}\n';
+  expect(updateRule(source, "Foo")).toBe("Foo.\n\n```text\n  θ ← θ − γg\n```");
+  expect(() => updateRule(source, "Bar")).toThrow(/no Bar class comment/);
 });
 
 // Links between the guides: every relative link of README.md, CONTRIBUTING.md and docs/ names a file that

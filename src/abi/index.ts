@@ -26,7 +26,7 @@ export const GRAD_SCALE = 256;
 export const TFJS = 512;
 
 // ---- bit 10 and bits 16..30: the low-precision kernels' stochastic rounding ---------------------------------
-/** bf16 stores round stochastically, seeded by bits 16..30 (src/core/lowp.ts roundingFlags). */
+/** bf16 stores round stochastically, seeded by bits 16..30 (core/lowp roundingFlags). */
 export const STOCHASTIC = 1024;
 /** The seed of a step's stochastic rounding: 15 bits from SEED_SHIFT. */
 export const SEED_SHIFT = 16;
@@ -45,7 +45,7 @@ export const UPDATE = 1 << 12;
 // ---- bit 31: the step's value clip ---------------------------------------------------------------------------
 /**
  * The gradient prologue clamps g (after the gradient scale, before maximize) to the bounds the step plan wrote
- * at CLIP_AT (the optimizer's `clipValue`): set on every kernel call of a step that clips (src/core/plan.ts).
+ * at CLIP_AT (the optimizer's `clipValue`): set on every kernel call of a step that clips (core/plan).
  */
 export const CLIP = 1 << 31;
 
@@ -67,8 +67,8 @@ export const FLAG_MAP = {
 export const FLAGS = { MAXIMIZE, WEIGHT_DECAY, DECOUPLED, MOMENTUM, NESTEROV, INIT_BUFFER, AMSGRAD, CENTERED, GRAD_SCALE, TFJS };
 
 /**
- * Byte offset of the value clip's bounds in every store's memory (assembly/lib/common.ts CLIP_AT): lo, hi (f32),
- * read by the kernels of calls whose flags have CLIP. Bytes 0..15 are never allocated (src/runtime/store.ts).
+ * Byte offset of the value clip's bounds in every store's memory (the kernels' common code CLIP_AT): lo, hi (f32),
+ * read by the kernels of calls whose flags have CLIP. Bytes 0..15 are never allocated (runtime/store).
  */
 export const CLIP_AT = 4;
 
@@ -79,6 +79,7 @@ export function baseFlags(o: { maximize: boolean; weightDecay: number }, gradSca
   return flags;
 }
 
+/** The arguments of one optimizer kernel: its buffer pointers and scalars, in call order. */
 export interface KernelSignature {
   /** In-out buffers (param first, then state), then the read-only grad last. */
   readonly pointers: readonly string[];
@@ -93,7 +94,7 @@ export interface KernelSignature {
 
 export type KernelName = string;
 
-/** Scratch bytes each Wasm instance gets through its `lowp_init` export (SCRATCH_BYTES in assembly/lib/lowp.ts). */
+/** Scratch bytes each Wasm instance gets through its `lowp_init` export (SCRATCH_BYTES in the kernels' low-precision code). */
 export const LOWP_SCRATCH_BYTES = 6144 + 10 * 3076;
 
 /** A kernel called with pointers (Wasm) — the shape every backend presents to the optimizers. */

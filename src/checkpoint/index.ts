@@ -9,8 +9,14 @@ import { Param, ParamStore } from "../runtime/store.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.js";
 
 /** Anything with PyTorch-style state dicts (optimizers, schedulers, GradScaler, AveragedParams...). */
-export interface Stateful<D = unknown> { stateDict(): D; loadStateDict(dict: D): void }
+export interface Stateful<D = unknown> {
+  /** Its state, structured-clone-able. */
+  stateDict(): D;
+  /** Restores a stateDict() (all or nothing). */
+  loadStateDict(dict: D): void;
+}
 
+/** What a checkpoint holds: params, and optionally an optimizer and its scheduler. */
 export interface CheckpointParts {
   /** The params whose values to save/restore: a whole store (by param name) or a list (by index). */
   params?: ParamStore | readonly ParamLike[];
@@ -30,6 +36,7 @@ export interface CheckpointLoadOptions {
   ignoreScheduler?: boolean;
 }
 
+/** The `format` metadata entry every checkpoint file carries: loadCheckpoint rejects another. */
 export const CHECKPOINT_FORMAT = "gradstep-checkpoint-1";
 const K_FORMAT = "format", K_OPT = "optimizer", K_SCHED = "scheduler", K_USER = "user";
 
@@ -127,7 +134,10 @@ export function saveCheckpoint(parts: CheckpointParts, metadata: Record<string, 
  * also those not restored, and your metadata); a part that does not fit throws and changes nothing.
  * Returns your metadata.
  */
-export function loadCheckpoint(bytes: Uint8Array, parts: CheckpointParts, options: CheckpointLoadOptions = {}): { metadata: Record<string, string> } {
+export function loadCheckpoint(bytes: Uint8Array, parts: CheckpointParts, options: CheckpointLoadOptions = {}): {
+  /** The file's string metadata (saveCheckpoint's `metadata`, and gradstep's own entries). */
+  metadata: Record<string, string>;
+} {
   if (parts === null || typeof parts !== "object") throw new TypeError("loadCheckpoint: expected { params, optimizer, scheduler }");
   if (options === null || typeof options !== "object") throw new TypeError("loadCheckpoint: options must be an object");
   rejectUnknown("loadCheckpoint", options, {}, ["ignoreScheduler"]);

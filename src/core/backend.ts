@@ -12,7 +12,7 @@ import type { BackendName } from "../runtime/types.js";
  * allocates one per run when it lays the run out (plan time) and rewrites its numbers in place every step, so
  * a step allocates nothing; a backend reads it.
  *
- * Everything sits in one Float64Array in the kernel's ABI order (src/abi/index.ts): offsets, n, scalars,
+ * Everything sits in one Float64Array in the kernel's ABI order (abi/index): offsets, n, scalars,
  * gradScale, flags — what a Wasm backend passes as the call's arguments, what a GPU backend copies into a
  * uniform buffer. `offsets`, `scalars` are views of it.
  */
@@ -72,7 +72,7 @@ export class Launch {
  *   into one command buffer) as long as everything it queued is done before the host reads or writes the
  *   buffers again (`sync`).
  * - `reduceSegments` / `reduceRange`: the read-only reductions the plan's pre-pass needs (Σx², Σ|x|, max|x|
- *   per tensor or over a range: clipping norms, non-finite detection), in the fixed order of src/core/reduce.ts
+ *   per tensor or over a range: clipping norms, non-finite detection), in the fixed order of core/reduce
  *   so that every backend gives the same bits. They answer synchronously, into arrays the caller owns. A
  *   backend whose memory the host cannot read without waiting (WebGPU) does not have to answer them: the
  *   plan asks only when a transform needs them (maxGradNorm, skipNonFinite), and such a backend would keep
@@ -81,7 +81,7 @@ export class Launch {
  *   buffer rather than from the launch (PyTorch's fused kernels take `grad_scale` and `found_inf` the same
  *   way), so that the CPU never waits. The launch's gradScale is then only the user's part of the scale.
  *   One host read stays outside this interface: a clip norm of a type other than 1, 2 or ∞ sums |g|^p over
- *   `param.grad` (src/core/prepass.ts); a device backend would add that sum to its reductions.
+ *   `param.grad` (core/prepass); a device backend would add that sum to its reductions.
  * - `setValueClip`: the value clip's bounds [-f32(v), f32(v)] for the launches that follow; a launch clamps
  *   every gradient element to them in its prologue when its flags have CLIP (undefined: nothing to write).
  */

@@ -11,7 +11,12 @@
 // compared with NaN. In f64, in PyTorch's form (the threshold applied to `best`); Keras applies `min_delta` to
 // the value (`value + min_delta < best`) and compares in float32, which agrees whenever both sides are exact.
 
+/** Whether a metric improves by going down ("min": a loss) or up ("max": an accuracy). */
 export type ImprovementMode = "min" | "max";
+/**
+ * How a threshold is read: relative to the best value ("rel": best·(1 ∓ threshold)) or absolute ("abs": best ∓
+ * threshold).
+ */
 export type ThresholdMode = "rel" | "abs";
 
 /** Whether `value` improves on `best` by more than `threshold` (see the table above). */

@@ -36,7 +36,7 @@ export interface Segment {
 }
 export interface LayoutRun extends Run {
   readonly seg: Segment;
-  /** This run's kernel call, made once here and rewritten in place every step (src/core/backend.ts). */
+  /** This run's kernel call, made once here and rewritten in place every step (core/backend). */
   readonly launch: Launch;
 }
 export interface GroupLayout {

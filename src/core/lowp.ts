@@ -67,7 +67,7 @@ export function stateBytes(dtype: StateDtype, n: number): number {
 }
 
 /**
- * Thread slicing: bytes a pointer advances per 256 elements (src/runtime/threads.ts). Param and grad are f32;
+ * Thread slicing: bytes a pointer advances per 256 elements (runtime/threads). Param and grad are f32;
  * int8 chunks start on block boundaries (the low-precision kernels' chunks are multiples of 256 elements).
  */
 export function pointerStride(dtype: StateDtype): number {
@@ -78,7 +78,7 @@ export function pointerStride(dtype: StateDtype): number {
 
 const cf = new Float32Array(1), cu = new Uint32Array(cf.buffer);
 
-/** f32 → bf16 bits: round to nearest, ties to even; NaN → 0xFFFF (every NaN, see assembly/lib/lowp.ts); ±Infinity kept; overflow → ±Infinity. */
+/** f32 → bf16 bits: round to nearest, ties to even; NaN → 0xFFFF (every NaN, see the kernels' low-precision code); ±Infinity kept; overflow → ±Infinity. */
 export function bf16Encode(x: number): number {
   cf[0] = x;
   if (x !== x) return 0xffff;
@@ -86,7 +86,7 @@ export function bf16Encode(x: number): number {
   return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-/** 16 pseudo-random bits from the f32 bits b and a step's mix (dither in assembly/lib/lowp.ts). */
+/** 16 pseudo-random bits from the f32 bits b and a step's mix (dither in the kernels' low-precision code). */
 function dither(b: number, mix: number): number {
   let h = (b ^ mix) >>> 0;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
@@ -161,7 +161,7 @@ function buckets(table: Float32Array, base: number, top: number): { rank: Uint8A
 /** @internal The bucket tables (tests check that no bucket holds two thresholds). */
 export const Q8_BUCKETS = { signed: buckets(Q8_SIGNED, 127, 128), unsigned: buckets(Q8_UNSIGNED, 0, 255) };
 
-/** The code of the normalised value y (not NaN): q8Code in assembly/lib/lowp.ts. */
+/** The code of the normalised value y (not NaN): q8Code in the kernels' low-precision code. */
 export function q8Code(y: number, signed: boolean): number {
   const a = Math.abs(y);
   cf[0] = a;

@@ -16,7 +16,11 @@ import { Param, ParamStore } from "../runtime/store.js";
 export interface StateEnvelope { format: number; optimizer: string }
 
 /** Something whose end ends the optimizer: its ParamStore, or the optimizer Lookahead wraps. */
-export interface Dependency { readonly disposed: boolean }
+/** Something an object depends on (an optimizer's store): once it is disposed, so is the object. */
+export interface Dependency {
+  /** Whether it was disposed. */
+  readonly disposed: boolean;
+}
 
 /** Throws unless `dict` is a state dict of optimizer `name` in the current format (the first check of every load). */
 export function checkEnvelope(name: string, dict: unknown): asserts dict is StateEnvelope {

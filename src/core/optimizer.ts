@@ -26,6 +26,10 @@ import { Param, ParamStore } from "../runtime/store.js";
 export type { AnyParam, DeviceParam, ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
 
+/**
+ * Options of every optimizer besides its own (`<Name>Options`): backend, verification and the fused gradient
+ * transforms.
+ */
 export interface OptimizerOptions {
   /** Backend for this optimizer: "auto" (default) = the one init() chose, or "webgpu" for GpuParamStore params (their only backend). */
   backend?: "auto" | BackendName | "webgpu";
@@ -63,9 +67,13 @@ export interface OptimizerOptions {
  * reads back.
  */
 export interface TransformsConfig {
+  /** OptimizerOptions.maxGradNorm. */
   maxGradNorm?: number | "Infinity";
+  /** OptimizerOptions.normType. */
   normType?: number | "Infinity";
+  /** OptimizerOptions.skipNonFinite. */
   skipNonFinite?: boolean;
+  /** OptimizerOptions.clipValue. */
   clipValue?: number | "Infinity";
 }
 
@@ -96,13 +104,19 @@ export type ParamsInput<O> = Iterable<AnyParam> | Iterable<ParamGroupInput<O>> |
 const EXTRA_OPTIONS = ["backend", "verify", "maxGradNorm", "normType", "skipNonFinite", "clipValue"];
 const HIDDEN_OPTIONS = ["className"];
 
+/**
+ * The base of every registry optimizer (Adam, SGD, ...): construction from params or param groups, `step()`,
+ * `zeroGrad()`, param groups, state dicts and configs, each with PyTorch's semantics. Construct a subclass, never
+ * this.
+ */
 export abstract class Optimizer<O extends object> extends OptimizerBase<StateDict, LoadOptions> {
   /** The options groups inherit when they don't set their own. */
   readonly defaults: O;
-  /** The backend this optimizer runs on: the option's, or "webgpu" for params of a GpuParamStore. */
+  /** The backend this optimizer runs on: the `backend` option's (or init()'s choice), or "webgpu" for params of a GpuParamStore. */
   readonly backend: BackendName | "webgpu";
+  /** Whether every step is checked against the pure-TS reference (the `verify` option, else init()'s). */
   readonly verify: boolean;
-  /** The store that holds the params and the state: a ParamStore, or the device store of device params (GpuParamStore). */
+  /** The store holding the params and the state buffers this optimizer steps: a ParamStore, or the GpuParamStore of GPU params. */
   readonly store: Memory;
   readonly #spec: OptimizerSpec<O>;
   readonly #options: OptionTable<O>;
@@ -228,7 +242,7 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     buildRuns(layout, steps, ready, this.#spec, this.#runner());
   }
 
-  /** What executes this optimizer's launches (src/core/backend.ts), made on first use. */
+  /** What executes this optimizer's launches (core/backend), made on first use. */
   #runner(): Backend {
     const dev = deviceStore(this.store);
     return (this.#backendImpl ??= dev ? dev.backend(this.#spec.name, this.verify) : storeBackend(this.store as ParamStore, this.backend as BackendName, this.verify));
@@ -299,7 +313,10 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
    * The options, as given to the constructor with defaults filled in, and `className`: a copy, JSON-safe
    * (for logging and fromConfig).
    */
-  getConfig(): O & { className: string } & TransformsConfig {
+  getConfig(): O & {
+    /** The class the config is from: fromConfig() checks it. */
+    className: string;
+  } & TransformsConfig {
     const t = this.#transforms;
     return {
       ...structuredClone(this.defaults), className: this.#spec.name,

@@ -10,6 +10,7 @@ import { ALL, SUM_SQ } from "./reduce.js";
 export interface Transforms {
   /** Clip the global gradient norm (over all groups) to this, like clip_grad_norm_ before step(). */
   readonly maxGradNorm?: number;
+  /** The norm maxGradNorm clips (p: 2, 1, Infinity or any p > 0). */
   readonly normType: number;
   /** Skip (and count) a step whose gradients hold NaN or ±Infinity: nothing changes. */
   readonly skipNonFinite: boolean;
@@ -41,7 +42,7 @@ const range = new Float64Array(3);
 /**
  * The read-only pre-pass (only when a transform needs it): per param, Σx², Σ|x|, max|x| of its gradient
  * (one reduction call per segment; Σx² alone for norm 2), combined in param order exactly as clipGradNorm does
- * (src/core/norms.ts), into `pre` with the total norm of `normType` (+Inf also when finite squares overflow
+ * (core/norms), into `pre` with the total norm of `normType` (+Inf also when finite squares overflow
  * f32, as PyTorch's).
  */
 function gradPrePass(backend: Backend, planned: Planned, normType: number): PrePass {
@@ -72,7 +73,7 @@ function gradPrePass(backend: Backend, planned: Planned, normType: number): PreP
 /**
  * Whether every gradient element the kernels will use, f32(g·f32(scale)), is finite: g itself (NaN, ±Inf) and
  * a finite g that the scale pushes past the f32 range. Decided from max|g| when the pre-pass read it, else from
- * Σg² when that bounds every element well enough (src/core/norms.ts); only when neither does (squares that
+ * Σg² when that bounds every element well enough (core/norms); only when neither does (squares that
  * overflow f32, a non-finite element, a scale that nearly overflows the largest): one more read for max|g|.
  */
 function scaledGradsFinite(backend: Backend, planned: Planned, p: PrePass, scale: number): boolean {

@@ -15,7 +15,7 @@ export function scratch(slot: 0 | 1, n: number): Float32Array {
 
 /**
  * The value clip's bounds (the optimizer's `clipValue`): the reference's copy of the kernels' CLIP_AT words
- * (assembly/lib/common.ts), written with them by the store backends (src/core/store-backends.ts); read when flags have CLIP.
+ * (the kernels' common code), written with them by the store backends (core/store-backends); read when flags have CLIP.
  */
 export const valueClip = { lo: 0, hi: 0 };
 
@@ -110,7 +110,7 @@ export function optaxMoment2(v: Float32Array, g: Float32Array, n: number, beta: 
 // ---- per-tensor trust ratios (LAMB, LARS) ---------------------------------------------------------------------
 
 /**
- * Σx² of x[0..n) in the kernels' blocked order (assembly/lib/common.ts): x_i² rounded to f32 and added in f32 to
+ * Σx² of x[0..n) in the kernels' blocked order (the kernels' common code): x_i² rounded to f32 and added in f32 to
  * partial i mod 8; every 128 elements and at the end the partials go into f64 totals; the totals are added as
  * ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7)).
  */

@@ -6,22 +6,37 @@ import type { Param } from "../runtime/store.js";
 
 /** A param whose arrays live outside any store: copied in before and out after every step (slower). */
 export interface ForeignParam {
+  /** The param's values, updated in place by every step. */
   value: Float32Array;
+  /** Its gradient, read by every step. */
   grad: Float32Array;
   /** Optional tensor shape (product = value.length), for optimizers that need it (Adafactor, Muon). */
   shape?: readonly number[];
 }
 /** What the step plan reads of a param that lives in a store: where its value and grad are, its length and shape. */
 export interface StoreParam {
-  readonly name: string; readonly length: number; readonly shape: readonly number[];
-  /** Byte offsets of its value and grad in its store's memory. */
-  readonly valuePtr: number; readonly gradPtr: number;
+  /** The param's name (unique in its store). */
+  readonly name: string;
+  /** Its number of floats. */
+  readonly length: number;
+  /** Its shape (`[length]` when none was given). */
+  readonly shape: readonly number[];
+  /** Byte offset of its value in its store's memory. */
+  readonly valuePtr: number;
+  /** Byte offset of its gradient in its store's memory. */
+  readonly gradPtr: number;
 }
-/** A param in a device store's memory (src/webgpu's GpuParam): the optimizer runs on that store's backend. */
+/** A param in a device store's memory (a GpuParamStore's GpuParam): the optimizer runs on that store's backend. */
 export interface DeviceParam extends StoreParam {
-  /** Its store: a DeviceStore (src/core/backend.ts; named structurally here, which the backend's types build on). */
-  readonly store: { readonly deviceKind: "webgpu"; readonly disposed: boolean };
+  /** Its store: what the optimizer needs to know of it (the device kind, and whether it was disposed). */
+  readonly store: {
+    /** The backend that steps the store's params. */
+    readonly deviceKind: "webgpu";
+    /** Whether the store was disposed (its buffers destroyed). */
+    readonly disposed: boolean;
+  };
 }
+/** A param an optimizer can step: a ParamStore's Param, or a ForeignParam (arrays of the store's memory). */
 export type ParamLike = Param | ForeignParam;
 /** What an Optimizer (elementwise and per-tensor) steps: host params and a device store's. */
 export type AnyParam = ParamLike | DeviceParam;
@@ -31,16 +46,45 @@ export function isDeviceParam(p: unknown): p is DeviceParam {
   const store = p !== null && typeof p === "object" ? (p as { store?: { deviceKind?: unknown } }).store : undefined;
   return typeof store === "object" && store !== null && typeof store.deviceKind === "string";
 }
-export type ParamGroup<O> = O & { readonly params: readonly ParamLike[] }; // a device store's params too (AnyParam), typed as host params for the host-only helpers that read them
+/** A param group as the optimizer holds it: its options (every one filled in) and its params. */
+export type ParamGroup<O> = O & {
+  /** The params of this group, in order (a device store's params too, typed as host params for the host-only helpers that read them). */
+  readonly params: readonly ParamLike[];
+};
 /** Options as users may write them: arrays may be readonly tuples (`[0.9, 0.999] as const`). */
 export type OptionsInput<O> = { [K in keyof O]?: O[K] extends readonly (infer E)[] ? readonly E[] & O[K] | Readonly<O[K]> : O[K] };
-export type ParamGroupInput<O> = OptionsInput<O> & { params: Iterable<AnyParam> };
+/** A param group as given to a constructor or addParamGroup: its params and the options it sets (the others: the optimizer's defaults). */
+export type ParamGroupInput<O> = OptionsInput<O> & {
+  /** The params of this group (a ParamStore's, foreign ones, or a GpuParamStore's). */
+  params: Iterable<AnyParam>;
+};
 
 /**
  * The dtype state buffers are stored in: "f32", "bf16" (round to nearest even) or "int8" (bitsandbytes'
- * blockwise dynamic quantization: 256-element blocks with an f32 absmax). See src/core/lowp.ts.
+ * blockwise dynamic quantization: 256-element blocks with an f32 absmax).
  */
 export type StateDtype = "f32" | "bf16" | "int8";
+
+/**
+ * The options many optimizers share, documented once: each `<Name>Options` picks those it has (the same
+ * meaning and default on every optimizer).
+ */
+export interface SharedOptions {
+  /** Maximize the objective: step along the gradient instead of against it (PyTorch's `maximize`). @defaultValue false */
+  maximize: boolean;
+  /**
+   * How the state buffers are stored: "f32", "bf16" or "int8" (bitsandbytes' blockwise quantization); the
+   * optimizers guide's low-precision section lists which optimizers take which.
+   * @defaultValue "f32"
+   */
+  stateDtype: StateDtype;
+  /**
+   * bf16 state only: false (round to nearest even) or an integer seed: round stochastically, reproducibly (the
+   * same seed gives the same run on every backend and thread count).
+   * @defaultValue false
+   */
+  stochasticRounding: false | number;
+}
 
 /** A state buffer: PyTorch's name, when it is needed, what it starts as, how it is stored. */
 export interface BufferSpec<O> {
@@ -97,7 +141,7 @@ export interface GlobalSpec<O> {
 
 /**
  * A contiguous range of params (of one segment) that one kernel call updates: what a spec's stepScalars sees.
- * Where its buffers are (offsets) is the step plan's and the backend's business (src/core/backend.ts).
+ * Where its buffers are (offsets) is the step plan's and the backend's business (core/backend).
  */
 export interface Run {
   readonly n: number;
@@ -116,7 +160,7 @@ export interface OptimizerSpec<O> {
   /** The class name (PyTorch's), used in messages, state dicts and configs. */
   readonly name: string;
   readonly defaults: O;
-  /** One rule per option (src/core/options.ts). */
+  /** One rule per option (core/options). */
   readonly rules: { readonly [K in keyof O]: (value: unknown, key: string) => void };
   /**
    * Structural options: a change re-plans the step (allocates state buffers, changes the kernel path).
@@ -157,7 +201,7 @@ export interface OptimizerSpec<O> {
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
   readonly kernel: string;
   /**
-   * The option `stateDtype` exists: the kernel has `<algo>_bf16` and `<algo>_i8` twins (assembly/lib/lowp.ts)
+   * The option `stateDtype` exists: the kernel has `<algo>_bf16` and `<algo>_i8` twins (the kernels' low-precision code)
    * and every state buffer may be stored in low precision.
    */
   readonly lowp?: boolean;
@@ -170,7 +214,7 @@ export interface OptimizerSpec<O> {
   readonly buffers: readonly BufferSpec<O>[];
   /**
    * The kernel's scalars after `n`, in order, without the `gradScale` and `flags` every kernel ends with.
-   * With `buffers` this is the kernel's whole signature (src/optim/index.ts derives the ABI table from it).
+   * With `buffers` this is the kernel's whole signature (optim/index derives the ABI table from it).
    */
   readonly scalars: readonly string[];
   /** The pure-TS reference of the kernel: same signature, Float32Arrays in place of pointers. */
@@ -183,7 +227,7 @@ export interface OptimizerSpec<O> {
   /**
    * The step scalars of one kernel launch for `run` with group options `o`, the same for every backend: writes
    * them into `s` in the order of `scalars` and returns the launch's flags (the step plan adds the offsets, `n`
-   * and `gradScale`, and a backend runs the launch: src/core/backend.ts). They are computed here, once per
+   * and `gradScale`, and a backend runs the launch: core/backend). They are computed here, once per
    * launch, in f64, and written straight into `s` (a Float64Array the plan allocated with the run): never
    * through an object, whose fields V8 may box (a step must allocate nothing on the JS heap). `gradScale` is
    * the step plan's gradient scale (1 = none): it decides the GRAD_SCALE flag. With `global`, it is called

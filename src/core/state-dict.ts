@@ -10,18 +10,27 @@ import type { OptimizerSpec, ParamGroup, StateDtype } from "./spec.js";
  * A saved state buffer: a Float32Array (stateDtype "f32"), the bf16 bits as a Uint16Array ("bf16"), or the int8
  * codes as a Uint8Array with the per-block absmax as a Float32Array under `<name>_absmax` ("int8").
  */
+/** One state entry: a number (`step`) or a buffer (f32, or bf16 / int8 when stateDtype says so). */
 export type StateValue = number | Float32Array | Uint16Array | Uint8Array;
 
 /** Saved optimizer state; structured-clone-able, PyTorch's state names. */
 export interface StateDict {
+  /** The layout version, STATE_DICT_FORMAT: loadStateDict rejects another. */
   format: number;
+  /** The class that saved it ("Adam"): loadStateDict rejects another class's state. */
   optimizer: string;
+  /** Per param, by its index across all groups (PyTorch's numbering): its state by PyTorch's names (`step`, `exp_avg`, ...). */
   state: Record<number, Record<string, StateValue>>;
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  /** Per group: its options and its params' indices, as in PyTorch's `param_groups`. */
+  paramGroups: Array<Record<string, unknown> & {
+    /** The indices of the group's params (into `state`). */
+    params: number[];
+  }>;
   /** The optimizer-wide scalars of an optimizer whose step has global reductions (Prodigy's `estim_lr`). */
   global?: Record<string, number>;
 }
 
+/** The `format` stateDict() writes (the layout version). */
 export const STATE_DICT_FORMAT = 1;
 
 /** A Float32Array, also one from another realm (an iframe, a vm context, a host's structuredClone). */

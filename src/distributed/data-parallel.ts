@@ -15,6 +15,7 @@ import type { ProcessGroup } from "./group.js";
 import { checkBytes, checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
 import { allReduceBytes, checkCompression, type Compression, Compressor } from "./compression.js";
 
+/** The options of {@link DataParallel}. */
 export interface DataParallelOptions {
   /** Cap of every bucket but the first, in bytes (default 25 MiB, torch's bucket_cap_mb). */
   bucketBytes?: number;
@@ -32,10 +33,19 @@ const MiB = 1 << 20;
 /** A bucket: floats [start, end) of a flat run. */
 interface Bucket { run: FlatRun; start: number; end: number }
 
+/**
+ * Data-parallel training over a process group (PyTorch's DistributedDataParallel, the optimizer's part): `step()`
+ * all-reduces the mean of every rank's gradients in buckets, then steps the optimizer, so every rank holds
+ * bit-identical params.
+ */
 export class DataParallel {
+  /** The optimizer each rank steps with the averaged gradients. */
   readonly optimizer: Optimizer<object>;
+  /** The process group the gradients are averaged over. */
   readonly group: ProcessGroup;
+  /** DataParallelOptions.bucketBytes. */
   readonly bucketBytes: number;
+  /** DataParallelOptions.firstBucketBytes. */
   readonly firstBucketBytes: number;
   /** The compression state (error buffers, PowerSGD's P and Q, in the optimizer's store), if compressing. */
   readonly compressor: Compressor | undefined;
@@ -62,7 +72,12 @@ export class DataParallel {
   }
 
   /** The buckets of the next step, in the order they are reduced: each one's params (registration order) and floats. */
-  get buckets(): { params: number; floats: number }[] {
+  get buckets(): {
+    /** Params in the bucket. */
+    params: number;
+    /** Floats in the bucket. */
+    floats: number;
+  }[] {
     return this.#buckets().map((b) => ({ params: paramsIn(b), floats: b.end - b.start }));
   }
 

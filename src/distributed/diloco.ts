@@ -14,6 +14,7 @@ import type { ProcessGroup } from "./group.js";
 import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
 import { checkCompression, type Compression, Compressor } from "./compression.js";
 
+/** The options of {@link DiLoCo}. */
 export interface DiLoCoOptions {
   /** Inner steps between two syncs (H; the paper's 500). */
   syncEvery: number;
@@ -27,11 +28,19 @@ export interface DiLoCoOptions {
   compression?: Compression;
 }
 
+/**
+ * DiLoCo (Douillard et al. 2023), local SGD with an outer optimizer: each rank steps its inner optimizer on its own
+ * data; every `syncEvery` steps the mean pseudo-gradient (anchor − params) steps the anchor with Nesterov SGD and
+ * every rank adopts it.
+ */
 export class DiLoCo {
+  /** The inner optimizer each rank steps on its own data. */
   readonly inner: Optimizer<object>;
   /** The outer optimizer: gradstep's SGD over the anchors, whose gradients are the averaged pseudo-gradients. */
   readonly outer: SGD;
+  /** The process group the pseudo-gradients are averaged over. */
   readonly group: ProcessGroup;
+  /** DiLoCoOptions.syncEvery. */
   readonly syncEvery: number;
   /** The pseudo-gradient's compression state, if compressing. */
   readonly compressor: Compressor | undefined;
@@ -105,6 +114,7 @@ export class DiLoCo {
     }
   }
 
+  /** Sets every gradient to zero (the inner optimizer's zeroGrad). */
   zeroGrad(): void {
     this.inner.zeroGrad();
   }
@@ -139,7 +149,10 @@ export class DiLoCo {
 
 /** What DiLoCo.stateDict() returns (structured-clone-able; JSON keeps it as long as it holds no NaN or ±Infinity). */
 export interface DiLoCoState {
+  /** Inner steps since the last sync. */
   innerSteps: number;
+  /** The anchors, one per flat run of the params. */
   anchors: Float32Array[];
+  /** The outer SGD's state dict. */
   outer: StateDict;
 }

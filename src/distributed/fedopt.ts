@@ -21,21 +21,55 @@ import { floatsOf } from "../core/state-dict.js";
 
 /** What stateDict() returns: structured-clone-able; through JSON the buffers come back as index-keyed objects, which load. */
 export interface FedStateDict {
+  /** The server optimizer's name ("FedAdam"). */
   optimizer: string;
+  /** Rounds aggregated so far. */
   round: number;
-  state: { m?: Float32Array; v?: Float32Array }[];
+  /** Per server param: its first (`m`) and second (`v`) moment, when the optimizer has them. */
+  state: {
+    /** The first moment (server momentum). */
+    m?: Float32Array;
+    /** The second moment. */
+    v?: Float32Array;
+  }[];
 }
 
 /** One client's result of a round: its params (one array per server param, in order) and its example count. */
 export interface ClientResult {
+  /** The client's params after its local training, one array per server param. */
   params: readonly Float32Array[];
+  /** The examples it trained on: its weight in the average. */
   numExamples: number;
 }
 
-export interface FedAdamOptions { eta?: number; beta1?: number; beta2?: number; tau?: number }
+/** The options of FedAdam and FedYogi (Flower's names and meanings; defaults: FedAdam's, FedYogi's). */
+export interface FedAdamOptions {
+  /** The server learning rate η (FedAdam 0.1, FedYogi 0.01). */
+  eta?: number;
+  /** Decay rate of the server momentum (0.9). */
+  beta1?: number;
+  /** Decay rate of the second moment (0.99). */
+  beta2?: number;
+  /** The adaptivity τ added to √v (FedAdam 1e-9, FedYogi 1e-3). */
+  tau?: number;
+}
+/** The options of FedYogi: FedAdam's, with FedYogi's defaults (eta 0.01, tau 1e-3). */
 export type FedYogiOptions = FedAdamOptions;
-export interface FedAdagradOptions { eta?: number; tau?: number }
-export interface FedAvgMOptions { serverLearningRate?: number; serverMomentum?: number }
+/** The options of FedAdagrad. */
+export interface FedAdagradOptions {
+  /** The server learning rate η. @defaultValue 0.1 */
+  eta?: number;
+  /** The adaptivity τ added to √v. @defaultValue 1e-9 */
+  tau?: number;
+}
+/** The options of FedAvgM. */
+export interface FedAvgMOptions {
+  /** The server learning rate. @defaultValue 1 */
+  serverLearningRate?: number;
+  /** The server momentum. @defaultValue 0 */
+  serverMomentum?: number;
+}
+/** FedAvg takes no options. */
 export type FedAvgOptions = Record<string, never>;
 
 type Opts = Required<FedAdamOptions> & Required<FedAvgMOptions>;

@@ -92,11 +92,14 @@ export interface GroupOptions {
   maxMessageFloats?: number;
 }
 
+/** The default timeoutMs of a process group: a collective waits this long for the other ranks (60 s). */
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** The default maxMessageFloats: longer collectives are sent in messages of at most this many floats (256K, 1 MiB). */
 export const DEFAULT_MAX_MESSAGE_FLOATS = 1 << 18;
 
 /** A collective failed because of another rank (lost, closed, silent, or called a different collective). */
 export class ProcessGroupError extends Error {
+  /** "ProcessGroupError". */
   override name = "ProcessGroupError";
   /** The rank that caused the failure (the lost, closed, silent or mismatched one). */
   readonly peer: number;
@@ -113,7 +116,14 @@ export class ProcessGroupError extends Error {
  * @example
  * chunkRange(10, 4, 1); // { start: 3, end: 6, length: 3 } (chunks 3, 3, 2, 2)
  */
-export function chunkRange(length: number, worldSize: number, rank: number): { start: number; end: number; length: number } {
+export function chunkRange(length: number, worldSize: number, rank: number): {
+  /** The chunk's first float. */
+  start: number;
+  /** One past its last float. */
+  end: number;
+  /** Its length, end − start. */
+  length: number;
+} {
   const base = Math.floor(length / worldSize);
   const rem = length % worldSize;
   const start = rank * base + Math.min(rank, rem);

@@ -18,7 +18,9 @@ export interface RendezvousOptions {
 export interface Rendezvous {
   /** `ws://host:port`; ranks join `${url}/<world name>`. */
   readonly url: string;
+  /** The host it listens on. */
   readonly host: string;
+  /** The port it listens on (the one given, or the one the OS chose for 0). */
   readonly port: number;
   /** Closes every connection and stops listening. */
   close(): Promise<void>;

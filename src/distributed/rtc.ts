@@ -12,16 +12,23 @@ import { type WebSocketLike, joinRendezvous } from "./websocket.js";
  * It must be open, ordered and reliable (the defaults of `createDataChannel`).
  */
 export interface DataChannelLike {
+  /** Set to "arraybuffer" by the group. */
   binaryType: string;
+  /** "open" once usable. */
   readonly readyState: string;
+  /** Sends one message. */
   send(data: ArrayBufferView): void;
+  /** Listens for messages and for the channel closing. */
   addEventListener(type: "message" | "close", listener: (event: { data?: unknown }) => void): void;
+  /** Closes the channel. */
   close(): void;
 }
 
 /** Options of `rtcGroup`. */
 export interface RtcGroupOptions extends GroupOptions {
+  /** This process's rank, 0 <= rank < worldSize. */
   rank: number;
+  /** The number of ranks. */
   worldSize: number;
   /** `channels[p]`: an open data channel to rank p (`channels[rank]` unused). */
   channels: readonly (DataChannelLike | undefined | null)[];

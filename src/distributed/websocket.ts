@@ -8,11 +8,15 @@ import { type GroupOptions, MessageGroup, type ProcessGroup, checkWorld } from "
 
 /** The part of the WebSocket API a group uses (the global WebSocket, or `ws`'s class). */
 export interface WebSocketLike {
+  /** Set to "arraybuffer" by the group. */
   binaryType: string;
+  /** Sends one message. */
   send(data: string | ArrayBufferView): void;
+  /** Listens for the socket's events. */
   // `any`: the DOM's and `ws`'s event types differ, and both must fit; the listeners below read only
   // data / code / reason.
   addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
+  /** Closes the socket. */
   close(): void;
 }
 
@@ -20,10 +24,15 @@ export interface WebSocketLike {
 export interface WebSocketGroupOptions extends GroupOptions {
   /** The rendezvous URL, e.g. `ws://127.0.0.1:8765/job-1` (the path names the world: several can share a relay). */
   url: string;
+  /** This process's rank, 0 <= rank < worldSize. */
   rank: number;
+  /** The number of ranks. */
   worldSize: number;
   /** The WebSocket class (default: the runtime's global WebSocket, else the `ws` package's). */
-  WebSocket?: new (url: string) => WebSocketLike;
+  WebSocket?: {
+    /** Opens a socket to `url`. */
+    new (url: string): WebSocketLike;
+  };
 }
 
 /** @internal Imports the optional peer `ws` (a variable specifier, so that bundlers do not try to resolve it at build time). */

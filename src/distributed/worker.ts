@@ -7,16 +7,21 @@ import { SharedArena, sharedBlock } from "./shared.js";
 
 /** The part of a MessagePort a group uses (Node's `worker_threads` MessagePort and the web's both fit). */
 export interface MessagePortLike {
+  /** Sends one message (transferring `transfer`). */
   postMessage(message: unknown, transfer?: Transferable[]): void;
   /** "message" events carry `data`; "close" (Node) fires when the other end is gone. */
   addEventListener(type: "message" | "close", listener: (event: { data?: unknown }) => void): void;
+  /** Starts delivery (web MessagePorts need it with addEventListener). */
   start?(): void;
+  /** Closes the port. */
   close(): void;
 }
 
 /** What rank `rank` of a worker mesh needs; `workerMesh` makes one per rank (pass it to the rank's worker). */
 export interface WorkerRank {
+  /** This process's rank, 0 <= rank < worldSize. */
   rank: number;
+  /** The number of ranks. */
   worldSize: number;
   /** `ports[p]`: this rank's end of the channel to rank p (`ports[rank]` unused). */
   ports: readonly (MessagePortLike | undefined | null)[];
@@ -48,7 +53,10 @@ export interface WorkerGroupOptions extends WorkerRank, GroupOptions {}
  *   new Worker("./train.js", { workerData: init, transferList: init.ports.filter((p) => p !== undefined) });
  * }
  */
-export function workerMesh(worldSize: number, options: { sharedFloats?: number } = {}): (WorkerRank & { ports: (MessagePort | undefined)[] })[] {
+export function workerMesh(worldSize: number, options: { sharedFloats?: number } = {}): (WorkerRank & {
+  /** This rank's ends of the channels, to transfer to its worker. */
+  ports: (MessagePort | undefined)[];
+})[] {
   checkWorld(0, worldSize);
   const { sharedFloats } = options;
   let shared: WebAssembly.Memory | SharedArrayBuffer | undefined;

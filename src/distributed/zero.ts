@@ -22,6 +22,7 @@ import { checkGroup, type FlatRun, flatRuns } from "./runs.js";
 /** Floats a share is a multiple of. */
 export const SHARE_ALIGN = 16;
 
+/** The options of {@link ZeroRedundancyOptimizer}: the wrapped class's options and its own. */
 export type ZeroOptions<O extends object> = OptionsInput<O> & OptimizerOptions & {
   /** The optimizer class each rank steps its shares with (e.g. AdamW). */
   optimizer: OptimizerClass<O>;
@@ -38,9 +39,15 @@ export function shareRange(n: number, worldSize: number, rank: number): { start:
 /** A flat run and this rank's share [lo, hi) of it; `padded` = W · share length. */
 interface Sharded { run: FlatRun; lo: number; hi: number; share: number; padded: number; shard: ForeignParam; grad: Float32Array; scratch?: Float32Array; sendBuf?: Float32Array }
 
+/**
+ * ZeRO stage 1 (PyTorch's ZeroRedundancyOptimizer): optimizer state sharded over the ranks; `step()`
+ * reduce-scatters the mean gradients, steps this rank's share and all-gathers the params, bit-identical to
+ * DataParallel with the same optimizer.
+ */
 export class ZeroRedundancyOptimizer<O extends object = object> {
   /** The local optimizer over this rank's shares (its paramGroups' options are the ones to edit, e.g. by a scheduler). */
   readonly optimizer: Optimizer<O>;
+  /** The process group the state is sharded over. */
   readonly group: ProcessGroup;
   readonly #groups: Sharded[][];
   readonly #params: ParamLike[];
@@ -102,8 +109,17 @@ export class ZeroRedundancyOptimizer<O extends object = object> {
     return this.optimizer.stateBytes;
   }
 
-  /** This rank's share [start, end) of each flat run, group by group (floats from the run's start; `params`: how many params the run holds). */
-  get shares(): { start: number; end: number; floats: number; params: number }[][] {
+  /** This rank's share [start, end) of each flat run, group by group (floats from the run's start). */
+  get shares(): {
+    /** First float of this rank's share in the run. */
+    start: number;
+    /** One past its last float. */
+    end: number;
+    /** Floats in the whole run. */
+    floats: number;
+    /** How many params the run holds. */
+    params: number;
+  }[][] {
     return this.#groups.map((g) => g.map((s) => ({ start: s.lo, end: s.hi, floats: s.run.n, params: s.run.params.length })));
   }
 

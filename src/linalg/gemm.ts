@@ -8,7 +8,7 @@ export const TRANS_B = 1;
 
 const KC = 256, NC = 512;
 
-/** Floats of packing space gemm_f32 needs for op(B) with n columns and depth k (assembly/linalg/gemm.ts). */
+/** Floats of packing space gemm_f32 needs for op(B) with n columns and depth k (the kernels' GEMM). */
 export function gemmPackFloats(n: number, k: number): number {
   return Math.min(k, KC) * ((Math.min(n, NC) + 7) & ~7);
 }

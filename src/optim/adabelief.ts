@@ -1,51 +1,27 @@
-/**
- * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:
- * chain(scale_by_belief, scale_by_learning_rate); with `weight_decay`, google-deepmind/optax 68fba22 (PR #1634,
- * after 0.2.8): chain(scale_by_belief, add_decayed_weights, scale_by_learning_rate)), f32.
- *
- *   t ← t + 1
- *   m ← (1 − β1)·g + β1·m
- *   s ← (1 − β2)·(g − m)² + β2·s + εroot              (εroot is kept in the state, as Optax does)
- *   u ← (m / (1 − β1^t)) / (√(s / (1 − β2^t)) + ε)
- *   θ ← θ − γ·(u + λθ)                (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
- *
- * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999], eps 1e-16, epsRoot 1e-16, weightDecay 0 (Optax's None: no
- * decay term at all; λ = 0 takes the kernel's path without it, bit for bit the step before weightDecay existed).
- * Optax's `nesterov` variant is not offered, and its `weight_decay_mask` is a param group here (a group with
- * weightDecay 0). State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_var` (Optax's `nu`, the
- * "belief" variance of the prediction error; the name of the AdaBelief authors' PyTorch code).
- * Bias corrections are Optax's f32 ones (src/optim/optax.ts), computed once per step; the kernel multiplies
- * √s by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides, and subtracts γ·m̂/d + γλ·θ (γλ one
- * f64 product per step) where Optax scales u + λθ by γ: within a few f32 roundings.
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_belief).
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new AdaBelief(store.params, { lr: 1e-3, weightDecay: 1e-2 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- */
 import { nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adabelief_f32 } from "./adabelief.reference.js";
 import { ADABELIEF_WGSL } from "./adabelief.wgsl.js";
 
-export interface AdaBeliefOptions {
-  lr: number; betas: [number, number]; eps: number; epsRoot: number;
-  /** Decoupled weight decay λ, multiplied by lr (Optax's `weight_decay`; default 0 = none). */
-  weightDecay: number;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
+/** The options of {@link AdaBelief}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdaBeliefOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-16 */
+  eps: number;
+  /** Term added inside the square root (Optax's `eps_root`). @defaultValue 1e-16 */
+  epsRoot: number;
   /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
+   * Decoupled weight decay λ, multiplied by lr (Optax's `weight_decay`; default 0 = none).
+   * @defaultValue 0
    */
-  stochasticRounding: false | number;
+  weightDecay: number;
 }
 
 export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
@@ -74,6 +50,34 @@ export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
   },
 };
 
+/**
+ * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:
+ * chain(scale_by_belief, scale_by_learning_rate); with `weight_decay`, google-deepmind/optax 68fba22 (PR #1634,
+ * after 0.2.8): chain(scale_by_belief, add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1
+ *   m ← (1 − β1)·g + β1·m
+ *   s ← (1 − β2)·(g − m)² + β2·s + εroot              (εroot is kept in the state, as Optax does)
+ *   u ← (m / (1 − β1^t)) / (√(s / (1 − β2^t)) + ε)
+ *   θ ← θ − γ·(u + λθ)                (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
+ *
+ * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999], eps 1e-16, epsRoot 1e-16, weightDecay 0 (Optax's None: no
+ * decay term at all; λ = 0 takes the kernel's path without it, bit for bit the step before weightDecay existed).
+ * Optax's `nesterov` variant is not offered, and its `weight_decay_mask` is a param group here (a group with
+ * weightDecay 0). State: `step` (Optax's `count`), `exp_avg` (Optax's `mu`), `exp_avg_var` (Optax's `nu`, the
+ * "belief" variance of the prediction error; the name of the AdaBelief authors' PyTorch code).
+ * Bias corrections are Optax's f32 ones (the optax module), computed once per step; the kernel multiplies
+ * √s by 1/√(1 − β2^t) and scales m by γ/(1 − β1^t) where Optax divides, and subtracts γ·m̂/d + γλ·θ (γλ one
+ * f64 product per step) where Optax scales u + λθ by γ: within a few f32 roundings.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_belief).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new AdaBelief(store.params, { lr: 1e-3, weightDecay: 1e-2 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
 export class AdaBelief extends Optimizer<AdaBeliefOptions> {
   constructor(params: ParamsInput<AdaBeliefOptions>, options: OptionsInput<AdaBeliefOptions> & OptimizerOptions = {}) {
     super(ADABELIEF_SPEC, params, options);

@@ -1,52 +1,27 @@
-/**
- * Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701) — PyTorch's `torch.optim.Adadelta` (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
- *   v ← ρ·v + (1 − ρ)·g²
- *   Δ = √(u + ε) / √(v + ε) · g                (the updated v; ε inside both square roots)
- *   u ← ρ·u + (1 − ρ)·Δ²
- *   θ ← θ − γ·Δ                                (γ = lr, a multiplier the paper does not have)
- *
- * Defaults: lr 1, rho 0.9, eps 1e-6, weightDecay 0, maximize false. State: `step`, `square_avg` (v),
- * `acc_delta` (u). The kernel takes one square root of the quotient where PyTorch divides two square roots
- * (within f32 rounding). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adadelta.html
- *
- * flavor "tfjs" (TensorFlow.js's `tf.train.adadelta`, tfjs-core adadelta_optimizer.ts, in its order):
- *   Δ = √(u + ε) / √(v + ε) · g                (v and u from before this step: tfjs computes the update
- *   v ← v·ρ + g²·(1 − ρ)                         before it assigns the new accumulated gradient)
- *   u ← u·ρ + Δ²·(1 − ρ)
- *   θ ← θ − γ·Δ
- * tfjs has no default lr or rho; its ε default is the backend's epsilon (1e-7). The flavor changes formulas,
- * not defaults (gradstep/tfjs's `train.adadelta` passes tfjs's values). State names stay `square_avg` (tfjs's
- * `accum_grad`) and `acc_delta` (`accum_var`).
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, -1]));
- * const opt = new Adadelta(store.params, { lr: 1 });
- * w.grad.set([0.2, 0.3]); opt.step();
- */
 import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
 import { ADADELTA_WGSL } from "./adadelta.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface AdadeltaOptions {
-  lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean;
-  /** "torch" (default) or "tfjs": TensorFlow.js's formula and order (above). */
-  flavor: Flavor;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
+/** The options of {@link Adadelta}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdadeltaOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1 */
+  lr: number;
+  /** Decay rate of the squared-gradient and squared-update averages. @defaultValue 0.9 */
+  rho: number;
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-6 */
+  eps: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
   /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
+   * "torch" (PyTorch's formulas) or "tfjs": TensorFlow.js's formula and order (the class comment gives both).
+   * @defaultValue "torch"
    */
-  stochasticRounding: false | number;
+  flavor: Flavor;
 }
 
 export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
@@ -78,6 +53,35 @@ export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
   },
 };
 
+/**
+ * Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701) — PyTorch's `torch.optim.Adadelta` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
+ *   v ← ρ·v + (1 − ρ)·g²
+ *   Δ = √(u + ε) / √(v + ε) · g                (the updated v; ε inside both square roots)
+ *   u ← ρ·u + (1 − ρ)·Δ²
+ *   θ ← θ − γ·Δ                                (γ = lr, a multiplier the paper does not have)
+ *
+ * Defaults: lr 1, rho 0.9, eps 1e-6, weightDecay 0, maximize false. State: `step`, `square_avg` (v),
+ * `acc_delta` (u). The kernel takes one square root of the quotient where PyTorch divides two square roots
+ * (within f32 rounding). Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adadelta.html
+ *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adadelta`, tfjs-core adadelta_optimizer.ts, in its order):
+ *   Δ = √(u + ε) / √(v + ε) · g                (v and u from before this step: tfjs computes the update
+ *   v ← v·ρ + g²·(1 − ρ)                         before it assigns the new accumulated gradient)
+ *   u ← u·ρ + Δ²·(1 − ρ)
+ *   θ ← θ − γ·Δ
+ * tfjs has no default lr or rho; its ε default is the backend's epsilon (1e-7). The flavor changes formulas,
+ * not defaults (gradstep/tfjs's `train.adadelta` passes tfjs's values). State names stay `square_avg` (tfjs's
+ * `accum_grad`) and `acc_delta` (`accum_var`).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Adadelta(store.params, { lr: 1 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(params: ParamsInput<AdadeltaOptions>, options: OptionsInput<AdadeltaOptions> & OptimizerOptions = {}) {
     super(ADADELTA_SPEC, params, options);

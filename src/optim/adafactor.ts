@@ -1,48 +1,24 @@
-/**
- * Adafactor (Shazeer & Stern 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost",
- * https://arxiv.org/abs/1804.04235) — PyTorch's `torch.optim.Adafactor` (2.13, `_single_tensor_adafactor`), f32,
- * per tensor. https://github.com/pytorch/pytorch/blob/main/torch/optim/_adafactor.py
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇;  w_t = t^beta2Decay (= 1 − β̂2_t);  ρ_t = min(lr, 1/√t)
- *   α = max(eps2, RMS(θ))·ρ_t                                   (θ before this step)
- *   θ ← θ·(1 − lr·λ)                                            (λ = weightDecay, when ≠ 0)
- *   ≥ 2 dims (factored over the last two, rows × cols, for each leading index):
- *     R ← lerp(R, mean_cols(g²), w_t);  C ← lerp(C, mean_rows(g²), w_t)
- *     V̂ = (R·Cᵀ) / max(mean(R), eps1)
- *   < 2 dims:  V ← lerp(V, g², w_t);  V̂ = V
- *   U = g / √max(V̂, eps1²)
- *   θ ← θ − α / max(1, RMS(U)/d) · U
- *
- * lerp is torch.lerp (a + w·(b − a) for |w| < 0.5, else b − (b − a)·(1 − w)); RMS(x) = ‖x‖/√numel. Defaults (torch's):
- * lr 1e-2, beta2Decay −0.8, eps [null, 1e-3] (eps1 null = f32's machine epsilon 2^−23, as torch's
- * finfo(dtype).eps; eps1 0 makes U = 0·∞ = NaN wherever g and V̂ are 0, as in torch), d 1, weightDecay 0,
- * maximize false; torch's `foreach` has no counterpart (one kernel per tensor). State (torch's names): `step`,
- * and `row_var` (torch's shape [..., rows, 1]) + `col_var` ([..., 1, cols]) for params of >= 2 dims, `variance`
- * (the param's shape) otherwise; saved flat, row-major. The param's `shape` decides (`store.param(name, init,
- * { shape })`, or a foreign `{ value, grad, shape }`; without one a param is 1-D).
- *
- * Kind "tensor": one adafactor_f32 call per param does the whole step in Wasm: ‖θ‖² (f32 blocks, f64 totals, as LAMB),
- * the row and column sums of g² in one pass over each matrix, the factor EMAs, U into the core's scratch area
- * with ‖U‖², then weight decay and the update. α and the clipping denominator are computed in f64 there, as torch
- * does with Python floats; the step scalars (w_t, ρ_t) here, once per call, in f64. Against torch: torch sums
- * rows and columns as norms (√ then ²) and its own order, and may fuse `add(alpha=)` into an FMA: a few f32 ulps.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3, 0.4, 0.5, -0.6]), { shape: [2, 3] });
- * const b = store.param("b", new Float32Array([0.01, -0.02]));
- * const opt = new Adafactor(store.params, { lr: 1e-2 });
- * w.grad.set([0.5, -0.5, 0.5, 0.25, 0, 1]); b.grad.set([0.1, -0.1]); opt.step(); opt.zeroGrad();
- */
 import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { adafactor_f32 } from "./adafactor.reference.js";
 
-export interface AdafactorOptions {
-  lr: number; beta2Decay: number; eps: [number | null, number]; d: number; weightDecay: number; maximize: boolean;
+/** The options of {@link Adafactor}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdafactorOptions extends Pick<SharedOptions, "maximize"> {
+  /** Learning rate γ. @defaultValue 0.01 */
+  lr: number;
+  /** Exponent of the second-moment decay rate 1 − t^beta2Decay. @defaultValue -0.8 */
+  beta2Decay: number;
+  /**
+   * `[eps1, eps2]`: eps1 regularizes the second moment (null: f32's machine ε), eps2 the param's RMS.
+   * @defaultValue [null, 1e-3]
+   */
+  eps: [number | null, number];
+  /** Clipping threshold of the update's RMS. @defaultValue 1 */
+  d: number;
+  /** Decoupled weight decay λ: λθ is added to the update, not to the gradient (the class comment gives where). @defaultValue 0 */
+  weightDecay: number;
 }
 
 /** torch.finfo(torch.float32).eps: eps1's value when it is null. */
@@ -89,6 +65,43 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
   },
 };
 
+/**
+ * Adafactor (Shazeer & Stern 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost",
+ * https://arxiv.org/abs/1804.04235) — PyTorch's `torch.optim.Adafactor` (2.13, `_single_tensor_adafactor`), f32,
+ * per tensor. https://github.com/pytorch/pytorch/blob/main/torch/optim/_adafactor.py
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  w_t = t^beta2Decay (= 1 − β̂2_t);  ρ_t = min(lr, 1/√t)
+ *   α = max(eps2, RMS(θ))·ρ_t                                   (θ before this step)
+ *   θ ← θ·(1 − lr·λ)                                            (λ = weightDecay, when ≠ 0)
+ *   ≥ 2 dims (factored over the last two, rows × cols, for each leading index):
+ *     R ← lerp(R, mean_cols(g²), w_t);  C ← lerp(C, mean_rows(g²), w_t)
+ *     V̂ = (R·Cᵀ) / max(mean(R), eps1)
+ *   < 2 dims:  V ← lerp(V, g², w_t);  V̂ = V
+ *   U = g / √max(V̂, eps1²)
+ *   θ ← θ − α / max(1, RMS(U)/d) · U
+ *
+ * lerp is torch.lerp (a + w·(b − a) for |w| < 0.5, else b − (b − a)·(1 − w)); RMS(x) = ‖x‖/√numel. Defaults (torch's):
+ * lr 1e-2, beta2Decay −0.8, eps [null, 1e-3] (eps1 null = f32's machine epsilon 2^−23, as torch's
+ * finfo(dtype).eps; eps1 0 makes U = 0·∞ = NaN wherever g and V̂ are 0, as in torch), d 1, weightDecay 0,
+ * maximize false; torch's `foreach` has no counterpart (one kernel per tensor). State (torch's names): `step`,
+ * and `row_var` (torch's shape [..., rows, 1]) + `col_var` ([..., 1, cols]) for params of >= 2 dims, `variance`
+ * (the param's shape) otherwise; saved flat, row-major. The param's `shape` decides (`store.param(name, init,
+ * { shape })`, or a foreign `{ value, grad, shape }`; without one a param is 1-D).
+ *
+ * Kind "tensor": one adafactor_f32 call per param does the whole step in Wasm: ‖θ‖² (f32 blocks, f64 totals, as LAMB),
+ * the row and column sums of g² in one pass over each matrix, the factor EMAs, U into the core's scratch area
+ * with ‖U‖², then weight decay and the update. α and the clipping denominator are computed in f64 there, as torch
+ * does with Python floats; the step scalars (w_t, ρ_t) here, once per call, in f64. Against torch: torch sums
+ * rows and columns as norms (√ then ²) and its own order, and may fuse `add(alpha=)` into an FMA: a few f32 ulps.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3, 0.4, 0.5, -0.6]), { shape: [2, 3] });
+ * const b = store.param("b", new Float32Array([0.01, -0.02]));
+ * const opt = new Adafactor(store.params, { lr: 1e-2 });
+ * w.grad.set([0.5, -0.5, 0.5, 0.25, 0, 1]); b.grad.set([0.1, -0.1]); opt.step(); opt.zeroGrad();
+ */
 export class Adafactor extends Optimizer<AdafactorOptions> {
   constructor(params: ParamsInput<AdafactorOptions>, options: OptionsInput<AdafactorOptions> & OptimizerOptions = {}) {
     super(ADAFACTOR_SPEC, params, options);

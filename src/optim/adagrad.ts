@@ -1,47 +1,29 @@
-/**
- * Adagrad (Duchi et al. 2011, http://jmlr.org/papers/v12/duchi11a.html) — PyTorch's `torch.optim.Adagrad`
- * (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
- *   clr = γ / (1 + (t − 1)·lrDecay)
- *   s ← s + g²
- *   θ ← θ − clr · g / (√s + ε)                   (ε outside the square root)
- *
- * Defaults: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize false.
- * State: `step`, `sum` — created at construction (as PyTorch does), `sum` filled with initialAccumulatorValue.
- *
- * flavor "tfjs" (TensorFlow.js's `tf.train.adagrad`, tfjs-core adagrad_optimizer.ts, in its order):
- *   s ← s + g²;   θ ← θ − (g / √(s + ε)) · clr                 (ε inside the square root)
- * tfjs's own values are initialAccumulatorValue 0.1 and ε = the backend's epsilon (1e-7); the flavor changes
- * formulas, not defaults (gradstep/tfjs's `train.adagrad` passes them).
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, -1]));
- * const opt = new Adagrad(store.params, { lr: 0.1 });
- * w.grad.set([0.2, 0.3]); opt.step();
- */
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
 import { ADAGRAD_WGSL } from "./adagrad.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface AdagradOptions {
-  lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean;
-  /** "torch" (default) or "tfjs": TensorFlow.js's formula and order (above). */
-  flavor: Flavor;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
+/** The options of {@link Adagrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdagradOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 0.01 */
+  lr: number;
+  /** Learning-rate decay: γ / (1 + (t − 1)·lrDecay). @defaultValue 0 */
+  lrDecay: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Initial value of the sum of squared gradients. @defaultValue 0 */
+  initialAccumulatorValue: number;
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-10 */
+  eps: number;
   /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
+   * "torch" (PyTorch's formulas) or "tfjs": TensorFlow.js's formula and order (the class comment gives both).
+   * @defaultValue "torch"
    */
-  stochasticRounding: false | number;
+  flavor: Flavor;
 }
 
 export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
@@ -72,6 +54,30 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
   },
 };
 
+/**
+ * Adagrad (Duchi et al. 2011, http://jmlr.org/papers/v12/duchi11a.html) — PyTorch's `torch.optim.Adagrad`
+ * (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
+ *   clr = γ / (1 + (t − 1)·lrDecay)
+ *   s ← s + g²
+ *   θ ← θ − clr · g / (√s + ε)                   (ε outside the square root)
+ *
+ * Defaults: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize false.
+ * State: `step`, `sum` — created at construction (as PyTorch does), `sum` filled with initialAccumulatorValue.
+ *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adagrad`, tfjs-core adagrad_optimizer.ts, in its order):
+ *   s ← s + g²;   θ ← θ − (g / √(s + ε)) · clr                 (ε inside the square root)
+ * tfjs's own values are initialAccumulatorValue 0.1 and ε = the backend's epsilon (1e-7); the flavor changes
+ * formulas, not defaults (gradstep/tfjs's `train.adagrad` passes them).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Adagrad(store.params, { lr: 0.1 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: ParamsInput<AdagradOptions>, options: OptionsInput<AdagradOptions> & OptimizerOptions = {}) {
     super(ADAGRAD_SPEC, params, options);

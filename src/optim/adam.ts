@@ -1,53 +1,32 @@
-/**
- * Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) with L2 or decoupled weight decay and AMSGrad —
- * PyTorch's `torch.optim.Adam` (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇
- *   if λ ≠ 0:  decoupledWeightDecay ? θ ← θ(1 − γλ) : g ← g + λθ
- *   m ← lerp(m, g, 1 − β1);   v ← β2·v + (1 − β2)·g²
- *   if amsgrad: v̄ ← max(v̄, v) and v̄ replaces v below          (max of the raw v, as PyTorch)
- *   θ ← θ − (γ / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
- *
- * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false, maximize false,
- * decoupledWeightDecay false. State: `step`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq` (amsgrad).
- * The kernel multiplies √v by 1/√(1 − β2^t) (computed once per step) where PyTorch divides: within one f32
- * rounding, and the reason the step costs one division per element instead of two.
- *
- * flavor "tfjs" (TensorFlow.js's `tf.train.adam`, tfjs-core adam_optimizer.ts, in its order):
- *   m ← β1·m + (1 − β1)·g;   v ← β2·v + g²·(1 − β2)
- *   θ ← θ − γ · (m / (1 − â1)) / (√(v / (1 − â2)) + ε)
- * where âi is tfjs's accBeta: βi^t kept as an f32 running product (src/optim/flavor.ts). tfjs's ε default
- * is 1e-7 (the backend's epsilon); the flavor changes formulas, not defaults.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new Adam(store.params, { lr: 1e-3 });
- * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
- */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { AMSGRAD, baseFlags, TFJS } from "../abi/index.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
 import { ADAM_WGSL } from "./adam.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
-export interface AdamOptions {
-  lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
+/** The options of {@link Adam}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdamOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-8 */
+  eps: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Use the maximum of past second moments (AMSGrad). @defaultValue false */
+  amsgrad: boolean;
+  /** Decoupled weight decay θ ← θ(1 − γλ) instead of the L2 term (AdamW's). @defaultValue false */
   decoupledWeightDecay: boolean;
-  /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
-  flavor: Flavor;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
   /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
+   * "torch" (PyTorch's formulas) or "tfjs": TensorFlow.js's formulas and order (the class comment gives both).
+   * @defaultValue "torch"
    */
-  stochasticRounding: false | number;
+  flavor: Flavor;
 }
 
 /**
@@ -101,6 +80,34 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, o.decoupledWeightDecay, o.flavor),
 };
 
+/**
+ * Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) with L2 or decoupled weight decay and AMSGrad —
+ * PyTorch's `torch.optim.Adam` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇
+ *   if λ ≠ 0:  decoupledWeightDecay ? θ ← θ(1 − γλ) : g ← g + λθ
+ *   m ← lerp(m, g, 1 − β1);   v ← β2·v + (1 − β2)·g²
+ *   if amsgrad: v̄ ← max(v̄, v) and v̄ replaces v below          (max of the raw v, as PyTorch)
+ *   θ ← θ − (γ / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+ *
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false, maximize false,
+ * decoupledWeightDecay false. State: `step`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq` (amsgrad).
+ * The kernel multiplies √v by 1/√(1 − β2^t) (computed once per step) where PyTorch divides: within one f32
+ * rounding, and the reason the step costs one division per element instead of two.
+ *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adam`, tfjs-core adam_optimizer.ts, in its order):
+ *   m ← β1·m + (1 − β1)·g;   v ← β2·v + g²·(1 − β2)
+ *   θ ← θ − γ · (m / (1 − â1)) / (√(v / (1 − â2)) + ε)
+ * where âi is tfjs's accBeta: βi^t kept as an f32 running product (optim/flavor). tfjs's ε default
+ * is 1e-7 (the backend's epsilon); the flavor changes formulas, not defaults.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Adam(store.params, { lr: 1e-3 });
+ * w.grad.set([0.5, 0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, options: OptionsInput<AdamOptions> & OptimizerOptions = {}) {
     super(ADAM_SPEC, params, options);

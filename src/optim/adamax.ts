@@ -1,48 +1,29 @@
-/**
- * Adamax (Kingma & Ba 2014, §7.1, https://arxiv.org/abs/1412.6980) — PyTorch's `torch.optim.Adamax` (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
- *   m ← lerp(m, g, 1 − β1)
- *   u ← max(β2·u, |g| + ε)                     (ε inside the max, as PyTorch and Optax)
- *   θ ← θ − (γ / (1 − β1^t)) · m / u
- *
- * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize false, lrDecay 0 (not in PyTorch:
- * γ/(1 + (t − 1)·lrDecay) as Adagrad's, tfjs's `decay`). State: `step`, `exp_avg` (m), `exp_inf` (u).
- * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adamax.html
- *
- * flavor "tfjs" (TensorFlow.js's `tf.train.adamax`, tfjs-core adamax_optimizer.ts, in its order):
- *   m ← β1·m + (1 − β1)·g;   u ← max(β2·u, |g|)            (ε after the max)
- *   θ ← θ − c · m / (u + ε),  c = (γ / ((t − 1)·lrDecay + 1)) / (1 − â1)
- * with â1 tfjs's f32 running power of β1 and every operation of c rounded to f32 as tfjs does. tfjs's ε
- * default is the backend's epsilon (1e-7); the flavor changes formulas, not defaults.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, -1]));
- * const opt = new Adamax(store.params, { lr: 2e-3 });
- * w.grad.set([0.2, 0.3]); opt.step();
- */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
 import { ADAMAX_WGSL } from "./adamax.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
-export interface AdamaxOptions {
-  lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean; lrDecay: number;
-  /** "torch" (default) or "tfjs": TensorFlow.js's formulas and order (above). */
-  flavor: Flavor;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
+/** The options of {@link Adamax}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdamaxOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 2e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-8 */
+  eps: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Learning-rate decay: γ / (1 + (t − 1)·lrDecay). @defaultValue 0 */
+  lrDecay: number;
   /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
+   * "torch" (PyTorch's formulas) or "tfjs": TensorFlow.js's formulas and order (the class comment gives both).
+   * @defaultValue "torch"
    */
-  stochasticRounding: false | number;
+  flavor: Flavor;
 }
 
 const f = Math.fround;
@@ -82,6 +63,31 @@ export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
   },
 };
 
+/**
+ * Adamax (Kingma & Ba 2014, §7.1, https://arxiv.org/abs/1412.6980) — PyTorch's `torch.optim.Adamax` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λθ
+ *   m ← lerp(m, g, 1 − β1)
+ *   u ← max(β2·u, |g| + ε)                     (ε inside the max, as PyTorch and Optax)
+ *   θ ← θ − (γ / (1 − β1^t)) · m / u
+ *
+ * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize false, lrDecay 0 (not in PyTorch:
+ * γ/(1 + (t − 1)·lrDecay) as Adagrad's, tfjs's `decay`). State: `step`, `exp_avg` (m), `exp_inf` (u).
+ * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Adamax.html
+ *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.adamax`, tfjs-core adamax_optimizer.ts, in its order):
+ *   m ← β1·m + (1 − β1)·g;   u ← max(β2·u, |g|)            (ε after the max)
+ *   θ ← θ − c · m / (u + ε),  c = (γ / ((t − 1)·lrDecay + 1)) / (1 − â1)
+ * with â1 tfjs's f32 running power of β1 and every operation of c rounded to f32 as tfjs does. tfjs's ε
+ * default is the backend's epsilon (1e-7); the flavor changes formulas, not defaults.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Adamax(store.params, { lr: 2e-3 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(params: ParamsInput<AdamaxOptions>, options: OptionsInput<AdamaxOptions> & OptimizerOptions = {}) {
     super(ADAMAX_SPEC, params, options);

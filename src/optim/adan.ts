@@ -1,46 +1,24 @@
-/**
- * Adan (Xie et al. 2022, "Adaptive Nesterov Momentum Algorithm", https://arxiv.org/abs/2208.06677) — Optax's
- * `optax.adan` (0.2.8: chain(scale_by_adan, add_decayed_weights, scale_by_learning_rate)), f32.
- *
- *   t ← t + 1;  d ← t = 1 ? 0 : g − g_prev;  g_prev ← g
- *   m ← (1 − β1)·g + β1·m
- *   v ← (1 − β2)·d + β2·v
- *   n ← (1 − β3)·(g + (1 − β2)·d)² + β3·n
- *   u ← (m/(1 − β1^t) + (1 − β2)·v/(1 − β2^t)) / (√(n/(1 − β3^t) + εroot) + ε)
- *   θ ← θ − γ·(u + λθ)                   (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
- *
- * Defaults (Optax's): lr 1e-3, betas [0.98, 0.92, 0.99], eps 1e-8, epsRoot 1e-8 (Optax's `adan` default;
- * its `scale_by_adan` defaults to 0), weightDecay 0. State: `step` (Optax's `t`), `exp_avg` (`m`),
- * `exp_avg_diff` (`v`), `exp_avg_sq` (`n`), `prev_grad` (`g`). Bias corrections are Optax's f32 ones
- * (src/optim/optax.ts); the kernel multiplies by their reciprocals (computed once per step) where Optax
- * divides: within a few f32 roundings.
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_adan).
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new Adan(store.params, { lr: 1e-3, weightDecay: 0.02 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- */
 import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adan_f32 } from "./adan.reference.js";
 import { ADAN_WGSL } from "./adan.wgsl.js";
 
-export interface AdanOptions {
-  lr: number; betas: [number, number, number]; eps: number; epsRoot: number; weightDecay: number;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
-  /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
-   */
-  stochasticRounding: false | number;
+/** The options of {@link Adan}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdanOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2, β3). @defaultValue [0.98, 0.92, 0.99] */
+  betas: [number, number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-8 */
+  eps: number;
+  /** Term added inside the square root (Optax's `eps_root`). @defaultValue 1e-8 */
+  epsRoot: number;
+  /** Decoupled weight decay λ: λθ is added to the update, not to the gradient (the class comment gives where). @defaultValue 0 */
+  weightDecay: number;
 }
 
 /** Three betas [beta1, beta2, beta3] (Adan, AdEMAMix), each checked as its own name with `expected`. */
@@ -96,6 +74,31 @@ export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
   },
 };
 
+/**
+ * Adan (Xie et al. 2022, "Adaptive Nesterov Momentum Algorithm", https://arxiv.org/abs/2208.06677) — Optax's
+ * `optax.adan` (0.2.8: chain(scale_by_adan, add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1;  d ← t = 1 ? 0 : g − g_prev;  g_prev ← g
+ *   m ← (1 − β1)·g + β1·m
+ *   v ← (1 − β2)·d + β2·v
+ *   n ← (1 − β3)·(g + (1 − β2)·d)² + β3·n
+ *   u ← (m/(1 − β1^t) + (1 − β2)·v/(1 − β2^t)) / (√(n/(1 − β3^t) + εroot) + ε)
+ *   θ ← θ − γ·(u + λθ)                   (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
+ *
+ * Defaults (Optax's): lr 1e-3, betas [0.98, 0.92, 0.99], eps 1e-8, epsRoot 1e-8 (Optax's `adan` default;
+ * its `scale_by_adan` defaults to 0), weightDecay 0. State: `step` (Optax's `t`), `exp_avg` (`m`),
+ * `exp_avg_diff` (`v`), `exp_avg_sq` (`n`), `prev_grad` (`g`). Bias corrections are Optax's f32 ones
+ * (the optax module); the kernel multiplies by their reciprocals (computed once per step) where Optax
+ * divides: within a few f32 roundings.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_adan).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Adan(store.params, { lr: 1e-3, weightDecay: 0.02 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
 export class Adan extends Optimizer<AdanOptions> {
   constructor(params: ParamsInput<AdanOptions>, options: OptionsInput<AdanOptions> & OptimizerOptions = {}) {
     super(ADAN_SPEC, params, options);

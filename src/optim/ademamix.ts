@@ -1,49 +1,25 @@
-/**
- * AdEMAMix (Pagliardini et al. 2024, "The AdEMAMix Optimizer: Better, Faster, Older",
- * https://arxiv.org/abs/2409.03463) — Optax's `optax.contrib.ademamix` (0.2.8: chain(scale_by_ademamix,
- * add_decayed_weights, scale_by_learning_rate)), f32.
- *
- *   t ← t + 1
- *   m1 ← (1 − β1)·g + β1·m1               (fast EMA)
- *   m2 ← (1 − β3)·g + β3·m2               (slow EMA, not bias-corrected)
- *   v  ← (1 − β2)·g² + β2·v
- *   u  ← (m1/(1 − β1^t) + α·m2) / (√(v/(1 − β2^t)) + ε)
- *   θ  ← θ − γ·(u + λθ)                   (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
- *
- * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999, 0.9999] (β1, β2, β3), alpha 5, eps 1e-8, weightDecay 0.
- * Optax's schedules for α and β3 (`alpha`/`b3` as functions of the step) and its `eps_root` (default 0) are not
- * offered: α and β3 are constants, as in the paper's defaults without warm-up. State: `step` (Optax's `count`),
- * `exp_avg_fast` (`m1`), `exp_avg_slow` (`m2`), `exp_avg_sq` (`nu`) — the names of the authors' PyTorch code.
- * Bias corrections are Optax's f32 ones (src/optim/optax.ts); the kernel multiplies by their reciprocals
- * (computed once per step) where Optax divides: within a few f32 roundings.
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_ademamix.py.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new AdEMAMix(store.params, { lr: 1e-3, alpha: 8 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- */
 import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { betaTriple, sameTriple } from "./adan.js";
 import { ademamix_f32 } from "./ademamix.reference.js";
 import { ADEMAMIX_WGSL } from "./ademamix.wgsl.js";
 
-export interface AdEMAMixOptions {
-  lr: number; betas: [number, number, number]; alpha: number; eps: number; weightDecay: number;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
-  /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
-   */
-  stochasticRounding: false | number;
+/** The options of {@link AdEMAMix}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface AdEMAMixOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2, β3). @defaultValue [0.9, 0.999, 0.9999] */
+  betas: [number, number, number];
+  /** Weight of the slow moving average in the update. @defaultValue 5 */
+  alpha: number;
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-8 */
+  eps: number;
+  /** Decoupled weight decay λ: λθ is added to the update, not to the gradient (the class comment gives where). @defaultValue 0 */
+  weightDecay: number;
 }
 
 export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
@@ -81,6 +57,33 @@ export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
   },
 };
 
+/**
+ * AdEMAMix (Pagliardini et al. 2024, "The AdEMAMix Optimizer: Better, Faster, Older",
+ * https://arxiv.org/abs/2409.03463) — Optax's `optax.contrib.ademamix` (0.2.8: chain(scale_by_ademamix,
+ * add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1
+ *   m1 ← (1 − β1)·g + β1·m1               (fast EMA)
+ *   m2 ← (1 − β3)·g + β3·m2               (slow EMA, not bias-corrected)
+ *   v  ← (1 − β2)·g² + β2·v
+ *   u  ← (m1/(1 − β1^t) + α·m2) / (√(v/(1 − β2^t)) + ε)
+ *   θ  ← θ − γ·(u + λθ)                   (decoupled weight decay, multiplied by lr, as Optax adds it to the update)
+ *
+ * Defaults (Optax's): lr 1e-3, betas [0.9, 0.999, 0.9999] (β1, β2, β3), alpha 5, eps 1e-8, weightDecay 0.
+ * Optax's schedules for α and β3 (`alpha`/`b3` as functions of the step) and its `eps_root` (default 0) are not
+ * offered: α and β3 are constants, as in the paper's defaults without warm-up. State: `step` (Optax's `count`),
+ * `exp_avg_fast` (`m1`), `exp_avg_slow` (`m2`), `exp_avg_sq` (`nu`) — the names of the authors' PyTorch code.
+ * Bias corrections are Optax's f32 ones (the optax module); the kernel multiplies by their reciprocals
+ * (computed once per step) where Optax divides: within a few f32 roundings.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_ademamix.py.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new AdEMAMix(store.params, { lr: 1e-3, alpha: 8 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
 export class AdEMAMix extends Optimizer<AdEMAMixOptions> {
   constructor(params: ParamsInput<AdEMAMixOptions>, options: OptionsInput<AdEMAMixOptions> & OptimizerOptions = {}) {
     super(ADEMAMIX_SPEC, params, options);

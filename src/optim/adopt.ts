@@ -1,44 +1,26 @@
-/**
- * ADOPT (Taniguchi et al. 2024, "ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate",
- * https://arxiv.org/abs/2411.02853) — Optax's `optax.contrib.adopt` (0.2.8: chain(scale_by_adopt,
- * scale_by_learning_rate)), f32.
- *
- *   t ← t + 1;  on t = 1: β1 ← 1, β2 ← 0 (v ← g², m stays 0, no move)
- *   u ← clip(g / max(√v, ε), ±(t − 1)^¼)     (v before this step's update; no clip without `clipping`)
- *   v ← (1 − β2)·g² + β2·v
- *   m ← (1 − β1)·u + β1·m
- *   θ ← θ − γ·m          (nesterov: θ ← θ − γ·((1 − β1)·u + β1·m), with the updated m)
- *
- * Defaults (Optax's): lr 1e-3 (Optax has no default), betas [0.9, 0.9999], eps 1e-6, clipping true, nesterov
- * false. Optax's `clip_value_fn` is its default x^¼ (computed in f64 and rounded to f32 once per step); its
- * `mu_dtype` is `stateDtype`. State: `step` (Optax's `count`), `exp_avg` (`mu`), `exp_avg_sq` (`nu`).
- * Optax computes 1 − β on the f32 β its first-step switch selects; so does `launch`.
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_adopt.py
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new ADOPT(store.params, { lr: 1e-3 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { adopt_f32 } from "./adopt.reference.js";
 import { ADOPT_WGSL } from "./adopt.wgsl.js";
 
-export interface ADOPTOptions {
-  lr: number; betas: [number, number]; eps: number;
-  /** Clip the normalised gradient to ±(t − 1)^¼ (Optax's `use_clipping`, default true). */
+/** The options of {@link ADOPT}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface ADOPTOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.9999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-6 */
+  eps: number;
+  /**
+   * Clip the normalised gradient to ±(t − 1)^¼ (Optax's `use_clipping`, default true).
+   * @defaultValue true
+   */
   clipping: boolean;
+  /** Nesterov momentum. @defaultValue false */
   nesterov: boolean;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
-  /** bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly. */
-  stochasticRounding: false | number;
 }
 
 export const ADOPT_SPEC: OptimizerSpec<ADOPTOptions> = {
@@ -68,6 +50,30 @@ export const ADOPT_SPEC: OptimizerSpec<ADOPTOptions> = {
   },
 };
 
+/**
+ * ADOPT (Taniguchi et al. 2024, "ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate",
+ * https://arxiv.org/abs/2411.02853) — Optax's `optax.contrib.adopt` (0.2.8: chain(scale_by_adopt,
+ * scale_by_learning_rate)), f32.
+ *
+ *   t ← t + 1;  on t = 1: β1 ← 1, β2 ← 0 (v ← g², m stays 0, no move)
+ *   u ← clip(g / max(√v, ε), ±(t − 1)^¼)     (v before this step's update; no clip without `clipping`)
+ *   v ← (1 − β2)·g² + β2·v
+ *   m ← (1 − β1)·u + β1·m
+ *   θ ← θ − γ·m          (nesterov: θ ← θ − γ·((1 − β1)·u + β1·m), with the updated m)
+ *
+ * Defaults (Optax's): lr 1e-3 (Optax has no default), betas [0.9, 0.9999], eps 1e-6, clipping true, nesterov
+ * false. Optax's `clip_value_fn` is its default x^¼ (computed in f64 and rounded to f32 once per step); its
+ * `mu_dtype` is `stateDtype`. State: `step` (Optax's `count`), `exp_avg` (`mu`), `exp_avg_sq` (`nu`).
+ * Optax computes 1 − β on the f32 β its first-step switch selects; so does `launch`.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_adopt.py
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new ADOPT(store.params, { lr: 1e-3 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
 export class ADOPT extends Optimizer<ADOPTOptions> {
   constructor(params: ParamsInput<ADOPTOptions>, options: OptionsInput<ADOPTOptions> & OptimizerOptions = {}) {
     super(ADOPT_SPEC, params, options);

@@ -1,35 +1,23 @@
-/**
- * ASGD, averaged SGD (Polyak & Juditsky 1992, https://doi.org/10.1137/0330046) — PyTorch's `torch.optim.ASGD`
- * (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λ_wd·θ
- *   θ ← θ·(1 − λ·η_{t−1});   θ ← θ − η_{t−1}·g
- *   ax ← μ_{t−1} = 1 ? θ : ax + μ_{t−1}·(θ − ax)
- *   where η_0 = γ, μ_0 = 1, η_s = γ / (1 + λ·γ·s)^α, μ_s = 1 / max(1, s − t0)
- *
- * Defaults: lr 1e-2, lambd (λ) 1e-4, alpha 0.75, t0 1e6, weightDecay 0, maximize false. State: `step`, `ax`
- * (the averaged iterate; θ itself does not depend on t0). PyTorch also keeps `eta` and `mu` as float32 0-d
- * tensors; gradstep derives them from the step count once per step (η rounded to f32 as PyTorch stores it),
- * so the state dict holds `step` and `ax` only. One difference: PyTorch computes η_s at the end of step s with
- * that step's lr, gradstep at step s + 1 with the lr then in effect — the same unless lr changes between steps.
- * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.ASGD.html
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, -1]));
- * const opt = new ASGD(store.params, { lr: 1e-2, t0: 100 });
- * w.grad.set([0.2, 0.3]); opt.step();
- * // opt.stateDict().state[0].ax is the averaged param
- */
 import { bool, nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
 import { ASGD_WGSL } from "./asgd.wgsl.js";
 
-export interface ASGDOptions { lr: number; lambd: number; alpha: number; t0: number; weightDecay: number; maximize: boolean }
+/** The options of {@link ASGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface ASGDOptions extends Pick<SharedOptions, "maximize"> {
+  /** Learning rate γ. @defaultValue 0.01 */
+  lr: number;
+  /** Decay term. @defaultValue 1e-4 */
+  lambd: number;
+  /** Power for the eta update. @defaultValue 0.75 */
+  alpha: number;
+  /** Step at which averaging starts. @defaultValue 1e6 */
+  t0: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+}
 
 export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
   name: "ASGD",
@@ -55,6 +43,30 @@ export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
   },
 };
 
+/**
+ * ASGD, averaged SGD (Polyak & Juditsky 1992, https://doi.org/10.1137/0330046) — PyTorch's `torch.optim.ASGD`
+ * (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇;  g ← g + λ_wd·θ
+ *   θ ← θ·(1 − λ·η_{t−1});   θ ← θ − η_{t−1}·g
+ *   ax ← μ_{t−1} = 1 ? θ : ax + μ_{t−1}·(θ − ax)
+ *   where η_0 = γ, μ_0 = 1, η_s = γ / (1 + λ·γ·s)^α, μ_s = 1 / max(1, s − t0)
+ *
+ * Defaults: lr 1e-2, lambd (λ) 1e-4, alpha 0.75, t0 1e6, weightDecay 0, maximize false. State: `step`, `ax`
+ * (the averaged iterate; θ itself does not depend on t0). PyTorch also keeps `eta` and `mu` as float32 0-d
+ * tensors; gradstep derives them from the step count once per step (η rounded to f32 as PyTorch stores it),
+ * so the state dict holds `step` and `ax` only. One difference: PyTorch computes η_s at the end of step s with
+ * that step's lr, gradstep at step s + 1 with the lr then in effect — the same unless lr changes between steps.
+ * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.ASGD.html
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new ASGD(store.params, { lr: 1e-2, t0: 100 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ * // opt.stateDict().state[0].ax is the averaged param
+ */
 export class ASGD extends Optimizer<ASGDOptions> {
   constructor(params: ParamsInput<ASGDOptions>, options: OptionsInput<ASGDOptions> & OptimizerOptions = {}) {
     super(ASGD_SPEC, params, options);

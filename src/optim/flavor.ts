@@ -5,6 +5,7 @@
 // The flavor changes formulas only, never defaults: pass tfjs's values (eps 1e-7, Adagrad's
 // initialAccumulatorValue 0.1, ...) or use the `gradstep/tfjs` entry, whose factories do.
 
+/** Whose formulas an optimizer with a `flavor` option follows: PyTorch's ("torch") or TensorFlow.js's ("tfjs"). */
 export type Flavor = "torch" | "tfjs";
 
 /** The option rule: "torch" or "tfjs" (a TypeError names the value otherwise). */

@@ -64,17 +64,22 @@ export { LBFGS, type LBFGSOptions, type LBFGSClosure, type LBFGSLineSearchFn } f
 // Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
 export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
 
+/** A registry optimizer class (Adam, SGD, ...): its constructor and its static fromConfig. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptimizerClass<O extends object = any> = (new (params: ParamsInput<O>, options?: OptionsInput<O> & OptimizerOptions) => Optimizer<O>) & {
+  /** An optimizer from a getConfig() result (the class it names must be this one). */
   fromConfig(params: ParamsInput<O>, config: OptionsInput<O> & OptimizerOptions): Optimizer<O>;
 };
 
 /** An optimizer stepped by `step()`: one OptimizerSpec, one kernel per run (elementwise, per-tensor, matrix). */
 export interface StepEntry {
-  /** File stem in every folder: src/optim/<id>.ts, <id>.reference.ts, assembly/optim/<id>.ts, test/optim/<id>.cases.ts, bench/optim/<id>.bench.ts. */
+  /** The optimizer's file stem (`adam`): its source, reference, kernel, test cases and benchmark share it. */
   readonly id: string;
+  /** Absent: a step-kind entry (ClosureEntry has "closure"). */
   readonly kind?: undefined;
+  /** The optimizer class. */
   readonly cls: OptimizerClass;
+  /** What the class is made of: options, rules, buffers, kernel and reference. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly spec: OptimizerSpec<any>;
   /** Where the kernel lives when it is another optimizer's (AdamW runs Adam's kernel). */
@@ -84,27 +89,49 @@ export interface StepEntry {
 /** The class of a closure-kind optimizer: `step(closure)`, its own state dict (LBFGS). */
 export interface ClosureOptimizerClass {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  new (params: any, options?: any): { step(closure: () => number): number; stateDict(): StateDict; loadStateDict(d: StateDict): void; getConfig(): object; dispose(): void; readonly store: ParamStore };
+  /** Constructs it over params with options. */
+  new (params: any, options?: any): {
+    /** One optimization step; `closure` recomputes the loss and the gradients. Returns the first loss. */
+    step(closure: () => number): number;
+    /** Its state, PyTorch's layout. */
+    stateDict(): StateDict;
+    /** Restores a stateDict(). */
+    loadStateDict(d: StateDict): void;
+    /** Its options and className. */
+    getConfig(): object;
+    /** Frees its Wasm memory. */
+    dispose(): void;
+    /** The store of its params. */
+    readonly store: ParamStore;
+  };
+  /** An optimizer from a getConfig() result. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   fromConfig(params: any, config: any): unknown;
 }
 
 /**
  * An optimizer stepped by `step(closure)` (L-BFGS): same files, same registry line, its own kind. The suites run
- * its cases with the closure checks (test/suites/closure.ts) instead of the per-run kernel checks.
+ * its cases with the closure checks (the closure suite) instead of the per-run kernel checks.
  */
 export interface ClosureEntry {
+  /** File stem in every folder (see StepEntry.id). */
   readonly id: string;
+  /** The closure kind: `step(closure)`. */
   readonly kind: "closure";
+  /** The optimizer class. */
   readonly cls: ClosureOptimizerClass;
+  /** Its options, rules and kernels. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly spec: ClosureSpec<any>;
+  /** Never set: a closure optimizer runs its own kernels. */
   readonly kernelOf?: undefined;
 }
 
+/** One registry entry: a step-kind or a closure-kind optimizer. */
 export type OptimizerEntry = StepEntry | ClosureEntry;
 const LOW_DTYPES: readonly StateDtype[] = ["bf16", "int8"];
 
+/** The registry: every optimizer class, its spec and its file stem, in the order the docs list them. */
 export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "sgd", cls: SGD, spec: SGD_SPEC },
   { id: "adam", cls: Adam, spec: ADAM_SPEC },

@@ -50,7 +50,7 @@ import { invalidMessage, located, nonNegative, num, rejectUnknown, type Rule, sh
 import { checkOptionsArgument, checkParamMemory, groupInputs, parseGroup } from "../core/params.js";
 import { layoutGroup, type GroupLayout } from "../core/layout.js";
 import { floatsOf, numberOf, STATE_DICT_FORMAT, type StateDict } from "../core/state-dict.js";
-import { type ClosureSpec, isDeviceParam, type OptimizerSpec, type OptionsInput, type ParamGroupInput, type ParamLike } from "../core/spec.js";
+import { type ClosureSpec, isDeviceParam, type OptimizerSpec, type OptionsInput, type ParamGroup, type ParamGroupInput, type ParamLike } from "../core/spec.js";
 import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
 import { checkClassName, OptimizerBase, resolveBackend } from "../core/optimizer-base.js";
 import { reduceRange } from "../core/reduce.js";
@@ -61,16 +61,27 @@ import { div, F32, f32, gt, le, mul, pyMin, type S, sub, T, valueOf } from "./lb
 import { type Vectors, vectorsOf } from "./lbfgs-vectors.js";
 import { lbfgs_axpy_dot_f32, lbfgs_axpy_f32, lbfgs_dot_f32, lbfgs_maxabs_f32, lbfgs_scale_f32 } from "./lbfgs.reference.js";
 
+/** LBFGS's line search: null (a fixed step of lr) or "strong_wolfe" (PyTorch's strong-Wolfe search). */
 export type LBFGSLineSearchFn = null | "strong_wolfe";
 
+/** The options of {@link LBFGS}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LBFGSOptions {
+  /** Learning rate γ. @defaultValue 1 */
   lr: number;
+  /** Maximal iterations per step. @defaultValue 20 */
   maxIter: number;
-  /** null: ⌊maxIter·5/4⌋ (resolved at construction, as torch). */
+  /**
+   * null: ⌊maxIter·5/4⌋ (resolved at construction, as torch).
+   * @defaultValue null
+   */
   maxEval: number | null;
+  /** Stop when max|g| ≤ this. @defaultValue 1e-7 */
   toleranceGrad: number;
+  /** Stop when the step or the change of loss is below this. @defaultValue 1e-9 */
   toleranceChange: number;
+  /** Update history kept (pairs of vectors). @defaultValue 100 */
   historySize: number;
+  /** Null (fixed step) or "strong_wolfe". @defaultValue null */
   lineSearchFn: LBFGSLineSearchFn;
 }
 
@@ -131,7 +142,9 @@ type Buffers = Record<"flat" | "q" | "backup" | "x" | "gNew" | "gPrev" | "b0" | 
 
 /** PyTorch's `torch.optim.LBFGS`: `opt.step(() => { ...recompute loss and grads...; return loss; })`. */
 export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
+  /** The options, defaults filled in (LBFGS has one param group). */
   readonly defaults: LBFGSOptions;
+  /** The backend this optimizer runs on. */
   readonly backend: BackendName;
   readonly store: ParamStore;
   #groups: readonly (LBFGSOptions & { readonly params: readonly ParamLike[] })[];
@@ -171,7 +184,7 @@ export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
   }
 
   /** The one param group (`params` plus every option); options may be edited in place between steps. */
-  get paramGroups(): readonly (LBFGSOptions & { readonly params: readonly ParamLike[] })[] {
+  get paramGroups(): readonly ParamGroup<LBFGSOptions>[] {
     return this.#groups;
   }
 
@@ -411,7 +424,10 @@ export class LBFGS extends OptimizerBase<StateDict, Record<string, never>> {
   }
 
   /** The constructor options with defaults filled in (maxEval resolved) and `className`: a JSON-safe copy. */
-  getConfig(): LBFGSOptions & { className: string } {
+  getConfig(): LBFGSOptions & {
+    /** "LBFGS": fromConfig() checks it. */
+    className: string;
+  } {
     return { ...this.defaults, className: "LBFGS" };
   }
 

@@ -18,7 +18,7 @@
  *
  * Not a registry optimizer: it has no OptimizerSpec of its own (it steps another optimizer, then runs an
  * elementwise kernel on the params), so it is exported beside the registry's classes and tested by
- * test/lookahead.test.ts (fixtures from Optax around Adam and SGD, backends bit for bit, state dict, errors).
+ * its own tests (fixtures from Optax around Adam and SGD, backends bit for bit, state dict, errors).
  *
  * @example
  * await init();
@@ -38,17 +38,29 @@ import type { BackendName } from "../runtime/types.js";
 import { LBFGS } from "./lbfgs.js";
 import { lookahead_f32 } from "./lookahead.reference.js";
 
-export interface LookaheadOptions { syncPeriod: number; slowStepSize: number }
+/** The options of {@link Lookahead} (Optax's lookahead names: sync_period, slow_step_size). */
+export interface LookaheadOptions {
+  /** Inner steps between two syncs of the slow weights (k). @defaultValue 6 */
+  syncPeriod: number;
+  /** Step size α of the slow weights toward the fast ones at a sync, 0 <= α <= 1. @defaultValue 0.5 */
+  slowStepSize: number;
+}
 
 /** Lookahead's state dict: the inner optimizer's, the slow weights (one per param, in the inner order), the count. */
 export interface LookaheadStateDict {
+  /** The layout version, STATE_DICT_FORMAT. */
   format: number;
+  /** The class that saved it. */
   optimizer: "Lookahead";
+  /** LookaheadOptions.syncPeriod when saved. */
   syncPeriod: number;
+  /** LookaheadOptions.slowStepSize when saved. */
   slowStepSize: number;
   /** Steps since the last sync (Optax's steps_since_sync), 0 <= stepsSinceSync < syncPeriod. */
   stepsSinceSync: number;
+  /** The slow weights φ, one array per param in the inner optimizer's order. */
   slow: Float32Array[];
+  /** The inner optimizer's state dict. */
   inner: StateDict;
 }
 
@@ -102,7 +114,9 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
     this.#params.forEach((p, i) => { if (p instanceof Param) store.f32.set(p.value, this.#slowPtr[i]! / 4); });
   }
 
+  /** LookaheadOptions.syncPeriod. */
   get syncPeriod(): number { return this.#syncPeriod; }
+  /** LookaheadOptions.slowStepSize. */
   get slowStepSize(): number { return this.#slowStepSize; }
   /** Steps since the last sync (0 right after one). */
   get stepsSinceSync(): number { return this.#stepsSinceSync; }
@@ -116,7 +130,10 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
   }
 
   /** The options with `className`: `Lookahead.fromConfig(inner, config)` wraps `inner` alike. */
-  getConfig(): LookaheadOptions & { className: string } {
+  getConfig(): LookaheadOptions & {
+    /** "Lookahead": fromConfig() checks it. */
+    className: string;
+  } {
     return { syncPeriod: this.#syncPeriod, slowStepSize: this.#slowStepSize, className: "Lookahead" };
   }
 

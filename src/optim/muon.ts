@@ -1,34 +1,3 @@
-/**
- * Muon (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/; Liu et al. 2025, "Muon is Scalable for
- * LLM Training", https://arxiv.org/abs/2502.16982) — PyTorch's `torch.optim.Muon` (2.13, `_single_tensor_muon`),
- * with the Newton–Schulz iteration in f32 where torch casts to bf16. 2-D params only.
- *
- *   B ← lerp(B, g, 1 − μ)                           (B = momentum_buffer, zeros at first)
- *   U ← nesterov ? lerp(g, B, μ) : B
- *   X ← U (Uᵀ if rows > cols);   X ← X / max(‖X‖_F, ε)
- *   repeat nsSteps:  G ← X·Xᵀ;  H ← b·G + c·(G·G);  X ← a·X + H·X         ((a, b, c) = nsCoefficients)
- *   O ← X (Xᵀ if rows > cols)
- *   θ ← θ·(1 − γλ) − γ'·O,   γ' = γ·√max(1, rows/cols)  (adjustLrFn null or "original")
- *                            γ' = 0.2·γ·√max(rows, cols) (adjustLrFn "match_rms_adamw")
- *
- * lerp is torch.lerp: a + w·(b − a) for |w| < 0.5, else b − (b − a)·(1 − w). Defaults: lr 1e-3, weightDecay 0.1,
- * momentum 0.95, nesterov true, nsCoefficients [3.4445, −4.775, 2.0315], eps 1e-7, nsSteps 5, adjustLrFn null.
- * State: `momentum_buffer` (torch keeps no step for Muon). Torch raises for nsSteps >= 100; here that is an
- * option error. Every param must be 2-D (`store.param(name, init, { shape: [rows, cols] })`, or a foreign
- * `{ value, grad, shape }`): anything else is a RangeError at construction (and addParamGroup), as torch.
- *
- * Kind "tensor": one muon_f32 call per param does the whole step in Wasm — momentum, the normalisation, the NS
- * iterations on the core's scratch area with the blocked SIMD GEMM (assembly/linalg/gemm.ts), weight decay and
- * the update. In f32 every backend gives the same bits (the GEMM's accumulation order is fixed); against torch's
- * own bf16 iteration the result differs by bf16's rounding (test/muon.test.ts measures it).
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array(6).fill(0.1), { shape: [2, 3] });
- * const opt = new Muon([w], { lr: 0.02 });
- * w.grad.set([0.5, -0.5, 0.25, 1, 0, -1]); opt.step(); opt.zeroGrad();
- */
 import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { isForeign } from "../core/params.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
@@ -38,11 +7,30 @@ import { Param, ParamStore } from "../runtime/store.js";
 import { muonScratchFloats } from "./muon-scratch.js";
 import { muon_f32 } from "./muon.reference.js";
 
+/**
+ * How Muon scales lr for a matrix's shape: null or "original" (√max(1, rows/cols), Keller Jordan's) or
+ * "match_rms_adamw" (0.2·√max(rows, cols), Moonshot's: the update's RMS matches AdamW's).
+ */
 export type MuonAdjustLrFn = null | "original" | "match_rms_adamw";
 
+/** The options of {@link Muon}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface MuonOptions {
-  lr: number; weightDecay: number; momentum: number; nesterov: boolean; nsCoefficients: [number, number, number];
-  eps: number; nsSteps: number; adjustLrFn: MuonAdjustLrFn;
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decoupled weight decay λ: λθ is added to the update, not to the gradient (the class comment gives where). @defaultValue 0.1 */
+  weightDecay: number;
+  /** Momentum factor (0: none). @defaultValue 0.95 */
+  momentum: number;
+  /** Nesterov momentum. @defaultValue true */
+  nesterov: boolean;
+  /** Coefficients (a, b, c) of the Newton–Schulz iteration. @defaultValue [3.4445, -4.775, 2.0315] */
+  nsCoefficients: [number, number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-7 */
+  eps: number;
+  /** Newton–Schulz iterations. @defaultValue 5 */
+  nsSteps: number;
+  /** Learning-rate adjustment for the matrix shape: null, "original" or "match_rms_adamw". @defaultValue null */
+  adjustLrFn: MuonAdjustLrFn;
 }
 
 const finite = num(() => true, "a finite number");
@@ -138,6 +126,37 @@ export const MUON_SPEC: OptimizerSpec<MuonOptions> = {
   },
 };
 
+/**
+ * Muon (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/; Liu et al. 2025, "Muon is Scalable for
+ * LLM Training", https://arxiv.org/abs/2502.16982) — PyTorch's `torch.optim.Muon` (2.13, `_single_tensor_muon`),
+ * with the Newton–Schulz iteration in f32 where torch casts to bf16. 2-D params only.
+ *
+ *   B ← lerp(B, g, 1 − μ)                           (B = momentum_buffer, zeros at first)
+ *   U ← nesterov ? lerp(g, B, μ) : B
+ *   X ← U (Uᵀ if rows > cols);   X ← X / max(‖X‖_F, ε)
+ *   repeat nsSteps:  G ← X·Xᵀ;  H ← b·G + c·(G·G);  X ← a·X + H·X         ((a, b, c) = nsCoefficients)
+ *   O ← X (Xᵀ if rows > cols)
+ *   θ ← θ·(1 − γλ) − γ'·O,   γ' = γ·√max(1, rows/cols)  (adjustLrFn null or "original")
+ *                            γ' = 0.2·γ·√max(rows, cols) (adjustLrFn "match_rms_adamw")
+ *
+ * lerp is torch.lerp: a + w·(b − a) for |w| < 0.5, else b − (b − a)·(1 − w). Defaults: lr 1e-3, weightDecay 0.1,
+ * momentum 0.95, nesterov true, nsCoefficients [3.4445, −4.775, 2.0315], eps 1e-7, nsSteps 5, adjustLrFn null.
+ * State: `momentum_buffer` (torch keeps no step for Muon). Torch raises for nsSteps >= 100; here that is an
+ * option error. Every param must be 2-D (`store.param(name, init, { shape: [rows, cols] })`, or a foreign
+ * `{ value, grad, shape }`): anything else is a RangeError at construction (and addParamGroup), as torch.
+ *
+ * Kind "tensor": one muon_f32 call per param does the whole step in Wasm — momentum, the normalisation, the NS
+ * iterations on the core's scratch area with the blocked SIMD GEMM (the kernels' GEMM), weight decay and
+ * the update. In f32 every backend gives the same bits (the GEMM's accumulation order is fixed); against torch's
+ * own bf16 iteration the result differs by bf16's rounding (the tests measure it).
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array(6).fill(0.1), { shape: [2, 3] });
+ * const opt = new Muon([w], { lr: 0.02 });
+ * w.grad.set([0.5, -0.5, 0.25, 1, 0, -1]); opt.step(); opt.zeroGrad();
+ */
 export class Muon extends Optimizer<MuonOptions> {
   constructor(params: ParamsInput<MuonOptions>, options: OptionsInput<MuonOptions> & OptimizerOptions = {}) {
     super(MUON_SPEC, matrixParams(params), options);

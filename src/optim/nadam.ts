@@ -1,49 +1,25 @@
-/**
- * NAdam (Dozat 2016, https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ) with L2 or decoupled weight decay
- * (NAdamW) — PyTorch's `torch.optim.NAdam` (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇
- *   if λ ≠ 0:  decoupledWeightDecay ? θ ← θ(1 − γλ) : g ← g + λθ
- *   μ_t = β1·(1 − ½·0.96^(t·ψ)),  μ_{t+1} = β1·(1 − ½·0.96^((t+1)·ψ)),  Π_t = μ_1·μ_2···μ_t
- *   m ← lerp(m, g, 1 − β1);   v ← β2·v + (1 − β2)·g²
- *   d = √(v / (1 − β2^t)) + ε
- *   θ ← θ − γ(1 − μ_t)/(1 − Π_t) · g/d − γ·μ_{t+1}/(1 − Π_t·μ_{t+1}) · m/d
- *
- * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay (ψ) 4e-3,
- * decoupledWeightDecay false, maximize false. State: `step`, `exp_avg`, `exp_avg_sq`. PyTorch also keeps
- * `mu_product` (Π_t, a float32 0-d tensor multiplied once per step); gradstep derives Π_t from the step
- * count in f64 (muProduct below), so a state dict needs no running product and resume is exact. The two
- * agree within f32 rounding of Π (well inside the conformance tolerance) as long as β1 and ψ stay fixed; a
- * scheduler cycling β1 (cycleMomentum) makes PyTorch multiply each step's μ with that step's β1, while here Π
- * is the product of the μ_i of the current β1. The kernel multiplies v by 1/(1 − β2^t) and d's reciprocal where
- * PyTorch divides (one division per element instead of three; within f32 rounding).
- * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.NAdam.html
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, -1]));
- * const opt = new NAdam(store.params, { lr: 2e-3 });
- * w.grad.set([0.2, 0.3]); opt.step();
- */
 import { bool, nonNegative, pair, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
 import { NADAM_WGSL } from "./nadam.wgsl.js";
 
-export interface NAdamOptions {
-  lr: number; betas: [number, number]; eps: number; weightDecay: number; momentumDecay: number;
-  decoupledWeightDecay: boolean; maximize: boolean;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
-  /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
-   */
-  stochasticRounding: false | number;
+/** The options of {@link NAdam}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface NAdamOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 2e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-8 */
+  eps: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Momentum decay ψ of NAdam's μ_t = β1(1 − ½·0.96^(tψ)). @defaultValue 4e-3 */
+  momentumDecay: number;
+  /** Decoupled weight decay θ ← θ(1 − γλ) instead of the L2 term (AdamW's). @defaultValue false */
+  decoupledWeightDecay: boolean;
 }
 
 /** μ_i = β1·(1 − ½·0.96^(i·ψ)), as PyTorch computes it (Python floats). */
@@ -105,6 +81,34 @@ export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
   },
 };
 
+/**
+ * NAdam (Dozat 2016, https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ) with L2 or decoupled weight decay
+ * (NAdamW) — PyTorch's `torch.optim.NAdam` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇
+ *   if λ ≠ 0:  decoupledWeightDecay ? θ ← θ(1 − γλ) : g ← g + λθ
+ *   μ_t = β1·(1 − ½·0.96^(t·ψ)),  μ_{t+1} = β1·(1 − ½·0.96^((t+1)·ψ)),  Π_t = μ_1·μ_2···μ_t
+ *   m ← lerp(m, g, 1 − β1);   v ← β2·v + (1 − β2)·g²
+ *   d = √(v / (1 − β2^t)) + ε
+ *   θ ← θ − γ(1 − μ_t)/(1 − Π_t) · g/d − γ·μ_{t+1}/(1 − Π_t·μ_{t+1}) · m/d
+ *
+ * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay (ψ) 4e-3,
+ * decoupledWeightDecay false, maximize false. State: `step`, `exp_avg`, `exp_avg_sq`. PyTorch also keeps
+ * `mu_product` (Π_t, a float32 0-d tensor multiplied once per step); gradstep derives Π_t from the step
+ * count in f64 (muProduct below), so a state dict needs no running product and resume is exact. The two
+ * agree within f32 rounding of Π (well inside the conformance tolerance) as long as β1 and ψ stay fixed; a
+ * scheduler cycling β1 (cycleMomentum) makes PyTorch multiply each step's μ with that step's β1, while here Π
+ * is the product of the μ_i of the current β1. The kernel multiplies v by 1/(1 − β2^t) and d's reciprocal where
+ * PyTorch divides (one division per element instead of three; within f32 rounding).
+ * Reference: https://pytorch.org/docs/2.13/generated/torch.optim.NAdam.html
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new NAdam(store.params, { lr: 2e-3 });
+ * w.grad.set([0.2, 0.3]); opt.step();
+ */
 export class NAdam extends Optimizer<NAdamOptions> {
   constructor(params: ParamsInput<NAdamOptions>, options: OptionsInput<NAdamOptions> & OptimizerOptions = {}) {
     super(NADAM_SPEC, params, options);

@@ -1,3 +1,45 @@
+import { nonNegative, pair, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import type { OptionsInput } from "../core/spec.js";
+import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
+import { novograd_f32 } from "./novograd.reference.js";
+
+/** The options of {@link NovoGrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface NovoGradOptions {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.25] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-6 */
+  eps: number;
+  /** Term added inside the square root (Optax's `eps_root`). @defaultValue 0 */
+  epsRoot: number;
+  /** Decoupled weight decay λ: λθ is added to the update, not to the gradient (the class comment gives where). @defaultValue 0 */
+  weightDecay: number;
+}
+
+export const NOVOGRAD_SPEC: OptimizerSpec<NovoGradOptions> = {
+  name: "NovoGrad",
+  defaults: { lr: 1e-3, betas: [0.9, 0.25], eps: 1e-6, epsRoot: 0, weightDecay: 0 },
+  rules: {
+    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
+    epsRoot: nonNegative, weightDecay: nonNegative,
+  },
+  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
+    a.weightDecay === b.weightDecay,
+  kind: "tensor",
+  scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
+  kernel: "novograd_f32",
+  scalars: ["lr", "beta1", "beta2", "beta2Comp", "eps", "epsRoot", "weightDecay"],
+  reference: novograd_f32,
+  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, length: () => 1 }],
+  hasStep: true,
+  stepScalars(s, r, o, gs) {
+    s[0] = o.lr; s[1] = o.betas[0]; s[2] = o.betas[1]; s[3] = 1 - o.betas[1]; s[4] = o.eps; s[5] = o.epsRoot; s[6] = o.weightDecay;
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
+  },
+};
+
 /**
  * NovoGrad (Ginsburg et al. 2019, "Stochastic Gradient Methods with Layer-wise Adaptive Moments for Training of
  * Deep Networks", https://arxiv.org/abs/1905.11286) — Optax's `optax.novograd` (0.2.8: chain(scale_by_novograd,
@@ -22,36 +64,6 @@
  * const opt = new NovoGrad(store.params, { lr: 1e-3, weightDecay: 1e-3 });
  * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
  */
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import type { OptionsInput } from "../core/spec.js";
-import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
-import { novograd_f32 } from "./novograd.reference.js";
-
-export interface NovoGradOptions { lr: number; betas: [number, number]; eps: number; epsRoot: number; weightDecay: number }
-
-export const NOVOGRAD_SPEC: OptimizerSpec<NovoGradOptions> = {
-  name: "NovoGrad",
-  defaults: { lr: 1e-3, betas: [0.9, 0.25], eps: 1e-6, epsRoot: 0, weightDecay: 0 },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative,
-  },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay,
-  kind: "tensor",
-  scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
-  kernel: "novograd_f32",
-  scalars: ["lr", "beta1", "beta2", "beta2Comp", "eps", "epsRoot", "weightDecay"],
-  reference: novograd_f32,
-  buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, length: () => 1 }],
-  hasStep: true,
-  stepScalars(s, r, o, gs) {
-    s[0] = o.lr; s[1] = o.betas[0]; s[2] = o.betas[1]; s[3] = 1 - o.betas[1]; s[4] = o.eps; s[5] = o.epsRoot; s[6] = o.weightDecay;
-    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
-  },
-};
-
 export class NovoGrad extends Optimizer<NovoGradOptions> {
   constructor(params: ParamsInput<NovoGradOptions>, options: OptionsInput<NovoGradOptions> & OptimizerOptions = {}) {
     super(NOVOGRAD_SPEC, params, options);

@@ -1,43 +1,19 @@
-/**
- * Rprop, resilient backpropagation (Riedmiller & Braun 1993, https://doi.org/10.1109/ICNN.1993.298623) —
- * PyTorch's `torch.optim.Rprop` (2.x), f32.
- *
- *   t ← t + 1;  g ← maximize ? −∇ : ∇
- *   s = sign(g·prev);   f = η+ where s > 0, η− where s < 0, 1 where s = 0
- *   stepSize ← clamp(stepSize·f, stepSizeMin, stepSizeMax)          (stepSize starts at lr)
- *   g ← 0 where s < 0                                                 (no step, and forget, after a sign flip)
- *   θ ← θ − sign(g)·stepSize;   prev ← g
- *
- * Defaults: lr 1e-2, etas [η−, η+] = [0.5, 1.2], stepSizes [1e-6, 50], maximize false. State: `step`, `prev`,
- * `step_size` (filled with the lr in effect at the first step, as PyTorch). No weight decay (PyTorch has none).
- * Non-finite gradients as PyTorch (CPU): its sign() is 0 for NaN, so a NaN gradient moves nothing and keeps the
- * step size (the NaN stays in `prev`, and the next step's factor is 1 again); an infinite one steps by the step
- * size. Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Rprop.html
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, -1]));
- * const opt = new Rprop(store.params, { lr: 1e-2, etas: [0.5, 1.2] });
- * w.grad.set([0.2, -0.3]); opt.step();
- */
 import { bool, invalidMessage, nonNegative, num, type Rule, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { rprop_f32 } from "./rprop.reference.js";
 import { RPROP_WGSL } from "./rprop.wgsl.js";
 
-export interface RpropOptions {
-  lr: number; etas: [number, number]; stepSizes: [number, number]; maximize: boolean;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
-  /**
-   * bf16 state only: false (default: round to nearest even) or a seed: round stochastically, reproducibly
-   * (the same seed gives the same run on every backend and thread count).
-   */
-  stochasticRounding: false | number;
+/** The options of {@link Rprop}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface RpropOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
+  /** Learning rate γ. @defaultValue 0.01 */
+  lr: number;
+  /** Multiplicative decrease and increase factors (η−, η+). @defaultValue [0.5, 1.2] */
+  etas: [number, number];
+  /** Minimal and maximal step sizes. @defaultValue [1e-6, 50] */
+  stepSizes: [number, number];
 }
 
 /**
@@ -90,6 +66,29 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   },
 };
 
+/**
+ * Rprop, resilient backpropagation (Riedmiller & Braun 1993, https://doi.org/10.1109/ICNN.1993.298623) —
+ * PyTorch's `torch.optim.Rprop` (2.x), f32.
+ *
+ *   t ← t + 1;  g ← maximize ? −∇ : ∇
+ *   s = sign(g·prev);   f = η+ where s > 0, η− where s < 0, 1 where s = 0
+ *   stepSize ← clamp(stepSize·f, stepSizeMin, stepSizeMax)          (stepSize starts at lr)
+ *   g ← 0 where s < 0                                                 (no step, and forget, after a sign flip)
+ *   θ ← θ − sign(g)·stepSize;   prev ← g
+ *
+ * Defaults: lr 1e-2, etas [η−, η+] = [0.5, 1.2], stepSizes [1e-6, 50], maximize false. State: `step`, `prev`,
+ * `step_size` (filled with the lr in effect at the first step, as PyTorch). No weight decay (PyTorch has none).
+ * Non-finite gradients as PyTorch (CPU): its sign() is 0 for NaN, so a NaN gradient moves nothing and keeps the
+ * step size (the NaN stays in `prev`, and the next step's factor is 1 again); an infinite one steps by the step
+ * size. Reference: https://pytorch.org/docs/2.13/generated/torch.optim.Rprop.html
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, -1]));
+ * const opt = new Rprop(store.params, { lr: 1e-2, etas: [0.5, 1.2] });
+ * w.grad.set([0.2, -0.3]); opt.step();
+ */
 export class Rprop extends Optimizer<RpropOptions> {
   constructor(params: ParamsInput<RpropOptions>, options: OptionsInput<RpropOptions> & OptimizerOptions = {}) {
     super(RPROP_SPEC, params, options);

@@ -1,38 +1,3 @@
-/**
- * Schedule-Free AdamW (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
- * Optax's `optax.contrib.schedule_free_adamw` (0.2.8: schedule_free around chain(scale_by_rms with bias
- * correction and ε outside the root, add_decayed_weights, scale_by_learning_rate)), f32.
- *
- * The params hold y, the point where gradients are taken; state `z` is the base optimizer's iterate, and the
- * evaluation point x = (y − (1 − β1)·z)/β1 is not stored (Optax recomputes it too). With t = step + 1:
- *   γ_t = warmupSteps > 0 ? γ·min(t/W, 1) : γ  (schedule-free weighting)   γ'_t = γ·min((t−1)/W, 1)  (base step)
- *   c_t = γ_max^p / Σ_{s ≤ t} γ_max,s^p       (γ_max = max of γ_s so far, p = weightLrPower)
- *   v ← (1 − β2)·g² + β2·v;  u = g/(√(v/(1 − β2^t)) + ε) + λy;  z' ← z − γ'_t·u        (z starts as y)
- *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
- *
- * Optax evaluates its lr schedule at two different counts (the base optimizer's starts at 0, schedule_free's
- * at 1), hence γ' lags γ by one step during warm-up (γ' = 0 on step 1): reproduced. gradstep derives γ_max and
- * Σγ_max^p from the step count and the group's current lr (as if that lr had held since step 1), so the state
- * is `step`, `z`, `exp_avg_sq` (Optax's `nu`) and nothing else; an lr edited by a scheduler between steps is
- * therefore not what Optax's own weighting would do with a schedule (use warmupSteps). warmupSteps 0 means no
- * warm-up (Optax's None; Optax's warmup_steps=0 would be a constant lr of 0).
- *
- * `eval()` turns every param into x in place (Optax's `schedule_free_eval_params`), `train()` back into y
- * (y = β1·x + (1 − β1)·z, within an f32 rounding of the y that eval() replaced); step() in eval mode throws.
- * The mode is state: the state dict (and a checkpoint) saves it as `training` and loading restores it.
- *
- * Defaults (Optax's): lr 2.5e-3, warmupSteps 0, betas [0.9, 0.999], eps 1e-8, weightDecay 0, weightLrPower 2.
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new ScheduleFreeAdamW(store.params, { lr: 2.5e-3, warmupSteps: 100 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- * opt.eval();  // w.value now holds x: evaluate or save the model here
- * opt.train(); // back to y before the next step()
- */
 import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
@@ -41,8 +6,20 @@ import { optaxBiasCorrection } from "./optax.js";
 import { schedulefreeadamw_f32 } from "./schedulefreeadamw.reference.js";
 import { SCHEDULEFREEADAMW_WGSL } from "./schedulefreeadamw.wgsl.js";
 
+/** The options of {@link ScheduleFreeAdamW}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ScheduleFreeAdamWOptions {
-  lr: number; warmupSteps: number; betas: [number, number]; eps: number; weightDecay: number; weightLrPower: number;
+  /** Learning rate γ. @defaultValue 2.5e-3 */
+  lr: number;
+  /** Linear warm-up steps of the learning rate. @defaultValue 0 */
+  warmupSteps: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. @defaultValue 1e-8 */
+  eps: number;
+  /** Weight decay λ: λy (y, the gradient's evaluation point) is added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Power of the max learning rate in the averaging weight. @defaultValue 2 */
+  weightLrPower: number;
 }
 
 /** The schedule-free lr at (1-based) count s: linear warm-up from 0 over `warmup` counts, then `lr`. */
@@ -98,7 +75,11 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
 };
 
 /** A schedule-free optimizer's state dict: the mode is state (the params saved with it hold x in eval mode). */
-export type ScheduleFreeStateDict = StateDict & { training: boolean };
+/** A schedule-free optimizer's state dict: the usual one and the train/eval mode. */
+export type ScheduleFreeStateDict = StateDict & {
+  /** Whether it was saved in train mode (params at y) rather than eval mode (params at x). */
+  training: boolean;
+};
 
 /**
  * eval()/train() for schedule-free optimizers: params between y (train) and x (eval), in place, from `z`;
@@ -171,6 +152,41 @@ export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<
   }
 }
 
+/**
+ * Schedule-Free AdamW (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
+ * Optax's `optax.contrib.schedule_free_adamw` (0.2.8: schedule_free around chain(scale_by_rms with bias
+ * correction and ε outside the root, add_decayed_weights, scale_by_learning_rate)), f32.
+ *
+ * The params hold y, the point where gradients are taken; state `z` is the base optimizer's iterate, and the
+ * evaluation point x = (y − (1 − β1)·z)/β1 is not stored (Optax recomputes it too). With t = step + 1:
+ *   γ_t = warmupSteps > 0 ? γ·min(t/W, 1) : γ  (schedule-free weighting)   γ'_t = γ·min((t−1)/W, 1)  (base step)
+ *   c_t = γ_max^p / Σ_{s ≤ t} γ_max,s^p       (γ_max = max of γ_s so far, p = weightLrPower)
+ *   v ← (1 − β2)·g² + β2·v;  u = g/(√(v/(1 − β2^t)) + ε) + λy;  z' ← z − γ'_t·u        (z starts as y)
+ *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
+ *
+ * Optax evaluates its lr schedule at two different counts (the base optimizer's starts at 0, schedule_free's
+ * at 1), hence γ' lags γ by one step during warm-up (γ' = 0 on step 1): reproduced. gradstep derives γ_max and
+ * Σγ_max^p from the step count and the group's current lr (as if that lr had held since step 1), so the state
+ * is `step`, `z`, `exp_avg_sq` (Optax's `nu`) and nothing else; an lr edited by a scheduler between steps is
+ * therefore not what Optax's own weighting would do with a schedule (use warmupSteps). warmupSteps 0 means no
+ * warm-up (Optax's None; Optax's warmup_steps=0 would be a constant lr of 0).
+ *
+ * `eval()` turns every param into x in place (Optax's `schedule_free_eval_params`), `train()` back into y
+ * (y = β1·x + (1 − β1)·z, within an f32 rounding of the y that eval() replaced); step() in eval mode throws.
+ * The mode is state: the state dict (and a checkpoint) saves it as `training` and loading restores it.
+ *
+ * Defaults (Optax's): lr 2.5e-3, warmupSteps 0, betas [0.9, 0.999], eps 1e-8, weightDecay 0, weightLrPower 2.
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new ScheduleFreeAdamW(store.params, { lr: 2.5e-3, warmupSteps: 100 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ * opt.eval();  // w.value now holds x: evaluate or save the model here
+ * opt.train(); // back to y before the next step()
+ */
 export class ScheduleFreeAdamW extends ScheduleFreeOptimizer<ScheduleFreeAdamWOptions> {
   constructor(params: ParamsInput<ScheduleFreeAdamWOptions>, options: OptionsInput<ScheduleFreeAdamWOptions> & OptimizerOptions = {}) {
     super(SCHEDULEFREEADAMW_SPEC, (o) => o.betas[0], params, options);

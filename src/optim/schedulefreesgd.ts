@@ -1,24 +1,3 @@
-/**
- * Schedule-Free SGD (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
- * Optax's `optax.contrib.schedule_free_sgd` (0.2.8: schedule_free around [add_decayed_weights,] sgd), f32.
- *
- * As ScheduleFreeAdamW (src/optim/schedulefreeadamw.ts: weighting c_t, warm-up, x/y/z, eval()/train()), with
- * plain SGD as the base step: z' ← z − γ'_t·(g + λy), and `momentum` as β1 (Optax's `b1`):
- *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
- *
- * Defaults (Optax's): lr 1, warmupSteps 0 (= Optax's None), momentum 0.9, weightDecay 0 (= Optax's None),
- * weightLrPower 2. State: `step`, `z`. As for ScheduleFreeAdamW, the weighting is derived from the step, the
- * group's lr and warmupSteps (use warmupSteps rather than editing lr between steps).
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new ScheduleFreeSGD(store.params, { lr: 0.5, warmupSteps: 100 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- * opt.eval(); // evaluate at x ... then opt.train() before the next step()
- */
 import { nonNegative, num } from "../core/options.js";
 import type { OptimizerOptions, OptimizerSpec, ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
@@ -27,8 +6,18 @@ import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreea
 import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
 import { SCHEDULEFREESGD_WGSL } from "./schedulefreesgd.wgsl.js";
 
+/** The options of {@link ScheduleFreeSGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ScheduleFreeSGDOptions {
-  lr: number; warmupSteps: number; momentum: number; weightDecay: number; weightLrPower: number;
+  /** Learning rate γ. @defaultValue 1 */
+  lr: number;
+  /** Linear warm-up steps of the learning rate. @defaultValue 0 */
+  warmupSteps: number;
+  /** β1 (Optax's `b1`), 0 < β1 < 1: where y sits between the average x and the base iterate z. @defaultValue 0.9 */
+  momentum: number;
+  /** Weight decay λ: λy (y, the gradient's evaluation point) is added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Power of the max learning rate in the averaging weight. @defaultValue 2 */
+  weightLrPower: number;
 }
 
 export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
@@ -57,6 +46,27 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
   },
 };
 
+/**
+ * Schedule-Free SGD (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —
+ * Optax's `optax.contrib.schedule_free_sgd` (0.2.8: schedule_free around [add_decayed_weights,] sgd), f32.
+ *
+ * As ScheduleFreeAdamW (optim/schedulefreeadamw: weighting c_t, warm-up, x/y/z, eval()/train()), with
+ * plain SGD as the base step: z' ← z − γ'_t·(g + λy), and `momentum` as β1 (Optax's `b1`):
+ *   x ← (1 − c_t)·(y − (1 − β1)·z)/β1 + c_t·z';   y ← β1·x + (1 − β1)·z'
+ *
+ * Defaults (Optax's): lr 1, warmupSteps 0 (= Optax's None), momentum 0.9, weightDecay 0 (= Optax's None),
+ * weightLrPower 2. State: `step`, `z`. As for ScheduleFreeAdamW, the weighting is derived from the step, the
+ * group's lr and warmupSteps (use warmupSteps rather than editing lr between steps).
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_schedule_free.py.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new ScheduleFreeSGD(store.params, { lr: 0.5, warmupSteps: 100 });
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ * opt.eval(); // evaluate at x ... then opt.train() before the next step()
+ */
 export class ScheduleFreeSGD extends ScheduleFreeOptimizer<ScheduleFreeSGDOptions> {
   constructor(params: ParamsInput<ScheduleFreeSGDOptions>, options: OptionsInput<ScheduleFreeSGDOptions> & OptimizerOptions = {}) {
     super(SCHEDULEFREESGD_SPEC, (o) => o.momentum, params, options);

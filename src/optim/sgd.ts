@@ -1,44 +1,29 @@
-/**
- * SGD with optional momentum, dampening, Nesterov momentum, weight decay and maximize — PyTorch's
- * `torch.optim.SGD` (2.x), f32.
- *
- *   g ← maximize ? −∇ : ∇;   g ← g + λθ                        (weightDecay λ)
- *   if μ ≠ 0:  b ← g on the first step, else b ← μb + (1 − τ)g   (momentum μ, dampening τ)
- *              g ← nesterov ? g + μb : b
- *   θ ← θ − γg                                                 (lr γ)
- *
- * Defaults: lr 1e-3, momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false.
- * State: `momentum_buffer` (when momentum ≠ 0). Nesterov: Sutskever et al. 2013,
- * http://proceedings.mlr.press/v28/sutskever13.html
- *
- * flavor "tfjs" (TensorFlow.js's `tf.train.sgd` and `tf.train.momentum`): tfjs computes θ + (−γ)·g, and
- * a ← μa + g from a zero buffer, θ ← θ + (−γ)·(nesterov ? g + μa : a). Adding the product of −γ is
- * subtracting that of γ, μ·0 + g is g, and tfjs has no dampening: these are PyTorch's numbers with
- * dampening 0, bit for bit (only the sign of a zero buffer can differ), so the flavor runs the same kernel.
- * It exists so that code ported from tfjs can say which semantics it relies on.
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([1, 2]));
- * const opt = new SGD(store.params, { lr: 0.1, momentum: 0.9, nesterov: true });
- * w.grad.set([0.5, -0.5]); opt.step();
- */
 import { bool, nonNegative, num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { stateDtypeRule } from "../core/lowp.js";
-import type { OptionsInput, StateDtype } from "../core/spec.js";
+import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../abi/index.js";
 import { sgd_f32 } from "./sgd.reference.js";
 import { SGD_WGSL } from "./sgd.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
-export interface SGDOptions {
-  lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean;
-  /** "torch" (default) or "tfjs" (the same numbers with dampening 0, above). */
+/** The options of {@link SGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
+export interface SGDOptions extends Pick<SharedOptions, "maximize" | "stateDtype"> {
+  /** Learning rate γ. @defaultValue 1e-3 */
+  lr: number;
+  /** Momentum factor (0: none). @defaultValue 0 */
+  momentum: number;
+  /** Dampening for momentum. @defaultValue 0 */
+  dampening: number;
+  /** Weight decay λ: L2 penalty λθ added to the gradient. @defaultValue 0 */
+  weightDecay: number;
+  /** Nesterov momentum. @defaultValue false */
+  nesterov: boolean;
+  /**
+   * "torch" (default) or "tfjs" (the same numbers with dampening 0, above).
+   * @defaultValue "torch"
+   */
   flavor: Flavor;
-  /** How the state buffers are stored: "f32" (default), "bf16" or "int8" (README, Low-precision state). */
-  stateDtype: StateDtype;
 }
 
 export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
@@ -77,6 +62,32 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   },
 };
 
+/**
+ * SGD with optional momentum, dampening, Nesterov momentum, weight decay and maximize — PyTorch's
+ * `torch.optim.SGD` (2.x), f32.
+ *
+ *   g ← maximize ? −∇ : ∇;   g ← g + λθ                        (weightDecay λ)
+ *   if μ ≠ 0:  b ← g on the first step, else b ← μb + (1 − τ)g   (momentum μ, dampening τ)
+ *              g ← nesterov ? g + μb : b
+ *   θ ← θ − γg                                                 (lr γ)
+ *
+ * Defaults: lr 1e-3, momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false.
+ * State: `momentum_buffer` (when momentum ≠ 0). Nesterov: Sutskever et al. 2013,
+ * http://proceedings.mlr.press/v28/sutskever13.html
+ *
+ * flavor "tfjs" (TensorFlow.js's `tf.train.sgd` and `tf.train.momentum`): tfjs computes θ + (−γ)·g, and
+ * a ← μa + g from a zero buffer, θ ← θ + (−γ)·(nesterov ? g + μa : a). Adding the product of −γ is
+ * subtracting that of γ, μ·0 + g is g, and tfjs has no dampening: these are PyTorch's numbers with
+ * dampening 0, bit for bit (only the sign of a zero buffer can differ), so the flavor runs the same kernel.
+ * It exists so that code ported from tfjs can say which semantics it relies on.
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([1, 2]));
+ * const opt = new SGD(store.params, { lr: 0.1, momentum: 0.9, nesterov: true });
+ * w.grad.set([0.5, -0.5]); opt.step();
+ */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: OptionsInput<SGDOptions> & OptimizerOptions = {}) {
     super(SGD_SPEC, params, options);

@@ -32,6 +32,7 @@ export interface WasmSource {
   get(variant: Variant): Promise<WebAssembly.Module | Uint8Array>;
 }
 
+/** Options of `init()`: the default backend, verification, and how the Wasm builds are loaded. */
 export interface InitOptions {
   /** Which backend optimizers use by default. "auto" (default) picks the fastest the host supports. */
   backend?: "auto" | BackendName;
@@ -51,6 +52,7 @@ export interface InitOptions {
   variants?: "used" | "all";
 }
 
+/** What `backendInfo()` reports about the backend init() chose. */
 export interface BackendInfo {
   /** The default backend optimizers use. */
   backend: BackendName;
@@ -58,6 +60,7 @@ export interface BackendInfo {
   simd: boolean;
   /** Whether stores get a shared WebAssembly.Memory (views survive memory growth without refresh). */
   sharedMemory: boolean;
+  /** Whether optimizers check every step against the pure-TS reference by default (InitOptions.verify). */
   verify: boolean;
   /** Why this backend was chosen. */
   reason: string;
@@ -155,12 +158,13 @@ function isModule(x: unknown): x is WebAssembly.Module {
   return Object.prototype.toString.call(x) === "[object WebAssembly.Module]";
 }
 
-/** The variant a module says it is (a custom section "gradstep" added by scripts/build-wasm.mjs). */
+/** The variant a module says it is (a custom section "gradstep" added by the build). */
 export function variantOf(m: WebAssembly.Module): string | undefined {
   const [section] = WebAssembly.Module.customSections(m, "gradstep");
   return section ? new TextDecoder().decode(section) : undefined;
 }
 
+/** The start of the error init() throws where the host forbids compiling Wasm bytes (pass InitOptions.module there). */
 export const FORBIDDEN = "this host forbids compiling WebAssembly from bytes (Cloudflare Workers and Vercel Edge do): " +
   "import gradstep through its \"workerd\" / \"edge-light\" export (bundlers pick it), or pass precompiled modules: " +
   "init({ module })";

@@ -21,6 +21,7 @@ const MAX_BLOCK = 1 << 20; // floats: caps the unused tail of a block
 // A block's grads are skewed against its values (4K aliasing: see the skews of memory.ts).
 const GRAD_SKEW = 2112;
 
+/** Options of `new ParamStore()`: its memory and its threads. */
 export interface ParamStoreOptions {
   /** Use a shared WebAssembly.Memory. Default: whenever the host supports it. */
   shared?: boolean;
@@ -39,13 +40,20 @@ export interface ParamStoreOptions {
   threads?: number | "auto";
   /**
    * Kernel calls over fewer floats than this run on the calling thread alone. Default 262144 (256K), measured
-   * on the dev machine (see the README's Performance section); the best value depends on the machine.
+   * on the dev machine (the performance guide has the figures); the best value depends on the machine.
    */
   threadMinSize?: number;
 }
 
 /** How many threads a store runs on, and why. */
-export interface ThreadInfo { requested: number | "auto"; threads: number; reason: string }
+export interface ThreadInfo {
+  /** The `threads` option as given. */
+  requested: number | "auto";
+  /** The threads the store steps with (1: the calling thread alone). */
+  threads: number;
+  /** Why it runs on that many (why fewer than requested, when so). */
+  reason: string;
+}
 
 const WORKER_SPIN_MS = 0.2;
 const EMPTY = new Float32Array(0);
@@ -99,6 +107,7 @@ export function checkParamArgs(name: unknown, init: unknown, options: ParamOptio
 export class Param {
   /** Byte offsets of value and grad in the store's memory (for kernels). */
   readonly valuePtr: number;
+  /** Byte offset of the grad in the store's memory. */
   readonly gradPtr: number;
   #value: Float32Array;
   #grad: Float32Array;
@@ -114,7 +123,13 @@ export class Param {
   }
 
   /** @internal */
-  constructor(readonly store: ParamStore, readonly name: string, readonly length: number, valuePtr: number, gradPtr: number) {
+  constructor(
+    /** The store whose memory holds this param. */
+    readonly store: ParamStore,
+    /** Its name in the store (state dicts and checkpoints use it). */
+    readonly name: string,
+    /** Its number of elements. */
+    readonly length: number, valuePtr: number, gradPtr: number) {
     this.valuePtr = valuePtr;
     this.gradPtr = gradPtr;
     this.#value = store.view(valuePtr, length);
@@ -178,6 +193,7 @@ interface Block { valueBase: number; gradBase: number; capacity: number; used: n
  * store.dispose();
  */
 export class ParamStore {
+  /** Whether the store's memory is a shared WebAssembly.Memory (ParamStoreOptions.shared). */
   readonly shared: boolean;
   readonly #mem: StoreMemory;
   #params: Param[] = [];
@@ -314,6 +330,7 @@ export class ParamStore {
     return this.#mem.top;
   }
 
+  /** Whether dispose() was called: the store, its params' views and its optimizers are then unusable. */
   get disposed(): boolean {
     return this.#disposed;
   }

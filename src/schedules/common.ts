@@ -11,8 +11,11 @@ import { type Check, invalid } from "../core/options.js";
 
 /** A param group as a scheduler sees it: its lr, and momentum (SGD, RMSprop) or betas (Adam, AdamW). */
 export interface SchedulableParamGroup {
+  /** The group's learning rate, which schedulers set. */
   lr: number;
+  /** SGD's and RMSprop's momentum (cycled by CyclicLR and OneCycleLR). */
   momentum?: number;
+  /** Adam's betas: momentum-cycling schedulers set betas[0]. */
   betas?: number[];
 }
 
@@ -22,8 +25,11 @@ export interface SchedulableParamGroup {
  * and refuse to drive a `disposed` optimizer.
  */
 export interface SchedulableOptimizer {
+  /** The groups whose lr (and momentum) the scheduler sets. */
   readonly paramGroups: readonly SchedulableParamGroup[];
+  /** The optimizer's default options: whether it has `momentum` or `betas`. */
   readonly defaults: object;
+  /** Whether it was disposed (a scheduler refuses it). */
   readonly disposed: boolean;
 }
 

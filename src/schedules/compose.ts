@@ -31,6 +31,7 @@ function readChildren(r: StateReader, children: readonly LRScheduler[]): Array<(
   return children.map((c, i) => c._loader(dicts[i]));
 }
 
+/** The options of {@link SequentialLR}. */
 export interface SequentialLROptions {
   /** The schedulers, in order (built over this optimizer). */
   schedulers: LRScheduler[];
@@ -38,15 +39,6 @@ export interface SequentialLROptions {
   milestones: number[];
 }
 
-/**
- * Runs schedulers one after another (PyTorch's `SequentialLR`): scheduler i+1 takes over at milestone i,
- * restarting from epoch 0 (through its closed form where it has one, as PyTorch does).
- *
- * @example
- * const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
- * const cosine = new CosineAnnealingLR(opt, { tMax: 95 });
- * const sched = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] });
- */
 /** What SequentialLR and ChainedScheduler share: their children are checked, shifted, saved and restored with them. */
 abstract class CompositeScheduler extends LRScheduler {
   protected children: readonly LRScheduler[] = [];
@@ -76,6 +68,15 @@ abstract class CompositeScheduler extends LRScheduler {
   }
 }
 
+/**
+ * Runs schedulers one after another (PyTorch's `SequentialLR`): scheduler i+1 takes over at milestone i,
+ * restarting from epoch 0 (through its closed form where it has one, as PyTorch does).
+ *
+ * @example
+ * const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const cosine = new CosineAnnealingLR(opt, { tMax: 95 });
+ * const sched = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] });
+ */
 export class SequentialLR extends CompositeScheduler {
   #milestones: number[];
 

@@ -4,6 +4,7 @@ import { finite, invalid, nonNegativeNumber, numberOptions, positiveInt } from "
 import { type SchedulableOptimizer } from "./common.js";
 import { LRScheduler, type StateReader } from "./scheduler.js";
 
+/** The options of {@link CosineAnnealingLR}. */
 export interface CosineAnnealingLROptions {
   /** Half period in epochs (required). */
   tMax: number;
@@ -59,6 +60,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** The options of {@link CosineAnnealingWarmRestarts}. */
 export interface CosineAnnealingWarmRestartsOptions {
   /** Epochs until the first restart (required). */
   t0: number;

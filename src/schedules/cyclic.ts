@@ -37,6 +37,7 @@ function setMomentum(g: SchedulableParamGroup, beta1: boolean, m: number): void 
 const MODES = ["triangular", "triangular2", "exp_range"] as const;
 const SCALE_MODES = ["cycle", "iterations"] as const;
 
+/** The options of {@link CyclicLR}. */
 export interface CyclicLROptions {
   /** Lower lr bound: one number, or one per group (required). */
   baseLr: number | number[];
@@ -263,12 +264,15 @@ function annealLinear(start: number, end: number, pct: number): number {
 const pctStartCheck = number((x) => x >= 0 && x <= 1, "0 <= pctStart <= 1");
 const STRATEGIES = ["cos", "linear"] as const;
 
+/** The options of {@link OneCycleLR}. */
 export interface OneCycleLROptions {
   /** Peak lr: one number, or one per group (required). */
   maxLr: number | number[];
   /** Steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number;
+  /** Epochs of the cycle (with stepsPerEpoch: totalSteps = epochs·stepsPerEpoch). */
   epochs?: number;
+  /** Steps per epoch (with epochs). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr (default 0.3). */
   pctStart?: number;

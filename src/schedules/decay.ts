@@ -21,6 +21,7 @@ function scale(s: LRScheduler, out: number[], f: number): void {
   for (let i = 0; i < out.length; i++) out[i] = groups[i]!.lr * f;
 }
 
+/** The options of {@link StepLR}. */
 export interface StepLROptions {
   /** Epochs between decays (required). */
   stepSize: number;
@@ -66,6 +67,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** The options of {@link MultiStepLR}. */
 export interface MultiStepLROptions {
   /** Epochs at which the lr is multiplied by `gamma`: strictly increasing integers (required). */
   milestones: number[];
@@ -119,6 +121,7 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
+/** The options of {@link ConstantLR}. */
 export interface ConstantLROptions {
   /** The factor applied until `totalIters` (default 1/3; 0 < factor <= 1). */
   factor?: number;
@@ -165,6 +168,7 @@ export class ConstantLR extends LRScheduler {
   }
 }
 
+/** The options of {@link LinearLR}. */
 export interface LinearLROptions {
   /** Factor at epoch 0 (default 1/3; 0 < startFactor <= 1). */
   startFactor?: number;
@@ -223,6 +227,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** The options of {@link ExponentialLR}. */
 export interface ExponentialLROptions {
   /** Multiplicative factor per epoch (required; >= 0). */
   gamma: number;
@@ -262,6 +267,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** The options of {@link PolynomialLR}. */
 export interface PolynomialLROptions {
   /** Epochs until the lr reaches 0 (default 5). */
   totalIters?: number;

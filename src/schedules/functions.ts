@@ -39,9 +39,13 @@ export function constantSchedule(value: number): Schedule {
   return () => value;
 }
 
+/** The options of {@link polynomialSchedule}(). */
 export interface PolynomialScheduleOptions {
+  /** The value at step 0. */
   initValue: number;
+  /** The value once the transition is over. */
   endValue: number;
+  /** The exponent of the decay (1: linear). */
   power: number;
   /** Steps of the transition; <= 0 gives the constant initValue (as Optax). */
   transitionSteps: number;
@@ -68,8 +72,11 @@ export function polynomialSchedule(options: PolynomialScheduleOptions): Schedule
   };
 }
 
+/** The options of {@link linearSchedule}(). */
 export interface LinearScheduleOptions {
+  /** The value at step 0. */
   initValue: number;
+  /** The value once the transition is over. */
   endValue: number;
   /** Steps of the transition; <= 0 gives the constant initValue (as Optax). */
   transitionSteps: number;
@@ -86,7 +93,9 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
   return polynomialSchedule({ ...o, power: 1 });
 }
 
+/** The options of {@link piecewiseConstantSchedule}(). */
 export interface PiecewiseConstantScheduleOptions {
+  /** The value at step 0. */
   initValue: number;
   /** `{ step: scale }`: from each step on, the value is multiplied by its scale (scales >= 0). */
   boundariesAndScales?: Record<number, number>;
@@ -126,9 +135,11 @@ function boundaryScales(where: string, bs: unknown): Array<[number, number]> {
   return pairs.sort((a, b) => a[0] - b[0]);
 }
 
+/** The options of {@link piecewiseInterpolateSchedule}(). */
 export interface PiecewiseInterpolateScheduleOptions {
   /** How the value moves between boundaries: "linear" or "cosine" (half a cosine, flat at both ends). */
   interpolateType: "linear" | "cosine";
+  /** The value at step 0. */
   initValue: number;
   /** `{ step: scale }`: the value reaches (the value at the previous boundary) · scale at that step (scales >= 0). */
   boundariesAndScales?: Record<number, number>;
@@ -174,6 +185,7 @@ function interpolated(where: string, type: "linear" | "cosine", init: number, pa
   };
 }
 
+/** The options of {@link linearOnecycleSchedule}(). */
 export interface LinearOnecycleScheduleOptions {
   /** Length of the cycle in steps (an integer > 0). */
   transitionSteps: number;
@@ -189,6 +201,7 @@ export interface LinearOnecycleScheduleOptions {
   finalDivFactor?: number;
 }
 
+/** The options of {@link cosineOnecycleSchedule}(). */
 export interface CosineOnecycleScheduleOptions {
   /** Length of the cycle in steps (an integer > 0). */
   transitionSteps: number;
@@ -253,7 +266,9 @@ export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): 
   ]));
 }
 
+/** The options of {@link exponentialDecay}(). */
 export interface ExponentialDecayOptions {
+  /** The value at step 0. */
   initValue: number;
   /** Steps per decay by decayRate; <= 0 gives the constant initValue (as Optax). */
   transitionSteps: number;
@@ -292,7 +307,9 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   };
 }
 
+/** The options of {@link cosineDecaySchedule}(). */
 export interface CosineDecayScheduleOptions {
+  /** The value at step 0. */
   initValue: number;
   /** Steps of the decay (> 0). */
   decaySteps: number;
@@ -321,8 +338,10 @@ export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedu
   };
 }
 
+/** The options of {@link warmupCosineDecaySchedule}(). */
 export interface WarmupCosineDecayScheduleOptions {
   /** Value at step 0. */
+  /** The value at step 0. */
   initValue: number;
   /** Value at the end of the warmup. */
   peakValue: number;

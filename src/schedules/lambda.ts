@@ -52,6 +52,7 @@ abstract class LambdaScheduler extends LRScheduler {
   }
 }
 
+/** The options of {@link LambdaLR}. */
 export interface LambdaLROptions {
   /** The factor applied to each group's initial lr at epoch e: one function, or one per group. */
   lrLambda: LrLambda | LrLambda[];
@@ -82,6 +83,7 @@ export class LambdaLR extends LambdaScheduler {
   }
 }
 
+/** The options of {@link MultiplicativeLR}. */
 export interface MultiplicativeLROptions {
   /** The factor the lr is multiplied by at each step after the first: one function, or one per group. */
   lrLambda: LrLambda | LrLambda[];

@@ -11,6 +11,7 @@ const THRESHOLD_MODES = ["rel", "abs"] as const;
 const factorCheck = number((x) => x >= 0 && x < 1, "0 <= factor < 1");
 const KEYS = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"];
 
+/** The options of {@link ReduceLROnPlateau}. */
 export interface ReduceLROnPlateauOptions {
   /** "min" (default): the metric should fall (a loss); "max": it should rise (an accuracy). */
   mode?: "min" | "max";
@@ -38,6 +39,7 @@ export interface ReduceLROnPlateauOptions {
  * for (let epoch = 0; epoch < 100; epoch++) { train(opt); sched.step(validationLoss()); }
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose lr it reduces. */
   readonly optimizer: SchedulableOptimizer;
   #mode: (typeof MODES)[number];
   #factor: number;

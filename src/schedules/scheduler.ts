@@ -13,11 +13,14 @@ import { groupKeys, type SchedulableOptimizer, snapshotGroups } from "./common.j
 
 /** A scheduler's saved state: JSON-safe (numbers, strings, booleans, arrays, null and plain objects). */
 export interface SchedulerStateDict {
+  /** SCHEDULER_STATE_FORMAT. */
   format: number;
+  /** The class that saved it ("StepLR"): loadStateDict rejects another's. */
   scheduler: string;
   [key: string]: unknown;
 }
 
+/** The `format` every scheduler's stateDict() writes. */
 export const SCHEDULER_STATE_FORMAT = 1;
 
 /** Reads and checks the fields of a state dict; a dict with a missing, invalid or unknown key throws. */

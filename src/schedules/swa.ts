@@ -7,6 +7,7 @@ import { LRScheduler, type StateReader } from "./scheduler.js";
 
 const STRATEGIES = ["cos", "linear"] as const;
 
+/** The options of {@link SWALR}. */
 export interface SWALROptions {
   /** The lr to anneal to: one number, or one per group (required). */
   swaLr: number | number[];

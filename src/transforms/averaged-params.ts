@@ -18,7 +18,7 @@ import { Param, type ParamStore } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
 import { paramList } from "./clip.js";
 
-/** Kernel flags of average_f32 (assembly/transforms/average.ts). */
+/** Kernel flags of average_f32 (the averaging kernel). */
 export const AVG_FROM_PARAM = 1;
 export const AVG_DIVIDE = 2;
 
@@ -39,6 +39,7 @@ export function averageRef(avg: Float32Array, param: Float32Array, c: number, fl
   }
 }
 
+/** The options of {@link AveragedParams}. */
 export interface AveragedParamsOptions {
   /** EMA decay in [0, 1] (0.999 is usual). Leave it out for the SWA equal average. */
   decay?: number;
@@ -56,6 +57,7 @@ export interface AveragedParamsOptions {
 
 /** What AveragedParams.stateDict() returns. Averages are copies; JSON keeps them as index-keyed objects. */
 export interface AveragedParamsState {
+  /** The layout version, AVERAGED_STATE_FORMAT. */
   format: number;
   /** "ema" or "swa". */
   kind: "ema" | "swa";
@@ -67,6 +69,7 @@ export interface AveragedParamsState {
   averages: Float32Array[];
 }
 
+/** The `format` AveragedParams.stateDict() writes. */
 export const AVERAGED_STATE_FORMAT = 1;
 
 /** A contiguous stretch of store params and their (contiguous) averages: one kernel call. */
@@ -111,6 +114,7 @@ export class AveragedParams {
   readonly params: readonly ParamLike[];
   /** The EMA decay, or undefined for the SWA average. */
   readonly decay: number | undefined;
+  /** The backend the averaging kernels run on. */
   readonly backend: BackendName;
   readonly #slots: Slot[];
   readonly #runs: Run[] = [];

@@ -11,6 +11,7 @@ import { defaults as initDefaults } from "../runtime/loader.js";
 import { Param, ParamStore } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
 
+/** The options of {@link clipGradNorm}(). */
 export interface ClipGradNormOptions {
   /** 2 (default), 1, Infinity, or any p > 0. */
   normType?: NormType;
@@ -51,7 +52,7 @@ export function gradReduction(p: ParamLike, backend: BackendName, mode = ALL): R
 
 /**
  * Whether every gradient element of `p` times `scale`, f32(g·f32(scale)), is finite (scale 1: the gradient
- * itself). Σx² alone answers when it bounds every element well enough (src/core/norms.ts); when it does not
+ * itself). Σx² alone answers when it bounds every element well enough (core/norms); when it does not
  * (±Inf, NaN, squares that overflow f32 above |x| ≈ 1.8e19, a scale near overflow), max|x|, which is exact, decides.
  */
 export function gradFinite(p: ParamLike, backend: BackendName, scale = 1): boolean {
@@ -80,7 +81,7 @@ export function scaleGrad(p: ParamLike, s: number, backend: BackendName): void {
  * Scales the gradients of `params` in place so that their total norm is at most `maxNorm`, and returns the
  * total norm before clipping — torch.nn.utils.clip_grad_norm_. Grads are multiplied by
  * min(1, maxNorm / (norm + 1e-6)) in f32. Like PyTorch, squares and absolute values are summed in f32, in
- * gradstep's fixed blocked order (src/core/reduce.ts: at most 16 terms per f32 partial, the partials folded in
+ * gradstep's fixed blocked order (core/reduce: at most 16 terms per f32 partial, the partials folded in
  * f64), the same bits on every backend; the norm agrees with PyTorch's within a few f32 ulps.
  *
  * @example

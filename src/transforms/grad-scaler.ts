@@ -21,6 +21,7 @@ import type { ParamLike } from "../core/spec.js";
 import type { BackendName } from "../runtime/types.js";
 import { gradFinite, scaleGrad } from "./clip.js";
 
+/** The options of {@link GradScaler}. */
 export interface GradScalerOptions {
   /** The first scale. Default 65536 (2^16). */
   initScale?: number;
@@ -36,10 +37,15 @@ export interface GradScalerOptions {
 
 /** torch's GradScaler.state_dict() with its keys camelCased (`_growth_tracker` → `growthTracker`). */
 export interface GradScalerState {
+  /** The current scale. */
   scale: number;
+  /** GradScalerOptions.growthFactor. */
   growthFactor: number;
+  /** GradScalerOptions.backoffFactor. */
   backoffFactor: number;
+  /** GradScalerOptions.growthInterval. */
   growthInterval: number;
+  /** Finite steps in a row since the scale last changed. */
   growthTracker: number;
 }
 
@@ -84,6 +90,7 @@ function paramsOf(opt: Optimizer<object>): ParamLike[] {
  * }
  */
 export class GradScaler {
+  /** GradScalerOptions.enabled: false makes the scaler a pass-through. */
   readonly enabled: boolean;
   #scale: number;
   #growthFactor: number;
@@ -113,8 +120,11 @@ export class GradScaler {
     return this.enabled ? this.#scale : 1;
   }
 
+  /** GradScalerOptions.growthFactor. */
   get growthFactor(): number { return this.#growthFactor; }
+  /** GradScalerOptions.backoffFactor. */
   get backoffFactor(): number { return this.#backoffFactor; }
+  /** GradScalerOptions.growthInterval. */
   get growthInterval(): number { return this.#growthInterval; }
   /** Finite steps in a row since the scale last changed (torch's _growth_tracker). */
   get growthTracker(): number { return this.#tracker; }

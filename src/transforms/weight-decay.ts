@@ -4,6 +4,7 @@ import type { ParamLike } from "../core/spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 import { paramList } from "./clip.js";
 
+/** The options of {@link paramGroupsForWeightDecay}(). */
 export interface WeightDecayGroupsOptions<P extends ParamLike = ParamLike> {
   /** The weight decay of the decayed group (a finite number >= 0). */
   weightDecay: number;
@@ -15,7 +16,12 @@ export interface WeightDecayGroupsOptions<P extends ParamLike = ParamLike> {
 }
 
 /** A param group of paramGroupsForWeightDecay(): pass the list to an optimizer as is. */
-export interface WeightDecayGroup<P extends ParamLike = ParamLike> { params: P[]; weightDecay: number }
+export interface WeightDecayGroup<P extends ParamLike = ParamLike> {
+  /** The params of the group. */
+  params: P[];
+  /** Its weight decay: WeightDecayGroupsOptions.weightDecay, or 0 for the excluded params. */
+  weightDecay: number;
+}
 
 /** A param's shape: Param.shape, a foreign param's `shape`, or `[length]` when it has none. */
 function shapeOf(p: ParamLike): readonly number[] {

@@ -14,6 +14,7 @@ import { invalid } from "../core/options.js";
 import { isImprovement, type ThresholdMode } from "../core/improvement.js";
 import { fromJsonNumber, jsonNumber, type OptionRule, readOptions, rule, SmoothedLoss } from "./common.js";
 
+/** The options of {@link ConvergenceMonitor}. */
 export interface ConvergenceMonitorOptions {
   /** Steps between the two smoothed losses compared (default 100). */
   window?: number;
@@ -27,18 +28,27 @@ export interface ConvergenceMonitorOptions {
 
 /** What ConvergenceMonitor.stateDict() returns (JSON-safe). */
 export interface ConvergenceMonitorState {
+  /** CONVERGENCE_STATE_FORMAT. */
   format: string;
+  /** ConvergenceMonitorOptions.window. */
   window: number;
+  /** ConvergenceMonitorOptions.threshold. */
   threshold: number;
+  /** ConvergenceMonitorOptions.thresholdMode. */
   thresholdMode: ThresholdMode;
+  /** ConvergenceMonitorOptions.beta. */
   beta: number;
+  /** The EMA of the finite losses before bias correction (a non-finite one as "nan", "inf" or "-inf"). */
   avg: number | string;
+  /** Finite losses seen. */
   count: number;
+  /** Non-finite losses seen (left out of the average). */
   skipped: number;
   /** The last window + 1 smoothed losses, oldest first. */
   history: (number | string)[];
 }
 
+/** The `format` ConvergenceMonitor.stateDict() writes. */
 export const CONVERGENCE_STATE_FORMAT = "gradstep-convergence-1";
 const WHERE = "ConvergenceMonitor";
 const OPTIONS: Record<string, OptionRule> = {
@@ -56,8 +66,11 @@ const OPTIONS: Record<string, OptionRule> = {
  * for (let step = 0; ; step++) { const loss = trainStep(); if (monitor.update(loss)) break; }
  */
 export class ConvergenceMonitor {
+  /** ConvergenceMonitorOptions.window. */
   readonly window: number;
+  /** ConvergenceMonitorOptions.threshold. */
   readonly threshold: number;
+  /** ConvergenceMonitorOptions.thresholdMode. */
   readonly thresholdMode: ThresholdMode;
   readonly #smooth: SmoothedLoss;
   #history: number[] = [];
@@ -94,6 +107,7 @@ export class ConvergenceMonitor {
     return this.converged;
   }
 
+  /** Its state, JSON-safe: restore it with loadStateDict() to resume a run. */
   stateDict(): ConvergenceMonitorState {
     return {
       format: CONVERGENCE_STATE_FORMAT, window: this.window, threshold: this.threshold, thresholdMode: this.thresholdMode,

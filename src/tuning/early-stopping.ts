@@ -18,6 +18,7 @@ import { type ImprovementMode, isImprovement } from "../core/improvement.js";
 import type { ParamStore } from "../runtime/store.js";
 import { base64ToF32, f32ToBase64, fromJsonNumber, jsonNumber, type OptionRule, paramsOf, readOptions, rule } from "./common.js";
 
+/** The options of {@link EarlyStopping}. */
 export interface EarlyStoppingOptions {
   /** The metric's name, read only by mode "auto" (default "val_loss"). */
   monitor?: string;
@@ -39,22 +40,35 @@ export interface EarlyStoppingOptions {
 
 /** What EarlyStopping.stateDict() returns: JSON-safe (non-finite numbers as "nan", "inf", "-inf"). */
 export interface EarlyStoppingState {
+  /** EARLY_STOPPING_STATE_FORMAT. */
   format: string;
+  /** The mode in effect ("auto" resolved). */
   mode: ImprovementMode;
+  /** EarlyStoppingOptions.minDelta. */
   minDelta: number;
+  /** EarlyStoppingOptions.patience. */
   patience: number;
+  /** EarlyStoppingOptions.baseline. */
   baseline: number | null;
+  /** EarlyStoppingOptions.startFromEpoch. */
   startFromEpoch: number;
+  /** EarlyStoppingOptions.restoreBestWeights. */
   restoreBestWeights: boolean;
+  /** Epochs seen. */
   epoch: number;
+  /** Epochs since the last improvement. */
   wait: number;
+  /** The epoch it stopped at (0: not stopped). */
   stoppedEpoch: number;
+  /** The best value so far (null: none yet). */
   best: number | string | null;
+  /** The epoch of the best value. */
   bestEpoch: number;
   /** The best epoch's params, one base64 string of float32 bytes per param (bit-exact through JSON). */
   bestWeights: string[] | null;
 }
 
+/** The `format` EarlyStopping.stateDict() writes. */
 export const EARLY_STOPPING_STATE_FORMAT = "gradstep-early-stopping-1";
 const WHERE = "EarlyStopping";
 const OPTIONS: Record<string, OptionRule> = {
@@ -79,11 +93,17 @@ const AUTO: Record<string, ImprovementMode> = { loss: "min", accuracy: "max", ac
  * stopper.restore(); // when the loop ended without a stop: the best epoch's params (Keras' on_train_end)
  */
 export class EarlyStopping {
+  /** The mode in effect ("auto" resolved from `monitor`). */
   readonly mode: ImprovementMode;
+  /** EarlyStoppingOptions.minDelta. */
   readonly minDelta: number;
+  /** EarlyStoppingOptions.patience. */
   readonly patience: number;
+  /** EarlyStoppingOptions.baseline. */
   readonly baseline: number | null;
+  /** EarlyStoppingOptions.startFromEpoch. */
   readonly startFromEpoch: number;
+  /** EarlyStoppingOptions.restoreBestWeights. */
   readonly restoreBestWeights: boolean;
   readonly #params: ParamLike[];
   #epoch = 0;

@@ -15,6 +15,7 @@ import { closureOptimizers } from "../optim/index.js";
 import type { ParamLike } from "../core/spec.js";
 import { type OptionRule, readOptions, rule, SmoothedLoss } from "./common.js";
 
+/** The options of {@link lrRangeTest}(). */
 export interface LRRangeTestOptions {
   /** The first lr (default 1e-8; > 0). */
   minLr?: number;
@@ -34,6 +35,7 @@ export interface LRRangeTestOptions {
   skipEnd?: number;
 }
 
+/** What {@link lrRangeTest}() returns: the curve and two suggested learning rates. */
 export interface LRRangeTestResult {
   /** The first param group's lr at each step (the others keep their ratio to it). */
   lrs: number[];
@@ -43,9 +45,11 @@ export interface LRRangeTestResult {
   rawLosses: number[];
   /** Lightning's suggestion: the lr of the steepest descent of the smoothed loss, or null with under 2 points. */
   suggestion: number | null;
+  /** The index of `suggestion` in `lrs` (null with it). */
   suggestionIndex: number | null;
   /** fastai's `valley`: the lr two-fifths... of the way down the longest descending run (see valleyIndex). */
   valley: number | null;
+  /** The index of `valley` in `lrs` (null with it). */
   valleyIndex: number | null;
   /** Whether the test stopped before numTraining steps (divergence or a NaN loss). */
   stoppedEarly: boolean;
@@ -53,12 +57,23 @@ export interface LRRangeTestResult {
 
 /** What lrRangeTest needs: every gradstep optimizer, Lookahead and LBFGS are one (each group has an `lr`). */
 export interface RangeTestOptimizer {
-  readonly paramGroups: readonly { lr?: number; readonly params: readonly ParamLike[] }[];
+  /** Its param groups: the test sets each group's lr. */
+  readonly paramGroups: readonly {
+    /** The group's learning rate. */
+    lr?: number;
+    /** The group's params (snapshotted and restored). */
+    readonly params: readonly ParamLike[];
+  }[];
+  /** Whether it was disposed (then refused). */
   readonly disposed: boolean;
+  /** Zeroes the gradients. */
   zeroGrad(): void;
+  /** One step (LBFGS's takes a closure). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   step(arg?: any): unknown;
+  /** Its state, saved before the test. */
   stateDict(): unknown;
+  /** Restores the state saved before the test. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   loadStateDict(dict: any): void;
 }

@@ -9,7 +9,13 @@ import { closureOptimizers, stepOptimizers, type OptimizerClass, type StepEntry 
 import { Bridge, fail, isVariable, sameShape, sizeOf, tensorShape, type Pending, type StateArray, type StateName } from "./bridge.js";
 import { GpuBridge, webgpuBackend } from "./webgpu.js";
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
+/** A named tensor of tfjs's getWeights()/setWeights() format. */
+export type NamedTensor = {
+  /** The weight's name (tfjs's: `iter`, then `<variable>/<state>`). */
+  name: string;
+  /** Its value. */
+  tensor: tf.Tensor;
+};
 
 /**
  * A tfjs optimizer backed by gradstep. Subclasses fix the gradstep class, the options and the names of the

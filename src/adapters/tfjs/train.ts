@@ -28,18 +28,26 @@ abstract class TrainOptimizer extends GradstepTfjsOptimizer {
 
 /** tf.train.sgd(learningRate): θ ← θ − lr·g. */
 export class SGDOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "SGD"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate"];
-  constructor(readonly learningRate: number) {
+  constructor(
+    /** The learning rate. */ readonly learningRate: number) {
     super(SGD, { lr: learningRate, flavor: "tfjs" }, []);
   }
 }
 
 /** tf.train.momentum(learningRate, momentum, useNesterov = false). */
 export class MomentumOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "Momentum"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate", "momentum", "useNesterov"];
-  constructor(readonly learningRate: number, readonly momentum: number, readonly useNesterov = false) {
+  constructor(
+    /** The learning rate. */ readonly learningRate: number,
+    /** The momentum factor. */ readonly momentum: number,
+    /** Whether to use Nesterov momentum. */ readonly useNesterov = false) {
     // Nesterov with momentum 0 is plain SGD in tfjs (g + 0·a); gradstep rejects that combination, so it is dropped.
     super(SGD, { lr: learningRate, momentum, nesterov: useNesterov && momentum > 0, flavor: "tfjs" },
       [{ buffer: "momentum_buffer", suffix: "momentum", kept: (o) => o.momentum !== 0 }]);
@@ -48,10 +56,17 @@ export class MomentumOptimizer extends TrainOptimizer {
 
 /** tf.train.adam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = backend epsilon). */
 export class AdamOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "Adam"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate", "beta1", "beta2", "epsilon"];
+  /** The epsilon in effect (the backend's epsilon() when none was given). */
   readonly epsilon: number;
-  constructor(readonly learningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, epsilon: number | null = null) {
+  constructor(
+    /** The learning rate. */ readonly learningRate = 0.001,
+    /** Decay rate of the first-moment average. */ readonly beta1 = 0.9,
+    /** Decay rate of the second-moment average. */ readonly beta2 = 0.999,
+    epsilon: number | null = null) {
     const e = eps(epsilon);
     super(Adam, { lr: learningRate, betas: [beta1, beta2], eps: e, flavor: "tfjs" },
       [{ buffer: "exp_avg", suffix: "m" }, { buffer: "exp_avg_sq", suffix: "v" }]);
@@ -61,9 +76,13 @@ export class AdamOptimizer extends TrainOptimizer {
 
 /** tf.train.adagrad(learningRate, initialAccumulatorValue = 0.1); ε is the backend's epsilon, inside the sqrt. */
 export class AdagradOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "Adagrad"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate", "initialAccumulatorValue"];
-  constructor(readonly learningRate: number, readonly initialAccumulatorValue = 0.1) {
+  constructor(
+    /** The learning rate. */ readonly learningRate: number,
+    /** Initial value of the squared-gradient accumulators. */ readonly initialAccumulatorValue = 0.1) {
     super(Adagrad, { lr: learningRate, initialAccumulatorValue, eps: eps(null), flavor: "tfjs" },
       [{ buffer: "sum", suffix: "accumulator" }]);
   }
@@ -74,10 +93,16 @@ export class AdagradOptimizer extends TrainOptimizer {
  * accumulators from before the step). State in tfjs's order: every `<var>/accum_grad`, then every `<var>/accum_var`.
  */
 export class AdadeltaOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "Adadelta"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate", "rho", "epsilon"];
+  /** The epsilon in effect (the backend's epsilon() when none was given). */
   readonly epsilon: number;
-  constructor(readonly learningRate = 0.001, readonly rho = 0.95, epsilon: number | null = null) {
+  constructor(
+    /** The learning rate. */ readonly learningRate = 0.001,
+    /** Decay rate of the squared-gradient and squared-update averages. */ readonly rho = 0.95,
+    epsilon: number | null = null) {
     const e = eps(epsilon);
     super(Adadelta, { lr: learningRate, rho, eps: e, flavor: "tfjs" },
       [{ buffer: "square_avg", suffix: "accum_grad" }, { buffer: "acc_delta", suffix: "accum_var" }]);
@@ -87,11 +112,18 @@ export class AdadeltaOptimizer extends TrainOptimizer {
 
 /** tf.train.rmsprop(learningRate, decay = 0.9, momentum = 0, epsilon = backend epsilon, centered = false). */
 export class RMSPropOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "RMSProp"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate", "decay", "momentum", "epsilon", "centered"];
+  /** The epsilon in effect (the backend's epsilon() when none was given). */
   readonly epsilon: number;
-  constructor(readonly learningRate: number, readonly decay = 0.9, readonly momentum = 0, epsilon: number | null = null,
-      readonly centered = false) {
+  constructor(
+    /** The learning rate. */ readonly learningRate: number,
+    /** Decay rate of the squared-gradient average. */ readonly decay = 0.9,
+    /** The momentum factor. */ readonly momentum = 0,
+    epsilon: number | null = null,
+    /** Whether to normalize by the gradient's estimated variance. */ readonly centered = false) {
     // tfjs's own RMSProp refuses a missing learning rate with this message (its other optimizers do not check).
     if (learningRate == null) throw new Error("learningRate for RMSPropOptimizer must be defined.");
     const e = eps(epsilon);
@@ -109,11 +141,18 @@ export class RMSPropOptimizer extends TrainOptimizer {
  * tfjs's own Adamax cannot save its state (getWeights throws); this one saves `<var>/m`, `<var>/v`.
  */
 export class AdamaxOptimizer extends TrainOptimizer {
+  /** The class name tfjs serializes it under (tfjs's own optimizer's). */
   static get className(): string { return "Adamax"; }
+  /** getConfig()'s keys, in the constructor's order. */
   static readonly configKeys = ["learningRate", "beta1", "beta2", "epsilon", "decay"];
+  /** The epsilon in effect (the backend's epsilon() when none was given). */
   readonly epsilon: number;
-  constructor(readonly learningRate = 0.002, readonly beta1 = 0.9, readonly beta2 = 0.999, epsilon: number | null = null,
-      readonly decay = 0) {
+  constructor(
+    /** The learning rate. */ readonly learningRate = 0.002,
+    /** Decay rate of the first-moment average. */ readonly beta1 = 0.9,
+    /** Decay rate of the second-moment average. */ readonly beta2 = 0.999,
+    epsilon: number | null = null,
+    /** Learning-rate decay over steps: lr / (1 + decay·(t − 1)). */ readonly decay = 0) {
     const e = eps(epsilon);
     super(Adamax, { lr: learningRate, betas: [beta1, beta2], eps: e, lrDecay: decay, flavor: "tfjs" },
       [{ buffer: "exp_avg", suffix: "m" }, { buffer: "exp_inf", suffix: "v" }]);
@@ -133,13 +172,20 @@ register([SGDOptimizer, MomentumOptimizer, AdamOptimizer, AdagradOptimizer, Adad
  * model.compile({ optimizer: train.adam(1e-3), loss: "categoricalCrossentropy" });   // was tf.train.adam(1e-3)
  */
 export const train = {
+  /** `tf.train.sgd`: an {@link SGDOptimizer}. */
   sgd: (learningRate: number) => new SGDOptimizer(learningRate),
+  /** `tf.train.momentum`: an {@link MomentumOptimizer}. */
   momentum: (learningRate: number, momentum: number, useNesterov = false) => new MomentumOptimizer(learningRate, momentum, useNesterov),
+  /** `tf.train.adam`: an {@link AdamOptimizer}. */
   adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) => new AdamOptimizer(learningRate, beta1, beta2, epsilon),
+  /** `tf.train.adagrad`: an {@link AdagradOptimizer}. */
   adagrad: (learningRate: number, initialAccumulatorValue = 0.1) => new AdagradOptimizer(learningRate, initialAccumulatorValue),
+  /** `tf.train.adadelta`: an {@link AdadeltaOptimizer}. */
   adadelta: (learningRate = 0.001, rho = 0.95, epsilon: number | null = null) => new AdadeltaOptimizer(learningRate, rho, epsilon),
+  /** `tf.train.rmsprop`: an {@link RMSPropOptimizer}. */
   rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon: number | null = null, centered = false) =>
     new RMSPropOptimizer(learningRate, decay, momentum, epsilon, centered),
+  /** `tf.train.adamax`: an {@link AdamaxOptimizer}. */
   adamax: (learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, decay = 0) =>
     new AdamaxOptimizer(learningRate, beta1, beta2, epsilon, decay),
 };
