@@ -6,7 +6,9 @@ export {
   Optimizer, STATE_DICT_FORMAT, type ForeignParam, type OptimizerOptions, type ParamGroup, type ParamGroupInput,
   type ParamLike, type ParamsInput, type StateDict, type StepOptions,
 } from "./core/optimizer.js";
-export type { OptionsInput, SharedOptions, StateDtype } from "./core/spec.js";
+export type { AnyParam, DeviceParam, OptionsInput, SharedOptions, StateDtype, StoreParam } from "./core/spec.js";
+export type { DeviceStore } from "./core/backend.js";
+export type { Memory } from "./core/layout.js";
 export type { LoadOptions, TransformsConfig } from "./core/optimizer.js";
 export type { StateValue } from "./core/state-dict.js";
 export type { Transforms } from "./core/prepass.js";

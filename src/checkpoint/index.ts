@@ -135,7 +135,7 @@ export function saveCheckpoint(parts: CheckpointParts, metadata: Record<string, 
  * Returns your metadata.
  */
 export function loadCheckpoint(bytes: Uint8Array, parts: CheckpointParts, options: CheckpointLoadOptions = {}): {
-  /** The file's string metadata (saveCheckpoint's `metadata`, and gradstep's own entries). */
+  /** Your string metadata (saveCheckpoint's `metadata`; gradstep's own entries left out). */
   metadata: Record<string, string>;
 } {
   if (parts === null || typeof parts !== "object") throw new TypeError("loadCheckpoint: expected { params, optimizer, scheduler }");

@@ -110,7 +110,7 @@ export interface Backend {
 
 /** A contiguous range of gradients (a layout segment): n floats at byte offset gradPtr. */
 export interface GradRange { readonly gradPtr: number; readonly n: number }
-/** The transforms a pre-pass serves (src/core/prepass.ts Transforms). */
+/** The transforms a pre-pass serves (the optimizer's Transforms). */
 export interface PrePassTransforms { readonly maxGradNorm?: number; readonly normType: number; readonly skipNonFinite: boolean }
 
 /** What a backend may read of the spec of the launches it binds. */
@@ -118,34 +118,40 @@ export interface BoundSpec {
   readonly name: string;
   readonly scalars: readonly string[];
   readonly kind?: "elementwise" | "tensor";
-  /** The element rule in WGSL (src/optim/<id>.wgsl.ts); absent: the optimizer has no WebGPU kernel yet. */
+  /** The element rule in WGSL; absent: the optimizer has no WebGPU kernel yet. */
   readonly wgsl?: string;
 }
 
 /**
- * A store whose memory is a device's, not the host's (src/webgpu: GpuParamStore). Its params carry it as
- * `store`; an optimizer over them runs on the backend it makes. Offsets are addresses in the store's own
+ * A store whose memory is a device's, not the host's (a GpuParamStore of gradstep/webgpu). Its params carry it
+ * as `store`; an optimizer over them runs on the backend it makes. Offsets are addresses in the store's own
  * address space, laid out by the same rules as a ParamStore's; the host reaches the bytes only through host
  * copies opened for state I/O (state dicts), never during a step.
  */
 export interface DeviceStore {
   /** What kind of device: the backend's name. */
   readonly deviceKind: "webgpu";
+  /** Whether the store was disposed (its buffers destroyed). */
   readonly disposed: boolean;
+  // The members below are the optimizer core's, not a user's: @internal keeps them out of the published
+  // declarations, where a GpuParamStore (whose implementations of them are @internal too) must fit this type.
+  /** @internal Reserves `floats` zero-filled f32s; returns their address. */
   alloc(floats: number): number;
+  /** @internal Reserves `bytes` zero-filled bytes (at an `align` boundary); returns their address. */
   allocBytes(bytes: number, align?: number): number;
-  /** The backend that executes launches over this store (one per optimizer; `name`: the optimizer's). */
+  /** @internal The backend that executes launches over this store (one per optimizer; `name`: the optimizer's). */
   backend(name: string, verify: boolean): Backend;
-  /** Queues writing `value` into `floats` f32s at `ptr` (state buffers that start at a value other than 0). */
+  /** @internal Queues writing `value` into `floats` f32s at `ptr` (state buffers that start at a value other than 0). */
   fill(ptr: number, floats: number, value: number): void;
-  /** Opens host copies of the allocations at `ptrs`, read back from the device (resolves when they are). */
+  /** @internal Opens host copies of the allocations at `ptrs`, read back from the device (resolves when they are). */
   download(ptrs: readonly number[]): Promise<void>;
-  /** Opens zeroed host copies, for writes that cover what they touch (a state load). */
+  /** @internal Opens zeroed host copies, for writes that cover what they touch (a state load). */
   openHost(): void;
-  /** The host copy of bytes [ptr, ptr + bytes); throws a clear error when no host copy is open. */
+  /** @internal The host copy of bytes [ptr, ptr + bytes); throws a clear error when no host copy is open. */
   hostBytes(ptr: number, bytes: number): Uint8Array;
-  /** Closes the host copies; `upload`: queues writing the ones that were touched back to the device. */
+  /** @internal Closes the host copies; `upload`: queues writing the ones that were touched back to the device. */
   closeHost(upload: boolean): void;
+  /** @internal Throws if the store's threads have gone down (a ParamStore's worker pool; a device store has none). */
   assertThreads(): void;
 }
 

@@ -7,7 +7,7 @@ import { decodeState, dtypeOf, encodeState, kernelName, lowpReference, Q8_BLOCK,
 import { type ForeignParam, isDeviceParam, type OptimizerSpec, type ParamLike, type Run, type StateDtype } from "./spec.js";
 import { Param, type ParamStore } from "../runtime/store.js";
 
-/** The memory an optimizer's buffers live in: a ParamStore (Wasm memory) or a device store (src/core/backend.ts). */
+/** The memory an optimizer's params and state buffers live in: a ParamStore (Wasm memory) or a device store (a GpuParamStore). */
 export type Memory = ParamStore | DeviceStore;
 
 export interface Slot {

@@ -54,7 +54,7 @@ export abstract class OptimizerBase<D extends StateEnvelope = StateEnvelope, L =
     this.#name = name;
   }
 
-  /** The store that holds the params (and the state): a ParamStore, or a device store (src/core/backend.ts). */
+  /** The store that holds the params (and the state): a ParamStore, or a device store (a GpuParamStore). */
   abstract readonly store: ParamStore | DeviceStore;
   abstract get paramGroups(): readonly object[];
   abstract zeroGrad(): void;

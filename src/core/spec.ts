@@ -116,8 +116,8 @@ export interface BufferSpec<O> {
  * between passes (Prodigy's global d: Σg·(θ0 − θ) and Σ|s| over all params between the moments and the update).
  * Per step: pass 0 over every run (stepScalars with `pass` 0), then the backend's reductions of the buffers
  * `reduce[0]` names over each run, folded in run order (`fold`), then `update` on the host, then pass 1, and
- * so on. The reductions are the pre-pass's (src/core/reduce.ts: blocked f32 partials, f64 totals, one order on
- * every backend), so every backend, thread count and verify mode gives the same bits.
+ * so on. The reductions are the pre-pass's (blocked f32 partials, f64 totals, one order on every backend), so
+ * every backend, thread count and verify mode gives the same bits.
  */
 export interface GlobalSpec<O> {
   /** The optimizer-wide scalars (the reference's names), saved as the state dict's `global`. */
@@ -126,7 +126,7 @@ export interface GlobalSpec<O> {
   init(g: Float64Array, o: O): void;
   /** Kernel passes per step. */
   readonly passes: number;
-  /** After pass k (k < passes − 1): the buffers reduced over each run, as [buffer index, mode of src/core/reduce.ts]. */
+  /** After pass k (k < passes − 1): the buffers reduced over each run, as [buffer index, reduction mode (ALL, SUM_SQ or SUM)]. */
   readonly reduce: readonly (readonly (readonly [number, number])[])[];
   /** Floats of the step's totals `fold` accumulates into (zeroed before each reduction). */
   readonly totals: number;
@@ -194,8 +194,7 @@ export interface OptimizerSpec<O> {
    */
   scratchFloats?(shape: readonly number[], o: O): number;
   /**
-   * The element rule in WGSL for the webgpu backend (src/optim/<id>.wgsl.ts; src/webgpu/driver.ts composes it
-   * with the loop). Absent: the optimizer is refused on WebGPU params.
+   * The element rule in WGSL for the webgpu backend (the driver composes it with the loop). Absent: the optimizer is refused on WebGPU params.
    */
   readonly wgsl?: string;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */

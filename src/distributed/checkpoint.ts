@@ -24,14 +24,37 @@ const CONSOLIDATED_KEY = "gradstep.zero.consolidated";
 
 /** What a shard's metadata says (JSON under "gradstep.zero.shard" of the user metadata). */
 export interface ZeroShardInfo {
+  /** The rank that saved the shard. */
   rank: number;
+  /** The number of ranks of the world that saved it. */
   worldSize: number;
   /** The optimizer class (its state dict's name), each param group's options, and the step count of this rank's shares (0 before the first step). */
-  optimizer: { name: string; options: Record<string, unknown>[]; step: number };
+  optimizer: {
+    /** The optimizer class's name. */
+    name: string;
+    /** Each param group's options. */
+    options: Record<string, unknown>[];
+    /** Steps taken by this rank's shares (0 before the first step). */
+    step: number;
+  };
   /** Every param in registration order: its name (store params) and length. */
-  params: { name?: string; length: number }[];
+  params: {
+    /** The param's name (params of a ParamStore only). */
+    name?: string;
+    /** Its number of floats. */
+    length: number;
+  }[];
   /** Every flat run, group by group: its param group, how many params it holds, its floats, and the range [start, end) each rank owns. */
-  runs: { group: number; params: number; floats: number; ranges: [number, number][] }[];
+  runs: {
+    /** The index of its param group. */
+    group: number;
+    /** How many params it holds. */
+    params: number;
+    /** Its floats (all its params'). */
+    floats: number;
+    /** Per rank: the range [start, end) of the run's floats that rank owns. */
+    ranges: [number, number][];
+  }[];
 }
 
 /** A run of `zero` as the shard metadata records it. */
@@ -128,7 +151,10 @@ interface Staged { dict: StateDict; params: (r: number) => void; shard: Float32A
  * @example
  * const { metadata } = await loadZeroCheckpoint(zero, readFileSync(`ckpt/step-${t}.rank-${group.rank}.safetensors`));
  */
-export async function loadZeroCheckpoint(zero: ZeroRedundancyOptimizer, bytes: Uint8Array): Promise<{ metadata: Record<string, string> }> {
+export async function loadZeroCheckpoint(zero: ZeroRedundancyOptimizer, bytes: Uint8Array): Promise<{
+  /** Your string metadata (saveZeroShard's or saveZeroConsolidated's `metadata`; gradstep's own entries left out). */
+  metadata: Record<string, string>;
+}> {
   const { group } = zero;
   const W = group.worldSize, me = group.rank;
   let staged: Staged | undefined, error: unknown;

@@ -23,6 +23,10 @@ import { bf16Decode, bf16Encode } from "../core/lowp.js";
 /** Elements per block of the int8 and sign payloads (one scale each). */
 export const BLOCK = 256;
 
+/**
+ * A gradient codec with error feedback: "bf16" (round to nearest even), "int8" (per 256 floats a power-of-two
+ * scale and 8-bit codes) or "sign" (per 256 floats the mean |x| and one sign bit per float).
+ */
 export type Codec = "bf16" | "int8" | "sign";
 
 /** unpack flag: add the decoded values to `out` (else store them). */

@@ -42,7 +42,9 @@ export interface PowerSGDOptions {
 
 /** A PowerSGD configuration (what `powerSGD()` returns), every option filled in. */
 export interface PowerSGD extends Readonly<Required<Omit<PowerSGDOptions, "initQ">>> {
+  /** Tells a PowerSGD configuration from a codec name. */
   readonly kind: "powerSGD";
+  /** PowerSGDOptions.initQ, or undefined: gradstep's seeded generator. */
   readonly initQ: ((floats: number, draw: number) => ArrayLike<number>) | undefined;
 }
 
@@ -94,7 +96,9 @@ export function allReduceBytes(n: number, W: number, rank: number): number {
 
 /** A bucket to reduce: a live view of its floats and its params in order (PowerSGD reads their shapes). */
 export interface CompressBucket {
+  /** The bucket's floats, as a live view (reduce() replaces them in place). */
   data(): Float32Array;
+  /** Its params, in the order their floats lie in `data()`. */
   readonly params: readonly ParamLike[];
 }
 
@@ -120,6 +124,7 @@ const f = Math.fround;
 
 /** Compression state of one DataParallel / DiLoCo: error buffers and PowerSGD memory in `store`, the kernels of `backend`. */
 export class Compressor {
+  /** The compression it applies: a codec name or a PowerSGD configuration. */
   readonly mode: Compression;
   readonly #store: ParamStore;
   readonly #backend: BackendName;

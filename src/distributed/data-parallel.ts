@@ -22,7 +22,7 @@ export interface DataParallelOptions {
   /** Cap of the first bucket, in bytes (default 1 MiB, torch's first bucket). */
   firstBucketBytes?: number;
   /**
-   * Compress the gradients with error feedback (docs/distributed.md, "Compression"): "bf16", "int8", "sign"
+   * Compress the gradients with error feedback (the distributed guide's "Compression"): "bf16", "int8", "sign"
    * or powerSGD({...}) (default: none, the exact mean).
    */
   compression?: Compression;

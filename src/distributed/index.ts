@@ -6,12 +6,13 @@ export { localGroups, type LocalGroupOptions } from "./local.js";
 export { workerGroup, workerMesh, type WorkerGroupOptions, type WorkerRank, type MessagePortLike } from "./worker.js";
 export { webSocketGroup, type WebSocketGroupOptions, type WebSocketLike } from "./websocket.js";
 export { serveRendezvous, type RendezvousOptions, type Rendezvous } from "./rendezvous.js";
-export { rtcGroup, rtcConnect, type RtcGroupOptions, type RtcConnectOptions, type DataChannelLike, type PeerConnectionLike } from "./rtc.js";
+export { rtcGroup, rtcConnect, type RtcGroupOptions, type RtcConnectOptions, type DataChannelLike, type PeerConnectionLike, type OpenableChannel } from "./rtc.js";
 // Training over a process group (data parallel, ZeRO-1, DiLoCo) and federated server optimizers (FedOpt).
 export { DataParallel, type DataParallelOptions } from "./data-parallel.js";
 export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";
 export { saveZeroShard, saveZeroConsolidated, loadZeroCheckpoint, type ZeroShardInfo } from "./checkpoint.js";
-export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor } from "./compression.js";
+export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor, type CompressBucket } from "./compression.js";
+export type { Codec } from "./compression-codecs.js";
 export { DiLoCo, type DiLoCoOptions, type DiLoCoState } from "./diloco.js";
 export {
   FedAvg, FedAvgM, FedAdagrad, FedAdam, FedYogi, type ClientResult,

@@ -88,17 +88,28 @@ function channelGroup(options: RtcGroupOptions, release: () => void, early: read
 
 /** The part of `RTCPeerConnection` rtcConnect uses (browsers', Deno's none, Node's through `node-datachannel/polyfill`). */
 export interface PeerConnectionLike {
-  readonly localDescription: { type: string; sdp: string } | null;
+  /** The description set by setLocalDescription (sent to the peer), or null before. */
+  readonly localDescription: {
+    /** "offer" or "answer". */
+    type: string;
+    /** The session description (SDP). */
+    sdp: string;
+  } | null;
+  /** A new data channel to the peer, ordered and reliable (the offering side creates it). */
   createDataChannel(label: string): OpenableChannel;
   /**
    * Called without an argument: the offer or answer the signalling state calls for (every current browser).
    * `any`: node-datachannel's typings declare the argument required, though its polyfill takes none.
    */
   setLocalDescription(description?: any): Promise<void>;
+  /** Applies the peer's offer or answer. */
   setRemoteDescription(d: { type: string; sdp?: string }): Promise<void>;
+  /** Adds an ICE candidate the peer sent. */
   addIceCandidate(c: unknown): Promise<void>;
   // `any`: the DOM's and the polyfill's event types differ; the listeners read only `candidate` / `channel`.
+  /** Listens for local ICE candidates, for the peer's data channel, and for connection state changes. */
   addEventListener(type: "icecandidate" | "datachannel" | "connectionstatechange", listener: (event: any) => void): void;
+  /** Closes the connection. */
   close(): void;
 }
 
@@ -106,14 +117,22 @@ export interface PeerConnectionLike {
 export interface RtcConnectOptions extends GroupOptions {
   /** The rendezvous URL that relays the signalling, e.g. `ws://127.0.0.1:8765/job-1` (as webSocketGroup's). */
   url: string;
+  /** This process's rank, 0 <= rank < worldSize. */
   rank: number;
+  /** The number of ranks. */
   worldSize: number;
   /** The RTCPeerConnection class (default: the runtime's global; in Node, `node-datachannel/polyfill`'s). */
-  RTCPeerConnection?: new (configuration: object) => PeerConnectionLike;
+  RTCPeerConnection?: {
+    /** A peer connection with `configuration` (RTCConfiguration). */
+    new (configuration: object): PeerConnectionLike;
+  };
   /** The peer connections' configuration (default `{ iceServers: [] }`: host candidates only, for one network). */
   configuration?: object;
   /** The WebSocket class for the relay (default: the runtime's global WebSocket, else the `ws` package's). */
-  WebSocket?: new (url: string) => WebSocketLike;
+  WebSocket?: {
+    /** Opens a socket to `url`. */
+    new (url: string): WebSocketLike;
+  };
 }
 
 /**
@@ -256,7 +275,11 @@ export async function rtcConnect(options: RtcConnectOptions): Promise<ProcessGro
   }, early);
 }
 
-type OpenableChannel = DataChannelLike & { addEventListener(type: "open", listener: () => void): void };
+/** A data channel being opened (PeerConnectionLike.createDataChannel's): a DataChannelLike with an "open" event. */
+export type OpenableChannel = DataChannelLike & {
+  /** Listens for the channel opening. */
+  addEventListener(type: "open", listener: () => void): void;
+};
 
 // libdatachannel (node-datachannel) under load can take a remote candidate before its ICE transport is up and
 // refuse it ("Got a remote candidate without ICE transport"), in setRemoteDescription when the description

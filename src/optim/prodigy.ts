@@ -1,36 +1,3 @@
-/**
- * Prodigy (Mishchenko & Defazio 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner",
- * https://arxiv.org/abs/2306.06101) — Optax's `optax.contrib.prodigy` (0.2.8), f32: AdamW whose step size d
- * (`estim_lr`) is estimated from the whole model, so `lr` is a schedule factor around 1, not a learning rate.
- *
- *   t ← t + 1;  dlr ← d·lr·√(1 − β2^t)/(1 − β1^t);  on t = 1: θ0 ← θ
- *   r ← β3·r + (d/d0)·dlr·Σ g·(θ0 − θ)                 (over every param of every group: `numerator_weighted`)
- *   s ← β3·s + dlr·(d·g)/d0   (safeguardWarmup: d·(d·g)/d0)
- *   d' ← max(d, coef·r / Σ|s|)                          (Σ over every param: the global d, `estim_lr`)
- *   m ← β1·m + (1 − β1)·d·g;  v ← β2·v + (1 − β2)·(d·g)²
- *   θ ← θ − wd·dlr·θ − dlr·m / (√v + d'·ε)
- *
- * The two sums are global reductions between the kernel's passes (GlobalSpec, src/core/spec.ts): pass 0 writes
- * the terms g·(θ0 − θ) (a transient buffer, never saved) and s; the step plan reduces both over every run in
- * the fixed order of src/core/reduce.ts, the host computes r and d' in f32 as Optax does, then pass 1 updates
- * m, v and θ with the old d and the new d'. β3 default √β2 (Optax's None). One d for the whole optimizer: it
- * starts at the first group's estimLr0 (at construction) and the host update reads β3 and estimLrCoef of the
- * first group; every group's own lr, betas, eps, weightDecay and estimLr0 enter its dlr and its kernel, and
- * (d/d0)·dlr of its run weighs each run's share of Σ g·(θ0 − θ).
- *
- * Defaults (Optax's): lr 1 (`learning_rate`), betas [0.9, 0.999], beta3 null (√β2), eps 1e-8, estimLr0 1e-6,
- * estimLrCoef 1, weightDecay 0, safeguardWarmup false. State (Optax's names): `step` (`count`), `exp_avg`,
- * `exp_avg_sq`, `grad_sum`, `params0` per param; `estim_lr` and `numerator_weighted` in the state dict's
- * `global`. f32 only: params0 is a point, not a statistic (θ0 − θ in bf16 would be noise).
- * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_prodigy.py
- *
- * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new Prodigy(store.params);
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
- */
 import { bool, nonNegative, num, pair, samePair, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import { ALL, SUM } from "../core/reduce.js";
@@ -38,20 +5,23 @@ import type { OptionsInput } from "../core/spec.js";
 import { GRAD_SCALE, START, UPDATE } from "../abi/index.js";
 import { prodigy_f32 } from "./prodigy.reference.js";
 
+/** The options of {@link Prodigy}, each with its default (Optax's `optax.contrib.prodigy`). */
 export interface ProdigyOptions {
-  /** A schedule factor (Optax's `learning_rate`, default 1): d·lr is the step size. */
+  /** A schedule factor around 1 (Optax's `learning_rate`), not a learning rate: d·lr is the step size. @defaultValue 1 */
   lr: number;
+  /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.999] */
   betas: [number, number];
-  /** The decay of the d estimate's sums; null (default): √β2. */
+  /** Decay β3 of the d estimate's sums r and s; null: √β2. @defaultValue null */
   beta3: number | null;
+  /** Term added to the denominator, scaled by the new estimate d': √v + d'·ε. @defaultValue 1e-8 */
   eps: number;
-  /** The initial (under-)estimate of d. */
+  /** The initial (under-)estimate d0 of d (Optax's `estim_lr0`). @defaultValue 1e-6 */
   estimLr0: number;
-  /** d's estimates are multiplied by this. */
+  /** Multiplies each new estimate of d (Optax's `estim_lr_coef`). @defaultValue 1 */
   estimLrCoef: number;
-  /** Decoupled (AdamW) weight decay, scaled by dlr. */
+  /** Decoupled (AdamW) weight decay λ: θ ← θ − λ·dlr·θ. @defaultValue 0 */
   weightDecay: number;
-  /** Leave lr out of the denominator's sum (Optax's `safeguard_warmup`): for warm-up schedules. */
+  /** Leave lr out of the sum s (Optax's `safeguard_warmup`): for warm-up schedules. @defaultValue false */
   safeguardWarmup: boolean;
 }
 
@@ -120,6 +90,39 @@ export const PRODIGY_SPEC: OptimizerSpec<ProdigyOptions> = {
   },
 };
 
+/**
+ * Prodigy (Mishchenko & Defazio 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner",
+ * https://arxiv.org/abs/2306.06101) — Optax's `optax.contrib.prodigy` (0.2.8), f32: AdamW whose step size d
+ * (`estim_lr`) is estimated from the whole model, so `lr` is a schedule factor around 1, not a learning rate.
+ *
+ *   t ← t + 1;  dlr ← d·lr·√(1 − β2^t)/(1 − β1^t);  on t = 1: θ0 ← θ
+ *   r ← β3·r + (d/d0)·dlr·Σ g·(θ0 − θ)                 (over every param of every group: `numerator_weighted`)
+ *   s ← β3·s + dlr·(d·g)/d0   (safeguardWarmup: d·(d·g)/d0)
+ *   d' ← max(d, coef·r / Σ|s|)                          (Σ over every param: the global d, `estim_lr`)
+ *   m ← β1·m + (1 − β1)·d·g;  v ← β2·v + (1 − β2)·(d·g)²
+ *   θ ← θ − wd·dlr·θ − dlr·m / (√v + d'·ε)
+ *
+ * The two sums are global reductions between the kernel's passes: pass 0 writes the terms g·(θ0 − θ) (a
+ * transient buffer, never saved) and s; the step plan reduces both over every run in one fixed order (the same
+ * bits on every backend and thread count), the host computes r and d' in f32 as Optax does, then pass 1 updates
+ * m, v and θ with the old d and the new d'. β3 default √β2 (Optax's None). One d for the whole optimizer: it
+ * starts at the first group's estimLr0 (at construction) and the host update reads β3 and estimLrCoef of the
+ * first group; every group's own lr, betas, eps, weightDecay and estimLr0 enter its dlr and its kernel, and
+ * (d/d0)·dlr of its run weighs each run's share of Σ g·(θ0 − θ).
+ *
+ * Defaults (Optax's): lr 1 (`learning_rate`), betas [0.9, 0.999], beta3 null (√β2), eps 1e-8, estimLr0 1e-6,
+ * estimLrCoef 1, weightDecay 0, safeguardWarmup false. State (Optax's names): `step` (`count`), `exp_avg`,
+ * `exp_avg_sq`, `grad_sum`, `params0` per param; `estim_lr` and `numerator_weighted` in the state dict's
+ * `global`. f32 only: params0 is a point, not a statistic (θ0 − θ in bf16 would be noise).
+ * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_prodigy.py
+ *
+ * @example
+ * await init();
+ * const store = new ParamStore();
+ * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
+ * const opt = new Prodigy(store.params);
+ * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ */
 export class Prodigy extends Optimizer<ProdigyOptions> {
   constructor(params: ParamsInput<ProdigyOptions>, options: OptionsInput<ProdigyOptions> & OptimizerOptions = {}) {
     super(PRODIGY_SPEC, params, options);

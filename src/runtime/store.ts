@@ -76,7 +76,7 @@ export function checkShape(shape: unknown, length: number, where: string): asser
 
 /**
  * The arguments of a store's `param(name, init, options)` checked (`taken`: the name is in use); returns the
- * param's length. Every store (ParamStore, and the GPU store of src/webgpu) refuses the same inputs alike.
+ * param's length. Every store (ParamStore, and gradstep/webgpu's GpuParamStore) refuses the same inputs alike.
  */
 export function checkParamArgs(name: unknown, init: unknown, options: ParamOptions, taken: boolean): number {
   if (typeof name !== "string" || name === "") throw new TypeError("param(name, init): name must be a non-empty string");

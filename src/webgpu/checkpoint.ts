@@ -6,12 +6,18 @@ import { ParamStore } from "../runtime/store.js";
 import type { GpuParam, GpuParamStore } from "./store.js";
 
 /** An optimizer over GPU params (stateDictAsync reads its state back), or anything Stateful. */
-export type AsyncStateful = Stateful & { stateDictAsync?(): Promise<unknown> };
+export type AsyncStateful = Stateful & {
+  /** The state dict, read back from the GPU after every step queued before the call (a GPU optimizer's). */
+  stateDictAsync?(): Promise<unknown>;
+};
 
+/** What saveCheckpointAsync saves and loadCheckpointAsync restores; each part is optional. */
 export interface GpuCheckpointParts {
   /** A whole GpuParamStore (by param name) or a list of GPU params (by index). */
   params?: GpuParamStore | readonly GpuParam[];
+  /** An optimizer over those params: its state (read back from the GPU) and options. */
   optimizer?: AsyncStateful;
+  /** A learning-rate scheduler of that optimizer. */
   scheduler?: Stateful;
 }
 
@@ -56,7 +62,10 @@ export async function saveCheckpointAsync(parts: GpuCheckpointParts, metadata: R
  * loadCheckpoint into GPU params and an optimizer over them: the whole file is checked first (a part that does
  * not fit throws and changes nothing), then the state is uploaded and the params written (queued).
  */
-export async function loadCheckpointAsync(bytes: Uint8Array, parts: GpuCheckpointParts, options: CheckpointLoadOptions = {}): Promise<{ metadata: Record<string, string> }> {
+export async function loadCheckpointAsync(bytes: Uint8Array, parts: GpuCheckpointParts, options: CheckpointLoadOptions = {}): Promise<{
+  /** Your string metadata (saveCheckpointAsync's `metadata`; gradstep's own entries left out). */
+  metadata: Record<string, string>;
+}> {
   const h = await hostParts(parts, false);
   try {
     const out = loadCheckpoint(bytes, h.parts, options);

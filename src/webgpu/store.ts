@@ -19,6 +19,7 @@ const ALIGN = 256;
 
 interface Block { values: Allocation; grads: Allocation; capacity: number; used: number }
 
+/** Options of `GpuParamStore.create()`. */
 export interface GpuParamStoreOptions {
   /** The device to allocate on. Default: one requested from `navigator.gpu` (the adapter's largest buffer limits). */
   device?: GPUDevice;
@@ -42,12 +43,17 @@ function unshared(x: Float32Array): Float32Array {
 
 /** A trainable tensor whose value and grad live in GPU buffers. */
 export class GpuParam {
+  /** The store that holds it. */
   readonly store: GpuParamStore;
+  /** Its name, unique in its store (the checkpoint key). */
   readonly name: string;
+  /** Number of floats. */
   readonly length: number;
+  /** Tensor shape (its product is `length`). */
   readonly shape: readonly number[];
-  /** Addresses of value and grad in the store's address space (what the optimizers' launches hold). */
+  /** Address of the values in the store's address space (what the optimizers' launches hold). */
   readonly valuePtr: number;
+  /** Address of the grads in the store's address space. */
   readonly gradPtr: number;
   readonly #values: Allocation;
   readonly #grads: Allocation;
@@ -127,7 +133,9 @@ export class GpuParamStore {
   // `implements` clause would then be false.
   static readonly #isDeviceStore = (s: GpuParamStore): DeviceStore & GpuMemory => s;
 
+  /** The kind of device its params live on: an optimizer over them steps on the webgpu backend. */
   readonly deviceKind = "webgpu" as const;
+  /** The GPUDevice its buffers are on. */
   readonly device: GPUDevice;
   /** Whether dispose() destroys the device too (the store requested it). */
   readonly #ownsDevice: boolean;
@@ -176,13 +184,23 @@ export class GpuParamStore {
     this.#capacity = capacity;
   }
 
+  /** Whether dispose() has been called (its buffers are destroyed; its params can no longer be used). */
   get disposed(): boolean { return this.#disposed; }
 
   /**
    * The adapter the store's device is on (vendor, architecture, device, description; empty strings where the
    * implementation does not say), or undefined where the device does not expose it (GPUDevice.adapterInfo).
    */
-  get adapterInfo(): { vendor: string; architecture: string; device: string; description: string } | undefined {
+  get adapterInfo(): {
+    /** The vendor's name. */
+    vendor: string;
+    /** The GPU family or architecture. */
+    architecture: string;
+    /** A vendor-specific device identifier. */
+    device: string;
+    /** A human-readable description of the adapter. */
+    description: string;
+  } | undefined {
     const i = this.device.adapterInfo;
     return i && { vendor: i.vendor ?? "", architecture: i.architecture ?? "", device: i.device ?? "", description: i.description ?? "" };
   }
