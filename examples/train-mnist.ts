@@ -136,7 +136,8 @@ for (const run of runs) {
       loss += r.loss; correct += r.correct; window += r.loss; windowN += to - from;
       lastEpochLoss = loss / to;
       if ((s + 1) % 20 === 0 || s === STEPS_PER_EPOCH - 1) {
-        curve.push({ run: run.name, epoch: epoch - 1 + (s + 1) / STEPS_PER_EPOCH, loss: window / windowN, lr });
+        // An epoch's last window holds the steps left over (1 here): too few for a mean worth drawing.
+        if (windowN >= 10 * BATCH) curve.push({ run: run.name, epoch: epoch - 1 + (s + 1) / STEPS_PER_EPOCH, loss: window / windowN, lr });
         window = 0; windowN = 0;
       }
       if ((tty && s % 10 === 0) || s === STEPS_PER_EPOCH - 1) {
