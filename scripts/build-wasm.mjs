@@ -4,7 +4,8 @@
 // src/generated/wasm.ts (the default entry, for hosts without file access). First it writes
 // build/optim-exports.ts, the optimizers' kernels that assembly/index.ts re-exports (optimExports): their
 // exports, and the low-precision twins it writes from their f32 kernels.
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,7 +70,24 @@ function withCustomSection(bytes, name, text) {
   return Buffer.concat([bytes, Buffer.from([0, ...leb128(body.length), ...body])]);
 }
 
-function build() {
+/** Runs asc for `target`; rejects with its exit status. */
+function compile(target) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [asc, "assembly/index.ts", "--config", "asconfig.json", "--target", target],
+      { cwd: root, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`asc --target ${target} failed (${code ?? signal})`))));
+  });
+}
+
+/** The four compiles, as many at once as the machine has cores (each is single-threaded: converge makes it long). */
+async function compileAll() {
+  const queue = Object.values(targets);
+  const worker = async () => { for (let t = queue.shift(); t !== undefined; t = queue.shift()) await compile(t); };
+  await Promise.all(Array.from({ length: Math.min(queue.length, availableParallelism()) }, worker));
+}
+
+async function build() {
   mkdirSync(join(root, "build"), { recursive: true });
   writeFileSync(join(root, "build", "optim-exports.ts"), optimExports());
   const lines = [
@@ -78,9 +96,8 @@ function build() {
     "export const WASM_BASE64: Readonly<Record<\"simd\" | \"scalar\" | \"simdShared\" | \"scalarShared\", string>> = {",
   ];
   mkdirSync(join(root, "dist", "wasm"), { recursive: true });
+  await compileAll();
   for (const [variant, target] of Object.entries(targets)) {
-    execFileSync(process.execPath, [asc, "assembly/index.ts", "--config", "asconfig.json", "--target", target],
-      { cwd: root, stdio: "inherit" });
     const file = `gradstep-${target}.wasm`;
     const bytes = withCustomSection(readFileSync(join(root, "build", file)), "gradstep", variant);
     writeFileSync(join(root, "build", file), bytes);
@@ -93,4 +110,4 @@ function build() {
   console.log("built build/ and dist/wasm/gradstep-{simd,scalar,simd-shared,scalar-shared}.wasm and src/generated/wasm.ts");
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await build();
