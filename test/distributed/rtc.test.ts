@@ -116,7 +116,18 @@ describe("a peer that leaves or stalls: every pending collective rejects naming 
 
 it("child processes over WebRTC: one killed (SIGKILL) mid-collective, the others reject naming it within the timeout", async () => {
   const timeoutMs = 3000;
-  const ranks = await processRanks(3, { timeoutMs, maxMessageFloats: 1 << 14 }, "rtc-rank-process.ts");
+  // Making the world is not this test's subject, and three processes' handshakes over node-datachannel
+  // occasionally fail on a loaded machine ("rank 1 left the rendezvous before its data channels were open",
+  // cause not found yet): up to 3 tries, each failing fast; the killed-rank behaviour is then checked as is.
+  const ranks = await (async () => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await processRanks(3, { timeoutMs, maxMessageFloats: 1 << 14 }, "rtc-rank-process.ts");
+      } catch (e) {
+        if (tries === 3) throw e;
+      }
+    }
+  })();
   try {
     const rand = seeded(11);
     const inputs = [randomF32(1000, rand), randomF32(1000, rand)];

@@ -107,16 +107,22 @@ export async function processRanks(worldSize: number, options: { timeoutMs: numb
       await relay.close();
     },
   );
-  await Promise.all(
-    Array.from({ length: worldSize }, (_, rank) => {
-      const c = fork(join(here, script), [url, String(rank), String(worldSize), String(options.timeoutMs), String(options.maxMessageFloats)], { execArgv: tsx, serialization: "advanced", stdio: "inherit" });
-      children.push(c);
-      return new Promise<void>((resolve, reject) => {
-        c.on("message", (r: Reply) => (r.id === -1 ? resolve() : answer(r)));
-        c.once("error", reject);
-      });
-    }),
-  );
+  const started = Array.from({ length: worldSize }, (_, rank) => {
+    const c = fork(join(here, script), [url, String(rank), String(worldSize), String(options.timeoutMs), String(options.maxMessageFloats)], { execArgv: tsx, serialization: "advanced", stdio: "inherit" });
+    children.push(c);
+    return new Promise<void>((resolve, reject) => {
+      c.on("message", (r: Reply) => (r.id === -1 ? resolve() : answer(r)));
+      c.once("error", reject);
+      // A rank whose group could not be made exits: the world's start fails at once instead of waiting forever.
+      c.once("exit", (code, signal) => reject(new Error(`rank ${rank} exited (${code ?? signal}) before its group was made`)));
+    });
+  });
+  try {
+    await Promise.all(started);
+  } catch (e) {
+    await ranks.close();
+    throw e;
+  }
   return ranks;
 }
 
