@@ -12,7 +12,7 @@ import { rejectUnknown } from "../core/options.js";
 import { SGD } from "../optim/sgd.js";
 import type { ProcessGroup } from "./group.js";
 import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
-import { checkCompression, type Compression, Compressor } from "./compression.js";
+import { checkCompression, type CompressBucket, type Compression, type CompressionState, Compressor, loadCompressed } from "./compression.js";
 
 /** The options of {@link DiLoCo}. */
 export interface DiLoCoOptions {
@@ -105,7 +105,7 @@ export class DiLoCo {
         const v = r.value(), a = this.#anchors[k]!, d = this.#deltas[k]!;
         for (let i = 0; i < d.length; i++) d[i] = a[i]! - v[i]!;
       });
-      if (this.compressor) await this.compressor.reduce(this.group, this.#deltas.map((d, k) => ({ data: () => d, params: this.#runs[k]!.params })));
+      if (this.compressor) await this.compressor.reduce(this.group, this.#buckets());
       else for (const d of this.#deltas) await this.group.allReduce(d, { op: "mean" });
       this.outer.step();
       this.#runs.forEach((r, k) => r.value().set(this.#anchors[k]!));
@@ -114,20 +114,29 @@ export class DiLoCo {
     }
   }
 
+  /** The pseudo-gradients as the compressor reduces them, one bucket per flat run. */
+  #buckets(): CompressBucket[] {
+    return this.#deltas.map((d, k) => ({ data: () => d, params: this.#runs[k]!.params }));
+  }
+
   /** Sets every gradient to zero (the inner optimizer's zeroGrad). */
   zeroGrad(): void {
     this.inner.zeroGrad();
   }
 
   /**
-   * The outer state: inner steps taken, the anchors (copies) and the outer SGD's state dict. The inner
-   * optimizer's state is its own (`inner.stateDict()`).
+   * The outer state: inner steps taken, the anchors (copies), the outer SGD's state dict and, when compressing,
+   * this rank's compression state (each rank saves its own). The inner optimizer's state is its own
+   * (`inner.stateDict()`).
    */
   stateDict(): DiLoCoState {
-    return { innerSteps: this.#steps, anchors: this.anchors, outer: this.outer.stateDict() };
+    return { innerSteps: this.#steps, anchors: this.anchors, outer: this.outer.stateDict(), ...(this.compressor && { compression: this.compressor.stateDict(this.group) }) };
   }
 
-  /** Restores a stateDict() of a DiLoCo over params of the same lengths; checks everything first. */
+  /**
+   * Restores a stateDict() of a DiLoCo over params of the same lengths (and, when compressing, of this rank with
+   * the same compression and world size); checks everything first and changes nothing when it throws.
+   */
   loadStateDict(dict: DiLoCoState): void {
     const name = "DiLoCo.loadStateDict";
     if (dict === null || typeof dict !== "object") throw new TypeError(`${name}: expected { innerSteps, anchors, outer }`);
@@ -140,8 +149,8 @@ export class DiLoCo {
       if (f === undefined || f.length !== n) throw new RangeError(`${name}: anchors[${k}] must be ${n} floats`);
       return f;
     });
-    // The outer load checks its dict first and changes nothing when it throws; after it nothing can fail.
-    this.outer.loadStateDict(dict.outer);
+    // Each load checks its dict first and changes nothing when it throws; after them nothing can fail.
+    loadCompressed(name, this.compressor, dict.compression, this.group, () => this.#buckets(), () => this.outer.loadStateDict(dict.outer));
     anchors.forEach((a, k) => this.#anchors[k]!.set(a));
     this.#steps = dict.innerSteps;
   }
@@ -155,4 +164,6 @@ export interface DiLoCoState {
   anchors: Float32Array[];
   /** The outer SGD's state dict. */
   outer: StateDict;
+  /** This rank's compression state of the pseudo-gradients, when compressing. */
+  compression?: CompressionState;
 }

@@ -13,7 +13,7 @@ import { KERNEL } from "../../src/distributed/compression.js";
 import { MessageGroup, type Header, type Transport } from "../../src/distributed/group.js";
 import { bf16Decode, bf16Encode } from "../../src/core/lowp.js";
 import { expectSameState, firstBitDifference, randomArray, rng } from "../helpers.js";
-import { buildRank, failingGroup, rankOrderMean, snapshotRank } from "./world.js";
+import { buildRank, failingGroup, rankOrderMean, shapedRank, snapshotRank } from "./world.js";
 
 const CODECS: Codec[] = ["bf16", "int8", "sign"];
 const BACKENDS = ["simd", "scalar"] as const;
@@ -92,20 +92,6 @@ function definitionDecode(codec: Codec, x: Float32Array): Float32Array {
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** Shaped store params (two matrices, a vector, a small matrix) and a foreign vector: every kind PowerSGD splits. */
-function shapedRank(options: object = { lr: 0.1 }) {
-  const store = new ParamStore();
-  const rand = rng(3);
-  const params = [
-    store.param("w1", randomArray(24 * 20, rand), { shape: [24, 20] }),
-    store.param("b1", randomArray(24, rand)),
-    store.param("w2", randomArray(10 * 24, rand), { shape: [10, 24] }),
-    store.param("w3", randomArray(9, rand), { shape: [3, 3] }),
-  ];
-  const opt = new SGD([...params, { value: randomArray(300, rand), grad: new Float32Array(300) }], options);
-  return { store, params: [...opt.paramGroups[0]!.params], opt };
 }
 
 const MODES: [string, Compression][] = [
