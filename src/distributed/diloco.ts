@@ -12,7 +12,7 @@ import { rejectUnknown } from "../core/options.js";
 import { SGD } from "../optim/sgd.js";
 import type { ProcessGroup } from "./group.js";
 import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
-import { checkCompression, type CompressBucket, type Compression, type CompressionState, Compressor, loadCompressed } from "./compression.js";
+import { allReduceBytes, checkCompression, type CompressBucket, type Compression, type CompressionState, Compressor, loadCompressed } from "./compression.js";
 
 /** The options of {@link DiLoCo}. */
 export interface DiLoCoOptions {
@@ -49,6 +49,7 @@ export class DiLoCo {
   readonly #deltas: Float32Array[];
   #steps = 0;
   #busy = false;
+  #bytesSent = 0;
 
   /**
    * The anchor starts as this rank's params: every rank must start from the same params (initialise them
@@ -81,6 +82,11 @@ export class DiLoCo {
     return this.#steps;
   }
 
+  /** Payload bytes this rank sent in the last sync() (0 before the first; message headers and the shared-memory path not counted). */
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
   /** Copies of the anchors (the params every rank adopted at the last sync), one per flat run of the params. */
   get anchors(): Float32Array[] {
     return this.#anchors.map((a) => a.slice());
@@ -105,8 +111,15 @@ export class DiLoCo {
         const v = r.value(), a = this.#anchors[k]!, d = this.#deltas[k]!;
         for (let i = 0; i < d.length; i++) d[i] = a[i]! - v[i]!;
       });
-      if (this.compressor) await this.compressor.reduce(this.group, this.#buckets());
-      else for (const d of this.#deltas) await this.group.allReduce(d, { op: "mean" });
+      let bytes = 0;
+      if (this.compressor) bytes = await this.compressor.reduce(this.group, this.#buckets());
+      else {
+        for (const d of this.#deltas) {
+          await this.group.allReduce(d, { op: "mean" });
+          bytes += allReduceBytes(d.length, this.group.worldSize, this.group.rank);
+        }
+      }
+      this.#bytesSent = bytes;
       this.outer.step();
       this.#runs.forEach((r, k) => r.value().set(this.#anchors[k]!));
     } finally {

@@ -10,9 +10,9 @@ import { ParamStore, SGD } from "../../src/index.js";
 import { DataParallel, DiLoCo, localGroups, powerSGD, type Compression, type ProcessGroup } from "../../src/distributed/index.js";
 import { ADD, BLOCK, type Codec, DIV, encodeRef, payloadFloats, unpackRef } from "../../src/distributed/compression-codecs.js";
 import { KERNEL } from "../../src/distributed/compression.js";
-import { MessageGroup, type Header, type Transport } from "../../src/distributed/group.js";
 import { bf16Decode, bf16Encode } from "../../src/core/lowp.js";
 import { expectSameState, firstBitDifference, randomArray, rng } from "../helpers.js";
+import { countingGroups } from "./transports.js";
 import { buildRank, failingGroup, rankOrderMean, shapedRank, snapshotRank } from "./world.js";
 
 const CODECS: Codec[] = ["bf16", "int8", "sign"];
@@ -291,23 +291,6 @@ describe("PowerSGD equals torch's powerSGD_hook (2 ranks on a gloo group, test/f
   });
 });
 
-/** localGroups' message passing with every payload byte counted per sending rank (an independent meter). */
-function countingGroups(world: number): { groups: ProcessGroup[]; sent: number[] } {
-  const sent = new Array<number>(world).fill(0);
-  const transports: Transport[] = [];
-  for (let rank = 0; rank < world; rank++) {
-    transports.push({
-      send(to: number, header: Header, payload: Float32Array) {
-        sent[rank]! += payload.byteLength;
-        const copy = payload.slice();
-        queueMicrotask(() => transports[to]!.onMessage?.(rank, { ...header }, copy));
-      },
-      close() {},
-    });
-  }
-  return { groups: transports.map((t, r) => new MessageGroup(r, world, t)), sent };
-}
-
 describe("bytes on the wire: DataParallel.bytesSent equals what the transport carried", () => {
   const NONE: [string, Compression | undefined] = ["none", undefined];
   it.each([NONE, ...MODES].flatMap(([name, c]) => [2, 3].map((w) => [name, w, c] as const)))("%s, W = %i", async (name, world, compression) => {
@@ -324,6 +307,20 @@ describe("bytes on the wire: DataParallel.bytesSent equals what the transport ca
     }
     const floats = ranks[0]!.params.reduce((a, p) => a + p.value.length, 0);
     console.log(`bytes per step, ${name}, W = ${world}, ${floats} floats: ${perStep.join(", ")} (rank 0)`);
+    await Promise.all(groups.map((g) => g.close()));
+  });
+
+  it.each([NONE, ...MODES].flatMap(([name, c]) => [2, 3].map((w) => [name, w, c] as const)))("DiLoCo, %s, W = %i: a sync sends DiLoCo.bytesSent, the steps between nothing", async (name, world, compression) => {
+    const { groups, sent } = countingGroups(world);
+    const ranks = groups.map(() => shapedRank());
+    const dilocos = ranks.map((r, k) => new DiLoCo(r.opt, groups[k]!, { syncEvery: 2, ...(compression && { compression }) }));
+    for (let t = 0; t < 8; t++) {
+      ranks.forEach((r, k) => r.params.forEach((p, i) => p.grad.set(randomArray(p.value.length, rng(10 * t + k + i)))));
+      const before = [...sent];
+      await Promise.all(dilocos.map((d) => d.step()));
+      dilocos.forEach((d, k) => expect(sent[k]! - before[k]!, `${name} step ${t} rank ${k}`).toBe(t % 2 === 1 ? d.bytesSent : 0));
+    }
+    expect(dilocos[0]!.bytesSent).toBeGreaterThan(0);
     await Promise.all(groups.map((g) => g.close()));
   });
 });
