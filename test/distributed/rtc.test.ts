@@ -137,9 +137,18 @@ it("child processes over WebRTC: one killed (SIGKILL) mid-collective, the others
   }
 });
 
-it("a connection that drops during the handshake is offered again (libdatachannel under load drops some)", async () => {
+/** Connects 2 ranks, rank 0 with `PC`, and checks an all-reduce between them. */
+async function pairWith(PC: typeof RTCPeerConnection): Promise<void> {
   relay ??= await serveRendezvous();
-  const url = `${relay.url}/retry-${Math.random()}`;
+  const url = `${relay.url}/pair-${Math.random()}`;
+  const groups = await Promise.all([0, 1].map((rank) => rtcConnect({ url, rank, worldSize: 2, RTCPeerConnection: rank === 0 ? PC : RTCPeerConnection, connectTimeoutMs: 20_000 })));
+  open.push(groups);
+  const bufs = [new Float32Array([1, 2]), new Float32Array([3, 5])];
+  await Promise.all(groups.map((g, r) => g.allReduce(bufs[r]!)));
+  expect(bufs.map((b) => Array.from(b))).toEqual([[4, 7], [4, 7]]);
+}
+
+it("a connection that drops during the handshake is offered again (libdatachannel under load drops some)", async () => {
   let made = 0;
   // Rank 0's first connection (its offer to rank 1) closes as soon as its offer is out.
   class DropsFirst extends RTCPeerConnection {
@@ -148,17 +157,11 @@ it("a connection that drops during the handshake is offered again (libdatachanne
       if (++made === 1) setTimeout(() => this.close(), 0);
     }
   }
-  const groups = await Promise.all([0, 1].map((rank) => rtcConnect({ url, rank, worldSize: 2, RTCPeerConnection: rank === 0 ? DropsFirst : RTCPeerConnection, timeoutMs: 20_000 })));
-  open.push(groups);
+  await pairWith(DropsFirst);
   expect(made).toBe(2);
-  const bufs = [new Float32Array([1, 2]), new Float32Array([3, 5])];
-  await Promise.all(groups.map((g, r) => g.allReduce(bufs[r]!)));
-  expect(bufs.map((b) => Array.from(b))).toEqual([[4, 7], [4, 7]]);
 });
 
 it("a peer that leaves the rendezvous once connected, while its \"done\" still waits behind slow candidates here, is not taken for one that left early", async () => {
-  relay ??= await serveRendezvous();
-  const url = `${relay.url}/slow-${Math.random()}`;
   // Rank 0 applies each remote candidate 1.5 s late: rank 1's "done" queues behind them, and rank 1 (connected
   // through rank 0's candidates, with every "done") leaves the rendezvous before rank 0 has read it.
   let slowed = 0;
@@ -169,12 +172,8 @@ it("a peer that leaves the rendezvous once connected, while its \"done\" still w
       return super.addIceCandidate(...a);
     }
   }
-  const groups = await Promise.all([0, 1].map((rank) => rtcConnect({ url, rank, worldSize: 2, RTCPeerConnection: rank === 0 ? SlowCandidates : RTCPeerConnection, connectTimeoutMs: 20_000 })));
-  open.push(groups);
+  await pairWith(SlowCandidates);
   expect(slowed).toBeGreaterThan(0);
-  const bufs = [new Float32Array([1, 2]), new Float32Array([3, 5])];
-  await Promise.all(groups.map((g, r) => g.allReduce(bufs[r]!)));
-  expect(bufs.map((b) => Array.from(b))).toEqual([[4, 7], [4, 7]]);
 });
 
 it("the group's timeoutMs does not bound the connecting (connectTimeoutMs does): a rank that starts late still connects", async () => {
