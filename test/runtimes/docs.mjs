@@ -146,5 +146,5 @@ export function docsRuntimes(ctx) {
     bun: cli("bun", "Bun", () => ctx.bin("bun")),
     browser, workers, next, commonjs,
   };
-  return Object.fromEntries(Object.keys(DOC_RUNTIMES).map((rt) => [`docs-${rt}`, { expect: "docs", group: "docs", run: rows[rt] }]));
+  return Object.fromEntries(Object.keys(DOC_RUNTIMES).map((rt) => [`docs-${rt}`, { expect: "docs", group: "docs", verbose: true, run: rows[rt] }]));
 }
