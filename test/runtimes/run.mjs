@@ -9,13 +9,14 @@
 //     with the README's one step: copy dist/wasm/; Node bundle with none), bun build --compile, Next.js
 //     (Turbopack and webpack; a Node route, an Edge route and a gradstep/embedded route; `next start` and the
 //     `output: "standalone"` server copied elsewhere), wrangler (deploy --dry-run, and wrangler dev).
+// Also (docs.mjs, group "docs"): the documentation's blocks for other runtimes, as written, in the runtimes they name.
 // Browser builds run in headless Chromium, servers get one request per route; each answers with the suite's
 // results (PyTorch fixtures for Adam and four more, store growth, a state-dict round trip).
 // The tools are this folder's own dependencies (package.json + package-lock.json here, installed with
 // `npm install --prefix test/runtimes` on first use), so the package's own `npm install` stays small.
 // Prints one line per check and "N passed, M failed".
 // Usage: node test/runtimes/run.mjs [name,name,...]     (names as in RUNTIMES below, or the groups
-//        "runtimes" (no build tool; what bench/run.ts times cold starts from) and "tools")
+//        "runtimes" (no build tool; what bench/run.ts times cold starts from), "tools" and "docs")
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
