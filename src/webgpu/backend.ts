@@ -10,7 +10,7 @@ import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_F
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
-import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorKernelSource, tensorSumsBytes } from "./per-tensor.js";
+import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorKernelSource, tensorPartials, tensorSumsBytes } from "./per-tensor.js";
 
 /** One pipeline (elementwise), or a per-tensor kernel's three (src/webgpu/per-tensor.ts), over one layout. */
 interface Kernel { pipelines: GPUComputePipeline[]; layout: GPUBindGroupLayout; buffers: number; tensor: boolean }
@@ -126,8 +126,9 @@ export class WebGpuBackend implements Backend {
     }
     // Per-tensor: the norms, the tensor's number, the update (per-tensor.ts); each dispatch sees the last's writes.
     if (groups > 0) {
+      const ng = Math.ceil(tensorPartials(n) / TENSOR_WORKGROUP), nx = Math.min(ng, device.limits.maxComputeWorkgroupsPerDimension);
       pass.setPipeline(k.pipelines[0]);
-      pass.dispatchWorkgroups(x, y);
+      pass.dispatchWorkgroups(nx, Math.ceil(ng / nx));
     }
     pass.setPipeline(k.pipelines[1]);
     pass.dispatchWorkgroups(1);

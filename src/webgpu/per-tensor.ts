@@ -1,25 +1,25 @@
 // The WGSL driver of the per-tensor optimizers (spec kind "tensor": LAMB, LARS, NovoGrad), whose step needs a
 // norm of the whole tensor before it can move any element. A launch (one tensor) is three dispatches over one
 // bind group, one after another in the step's compute pass, so nothing is read back and the CPU never waits:
-//   norms:    one invocation per element runs the rule's `norms(e)` (which may update state and write the scratch
-//             area) and returns the two values whose squares are summed (x: ‖θ‖, y: ‖u‖; NovoGrad: x = g, y = 0);
-//             each workgroup sums their squares in the kernels' blocked order (below) and writes its two sums;
-//   finalize: one workgroup adds the workgroups' sums and calls the rule's `perTensor(x, y)` with ‖x‖², ‖y‖²,
-//             which returns the tensor's number (the trust ratio, NovoGrad's denominator) into `sums[0]`;
+//   norms:    one invocation per block partial (8 per block of 128 elements) runs the rule's `norms(e)` on its 16
+//             elements (it may update state and write the scratch area; it returns the two values whose squares
+//             are summed: x for ‖θ‖, y for ‖u‖; NovoGrad: x = g, y = 0) and writes its two f32 sums of squares;
+//   finalize: one workgroup adds every partial (double-f32, a fixed tree) and calls the rule's `perTensor(x, y)`
+//             with Σx², Σy², which returns the tensor's number (the trust ratio, NovoGrad's denominator) into sums[0];
 //   apply:    one invocation per element runs the rule's `apply(e, r)` with that number.
 //
 // Numerics. The host kernels (assembly/lib/trust-ratio.ts, src/core/reference-ops.ts sumSqBlocked) sum squares
 // into 8 f32 partials per block of 128 elements (partial k takes elements 128j + k + 8m, m = 0..15, in order)
 // and add the blocks' partials into f64 totals; WGSL has no f64. The f32 block partials are computed here in
-// that exact order (the same bits); the f64 part is carried as a double-f32 (an unevaluated sum hi + lo of two
-// f32s, about 48 bits: Dekker's and Knuth's error-free transformations), and so are the square roots and the
-// ratio, which the rule rounds to f32 last (hi). The result is the f64 computation's f32 rounding unless the
+// that exact order (the same bits; one thread per partial, so no barrier and no workgroup memory); the f64 part
+// is carried as a double-f32 (an unevaluated sum hi + lo of two f32s, about 48 bits: Dekker's and Knuth's
+// error-free transformations), and so are the square roots and the ratio, which the rule rounds to f32 last (hi). The result is the f64 computation's f32 rounding unless the
 // exact value falls within about 2^-40 (relative) of a midpoint between two f32s: then it may be the f32 next to
 // it (1 ulp). docs/webgpu.md gives what was measured. Every operation of the error-free transformations goes
 // through keep() (src/webgpu/driver.ts): a compiler that simplifies (a + b) - a to b would zero the low part.
 import { STATE_NAMES, kernelPrelude, ruleLets } from "./driver.js";
 
-/** Workgroup size of the per-tensor kernels: two blocks of 128 elements. */
+/** Workgroup size of the per-tensor kernels. */
 export const TENSOR_WORKGROUP = 256;
 /** Entry points, in the order a launch dispatches them. */
 export const TENSOR_ENTRIES = ["normsMain", "finalizeMain", "applyMain"] as const;
@@ -74,8 +74,8 @@ export function tensorKernelSource(spec: { readonly name: string; readonly scala
   const WG = TENSOR_WORKGROUP;
   return `${kernelPrelude(spec, buffers)}
 ${DOUBLE_F32}
-// [0].x: the tensor's number (perTensor's); [1 + w]: workgroup w's ‖x‖², ‖y‖² (double-f32 each).
-@group(0) @binding(${buffers + 4}) var<storage, read_write> sums: array<vec4<f32>>;
+// [0].x: the tensor's number (perTensor's); [1 + T]: the f32 block partials of thread T of normsMain (x², y²).
+@group(0) @binding(${buffers + 4}) var<storage, read_write> sums: array<vec2<f32>>;
 ${names.map((x) => `var<private> ${x}: u32;`).join("\n")}
 ${spec.scalars.map((s) => `var<private> ${s}: f32;`).join("\n")}
 fn setup(e: u32) {
@@ -83,51 +83,40 @@ fn setup(e: u32) {
 }
 fn skipped() -> bool { return (word(25u) & 1u) != 0u && pre[1] != 0u; }
 ${spec.wgsl}
-var<workgroup> sq: array<f32, ${2 * WG}>;
-var<workgroup> dd: array<vec4<f32>, ${WG}>;
+// Thread T sums the squares of partial T % 8 of block T / 8: elements 128·(T / 8) + T % 8 + 8m, m = 0..15, in order
+// (elements past n add nothing), as the host kernels do; its two f32 sums go to sums[1 + T].
 @compute @workgroup_size(${WG})
-fn normsMain(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  if (skipped()) { return; }
-  let t = lid.x;
-  let w = wid.x + wid.y * nw.x;
-  let e = w * ${WG}u + t;
-  var v = vec2<f32>(0.0, 0.0);
-  if (e < word(6u)) { setup(e); v = norms(e); }
-  sq[t] = v.x * v.x;
-  sq[${WG}u + t] = v.y * v.y;
-  workgroupBarrier();
-  // Threads 0..15: x's partials k = t % 8 of the workgroup's blocks t / 8; threads 16..31: y's. Elements past n
-  // add +0 (no bit changes).
-  var s = 0.0;
-  if (t < 32u) {
-    let base = (t / 16u) * ${WG}u + ((t / 8u) % 2u) * 128u + t % 8u;
-    for (var m = 0u; m < 16u; m = m + 1u) { s = s + sq[base + 8u * m]; }
+fn normsMain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let T = gid.x + gid.y * nw.x * ${WG}u;
+  let n = word(6u);
+  if (T >= (n + 127u) / 128u * 8u || skipped()) { return; }
+  let first = (T / 8u) * 128u + T % 8u;
+  var sx = 0.0;
+  var sy = 0.0;
+  for (var e = first; e < min(first + 128u, n); e = e + 8u) {
+    setup(e);
+    let v = norms(e);
+    sx = sx + v.x * v.x;
+    sy = sy + v.y * v.y;
   }
-  workgroupBarrier();
-  if (t < 32u) { sq[t] = s; }
-  workgroupBarrier();
-  if (t == 0u) {
-    var x = vec2<f32>(0.0, 0.0);
-    var y = vec2<f32>(0.0, 0.0);
-    for (var k = 0u; k < 16u; k = k + 1u) { x = ddAdd(x, vec2<f32>(sq[k], 0.0)); y = ddAdd(y, vec2<f32>(sq[16u + k], 0.0)); }
-    sums[1u + w] = vec4<f32>(x, y);
-  }
+  sums[1u + T] = vec2<f32>(sx, sy);
 }
+var<workgroup> dd: array<vec4<f32>, ${WG}>;
 @compute @workgroup_size(${WG})
 fn finalizeMain(@builtin(local_invocation_id) lid: vec3<u32>) {
   if (skipped()) { return; }
   let t = lid.x;
-  let count = (word(6u) + ${WG - 1}u) / ${WG}u;
+  let count = (word(6u) + 127u) / 128u * 8u;
   var x = vec2<f32>(0.0, 0.0);
   var y = vec2<f32>(0.0, 0.0);
-  for (var i = t; i < count; i = i + ${WG}u) { let p = sums[1u + i]; x = ddAdd(x, p.xy); y = ddAdd(y, p.zw); }
+  for (var i = t; i < count; i = i + ${WG}u) { let p = sums[1u + i]; x = ddAdd(x, vec2<f32>(p.x, 0.0)); y = ddAdd(y, vec2<f32>(p.y, 0.0)); }
   dd[t] = vec4<f32>(x, y);
   for (var h = ${WG / 2}u; h > 0u; h = h / 2u) {
     workgroupBarrier();
     if (t < h) { dd[t] = vec4<f32>(ddAdd(dd[t].xy, dd[t + h].xy), ddAdd(dd[t].zw, dd[t + h].zw)); }
   }
   workgroupBarrier();
-  if (t == 0u) { setup(0u); sums[0] = vec4<f32>(perTensor(dd[0].xy, dd[0].zw), 0.0, 0.0, 0.0); }
+  if (t == 0u) { setup(0u); sums[0] = vec2<f32>(perTensor(dd[0].xy, dd[0].zw), 0.0); }
 }
 @compute @workgroup_size(${WG})
 fn applyMain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -139,7 +128,12 @@ fn applyMain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 `;
 }
 
-/** Bytes of a launch's `sums` buffer for a tensor of n floats. */
+/** Threads of normsMain for a tensor of n floats: one per block partial (8 per block of 128). */
+export function tensorPartials(n: number): number {
+  return 8 * Math.ceil(n / 128);
+}
+
+/** Bytes of a launch's `sums` buffer for a tensor of n floats (n/2 bytes: an eighth of the param's). */
 export function tensorSumsBytes(n: number): number {
-  return 16 * (1 + Math.ceil(n / TENSOR_WORKGROUP));
+  return 8 * (1 + tensorPartials(n));
 }
