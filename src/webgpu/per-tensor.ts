@@ -16,7 +16,8 @@
 // error-free transformations), and so are the square roots and the ratio, which the rule rounds to f32 last (hi). The result is the f64 computation's f32 rounding unless the
 // exact value falls within about 2^-40 (relative) of a midpoint between two f32s: then it may be the f32 next to
 // it (1 ulp). docs/webgpu.md gives what was measured. Every operation of the error-free transformations goes
-// through keep() (src/webgpu/driver.ts): a compiler that simplifies (a + b) - a to b would zero the low part.
+// through keep() (src/webgpu/driver.ts): a compiler that simplifies (a + b) - a to b would zero the low part
+// (SwiftShader does not here, but it did rewrite schedule-free's y + (y' - y)).
 import { STATE_NAMES, kernelPrelude, ruleLets } from "./driver.js";
 
 /** Workgroup size of the per-tensor kernels. */
