@@ -2,8 +2,9 @@
 // pipeline of its kernel (built once per store and kernel from the driver and the spec's WGSL rule), a uniform
 // buffer of its own and a bind group of the buffers its offsets fall in. A step writes each launch's numbers
 // into its uniform buffer (queue.writeBuffer: offsets, n, scalars, gradScale, flags) and records one dispatch
-// per launch into one compute pass; sync() submits the command buffer. Nothing is read back and nothing
-// waits: later host reads (param.read(), stateDictAsync) are ordered after it by the queue.
+// per launch into one compute pass (a per-tensor launch: three, src/webgpu/per-tensor.ts); sync() submits the
+// command buffer. Nothing is read back and nothing waits: later host reads (param.read(), stateDictAsync) are
+// ordered after it by the queue.
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
 import { GRAD_SCALE } from "../abi/index.js";
 import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_N, W_ONE, W_PRE, W_SCALARS, WORKGROUP } from "./driver.js";
