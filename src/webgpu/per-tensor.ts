@@ -97,8 +97,8 @@ fn normsMain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   for (var e = first; e < min(first + 128u, n); e = e + 8u) {
     setup(e);
     let v = norms(e);
-    sx = sx + v.x * v.x;
-    sy = sy + v.y * v.y;
+    sx = sx + keep(v.x * v.x); // keep: no FMA (WGSL lets a compiler fuse a·b + c; the host rounds twice)
+    sy = sy + keep(v.y * v.y);
   }
   sums[1u + T] = vec2<f32>(sx, sy);
 }
