@@ -25,7 +25,7 @@ interface Bound {
   /** The offsets the bind group and the element offsets were made for (rebuilt when the plan moves a buffer). */
   at: Float64Array;
   group: GPUBindGroup | undefined;
-  /** Per-tensor launches: the workgroups' sums and the tensor's number (per-tensor.ts). */
+  /** Per-tensor launches: the block partials' sums and the tensor's number (per-tensor.ts). */
   sums: GPUBuffer | undefined;
 }
 
