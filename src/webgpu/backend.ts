@@ -2,7 +2,7 @@
 // pipeline of its kernel (built once per store and kernel from the driver and the spec's WGSL rule), a uniform
 // buffer of its own and a bind group of the buffers its offsets fall in. A step writes each launch's numbers
 // into its uniform buffer (queue.writeBuffer: offsets, n, scalars, gradScale, flags) and records one dispatch
-// per launch into one compute pass (a per-tensor launch: three, src/webgpu/per-tensor.ts); sync() submits the
+// per launch into one compute pass (a per-tensor launch: three or four, src/webgpu/per-tensor.ts); sync() submits the
 // command buffer. Nothing is read back and nothing waits: later host reads (param.read(), stateDictAsync) are
 // ordered after it by the queue.
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
@@ -11,7 +11,7 @@ import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_F
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
-import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorKernelSource, tensorPartials, tensorSumsBytes } from "./per-tensor.js";
+import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorFolds, tensorKernelSource, tensorPartials, tensorSumsBytes } from "./per-tensor.js";
 
 /** One pipeline (elementwise), or a per-tensor kernel's three (src/webgpu/per-tensor.ts), over one layout. */
 interface Kernel { pipelines: GPUComputePipeline[]; layout: GPUBindGroupLayout; buffers: number; tensor: boolean }
@@ -125,16 +125,20 @@ export class WebGpuBackend implements Backend {
       pass.dispatchWorkgroups(x, y);
       return;
     }
-    // Per-tensor: the norms, the tensor's number, the update (per-tensor.ts); each dispatch sees the last's writes.
+    // Per-tensor: the norms, their folds, the tensor's number, the update (per-tensor.ts); each dispatch sees the last's writes.
+    const max = device.limits.maxComputeWorkgroupsPerDimension, partials = Math.ceil(tensorPartials(n) / TENSOR_WORKGROUP), folds = tensorFolds(n);
     if (groups > 0) {
-      const ng = Math.ceil(tensorPartials(n) / TENSOR_WORKGROUP), nx = Math.min(ng, device.limits.maxComputeWorkgroupsPerDimension);
       pass.setPipeline(k.pipelines[0]);
-      pass.dispatchWorkgroups(nx, Math.ceil(ng / nx));
+      pass.dispatchWorkgroups(Math.min(partials, max), Math.ceil(partials / max));
     }
-    pass.setPipeline(k.pipelines[1]);
+    if (folds > 0) {
+      pass.setPipeline(k.pipelines[1]);
+      pass.dispatchWorkgroups(Math.min(folds, max), Math.ceil(folds / max));
+    }
+    pass.setPipeline(k.pipelines[2]);
     pass.dispatchWorkgroups(1);
     if (groups > 0) {
-      pass.setPipeline(k.pipelines[2]);
+      pass.setPipeline(k.pipelines[3]);
       pass.dispatchWorkgroups(x, y);
     }
   }

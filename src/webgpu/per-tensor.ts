@@ -1,11 +1,13 @@
 // The WGSL driver of the per-tensor optimizers (spec kind "tensor": LAMB, LARS, NovoGrad), whose step needs a
 // norm of the whole tensor before it can move any element. A launch (one tensor) is three dispatches over one
-// bind group, one after another in the step's compute pass, so nothing is read back and the CPU never waits:
+// bind group (four for tensors of more than 64K floats), one after another in the step's compute pass, so nothing
+// is read back and the CPU never waits:
 //   norms:    one invocation per block partial (8 per block of 128 elements) runs the rule's `norms(e)` on its 16
 //             elements (it may update state and write the scratch area; it returns the two values whose squares
 //             are summed: x for ‖θ‖, y for ‖u‖; NovoGrad: x = g, y = 0) and writes its two f32 sums of squares;
-//   finalize: one workgroup adds every partial (double-f32, a fixed tree) and calls the rule's `perTensor(x, y)`
-//             with Σx², Σy², which returns the tensor's number (the trust ratio, NovoGrad's denominator) into sums[0];
+//   fold:     (more than 4096 partials) each workgroup adds 4096 partials into one double-f32 pair (a fixed tree);
+//   finalize: one workgroup adds the partials or the folds (double-f32, a fixed tree) and calls the rule's
+//             `perTensor(x, y)` with Σx², Σy², which returns the tensor's number (the trust ratio, NovoGrad's denominator) into sums[0];
 //   apply:    one invocation per element runs the rule's `apply(e, r)` with that number.
 //
 // Numerics. The host kernels (assembly/lib/trust-ratio.ts, src/core/reference-ops.ts sumSqBlocked) sum squares
@@ -23,7 +25,9 @@ import { STATE_NAMES, kernelPrelude, ruleLets } from "./driver.js";
 /** Workgroup size of the per-tensor kernels. */
 export const TENSOR_WORKGROUP = 256;
 /** Entry points, in the order a launch dispatches them. */
-export const TENSOR_ENTRIES = ["normsMain", "finalizeMain", "applyMain"] as const;
+export const TENSOR_ENTRIES = ["normsMain", "foldMain", "finalizeMain", "applyMain"] as const;
+/** Partials one workgroup of foldMain adds (16 per thread). */
+const FOLD = 16 * TENSOR_WORKGROUP;
 
 const DOUBLE_F32 = /* wgsl */ `
 // Double-f32 arithmetic (vec2: hi, lo with |lo| <= ulp(hi)/2), for the f64 part of the host's norms.
@@ -75,7 +79,8 @@ export function tensorKernelSource(spec: { readonly name: string; readonly scala
   const WG = TENSOR_WORKGROUP;
   return `${kernelPrelude(spec, buffers)}
 ${DOUBLE_F32}
-// [0].x: the tensor's number (perTensor's); [1 + T]: the f32 block partials of thread T of normsMain (x², y²).
+// [0].x: the tensor's number (perTensor's); [1 + T]: the f32 block partials of thread T of normsMain (x², y²);
+// then foldMain's double-f32 pairs.
 @group(0) @binding(${buffers + 4}) var<storage, read_write> sums: array<vec2<f32>>;
 ${names.map((x) => `var<private> ${x}: u32;`).join("\n")}
 ${spec.scalars.map((s) => `var<private> ${s}: f32;`).join("\n")}
@@ -103,20 +108,49 @@ fn normsMain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   sums[1u + T] = vec2<f32>(sx, sy);
 }
 var<workgroup> dd: array<vec4<f32>, ${WG}>;
-@compute @workgroup_size(${WG})
-fn finalizeMain(@builtin(local_invocation_id) lid: vec3<u32>) {
-  if (skipped()) { return; }
-  let t = lid.x;
-  let count = (word(6u) + 127u) / 128u * 8u;
-  var x = vec2<f32>(0.0, 0.0);
-  var y = vec2<f32>(0.0, 0.0);
-  for (var i = t; i < count; i = i + ${WG}u) { let p = sums[1u + i]; x = ddAdd(x, vec2<f32>(p.x, 0.0)); y = ddAdd(y, vec2<f32>(p.y, 0.0)); }
-  dd[t] = vec4<f32>(x, y);
+fn partials() -> u32 { return (word(6u) + 127u) / 128u * 8u; }
+// The workgroup's dd[0..WG) folded into dd[0] by halves (a fixed tree); the caller is in uniform control flow.
+fn ddTree(t: u32) {
   for (var h = ${WG / 2}u; h > 0u; h = h / 2u) {
     workgroupBarrier();
     if (t < h) { dd[t] = vec4<f32>(ddAdd(dd[t].xy, dd[t + h].xy), ddAdd(dd[t].zw, dd[t + h].zw)); }
   }
   workgroupBarrier();
+}
+// Tensors of more than ${FOLD} partials: workgroup w adds partials ${FOLD}w.. into one double-f32 pair at
+// sums[1 + partials + 2w], [2 + partials + 2w] (x, y), so that finalize adds at most one per thread per ${FOLD * WG}
+// partials instead of all of them in one workgroup.
+@compute @workgroup_size(${WG})
+fn foldMain(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  if (skipped()) { return; }
+  let t = lid.x;
+  let w = wid.x + wid.y * nw.x;
+  let count = partials();
+  var x = vec2<f32>(0.0, 0.0);
+  var y = vec2<f32>(0.0, 0.0);
+  for (var i = w * ${FOLD}u + t; i < min(w * ${FOLD}u + ${FOLD}u, count); i = i + ${WG}u) {
+    let p = sums[1u + i];
+    x = ddAdd(x, vec2<f32>(p.x, 0.0));
+    y = ddAdd(y, vec2<f32>(p.y, 0.0));
+  }
+  dd[t] = vec4<f32>(x, y);
+  ddTree(t);
+  if (t == 0u) { sums[1u + count + 2u * w] = dd[0].xy; sums[2u + count + 2u * w] = dd[0].zw; }
+}
+@compute @workgroup_size(${WG})
+fn finalizeMain(@builtin(local_invocation_id) lid: vec3<u32>) {
+  if (skipped()) { return; }
+  let t = lid.x;
+  let count = partials();
+  var x = vec2<f32>(0.0, 0.0);
+  var y = vec2<f32>(0.0, 0.0);
+  if (count <= ${FOLD}u) {
+    for (var i = t; i < count; i = i + ${WG}u) { let p = sums[1u + i]; x = ddAdd(x, vec2<f32>(p.x, 0.0)); y = ddAdd(y, vec2<f32>(p.y, 0.0)); }
+  } else {
+    for (var i = t; i < (count + ${FOLD - 1}u) / ${FOLD}u; i = i + ${WG}u) { x = ddAdd(x, sums[1u + count + 2u * i]); y = ddAdd(y, sums[2u + count + 2u * i]); }
+  }
+  dd[t] = vec4<f32>(x, y);
+  ddTree(t);
   if (t == 0u) { setup(0u); sums[0] = vec2<f32>(perTensor(dd[0].xy, dd[0].zw), 0.0); }
 }
 @compute @workgroup_size(${WG})
@@ -134,7 +168,13 @@ export function tensorPartials(n: number): number {
   return 8 * Math.ceil(n / 128);
 }
 
-/** Bytes of a launch's `sums` buffer for a tensor of n floats (n/2 bytes: an eighth of the param's). */
+/** Workgroups of foldMain for a tensor of n floats (0: finalize adds the partials itself). */
+export function tensorFolds(n: number): number {
+  const count = tensorPartials(n);
+  return count > FOLD ? Math.ceil(count / FOLD) : 0;
+}
+
+/** Bytes of a launch's `sums` buffer for a tensor of n floats (about n/2 bytes: an eighth of the param's). */
 export function tensorSumsBytes(n: number): number {
-  return 8 * (1 + tensorPartials(n));
+  return 8 * (1 + tensorPartials(n) + 2 * tensorFolds(n));
 }
