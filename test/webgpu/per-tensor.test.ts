@@ -2,13 +2,15 @@
 // f32 block partials in a fixed order, f64 totals, the f64 ratio rounded to f32 once). A probe optimizer of kind
 // "tensor" writes its tensor's number into every element of its param, so the three quantities the optimizers
 // take from the sums come back as param values: ‖x‖, ‖x‖/‖y‖ (LAMB's trust ratio), f32(Σx²) (NovoGrad's) and
-// c·‖x‖/(‖y‖ + ε) (LARS's). The parity suite (parity.test.ts) checks the optimizers themselves, bit for bit.
-import { describe, expect, it } from "vitest";
+// c·‖x‖/(‖y‖ + ε) (LARS's). The parity suite (parity.test.ts) checks the optimizers themselves, bit for bit; here
+// too: a per-tensor step after the first makes no GPU object (buffers, bind groups, pipelines are plan-time).
+import { describe, expect, it, vi } from "vitest";
 import { nonNegative } from "../../src/core/options.js";
 import { Optimizer, type OptimizerSpec } from "../../src/core/optimizer.js";
 import { sumSqBlocked, trustRatio } from "../../src/core/reference-ops.js";
 import { type GpuParam, GpuParamStore } from "../../src/webgpu/index.js";
 import { randomArray, rng } from "../helpers.js";
+import { REGISTRY } from "../registry.js";
 import { gpuDevice } from "./device.js";
 
 const { device } = await gpuDevice();
@@ -92,5 +94,26 @@ describe("per-tensor norms on webgpu (double-f32) vs the host kernels' (f32 bloc
     expect(f32Differs).toBeGreaterThan(0);
     expect(worst).toBeLessThanOrEqual(1);
     expect(inexact).toBe(0);
+  });
+});
+
+const PER_TENSOR = REGISTRY.filter((e) => e.spec.kind === "tensor" && e.spec.wgsl !== undefined);
+
+describe.each(PER_TENSOR.map((e) => ({ name: e.name, cls: e.cls })))("$name on webgpu: a step after the first", ({ cls }) => {
+  it("creates no buffer, bind group, pipeline or shader (a scheduler's lr, a gradient scale, the device pre-pass)", () => {
+    const rand = rng(3);
+    const params = [70000, 1000, 5].map((n, i) => gpu.param(`alloc.${cls.name}.${i}`, randomArray(n, rand, 1, 0)));
+    const opt = new cls(params as never, { maxGradNorm: 1, skipNonFinite: true });
+    const step = (t: number) => {
+      params.forEach((p) => p.writeGrad(randomArray(p.length, rand, 1, 0.1)));
+      (opt.paramGroups[0] as { lr: number }).lr *= 0.9;
+      opt.step(t % 2 ? { gradScale: 0.5 } : undefined);
+    };
+    step(0);
+    step(1);
+    const spies = (["createBuffer", "createBindGroup", "createComputePipeline", "createShaderModule"] as const).map((m) => vi.spyOn(device, m).mockName(m));
+    for (let t = 2; t < 6; t++) step(t);
+    for (const spy of spies) expect(spy, spy.getMockName()).not.toHaveBeenCalled();
+    spies.forEach((s) => s.mockRestore());
   });
 });
