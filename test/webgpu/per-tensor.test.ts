@@ -1,6 +1,6 @@
 // The per-tensor driver's norms (src/webgpu/per-tensor.ts) against the host kernels' (src/core/reference-ops.ts:
 // f32 block partials in a fixed order, f64 totals, the f64 ratio rounded to f32 once). A probe optimizer of kind
-// "tensor" writes its tensor's number into every element of its param, so the three quantities the optimizers
+// "tensor" writes its tensor's number into every element of its param, so the quantities the optimizers
 // take from the sums come back as param values: ‖x‖, ‖x‖/‖y‖ (LAMB's trust ratio), f32(Σx²) (NovoGrad's) and
 // c·‖x‖/(‖y‖ + ε) (LARS's). The parity suite (parity.test.ts) checks the optimizers themselves, bit for bit; here
 // too: a per-tensor step after the first makes no GPU object (buffers, bind groups, pipelines are plan-time).
