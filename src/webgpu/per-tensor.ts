@@ -7,7 +7,8 @@
 //             are summed: x for ‖θ‖, y for ‖u‖; NovoGrad: x = g, y = 0) and writes its two f32 sums of squares;
 //   fold:     (more than 4096 partials) each workgroup adds 4096 partials into one double-f32 pair (a fixed tree);
 //   finalize: one workgroup adds the partials or the folds (double-f32, a fixed tree) and calls the rule's
-//             `perTensor(x, y)` with Σx², Σy², which returns the tensor's number (the trust ratio, NovoGrad's denominator) into sums[0];
+//             `perTensor(x, y)` with Σx², Σy², which returns the tensor's number (the trust ratio, NovoGrad's
+//             denominator) into sums[0];
 //   apply:    one invocation per element runs the rule's `apply(e, r)` with that number.
 //
 // Numerics. The host kernels (assembly/lib/trust-ratio.ts, src/core/reference-ops.ts sumSqBlocked) sum squares
@@ -15,11 +16,12 @@
 // and add the blocks' partials into f64 totals; WGSL has no f64. The f32 block partials are computed here in
 // that exact order (the same bits; one thread per partial, so no barrier and no workgroup memory); the f64 part
 // is carried as a double-f32 (an unevaluated sum hi + lo of two f32s, about 48 bits: Dekker's and Knuth's
-// error-free transformations), and so are the square roots and the ratio, which the rule rounds to f32 last (hi). The result is the f64 computation's f32 rounding unless the
-// exact value falls within about 2^-40 (relative) of a midpoint between two f32s: then it may be the f32 next to
-// it (1 ulp). docs/webgpu.md gives what was measured. Every operation of the error-free transformations goes
-// through keep() (src/webgpu/driver.ts): a compiler that simplifies (a + b) - a to b would zero the low part
-// (SwiftShader does not here, but it did rewrite schedule-free's y + (y' - y)).
+// error-free transformations), and so are the square roots and the ratio, which the rule rounds to f32 last
+// (hi). The result is the f64 computation's f32 rounding unless the exact value falls within about 2^-40
+// (relative) of a midpoint between two f32s: then it may be the f32 next to it (1 ulp). docs/webgpu.md gives
+// what was measured. Every operation of the error-free transformations goes through keep()
+// (src/webgpu/driver.ts): a compiler that simplifies (a + b) - a to b would zero the low part (SwiftShader does
+// not here, but it did rewrite schedule-free's y + (y' - y)).
 import { STATE_NAMES, kernelPrelude, ruleLets } from "./driver.js";
 
 /** Workgroup size of the per-tensor kernels. */
