@@ -2,16 +2,19 @@
 // pipeline of its kernel (built once per store and kernel from the driver and the spec's WGSL rule), a uniform
 // buffer of its own and a bind group of the buffers its offsets fall in. A step writes each launch's numbers
 // into its uniform buffer (queue.writeBuffer: offsets, n, scalars, gradScale, flags) and records one dispatch
-// per launch into one compute pass; sync() submits the command buffer. Nothing is read back and nothing
-// waits: later host reads (param.read(), stateDictAsync) are ordered after it by the queue.
+// per launch into one compute pass (a per-tensor launch: three or four, src/webgpu/per-tensor.ts); sync() submits the
+// command buffer. Nothing is read back and nothing waits: later host reads (param.read(), stateDictAsync) are
+// ordered after it by the queue.
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
 import { GRAD_SCALE } from "../abi/index.js";
 import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_N, W_ONE, W_PRE, W_SCALARS, WORKGROUP } from "./driver.js";
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
+import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorFolds, tensorKernelSource, tensorPartials, tensorSumsBytes } from "./per-tensor.js";
 
-interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; buffers: number }
+/** One pipeline (elementwise), or a per-tensor kernel's three (src/webgpu/per-tensor.ts), over one layout. */
+interface Kernel { pipelines: GPUComputePipeline[]; layout: GPUBindGroupLayout; buffers: number; tensor: boolean }
 
 /** What a launch keeps here (Launch.handle). */
 interface Bound {
@@ -22,6 +25,8 @@ interface Bound {
   /** The offsets the bind group and the element offsets were made for (rebuilt when the plan moves a buffer). */
   at: Float64Array;
   group: GPUBindGroup | undefined;
+  /** Per-tensor launches: the block partials' sums and the tensor's number (per-tensor.ts). */
+  sums: GPUBuffer | undefined;
 }
 
 export class WebGpuBackend implements Backend {
@@ -43,25 +48,26 @@ export class WebGpuBackend implements Backend {
     this.#empty = Array.from({ length: MAX_BUFFERS }, () => store.device.createBuffer({ size: 16, usage: STORAGE }));
   }
 
-  bind(l: Launch, _reference: unknown, bufferNames: readonly string[], spec: BoundSpec): void {
+  bind(l: Launch, _reference: unknown, _bufferNames: readonly string[], spec: BoundSpec): void {
     const where = `${spec.name} on webgpu`;
     if (spec.wgsl === undefined) throw new TypeError(`${spec.name} is not supported on WebGPU yet (no WGSL kernel; step it on a ParamStore)`);
     if (l.dtype !== "f32") throw new TypeError(`${where}: stateDtype "${l.dtype}" is not supported on WebGPU yet (f32 state only)`);
-    if (l.perTensor) throw new TypeError(`${spec.name} is not supported on WebGPU yet (per-tensor kernels: elementwise optimizers only)`);
-    if (bufferNames.length > MAX_BUFFERS) throw new TypeError(`${where}: more than ${MAX_BUFFERS} state buffers`);
+    // State buffers, and a tensor kind's scratch area (the offsets between param and grad).
+    const buffers = l.offsets.length - 2;
+    if (buffers > MAX_BUFFERS) throw new TypeError(`${where}: more than ${MAX_BUFFERS} state buffers`);
     const device = this.#store.device;
     const uniform = device.createBuffer({ size: 4 * ARGS_WORDS, usage: UNIFORM | COPY_DST });
     const host = new ArrayBuffer(4 * ARGS_WORDS);
     new Float32Array(host)[W_ONE] = 1;
     const b: Bound = {
-      kernel: this.#kernel(l.kernel, spec, bufferNames.length), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
-      at: new Float64Array(l.offsets.length).fill(-1), group: undefined,
+      kernel: this.#kernel(l.kernel, spec, buffers, l.perTensor), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
+      at: new Float64Array(l.offsets.length).fill(-1), group: undefined, sums: undefined,
     };
     l.handle = b;
   }
 
   /** The pipeline of kernel `name` (built once per store). */
-  #kernel(name: string, spec: BoundSpec, buffers: number): Kernel {
+  #kernel(name: string, spec: BoundSpec, buffers: number, tensor: boolean): Kernel {
     const cache = this.#store.pipelines as Map<string, Kernel>;
     let k = cache.get(name);
     if (k) return k;
@@ -74,21 +80,25 @@ export class WebGpuBackend implements Backend {
         storage(buffers + 1, "read-only-storage"),
         storage(buffers + 2, "uniform"),
         storage(buffers + 3, "read-only-storage"),
+        ...(tensor ? [storage(buffers + 4, "storage")] : []),
       ],
     });
-    const module = device.createShaderModule({ code: kernelSource(spec, buffers) });
-    const pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: "main" } });
-    k = { pipeline, layout, buffers };
+    const module = device.createShaderModule({ code: tensor ? tensorKernelSource(spec, buffers) : kernelSource(spec, buffers) });
+    const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const pipelines = (tensor ? TENSOR_ENTRIES : ["main"]).map((entryPoint) => device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint } }));
+    k = { pipelines, layout, buffers, tensor };
     cache.set(name, k);
     return k;
   }
 
   execute(l: Launch): void {
-    const n = l.n;
-    if (n === 0) return;
-    const b = l.handle as Bound, w = b.words, f = b.floats, offsets = l.offsets, np = offsets.length;
+    const n = l.n, b = l.handle as Bound;
+    // An empty tensor still has its number (NovoGrad's second moment moves with a zero norm).
+    if (n === 0 && !b.kernel.tensor) return;
+    const w = b.words, f = b.floats, offsets = l.offsets, np = offsets.length;
     let moved = false;
     for (let i = 0; i < np; i++) moved ||= offsets[i] !== b.at[i];
+    if (b.kernel.tensor && (b.sums?.size ?? 0) < tensorSumsBytes(n)) moved = true;
     if (moved) this.#rebind(l, b);
     w[W_N] = n;
     let flags = l.flags;
@@ -106,10 +116,31 @@ export class WebGpuBackend implements Backend {
       this.#encoder = device.createCommandEncoder();
       this.#pass = this.#encoder.beginComputePass();
     }
-    const groups = Math.ceil(n / WORKGROUP), x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
-    this.#pass.setPipeline(b.kernel.pipeline);
-    this.#pass.setBindGroup(0, b.group!);
-    this.#pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+    const pass = this.#pass, k = b.kernel;
+    pass.setBindGroup(0, b.group!);
+    const groups = Math.ceil(n / (k.tensor ? TENSOR_WORKGROUP : WORKGROUP)), x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
+    const y = Math.ceil(groups / x);
+    if (!k.tensor) {
+      pass.setPipeline(k.pipelines[0]);
+      pass.dispatchWorkgroups(x, y);
+      return;
+    }
+    // Per-tensor: the norms, their folds, the tensor's number, the update (per-tensor.ts); each dispatch sees the last's writes.
+    const max = device.limits.maxComputeWorkgroupsPerDimension, partials = Math.ceil(tensorPartials(n) / TENSOR_WORKGROUP), folds = tensorFolds(n);
+    if (groups > 0) {
+      pass.setPipeline(k.pipelines[0]);
+      pass.dispatchWorkgroups(Math.min(partials, max), Math.ceil(partials / max));
+    }
+    if (folds > 0) {
+      pass.setPipeline(k.pipelines[1]);
+      pass.dispatchWorkgroups(Math.min(folds, max), Math.ceil(folds / max));
+    }
+    pass.setPipeline(k.pipelines[2]);
+    pass.dispatchWorkgroups(1);
+    if (groups > 0) {
+      pass.setPipeline(k.pipelines[3]);
+      pass.dispatchWorkgroups(x, y);
+    }
   }
 
   /** The bind group and element offsets for the launch's current offsets (plan time: after a re-plan moved a buffer). */
@@ -132,6 +163,14 @@ export class WebGpuBackend implements Backend {
     }
     const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     entries.push({ binding: nb + 2, resource: { buffer: b.uniform } }, { binding: nb + 3, resource: { buffer: this.#prePass.decision } });
+    if (b.kernel.tensor) {
+      let sums = b.sums;
+      if (!sums || sums.size < tensorSumsBytes(l.n)) {
+        sums?.destroy();
+        sums = b.sums = this.#store.device.createBuffer({ size: tensorSumsBytes(l.n), usage: STORAGE });
+      }
+      entries.push({ binding: nb + 4, resource: { buffer: sums } });
+    }
     b.group = this.#store.device.createBindGroup({ layout: b.kernel.layout, entries });
   }
 

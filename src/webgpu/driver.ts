@@ -21,7 +21,7 @@ export const W_N = 6, W_FLAGS = 7, W_SCALARS = 8, W_GRAD_SCALE = 22, W_CLIP = 23
 export const PRE_SKIP = 1, PRE_SCALE = 2;
 /** State buffers a kernel may have (elementwise rules: a..d). */
 export const MAX_BUFFERS = 4;
-const STATE_NAMES = ["a", "b", "c", "d"];
+export const STATE_NAMES = ["a", "b", "c", "d"];
 
 /** The helpers every rule may call (assembly/lib/common.ts's, in WGSL). */
 const HELPERS = /* wgsl */ `
@@ -68,8 +68,8 @@ fn sign1(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0);
 fn torchSign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
 `;
 
-/** The WGSL of kernel `spec` with `buffers` state buffers: the driver around the spec's rule. */
-export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number): string {
+/** What a kernel's WGSL shares: the flag constants, the bindings (param, state `a`.., grad, args, pre) and the helpers. */
+export function kernelPrelude(spec: { readonly name: string; readonly scalars: readonly string[] }, buffers: number): string {
   if (spec.scalars.length > W_GRAD_SCALE - W_SCALARS) throw new Error(`${spec.name}: more scalars than the WGSL driver's uniform block holds`);
   const flags = Object.entries(FLAG_MAP).map(([k, v]) => `const ${k}: u32 = ${v >>> 0}u;`).join("\n");
   const bindings = [
@@ -80,17 +80,24 @@ export function kernelSource(spec: { readonly name: string; readonly scalars: re
     `@group(0) @binding(${buffers + 2}) var<uniform> args: Args;`,
     `@group(0) @binding(${buffers + 3}) var<storage, read> pre: array<u32>;`,
   ].join("\n");
-  const lets = [
-    "let ip = word(0u) + e;",
-    ...STATE_NAMES.slice(0, buffers).map((x, i) => `let i${x} = word(${i + 1}u) + e;`),
-    "let ig = word(5u) + e;",
-    ...spec.scalars.map((s, i) => `let ${s} = scalar(${W_SCALARS + i}u);`),
-  ].join("\n  ");
-  return `${flags}
-${bindings}
-${HELPERS}
+  return `${flags}\n${bindings}\n${HELPERS}`;
+}
+
+/** The element indices and scalars a rule sees, as `<decl> name = value;` lines (`let`, or assignments to private globals). */
+export function ruleLets(spec: { readonly scalars: readonly string[] }, buffers: number, decl: string): string[] {
+  return [
+    `${decl}ip = word(0u) + e;`,
+    ...STATE_NAMES.slice(0, buffers).map((x, i) => `${decl}i${x} = word(${i + 1}u) + e;`),
+    `${decl}ig = word(5u) + e;`,
+    ...spec.scalars.map((s, i) => `${decl}${s} = scalar(${W_SCALARS + i}u);`),
+  ];
+}
+
+/** The WGSL of kernel `spec` with `buffers` state buffers: the driver around the spec's rule. */
+export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number): string {
+  return `${kernelPrelude(spec, buffers)}
 fn rule(e: u32) {
-  ${lets}
+  ${ruleLets(spec, buffers, "let ").join("\n  ")}
 ${spec.wgsl}
 }
 @compute @workgroup_size(${WORKGROUP})
