@@ -286,6 +286,12 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     return () => { this.#epilogues = this.#epilogues.filter((x) => x !== e); };
   }
 
+  /** @internal What executes this optimizer's launches: gradstep/webgpu's toolkit reaches its device buffers through it. */
+  _backend(): Backend {
+    this.assertUsable();
+    return this.#runner();
+  }
+
   /** Steps skipped because their gradients were not finite (skipNonFinite). */
   get skippedSteps(): number {
     return this.#skipped;

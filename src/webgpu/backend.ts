@@ -34,6 +34,8 @@ export class WebGpuBackend implements Backend {
   /** What the launches of the current step read from the device pre-pass (PRE_SKIP | PRE_SCALE bits). */
   #pre = 0;
   readonly #prePass: PrePass;
+  /** The GpuGradScaler buffer the next pre-pass unscales by and records found_inf into (scaleNextStep). */
+  #scaler: GPUBuffer | undefined;
   /** One unused buffer per state binding a launch leaves empty (offset 0): bindings must not alias. */
   readonly #empty: GPUBuffer[];
 
@@ -137,8 +139,23 @@ export class WebGpuBackend implements Backend {
 
   prePass(planned: readonly { readonly layout: { readonly segments: readonly GradRange[] } }[], t: PrePassTransforms, gradScale: number): void {
     this.#flush();
-    this.#prePass.run(planned, t, gradScale);
-    this.#pre = (t.skipNonFinite ? PRE_SKIP : 0) | (t.maxGradNorm !== undefined ? PRE_SCALE : 0);
+    const scaler = this.#scaler;
+    this.#scaler = undefined;
+    this.#prePass.run(planned, t, gradScale, scaler);
+    this.#pre = (t.skipNonFinite ? PRE_SKIP : 0) | (t.maxGradNorm !== undefined || scaler ? PRE_SCALE : 0);
+  }
+
+  /**
+   * The next pre-pass (gradstep/webgpu's GpuGradScaler, around one step) takes its gradient scale from
+   * `scaler` (1/scale) and records a skip there; undefined: the step's own gradScale.
+   */
+  scaleNextStep(scaler: GPUBuffer | undefined): void {
+    this.#scaler = scaler;
+  }
+
+  /** [scale, skip, norm, 0] of the last pre-pass, read by the step's launches (and by GpuAveragedParams after it). */
+  get decision(): GPUBuffer {
+    return this.#prePass.decision;
   }
 
   reduceSegments(): void {

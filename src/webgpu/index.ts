@@ -6,3 +6,4 @@ export type {
   GPUComputePipeline, GPUDevice, GPUQueue,
 } from "./gpu.js";
 export { type AsyncStateful, type GpuCheckpointParts, loadCheckpointAsync, saveCheckpointAsync } from "./checkpoint.js";
+export { GpuGradScaler } from "./scaler.js";
