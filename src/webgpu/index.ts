@@ -7,3 +7,4 @@ export type {
 } from "./gpu.js";
 export { type AsyncStateful, type GpuCheckpointParts, loadCheckpointAsync, saveCheckpointAsync } from "./checkpoint.js";
 export { GpuGradScaler } from "./scaler.js";
+export { GpuAveragedParams, type GpuAveragedParamsOptions } from "./averaged.js";

@@ -4,19 +4,23 @@ import { type GPUBindGroupLayout, type GPUComputePipeline, type GPUDevice, STAGE
 
 export interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }
 
-/** The pipeline of `code` (entry point `main`) whose bindings 0.. have `types` ("storage", "uniform", ...). */
-export function computeKernel(device: GPUDevice, code: string, types: readonly string[]): Kernel {
-  const layout = device.createBindGroupLayout({ entries: types.map((type, binding) => ({ binding, visibility: STAGE_COMPUTE, buffer: { type } })) });
+/**
+ * The pipeline of `code`'s `entryPoint` whose bindings 0.. have `types` ("storage", "uniform", ...), or the
+ * layout of another kernel of the same module (whose bind groups it then takes).
+ */
+export function computeKernel(device: GPUDevice, code: string, types: readonly string[] | GPUBindGroupLayout, entryPoint = "main"): Kernel {
+  const layout = Array.isArray(types)
+    ? device.createBindGroupLayout({ entries: types.map((type, binding) => ({ binding, visibility: STAGE_COMPUTE, buffer: { type } })) }) : types;
   const pipeline = device.createComputePipeline({
-    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module: device.createShaderModule({ code }), entryPoint: "main" },
+    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module: device.createShaderModule({ code }), entryPoint },
   });
   return { pipeline, layout };
 }
 
-/** `name`'s kernel in `cache` (a store's pipelines), built on first use. */
-export function cachedKernel(cache: Map<string, unknown>, device: GPUDevice, name: string, code: string, types: readonly string[]): Kernel {
+/** `name`'s kernel in `cache` (a store's pipelines), built on first use (computeKernel's arguments). */
+export function cachedKernel(cache: Map<string, unknown>, device: GPUDevice, name: string, ...args: Parameters<typeof computeKernel> extends [unknown, ...infer R] ? R : never): Kernel {
   let k = cache.get(name) as Kernel | undefined;
-  if (!k) cache.set(name, k = computeKernel(device, code, types));
+  if (!k) cache.set(name, k = computeKernel(device, ...args));
   return k;
 }
 
