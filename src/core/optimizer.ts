@@ -410,6 +410,11 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     return bytes;
   }
 
+  /** @internal Each run of group gi: its launch's byte offsets (param, state buffers..., grad), length and ready flags. */
+  _runs(gi: number): { offsets: ArrayLike<number>; n: number; ready: readonly boolean[] }[] {
+    return this.#planned[gi]!.layout.runs.map((r) => ({ offsets: r.launch.offsets, n: r.n, ready: r.ready }));
+  }
+
   /** @internal Per slot of group gi: steps and ready flags (tests). */
   _slotStates(gi: number): ReturnType<typeof slotStates> {
     return slotStates(this.#planned[gi]!.layout);

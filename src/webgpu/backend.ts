@@ -10,6 +10,7 @@ import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_F
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
+import { scheduleFreeSwap } from "./schedule-free.js";
 
 interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; buffers: number }
 
@@ -151,6 +152,11 @@ export class WebGpuBackend implements Backend {
    */
   scaleNextStep(scaler: GPUBuffer | undefined): void {
     this.#scaler = scaler;
+  }
+
+  scheduleFreeSwap(valuePtr: number, zPtr: number, n: number, toEval: boolean, beta1: number, c: number): void {
+    this.#flush();
+    scheduleFreeSwap(this.#store, valuePtr, zPtr, n, toEval, beta1, c);
   }
 
   /** [scale, skip, norm, 0] of the last pre-pass, read by the step's launches (and by GpuAveragedParams after it). */

@@ -4,7 +4,7 @@
 // the GPU and Wasm in both directions.
 import { describe, expect, it } from "vitest";
 import { DataParallel, DiLoCo, localGroups } from "../../src/distributed/index.js";
-import { Adafactor, Adam, clipGradNorm, GradScaler, loadCheckpoint, saveCheckpoint, LAMB, LARS, LBFGS, Lookahead, Muon, NovoGrad, ParamStore, Prodigy, ScheduleFreeAdamW, SGD, StepLR } from "../../src/index.js";
+import { Adafactor, Adam, clipGradNorm, GradScaler, loadCheckpoint, saveCheckpoint, LAMB, LARS, LBFGS, Lookahead, Muon, NovoGrad, ParamStore, Prodigy, SGD, StepLR } from "../../src/index.js";
 import { type GpuParam, GpuParamStore, loadCheckpointAsync, saveCheckpointAsync } from "../../src/webgpu/index.js";
 import { firstBitDifference, randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
@@ -143,7 +143,6 @@ describe("refused on webgpu, with a message that says so", () => {
     ["host and GPU params together", () => new Adam([...w(), new ParamStore().param("h", 2)]), /^Adam: a mix of device params \(GpuParamStore\) and host params/],
     ["Lookahead", () => new Lookahead(new Adam(w())), /^Lookahead: not supported on webgpu params yet$/],
     ["GradScaler", () => new GradScaler().step(new Adam(w())), /^GradScaler\.step: not supported on webgpu params \(use GpuGradScaler of gradstep\/webgpu/],
-    ["ScheduleFree eval()", () => new ScheduleFreeAdamW(w()).eval(), /^ScheduleFreeAdamW\.eval\(\): not supported on webgpu params yet/],
     ["Prodigy (global reductions)", () => new Prodigy(w()), /^Prodigy is not supported on WebGPU yet/],
     ["DataParallel", () => new DataParallel(new Adam(w()), localGroups(1)[0]!), /^DataParallel: Adam's params live in a GPU param store \(the webgpu backend\); distributed training steps params of a ParamStore \(Wasm memory\) only, not on WebGPU yet$/],
     ["DiLoCo", () => new DiLoCo(new Adam(w()), localGroups(1)[0]!, { syncEvery: 2 }), /^DiLoCo: Adam's params live in a GPU param store/],
