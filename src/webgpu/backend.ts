@@ -5,8 +5,9 @@
 // per launch into one compute pass; sync() submits the command buffer. Nothing is read back and nothing
 // waits: later host reads (param.read(), stateDictAsync) are ordered after it by the queue.
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
-import { GRAD_SCALE } from "../abi/index.js";
-import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_N, W_ONE, W_PRE, W_SCALARS, WORKGROUP } from "./driver.js";
+import { F32_FLAGS, GRAD_SCALE, SEED_MASK, SEED_SHIFT, STOCHASTIC } from "../abi/index.js";
+import { ARGS_WORDS, BF16_STOCHASTIC, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_BF16, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_MIX, W_N, W_ONE, W_PRE, W_SCALARS,
+  WORKGROUP } from "./driver.js";
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
@@ -49,7 +50,7 @@ export class WebGpuBackend implements Backend {
   bind(l: Launch, _reference: unknown, bufferNames: readonly string[], spec: BoundSpec): void {
     const where = `${spec.name} on webgpu`;
     if (spec.wgsl === undefined) throw new TypeError(`${spec.name} is not supported on WebGPU yet (no WGSL kernel; step it on a ParamStore)`);
-    if (l.dtype !== "f32") throw new TypeError(`${where}: stateDtype "${l.dtype}" is not supported on WebGPU yet (f32 state only)`);
+    if (l.dtype === "int8") throw new TypeError(`${where}: stateDtype "int8" is not supported on WebGPU yet (f32 and bf16 state only)`);
     if (l.perTensor) throw new TypeError(`${spec.name} is not supported on WebGPU yet (per-tensor kernels: elementwise optimizers only)`);
     if (bufferNames.length > MAX_BUFFERS) throw new TypeError(`${where}: more than ${MAX_BUFFERS} state buffers`);
     const device = this.#store.device;
@@ -57,14 +58,14 @@ export class WebGpuBackend implements Backend {
     const host = new ArrayBuffer(4 * ARGS_WORDS);
     new Float32Array(host)[W_ONE] = 1;
     const b: Bound = {
-      kernel: this.#kernel(l.kernel, spec, bufferNames.length), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
+      kernel: this.#kernel(l.kernel, spec, bufferNames.length, l.dtype === "bf16"), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
       at: new Float64Array(l.offsets.length).fill(-1), group: undefined,
     };
     l.handle = b;
   }
 
   /** The pipeline of kernel `name` (built once per store). */
-  #kernel(name: string, spec: BoundSpec, buffers: number): Kernel {
+  #kernel(name: string, spec: BoundSpec, buffers: number, bf16: boolean): Kernel {
     const cache = this.#store.pipelines as Map<string, Kernel>;
     let k = cache.get(name);
     if (k) return k;
@@ -79,7 +80,7 @@ export class WebGpuBackend implements Backend {
         storage(buffers + 3, "read-only-storage"),
       ],
     });
-    const module = device.createShaderModule({ code: kernelSource(spec, buffers) });
+    const module = device.createShaderModule({ code: kernelSource(spec, buffers, bf16 ? "bf16" : "f32") });
     const pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: "main" } });
     k = { pipeline, layout, buffers };
     cache.set(name, k);
@@ -96,6 +97,13 @@ export class WebGpuBackend implements Backend {
     w[W_N] = n;
     let flags = l.flags;
     if (this.#pre & PRE_SCALE) flags |= GRAD_SCALE; // the clip coefficient is applied even when the user's scale is 1
+    const bf16 = l.dtype === "bf16";
+    if (bf16) {
+      // The rule sees the f32 kernel's flags (assembly/lib/lowp.ts F32_FLAGS); the rounding, its own words.
+      w[W_BF16] = (w[W_BF16]! & ~BF16_STOCHASTIC) | (flags & STOCHASTIC ? BF16_STOCHASTIC : 0);
+      w[W_MIX] = Math.imul((flags >>> SEED_SHIFT) & SEED_MASK, 0x9e3779b1) >>> 0;
+      flags &= F32_FLAGS;
+    }
     w[W_FLAGS] = flags >>> 0;
     const s = l.scalars;
     for (let i = 0; i < s.length; i++) f[W_SCALARS + i] = s[i]!;
@@ -109,7 +117,8 @@ export class WebGpuBackend implements Backend {
       this.#encoder = device.createCommandEncoder();
       this.#pass = this.#encoder.beginComputePass();
     }
-    const groups = Math.ceil(n / WORKGROUP), x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
+    // bf16: one invocation per word of state (two elements; one more word when the run starts at an odd element).
+    const groups = Math.ceil((bf16 ? Math.ceil((n + (w[1]! & 1)) / 2) : n) / WORKGROUP), x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
     this.#pass.setPipeline(b.kernel.pipeline);
     this.#pass.setBindGroup(0, b.group!);
     this.#pass.dispatchWorkgroups(x, Math.ceil(groups / x));
@@ -117,8 +126,9 @@ export class WebGpuBackend implements Backend {
 
   /** The bind group and element offsets for the launch's current offsets (plan time: after a re-plan moved a buffer). */
   #rebind(l: Launch, b: Bound): void {
-    const offsets = l.offsets, np = offsets.length, nb = b.kernel.buffers;
+    const offsets = l.offsets, np = offsets.length, nb = b.kernel.buffers, bf16 = l.dtype === "bf16";
     const buffers: GPUBuffer[] = [];
+    let used = 0;
     for (let i = 0; i < np; i++) {
       const ptr = offsets[i]!;
       // Word slots: param 0, state 1..4, grad 5 (the driver's layout), whatever the kernel's buffer count.
@@ -127,11 +137,22 @@ export class WebGpuBackend implements Backend {
         buffers.push(this.#empty[i - 1]!);
         b.words[slot] = 0;
       } else {
-        const a = this.#store.locate(ptr);
+        const a = this.#store.locate(ptr), state = i > 0 && i < np - 1;
         buffers.push(a.buffer);
-        b.words[slot] = (ptr - a.base) / 4;
+        b.words[slot] = (ptr - a.base) / (bf16 && state ? 2 : 4);
+        if (state) used |= 1 << (i - 1);
       }
       b.at[i] = ptr;
+    }
+    if (bf16) {
+      // The driver pairs elements by the first state buffer's word parity: every state buffer must share it.
+      const first = b.words.subarray(1, 1 + nb).find((_, k) => (used & (1 << k)) !== 0) ?? 0;
+      for (let k = 0; k < nb; k++) {
+        if (used & (1 << k) && (b.words[1 + k]! & 1) !== (first & 1)) throw new Error(`${l.kernel} on webgpu: bf16 state buffers of one run at offsets of different parity`);
+      }
+      b.words[W_BF16] = used;
+      // word 1 is the parity the driver reads: the first bound buffer's when buffer a is not bound.
+      if (!(used & 1)) b.words[1] = first & 1;
     }
     const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     entries.push({ binding: nb + 2, resource: { buffer: b.uniform } }, { binding: nb + 3, resource: { buffer: this.#prePass.decision } });

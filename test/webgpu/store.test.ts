@@ -19,6 +19,8 @@ const name = (s: string) => `${s}.${run++}`;
 const SUPPORTED = REGISTRY.filter((e) => e.spec.wgsl !== undefined);
 /** Each supported optimizer's first f32 configuration. */
 const FIRST = SUPPORTED.map((e) => ({ name: e.name, cls: e.cls, options: e.cases.configs.find((c) => (c.options.stateDtype ?? "f32") === "f32")!.options }));
+/** Each supported optimizer's first bf16 configuration, where it has one. */
+const BF16 = SUPPORTED.flatMap((e) => e.cases.configs.filter((c) => c.options.stateDtype === "bf16").slice(0, 1).map((c) => ({ name: e.name, options: c.options })));
 const LENGTHS = [1, 5, 1000];
 
 /** Params of LENGTHS on the GPU and, with the same values, on a ParamStore. */
@@ -135,7 +137,6 @@ describe("refused on webgpu, with a message that says so", () => {
     ["LARS", () => new LARS(w()), /^LARS is not supported on WebGPU yet/],
     ["NovoGrad", () => new NovoGrad(w()), /^NovoGrad is not supported on WebGPU yet/],
     ["LBFGS", () => new LBFGS(w()), /^LBFGS is not supported on webgpu params yet/],
-    ["bf16 state", () => new Adam(w(), { stateDtype: "bf16" }), /^Adam on webgpu: stateDtype "bf16" is not supported on WebGPU yet \(f32 state only\)$/],
     ["int8 state", () => new SGD(w(), { momentum: 0.9, stateDtype: "int8" }), /^SGD on webgpu: stateDtype "int8" is not supported on WebGPU yet/],
     ["verify", () => new Adam(w(), { verify: true }), /^Adam: verify is not supported on webgpu/],
     ["a Wasm backend", () => new Adam(w(), { backend: "simd" }), /^Adam: backend "simd" cannot step webgpu params \(leave backend "auto"\)$/],
@@ -218,7 +219,10 @@ describe.each(FIRST)("$name: the fused toolkit on webgpu", ({ name: optimizer, c
     free.dispose();
   });
 
-  it("stateDictAsync → a Wasm optimizer, and a Wasm state dict → the GPU: both resume bit for bit", async () => {
+  it.each([
+    { dtype: "f32", o: options },
+    ...BF16.filter((b) => b.name === optimizer).map((b) => ({ dtype: "bf16", o: b.options })),
+  ])("stateDictAsync → a Wasm optimizer, and a Wasm state dict → the GPU: both resume bit for bit ($dtype state)", async ({ o: options }) => {
     const { g, h, rand } = pair(10);
     const grads = () => LENGTHS.map((n) => randomArray(n, rand, 1, 0.1));
     const feed = (xs: Float32Array[]) => xs.forEach((x, i) => { g[i]!.writeGrad(x); h.params[i]!.grad.set(x); });
