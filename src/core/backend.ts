@@ -107,7 +107,7 @@ export interface Backend {
    */
   prePass?(planned: readonly { readonly layout: { readonly segments: readonly GradRange[] } }[], t: PrePassTransforms, gradScale: number): void;
   /**
-   * A device backend's schedule-free eval()/train() (src/optim/schedulefreeadamw.ts, ScheduleFreeOptimizer): the
+   * A device backend's schedule-free eval()/train() (ScheduleFreeOptimizer's, on a device store): the
    * n params at `valuePtr` become x = f32(y − f32(c·z)) / β1 (`toEval`) or y = f32(β1·x) + f32(c·z), with z at
    * `zPtr`; queued.
    */
