@@ -6,12 +6,14 @@
 // command buffer. Nothing is read back and nothing waits: later host reads (param.read(), stateDictAsync) are
 // ordered after it by the queue.
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
-import { GRAD_SCALE } from "../abi/index.js";
-import { ARGS_WORDS, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_N, W_ONE, W_PRE, W_SCALARS, WORKGROUP } from "./driver.js";
+import { F32_FLAGS, GRAD_SCALE, SEED_MASK, SEED_SHIFT, STOCHASTIC } from "../abi/index.js";
+import { ARGS_WORDS, BF16_STOCHASTIC, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_BF16, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_MIX, W_N, W_ONE, W_PRE, W_SCALARS,
+  WORKGROUP } from "./driver.js";
 import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
 import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorFolds, tensorKernelSource, tensorPartials, tensorSumsBytes } from "./per-tensor.js";
+import { scheduleFreeSwap } from "./schedule-free.js";
 
 /** One pipeline (elementwise), or a per-tensor kernel's three (src/webgpu/per-tensor.ts), over one layout. */
 interface Kernel { pipelines: GPUComputePipeline[]; layout: GPUBindGroupLayout; buffers: number; tensor: boolean }
@@ -39,6 +41,8 @@ export class WebGpuBackend implements Backend {
   /** What the launches of the current step read from the device pre-pass (PRE_SKIP | PRE_SCALE bits). */
   #pre = 0;
   readonly #prePass: PrePass;
+  /** The GpuGradScaler buffer the next pre-pass unscales by and records found_inf into (scaleNextStep). */
+  #scaler: GPUBuffer | undefined;
   /** One unused buffer per state binding a launch leaves empty (offset 0): bindings must not alias. */
   readonly #empty: GPUBuffer[];
 
@@ -51,7 +55,8 @@ export class WebGpuBackend implements Backend {
   bind(l: Launch, _reference: unknown, _bufferNames: readonly string[], spec: BoundSpec): void {
     const where = `${spec.name} on webgpu`;
     if (spec.wgsl === undefined) throw new TypeError(`${spec.name} is not supported on WebGPU yet (no WGSL kernel; step it on a ParamStore)`);
-    if (l.dtype !== "f32") throw new TypeError(`${where}: stateDtype "${l.dtype}" is not supported on WebGPU yet (f32 state only)`);
+    if (l.dtype === "int8") throw new TypeError(`${where}: stateDtype "int8" is not supported on WebGPU yet (f32 and bf16 state only)`);
+    if (l.perTensor && l.dtype !== "f32") throw new TypeError(`${where}: stateDtype "${l.dtype}" is not supported on WebGPU yet for per-tensor optimizers (f32 state only)`);
     // State buffers, and a tensor kind's scratch area (the offsets between param and grad).
     const buffers = l.offsets.length - 2;
     if (buffers > MAX_BUFFERS) throw new TypeError(`${where}: more than ${MAX_BUFFERS} state buffers`);
@@ -60,14 +65,14 @@ export class WebGpuBackend implements Backend {
     const host = new ArrayBuffer(4 * ARGS_WORDS);
     new Float32Array(host)[W_ONE] = 1;
     const b: Bound = {
-      kernel: this.#kernel(l.kernel, spec, buffers, l.perTensor), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
+      kernel: this.#kernel(l.kernel, spec, buffers, l.perTensor, l.dtype === "bf16"), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
       at: new Float64Array(l.offsets.length).fill(-1), group: undefined, sums: undefined,
     };
     l.handle = b;
   }
 
   /** The pipeline of kernel `name` (built once per store). */
-  #kernel(name: string, spec: BoundSpec, buffers: number, tensor: boolean): Kernel {
+  #kernel(name: string, spec: BoundSpec, buffers: number, tensor: boolean, bf16: boolean): Kernel {
     const cache = this.#store.pipelines as Map<string, Kernel>;
     let k = cache.get(name);
     if (k) return k;
@@ -83,7 +88,7 @@ export class WebGpuBackend implements Backend {
         ...(tensor ? [storage(buffers + 4, "storage")] : []),
       ],
     });
-    const module = device.createShaderModule({ code: tensor ? tensorKernelSource(spec, buffers) : kernelSource(spec, buffers) });
+    const module = device.createShaderModule({ code: tensor ? tensorKernelSource(spec, buffers) : kernelSource(spec, buffers, bf16 ? "bf16" : "f32") });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const pipelines = (tensor ? TENSOR_ENTRIES : ["main"]).map((entryPoint) => device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint } }));
     k = { pipelines, layout, buffers, tensor };
@@ -103,6 +108,13 @@ export class WebGpuBackend implements Backend {
     w[W_N] = n;
     let flags = l.flags;
     if (this.#pre & PRE_SCALE) flags |= GRAD_SCALE; // the clip coefficient is applied even when the user's scale is 1
+    const bf16 = l.dtype === "bf16";
+    if (bf16) {
+      // The rule sees the f32 kernel's flags (assembly/lib/lowp.ts F32_FLAGS); the rounding, its own words.
+      w[W_BF16] = (w[W_BF16]! & ~BF16_STOCHASTIC) | (flags & STOCHASTIC ? BF16_STOCHASTIC : 0);
+      w[W_MIX] = Math.imul((flags >>> SEED_SHIFT) & SEED_MASK, 0x9e3779b1) >>> 0;
+      flags &= F32_FLAGS;
+    }
     w[W_FLAGS] = flags >>> 0;
     const s = l.scalars;
     for (let i = 0; i < s.length; i++) f[W_SCALARS + i] = s[i]!;
@@ -118,8 +130,9 @@ export class WebGpuBackend implements Backend {
     }
     const pass = this.#pass, k = b.kernel;
     pass.setBindGroup(0, b.group!);
-    const groups = Math.ceil(n / (k.tensor ? TENSOR_WORKGROUP : WORKGROUP)), x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
-    const y = Math.ceil(groups / x);
+    // bf16: one invocation per word of state (two elements; one more word when the run starts at an odd element).
+    const groups = Math.ceil((bf16 ? Math.ceil((n + (w[1]! & 1)) / 2) : n) / (k.tensor ? TENSOR_WORKGROUP : WORKGROUP));
+    const x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension), y = Math.ceil(groups / x);
     if (!k.tensor) {
       pass.setPipeline(k.pipelines[0]);
       pass.dispatchWorkgroups(x, y);
@@ -145,8 +158,9 @@ export class WebGpuBackend implements Backend {
 
   /** The bind group and element offsets for the launch's current offsets (plan time: after a re-plan moved a buffer). */
   #rebind(l: Launch, b: Bound): void {
-    const offsets = l.offsets, np = offsets.length, nb = b.kernel.buffers;
+    const offsets = l.offsets, np = offsets.length, nb = b.kernel.buffers, bf16 = l.dtype === "bf16";
     const buffers: GPUBuffer[] = [];
+    let used = 0;
     for (let i = 0; i < np; i++) {
       const ptr = offsets[i]!;
       // Word slots: param 0, state 1..4, grad 5 (the driver's layout), whatever the kernel's buffer count.
@@ -155,11 +169,22 @@ export class WebGpuBackend implements Backend {
         buffers.push(this.#empty[i - 1]!);
         b.words[slot] = 0;
       } else {
-        const a = this.#store.locate(ptr);
+        const a = this.#store.locate(ptr), state = i > 0 && i < np - 1;
         buffers.push(a.buffer);
-        b.words[slot] = (ptr - a.base) / 4;
+        b.words[slot] = (ptr - a.base) / (bf16 && state ? 2 : 4);
+        if (state) used |= 1 << (i - 1);
       }
       b.at[i] = ptr;
+    }
+    if (bf16) {
+      // The driver pairs elements by the first state buffer's word parity: every state buffer must share it.
+      const first = b.words.subarray(1, 1 + nb).find((_, k) => (used & (1 << k)) !== 0) ?? 0;
+      for (let k = 0; k < nb; k++) {
+        if (used & (1 << k) && (b.words[1 + k]! & 1) !== (first & 1)) throw new Error(`${l.kernel} on webgpu: bf16 state buffers of one run at offsets of different parity`);
+      }
+      b.words[W_BF16] = used;
+      // word 1 is the parity the driver reads: the first bound buffer's when buffer a is not bound.
+      if (!(used & 1)) b.words[1] = first & 1;
     }
     const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     entries.push({ binding: nb + 2, resource: { buffer: b.uniform } }, { binding: nb + 3, resource: { buffer: this.#prePass.decision } });
@@ -176,8 +201,28 @@ export class WebGpuBackend implements Backend {
 
   prePass(planned: readonly { readonly layout: { readonly segments: readonly GradRange[] } }[], t: PrePassTransforms, gradScale: number): void {
     this.#flush();
-    this.#prePass.run(planned, t, gradScale);
-    this.#pre = (t.skipNonFinite ? PRE_SKIP : 0) | (t.maxGradNorm !== undefined ? PRE_SCALE : 0);
+    const scaler = this.#scaler;
+    this.#scaler = undefined;
+    this.#prePass.run(planned, t, gradScale, scaler);
+    this.#pre = (t.skipNonFinite ? PRE_SKIP : 0) | (t.maxGradNorm !== undefined || scaler ? PRE_SCALE : 0);
+  }
+
+  /**
+   * The next pre-pass (gradstep/webgpu's GpuGradScaler, around one step) takes its gradient scale from
+   * `scaler` (1/scale) and records a skip there; undefined: the step's own gradScale.
+   */
+  scaleNextStep(scaler: GPUBuffer | undefined): void {
+    this.#scaler = scaler;
+  }
+
+  scheduleFreeSwap(valuePtr: number, zPtr: number, n: number, toEval: boolean, beta1: number, c: number): void {
+    this.#flush();
+    scheduleFreeSwap(this.#store, valuePtr, zPtr, n, toEval, beta1, c);
+  }
+
+  /** [scale, skip, norm, 0] of the last pre-pass, read by the step's launches (and by GpuAveragedParams after it). */
+  get decision(): GPUBuffer {
+    return this.#prePass.decision;
   }
 
   reduceSegments(): void {
