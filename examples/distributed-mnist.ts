@@ -10,7 +10,7 @@ import { isMainThread, type MessagePort, parentPort, Worker, workerData } from "
 import { AdamW, init, ParamStore } from "gradstep";
 import { chunkRange, DataParallel, workerGroup, workerMesh, type WorkerRank } from "gradstep/distributed";
 import { loadMnist } from "./mnist-data.js";
-import { mlp, mlpPass, shuffle } from "./mnist-model.js";
+import { mlp, mlpFloats, mlpPass, shuffle } from "./mnist-model.js";
 
 export interface RunOptions {
   workers: number;
@@ -37,6 +37,11 @@ export interface RunResult {
   accuracy?: number;
   /** Rank 0's final params (W1, b1, W2, b2). */
   params: Float32Array[];
+  /**
+   * Each worker's mean wall-clock ms per timed step: `compute` in zeroGrad and forward/backward, `step` in
+   * ddp.step() (the all-reduce, with its waits for the other workers, and the AdamW step).
+   */
+  phases: { compute: number; step: number }[];
 }
 
 /** The global batch of step t: the training split, reshuffled each epoch (seed 1000 + epoch). */
@@ -54,45 +59,52 @@ let shuffled: { train: readonly number[]; epoch: number; order: number[] } | und
 
 /** Trains with `workers` worker threads; resolves with rank 0's report. */
 export async function runDataParallel(o: RunOptions): Promise<RunResult> {
-  const hidden = o.hidden ?? 128;
-  const floats = 784 * hidden + hidden + hidden * 10 + 10;
-  const mesh = workerMesh(o.workers, { sharedFloats: floats }); // every gradient in one round
+  const mesh = workerMesh(o.workers, { sharedFloats: mlpFloats(o.hidden ?? 128) }); // every gradient in one round
   // Workers do not inherit tsx's loader on Node 20: the worker registers it, then loads this file.
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const workers = mesh.map((rank) => new Worker(entry, { eval: true, workerData: { rank, options: o }, transferList: rank.ports.filter((p) => p !== undefined) as unknown as MessagePort[] }));
   try {
-    const results = await Promise.all(workers.map((w) => new Promise<RunResult>((resolve, reject) => {
+    const results = await Promise.all(workers.map((w) => new Promise<Omit<RunResult, "phases"> & { phase: RunResult["phases"][number] }>((resolve, reject) => {
       w.once("message", resolve);
       w.once("error", reject);
       w.once("exit", (code) => reject(new Error(`a worker exited with code ${code} before reporting`)));
     })));
-    return results[0]!;
+    const { phase: _, ...first } = results[0]!;
+    return { ...first, phases: results.map((r) => r.phase) };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
 /** One worker: its rank of the mesh, its replica, its micro-batches. */
-async function worker({ rank, options: o }: { rank: WorkerRank; options: RunOptions }): Promise<RunResult> {
+async function worker({ rank, options: o }: { rank: WorkerRank; options: RunOptions }) {
   await init();
   const hidden = o.hidden ?? 128, warmup = o.warmup ?? 3;
   const group = workerGroup({ ...rank, timeoutMs: 60_000 });
   const data = loadMnist();
-  const store = new ParamStore();
+  // Room for the whole model in one block: its params are one flat run, so DataParallel reduces them in one
+  // bucket (one all-reduce per step) and AdamW steps them in one kernel call.
+  const store = new ParamStore({ capacity: mlpFloats(hidden) });
   const m = mlp(store, hidden);
   const params = [m.W1, m.b1, m.W2, m.b2];
   const ddp = new DataParallel(new AdamW(params, { lr: o.lr ?? 1e-3 }), group);
   const { start, end } = chunkRange(o.batch, group.worldSize, group.rank);
   const pass = mlpPass(data, hidden, end - start);
   const losses: number[] = [];
-  let t0 = 0;
+  let t0 = 0, compute = 0, step = 0;
   for (let t = 0; t < warmup + o.steps; t++) {
     if (t === warmup) t0 = performance.now();
+    const a = performance.now();
     const idx = batchOf(data.train, o.batch, t);
     ddp.zeroGrad();
     losses.push(pass(m, idx, start, end, true).loss / (end - start));
+    const b = performance.now();
     if (!o.computeOnly) await ddp.step();
+    if (t >= warmup) {
+      compute += b - a;
+      step += performance.now() - b;
+    }
   }
   const samplesPerSec = (o.steps * o.batch) / ((performance.now() - t0) / 1000);
   let accuracy: number | undefined;
@@ -101,7 +113,8 @@ async function worker({ rank, options: o }: { rank: WorkerRank; options: RunOpti
     accuracy = (100 * test(m, data.test, 0, data.test.length, false).correct) / data.test.length;
   }
   const recent = losses.slice(-20);
-  const result = { samplesPerSec, loss: recent.reduce((a, b) => a + b, 0) / recent.length, accuracy, params: params.map((p) => p.value.slice()) };
+  const phase = { compute: compute / o.steps, step: step / o.steps };
+  const result = { samplesPerSec, loss: recent.reduce((a, b) => a + b, 0) / recent.length, accuracy, params: params.map((p) => p.value.slice()), phase };
   await group.close();
   return result;
 }

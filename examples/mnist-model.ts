@@ -20,6 +20,11 @@ export function shuffle(order: number[], seed: number): void {
 
 export interface Model { W1: Param; b1: Param; W2: Param; b2: Param }
 
+/** The MLP's float count (W1, b1, W2, b2). */
+export function mlpFloats(hidden: number): number {
+  return IN * hidden + hidden + hidden * OUT + OUT;
+}
+
 /** The MLP's params in `store`, He-uniform weights from the same seed every time (every run starts from the same weights). */
 export function mlp(store: ParamStore, hidden: number): Model {
   const rand = lcg(7);

@@ -15,7 +15,7 @@
 // works. A peer that left (closed, died) fails only what still waits on it: what it sent before leaving is
 // used (so a broadcast root may close before the others called the broadcast).
 
-import { type SharedArena, Stages, reduceRankOrder } from "./shared.js";
+import { type SharedArena, type Stage, Stages, reduceRankOrder } from "./shared.js";
 
 /** Reduction op of `allReduce` / `reduceScatter`: the rank-order f32 sum, or that sum divided by the world size. */
 export type ReduceOp = "sum" | "mean";
@@ -142,11 +142,22 @@ const EMPTY = new Float32Array(0);
 /** The waiter key of a doorbell (shared path): any doorbell wakes it. */
 const BELL = "bell";
 /**
+ * How long a shared-memory wait stays synchronous (ms): it spins for SPIN_MS, then blocks the thread on the
+ * laggard's bell until BLOCK_MS, before it waits on the event loop. Ranks stepping together meet well within
+ * that (a wake-up from Atomics.wait takes microseconds, one through the event loop a tenth of a millisecond and
+ * CPU time on both sides); a rank that is further behind costs one event-loop wake-up more, and the event loop
+ * is never held up for longer than BLOCK_MS.
+ */
+const SPIN_MS = 0.05;
+const BLOCK_MS = 5;
+/**
  * The op of a Bye that aborts the collective (0: a plain close): the rank that found a fault tells the others, so
  * that no survivor waits on a survivor that gave up. Its `phase` says why, `piece` names the culprit rank.
  */
 const ABORT = 1;
 const Why = { Mismatch: 0, Timeout: 1, Gone: 2 } as const;
+/** What a wait on the shared path resolves with when woken by anything but a message (a bell, a lost peer). */
+const DOORBELL = { header: { kind: Kind.Doorbell, op: 0, seq: 0, phase: 0, piece: 0, length: 0, root: 0 } as Header, payload: EMPTY };
 
 /**
  * @internal One message between two ranks: which collective (`seq`, the count of collectives this group
@@ -217,6 +228,11 @@ export class MessageGroup implements ProcessGroup {
 
   /** The SharedArrayBuffer fast path (shared.ts), where the ranks share memory; else payloads travel in messages. */
   readonly #shared: SharedArena | undefined;
+  /**
+   * Whether the peers wait for this rank's publications on the event loop with Atomics.waitAsync (its bell), or
+   * need a doorbell message (runtimes without waitAsync; the ranks of a mesh share one runtime).
+   */
+  readonly #doorbells = typeof (Atomics as { waitAsync?: unknown }).waitAsync !== "function";
   /** Rounds of the shared path run so far (the same count on every rank). */
   #round = 0;
   /** The rank the running collective waits on (named if it times out with every rank heard from). */
@@ -391,7 +407,7 @@ export class MessageGroup implements ProcessGroup {
       // The shared path waits on several peers at once: wake it to look for the gone one (#until).
       const w = this.#waiter;
       this.#waiter = undefined;
-      w.resolve({ header: { kind: Kind.Doorbell, op: 0, seq: 0, phase: 0, piece: 0, length: 0, root: 0 }, payload: EMPTY });
+      w.resolve(DOORBELL);
     } else if (this.#waiter && this.#waitingOn === peer) this.#abort(Why.Gone, err);
   }
 
@@ -472,23 +488,30 @@ export class MessageGroup implements ProcessGroup {
     // Where chunk c starts in src and in dst: allGather's src and reduceScatter's dst hold this rank's chunk only.
     const srcAt = (c: number) => chunks[c]!.start - (d.kind === Kind.AllGather ? chunks[me]!.start : 0);
     const dstAt = (c: number) => chunks[c]!.start - (d.kind === Kind.ReduceScatter ? chunks[me]!.start : 0);
-    const out = new Float32Array(dst.length);
+    if (W === 1) {
+      // Alone: the sum and the mean (x / 1) of one rank are its own values, every collective a copy at most.
+      if (dst !== src) dst.set(src);
+      return;
+    }
+    // One round: once the last wait is over nothing can fail, so the results go straight into dst; several rounds
+    // gather into a copy, so that a failure in a later round leaves dst as it was.
+    const out = rounds === 1 ? dst : new Float32Array(dst.length);
     for (let j = 0; j < rounds; j++) {
       const k = ++this.#round;
       const from = j * P;
       const len = (c: number) => Math.max(0, Math.min(P, chunks[c]!.length - from));
-      await this.#until((q) => arena.get(q, Stages.READ) >= k - 1);
+      await this.#until(Stages.READ, k - 1);
       for (let c = 0; c < W; c++) {
         if (reduces || isRoot || (d.kind === Kind.AllGather && c === me)) arena.piece(me, c, len(c)).set(src.subarray(srcAt(c) + from, srcAt(c) + from + len(c)));
       }
       arena.writeDescriptor(me, d);
       this.#publish(Stages.WRITTEN, k);
-      await this.#until((q) => arena.get(q, Stages.WRITTEN) >= k);
+      await this.#until(Stages.WRITTEN, k);
       if (j === 0) for (let q = 0; q < W; q++) if (q !== me) this.#checkSame(d, q, arena.descriptor(q));
       if (reduces) {
         arena.reduce(me, len(me), OPS[d.op] === "mean");
         this.#publish(Stages.REDUCED, k);
-        if (d.kind === Kind.AllReduce) await this.#until((q) => arena.get(q, Stages.REDUCED) >= k);
+        if (d.kind === Kind.AllReduce) await this.#until(Stages.REDUCED, k);
       }
       for (let c = 0; c < W; c++) {
         if (d.kind === Kind.ReduceScatter ? c !== me : d.kind === Kind.Broadcast && isRoot) continue;
@@ -496,33 +519,60 @@ export class MessageGroup implements ProcessGroup {
       }
       this.#publish(Stages.READ, k);
     }
-    if (!isRoot) dst.set(out);
+    if (out !== dst && !isRoot) dst.set(out);
   }
 
-  /** Publishes this rank's stage of round k and wakes the peers. */
-  #publish(stage: (typeof Stages)[keyof typeof Stages], k: number): void {
+  /** Publishes this rank's stage of round k and wakes the peers (its bell; doorbells where they need them). */
+  #publish(stage: Stage, k: number): void {
     this.#shared!.set(this.rank, stage, k);
+    if (!this.#doorbells) return;
     for (let q = 0; q < this.worldSize; q++) {
       if (q !== this.rank) this.#transport.send(q, { kind: Kind.Doorbell, op: 0, seq: this.#current!.seq, phase: 0, piece: 0, length: 0, root: 0 }, EMPTY);
     }
   }
 
-  /** Waits until `ready(q)` holds for every peer q, re-checking at each doorbell. */
-  async #until(ready: (q: number) => boolean): Promise<void> {
+  /**
+   * Waits until every peer's `stage` reached `round`: synchronously at first (SPIN_MS, BLOCK_MS), then on the
+   * event loop, re-checking at each bell (or doorbell), where lost peers and the timeout are seen. A peer that
+   * wrote or reduced this collective's round was heard from; each peer that catches up restarts the timeout.
+   */
+  async #until(stage: Stage, round: number): Promise<void> {
+    const arena = this.#shared!;
+    const behind = (): number => {
+      for (let q = 0; q < this.worldSize; q++) if (q !== this.rank && arena.get(q, stage) < round) return q;
+      return -1;
+    };
+    let q = behind(), waiting = q < 0 ? 0 : this.worldSize; // peers behind at the last look
+    const t0 = performance.now();
+    for (let t = t0; q >= 0 && t - t0 < SPIN_MS; t = performance.now()) q = behind();
+    for (let t = performance.now(); q >= 0 && t - t0 < BLOCK_MS; t = performance.now()) {
+      const bell = arena.bell(q); // read before the check: a publication after the check moves it
+      if (arena.get(q, stage) < round && !arena.block(q, bell, BLOCK_MS - (t - t0))) break;
+      q = behind();
+    }
     for (;;) {
-      let behind: number | undefined;
-      for (let q = 0; q < this.worldSize; q++) {
-        if (q === this.rank || ready(q)) continue;
-        behind ??= q;
-        const gone = this.#gone.get(q);
+      let first = -1, count = 0;
+      for (let p = 0; p < this.worldSize; p++) {
+        if (p === this.rank) continue;
+        if (arena.get(p, stage) >= round) {
+          if (stage !== Stages.READ) this.#current?.heard.add(p);
+          continue;
+        }
+        if (first < 0) first = p;
+        count++;
+        const gone = this.#gone.get(p);
         if (gone) {
           this.#abort(Why.Gone, gone);
           throw gone;
         }
       }
-      if (behind === undefined) return;
-      this.#waitingOn = behind;
-      await this.#recv(BELL);
+      if (count < waiting) this.#arm();
+      if (first < 0) return;
+      waiting = count;
+      this.#waitingOn = first;
+      const bell = arena.bell(first);
+      if (arena.get(first, stage) >= round) continue;
+      await this.#recv(BELL, this.#doorbells ? undefined : arena.ringing(first, bell, this.#timeoutMs));
     }
   }
 
@@ -543,7 +593,8 @@ export class MessageGroup implements ProcessGroup {
     return acc;
   }
 
-  #recv(key: string): Promise<{ header: Header; payload: Float32Array }> {
+  /** The message `key` (or any doorbell, or `wake` settling, for BELL). */
+  #recv(key: string, wake?: Promise<unknown>): Promise<{ header: Header; payload: Float32Array }> {
     if (this.#broken) return Promise.reject(this.#broken);
     const m = this.#inbox.get(key);
     if (m) {
@@ -555,7 +606,15 @@ export class MessageGroup implements ProcessGroup {
       this.#abort(Why.Gone, gone);
       return Promise.reject(gone);
     }
-    return new Promise((resolve, reject) => (this.#waiter = { key, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const w = { key, resolve, reject };
+      this.#waiter = w;
+      void wake?.then(() => {
+        if (this.#waiter !== w) return;
+        this.#waiter = undefined;
+        resolve(DOORBELL);
+      });
+    });
   }
 
   #receive(from: number, header: Header, payload: Float32Array): void {

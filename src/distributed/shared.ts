@@ -6,15 +6,19 @@
 //   2. once every rank has written k (and their descriptors match), owner r adds piece r of every slot in rank
 //      order, in place into its own slot, and publishes `reduced = k` (allReduce, reduceScatter);
 //   3. every rank copies the results it needs straight out of the owners' slots and publishes `read = k`.
-// The peers wait on those words, woken by a doorbell message over their MessagePorts (so a dead or silent rank
-// is still found by the port's close event or the timeout). No payload goes through a port: one copy in, one
-// copy out, the reduction reads shared memory in place.
+// Each publication also bumps the rank's bell word and notifies it. A peer waiting on a rank first spins, then
+// blocks its thread in Atomics.wait on that rank's bell (woken within microseconds, no event-loop turn), for a
+// few milliseconds at most; after that it waits on the event loop (Atomics.waitAsync on the bell, or, where the
+// runtime lacks waitAsync, a doorbell message over the MessagePorts), so a dead or silent rank is still found
+// by the port's close event or the timeout. No payload goes through a port: one copy in, one copy out, the
+// reduction reads shared memory in place.
 // The block is a shared WebAssembly.Memory where the runtime has one (workerMesh makes it so): the owner's reduction
 // is then gradstep's Wasm kernel `sum_ranks_f32` (SIMD where the host has it), called on the slots where they lie,
 // its result stored in place into the owner's slot. It runs once gradstep is initialized in the rank's thread
 // (`await init()`, as any training there does); before that, and over a plain SharedArrayBuffer, a JS loop with the
 // same operations in the same order (the same bits).
 import { sharedModules } from "../runtime/loader.js";
+import { mayBlock } from "../runtime/threads.js";
 
 /** @internal A collective's descriptor as the control block holds it (group.ts's Header fields). */
 export interface SharedDescriptor {
@@ -24,12 +28,15 @@ export interface SharedDescriptor {
   root: number;
 }
 
-/** Int32 words per rank in the control block: written, reduced, read rounds, then the call's descriptor. */
+/** Int32 words per rank in the control block: written, reduced, read rounds, the call's descriptor, the bell. */
 const WORDS = 8;
 const WRITTEN = 0;
 const REDUCED = 1;
 const READ = 2;
 const DESC = 3; // kind, op, length, root
+const BELL = 7; // bumped (and notified) at every publication of the rank
+
+type WaitAsync = (a: Int32Array, i: number, v: number, ms: number) => { async: boolean; value: unknown };
 
 /** @internal */
 export type Stage = typeof WRITTEN | typeof REDUCED | typeof READ;
@@ -86,9 +93,37 @@ export class SharedArena {
   get(rank: number, stage: Stage): number {
     return Atomics.load(this.ctrl, rank * WORDS + stage);
   }
-  /** Publishes a stage: the plain writes to this rank's slot before it are visible to whoever loads it (Atomics are sequentially consistent). */
+  /**
+   * Publishes a stage and rings the rank's bell: the plain writes to this rank's slot before it are visible to
+   * whoever loads the stage (Atomics are sequentially consistent).
+   */
   set(rank: number, stage: Stage, round: number): void {
     Atomics.store(this.ctrl, rank * WORDS + stage, round);
+    Atomics.add(this.ctrl, rank * WORDS + BELL, 1);
+    Atomics.notify(this.ctrl, rank * WORDS + BELL);
+  }
+  /** The bell of `rank`: read it before checking its stages, then wait on that value (no wake-up is missed). */
+  bell(rank: number): number {
+    return Atomics.load(this.ctrl, rank * WORDS + BELL);
+  }
+  /**
+   * Blocks this thread until `rank`'s bell moves from `value` or `ms` pass; false where the thread may not block
+   * (a browser's main thread).
+   */
+  block(rank: number, value: number, ms: number): boolean {
+    if (!mayBlock()) return false;
+    Atomics.wait(this.ctrl, rank * WORDS + BELL, value, ms);
+    return true;
+  }
+  /**
+   * Resolves when `rank`'s bell moves from `value` (or `ms` pass), on the event loop; undefined where the runtime
+   * has no Atomics.waitAsync (its ranks then ring doorbell messages).
+   */
+  ringing(rank: number, value: number, ms: number): Promise<unknown> | undefined {
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    if (!waitAsync) return undefined;
+    const r = waitAsync(this.ctrl, rank * WORDS + BELL, value, ms);
+    return r.async ? (r.value as Promise<unknown>) : Promise.resolve(r.value);
   }
   writeDescriptor(rank: number, h: SharedDescriptor): void {
     this.ctrl.set([h.kind, h.op, h.length, h.root], rank * WORDS + DESC);

@@ -160,7 +160,7 @@ export function workersAvailable(): boolean {
 
 /** Whether this thread may block in Atomics.wait (browsers forbid it on the main thread). */
 let canBlock: boolean | undefined;
-function mayBlock(): boolean {
+export function mayBlock(): boolean {
   if (canBlock === undefined) {
     try {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);

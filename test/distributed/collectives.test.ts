@@ -24,6 +24,8 @@ const worlds: [string, () => Promise<Ranks> | Ranks][] = [
   // The SharedArrayBuffer path, rounds of MAX_MESSAGE_FLOATS floats per chunk as in the message path.
   ["worker threads, shared memory W=3", () => workerRanks(3, { sharedFloats: 3 * MAX_MESSAGE_FLOATS })],
   ["worker threads, shared memory W=4", () => workerRanks(4, { sharedFloats: 4 * MAX_MESSAGE_FLOATS })],
+  ["worker threads, shared memory W=3, doorbell messages (no Atomics.waitAsync)", () => workerRanks(3, { sharedFloats: 3 * MAX_MESSAGE_FLOATS, waitAsync: false })],
+  ["worker threads, shared memory W=1", () => workerRanks(1, { sharedFloats: MAX_MESSAGE_FLOATS })],
   ["WebSocket clients W=3", () => webSocketRanks(3, { maxMessageFloats: MAX_MESSAGE_FLOATS })],
   ["child processes over WebSocket W=3", () => processRanks(3, { timeoutMs: 20_000, maxMessageFloats: MAX_MESSAGE_FLOATS })],
   ["fake RTC W=3", () => rtcRanks(3, { maxMessageFloats: MAX_MESSAGE_FLOATS })],

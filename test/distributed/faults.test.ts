@@ -18,6 +18,7 @@ function everyTransport(timeoutMs: number): [string, () => Promise<Ranks> | Rank
     ["local", () => localRanks(W, { timeoutMs })],
     ["worker threads", () => workerRanks(W, { timeoutMs })],
     ["worker threads, shared memory", () => workerRanks(W, { timeoutMs, sharedFloats: 3 * 64 })],
+    ["worker threads, shared memory, doorbell messages", () => workerRanks(W, { timeoutMs, sharedFloats: 3 * 64, waitAsync: false })],
     ["WebSocket", () => webSocketRanks(W, { timeoutMs })],
     ["fake RTC", () => rtcRanks(W, { timeoutMs })],
   ];
@@ -67,6 +68,7 @@ describe("a rank that dies or closes: survivors reject at once (long before the 
   const faults: [string, () => Promise<Ranks> | Ranks, RegExp][] = [
     ["worker thread terminated", () => workerRanks(W, { timeoutMs }), /rank 2 is gone \(its MessagePort closed/],
     ["worker thread terminated, shared memory", () => workerRanks(W, { timeoutMs, sharedFloats: 3 * 64 }), /rank 2 is gone \(its MessagePort closed/],
+    ["worker thread terminated, shared memory, doorbell messages", () => workerRanks(W, { timeoutMs, sharedFloats: 3 * 64, waitAsync: false }), /rank 2 is gone \(its MessagePort closed/],
     ["child process killed (SIGKILL) over WebSocket", () => processRanks(W, { timeoutMs, maxMessageFloats: 64 }), /rank 2 disconnected from the rendezvous \(socket closed/],
     ["WebSocket closed", () => webSocketRanks(W, { timeoutMs }), /rank 2 disconnected from the rendezvous/],
     ["RTC data channels closed", () => rtcRanks(W, { timeoutMs }), /rank 2 is gone \(its data channel closed\)/],

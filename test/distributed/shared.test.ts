@@ -2,6 +2,7 @@
 // bit for bit the rank-order f32 sum written here with Math.fround (reference.ts), for every world size, length
 // (SIMD body and scalar tail), op, and special values; the JS fallback over a plain SharedArrayBuffer too.
 import { describe, expect, it } from "vitest";
+import { type MessagePortLike, workerGroup, workerMesh } from "../../src/distributed/index.js";
 import { SharedArena, sharedBlock, sharedBytes } from "../../src/distributed/shared.js";
 import { firstBitDifference, randomF32, rankOrderSum, seeded } from "./reference.js";
 
@@ -40,3 +41,48 @@ describe("the shared-memory reduction is the rank-order f32 sum, bit for bit", (
     });
   }
 });
+
+describe("the shared-memory path wakes its peers through shared memory, not messages", () => {
+  // Two ranks of a worker mesh in this thread (each waits for the other on the event loop), their ports counted.
+  // Where the runtime has Atomics.waitAsync a collective sends no message at all (it used to send a doorbell to
+  // every peer at each of its three stages); without it (some browsers) the doorbells remain, and the same bits.
+  const W = 2, N = 1000, CALLS = 10;
+  it.each([
+    ["with Atomics.waitAsync: no message", true, 0],
+    ["without Atomics.waitAsync: a doorbell to the peer at each of the three stages", false, 3 * CALLS],
+  ])("%s", async (_, waitAsync, messages) => {
+    const atomics = Atomics as { waitAsync?: unknown };
+    const saved = atomics.waitAsync;
+    if (!waitAsync) delete atomics.waitAsync;
+    const sent = [0, 0];
+    let groups;
+    try {
+      groups = workerMesh(W, { sharedFloats: N }).map((rank) => workerGroup({ ...rank, ports: rank.ports.map((p) => p && counted(p, () => sent[rank.rank]!++)) }));
+    } finally {
+      atomics.waitAsync = saved;
+    }
+    const rand = seeded(9);
+    for (let i = 0; i < CALLS; i++) {
+      const inputs = Array.from({ length: W }, () => randomF32(N, rand));
+      const bufs = inputs.map((x) => x.slice());
+      await Promise.all(groups.map((g, r) => g.allReduce(bufs[r]!, { op: "mean" })));
+      const expected = rankOrderSum(inputs, "mean");
+      bufs.forEach((b, r) => expect(firstBitDifference(b, expected), `call ${i}, rank ${r}`).toBe(-1));
+    }
+    expect(sent).toEqual([messages, messages]);
+    await Promise.all(groups.map((g) => g.close()));
+  });
+});
+
+/** `port`, calling `onPost` at every message it sends. */
+function counted(port: MessagePortLike, onPost: () => void): MessagePortLike {
+  return {
+    postMessage: (m, transfer) => {
+      onPost();
+      port.postMessage(m, transfer);
+    },
+    addEventListener: (type, listener) => port.addEventListener(type, listener),
+    start: () => port.start?.(),
+    close: () => port.close(),
+  };
+}

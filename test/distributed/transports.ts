@@ -64,8 +64,11 @@ function remote(worldSize: number, post: (rank: number, c: Command) => void, kil
   return { ranks, answer: (r: Reply) => pending.get(r.id)?.(r) };
 }
 
-/** `wasm: false`: the workers do not initialize gradstep (their shared-memory reduction is then the JS loop). */
-export async function workerRanks(worldSize: number, options: GroupOptions & { sharedFloats?: number; wasm?: boolean } = {}): Promise<Ranks> {
+/**
+ * `wasm: false`: the workers do not initialize gradstep (their shared-memory reduction is then the JS loop);
+ * `waitAsync: false`: their groups do without Atomics.waitAsync (doorbell messages).
+ */
+export async function workerRanks(worldSize: number, options: GroupOptions & { sharedFloats?: number; wasm?: boolean; waitAsync?: boolean } = {}): Promise<Ranks> {
   const { sharedFloats, ...groupOptions } = options;
   const mesh = workerMesh(worldSize, { sharedFloats });
   const workers: Worker[] = [];
