@@ -164,7 +164,8 @@ export interface OptimizerSpec<O> {
   readonly rules: { readonly [K in keyof O]: (value: unknown, key: string) => void };
   /**
    * Structural options: a change re-plans the step (allocates state buffers, changes the kernel path).
-   * Booleans are structural by default; list numeric ones whose zero/non-zero switches a buffer (momentum).
+   * Booleans, `stateDtype` and `flavor` are structural by default; list numeric ones whose zero/non-zero
+   * switches a buffer (momentum).
    * Every other option is a scalar option: editing it every step (what a scheduler does) costs a range
    * check and nothing else.
    */
@@ -237,7 +238,7 @@ export interface OptimizerSpec<O> {
 
 /** Whether option `key` of `spec` is structural (see OptimizerSpec.structural). */
 export function isStructural<O>(spec: OptimizerSpec<O>, key: keyof O & string): boolean {
-  return typeof spec.defaults[key] === "boolean" || (spec.structural?.includes(key) ?? false);
+  return typeof spec.defaults[key] === "boolean" || key === "stateDtype" || key === "flavor" || (spec.structural?.includes(key) ?? false);
 }
 
 /**

@@ -1,6 +1,7 @@
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -24,18 +25,11 @@ export interface AdaBeliefOptions extends Pick<SharedOptions, "stateDtype" | "st
   weightDecay: number;
 }
 
-export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
+export const ADABELIEF_SPEC = defineSpec<AdaBeliefOptions>({
   name: "AdaBelief",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "adabelief_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
   reference: adabelief_f32,
@@ -48,7 +42,7 @@ export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
     s[5] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[6] = o.eps; s[7] = o.epsRoot; s[8] = o.lr * o.weightDecay;
     return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:

@@ -1,5 +1,6 @@
-import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { adafactor_f32 } from "./adafactor.reference.js";
@@ -32,13 +33,10 @@ const eps: Rule = (v, key) => {
 
 const product = (dims: readonly number[]): number => dims.reduce((a, x) => a * x, 1);
 
-export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
+export const ADAFACTOR_SPEC = defineSpec<AdafactorOptions>({
   name: "Adafactor",
   defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false },
-  rules: {
-    lr: nonNegative, beta2Decay: num((x) => x <= 0, "{} <= 0"), eps, d: num((x) => x >= 1, "{} >= 1"),
-    weightDecay: nonNegative, maximize: bool,
-  },
+  rules: { beta2Decay: num((x) => x <= 0, "{} <= 0"), eps, d: num((x) => x >= 1, "{} >= 1") },
   same: (a, b) => a.lr === b.lr && a.beta2Decay === b.beta2Decay && Array.isArray(a.eps) && a.eps.length === 2 &&
     a.eps[0] === b.eps[0] && a.eps[1] === b.eps[1] && a.d === b.d && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
@@ -63,7 +61,7 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
     s[5] = eps1 * eps1; s[6] = o.eps[1]; s[7] = o.d; s[8] = 1 - o.lr * o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * Adafactor (Shazeer & Stern 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost",

@@ -1,6 +1,7 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
@@ -26,20 +27,14 @@ export interface AdagradOptions extends Pick<SharedOptions, "maximize" | "stateD
   flavor: Flavor;
 }
 
-export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
+export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
   name: "Adagrad",
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch", stateDtype: "f32",
     stochasticRounding: false },
-  rules: {
-    lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
-    eps: nonNegative, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
-    stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { initialAccumulatorValue: nonNegative, flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
     a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
   kernel: "adagrad_f32",
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
@@ -52,7 +47,7 @@ export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
     s[0] = clr; s[1] = o.eps; s[2] = o.weightDecay;
     return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * Adagrad (Duchi et al. 2011, http://jmlr.org/papers/v12/duchi11a.html) — PyTorch's `torch.optim.Adagrad`

@@ -1,6 +1,7 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { AMSGRAD, baseFlags, TFJS } from "../abi/index.js";
 import type { Run } from "../core/spec.js";
@@ -51,22 +52,16 @@ export function adamScalars(s: Float64Array, r: Run, o: Omit<AdamOptions, "decou
   return flags;
 }
 
-export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
+export const ADAM_SPEC = defineSpec<AdamOptions>({
   name: "Adam",
   defaults: {
     lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false,
     flavor: "torch", stateDtype: "f32", stochasticRounding: false,
   },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool, flavor: flavorRule,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay &&
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
   kernel: "adam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
@@ -78,7 +73,7 @@ export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
   ],
   hasStep: true,
   stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, o.decoupledWeightDecay, o.flavor),
-};
+});
 
 /**
  * Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) with L2 or decoupled weight decay and AMSGrad —

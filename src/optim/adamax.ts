@@ -1,6 +1,7 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
@@ -28,20 +29,14 @@ export interface AdamaxOptions extends Pick<SharedOptions, "maximize" | "stateDt
 
 const f = Math.fround;
 
-export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
+export const ADAMAX_SPEC = defineSpec<AdamaxOptions>({
   name: "Adamax",
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch",
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, maximize: bool, lrDecay: nonNegative, flavor: flavorRule,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.maximize === b.maximize && a.lrDecay === b.lrDecay && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
   kernel: "adamax_f32",
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
@@ -61,7 +56,7 @@ export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
     s[4] = o.weightDecay; s[5] = beta1;
     return baseFlags(o, gs) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * Adamax (Kingma & Ba 2014, §7.1, https://arxiv.org/abs/1412.6980) — PyTorch's `torch.optim.Adamax` (2.x), f32.

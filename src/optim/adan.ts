@@ -1,6 +1,7 @@
-import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { invalidMessage, num, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -37,20 +38,14 @@ export function sameTriple(v: readonly number[], w: readonly number[]): boolean 
   return Array.isArray(v) && v.length === 3 && v[0] === w[0] && v[1] === w[1] && v[2] === w[2];
 }
 
-export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
+export const ADAN_SPEC = defineSpec<AdanOptions>({
   name: "Adan",
   defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative, epsRoot: nonNegative,
-    weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1") },
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "adan_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
@@ -72,7 +67,7 @@ export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
     s[8] = 1 / optaxBiasCorrection(beta3, t); s[9] = o.eps; s[10] = o.epsRoot; s[11] = o.lr; s[12] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * Adan (Xie et al. 2022, "Adaptive Nesterov Momentum Algorithm", https://arxiv.org/abs/2208.06677) — Optax's

@@ -1,6 +1,7 @@
 import { nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -22,20 +23,14 @@ export interface AdEMAMixOptions extends Pick<SharedOptions, "stateDtype" | "sto
   weightDecay: number;
 }
 
-export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
+export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
   name: "AdEMAMix",
   defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative, eps: nonNegative,
-    weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative },
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.alpha === b.alpha && a.eps === b.eps &&
     a.weightDecay === b.weightDecay &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "ademamix_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
@@ -55,7 +50,7 @@ export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
     s[10] = o.lr; s[11] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * AdEMAMix (Pagliardini et al. 2024, "The AdEMAMix Optimizer: Better, Faster, Older",

@@ -1,6 +1,7 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { adopt_f32 } from "./adopt.reference.js";
@@ -23,17 +24,11 @@ export interface ADOPTOptions extends Pick<SharedOptions, "stateDtype" | "stocha
   nesterov: boolean;
 }
 
-export const ADOPT_SPEC: OptimizerSpec<ADOPTOptions> = {
+export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
   name: "ADOPT",
   defaults: { lr: 1e-3, betas: [0.9, 0.9999], eps: 1e-6, clipping: true, nesterov: false, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    clipping: bool, nesterov: bool, stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.clipping === b.clipping &&
     a.nesterov === b.nesterov && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "adopt_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
@@ -48,7 +43,7 @@ export const ADOPT_SPEC: OptimizerSpec<ADOPTOptions> = {
     s[6] = Math.sqrt(Math.sqrt(o.clipping ? r.step : Infinity));
     return (gs !== 1 ? GRAD_SCALE : 0) | (o.nesterov ? NESTEROV : 0) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * ADOPT (Taniguchi et al. 2024, "ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate",

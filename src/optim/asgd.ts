@@ -1,5 +1,6 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
@@ -19,12 +20,10 @@ export interface ASGDOptions extends Pick<SharedOptions, "maximize"> {
   weightDecay: number;
 }
 
-export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
+export const ASGD_SPEC = defineSpec<ASGDOptions>({
   name: "ASGD",
   defaults: { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false },
-  rules: {
-    lr: nonNegative, lambd: nonNegative, alpha: nonNegative, t0: nonNegative, weightDecay: nonNegative, maximize: bool,
-  },
+  rules: { lambd: nonNegative, alpha: nonNegative, t0: nonNegative },
   same: (a, b) => a.lr === b.lr && a.lambd === b.lambd && a.alpha === b.alpha && a.t0 === b.t0 &&
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
@@ -41,7 +40,7 @@ export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
     out[0] = eta; out[1] = 1 - o.lambd * eta; out[2] = mu; out[3] = o.weightDecay;
     return baseFlags(o, gs);
   },
-};
+});
 
 /**
  * ASGD, averaged SGD (Polyak & Juditsky 1992, https://doi.org/10.1137/0330046) — PyTorch's `torch.optim.ASGD`

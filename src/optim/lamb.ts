@@ -1,5 +1,6 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { lamb_f32 } from "./lamb.reference.js";
@@ -22,13 +23,9 @@ export interface LAMBOptions extends Pick<SharedOptions, "maximize"> {
 // the two powers are computed once per step, not once per tensor (a cache of numbers: nothing allocated).
 let lastT = -1, lastBeta1 = Number.NaN, lastBeta2 = Number.NaN, lastRBc1 = 1, lastRBc2 = 1;
 
-export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
+export const LAMB_SPEC = defineSpec<LAMBOptions>({
   name: "LAMB",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, epsRoot: 0, weightDecay: 0, maximize: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative, maximize: bool,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
@@ -53,7 +50,7 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
     s[7] = o.eps; s[8] = o.epsRoot; s[9] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes",

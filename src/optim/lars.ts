@@ -1,5 +1,6 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, NESTEROV } from "../abi/index.js";
 import { lars_f32 } from "./lars.reference.js";
@@ -20,13 +21,10 @@ export interface LARSOptions extends Pick<SharedOptions, "maximize"> {
   nesterov: boolean;
 }
 
-export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
+export const LARS_SPEC = defineSpec<LARSOptions>({
   name: "LARS",
   defaults: { lr: 1e-3, momentum: 0.9, weightDecay: 0, trustCoefficient: 1e-3, eps: 0, nesterov: false, maximize: false },
-  rules: {
-    lr: nonNegative, momentum: nonNegative, weightDecay: nonNegative, trustCoefficient: nonNegative, eps: nonNegative,
-    nesterov: bool, maximize: bool,
-  },
+  rules: { trustCoefficient: nonNegative },
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.weightDecay === b.weightDecay &&
     a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
   kind: "tensor",
@@ -39,7 +37,7 @@ export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
     s[0] = o.lr; s[1] = o.momentum; s[2] = o.weightDecay; s[3] = o.trustCoefficient; s[4] = o.eps;
     return baseFlags(o, gs) | (o.nesterov ? NESTEROV : 0);
   },
-};
+});
 
 /**
  * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks",

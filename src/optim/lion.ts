@@ -1,6 +1,7 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { lion_f32 } from "./lion.reference.js";
@@ -16,17 +17,11 @@ export interface LionOptions extends Pick<SharedOptions, "maximize" | "stateDtyp
   weightDecay: number;
 }
 
-export const LION_SPEC: OptimizerSpec<LionOptions> = {
+export const LION_SPEC = defineSpec<LionOptions>({
   name: "Lion",
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"),
-    weightDecay: nonNegative, maximize: bool, stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "lion_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
@@ -38,7 +33,7 @@ export const LION_SPEC: OptimizerSpec<LionOptions> = {
     s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.weightDecay;
     return baseFlags(o, gs, true) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", https://arxiv.org/abs/2302.06675)

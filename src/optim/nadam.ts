@@ -1,6 +1,7 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { nonNegative, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
@@ -51,20 +52,14 @@ export function muProduct(beta1: number, psi: number, t: number): number {
   return prod;
 }
 
-export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
+export const NADAM_SPEC = defineSpec<NAdamOptions>({
   name: "NAdam",
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, momentumDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { momentumDecay: nonNegative },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "nadam_f32",
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
@@ -79,7 +74,7 @@ export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
     s[8] = 1 - o.lr * o.weightDecay;
     return baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * NAdam (Dozat 2016, https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ) with L2 or decoupled weight decay

@@ -1,5 +1,6 @@
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { novograd_f32 } from "./novograd.reference.js";
@@ -18,13 +19,9 @@ export interface NovoGradOptions {
   weightDecay: number;
 }
 
-export const NOVOGRAD_SPEC: OptimizerSpec<NovoGradOptions> = {
+export const NOVOGRAD_SPEC = defineSpec<NovoGradOptions>({
   name: "NovoGrad",
   defaults: { lr: 1e-3, betas: [0.9, 0.25], eps: 1e-6, epsRoot: 0, weightDecay: 0 },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay,
   kind: "tensor",
@@ -38,7 +35,7 @@ export const NOVOGRAD_SPEC: OptimizerSpec<NovoGradOptions> = {
     s[0] = o.lr; s[1] = o.betas[0]; s[2] = o.betas[1]; s[3] = 1 - o.betas[1]; s[4] = o.eps; s[5] = o.epsRoot; s[6] = o.weightDecay;
     return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
   },
-};
+});
 
 /**
  * NovoGrad (Ginsburg et al. 2019, "Stochastic Gradient Methods with Layer-wise Adaptive Moments for Training of

@@ -1,6 +1,7 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, RECTIFY } from "../abi/index.js";
 import { radam_f32 } from "./radam.reference.js";
@@ -20,20 +21,13 @@ export interface RAdamOptions extends Pick<SharedOptions, "maximize" | "stateDty
   decoupledWeightDecay: boolean;
 }
 
-export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
+export const RADAM_SPEC = defineSpec<RAdamOptions>({
   name: "RAdam",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "radam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
@@ -54,7 +48,7 @@ export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
     s[6] = 1 - o.lr * o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * RAdam (Liu et al. 2019, https://arxiv.org/abs/1908.03265) with L2 or decoupled weight decay — PyTorch's

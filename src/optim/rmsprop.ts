@@ -1,6 +1,7 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../abi/index.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
@@ -28,20 +29,15 @@ export interface RMSpropOptions extends Pick<SharedOptions, "maximize" | "stateD
   flavor: Flavor;
 }
 
-export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
+export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
   name: "RMSprop",
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch", stateDtype: "f32",
     stochasticRounding: false },
-  rules: {
-    lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
-    centered: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
-    stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { alpha: nonNegative, flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["momentum", "flavor", "stateDtype"],
-  lowp: true,
+  structural: ["momentum"],
   kernel: "rmsprop_f32",
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
@@ -58,7 +54,7 @@ export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
     s[0] = o.lr; s[1] = o.alpha; s[2] = 1 - o.alpha; s[3] = o.eps; s[4] = o.weightDecay; s[5] = o.momentum;
     return flags;
   },
-};
+});
 
 /**
  * RMSprop (Hinton, Lecture 6e, https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf;

@@ -1,5 +1,6 @@
 import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -47,13 +48,12 @@ export function scheduleFreeCk(lr: number, warmup: number, p: number, t: number)
   return sum > 0 ? weight / sum : 0;
 }
 
-export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
+export const SCHEDULEFREEADAMW_SPEC = defineSpec<ScheduleFreeAdamWOptions>({
   name: "ScheduleFreeAdamW",
   defaults: { lr: 2.5e-3, warmupSteps: 0, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, weightLrPower: 2 },
   rules: {
-    lr: nonNegative, warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
-    betas: pair(["beta1", "beta2"], (x) => x > 0 && x < 1, "0 < {} < 1"), eps: nonNegative, weightDecay: nonNegative,
-    weightLrPower: nonNegative,
+    warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
+    betas: pair(["beta1", "beta2"], (x) => x > 0 && x < 1, "0 < {} < 1"), weightLrPower: nonNegative,
   },
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
@@ -72,7 +72,7 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
     s[6] = beta2; s[7] = 1 - beta2; s[8] = 1 / optaxBiasCorrection(beta2, t); s[9] = o.eps; s[10] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /** A schedule-free optimizer's state dict: the mode is state (the params saved with it hold x in eval mode). */
 /** A schedule-free optimizer's state dict: the usual one and the train/eval mode. */

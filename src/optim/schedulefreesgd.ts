@@ -1,5 +1,6 @@
 import { nonNegative, num } from "../core/options.js";
-import type { OptimizerOptions, OptimizerSpec, ParamsInput } from "../core/optimizer.js";
+import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreeadamw.js";
@@ -20,12 +21,12 @@ export interface ScheduleFreeSGDOptions {
   weightLrPower: number;
 }
 
-export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
+export const SCHEDULEFREESGD_SPEC = defineSpec<ScheduleFreeSGDOptions>({
   name: "ScheduleFreeSGD",
   defaults: { lr: 1, warmupSteps: 0, momentum: 0.9, weightDecay: 0, weightLrPower: 2 },
   rules: {
-    lr: nonNegative, warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
-    momentum: num((x) => x > 0 && x < 1, "0 < {} < 1"), weightDecay: nonNegative, weightLrPower: nonNegative,
+    warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
+    momentum: num((x) => x > 0 && x < 1, "0 < {} < 1"), weightLrPower: nonNegative,
   },
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && a.momentum === b.momentum &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
@@ -44,7 +45,7 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
     s[6] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * Schedule-Free SGD (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —

@@ -1,6 +1,7 @@
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
+import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -20,17 +21,11 @@ export interface YogiOptions extends Pick<SharedOptions, "stateDtype" | "stochas
 /** Optax's initial_accumulator_value for both moments. */
 export const YOGI_INITIAL_ACCUMULATOR = 1e-6;
 
-export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
+export const YOGI_SPEC = defineSpec<YogiOptions>({
   name: "Yogi",
   defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
   kernel: "yogi_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
   reference: yogi_f32,
@@ -46,7 +41,7 @@ export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
     s[4] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[5] = o.eps;
     return (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
   },
-};
+});
 
 /**
  * Yogi (Zaheer et al. 2018, "Adaptive Methods for Nonconvex Optimization",
