@@ -1,6 +1,6 @@
-// What an OptimizerSpec's options imply, written once for every optimizer: the rule of each option that every
-// optimizer means alike (by its name: lr, betas, eps, ...), `bool` for every boolean option, and `lowp` (the
-// spec has the option stateDtype). A spec lists only the rules of its own options and of the shared names it
+// What an OptimizerSpec's options and name imply, written once for every optimizer: the rule of each option that
+// every optimizer means alike (by its name: lr, betas, eps, ...), `bool` for every boolean option, `lowp` (the
+// spec has the option stateDtype), the kernel's name and `hasStep`. A spec lists only the rules of its own options and of the shared names it
 // checks otherwise (Adan's triple betas): the same rule functions, so the same messages.
 import { bool, nonNegative, pair, type Rule } from "./options.js";
 import { stateDtypeRule, stochasticRoundingRule } from "./lowp.js";
@@ -13,8 +13,12 @@ export const SHARED_RULES: Readonly<Record<string, Rule>> = {
   stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
 };
 
-/** An OptimizerSpec as written: `rules` only for what SHARED_RULES and booleans do not cover; no `lowp`. */
-export type SpecInput<O> = Omit<OptimizerSpec<O>, "rules" | "lowp"> & { readonly rules?: { readonly [K in keyof O]?: Rule } };
+/**
+ * An OptimizerSpec as written: `rules` only for what SHARED_RULES and booleans do not cover; no `lowp`; `kernel`
+ * by default the name in lower case + `_f32` (the Wasm export of assembly/optim/<id>.ts); `hasStep` by default true.
+ */
+export type SpecInput<O> = Omit<OptimizerSpec<O>, "rules" | "lowp" | "kernel" | "hasStep"> &
+  { readonly rules?: { readonly [K in keyof O]?: Rule }; readonly kernel?: string; readonly hasStep?: boolean };
 
 /** The whole spec: one rule per option in the order of `defaults` (the order messages list them in). */
 export function defineSpec<O>(spec: SpecInput<O>): OptimizerSpec<O> {
@@ -25,5 +29,5 @@ export function defineSpec<O>(spec: SpecInput<O>): OptimizerSpec<O> {
     if (!rule) throw new Error(`${spec.name}: option ${k} has no rule (give it one in the spec's rules)`);
     rules[k] = rule;
   }
-  return { ...spec, rules, lowp: Object.hasOwn(spec.defaults as object, "stateDtype") } as OptimizerSpec<O>;
+  return { kernel: `${spec.name.toLowerCase()}_f32`, hasStep: true, ...spec, rules, lowp: Object.hasOwn(spec.defaults as object, "stateDtype") } as OptimizerSpec<O>;
 }

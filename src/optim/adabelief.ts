@@ -30,12 +30,10 @@ export const ADABELIEF_SPEC = defineSpec<AdaBeliefOptions>({
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adabelief_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
   reference: adabelief_f32,
   wgsl: ADABELIEF_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2;

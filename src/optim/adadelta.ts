@@ -33,7 +33,6 @@ export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
   same: (a, b) => a.lr === b.lr && a.rho === b.rho && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.maximize === b.maximize && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adadelta_f32",
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
   wgsl: ADADELTA_WGSL,
@@ -41,7 +40,6 @@ export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "acc_delta", needed: () => true, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     s[0] = o.lr; s[1] = o.rho; s[2] = 1 - o.rho; s[3] = o.eps; s[4] = o.weightDecay;
     return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);

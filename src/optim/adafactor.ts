@@ -42,7 +42,6 @@ export const ADAFACTOR_SPEC = defineSpec<AdafactorOptions>({
   kind: "tensor",
   // U and one row of column sums.
   scratchFloats: (shape) => product(shape) + (shape.length >= 2 ? shape[shape.length - 1]! : 0),
-  kernel: "adafactor_f32",
   scalars: ["rows", "cols", "weight", "rho", "eps1", "eps1Sq", "eps2", "d", "decay"],
   reference: adafactor_f32,
   buffers: [
@@ -50,7 +49,6 @@ export const ADAFACTOR_SPEC = defineSpec<AdafactorOptions>({
     { name: "col_var", needed: () => true, length: (s) => (s.length >= 2 ? product(s.slice(0, -2)) * s[s.length - 1]! : 0) },
     { name: "variance", needed: () => true, length: (s) => (s.length >= 2 ? 0 : product(s)) },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, shape = r.shape, nd = shape.length;
     const rows = nd >= 2 ? shape[nd - 2]! : 0, cols = nd >= 2 ? shape[nd - 1]! : 0;

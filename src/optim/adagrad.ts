@@ -35,12 +35,10 @@ export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
     a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adagrad_f32",
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
   wgsl: ADAGRAD_WGSL,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
-  hasStep: true,
   eager: true,
   stepScalars(s, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1

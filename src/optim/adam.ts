@@ -62,7 +62,6 @@ export const ADAM_SPEC = defineSpec<AdamOptions>({
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay &&
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
   wgsl: ADAM_WGSL,
@@ -71,7 +70,6 @@ export const ADAM_SPEC = defineSpec<AdamOptions>({
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
     { name: "max_exp_avg_sq", needed: (o) => o.amsgrad, flag: AMSGRAD, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, o.decoupledWeightDecay, o.flavor),
 });
 

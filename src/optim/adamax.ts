@@ -37,12 +37,10 @@ export const ADAMAX_SPEC = defineSpec<AdamaxOptions>({
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.maximize === b.maximize && a.lrDecay === b.lrDecay && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adamax_f32",
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
   wgsl: ADAMAX_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];
     if (o.flavor === "tfjs") {

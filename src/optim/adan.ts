@@ -46,7 +46,6 @@ export const ADAN_SPEC = defineSpec<AdanOptions>({
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adan_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
   reference: adan_f32,
@@ -57,7 +56,6 @@ export const ADAN_SPEC = defineSpec<AdanOptions>({
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
     { name: "prev_grad", needed: () => true },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0) |

@@ -31,7 +31,6 @@ export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.alpha === b.alpha && a.eps === b.eps &&
     a.weightDecay === b.weightDecay &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "ademamix_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
   reference: ademamix_f32,
@@ -41,7 +40,6 @@ export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
     { name: "exp_avg_slow", needed: () => true },
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
     const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);

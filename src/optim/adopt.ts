@@ -29,12 +29,10 @@ export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
   defaults: { lr: 1e-3, betas: [0.9, 0.9999], eps: 1e-6, clipping: true, nesterov: false, stateDtype: "f32", stochasticRounding: false },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.clipping === b.clipping &&
     a.nesterov === b.nesterov && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "adopt_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
   wgsl: ADOPT_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const first = r.step === 0, beta1 = Math.fround(first ? 1 : o.betas[0]), beta2 = Math.fround(first ? 0 : o.betas[1]);
     s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.eps;

@@ -27,12 +27,10 @@ export const ASGD_SPEC = defineSpec<ASGDOptions>({
   same: (a, b) => a.lr === b.lr && a.lambd === b.lambd && a.alpha === b.alpha && a.t0 === b.t0 &&
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
-  kernel: "asgd_f32",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,
   wgsl: ASGD_WGSL,
   buffers: [{ name: "ax", needed: () => true }],
-  hasStep: true,
   stepScalars(out, r, o, gs) {
     const s = r.step; // this step uses eta and mu as PyTorch left them after step s = t - 1
     const eta = Math.fround(o.lr / (1 + o.lambd * o.lr * s) ** o.alpha);

@@ -30,14 +30,12 @@ export const LAMB_SPEC = defineSpec<LAMBOptions>({
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
-  kernel: "lamb_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc1", "rBc2", "eps", "epsRoot", "weightDecay"],
   reference: lamb_f32,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_sq", needed: () => true },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     if (t !== lastT || beta1 !== lastBeta1 || beta2 !== lastBeta2) {

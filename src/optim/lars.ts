@@ -28,7 +28,6 @@ export const LARS_SPEC = defineSpec<LARSOptions>({
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.weightDecay === b.weightDecay &&
     a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
   kind: "tensor",
-  kernel: "lars_f32",
   scalars: ["lr", "momentum", "weightDecay", "trustCoefficient", "eps"],
   reference: lars_f32,
   buffers: [{ name: "trace", needed: () => true }],

@@ -22,12 +22,10 @@ export const LION_SPEC = defineSpec<LionOptions>({
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32", stochasticRounding: false },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "lion_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
   wgsl: LION_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.weightDecay;

@@ -110,7 +110,6 @@ export const MUON_SPEC = defineSpec<MuonOptions>({
   kind: "tensor",
   // Construction already refused non-2-D params; this guards any other way a shape reaches a step.
   scratchFloats: (shape) => muonScratchFloats(...matrixShape(shape, "a param")),
-  kernel: "muon_f32",
   scalars: ["rows", "cols", "momentum", "momentumComp", "nsA", "nsB", "nsC", "eps", "nsSteps", "decay", "adjustedLr"],
   reference: muon_f32,
   buffers: [{ name: "momentum_buffer", needed: () => true }],

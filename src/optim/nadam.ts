@@ -60,12 +60,10 @@ export const NADAM_SPEC = defineSpec<NAdamOptions>({
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "nadam_f32",
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
   wgsl: NADAM_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;
     const mu = muAt(beta1, psi, t), muNext = muAt(beta1, psi, t + 1), prod = muProduct(beta1, psi, t);

@@ -26,11 +26,9 @@ export const NOVOGRAD_SPEC = defineSpec<NovoGradOptions>({
     a.weightDecay === b.weightDecay,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
-  kernel: "novograd_f32",
   scalars: ["lr", "beta1", "beta2", "beta2Comp", "eps", "epsRoot", "weightDecay"],
   reference: novograd_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, length: () => 1 }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     s[0] = o.lr; s[1] = o.betas[0]; s[2] = o.betas[1]; s[3] = 1 - o.betas[1]; s[4] = o.eps; s[5] = o.epsRoot; s[6] = o.weightDecay;
     return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);

@@ -46,7 +46,6 @@ export const PRODIGY_SPEC = defineSpec<ProdigyOptions>({
     a.estimLr0 === b.estimLr0 && a.estimLrCoef === b.estimLrCoef && a.weightDecay === b.weightDecay &&
     a.safeguardWarmup === b.safeguardWarmup,
   f32Only: "params0 is the point the d estimate measures θ0 − θ from, not a statistic of the gradients",
-  kernel: "prodigy_f32",
   scalars: ["estimLr", "beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "sumLr", "estimLr0", "dlr", "decay", "epsLr"],
   reference: prodigy_f32,
   buffers: [
@@ -54,7 +53,6 @@ export const PRODIGY_SPEC = defineSpec<ProdigyOptions>({
     { name: "grad_sum", needed: () => true }, { name: "params0", needed: () => true },
     { name: "terms", needed: () => true, transient: true },
   ],
-  hasStep: true,
   global: {
     state: ["estim_lr", "numerator_weighted"],
     init(g, o) { g[0] = f(o.estimLr0); g[1] = 0; },

@@ -28,12 +28,10 @@ export const RADAM_SPEC = defineSpec<RAdamOptions>({
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "radam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
   wgsl: RADAM_WGSL,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;

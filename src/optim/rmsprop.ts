@@ -38,7 +38,6 @@ export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
     a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["momentum"],
-  kernel: "rmsprop_f32",
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
   wgsl: RMSPROP_WGSL,
@@ -47,7 +46,6 @@ export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
     { name: "momentum_buffer", needed: (o) => o.momentum > 0, flag: MOMENTUM },
     { name: "grad_avg", needed: (o) => o.centered, flag: CENTERED },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const flags = baseFlags(o, gs) | roundingFlags(o, r.step) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
       (o.flavor === "tfjs" ? TFJS : 0);

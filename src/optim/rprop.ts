@@ -46,7 +46,6 @@ export const RPROP_SPEC = defineSpec<RpropOptions>({
   },
   same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "rprop_f32",
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
   wgsl: RPROP_WGSL,
@@ -54,7 +53,6 @@ export const RPROP_SPEC = defineSpec<RpropOptions>({
     { name: "prev", needed: () => true },
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
     s[0] = o.etas[0]; s[1] = o.etas[1]; s[2] = o.stepSizes[0]; s[3] = o.stepSizes[1];

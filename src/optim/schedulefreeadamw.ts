@@ -58,12 +58,10 @@ export const SCHEDULEFREEADAMW_SPEC = defineSpec<ScheduleFreeAdamWOptions>({
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
-  kernel: "schedulefreeadamw_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
   reference: schedulefreeadamw_f32,
   wgsl: SCHEDULEFREEADAMW_WGSL,
   buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);

@@ -31,12 +31,10 @@ export const SCHEDULEFREESGD_SPEC = defineSpec<ScheduleFreeSGDOptions>({
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && a.momentum === b.momentum &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
-  kernel: "schedulefreesgd_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
   reference: schedulefreesgd_f32,
   wgsl: SCHEDULEFREESGD_WGSL,
   buffers: [{ name: "z", needed: () => true }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.momentum, w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);

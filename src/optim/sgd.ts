@@ -44,7 +44,6 @@ export const SGD_SPEC = defineSpec<SGDOptions>({
   structural: ["momentum"],
   // No stochasticRounding: SGD's state keeps no step count (PyTorch's layout), so a seeded rounding stream
   // could not resume where it stopped; a momentum buffer (μ <= 0.9 moves it 10 % a step) does not stall in bf16.
-  kernel: "sgd_f32",
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,
   wgsl: SGD_WGSL,

@@ -26,7 +26,6 @@ export const YOGI_SPEC = defineSpec<YogiOptions>({
   defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, stateDtype: "f32", stochasticRounding: false },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  kernel: "yogi_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
   reference: yogi_f32,
   wgsl: YOGI_WGSL,
@@ -34,7 +33,6 @@ export const YOGI_SPEC = defineSpec<YogiOptions>({
     { name: "exp_avg", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
     { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = 1 - beta2;
