@@ -195,7 +195,9 @@ export interface OptimizerSpec<O> {
    */
   scratchFloats?(shape: readonly number[], o: O): number;
   /**
-   * The element rule in WGSL for the webgpu backend (the driver composes it with the loop). Absent: the optimizer is refused on WebGPU params.
+   * The element rule in WGSL for the webgpu backend (src/webgpu/driver.ts composes it with the loop): the Wasm
+   * kernel's `at()` operation for operation, its scalars by the names of `scalars`, its state buffers `a`..`d` in
+   * the order of `buffers`. Absent: the optimizer is refused on WebGPU params.
    */
   readonly wgsl?: string;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */

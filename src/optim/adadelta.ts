@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
-import { ADADELTA_WGSL } from "./adadelta.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link Adadelta}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -35,7 +34,25 @@ export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
-  wgsl: ADADELTA_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(TFJS)) {
+    let v0 = a[ia];
+    let u0 = b[ib];
+    let upd = (sqrt(u0 + eps) / sqrt(v0 + eps)) * g;
+    a[ia] = tfjsEma2(v0, g, rho, rhoComp);
+    b[ib] = tfjsEma2(u0, upd, rho, rhoComp);
+    param[ip] = p - lr * upd;
+    return;
+  }
+  let v = ema2(a[ia], g, rho, rhoComp);
+  a[ia] = v;
+  let u = b[ib];
+  let delta = sqrt((u + eps) / (v + eps)) * g;
+  b[ib] = ema2(u, delta, rho, rhoComp);
+  param[ip] = p - lr * delta;
+`,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "acc_delta", needed: () => true, q8: "unsigned" },

@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
-import { ADAGRAD_WGSL } from "./adagrad.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link Adagrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -37,7 +36,13 @@ export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
-  wgsl: ADAGRAD_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  let s = a[ia] + g * g;
+  a[ia] = s;
+  if (has(TFJS)) { param[ip] = p - (g / sqrt(s + eps)) * clr; } else { param[ip] = subScaledDiv(p, clr, g, sqrt(s) + eps); }
+`,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
   eager: true,
   stepScalars(s, r, o, gs) {

@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
-import { ADAMAX_WGSL } from "./adamax.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
 /** The options of {@link Adamax}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -39,7 +38,23 @@ export const ADAMAX_SPEC = defineSpec<AdamaxOptions>({
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
-  wgsl: ADAMAX_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(TFJS)) {
+    let mt = tfjsMoment(a[ia], g, beta1, beta1Comp);
+    let ut = max(b[ib] * beta2, abs(g));
+    a[ia] = mt;
+    b[ib] = ut;
+    param[ip] = p - clr * (mt / (ut + eps));
+    return;
+  }
+  let m = lerp(a[ia], g, beta1Comp);
+  let u = max(b[ib] * beta2, abs(g) + eps);
+  a[ia] = m;
+  b[ib] = u;
+  param[ip] = subScaledDiv(p, clr, m, u);
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];

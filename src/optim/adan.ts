@@ -6,7 +6,6 @@ import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adan_f32 } from "./adan.reference.js";
-import { ADAN_WGSL } from "./adan.wgsl.js";
 
 /** The options of {@link Adan}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface AdanOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
@@ -49,7 +48,23 @@ export const ADAN_SPEC = defineSpec<AdanOptions>({
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
   reference: adan_f32,
-  wgsl: ADAN_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP);
+  var dg = 0.0;
+  if (!has(INIT_BUFFER)) { dg = g - d[id]; }
+  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
+  let v = optaxMoment(b[ib], dg, beta2, beta2Comp);
+  let s = optaxMoment2(c[ic], g + beta2Comp * dg, beta3, beta3Comp);
+  a[ia] = m;
+  b[ib] = v;
+  c[ic] = s;
+  d[id] = g;
+  var u = m * rBc1 + beta2Comp * (v * rBc2);
+  u = u / (sqrt(s * rBc3 + epsRoot) + eps);
+  if (has(DECOUPLED)) { u = u + weightDecay * p; }
+  param[ip] = p - lr * u;
+`,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_diff", needed: () => true },

@@ -4,7 +4,6 @@ import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
-import { ASGD_WGSL } from "./asgd.wgsl.js";
 
 /** The options of {@link ASGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ASGDOptions extends Pick<SharedOptions, "maximize"> {
@@ -29,7 +28,14 @@ export const ASGD_SPEC = defineSpec<ASGDOptions>({
   f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,
-  wgsl: ASGD_WGSL,
+  // The rule decides COPY (mu exactly 1: ax copies the param) itself, as asgd_f32 does.
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  p = p * decay - eta * g;
+  param[ip] = p;
+  if (mu == 1.0) { a[ia] = p; } else { let x = a[ia]; a[ia] = x + (p - x) * mu; }
+`,
   buffers: [{ name: "ax", needed: () => true }],
   stepScalars(out, r, o, gs) {
     const s = r.step; // this step uses eta and mu as PyTorch left them after step s = t - 1

@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { lion_f32 } from "./lion.reference.js";
-import { LION_WGSL } from "./lion.wgsl.js";
 
 /** The options of {@link Lion}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LionOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -24,7 +23,15 @@ export const LION_SPEC = defineSpec<LionOptions>({
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
-  wgsl: LION_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP | MAXIMIZE);
+  let m = a[ia];
+  var u = sign1(optaxMoment(m, g, beta1, beta1Comp));
+  a[ia] = optaxMoment(m, g, beta2, beta2Comp);
+  if (has(DECOUPLED)) { u = u + weightDecay * p; }
+  param[ip] = p - lr * u;
+`,
   buffers: [{ name: "exp_avg", needed: () => true }],
   stepScalars(s, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];

@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
-import { NADAM_WGSL } from "./nadam.wgsl.js";
 
 /** The options of {@link NAdam}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface NAdamOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -62,7 +61,17 @@ export const NADAM_SPEC = defineSpec<NAdamOptions>({
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
-  wgsl: NADAM_WGSL,
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(DECOUPLED)) { p = p * decay; }
+  let m = lerp(a[ia], g, beta1Comp);
+  let v = ema2(b[ib], g, beta2, beta2Comp);
+  a[ia] = m;
+  b[ib] = v;
+  let r = 1.0 / (sqrt(v * rBc2) + eps);
+  param[ip] = (p - (gradCoef * g) * r) - (avgCoef * m) * r;
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;

@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, RECTIFY } from "../abi/index.js";
 import { radam_f32 } from "./radam.reference.js";
-import { RADAM_WGSL } from "./radam.wgsl.js";
 
 /** The options of {@link RAdam}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface RAdamOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -30,7 +29,16 @@ export const RADAM_SPEC = defineSpec<RAdamOptions>({
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
-  wgsl: RADAM_WGSL,
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(DECOUPLED)) { p = p * decay; }
+  let m = lerp(a[ia], g, beta1Comp);
+  let v = ema2(b[ib], g, beta2, beta2Comp);
+  a[ia] = m;
+  b[ib] = v;
+  if (has(RECTIFY)) { param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) + eps); } else { param[ip] = p - stepSize * m; }
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];

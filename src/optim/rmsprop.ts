@@ -5,7 +5,6 @@ import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../abi/index.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
-import { RMSPROP_WGSL } from "./rmsprop.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link RMSprop}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -40,7 +39,48 @@ export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
   structural: ["momentum"],
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
-  wgsl: RMSPROP_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(TFJS)) {
+    let ms = tfjsEma2(a[ia], g, alpha, alphaComp);
+    a[ia] = ms;
+    var dn: f32;
+    if (has(CENTERED)) {
+      let mg = tfjsMoment(c[ic], g, alpha, alphaComp);
+      c[ic] = mg;
+      dn = sqrt(ms - (mg * mg + eps));
+    } else {
+      dn = sqrt(ms + eps);
+    }
+    let x = (g * lr) / dn;
+    if (has(MOMENTUM)) {
+      let m = b[ib] * momentum + x;
+      b[ib] = m;
+      param[ip] = p - m;
+    } else {
+      param[ip] = p - x;
+    }
+    return;
+  }
+  let v = ema2(a[ia], g, alpha, alphaComp);
+  a[ia] = v;
+  var avg: f32;
+  if (has(CENTERED)) {
+    let ga = lerp(c[ic], g, alphaComp);
+    c[ic] = ga;
+    avg = sqrt(v - ga * ga) + eps;
+  } else {
+    avg = sqrt(v) + eps;
+  }
+  if (has(MOMENTUM)) {
+    let m = b[ib] * momentum + g / avg;
+    b[ib] = m;
+    param[ip] = p - lr * m;
+  } else {
+    param[ip] = subScaledDiv(p, lr, g, avg);
+  }
+`,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "momentum_buffer", needed: (o) => o.momentum > 0, flag: MOMENTUM },

@@ -5,7 +5,6 @@ import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreeadamw.js";
 import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
-import { SCHEDULEFREESGD_WGSL } from "./schedulefreesgd.wgsl.js";
 
 /** The options of {@link ScheduleFreeSGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ScheduleFreeSGDOptions {
@@ -33,7 +32,16 @@ export const SCHEDULEFREESGD_SPEC = defineSpec<ScheduleFreeSGDOptions>({
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
   reference: schedulefreesgd_f32,
-  wgsl: SCHEDULEFREESGD_WGSL,
+  wgsl: /* wgsl */ `
+  let y = param[ip];
+  var u = gradInHas(grad[ig], y, weightDecay, GRAD_SCALE | CLIP);
+  var z0 = y;
+  if (!has(INIT_BUFFER)) { z0 = a[ia]; }
+  if (has(DECOUPLED)) { u = u + weightDecay * y; }
+  let z1 = z0 - lr * u;
+  a[ia] = z1;
+  param[ip] = scheduleFree(y, z0, z1, beta1, beta1Comp, rBeta1, ck, ckComp);
+`,
   buffers: [{ name: "z", needed: () => true }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.momentum, w = o.warmupSteps;

@@ -4,7 +4,6 @@ import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../abi/index.js";
 import { sgd_f32 } from "./sgd.reference.js";
-import { SGD_WGSL } from "./sgd.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link SGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -46,7 +45,17 @@ export const SGD_SPEC = defineSpec<SGDOptions>({
   // could not resume where it stopped; a momentum buffer (μ <= 0.9 moves it 10 % a step) does not stall in bf16.
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,
-  wgsl: SGD_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  var g = gradIn(grad[ig], p, weightDecay);
+  if (has(MOMENTUM)) {
+    var m: f32;
+    if (has(INIT_BUFFER)) { m = g; } else { m = a[ia] * momentum + dampFactor * g; }
+    a[ia] = m;
+    if (has(NESTEROV)) { g = g + momentum * m; } else { g = m; }
+  }
+  param[ip] = p - lr * g;
+`,
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
   stepScalars(s, r, o, gs) {

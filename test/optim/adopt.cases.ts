@@ -24,8 +24,5 @@ export const cases: OptimizerCases = {
     { reference: "optax", options: { lr: 0.1, betas: [0.8, 0.95], clipping: false, nesterov: true },
       lrSchedule: [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049] },
   ],
-  optax: {
-    fn: "contrib.adopt", args: { b1: "betas.0", b2: "betas.1", eps: "eps", use_clipping: "clipping", nesterov: "nesterov" },
-    state: { count: "step", mu: "exp_avg", nu: "exp_avg_sq" },
-  },
+  optax: { fn: "contrib.adopt", args: { use_clipping: "clipping" } },
 };

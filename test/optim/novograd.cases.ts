@@ -19,8 +19,5 @@ export const cases: OptimizerCases = {
       lrSchedule: [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049] },
   ],
   // nu: one number per tensor.
-  optax: {
-    fn: "novograd", args: { b1: "betas.0", b2: "betas.1", eps: "eps", eps_root: "epsRoot", weight_decay: "weightDecay" },
-    state: { count: "step", mu: "exp_avg", nu: "exp_avg_sq" },
-  },
+  optax: { fn: "novograd" },
 };

@@ -49,10 +49,27 @@ export interface OptimizerCases {
 export interface OptaxCall {
   /** The function, under `optax` ("novograd", "contrib.adopt"). */
   fn: string;
-  /** Optax's keyword → gradstep's option; `"betas.1"` is an element of an array option. */
-  args: Record<string, string>;
-  /** Optax's state fields (of the first state in its chain that has them all) → gradstep's state names. */
-  state: Record<string, string>;
+  /**
+   * Optax's keyword → gradstep's option (`"betas.1"` is an element of an array option), besides OPTAX_ARGS' (passed
+   * for each option the optimizer has).
+   */
+  args?: Record<string, string>;
+  /** Optax's state fields (of the first state in its chain that has them all) → gradstep's state names; default OPTAX_MOMENTS. */
+  state?: Record<string, string>;
+}
+
+/** The Optax keywords of options every Optax optimizer spells alike: each passed when the optimizer has the option. */
+export const OPTAX_ARGS: Readonly<Record<string, string>> = {
+  b1: "betas.0", b2: "betas.1", eps: "eps", eps_root: "epsRoot", weight_decay: "weightDecay", nesterov: "nesterov",
+};
+
+/** The state of an Optax optimizer with two moments (count, mu, nu) under gradstep's names. */
+export const OPTAX_MOMENTS: Readonly<Record<string, string>> = { count: "step", mu: "exp_avg", nu: "exp_avg_sq" };
+
+/** The whole Optax call of an optimizer with options `defaults`: OPTAX_ARGS' it has, then its own; its state. */
+export function optaxCall(defaults: object, call: OptaxCall): Required<OptaxCall> {
+  const shared = Object.entries(OPTAX_ARGS).filter(([, option]) => Object.hasOwn(defaults, option.split(".")[0]!));
+  return { fn: call.fn, args: { ...Object.fromEntries(shared), ...call.args }, state: call.state ?? OPTAX_MOMENTS };
 }
 
 /**
