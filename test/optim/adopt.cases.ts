@@ -9,10 +9,6 @@ export const cases: OptimizerCases = {
     { desc: "no clipping", options: { lr: 0.01, clipping: false } },
     { desc: "nesterov", options: { lr: 0.01, nesterov: true } },
     { desc: "all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-4, clipping: false, nesterov: true } },
-    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
-    { desc: "bf16 state, stochastic rounding", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 17 } },
-    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
-    { desc: "int8 state, all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-4, nesterov: true, stateDtype: "int8" } },
   ],
   fixtures: [
     { reference: "optax", options: { lr: 0.1 } },
