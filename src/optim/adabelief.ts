@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -47,7 +46,7 @@ export const ADABELIEF_SPEC = defineSpec<AdaBeliefOptions>({
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2;
     s[5] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[6] = o.eps; s[7] = o.epsRoot; s[8] = o.lr * o.weightDecay;
-    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
   },
 });
 

@@ -1,7 +1,6 @@
 import { num } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
@@ -59,7 +58,7 @@ export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
   ],
   stepScalars(s, r, o, gs) {
     s[0] = o.lr; s[1] = o.rho; s[2] = 1 - o.rho; s[3] = o.eps; s[4] = o.weightDecay;
-    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
+    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0);
   },
 });
 

@@ -1,7 +1,6 @@
 import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
@@ -48,7 +47,7 @@ export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
   stepScalars(s, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
     s[0] = clr; s[1] = o.eps; s[2] = o.weightDecay;
-    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
+    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0);
   },
 });
 

@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { AMSGRAD, baseFlags, TFJS } from "../abi/index.js";
 import type { Run } from "../core/spec.js";
@@ -37,7 +36,7 @@ export interface AdamOptions extends Pick<SharedOptions, "maximize" | "stateDtyp
 export function adamScalars(s: Float64Array, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
     decoupled: boolean, flavor: Flavor = "torch"): number {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0) | roundingFlags(o, r.step);
+  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0);
   if (flavor === "tfjs") {
     // tfjs: 1 − accBeta in f32 (sub(1, accBeta)), the moments divided by it; the lr multiplies last.
     s[0] = o.lr; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = 1; s[5] = o.eps; s[6] = o.weightDecay;

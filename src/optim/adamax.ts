@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
@@ -63,11 +62,11 @@ export const ADAMAX_SPEC = defineSpec<AdamaxOptions>({
       const lrT = f(f(o.lr) / f(f(f(r.step) * f(o.lrDecay)) + 1));
       s[0] = f(lrT / f(1 - tfjsBetaPower(beta1, t))); s[1] = 1 - beta1; s[2] = o.betas[1]; s[3] = o.eps;
       s[4] = o.weightDecay; s[5] = beta1;
-      return baseFlags(o, gs) | TFJS | roundingFlags(o, r.step);
+      return baseFlags(o, gs) | TFJS;
     }
     s[0] = o.lr / (1 + r.step * o.lrDecay) / (1 - beta1 ** t); s[1] = 1 - beta1; s[2] = o.betas[1]; s[3] = o.eps;
     s[4] = o.weightDecay; s[5] = beta1;
-    return baseFlags(o, gs) | roundingFlags(o, r.step);
+    return baseFlags(o, gs);
   },
 });
 

@@ -1,7 +1,6 @@
 import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -53,7 +52,7 @@ export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
   ],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
-    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
     s[0] = beta1; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = beta3; s[5] = 1 - beta3;
     s[6] = 1 / optaxBiasCorrection(beta1, t); s[7] = 1 / optaxBiasCorrection(beta2, t); s[8] = o.alpha; s[9] = o.eps;
     s[10] = o.lr; s[11] = o.weightDecay;

@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { adopt_f32 } from "./adopt.reference.js";
@@ -49,7 +48,7 @@ export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
     // The clip (t − 1)^¼ as √√: the same f32 as `**` for every step count below 2·10^7 (checked), and neither it
     // nor a ternary between a computed double and Infinity boxes a number per step (V8).
     s[6] = Math.sqrt(Math.sqrt(o.clipping ? r.step : Infinity));
-    return (gs !== 1 ? GRAD_SCALE : 0) | (o.nesterov ? NESTEROV : 0) | roundingFlags(o, r.step);
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.nesterov ? NESTEROV : 0);
   },
 });
 

@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { lion_f32 } from "./lion.reference.js";
@@ -36,7 +35,7 @@ export const LION_SPEC = defineSpec<LionOptions>({
   stepScalars(s, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.weightDecay;
-    return baseFlags(o, gs, true) | roundingFlags(o, r.step);
+    return baseFlags(o, gs, true);
   },
 });
 

@@ -1,7 +1,6 @@
 import { nonNegative, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
@@ -79,7 +78,7 @@ export const NADAM_SPEC = defineSpec<NAdamOptions>({
     s[0] = (o.lr * (1 - mu)) / (1 - prod); s[1] = (o.lr * muNext) / (1 - prod * muNext); s[2] = 1 - beta1;
     s[3] = beta2; s[4] = 1 - beta2; s[5] = 1 / (1 - beta2 ** t); s[6] = o.eps; s[7] = o.weightDecay;
     s[8] = 1 - o.lr * o.weightDecay;
-    return baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step);
+    return baseFlags(o, gs, o.decoupledWeightDecay);
   },
 });
 

@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, RECTIFY } from "../abi/index.js";
 import { radam_f32 } from "./radam.reference.js";
@@ -44,7 +43,7 @@ export const RADAM_SPEC = defineSpec<RAdamOptions>({
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;
     const rhoInf = 2 / (1 - beta2) - 1, rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
-    let flags = baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step), stepSize = o.lr / bc1;
+    let flags = baseFlags(o, gs, o.decoupledWeightDecay), stepSize = o.lr / bc1;
     if (rhoT > 5) {
       const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
       stepSize = (o.lr * rect * Math.sqrt(bc2)) / bc1;

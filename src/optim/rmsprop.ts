@@ -1,7 +1,6 @@
 import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../abi/index.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
@@ -87,7 +86,7 @@ export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
     { name: "grad_avg", needed: (o) => o.centered, flag: CENTERED },
   ],
   stepScalars(s, r, o, gs) {
-    const flags = baseFlags(o, gs) | roundingFlags(o, r.step) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
+    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
       (o.flavor === "tfjs" ? TFJS : 0);
     s[0] = o.lr; s[1] = o.alpha; s[2] = 1 - o.alpha; s[3] = o.eps; s[4] = o.weightDecay; s[5] = o.momentum;
     return flags;

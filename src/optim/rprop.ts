@@ -1,7 +1,6 @@
 import { invalidMessage, nonNegative, num, type Rule, samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { rprop_f32 } from "./rprop.reference.js";
@@ -63,7 +62,7 @@ export const RPROP_SPEC = defineSpec<RpropOptions>({
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
   ],
   stepScalars(s, r, o, gs) {
-    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
+    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0);
     s[0] = o.etas[0]; s[1] = o.etas[1]; s[2] = o.stepSizes[0]; s[3] = o.stepSizes[1];
     return flags;
   },

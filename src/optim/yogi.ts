@@ -1,7 +1,6 @@
 import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import { roundingFlags } from "../core/lowp.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
@@ -46,7 +45,7 @@ export const YOGI_SPEC = defineSpec<YogiOptions>({
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = 1 - beta2;
     s[4] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[5] = o.eps;
-    return (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
+    return (gs !== 1 ? GRAD_SCALE : 0);
   },
 });
 
