@@ -26,6 +26,34 @@ export const NOVOGRAD_SPEC = defineSpec<NovoGradOptions>({
     a.weightDecay === b.weightDecay,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
+  // a = exp_avg, b = exp_avg_sq (one float), c = the scratch area (the scaled, value-clipped gradient). norms: g;
+  // perTensor: the second moment from ‖g‖² (rounded to f32 first, as the host kernels) and the tensor's denominator
+  // √(v + εroot) + ε; apply: the first moment and θ. A product that feeds a sum goes through keep(): WGSL lets a
+  // compiler fuse a·b + c into an FMA (one rounding less).
+  wgsl: /* wgsl */ `
+fn norms(e: u32) -> vec2<f32> {
+  let g = gradInHas(grad[ig], param[ip], 0.0, GRAD_SCALE | CLIP);
+  c[ic] = g;
+  return vec2<f32>(g, 0.0);
+}
+fn perTensor(x: vec2<f32>, y: vec2<f32>) -> f32 {
+  let norm = sqrt(x.x);
+  let sq = norm * norm;
+  var v = sq;
+  if (!has(INIT_BUFFER)) { v = keep(beta2Comp * sq) + keep(beta2 * b[ib]); }
+  b[ib] = v;
+  return sqrt(v + epsRoot) + eps;
+}
+fn apply(e: u32, d: f32) {
+  let p = param[ip];
+  var u = c[ic] / d;
+  if (has(DECOUPLED)) { u = u + keep(weightDecay * p); }
+  var m = u;
+  if (!has(INIT_BUFFER)) { m = keep(beta1 * a[ia]) + u; }
+  a[ia] = m;
+  param[ip] = p - keep(lr * m);
+}
+`,
   scalars: ["lr", "beta1", "beta2", "beta2Comp", "eps", "epsRoot", "weightDecay"],
   reference: novograd_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, length: () => 1 }],
