@@ -7,7 +7,9 @@ import { OPTIMIZERS } from "../src/optim/index.js";
 import type { BenchCase } from "./cases.js";
 
 const files = await Promise.all(OPTIMIZERS.map((e) => import(`./optim/${e.id}.bench.js`) as Promise<{ cases: BenchCase[]; closureCases?: Array<{ id: string; label: string }> }>));
-const all = files.flatMap((f) => f.cases);
+/** Every case, whatever BENCH_CASES keeps (the native binary is built with all of them). */
+export const ALL_CASES: BenchCase[] = files.flatMap((f) => f.cases);
+const all = ALL_CASES;
 const only = process.env.BENCH_CASES?.split(",").filter(Boolean);
 const unknown = only?.filter((id) => !all.some((c) => c.id === id)) ?? [];
 if (unknown.length) throw new Error(`BENCH_CASES: unknown case ${unknown.join(", ")} (known: ${all.map((c) => c.id).join(", ")})`);

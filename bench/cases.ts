@@ -4,7 +4,7 @@ import type * as TF from "@tensorflow/tfjs-core";
 import type { Optimizer } from "../src/index.js";
 
 export interface BenchCase {
-  /** Id used in results and by the native C harness (bench/native/optim.c). */
+  /** Id used in results and as the C kernel's name (bench/native.ts). */
   id: string;
   label: string;
   /** Bytes moved per param per step (read and write), for GB/s. */
@@ -17,8 +17,13 @@ export interface BenchCase {
   plainJs: (p: Float32Array, g: Float32Array, s: Float32Array[], t: number) => void;
   /** The TensorFlow.js optimizer, when tfjs has one. */
   tfjs?: (tf: typeof TF) => TF.Optimizer;
-  /** Whether bench/native/optim.c has this kernel. */
-  native: boolean;
+  /**
+   * The same loop in C (the native contenders, bench/native.ts): `kernel`, the parameters and body of the C
+   * function `<id>` (pointers F/CF, restrict; `long n`; the step scalars as floats), and `step`, the statements
+   * of one step calling it, with `p`, `g`, `s[]` (the `jsState` state arrays), `n`, `t` (1..1000) and the
+   * harness's `LR` and `bc(beta, t)` (1 − β^t) in scope.
+   */
+  native?: { kernel: string; step: string };
   /** Why it has none, for an elementwise optimizer (each has a C loop or says why not: test/meta.test.ts). */
   noNative?: string;
 }

@@ -1,5 +1,5 @@
 // `npx tsx bench/lowp.ts`: Adam with f32 / bf16 / int8 state (Wasm SIMD, one thread) beside native C Adam
-// (gcc -O3 -fno-math-errno -march=native, bench/native/optim.c) and the 28 B/param roofline, in ONE interleaved
+// (gcc -O3 -fno-math-errno -march=native, bench/native.ts) and the 28 B/param roofline, in ONE interleaved
 // run: every round measures every contender at every size, in a rotating order; the report is the median over
 // rounds. It also times today's adam_f32 against the one in a baseline binary (BASE_WASM=path to an older
 // build/gradstep-simd.wasm) over the same memory, interleaved, to show the f32 path did not get slower.
@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Adam, init, ParamStore } from "../src/index.js";
 import { stepOptimizers } from "../src/optim/index.js";
+import { ALL_CASES } from "./cases-all.js";
+import { buildNative } from "./native.js";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const SIZES = (process.env.LOWP_SIZES ?? "65536,1048576,16777216").split(",").map(Number);
@@ -87,8 +89,7 @@ if (process.env.LOWP_ALL) {
 
 let native: string | undefined;
 if (spawnSync("gcc", ["--version"]).status === 0) {
-  native = join(root, "build", "optim-c-native");
-  execFileSync("gcc", ["-O3", "-fno-math-errno", "-march=native", "bench/native/optim.c", "-o", native, "-lm"], { cwd: root });
+  native = buildNative(ALL_CASES, ["-march=native"], "optim-c-native");
 }
 
 // Today's vs the baseline binary's adam_f32, both over one memory.

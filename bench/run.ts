@@ -10,7 +10,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CASES } from "./cases-all.js";
+import { ALL_CASES, CASES } from "./cases-all.js";
+import { buildNative } from "./native.js";
 import { closureOptimizers } from "../src/optim/index.js";
 import { renderChart, renderMarkdown, type Result, type Row } from "./report.js";
 
@@ -75,14 +76,15 @@ const natives: Array<[string, string]> = [];
 const gcc = spawnSync("gcc", ["--version"], { encoding: "utf8" });
 if (gcc.status === 0) {
   for (const [name, flags] of [["c-sse2", ["-msse2"]], ["c-native", ["-march=native"]]] as const) {
-    sh("gcc", ["-O3", "-fno-math-errno", ...flags, "bench/native/optim.c", "-o", `build/optim-${name}`, "-lm"]);
-    natives.push([name, join(root, "build", `optim-${name}`)]);
+    natives.push([name, buildNative(ALL_CASES, flags, `optim-${name}`)]);
   }
   // The 2-thread roofline (OpenMP), in a binary and process of its own so its idle OpenMP thread never
   // competes with the single-thread anchors.
-  const omp = spawnSync("gcc", ["-O3", "-fno-math-errno", "-march=native", "-fopenmp", "bench/native/optim.c", "-o", "build/optim-c-native-2t", "-lm"], { cwd: root, encoding: "utf8" });
-  if (omp.status === 0) natives.push(["c-native-2t", join(root, "build", "optim-c-native-2t")]);
-  else notes.push("gcc -fopenmp failed: the 2-thread roofline is skipped.");
+  try {
+    natives.push(["c-native-2t", buildNative(ALL_CASES, ["-march=native", "-fopenmp"], "optim-c-native-2t")]);
+  } catch {
+    notes.push("gcc -fopenmp failed: the 2-thread roofline is skipped.");
+  }
 } else {
   notes.push("gcc not found: native C rows skipped.");
 }

@@ -398,6 +398,26 @@ describe("which optimizers have low-precision state", () => {
   });
 });
 
+// The step (core/execute.ts) adds stochastic rounding's flags to every launch of a spec with the option: a
+// seeded bf16 run must differ from round-to-nearest's, and the same seed must repeat it bit for bit.
+describe.each(LOWP.filter((e) => Object.hasOwn(e.spec.defaults, "stochasticRounding")))("$name stochasticRounding", ({ cls, cases }) => {
+  it("rounds stochastically, reproducibly", () => {
+    const run = (stochasticRounding: false | number) => {
+      const store = new ParamStore();
+      const w = store.param("w", randomArray(64, rng(1)), paramShape(cls, 64));
+      const opt = new cls([w], { ...cases.configs[0]!.options, stateDtype: "bf16", stochasticRounding });
+      const rand = rng(2);
+      for (let t = 0; t < 4; t++) { w.grad.set(randomArray(64, rand)); opt.step(); }
+      const state = opt.stateDict().state;
+      store.dispose();
+      return state;
+    };
+    const seeded = run(5);
+    expect(seeded).not.toEqual(run(false));
+    expect(seeded).toEqual(run(5));
+  });
+});
+
 describe("stateDtype on an optimizer without low-precision state", () => {
   const without = REGISTRY.filter((e) => !e.spec.lowp);
   it("there are such optimizers", () => expect(without.length).toBeGreaterThan(5));

@@ -3,6 +3,8 @@
 // (expected ...)`, TypeError for a wrong type, RangeError out of range) and suggest the name an unknown option
 // was probably meant as.
 import { describe, expect, it } from "vitest";
+import { SHARED_RULES, defineSpec } from "../src/core/define-spec.js";
+import { bool, num } from "../src/core/options.js";
 import { Adam, AveragedParams, clipGradValue, EarlyStopping, exponentialDecay, GradScaler, LBFGS, Lookahead, ParamStore, SGD, StepLR } from "../src/index.js";
 
 const w = () => new ParamStore().param("w", 3);
@@ -36,4 +38,22 @@ it("an unknown scheduler, transform or tuning option gets the same suggestion as
   expect(() => new EarlyStopping({ Patience: 3 } as never)).toThrow(/^EarlyStopping: unknown option "Patience", did you mean "patience"\? \(expected one of /);
   expect(() => new GradScaler({ init_scale: 2 } as never)).toThrow(/^GradScaler: unknown option "init_scale", did you mean "initScale"\? \(expected one of /);
   expect(() => new Adam([w()], { learning_rate: 0.1 } as never)).toThrow(/^Adam: unknown option "learning_rate", did you mean "lr"\? \(expected one of /);
+});
+
+// What a spec's option names imply (src/core/define-spec.ts): every optimizer's rules come from its own table
+// and the shared one, in the order of its defaults (the order messages list them in).
+describe("defineSpec", () => {
+  const spec = { name: "Foo", same: () => true, scalars: [], buffers: [], reference: () => {}, stepScalars: () => 0 };
+  it("fills the shared rules, bool for booleans, lowp and the kernel's name; the spec's own rules win", () => {
+    const own = num((x) => x > 0, "{} > 0");
+    const s = defineSpec({ ...spec, defaults: { lr: 1, tau: 2, betas: [0.9, 0.99], nesterov: false, eps: 1, stateDtype: "f32" }, rules: { tau: own, eps: own } });
+    expect(Object.keys(s.rules)).toEqual(["lr", "tau", "betas", "nesterov", "eps", "stateDtype"]);
+    expect([s.rules.lr, s.rules.betas, s.rules.nesterov, s.rules.tau, s.rules.eps]).toEqual([SHARED_RULES.lr, SHARED_RULES.betas, bool, own, own]);
+    expect([s.lowp, s.kernel, s.hasStep]).toEqual([true, "foo_f32", true]);
+    expect(defineSpec({ ...spec, defaults: { lr: 1 }, kernel: "bar_f32", hasStep: false })).toMatchObject({ lowp: false, kernel: "bar_f32", hasStep: false });
+  });
+  it("refuses an option with no rule, and a rule for no option", () => {
+    expect(() => defineSpec({ ...spec, defaults: { lr: 1, tau: 2 } })).toThrow("Foo: option tau has no rule (give it one in the spec's rules)");
+    expect(() => defineSpec({ ...spec, defaults: { lr: 1 }, rules: { tau: bool } as never })).toThrow("Foo: a rule for tau, which has no default");
+  });
 });

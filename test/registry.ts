@@ -3,7 +3,7 @@
 // conformance, errors, state-dict/resume and identity tests by adding its registry line and cases file.
 import { existsSync } from "node:fs";
 import { type ClosureEntry, OPTIMIZERS, type OptimizerClass, stepOptimizers, type StepEntry } from "../src/optim/index.js";
-import type { ClosureCases, ClosureFixtureCase, FixtureCase, OptimizerCases } from "./optim/types.js";
+import type { ClosureCases, ClosureFixtureCase, Config, FixtureCase, OptimizerCases } from "./optim/types.js";
 
 export interface RegistryCases extends StepEntry {
   /** The class name (PyTorch's). */
@@ -34,7 +34,23 @@ for (const e of OPTIMIZERS) {
     continue;
   }
   const { cases } = (await import(`./optim/${e.id}.cases.ts`)) as { cases: OptimizerCases };
-  REGISTRY.push({ ...e, name: e.spec.name, cases });
+  REGISTRY.push({ ...e, name: e.spec.name, cases: { ...cases, configs: [...cases.configs, ...lowpConfigs(e.spec, cases.configs)] } });
+}
+
+/**
+ * The low-precision configs of an optimizer with `lowp` whose cases list none of their own: its first config
+ * (the fast paths) in bf16, in stochastic bf16 (when it has stochasticRounding) and in int8, and its "all"
+ * config (else its last) in int8. A cases file lists its own where a path needs them (SGD without momentum).
+ */
+export function lowpConfigs(spec: { lowp?: boolean; defaults: object }, configs: readonly Config[]): Config[] {
+  if (!spec.lowp || configs.some((c) => c.options.stateDtype !== undefined)) return [];
+  const first = configs[0]!, all = configs.find((c) => c.desc === "all") ?? configs.at(-1)!;
+  return [
+    { desc: `${first.desc}, bf16 state`, options: { ...first.options, stateDtype: "bf16" } },
+    ...Object.hasOwn(spec.defaults, "stochasticRounding") ? [{ desc: `${first.desc}, bf16 state, stochastic rounding`, options: { ...first.options, stateDtype: "bf16", stochasticRounding: 17 } }] : [],
+    { desc: `${first.desc}, int8 state`, options: { ...first.options, stateDtype: "int8" } },
+    { desc: `${all.desc}, int8 state`, options: { ...all.options, stateDtype: "int8" } },
+  ];
 }
 
 /** A registry class by its name. */

@@ -20,5 +20,18 @@ export const cases: BenchCase[] = [{
   },
   // tfjs's Adadelta divides by the accumulator *before* this step's update (docs/correctness.md, TensorFlow.js's rules): same cost.
   tfjs: (tf) => tf.train.adadelta(LR, 0.9, 1e-6),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F v, F u, long n, float lr, float rho, float rhoComp, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float vi = v[i] * rho + rhoComp * gi * gi;
+    v[i] = vi;
+    float ui = u[i];
+    float d = sqrtf((ui + eps) / (vi + eps)) * gi;
+    u[i] = ui * rho + rhoComp * d * d;
+    p[i] = p[i] - lr * d;
+  }
+}`,
+    step: "adadelta(p, g, s[0], s[1], n, LR, 0.9f, 0.1f, 1e-6f);",
+  },
 }];

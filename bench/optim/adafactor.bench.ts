@@ -49,5 +49,4 @@ export const cases: BenchCase[] = [{
     const s = alpha / Math.max(1, Math.sqrt(uu / n));
     for (let i = 0; i < n; i++) p[i] = p[i]! - s * u![i]!;
   },
-  native: false,
 }];

@@ -16,5 +16,15 @@ export const cases: BenchCase[] = [{
     }
   },
   tfjs: (tf) => tf.train.adagrad(LR, 0),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F s, long n, float clr, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float si = s[i] + gi * gi;
+    s[i] = si;
+    p[i] = p[i] - clr * (gi / (sqrtf(si) + eps));
+  }
+}`,
+    step: "adagrad(p, g, s[0], n, LR, 1e-10f);",
+  },
 }];

@@ -1,4 +1,4 @@
-// Adam in the benchmark: gradstep vs a hand-written JS loop, tf.train.adam and C (bench/native/optim.c).
+// Adam in the benchmark: gradstep vs a hand-written JS loop, tf.train.adam and C (`native`).
 import { Adam } from "../../src/index.js";
 import { type BenchCase, LR } from "../cases.js";
 
@@ -19,5 +19,18 @@ export const cases: BenchCase[] = [{
     }
   },
   tfjs: (tf) => tf.train.adam(LR, 0.9, 0.999, 1e-8),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F v, long n, float stepSize, float beta1Comp,
+    float beta2, float beta2Comp, float rBc2Sqrt, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float vi = beta2 * v[i] + beta2Comp * (gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - stepSize * (mi / (sqrtf(vi) * rBc2Sqrt + eps));
+  }
+}`,
+    step: "adam(p, g, s[0], s[1], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-8f);",
+  },
 }];

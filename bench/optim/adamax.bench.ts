@@ -19,5 +19,18 @@ export const cases: BenchCase[] = [{
   },
   // tfjs adds eps after the max (docs/correctness.md, TensorFlow.js's rules); same cost.
   tfjs: (tf) => tf.train.adamax(LR, 0.9, 0.999, 1e-8),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F u, long n, float clr, float beta1Comp, float beta2, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float a = u[i] * beta2, b = fabsf(gi) + eps;
+    float ui = a > b ? a : b;
+    m[i] = mi;
+    u[i] = ui;
+    p[i] = p[i] - clr * (mi / ui);
+  }
+}`,
+    step: "adamax(p, g, s[0], s[1], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 1e-8f);",
+  },
 }];

@@ -19,5 +19,21 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vm) * rbc2 + eps);
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F v, F vmax, long n, float stepSize,
+    float beta1Comp, float beta2, float beta2Comp, float rBc2Sqrt, float eps, float decay) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float pi = p[i] * decay;
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float vi = beta2 * v[i] + beta2Comp * (gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    float vm = vmax[i] > vi ? vmax[i] : vi; // maxps, as Wasm's f32x4.max (fmaxf would not vectorise)
+    vmax[i] = vm;
+    p[i] = pi - stepSize * (mi / (sqrtf(vm) * rBc2Sqrt + eps));
+  }
+}`,
+    step: "adamw_amsgrad(p, g, s[0], s[1], s[2], n, (float)(LR / bc(0.9, t)), 0.1f, 0.999f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-8f, 1 - LR * 0.01f);",
+  },
 }];

@@ -1,4 +1,4 @@
-// ADOPT in the benchmark: gradstep vs the hand-written JS loop, C (bench/native/optim.c); tfjs has no ADOPT.
+// ADOPT in the benchmark: gradstep vs the hand-written JS loop, C (`native`); tfjs has no ADOPT.
 import { ADOPT } from "../../src/index.js";
 import { type BenchCase, LR } from "../cases.js";
 
@@ -18,5 +18,20 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - LR * mi;
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F v, long n, float lr, float beta1, float beta1Comp,
+    float beta2, float beta2Comp, float eps, float clip) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], vi = v[i], s = sqrtf(vi), d = s > eps ? s : eps;
+    float u = gi / d;
+    u = u < -clip ? -clip : u;
+    u = clip < u ? clip : u;
+    v[i] = beta2Comp * (gi * gi) + beta2 * vi;
+    float mi = beta1Comp * u + beta1 * m[i];
+    m[i] = mi;
+    p[i] = p[i] - lr * mi;
+  }
+}`,
+    step: "adopt(p, g, s[0], s[1], n, LR, 0.9f, 0.1f, 0.9999f, 1e-4f, 1e-6f, (float)pow((double)(t - 1), 0.25));",
+  },
 }];

@@ -17,5 +17,16 @@ export const cases: BenchCase[] = [{
       ax![i] = mu === 1 ? pi : ax![i]! + mu * (pi - ax![i]!);
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F ax, long n, float eta, float decay, float mu) {
+  for (long i = 0; i < n; i++) {
+    float pi = p[i] * decay - eta * g[i];
+    p[i] = pi;
+    ax[i] = ax[i] + (pi - ax[i]) * mu;
+  }
+}`,
+    step: `
+double eta = LR / pow(1 + 1e-4 * LR * (double)t, 0.75);
+asgd(p, g, s[0], n, (float)eta, (float)(1 - 1e-4 * eta), (float)(1.0 / (double)t));`,
+  },
 }];

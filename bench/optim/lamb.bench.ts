@@ -25,5 +25,4 @@ export const cases: BenchCase[] = [{
     const ratio = pp === 0 || uu === 0 ? 1 : Math.sqrt(pp) / Math.sqrt(uu);
     for (let i = 0; i < p.length; i++) p[i] = p[i]! - LR * ratio * u![i]!;
   },
-  native: false,
 }];

@@ -18,5 +18,4 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! + t;
     }
   },
-  native: false,
 }];

@@ -63,5 +63,4 @@ export const cases: BenchCase[] = [{
     const decay = 1 - LR * 0.1;
     for (let i = 0; i < n; i++) p[i] = p[i]! * decay - LR * x[i]!;
   },
-  native: false,
 }];

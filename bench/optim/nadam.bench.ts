@@ -24,5 +24,22 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - (cg * gi) / d - (cm * mi) / d;
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F v, long n, float gradCoef, float avgCoef, float beta1Comp,
+    float beta2, float beta2Comp, float rBc2, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float vi = v[i] * beta2 + beta2Comp * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    float r = 1.0f / (sqrtf(vi * rBc2) + eps);
+    p[i] = (p[i] - gradCoef * gi * r) - avgCoef * mi * r;
+  }
+}`,
+    step: `
+double mu = 0.9 * (1 - 0.5 * pow(0.96, t * 4e-3)), muNext = 0.9 * (1 - 0.5 * pow(0.96, (t + 1) * 4e-3)), prod = mu; // mu_product after the first step (the scalars only set the cost)
+nadam(p, g, s[0], s[1], n, (float)(LR * (1 - mu) / (1 - prod)), (float)(LR * muNext / (1 - prod * muNext)), 0.1f, 0.999f, 0.001f,
+  (float)(1 / bc(0.999, t)), 1e-8f);`,
+  },
 }];

@@ -22,5 +22,4 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - LR * mi;
     }
   },
-  native: false,
 }];

@@ -30,6 +30,5 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - dlr * mi / (Math.sqrt(vi) + d1 * eps);
     }
   },
-  native: false,
   noNative: "a step is two passes with global reductions between them, not one elementwise loop the C harness times",
 }];

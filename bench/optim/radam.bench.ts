@@ -20,5 +20,18 @@ export const cases: BenchCase[] = [{
       p[i] = rhoT > 5 ? p[i]! - (s * mi) / (Math.sqrt(vi) + eps) : p[i]! - s * mi;
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F v, long n, float stepSize, float beta1Comp, float beta2,
+    float beta2Comp, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] + beta1Comp * (gi - m[i]);
+    float vi = v[i] * beta2 + beta2Comp * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - stepSize * (mi / (sqrtf(vi) + eps));
+  }
+}`,
+    step: "radam(p, g, s[0], s[1], n, (float)(LR * sqrt(bc(0.999, t)) / bc(0.9, t)), 0.1f, 0.999f, 0.001f, 1e-8f);",
+  },
 }];

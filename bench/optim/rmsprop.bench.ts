@@ -18,5 +18,18 @@ export const cases: BenchCase[] = [{
     }
   },
   tfjs: (tf) => tf.train.rmsprop(LR, 0.99, 0, 1e-8, true),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F v, F ga, long n, float lr, float alpha,
+    float alphaComp, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float vi = alpha * v[i] + alphaComp * (gi * gi);
+    float gai = ga[i] + alphaComp * (gi - ga[i]);
+    v[i] = vi;
+    ga[i] = gai;
+    p[i] = p[i] - lr * (gi / (sqrtf(vi - gai * gai) + eps));
+  }
+}`,
+    step: "rmsprop_centered(p, g, s[0], s[1], n, LR, 0.99f, 0.01f, 1e-8f);",
+  },
 }];

@@ -20,5 +20,23 @@ export const cases: BenchCase[] = [{
       prev![i] = gi;
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F prev, F ss, long n, float etaminus, float etaplus, float lo, float hi) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], s = gi * prev[i];
+    float f = s > 0 ? etaplus : 1.0f; // single selects: gcc if-converts and vectorises these, not a nested ?:
+    f = s < 0 ? etaminus : f;
+    float si = ss[i] * f;
+    si = si < lo ? lo : si;
+    si = si > hi ? hi : si;
+    ss[i] = si;
+    float gn = s < 0 ? 0.0f : gi;
+    float sg = gn > 0 ? 1.0f : 0.0f;
+    sg = gn < 0 ? -1.0f : sg;
+    p[i] = p[i] - sg * si;
+    prev[i] = gn;
+  }
+}`,
+    step: "rprop(p, g, s[0], s[1], n, 0.5f, 1.2f, 1e-6f, 50.0f);",
+  },
 }];

@@ -18,5 +18,18 @@ export const cases: BenchCase[] = [{
       p[i] = b1 * x + (1 - b1) * z1;
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F z, long n, float beta1, float beta1Comp, float rBeta1,
+    float ck, float ckComp, float lr) {
+  for (long i = 0; i < n; i++) {
+    float y = p[i], z0 = z[i];
+    float z1 = z0 - lr * g[i];
+    z[i] = z1;
+    float x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
+    float y1 = beta1 * x + beta1Comp * z1;
+    p[i] = y + (y1 - y);
+  }
+}`,
+    step: "schedulefreesgd(p, g, s[0], n, 0.9f, 0.1f, (float)(1 / 0.9), (float)(1.0 / (double)t), (float)(1 - 1.0 / (double)t), LR);",
+  },
 }];

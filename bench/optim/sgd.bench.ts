@@ -15,7 +15,16 @@ export const cases: BenchCase[] = [{
     }
   },
   tfjs: (tf) => tf.train.momentum(LR, 0.9, false),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F b, long n, float lr, float mu) {
+  for (long i = 0; i < n; i++) {
+    float bi = mu * b[i] + g[i];
+    b[i] = bi;
+    p[i] = p[i] - lr * bi;
+  }
+}`,
+    step: "sgd_momentum(p, g, s[0], n, LR, 0.9f);",
+  },
 }, {
   id: "sgd_nesterov",
   label: "SGD Nesterov",
@@ -30,5 +39,15 @@ export const cases: BenchCase[] = [{
     }
   },
   tfjs: (tf) => tf.train.momentum(LR, 0.9, true),
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F b, long n, float lr, float mu) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i];
+    float bi = mu * b[i] + gi;
+    b[i] = bi;
+    p[i] = p[i] - lr * (gi + mu * bi);
+  }
+}`,
+    step: "sgd_nesterov(p, g, s[0], n, LR, 0.9f);",
+  },
 }];

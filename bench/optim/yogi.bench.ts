@@ -1,4 +1,4 @@
-// Yogi in the benchmark: gradstep vs the hand-written JS loop, C (bench/native/optim.c); tfjs has no Yogi.
+// Yogi in the benchmark: gradstep vs the hand-written JS loop, C (`native`); tfjs has no Yogi.
 import { Yogi } from "../../src/index.js";
 import { type BenchCase, LR } from "../cases.js";
 
@@ -18,5 +18,20 @@ export const cases: BenchCase[] = [{
       p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) * rbc2 + eps);
     }
   },
-  native: true,
+  native: {
+    kernel: `(F p, CF g, F m, F v, long n, float stepSize, float beta1, float beta1Comp,
+    float beta2Comp, float rBc2Sqrt, float eps) {
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], g2 = gi * gi;
+    float mi = beta1Comp * gi + beta1 * m[i];
+    float v0 = v[i], dv = v0 - g2;
+    float sg = dv > 0 ? 1.0f : dv < 0 ? -1.0f : 0.0f;
+    float vi = v0 - beta2Comp * sg * g2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - stepSize * (mi / (sqrtf(vi) * rBc2Sqrt + eps));
+  }
+}`,
+    step: "yogi(p, g, s[0], s[1], n, (float)(1e-2 / bc(0.9, t)), 0.9f, 0.1f, 0.001f, (float)(1 / sqrt(bc(0.999, t))), 1e-3f);",
+  },
 }];

@@ -3,6 +3,7 @@
 // its launches in passes, with reductions over every run and host math between them.
 import { CLIP } from "../abi/index.js";
 import { reduceBetween } from "./global.js";
+import { roundingFlags } from "./lowp.js";
 import type { StepContext } from "./plan.js";
 
 /**
@@ -29,13 +30,16 @@ function runLaunches<O>(c: StepContext<O>, gradScale: number, clipFlag: number):
     foreign[i]!.param.grad.set(foreign[i]!.src.grad);
   }
   const passes = global?.passes ?? 1, values = gs?.values ?? NONE;
+  // Stochastic rounding's flags and seed (core/lowp), for every spec with the option: not the spec's to compute.
+  const rounding = Object.hasOwn(spec.defaults as object, "stochasticRounding");
   for (let pass = 0; pass < passes; pass++) {
     for (let gi = 0; gi < c.planned.length; gi++) {
       const o = c.groups[gi]!;
       const runs = c.planned[gi]!.layout.runs;
       for (let ri = 0; ri < runs.length; ri++) {
         const l = runs[ri]!.launch;
-        l.flags = spec.stepScalars(l.scalars, runs[ri]!, o, gradScale, pass, values) | clipFlag;
+        l.flags = spec.stepScalars(l.scalars, runs[ri]!, o, gradScale, pass, values) | clipFlag |
+          (rounding ? roundingFlags(o as unknown as Parameters<typeof roundingFlags>[0], runs[ri]!.step) : 0);
         l.gradScale = gradScale;
         backend.execute(l);
       }

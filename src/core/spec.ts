@@ -160,11 +160,12 @@ export interface OptimizerSpec<O> {
   /** The class name (PyTorch's), used in messages, state dicts and configs. */
   readonly name: string;
   readonly defaults: O;
-  /** One rule per option (core/options). */
+  /** One rule per option (core/options), in the order of `defaults`: the spec's own and the shared ones (core/define-spec). */
   readonly rules: { readonly [K in keyof O]: (value: unknown, key: string) => void };
   /**
    * Structural options: a change re-plans the step (allocates state buffers, changes the kernel path).
-   * Booleans are structural by default; list numeric ones whose zero/non-zero switches a buffer (momentum).
+   * Booleans, `stateDtype` and `flavor` are structural by default; list numeric ones whose zero/non-zero
+   * switches a buffer (momentum).
    * Every other option is a scalar option: editing it every step (what a scheduler does) costs a range
    * check and nothing else.
    */
@@ -194,13 +195,15 @@ export interface OptimizerSpec<O> {
    */
   scratchFloats?(shape: readonly number[], o: O): number;
   /**
-   * The element rule in WGSL for the webgpu backend (the driver composes it with the loop). Absent: the optimizer is refused on WebGPU params.
+   * The element rule in WGSL for the webgpu backend (its driver composes it with the loop): the Wasm
+   * kernel's `at()` operation for operation, its scalars by the names of `scalars`, its state buffers `a`..`d` in
+   * the order of `buffers`. Absent: the optimizer is refused on WebGPU params.
    */
   readonly wgsl?: string;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
   readonly kernel: string;
   /**
-   * The option `stateDtype` exists: the kernel has `<algo>_bf16` and `<algo>_i8` twins (the kernels' low-precision code)
+   * The option `stateDtype` exists (core/define-spec sets it): the kernel has `<algo>_bf16` and `<algo>_i8` twins (the kernels' low-precision code)
    * and every state buffer may be stored in low precision.
    */
   readonly lowp?: boolean;
@@ -237,7 +240,7 @@ export interface OptimizerSpec<O> {
 
 /** Whether option `key` of `spec` is structural (see OptimizerSpec.structural). */
 export function isStructural<O>(spec: OptimizerSpec<O>, key: keyof O & string): boolean {
-  return typeof spec.defaults[key] === "boolean" || (spec.structural?.includes(key) ?? false);
+  return typeof spec.defaults[key] === "boolean" || key === "stateDtype" || key === "flavor" || (spec.structural?.includes(key) ?? false);
 }
 
 /**

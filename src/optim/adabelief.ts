@@ -1,11 +1,10 @@
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adabelief_f32 } from "./adabelief.reference.js";
-import { ADABELIEF_WGSL } from "./adabelief.wgsl.js";
 
 /** The options of {@link AdaBelief}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface AdaBeliefOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
@@ -24,31 +23,32 @@ export interface AdaBeliefOptions extends Pick<SharedOptions, "stateDtype" | "st
   weightDecay: number;
 }
 
-export const ADABELIEF_SPEC: OptimizerSpec<AdaBeliefOptions> = {
+export const ADABELIEF_SPEC = defineSpec<AdaBeliefOptions>({
   name: "AdaBelief",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "adabelief_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
   reference: adabelief_f32,
-  wgsl: ADABELIEF_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
+  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
+  let s = optaxMoment2(b[ib], g - m, beta2, beta2Comp) + epsRoot;
+  a[ia] = m;
+  b[ib] = s;
+  let dn = sqrt(s) * rBc2Sqrt + eps;
+  if (!has(DECOUPLED)) { param[ip] = subScaledDiv(p, stepSize, m, dn); }
+  else { param[ip] = p - ((stepSize * m) / dn + lrWeightDecay * p); }
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2;
     s[5] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[6] = o.eps; s[7] = o.epsRoot; s[8] = o.lr * o.weightDecay;
-    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
   },
-};
+});
 
 /**
  * AdaBelief (Zhuang et al. 2020, https://arxiv.org/abs/2010.07468) — Optax's `optax.adabelief` (0.2.8:

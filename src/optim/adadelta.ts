@@ -1,10 +1,9 @@
-import { bool, nonNegative, num } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { num } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adadelta_f32 } from "./adadelta.reference.js";
-import { ADADELTA_WGSL } from "./adadelta.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link Adadelta}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -24,34 +23,44 @@ export interface AdadeltaOptions extends Pick<SharedOptions, "maximize" | "state
   flavor: Flavor;
 }
 
-export const ADADELTA_SPEC: OptimizerSpec<AdadeltaOptions> = {
+export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
   name: "Adadelta",
   defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch",
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), eps: nonNegative, weightDecay: nonNegative,
-    maximize: bool, flavor: flavorRule,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && a.rho === b.rho && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.maximize === b.maximize && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
-  kernel: "adadelta_f32",
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
-  wgsl: ADADELTA_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(TFJS)) {
+    let v0 = a[ia];
+    let u0 = b[ib];
+    let upd = (sqrt(u0 + eps) / sqrt(v0 + eps)) * g;
+    a[ia] = tfjsEma2(v0, g, rho, rhoComp);
+    b[ib] = tfjsEma2(u0, upd, rho, rhoComp);
+    param[ip] = p - lr * upd;
+    return;
+  }
+  let v = ema2(a[ia], g, rho, rhoComp);
+  a[ia] = v;
+  let u = b[ib];
+  let delta = sqrt((u + eps) / (v + eps)) * g;
+  b[ib] = ema2(u, delta, rho, rhoComp);
+  param[ip] = p - lr * delta;
+`,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "acc_delta", needed: () => true, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     s[0] = o.lr; s[1] = o.rho; s[2] = 1 - o.rho; s[3] = o.eps; s[4] = o.weightDecay;
-    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
+    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0);
   },
-};
+});
 
 /**
  * Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701) — PyTorch's `torch.optim.Adadelta` (2.x), f32.

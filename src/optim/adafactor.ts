@@ -1,5 +1,6 @@
-import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { adafactor_f32 } from "./adafactor.reference.js";
@@ -32,19 +33,15 @@ const eps: Rule = (v, key) => {
 
 const product = (dims: readonly number[]): number => dims.reduce((a, x) => a * x, 1);
 
-export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
+export const ADAFACTOR_SPEC = defineSpec<AdafactorOptions>({
   name: "Adafactor",
   defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false },
-  rules: {
-    lr: nonNegative, beta2Decay: num((x) => x <= 0, "{} <= 0"), eps, d: num((x) => x >= 1, "{} >= 1"),
-    weightDecay: nonNegative, maximize: bool,
-  },
+  rules: { beta2Decay: num((x) => x <= 0, "{} <= 0"), eps, d: num((x) => x >= 1, "{} >= 1") },
   same: (a, b) => a.lr === b.lr && a.beta2Decay === b.beta2Decay && Array.isArray(a.eps) && a.eps.length === 2 &&
     a.eps[0] === b.eps[0] && a.eps[1] === b.eps[1] && a.d === b.d && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
   // U and one row of column sums.
   scratchFloats: (shape) => product(shape) + (shape.length >= 2 ? shape[shape.length - 1]! : 0),
-  kernel: "adafactor_f32",
   scalars: ["rows", "cols", "weight", "rho", "eps1", "eps1Sq", "eps2", "d", "decay"],
   reference: adafactor_f32,
   buffers: [
@@ -52,7 +49,6 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
     { name: "col_var", needed: () => true, length: (s) => (s.length >= 2 ? product(s.slice(0, -2)) * s[s.length - 1]! : 0) },
     { name: "variance", needed: () => true, length: (s) => (s.length >= 2 ? 0 : product(s)) },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, shape = r.shape, nd = shape.length;
     const rows = nd >= 2 ? shape[nd - 2]! : 0, cols = nd >= 2 ? shape[nd - 1]! : 0;
@@ -63,7 +59,7 @@ export const ADAFACTOR_SPEC: OptimizerSpec<AdafactorOptions> = {
     s[5] = eps1 * eps1; s[6] = o.eps[1]; s[7] = o.d; s[8] = 1 - o.lr * o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * Adafactor (Shazeer & Stern 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost",

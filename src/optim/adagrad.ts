@@ -1,10 +1,9 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adagrad_f32 } from "./adagrad.reference.js";
-import { ADAGRAD_WGSL } from "./adagrad.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link Adagrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -26,33 +25,31 @@ export interface AdagradOptions extends Pick<SharedOptions, "maximize" | "stateD
   flavor: Flavor;
 }
 
-export const ADAGRAD_SPEC: OptimizerSpec<AdagradOptions> = {
+export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
   name: "Adagrad",
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch", stateDtype: "f32",
     stochasticRounding: false },
-  rules: {
-    lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative,
-    eps: nonNegative, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
-    stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { initialAccumulatorValue: nonNegative, flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
     a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
-  kernel: "adagrad_f32",
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
-  wgsl: ADAGRAD_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  let s = a[ia] + g * g;
+  a[ia] = s;
+  if (has(TFJS)) { param[ip] = p - (g / sqrt(s + eps)) * clr; } else { param[ip] = subScaledDiv(p, clr, g, sqrt(s) + eps); }
+`,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
-  hasStep: true,
   eager: true,
   stepScalars(s, r, o, gs) {
     const clr = o.lr / (1 + r.step * o.lrDecay); // γ / (1 + (t − 1)η), t = step + 1
     s[0] = clr; s[1] = o.eps; s[2] = o.weightDecay;
-    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0) | roundingFlags(o, r.step);
+    return baseFlags(o, gs) | (o.flavor === "tfjs" ? TFJS : 0);
   },
-};
+});
 
 /**
  * Adagrad (Duchi et al. 2011, http://jmlr.org/papers/v12/duchi11a.html) — PyTorch's `torch.optim.Adagrad`

@@ -1,11 +1,10 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { AMSGRAD, baseFlags, TFJS } from "../abi/index.js";
 import type { Run } from "../core/spec.js";
 import { adam_f32 } from "./adam.reference.js";
-import { ADAM_WGSL } from "./adam.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
 /** The options of {@link Adam}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -37,7 +36,7 @@ export interface AdamOptions extends Pick<SharedOptions, "maximize" | "stateDtyp
 export function adamScalars(s: Float64Array, r: Run, o: Omit<AdamOptions, "decoupledWeightDecay" | "flavor">, gs: number,
     decoupled: boolean, flavor: Flavor = "torch"): number {
   const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
-  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0) | roundingFlags(o, r.step);
+  const flags = baseFlags(o, gs, decoupled) | (o.amsgrad ? AMSGRAD : 0);
   if (flavor === "tfjs") {
     // tfjs: 1 − accBeta in f32 (sub(1, accBeta)), the moments divided by it; the lr multiplies last.
     s[0] = o.lr; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = 1; s[5] = o.eps; s[6] = o.weightDecay;
@@ -51,34 +50,50 @@ export function adamScalars(s: Float64Array, r: Run, o: Omit<AdamOptions, "decou
   return flags;
 }
 
-export const ADAM_SPEC: OptimizerSpec<AdamOptions> = {
+export const ADAM_SPEC = defineSpec<AdamOptions>({
   name: "Adam",
   defaults: {
     lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false,
     flavor: "torch", stateDtype: "f32", stochasticRounding: false,
   },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, amsgrad: bool, maximize: bool, decoupledWeightDecay: bool, flavor: flavorRule,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.decoupledWeightDecay === b.decoupledWeightDecay &&
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
-  kernel: "adam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
-  wgsl: ADAM_WGSL,
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(DECOUPLED)) { p = p * decay; }
+  var v: f32;
+  var m: f32;
+  if (has(TFJS)) {
+    v = tfjsEma2(b[ib], g, beta2, beta2Comp);
+    m = tfjsMoment(a[ia], g, beta1, beta1Comp);
+  } else {
+    v = ema2(b[ib], g, beta2, beta2Comp);
+    m = lerp(a[ia], g, beta1Comp);
+  }
+  a[ia] = m;
+  b[ib] = v;
+  if (has(AMSGRAD)) {
+    v = max(c[ic], v);
+    c[ic] = v;
+  }
+  if (has(TFJS)) {
+    param[ip] = p - ((m / bc1) / (sqrt(v / bc2) + eps)) * stepSize;
+  } else {
+    param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) * rBc2Sqrt + eps);
+  }
+`,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
     { name: "max_exp_avg_sq", needed: (o) => o.amsgrad, flag: AMSGRAD, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, o.decoupledWeightDecay, o.flavor),
-};
+});
 
 /**
  * Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) with L2 or decoupled weight decay and AMSGrad —

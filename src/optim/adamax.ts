@@ -1,10 +1,9 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, TFJS } from "../abi/index.js";
 import { adamax_f32 } from "./adamax.reference.js";
-import { ADAMAX_WGSL } from "./adamax.wgsl.js";
 import { type Flavor, flavorRule, tfjsBetaPower } from "./flavor.js";
 
 /** The options of {@link Adamax}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -28,26 +27,34 @@ export interface AdamaxOptions extends Pick<SharedOptions, "maximize" | "stateDt
 
 const f = Math.fround;
 
-export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
+export const ADAMAX_SPEC = defineSpec<AdamaxOptions>({
   name: "Adamax",
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, lrDecay: 0, flavor: "torch",
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, maximize: bool, lrDecay: nonNegative, flavor: flavorRule,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.maximize === b.maximize && a.lrDecay === b.lrDecay && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["flavor", "stateDtype"],
-  lowp: true,
-  kernel: "adamax_f32",
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
-  wgsl: ADAMAX_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(TFJS)) {
+    let mt = tfjsMoment(a[ia], g, beta1, beta1Comp);
+    let ut = max(b[ib] * beta2, abs(g));
+    a[ia] = mt;
+    b[ib] = ut;
+    param[ip] = p - clr * (mt / (ut + eps));
+    return;
+  }
+  let m = lerp(a[ia], g, beta1Comp);
+  let u = max(b[ib] * beta2, abs(g) + eps);
+  a[ia] = m;
+  b[ib] = u;
+  param[ip] = subScaledDiv(p, clr, m, u);
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];
     if (o.flavor === "tfjs") {
@@ -55,13 +62,13 @@ export const ADAMAX_SPEC: OptimizerSpec<AdamaxOptions> = {
       const lrT = f(f(o.lr) / f(f(f(r.step) * f(o.lrDecay)) + 1));
       s[0] = f(lrT / f(1 - tfjsBetaPower(beta1, t))); s[1] = 1 - beta1; s[2] = o.betas[1]; s[3] = o.eps;
       s[4] = o.weightDecay; s[5] = beta1;
-      return baseFlags(o, gs) | TFJS | roundingFlags(o, r.step);
+      return baseFlags(o, gs) | TFJS;
     }
     s[0] = o.lr / (1 + r.step * o.lrDecay) / (1 - beta1 ** t); s[1] = 1 - beta1; s[2] = o.betas[1]; s[3] = o.eps;
     s[4] = o.weightDecay; s[5] = beta1;
-    return baseFlags(o, gs) | roundingFlags(o, r.step);
+    return baseFlags(o, gs);
   },
-};
+});
 
 /**
  * Adamax (Kingma & Ba 2014, §7.1, https://arxiv.org/abs/1412.6980) — PyTorch's `torch.optim.Adamax` (2.x), f32.

@@ -2,6 +2,7 @@ import { ADAM_SPEC, type AdamOptions, adamScalars } from "./adam.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
 import { samePair } from "../core/options.js";
+import { defineSpec } from "../core/define-spec.js";
 
 /** The options of {@link AdamW}: Adam's, with decoupled weight decay always on and its own default. */
 export interface AdamWOptions extends Omit<AdamOptions, "decoupledWeightDecay" | "flavor" | "weightDecay"> {
@@ -10,20 +11,18 @@ export interface AdamWOptions extends Omit<AdamOptions, "decoupledWeightDecay" |
 }
 
 // No flavor: TensorFlow.js has no AdamW (a tfjs user gets it through gradstep/tfjs's fromGradstep).
-const { decoupledWeightDecay: _rule, flavor: _flavorRule, ...rules } = ADAM_SPEC.rules;
 const { decoupledWeightDecay: _default, flavor: _flavor, ...defaults } = ADAM_SPEC.defaults;
 
-export const ADAMW_SPEC: OptimizerSpec<AdamWOptions> = {
+export const ADAMW_SPEC = defineSpec<AdamWOptions>({
   ...(ADAM_SPEC as unknown as OptimizerSpec<AdamWOptions>),
   name: "AdamW",
   defaults: { ...defaults, weightDecay: 1e-2 },
-  rules,
+  rules: {},
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.stateDtype === b.stateDtype &&
     a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
   stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, true),
-};
+});
 
 /**
  * AdamW (Loshchilov & Hutter 2017, https://arxiv.org/abs/1711.05101) — PyTorch's `torch.optim.AdamW`

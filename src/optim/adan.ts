@@ -1,11 +1,10 @@
-import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { invalidMessage, num, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { adan_f32 } from "./adan.reference.js";
-import { ADAN_WGSL } from "./adan.wgsl.js";
 
 /** The options of {@link Adan}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface AdanOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
@@ -37,42 +36,49 @@ export function sameTriple(v: readonly number[], w: readonly number[]): boolean 
   return Array.isArray(v) && v.length === 3 && v[0] === w[0] && v[1] === w[1] && v[2] === w[2];
 }
 
-export const ADAN_SPEC: OptimizerSpec<AdanOptions> = {
+export const ADAN_SPEC = defineSpec<AdanOptions>({
   name: "Adan",
   defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative, epsRoot: nonNegative,
-    weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1") },
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "adan_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
   reference: adan_f32,
-  wgsl: ADAN_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP);
+  var dg = 0.0;
+  if (!has(INIT_BUFFER)) { dg = g - d[id]; }
+  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
+  let v = optaxMoment(b[ib], dg, beta2, beta2Comp);
+  let s = optaxMoment2(c[ic], g + beta2Comp * dg, beta3, beta3Comp);
+  a[ia] = m;
+  b[ib] = v;
+  c[ic] = s;
+  d[id] = g;
+  var u = m * rBc1 + beta2Comp * (v * rBc2);
+  u = u / (sqrt(s * rBc3 + epsRoot) + eps);
+  if (has(DECOUPLED)) { u = u + weightDecay * p; }
+  param[ip] = p - lr * u;
+`,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_diff", needed: () => true },
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
     { name: "prev_grad", needed: () => true },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
-    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0) |
-      roundingFlags(o, r.step);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
     s[0] = beta1; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = beta3; s[5] = 1 - beta3;
     s[6] = 1 / optaxBiasCorrection(beta1, t); s[7] = 1 / optaxBiasCorrection(beta2, t);
     s[8] = 1 / optaxBiasCorrection(beta3, t); s[9] = o.eps; s[10] = o.epsRoot; s[11] = o.lr; s[12] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * Adan (Xie et al. 2022, "Adaptive Nesterov Momentum Algorithm", https://arxiv.org/abs/2208.06677) — Optax's

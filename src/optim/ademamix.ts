@@ -1,12 +1,11 @@
 import { nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { betaTriple, sameTriple } from "./adan.js";
 import { ademamix_f32 } from "./ademamix.reference.js";
-import { ADEMAMIX_WGSL } from "./ademamix.wgsl.js";
 
 /** The options of {@link AdEMAMix}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface AdEMAMixOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
@@ -22,40 +21,44 @@ export interface AdEMAMixOptions extends Pick<SharedOptions, "stateDtype" | "sto
   weightDecay: number;
 }
 
-export const ADEMAMIX_SPEC: OptimizerSpec<AdEMAMixOptions> = {
+export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
   name: "AdEMAMix",
   defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative, eps: nonNegative,
-    weightDecay: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative },
   same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.alpha === b.alpha && a.eps === b.eps &&
     a.weightDecay === b.weightDecay &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "ademamix_f32",
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
   reference: ademamix_f32,
-  wgsl: ADEMAMIX_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP);
+  let m1 = optaxMoment(a[ia], g, beta1, beta1Comp);
+  let m2 = optaxMoment(b[ib], g, beta3, beta3Comp);
+  let v = optaxMoment2(c[ic], g, beta2, beta2Comp);
+  a[ia] = m1;
+  b[ib] = m2;
+  c[ic] = v;
+  var u = (m1 * rBc1 + alpha * m2) / (sqrt(v * rBc2) + eps);
+  if (has(DECOUPLED)) { u = u + weightDecay * p; }
+  param[ip] = p - lr * u;
+`,
   buffers: [
     { name: "exp_avg_fast", needed: () => true },
     { name: "exp_avg_slow", needed: () => true },
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], beta3 = o.betas[2];
-    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | roundingFlags(o, r.step);
+    const flags = (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0);
     s[0] = beta1; s[1] = 1 - beta1; s[2] = beta2; s[3] = 1 - beta2; s[4] = beta3; s[5] = 1 - beta3;
     s[6] = 1 / optaxBiasCorrection(beta1, t); s[7] = 1 / optaxBiasCorrection(beta2, t); s[8] = o.alpha; s[9] = o.eps;
     s[10] = o.lr; s[11] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * AdEMAMix (Pagliardini et al. 2024, "The AdEMAMix Optimizer: Better, Faster, Older",

@@ -1,10 +1,9 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { adopt_f32 } from "./adopt.reference.js";
-import { ADOPT_WGSL } from "./adopt.wgsl.js";
 
 /** The options of {@link ADOPT}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ADOPTOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
@@ -23,32 +22,35 @@ export interface ADOPTOptions extends Pick<SharedOptions, "stateDtype" | "stocha
   nesterov: boolean;
 }
 
-export const ADOPT_SPEC: OptimizerSpec<ADOPTOptions> = {
+export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
   name: "ADOPT",
   defaults: { lr: 1e-3, betas: [0.9, 0.9999], eps: 1e-6, clipping: true, nesterov: false, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    clipping: bool, nesterov: bool, stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.clipping === b.clipping &&
     a.nesterov === b.nesterov && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "adopt_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
-  wgsl: ADOPT_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
+  let v = b[ib];
+  // The normalised gradient uses the second moment before this step's update.
+  let u = clampp(g / max(sqrt(v), eps), -clip, clip);
+  b[ib] = optaxMoment2(v, g, beta2, beta2Comp);
+  var m = optaxMoment(a[ia], u, beta1, beta1Comp);
+  a[ia] = m;
+  if (has(NESTEROV)) { m = optaxMoment(m, u, beta1, beta1Comp); }
+  param[ip] = p - lr * m;
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const first = r.step === 0, beta1 = Math.fround(first ? 1 : o.betas[0]), beta2 = Math.fround(first ? 0 : o.betas[1]);
     s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.eps;
     // The clip (t − 1)^¼ as √√: the same f32 as `**` for every step count below 2·10^7 (checked), and neither it
     // nor a ternary between a computed double and Infinity boxes a number per step (V8).
     s[6] = Math.sqrt(Math.sqrt(o.clipping ? r.step : Infinity));
-    return (gs !== 1 ? GRAD_SCALE : 0) | (o.nesterov ? NESTEROV : 0) | roundingFlags(o, r.step);
+    return (gs !== 1 ? GRAD_SCALE : 0) | (o.nesterov ? NESTEROV : 0);
   },
-};
+});
 
 /**
  * ADOPT (Taniguchi et al. 2024, "ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate",

@@ -1,9 +1,9 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
-import { ASGD_WGSL } from "./asgd.wgsl.js";
 
 /** The options of {@link ASGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ASGDOptions extends Pick<SharedOptions, "maximize"> {
@@ -19,21 +19,24 @@ export interface ASGDOptions extends Pick<SharedOptions, "maximize"> {
   weightDecay: number;
 }
 
-export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
+export const ASGD_SPEC = defineSpec<ASGDOptions>({
   name: "ASGD",
   defaults: { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false },
-  rules: {
-    lr: nonNegative, lambd: nonNegative, alpha: nonNegative, t0: nonNegative, weightDecay: nonNegative, maximize: bool,
-  },
+  rules: { lambd: nonNegative, alpha: nonNegative, t0: nonNegative },
   same: (a, b) => a.lr === b.lr && a.lambd === b.lambd && a.alpha === b.alpha && a.t0 === b.t0 &&
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
-  kernel: "asgd_f32",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,
-  wgsl: ASGD_WGSL,
+  // The rule decides COPY (mu exactly 1: ax copies the param) itself, as asgd_f32 does.
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  p = p * decay - eta * g;
+  param[ip] = p;
+  if (mu == 1.0) { a[ia] = p; } else { let x = a[ia]; a[ia] = x + (p - x) * mu; }
+`,
   buffers: [{ name: "ax", needed: () => true }],
-  hasStep: true,
   stepScalars(out, r, o, gs) {
     const s = r.step; // this step uses eta and mu as PyTorch left them after step s = t - 1
     const eta = Math.fround(o.lr / (1 + o.lambd * o.lr * s) ** o.alpha);
@@ -41,7 +44,7 @@ export const ASGD_SPEC: OptimizerSpec<ASGDOptions> = {
     out[0] = eta; out[1] = 1 - o.lambd * eta; out[2] = mu; out[3] = o.weightDecay;
     return baseFlags(o, gs);
   },
-};
+});
 
 /**
  * ASGD, averaged SGD (Polyak & Juditsky 1992, https://doi.org/10.1137/0330046) — PyTorch's `torch.optim.ASGD`

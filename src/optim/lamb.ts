@@ -1,9 +1,9 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { lamb_f32 } from "./lamb.reference.js";
-import { LAMB_WGSL } from "./lamb.wgsl.js";
 
 /** The options of {@link LAMB}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LAMBOptions extends Pick<SharedOptions, "maximize"> {
@@ -23,26 +23,44 @@ export interface LAMBOptions extends Pick<SharedOptions, "maximize"> {
 // the two powers are computed once per step, not once per tensor (a cache of numbers: nothing allocated).
 let lastT = -1, lastBeta1 = Number.NaN, lastBeta2 = Number.NaN, lastRBc1 = 1, lastRBc2 = 1;
 
-export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
+export const LAMB_SPEC = defineSpec<LAMBOptions>({
   name: "LAMB",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, epsRoot: 0, weightDecay: 0, maximize: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative, maximize: bool,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
-  kernel: "lamb_f32",
-  wgsl: LAMB_WGSL,
+  // a = exp_avg, b = exp_avg_sq, c = the scratch area (u between the passes). norms: the moments and u (Optax's
+  // scale_by_adam, add_decayed_weights), θ and u for the trust ratio; perTensor: ‖θ‖/‖u‖ (1 where either is 0),
+  // rounded to f32 once; apply: θ + u·f32(r·(−γ)). A product that feeds a sum goes through keep(): WGSL lets a
+  // compiler fuse a·b + c into an FMA (one rounding less).
+  wgsl: /* wgsl */ `
+fn norms(e: u32) -> vec2<f32> {
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP | MAXIMIZE);
+  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
+  let v = optaxMoment2(b[ib], g, beta2, beta2Comp);
+  a[ia] = m;
+  b[ib] = v;
+  var u = (m * rBc1) / (sqrt(keep(v * rBc2) + epsRoot) + eps);
+  if (has(DECOUPLED)) { u = u + keep(weightDecay * p); }
+  c[ic] = u;
+  return vec2<f32>(p, u);
+}
+fn perTensor(x: vec2<f32>, y: vec2<f32>) -> f32 {
+  if (x.x == 0.0 || y.x == 0.0) { return 1.0; }
+  return ddDiv(ddSqrt(x), ddSqrt(y)).x;
+}
+fn apply(e: u32, r: f32) {
+  param[ip] = param[ip] + keep(c[ic] * (r * -lr));
+}
+`,
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc1", "rBc2", "eps", "epsRoot", "weightDecay"],
   reference: lamb_f32,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_sq", needed: () => true },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     if (t !== lastT || beta1 !== lastBeta1 || beta2 !== lastBeta2) {
@@ -55,7 +73,7 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
     s[7] = o.eps; s[8] = o.epsRoot; s[9] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes",

@@ -1,9 +1,9 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, NESTEROV } from "../abi/index.js";
 import { lars_f32 } from "./lars.reference.js";
-import { LARS_WGSL } from "./lars.wgsl.js";
 
 /** The options of {@link LARS}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LARSOptions extends Pick<SharedOptions, "maximize"> {
@@ -21,18 +21,33 @@ export interface LARSOptions extends Pick<SharedOptions, "maximize"> {
   nesterov: boolean;
 }
 
-export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
+export const LARS_SPEC = defineSpec<LARSOptions>({
   name: "LARS",
   defaults: { lr: 1e-3, momentum: 0.9, weightDecay: 0, trustCoefficient: 1e-3, eps: 0, nesterov: false, maximize: false },
-  rules: {
-    lr: nonNegative, momentum: nonNegative, weightDecay: nonNegative, trustCoefficient: nonNegative, eps: nonNegative,
-    nesterov: bool, maximize: bool,
-  },
+  rules: { trustCoefficient: nonNegative },
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.weightDecay === b.weightDecay &&
     a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
   kind: "tensor",
-  kernel: "lars_f32",
-  wgsl: LARS_WGSL,
+  // a = trace. norms: θ and u = g + λθ (the gradient prologue); perTensor: the trust ratio c·‖θ‖/(‖u‖ + ε) (1 where
+  // either norm is 0), rounded to f32 once; apply: u again (the same bits), then lr and the trace. A product that
+  // feeds a sum goes through keep(): WGSL lets a compiler fuse a·b + c into an FMA (one rounding less).
+  wgsl: /* wgsl */ `
+fn norms(e: u32) -> vec2<f32> {
+  let p = param[ip];
+  return vec2<f32>(p, gradIn(grad[ig], p, weightDecay));
+}
+fn perTensor(x: vec2<f32>, y: vec2<f32>) -> f32 {
+  if (x.x == 0.0 || y.x == 0.0) { return 1.0; }
+  return ddDiv(ddMulF(ddSqrt(x), trustCoefficient), ddAdd(ddSqrt(y), vec2<f32>(eps, 0.0))).x;
+}
+fn apply(e: u32, r: f32) {
+  let p = param[ip];
+  let u = (gradIn(grad[ig], p, weightDecay) * r) * -lr;
+  let t = u + keep(momentum * a[ia]);
+  a[ia] = t;
+  if (has(NESTEROV)) { param[ip] = p + (u + keep(momentum * t)); } else { param[ip] = p + t; }
+}
+`,
   scalars: ["lr", "momentum", "weightDecay", "trustCoefficient", "eps"],
   reference: lars_f32,
   buffers: [{ name: "trace", needed: () => true }],
@@ -41,7 +56,7 @@ export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
     s[0] = o.lr; s[1] = o.momentum; s[2] = o.weightDecay; s[3] = o.trustCoefficient; s[4] = o.eps;
     return baseFlags(o, gs) | (o.nesterov ? NESTEROV : 0);
   },
-};
+});
 
 /**
  * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks",

@@ -1,10 +1,9 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { lion_f32 } from "./lion.reference.js";
-import { LION_WGSL } from "./lion.wgsl.js";
 
 /** The options of {@link Lion}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LionOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -16,29 +15,29 @@ export interface LionOptions extends Pick<SharedOptions, "maximize" | "stateDtyp
   weightDecay: number;
 }
 
-export const LION_SPEC: OptimizerSpec<LionOptions> = {
+export const LION_SPEC = defineSpec<LionOptions>({
   name: "Lion",
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"),
-    weightDecay: nonNegative, maximize: bool, stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "lion_f32",
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
-  wgsl: LION_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP | MAXIMIZE);
+  let m = a[ia];
+  var u = sign1(optaxMoment(m, g, beta1, beta1Comp));
+  a[ia] = optaxMoment(m, g, beta2, beta2Comp);
+  if (has(DECOUPLED)) { u = u + weightDecay * p; }
+  param[ip] = p - lr * u;
+`,
   buffers: [{ name: "exp_avg", needed: () => true }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr; s[1] = beta1; s[2] = 1 - beta1; s[3] = beta2; s[4] = 1 - beta2; s[5] = o.weightDecay;
-    return baseFlags(o, gs, true) | roundingFlags(o, r.step);
+    return baseFlags(o, gs, true);
   },
-};
+});
 
 /**
  * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", https://arxiv.org/abs/2302.06675)

@@ -1,6 +1,7 @@
-import { bool, invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
+import { invalidMessage, num, type Rule } from "../core/options.js";
 import { isForeign } from "../core/params.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type ParamGroupInput, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { GRAD_SCALE, NESTEROV } from "../abi/index.js";
 import { Param, ParamStore } from "../runtime/store.js";
@@ -92,16 +93,15 @@ function matrixParams(params: ParamsInput<MuonOptions>): ParamsInput<MuonOptions
   }) as ParamsInput<MuonOptions>;
 }
 
-export const MUON_SPEC: OptimizerSpec<MuonOptions> = {
+export const MUON_SPEC = defineSpec<MuonOptions>({
   name: "Muon",
   defaults: {
     lr: 1e-3, weightDecay: 0.1, momentum: 0.95, nesterov: true, nsCoefficients: [3.4445, -4.775, 2.0315], eps: 1e-7,
     nsSteps: 5, adjustLrFn: null,
   },
   rules: {
-    lr: nonNegative, weightDecay: nonNegative, momentum: nonNegative, nesterov: bool, nsCoefficients: coefficients,
-    eps: nonNegative, nsSteps: num((x) => Number.isInteger(x) && x >= 0 && x < 100, "an integer 0 <= {} < 100"),
-    adjustLrFn,
+    nsCoefficients: coefficients,
+    nsSteps: num((x) => Number.isInteger(x) && x >= 0 && x < 100, "an integer 0 <= {} < 100"), adjustLrFn,
   },
   same: (a, b) => a.lr === b.lr && a.weightDecay === b.weightDecay && a.momentum === b.momentum &&
     a.nesterov === b.nesterov && Array.isArray(a.nsCoefficients) && a.nsCoefficients.length === 3 &&
@@ -110,7 +110,6 @@ export const MUON_SPEC: OptimizerSpec<MuonOptions> = {
   kind: "tensor",
   // Construction already refused non-2-D params; this guards any other way a shape reaches a step.
   scratchFloats: (shape) => muonScratchFloats(...matrixShape(shape, "a param")),
-  kernel: "muon_f32",
   scalars: ["rows", "cols", "momentum", "momentumComp", "nsA", "nsB", "nsC", "eps", "nsSteps", "decay", "adjustedLr"],
   reference: muon_f32,
   buffers: [{ name: "momentum_buffer", needed: () => true }],
@@ -124,7 +123,7 @@ export const MUON_SPEC: OptimizerSpec<MuonOptions> = {
     s[7] = o.eps; s[8] = o.nsSteps; s[9] = 1 - o.lr * o.weightDecay; s[10] = o.lr * ratio;
     return flags;
   },
-};
+});
 
 /**
  * Muon (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/; Liu et al. 2025, "Muon is Scalable for

@@ -1,10 +1,9 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { nonNegative, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags } from "../abi/index.js";
 import { nadam_f32 } from "./nadam.reference.js";
-import { NADAM_WGSL } from "./nadam.wgsl.js";
 
 /** The options of {@link NAdam}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface NAdamOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -51,35 +50,37 @@ export function muProduct(beta1: number, psi: number, t: number): number {
   return prod;
 }
 
-export const NADAM_SPEC: OptimizerSpec<NAdamOptions> = {
+export const NADAM_SPEC = defineSpec<NAdamOptions>({
   name: "NAdam",
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, momentumDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { momentumDecay: nonNegative },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "nadam_f32",
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
-  wgsl: NADAM_WGSL,
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(DECOUPLED)) { p = p * decay; }
+  let m = lerp(a[ia], g, beta1Comp);
+  let v = ema2(b[ib], g, beta2, beta2Comp);
+  a[ia] = m;
+  b[ib] = v;
+  let r = 1.0 / (sqrt(v * rBc2) + eps);
+  param[ip] = (p - (gradCoef * g) * r) - (avgCoef * m) * r;
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;
     const mu = muAt(beta1, psi, t), muNext = muAt(beta1, psi, t + 1), prod = muProduct(beta1, psi, t);
     s[0] = (o.lr * (1 - mu)) / (1 - prod); s[1] = (o.lr * muNext) / (1 - prod * muNext); s[2] = 1 - beta1;
     s[3] = beta2; s[4] = 1 - beta2; s[5] = 1 / (1 - beta2 ** t); s[6] = o.eps; s[7] = o.weightDecay;
     s[8] = 1 - o.lr * o.weightDecay;
-    return baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step);
+    return baseFlags(o, gs, o.decoupledWeightDecay);
   },
-};
+});
 
 /**
  * NAdam (Dozat 2016, https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ) with L2 or decoupled weight decay

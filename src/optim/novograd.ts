@@ -1,9 +1,9 @@
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { novograd_f32 } from "./novograd.reference.js";
-import { NOVOGRAD_WGSL } from "./novograd.wgsl.js";
 
 /** The options of {@link NovoGrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface NovoGradOptions {
@@ -19,28 +19,49 @@ export interface NovoGradOptions {
   weightDecay: number;
 }
 
-export const NOVOGRAD_SPEC: OptimizerSpec<NovoGradOptions> = {
+export const NOVOGRAD_SPEC = defineSpec<NovoGradOptions>({
   name: "NovoGrad",
   defaults: { lr: 1e-3, betas: [0.9, 0.25], eps: 1e-6, epsRoot: 0, weightDecay: 0 },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    epsRoot: nonNegative, weightDecay: nonNegative,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
     a.weightDecay === b.weightDecay,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
-  kernel: "novograd_f32",
-  wgsl: NOVOGRAD_WGSL,
+  // a = exp_avg, b = exp_avg_sq (one float), c = the scratch area (the scaled, value-clipped gradient). norms: g;
+  // perTensor: the second moment from ‖g‖² (rounded to f32 first, as the host kernels) and the tensor's denominator
+  // √(v + εroot) + ε; apply: the first moment and θ. A product that feeds a sum goes through keep(): WGSL lets a
+  // compiler fuse a·b + c into an FMA (one rounding less).
+  wgsl: /* wgsl */ `
+fn norms(e: u32) -> vec2<f32> {
+  let g = gradInHas(grad[ig], param[ip], 0.0, GRAD_SCALE | CLIP);
+  c[ic] = g;
+  return vec2<f32>(g, 0.0);
+}
+fn perTensor(x: vec2<f32>, y: vec2<f32>) -> f32 {
+  let norm = sqrt(x.x);
+  let sq = norm * norm;
+  var v = sq;
+  if (!has(INIT_BUFFER)) { v = keep(beta2Comp * sq) + keep(beta2 * b[ib]); }
+  b[ib] = v;
+  return sqrt(v + epsRoot) + eps;
+}
+fn apply(e: u32, d: f32) {
+  let p = param[ip];
+  var u = c[ic] / d;
+  if (has(DECOUPLED)) { u = u + keep(weightDecay * p); }
+  var m = u;
+  if (!has(INIT_BUFFER)) { m = keep(beta1 * a[ia]) + u; }
+  a[ia] = m;
+  param[ip] = p - keep(lr * m);
+}
+`,
   scalars: ["lr", "beta1", "beta2", "beta2Comp", "eps", "epsRoot", "weightDecay"],
   reference: novograd_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, length: () => 1 }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     s[0] = o.lr; s[1] = o.betas[0]; s[2] = o.betas[1]; s[3] = 1 - o.betas[1]; s[4] = o.eps; s[5] = o.epsRoot; s[6] = o.weightDecay;
     return (gs !== 1 ? GRAD_SCALE : 0) | (o.weightDecay !== 0 ? DECOUPLED : 0) | (r.step === 0 ? INIT_BUFFER : 0);
   },
-};
+});
 
 /**
  * NovoGrad (Ginsburg et al. 2019, "Stochastic Gradient Methods with Layer-wise Adaptive Moments for Training of

@@ -1,5 +1,6 @@
-import { bool, nonNegative, num, pair, samePair, type Rule } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
+import { nonNegative, num, samePair, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import { ALL, SUM } from "../core/reduce.js";
 import type { OptionsInput } from "../core/spec.js";
 import { GRAD_SCALE, START, UPDATE } from "../abi/index.js";
@@ -37,19 +38,14 @@ function dlrOf(o: ProdigyOptions, step: number, d: number): number {
   return f(f(d * f(o.lr)) * bc);
 }
 
-export const PRODIGY_SPEC: OptimizerSpec<ProdigyOptions> = {
+export const PRODIGY_SPEC = defineSpec<ProdigyOptions>({
   name: "Prodigy",
   defaults: { lr: 1, betas: [0.9, 0.999], beta3: null, eps: 1e-8, estimLr0: 1e-6, estimLrCoef: 1, weightDecay: 0, safeguardWarmup: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), beta3: beta3Rule,
-    eps: nonNegative, estimLr0: num((x) => x > 0, "{} > 0"), estimLrCoef: nonNegative, weightDecay: nonNegative,
-    safeguardWarmup: bool,
-  },
+  rules: { beta3: beta3Rule, estimLr0: num((x) => x > 0, "{} > 0"), estimLrCoef: nonNegative },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.beta3 === b.beta3 && a.eps === b.eps &&
     a.estimLr0 === b.estimLr0 && a.estimLrCoef === b.estimLrCoef && a.weightDecay === b.weightDecay &&
     a.safeguardWarmup === b.safeguardWarmup,
   f32Only: "params0 is the point the d estimate measures θ0 − θ from, not a statistic of the gradients",
-  kernel: "prodigy_f32",
   scalars: ["estimLr", "beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "sumLr", "estimLr0", "dlr", "decay", "epsLr"],
   reference: prodigy_f32,
   buffers: [
@@ -57,7 +53,6 @@ export const PRODIGY_SPEC: OptimizerSpec<ProdigyOptions> = {
     { name: "grad_sum", needed: () => true }, { name: "params0", needed: () => true },
     { name: "terms", needed: () => true, transient: true },
   ],
-  hasStep: true,
   global: {
     state: ["estim_lr", "numerator_weighted"],
     init(g, o) { g[0] = f(o.estimLr0); g[1] = 0; },
@@ -88,7 +83,7 @@ export const PRODIGY_SPEC: OptimizerSpec<ProdigyOptions> = {
     s[10] = f(d * f(o.eps));
     return flags | (r.step === 0 ? START : 0);
   },
-};
+});
 
 /**
  * Prodigy (Mishchenko & Defazio 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner",

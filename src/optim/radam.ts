@@ -1,10 +1,9 @@
-import { bool, nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, RECTIFY } from "../abi/index.js";
 import { radam_f32 } from "./radam.reference.js";
-import { RADAM_WGSL } from "./radam.wgsl.js";
 
 /** The options of {@link RAdam}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface RAdamOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -20,31 +19,31 @@ export interface RAdamOptions extends Pick<SharedOptions, "maximize" | "stateDty
   decoupledWeightDecay: boolean;
 }
 
-export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
+export const RADAM_SPEC = defineSpec<RAdamOptions>({
   name: "RAdam",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false,
     stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    weightDecay: nonNegative, decoupledWeightDecay: bool, maximize: bool,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "radam_f32",
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
-  wgsl: RADAM_WGSL,
+  wgsl: /* wgsl */ `
+  var p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(DECOUPLED)) { p = p * decay; }
+  let m = lerp(a[ia], g, beta1Comp);
+  let v = ema2(b[ib], g, beta2, beta2Comp);
+  a[ia] = m;
+  b[ib] = v;
+  if (has(RECTIFY)) { param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) + eps); } else { param[ip] = p - stepSize * m; }
+`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;
     const rhoInf = 2 / (1 - beta2) - 1, rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
-    let flags = baseFlags(o, gs, o.decoupledWeightDecay) | roundingFlags(o, r.step), stepSize = o.lr / bc1;
+    let flags = baseFlags(o, gs, o.decoupledWeightDecay), stepSize = o.lr / bc1;
     if (rhoT > 5) {
       const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
       stepSize = (o.lr * rect * Math.sqrt(bc2)) / bc1;
@@ -54,7 +53,7 @@ export const RADAM_SPEC: OptimizerSpec<RAdamOptions> = {
     s[6] = 1 - o.lr * o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * RAdam (Liu et al. 2019, https://arxiv.org/abs/1908.03265) with L2 or decoupled weight decay — PyTorch's

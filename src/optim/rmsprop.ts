@@ -1,10 +1,9 @@
-import { bool, nonNegative } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { nonNegative } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, CENTERED, MOMENTUM, TFJS } from "../abi/index.js";
 import { rmsprop_f32 } from "./rmsprop.reference.js";
-import { RMSPROP_WGSL } from "./rmsprop.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link RMSprop}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -28,37 +27,71 @@ export interface RMSpropOptions extends Pick<SharedOptions, "maximize" | "stateD
   flavor: Flavor;
 }
 
-export const RMSPROP_SPEC: OptimizerSpec<RMSpropOptions> = {
+export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
   name: "RMSprop",
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch", stateDtype: "f32",
     stochasticRounding: false },
-  rules: {
-    lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative,
-    centered: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
-    stochasticRounding: stochasticRoundingRule,
-  },
+  rules: { alpha: nonNegative, flavor: flavorRule },
   same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
     a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["momentum", "flavor", "stateDtype"],
-  lowp: true,
-  kernel: "rmsprop_f32",
+  structural: ["momentum"],
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
-  wgsl: RMSPROP_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradIn(grad[ig], p, weightDecay);
+  if (has(TFJS)) {
+    let ms = tfjsEma2(a[ia], g, alpha, alphaComp);
+    a[ia] = ms;
+    var dn: f32;
+    if (has(CENTERED)) {
+      let mg = tfjsMoment(c[ic], g, alpha, alphaComp);
+      c[ic] = mg;
+      dn = sqrt(ms - (mg * mg + eps));
+    } else {
+      dn = sqrt(ms + eps);
+    }
+    let x = (g * lr) / dn;
+    if (has(MOMENTUM)) {
+      let m = b[ib] * momentum + x;
+      b[ib] = m;
+      param[ip] = p - m;
+    } else {
+      param[ip] = p - x;
+    }
+    return;
+  }
+  let v = ema2(a[ia], g, alpha, alphaComp);
+  a[ia] = v;
+  var avg: f32;
+  if (has(CENTERED)) {
+    let ga = lerp(c[ic], g, alphaComp);
+    c[ic] = ga;
+    avg = sqrt(v - ga * ga) + eps;
+  } else {
+    avg = sqrt(v) + eps;
+  }
+  if (has(MOMENTUM)) {
+    let m = b[ib] * momentum + g / avg;
+    b[ib] = m;
+    param[ip] = p - lr * m;
+  } else {
+    param[ip] = subScaledDiv(p, lr, g, avg);
+  }
+`,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "momentum_buffer", needed: (o) => o.momentum > 0, flag: MOMENTUM },
     { name: "grad_avg", needed: (o) => o.centered, flag: CENTERED },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
-    const flags = baseFlags(o, gs) | roundingFlags(o, r.step) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
+    const flags = baseFlags(o, gs) | (o.momentum > 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0) |
       (o.flavor === "tfjs" ? TFJS : 0);
     s[0] = o.lr; s[1] = o.alpha; s[2] = 1 - o.alpha; s[3] = o.eps; s[4] = o.weightDecay; s[5] = o.momentum;
     return flags;
   },
-};
+});
 
 /**
  * RMSprop (Hinton, Lecture 6e, https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf;

@@ -1,10 +1,9 @@
-import { bool, invalidMessage, nonNegative, num, type Rule, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { invalidMessage, nonNegative, num, type Rule, samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { rprop_f32 } from "./rprop.reference.js";
-import { RPROP_WGSL } from "./rprop.wgsl.js";
 
 /** The options of {@link Rprop}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface RpropOptions extends Pick<SharedOptions, "maximize" | "stateDtype" | "stochasticRounding"> {
@@ -30,16 +29,13 @@ function namedPair(group: string, names: readonly [string, string], rules: reado
   };
 }
 
-export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
+export const RPROP_SPEC = defineSpec<RpropOptions>({
   name: "Rprop",
   defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false,
     stateDtype: "f32", stochasticRounding: false },
   rules: {
-    lr: nonNegative,
     etas: namedPair("etas", ["etaminus", "etaplus"], [num((x) => x > 0 && x < 1, "0 < {} < 1"), num((x) => x > 1, "{} > 1")]),
     stepSizes: namedPair("stepSizes", ["stepSizeMin", "stepSizeMax"], [nonNegative, nonNegative]),
-    maximize: bool,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
   },
   check(o) {
     if (o.stepSizes[0] > o.stepSizes[1]) {
@@ -48,23 +44,29 @@ export const RPROP_SPEC: OptimizerSpec<RpropOptions> = {
   },
   same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "rprop_f32",
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
-  wgsl: RPROP_WGSL,
+  wgsl: /* wgsl */ `
+  let g = gradInHas(grad[ig], 0.0, 0.0, GRAD_SCALE | CLIP | MAXIMIZE);
+  let s = g * a[ia];
+  // etaplus where g·prev > 0, etaminus where < 0, else 1
+  let k = select(select(1.0, etaminus, s < 0.0), etaplus, s > 0.0);
+  let ss = clampp(b[ib] * k, stepSizeMin, stepSizeMax);
+  b[ib] = ss;
+  let gNew = select(g, 0.0, s < 0.0);
+  param[ip] = param[ip] - torchSign(gNew) * ss;
+  a[ia] = gNew;
+`,
   buffers: [
     { name: "prev", needed: () => true },
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
-    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
+    const flags = (o.maximize ? MAXIMIZE : 0) | (gs !== 1 ? GRAD_SCALE : 0);
     s[0] = o.etas[0]; s[1] = o.etas[1]; s[2] = o.stepSizes[0]; s[3] = o.stepSizes[1];
     return flags;
   },
-};
+});
 
 /**
  * Rprop, resilient backpropagation (Riedmiller & Braun 1993, https://doi.org/10.1109/ICNN.1993.298623) —

@@ -1,10 +1,10 @@
 import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { schedulefreeadamw_f32 } from "./schedulefreeadamw.reference.js";
-import { SCHEDULEFREEADAMW_WGSL } from "./schedulefreeadamw.wgsl.js";
 
 /** The options of {@link ScheduleFreeAdamW}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ScheduleFreeAdamWOptions {
@@ -47,23 +47,32 @@ export function scheduleFreeCk(lr: number, warmup: number, p: number, t: number)
   return sum > 0 ? weight / sum : 0;
 }
 
-export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
+export const SCHEDULEFREEADAMW_SPEC = defineSpec<ScheduleFreeAdamWOptions>({
   name: "ScheduleFreeAdamW",
   defaults: { lr: 2.5e-3, warmupSteps: 0, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, weightLrPower: 2 },
   rules: {
-    lr: nonNegative, warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
-    betas: pair(["beta1", "beta2"], (x) => x > 0 && x < 1, "0 < {} < 1"), eps: nonNegative, weightDecay: nonNegative,
-    weightLrPower: nonNegative,
+    warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
+    betas: pair(["beta1", "beta2"], (x) => x > 0 && x < 1, "0 < {} < 1"), weightLrPower: nonNegative,
   },
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
-  kernel: "schedulefreeadamw_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
   reference: schedulefreeadamw_f32,
-  wgsl: SCHEDULEFREEADAMW_WGSL,
+  wgsl: /* wgsl */ `
+  let y = param[ip];
+  let g = gradInHas(grad[ig], y, weightDecay, GRAD_SCALE | CLIP);
+  var z0 = y;
+  if (!has(INIT_BUFFER)) { z0 = a[ia]; }
+  let v = optaxMoment2(b[ib], g, beta2, beta2Comp);
+  b[ib] = v;
+  var u = g / (sqrt(v * rBc2) + eps);
+  if (has(DECOUPLED)) { u = u + weightDecay * y; }
+  let z1 = z0 - lr * u;
+  a[ia] = z1;
+  param[ip] = scheduleFree(y, z0, z1, beta1, beta1Comp, rBeta1, ck, ckComp);
+`,
   buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
@@ -72,7 +81,7 @@ export const SCHEDULEFREEADAMW_SPEC: OptimizerSpec<ScheduleFreeAdamWOptions> = {
     s[6] = beta2; s[7] = 1 - beta2; s[8] = 1 / optaxBiasCorrection(beta2, t); s[9] = o.eps; s[10] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /** A schedule-free optimizer's state dict: the mode is state (the params saved with it hold x in eval mode). */
 /** A schedule-free optimizer's state dict: the usual one and the train/eval mode. */

@@ -1,10 +1,10 @@
 import { nonNegative, num } from "../core/options.js";
-import type { OptimizerOptions, OptimizerSpec, ParamsInput } from "../core/optimizer.js";
+import type { OptimizerOptions, ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { ScheduleFreeOptimizer, scheduleFreeCk, warmupLr } from "./schedulefreeadamw.js";
 import { schedulefreesgd_f32 } from "./schedulefreesgd.reference.js";
-import { SCHEDULEFREESGD_WGSL } from "./schedulefreesgd.wgsl.js";
 
 /** The options of {@link ScheduleFreeSGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface ScheduleFreeSGDOptions {
@@ -20,22 +20,29 @@ export interface ScheduleFreeSGDOptions {
   weightLrPower: number;
 }
 
-export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
+export const SCHEDULEFREESGD_SPEC = defineSpec<ScheduleFreeSGDOptions>({
   name: "ScheduleFreeSGD",
   defaults: { lr: 1, warmupSteps: 0, momentum: 0.9, weightDecay: 0, weightLrPower: 2 },
   rules: {
-    lr: nonNegative, warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
-    momentum: num((x) => x > 0 && x < 1, "0 < {} < 1"), weightDecay: nonNegative, weightLrPower: nonNegative,
+    warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
+    momentum: num((x) => x > 0 && x < 1, "0 < {} < 1"), weightLrPower: nonNegative,
   },
   same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && a.momentum === b.momentum &&
     a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
-  kernel: "schedulefreesgd_f32",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
   reference: schedulefreesgd_f32,
-  wgsl: SCHEDULEFREESGD_WGSL,
+  wgsl: /* wgsl */ `
+  let y = param[ip];
+  var u = gradInHas(grad[ig], y, weightDecay, GRAD_SCALE | CLIP);
+  var z0 = y;
+  if (!has(INIT_BUFFER)) { z0 = a[ia]; }
+  if (has(DECOUPLED)) { u = u + weightDecay * y; }
+  let z1 = z0 - lr * u;
+  a[ia] = z1;
+  param[ip] = scheduleFree(y, z0, z1, beta1, beta1Comp, rBeta1, ck, ckComp);
+`,
   buffers: [{ name: "z", needed: () => true }],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.momentum, w = o.warmupSteps;
     const ck = scheduleFreeCk(o.lr, w, o.weightLrPower, t);
@@ -44,7 +51,7 @@ export const SCHEDULEFREESGD_SPEC: OptimizerSpec<ScheduleFreeSGDOptions> = {
     s[6] = o.weightDecay;
     return flags;
   },
-};
+});
 
 /**
  * Schedule-Free SGD (Defazio et al. 2024, "The Road Less Scheduled", https://arxiv.org/abs/2405.15682) —

@@ -1,10 +1,9 @@
-import { bool, nonNegative, num } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { stateDtypeRule } from "../core/lowp.js";
+import { num } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, INIT_BUFFER, MOMENTUM, NESTEROV } from "../abi/index.js";
 import { sgd_f32 } from "./sgd.reference.js";
-import { SGD_WGSL } from "./sgd.wgsl.js";
 import { type Flavor, flavorRule } from "./flavor.js";
 
 /** The options of {@link SGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -26,13 +25,10 @@ export interface SGDOptions extends Pick<SharedOptions, "maximize" | "stateDtype
   flavor: Flavor;
 }
 
-export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
+export const SGD_SPEC = defineSpec<SGDOptions>({
   name: "SGD",
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, flavor: "torch", stateDtype: "f32" },
-  rules: {
-    lr: nonNegative, momentum: nonNegative, dampening: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"),
-    weightDecay: nonNegative, nesterov: bool, maximize: bool, flavor: flavorRule, stateDtype: stateDtypeRule,
-  },
+  rules: { dampening: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), flavor: flavorRule },
   check(o) {
     if (o.flavor === "tfjs" && o.dampening !== 0) {
       throw new RangeError(`Invalid dampening: ${o.dampening} (expected 0 with flavor "tfjs": tfjs's momentum has no dampening)`);
@@ -44,14 +40,22 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
   same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
     a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize && a.flavor === b.flavor &&
     a.stateDtype === b.stateDtype,
-  structural: ["momentum", "flavor", "stateDtype"],
+  structural: ["momentum"],
   // No stochasticRounding: SGD's state keeps no step count (PyTorch's layout), so a seeded rounding stream
   // could not resume where it stopped; a momentum buffer (μ <= 0.9 moves it 10 % a step) does not stall in bf16.
-  lowp: true,
-  kernel: "sgd_f32",
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,
-  wgsl: SGD_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  var g = gradIn(grad[ig], p, weightDecay);
+  if (has(MOMENTUM)) {
+    var m: f32;
+    if (has(INIT_BUFFER)) { m = g; } else { m = a[ia] * momentum + dampFactor * g; }
+    a[ia] = m;
+    if (has(NESTEROV)) { g = g + momentum * m; } else { g = m; }
+  }
+  param[ip] = p - lr * g;
+`,
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
   stepScalars(s, r, o, gs) {
@@ -60,7 +64,7 @@ export const SGD_SPEC: OptimizerSpec<SGDOptions> = {
     s[0] = o.lr; s[1] = o.weightDecay; s[2] = o.momentum; s[3] = 1 - o.dampening;
     return flags;
   },
-};
+});
 
 /**
  * SGD with optional momentum, dampening, Nesterov momentum, weight decay and maximize — PyTorch's

@@ -1,11 +1,10 @@
-import { nonNegative, pair, samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
-import { roundingFlags, stateDtypeRule, stochasticRoundingRule } from "../core/lowp.js";
+import { samePair } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
 import { yogi_f32 } from "./yogi.reference.js";
-import { YOGI_WGSL } from "./yogi.wgsl.js";
 
 /** The options of {@link Yogi}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface YogiOptions extends Pick<SharedOptions, "stateDtype" | "stochasticRounding"> {
@@ -20,33 +19,35 @@ export interface YogiOptions extends Pick<SharedOptions, "stateDtype" | "stochas
 /** Optax's initial_accumulator_value for both moments. */
 export const YOGI_INITIAL_ACCUMULATOR = 1e-6;
 
-export const YOGI_SPEC: OptimizerSpec<YogiOptions> = {
+export const YOGI_SPEC = defineSpec<YogiOptions>({
   name: "Yogi",
   defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, stateDtype: "f32", stochasticRounding: false },
-  rules: {
-    lr: nonNegative, betas: pair(["beta1", "beta2"], (x) => x >= 0 && x < 1, "0 <= {} < 1"), eps: nonNegative,
-    stateDtype: stateDtypeRule, stochasticRounding: stochasticRoundingRule,
-  },
   same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps &&
     a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
-  structural: ["stateDtype"],
-  lowp: true,
-  kernel: "yogi_f32",
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
   reference: yogi_f32,
-  wgsl: YOGI_WGSL,
+  wgsl: /* wgsl */ `
+  let p = param[ip];
+  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
+  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
+  let v0 = b[ib];
+  let g2 = g * g;
+  let v = v0 - (beta2Comp * sign1(v0 - g2)) * g2;
+  a[ia] = m;
+  b[ib] = v;
+  param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) * rBc2Sqrt + eps);
+`,
   buffers: [
     { name: "exp_avg", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
     { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR, q8: "unsigned" },
   ],
-  hasStep: true,
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];
     s[0] = o.lr / optaxBiasCorrection(beta1, t); s[1] = beta1; s[2] = 1 - beta1; s[3] = 1 - beta2;
     s[4] = 1 / Math.sqrt(optaxBiasCorrection(beta2, t)); s[5] = o.eps;
-    return (gs !== 1 ? GRAD_SCALE : 0) | roundingFlags(o, r.step);
+    return (gs !== 1 ? GRAD_SCALE : 0);
   },
-};
+});
 
 /**
  * Yogi (Zaheer et al. 2018, "Adaptive Methods for Nonconvex Optimization",

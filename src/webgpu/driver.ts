@@ -1,5 +1,5 @@
 // The WGSL loop every elementwise kernel shares, written once (as assembly/lib/elementwise.ts is for Wasm), and
-// its composition with an optimizer's element rule (the spec's `wgsl`, src/optim/<id>.wgsl.ts). One invocation
+// its composition with an optimizer's element rule (the spec's `wgsl`, in src/optim/<id>.ts). One invocation
 // steps one element; the launch's numbers come from a uniform block written with queue.writeBuffer before the
 // dispatch (never baked into the shader, so one pipeline per kernel serves every step and every schedule).
 //

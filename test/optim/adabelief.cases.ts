@@ -1,4 +1,4 @@
-import { LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 const DECAY = [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049];
 
@@ -19,21 +19,6 @@ export const cases: OptimizerCases = {
     { desc: "weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
     { desc: "all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-6, epsRoot: 1e-8 } },
     { desc: "all with weight decay", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-6, epsRoot: 1e-8, weightDecay: 0.05 } },
-  ],
-  errors: [...LOWP_ERRORS,
-    { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
-    { options: { lr: Number.NaN }, error: /^Invalid lr: NaN \(expected lr >= 0\)$/ },
-    { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },
-    { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
-    { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
-    { options: { betas: 0.9 }, error: /^Invalid betas: 0.9 \(expected \[beta1, beta2\]\)$/, type: TypeError },
-    { options: { eps: -1e-16 }, error: /^Invalid eps: -1e-16 \(expected eps >= 0\)$/ },
-    { options: { epsRoot: -1 }, error: /^Invalid epsRoot: -1 \(expected epsRoot >= 0\)$/ },
-    { options: { epsRoot: Infinity }, error: /^Invalid epsRoot: Infinity \(expected epsRoot >= 0\)$/ },
-    { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
-    { options: { weightDecay: Number.NaN }, error: /^Invalid weightDecay: NaN \(expected weightDecay >= 0\)$/ },
-    { options: { weightDecay: Infinity }, error: /^Invalid weightDecay: Infinity \(expected weightDecay >= 0\)$/ },
-    { options: { weightDecay: "0.1" }, error: /^Invalid weightDecay: "0.1" \(expected a number\)$/, type: TypeError },
   ],
   fixtures: [
     { reference: "optax", options: { lr: 0.1 } },

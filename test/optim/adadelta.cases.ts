@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -18,12 +18,10 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { maximize: true } },
     { desc: "all", options: { lr: 0.5, rho: 0.8, eps: 1e-4, weightDecay: 0.05, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
+  errors: [
     { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
     { options: { rho: 1.5 }, error: /^Invalid rho: 1.5 \(expected 0 <= rho <= 1\)$/ },
     { options: { rho: -0.1 }, error: /^Invalid rho: -0.1 \(expected 0 <= rho <= 1\)$/ },
-    { options: { eps: -1e-6 }, error: /^Invalid eps: -0.000001 \(expected eps >= 0\)$/ },
-    { options: { eps: "1e-6" }, error: /^Invalid eps: "1e-6" \(expected a number\)$/, type: TypeError },
   ],
   identities: [
     { desc: "Adadelta weightDecay 0 == Adadelta defaults", a: ["Adadelta", { weightDecay: 0 }], b: ["Adadelta", {}] },

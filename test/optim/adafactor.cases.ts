@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 /** 1-D (unfactored), 2-D with an odd row length, 3-D (factored per leading index). */
 const SHAPES = [[37], [13, 9], [2, 3, 7]];
@@ -25,7 +25,7 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { maximize: true } },
     { desc: "all", options: { lr: 0.3, beta2Decay: -0.6, eps: [1e-4, 2e-3], d: 1.5, weightDecay: 0.05, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
+  errors: [
     { options: { beta2Decay: 0.5 }, error: /^Invalid beta2Decay: 0.5 \(expected beta2Decay <= 0\)$/ },
     { options: { beta2Decay: "-0.8" }, error: /^Invalid beta2Decay: "-0.8" \(expected a number\)$/, type: TypeError },
     { options: { eps: [null] }, error: /^Invalid eps: \[null\] \(expected \[eps1 or null, eps2\]\)$/, type: TypeError },

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -22,16 +22,9 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
     { desc: "all", options: { lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, betas: [0.7, 0.8] } },
   ],
-  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
+  errors: [
     { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
 
-    { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
-    { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
-    { options: { betas: [-0.1, 0.9] }, error: /^Invalid beta1: -0.1/ },
-    { options: { betas: 0.9 }, error: /^Invalid betas: 0.9 \(expected \[beta1, beta2\]\)$/, type: TypeError },
-    { options: { eps: -1e-8 }, error: /^Invalid eps: -1e-8 \(expected eps >= 0\)$/ },
-    { options: { amsgrad: "yes" }, error: /^Invalid amsgrad: "yes" \(expected a boolean\)$/, type: TypeError },
-    { options: { decoupledWeightDecay: null }, error: /^Invalid decoupledWeightDecay: null/, type: TypeError },
   ],
   identities: [
     { desc: "Adam decoupledWeightDecay == AdamW", a: ["Adam", { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true }], b: ["AdamW", { lr: 0.01, weightDecay: 0.1 }] },

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -18,12 +18,7 @@ export const cases: OptimizerCases = {
     { desc: "tfjs flavor (tf.train.adamax's defaults)", options: { flavor: "tfjs", lr: 0.002, eps: 1e-7 } },
     { desc: "tfjs flavor, decay, betas, L2, maximize", options: { flavor: "tfjs", lr: 0.01, lrDecay: 0.1, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
-    { options: { betas: [1, 0.999] }, error: /^Invalid beta1: 1 \(expected 0 <= beta1 < 1\)$/ },
-    { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5 \(expected 0 <= beta2 < 1\)$/ },
-    { options: { betas: [0.9] }, error: /^Invalid betas: \[0.9\] \(expected \[beta1, beta2\]\)$/, type: TypeError },
-    { options: { eps: -1 }, error: /^Invalid eps: -1 \(expected eps >= 0\)$/ },
-    { options: { lrDecay: -0.1 }, error: /^Invalid lrDecay: -0.1 \(expected lrDecay >= 0\)$/ },
+  errors: [
     { options: { flavor: "keras" }, error: /^Invalid flavor: "keras" \(expected "torch" or "tfjs"\)$/, type: TypeError },
   ],
   identities: [

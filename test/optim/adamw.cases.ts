@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -9,10 +9,6 @@ export const cases: OptimizerCases = {
     { desc: "wd 0.1 + amsgrad", options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
     { desc: "wd 0", options: { lr: 0.01, weightDecay: 0 } },
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
-  ],
-  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
-    { options: { betas: [0.9, 1.5] }, error: /^Invalid beta2: 1.5/ },
-    { options: { eps: -1 }, error: /^Invalid eps: -1/ },
   ],
   identities: [
     { desc: "AdamW with weightDecay 0 == Adam", a: ["AdamW", { lr: 0.01, weightDecay: 0 }], b: ["Adam", { lr: 0.01 }] },

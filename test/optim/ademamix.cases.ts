@@ -1,4 +1,4 @@
-import { LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 const DECAY = [0.01, 0.009, 0.0081, 0.00729, 0.006561, 0.0059049, 0.00531441, 0.004782969, 0.0043046721, 0.0038742049];
 
@@ -17,17 +17,13 @@ export const cases: OptimizerCases = {
     { desc: "weight decay", options: { lr: 0.01, weightDecay: 0.1 } },
     { desc: "all", options: { lr: 0.01, betas: [0.7, 0.95, 0.999], alpha: 2, eps: 1e-6, weightDecay: 0.05 } },
   ],
-  errors: [...LOWP_ERRORS,
-    { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
-    { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },
-    { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
+  errors: [
     { options: { betas: [1.5, 0.999, 0.9999] }, error: /^Invalid beta1: 1.5 \(expected 0 <= beta1 < 1\)$/ },
     { options: { betas: [0.9, 0.999, 1] }, error: /^Invalid beta3: 1 \(expected 0 <= beta3 < 1\)$/ },
     { options: { betas: [0.9, 0.999] }, error: /^Invalid betas: \[0.9, 0.999\] \(expected \[beta1, beta2, beta3\]\)$/, type: TypeError },
     { options: { alpha: -5 }, error: /^Invalid alpha: -5 \(expected alpha >= 0\)$/ },
     { options: { alpha: Infinity }, error: /^Invalid alpha: Infinity \(expected alpha >= 0\)$/ },
     { options: { alpha: "5" }, error: /^Invalid alpha: "5" \(expected a number\)$/, type: TypeError },
-    { options: { eps: -1e-8 }, error: /^Invalid eps: -1e-8 \(expected eps >= 0\)$/ },
   ],
   identities: [
     // alpha 0: the slow EMA never reaches the update (m̂1 + 0·m2 = m̂1), so beta3 cannot matter.

@@ -1,4 +1,4 @@
-import { LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -9,19 +9,6 @@ export const cases: OptimizerCases = {
     { desc: "no clipping", options: { lr: 0.01, clipping: false } },
     { desc: "nesterov", options: { lr: 0.01, nesterov: true } },
     { desc: "all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-4, clipping: false, nesterov: true } },
-    { desc: "bf16 state", options: { lr: 0.01, stateDtype: "bf16" } },
-    { desc: "bf16 state, stochastic rounding", options: { lr: 0.01, stateDtype: "bf16", stochasticRounding: 17 } },
-    { desc: "int8 state", options: { lr: 0.01, stateDtype: "int8" } },
-    { desc: "int8 state, all", options: { lr: 0.01, betas: [0.8, 0.95], eps: 1e-4, nesterov: true, stateDtype: "int8" } },
-  ],
-  errors: [...LOWP_ERRORS,
-    { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
-    { options: { lr: "0.1" }, error: /^Invalid lr: "0.1" \(expected a number\)$/, type: TypeError },
-    { options: { betas: [1, 0.9999] }, error: /^Invalid beta1: 1 \(expected 0 <= beta1 < 1\)$/ },
-    { options: { betas: [0.9, -0.1] }, error: /^Invalid beta2: -0.1 \(expected 0 <= beta2 < 1\)$/ },
-    { options: { eps: Number.NaN }, error: /^Invalid eps: NaN \(expected eps >= 0\)$/ },
-    { options: { clipping: 1 }, error: /^Invalid clipping: 1 \(expected a boolean\)$/, type: TypeError },
-    { options: { nesterov: "yes" }, error: /^Invalid nesterov: "yes" \(expected a boolean\)$/, type: TypeError },
   ],
   fixtures: [
     { reference: "optax", options: { lr: 0.1 } },
@@ -33,8 +20,5 @@ export const cases: OptimizerCases = {
     { reference: "optax", options: { lr: 0.1, betas: [0.8, 0.95], clipping: false, nesterov: true },
       lrSchedule: [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441, 0.04782969, 0.043046721, 0.038742049] },
   ],
-  optax: {
-    fn: "contrib.adopt", args: { b1: "betas.0", b2: "betas.1", eps: "eps", use_clipping: "clipping", nesterov: "nesterov" },
-    state: { count: "step", mu: "exp_avg", nu: "exp_avg_sq" },
-  },
+  optax: { fn: "contrib.adopt", args: { use_clipping: "clipping" } },
 };

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 // t0 small enough that the suites' 10-21 steps cover both averaging phases (ax = θ while mu = 1, then ax
 // moving towards θ with mu = 1/(t - t0)).
@@ -12,7 +12,7 @@ export const cases: OptimizerCases = {
     { desc: "t0 not an integer", options: { lr: 0.05, t0: 2.5 } },
     { desc: "all", options: { lr: 0.05, lambd: 0.01, alpha: 1, t0: 1, weightDecay: 0.05, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
+  errors: [
     { options: { lambd: -1e-4 }, error: /^Invalid lambd: -0.0001 \(expected lambd >= 0\)$/ },
     { options: { alpha: -0.75 }, error: /^Invalid alpha: -0.75 \(expected alpha >= 0\)$/ },
     { options: { t0: -1 }, error: /^Invalid t0: -1 \(expected t0 >= 0\)$/ },

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 const DECAY = [0.5, 0.45, 0.405, 0.3645, 0.32805, 0.295245, 0.2657205, 0.23914845, 0.215233605, 0.1937102445];
 
@@ -14,12 +14,9 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { lr: 0.1, trustCoefficient: 0.5, maximize: true } },
     { desc: "all", options: { lr: 0.1, trustCoefficient: 0.2, momentum: 0.8, nesterov: true, weightDecay: 0.05, eps: 1e-4, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
-    { options: { momentum: -0.9 }, error: /^Invalid momentum: -0.9 \(expected momentum >= 0\)$/ },
+  errors: [
     { options: { trustCoefficient: -1 }, error: /^Invalid trustCoefficient: -1 \(expected trustCoefficient >= 0\)$/ },
     { options: { trustCoefficient: "1" }, error: /^Invalid trustCoefficient: "1" \(expected a number\)$/, type: TypeError },
-    { options: { eps: -1e-3 }, error: /^Invalid eps: -0.001 \(expected eps >= 0\)$/ },
-    { options: { nesterov: 1 }, error: /^Invalid nesterov: 1 \(expected a boolean\)$/, type: TypeError },
   ],
   identities: [
     // With momentum 0 the trace is the update itself, and Nesterov's u + 0·b is u: the flag cannot matter.

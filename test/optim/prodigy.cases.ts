@@ -14,17 +14,10 @@ export const cases: OptimizerCases = {
     { desc: "all", options: { lr: 0.7, betas: [0.8, 0.95], beta3: 0.9, eps: 1e-4, estimLr0: 0.05, estimLrCoef: 0.5, weightDecay: 0.01, safeguardWarmup: true } },
   ],
   errors: [
-    { options: { lr: -1 }, error: /^Invalid lr: -1 \(expected lr >= 0\)$/ },
-    { options: { lr: "1" }, error: /^Invalid lr: "1" \(expected a number\)$/, type: TypeError },
-    { options: { betas: [1, 0.999] }, error: /^Invalid beta1: 1 \(expected 0 <= beta1 < 1\)$/ },
-    { options: { betas: [0.9, -0.1] }, error: /^Invalid beta2: -0.1 \(expected 0 <= beta2 < 1\)$/ },
     { options: { beta3: 1 }, error: /^Invalid beta3: 1 \(expected 0 <= beta3 < 1\)$/ },
     { options: { beta3: "0.9" }, error: /^Invalid beta3: "0.9" \(expected a number\)$/, type: TypeError },
-    { options: { eps: -1e-8 }, error: /^Invalid eps: -1e-8 \(expected eps >= 0\)$/ },
     { options: { estimLr0: 0 }, error: /^Invalid estimLr0: 0 \(expected estimLr0 > 0\)$/ },
     { options: { estimLrCoef: Number.NaN }, error: /^Invalid estimLrCoef: NaN \(expected estimLrCoef >= 0\)$/ },
-    { options: { weightDecay: -0.1 }, error: /^Invalid weightDecay: -0.1 \(expected weightDecay >= 0\)$/ },
-    { options: { safeguardWarmup: 1 }, error: /^Invalid safeguardWarmup: 1 \(expected a boolean\)$/, type: TypeError },
   ],
   fixtures: [
     { reference: "optax", options: {} },

@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, LOWP_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 // The suites run 10-21 steps: with beta2 0.999 the first 5 steps take the un-rectified branch and the rest
 // the rectified one, so every config below exercises both (beta2 0.5 never rectifies: rho_inf = 3).
@@ -16,13 +16,6 @@ export const cases: OptimizerCases = {
     { desc: "decoupled weight decay", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
     { desc: "maximize", options: { lr: 0.01, maximize: true } },
     { desc: "all", options: { lr: 0.01, betas: [0.7, 0.8], eps: 1e-4, weightDecay: 0.05, decoupledWeightDecay: true, maximize: true } },
-  ],
-  errors: [...COMMON_ERRORS, ...LOWP_ERRORS,
-    { options: { betas: [1.2, 0.999] }, error: /^Invalid beta1: 1.2 \(expected 0 <= beta1 < 1\)$/ },
-    { options: { betas: [0.9, 1] }, error: /^Invalid beta2: 1 \(expected 0 <= beta2 < 1\)$/ },
-    { options: { betas: [0.9, 0.99, 0.5] }, error: /^Invalid betas: \[0.9, 0.99, 0.5\] \(expected \[beta1, beta2\]\)$/, type: TypeError },
-    { options: { eps: -1e-8 }, error: /^Invalid eps: -1e-8 \(expected eps >= 0\)$/ },
-    { options: { decoupledWeightDecay: "no" }, error: /^Invalid decoupledWeightDecay: "no" \(expected a boolean\)$/, type: TypeError },
   ],
   identities: [
     { desc: "RAdam weightDecay 0: decoupled flag is irrelevant", a: ["RAdam", { lr: 0.01, decoupledWeightDecay: true }], b: ["RAdam", { lr: 0.01 }] },

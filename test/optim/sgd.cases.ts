@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, type OptimizerCases } from "./types.js";
+import type { OptimizerCases } from "./types.js";
 
 export const cases: OptimizerCases = {
   configs: [
@@ -18,15 +18,11 @@ export const cases: OptimizerCases = {
     { desc: "maximize", options: { lr: 0.1, maximize: true } },
     { desc: "all", options: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, maximize: true } },
   ],
-  errors: [...COMMON_ERRORS,
-    { options: { stateDtype: "fp16" }, error: /^Invalid stateDtype: "fp16" \(expected "f32", "bf16" or "int8"\)$/, type: TypeError },
+  errors: [
     { options: { flavor: 1 }, error: /^Invalid flavor: 1 \(expected "torch" or "tfjs"\)$/, type: TypeError },
     { options: { flavor: "tfjs", momentum: 0.9, dampening: 0.1 }, error: /^Invalid dampening: 0.1 \(expected 0 with flavor "tfjs"/ },
 
-    { options: { momentum: -0.5 }, error: /^Invalid momentum: -0.5 \(expected momentum >= 0\)$/ },
     { options: { dampening: 2 }, error: /^Invalid dampening: 2 \(expected 0 <= dampening <= 1\)$/ },
-    { options: { nesterov: true }, error: /^Invalid nesterov: true \(expected momentum > 0 and dampening = 0/ },
-    { options: { nesterov: true, momentum: 0.9, dampening: 0.1 }, error: /^Invalid nesterov: true/ },
   ],
   identities: [
     { desc: "tfjs momentum == torch momentum (dampening 0)", a: ["SGD", { lr: 0.1, momentum: 0.9, flavor: "tfjs" }], b: ["SGD", { lr: 0.1, momentum: 0.9 }] },

@@ -4,10 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, init, ParamStore, SGD } from "../../src/index.js";
 import { REGISTRY } from "../registry.js";
+import { sharedErrors } from "../optim/types.js";
 import { firstBitDifference, locatedError, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
-/** Every registry optimizer's invalid options (test/optim/<id>.cases.ts). */
-const TABLE = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, cases: e.cases.errors }));
+/** Every registry optimizer's invalid options: those of its shared rules, then its own (test/optim/<id>.cases.ts). */
+const TABLE = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, cases: [...sharedErrors(e.spec), ...e.cases.errors ?? []] }));
 
 function setup(cls: OptimizerClass, options: Record<string, unknown> = {}) {
   const store = new ParamStore();
