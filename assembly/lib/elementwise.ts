@@ -80,7 +80,7 @@ export function elementwise<R, S>(param: usize, grad: usize, n: i32, flags0: i32
     s13, sr, mix);
 }
 
-/** Steps bytes [o, end): four lanes of T at a time up to `end16`, unrolled four times, then one at a time. */
+/** Steps bytes [o, end): for v128, four at a time up to `end16` (unrolled four times); then one at a time. */
 // @ts-ignore: decorator
 @inline function span<R, S, T>(param: usize, grad: usize, o: usize, end16: usize, end: usize, f: i32, a: usize,
     b: usize, c: usize, d: usize, s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32, s8: f32,
@@ -90,7 +90,9 @@ export function elementwise<R, S>(param: usize, grad: usize, n: i32, flags0: i32
   const v5 = splat<T>(s5), v6 = splat<T>(s6), v7 = splat<T>(s7), v8 = splat<T>(s8), v9 = splat<T>(s9);
   const v10 = splat<T>(s10), v11 = splat<T>(s11), v12 = splat<T>(s12), v13 = splat<T>(s13);
   const w: usize = sizeof<T>();
-  for (; o < end16; o += 4 * w) {
+  // No unrolled f32 loop: the f32 span (the tail; the scalar build's whole run) starts at its end16, and Binaryen
+  // would keep that loop, never entered (~1 KB a kernel).
+  if (isVector<T>()) for (; o < end16; o += 4 * w) {
     r.at<T, S>(o, param, grad, a, b, c, d, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, f, sr, mix);
     r.at<T, S>(o + w, param, grad, a, b, c, d, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, f, sr, mix);
     r.at<T, S>(o + 2 * w, param, grad, a, b, c, d, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, f, sr, mix);
