@@ -4,7 +4,7 @@
 // suite ties to the Wasm builds bit for bit); params (at four steps) and the final state must agree bit for bit.
 // Each length is its own group: its own dispatch. Each configuration runs twice: on packed params, and on params
 // of which every other one is external (store.external: values 8 bytes into a buffer of the test's own, grads in
-// two buffers of its own that the param is rebound to in turn, at offsets 4 and 0, before every step; one with
+// two buffers of its own that the param is rebound to in turn, at offsets 4 or 0, before every step; one with
 // its grads in the store's buffer).
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
@@ -59,7 +59,7 @@ function mixed(cls: Cls) {
   return (name: string, init: Float32Array, n: number, i: number): GpuParam => {
     if (i < 0 || i % 2 === 0) return gpu.param(name, init, paramShape(cls, n));
     const buffer = device.createBuffer({ size: 4 * n + 12, usage: USAGE });
-    const grads = [device.createBuffer({ size: 4 * n + 4, usage: USAGE }), device.createBuffer({ size: 4 * n, usage: USAGE })];
+    const grads = [device.createBuffer({ size: 4 * n + 4, usage: USAGE }), device.createBuffer({ size: 4 * n + 4, usage: USAGE })];
     const p = gpu.external(name, { buffer, offset: 8, length: n, ...paramShape(cls, n), ...(i === 3 ? {} : { gradBuffer: grads[1]! }) });
     p.write(init);
     if (i !== 3) turns.set(p, { grads, t: 0 });
@@ -69,8 +69,9 @@ function mixed(cls: Cls) {
 function writeGrad(p: GpuParam, g: Float32Array): void {
   const turn = turns.get(p);
   if (turn) {
-    const k = turn.t++ % 2;
-    p.bind({ gradBuffer: turn.grads[k]!, gradOffset: k === 0 ? 4 : 0 });
+    // (buffer 0, offset 4), (1, 4), (1, 0): the buffer changes alone, then the offset alone, then both.
+    const k = turn.t++ % 3;
+    p.bind({ gradBuffer: turn.grads[k === 0 ? 0 : 1]!, gradOffset: k === 2 ? 0 : 4 });
   }
   p.writeGrad(g);
 }
