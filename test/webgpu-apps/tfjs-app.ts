@@ -129,12 +129,18 @@ export async function tfjsWebgpuCheck(runtime: string) {
   try {
     const run = async (o: tf.Optimizer) => {
       const v = tf.variable(tf.tensor([1, -2, 3, 0.5]), true, `small${serial++}`), seen: number[][] = [];
-      for (let s = 0; s < 4; s++) { o.minimize(() => tf.sum(tf.mul(v, v)), false, [v]); seen.push(Array.from(await v.data())); }
-      o.dispose(); v.dispose();
+      let clone: tf.Tensor | undefined;
+      for (let s = 0; s < 4; s++) {
+        o.minimize(() => tf.sum(tf.mul(v, v)), false, [v]);
+        seen.push(Array.from(await v.data()));
+        if (s === 1) clone = tf.clone(v); // shares v's buffer: the next steps must leave it as it is
+      }
+      seen.push(Array.from(await clone!.data()));
+      o.dispose(); v.dispose(); clone!.dispose();
       return JSON.stringify(seen);
     };
     const theirs = await run(tf.train.sgd(0.1)), ours = await run(train.sgd(0.1));
-    results.push({ name: "train.sgd on webgpu: a 4-float variable read after every step follows tf.train.sgd exactly", pass: theirs === ours, detail: ours });
+    results.push({ name: "train.sgd on webgpu: a 4-float variable read after every step follows tf.train.sgd exactly, and a clone of it keeps its value", pass: theirs === ours, detail: ours });
   } catch (e) {
     results.push({ name: "train.sgd on webgpu: a small variable read after every step", pass: false, detail: String((e as Error).stack ?? e) });
   }

@@ -61,7 +61,7 @@ interface GpuEntry {
   variable: tf.Variable;
   readonly param: GpuParam;
   readonly shape: readonly number[];
-  /** The dataId whose buffer this bridge stepped last (a variable with another one may share its buffer). */
+  /** The dataId whose buffer this bridge stepped last. */
   dataId: object | null;
 }
 
@@ -111,9 +111,10 @@ export class GpuBridge {
     for (const { name, variable } of pairs) {
       const e = this.entries.get(name);
       if (e && e.variable !== variable) { e.variable = variable; e.dataId = null; }
-      // The variable must own its buffer before it is written in place (tf.variable(x) shares x's; a grad that
-      // is the variable's own tensor shares it too, and a launch may not bind one buffer as both).
-      if (e?.dataId !== variable.dataId && b.refCount(variable.dataId) > 1) {
+      // The variable must own its buffer before it is written in place, at every step: tf.variable(x) shares
+      // x's, tf.clone(v) shares v's (and must keep v's value, as it does under tf.train, whose assign gives v a
+      // new buffer), and a grad that is the variable's own tensor shares it too (one buffer bound twice).
+      if (b.refCount(variable.dataId) > 1) {
         const own = tf.mul(variable, 1);
         variable.assign(own);
         own.dispose();
