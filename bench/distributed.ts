@@ -4,17 +4,18 @@
 // Run: npx tsx bench/distributed.ts [rounds] [sizes] [worldSize]   (not part of npm test; timings never gate tests)
 // The ranks are the tests' (test/distributed/transports.ts), so the bench runs exactly what the tests check.
 // `npx tsx bench/distributed.ts codecs [rounds] [floats]` runs the compression rows instead: the codecs' speed
-// (encode with error feedback, then decode) in Wasm SIMD against their plain-JS reference, interleaved, and the
-// bytes on the wire per step of each compression mode.
+// (encode with error feedback, then decode) in Wasm SIMD against their plain-JS reference, interleaved.
+// `npx tsx bench/distributed.ts bytes` prints the bytes on the wire per step of DataParallel (each compression)
+// and DiLoCo (H = 10 and 100, each compression), counted on the transport and checked against `bytesSent`.
 import os from "node:os";
-import { type Ranks, webSocketRanks, workerRanks } from "../test/distributed/transports.js";
+import { countingGroups, type Ranks, webSocketRanks, workerRanks } from "../test/distributed/transports.js";
 import { init, ParamStore, SGD } from "../src/index.js";
-import { type Compression, DataParallel, localGroups, powerSGD } from "../src/distributed/index.js";
+import { type Compression, DataParallel, DiLoCo, powerSGD } from "../src/distributed/index.js";
 import { type Codec, encodeRef, payloadFloats, unpackRef } from "../src/distributed/compression-codecs.js";
 import { KERNEL } from "../src/distributed/compression.js";
 
-const CODECS_ONLY = process.argv[2] === "codecs";
-const args = CODECS_ONLY ? process.argv.slice(1) : process.argv;
+const MODE = process.argv[2] === "codecs" || process.argv[2] === "bytes" ? process.argv[2] : undefined;
+const args = MODE ? process.argv.slice(1) : process.argv;
 const ROUNDS = Number(args[2] ?? 5);
 const SIZES = (args[3] ?? "1048576,16777216").split(",").map(Number);
 const W = Number(args[4] ?? 2);
@@ -39,14 +40,15 @@ const transports: [string, (n: number) => Promise<Ranks>][] = [
   ["worker threads, shared memory, JS reduction", (n) => workerRanks(W, { sharedFloats: Math.min(n, 1 << 22), wasm: false })],
   ["WebSocket relay (in-process clients)", () => webSocketRanks(W)],
 ];
-if (CODECS_ONLY) {
+if (MODE) {
   await init({ backend: "simd" });
-  await codecs(Number(args[3] ?? 1 << 20));
+  if (MODE === "codecs") codecs(Number(args[3] ?? 1 << 20));
+  else await bytesPerStep();
   process.exit(0);
 }
 
-/** Codec speed (GB/s of f32 input: encode with error feedback + decode, per call) and bytes per step per mode. */
-async function codecs(n: number): Promise<void> {
+/** Codec speed (GB/s of f32 input: encode with error feedback + decode, per call). */
+function codecs(n: number): void {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(`codecs: ${n} floats, ${ROUNDS} interleaved rounds, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}, ${new Date().toISOString()}`);
   // "plain JS": the loop a user would write (typed-array bit tricks, one pass); "TS reference": the bit-exact
@@ -88,25 +90,65 @@ async function codecs(n: number): Promise<void> {
     console.log(`| ${codec} | ${gbs(we)} | ${gbs(pe)} (${(pe / we).toFixed(1)}x) | ${gbs(je)} (${(je / we).toFixed(1)}x) | ${gbs(wd)} | ${gbs(pd)} (${(pd / wd).toFixed(1)}x) | ${gbs(jd)} (${(jd / wd).toFixed(1)}x) |`);
   }
   store.dispose();
-  // Bytes one rank sends per step (payloads; W = 2), for a model of two 1024 x 1024 matrices and a 1024 vector.
+  store.dispose();
+}
+
+/**
+ * Bytes rank 0 sends per step (payloads, counted by the transport; W = 2) for a model of two 1024 x 1024 matrices
+ * and a 1024 vector: DataParallel (every step) and DiLoCo (one sync every H steps), each without and with
+ * compression. PowerSGD (startIter 2) is measured once compressing: DataParallel's 3rd step, DiLoCo's 3rd sync.
+ */
+async function bytesPerStep(): Promise<void> {
+  const world = 2;
+  const model = () => {
+    const s = new ParamStore();
+    const params = [s.param("w1", new Float32Array(1 << 20).fill(0.1), { shape: [1024, 1024] }), s.param("b", new Float32Array(1024)), s.param("w2", new Float32Array(1 << 20), { shape: [1024, 1024] })];
+    return { params, opt: new SGD(params, { lr: 0.01 }) };
+  };
   const modes: [string, Compression | undefined][] = [["none", undefined], ["bf16", "bf16"], ["int8", "int8"], ["sign", "sign"],
     ["powerSGD rank 1", powerSGD({ startIter: 2 })], ["powerSGD rank 4", powerSGD({ rank: 4, startIter: 2 })]];
-  console.log("| compression | bytes per step (rank 0, W = 2, 2 x 1024 x 1024 + 1024 floats) | vs none |");
-  console.log("|---|---|---|");
-  let none = 0;
+  console.log(`bytes on the wire: W = ${world}, 2 x 1024 x 1024 + 1024 floats, rank 0's payload bytes counted on the transport, ${new Date().toISOString()}`);
+  console.log("| training | compression | bytes per step | bytes per sync | vs DataParallel uncompressed |");
+  console.log("|---|---|---|---|---|");
+  let ddpNone = 0;
+  const row = (training: string, name: string, perStep: number, perSync: number | undefined) => {
+    if (ddpNone === 0) ddpNone = perStep;
+    console.log(`| ${training} | ${name} | ${Math.round(perStep).toLocaleString("en-US")} | ${perSync === undefined ? "—" : perSync.toLocaleString("en-US")} | ${perStep === ddpNone ? "—" : `${(ddpNone / perStep).toFixed(1)}x fewer`} |`);
+  };
+  /** Runs `steps` steps of every rank; returns the bytes rank 0's transport carried in the last one, checked against `reported()`. */
+  const run = async (steps: number, ranks: { step(): Promise<void>; bytesSent: number; fill(): void }[], sent: number[]) => {
+    let last = 0;
+    for (let t = 0; t < steps; t++) {
+      for (const r of ranks) r.fill();
+      const before = sent[0]!;
+      await Promise.all(ranks.map((r) => r.step()));
+      last = sent[0]! - before;
+    }
+    if (last !== ranks[0]!.bytesSent) throw new Error(`the transport carried ${last} bytes, bytesSent says ${ranks[0]!.bytesSent}`);
+    return last;
+  };
   for (const [name, compression] of modes) {
-    const groups = localGroups(2);
-    const ddps = groups.map((g) => {
-      const s = new ParamStore();
-      const params = [s.param("w1", new Float32Array(1 << 20).fill(0.1), { shape: [1024, 1024] }), s.param("b", new Float32Array(1024)), s.param("w2", new Float32Array(1 << 20), { shape: [1024, 1024] })];
-      params.forEach((p, i) => p.grad.fill(0.01 * (i + 1)));
-      return new DataParallel(new SGD(params, { lr: 0.1 }), g, compression ? { compression } : {});
+    const { groups, sent } = countingGroups(world);
+    const ranks = groups.map((g, k) => {
+      const m = model();
+      const ddp = new DataParallel(m.opt, g, compression ? { compression } : {});
+      return { step: () => ddp.step(), get bytesSent() { return ddp.bytesSent; }, fill: () => m.params.forEach((p, i) => p.grad.fill(0.01 * (i + k + 1))) };
     });
-    for (let step = 0; step < 3; step++) await Promise.all(ddps.map((d) => d.step()));
-    const bytes = ddps[0]!.bytesSent;
-    if (!compression) none = bytes;
-    console.log(`| ${name} | ${bytes} | ${(none / bytes).toFixed(1)}x smaller |`);
+    row("DataParallel", name, await run(3, ranks, sent), undefined);
     await Promise.all(groups.map((g) => g.close()));
+  }
+  for (const H of [10, 100]) {
+    for (const [name, compression] of modes) {
+      const { groups, sent } = countingGroups(world);
+      const ranks = groups.map((g, k) => {
+        const m = model();
+        const diloco = new DiLoCo(m.opt, g, { syncEvery: H, ...(compression && { compression }) });
+        return { step: () => diloco.step(), get bytesSent() { return diloco.bytesSent; }, fill: () => m.params.forEach((p, i) => p.grad.fill(0.01 * (i + k + 1))) };
+      });
+      const perSync = await run(3 * H, ranks, sent);
+      row(`DiLoCo, H = ${H}`, name, perSync / H, perSync);
+      await Promise.all(groups.map((g) => g.close()));
+    }
   }
 }
 

@@ -3,12 +3,13 @@
 // and run in a Node process of its own, and the output a block shows (a ```text output block right after it) is
 // compared line for line. The conventions (info-string attributes) are in docs/design.md, "Documentation tests":
 //   setup=NAME       test/docs-setup/NAME.ts is prepended (a model, data, a backward pass)
-//   runtime=NAME     the block is for another runtime (deno, browser, workers, next, webgpu): type-checked only
-//                    here, and listed with the check that runs it
-//   run=false        type-checked, not run; needs reason="..."
+//   file=NAME        written as NAME beside the program block before it (a worker's script), not run on its own
+//   runtime=A,B      for other runtimes: type-checked here, run by the runtime matrix's rows docs-A, docs-B
+//                    (test/runtimes/docs.mjs); a runtime with no row fails here
+//   run=false        type-checked, not run; needs reason="..." (none left: every block runs)
 //   pending="why"    neither (the API it shows is not in this tree yet); listed with the reason
-// Nothing is skipped silently: the last test prints every block not run, with its reason, and fails on a block
-// whose attributes it does not know.
+// Nothing is skipped silently: the last test prints every block not run here, with what runs it, and fails on a
+// block whose attributes it does not know.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Block, blocks, documentationBlocks, KNOWN, RUNTIMES } from "./docs-blocks.js";
+import { type Block, blocks, documentationBlocks, KNOWN, type Program, programs, runtimesOf } from "./docs-blocks.js";
+import { DOC_RUNTIMES } from "./runtimes/docs.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // Under build/ (git-ignored) so that "gradstep" resolves to this package by its name, and tsx and the
@@ -27,8 +29,11 @@ const all = documentationBlocks(root);
 const where = (b: Block) => `${b.file}:${b.line}`;
 const slug = (b: Block) => `${b.file.replace(/[^\w]+/g, "_")}_${b.line}`;
 const ext = (b: Block) => (b.lang.startsWith("j") || b.lang === "mjs" ? "mjs" : "mts");
-const compiled = all.filter((b) => !b.attrs.pending);
+const every = programs(all);
+const compiled = every.filter((p) => !p.attrs.pending);
 const runs = compiled.filter((b) => !b.attrs.runtime && b.attrs.run !== "false");
+/** Where a block is written: a program as block.EXT in its own folder, its `file=` blocks beside it. */
+const written = compiled.flatMap((p) => [p, ...p.files].map((b) => ({ b, offset: 0, path: join(out, slug(p), b.attrs.file ?? `block.${ext(b)}`) })));
 
 /** A block's source as it is checked and run: its setup first, if any. */
 function source(b: Block): { text: string; offset: number } {
@@ -58,9 +63,11 @@ function run(file: string, cwd: string): Promise<{ code: number | null; stdout: 
 
 beforeAll(() => {
   rmSync(out, { recursive: true, force: true });
-  for (const b of compiled) {
-    mkdirSync(join(out, slug(b)), { recursive: true });
-    writeFileSync(join(out, slug(b), `block.${ext(b)}`), source(b).text);
+  for (const p of compiled) mkdirSync(join(out, slug(p)), { recursive: true });
+  for (const w of written) {
+    const { text, offset } = source(w.b);
+    writeFileSync(w.path, text);
+    w.offset = offset;
   }
 });
 
@@ -68,25 +75,30 @@ it("finds the blocks of README.md and every guide in docs/, and knows every attr
   expect(all.filter((b) => b.file === "README.md").length).toBeGreaterThan(5);
   for (const b of all) {
     for (const k of Object.keys(b.attrs)) expect(KNOWN.has(k), `${where(b)}: unknown attribute ${k}`).toBe(true);
-    if (b.attrs.runtime) expect(RUNTIMES[b.attrs.runtime], `${where(b)}: unknown runtime ${b.attrs.runtime}`).toBeDefined();
+    for (const r of runtimesOf(b)) expect(DOC_RUNTIMES[r], `${where(b)}: no runtime matrix row runs runtime=${r} (test/runtimes/docs.mjs)`).toBeDefined();
     if (b.attrs.run === "false") expect(b.attrs.reason, `${where(b)}: run=false needs reason="..."`).toBeTruthy();
     if (b.attrs.run !== undefined) expect(b.attrs.run, where(b)).toBe("false");
+    // A program's other file takes its program's setup and runtime; its name decides how it is loaded.
+    if (b.attrs.file !== undefined) {
+      expect(Object.keys(b.attrs), `${where(b)}: a file= block has no other attribute`).toEqual(["file"]);
+      expect(b.attrs.file, where(b)).toMatch(/^[\w-]+\.(m?js|m?ts)$/);
+    }
   }
+  for (const p of compiled) expect(new Set(p.files.map((f) => f.attrs.file)).size, `${where(p)}: two files of the same name`).toBe(p.files.length);
 });
 
 it("type-checks every block against the package's types", () => {
-  const files = compiled.map((b) => join(out, slug(b), `block.${ext(b)}`));
-  const program = ts.createProgram(files, {
+  const program = ts.createProgram(written.map((w) => w.path), {
     target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
     lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: ["node"], strict: true, noEmit: true, skipLibCheck: true,
     allowJs: true, checkJs: true,
   });
   const errors = ts.getPreEmitDiagnostics(program).map((d) => {
-    const b = d.file && compiled[files.indexOf(d.file.fileName)];
+    const w = d.file && written.find((x) => x.path === d.file!.fileName);
     const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-    if (!b || !d.file || d.start === undefined) return message;
-    const line = d.file.getLineAndCharacterOfPosition(d.start).line - source(b).offset;
-    return `${b.file}:${b.line + 1 + line}: ${message}`;
+    if (!w || !d.file || d.start === undefined) return message;
+    const line = d.file.getLineAndCharacterOfPosition(d.start).line - w.offset;
+    return `${w.b.file}:${w.b.line + 1 + line}: ${message}`;
   });
   expect(errors).toEqual([]);
 });
@@ -99,10 +111,11 @@ describe.concurrent("runs every block for Node and compares the output it shows"
   });
 });
 
-it("lists every block not run here, with its reason", () => {
-  const notRun = all.filter((b) => !runs.includes(b)).map((b) =>
-    `${where(b)}: ${b.attrs.pending ? `pending: ${b.attrs.pending}` : b.attrs.runtime ? `runs in ${RUNTIMES[b.attrs.runtime]}` : b.attrs.reason}`);
-  console.log(`documentation blocks: ${all.length}, run here ${runs.length}; not run here:\n  ${notRun.join("\n  ")}`);
+it("lists every program not run here, with what runs it", () => {
+  const notRun = every.filter((p) => !runs.includes(p)).map((p) => `${where(p)}${p.files.length ? ` (with ${p.files.map((f) => f.attrs.file).join(", ")})` : ""}: ${
+    p.attrs.pending ? `pending: ${p.attrs.pending}`
+      : p.attrs.runtime ? runtimesOf(p).map((r) => `the runtime matrix's row docs-${r} (${DOC_RUNTIMES[r]})`).join("; ") : p.attrs.reason}`);
+  console.log(`documentation programs: ${compiled.length}, run here ${runs.length}; the others:\n  ${notRun.join("\n  ")}`);
   for (const line of notRun) expect(line).not.toMatch(/: (undefined)?$/);
 });
 

@@ -4,19 +4,34 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
-/** The runtimes a block may name, and what runs blocks of that kind. */
-export const RUNTIMES: Record<string, string> = {
-  deno: "Deno: the runtime matrix's docs-deno row runs it (test/runtimes/run.mjs)",
-  browser: "a browser; not run as written: the matrix's chromium rows run the same calls (import map, no bundler)",
-  workers: "Cloudflare Workers; not run as written: the matrix's workerd and wrangler rows run the same calls in a worker",
-  next: "a Next.js route handler; not run as written: the matrix's next rows run the same calls in Node and Edge routes",
-  webgpu: "WebGPU; not run as written: the WebGPU backend's own tests run the same calls",
-};
 export const LANGS = new Set(["ts", "typescript", "js", "javascript", "mjs"]);
-export const KNOWN = new Set(["setup", "runtime", "run", "reason", "pending"]);
+export const KNOWN = new Set(["setup", "runtime", "run", "reason", "pending", "file"]);
 
 export interface Block {
   file: string; line: number; lang: string; code: string; attrs: Record<string, string>; expected?: string;
+}
+
+/** A block that is run, with the blocks marked `file=NAME` after it (before the next program): its other files. */
+export interface Program extends Block {
+  files: Block[];
+}
+
+/** The runtimes a block names (`runtime=deno,bun`); none for Node. */
+export const runtimesOf = (b: Block): string[] => b.attrs.runtime?.split(",") ?? [];
+
+/**
+ * The documentation's programs: each block not marked `file=`, with the `file=NAME` blocks that follow it in the
+ * same Markdown file (a worker's script), which are written next to it as NAME. A `file=` block with no program
+ * before it is an error.
+ */
+export function programs(all: Block[]): Program[] {
+  const found: Program[] = [];
+  for (const b of all) {
+    if (b.attrs.file === undefined) found.push({ ...b, files: [] });
+    else if (found.at(-1)?.file === b.file) found.at(-1)!.files.push(b);
+    else throw new Error(`${b.file}:${b.line}: file=${b.attrs.file} follows no program block in ${b.file}`);
+  }
+  return found;
 }
 
 /** The attributes of an info string after the language: `key=value` or `key="a value"`. */

@@ -106,6 +106,12 @@ export interface Backend {
    * Present: the plan never calls reduceSegments/reduceRange and decides nothing on the host.
    */
   prePass?(planned: readonly { readonly layout: { readonly segments: readonly GradRange[] } }[], t: PrePassTransforms, gradScale: number): void;
+  /**
+   * A device backend's schedule-free eval()/train() (ScheduleFreeOptimizer's, on a device store): the
+   * n params at `valuePtr` become x = f32(y − f32(c·z)) / β1 (`toEval`) or y = f32(β1·x) + f32(c·z), with z at
+   * `zPtr`; queued.
+   */
+  scheduleFreeSwap?(valuePtr: number, zPtr: number, n: number, toEval: boolean, beta1: number, c: number): void;
 }
 
 /** A contiguous range of gradients (a layout segment): n floats at byte offset gradPtr. */

@@ -223,8 +223,12 @@ export function ensureBuffers<O>(store: Memory, spec: OptimizerSpec<O>, g: Group
       const fill = b.fill?.(o) ?? 0;
       if (fill !== 0) {
         const dev = deviceStore(store);
-        if (dev) dev.fill(ptr, length, fill); // f32 only: a device backend refuses low-precision state
-        else if (dtype === "f32") (store as ParamStore).f32.fill(fill, ptr / 4, ptr / 4 + length);
+        if (dev && dtype === "f32") dev.fill(ptr, length, fill);
+        else if (dev) { // encoded on a host copy of the new (zeroed) buffer, then uploaded whole
+          dev.openHost();
+          for (const slot of seg.slots) fillState(store, dtype, ptr, slot, i, fill, signedOf(b));
+          dev.closeHost(true);
+        } else if (dtype === "f32") (store as ParamStore).f32.fill(fill, ptr / 4, ptr / 4 + length);
         else for (const slot of seg.slots) fillState(store, dtype, ptr, slot, i, fill, signedOf(b));
       }
       seg.buffers[i] = ptr;

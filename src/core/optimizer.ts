@@ -286,6 +286,12 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
     return () => { this.#epilogues = this.#epilogues.filter((x) => x !== e); };
   }
 
+  /** @internal What executes this optimizer's launches: gradstep/webgpu's toolkit reaches its device buffers through it. */
+  _backend(): Backend {
+    this.assertUsable();
+    return this.#runner();
+  }
+
   /** Steps skipped because their gradients were not finite (skipNonFinite). */
   get skippedSteps(): number {
     return this.#skipped;
@@ -402,6 +408,11 @@ export abstract class Optimizer<O extends object> extends OptimizerBase<StateDic
       for (const seg of p.layout.segments) for (const b of seg.buffers) if (b) bytes += segmentBytes(p.layout.dtype, seg);
     }
     return bytes;
+  }
+
+  /** @internal Each run of group gi: its launch's byte offsets (param, state buffers..., grad), length and ready flags. */
+  _runs(gi: number): { offsets: ArrayLike<number>; n: number; ready: readonly boolean[] }[] {
+    return this.#planned[gi]!.layout.runs.map((r) => ({ offsets: r.launch.offsets, n: r.n, ready: r.ready }));
   }
 
   /** @internal Per slot of group gi: steps and ready flags (tests). */

@@ -11,6 +11,7 @@ import { gemmPackFloats, gemmRef, TRANS_B } from "../linalg/gemm.js";
 import type { ParamLike } from "../core/spec.js";
 import type { ParamStore } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
+import { floatsOf } from "../core/state-dict.js";
 import { chunkRange, type ProcessGroup } from "./group.js";
 import { ADD, type Codec, DIV, encodeRef, payloadFloats, unpackRef } from "./compression-codecs.js";
 
@@ -94,6 +95,56 @@ export function allReduceBytes(n: number, W: number, rank: number): number {
   return 4 * (floats + (W - 1) * chunkRange(n, W, rank).length);
 }
 
+/**
+ * A Compressor's state on one rank (Compressor.stateDict): what a resumed run needs to step bit for bit as the
+ * uninterrupted one. Error buffers differ from rank to rank, so every rank saves and loads its own.
+ */
+export interface CompressionState {
+  /** The compression it belongs to: a codec name, or `powerSGD({...})` with the options (initQ left out) as JSON. */
+  mode: string;
+  /** The rank whose state it is. */
+  rank: number;
+  /** The number of ranks of its world. */
+  worldSize: number;
+  /** Steps reduced so far (PowerSGD: plain all-reduces while below startIter). */
+  iter: number;
+  /** PowerSGD: random initialisations of Q drawn so far (the next draw's number). */
+  draws: number;
+  /** Per bucket, in reduce order (none before the first step): its error-feedback buffer and, for PowerSGD with warm start once it compressed, its last Q. */
+  buckets: {
+    /** What this rank has not sent yet (added to the bucket's next input). */
+    error: Float32Array;
+    /** PowerSGD's Q of the last step, reused by the next (its compressed matrices' Qs, cols × rank each). */
+    q?: Float32Array;
+  }[];
+}
+
+/**
+ * DataParallel's / DiLoCo's loadStateDict around `compressor` (theirs, or undefined): checks that the state has
+ * compression exactly when the owner compresses, loads it, then runs `rest` (the owner's other loads, each
+ * changing nothing when it throws) and puts the compression state back if `rest` throws.
+ */
+export function loadCompressed(where: string, compressor: Compressor | undefined, state: CompressionState | undefined, group: ProcessGroup, buckets: () => readonly CompressBucket[], rest: () => void): void {
+  if ((state === undefined) !== (compressor === undefined)) {
+    throw new RangeError(`${where}: the state is ${state === undefined ? "without" : "with"} compression, this one is ${compressor ? "with" : "without"}`);
+  }
+  const before = compressor?.stateDict(group);
+  compressor?.loadStateDict(state!, group, buckets(), where);
+  try {
+    rest();
+  } catch (e) {
+    if (before) compressor!.loadStateDict(before, group, buckets(), where);
+    throw e;
+  }
+}
+
+/** A mode as CompressionState records it. */
+function describeMode(mode: Compression): string {
+  if (typeof mode === "string") return mode;
+  const { initQ: _, kind: __, ...options } = mode;
+  return `powerSGD(${JSON.stringify(options)})`;
+}
+
 /** A bucket to reduce: a live view of its floats and its params in order (PowerSGD reads their shapes). */
 export interface CompressBucket {
   /** The bucket's floats, as a live view (reduce() replaces them in place). */
@@ -157,6 +208,54 @@ export class Compressor {
   /** Copies of each bucket's error-feedback buffer, by bucket index (empty before a bucket's first compressed step). */
   errors(): Map<number, Float32Array> {
     return new Map([...this.#buckets].map(([k, b]) => [k, this.#view(b.err[b.cur]!, b.n).slice()]));
+  }
+
+  /** This rank's state (copies): error buffers, PowerSGD's warm-start Qs, iteration and draw counts. */
+  stateDict(group: ProcessGroup): CompressionState {
+    const buckets = [...this.#buckets.values()].map((b) => ({
+      error: this.#view(b.err[b.cur]!, b.n).slice(),
+      ...(b.hasQ && { q: this.#view(b.pq[b.cur]! + 4 * b.pFloats, b.qFloats).slice() }),
+    }));
+    return { mode: describeMode(this.mode), rank: group.rank, worldSize: group.worldSize, iter: this.#iter, draws: this.#draws, buckets };
+  }
+
+  /**
+   * Restores a stateDict() of this rank, saved by a compressor of the same mode, rank, world size and buckets
+   * (`buckets`: the ones its next reduce() gets). Everything is checked first: a state that does not fit throws
+   * naming what and changes nothing.
+   */
+  loadStateDict(dict: CompressionState, group: ProcessGroup, buckets: readonly CompressBucket[], where = "Compressor.loadStateDict"): void {
+    if (this.#disposed) throw new Error(`${where}: disposed`);
+    const bad = (msg: string) => new RangeError(`${where}: ${msg}`);
+    if (dict === null || typeof dict !== "object" || !Array.isArray(dict.buckets)) throw new TypeError(`${where}: expected { mode, rank, worldSize, iter, draws, buckets }`);
+    const mode = describeMode(this.mode);
+    if (dict.mode !== mode) throw bad(`the state is of compression ${String(dict.mode)}, this one is ${mode}`);
+    if (dict.worldSize !== group.worldSize) throw bad(`the state is of a world of ${String(dict.worldSize)} ranks, this one has ${group.worldSize}`);
+    if (dict.rank !== group.rank) throw bad(`the state is rank ${String(dict.rank)}'s, this is rank ${group.rank} (error buffers are per rank: each rank loads its own)`);
+    for (const k of ["iter", "draws"] as const) if (!Number.isSafeInteger(dict[k]) || dict[k] < 0) throw bad(`invalid ${k} ${String(dict[k])} (expected an integer >= 0)`);
+    if (dict.buckets.length !== 0 && dict.buckets.length !== buckets.length) throw bad(`the state has ${dict.buckets.length} buckets, this one reduces ${buckets.length} (other params or bucket sizes)`);
+    const psgd = typeof this.mode === "object" ? this.mode : undefined;
+    const staged = dict.buckets.map((saved, i) => {
+      if (saved === null || typeof saved !== "object") throw bad(`bucket ${i} is not { error, q? }`);
+      const b = buckets[i]!, n = b.data().length;
+      const error = floatsOf(saved.error, `${where}: bucket ${i}'s error`, n);
+      if (error?.length !== n) throw bad(`bucket ${i}'s error buffer has ${error?.length ?? "no"} floats, the bucket ${n}`);
+      if (saved.q === undefined) return { error, q: undefined };
+      const qFloats = psgd?.warmStart ? layout(b.params, psgd).qFloats : 0;
+      const q = floatsOf(saved.q, `${where}: bucket ${i}'s q`, qFloats);
+      if (!psgd?.warmStart || q?.length !== qFloats) throw bad(`bucket ${i}'s Q has ${q?.length ?? "no"} floats, ${psgd?.warmStart ? `its matrices ${qFloats}` : "this compression keeps none"}`);
+      return { error, q };
+    });
+    // Checked: from here nothing can fail.
+    const states = staged.length > 0 ? buckets.map((b, i) => this.#state(i, b)) : [...this.#buckets.values()];
+    states.forEach((s, i) => {
+      const saved = staged[i];
+      this.#view(s.err[s.cur]!, s.n).set(saved?.error ?? new Float32Array(s.n));
+      if (saved?.q) this.#view(s.pq[s.cur]! + 4 * s.pFloats, s.qFloats).set(saved.q);
+      s.hasQ = saved?.q !== undefined;
+    });
+    this.#iter = dict.iter;
+    this.#draws = dict.draws;
   }
 
   /** Drops the state; later reduce() calls throw. The store's memory returns with the store (it has no free). */

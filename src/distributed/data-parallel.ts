@@ -8,12 +8,12 @@
 // than the cap is a bucket of its own. The optimizer's fused clipping (`maxGradNorm`, `clipValue`) and
 // `skipNonFinite` see the reduced gradients: clipping happens after the reduce (Keras clipped each replica's
 // gradients before aggregating them, tensorflow#33929).
-import type { Optimizer, StepOptions } from "../core/optimizer.js";
+import type { Optimizer, StateDict, StepOptions } from "../core/optimizer.js";
 import { checkOptionsArgument } from "../core/params.js";
 import { rejectUnknown } from "../core/options.js";
 import type { ProcessGroup } from "./group.js";
 import { checkBytes, checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
-import { allReduceBytes, checkCompression, type Compression, Compressor } from "./compression.js";
+import { allReduceBytes, checkCompression, type CompressBucket, type Compression, type CompressionState, Compressor, loadCompressed } from "./compression.js";
 
 /** The options of {@link DataParallel}. */
 export interface DataParallelOptions {
@@ -113,7 +113,7 @@ export class DataParallel {
       const buckets = this.#buckets();
       let bytes = 0;
       if (this.compressor) {
-        bytes = await this.compressor.reduce(this.group, buckets.map((b) => ({ data: () => b.run.grad().subarray(b.start, b.end), params: paramsOf(b) })));
+        bytes = await this.compressor.reduce(this.group, compressBuckets(buckets));
       } else {
         for (const b of buckets) {
           await this.group.allReduce(b.run.grad().subarray(b.start, b.end), { op: "mean" });
@@ -137,6 +137,40 @@ export class DataParallel {
   zeroGrad(): void {
     this.optimizer.zeroGrad();
   }
+
+  /**
+   * The optimizer's state dict and, when compressing, this rank's compression state (error buffers, PowerSGD's
+   * Qs and counts). Without compression every rank's is the same; with it each rank saves its own
+   * (`saveCheckpoint({ params, optimizer: ddp })` on every rank).
+   */
+  stateDict(): DataParallelState {
+    return { optimizer: this.optimizer.stateDict(), ...(this.compressor && { compression: this.compressor.stateDict(this.group) }) };
+  }
+
+  /**
+   * Restores a stateDict() (of this rank, when compressing): checks everything first; a state that does not fit
+   * (another compression, rank or world size, other params or buckets, the optimizer's own checks) throws naming
+   * what, and changes nothing.
+   */
+  loadStateDict(dict: DataParallelState): void {
+    const where = "DataParallel.loadStateDict";
+    if (dict === null || typeof dict !== "object" || dict.optimizer === undefined) throw new TypeError(`${where}: expected { optimizer, compression? }`);
+    // The optimizer's load checks its dict first and changes nothing when it throws.
+    loadCompressed(where, this.compressor, dict.compression, this.group, () => compressBuckets(this.#buckets()), () => this.optimizer.loadStateDict(dict.optimizer));
+  }
+}
+
+/** What DataParallel.stateDict() returns. */
+export interface DataParallelState {
+  /** The optimizer's state dict. */
+  optimizer: StateDict;
+  /** This rank's compression state, when compressing. */
+  compression?: CompressionState;
+}
+
+/** The buckets as the compressor reduces them: views over the gradients. */
+function compressBuckets(buckets: Bucket[]): CompressBucket[] {
+  return buckets.map((b) => ({ data: () => b.run.grad().subarray(b.start, b.end), params: paramsOf(b) }));
 }
 
 /** How many params bucket `b` holds. */

@@ -12,7 +12,7 @@ import { rejectUnknown } from "../core/options.js";
 import { SGD } from "../optim/sgd.js";
 import type { ProcessGroup } from "./group.js";
 import { checkGroup, checkOptimizer, type FlatRun, flatRuns } from "./runs.js";
-import { checkCompression, type Compression, Compressor } from "./compression.js";
+import { allReduceBytes, checkCompression, type CompressBucket, type Compression, type CompressionState, Compressor, loadCompressed } from "./compression.js";
 
 /** The options of {@link DiLoCo}. */
 export interface DiLoCoOptions {
@@ -49,6 +49,7 @@ export class DiLoCo {
   readonly #deltas: Float32Array[];
   #steps = 0;
   #busy = false;
+  #bytesSent = 0;
 
   /**
    * The anchor starts as this rank's params: every rank must start from the same params (initialise them
@@ -81,6 +82,11 @@ export class DiLoCo {
     return this.#steps;
   }
 
+  /** Payload bytes this rank sent in the last sync() (0 before the first; message headers and the shared-memory path not counted). */
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
   /** Copies of the anchors (the params every rank adopted at the last sync), one per flat run of the params. */
   get anchors(): Float32Array[] {
     return this.#anchors.map((a) => a.slice());
@@ -105,13 +111,25 @@ export class DiLoCo {
         const v = r.value(), a = this.#anchors[k]!, d = this.#deltas[k]!;
         for (let i = 0; i < d.length; i++) d[i] = a[i]! - v[i]!;
       });
-      if (this.compressor) await this.compressor.reduce(this.group, this.#deltas.map((d, k) => ({ data: () => d, params: this.#runs[k]!.params })));
-      else for (const d of this.#deltas) await this.group.allReduce(d, { op: "mean" });
+      let bytes = 0;
+      if (this.compressor) bytes = await this.compressor.reduce(this.group, this.#buckets());
+      else {
+        for (const d of this.#deltas) {
+          await this.group.allReduce(d, { op: "mean" });
+          bytes += allReduceBytes(d.length, this.group.worldSize, this.group.rank);
+        }
+      }
+      this.#bytesSent = bytes;
       this.outer.step();
       this.#runs.forEach((r, k) => r.value().set(this.#anchors[k]!));
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** The pseudo-gradients as the compressor reduces them, one bucket per flat run. */
+  #buckets(): CompressBucket[] {
+    return this.#deltas.map((d, k) => ({ data: () => d, params: this.#runs[k]!.params }));
   }
 
   /** Sets every gradient to zero (the inner optimizer's zeroGrad). */
@@ -120,14 +138,18 @@ export class DiLoCo {
   }
 
   /**
-   * The outer state: inner steps taken, the anchors (copies) and the outer SGD's state dict. The inner
-   * optimizer's state is its own (`inner.stateDict()`).
+   * The outer state: inner steps taken, the anchors (copies), the outer SGD's state dict and, when compressing,
+   * this rank's compression state (each rank saves its own). The inner optimizer's state is its own
+   * (`inner.stateDict()`).
    */
   stateDict(): DiLoCoState {
-    return { innerSteps: this.#steps, anchors: this.anchors, outer: this.outer.stateDict() };
+    return { innerSteps: this.#steps, anchors: this.anchors, outer: this.outer.stateDict(), ...(this.compressor && { compression: this.compressor.stateDict(this.group) }) };
   }
 
-  /** Restores a stateDict() of a DiLoCo over params of the same lengths; checks everything first. */
+  /**
+   * Restores a stateDict() of a DiLoCo over params of the same lengths (and, when compressing, of this rank with
+   * the same compression and world size); checks everything first and changes nothing when it throws.
+   */
   loadStateDict(dict: DiLoCoState): void {
     const name = "DiLoCo.loadStateDict";
     if (dict === null || typeof dict !== "object") throw new TypeError(`${name}: expected { innerSteps, anchors, outer }`);
@@ -140,8 +162,8 @@ export class DiLoCo {
       if (f === undefined || f.length !== n) throw new RangeError(`${name}: anchors[${k}] must be ${n} floats`);
       return f;
     });
-    // The outer load checks its dict first and changes nothing when it throws; after it nothing can fail.
-    this.outer.loadStateDict(dict.outer);
+    // Each load checks its dict first and changes nothing when it throws; after them nothing can fail.
+    loadCompressed(name, this.compressor, dict.compression, this.group, () => this.#buckets(), () => this.outer.loadStateDict(dict.outer));
     anchors.forEach((a, k) => this.#anchors[k]!.set(a));
     this.#steps = dict.innerSteps;
   }
@@ -155,4 +177,6 @@ export interface DiLoCoState {
   anchors: Float32Array[];
   /** The outer SGD's state dict. */
   outer: StateDict;
+  /** This rank's compression state of the pseudo-gradients, when compressing. */
+  compression?: CompressionState;
 }

@@ -8,10 +8,10 @@ export { webSocketGroup, type WebSocketGroupOptions, type WebSocketLike } from "
 export { serveRendezvous, type RendezvousOptions, type Rendezvous } from "./rendezvous.js";
 export { rtcGroup, rtcConnect, type RtcGroupOptions, type RtcConnectOptions, type DataChannelLike, type PeerConnectionLike, type OpenableChannel } from "./rtc.js";
 // Training over a process group (data parallel, ZeRO-1, DiLoCo) and federated server optimizers (FedOpt).
-export { DataParallel, type DataParallelOptions } from "./data-parallel.js";
+export { DataParallel, type DataParallelOptions, type DataParallelState } from "./data-parallel.js";
 export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";
 export { saveZeroShard, saveZeroConsolidated, loadZeroCheckpoint, type ZeroShardInfo } from "./checkpoint.js";
-export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor, type CompressBucket } from "./compression.js";
+export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor, type CompressBucket, type CompressionState } from "./compression.js";
 export type { Codec } from "./compression-codecs.js";
 export { DiLoCo, type DiLoCoOptions, type DiLoCoState } from "./diloco.js";
 export {

@@ -128,6 +128,12 @@ export interface RtcConnectOptions extends GroupOptions {
   };
   /** The peer connections' configuration (default `{ iceServers: [] }`: host candidates only, for one network). */
   configuration?: object;
+  /**
+   * How long making the world may take, from this call until every channel is open: the other ranks joining the
+   * rendezvous (processes starting) and the handshakes (default 60 000 ms). Apart from `timeoutMs`, each
+   * collective's limit once connected: a short one there still lets a loaded machine start its processes.
+   */
+  connectTimeoutMs?: number;
   /** The WebSocket class for the relay (default: the runtime's global WebSocket, else the `ws` package's). */
   WebSocket?: {
     /** Opens a socket to `url`. */
@@ -138,7 +144,7 @@ export interface RtcConnectOptions extends GroupOptions {
 /**
  * Joins the world `url` names as `rank`, opens a WebRTC data channel to every other rank with signalling
  * relayed by the rendezvous, and resolves with this rank's `rtcGroup` over them once all are open (rejecting,
- * naming the ranks not connected, after `timeoutMs`, default 60 s). The group's close() closes the peer
+ * naming the ranks not connected, after `connectTimeoutMs`, default 60 s). The group's close() closes the peer
  * connections. A browser or `node-datachannel`'s polyfill; STUN/TURN servers go in `configuration` when the
  * peers are on different networks.
  * @example
@@ -148,11 +154,11 @@ export interface RtcConnectOptions extends GroupOptions {
  * await group.close();
  */
 export async function rtcConnect(options: RtcConnectOptions): Promise<ProcessGroup> {
-  const { url, rank, worldSize, RTCPeerConnection: given, configuration = { iceServers: [] }, WebSocket, ...groupOptions } = options;
+  const { url, rank, worldSize, RTCPeerConnection: given, configuration = { iceServers: [] }, WebSocket, connectTimeoutMs: timeoutMs = 60_000, ...groupOptions } = options;
   checkWorld(rank, worldSize);
+  if (!(timeoutMs > 0)) throw new RangeError(`rtcConnect: invalid connectTimeoutMs ${String(timeoutMs)} (expected a number > 0)`);
   const PC = given ?? (globalThis as { RTCPeerConnection?: new (c: object) => PeerConnectionLike }).RTCPeerConnection;
   if (typeof PC !== "function") throw new TypeError("rtcConnect: this runtime has no RTCPeerConnection; pass one (in Node: `import { RTCPeerConnection } from \"node-datachannel/polyfill\"`)");
-  const timeoutMs = groupOptions.timeoutMs ?? 60_000;
   const peers = Array.from({ length: worldSize }, (_, p) => p).filter((p) => p !== rank);
   // Per peer: the current attempt (its number, connection, channel, whether its remote description is set, the
   // candidates that came before it). An attempt whose connection closes before its channel opened is replaced
@@ -251,10 +257,19 @@ export async function rtcConnect(options: RtcConnectOptions): Promise<ProcessGro
           const p = m.from!;
           // A signal the connection refuses (it went down meanwhile) ends the attempt: the offering rank makes another.
           queues[p] = queues[p]!.then(() => handle(p, m.data!)).catch((e: Error) => retry(p, attempts[p]!, e.message));
-        } else if (m.type === "left" && !doneFrom.has(m.rank!)) fail(`rank ${m.rank} left the rendezvous before its data channels were open`);
+        } else if (m.type === "left") {
+          // A peer leaves once it has every channel and every "done": its own "done" came before, but may still
+          // wait in its queue behind signals being applied (a candidate retried under load). Judged after them.
+          const p = m.rank!;
+          queues[p] = queues[p]!.then(() => {
+            if (!doneFrom.has(p)) fail(`rank ${p} left the rendezvous before its data channels were open`);
+          });
+        }
       },
       close(e) {
-        if (doneFrom.size < peers.length) fail(`the connection to the rendezvous closed (code ${e.code})`);
+        void Promise.all(queues).then(() => {
+          if (doneFrom.size < peers.length) fail(`the connection to the rendezvous closed (code ${e.code})`);
+        });
       },
     });
     for (const p of peers) if (p > rank) await offer(p, 1);

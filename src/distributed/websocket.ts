@@ -28,6 +28,11 @@ export interface WebSocketGroupOptions extends GroupOptions {
   rank: number;
   /** The number of ranks. */
   worldSize: number;
+  /**
+   * How long joining may take, from this call until every rank has joined (processes starting on a loaded
+   * machine; default 60 000 ms). Apart from `timeoutMs`, each collective's limit once joined.
+   */
+  connectTimeoutMs?: number;
   /** The WebSocket class (default: the runtime's global WebSocket, else the `ws` package's). */
   WebSocket?: {
     /** Opens a socket to `url`. */
@@ -103,7 +108,7 @@ export async function joinRendezvous(caller: string, o: JoinOptions, after: { me
 
 /**
  * Joins the world `url` names as `rank`; resolves once all `worldSize` ranks have joined (rejects, naming the
- * ranks still missing, after `timeoutMs`). A rank whose socket closes (process died, network) rejects every
+ * ranks still missing, after `connectTimeoutMs`, default 60 s). A rank whose socket closes (process died, network) rejects every
  * peer's pending collective naming it.
  * @example
  * import { webSocketGroup } from "gradstep/distributed";
@@ -112,15 +117,16 @@ export async function joinRendezvous(caller: string, o: JoinOptions, after: { me
  * await group.close();
  */
 export async function webSocketGroup(options: WebSocketGroupOptions): Promise<ProcessGroup> {
-  const { url, rank, worldSize, WebSocket, ...groupOptions } = options;
+  const { url, rank, worldSize, WebSocket, connectTimeoutMs = 60_000, ...groupOptions } = options;
   checkWorld(rank, worldSize);
+  if (!(connectTimeoutMs > 0)) throw new RangeError(`webSocketGroup: invalid connectTimeoutMs ${String(connectTimeoutMs)} (expected a number > 0)`);
   let closing = false;
   let socket: WebSocketLike | undefined;
   const { transport, receive } = frameTransport(rank, (_to, frame) => socket!.send(frame), () => {
     closing = true;
     socket!.close();
   });
-  socket = await joinRendezvous("webSocketGroup", { url, rank, worldSize, WebSocket, timeoutMs: groupOptions.timeoutMs ?? 60_000 }, {
+  socket = await joinRendezvous("webSocketGroup", { url, rank, worldSize, WebSocket, timeoutMs: connectTimeoutMs }, {
     message(data) {
       if (typeof data !== "string") {
         if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) receive(data);

@@ -3,6 +3,7 @@ import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput 
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, MAXIMIZE } from "../abi/index.js";
 import { lamb_f32 } from "./lamb.reference.js";
+import { LAMB_WGSL } from "./lamb.wgsl.js";
 
 /** The options of {@link LAMB}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LAMBOptions extends Pick<SharedOptions, "maximize"> {
@@ -34,6 +35,7 @@ export const LAMB_SPEC: OptimizerSpec<LAMBOptions> = {
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
   kernel: "lamb_f32",
+  wgsl: LAMB_WGSL,
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc1", "rBc2", "eps", "epsRoot", "weightDecay"],
   reference: lamb_f32,
   buffers: [

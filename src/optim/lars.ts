@@ -3,6 +3,7 @@ import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput 
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { baseFlags, NESTEROV } from "../abi/index.js";
 import { lars_f32 } from "./lars.reference.js";
+import { LARS_WGSL } from "./lars.wgsl.js";
 
 /** The options of {@link LARS}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface LARSOptions extends Pick<SharedOptions, "maximize"> {
@@ -31,6 +32,7 @@ export const LARS_SPEC: OptimizerSpec<LARSOptions> = {
     a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
   kind: "tensor",
   kernel: "lars_f32",
+  wgsl: LARS_WGSL,
   scalars: ["lr", "momentum", "weightDecay", "trustCoefficient", "eps"],
   reference: lars_f32,
   buffers: [{ name: "trace", needed: () => true }],

@@ -3,6 +3,7 @@ import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput 
 import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { novograd_f32 } from "./novograd.reference.js";
+import { NOVOGRAD_WGSL } from "./novograd.wgsl.js";
 
 /** The options of {@link NovoGrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface NovoGradOptions {
@@ -30,6 +31,7 @@ export const NOVOGRAD_SPEC: OptimizerSpec<NovoGradOptions> = {
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
   kernel: "novograd_f32",
+  wgsl: NOVOGRAD_WGSL,
   scalars: ["lr", "beta1", "beta2", "beta2Comp", "eps", "epsRoot", "weightDecay"],
   reference: novograd_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, length: () => 1 }],

@@ -106,7 +106,6 @@ export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<
   /** Params ← x, the evaluation point (Optax's schedule_free_eval_params). No-op in eval mode. */
   eval(): void {
     if (!this.#training) return;
-    if (this.backend === "webgpu") throw new Error(`${this.#name}.eval(): not supported on webgpu params yet (it rewrites the params on the host)`);
     this.#swap(true);
     this.#training = false;
   }
@@ -137,6 +136,15 @@ export abstract class ScheduleFreeOptimizer<O extends object> extends Optimizer<
   }
 
   #swap(toEval: boolean): void {
+    if (this.backend === "webgpu") {
+      // On the device, run by run: a run's z holds state once the run has stepped (ready), as `state[id].z` below.
+      const backend = this._backend();
+      this.paramGroups.forEach((group, gi) => {
+        const b1 = Math.fround(this.#beta1(group)), c = Math.fround(1 - b1);
+        for (const r of this._runs(gi)) if (r.ready[0]) backend.scheduleFreeSwap!(r.offsets[0]!, r.offsets[1]!, r.n, toEval, b1, c);
+      });
+      return;
+    }
     const state = super.stateDict().state;
     let id = 0;
     for (const group of this.paramGroups) {

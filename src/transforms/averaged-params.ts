@@ -14,7 +14,7 @@ import { Optimizer } from "../core/optimizer.js";
 import { floatsOf, isFloat32Array } from "../core/state-dict.js";
 import type { ParamLike } from "../core/spec.js";
 import { defaults as initDefaults } from "../runtime/loader.js";
-import { Param, type ParamStore } from "../runtime/store.js";
+import { Param, ParamStore } from "../runtime/store.js";
 import type { BackendName } from "../runtime/types.js";
 import { paramList } from "./clip.js";
 
@@ -37,6 +37,45 @@ export function averageRef(avg: Float32Array, param: Float32Array, c: number, fl
     const base = flags & AVG_FROM_PARAM ? param : avg;
     for (let i = 0; i < n; i++) avg[i] = base[i]! + f(cf * d[i]!);
   }
+}
+
+/** The kernel's coefficient and flags for update number n + 1 (n ≥ 1 averaged so far), as torch computes them in f32. */
+export function averageCoefficient(decay: number | undefined, n: number): { c: number; flags: number } {
+  if (decay === undefined) return { c: Math.fround(n + 1), flags: AVG_DIVIDE };
+  const w = Math.fround(1 - decay);
+  return w < 0.5 ? { c: w, flags: 0 } : { c: Math.fround(w - 1), flags: AVG_FROM_PARAM };
+}
+
+/**
+ * A state dict's averages and count, checked against an average of `decay` (undefined: SWA) over params of
+ * `lengths` (loadStateDict's checks, shared with gradstep/webgpu's GpuAveragedParams): throws on any mismatch.
+ */
+export function checkAveragedState(dict: AveragedParamsState, decay: number | undefined, lengths: readonly number[], where: string): { n: number; values: Float32Array[] } {
+  if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict object`);
+  const keys = ["format", "kind", "decay", "nAveraged", "averages"];
+  for (const k of Object.keys(dict)) if (!keys.includes(k)) throw new TypeError(`${where}: unknown key "${k}"`);
+  for (const k of keys) if (!Object.hasOwn(dict, k)) throw new TypeError(`${where}: missing key "${k}"`);
+  if (dict.format !== AVERAGED_STATE_FORMAT) throw new TypeError(`${where}: unsupported format ${JSON.stringify(dict.format)} (expected ${AVERAGED_STATE_FORMAT})`);
+  const kind = decay === undefined ? "swa" : "ema";
+  if (dict.kind !== kind || dict.decay !== (decay ?? null)) {
+    throw new TypeError(`${where}: the dict is of ${dict.kind === "ema" ? `an EMA with decay ${String(dict.decay)}` : `kind ${JSON.stringify(dict.kind)}`}, this is ${kind === "ema" ? `an EMA with decay ${decay}` : "an SWA average"}`);
+  }
+  if (!Number.isSafeInteger(dict.nAveraged) || dict.nAveraged < 0) invalid(where, "nAveraged", dict.nAveraged, "an integer >= 0");
+  if (!Array.isArray(dict.averages) || dict.averages.length !== lengths.length) {
+    throw new RangeError(`${where}: expected ${lengths.length} averages, got ${Array.isArray(dict.averages) ? dict.averages.length : typeof dict.averages}`);
+  }
+  return { n: dict.nAveraged, values: dict.averages.map((a, i) => asFloat32(a, lengths[i]!, `${where}: averages[${i}]`)) };
+}
+
+/** Checks the `decay` option (undefined: SWA). */
+export function checkDecay(where: string, decay: unknown): void {
+  if (decay !== undefined && (typeof decay !== "number" || !(decay >= 0 && decay <= 1))) invalid(where, "decay", decay, "a number in [0, 1]");
+}
+
+/** Whether `x` is a GpuParamStore or one of its params (gradstep/webgpu; told apart by `deviceKind`). */
+function onGpu(x: unknown): boolean {
+  const o = x as { deviceKind?: unknown; store?: { deviceKind?: unknown } } | null;
+  return o?.deviceKind === "webgpu" || o?.store?.deviceKind === "webgpu";
 }
 
 /** The options of {@link AveragedParams}. */
@@ -134,9 +173,13 @@ export class AveragedParams {
       if (!(optimizer instanceof Optimizer)) throw new TypeError("AveragedParams: optimizer must be a gradstep optimizer");
       if (optimizer.disposed) throw new Error("AveragedParams: the optimizer has been disposed");
     }
-    if (decay !== undefined && (typeof decay !== "number" || !(decay >= 0 && decay <= 1))) invalid("AveragedParams", "decay", decay, "a number in [0, 1]");
+    checkDecay("AveragedParams", decay);
     if (backend !== undefined) checkBackend("AveragedParams", backend);
-    const list = paramList(params, "AveragedParams");
+    const given = params instanceof ParamStore || params instanceof Param || !(Symbol.iterator in Object(params)) ? params : [...params as Iterable<ParamLike>];
+    if (onGpu(given) || (Array.isArray(given) && given.some(onGpu))) {
+      throw new TypeError("AveragedParams: GPU params (a GpuParamStore's): use GpuAveragedParams of gradstep/webgpu, whose averages live on the GPU");
+    }
+    const list = paramList(given, "AveragedParams");
     if (list.length === 0) throw new Error("AveragedParams: got an empty parameter list");
     list.forEach((p, i) => {
       if (!(p instanceof Param) && (!isFloat32Array(p.value) || p.value.length !== p.grad.length)) {
@@ -241,7 +284,7 @@ export class AveragedParams {
     if (this.#n === 0) {
       for (let i = 0; i < this.#slots.length; i++) this.#avg(i).set(this.#slots[i]!.param.value);
     } else {
-      const { c, flags } = this.#coefficient();
+      const { c, flags } = averageCoefficient(this.decay, this.#n);
       for (let i = 0; i < this.#slots.length; i++) {
         const s = this.#slots[i]!;
         if (s.own) averageRef(s.own, s.param.value, c, flags);
@@ -252,13 +295,6 @@ export class AveragedParams {
       }
     }
     this.#n++;
-  }
-
-  /** The kernel's coefficient and flags for the next update (n ≥ 1), as torch computes them in f32. */
-  #coefficient(): { c: number; flags: number } {
-    if (this.decay === undefined) return { c: Math.fround(this.#n + 1), flags: AVG_DIVIDE };
-    const w = Math.fround(1 - this.decay);
-    return w < 0.5 ? { c: w, flags: 0 } : { c: Math.fround(w - 1), flags: AVG_FROM_PARAM };
   }
 
   /** Checks `params` against the averaged ones: the same count and lengths. */
@@ -323,21 +359,8 @@ export class AveragedParams {
     this.#assertUsable("loadStateDict");
     const where = "AveragedParams.loadStateDict";
     if (this.#swapped) throw new Error(`${where}: the params hold the averages (swapped): call swap() first`);
-    if (dict === null || typeof dict !== "object") throw new TypeError(`${where}: expected a state dict object`);
-    const keys = ["format", "kind", "decay", "nAveraged", "averages"];
-    for (const k of Object.keys(dict)) if (!keys.includes(k)) throw new TypeError(`${where}: unknown key "${k}"`);
-    for (const k of keys) if (!Object.hasOwn(dict, k)) throw new TypeError(`${where}: missing key "${k}"`);
-    if (dict.format !== AVERAGED_STATE_FORMAT) throw new TypeError(`${where}: unsupported format ${JSON.stringify(dict.format)} (expected ${AVERAGED_STATE_FORMAT})`);
-    const kind = this.decay === undefined ? "swa" : "ema";
-    if (dict.kind !== kind || dict.decay !== (this.decay ?? null)) {
-      throw new TypeError(`${where}: the dict is of ${dict.kind === "ema" ? `an EMA with decay ${String(dict.decay)}` : `kind ${JSON.stringify(dict.kind)}`}, this is ${kind === "ema" ? `an EMA with decay ${this.decay}` : "an SWA average"}`);
-    }
-    if (!Number.isSafeInteger(dict.nAveraged) || dict.nAveraged < 0) invalid(where, "nAveraged", dict.nAveraged, "an integer >= 0");
-    if (!Array.isArray(dict.averages) || dict.averages.length !== this.#slots.length) {
-      throw new RangeError(`${where}: expected ${this.#slots.length} averages, got ${Array.isArray(dict.averages) ? dict.averages.length : typeof dict.averages}`);
-    }
-    const values = dict.averages.map((a, i) => asFloat32(a, this.#slots[i]!.length, `${where}: averages[${i}]`));
+    const { n, values } = checkAveragedState(dict, this.decay, this.#slots.map((s) => s.length), where);
     values.forEach((v, i) => this.#avg(i).set(v));
-    this.#n = dict.nAveraged;
+    this.#n = n;
   }
 }

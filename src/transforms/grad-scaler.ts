@@ -153,9 +153,9 @@ export class GradScaler {
 
   #usable(opt: Optimizer<object>, where: string): asserts opt is Optimizer<object> & { backend: BackendName } {
     if (opt.disposed) throw new Error(`GradScaler.${where}: the optimizer has been disposed`);
-    // Its inf check reads the gradients on the host; on a device, step({ gradScale }) with skipNonFinite does it there.
+    // Its inf check reads the gradients and its scale is on the host; GpuGradScaler keeps both on the device.
     if (opt.backend === "webgpu") {
-      throw new Error(`GradScaler.${where}: not supported on webgpu params yet (use opt.step({ gradScale: 1 / scale }) with skipNonFinite: true)`);
+      throw new Error(`GradScaler.${where}: not supported on webgpu params (use GpuGradScaler of gradstep/webgpu: its scale lives on the GPU)`);
     }
   }
 

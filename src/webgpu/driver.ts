@@ -8,6 +8,8 @@
 //   6 n, 7 flags, 8..21 the spec's scalars s0..s13 (f32), 22 gradScale (f32), 23/24 the value clip's lo/hi (f32),
 //   25 the device pre-pass (PRE_SKIP: skip when pre[1] != 0; PRE_SCALE: the gradient scale is pre[0]),
 //   26 the f32 1 (keep(): a factor the compiler cannot see, so that it cannot rewrite y + (y' - y) as y')
+//   bf16 state only: 27 which state buffers the launch binds (bit i: buffer i; BF16_STOCHASTIC: stochastic
+//   rounding), 28 the step's seed mix (assembly/lib/lowp.ts seedMix)
 // The rule sees: `e` (its element), indices `ip`, `ia`..`id`, `ig`; its scalars by their spec names; `param`,
 // `grad` and the state arrays `a`..`d`; `has(FLAG)` and the helpers below, each rounding as its twin in
 // assembly/lib/common.ts and src/core/reference-ops.ts (one f32 operation at a time, in the same order).
@@ -17,11 +19,12 @@ import { FLAG_MAP } from "../abi/index.js";
 export const WORKGROUP = 256;
 /** Uniform block: 32 words (128 bytes; a launch's own buffer). */
 export const ARGS_WORDS = 32;
-export const W_N = 6, W_FLAGS = 7, W_SCALARS = 8, W_GRAD_SCALE = 22, W_CLIP = 23, W_PRE = 25, W_ONE = 26;
+export const W_N = 6, W_FLAGS = 7, W_SCALARS = 8, W_GRAD_SCALE = 22, W_CLIP = 23, W_PRE = 25, W_ONE = 26, W_BF16 = 27, W_MIX = 28;
+export const BF16_STOCHASTIC = 16;
 export const PRE_SKIP = 1, PRE_SCALE = 2;
 /** State buffers a kernel may have (elementwise rules: a..d). */
 export const MAX_BUFFERS = 4;
-const STATE_NAMES = ["a", "b", "c", "d"];
+export const STATE_NAMES = ["a", "b", "c", "d"];
 
 /** The helpers every rule may call (assembly/lib/common.ts's, in WGSL). */
 const HELPERS = /* wgsl */ `
@@ -68,37 +71,90 @@ fn sign1(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0);
 fn torchSign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
 `;
 
-/** The WGSL of kernel `spec` with `buffers` state buffers: the driver around the spec's rule. */
-export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number): string {
+// bf16 state (stateDtype "bf16"), as the Wasm low-precision driver (assembly/lib/lowp.ts) does it: the state is
+// decoded into f32, the unchanged rule runs on f32, and the new state is encoded, to nearest (ties to even) or
+// stochastically with the same hash; every NaN is stored as 0xFFFF. Two bf16 share a u32 (WGSL has no 16-bit
+// stores), so one invocation steps the two elements of one word: the state buffers a..d are private pairs the rule
+// indexes with ia..id = 0 or 1 (`half_`). A run whose state starts at an odd element shares its first (and maybe last)
+// word with the neighbouring run: the half it does not own is decoded and encoded again, unchanged (an exact
+// bf16 value encodes to itself both ways), and the runs are separate dispatches, so never at the same time.
+const BF16 = /* wgsl */ `
+fn dither(b: u32, mix: u32) -> u32 {
+  var h = b ^ mix;
+  h = h * 0x85EBCA6Bu; h = h ^ (h >> 13u); h = h * 0xC2B2AE35u; h = h ^ (h >> 16u);
+  return h & 0xFFFFu;
+}
+fn bf16(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7FFFFFFFu) > 0x7F800000u) { return 0xFFFFu; }
+  if ((word(${W_BF16}u) & ${BF16_STOCHASTIC}u) != 0u) { return (b + dither(b, word(${W_MIX}u))) >> 16u; }
+  return (b + 0x7FFFu + ((b >> 16u) & 1u)) >> 16u;
+}
+`;
+
+/** What a kernel's WGSL shares: the flag constants, the bindings (param, state `a`.. as `dtype`, grad, args, pre) and the helpers. */
+export function kernelPrelude(spec: { readonly name: string; readonly scalars: readonly string[] }, buffers: number, dtype: "f32" | "bf16" = "f32"): string {
   if (spec.scalars.length > W_GRAD_SCALE - W_SCALARS) throw new Error(`${spec.name}: more scalars than the WGSL driver's uniform block holds`);
   const flags = Object.entries(FLAG_MAP).map(([k, v]) => `const ${k}: u32 = ${v >>> 0}u;`).join("\n");
+  const bf = dtype === "bf16", states = STATE_NAMES.slice(0, buffers);
   const bindings = [
     "@group(0) @binding(0) var<storage, read_write> param: array<f32>;",
-    ...STATE_NAMES.slice(0, buffers).map((x, i) => `@group(0) @binding(${i + 1}) var<storage, read_write> ${x}: array<f32>;`),
+    ...states.map((x, i) => bf
+      ? `@group(0) @binding(${i + 1}) var<storage, read_write> ${x}_w: array<u32>;\nvar<private> ${x}: array<f32, 2>;`
+      : `@group(0) @binding(${i + 1}) var<storage, read_write> ${x}: array<f32>;`),
     `@group(0) @binding(${buffers + 1}) var<storage, read> grad: array<f32>;`,
     `struct Args { w: array<vec4<u32>, ${ARGS_WORDS / 4}> }`,
     `@group(0) @binding(${buffers + 2}) var<uniform> args: Args;`,
     `@group(0) @binding(${buffers + 3}) var<storage, read> pre: array<u32>;`,
   ].join("\n");
-  const lets = [
-    "let ip = word(0u) + e;",
-    ...STATE_NAMES.slice(0, buffers).map((x, i) => `let i${x} = word(${i + 1}u) + e;`),
-    "let ig = word(5u) + e;",
-    ...spec.scalars.map((s, i) => `let ${s} = scalar(${W_SCALARS + i}u);`),
-  ].join("\n  ");
-  return `${flags}
-${bindings}
-${HELPERS}
-fn rule(e: u32) {
-  ${lets}
-${spec.wgsl}
+  return `${flags}\n${bindings}\n${HELPERS}`;
 }
+
+/**
+ * The element indices and scalars a rule sees, as `<decl> name = value;` lines (`let`, or assignments to private
+ * globals). bf16 state: the rule indexes its private pair by `half_`.
+ */
+export function ruleLets(spec: { readonly scalars: readonly string[] }, buffers: number, decl: string, dtype: "f32" | "bf16" = "f32"): string[] {
+  return [
+    `${decl}ip = word(0u) + e;`,
+    ...STATE_NAMES.slice(0, buffers).map((x, i) => (dtype === "bf16" ? `${decl}i${x} = half_;` : `${decl}i${x} = word(${i + 1}u) + e;`)),
+    `${decl}ig = word(5u) + e;`,
+    ...spec.scalars.map((s, i) => `${decl}${s} = scalar(${W_SCALARS + i}u);`),
+  ];
+}
+
+/** The WGSL of kernel `spec` with `buffers` state buffers stored as `dtype`: the driver around the spec's rule. */
+export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number, dtype: "f32" | "bf16" = "f32"): string {
+  const states = STATE_NAMES.slice(0, buffers);
+  const f32Main = /* wgsl */ `
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let e = gid.x + gid.y * nw.x * ${WORKGROUP}u;
   if (e >= word(6u)) { return; }
   if ((word(25u) & 1u) != 0u && pre[1] != 0u) { return; }
-  rule(e);
+  rule(e, 0u);
+}`;
+  // One word of state per invocation: word t of the run holds its elements 2t - par and 2t + 1 - par.
+  const used = (i: number) => `(word(${W_BF16}u) & ${1 << i}u) != 0u`;
+  const bf16Main = /* wgsl */ `${BF16}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let t = gid.x + gid.y * nw.x * ${WORKGROUP}u;
+  let n = word(6u);
+  let par = word(1u) & 1u; // the same for every state buffer of a launch (the backend checks)
+  if (2u * t >= n + par) { return; }
+  if ((word(25u) & 1u) != 0u && pre[1] != 0u) { return; }
+${states.map((x, i) => `  let w${x} = (word(${i + 1}u) >> 1u) + t;
+  if (${used(i)}) { let v = ${x}_w[w${x}]; ${x}[0] = bitcast<f32>(v << 16u); ${x}[1] = bitcast<f32>(v & 0xFFFF0000u); }`).join("\n")}
+  if (t != 0u || par == 0u) { rule(2u * t - par, 0u); }
+  if (2u * t + 1u < n + par) { rule(2u * t + 1u - par, 1u); }
+${states.map((x, i) => `  if (${used(i)}) { ${x}_w[w${x}] = bf16(${x}[0]) | (bf16(${x}[1]) << 16u); }`).join("\n")}
+}`;
+  return `${kernelPrelude(spec, buffers, dtype)}
+fn rule(e: u32, half_: u32) {
+  ${ruleLets(spec, buffers, "let ", dtype).join("\n  ")}
+${spec.wgsl}
 }
+${dtype === "bf16" ? bf16Main : f32Main}
 `;
 }

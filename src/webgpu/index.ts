@@ -6,3 +6,5 @@ export type {
   GPUComputePipeline, GPUDevice, GPUQueue,
 } from "./gpu.js";
 export { type AsyncStateful, type GpuCheckpointParts, loadCheckpointAsync, saveCheckpointAsync } from "./checkpoint.js";
+export { GpuGradScaler } from "./scaler.js";
+export { GpuAveragedParams, type GpuAveragedParamsOptions } from "./averaged.js";

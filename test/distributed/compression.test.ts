@@ -10,10 +10,10 @@ import { ParamStore, SGD } from "../../src/index.js";
 import { DataParallel, DiLoCo, localGroups, powerSGD, type Compression, type ProcessGroup } from "../../src/distributed/index.js";
 import { ADD, BLOCK, type Codec, DIV, encodeRef, payloadFloats, unpackRef } from "../../src/distributed/compression-codecs.js";
 import { KERNEL } from "../../src/distributed/compression.js";
-import { MessageGroup, type Header, type Transport } from "../../src/distributed/group.js";
 import { bf16Decode, bf16Encode } from "../../src/core/lowp.js";
 import { expectSameState, firstBitDifference, randomArray, rng } from "../helpers.js";
-import { buildRank, failingGroup, rankOrderMean, snapshotRank } from "./world.js";
+import { countingGroups } from "./transports.js";
+import { buildRank, failingGroup, rankOrderMean, shapedRank, snapshotRank } from "./world.js";
 
 const CODECS: Codec[] = ["bf16", "int8", "sign"];
 const BACKENDS = ["simd", "scalar"] as const;
@@ -92,20 +92,6 @@ function definitionDecode(codec: Codec, x: Float32Array): Float32Array {
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** Shaped store params (two matrices, a vector, a small matrix) and a foreign vector: every kind PowerSGD splits. */
-function shapedRank(options: object = { lr: 0.1 }) {
-  const store = new ParamStore();
-  const rand = rng(3);
-  const params = [
-    store.param("w1", randomArray(24 * 20, rand), { shape: [24, 20] }),
-    store.param("b1", randomArray(24, rand)),
-    store.param("w2", randomArray(10 * 24, rand), { shape: [10, 24] }),
-    store.param("w3", randomArray(9, rand), { shape: [3, 3] }),
-  ];
-  const opt = new SGD([...params, { value: randomArray(300, rand), grad: new Float32Array(300) }], options);
-  return { store, params: [...opt.paramGroups[0]!.params], opt };
 }
 
 const MODES: [string, Compression][] = [
@@ -305,23 +291,6 @@ describe("PowerSGD equals torch's powerSGD_hook (2 ranks on a gloo group, test/f
   });
 });
 
-/** localGroups' message passing with every payload byte counted per sending rank (an independent meter). */
-function countingGroups(world: number): { groups: ProcessGroup[]; sent: number[] } {
-  const sent = new Array<number>(world).fill(0);
-  const transports: Transport[] = [];
-  for (let rank = 0; rank < world; rank++) {
-    transports.push({
-      send(to: number, header: Header, payload: Float32Array) {
-        sent[rank]! += payload.byteLength;
-        const copy = payload.slice();
-        queueMicrotask(() => transports[to]!.onMessage?.(rank, { ...header }, copy));
-      },
-      close() {},
-    });
-  }
-  return { groups: transports.map((t, r) => new MessageGroup(r, world, t)), sent };
-}
-
 describe("bytes on the wire: DataParallel.bytesSent equals what the transport carried", () => {
   const NONE: [string, Compression | undefined] = ["none", undefined];
   it.each([NONE, ...MODES].flatMap(([name, c]) => [2, 3].map((w) => [name, w, c] as const)))("%s, W = %i", async (name, world, compression) => {
@@ -338,6 +307,20 @@ describe("bytes on the wire: DataParallel.bytesSent equals what the transport ca
     }
     const floats = ranks[0]!.params.reduce((a, p) => a + p.value.length, 0);
     console.log(`bytes per step, ${name}, W = ${world}, ${floats} floats: ${perStep.join(", ")} (rank 0)`);
+    await Promise.all(groups.map((g) => g.close()));
+  });
+
+  it.each([NONE, ...MODES].flatMap(([name, c]) => [2, 3].map((w) => [name, w, c] as const)))("DiLoCo, %s, W = %i: a sync sends DiLoCo.bytesSent, the steps between nothing", async (name, world, compression) => {
+    const { groups, sent } = countingGroups(world);
+    const ranks = groups.map(() => shapedRank());
+    const dilocos = ranks.map((r, k) => new DiLoCo(r.opt, groups[k]!, { syncEvery: 2, ...(compression && { compression }) }));
+    for (let t = 0; t < 8; t++) {
+      ranks.forEach((r, k) => r.params.forEach((p, i) => p.grad.set(randomArray(p.value.length, rng(10 * t + k + i)))));
+      const before = [...sent];
+      await Promise.all(dilocos.map((d) => d.step()));
+      dilocos.forEach((d, k) => expect(sent[k]! - before[k]!, `${name} step ${t} rank ${k}`).toBe(t % 2 === 1 ? d.bytesSent : 0));
+    }
+    expect(dilocos[0]!.bytesSent).toBeGreaterThan(0);
     await Promise.all(groups.map((g) => g.close()));
   });
 });

@@ -241,15 +241,33 @@ describe("constructors reject bad options", () => {
     expect(make).toThrow(message);
   });
 
-  it("webSocketGroup: a duplicate rank and a different worldSize are refused; a missing rank is named after timeoutMs", async () => {
+  it("webSocketGroup: a duplicate rank and a different worldSize are refused; a missing rank is named after connectTimeoutMs", async () => {
     const relay = await serveRendezvous();
     cleanup.push(() => relay.close());
     const url = `${relay.url}/refusals`;
-    const first = webSocketGroup({ url, rank: 0, worldSize: 3, timeoutMs: 500 });
+    const first = webSocketGroup({ url, rank: 0, worldSize: 3, connectTimeoutMs: 500 });
     await expect(webSocketGroup({ url, rank: 0, worldSize: 3 })).rejects.toThrow(/the rendezvous refused: rank 0 already joined world \/refusals/);
     await expect(webSocketGroup({ url, rank: 1, worldSize: 2 })).rejects.toThrow(/the rendezvous refused: world \/refusals has worldSize 3, this rank says 2/);
     await expect(webSocketGroup({ url, rank: 4, worldSize: 3 })).rejects.toThrow(/Invalid rank: 4 \(expected an integer, 0 <= rank < 3\)/);
     await expect(first).rejects.toThrow(/webSocketGroup \(rank 0, .*\): ranks 1, 2 did not join within 500 ms/);
+  });
+
+  it("webSocketGroup: the group's timeoutMs does not bound joining (connectTimeoutMs does): a rank that starts late still joins", async () => {
+    const relay = await serveRendezvous();
+    cleanup.push(() => relay.close());
+    const url = `${relay.url}/late`;
+    const first = webSocketGroup({ url, rank: 0, worldSize: 2, timeoutMs: 200 });
+    await new Promise((r) => setTimeout(r, 600));
+    const groups = await Promise.all([first, webSocketGroup({ url, rank: 1, worldSize: 2, timeoutMs: 200 })]);
+    const bufs = groups.map((_, r) => new Float32Array([r + 1, 2 * r]));
+    await Promise.all(groups.map((g, r) => g.allReduce(bufs[r]!, { op: "sum" })));
+    expect(bufs.map((b) => [...b])).toEqual([[3, 2], [3, 2]]);
+    await Promise.all(groups.map((g) => g.close()));
+  });
+
+  it.each([0, -1, NaN])("webSocketGroup: connectTimeoutMs %s is refused", async (connectTimeoutMs) => {
+    await expect(webSocketGroup({ url: "ws://127.0.0.1:1/x", rank: 0, worldSize: 2, connectTimeoutMs }))
+      .rejects.toThrow(/^webSocketGroup: invalid connectTimeoutMs -?\w+ \(expected a number > 0\)$/);
   });
 
   it("webSocketGroup: no server at the URL", async () => {

@@ -1,9 +1,9 @@
 // The training loop of the kill-and-restart test, run by every rank (a child process over WebSocket, or an
 // in-process rank for the uninterrupted reference): two models trained side by side, one with DataParallel
-// (AdamW) and one with ZeRO-1 (Adam, bf16 state), on gradients that depend on the params and on the rank and
-// step. Every `every` steps a checkpoint: rank 0 writes the DataParallel model's plain checkpoint, every rank
-// its ZeRO shard; after a barrier rank 0 records the step in `latest` (so only a checkpoint every rank finished
-// counts). Files are written to a temporary name and renamed, so a rank killed while writing leaves no torn file.
+// (AdamW, int8-compressed gradients) and one with ZeRO-1 (Adam, bf16 state), on gradients that depend on the
+// params and on the rank and step. Every `every` steps a checkpoint: every rank writes its DataParallel file
+// (params, optimizer state and its own error-feedback buffers) and its ZeRO shard; after a barrier rank 0
+// records the step in `latest` (so only a checkpoint every rank finished counts). Files are written to a temporary name and renamed, so a rank killed while writing leaves no torn file.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Adam, AdamW, SGD, loadCheckpoint, saveCheckpoint } from "../../src/index.js";
@@ -29,14 +29,14 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
 /** Trains; returns the final params of both models and the step it started from. */
 export async function train(group: ProcessGroup, o: TrainOptions): Promise<{ ddp: Float32Array[]; zero: Float32Array[]; from: number }> {
   const d = buildRank(AdamW, { lr: 0.01, weightDecay: 0.05 });
-  const ddp = new DataParallel(d.opt, group, { bucketBytes: 256, firstBucketBytes: 64 });
+  const ddp = new DataParallel(d.opt, group, { bucketBytes: 256, firstBucketBytes: 64, compression: "int8" });
   const z = buildRank(SGD, { lr: 0 });
   const zero = new ZeroRedundancyOptimizer([{ params: z.params.slice(0, 2) }, { params: z.params.slice(2) }], { optimizer: Adam, group, lr: 0.01, stateDtype: "bf16" });
   const file = (name: string) => join(o.dir!, name);
   let from = 0;
   if (o.resume && existsSync(file("latest"))) {
     from = Number(readFileSync(file("latest"), "utf8"));
-    loadCheckpoint(readFileSync(file(`ddp-${from}.safetensors`)), { params: d.params, optimizer: d.opt });
+    loadCheckpoint(readFileSync(file(`ddp-${from}.rank-${group.rank}.safetensors`)), { params: d.params, optimizer: ddp });
     await loadZeroCheckpoint(zero, readFileSync(file(`zero-${from}.rank-${group.rank}.safetensors`)));
   }
   for (let t = from; t < o.steps; t++) {
@@ -47,7 +47,7 @@ export async function train(group: ProcessGroup, o: TrainOptions): Promise<{ ddp
     await ddp.step();
     await zero.step();
     if (o.dir && (t + 1) % o.every === 0) {
-      if (group.rank === 0) writeAtomic(file(`ddp-${t + 1}.safetensors`), saveCheckpoint({ params: d.params, optimizer: d.opt }));
+      writeAtomic(file(`ddp-${t + 1}.rank-${group.rank}.safetensors`), saveCheckpoint({ params: d.params, optimizer: ddp }));
       writeAtomic(file(`zero-${t + 1}.rank-${group.rank}.safetensors`), saveZeroShard(zero));
       await group.barrier();
       if (group.rank === 0) writeAtomic(file("latest"), String(t + 1));

@@ -1,5 +1,5 @@
-// Kill and restart: a world of 3 child processes over WebSocket trains a DataParallel and a ZeRO-1 model,
-// checkpointing every 4 steps. The test SIGKILLs rank 1 after its 6th step: both survivors' pending collective
+// Kill and restart: a world of 3 child processes over WebSocket trains a DataParallel (int8-compressed gradients,
+// so each rank's checkpoint holds its own error buffers) and a ZeRO-1 model, checkpointing every 4 steps. The test SIGKILLs rank 1 after its 6th step: both survivors' pending collective
 // rejects within the (short) timeout naming rank 1. A new world restarts from the last complete checkpoint (step
 // 4) and trains to step 12: every rank ends bit-identical to an uninterrupted run of the same training.
 import { type ChildProcess, fork } from "node:child_process";

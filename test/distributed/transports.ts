@@ -1,10 +1,11 @@
 // The ranks of a test world on each transport, behind one interface: call a collective on a rank and get its
 // buffers back with the error, if any. In-process groups (local, WebSocket clients, fake RTC), worker threads
-// and child processes over WebSocket.
+// and child processes over WebSocket; and a local world whose every payload byte is counted.
 import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import { type MessagePort as NodePort, Worker } from "node:worker_threads";
 import { type DataChannelLike, type GroupOptions, type ProcessGroup, type Rendezvous, localGroups, rtcGroup, serveRendezvous, webSocketGroup, workerMesh } from "../../src/distributed/index.js";
+import { MessageGroup, type Header, type Transport } from "../../src/distributed/group.js";
 import { type Command, type Method, type Reply, runCommand } from "./rank-driver.js";
 
 export interface Ranks {
@@ -207,4 +208,21 @@ export function rtcRanks(worldSize: number, options: GroupOptions & { delayMs?: 
   const { delayMs, ...groupOptions } = options;
   const channels = fakeRtcMesh(worldSize, delayMs);
   return inProcess(fakeRtcGroups(worldSize, groupOptions, channels), async (rank) => channels[rank]!.forEach((c) => c?.close()));
+}
+
+/** localGroups' message passing with every payload byte counted per sending rank (an independent meter). */
+export function countingGroups(world: number): { groups: ProcessGroup[]; sent: number[] } {
+  const sent = new Array<number>(world).fill(0);
+  const transports: Transport[] = [];
+  for (let rank = 0; rank < world; rank++) {
+    transports.push({
+      send(to: number, header: Header, payload: Float32Array) {
+        sent[rank]! += payload.byteLength;
+        const copy = payload.slice();
+        queueMicrotask(() => transports[to]!.onMessage?.(rank, { ...header }, copy));
+      },
+      close() {},
+    });
+  }
+  return { groups: transports.map((t, r) => new MessageGroup(r, world, t)), sent };
 }

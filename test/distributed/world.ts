@@ -1,6 +1,6 @@
 // Shared by the distributed training tests: one rank's params and optimizer, seeded per-rank gradients, and
 // the rank-order mean computed here (independently of the process groups).
-import { ParamStore } from "../../src/index.js";
+import { ParamStore, SGD } from "../../src/index.js";
 import type { Optimizer, ParamLike } from "../../src/core/optimizer.js";
 import type { OptimizerClass } from "../../src/optim/index.js";
 import { randomArray, rng } from "../helpers.js";
@@ -27,6 +27,20 @@ export function buildRank(cls: OptimizerClass, options: object = {}): Rank {
   params.push({ value: randomArray(FOREIGN, rand), grad: new Float32Array(FOREIGN) });
   const opt = new cls([{ params: params.slice(0, GROUP0.length) }, { params: params.slice(GROUP0.length) }], options);
   return { store, params, opt };
+}
+
+/** Shaped store params (two matrices, a vector, a small matrix) and a foreign vector: every kind PowerSGD splits. */
+export function shapedRank(options: object = { lr: 0.1 }) {
+  const store = new ParamStore();
+  const rand = rng(3);
+  const params = [
+    store.param("w1", randomArray(24 * 20, rand), { shape: [24, 20] }),
+    store.param("b1", randomArray(24, rand)),
+    store.param("w2", randomArray(10 * 24, rand), { shape: [10, 24] }),
+    store.param("w3", randomArray(9, rand), { shape: [3, 3] }),
+  ];
+  const opt = new SGD([...params, { value: randomArray(300, rand), grad: new Float32Array(300) }], options);
+  return { store, params: [...opt.paramGroups[0]!.params], opt };
 }
 
 /** Rank `rank`'s gradients at step `t` (different on every rank and step). */

@@ -9,20 +9,22 @@
 //     with the README's one step: copy dist/wasm/; Node bundle with none), bun build --compile, Next.js
 //     (Turbopack and webpack; a Node route, an Edge route and a gradstep/embedded route; `next start` and the
 //     `output: "standalone"` server copied elsewhere), wrangler (deploy --dry-run, and wrangler dev).
+// Also (docs.mjs, group "docs"): the documentation's blocks for other runtimes, as written, in the runtimes they name.
 // Browser builds run in headless Chromium, servers get one request per route; each answers with the suite's
 // results (PyTorch fixtures for Adam and four more, store growth, a state-dict round trip).
 // The tools are this folder's own dependencies (package.json + package-lock.json here, installed with
 // `npm install --prefix test/runtimes` on first use), so the package's own `npm install` stays small.
 // Prints one line per check and "N passed, M failed".
 // Usage: node test/runtimes/run.mjs [name,name,...]     (names as in RUNTIMES below, or the groups
-//        "runtimes" (no build tool; what bench/run.ts times cold starts from) and "tools")
+//        "runtimes" (no build tool; what bench/run.ts times cold starts from), "tools" and "docs")
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, extname, join } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { webgpuRuntimes } from "./webgpu.mjs";
+import { docsRuntimes } from "./docs.mjs";
+import { WEBGPU_ARGS, webgpuRuntimes } from "./webgpu.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -132,7 +134,6 @@ const RUNTIMES = {
   wrangler: { expect: "simd", tool: "wrangler", run: wranglerCheck },
   "types-ts5.0": { expect: "types", group: "tools", run: typesCheck },
   "types-commonjs": { expect: "types", group: "tools", run: commonjsTypesCheck },
-  "docs-deno": { expect: "docs", run: docsDeno },
   ...webgpuRuntimes(() => ({ app, root, tools, bin, runProcess, serveDir, inChromium, chromiumArgs: CHROMIUM_ARGS })),
 };
 
@@ -175,50 +176,36 @@ console.log(bytes.length);
 /**
  * A TypeScript project with "type": "commonjs" (docs/runtimes.md, "CommonJS and TypeScript"), with the
  * repository's TypeScript: `import` compiles under module "nodenext" (TypeScript >= 5.8 models Node's
- * require(esm)) and the compiled require() runs; under "node16" it is TS1479, and `await import()` with a
- * `resolution-mode` type import compiles and runs instead.
+ * require(esm)) and the compiled require() runs; under "node16" it is TS1479. What the guide shows for
+ * "node16" instead (`await import()` with a `resolution-mode` type import) is its block, run by docs-commonjs.
  */
 function commonjsTypesCheck() {
   const dir = project(join(scratch, "cjs"), { type: "commonjs" });
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  const step = `await init();
+  writeFileSync(join(dir, "static.ts"), `import { init, ParamStore, Adam, type Param } from "gradstep";
+async function main() {
+  await init();
   const w: Param = new ParamStore().param("w", new Float32Array([1, 2]));
   w.grad.set([1, 1]);
   new Adam([w], { lr: 0.1 }).step();
-  console.log(JSON.stringify(Array.from(w.value)));`;
-  writeFileSync(join(dir, "static.ts"), `import { init, ParamStore, Adam, type Param } from "gradstep";\nasync function main() {\n  ${step}\n}\nvoid main();\n`);
-  writeFileSync(join(dir, "dynamic.ts"), `import type { Param } from "gradstep" with { "resolution-mode": "import" };\nasync function main() {\n  const { init, ParamStore, Adam } = await import("gradstep");\n  ${step}\n}\nvoid main();\n`);
+  console.log(JSON.stringify(Array.from(w.value)));
+}
+void main();
+`);
   // Adam's first step moves each element by lr·sign(g) (docs/correctness.md), in f32.
   const want = JSON.stringify(Array.from(new Float32Array([0.9, 1.9])));
-  const cases = [["nodenext", "static.ts", true], ["node16", "static.ts", false], ["node16", "dynamic.ts", true]];
-  const results = cases.map(([mod, file, compiles]) => {
-    const outDir = `out-${mod}-${file.replace(".ts", "")}`;
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: mod, moduleResolution: mod, lib: ["es2022", "dom"], types: [], outDir }, files: [file] }));
+  const results = [["nodenext", true], ["node16", false]].map(([mod, compiles]) => {
+    const outDir = `out-${mod}`;
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: mod, moduleResolution: mod, lib: ["es2022", "dom"], types: [], outDir }, files: ["static.ts"] }));
     const t = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir, encoding: "utf8" });
-    const name = `"type": "commonjs", module ${mod}, ${file === "static.ts" ? "import" : "await import()"}`;
+    const name = `"type": "commonjs", module ${mod}, import`;
     if (!compiles) return { name: `${name}: TS1479, as documented`, pass: t.status !== 0 && /TS1479/.test(t.stdout), detail: t.stdout.slice(0, 600) };
     if (t.status !== 0) return { name: `${name} compiles`, pass: false, detail: (t.stdout + t.stderr).slice(0, 600) };
-    const r = spawnSync(process.execPath, [join(outDir, file.replace(".ts", ".js"))], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(outDir, "static.js")], { cwd: dir, encoding: "utf8" });
     return { name: `${name} compiles and runs`, pass: r.status === 0 && r.stdout.trim() === want, detail: (r.stdout + r.stderr).slice(0, 600) };
   });
   const version = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
   return { info: { backend: "types", loadedVia: "tsc", sharedMemory: false }, results, version: `typescript ${version}` };
-}
-
-/** The documentation's blocks marked `runtime=deno` (test/docs-blocks.ts), each run by Deno in the app folder. */
-function docsDeno() {
-  const list = execFileSync(process.execPath, ["--import", "tsx", "-e",
-    `import("./test/docs-blocks.ts").then((m) => console.log(JSON.stringify(m.documentationBlocks(${JSON.stringify(root)}).filter((b) => b.attrs.runtime === "deno"))))`],
-  { cwd: root, encoding: "utf8" });
-  const blocks = JSON.parse(list);
-  const results = blocks.map((b, i) => {
-    const file = `docs-deno-${i}.mjs`;
-    writeFileSync(join(app, file), b.code);
-    const r = spawnSync(bin("deno"), ["run", "--allow-read", file], { cwd: app, encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }, timeout: 120_000 });
-    return { name: `${b.file}:${b.line} runs in Deno`, pass: r.status === 0, detail: (r.stdout + r.stderr).slice(-600) };
-  });
-  if (!results.length) results.push({ name: "the documentation has blocks marked runtime=deno", pass: false });
-  return { info: { backend: "docs", loadedVia: "deno", sharedMemory: false }, results };
 }
 
 function node18() {
@@ -265,12 +252,11 @@ function fromClone() {
 
 async function bundle(entry, options) {
   const { build } = await import(join(tools, "esbuild", "lib", "main.js"));
-  const out = await build({ entryPoints: [join(app, entry)], bundle: true, write: false, absWorkingDir: app, logLevel: "error", ...options });
+  const out = await build({ entryPoints: [resolve(app, entry)], bundle: true, write: false, absWorkingDir: app, logLevel: "error", ...options });
   return out.outputFiles[0].text;
 }
 
 async function workerd() {
-  // Bundled the way wrangler does: the "workerd" export condition, .wasm imports kept as CompiledWasm modules.
   writeFileSync(join(app, "worker.mjs"), `
 import * as g from "gradstep";
 import fixtures from "./fixtures.mjs";
@@ -285,17 +271,23 @@ export default {
   },
 };
 `);
-  const code = await bundle("worker.mjs", { format: "esm", platform: "neutral", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], external: ["*.wasm"] });
+  const r = await workerdFetch(join(app, "worker.mjs"));
+  if (!String(r.compileBytes).startsWith("refused")) r.results.push({ name: "compiling bytes is refused in workerd", pass: false, detail: r.compileBytes });
+  else r.results.push({ name: "compiling bytes is refused in workerd; the module import path works", pass: true, detail: r.compileBytes });
+  return r;
+}
+
+/** Bundles `entry` the way wrangler does (the "workerd" export condition, .wasm imports kept as CompiledWasm modules), runs it in Miniflare and returns its JSON answer to one request. */
+async function workerdFetch(entry) {
+  const code = await bundle(entry, { format: "esm", platform: "neutral", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], external: ["*.wasm"] });
   const { Miniflare } = await import(join(tools, "miniflare", "dist", "src", "index.js"));
   const dist = join(app, "node_modules", "gradstep", "dist", "wasm");
   const wasm = ["simd", "scalar", "simd-shared", "scalar-shared"].map((v) => ({ type: "CompiledWasm", path: `wasm/gradstep-${v}.wasm`, contents: readFileSync(join(dist, `gradstep-${v}.wasm`)) }));
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2026-04-01", modules: [{ type: "ESModule", path: "worker.js", contents: code }, ...wasm] });
   try {
     const res = await mf.dispatchFetch(await mf.ready);
-    const r = await res.json();
-    if (!String(r.compileBytes).startsWith("refused")) r.results.push({ name: "compiling bytes is refused in workerd", pass: false, detail: r.compileBytes });
-    else r.results.push({ name: "compiling bytes is refused in workerd; the module import path works", pass: true, detail: r.compileBytes });
-    return r;
+    if (!res.ok) throw new Error(`workerd answered HTTP ${res.status}: ${(await res.text()).slice(0, 1500)}`);
+    return await res.json();
   } finally {
     await mf.dispose();
   }
@@ -638,6 +630,27 @@ async function bunCompileCheck() {
   }
 }
 
+const NEXT_ENV = { NEXT_TELEMETRY_DISABLED: "1" };
+
+/** Each of `paths` got from the server on 127.0.0.1:`port`, once it is up: { path: body }. */
+async function answers(port, server, paths) {
+  const out = {};
+  for (const p of paths) out[p] = await getWhenUp(`http://127.0.0.1:${port}/${p}`, server);
+  return out;
+}
+
+/** The Next.js app in `dir` built (Turbopack, or webpack) and served by `next start`: the body of each of `paths`. */
+async function nextServe(dir, paths, webpack = false) {
+  sh(bin("next"), ["build", ...(webpack ? ["--webpack"] : [])], dir, NEXT_ENV);
+  const port = await freePort();
+  const server = startServer(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], dir, NEXT_ENV);
+  try {
+    return await answers(port, server, paths);
+  } finally {
+    server.stop();
+  }
+}
+
 /** Next.js app router, three route handlers: Node runtime, Edge runtime, and gradstep/embedded. */
 async function nextCheck(webpack) {
   const dir = project(join(scratch, webpack ? "next-webpack" : "next-turbopack"));
@@ -657,24 +670,17 @@ ${edge ? 'export const runtime = "edge";\n' : ""}export async function GET() {
   }
   // output: "standalone" is the deployment choice under test, not configuration for gradstep.
   writeFileSync(join(dir, "next.config.mjs"), 'export default { output: "standalone" };\n');
-  const env = { NEXT_TELEMETRY_DISABLED: "1" };
-  sh(bin("next"), ["build", ...(webpack ? ["--webpack"] : [])], dir, env);
   const all = { info: undefined, results: [] };
-  const ask = async (how, port, server) => {
+  const judge = (how, answers) => {
     for (const [name, [, , via]] of Object.entries(routes)) {
-      const r = JSON.parse(await getWhenUp(`http://127.0.0.1:${port}/api/${name}`, server));
+      const r = JSON.parse(answers[`api/${name}`]);
       if (name === "node") all.info ??= r.info;
       for (const x of r.results) all.results.push({ ...x, name: `${how} /api/${name}: ${x.name}` });
       expectVia({ info: r.info, results: all.results }, via, `${how} /api/${name}: `);
     }
   };
-  let port = await freePort();
-  let server = startServer(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], dir, env);
-  try {
-    await ask("next start", port, server);
-  } finally {
-    server.stop();
-  }
+  const paths = Object.keys(routes).map((name) => `api/${name}`);
+  judge("next start", await nextServe(dir, paths, webpack));
   // The standalone server, copied away from the project (and its node_modules), as a deployment does.
   const standalone = join(dir, ".next", "standalone");
   const serverJs = [join(standalone, "server.js"), join(standalone, ...dir.slice(root.length + 1).split("/"), "server.js")].find((f) => existsSync(f));
@@ -682,10 +688,10 @@ ${edge ? 'export const runtime = "edge";\n' : ""}export async function GET() {
   const away = mkdtempSync(join(tmpdir(), "gradstep-next-"));
   try {
     cpSync(standalone, away, { recursive: true });
-    port = await freePort();
-    server = startServer(process.execPath, [join(away, serverJs.slice(standalone.length + 1))], away, { ...env, HOSTNAME: "127.0.0.1", PORT: String(port) });
+    const port = await freePort();
+    const server = startServer(process.execPath, [join(away, serverJs.slice(standalone.length + 1))], away, { ...NEXT_ENV, HOSTNAME: "127.0.0.1", PORT: String(port) });
     try {
-      await ask("standalone", port, server);
+      judge("standalone", await answers(port, server, paths));
     } finally {
       server.stop();
     }
@@ -725,6 +731,10 @@ export default {
 }
 
 Object.assign(RUNTIMES, (await import("./distributed.mjs")).distributedRuntimes({ app, bin, serveDir, inChromium, CHROMIUM_ARGS }));
+Object.assign(RUNTIMES, docsRuntimes({
+  root, app, tools, bin, project, serveDir, inChromium, workerdFetch, nextServe,
+  chromiumWebgpuArgs: () => CHROMIUM_ARGS.filter((a) => a !== "--disable-gpu").concat(WEBGPU_ARGS),
+}));
 
 // ---- run ----------------------------------------------------------------------------------------------
 let passed = 0, failed = 0;

@@ -21,6 +21,8 @@ import { join } from "node:path";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const DAWN_ENV = { VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: "/tmp" };
+/** Chromium's WebGPU on SwiftShader, with no GPU (and without --disable-gpu, which turns WebGPU off). */
+export const WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
 const BUN_WEBGPU = "bun-webgpu@0.1.7";
 const TFJS_WEBGPU = "@tensorflow/tfjs-backend-webgpu@4.22.0";
 /** The digits the example trains on in the matrix: as many as its CI variant needs to learn in seconds. */
@@ -103,7 +105,7 @@ ${exit}`);
   // --legacy-peer-deps: tfjs-core stays the one copy the repository has (a second would be a second engine).
   const tfjsBackend = () => installed("tfjs-webgpu", TFJS_WEBGPU, ["--legacy-peer-deps"]);
 
-  const chromiumWebgpuArgs = () => context().chromiumArgs.filter((a) => a !== "--disable-gpu").concat(["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]);
+  const chromiumWebgpuArgs = () => context().chromiumArgs.filter((a) => a !== "--disable-gpu").concat(WEBGPU_ARGS);
 
   const node = {
     imports: 'import { create, globals } from "webgpu";\nimport { readFileSync } from "node:fs";\nObject.assign(globalThis, globals);',

@@ -18,10 +18,11 @@ export { adapterName, CI, describe, trainMnist } from "../../examples/webgpu-mni
 export { unpackDigits } from "../../examples/webgpu-mnist/data.js";
 
 /** The optimizers the matrix steps on the GPU and on the pure-TS reference (a few, with their flags). */
-const PARITY: Array<["Adam" | "AdamW" | "SGD", Record<string, unknown>]> = [
+const PARITY: Array<["Adam" | "AdamW" | "SGD" | "LAMB", Record<string, unknown>]> = [
   ["Adam", { lr: 0.01 }],
   ["AdamW", { lr: 0.01, weightDecay: 0.1, amsgrad: true }],
   ["SGD", { lr: 0.1, momentum: 0.9, nesterov: true }],
+  ["LAMB", { lr: 0.01, weightDecay: 0.1 }], // per-tensor: norms reduced on the device (src/webgpu/per-tensor.ts)
 ];
 const LENGTHS = [1000, 7, 33], STEPS = 5;
 

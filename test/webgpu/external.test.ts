@@ -4,7 +4,7 @@
 // cached (no pipeline per step), the device pre-pass over rebound grads, and every refusal with nothing changed.
 import { describe, expect, it } from "vitest";
 import { Adam, SGD } from "../../src/index.js";
-import { type GpuParam, GpuParamStore, type GPUBuffer, type GPUDevice } from "../../src/webgpu/index.js";
+import { GpuAveragedParams, type GpuParam, GpuParamStore, type GPUBuffer, type GPUDevice } from "../../src/webgpu/index.js";
 import { COPY_DST, COPY_SRC, STORAGE } from "../../src/webgpu/gpu.js";
 import { firstBitDifference, randomArray, rng } from "../helpers.js";
 import { gpuDevice } from "./device.js";
@@ -150,6 +150,8 @@ describe("store.external", () => {
         'param "w".bind: gradBuffer has usage 8, without STORAGE (GPUBufferUsage.STORAGE: a launch binds it as a storage buffer)'],
       ["bind of the value buffer as the grads", () => w.bind({ gradBuffer: values }), /^param "w"\.bind: gradBuffer is the value buffer/],
       ["bind with an unknown key", () => w.bind({ grad: grads } as never), 'param "w".bind: unknown option "grad" (expected buffer, offset, gradBuffer, gradOffset)'],
+      ["GpuAveragedParams over an external param (its runs are bound once)", () => new GpuAveragedParams([packed, w], { decay: 0.9 }),
+        'GpuAveragedParams: param "w" is external (store.external): not supported yet'],
       ["a read of a buffer without COPY_SRC", () => store.external("nocopy", { buffer: buffer(1, STORAGE), length: 1 }).read(),
         'param "nocopy".read: its buffer has usage 128, without COPY_SRC'],
     ] as const)("%s", async (_, f, message) => {
