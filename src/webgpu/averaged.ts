@@ -112,6 +112,8 @@ export class GpuAveragedParams {
       if (p.store !== (list[0] as GpuParam).store) throw new Error(`${where}: params[${i}] is in another GpuParamStore than params[0]`);
       if (p.store.disposed) throw new Error(`${where}: param "${p.name}" belongs to a disposed GpuParamStore`);
       if (list.indexOf(p) !== i) throw new Error(`${where}: params[${i}] appears more than once`);
+      // Its runs are bound once, here; an external param's buffers may be rebound between steps.
+      if (p.external) throw new TypeError(`${where}: param "${p.name}" is external (store.external): not supported yet`);
     });
     const store = (list[0] as GpuParam).store;
     let decision: GPUBuffer | undefined;

@@ -5,11 +5,14 @@
 // per launch into one compute pass (a per-tensor launch: three or four, src/webgpu/per-tensor.ts); sync() submits the
 // command buffer. Nothing is read back and nothing waits: later host reads (param.read(), stateDictAsync) are
 // ordered after it by the queue.
+// A launch over an external param (a caller's buffers, which the caller may rebind between steps: tfjs hands a
+// new grad buffer every step) checks those buffers at every step and binds the new ones; its bind groups are
+// cached by the buffers they bind (tfjs's grads come from a pool, so a few pairs recur).
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
 import { F32_FLAGS, GRAD_SCALE, SEED_MASK, SEED_SHIFT, STOCHASTIC } from "../abi/index.js";
 import { ARGS_WORDS, BF16_STOCHASTIC, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_BF16, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_MIX, W_N, W_ONE, W_PRE, W_SCALARS,
   WORKGROUP } from "./driver.js";
-import { COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
+import { type Allocation, COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
 import { TENSOR_ENTRIES, TENSOR_WORKGROUP, tensorFolds, tensorKernelSource, tensorPartials, tensorSumsBytes } from "./per-tensor.js";
@@ -29,7 +32,16 @@ interface Bound {
   group: GPUBindGroup | undefined;
   /** Per-tensor launches: the block partials' sums and the tensor's number (per-tensor.ts). */
   sums: GPUBuffer | undefined;
+  /** Per binding: the buffer bound, and where the element offset came from. */
+  buffers: GPUBuffer[]; allocs: (Allocation | undefined)[]; offsets: number[];
+  /** The bindings whose allocation is external (checked at every step: its caller may rebind it). */
+  external: number[];
+  /** Bind groups made for this launch, newest first, by the buffers they bind (at most GROUPS). */
+  groups: { buffers: GPUBuffer[]; group: GPUBindGroup }[];
 }
+
+/** Bind groups a launch keeps: a step over buffers it saw lately makes none. */
+const GROUPS = 8;
 
 export class WebGpuBackend implements Backend {
   readonly name = "webgpu" as const;
@@ -66,7 +78,7 @@ export class WebGpuBackend implements Backend {
     new Float32Array(host)[W_ONE] = 1;
     const b: Bound = {
       kernel: this.#kernel(l.kernel, spec, buffers, l.perTensor, l.dtype === "bf16"), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
-      at: new Float64Array(l.offsets.length).fill(-1), group: undefined, sums: undefined,
+      at: new Float64Array(l.offsets.length).fill(-1), group: undefined, sums: undefined, buffers: [], allocs: [], offsets: [], external: [], groups: [],
     };
     l.handle = b;
   }
@@ -103,6 +115,10 @@ export class WebGpuBackend implements Backend {
     const w = b.words, f = b.floats, offsets = l.offsets, np = offsets.length;
     let moved = false;
     for (let i = 0; i < np; i++) moved ||= offsets[i] !== b.at[i];
+    for (let k = 0; k < b.external.length; k++) {
+      const i = b.external[k]!, a = b.allocs[i]!;
+      moved ||= a.buffer !== b.buffers[i] || a.offset !== b.offsets[i];
+    }
     if (b.kernel.tensor && (b.sums?.size ?? 0) < tensorSumsBytes(n)) moved = true;
     if (moved) this.#rebind(l, b);
     w[W_N] = n;
@@ -156,26 +172,34 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** The bind group and element offsets for the launch's current offsets (plan time: after a re-plan moved a buffer). */
+  /**
+   * The bind group and element offsets for the launch's current offsets and buffers (plan time: after a re-plan
+   * moved a buffer; at a step: after an external param was rebound).
+   */
   #rebind(l: Launch, b: Bound): void {
     const offsets = l.offsets, np = offsets.length, nb = b.kernel.buffers, bf16 = l.dtype === "bf16";
-    const buffers: GPUBuffer[] = [];
     let used = 0;
+    b.external.length = 0;
     for (let i = 0; i < np; i++) {
       const ptr = offsets[i]!;
       // Word slots: param 0, state 1..4, grad 5 (the driver's layout), whatever the kernel's buffer count.
       const slot = i === np - 1 ? 5 : i;
       if (ptr === 0) {
-        buffers.push(this.#empty[i - 1]!);
+        b.buffers[i] = this.#empty[i - 1]!;
+        b.allocs[i] = undefined;
         b.words[slot] = 0;
       } else {
         const a = this.#store.locate(ptr), state = i > 0 && i < np - 1;
-        buffers.push(a.buffer);
-        b.words[slot] = (ptr - a.base) / (bf16 && state ? 2 : 4);
+        b.buffers[i] = a.buffer;
+        b.allocs[i] = a;
+        b.offsets[i] = a.offset;
+        b.words[slot] = (ptr - a.base + a.offset) / (bf16 && state ? 2 : 4);
         if (state) used |= 1 << (i - 1);
+        if (a.external) b.external.push(i);
       }
       b.at[i] = ptr;
     }
+    b.buffers.length = np;
     if (bf16) {
       // The driver pairs elements by the first state buffer's word parity: every state buffer must share it.
       const first = b.words.subarray(1, 1 + nb).find((_, k) => (used & (1 << k)) !== 0) ?? 0;
@@ -186,17 +210,23 @@ export class WebGpuBackend implements Backend {
       // word 1 is the parity the driver reads: the first bound buffer's when buffer a is not bound.
       if (!(used & 1)) b.words[1] = first & 1;
     }
-    const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-    entries.push({ binding: nb + 2, resource: { buffer: b.uniform } }, { binding: nb + 3, resource: { buffer: this.#prePass.decision } });
-    if (b.kernel.tensor) {
-      let sums = b.sums;
-      if (!sums || sums.size < tensorSumsBytes(l.n)) {
-        sums?.destroy();
-        sums = b.sums = this.#store.device.createBuffer({ size: tensorSumsBytes(l.n), usage: STORAGE });
-      }
-      entries.push({ binding: nb + 4, resource: { buffer: sums } });
+    if (b.kernel.tensor && (!b.sums || b.sums.size < tensorSumsBytes(l.n))) {
+      b.sums?.destroy();
+      b.sums = this.#store.device.createBuffer({ size: tensorSumsBytes(l.n), usage: STORAGE });
+      b.groups.length = 0; // they bind the old sums
     }
-    b.group = this.#store.device.createBindGroup({ layout: b.kernel.layout, entries });
+    const k = b.groups.findIndex((c) => c.buffers.every((x, i) => x === b.buffers[i]));
+    const entry = k >= 0 ? b.groups.splice(k, 1)[0]! : { buffers: b.buffers.slice(), group: this.#group(b) };
+    b.groups.unshift(entry);
+    if (b.groups.length > GROUPS) b.groups.length = GROUPS;
+    b.group = entry.group;
+  }
+
+  #group(b: Bound): GPUBindGroup {
+    const nb = b.kernel.buffers, entries = b.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    entries.push({ binding: nb + 2, resource: { buffer: b.uniform } }, { binding: nb + 3, resource: { buffer: this.#prePass.decision } });
+    if (b.sums) entries.push({ binding: nb + 4, resource: { buffer: b.sums } });
+    return this.#store.device.createBindGroup({ layout: b.kernel.layout, entries });
   }
 
   prePass(planned: readonly { readonly layout: { readonly segments: readonly GradRange[] } }[], t: PrePassTransforms, gradScale: number): void {

@@ -9,6 +9,8 @@
 export interface GPUBuffer {
   /** Its length in bytes. */
   readonly size: number;
+  /** Its GPUBufferUsage flags. */
+  readonly usage: number;
   /** Maps it for reading by the host (`mode`: GPUMapMode.READ); resolves once the GPU is done with it. */
   mapAsync(mode: number, offset?: number, size?: number): Promise<void>;
   /** The mapped bytes (valid until unmap()). */
@@ -135,8 +137,13 @@ export interface GPU {
   requestAdapter(o?: object): Promise<GPUAdapter | null>;
 }
 
-/** One GPUBuffer of a GpuParamStore, at `base` in its address space. */
-export interface Allocation { base: number; bytes: number; buffer: GPUBuffer; param: boolean }
+/**
+ * One GPUBuffer of a GpuParamStore, at `base` in its address space: address `base + x` is byte `offset + x` of
+ * `buffer`. The store's own allocations start their buffer (`offset` 0); an external param's value or grad is a
+ * range of a buffer its caller owns, which the caller may rebind (GpuParam.bind: `buffer` and `offset` change,
+ * `base` and `bytes` never), so a launch over it checks them at every step.
+ */
+export interface Allocation { readonly base: number; readonly bytes: number; buffer: GPUBuffer; offset: number; readonly external: boolean }
 
 /** What the backend and the pre-pass use of a GpuParamStore. */
 export interface GpuMemory {

@@ -1,6 +1,6 @@
 // gradstep/webgpu: the optimizers over params in GPU buffers (docs/webgpu.md). A GpuParamStore's params step on
 // the webgpu backend with the same classes as on Wasm: `new Adam(store.params, options)`.
-export { GpuParam, type GpuParamOptions, GpuParamStore, type GpuParamStoreOptions } from "./store.js";
+export { type GpuBinding, type GpuExternalOptions, GpuParam, type GpuParamOptions, GpuParamStore, type GpuParamStoreOptions } from "./store.js";
 export type {
   GPU, GPUAdapter, GPUAdapterInfo, GPUBindGroup, GPUBindGroupLayout, GPUBuffer, GPUCommandEncoder, GPUComputePassEncoder,
   GPUComputePipeline, GPUDevice, GPUQueue,

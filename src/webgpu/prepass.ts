@@ -105,7 +105,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
 }
 `;
 
-interface RangeBinding { gradPtr: number; n: number; base: number; uniform: GPUBuffer; group: GPUBindGroup }
+/** A range's bind group, and what it was made for (an external param's grads may move to another buffer between steps). */
+interface RangeBinding { gradPtr: number; n: number; base: number; buffer: GPUBuffer; offset: number; uniform: GPUBuffer; group: GPUBindGroup }
 
 export class PrePass {
   readonly #store: GpuMemory;
@@ -172,7 +173,8 @@ export class PrePass {
       for (const seg of p.layout.segments) {
         if (seg.n > 0) {
           let r = this.#ranges.get(seg);
-          if (!r || r.base !== base || r.gradPtr !== seg.gradPtr || r.n !== seg.n) r = this.#bindRange(seg, base, k.partials);
+          const a = store.locate(seg.gradPtr);
+          if (!r || r.base !== base || r.gradPtr !== seg.gradPtr || r.n !== seg.n || r.buffer !== a.buffer || r.offset !== a.offset) r = this.#bindRange(seg, base, k.partials, r);
           pass.setBindGroup(0, r.group);
           pass.dispatchWorkgroups(Math.ceil(seg.n / CHUNK));
         }
@@ -194,15 +196,15 @@ export class PrePass {
     device.queue.submit([encoder.finish()]);
   }
 
-  #bindRange(seg: GradRange, base: number, k: Kernel): RangeBinding {
+  #bindRange(seg: GradRange, base: number, k: Kernel, old: RangeBinding | undefined): RangeBinding {
     const device = this.#store.device, a = this.#store.locate(seg.gradPtr);
-    const uniform = device.createBuffer({ size: 16, usage: UNIFORM | COPY_DST });
-    device.queue.writeBuffer(uniform, 0, new Uint32Array([(seg.gradPtr - a.base) / 4, seg.n, base, 0]));
+    const uniform = old?.uniform ?? device.createBuffer({ size: 16, usage: UNIFORM | COPY_DST });
+    device.queue.writeBuffer(uniform, 0, new Uint32Array([(seg.gradPtr - a.base + a.offset) / 4, seg.n, base, 0]));
     const group = device.createBindGroup({
       layout: k.layout,
       entries: [{ binding: 0, resource: { buffer: a.buffer } }, { binding: 1, resource: { buffer: this.#partials! } }, { binding: 2, resource: { buffer: uniform } }],
     });
-    const r = { gradPtr: seg.gradPtr, n: seg.n, base, uniform, group };
+    const r = { gradPtr: seg.gradPtr, n: seg.n, base, buffer: a.buffer, offset: a.offset, uniform, group };
     this.#ranges.set(seg, r);
     return r;
   }

@@ -26,7 +26,7 @@ export function scheduleFreeSwap(store: GpuMemory, valuePtr: number, zPtr: numbe
   if (n === 0) return;
   const device = store.device, k = cachedKernel(store.pipelines as Map<string, unknown>, device, "scheduleFree.swap", SWAP, ["storage", "read-only-storage", "uniform"]);
   const value = store.locate(valuePtr), z = store.locate(zPtr);
-  const words = new Uint32Array([(valuePtr - value.base) / 4, (zPtr - z.base) / 4, n, toEval ? 1 : 0, 0, 0, 0, 0]);
+  const words = new Uint32Array([(valuePtr - value.base + value.offset) / 4, (zPtr - z.base + z.offset) / 4, n, toEval ? 1 : 0, 0, 0, 0, 0]);
   new Float32Array(words.buffer).set([beta1, c], 4);
   const ask: GPUBuffer = device.createBuffer({ size: 32, usage: UNIFORM | COPY_DST });
   device.queue.writeBuffer(ask, 0, words);

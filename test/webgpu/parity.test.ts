@@ -2,10 +2,14 @@
 // its cases file, runs the parity suite's seeded trajectory (zero-gradient steps, steps with a gradient scale, a
 // scheduler's lr edit) on GpuParamStore params and on the pure-TS reference (backend "js", which the parity
 // suite ties to the Wasm builds bit for bit); params (at four steps) and the final state must agree bit for bit.
-// Each length is its own group: its own dispatch.
+// Each length is its own group: its own dispatch. Each configuration runs twice: on packed params, and on params
+// of which every other one is external (store.external: values 8 bytes into a buffer of the test's own, grads in
+// two buffers of its own that the param is rebound to in turn, at offsets 4 or 0, before every step; one with
+// its grads in the store's buffer).
 import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
-import { type GpuParam, GpuParamStore } from "../../src/webgpu/index.js";
+import { type GpuParam, GpuParamStore, type GPUBuffer } from "../../src/webgpu/index.js";
+import { COPY_DST, COPY_SRC, STORAGE } from "../../src/webgpu/gpu.js";
 import { firstBitDifference, paramShape, randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
 import { gpuDevice } from "./device.js";
@@ -28,11 +32,11 @@ let run = 0;
 type Cls = (typeof REGISTRY)[number]["cls"];
 
 /** The trajectory of `options` on `make`'s params; `read` gives a param's values. */
-async function trajectory<P>(cls: Cls, options: Record<string, unknown>, make: (name: string, init: Float32Array, n: number) => P,
+async function trajectory<P>(cls: Cls, options: Record<string, unknown>, make: (name: string, init: Float32Array, n: number, i: number) => P,
     grad: (p: P, g: Float32Array) => void, read: (ps: P[]) => Promise<Float32Array[]> | Float32Array[]) {
   const rand = rng(1234), id = run++;
-  make(`pad${id}`, new Float32Array(1), 1); // the following params start 4 bytes into their buffer
-  const params = LENGTHS.map((n, i) => make(`p${id}.${i}`, randomArray(n, rand, 1, 0), n));
+  make(`pad${id}`, new Float32Array(1), 1, -1); // the following params start 4 bytes into their buffer
+  const params = LENGTHS.map((n, i) => make(`p${id}.${i}`, randomArray(n, rand, 1, 0), n, i));
   const opt = new cls(params.map((p) => ({ params: [p] })) as never, options);
   const history = new Map<number, Float32Array[]>();
   for (let t = 1; t <= STEPS; t++) {
@@ -47,13 +51,40 @@ async function trajectory<P>(cls: Cls, options: Record<string, unknown>, make: (
 
 const SUPPORTED = REGISTRY.filter((e) => e.spec.wgsl !== undefined);
 
+const USAGE = STORAGE | COPY_SRC | COPY_DST;
+/** Per external param: its two grad buffers and the steps it has had a grad for. */
+const turns = new Map<GpuParam, { grads: GPUBuffer[]; t: number }>();
+/** Every other param (odd `i`) external, the rest packed; i = 3 with its grads in the store's buffer. */
+function mixed(cls: Cls) {
+  return (name: string, init: Float32Array, n: number, i: number): GpuParam => {
+    if (i < 0 || i % 2 === 0) return gpu.param(name, init, paramShape(cls, n));
+    const buffer = device.createBuffer({ size: 4 * n + 12, usage: USAGE });
+    const grads = [device.createBuffer({ size: 4 * n + 4, usage: USAGE }), device.createBuffer({ size: 4 * n + 4, usage: USAGE })];
+    const p = gpu.external(name, { buffer, offset: 8, length: n, ...paramShape(cls, n), ...(i === 3 ? {} : { gradBuffer: grads[1]! }) });
+    p.write(init);
+    if (i !== 3) turns.set(p, { grads, t: 0 });
+    return p;
+  };
+}
+function writeGrad(p: GpuParam, g: Float32Array): void {
+  const turn = turns.get(p);
+  if (turn) {
+    // (buffer 0, offset 4), (1, 4), (1, 0): the buffer changes alone, then the offset alone, then both.
+    const k = turn.t++ % 3;
+    p.bind({ gradBuffer: turn.grads[k === 0 ? 0 : 1]!, gradOffset: k === 2 ? 0 : 4 });
+  }
+  p.writeGrad(g);
+}
+
 describe.each(SUPPORTED.map((e) => ({ name: e.name, cls: e.cls, configs: e.cases.configs.filter((c) => c.options.stateDtype !== "int8") })))(
   "$name on webgpu == the reference", ({ cls, configs }) => {
-    it.each(configs)("$desc", async ({ options }) => {
+    it.each(configs.flatMap((c) => [{ ...c, external: false }, { ...c, desc: `${c.desc} (external buffers)`, external: true }]))("$desc", async ({ options, external }) => {
       const host = new ParamStore();
       const want = await trajectory(cls, { ...options, backend: "js" }, (name, init, n) => host.param(name, init, paramShape(cls, n)),
         (p, g) => p.grad.set(g), (ps) => ps.map((p) => Float32Array.from(p.value)));
-      const got = await trajectory(cls, options, (name, init, n) => gpu.param(name, init, paramShape(cls, n)), (p, g) => p.writeGrad(g), readAll);
+      const got = external
+        ? await trajectory(cls, options, mixed(cls), writeGrad, readAll)
+        : await trajectory(cls, options, (name, init, n) => gpu.param(name, init, paramShape(cls, n)), (p, g) => p.writeGrad(g), readAll);
       host.dispose();
       for (const t of CHECKED) {
         LENGTHS.forEach((n, i) => {

@@ -1,6 +1,7 @@
 // The published declarations, as a TypeScript consumer of `gradstep/webgpu` uses them with the DOM's WebGPU
 // types (@webgpu/types, what browsers' lib and Deno declare): a real GPUDevice goes into GpuParamStore.create,
-// and a GPU param store's params into the optimizer classes. Compiled against dist/, strict, no skipLibCheck.
+// real GPUBuffers into store.external and param.bind, and a GPU param store's params into the optimizer classes.
+// Compiled against dist/, strict, no skipLibCheck.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +33,10 @@ w.writeGrad(new Float32Array(4));
 opt.step(); one.step(); sched.step();
 const values: Float32Array = await w.read();
 const bound: GPUBuffer = w.buffer as GPUBuffer;
+declare const mine: GPUBuffer, grads: GPUBuffer; // the DOM's
+const e = store.external("e", { buffer: mine, shape: [4], gradBuffer: grads });
+e.bind({ gradBuffer: grads, gradOffset: 0 });
+new Adam([e]).step();
 export { values, bound };
 `);
   const r = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", app], { encoding: "utf8" });

@@ -1,15 +1,14 @@
-// gradstep/tfjs on @tensorflow/tfjs-backend-webgpu: the variables' values and grads never leave the GPU. The
-// GPU bridge keeps one GPU param store on tfjs's own GPUDevice, one param per variable, and one gradstep
-// optimizer over them (stepped with one dispatch per contiguous run). Each step, on the GPU, in queue order:
-//   1. tfjs's pending kernels (the grads) are submitted (backend.submitQueue());
-//   2. one command buffer copies each grad tensor's GPUBuffer into the store's grad buffer, and a variable's
-//      value into the store when the variable's tensor is not the one this bridge wrote last (a load, an
-//      assign: the dataId changed);
-//   3. the gradstep optimizer steps the store;
-//   4. one command buffer copies each new value into the variable's own GPUBuffer, in place (no new tensor,
-//      so tf.memory() stays flat), and tfjs's CPU copy of the variable, if it kept one, is dropped.
-// tfjs binds every tensor as a whole buffer from offset 0, so a variable cannot live inside the store's
-// packed buffer; the copies cost 16 bytes per float per step on top of the optimizer's own traffic.
+// gradstep/tfjs on @tensorflow/tfjs-backend-webgpu: the variables' values and grads never leave the GPU, and
+// nothing is copied. The GPU bridge keeps one GPU param store on tfjs's own GPUDevice with one external param
+// per variable (store.external: its values are the variable's own GPUBuffer, its grads the grad tensor's), and
+// one gradstep optimizer over them (one dispatch per variable; the state in the store). Each step:
+//   1. every variable owns its buffer (tf.variable(x) shares x's: the variable gets a copy first) and every
+//      tensor is on the GPU (tfjs keeps small results on the CPU);
+//   2. tfjs's pending kernels (the grads, and those uploads) are submitted (backend.submitQueue());
+//   3. each param is bound to its variable's buffer (a new one after an assign or a load) and its grad
+//      tensor's (a new one every step: bind groups cached per buffer pair, src/webgpu/backend.ts);
+//   4. the gradstep optimizer steps the variables' buffers in place (no new tensor: tf.memory() stays flat), and
+//      tfjs's CPU copy of each variable, if it kept one, is dropped.
 // tfjs-backend-webgpu's internals read here (4.x): backend.device, tensorMap.get(dataId).resource (the
 // tensor's GPUBuffer once uploadToGPU(dataId) ran) and .values (its CPU copy), refCount(dataId), and its own flush before a readback
 // (ensureCommandEncoderReady, endComputePassEncoder, submitQueue: its open compute pass must be ended, or its
@@ -62,7 +61,7 @@ interface GpuEntry {
   variable: tf.Variable;
   readonly param: GpuParam;
   readonly shape: readonly number[];
-  /** The dataId whose buffer this bridge wrote last: while the variable still has it, the store holds its value. */
+  /** The dataId whose buffer this bridge stepped last. */
   dataId: object | null;
 }
 
@@ -109,48 +108,40 @@ export class GpuBridge {
         }
       }
     }
-    if (!this.#opt) this.#create(b, pairs);
     for (const { name, variable } of pairs) {
-      const e = this.entries.get(name)!;
-      if (e.variable !== variable) { e.variable = variable; e.dataId = null; }
-      // The variable must own its buffer before it is written in place (tf.variable(x) shares x's).
-      if (e.dataId !== variable.dataId && b.refCount(variable.dataId) > 1) {
+      const e = this.entries.get(name);
+      if (e && e.variable !== variable) { e.variable = variable; e.dataId = null; }
+      // The variable must own its buffer before it is written in place, at every step: tf.variable(x) shares
+      // x's, tf.clone(v) shares v's (and must keep v's value, as it does under tf.train, whose assign gives v a
+      // new buffer), and a grad that is the variable's own tensor shares it too (one buffer bound twice).
+      if (b.refCount(variable.dataId) > 1) {
         const own = tf.mul(variable, 1);
         variable.assign(own);
         own.dispose();
       }
     }
     // Every tensor on the GPU first: tfjs keeps small results on the CPU (its CPU forwarding) and uploads them
-    // through copies recorded in its own encoder, which the flush below must submit before the bridge's copies.
-    const buffers = pairs.map(({ variable, grad }) => ({ grad: bufferOf(b, grad), value: bufferOf(b, variable) }));
+    // through copies recorded in its own encoder, which the flush below must submit before the step.
+    const buffers = pairs.map(({ variable, grad }) => ({ gradBuffer: bufferOf(b, grad), buffer: bufferOf(b, variable) }));
     b.ensureCommandEncoderReady();
     b.endComputePassEncoder();
     b.submitQueue();
-    const device = b.device, into = device.createCommandEncoder();
-    pairs.forEach(({ name, variable }, i) => {
-      const e = this.entries.get(name)!, bytes = 4 * e.param.length;
-      into.copyBufferToBuffer(buffers[i]!.grad, 0, e.param.gradBuffer, e.param.gradOffset, bytes);
-      if (e.dataId !== variable.dataId) into.copyBufferToBuffer(buffers[i]!.value, 0, e.param.buffer, e.param.offset, bytes);
-    });
-    device.queue.submit([into.finish()]);
+    if (!this.#opt) this.#create(b, pairs, buffers);
+    else pairs.forEach(({ name }, i) => this.entries.get(name)!.param.bind(buffers[i]!));
     this.#opt!.step();
-    const back = device.createCommandEncoder();
-    pairs.forEach(({ name, variable }, i) => {
-      const e = this.entries.get(name)!;
-      back.copyBufferToBuffer(e.param.buffer, e.param.offset, buffers[i]!.value, 0, 4 * e.param.length);
+    for (const { name, variable } of pairs) {
       // tfjs keeps a CPU copy of what was read back (and computes small ops from it): now stale.
       b.tensorMap.get(variable.dataId)!.values = null;
-      e.dataId = variable.dataId;
-    });
-    device.queue.submit([back.finish()]);
+      this.entries.get(name)!.dataId = variable.dataId;
+    }
   }
 
-  #create(b: WebgpuBackend, pairs: readonly { name: string; variable: tf.Variable }[]): void {
-    const store = storeOn(b.device, pairs.reduce((n, p) => n + p.variable.size, 0));
-    for (const { name, variable } of pairs) {
+  #create(b: WebgpuBackend, pairs: readonly { name: string; variable: tf.Variable }[], buffers: readonly { buffer: GPUBuffer; gradBuffer: GPUBuffer }[]): void {
+    const store = storeOn(b.device, 0);
+    pairs.forEach(({ name, variable }, i) => {
       const shape = variable.shape.length > 0 ? variable.shape : [1];
-      this.entries.set(name, { name, variable, param: store.param(name, variable.size, { shape }), shape: variable.shape.slice(), dataId: null });
-    }
+      this.entries.set(name, { name, variable, param: store.external(name, { ...buffers[i]!, shape }), shape: variable.shape.slice(), dataId: null });
+    });
     const opt = new this.cls([...this.entries.values()].map((e) => e.param), this.options) as GradstepOptimizer<object>;
     if (this.#pending.size > 0) {
       // State set before the first step: this step cannot wait for a read-back, and the dict is only the frame
