@@ -5,7 +5,7 @@
 // others "done") the sockets to the relay close: the data then flows peer to peer only.
 import { frameTransport } from "./frame.js";
 import { type GroupOptions, MessageGroup, type ProcessGroup, checkWorld } from "./group.js";
-import { type WebSocketLike, joinRendezvous } from "./websocket.js";
+import { type WebSocketLike, connectTimeout, joinRendezvous } from "./websocket.js";
 
 /**
  * The part of an `RTCDataChannel` a group uses (browsers' channels; in Node, `node-datachannel`'s polyfill).
@@ -154,9 +154,9 @@ export interface RtcConnectOptions extends GroupOptions {
  * await group.close();
  */
 export async function rtcConnect(options: RtcConnectOptions): Promise<ProcessGroup> {
-  const { url, rank, worldSize, RTCPeerConnection: given, configuration = { iceServers: [] }, WebSocket, connectTimeoutMs: timeoutMs = 60_000, ...groupOptions } = options;
+  const { url, rank, worldSize, RTCPeerConnection: given, configuration = { iceServers: [] }, WebSocket, connectTimeoutMs, ...groupOptions } = options;
   checkWorld(rank, worldSize);
-  if (!(timeoutMs > 0)) throw new RangeError(`rtcConnect: invalid connectTimeoutMs ${String(timeoutMs)} (expected a number > 0)`);
+  const timeoutMs = connectTimeout("rtcConnect", connectTimeoutMs);
   const PC = given ?? (globalThis as { RTCPeerConnection?: new (c: object) => PeerConnectionLike }).RTCPeerConnection;
   if (typeof PC !== "function") throw new TypeError("rtcConnect: this runtime has no RTCPeerConnection; pass one (in Node: `import { RTCPeerConnection } from \"node-datachannel/polyfill\"`)");
   const peers = Array.from({ length: worldSize }, (_, p) => p).filter((p) => p !== rank);

@@ -50,6 +50,12 @@ export async function importWs<T>(caller: string, why: string): Promise<T> {
   }
 }
 
+/** @internal The limit on making a world (`connectTimeoutMs` of webSocketGroup and rtcConnect), checked; default 60 s. */
+export function connectTimeout(caller: string, ms: number = 60_000): number {
+  if (!(ms > 0)) throw new RangeError(`${caller}: invalid connectTimeoutMs ${String(ms)} (expected a number > 0)`);
+  return ms;
+}
+
 /** @internal What `joinRendezvous` needs: where, who, and how long to wait for the others. */
 export interface JoinOptions {
   url: string;
@@ -117,16 +123,16 @@ export async function joinRendezvous(caller: string, o: JoinOptions, after: { me
  * await group.close();
  */
 export async function webSocketGroup(options: WebSocketGroupOptions): Promise<ProcessGroup> {
-  const { url, rank, worldSize, WebSocket, connectTimeoutMs = 60_000, ...groupOptions } = options;
+  const { url, rank, worldSize, WebSocket, connectTimeoutMs, ...groupOptions } = options;
   checkWorld(rank, worldSize);
-  if (!(connectTimeoutMs > 0)) throw new RangeError(`webSocketGroup: invalid connectTimeoutMs ${String(connectTimeoutMs)} (expected a number > 0)`);
+  const timeoutMs = connectTimeout("webSocketGroup", connectTimeoutMs);
   let closing = false;
   let socket: WebSocketLike | undefined;
   const { transport, receive } = frameTransport(rank, (_to, frame) => socket!.send(frame), () => {
     closing = true;
     socket!.close();
   });
-  socket = await joinRendezvous("webSocketGroup", { url, rank, worldSize, WebSocket, timeoutMs: connectTimeoutMs }, {
+  socket = await joinRendezvous("webSocketGroup", { url, rank, worldSize, WebSocket, timeoutMs }, {
     message(data) {
       if (typeof data !== "string") {
         if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) receive(data);
