@@ -2,7 +2,7 @@ import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
-import { baseFlags } from "../abi/index.js";
+import { baseFlags, COPY } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
 
 /** The options of {@link ASGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -42,7 +42,7 @@ export const ASGD_SPEC = defineSpec<ASGDOptions>({
     const eta = Math.fround(o.lr / (1 + o.lambd * o.lr * s) ** o.alpha);
     const mu = s === 0 ? 1 : 1 / Math.max(1, s - o.t0);
     out[0] = eta; out[1] = 1 - o.lambd * eta; out[2] = mu; out[3] = o.weightDecay;
-    return baseFlags(o, gs);
+    return baseFlags(o, gs) | (mu === 1 ? COPY : 0);
   },
 });
 

@@ -1,5 +1,7 @@
 // The WGSL loop every elementwise kernel shares, written once (as assembly/lib/elementwise.ts is for Wasm), and
-// its composition with an optimizer's element rule (the spec's `wgsl`, in src/optim/<id>.ts). One invocation
+// its composition with an optimizer's element rule: its Wasm rule's `at` (assembly/optim/<id>.ts), translated at
+// build time (scripts/wgsl-rules.mjs, into src/generated/wgsl-rules.ts); a per-tensor kernel's is its spec's
+// `wgsl` (src/webgpu/per-tensor.ts). One invocation
 // steps one element; the launch's numbers come from a uniform block written with queue.writeBuffer before the
 // dispatch (never baked into the shader, so one pipeline per kernel serves every step and every schedule).
 //
@@ -14,6 +16,8 @@
 // `grad` and the state arrays `a`..`d`; `has(FLAG)` and the helpers below, each rounding as its twin in
 // assembly/lib/common.ts and src/core/reference-ops.ts (one f32 operation at a time, in the same order).
 import { FLAG_MAP } from "../abi/index.js";
+import type { BoundSpec } from "../core/backend.js";
+import { WGSL_RULES } from "../generated/wgsl-rules.js";
 
 /** Workgroup size: invocations per workgroup (one element each). */
 export const WORKGROUP = 256;
@@ -123,8 +127,22 @@ export function ruleLets(spec: { readonly scalars: readonly string[] }, buffers:
   ];
 }
 
-/** The WGSL of kernel `spec` with `buffers` state buffers stored as `dtype`: the driver around the spec's rule. */
-export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number, dtype: "f32" | "bf16" = "f32"): string {
+/**
+ * The WGSL rule of `spec`'s kernel: an elementwise kernel's generated from its Wasm rule, a per-tensor kernel's
+ * written in its spec; undefined: the optimizer has none (it is refused on WebGPU).
+ */
+export function wgslRule(spec: BoundSpec): string | undefined {
+  if (spec.kind === "tensor") return spec.wgsl;
+  const rule = WGSL_RULES[spec.kernel];
+  // The rule reads the scalars by the names of the kernel's parameters; the driver declares the spec's.
+  if (rule && rule.scalars.join() !== spec.scalars.join()) {
+    throw new Error(`${spec.name}: the spec's scalars (${spec.scalars.join(", ")}) are not those of ${spec.kernel} (${rule.scalars.join(", ")})`);
+  }
+  return rule?.body;
+}
+
+/** The WGSL of kernel `spec` with `buffers` state buffers stored as `dtype`: the driver around its `rule`. */
+export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[] }, rule: string, buffers: number, dtype: "f32" | "bf16" = "f32"): string {
   const states = STATE_NAMES.slice(0, buffers);
   const f32Main = /* wgsl */ `
 @compute @workgroup_size(${WORKGROUP})
@@ -153,8 +171,7 @@ ${states.map((x, i) => `  if (${used(i)}) { ${x}_w[w${x}] = bf16(${x}[0]) | (bf1
   return `${kernelPrelude(spec, buffers, dtype)}
 fn rule(e: u32, half_: u32) {
   ${ruleLets(spec, buffers, "let ", dtype).join("\n  ")}
-${spec.wgsl}
-}
+${rule}}
 ${dtype === "bf16" ? bf16Main : f32Main}
 `;
 }
