@@ -35,13 +35,6 @@ export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
     a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  let s = a[ia] + g * g;
-  a[ia] = s;
-  if (has(TFJS)) { param[ip] = p - (g / sqrt(s + eps)) * clr; } else { param[ip] = subScaledDiv(p, clr, g, sqrt(s) + eps); }
-`,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
   eager: true,
   stepScalars(s, r, o, gs) {

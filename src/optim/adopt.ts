@@ -29,18 +29,6 @@ export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
     a.nesterov === b.nesterov && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
-  let v = b[ib];
-  // The normalised gradient uses the second moment before this step's update.
-  let u = clampp(g / max(sqrt(v), eps), -clip, clip);
-  b[ib] = optaxMoment2(v, g, beta2, beta2Comp);
-  var m = optaxMoment(a[ia], u, beta1, beta1Comp);
-  a[ia] = m;
-  if (has(NESTEROV)) { m = optaxMoment(m, u, beta1, beta1Comp); }
-  param[ip] = p - lr * m;
-`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const first = r.step === 0, beta1 = Math.fround(first ? 1 : o.betas[0]), beta2 = Math.fround(first ? 0 : o.betas[1]);
