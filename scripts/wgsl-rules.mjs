@@ -10,7 +10,7 @@
 // agree) up to the gradient scale (the argument of gradInFlags: the driver's), then padding, the flags, the
 // rounding mode and seed (bf16 stores round in the driver). A construct not listed here fails the build.
 
-/** The helpers of assembly/lib/common.ts with a WGSL twin (a builtin or src/webgpu/driver.ts HELPERS) that rounds alike. */
+/** The helpers of assembly/lib/common.ts with a WGSL twin (a builtin, or driver.ts HELPERS) that rounds alike. */
 const HELPERS = {
   sqrt: "sqrt", absv: "abs", clampp: "clampp", lerp: "lerp", ema2: "ema2", subScaledDiv: "subScaledDiv",
   tfjsMoment: "tfjsMoment", tfjsEma2: "tfjsEma2", optaxMoment: "optaxMoment", optaxMoment2: "optaxMoment2",
@@ -23,12 +23,13 @@ const HELPERS = {
 const INFIX = { add: "+", sub: "-", mul: "*", div: "/" };
 const SELECT = { selectGt: ">", selectLt: "<" };
 /** Names of the driver (src/webgpu/driver.ts) a local of the rule must not shadow: such a local gets a `_`. */
-const DRIVER_NAMES = new Set(["a", "b", "c", "d", "ia", "ib", "ic", "id", "ip", "ig", "e", "half_", "param", "grad", "args",
-  "pre", "word", "scalar", "has", "keep", "gradIn", "gradInHas", "select", ...Object.values(HELPERS)]);
+const DRIVER_NAMES = new Set(["a", "b", "c", "d", "ia", "ib", "ic", "id", "ip", "ig", "e", "half_", "param", "grad",
+  "args", "pre", "word", "scalar", "has", "keep", "gradIn", "gradInHas", "select", ...Object.values(HELPERS)]);
 const TYPES = { T: "f32", bool: "bool" };
 /** The elementwise rule's parameters: kind by position (assembly/lib/elementwise.ts calls `at` so). */
-const SIGNATURE = ["o", "param", "grad", "buffer", "buffer", "buffer", "buffer", ...Array(14).fill("scalar"), "f", "sr", "mix"];
-const PARAM_TYPES = { o: "usize", param: "usize", grad: "usize", buffer: "usize", scalar: "T", f: "i32", sr: "bool", mix: "u32" };
+const SIGNATURE = ["o", "param", "grad", ...Array(4).fill("buffer"), ...Array(14).fill("scalar"), "f", "sr", "mix"];
+const PARAM_TYPES = { o: "usize", param: "usize", grad: "usize", buffer: "usize", scalar: "T", f: "i32", sr: "bool",
+  mix: "u32" };
 
 function tokenize(text, line0) {
   const tokens = [], re = /\s+|\/\/[^\n]*|\/\*[^]*?\*\/|([A-Za-z_]\w*)|(\d+(?:\.\d+)?)|(==|!=|&&|\|\||[^\s])/g;
@@ -63,10 +64,11 @@ export function translateRule(source, rule, file = "assembly") {
     if (k) eat(",");
     const n = name();
     eat(":");
-    if (name() !== PARAM_TYPES[kind]) fail(`parameter ${k + 1} (${n}) not of the elementwise signature's type ${PARAM_TYPES[kind]}`, toks[i - 1]);
-    const buffer = "abcd"[k - 3];
-    params.set(n, kind === "buffer" ? { kind, wgsl: buffer, index: `i${buffer}` } : kind === "param" ? { kind, wgsl: "param", index: "ip" }
-      : kind === "grad" ? { kind, wgsl: "grad", index: "ig" } : { kind, scalar: kind === "scalar" ? scalarNames.push(n) - 1 : undefined });
+    if (name() !== PARAM_TYPES[kind]) {
+      fail(`parameter ${k + 1} (${n}) not of the elementwise signature's type ${PARAM_TYPES[kind]}`, toks[i - 1]);
+    }
+    const wgsl = kind === "buffer" ? "abcd"[k - 3] : kind, index = { param: "ip", grad: "ig", buffer: `i${wgsl}` }[kind];
+    params.set(n, { kind, wgsl, index, scalar: kind === "scalar" ? scalarNames.push(n) - 1 : undefined });
   });
   [")", ":", "void", "{"].forEach(eat);
 
@@ -130,7 +132,8 @@ export function translateRule(source, rule, file = "assembly") {
       case "cond": return atom(`select(${expr(e.b).s}, ${expr(e.a).s}, ${expr(e.c).s})`);
       case "bin": {
         const flag = e.l.k === "bin" && e.l.op === "&" && isParam(e.l.l, "f") && e.r.k === "num" && +e.r.v === 0;
-        if ((e.op === "!=" || e.op === "==") && flag) return { s: `${e.op === "==" ? "!" : ""}has(${flags(e.l.r)})`, p: e.op === "==" ? 3 : 4 };
+        if (flag && e.op === "!=") return atom(`has(${flags(e.l.r)})`);
+        if (flag && e.op === "==") return { s: `!has(${flags(e.l.r)})`, p: 3 };
         if (e.op === "&&" || e.op === "||") return { s: `${wrap(expr(e.l), 3)} ${e.op} ${wrap(expr(e.r), 3)}`, p: 0 };
         return fail(`'${e.op}' outside a flag test (f & FLAG) != 0`, e.tok);
       }
@@ -145,8 +148,12 @@ export function translateRule(source, rule, file = "assembly") {
     }
     if (e.n === "ld" || e.n === "lds") { const b = buffer(a[0], a[1]); return atom(`${b.wgsl}[${b.index}]`); }
     if (e.n === "neg") return { s: `-${wrap(expr(a[0]), 3)}`, p: 3 };
-    if (e.n === "splat") return a[0].k === "num" ? atom(a[0].v.includes(".") ? a[0].v : `${a[0].v}.0`) : fail("splat<T>() of a non-literal", e.tok);
-    if (e.n in SELECT) return atom(`select(${expr(a[3]).s}, ${expr(a[2]).s}, ${wrap(expr(a[0]), 3)} ${SELECT[e.n]} ${wrap(expr(a[1]), 3)})`);
+    if (e.n === "splat") {
+      return a[0].k === "num" ? atom(a[0].v.includes(".") ? a[0].v : `${a[0].v}.0`) : fail("splat<T>() of a non-literal", e.tok);
+    }
+    if (e.n in SELECT) {
+      return atom(`select(${expr(a[3]).s}, ${expr(a[2]).s}, ${wrap(expr(a[0]), 3)} ${SELECT[e.n]} ${wrap(expr(a[1]), 3)})`);
+    }
     if (e.n === "gradInFlags") {
       if (!isParam(a[4], "f")) fail("gradInFlags without the flags parameter f", e.tok);
       // Without WEIGHT_DECAY in the mask, p and wd are not read.
@@ -199,21 +206,21 @@ export function translateRule(source, rule, file = "assembly") {
   const body = [];
   while (!peek("}")) body.push(statement());
 
-  // The gradient scale: the scalar gradInFlags scales by (the driver's, never a spec scalar).
+  // The gradient scale: the scalar gradInFlags scales by (the driver's, never a spec scalar). Without gradInFlags
+  // (Lookahead's rule, of no optimizer), the scalars end at the last one read.
   const scales = [];
+  let last = -1;
   const walk = (x) => {
     if (Array.isArray(x)) x.forEach(walk);
     else if (x && typeof x === "object") {
       if (x.k === "call" && x.n === "gradInFlags") scales.push({ s: params.get(x.args[2]?.n)?.scalar, tok: x.tok });
-      Object.entries(x).forEach(([k, v]) => k !== "tok" && walk(v));
+      if (x.k === "id") last = Math.max(last, params.get(x.n)?.scalar ?? -1);
+      Object.values(x).forEach(walk);
     }
   };
   walk(body);
-  // Without gradInFlags (a rule of no optimizer: Lookahead's), the scalars end at the last one read.
-  const read = (x) => (Array.isArray(x) ? x.flatMap(read) : x && typeof x === "object"
-    ? Object.entries(x).flatMap(([k, v]) => (k === "tok" ? [] : k === "n" ? [params.get(v)?.scalar ?? -1] : read(v))) : []);
-  const gradScale = scales[0]?.s ?? Math.max(-1, ...read(body)) + 1;
-  for (const s of scales) if (s.s === undefined || s.s !== gradScale) fail("a gradient scale that is not the same scalar parameter in every gradInFlags", s.tok);
+  const gradScale = scales[0]?.s ?? last + 1;
+  for (const { s, tok } of scales) if (s === undefined || s !== gradScale) fail("a gradient scale that is not the same scalar parameter in every gradInFlags", tok);
 
   const out = [];
   const emit = (list, depth) => {
@@ -232,7 +239,9 @@ export function translateRule(source, rule, file = "assembly") {
         if (s.else) { out.push(`${pad}} else {`); emit(s.else, depth + 1); }
         out.push(`${pad}}`);
       } else if (s.k === "return") out.push(`${pad}return;`);
-      else if (s.k === "assign") out.push(`${pad}${local(s.n) ?? fail(`an assignment to '${s.n}', not a local`, s.tok)} = ${expr(s.e).s};`);
+      else if (s.k === "assign") {
+        out.push(`${pad}${local(s.n) ?? fail(`an assignment to '${s.n}', not a local`, s.tok)} = ${expr(s.e).s};`);
+      }
       else {
         const [at, o, v] = s.e.args, b = buffer(at, o);
         if (b.kind === "grad") fail("a store to grad", s.tok);
