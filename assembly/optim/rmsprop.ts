@@ -6,20 +6,16 @@
 import {
   MOMENTUM, CENTERED, TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
 /** The RMSprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Rmsprop {
   /** Fast paths: plain RMSprop, centered with momentum, tfjs's. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? MOMENTUM | CENTERED : i == 2 ? TFJS : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? UNSIGNED : k == 1 ? SIGNED | MOMENTUM : SIGNED | CENTERED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, buf: usize, gradAvg: usize, d: usize,
-      lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T, s7: T, s8: T, s9: T, s10: T,
-      s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, buf: usize, gradAvg: usize, _d: usize,
+      lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T, _s7: T, _s8: T, _s9: T, _s10: T,
+      _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const hasMomentum = (f & MOMENTUM) != 0, centered = (f & CENTERED) != 0;
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
@@ -62,11 +58,4 @@ export class Rmsprop {
       st<T>(param, o, subScaledDiv<T>(p, lr, g, avg));
     }
   }
-}
-
-export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
-    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    flags: i32): void {
-  elementwise<Rmsprop, f32>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale);
 }
