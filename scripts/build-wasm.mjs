@@ -2,8 +2,8 @@
 // each with a custom section "gradstep" naming its variant (init({ module }) and the loader check it),
 // copies them to dist/wasm/ (the runtime entries load them from there) and embeds them as base64 in
 // src/generated/wasm.ts (the default entry, for hosts without file access). First it writes
-// build/optim-exports.ts, the optimizers' kernels that assembly/index.ts re-exports (optimExports): their
-// exports, and the low-precision twins it writes from their f32 kernels.
+// build/optim-exports.ts, the optimizers' kernels that assembly/index.ts re-exports (optimExports): the
+// hand-written exports of assembly/optim/*.ts, and the kernels it writes from each file's rule (ruleKernels).
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";

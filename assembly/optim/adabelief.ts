@@ -1,14 +1,9 @@
-// AdaBelief step (Optax `adabelief`: scale_by_belief, add_decayed_weights, scale_by_learning_rate); equations in
-// src/optim/adabelief.ts.
-// Preconditions: param, expAvg, expAvgVar, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: stepSize = lr/(1-beta1^t), beta1, beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2,
-// rBc2Sqrt = 1/sqrt(1-beta2^t), eps, epsRoot, lrWeightDecay = lr*weightDecay (read under DECOUPLED), gradScale.
+// AdaBelief step (Optax `adabelief`), in Optax's order of operations; equations in src/optim/adabelief.ts.
 import {
   CLIP, DECOUPLED, GRAD_SCALE, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2, subScaledDiv,
 } from "../lib/common";
 import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The AdaBelief rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class AdaBelief {
   /** Fast path: plain AdaBelief. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }

@@ -1,11 +1,7 @@
-// Adagrad step (PyTorch `_single_tensor_adagrad`); equations in src/optim/adagrad.ts.
-// Preconditions: param, sum, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: clr = lr / (1 + (step-1) * lrDecay), eps, weightDecay, gradScale. TFJS: eps inside the square root and
-// the quotient g / sqrt(s + eps) multiplied by clr afterwards (tfjs's order).
+// Adagrad step (PyTorch `_single_tensor_adagrad`; with TFJS, tfjs's order); equations in src/optim/adagrad.ts.
 import { TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, subScaledDiv } from "../lib/common";
 import { NONE, UNSIGNED } from "../lib/elementwise";
 
-/** The Adagrad rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Adagrad {
   /** Fast paths: plain Adagrad, tfjs's. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }

@@ -1,10 +1,4 @@
-// Adam / AdamW step (PyTorch `_single_tensor_adam`); equations in src/optim/adam.ts.
-// Preconditions: param, expAvg, expAvgSq, grad (and maxExpAvgSq when AMSGRAD) each point at n f32s;
-// any byte alignment; buffers do not overlap. maxExpAvgSq is not touched without AMSGRAD.
-// Scalars (f32, computed once per step in TS, adamLaunch in src/optim/adam.ts): stepSize = lr/bc1,
-// beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, rBc2Sqrt = 1/sqrt(bc2), eps, weightDecay,
-// decay = 1-lr*weightDecay, beta1, bc1, bc2, gradScale. With TFJS (tfjs's order): stepSize = lr, and the moments
-// are divided by bc1 = 1-accBeta1, bc2 = 1-accBeta2 (tfjs's f32 running powers); beta1 is read only then.
+// Adam / AdamW step (PyTorch `_single_tensor_adam`; with TFJS, tfjs's order); equations in src/optim/adam.ts.
 import {
   DECOUPLED, AMSGRAD, GRAD_SCALE, TFJS,
   ld, st, add, sub, mul, div, sqrt, maxv, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
@@ -12,7 +6,6 @@ import {
 import { F32_STATE, NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 import { lds, sts } from "../lib/lowp";
 
-/** The Adam rule for the lanes at byte offset o (assembly/lib/elementwise.ts); state stored as S. */
 export class Adam {
   /**
    * Fast paths: plain Adam and default AdamW, each also with a gradient scale (clipping, GradScaler, accumulation);
@@ -23,8 +16,8 @@ export class Adam {
   }
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : k == 1 ? UNSIGNED : UNSIGNED | AMSGRAD; }
   @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, _d: usize,
-      stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, weightDecay: T, decay: T, beta1: T, bc1: T,
-      bc2: T, gradScale: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
+      stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, weightDecay: T, decay: T, beta1: T,
+      bc1: T, bc2: T, gradScale: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const tfjs = (f & TFJS) != 0;
     let p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);

@@ -1,12 +1,7 @@
-// Adamax step (PyTorch `_single_tensor_adamax`); equations in src/optim/adamax.ts.
-// Preconditions: param, expAvg, expInf, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: clr = lr / (1 + (t-1)*lrDecay) / (1 - beta1^t), beta1Comp = 1-beta1, beta2, eps, weightDecay, beta1,
-// gradScale. TFJS (tfjs's order): m = m*beta1 + g*(1-beta1), u = max(u*beta2, |g|), p -= clr * (m / (u + eps)) with
-// clr rounded as tfjs rounds it (src/optim/adamax.ts).
+// Adamax step (PyTorch `_single_tensor_adamax`; with TFJS, tfjs's order); equations in src/optim/adamax.ts.
 import { TFJS, ld, st, add, sub, mul, div, absv, maxp, maxv, gradInFlags, lerp, subScaledDiv, tfjsMoment } from "../lib/common";
 import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The Adamax rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Adamax {
   /** Fast paths: plain Adamax, tfjs's. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }

@@ -1,15 +1,9 @@
-// Adan step (Optax `adan`: scale_by_adan, add_decayed_weights, scale_by_learning_rate); equations in
-// src/optim/adan.ts.
-// Preconditions: param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad each point at n f32s; any byte alignment;
-// buffers do not overlap. INIT_BUFFER marks the first step (the gradient difference is zero, prevGrad unread).
-// Scalars: betaK and betaKComp = 1-betaK (K = 1, 2, 3), rBcK = 1/(1-betaK^t), eps, epsRoot, lr, weightDecay,
-// gradScale.
+// Adan step (Optax `adan`), in Optax's order of operations; equations in src/optim/adan.ts.
 import {
   CLIP, DECOUPLED, GRAD_SCALE, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2,
 } from "../lib/common";
 import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The Adan rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class Adan {
   /** Fast path: plain Adan after its first step. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }

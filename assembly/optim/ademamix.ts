@@ -1,13 +1,7 @@
-// AdEMAMix step (Optax `contrib.ademamix`: scale_by_ademamix, add_decayed_weights, scale_by_learning_rate);
-// equations in src/optim/ademamix.ts.
-// Preconditions: param, expAvgFast, expAvgSlow, expAvgSq, grad each point at n f32s; any byte alignment; buffers
-// do not overlap.
-// Scalars: betaK and betaKComp = 1-betaK (K = 1, 2, 3), rBc1 = 1/(1-beta1^t), rBc2 = 1/(1-beta2^t), alpha, eps,
-// lr, weightDecay, gradScale.
+// AdEMAMix step (Optax `contrib.ademamix`), in Optax's order of operations; equations in src/optim/ademamix.ts.
 import { CLIP, DECOUPLED, GRAD_SCALE, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2 } from "../lib/common";
 import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The AdEMAMix rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class AdEMAMix {
   /** Fast path: plain AdEMAMix. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }

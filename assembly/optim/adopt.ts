@@ -1,11 +1,7 @@
-// ADOPT step (Optax `contrib.adopt`: scale_by_adopt, scale_by_learning_rate); equations in src/optim/adopt.ts.
-// Preconditions: param, expAvg, expAvgSq, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: lr, beta1, beta1Comp, beta2, beta2Comp (step 1: 1, 0, 0, 1), eps, clip = step^0.25 (Infinity
-// without clipping), gradScale.
+// ADOPT step (Optax `contrib.adopt`), in Optax's order of operations; equations in src/optim/adopt.ts.
 import { CLIP, GRAD_SCALE, NESTEROV, ld, st, sub, mul, div, neg, sqrt, maxp, clampp, gradInFlags, optaxMoment, optaxMoment2 } from "../lib/common";
 import { SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The ADOPT rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class Adopt {
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
   @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, _c: usize, _d: usize, lr: T,

@@ -80,8 +80,9 @@ class LambRule {
 /** Pass 2's rule (assembly/lib/elementwise.ts): reads no flag, so no fast path. */
 class LambApply {
   @inline fast(i: i32): i32 { return NONE; }
-  @inline at<T, S>(o: usize, param: usize, _grad: usize, scratch: usize, _b: usize, _c: usize, _d: usize, s: T, _s1: T, _s2: T,
-      _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, _grad: usize, scratch: usize, _b: usize, _c: usize, _d: usize, s: T, _s1: T,
+      _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32,
+      sr: bool, mix: u32): void {
     st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
   }
 }

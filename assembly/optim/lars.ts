@@ -47,9 +47,9 @@ class LarsRule {
 class LarsApply {
   /** No fast path: pass 2 keeps one loop for every flag combination. */
   @inline fast(i: i32): i32 { return NONE; }
-  @inline at<T, S>(o: usize, param: usize, grad: usize, trace: usize, _b: usize, _c: usize, _d: usize, ratio: T, negLr: T,
-      momentum: T, weightDecay: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T,
-      f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, trace: usize, _b: usize, _c: usize, _d: usize, ratio: T,
+      negLr: T, momentum: T, weightDecay: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T,
+      _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const u = mul<T>(mul<T>(gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f), ratio), negLr);
     const t = add<T>(u, mul<T>(momentum, ld<T>(trace, o)));

@@ -1,16 +1,12 @@
-// Lion step (Optax `lion`: scale_by_lion, add_decayed_weights, scale_by_learning_rate); equations in
-// src/optim/lion.ts.
-// Preconditions: param, expAvg, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: lr, beta1, beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, weightDecay, gradScale.
+// Lion step (Optax `lion`), in Optax's order of operations; equations in src/optim/lion.ts.
 import { CLIP, DECOUPLED, GRAD_SCALE, MAXIMIZE, ld, st, add, sub, mul, sign, gradInFlags, optaxMoment } from "../lib/common";
 import { SIGNED } from "../lib/elementwise";
 
-/** The Lion rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class Lion {
   @inline state(k: i32): i32 { return SIGNED; }
   @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, _b: usize, _c: usize, _d: usize, lr: T, beta1: T,
-      beta1Comp: T, beta2: T, beta2Comp: T, weightDecay: T, gradScale: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T,
-      _s13: T, f: i32, sr: bool, mix: u32): void {
+      beta1Comp: T, beta2: T, beta2Comp: T, weightDecay: T, gradScale: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T,
+      _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f, GRAD_SCALE | CLIP | MAXIMIZE);
     const m = ld<T>(expAvg, o);

@@ -1,12 +1,7 @@
 // NAdam step (PyTorch `_single_tensor_nadam`); equations in src/optim/nadam.ts.
-// Preconditions: param, expAvg, expAvgSq, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars (computed once per step in TS, f64): gradCoef = lr(1-mu_t)/(1-prod_t), avgCoef =
-// lr*mu_{t+1}/(1-prod_t*mu_{t+1}), beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, rBc2 = 1/(1-beta2^t), eps,
-// weightDecay, decay = 1-lr*weightDecay, gradScale.
 import { DECOUPLED, ld, st, splat, add, sub, mul, div, sqrt, gradInFlags, lerp, ema2 } from "../lib/common";
 import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The NAdam rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Nadam {
   /** Fast path: plain NAdam. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }

@@ -28,8 +28,9 @@ export function novograd_f32(param: usize, expAvg: usize, expAvgSq: usize, scrat
 /** The gradient the step sees (scaled, value-clipped), written to scratch: the norm and the update read it. */
 class ScaledGrad {
   @inline fast(i: i32): i32 { return NONE; }
-  @inline at<T, S>(o: usize, scratch: usize, grad: usize, _a: usize, _b: usize, _c: usize, _d: usize, gradScale: T, _s1: T,
-      _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, scratch: usize, grad: usize, _a: usize, _b: usize, _c: usize, _d: usize, gradScale: T,
+      _s1: T, _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T,
+      f: i32, sr: bool, mix: u32): void {
     st<T>(scratch, o, gradInFlags<T>(ld<T>(grad, o), gradScale, gradScale, gradScale, f, GRAD_SCALE | CLIP));
   }
 }
@@ -38,9 +39,9 @@ class ScaledGrad {
 class NovoGrad {
   /** Fast paths: plain NovoGrad, and with weight decay. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? DECOUPLED : NONE; }
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, _b: usize, _c: usize, _dd: usize, lr: T, beta1: T,
-      d: T, weightDecay: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool,
-      mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, _b: usize, _c: usize, _dd: usize, lr: T,
+      beta1: T, d: T, weightDecay: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T,
+      _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     let u = div<T>(ld<T>(grad, o), d);
     if ((f & DECOUPLED) != 0) u = add<T>(u, mul<T>(weightDecay, p));

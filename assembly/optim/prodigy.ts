@@ -17,8 +17,8 @@ class ProdigyTerms {
   /** One fast path a pass (a gradient scale takes the general loop: each loop costs ~0.9 KB of the SIMD build). */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
   @inline at<T, S>(o: usize, param: usize, grad: usize, gradSum: usize, params0: usize, terms: usize, _d: usize,
-      estimLr: T, beta3: T, sumLr: T, estimLr0: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T,
-      _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
+      estimLr: T, beta3: T, sumLr: T, estimLr0: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T,
+      _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, gradScale, f, GRAD_SCALE | CLIP);
     let p0 = p;

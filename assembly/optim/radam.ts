@@ -1,8 +1,4 @@
 // RAdam step (PyTorch `_single_tensor_radam`); equations in src/optim/radam.ts.
-// Preconditions: param, expAvg, expAvgSq, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars (computed once per step in TS, f64): stepSize = lr*r_t*sqrt(bc2)/bc1 when RECTIFY is set (rho_t > 5),
-// else lr/bc1; beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, eps, weightDecay, decay = 1-lr*weightDecay,
-// gradScale.
 import { DECOUPLED, ld, st, add, sub, mul, sqrt, gradInFlags, lerp, ema2, subScaledDiv } from "../lib/common";
 import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
@@ -13,7 +9,6 @@ import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
  */
 const RECTIFY: i32 = 1 << 11;
 
-/** The RAdam rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Radam {
   /** Fast path: a rectified step with no other flag. */
   @inline fast(i: i32): i32 { return i == 0 ? RECTIFY : NONE; }

@@ -1,12 +1,7 @@
 // Schedule-Free AdamW step (Optax `contrib.schedule_free_adamw`); equations in src/optim/schedulefreeadamw.ts.
-// Preconditions: param (the gradient point y), z, expAvgSq, grad each point at n f32s; any byte alignment; buffers
-// do not overlap. INIT_BUFFER marks the first step: z is not read (it starts as a copy of y, as in Optax).
-// Scalars: beta1, beta1Comp = 1-beta1, rBeta1 = 1/beta1, ck (this step's averaging weight), ckComp = 1-ck,
-// lr (the base optimizer's), beta2, beta2Comp = 1-beta2, rBc2 = 1/(1-beta2^t), eps, weightDecay, gradScale.
 import { CLIP, DECOUPLED, GRAD_SCALE, INIT_BUFFER, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment2 } from "../lib/common";
 import { NONE } from "../lib/elementwise";
 
-/** The Schedule-Free AdamW rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order. */
 export class ScheduleFreeAdamW {
   /** Fast path: plain Schedule-Free AdamW after its first step. */
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
