@@ -6,10 +6,10 @@
 //   at<T, S>(o, param, grad, a, b, c, d, s0, ..., s13, f, sr, mix): void
 //     the step of the lanes at byte offset o (T = v128: four lanes of the SIMD body; f32: one, the tail and the
 //     whole scalar build). a..d: its state buffers in its kernel's order; s0..s13: its scalars in its kernel's
-//     order, splatted to T, the last one gradScale; the parameters it leaves unread carry a `_` prefix (`_d`,
-//     `_s12`). f: the flag word, a constant in a fast path; S, sr, mix: how state is stored (S = f32; u16 = bf16
-//     converted in registers by lds/sts of assembly/lib/lowp.ts, with stochastic rounding when sr), only for a
-//     rule that reads its state through lds/sts (Adam).
+//     order (an optimizer's up to gradScale), splatted to T; the parameters it leaves unread carry a `_` prefix
+//     (`_d`, `_s12`). f: the flag word, a constant in a fast path; S, sr, mix: how state is stored (S = f32;
+//     u16 = bf16 converted in registers by lds/sts of assembly/lib/lowp.ts, with stochastic rounding when sr),
+//     only for a rule that reads its state through lds/sts (Adam).
 //   fast(i: i32): i32 (optional)
 //     its fast paths: the i-th flag combination (i = 0..5) that gets a loop of its own, or NONE. In that loop
 //     every flag test of the rule is a constant, and the branches it does not take are compiled out. A path
@@ -40,7 +40,7 @@ import { F32_FLAGS, STOCHASTIC, seedMix } from "./lowp";
 // @ts-ignore: decorator
 @inline export const F32_STATE: i32 = 1 << 30;
 
-/** The fast paths of a rule without fast(i): the plain step, and with a gradient scale (clipping, GradScaler, accumulation). */
+/** The fast paths of a rule without fast(i): the plain step, and with a gradient scale (clipping, GradScaler, ...). */
 // @ts-ignore: decorator
 @inline function defaultFast(i: i32): i32 {
   return i == 0 ? 0 : i == 1 ? GRAD_SCALE : NONE;
