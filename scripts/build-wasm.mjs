@@ -14,10 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const asc = join(root, "node_modules", "assemblyscript", "bin", "asc.js");
 const targets = { simd: "simd", scalar: "scalar", simdShared: "simd-shared", scalarShared: "scalar-shared" };
 
-/** The dtypes of the low-precision twins: the `_bf16` / `_i8` name and the storage type of lowp<Rule, D>. */
-const TWINS = { bf16: "u16", i8: "u8" };
-/** The parameters of a rule's at<T, S>: o, param, grad, 4 state buffers, 14 scalars, f, sr, mix. */
-const BUFFERS = 3, SCALARS = 7, AT_PARAMS = 24;
+/** The parameters of a rule's at<T, S>: o, param, grad, 4 state buffers (from BUFFERS), 14 scalars (from SCALARS), f, sr, mix. */
+const BUFFERS = 3, SCALARS = 7, SCALAR_COUNT = 14, AT_PARAMS = 24;
 
 /**
  * The kernels written here for the rule of `source` (assembly/optim/<stem>.ts): its `export class` with an
@@ -38,8 +36,8 @@ export function ruleKernels(stem, source) {
   if (params.length !== AT_PARAMS) throw new Error(`${where}: ${params.length} parameters, not ${AT_PARAMS}`);
   const buffers = params.slice(BUFFERS, SCALARS), used = buffers.filter((b) => !b.startsWith("_"));
   const gs = params.indexOf("gradScale");
-  if (gs < SCALARS || gs >= SCALARS + 14) throw new Error(`${where}: no scalar gradScale`);
-  const scalars = params.slice(SCALARS, gs + 1), unused = params.slice(gs + 1, SCALARS + 14).filter((s) => !s.startsWith("_"));
+  if (gs < SCALARS || gs >= SCALARS + SCALAR_COUNT) throw new Error(`${where}: no scalar gradScale`);
+  const scalars = params.slice(SCALARS, gs + 1), unused = params.slice(gs + 1, SCALARS + SCALAR_COUNT).filter((s) => !s.startsWith("_"));
   if (unused.length) throw new Error(`${where}: scalars after gradScale are not the kernel's: prefix them with _ (${unused.join(", ")})`);
   const [param, grad] = [params[1], params[2]];
   const signature = [`${param}: usize`, ...used.map((b) => `${b}: usize`), `${grad}: usize`, "n: i32",
@@ -49,8 +47,8 @@ export function ruleKernels(stem, source) {
   const out = [kernel(`${stem}_f32`, `elementwise<${rule}, f32>`)];
   if (/^\s+@inline state\(/m.test(body)) {
     const inRegisters = /\blds<T, S>\(/.test(body);
-    out.push(kernel(`${stem}_bf16`, inRegisters ? `elementwise<${rule}, u16>` : `lowp<${rule}, ${TWINS.bf16}>`));
-    out.push(kernel(`${stem}_i8`, `lowp<${rule}, ${TWINS.i8}>`));
+    out.push(kernel(`${stem}_bf16`, inRegisters ? `elementwise<${rule}, u16>` : `lowp<${rule}, u16>`));
+    out.push(kernel(`${stem}_i8`, `lowp<${rule}, u8>`));
   }
   return out;
 }
