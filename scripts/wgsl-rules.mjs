@@ -26,10 +26,8 @@ const SELECT = { selectGt: ">", selectLt: "<" };
 const DRIVER_NAMES = new Set(["a", "b", "c", "d", "ia", "ib", "ic", "id", "ip", "ig", "e", "half_", "param", "grad",
   "args", "pre", "word", "scalar", "has", "keep", "gradIn", "gradInHas", "select", ...Object.values(HELPERS)]);
 const TYPES = { T: "f32", bool: "bool" };
-/** The elementwise rule's parameters: kind by position (assembly/lib/elementwise.ts calls `at` so). */
-const SIGNATURE = ["o", "param", "grad", ...Array(4).fill("buffer"), ...Array(14).fill("scalar"), "f", "sr", "mix"];
-const PARAM_TYPES = { o: "usize", param: "usize", grad: "usize", buffer: "usize", scalar: "T", f: "i32", sr: "bool",
-  mix: "u32" };
+/** The kinds of an elementwise rule's parameters, by type: usize o, param, grad, then the state buffers (a..d). */
+const KINDS = { T: "scalar", i32: "f", bool: "sr", u32: "mix" };
 
 function tokenize(text, line0) {
   const tokens = [], re = /\s+|\/\/[^\n]*|\/\*[^]*?\*\/|([A-Za-z_]\w*)|(\d+(?:\.\d+)?)|(==|!=|&&|\|\||[^\s])/g;
@@ -57,19 +55,22 @@ export function translateRule(source, rule, file = "assembly") {
   const eat = (v) => (peek(v) ? toks[i++] : fail(`'${toks[i]?.v}' where '${v}' belongs`));
   const name = () => (toks[i]?.t === "id" ? toks[i++].v : fail(`'${toks[i]?.v}' where a name belongs`));
 
-  // The signature: each parameter's kind by its position.
+  // The signature: each parameter's kind by its position and type (o, param, grad, buffers, scalars, f, sr, mix).
   ["at", "<", "T", ",", "S", ">", "("].forEach(eat);
-  const params = new Map(), scalarNames = [];
-  SIGNATURE.forEach((kind, k) => {
-    if (k) eat(",");
+  const params = new Map(), scalarNames = [], kinds = [];
+  while (!peek(")")) {
+    if (kinds.length) eat(",");
     const n = name();
     eat(":");
-    if (name() !== PARAM_TYPES[kind]) {
-      fail(`parameter ${k + 1} (${n}) not of the elementwise signature's type ${PARAM_TYPES[kind]}`, toks[i - 1]);
+    const type = name(), kind = type === "usize" ? ["o", "param", "grad"][kinds.length] ?? "buffer" : KINDS[type];
+    const wgsl = kind === "buffer" ? "abcd"[kinds.length - 3] : kind, index = { param: "ip", grad: "ig", buffer: `i${wgsl}` }[kind];
+    kinds.push(kind);
+    if (!kinds.join(" ").match(/^o( param( grad( buffer){0,4}( scalar)*( f( sr( mix)?)?)?)?)?$/)) {
+      fail(`parameter ${kinds.length} (${n}: ${type}) out of the elementwise signature (o, param, grad, a..d, scalars: T, f, sr, mix)`, toks[i - 1]);
     }
-    const wgsl = kind === "buffer" ? "abcd"[k - 3] : kind, index = { param: "ip", grad: "ig", buffer: `i${wgsl}` }[kind];
     params.set(n, { kind, wgsl, index, scalar: kind === "scalar" ? scalarNames.push(n) - 1 : undefined });
-  });
+  }
+  if (kinds.at(-1) !== "mix") fail("an at() signature that does not end with f: i32, sr: bool, mix: u32");
   [")", ":", "void", "{"].forEach(eat);
 
   // Expressions: ?:, ||, &&, == !=, |, &, unary ! -, calls (with type arguments), names, numbers, parentheses.

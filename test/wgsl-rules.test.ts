@@ -4,6 +4,8 @@
 // reads the spec's scalars. That each generated rule steps bit for bit as the Wasm kernels is the webgpu parity
 // suite's (test/webgpu/parity.test.ts).
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { elementwiseRules } from "../scripts/build-wasm.mjs";
 import { translateRule, wgslRulesModule } from "../scripts/wgsl-rules.mjs";
 import { FLAG_MAP } from "../src/abi/index.js";
 import { WGSL_RULES } from "../src/generated/wgsl-rules.js";
@@ -77,7 +79,8 @@ describe("an AssemblyScript rule's WGSL", () => {
   });
 
   it("refuses a rule whose at() is not the elementwise signature (by the type at each position)", () => {
-    expect(() => translateRule(rule("return;").replace("prev: usize", "prev: T"), "R", "r.ts")).toThrow(/parameter 7 \(prev\) not of the elementwise signature's type usize/);
+    expect(() => translateRule(rule("return;").replace("f: i32", "f: f32"), "R", "r.ts")).toThrow(/^r\.ts:4: R\.at\(\): parameter 22 \(f: f32\) out of the elementwise signature/);
+    expect(() => translateRule(rule("return;").replace("lr: T", "e: usize, lr: T"), "R", "r.ts")).toThrow(/parameter 8 \(e: usize\) out of the elementwise signature/);
     expect(() => translateRule("class Q {}", "Q", "q.ts")).toThrow(/^q\.ts: no class Q with an at<T, S>/);
   });
 
@@ -95,6 +98,9 @@ const NO_RULE: Record<string, string> = {
 
 describe("the generated rules of the registry", () => {
   const elementwise = REGISTRY.filter((e) => e.spec.kind !== "tensor");
+  it("src/generated/wgsl-rules.ts is the translation of today's rules (a rule edited since the build: npm run build)", () => {
+    expect(readFileSync(new URL("../src/generated/wgsl-rules.ts", import.meta.url), "utf8")).toBe(wgslRulesModule(elementwiseRules()));
+  });
   it("every elementwise optimizer has one (or a stated exemption)", () => {
     expect(elementwise.filter((e) => WGSL_RULES[e.spec.kernel] === undefined).map((e) => e.name)).toEqual(Object.keys(NO_RULE));
     expect(Object.keys(WGSL_RULES).length).toBeGreaterThanOrEqual(17);
