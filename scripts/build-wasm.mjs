@@ -79,14 +79,12 @@ export function kernelFiles(dir = join(root, "assembly", "optim")) {
 }
 
 /**
- * The rule of each optimizer's elementwise f32 kernel (`<stem>_f32` of assembly/optim/<stem>.ts), which
- * scripts/wgsl-rules.mjs translates: the one written from its rule class (ruleKernels), or a hand-written one
- * whose body is one `elementwise<Rule, f32>(...)` call (ASGD's, which sets its COPY flag from mu).
+ * The rule of each optimizer's elementwise f32 kernel (`<stem>_f32` of assembly/optim/<stem>.ts, written from its
+ * rule class by ruleKernels), which scripts/wgsl-rules.mjs translates.
  */
 export function elementwiseRules(dir) {
   return kernelFiles(dir).flatMap(({ stem, generated, source }) => {
-    const rule = generated.find((k) => k.name === `${stem}_f32`)?.rule
-      ?? new RegExp(`^export function ${stem}_f32\\([^)]*\\): void \\{\\s*elementwise<(\\w+), f32>\\([^;]*\\);\\s*\\}`, "m").exec(source)?.[1];
+    const rule = generated.find((k) => k.name === `${stem}_f32`)?.rule;
     return rule ? [{ kernel: `${stem}_f32`, rule, source, file: `assembly/optim/${stem}.ts` }] : [];
   });
 }

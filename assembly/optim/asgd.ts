@@ -1,15 +1,11 @@
 // ASGD step (PyTorch `_single_tensor_asgd`); equations in src/optim/asgd.ts.
-// Preconditions: param, ax, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars (computed once per step in TS, f64): eta (this step's eta_{t-1}), decay = 1 - lambd*eta, mu (this
-// step's mu_{t-1}; exactly 1 means ax is a copy of the param, as PyTorch), weightDecay, gradScale.
 import { ld, st, add, sub, mul, gradInFlags } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
+import { NONE } from "../lib/elementwise";
 
-/** Flag bit of this kernel only, set by asgd_f32 itself (bits 11..15 are a kernel's own): mu is exactly 1. */
+/** Flag bit of this kernel only (bits 11..15 are a kernel's own; src/abi COPY): mu is exactly 1, ax copies the param. */
 const COPY: i32 = 1 << 11;
 
-/** The ASGD rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
-class Asgd {
+export class Asgd {
   /** Fast paths: plain ASGD, while ax copies the param (mu = 1, the first t0 steps) and after. */
   @inline fast(i: i32): i32 { return i == 0 ? COPY : i == 1 ? 0 : NONE; }
   @inline at<T, S>(o: usize, param: usize, grad: usize, ax: usize, _b: usize, _c: usize, _d: usize, eta: T, decay: T,
@@ -25,9 +21,4 @@ class Asgd {
       st<T>(ax, o, add<T>(a, mul<T>(sub<T>(p, a), mu)));
     }
   }
-}
-
-export function asgd_f32(param: usize, ax: usize, grad: usize, n: i32,
-    eta: f32, decay: f32, mu: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  elementwise<Asgd, f32>(param, grad, n, mu == 1 ? flags | COPY : flags, ax, 0, 0, 0, eta, decay, mu, weightDecay, gradScale);
 }

@@ -34,7 +34,7 @@ export const ASGD_SPEC = defineSpec<ASGDOptions>({
     const eta = Math.fround(o.lr / (1 + o.lambd * o.lr * s) ** o.alpha);
     const mu = s === 0 ? 1 : 1 / Math.max(1, s - o.t0);
     out[0] = eta; out[1] = 1 - o.lambd * eta; out[2] = mu; out[3] = o.weightDecay;
-    // COPY (ax copies the param): asgd_f32 sets it from mu too; the webgpu rule reads only the flag.
+    // COPY: ax copies the param while mu is exactly 1 (PyTorch's copy), as the reference does.
     return baseFlags(o, gs) | (mu === 1 ? COPY : 0);
   },
 });
