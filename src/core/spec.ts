@@ -175,10 +175,9 @@ export interface OptimizerSpec<O> {
   /** Checks across options, after the per-option rules (builds a message only when it fails). */
   check?(o: O): void;
   /**
-   * Whether option sets `a` and `b` are equal: every option compared by name (arrays element-wise). step()
-   * calls it on every call to skip validation when no option changed, so it is written out per optimizer
-   * (plain property loads: no allocation, a few ns) rather than looped over keys; the registry suite
-   * checks that it sees a change to every option.
+   * Whether option sets `a` and `b` are equal: every option of `defaults` by `===`, arrays element-wise (derived
+   * by core/define-spec, allocation-free). step() calls it on every call to skip validation when no option
+   * changed; the registry suites check that it sees a change to every option.
    */
   same(a: O, b: O): boolean;
   /**

@@ -1,4 +1,3 @@
-import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
@@ -25,8 +24,6 @@ export interface ADOPTOptions extends Pick<SharedOptions, "stateDtype" | "stocha
 export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
   name: "ADOPT",
   defaults: { lr: 1e-3, betas: [0.9, 0.9999], eps: 1e-6, clipping: true, nesterov: false, stateDtype: "f32", stochasticRounding: false },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.clipping === b.clipping &&
-    a.nesterov === b.nesterov && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
   wgsl: /* wgsl */ `

@@ -1,4 +1,3 @@
-import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
@@ -22,8 +21,6 @@ export interface NovoGradOptions {
 export const NOVOGRAD_SPEC = defineSpec<NovoGradOptions>({
   name: "NovoGrad",
   defaults: { lr: 1e-3, betas: [0.9, 0.25], eps: 1e-6, epsRoot: 0, weightDecay: 0 },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
   // a = exp_avg, b = exp_avg_sq (one float), c = the scratch area (the scaled, value-clipped gradient). norms: g;

@@ -1,4 +1,4 @@
-import { nonNegative, num, samePair, type Rule } from "../core/options.js";
+import { nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import { ALL, SUM } from "../core/reduce.js";
@@ -42,9 +42,6 @@ export const PRODIGY_SPEC = defineSpec<ProdigyOptions>({
   name: "Prodigy",
   defaults: { lr: 1, betas: [0.9, 0.999], beta3: null, eps: 1e-8, estimLr0: 1e-6, estimLrCoef: 1, weightDecay: 0, safeguardWarmup: false },
   rules: { beta3: beta3Rule, estimLr0: num((x) => x > 0, "{} > 0"), estimLrCoef: nonNegative },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.beta3 === b.beta3 && a.eps === b.eps &&
-    a.estimLr0 === b.estimLr0 && a.estimLrCoef === b.estimLrCoef && a.weightDecay === b.weightDecay &&
-    a.safeguardWarmup === b.safeguardWarmup,
   f32Only: "params0 is the point the d estimate measures θ0 − θ from, not a statistic of the gradients",
   scalars: ["estimLr", "beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "sumLr", "estimLr0", "dlr", "decay", "epsLr"],
   reference: prodigy_f32,
