@@ -35,34 +35,39 @@ export function defineSpec<O>(spec: SpecInput<O>): OptimizerSpec<O> {
 
 type Options = Record<string, unknown>;
 
+/** The names sameOptions compares at sites of their own. */
+type Sixteen = readonly [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+
 /**
  * OptimizerSpec.same for options named as `defaults`' keys: each by `===`, an array (default) element-wise. step()
- * calls it on every call: a line per option index gives each of the first 16 scalar options a load site of its
- * own, because V8 loads a number unboxed only at a site that sees one name (on one map), while one site for
- * every name boxes each number it reads (16 B of heap per option per step: bench/heap.ts). Each line names its
- * index, so that no minifier merges them; options past the 16th share a site (correct, but they may box).
+ * calls it on every call: each of the first 16 scalar options is compared at load sites of its own, with its
+ * name in a constant of its own, because V8 loads a number unboxed (and fast) only at a site that sees one name
+ * on one map, while one site for every name boxes each number it reads (16 B of heap per option per step:
+ * bench/heap.ts). Names past the last option are "" (no option's: undefined on both sides); options past the
+ * 16th share one site (correct, but they may box).
  */
 function sameOptions(defaults: object): (a: Options, b: Options) => boolean {
   const keys = Object.keys(defaults), arrays = keys.filter((k) => Array.isArray((defaults as Options)[k]));
-  const k = keys.filter((key) => !arrays.includes(key)), n = k.length;
+  const k = keys.filter((key) => !arrays.includes(key));
+  const [k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15] = Array.from({ length: 16 }, (_, i) => k[i] ?? "") as unknown as Sixteen;
   return (a, b) => {
-    if (n > 0 && a[k[0]!] !== b[k[0]!]) return false;
-    if (n > 1 && a[k[1]!] !== b[k[1]!]) return false;
-    if (n > 2 && a[k[2]!] !== b[k[2]!]) return false;
-    if (n > 3 && a[k[3]!] !== b[k[3]!]) return false;
-    if (n > 4 && a[k[4]!] !== b[k[4]!]) return false;
-    if (n > 5 && a[k[5]!] !== b[k[5]!]) return false;
-    if (n > 6 && a[k[6]!] !== b[k[6]!]) return false;
-    if (n > 7 && a[k[7]!] !== b[k[7]!]) return false;
-    if (n > 8 && a[k[8]!] !== b[k[8]!]) return false;
-    if (n > 9 && a[k[9]!] !== b[k[9]!]) return false;
-    if (n > 10 && a[k[10]!] !== b[k[10]!]) return false;
-    if (n > 11 && a[k[11]!] !== b[k[11]!]) return false;
-    if (n > 12 && a[k[12]!] !== b[k[12]!]) return false;
-    if (n > 13 && a[k[13]!] !== b[k[13]!]) return false;
-    if (n > 14 && a[k[14]!] !== b[k[14]!]) return false;
-    if (n > 15 && a[k[15]!] !== b[k[15]!]) return false;
-    for (let i = 16; i < n; i++) if (a[k[i]!] !== b[k[i]!]) return false;
+    if (a[k0] !== b[k0]) return false;
+    if (a[k1] !== b[k1]) return false;
+    if (a[k2] !== b[k2]) return false;
+    if (a[k3] !== b[k3]) return false;
+    if (a[k4] !== b[k4]) return false;
+    if (a[k5] !== b[k5]) return false;
+    if (a[k6] !== b[k6]) return false;
+    if (a[k7] !== b[k7]) return false;
+    if (a[k8] !== b[k8]) return false;
+    if (a[k9] !== b[k9]) return false;
+    if (a[k10] !== b[k10]) return false;
+    if (a[k11] !== b[k11]) return false;
+    if (a[k12] !== b[k12]) return false;
+    if (a[k13] !== b[k13]) return false;
+    if (a[k14] !== b[k14]) return false;
+    if (a[k15] !== b[k15]) return false;
+    for (let i = 16; i < k.length; i++) if (a[k[i]!] !== b[k[i]!]) return false;
     for (let i = 0; i < arrays.length; i++) if (!sameValue(a[arrays[i]!], b[arrays[i]!])) return false;
     return true;
   };
