@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const stampFile = join(root, "build", "stamp.json");
-const inputs = ["assembly", "src", "scripts/build.mjs", "scripts/build-wasm.mjs", "asconfig.json", "tsconfig.build.json", "package.json"];
+const inputs = ["assembly", "src", "scripts/build.mjs", "scripts/build-wasm.mjs", "scripts/wgsl-rules.mjs", "asconfig.json", "tsconfig.build.json", "package.json"];
 const generated = join(root, "src", "generated");
 // What must exist after a build: a dist/ deleted by hand is stale whatever the stamp says.
-const outputs = ["dist/index.js", "dist/index.d.ts", "dist/wasm", "src/generated/wasm.ts"];
+const outputs = ["dist/index.js", "dist/index.d.ts", "dist/wasm", "src/generated/wasm.ts", "src/generated/wgsl-rules.ts"];
 
 function* files(path) {
   if (path === generated) return;

@@ -32,7 +32,7 @@ function build(...args: string[]): string[] {
 
 it("builds when an input changed or an output is gone, and skips when neither", () => {
   cpSync(join(process.cwd(), "scripts", "build.mjs"), join(scratch, "scripts", "build.mjs"));
-  put("scripts/build-wasm.mjs", standIn("wasm", ["build/x.wasm", "dist/wasm/x.wasm", "src/generated/wasm.ts"], true));
+  put("scripts/build-wasm.mjs", standIn("wasm", ["build/x.wasm", "dist/wasm/x.wasm", "src/generated/wasm.ts", "src/generated/wgsl-rules.ts"], true));
   put("node_modules/typescript/bin/tsc", standIn("tsc", ["dist/index.js", "dist/index.d.ts"], false));
   put("node_modules/assemblyscript/bin/asc.js", "");
   put("package.json", "{}\n");

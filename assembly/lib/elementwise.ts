@@ -5,22 +5,32 @@
 //
 //   at<T, S>(o, param, grad, a, b, c, d, s0, ..., s13, f, sr, mix): void
 //     the step of the lanes at byte offset o (T = v128: four lanes of the SIMD body; f32: one, the tail and the
-//     whole scalar build). a..d: its state buffers in its kernel's order (0 past the last); s0..s13: its
-//     scalars in its kernel's order, splatted to T (a rule names those it has and leaves the rest unread); f:
-//     the flag word, a constant in a fast path; S, sr, mix: how state is stored (S = f32; u16 = bf16 converted
-//     in registers by lds/sts of assembly/lib/lowp.ts, with stochastic rounding when sr), only for a rule that
-//     reads its state through lds/sts (Adam).
-//   fast(i: i32): i32
+//     whole scalar build). a..d: its state buffers in its kernel's order; s0..s13: its scalars in its kernel's
+//     order (an optimizer's up to gradScale), splatted to T; the parameters it leaves unread carry a `_` prefix
+//     (`_d`, `_s12`). f: the flag word, a constant in a fast path; S, sr, mix: how state is stored (S = f32;
+//     u16 = bf16 converted in registers by lds/sts of assembly/lib/lowp.ts, with stochastic rounding when sr),
+//     only for a rule that reads its state through lds/sts (Adam).
+//   fast(i: i32): i32 (optional)
 //     its fast paths: the i-th flag combination (i = 0..5) that gets a loop of its own, or NONE. In that loop
 //     every flag test of the rule is a constant, and the branches it does not take are compiled out. A path
-//     marked `| F32_STATE` is not specialised for bf16 state converted in registers.
-//   state(k: i32): i32 (only a rule with bf16 / int8 kernels, assembly/lib/lowp.ts lowp)
+//     marked `| F32_STATE` is not specialised for bf16 state converted in registers. Without it: defaultFast.
+//   state(k: i32): i32 (only a rule with bf16 / int8 state: assembly/lib/lowp.ts lowp)
 //     state buffer k's int8 map (SIGNED or UNSIGNED), | the flag without which the rule never touches it.
+//
+// An exported rule class of assembly/optim/<id>.ts is its optimizer's kernel: scripts/build-wasm.mjs writes
+// `<id>_f32(param, <its buffers>, grad, n, <its scalars>, flags)` calling elementwise<Rule, f32>, and with
+// state(k) the twins `<id>_bf16` and `<id>_i8` (lowp<Rule, u16 | u8>, or elementwise<Rule, u16> for a rule that
+// reads its state through lds/sts). Every buffer points at n f32s (or their bf16 / int8 form), at any byte
+// alignment, and no two overlap; a buffer the flags leave untouched may be 0.
 //
 // Scalars enter as f32 and are splatted once per call, before the loop; those a rule leaves unread cost
 // nothing (the optimizer drops them). A step that clips values has CLIP in its flag word (set by the caller),
 // which no fast path holds: it takes the general loop, where gradInFlags clamps.
-import { end1, end4, end16, splat } from "./common";
+//
+// The defaults are resolved at compile time (isDefined), not by a base class: AssemblyScript makes a method that a
+// subclass overrides virtual, and a call of the inherited default would then read the class id of the object
+// at changetype<R>(0) (address 0 - 8) at run time.
+import { GRAD_SCALE, end1, end4, end16, splat } from "./common";
 import { F32_FLAGS, STOCHASTIC, seedMix } from "./lowp";
 
 /** A rule's fast(i) past the end of its list. */
@@ -30,10 +40,21 @@ import { F32_FLAGS, STOCHASTIC, seedMix } from "./lowp";
 // @ts-ignore: decorator
 @inline export const F32_STATE: i32 = 1 << 30;
 
+/** The fast paths of a rule without fast(i): the plain step, and with a gradient scale (clipping, GradScaler, ...). */
+// @ts-ignore: decorator
+@inline function defaultFast(i: i32): i32 {
+  return i == 0 ? 0 : i == 1 ? GRAD_SCALE : NONE;
+}
+/** A rule's state(k): buffer k's int8 map (the signed one, or the unsigned one for values >= 0), | its flag. */
+// @ts-ignore: decorator
+@inline export const SIGNED: i32 = 1 << 16;
+// @ts-ignore: decorator
+@inline export const UNSIGNED: i32 = 0;
+
 /** Fast path i of rule R for state stored as S, without its mark; NONE where there is none. */
 // @ts-ignore: decorator
 @inline function fastPath<R, S>(i: i32): i32 {
-  const f = changetype<R>(0).fast(i);
+  const f = isDefined(changetype<R>(0).fast) ? changetype<R>(0).fast(i) : defaultFast(i);
   return f == NONE || ((f & F32_STATE) != 0 && sizeof<S>() != 4) ? NONE : f & ~F32_STATE;
 }
 

@@ -25,7 +25,7 @@
 // arithmetic SIMD search over the decades took 3-4x longer than even the scalar lookup (see the README).
 
 import { CLIP, ld, st } from "./common";
-import { elementwise } from "./elementwise";
+import { SIGNED, elementwise } from "./elementwise";
 
 // @ts-ignore: decorator
 @inline export const BLOCK: i32 = 256;
@@ -373,12 +373,6 @@ function q8OutUnsigned(ptr: usize, b: i32, src: usize, len: i32): void { q8Unblo
 }
 
 // ---- the block driver of an elementwise rule -------------------------------------------------------------
-
-/** A rule's state(k) (assembly/lib/elementwise.ts): buffer k's int8 map, | the flag without which it is untouched. */
-// @ts-ignore: decorator
-@inline export const SIGNED: i32 = 1 << 16;
-// @ts-ignore: decorator
-@inline export const UNSIGNED: i32 = 0;
 
 /** Whether a buffer described by `state` is touched under the flags f. */
 // @ts-ignore: decorator

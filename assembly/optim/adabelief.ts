@@ -1,25 +1,16 @@
-// AdaBelief step (Optax `adabelief`: scale_by_belief, add_decayed_weights, scale_by_learning_rate); equations in
-// src/optim/adabelief.ts.
-// Preconditions: param, expAvg, expAvgVar, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: stepSize = lr/(1-beta1^t), beta1, beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2,
-// rBc2Sqrt = 1/sqrt(1-beta2^t), eps, epsRoot, lrWeightDecay = lr*weightDecay (read under DECOUPLED), gradScale.
+// AdaBelief step (Optax `adabelief`), in Optax's order of operations; equations in src/optim/adabelief.ts.
 import {
   CLIP, DECOUPLED, GRAD_SCALE, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2, subScaledDiv,
 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The AdaBelief rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class AdaBelief {
   /** Fast path: plain AdaBelief. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgVar: usize, c: usize, d: usize,
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgVar: usize, _c: usize, _d: usize,
       stepSize: T, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, epsRoot: T, lrWeightDecay: T,
-      gradScale: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+      gradScale: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, gradScale, f, GRAD_SCALE | CLIP);
     const m = optaxMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);
@@ -31,11 +22,4 @@ export class AdaBelief {
     // Optax adds λθ to the belief update and scales the sum by γ: θ − (γ·m̂/d + γλ·θ), one update subtracted.
     else st<T>(param, o, sub<T>(p, add<T>(div<T>(mul<T>(stepSize, m), dn), mul<T>(lrWeightDecay, p))));
   }
-}
-
-export function adabelief_f32(param: usize, expAvg: usize, expAvgVar: usize, grad: usize, n: i32,
-    stepSize: f32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, epsRoot: f32,
-    lrWeightDecay: f32, gradScale: f32, flags: i32): void {
-  elementwise<AdaBelief, f32>(param, grad, n, flags, expAvg, expAvgVar, 0, 0, stepSize, beta1, beta1Comp, beta2,
-    beta2Comp, rBc2Sqrt, eps, epsRoot, lrWeightDecay, gradScale);
 }

@@ -1,22 +1,14 @@
-// Adadelta step (PyTorch `_single_tensor_adadelta`); equations in src/optim/adadelta.ts.
-// Preconditions: param, squareAvg, accDelta, grad each point at n f32s; any byte alignment; buffers do not
-// overlap. Scalars: lr, rho, rhoComp = 1-rho, eps, weightDecay, gradScale. TFJS (tfjs's order): the update
-// sqrt(u + eps) / sqrt(v + eps) * g takes the accumulators before this step, both in tfjs's moment order.
+// Adadelta step (PyTorch `_single_tensor_adadelta`; with TFJS, tfjs's order); equations in src/optim/adadelta.ts.
 import { TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, ema2, tfjsEma2 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { UNSIGNED } from "../lib/lowp";
+import { NONE, UNSIGNED } from "../lib/elementwise";
 
-/** The Adadelta rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Adadelta {
   /** Fast paths: plain Adadelta, tfjs's. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return UNSIGNED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, accDelta: usize, c: usize, d: usize, lr: T,
-      rho: T, rhoComp: T, eps: T, weightDecay: T, gradScale: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T,
-      s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, accDelta: usize, _c: usize, _d: usize, lr: T,
+      rho: T, rhoComp: T, eps: T, weightDecay: T, gradScale: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T,
+      _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
     if ((f & TFJS) != 0) {
@@ -38,9 +30,4 @@ export class Adadelta {
     st<T>(accDelta, o, ema2<T>(u, delta, rho, rhoComp));
     st<T>(param, o, sub<T>(p, mul<T>(lr, delta)));
   }
-}
-
-export function adadelta_f32(param: usize, squareAvg: usize, accDelta: usize, grad: usize, n: i32,
-    lr: f32, rho: f32, rhoComp: f32, eps: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  elementwise<Adadelta, f32>(param, grad, n, flags, squareAvg, accDelta, 0, 0, lr, rho, rhoComp, eps, weightDecay, gradScale);
 }

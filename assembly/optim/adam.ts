@@ -1,33 +1,23 @@
-// Adam / AdamW step (PyTorch `_single_tensor_adam`); equations in src/optim/adam.ts.
-// Preconditions: param, expAvg, expAvgSq, grad (and maxExpAvgSq when AMSGRAD) each point at n f32s;
-// any byte alignment; buffers do not overlap. maxExpAvgSq is not touched without AMSGRAD.
-// Scalars (f32, computed once per step in TS, adamLaunch in src/optim/adam.ts): stepSize = lr/bc1,
-// beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, rBc2Sqrt = 1/sqrt(bc2), eps, weightDecay,
-// decay = 1-lr*weightDecay, beta1, bc1, bc2, gradScale. With TFJS (tfjs's order): stepSize = lr, and the moments
-// are divided by bc1 = 1-accBeta1, bc2 = 1-accBeta2 (tfjs's f32 running powers); beta1 is read only then.
+// Adam / AdamW step (PyTorch `_single_tensor_adam`; with TFJS, tfjs's order); equations in src/optim/adam.ts.
 import {
   DECOUPLED, AMSGRAD, GRAD_SCALE, TFJS,
   ld, st, add, sub, mul, div, sqrt, maxv, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
-import { F32_STATE, NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED, lds, sts } from "../lib/lowp";
+import { F32_STATE, NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
+import { lds, sts } from "../lib/lowp";
 
-/** The Adam rule for the lanes at byte offset o (assembly/lib/elementwise.ts); state stored as S. */
 export class Adam {
   /**
    * Fast paths: plain Adam and default AdamW, each also with a gradient scale (clipping, GradScaler, accumulation);
    * tfjs's Adam with f32 state (with bf16 it takes the general loop: binary size).
    */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 {
     return i == 0 ? 0 : i == 1 ? DECOUPLED : i == 2 ? GRAD_SCALE : i == 3 ? GRAD_SCALE | DECOUPLED : i == 4 ? TFJS | F32_STATE : NONE;
   }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : k == 1 ? UNSIGNED : UNSIGNED | AMSGRAD; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, d: usize,
-      stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, weightDecay: T, decay: T, beta1: T, bc1: T,
-      bc2: T, gradScale: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, _d: usize,
+      stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc2Sqrt: T, eps: T, weightDecay: T, decay: T, beta1: T,
+      bc1: T, bc2: T, gradScale: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const tfjs = (f & TFJS) != 0;
     let p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
@@ -50,17 +40,3 @@ export class Adam {
   }
 }
 
-export function adam_f32(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
-    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
-    weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
-  elementwise<Adam, f32>(param, grad, n, flags, expAvg, expAvgSq, maxExpAvgSq, 0, stepSize, beta1Comp, beta2, beta2Comp,
-    rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale);
-}
-// bf16 state converted in registers by the same rule (S = u16), not through the block driver of the int8 twin
-// that scripts/build-wasm.mjs writes (assembly/lib/lowp.ts).
-export function adam_bf16(param: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, grad: usize, n: i32,
-    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32,
-    weightDecay: f32, decay: f32, beta1: f32, bc1: f32, bc2: f32, gradScale: f32, flags: i32): void {
-  elementwise<Adam, u16>(param, grad, n, flags, expAvg, expAvgSq, maxExpAvgSq, 0, stepSize, beta1Comp, beta2, beta2Comp,
-    rBc2Sqrt, eps, weightDecay, decay, beta1, bc1, bc2, gradScale);
-}

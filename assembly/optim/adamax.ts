@@ -1,23 +1,14 @@
-// Adamax step (PyTorch `_single_tensor_adamax`); equations in src/optim/adamax.ts.
-// Preconditions: param, expAvg, expInf, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: clr = lr / (1 + (t-1)*lrDecay) / (1 - beta1^t), beta1Comp = 1-beta1, beta2, eps, weightDecay, beta1,
-// gradScale. TFJS (tfjs's order): m = m*beta1 + g*(1-beta1), u = max(u*beta2, |g|), p -= clr * (m / (u + eps)) with
-// clr rounded as tfjs rounds it (src/optim/adamax.ts).
+// Adamax step (PyTorch `_single_tensor_adamax`; with TFJS, tfjs's order); equations in src/optim/adamax.ts.
 import { TFJS, ld, st, add, sub, mul, div, absv, maxp, maxv, gradInFlags, lerp, subScaledDiv, tfjsMoment } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The Adamax rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Adamax {
   /** Fast paths: plain Adamax, tfjs's. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? TFJS : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expInf: usize, c: usize, d: usize, clr: T,
-      beta1Comp: T, beta2: T, eps: T, weightDecay: T, beta1: T, gradScale: T, s7: T, s8: T, s9: T, s10: T, s11: T,
-      s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expInf: usize, _c: usize, _d: usize, clr: T,
+      beta1Comp: T, beta2: T, eps: T, weightDecay: T, beta1: T, gradScale: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T,
+      _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
     if ((f & TFJS) != 0) {
@@ -37,9 +28,4 @@ export class Adamax {
     st<T>(expInf, o, u);
     st<T>(param, o, subScaledDiv<T>(p, clr, m, u));
   }
-}
-
-export function adamax_f32(param: usize, expAvg: usize, expInf: usize, grad: usize, n: i32,
-    clr: f32, beta1Comp: f32, beta2: f32, eps: f32, weightDecay: f32, beta1: f32, gradScale: f32, flags: i32): void {
-  elementwise<Adamax, f32>(param, grad, n, flags, expAvg, expInf, 0, 0, clr, beta1Comp, beta2, eps, weightDecay, beta1, gradScale);
 }

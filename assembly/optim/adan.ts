@@ -1,23 +1,13 @@
-// Adan step (Optax `adan`: scale_by_adan, add_decayed_weights, scale_by_learning_rate); equations in
-// src/optim/adan.ts.
-// Preconditions: param, expAvg, expAvgDiff, expAvgSq, prevGrad, grad each point at n f32s; any byte alignment;
-// buffers do not overlap. INIT_BUFFER marks the first step (the gradient difference is zero, prevGrad unread).
-// Scalars: betaK and betaKComp = 1-betaK (K = 1, 2, 3), rBcK = 1/(1-betaK^t), eps, epsRoot, lr, weightDecay,
-// gradScale.
+// Adan step (Optax `adan`), in Optax's order of operations; equations in src/optim/adan.ts.
 import {
   CLIP, DECOUPLED, GRAD_SCALE, INIT_BUFFER, ld, st, splat, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2,
 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The Adan rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class Adan {
   /** Fast path: plain Adan after its first step. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 2 ? UNSIGNED : SIGNED; }
-  // @ts-ignore: decorator
   @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize,
       prevGrad: usize, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, beta3: T, beta3Comp: T, rBc1: T, rBc2: T,
       rBc3: T, eps: T, epsRoot: T, lr: T, weightDecay: T, gradScale: T, f: i32, sr: bool, mix: u32): void {
@@ -36,11 +26,4 @@ export class Adan {
     if ((f & DECOUPLED) != 0) u = add<T>(u, mul<T>(weightDecay, p));
     st<T>(param, o, sub<T>(p, mul<T>(lr, u)));
   }
-}
-
-export function adan_f32(param: usize, expAvg: usize, expAvgDiff: usize, expAvgSq: usize, prevGrad: usize, grad: usize,
-    n: i32, beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
-    rBc3: f32, eps: f32, epsRoot: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  elementwise<Adan, f32>(param, grad, n, flags, expAvg, expAvgDiff, expAvgSq, prevGrad, beta1, beta1Comp, beta2,
-    beta2Comp, beta3, beta3Comp, rBc1, rBc2, rBc3, eps, epsRoot, lr, weightDecay, gradScale);
 }

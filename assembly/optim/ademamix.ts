@@ -1,24 +1,14 @@
-// AdEMAMix step (Optax `contrib.ademamix`: scale_by_ademamix, add_decayed_weights, scale_by_learning_rate);
-// equations in src/optim/ademamix.ts.
-// Preconditions: param, expAvgFast, expAvgSlow, expAvgSq, grad each point at n f32s; any byte alignment; buffers
-// do not overlap.
-// Scalars: betaK and betaKComp = 1-betaK (K = 1, 2, 3), rBc1 = 1/(1-beta1^t), rBc2 = 1/(1-beta2^t), alpha, eps,
-// lr, weightDecay, gradScale.
+// AdEMAMix step (Optax `contrib.ademamix`), in Optax's order of operations; equations in src/optim/ademamix.ts.
 import { CLIP, DECOUPLED, GRAD_SCALE, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment, optaxMoment2 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The AdEMAMix rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class AdEMAMix {
   /** Fast path: plain AdEMAMix. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 2 ? UNSIGNED : SIGNED; }
-  // @ts-ignore: decorator
   @inline at<T, S>(o: usize, param: usize, grad: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize,
-      d: usize, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, beta3: T, beta3Comp: T, rBc1: T, rBc2: T, alpha: T,
-      eps: T, lr: T, weightDecay: T, gradScale: T, s13: T, f: i32, sr: bool, mix: u32): void {
+      _d: usize, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, beta3: T, beta3Comp: T, rBc1: T, rBc2: T, alpha: T,
+      eps: T, lr: T, weightDecay: T, gradScale: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f, GRAD_SCALE | CLIP);
     const m1 = optaxMoment<T>(ld<T>(expAvgFast, o), g, beta1, beta1Comp);
@@ -31,11 +21,4 @@ export class AdEMAMix {
     if ((f & DECOUPLED) != 0) u = add<T>(u, mul<T>(weightDecay, p));
     st<T>(param, o, sub<T>(p, mul<T>(lr, u)));
   }
-}
-
-export function ademamix_f32(param: usize, expAvgFast: usize, expAvgSlow: usize, expAvgSq: usize, grad: usize, n: i32,
-    beta1: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, beta3: f32, beta3Comp: f32, rBc1: f32, rBc2: f32,
-    alpha: f32, eps: f32, lr: f32, weightDecay: f32, gradScale: f32, flags: i32): void {
-  elementwise<AdEMAMix, f32>(param, grad, n, flags, expAvgFast, expAvgSlow, expAvgSq, 0, beta1, beta1Comp, beta2,
-    beta2Comp, beta3, beta3Comp, rBc1, rBc2, alpha, eps, lr, weightDecay, gradScale);
 }

@@ -11,11 +11,9 @@ const COPY: i32 = 1 << 11;
 /** The ASGD rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 class Asgd {
   /** Fast paths: plain ASGD, while ax copies the param (mu = 1, the first t0 steps) and after. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? COPY : i == 1 ? 0 : NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, ax: usize, b: usize, c: usize, d: usize, eta: T, decay: T,
-      mu: T, weightDecay: T, gradScale: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T,
+  @inline at<T, S>(o: usize, param: usize, grad: usize, ax: usize, _b: usize, _c: usize, _d: usize, eta: T, decay: T,
+      mu: T, weightDecay: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T,
       f: i32, sr: bool, mix: u32): void {
     let p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);

@@ -42,7 +42,6 @@ export function lamb_f32(param: usize, expAvg: usize, expAvgSq: usize, scratch: 
 
 /** LAMB's update rule as trustRatio's operand order has it (assembly/lib/trust-ratio.ts). */
 class LambRule {
-  // @ts-ignore: decorator
   @inline u<T>(p: T, o: usize, grad: usize, expAvg: usize, expAvgSq: usize, scratch: usize, weightDecay: T,
       gradScale: T, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, rBc1: T, rBc2: T, eps: T, epsRoot: T,
       scaled: bool, maximize: bool, decay: bool, root: bool, clip: bool): T {
@@ -80,11 +79,10 @@ class LambRule {
 
 /** Pass 2's rule (assembly/lib/elementwise.ts): reads no flag, so no fast path. */
 class LambApply {
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, scratch: usize, b: usize, c: usize, d: usize, s: T, s1: T, s2: T,
-      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, _grad: usize, scratch: usize, _b: usize, _c: usize, _d: usize, s: T, _s1: T,
+      _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32,
+      sr: bool, mix: u32): void {
     st<T>(param, o, add<T>(ld<T>(param, o), mul<T>(ld<T>(scratch, o), s)));
   }
 }

@@ -37,7 +37,6 @@ export function lars_f32(param: usize, trace: usize, grad: usize, n: i32,
 
 /** LARS's update rule as trustRatio's operand order has it (assembly/lib/trust-ratio.ts): only grad, s0, s1, f0..f2 and f4 (the clip). */
 class LarsRule {
-  // @ts-ignore: decorator
   @inline u<T>(p: T, o: usize, grad: usize, a: usize, b: usize, c: usize, weightDecay: T, gradScale: T,
       s2: T, s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, scaled: bool, maximize: bool, l2: bool, f3: bool, clip: bool): T {
     return larsU<T>(p, grad, o, weightDecay, gradScale, scaled, maximize, l2, clip);
@@ -47,12 +46,10 @@ class LarsRule {
 /** Pass 2's rule (assembly/lib/elementwise.ts), after the trust ratio, in Optax's order. */
 class LarsApply {
   /** No fast path: pass 2 keeps one loop for every flag combination. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, trace: usize, b: usize, c: usize, d: usize, ratio: T, negLr: T,
-      momentum: T, weightDecay: T, gradScale: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T,
-      f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, trace: usize, _b: usize, _c: usize, _d: usize, ratio: T,
+      negLr: T, momentum: T, weightDecay: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T,
+      _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const u = mul<T>(mul<T>(gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f), ratio), negLr);
     const t = add<T>(u, mul<T>(momentum, ld<T>(trace, o)));

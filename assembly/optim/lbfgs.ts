@@ -119,20 +119,18 @@ export function lbfgs_scale_f32(out: usize, x: usize, n: i32, alpha: f32): void 
 
 // The two as rules of the elementwise driver (assembly/lib/elementwise.ts): `out` in the param's place; no flags.
 class Axpy {
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, out: usize, grad: usize, a: usize, b: usize, c: usize, d: usize, alpha: T, s1: T, s2: T,
-      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, out: usize, _grad: usize, a: usize, b: usize, _c: usize, _d: usize, alpha: T, _s1: T,
+      _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32,
+      sr: bool, mix: u32): void {
     st<T>(out, o, add<T>(ld<T>(a, o), mul<T>(alpha, ld<T>(b, o))));
   }
 }
 class Scale {
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, out: usize, grad: usize, x: usize, b: usize, c: usize, d: usize, alpha: T, s1: T, s2: T,
-      s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, out: usize, _grad: usize, x: usize, _b: usize, _c: usize, _d: usize, alpha: T, _s1: T,
+      _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32,
+      sr: bool, mix: u32): void {
     st<T>(out, o, mul<T>(alpha, ld<T>(x, o)));
   }
 }

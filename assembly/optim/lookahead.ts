@@ -6,11 +6,9 @@ import { NONE, elementwise } from "../lib/elementwise";
 
 /** The sync rule for the lanes at byte offset o (assembly/lib/elementwise.ts): reads no flag, so no fast path. */
 class Lookahead {
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, slow: usize, b: usize, c: usize, d: usize, slowStepSize: T,
-      s1: T, s2: T, s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T,
+  @inline at<T, S>(o: usize, param: usize, _grad: usize, slow: usize, _b: usize, _c: usize, _d: usize, slowStepSize: T,
+      _s1: T, _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T,
       f: i32, sr: bool, mix: u32): void {
     const s = lerp<T>(ld<T>(slow, o), ld<T>(param, o), slowStepSize);
     st<T>(slow, o, s);

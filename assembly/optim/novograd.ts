@@ -27,11 +27,10 @@ export function novograd_f32(param: usize, expAvg: usize, expAvgSq: usize, scrat
 
 /** The gradient the step sees (scaled, value-clipped), written to scratch: the norm and the update read it. */
 class ScaledGrad {
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, scratch: usize, grad: usize, a: usize, b: usize, c: usize, d: usize, gradScale: T, s1: T,
-      s2: T, s3: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, scratch: usize, grad: usize, _a: usize, _b: usize, _c: usize, _d: usize, gradScale: T,
+      _s1: T, _s2: T, _s3: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T, _s13: T,
+      f: i32, sr: bool, mix: u32): void {
     st<T>(scratch, o, gradInFlags<T>(ld<T>(grad, o), gradScale, gradScale, gradScale, f, GRAD_SCALE | CLIP));
   }
 }
@@ -39,12 +38,10 @@ class ScaledGrad {
 /** The NovoGrad rule (assembly/lib/elementwise.ts) given the tensor's denominator d = √(v + εroot) + ε. */
 class NovoGrad {
   /** Fast paths: plain NovoGrad, and with weight decay. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? DECOUPLED : NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, b: usize, c: usize, dd: usize, lr: T, beta1: T,
-      d: T, weightDecay: T, s4: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool,
-      mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, _b: usize, _c: usize, _dd: usize, lr: T,
+      beta1: T, d: T, weightDecay: T, _s4: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T, _s11: T, _s12: T,
+      _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     let u = div<T>(ld<T>(grad, o), d);
     if ((f & DECOUPLED) != 0) u = add<T>(u, mul<T>(weightDecay, p));

@@ -15,12 +15,10 @@ const UPDATE: i32 = 1 << 12;
 /** Pass 0 (assembly/lib/elementwise.ts rule): buffers gradSum, params0, terms. */
 class ProdigyTerms {
   /** One fast path a pass (a gradient scale takes the general loop: each loop costs ~0.9 KB of the SIMD build). */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, gradSum: usize, params0: usize, terms: usize, d: usize,
-      estimLr: T, beta3: T, sumLr: T, estimLr0: T, gradScale: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T,
-      s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, gradSum: usize, params0: usize, terms: usize, _d: usize,
+      estimLr: T, beta3: T, sumLr: T, estimLr0: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T,
+      _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, gradScale, f, GRAD_SCALE | CLIP);
     let p0 = p;
@@ -33,12 +31,10 @@ class ProdigyTerms {
 
 /** Pass 1: buffers expAvg, expAvgSq. */
 class ProdigyUpdate {
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? UPDATE : NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, c: usize, d: usize,
-      estimLr: T, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, dlr: T, decay: T, epsLr: T, gradScale: T, s9: T,
-      s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, _c: usize, _d: usize,
+      estimLr: T, beta1: T, beta1Comp: T, beta2: T, beta2Comp: T, dlr: T, decay: T, epsLr: T, gradScale: T, _s9: T,
+      _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const dg = mul<T>(estimLr, gradInFlags<T>(ld<T>(grad, o), p, gradScale, gradScale, f, GRAD_SCALE | CLIP));
     const m = optaxMoment<T>(ld<T>(expAvg, o), dg, beta1, beta1Comp);

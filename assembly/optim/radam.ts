@@ -1,11 +1,6 @@
 // RAdam step (PyTorch `_single_tensor_radam`); equations in src/optim/radam.ts.
-// Preconditions: param, expAvg, expAvgSq, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars (computed once per step in TS, f64): stepSize = lr*r_t*sqrt(bc2)/bc1 when RECTIFY is set (rho_t > 5),
-// else lr/bc1; beta1Comp = 1-beta1, beta2, beta2Comp = 1-beta2, eps, weightDecay, decay = 1-lr*weightDecay,
-// gradScale.
 import { DECOUPLED, ld, st, add, sub, mul, sqrt, gradInFlags, lerp, ema2, subScaledDiv } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
 /**
  * Flag bit of this kernel only (mirrored in src/optim/radam.reference.ts): the step is rectified (rho_t > 5). In
@@ -14,17 +9,13 @@ import { SIGNED, UNSIGNED } from "../lib/lowp";
  */
 const RECTIFY: i32 = 1 << 11;
 
-/** The RAdam rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Radam {
   /** Fast path: a rectified step with no other flag. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? RECTIFY : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, c: usize, d: usize,
-      stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, eps: T, weightDecay: T, decay: T, gradScale: T, s8: T, s9: T,
-      s10: T, s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, _c: usize, _d: usize,
+      stepSize: T, beta1Comp: T, beta2: T, beta2Comp: T, eps: T, weightDecay: T, decay: T, gradScale: T, _s8: T, _s9: T,
+      _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     let p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
     if ((f & DECOUPLED) != 0) p = mul<T>(p, decay);
@@ -36,11 +27,4 @@ export class Radam {
     if ((f & RECTIFY) != 0) st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(sqrt<T>(v), eps)));
     else st<T>(param, o, sub<T>(p, mul<T>(stepSize, m)));
   }
-}
-
-export function radam_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
-    stepSize: f32, beta1Comp: f32, beta2: f32, beta2Comp: f32, eps: f32, weightDecay: f32, decay: f32,
-    gradScale: f32, flags: i32): void {
-  elementwise<Radam, f32>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1Comp, beta2, beta2Comp, eps,
-    weightDecay, decay, gradScale);
 }

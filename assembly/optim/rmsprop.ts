@@ -1,25 +1,16 @@
-// RMSprop step (PyTorch `_single_tensor_rmsprop`); equations in src/optim/rmsprop.ts.
-// Preconditions: param, squareAvg, grad (momentumBuffer when MOMENTUM, gradAvg when CENTERED) each point at
-// n f32s; any byte alignment; buffers do not overlap. Buffers of disabled features are not touched.
-// Scalars: lr, alpha, alphaComp = 1-alpha, eps, weightDecay, momentum, gradScale. TFJS: tfjs's order, eps inside
-// the square root (subtracted with the squared mean when centered) and lr folded into the momentum buffer.
+// RMSprop step (PyTorch `_single_tensor_rmsprop`; with TFJS, tfjs's order); equations in src/optim/rmsprop.ts.
 import {
   MOMENTUM, CENTERED, TFJS, ld, st, add, sub, mul, div, sqrt, gradInFlags, lerp, ema2, subScaledDiv, tfjsMoment, tfjsEma2,
 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The RMSprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Rmsprop {
   /** Fast paths: plain RMSprop, centered with momentum, tfjs's. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : i == 1 ? MOMENTUM | CENTERED : i == 2 ? TFJS : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? UNSIGNED : k == 1 ? SIGNED | MOMENTUM : SIGNED | CENTERED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, buf: usize, gradAvg: usize, d: usize,
-      lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T, s7: T, s8: T, s9: T, s10: T,
-      s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize,
+      _d: usize, lr: T, alpha: T, alphaComp: T, eps: T, weightDecay: T, momentum: T, gradScale: T, _s7: T, _s8: T,
+      _s9: T, _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const hasMomentum = (f & MOMENTUM) != 0, centered = (f & CENTERED) != 0;
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, weightDecay, f);
@@ -36,8 +27,8 @@ export class Rmsprop {
       }
       const x = div<T>(mul<T>(g, lr), dn);
       if (hasMomentum) {
-        const b = add<T>(mul<T>(ld<T>(buf, o), momentum), x);
-        st<T>(buf, o, b);
+        const b = add<T>(mul<T>(ld<T>(momentumBuffer, o), momentum), x);
+        st<T>(momentumBuffer, o, b);
         st<T>(param, o, sub<T>(p, b));
       } else {
         st<T>(param, o, sub<T>(p, x));
@@ -55,18 +46,11 @@ export class Rmsprop {
       avg = add<T>(sqrt<T>(v), eps);
     }
     if (hasMomentum) {
-      const b = add<T>(mul<T>(ld<T>(buf, o), momentum), div<T>(g, avg));
-      st<T>(buf, o, b);
+      const b = add<T>(mul<T>(ld<T>(momentumBuffer, o), momentum), div<T>(g, avg));
+      st<T>(momentumBuffer, o, b);
       st<T>(param, o, sub<T>(p, mul<T>(lr, b)));
     } else {
       st<T>(param, o, subScaledDiv<T>(p, lr, g, avg));
     }
   }
-}
-
-export function rmsprop_f32(param: usize, squareAvg: usize, momentumBuffer: usize, gradAvg: usize, grad: usize,
-    n: i32, lr: f32, alpha: f32, alphaComp: f32, eps: f32, weightDecay: f32, momentum: f32, gradScale: f32,
-    flags: i32): void {
-  elementwise<Rmsprop, f32>(param, grad, n, flags, squareAvg, momentumBuffer, gradAvg, 0, lr, alpha, alphaComp, eps,
-    weightDecay, momentum, gradScale);
 }

@@ -1,13 +1,8 @@
-// Rprop step (PyTorch `_single_tensor_rprop`); equations in src/optim/rprop.ts.
-// Preconditions: param, prev, stepSize, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale. NaN behaviour is PyTorch's (CPU): its sign()
-// is 0 for NaN, so a NaN product g·prev keeps the step size (factor 1) and a NaN gradient moves nothing; the NaN
-// is kept in prev, and the next step's product is NaN again (factor 1).
+// Rprop step (PyTorch `_single_tensor_rprop`, NaN as its CPU kernel); equations in src/optim/rprop.ts.
 import {
   CLIP, GRAD_SCALE, MAXIMIZE, ld, st, splat, sub, mul, neg, clampp, selectGt, selectLt, gradInFlags,
 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
 /**
  * torch.sign as PyTorch's CPU kernel computes it, (x > 0) - (x < 0): 1, -1, or +0 for ±0 and NaN. (The shared
@@ -19,17 +14,13 @@ import { SIGNED, UNSIGNED } from "../lib/lowp";
   return selectGt<T>(x, zero, one, selectLt<T>(x, zero, neg<T>(one), zero));
 }
 
-/** The Rprop rule for the lanes at byte offset o (assembly/lib/elementwise.ts). */
 export class Rprop {
   /** Fast path: plain Rprop. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, prev: usize, stepSize: usize, c: usize, d: usize, etaminus: T,
-      etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, s5: T, s6: T, s7: T, s8: T, s9: T, s10: T, s11: T,
-      s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, prev: usize, stepSize: usize, _c: usize, _d: usize, etaminus: T,
+      etaplus: T, stepSizeMin: T, stepSizeMax: T, gradScale: T, _s5: T, _s6: T, _s7: T, _s8: T, _s9: T, _s10: T,
+      _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const zero = splat<T>(0);
     const g = gradInFlags<T>(ld<T>(grad, o), zero, gradScale, zero, f, GRAD_SCALE | CLIP | MAXIMIZE);
     const s = mul<T>(g, ld<T>(prev, o));
@@ -42,9 +33,4 @@ export class Rprop {
     st<T>(param, o, sub<T>(ld<T>(param, o), mul<T>(torchSign<T>(gNew), ss)));
     st<T>(prev, o, gNew);
   }
-}
-
-export function rprop_f32(param: usize, prev: usize, stepSize: usize, grad: usize, n: i32,
-    etaminus: f32, etaplus: f32, stepSizeMin: f32, stepSizeMax: f32, gradScale: f32, flags: i32): void {
-  elementwise<Rprop, f32>(param, grad, n, flags, prev, stepSize, 0, 0, etaminus, etaplus, stepSizeMin, stepSizeMax, gradScale);
 }

@@ -1,20 +1,13 @@
 // Schedule-Free AdamW step (Optax `contrib.schedule_free_adamw`); equations in src/optim/schedulefreeadamw.ts.
-// Preconditions: param (the gradient point y), z, expAvgSq, grad each point at n f32s; any byte alignment; buffers
-// do not overlap. INIT_BUFFER marks the first step: z is not read (it starts as a copy of y, as in Optax).
-// Scalars: beta1, beta1Comp = 1-beta1, rBeta1 = 1/beta1, ck (this step's averaging weight), ckComp = 1-ck,
-// lr (the base optimizer's), beta2, beta2Comp = 1-beta2, rBc2 = 1/(1-beta2^t), eps, weightDecay, gradScale.
 import { CLIP, DECOUPLED, GRAD_SCALE, INIT_BUFFER, ld, st, add, sub, mul, div, sqrt, gradInFlags, optaxMoment2 } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
+import { NONE } from "../lib/elementwise";
 
-/** The Schedule-Free AdamW rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order. */
-class ScheduleFreeAdamW {
+export class ScheduleFreeAdamW {
   /** Fast path: plain Schedule-Free AdamW after its first step. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, z: usize, expAvgSq: usize, c: usize, d: usize, beta1: T,
+  @inline at<T, S>(o: usize, param: usize, grad: usize, z: usize, expAvgSq: usize, _c: usize, _d: usize, beta1: T,
       beta1Comp: T, rBeta1: T, ck: T, ckComp: T, lr: T, beta2: T, beta2Comp: T, rBc2: T, eps: T, weightDecay: T,
-      gradScale: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+      gradScale: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const y = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), y, gradScale, weightDecay, f, GRAD_SCALE | CLIP);
     const z0 = (f & INIT_BUFFER) != 0 ? y : ld<T>(z, o);
@@ -30,11 +23,4 @@ class ScheduleFreeAdamW {
     const y1 = add<T>(mul<T>(beta1, x), mul<T>(beta1Comp, z1));
     st<T>(param, o, add<T>(y, sub<T>(y1, y)));
   }
-}
-
-export function schedulefreeadamw_f32(param: usize, z: usize, expAvgSq: usize, grad: usize, n: i32, beta1: f32,
-    beta1Comp: f32, rBeta1: f32, ck: f32, ckComp: f32, lr: f32, beta2: f32, beta2Comp: f32, rBc2: f32, eps: f32,
-    weightDecay: f32, gradScale: f32, flags: i32): void {
-  elementwise<ScheduleFreeAdamW, f32>(param, grad, n, flags, z, expAvgSq, 0, 0, beta1, beta1Comp, rBeta1, ck, ckComp,
-    lr, beta2, beta2Comp, rBc2, eps, weightDecay, gradScale);
 }

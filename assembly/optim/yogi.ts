@@ -1,22 +1,14 @@
-// Yogi step (Optax `yogi`: scale_by_yogi, scale_by_learning_rate); equations in src/optim/yogi.ts.
-// Preconditions: param, expAvg, expAvgSq, grad each point at n f32s; any byte alignment; buffers do not overlap.
-// Scalars: stepSize = lr/(1-beta1^t), beta1, beta1Comp = 1-beta1, beta2Comp = 1-beta2,
-// rBc2Sqrt = 1/sqrt(1-beta2^t), eps, gradScale.
+// Yogi step (Optax `yogi`), in Optax's order of operations; equations in src/optim/yogi.ts.
 import { CLIP, GRAD_SCALE, ld, st, add, sub, mul, sqrt, sign, gradInFlags, optaxMoment, subScaledDiv } from "../lib/common";
-import { NONE, elementwise } from "../lib/elementwise";
-import { SIGNED, UNSIGNED } from "../lib/lowp";
+import { NONE, SIGNED, UNSIGNED } from "../lib/elementwise";
 
-/** The Yogi rule for the lanes at byte offset o (assembly/lib/elementwise.ts), in Optax's order of operations. */
 export class Yogi {
   /** Fast path: plain Yogi. */
-  // @ts-ignore: decorator
   @inline fast(i: i32): i32 { return i == 0 ? 0 : NONE; }
-  // @ts-ignore: decorator
   @inline state(k: i32): i32 { return k == 0 ? SIGNED : UNSIGNED; }
-  // @ts-ignore: decorator
-  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, c: usize, d: usize,
-      stepSize: T, beta1: T, beta1Comp: T, beta2Comp: T, rBc2Sqrt: T, eps: T, gradScale: T, s7: T, s8: T, s9: T, s10: T,
-      s11: T, s12: T, s13: T, f: i32, sr: bool, mix: u32): void {
+  @inline at<T, S>(o: usize, param: usize, grad: usize, expAvg: usize, expAvgSq: usize, _c: usize, _d: usize,
+      stepSize: T, beta1: T, beta1Comp: T, beta2Comp: T, rBc2Sqrt: T, eps: T, gradScale: T, _s7: T, _s8: T, _s9: T,
+      _s10: T, _s11: T, _s12: T, _s13: T, f: i32, sr: bool, mix: u32): void {
     const p = ld<T>(param, o);
     const g = gradInFlags<T>(ld<T>(grad, o), p, gradScale, gradScale, f, GRAD_SCALE | CLIP);
     const m = optaxMoment<T>(ld<T>(expAvg, o), g, beta1, beta1Comp);
@@ -26,10 +18,4 @@ export class Yogi {
     st<T>(expAvgSq, o, v);
     st<T>(param, o, subScaledDiv<T>(p, stepSize, m, add<T>(mul<T>(sqrt<T>(v), rBc2Sqrt), eps)));
   }
-}
-
-export function yogi_f32(param: usize, expAvg: usize, expAvgSq: usize, grad: usize, n: i32,
-    stepSize: f32, beta1: f32, beta1Comp: f32, beta2Comp: f32, rBc2Sqrt: f32, eps: f32, gradScale: f32, flags: i32): void {
-  elementwise<Yogi, f32>(param, grad, n, flags, expAvg, expAvgSq, 0, 0, stepSize, beta1, beta1Comp, beta2Comp, rBc2Sqrt,
-    eps, gradScale);
 }

@@ -35,7 +35,7 @@ export const SEED_MASK = 0x7fff;
 // ---- bits 11..15: a kernel's own -------------------------------------------------------------------------------
 /** RAdam: the variance is tractable (rho_t > 5), take the rectified update. */
 export const RECTIFY = 1 << 11;
-/** ASGD, set by asgd_f32 itself (never by a caller): mu is exactly 1, ax copies the param. */
+/** ASGD: mu is exactly 1, ax copies the param (set by its step, and by asgd_f32 itself from mu). */
 export const COPY = 1 << 11;
 /** Prodigy: the run's first step, params0 takes the param. */
 export const START = 1 << 11;

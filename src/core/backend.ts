@@ -88,8 +88,9 @@ export class Launch {
 export interface Backend {
   readonly name: BackendName | "webgpu";
   /**
-   * `spec`: the optimizer's spec (a device backend builds its kernel from the spec's element rule, `wgsl`, and
-   * refuses a spec without one).
+   * `spec`: the optimizer's spec (a device backend builds its kernel from the kernel's element rule: generated
+   * from the Wasm rule for an elementwise kernel, the spec's `wgsl` for a per-tensor one; it refuses a kernel
+   * without one).
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   bind(l: Launch, reference: (...args: any[]) => void, bufferNames: readonly string[], spec: BoundSpec): void;
@@ -124,7 +125,9 @@ export interface BoundSpec {
   readonly name: string;
   readonly scalars: readonly string[];
   readonly kind?: "elementwise" | "tensor";
-  /** The element rule in WGSL; absent: the optimizer has no WebGPU kernel yet. */
+  /** The f32 kernel's name (`<algo>_f32`): an elementwise kernel's WGSL rule is found by it. */
+  readonly kernel: string;
+  /** A per-tensor kernel's WGSL; absent: it has no WebGPU kernel yet. */
   readonly wgsl?: string;
 }
 

@@ -27,17 +27,6 @@ export const ADABELIEF_SPEC = defineSpec<AdaBeliefOptions>({
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, epsRoot: 1e-16, weightDecay: 0, stateDtype: "f32", stochasticRounding: false },
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "epsRoot", "lrWeightDecay"],
   reference: adabelief_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
-  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
-  let s = optaxMoment2(b[ib], g - m, beta2, beta2Comp) + epsRoot;
-  a[ia] = m;
-  b[ib] = s;
-  let dn = sqrt(s) * rBc2Sqrt + eps;
-  if (!has(DECOUPLED)) { param[ip] = subScaledDiv(p, stepSize, m, dn); }
-  else { param[ip] = p - ((stepSize * m) / dn + lrWeightDecay * p); }
-`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_var", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];

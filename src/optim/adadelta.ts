@@ -30,25 +30,6 @@ export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
   rules: { rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), flavor: flavorRule },
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  if (has(TFJS)) {
-    let v0 = a[ia];
-    let u0 = b[ib];
-    let upd = (sqrt(u0 + eps) / sqrt(v0 + eps)) * g;
-    a[ia] = tfjsEma2(v0, g, rho, rhoComp);
-    b[ib] = tfjsEma2(u0, upd, rho, rhoComp);
-    param[ip] = p - lr * upd;
-    return;
-  }
-  let v = ema2(a[ia], g, rho, rhoComp);
-  a[ia] = v;
-  let u = b[ib];
-  let delta = sqrt((u + eps) / (v + eps)) * g;
-  b[ib] = ema2(u, delta, rho, rhoComp);
-  param[ip] = p - lr * delta;
-`,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "acc_delta", needed: () => true, q8: "unsigned" },

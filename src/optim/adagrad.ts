@@ -32,13 +32,6 @@ export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
   rules: { initialAccumulatorValue: nonNegative, flavor: flavorRule },
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  let s = a[ia] + g * g;
-  a[ia] = s;
-  if (has(TFJS)) { param[ip] = p - (g / sqrt(s + eps)) * clr; } else { param[ip] = subScaledDiv(p, clr, g, sqrt(s) + eps); }
-`,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],
   eager: true,
   stepScalars(s, r, o, gs) {

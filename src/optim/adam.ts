@@ -58,31 +58,6 @@ export const ADAM_SPEC = defineSpec<AdamOptions>({
   rules: { flavor: flavorRule },
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "rBc2Sqrt", "eps", "weightDecay", "decay", "beta1", "bc1", "bc2"],
   reference: adam_f32,
-  wgsl: /* wgsl */ `
-  var p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  if (has(DECOUPLED)) { p = p * decay; }
-  var v: f32;
-  var m: f32;
-  if (has(TFJS)) {
-    v = tfjsEma2(b[ib], g, beta2, beta2Comp);
-    m = tfjsMoment(a[ia], g, beta1, beta1Comp);
-  } else {
-    v = ema2(b[ib], g, beta2, beta2Comp);
-    m = lerp(a[ia], g, beta1Comp);
-  }
-  a[ia] = m;
-  b[ib] = v;
-  if (has(AMSGRAD)) {
-    v = max(c[ic], v);
-    c[ic] = v;
-  }
-  if (has(TFJS)) {
-    param[ip] = p - ((m / bc1) / (sqrt(v / bc2) + eps)) * stepSize;
-  } else {
-    param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) * rBc2Sqrt + eps);
-  }
-`,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_sq", needed: () => true, q8: "unsigned" },

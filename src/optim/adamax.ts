@@ -33,23 +33,6 @@ export const ADAMAX_SPEC = defineSpec<AdamaxOptions>({
   rules: { flavor: flavorRule },
   scalars: ["clr", "beta1Comp", "beta2", "eps", "weightDecay", "beta1"],
   reference: adamax_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  if (has(TFJS)) {
-    let mt = tfjsMoment(a[ia], g, beta1, beta1Comp);
-    let ut = max(b[ib] * beta2, abs(g));
-    a[ia] = mt;
-    b[ib] = ut;
-    param[ip] = p - clr * (mt / (ut + eps));
-    return;
-  }
-  let m = lerp(a[ia], g, beta1Comp);
-  let u = max(b[ib] * beta2, abs(g) + eps);
-  a[ia] = m;
-  b[ib] = u;
-  param[ip] = subScaledDiv(p, clr, m, u);
-`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_inf", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0];

@@ -39,23 +39,6 @@ export const ADAN_SPEC = defineSpec<AdanOptions>({
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
   reference: adan_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP);
-  var dg = 0.0;
-  if (!has(INIT_BUFFER)) { dg = g - d[id]; }
-  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
-  let v = optaxMoment(b[ib], dg, beta2, beta2Comp);
-  let s = optaxMoment2(c[ic], g + beta2Comp * dg, beta3, beta3Comp);
-  a[ia] = m;
-  b[ib] = v;
-  c[ic] = s;
-  d[id] = g;
-  var u = m * rBc1 + beta2Comp * (v * rBc2);
-  u = u / (sqrt(s * rBc3 + epsRoot) + eps);
-  if (has(DECOUPLED)) { u = u + weightDecay * p; }
-  param[ip] = p - lr * u;
-`,
   buffers: [
     { name: "exp_avg", needed: () => true },
     { name: "exp_avg_diff", needed: () => true },

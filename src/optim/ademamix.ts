@@ -29,19 +29,6 @@ export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
   reference: ademamix_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP);
-  let m1 = optaxMoment(a[ia], g, beta1, beta1Comp);
-  let m2 = optaxMoment(b[ib], g, beta3, beta3Comp);
-  let v = optaxMoment2(c[ic], g, beta2, beta2Comp);
-  a[ia] = m1;
-  b[ib] = m2;
-  c[ic] = v;
-  var u = (m1 * rBc1 + alpha * m2) / (sqrt(v * rBc2) + eps);
-  if (has(DECOUPLED)) { u = u + weightDecay * p; }
-  param[ip] = p - lr * u;
-`,
   buffers: [
     { name: "exp_avg_fast", needed: () => true },
     { name: "exp_avg_slow", needed: () => true },

@@ -22,18 +22,6 @@ export const ADOPT_SPEC = defineSpec<ADOPTOptions>({
   defaults: { lr: 1e-3, betas: [0.9, 0.9999], eps: 1e-6, clipping: true, nesterov: false, stateDtype: "f32", stochasticRounding: false },
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "eps", "clip"],
   reference: adopt_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
-  let v = b[ib];
-  // The normalised gradient uses the second moment before this step's update.
-  let u = clampp(g / max(sqrt(v), eps), -clip, clip);
-  b[ib] = optaxMoment2(v, g, beta2, beta2Comp);
-  var m = optaxMoment(a[ia], u, beta1, beta1Comp);
-  a[ia] = m;
-  if (has(NESTEROV)) { m = optaxMoment(m, u, beta1, beta1Comp); }
-  param[ip] = p - lr * m;
-`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     // Step 1 is Optax's switch to β1 = 1, β2 = 0; like Optax, 1 − β of the f32 β.

@@ -2,7 +2,7 @@ import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
-import { baseFlags } from "../abi/index.js";
+import { baseFlags, COPY } from "../abi/index.js";
 import { asgd_f32 } from "./asgd.reference.js";
 
 /** The options of {@link ASGD}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -26,21 +26,14 @@ export const ASGD_SPEC = defineSpec<ASGDOptions>({
   f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,
-  // The rule decides COPY (mu exactly 1: ax copies the param) itself, as asgd_f32 does.
-  wgsl: /* wgsl */ `
-  var p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  p = p * decay - eta * g;
-  param[ip] = p;
-  if (mu == 1.0) { a[ia] = p; } else { let x = a[ia]; a[ia] = x + (p - x) * mu; }
-`,
   buffers: [{ name: "ax", needed: () => true }],
   stepScalars(out, r, o, gs) {
     const s = r.step; // this step uses eta and mu as PyTorch left them after step s = t - 1
     const eta = Math.fround(o.lr / (1 + o.lambd * o.lr * s) ** o.alpha);
     const mu = s === 0 ? 1 : 1 / Math.max(1, s - o.t0);
     out[0] = eta; out[1] = 1 - o.lambd * eta; out[2] = mu; out[3] = o.weightDecay;
-    return baseFlags(o, gs);
+    // COPY (ax copies the param): asgd_f32 sets it from mu too; the webgpu rule reads only the flag.
+    return baseFlags(o, gs) | (mu === 1 ? COPY : 0);
   },
 });
 

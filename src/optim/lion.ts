@@ -19,15 +19,6 @@ export const LION_SPEC = defineSpec<LionOptions>({
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32", stochasticRounding: false },
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, weightDecay, GRAD_SCALE | CLIP | MAXIMIZE);
-  let m = a[ia];
-  var u = sign1(optaxMoment(m, g, beta1, beta1Comp));
-  a[ia] = optaxMoment(m, g, beta2, beta2Comp);
-  if (has(DECOUPLED)) { u = u + weightDecay * p; }
-  param[ip] = p - lr * u;
-`,
   buffers: [{ name: "exp_avg", needed: () => true }],
   stepScalars(s, r, o, gs) {
     const beta1 = o.betas[0], beta2 = o.betas[1];

@@ -57,17 +57,6 @@ export const NADAM_SPEC = defineSpec<NAdamOptions>({
   rules: { momentumDecay: nonNegative },
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
-  wgsl: /* wgsl */ `
-  var p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  if (has(DECOUPLED)) { p = p * decay; }
-  let m = lerp(a[ia], g, beta1Comp);
-  let v = ema2(b[ib], g, beta2, beta2Comp);
-  a[ia] = m;
-  b[ib] = v;
-  let r = 1.0 / (sqrt(v * rBc2) + eps);
-  param[ip] = (p - (gradCoef * g) * r) - (avgCoef * m) * r;
-`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], psi = o.momentumDecay;

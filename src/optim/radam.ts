@@ -24,16 +24,6 @@ export const RADAM_SPEC = defineSpec<RAdamOptions>({
     stateDtype: "f32", stochasticRounding: false },
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
-  wgsl: /* wgsl */ `
-  var p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  if (has(DECOUPLED)) { p = p * decay; }
-  let m = lerp(a[ia], g, beta1Comp);
-  let v = ema2(b[ib], g, beta2, beta2Comp);
-  a[ia] = m;
-  b[ib] = v;
-  if (has(RECTIFY)) { param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) + eps); } else { param[ip] = p - stepSize * m; }
-`,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1];

@@ -35,48 +35,6 @@ export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
   structural: ["momentum"],
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradIn(grad[ig], p, weightDecay);
-  if (has(TFJS)) {
-    let ms = tfjsEma2(a[ia], g, alpha, alphaComp);
-    a[ia] = ms;
-    var dn: f32;
-    if (has(CENTERED)) {
-      let mg = tfjsMoment(c[ic], g, alpha, alphaComp);
-      c[ic] = mg;
-      dn = sqrt(ms - (mg * mg + eps));
-    } else {
-      dn = sqrt(ms + eps);
-    }
-    let x = (g * lr) / dn;
-    if (has(MOMENTUM)) {
-      let m = b[ib] * momentum + x;
-      b[ib] = m;
-      param[ip] = p - m;
-    } else {
-      param[ip] = p - x;
-    }
-    return;
-  }
-  let v = ema2(a[ia], g, alpha, alphaComp);
-  a[ia] = v;
-  var avg: f32;
-  if (has(CENTERED)) {
-    let ga = lerp(c[ic], g, alphaComp);
-    c[ic] = ga;
-    avg = sqrt(v - ga * ga) + eps;
-  } else {
-    avg = sqrt(v) + eps;
-  }
-  if (has(MOMENTUM)) {
-    let m = b[ib] * momentum + g / avg;
-    b[ib] = m;
-    param[ip] = p - lr * m;
-  } else {
-    param[ip] = subScaledDiv(p, lr, g, avg);
-  }
-`,
   buffers: [
     { name: "square_avg", needed: () => true, q8: "unsigned" },
     { name: "momentum_buffer", needed: (o) => o.momentum > 0, flag: MOMENTUM },

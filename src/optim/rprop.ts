@@ -44,17 +44,6 @@ export const RPROP_SPEC = defineSpec<RpropOptions>({
   },
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
-  wgsl: /* wgsl */ `
-  let g = gradInHas(grad[ig], 0.0, 0.0, GRAD_SCALE | CLIP | MAXIMIZE);
-  let s = g * a[ia];
-  // etaplus where g·prev > 0, etaminus where < 0, else 1
-  let k = select(select(1.0, etaminus, s < 0.0), etaplus, s > 0.0);
-  let ss = clampp(b[ib] * k, stepSizeMin, stepSizeMax);
-  b[ib] = ss;
-  let gNew = select(g, 0.0, s < 0.0);
-  param[ip] = param[ip] - torchSign(gNew) * ss;
-  a[ia] = gNew;
-`,
   buffers: [
     { name: "prev", needed: () => true },
     { name: "step_size", needed: () => true, fill: (o) => o.lr, q8: "unsigned" },

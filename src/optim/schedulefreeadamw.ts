@@ -57,19 +57,6 @@ export const SCHEDULEFREEADAMW_SPEC = defineSpec<ScheduleFreeAdamWOptions>({
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
   reference: schedulefreeadamw_f32,
-  wgsl: /* wgsl */ `
-  let y = param[ip];
-  let g = gradInHas(grad[ig], y, weightDecay, GRAD_SCALE | CLIP);
-  var z0 = y;
-  if (!has(INIT_BUFFER)) { z0 = a[ia]; }
-  let v = optaxMoment2(b[ib], g, beta2, beta2Comp);
-  b[ib] = v;
-  var u = g / (sqrt(v * rBc2) + eps);
-  if (has(DECOUPLED)) { u = u + weightDecay * y; }
-  let z1 = z0 - lr * u;
-  a[ia] = z1;
-  param[ip] = scheduleFree(y, z0, z1, beta1, beta1Comp, rBeta1, ck, ckComp);
-`,
   buffers: [{ name: "z", needed: () => true }, { name: "exp_avg_sq", needed: () => true }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.betas[0], beta2 = o.betas[1], w = o.warmupSteps;

@@ -30,16 +30,6 @@ export const SCHEDULEFREESGD_SPEC = defineSpec<ScheduleFreeSGDOptions>({
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
   reference: schedulefreesgd_f32,
-  wgsl: /* wgsl */ `
-  let y = param[ip];
-  var u = gradInHas(grad[ig], y, weightDecay, GRAD_SCALE | CLIP);
-  var z0 = y;
-  if (!has(INIT_BUFFER)) { z0 = a[ia]; }
-  if (has(DECOUPLED)) { u = u + weightDecay * y; }
-  let z1 = z0 - lr * u;
-  a[ia] = z1;
-  param[ip] = scheduleFree(y, z0, z1, beta1, beta1Comp, rBeta1, ck, ckComp);
-`,
   buffers: [{ name: "z", needed: () => true }],
   stepScalars(s, r, o, gs) {
     const t = r.step + 1, beta1 = o.momentum, w = o.warmupSteps;

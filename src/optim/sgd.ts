@@ -42,17 +42,6 @@ export const SGD_SPEC = defineSpec<SGDOptions>({
   // could not resume where it stopped; a momentum buffer (μ <= 0.9 moves it 10 % a step) does not stall in bf16.
   scalars: ["lr", "weightDecay", "momentum", "dampFactor"],
   reference: sgd_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  var g = gradIn(grad[ig], p, weightDecay);
-  if (has(MOMENTUM)) {
-    var m: f32;
-    if (has(INIT_BUFFER)) { m = g; } else { m = a[ia] * momentum + dampFactor * g; }
-    a[ia] = m;
-    if (has(NESTEROV)) { g = g + momentum * m; } else { g = m; }
-  }
-  param[ip] = p - lr * g;
-`,
   buffers: [{ name: "momentum_buffer", needed: (o) => o.momentum !== 0, flag: MOMENTUM }],
   hasStep: false,
   stepScalars(s, r, o, gs) {

@@ -23,17 +23,6 @@ export const YOGI_SPEC = defineSpec<YogiOptions>({
   defaults: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, stateDtype: "f32", stochasticRounding: false },
   scalars: ["stepSize", "beta1", "beta1Comp", "beta2Comp", "rBc2Sqrt", "eps"],
   reference: yogi_f32,
-  wgsl: /* wgsl */ `
-  let p = param[ip];
-  let g = gradInHas(grad[ig], p, 0.0, GRAD_SCALE | CLIP);
-  let m = optaxMoment(a[ia], g, beta1, beta1Comp);
-  let v0 = b[ib];
-  let g2 = g * g;
-  let v = v0 - (beta2Comp * sign1(v0 - g2)) * g2;
-  a[ia] = m;
-  b[ib] = v;
-  param[ip] = subScaledDiv(p, stepSize, m, sqrt(v) * rBc2Sqrt + eps);
-`,
   buffers: [
     { name: "exp_avg", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR },
     { name: "exp_avg_sq", needed: () => true, fill: () => YOGI_INITIAL_ACCUMULATOR, q8: "unsigned" },

@@ -1,5 +1,5 @@
 // The webgpu backend (src/core/backend.ts's Backend over a GpuMemory): a launch binds, at plan time, the
-// pipeline of its kernel (built once per store and kernel from the driver and the spec's WGSL rule), a uniform
+// pipeline of its kernel (built once per store and kernel from the driver and the kernel's WGSL rule), a uniform
 // buffer of its own and a bind group of the buffers its offsets fall in. A step writes each launch's numbers
 // into its uniform buffer (queue.writeBuffer: offsets, n, scalars, gradScale, flags) and records one dispatch
 // per launch into one compute pass (a per-tensor launch: three or four, src/webgpu/per-tensor.ts); sync() submits the
@@ -11,7 +11,7 @@
 import type { Backend, BoundSpec, GradRange, Launch, PrePassTransforms } from "../core/backend.js";
 import { F32_FLAGS, GRAD_SCALE, SEED_MASK, SEED_SHIFT, STOCHASTIC } from "../abi/index.js";
 import { ARGS_WORDS, BF16_STOCHASTIC, kernelSource, MAX_BUFFERS, PRE_SCALE, PRE_SKIP, W_BF16, W_CLIP, W_FLAGS, W_GRAD_SCALE, W_MIX, W_N, W_ONE, W_PRE, W_SCALARS,
-  WORKGROUP } from "./driver.js";
+  WORKGROUP, wgslRule } from "./driver.js";
 import { type Allocation, COPY_DST, type GPUBindGroup, type GPUBindGroupLayout, type GPUBuffer, type GPUCommandEncoder, type GPUComputePassEncoder,
   type GPUComputePipeline, STAGE_COMPUTE, STORAGE, UNIFORM, type GpuMemory } from "./gpu.js";
 import { PrePass } from "./prepass.js";
@@ -66,7 +66,8 @@ export class WebGpuBackend implements Backend {
 
   bind(l: Launch, _reference: unknown, _bufferNames: readonly string[], spec: BoundSpec): void {
     const where = `${spec.name} on webgpu`;
-    if (spec.wgsl === undefined) throw new TypeError(`${spec.name} is not supported on WebGPU yet (no WGSL kernel; step it on a ParamStore)`);
+    const rule = wgslRule(spec);
+    if (rule === undefined) throw new TypeError(`${spec.name} is not supported on WebGPU yet (no WGSL kernel; step it on a ParamStore)`);
     if (l.dtype === "int8") throw new TypeError(`${where}: stateDtype "int8" is not supported on WebGPU yet (f32 and bf16 state only)`);
     if (l.perTensor && l.dtype !== "f32") throw new TypeError(`${where}: stateDtype "${l.dtype}" is not supported on WebGPU yet for per-tensor optimizers (f32 state only)`);
     // State buffers, and a tensor kind's scratch area (the offsets between param and grad).
@@ -77,14 +78,14 @@ export class WebGpuBackend implements Backend {
     const host = new ArrayBuffer(4 * ARGS_WORDS);
     new Float32Array(host)[W_ONE] = 1;
     const b: Bound = {
-      kernel: this.#kernel(l.kernel, spec, buffers, l.perTensor, l.dtype === "bf16"), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
+      kernel: this.#kernel(l.kernel, spec, rule, buffers, l.perTensor, l.dtype === "bf16"), uniform, words: new Uint32Array(host), floats: new Float32Array(host),
       at: new Float64Array(l.offsets.length).fill(-1), group: undefined, sums: undefined, buffers: [], allocs: [], offsets: [], external: [], groups: [],
     };
     l.handle = b;
   }
 
   /** The pipeline of kernel `name` (built once per store). */
-  #kernel(name: string, spec: BoundSpec, buffers: number, tensor: boolean, bf16: boolean): Kernel {
+  #kernel(name: string, spec: BoundSpec, rule: string, buffers: number, tensor: boolean, bf16: boolean): Kernel {
     const cache = this.#store.pipelines as Map<string, Kernel>;
     let k = cache.get(name);
     if (k) return k;
@@ -100,7 +101,7 @@ export class WebGpuBackend implements Backend {
         ...(tensor ? [storage(buffers + 4, "storage")] : []),
       ],
     });
-    const module = device.createShaderModule({ code: tensor ? tensorKernelSource(spec, buffers) : kernelSource(spec, buffers, bf16 ? "bf16" : "f32") });
+    const module = device.createShaderModule({ code: tensor ? tensorKernelSource(spec, rule, buffers) : kernelSource(spec, rule, buffers, bf16 ? "bf16" : "f32") });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const pipelines = (tensor ? TENSOR_ENTRIES : ["main"]).map((entryPoint) => device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint } }));
     k = { pipelines, layout, buffers, tensor };

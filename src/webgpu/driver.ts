@@ -1,7 +1,9 @@
 // The WGSL loop every elementwise kernel shares, written once (as assembly/lib/elementwise.ts is for Wasm), and
-// its composition with an optimizer's element rule (the spec's `wgsl`, in src/optim/<id>.ts). One invocation
-// steps one element; the launch's numbers come from a uniform block written with queue.writeBuffer before the
-// dispatch (never baked into the shader, so one pipeline per kernel serves every step and every schedule).
+// its composition with an optimizer's element rule: its Wasm rule's `at` (assembly/optim/<id>.ts), translated at
+// build time (scripts/wgsl-rules.mjs, into src/generated/wgsl-rules.ts); a per-tensor kernel's is its spec's
+// `wgsl` (src/webgpu/per-tensor.ts). One invocation steps one element; the launch's numbers come from a uniform
+// block written with queue.writeBuffer before the dispatch (never baked into the shader, so one pipeline per
+// kernel serves every step and every schedule).
 //
 // Uniform words (u32; floats as their bits), the Launch's ABI order (src/core/backend.ts):
 //   0 param, 1..4 state buffers a..d, 5 grad: element offsets into the buffers bound for this launch
@@ -14,6 +16,8 @@
 // `grad` and the state arrays `a`..`d`; `has(FLAG)` and the helpers below, each rounding as its twin in
 // assembly/lib/common.ts and src/core/reference-ops.ts (one f32 operation at a time, in the same order).
 import { FLAG_MAP } from "../abi/index.js";
+import type { BoundSpec } from "../core/backend.js";
+import { WGSL_RULES } from "../generated/wgsl-rules.js";
 
 /** Workgroup size: invocations per workgroup (one element each). */
 export const WORKGROUP = 256;
@@ -26,7 +30,7 @@ export const PRE_SKIP = 1, PRE_SCALE = 2;
 export const MAX_BUFFERS = 4;
 export const STATE_NAMES = ["a", "b", "c", "d"];
 
-/** The helpers every rule may call (assembly/lib/common.ts's, in WGSL). */
+/** The helpers every rule may call: assembly/lib/common.ts's in WGSL (scripts/wgsl-rules.mjs maps them). */
 const HELPERS = /* wgsl */ `
 fn word(k: u32) -> u32 { return args.w[k / 4u][k % 4u]; }
 fn scalar(k: u32) -> f32 { return bitcast<f32>(word(k)); }
@@ -59,13 +63,6 @@ fn tfjsMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return m * beta
 fn tfjsEma2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return v * beta + (g * g) * betaComp; }
 fn optaxMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * g + beta * m; }
 fn optaxMoment2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * (g * g) + beta * v; }
-// Schedule-free's new param from y and the old and new z (ScheduleFreeAdamW, ScheduleFreeSGD): x from y and z0,
-// averaged towards z1; y' interpolates x and z1; the param moves by y' - y (kept: one rounding, as the reference).
-fn scheduleFree(y: f32, z0: f32, z1: f32, beta1: f32, beta1Comp: f32, rBeta1: f32, ck: f32, ckComp: f32) -> f32 {
-  let x = ckComp * ((y - beta1Comp * z0) * rBeta1) + ck * z1;
-  let y1 = beta1 * x + beta1Comp * z1;
-  return y + keep(y1 - y);
-}
 // sign (common.ts): -1, 0 (keeping the sign of zero) or 1; torchSign (Rprop's): -1, +0 or 1.
 fn sign1(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
 fn torchSign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
@@ -123,8 +120,22 @@ export function ruleLets(spec: { readonly scalars: readonly string[] }, buffers:
   ];
 }
 
-/** The WGSL of kernel `spec` with `buffers` state buffers stored as `dtype`: the driver around the spec's rule. */
-export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number, dtype: "f32" | "bf16" = "f32"): string {
+/**
+ * The WGSL rule of `spec`'s kernel: an elementwise kernel's generated from its Wasm rule, a per-tensor kernel's
+ * written in its spec; undefined: the optimizer has none (it is refused on WebGPU).
+ */
+export function wgslRule(spec: BoundSpec): string | undefined {
+  if (spec.kind === "tensor") return spec.wgsl;
+  const rule = WGSL_RULES[spec.kernel];
+  // The rule reads the scalars by the names of the kernel's parameters; the driver declares the spec's.
+  if (rule && rule.scalars.join() !== spec.scalars.join()) {
+    throw new Error(`${spec.name}: the spec's scalars (${spec.scalars.join(", ")}) are not those of ${spec.kernel} (${rule.scalars.join(", ")})`);
+  }
+  return rule?.body;
+}
+
+/** The WGSL of kernel `spec` with `buffers` state buffers stored as `dtype`: the driver around its `rule`. */
+export function kernelSource(spec: { readonly name: string; readonly scalars: readonly string[] }, rule: string, buffers: number, dtype: "f32" | "bf16" = "f32"): string {
   const states = STATE_NAMES.slice(0, buffers);
   const f32Main = /* wgsl */ `
 @compute @workgroup_size(${WORKGROUP})
@@ -153,8 +164,7 @@ ${states.map((x, i) => `  if (${used(i)}) { ${x}_w[w${x}] = bf16(${x}[0]) | (bf1
   return `${kernelPrelude(spec, buffers, dtype)}
 fn rule(e: u32, half_: u32) {
   ${ruleLets(spec, buffers, "let ", dtype).join("\n  ")}
-${spec.wgsl}
-}
+${rule}}
 ${dtype === "bf16" ? bf16Main : f32Main}
 `;
 }

@@ -76,7 +76,7 @@ fn ddSqrt(a: vec2<f32>) -> vec2<f32> {
  * The WGSL of per-tensor kernel `spec` (`buffers` state buffers, the scratch area among them): the rule (the spec's
  * `wgsl`: the functions `norms`, `perTensor`, `apply`) inside the three entry points.
  */
-export function tensorKernelSource(spec: { readonly name: string; readonly scalars: readonly string[]; readonly wgsl?: string }, buffers: number): string {
+export function tensorKernelSource(spec: { readonly name: string; readonly scalars: readonly string[] }, rule: string, buffers: number): string {
   const names = ["ip", ...STATE_NAMES.slice(0, buffers).map((x) => `i${x}`), "ig"];
   const WG = TENSOR_WORKGROUP;
   return `${kernelPrelude(spec, buffers)}
@@ -90,7 +90,7 @@ fn setup(e: u32) {
   ${ruleLets(spec, buffers, "").join("\n  ")}
 }
 fn skipped() -> bool { return (word(25u) & 1u) != 0u && pre[1] != 0u; }
-${spec.wgsl}
+${rule}
 // Thread T sums the squares of partial T % 8 of block T / 8: elements 128·(T / 8) + T % 8 + 8m, m = 0..15, in order
 // (elements past n add nothing), as the host kernels do; its two f32 sums go to sums[1 + T].
 @compute @workgroup_size(${WG})

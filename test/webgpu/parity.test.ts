@@ -1,4 +1,5 @@
-// The parity suite on the webgpu backend: every registry optimizer with a WGSL rule, every f32 configuration of
+// The parity suite on the webgpu backend: every registry optimizer with a WGSL rule (an elementwise one's generated
+// from its Wasm rule by scripts/wgsl-rules.mjs, a per-tensor one's in its spec), every f32 and bf16 configuration of
 // its cases file, runs the parity suite's seeded trajectory (zero-gradient steps, steps with a gradient scale, a
 // scheduler's lr edit) on GpuParamStore params and on the pure-TS reference (backend "js", which the parity
 // suite ties to the Wasm builds bit for bit); params (at four steps) and the final state must agree bit for bit.
@@ -10,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { ParamStore } from "../../src/index.js";
 import { type GpuParam, GpuParamStore, type GPUBuffer } from "../../src/webgpu/index.js";
 import { COPY_DST, COPY_SRC, STORAGE } from "../../src/webgpu/gpu.js";
+import { wgslRule } from "../../src/webgpu/driver.js";
 import { firstBitDifference, paramShape, randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
 import { gpuDevice } from "./device.js";
@@ -49,7 +51,7 @@ async function trajectory<P>(cls: Cls, options: Record<string, unknown>, make: (
   return { history, state: await opt.stateDictAsync() };
 }
 
-const SUPPORTED = REGISTRY.filter((e) => e.spec.wgsl !== undefined);
+const SUPPORTED = REGISTRY.filter((e) => wgslRule(e.spec) !== undefined);
 
 const USAGE = STORAGE | COPY_SRC | COPY_DST;
 /** Per external param: its two grad buffers and the steps it has had a grad for. */

@@ -7,6 +7,7 @@ import { Adagrad, GradScaler, Lion, type Optimizer, ParamStore, SGD } from "../.
 import { type GpuParam, GpuGradScaler, GpuParamStore } from "../../src/webgpu/index.js";
 import { COPY_DST, STORAGE, UNIFORM } from "../../src/webgpu/gpu.js";
 import { computeKernel } from "../../src/webgpu/kernel.js";
+import { wgslRule } from "../../src/webgpu/driver.js";
 import { firstBitDifference, randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
 import { gpuDevice } from "./device.js";
@@ -93,7 +94,7 @@ async function expectSame(r: ReturnType<typeof rig>, where: string): Promise<voi
 
 const SCALER = { initScale: 1024, growthInterval: 3 };
 /** Finite steps only (the scale grows every 3): every optimizer with a WGSL kernel, its first f32 configuration. */
-const FINITE = REGISTRY.filter((e) => e.spec.wgsl !== undefined).map((e) => ({
+const FINITE = REGISTRY.filter((e) => wgslRule(e.spec) !== undefined).map((e) => ({
   name: e.name, cls: e.cls as Cls, options: e.cases.configs.find((c) => (c.options.stateDtype ?? "f32") === "f32")!.options,
 }));
 /**

@@ -9,6 +9,7 @@ import { type GpuParam, GpuParamStore, loadCheckpointAsync, saveCheckpointAsync 
 import { firstBitDifference, randomArray, rng } from "../helpers.js";
 import { REGISTRY } from "../registry.js";
 import { PrePass } from "../../src/webgpu/prepass.js";
+import { wgslRule } from "../../src/webgpu/driver.js";
 import { gpuDevice } from "./device.js";
 
 const { device } = await gpuDevice();
@@ -16,7 +17,7 @@ const gpu = await GpuParamStore.create({ device });
 let run = 0;
 const name = (s: string) => `${s}.${run++}`;
 
-const SUPPORTED = REGISTRY.filter((e) => e.spec.wgsl !== undefined);
+const SUPPORTED = REGISTRY.filter((e) => wgslRule(e.spec) !== undefined);
 /** Each supported optimizer's first f32 configuration. */
 const FIRST = SUPPORTED.map((e) => ({ name: e.name, cls: e.cls, options: e.cases.configs.find((c) => (c.options.stateDtype ?? "f32") === "f32")!.options }));
 /** Each supported optimizer's first bf16 configuration, where it has one. */
