@@ -195,9 +195,9 @@ export interface OptimizerSpec<O> {
   scratchFloats?(shape: readonly number[], o: O): number;
   /**
    * Tensor kind only: the kernel in WGSL for the webgpu backend, the functions `norms`, `perTensor` and `apply`
-   * (src/webgpu/per-tensor.ts), its scalars by the names of `scalars`, its state buffers `a`..`d` in the order of
-   * `buffers`; absent: the optimizer is refused on WebGPU params. An elementwise kernel's WGSL is generated from
-   * its Wasm rule at build time (scripts/wgsl-rules.mjs).
+   * (of the backend's per-tensor driver), its scalars by the names of `scalars`, its state buffers `a`..`d` in the
+   * order of `buffers`; absent: the optimizer is refused on WebGPU params. An elementwise kernel's WGSL is
+   * generated from its Wasm rule at build time.
    */
   readonly wgsl?: string;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */
