@@ -2,6 +2,7 @@
 // otherwise pick. Each optimizer's file (adam.bench.ts, ...) supplies its cases; this file holds the types.
 import type * as TF from "@tensorflow/tfjs-core";
 import type { Optimizer } from "../src/index.js";
+import { stepOptimizers } from "../src/optim/index.js";
 
 export interface BenchCase {
   /** Id used in results and as the C kernel's name (bench/native.ts). */
@@ -29,3 +30,16 @@ export interface BenchCase {
 }
 
 export const LR = 1e-3;
+
+/**
+ * What a registry optimizer's bench case takes from its spec: `id`, the class name as `label`, gradstep at lr LR,
+ * a JS state array per state buffer of the param's length (those its defaults need, not transient ones) and 4 B
+ * per float read or written (param and state read and written, the gradient read). A case whose passes move
+ * more says so itself.
+ */
+export function registryCase(id: string): Pick<BenchCase, "id" | "label" | "bytesPerParam" | "gradstep" | "jsState"> {
+  const e = stepOptimizers().find((x) => x.id === id);
+  if (!e) throw new Error(`no step optimizer ${id} in the registry`);
+  const state = e.spec.buffers.filter((b) => !b.transient && !b.length && b.needed(e.spec.defaults)).length;
+  return { id, label: e.spec.name, bytesPerParam: 12 + 8 * state, jsState: state, gradstep: (params, backend) => new e.cls(params, { lr: LR, backend }) };
+}

@@ -43,7 +43,7 @@ it("an unknown scheduler, transform or tuning option gets the same suggestion as
 // What a spec's option names imply (src/core/define-spec.ts): every optimizer's rules come from its own table
 // and the shared one, in the order of its defaults (the order messages list them in).
 describe("defineSpec", () => {
-  const spec = { name: "Foo", same: () => true, scalars: [], buffers: [], reference: () => {}, stepScalars: () => 0 };
+  const spec = { name: "Foo", scalars: [], buffers: [], reference: () => {}, stepScalars: () => 0 };
   it("fills the shared rules, bool for booleans, lowp and the kernel's name; the spec's own rules win", () => {
     const own = num((x) => x > 0, "{} > 0");
     const s = defineSpec({ ...spec, defaults: { lr: 1, tau: 2, betas: [0.9, 0.99], nesterov: false, eps: 1, stateDtype: "f32" }, rules: { tau: own, eps: own } });

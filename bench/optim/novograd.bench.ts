@@ -1,16 +1,11 @@
 // NovoGrad in the benchmark: gradstep vs the hand-written JS loop (tfjs has no NovoGrad; no C kernel: a
 // per-tensor optimizer, exempt like LAMB). The bench model is one tensor.
-import { NovoGrad } from "../../src/index.js";
-import { type BenchCase, LR } from "../cases.js";
+import { type BenchCase, LR, registryCase } from "../cases.js";
 
 let nu = 0; // the JS loop's per-tensor second moment (the bench steps one tensor)
 
 export const cases: BenchCase[] = [{
-  id: "novograd",
-  label: "NovoGrad",
-  bytesPerParam: 20, // pass 1: read g. pass 2: read p, g, m; write p, m
-  gradstep: (params, backend) => new NovoGrad(params, { lr: LR, backend }),
-  jsState: 1,
+  ...registryCase("novograd"), // 20 B: pass 1 reads g; pass 2 reads p, g, m and writes p, m
   plainJs(p, g, [m], t) {
     const b1 = 0.9, b2 = 0.25, eps = 1e-6;
     let gg = 0;

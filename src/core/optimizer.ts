@@ -23,7 +23,7 @@ import { defaults as initDefaults } from "../runtime/loader.js";
 import type { BackendName } from "../runtime/types.js";
 import { Param, ParamStore } from "../runtime/store.js";
 
-export type { AnyParam, DeviceParam, ForeignParam, OptimizerSpec, ParamGroup, ParamGroupInput, ParamLike, StateDtype } from "./spec.js";
+export type { AnyParam, DeviceParam, ForeignParam, OptimizerSpec, OptionsInput, ParamGroup, ParamGroupInput, ParamLike, SharedOptions, StateDtype } from "./spec.js";
 export { isFloat32Array, STATE_DICT_FORMAT, type StateDict } from "./state-dict.js";
 
 /**

@@ -67,7 +67,7 @@ export class OptionTable<O> {
     const sv = snap as Record<string, unknown>;
     const keys = this.keys, arrays = this.#arrays;
     // Fast path for what a scheduler does: the options edited last time (lr; lr and momentum or betas when it
-    // cycles momentum) changed again, and nothing else did (the spec's own same() says so once they are taken
+    // cycles momentum) changed again, and nothing else did (the spec's same() says so once they are taken
     // over). A load, a range check and a store each, at call sites of their own: no loop over keys, whose keyed
     // loads V8 cannot make monomorphic (they box every double they read).
     if (this.#hot >= 0) {

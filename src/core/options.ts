@@ -68,11 +68,6 @@ export function sameValue(v: unknown, w: unknown): boolean {
   return true;
 }
 
-/** Whether a `pair` option `v` (as the user may have edited it) equals the validated pair `w`. */
-export function samePair(v: readonly [number, number], w: readonly [number, number]): boolean {
-  return Array.isArray(v) && v.length === 2 && v[0] === w[0] && v[1] === w[1];
-}
-
 /** Checks every option of `o` against `rules` (all keys must be present). */
 export function validate<O extends object>(rules: Rules<O>, o: O): void {
   for (const key of Object.keys(rules) as (keyof O & string)[]) rules[key](o[key], key);

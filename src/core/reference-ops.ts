@@ -19,6 +19,12 @@ export function scratch(slot: 0 | 1, n: number): Float32Array {
  */
 export const valueClip = { lo: 0, hi: 0 };
 
+/** max(a, b) as the kernels' maxp: NaN if either is NaN (torch.maximum); a ±0 tie gives b. */
+export const maxp = (a: number, b: number): number => (a !== a || b < a ? a : b);
+
+/** torch.clamp(x, lo, hi) as the kernels' clampp, for bounds lo <= hi that are not NaN: a NaN x stays NaN. */
+export const clampp = (x: number, lo: number, hi: number): number => (x < lo ? lo : hi < x ? hi : x);
+
 /**
  * The gradient prologue: g = grad * gradScale when GRAD_SCALE (what clipping or unscaling does to .grad), then
  * clamped to [lo, hi] when CLIP, g = -g when MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch
@@ -30,10 +36,7 @@ export function inputGrad(grad: Float32Array, param: Float32Array, n: number, we
   const sign = flags & MAXIMIZE ? -1 : 1;
   if (flags & CLIP) {
     const s = flags & GRAD_SCALE ? f(gradScale) : 1, lo = valueClip.lo, hi = valueClip.hi;
-    for (let i = 0; i < n; i++) {
-      const x = f(grad[i]! * s), y = x < lo ? lo : x; // clampp: NaN stays NaN
-      g[i] = sign * (hi < y ? hi : y);
-    }
+    for (let i = 0; i < n; i++) g[i] = sign * clampp(f(grad[i]! * s), lo, hi);
   } else if (flags & GRAD_SCALE) {
     const s = f(gradScale);
     for (let i = 0; i < n; i++) g[i] = sign * f(grad[i]! * s);

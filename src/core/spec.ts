@@ -175,10 +175,9 @@ export interface OptimizerSpec<O> {
   /** Checks across options, after the per-option rules (builds a message only when it fails). */
   check?(o: O): void;
   /**
-   * Whether option sets `a` and `b` are equal: every option compared by name (arrays element-wise). step()
-   * calls it on every call to skip validation when no option changed, so it is written out per optimizer
-   * (plain property loads: no allocation, a few ns) rather than looped over keys; the registry suite
-   * checks that it sees a change to every option.
+   * Whether option sets `a` and `b` are equal: every option of `defaults` by `===`, arrays element-wise (derived
+   * by core/define-spec, allocation-free). step() calls it on every call to skip validation when no option
+   * changed; the registry suites check that it sees a change to every option.
    */
   same(a: O, b: O): boolean;
   /**
@@ -196,9 +195,9 @@ export interface OptimizerSpec<O> {
   scratchFloats?(shape: readonly number[], o: O): number;
   /**
    * Tensor kind only: the kernel in WGSL for the webgpu backend, the functions `norms`, `perTensor` and `apply`
-   * (src/webgpu/per-tensor.ts), its scalars by the names of `scalars`, its state buffers `a`..`d` in the order of
-   * `buffers`; absent: the optimizer is refused on WebGPU params. An elementwise kernel's WGSL is generated from
-   * its Wasm rule at build time (scripts/wgsl-rules.mjs).
+   * (of the backend's per-tensor driver), its scalars by the names of `scalars`, its state buffers `a`..`d` in the
+   * order of `buffers`; absent: the optimizer is refused on WebGPU params. An elementwise kernel's WGSL is
+   * generated from its Wasm rule at build time.
    */
   readonly wgsl?: string;
   /** The Wasm export (and reference function) name: `<algo>_f32`. */

@@ -28,9 +28,6 @@ export const ADADELTA_SPEC = defineSpec<AdadeltaOptions>({
   defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, flavor: "torch",
     stateDtype: "f32", stochasticRounding: false },
   rules: { rho: num((x) => x >= 0 && x <= 1, "0 <= {} <= 1"), flavor: flavorRule },
-  same: (a, b) => a.lr === b.lr && a.rho === b.rho && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.maximize === b.maximize && a.flavor === b.flavor &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["lr", "rho", "rhoComp", "eps", "weightDecay"],
   reference: adadelta_f32,
   buffers: [

@@ -37,8 +37,6 @@ export const ADAFACTOR_SPEC = defineSpec<AdafactorOptions>({
   name: "Adafactor",
   defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false },
   rules: { beta2Decay: num((x) => x <= 0, "{} <= 0"), eps, d: num((x) => x >= 1, "{} >= 1") },
-  same: (a, b) => a.lr === b.lr && a.beta2Decay === b.beta2Decay && Array.isArray(a.eps) && a.eps.length === 2 &&
-    a.eps[0] === b.eps[0] && a.eps[1] === b.eps[1] && a.d === b.d && a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
   // U and one row of column sums.
   scratchFloats: (shape) => product(shape) + (shape.length >= 2 ? shape[shape.length - 1]! : 0),

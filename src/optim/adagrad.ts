@@ -30,9 +30,6 @@ export const ADAGRAD_SPEC = defineSpec<AdagradOptions>({
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, flavor: "torch", stateDtype: "f32",
     stochasticRounding: false },
   rules: { initialAccumulatorValue: nonNegative, flavor: flavorRule },
-  same: (a, b) => a.lr === b.lr && a.lrDecay === b.lrDecay && a.weightDecay === b.weightDecay &&
-    a.initialAccumulatorValue === b.initialAccumulatorValue && a.eps === b.eps && a.maximize === b.maximize &&
-    a.flavor === b.flavor && a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["clr", "eps", "weightDecay"],
   reference: adagrad_f32,
   buffers: [{ name: "sum", needed: () => true, fill: (o) => o.initialAccumulatorValue, q8: "unsigned" }],

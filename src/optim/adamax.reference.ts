@@ -1,6 +1,6 @@
 // Pure-TS reference of adamax_f32 (same signature, Float32Arrays for pointers). See src/optim/adamax.ts.
 import { TFJS } from "../abi/index.js";
-import { inputGrad, lerp, scratch, subScaled, subScaledDiv } from "../core/reference-ops.js";
+import { inputGrad, lerp, maxp, scratch, subScaled, subScaledDiv } from "../core/reference-ops.js";
 
 const f = Math.fround;
 
@@ -18,11 +18,8 @@ export function adamax_f32(param: Float32Array, expAvg: Float32Array, expInf: Fl
     return;
   }
   lerp(expAvg, g, n, beta1Comp);
-  // u = max(beta2 * u, |g| + eps), NaN if either is NaN (torch.maximum; the kernel's maxp).
+  // u = max(beta2 * u, |g| + eps) (torch.maximum).
   const b2 = f(beta2), e = f(eps);
-  for (let i = 0; i < n; i++) {
-    const a = f(expInf[i]! * b2), b = f(Math.abs(g[i]!) + e);
-    expInf[i] = a !== a ? a : b < a ? a : b;
-  }
+  for (let i = 0; i < n; i++) expInf[i] = maxp(f(expInf[i]! * b2), f(Math.abs(g[i]!) + e));
   subScaledDiv(param, clr, expAvg, expInf, n);
 }

@@ -1,7 +1,6 @@
 import { ADAM_SPEC, type AdamOptions, adamScalars } from "./adam.js";
 import { Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput } from "../core/optimizer.js";
 import type { OptionsInput } from "../core/spec.js";
-import { samePair } from "../core/options.js";
 import { defineSpec } from "../core/define-spec.js";
 
 /** The options of {@link AdamW}: Adam's, with decoupled weight decay always on and its own default. */
@@ -18,9 +17,6 @@ export const ADAMW_SPEC = defineSpec<AdamWOptions>({
   name: "AdamW",
   defaults: { ...defaults, weightDecay: 1e-2 },
   rules: {},
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.amsgrad === b.amsgrad && a.maximize === b.maximize && a.stateDtype === b.stateDtype &&
-    a.stochasticRounding === b.stochasticRounding,
   stepScalars: (s, r, o, gs) => adamScalars(s, r, o, gs, true),
 });
 

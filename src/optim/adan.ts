@@ -31,19 +31,11 @@ export function betaTriple(ok: (x: number) => boolean, expected: string): Rule {
   };
 }
 
-/** Whether a triple option `v` (as the user may have edited it) equals the validated triple `w`. */
-export function sameTriple(v: readonly number[], w: readonly number[]): boolean {
-  return Array.isArray(v) && v.length === 3 && v[0] === w[0] && v[1] === w[1] && v[2] === w[2];
-}
-
 export const ADAN_SPEC = defineSpec<AdanOptions>({
   name: "Adan",
   defaults: { lr: 1e-3, betas: [0.98, 0.92, 0.99], eps: 1e-8, epsRoot: 1e-8, weightDecay: 0,
     stateDtype: "f32", stochasticRounding: false },
   rules: { betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1") },
-  same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "rBc3", "eps", "epsRoot",
     "lr", "weightDecay"],
   reference: adan_f32,

@@ -4,7 +4,7 @@ import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE } from "../abi/index.js";
 import { optaxBiasCorrection } from "./optax.js";
-import { betaTriple, sameTriple } from "./adan.js";
+import { betaTriple } from "./adan.js";
 import { ademamix_f32 } from "./ademamix.reference.js";
 
 /** The options of {@link AdEMAMix}, each with its default (PyTorch's where PyTorch has the optimizer). */
@@ -26,9 +26,6 @@ export const ADEMAMIX_SPEC = defineSpec<AdEMAMixOptions>({
   defaults: { lr: 1e-3, betas: [0.9, 0.999, 0.9999], alpha: 5, eps: 1e-8, weightDecay: 0,
     stateDtype: "f32", stochasticRounding: false },
   rules: { betas: betaTriple((x) => x >= 0 && x < 1, "0 <= {} < 1"), alpha: nonNegative },
-  same: (a, b) => a.lr === b.lr && sameTriple(a.betas, b.betas) && a.alpha === b.alpha && a.eps === b.eps &&
-    a.weightDecay === b.weightDecay &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "beta3Comp", "rBc1", "rBc2", "alpha", "eps", "lr",
     "weightDecay"],
   reference: ademamix_f32,

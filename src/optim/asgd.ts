@@ -23,8 +23,6 @@ export const ASGD_SPEC = defineSpec<ASGDOptions>({
   name: "ASGD",
   defaults: { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false },
   rules: { lambd: nonNegative, alpha: nonNegative, t0: nonNegative },
-  same: (a, b) => a.lr === b.lr && a.lambd === b.lambd && a.alpha === b.alpha && a.t0 === b.t0 &&
-    a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   f32Only: "ax is the averaged param, ASGD's result, not a statistic of the gradients",
   scalars: ["eta", "decay", "mu", "weightDecay"],
   reference: asgd_f32,

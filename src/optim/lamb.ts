@@ -1,4 +1,3 @@
-import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
@@ -26,8 +25,6 @@ let lastT = -1, lastBeta1 = Number.NaN, lastBeta2 = Number.NaN, lastRBc1 = 1, la
 export const LAMB_SPEC = defineSpec<LAMBOptions>({
   name: "LAMB",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, epsRoot: 0, weightDecay: 0, maximize: false },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay && a.maximize === b.maximize,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
   // a = exp_avg, b = exp_avg_sq, c = the scratch area (u between the passes). norms: the moments and u (Optax's

@@ -25,8 +25,6 @@ export const LARS_SPEC = defineSpec<LARSOptions>({
   name: "LARS",
   defaults: { lr: 1e-3, momentum: 0.9, weightDecay: 0, trustCoefficient: 1e-3, eps: 0, nesterov: false, maximize: false },
   rules: { trustCoefficient: nonNegative },
-  same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.weightDecay === b.weightDecay &&
-    a.trustCoefficient === b.trustCoefficient && a.eps === b.eps && a.nesterov === b.nesterov && a.maximize === b.maximize,
   kind: "tensor",
   // a = trace. norms: θ and u = g + λθ (the gradient prologue); perTensor: the trust ratio c·‖θ‖/(‖u‖ + ε) (1 where
   // either norm is 0), rounded to f32 once; apply: u again (the same bits), then lr and the trace. A product that

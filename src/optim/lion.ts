@@ -1,4 +1,3 @@
-import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
@@ -18,8 +17,6 @@ export interface LionOptions extends Pick<SharedOptions, "maximize" | "stateDtyp
 export const LION_SPEC = defineSpec<LionOptions>({
   name: "Lion",
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, stateDtype: "f32", stochasticRounding: false },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.weightDecay === b.weightDecay && a.maximize === b.maximize &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["lr", "beta1", "beta1Comp", "beta2", "beta2Comp", "weightDecay"],
   reference: lion_f32,
   buffers: [{ name: "exp_avg", needed: () => true }],

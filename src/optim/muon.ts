@@ -103,10 +103,6 @@ export const MUON_SPEC = defineSpec<MuonOptions>({
     nsCoefficients: coefficients,
     nsSteps: num((x) => Number.isInteger(x) && x >= 0 && x < 100, "an integer 0 <= {} < 100"), adjustLrFn,
   },
-  same: (a, b) => a.lr === b.lr && a.weightDecay === b.weightDecay && a.momentum === b.momentum &&
-    a.nesterov === b.nesterov && Array.isArray(a.nsCoefficients) && a.nsCoefficients.length === 3 &&
-    a.nsCoefficients[0] === b.nsCoefficients[0] && a.nsCoefficients[1] === b.nsCoefficients[1] &&
-    a.nsCoefficients[2] === b.nsCoefficients[2] && a.eps === b.eps && a.nsSteps === b.nsSteps && a.adjustLrFn === b.adjustLrFn,
   kind: "tensor",
   // Construction already refused non-2-D params; this guards any other way a shape reaches a step.
   scratchFloats: (shape) => muonScratchFloats(...matrixShape(shape, "a param")),

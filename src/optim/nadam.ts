@@ -1,4 +1,4 @@
-import { nonNegative, samePair } from "../core/options.js";
+import { nonNegative } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
@@ -55,9 +55,6 @@ export const NADAM_SPEC = defineSpec<NAdamOptions>({
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false,
     stateDtype: "f32", stochasticRounding: false },
   rules: { momentumDecay: nonNegative },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.momentumDecay === b.momentumDecay && a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["gradCoef", "avgCoef", "beta1Comp", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay", "decay"],
   reference: nadam_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],

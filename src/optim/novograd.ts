@@ -1,13 +1,11 @@
-import { samePair } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { Optimizer, type OptimizerOptions, type OptionsInput, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
-import type { OptionsInput } from "../core/spec.js";
 import { DECOUPLED, GRAD_SCALE, INIT_BUFFER } from "../abi/index.js";
 import { novograd_f32 } from "./novograd.reference.js";
 
 /** The options of {@link NovoGrad}, each with its default (PyTorch's where PyTorch has the optimizer). */
 export interface NovoGradOptions {
-  /** Learning rate γ. @defaultValue 1e-3 */
+  /** Learning rate γ (Optax's has no default). @defaultValue 1e-3 */
   lr: number;
   /** Decay rates of the moving averages (β1, β2). @defaultValue [0.9, 0.25] */
   betas: [number, number];
@@ -22,8 +20,6 @@ export interface NovoGradOptions {
 export const NOVOGRAD_SPEC = defineSpec<NovoGradOptions>({
   name: "NovoGrad",
   defaults: { lr: 1e-3, betas: [0.9, 0.25], eps: 1e-6, epsRoot: 0, weightDecay: 0 },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.epsRoot === b.epsRoot &&
-    a.weightDecay === b.weightDecay,
   kind: "tensor",
   scratchFloats: (shape) => shape.reduce((a, d) => a * d, 1),
   // a = exp_avg, b = exp_avg_sq (one float), c = the scratch area (the scaled, value-clipped gradient). norms: g;
@@ -65,8 +61,7 @@ fn apply(e: u32, d: f32) {
 
 /**
  * NovoGrad (Ginsburg et al. 2019, "Stochastic Gradient Methods with Layer-wise Adaptive Moments for Training of
- * Deep Networks", https://arxiv.org/abs/1905.11286) — Optax's `optax.novograd` (0.2.8: chain(scale_by_novograd,
- * scale_by_learning_rate)), f32, one second moment per tensor.
+ * Deep Networks", https://arxiv.org/abs/1905.11286), as Optax's `optax.novograd` (0.2.8), f32.
  *
  *   t ← t + 1
  *   v ← ‖g‖² on t = 1, else (1 − β2)·‖g‖² + β2·v          (one number per tensor)
@@ -74,18 +69,13 @@ fn apply(e: u32, d: f32) {
  *   m ← u on t = 1, else β1·m + u                           (no (1 − β1): Optax's, and the paper's)
  *   θ ← θ − γ·m
  *
- * Defaults (Optax's): lr 1e-3 (Optax has none), betas [0.9, 0.25], eps 1e-6, epsRoot 0, weightDecay 0.
  * State: `step` (Optax's `count`), `exp_avg` (`mu`), `exp_avg_sq` (`nu`, one float per tensor).
  * ‖g‖² is summed in the kernels' fixed blocked order (f32 blocks, f64 totals) where XLA reduces in its own
  * order: within an f32 rounding of Optax's.
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/_src/transform.py (scale_by_novograd).
  *
  * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new NovoGrad(store.params, { lr: 1e-3, weightDecay: 1e-3 });
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ * const opt = new NovoGrad(store.params, { lr: 1e-3, weightDecay: 1e-3 }); // then per batch: opt.step(); opt.zeroGrad();
  */
 export class NovoGrad extends Optimizer<NovoGradOptions> {
   constructor(params: ParamsInput<NovoGradOptions>, options: OptionsInput<NovoGradOptions> & OptimizerOptions = {}) {

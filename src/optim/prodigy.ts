@@ -1,8 +1,7 @@
-import { nonNegative, num, samePair, type Rule } from "../core/options.js";
-import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
+import { nonNegative, num, type Rule } from "../core/options.js";
+import { Optimizer, type OptimizerOptions, type OptionsInput, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import { ALL, SUM } from "../core/reduce.js";
-import type { OptionsInput } from "../core/spec.js";
 import { GRAD_SCALE, START, UPDATE } from "../abi/index.js";
 import { prodigy_f32 } from "./prodigy.reference.js";
 
@@ -42,9 +41,6 @@ export const PRODIGY_SPEC = defineSpec<ProdigyOptions>({
   name: "Prodigy",
   defaults: { lr: 1, betas: [0.9, 0.999], beta3: null, eps: 1e-8, estimLr0: 1e-6, estimLrCoef: 1, weightDecay: 0, safeguardWarmup: false },
   rules: { beta3: beta3Rule, estimLr0: num((x) => x > 0, "{} > 0"), estimLrCoef: nonNegative },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.beta3 === b.beta3 && a.eps === b.eps &&
-    a.estimLr0 === b.estimLr0 && a.estimLrCoef === b.estimLrCoef && a.weightDecay === b.weightDecay &&
-    a.safeguardWarmup === b.safeguardWarmup,
   f32Only: "params0 is the point the d estimate measures θ0 − θ from, not a statistic of the gradients",
   scalars: ["estimLr", "beta1", "beta1Comp", "beta2", "beta2Comp", "beta3", "sumLr", "estimLr0", "dlr", "decay", "epsLr"],
   reference: prodigy_f32,
@@ -100,23 +96,18 @@ export const PRODIGY_SPEC = defineSpec<ProdigyOptions>({
  * The two sums are global reductions between the kernel's passes: pass 0 writes the terms g·(θ0 − θ) (a
  * transient buffer, never saved) and s; the step plan reduces both over every run in one fixed order (the same
  * bits on every backend and thread count), the host computes r and d' in f32 as Optax does, then pass 1 updates
- * m, v and θ with the old d and the new d'. β3 default √β2 (Optax's None). One d for the whole optimizer: it
- * starts at the first group's estimLr0 (at construction) and the host update reads β3 and estimLrCoef of the
- * first group; every group's own lr, betas, eps, weightDecay and estimLr0 enter its dlr and its kernel, and
- * (d/d0)·dlr of its run weighs each run's share of Σ g·(θ0 − θ).
+ * m, v and θ with the old d and the new d'. One d for the whole optimizer: it starts at the first group's
+ * estimLr0 (at construction) and the host update reads β3 and estimLrCoef of the first group; every group's own
+ * lr, betas, eps, weightDecay and estimLr0 enter its dlr and its kernel, and (d/d0)·dlr of its run weighs each
+ * run's share of Σ g·(θ0 − θ).
  *
- * Defaults (Optax's): lr 1 (`learning_rate`), betas [0.9, 0.999], beta3 null (√β2), eps 1e-8, estimLr0 1e-6,
- * estimLrCoef 1, weightDecay 0, safeguardWarmup false. State (Optax's names): `step` (`count`), `exp_avg`,
- * `exp_avg_sq`, `grad_sum`, `params0` per param; `estim_lr` and `numerator_weighted` in the state dict's
- * `global`. f32 only: params0 is a point, not a statistic (θ0 − θ in bf16 would be noise).
+ * State (Optax's names): `step` (`count`), `exp_avg`, `exp_avg_sq`, `grad_sum`, `params0` per param; `estim_lr`
+ * and `numerator_weighted` in the state dict's `global`. f32 only: params0 is a point, not a statistic (θ0 − θ in
+ * bf16 would be noise).
  * Reference: https://github.com/google-deepmind/optax/blob/main/optax/contrib/_prodigy.py
  *
  * @example
- * await init();
- * const store = new ParamStore();
- * const w = store.param("w", new Float32Array([0.1, -0.2, 0.3]));
- * const opt = new Prodigy(store.params);
- * w.grad.set([0.5, -0.5, 0.5]); opt.step(); opt.zeroGrad();
+ * const opt = new Prodigy(store.params); // no lr to tune; then per batch: opt.step(); opt.zeroGrad();
  */
 export class Prodigy extends Optimizer<ProdigyOptions> {
   constructor(params: ParamsInput<ProdigyOptions>, options: OptionsInput<ProdigyOptions> & OptimizerOptions = {}) {

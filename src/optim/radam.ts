@@ -1,4 +1,3 @@
-import { samePair } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
@@ -23,9 +22,6 @@ export const RADAM_SPEC = defineSpec<RAdamOptions>({
   name: "RAdam",
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false,
     stateDtype: "f32", stochasticRounding: false },
-  same: (a, b) => a.lr === b.lr && samePair(a.betas, b.betas) && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.decoupledWeightDecay === b.decoupledWeightDecay && a.maximize === b.maximize &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["stepSize", "beta1Comp", "beta2", "beta2Comp", "eps", "weightDecay", "decay"],
   reference: radam_f32,
   buffers: [{ name: "exp_avg", needed: () => true }, { name: "exp_avg_sq", needed: () => true, q8: "unsigned" }],

@@ -32,9 +32,6 @@ export const RMSPROP_SPEC = defineSpec<RMSpropOptions>({
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, flavor: "torch", stateDtype: "f32",
     stochasticRounding: false },
   rules: { alpha: nonNegative, flavor: flavorRule },
-  same: (a, b) => a.lr === b.lr && a.alpha === b.alpha && a.eps === b.eps && a.weightDecay === b.weightDecay &&
-    a.momentum === b.momentum && a.centered === b.centered && a.maximize === b.maximize && a.flavor === b.flavor &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   structural: ["momentum"],
   scalars: ["lr", "alpha", "alphaComp", "eps", "weightDecay", "momentum"],
   reference: rmsprop_f32,

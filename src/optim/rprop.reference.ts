@@ -1,5 +1,5 @@
 // Pure-TS reference of rprop_f32 (same signature, Float32Arrays for pointers). See src/optim/rprop.ts.
-import { inputGrad } from "../core/reference-ops.js";
+import { clampp, inputGrad } from "../core/reference-ops.js";
 
 const f = Math.fround;
 
@@ -17,8 +17,7 @@ export function rprop_f32(param: Float32Array, prev: Float32Array, stepSize: Flo
     const s = f(g[i]! * prev[i]!);
     // PyTorch: sign(g·prev) replaced by etaplus / etaminus / 1 (sign is 0 for ±0 and NaN), then clamp_.
     const factor = s > 0 ? ep : s < 0 ? em : 1;
-    const x = f(stepSize[i]! * factor), y = x < lo ? lo : x; // clamp_: a NaN x stays NaN
-    stepSize[i] = hi < y ? hi : y;
+    stepSize[i] = clampp(f(stepSize[i]! * factor), lo, hi);
     const gNew = s < 0 ? 0 : g[i]!;
     param[i] = param[i]! - f(sign(gNew) * stepSize[i]!);
     prev[i] = gNew;

@@ -1,4 +1,4 @@
-import { invalidMessage, nonNegative, num, type Rule, samePair } from "../core/options.js";
+import { invalidMessage, nonNegative, num, type Rule } from "../core/options.js";
 import { Optimizer, type OptimizerOptions, type ParamsInput } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput, SharedOptions } from "../core/spec.js";
@@ -42,8 +42,6 @@ export const RPROP_SPEC = defineSpec<RpropOptions>({
       throw new RangeError(invalidMessage("stepSizes", o.stepSizes, `stepSizeMin <= stepSizeMax`));
     }
   },
-  same: (a, b) => a.lr === b.lr && samePair(a.etas, b.etas) && samePair(a.stepSizes, b.stepSizes) && a.maximize === b.maximize &&
-    a.stateDtype === b.stateDtype && a.stochasticRounding === b.stochasticRounding,
   scalars: ["etaminus", "etaplus", "stepSizeMin", "stepSizeMax"],
   reference: rprop_f32,
   buffers: [

@@ -1,4 +1,4 @@
-import { invalid, nonNegative, num, pair, samePair } from "../core/options.js";
+import { invalid, nonNegative, num, pair } from "../core/options.js";
 import { type LoadOptions, Optimizer, type OptimizerOptions, type OptimizerSpec, type ParamsInput, type StateDict } from "../core/optimizer.js";
 import { defineSpec } from "../core/define-spec.js";
 import type { OptionsInput } from "../core/spec.js";
@@ -54,8 +54,6 @@ export const SCHEDULEFREEADAMW_SPEC = defineSpec<ScheduleFreeAdamWOptions>({
     warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
     betas: pair(["beta1", "beta2"], (x) => x > 0 && x < 1, "0 < {} < 1"), weightLrPower: nonNegative,
   },
-  same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && samePair(a.betas, b.betas) && a.eps === b.eps &&
-    a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "beta2", "beta2Comp", "rBc2", "eps", "weightDecay"],
   reference: schedulefreeadamw_f32,

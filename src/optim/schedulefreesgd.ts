@@ -27,8 +27,6 @@ export const SCHEDULEFREESGD_SPEC = defineSpec<ScheduleFreeSGDOptions>({
     warmupSteps: num((x) => Number.isInteger(x) && x >= 0, "integer {} >= 0"),
     momentum: num((x) => x > 0 && x < 1, "0 < {} < 1"), weightLrPower: nonNegative,
   },
-  same: (a, b) => a.lr === b.lr && a.warmupSteps === b.warmupSteps && a.momentum === b.momentum &&
-    a.weightDecay === b.weightDecay && a.weightLrPower === b.weightLrPower,
   f32Only: "z is the iterate the params are computed from, not a statistic of the gradients",
   scalars: ["beta1", "beta1Comp", "rBeta1", "ck", "ckComp", "lr", "weightDecay"],
   reference: schedulefreesgd_f32,

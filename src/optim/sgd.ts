@@ -37,9 +37,6 @@ export const SGD_SPEC = defineSpec<SGDOptions>({
       throw new RangeError(`Invalid nesterov: true (expected momentum > 0 and dampening = 0, got momentum ${o.momentum}, dampening ${o.dampening})`);
     }
   },
-  same: (a, b) => a.lr === b.lr && a.momentum === b.momentum && a.dampening === b.dampening &&
-    a.weightDecay === b.weightDecay && a.nesterov === b.nesterov && a.maximize === b.maximize && a.flavor === b.flavor &&
-    a.stateDtype === b.stateDtype,
   structural: ["momentum"],
   // No stochasticRounding: SGD's state keeps no step count (PyTorch's layout), so a seeded rounding stream
   // could not resume where it stopped; a momentum buffer (μ <= 0.9 moves it 10 % a step) does not stall in bf16.

@@ -26,8 +26,11 @@ export interface FixtureCase {
 }
 
 export interface OptimizerCases {
-  /** Parity, resume, state-dict and config round trips run over these. */
-  configs: Config[];
+  /**
+   * Parity, resume, state-dict and config round trips run over these, "defaults" and every fixture's options
+   * (test/registry.ts, registryConfigs): list only what the fixtures do not cover.
+   */
+  configs?: Config[];
   /**
    * Invalid options of its own rules and cross-option checks (the shared rules' errors come from SHARED_ERRORS):
    * checked at construction and at the next step() after a group edit.

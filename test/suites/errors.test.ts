@@ -3,12 +3,13 @@
 // then the parameter-level errors.
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, init, ParamStore, SGD } from "../../src/index.js";
+import { GroupRecord, ownArrays } from "../../src/core/option-table.js";
 import { REGISTRY } from "../registry.js";
 import { sharedErrors } from "../optim/types.js";
 import { firstBitDifference, locatedError, type OptimizerClass, paramShape, randomArray, rng } from "../helpers.js";
 
 /** Every registry optimizer's invalid options: those of its shared rules, then its own (test/optim/<id>.cases.ts). */
-const TABLE = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, cases: [...sharedErrors(e.spec), ...e.cases.errors ?? []] }));
+const TABLE = REGISTRY.map((e) => ({ name: e.name, cls: e.cls, spec: e.spec, cases: [...sharedErrors(e.spec), ...e.cases.errors ?? []] }));
 
 function setup(cls: OptimizerClass, options: Record<string, unknown> = {}) {
   const store = new ParamStore();
@@ -56,8 +57,28 @@ describe.each(TABLE)("$name invalid options", ({ name, cls, cases }) => {
   });
 });
 
-// step() skips validation while a group's options equal the last validated ones (OptimizerSpec.same, written
-// out per optimizer). Every option, edited to a wrong type after steps ran, must still be caught.
+// step() skips validation while a group's options equal the last validated ones (OptimizerSpec.same, derived
+// from the defaults by core/define-spec). It sees a change to every option, to each element of an array option
+// and to its length, alone, on a copy of the defaults (the copy the step keeps is a GroupRecord with arrays of its own).
+describe.each(TABLE)("$name: spec.same()", ({ spec }) => {
+  const other = (v: unknown) => typeof v === "number" ? v + 1 : typeof v === "boolean" ? !v : typeof v === "string" ? `${v}'` : v === null ? 0 : {};
+  it("sees a change to every option and none in an equal copy", () => {
+    const copy = () => ownArrays(Object.assign(new GroupRecord(), spec.defaults)) as Record<string, unknown>;
+    const edits = Object.entries(spec.defaults as object).flatMap(([k, v]: [string, unknown]) => !Array.isArray(v)
+      ? [{ desc: k, edit: (o: Record<string, unknown>) => { o[k] = other(v); } }]
+      : [...v.map((x, i) => ({ desc: `${k}[${i}]`, edit: (o: Record<string, unknown>) => { (o[k] as unknown[])[i] = other(x); } })),
+        { desc: `${k}.length`, edit: (o: Record<string, unknown>) => { (o[k] as unknown[]).push(0.5); } }]);
+    expect(edits.length).toBeGreaterThanOrEqual(Object.keys(spec.defaults as object).length);
+    for (const { desc, edit } of edits) {
+      const a = copy(), b = copy();
+      expect(spec.same(a as never, b as never), desc).toBe(true);
+      edit(b);
+      expect([spec.same(a as never, b as never), spec.same(b as never, a as never)], desc).toEqual([false, false]);
+    }
+  });
+});
+
+// Every option, edited to a wrong type after steps ran, must still be caught by the next step().
 describe.each(TABLE)("$name: step() sees an edit to every option", ({ name, cls }) => {
   const at = `${name}: param group 0: `;
   const keys = Object.keys(setup(cls).opt.defaults);

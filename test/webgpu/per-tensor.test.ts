@@ -6,7 +6,8 @@
 // too: a per-tensor step after the first makes no GPU object (buffers, bind groups, pipelines are plan-time).
 import { describe, expect, it, vi } from "vitest";
 import { nonNegative } from "../../src/core/options.js";
-import { Optimizer, type OptimizerSpec } from "../../src/core/optimizer.js";
+import { defineSpec } from "../../src/core/define-spec.js";
+import { Optimizer } from "../../src/core/optimizer.js";
 import { sumSqBlocked, trustRatio } from "../../src/core/reference-ops.js";
 import { type GpuParam, GpuParamStore } from "../../src/webgpu/index.js";
 import { randomArray, rng } from "../helpers.js";
@@ -17,11 +18,10 @@ const { device } = await gpuDevice();
 const gpu = await GpuParamStore.create({ device });
 
 interface ProbeOptions { which: number }
-const PROBE_SPEC: OptimizerSpec<ProbeOptions> = {
+const PROBE_SPEC = defineSpec<ProbeOptions>({
   name: "NormProbe",
   defaults: { which: 0 },
   rules: { which: nonNegative },
-  same: (a, b) => a.which === b.which,
   kind: "tensor",
   kernel: "normprobe_f32",
   wgsl: /* wgsl */ `
@@ -39,7 +39,7 @@ fn apply(e: u32, r: f32) { param[ip] = r; }
   buffers: [],
   hasStep: false,
   stepScalars(s, _r, o) { s[0] = o.which; return 0; },
-};
+});
 class NormProbe extends Optimizer<ProbeOptions> {
   constructor(params: GpuParam[], which: number) { super(PROBE_SPEC, params as never, { which }); }
 }
