@@ -90,21 +90,28 @@ export abstract class OptimizerBase<D extends StateEnvelope = StateEnvelope, L =
     return shared ?? new ParamStore();
   }
 
-  /** What ends this optimizer besides dispose(), and its name in the message: its store by default. */
-  protected dependency(): [Dependency, string] {
+  /**
+   * What ends this optimizer besides dispose(): its store by default. Asked on every step (and by a scheduler's),
+   * so it allocates nothing; its name in a message is dependencyName()'s.
+   */
+  protected dependency(): Dependency {
+    return this.store;
+  }
+
+  /** How the message of a disposed dependency() names it. */
+  protected dependencyName(): string {
     const dev = deviceStore(this.store);
-    return [this.store, dev ? `its ${dev.deviceKind} store` : "its ParamStore"];
+    return dev ? `its ${dev.deviceKind} store` : "its ParamStore";
   }
 
   /** Whether dispose() was called on this optimizer (or what it depends on was disposed): it can no longer step. */
   get disposed(): boolean {
-    return this.#disposed || this.dependency()[0].disposed;
+    return this.#disposed || this.dependency().disposed;
   }
 
   protected assertUsable(): void {
     if (this.#disposed) throw new Error(`${this.#name} has been disposed`);
-    const [dep, what] = this.dependency();
-    if (dep.disposed) throw new Error(`${this.#name}: ${what} has been disposed`);
+    if (this.dependency().disposed) throw new Error(`${this.#name}: ${this.dependencyName()} has been disposed`);
   }
 
   /**

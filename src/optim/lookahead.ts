@@ -125,8 +125,12 @@ export class Lookahead extends OptimizerBase<LookaheadStateDict, LoadOptions> {
   /** The inner optimizer's store (it holds the slow weights too). */
   get store(): ParamStore { return this.inner.store as ParamStore; }
 
-  protected override dependency(): [Dependency, string] {
-    return [this.inner, "its inner optimizer"];
+  protected override dependency(): Dependency {
+    return this.inner;
+  }
+
+  protected override dependencyName(): string {
+    return "its inner optimizer";
   }
 
   /** The options with `className`: `Lookahead.fromConfig(inner, config)` wraps `inner` alike. */
