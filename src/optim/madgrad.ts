@@ -10,7 +10,7 @@ export interface MADGRADOptions {
   lr: number;
   /** Momentum c, 0 <= c < 1: the step moves θ to (1 − c)·z + c·θ. @defaultValue 0.9 */
   momentum: number;
-  /** Coupled (L2) weight decay λ: λθ is added to the gradient. @defaultValue 0 */
+  /** Coupled (L2) weight decay w: w·θ is added to the gradient. @defaultValue 0 */
   weightDecay: number;
   /** Added to γ and to the cube root of the denominator. @defaultValue 1e-6 */
   eps: number;
@@ -37,7 +37,7 @@ export const MADGRAD_SPEC = defineSpec<MADGRADOptions>({
  * Gradient Method for Stochastic Optimization", https://arxiv.org/abs/2101.11075), as Optax's
  * `optax.contrib.madgrad` (0.2.8), f32. With k the steps before this one:
  *
- *   g ← g + λθ;   λ_k ← (γ + ε)·√(k + 1)
+ *   g ← g + w·θ;   λ_k ← (γ + ε)·√(k + 1)
  *   v ← v + λ_k·g²;   s ← s + λ_k·g
  *   z ← θ0 − s / (∛v + ε)
  *   θ ← θ + (((1 − c)·z + c·θ) − θ)
