@@ -18,7 +18,7 @@ const HELPERS = {
   // had it: the parity suite checks the bits with finite operands).
   maxv: "max", maxp: "max", minv: "min",
   // -1, 0 keeping the sign of zero, or 1 (torch.sign); Rprop's -1, +0 or 1.
-  sign: "sign1", torchSign: "torchSign",
+  sign: "sign1", torchSign: "torchSign", cbrt: "cbrt3",
 };
 const INFIX = { add: "+", sub: "-", mul: "*", div: "/" };
 const SELECT = { selectGt: ">", selectLt: "<" };

@@ -25,6 +25,17 @@ export const maxp = (a: number, b: number): number => (a !== a || b < a ? a : b)
 /** torch.clamp(x, lo, hi) as the kernels' clampp, for bounds lo <= hi that are not NaN: a NaN x stays NaN. */
 export const clampp = (x: number, lo: number, hi: number): number => (x < lo ? lo : hi < x ? hi : x);
 
+const cbrtF = new Float32Array(1), cbrtU = new Uint32Array(cbrtF.buffer);
+/** The kernels' cbrt of x >= 0 (assembly/lib/common.ts, where its construction is), operation for operation. */
+export function cbrt(x: number): number {
+  cbrtF[0] = x;
+  const i = cbrtU[0]!;
+  cbrtU[0] = ((i >>> 2) + (i >>> 4) + (i >>> 6) + (i >>> 8) + (i >>> 10) + (i >>> 12) + 0x2a56a800) >>> 0;
+  let y = cbrtF[0]!;
+  for (let k = 0; k < 3; k++) y = f(y - f(f(y - f(x / f(y * y))) / 3));
+  return x < 1.17549435e-38 ? f(x * 0) : x > 3.4028234663852886e38 ? x : y;
+}
+
 /**
  * The gradient prologue: g = grad * gradScale when GRAD_SCALE (what clipping or unscaling does to .grad), then
  * clamped to [lo, hi] when CLIP, g = -g when MAXIMIZE, then g += weightDecay * param when WEIGHT_DECAY (PyTorch

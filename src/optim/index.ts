@@ -34,6 +34,7 @@ import { LBFGS, LBFGS_SPEC } from "./lbfgs.js";
 import { ADOPT, ADOPT_SPEC } from "./adopt.js";
 import { NovoGrad, NOVOGRAD_SPEC } from "./novograd.js";
 import { Prodigy, PRODIGY_SPEC } from "./prodigy.js";
+import { MADGRAD, MADGRAD_SPEC } from "./madgrad.js";
 
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, type AdamOptions } from "./adam.js";
@@ -60,6 +61,7 @@ export { Adafactor, type AdafactorOptions } from "./adafactor.js";
 export { ADOPT, type ADOPTOptions } from "./adopt.js";
 export { NovoGrad, type NovoGradOptions } from "./novograd.js";
 export { Prodigy, type ProdigyOptions } from "./prodigy.js";
+export { MADGRAD, type MADGRADOptions } from "./madgrad.js";
 export { LBFGS, type LBFGSOptions, type LBFGSClosure, type LBFGSLineSearchFn } from "./lbfgs.js";
 // Lookahead wraps another optimizer: not a registry entry (no spec of its own; test/lookahead.test.ts).
 export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from "./lookahead.js";
@@ -158,6 +160,7 @@ export const OPTIMIZERS: readonly OptimizerEntry[] = [
   { id: "adopt", cls: ADOPT, spec: ADOPT_SPEC },
   { id: "novograd", cls: NovoGrad, spec: NOVOGRAD_SPEC },
   { id: "prodigy", cls: Prodigy, spec: PRODIGY_SPEC },
+  { id: "madgrad", cls: MADGRAD, spec: MADGRAD_SPEC },
   { id: "lbfgs", kind: "closure", cls: LBFGS, spec: LBFGS_SPEC },
 ];
 

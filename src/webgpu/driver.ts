@@ -63,6 +63,13 @@ fn tfjsMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return m * beta
 fn tfjsEma2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return v * beta + (g * g) * betaComp; }
 fn optaxMoment(m: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * g + beta * m; }
 fn optaxMoment2(v: f32, g: f32, beta: f32, betaComp: f32) -> f32 { return betaComp * (g * g) + beta * v; }
+// cbrt (common.ts): the same first guess from the bits and three Newton steps.
+fn cbrt3(x: f32) -> f32 {
+  let i = bitcast<u32>(x);
+  var y = bitcast<f32>((i >> 2u) + (i >> 4u) + (i >> 6u) + (i >> 8u) + (i >> 10u) + (i >> 12u) + 0x2a56a800u);
+  for (var k = 0; k < 3; k++) { y = y - (y - x / (y * y)) / 3.0; }
+  return select(select(y, x, x > 0x1.fffffep+127f), x * 0.0, x < 0x1p-126f);
+}
 // sign (common.ts): -1, 0 (keeping the sign of zero) or 1; torchSign (Rprop's): -1, +0 or 1.
 fn sign1(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }
 fn torchSign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
