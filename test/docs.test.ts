@@ -96,7 +96,7 @@ it("heading anchors are GitHub's", () => {
 it("the README names the file `npm start` runs, and the demo's last line is one that program prints", () => {
   const readme = read("README.md");
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-  const file = /`npm start` runs \[`(examples\/[\w-]+\.ts)`\]/.exec(readme)?.[1];
+  const file = /`npm start` runs\s+\[`(examples\/[\w-]+\.ts)`\]/.exec(readme)?.[1];
   expect(file).toBeDefined();
   expect(pkg.scripts.start).toContain(file);
   const quoted = /It ends with\s+`([^`]+)`/.exec(readme)?.[1]?.replace(/\s+/g, " ");
