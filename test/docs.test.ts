@@ -106,3 +106,7 @@ it("the README names the file `npm start` runs, and the demo's last line is one 
   const pattern = (template: string) => new RegExp(`^${template.split(/\$\{[^}]*\}/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, "\\$&")).join(".+?")}$`);
   expect(printed.some((t) => pattern(t).test(quoted!)), quoted).toBe(true);
 });
+
+it("the README stays within 300 lines (wc -l), as its restructuring set", () => {
+  expect(read("README.md").split("\n").length - 1).toBeLessThanOrEqual(300);
+});
