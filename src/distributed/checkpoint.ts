@@ -11,10 +11,11 @@
 // its file in full (decoding, shapes, ranges, names, then the state dict, applied and undone by the optimizer's own
 // checks), the ranks exchange their verdicts, and only when every rank's file is good does any rank keep its state
 // and params (a shard's param values are all-gathered first, into scratch).
-import { type CheckpointParts, type Stateful, loadCheckpoint, saveCheckpoint } from "../checkpoint/index.js";
+import { type CheckpointLoadOptions, type CheckpointParts, type Stateful, loadCheckpoint, saveCheckpoint } from "../checkpoint/index.js";
 import type { StateDict, StateValue } from "../core/state-dict.js";
 import type { ForeignParam, ParamLike } from "../core/spec.js";
 import { Param } from "../runtime/store.js";
+import type { ProcessGroup } from "./group.js";
 import { type ZeroRedundancyOptimizer, shareRange } from "./zero.js";
 
 /** User-metadata key of a shard's description. */
@@ -156,7 +157,7 @@ export async function loadZeroCheckpoint(zero: ZeroRedundancyOptimizer, bytes: U
   metadata: Record<string, string>;
 }> {
   const { group } = zero;
-  const W = group.worldSize, me = group.rank;
+  const me = group.rank;
   let staged: Staged | undefined, error: unknown;
   const before = zero.stateDict();
   try {
@@ -169,18 +170,7 @@ export async function loadZeroCheckpoint(zero: ZeroRedundancyOptimizer, bytes: U
   } catch (e) {
     error = e;
   }
-  // Every rank's verdict (1 = its file failed), then undo where another rank's failed.
-  const verdicts = new Float32Array(W);
-  await group.allGather(new Float32Array([error === undefined ? 0 : 1]), verdicts).catch((e) => {
-    if (error === undefined) zero.loadStateDict(before);
-    throw e;
-  });
-  if (error !== undefined) throw error;
-  const failed = [...verdicts.keys()].filter((r) => verdicts[r] !== 0);
-  if (failed.length > 0) {
-    zero.loadStateDict(before);
-    throw new Error(`loadZeroCheckpoint (rank ${me}): the checkpoint of rank${failed.length > 1 ? "s" : ""} ${failed.join(", ")} did not load (nothing changed on any rank)`);
-  }
+  await agree(group, "loadZeroCheckpoint", error, () => zero.loadStateDict(before));
   try {
     // A shard holds only this rank's share of the values: all-gather them, into scratch, before setting any.
     const full = staged!.shard && (await gatherShares(zero, staged!.shard));
@@ -356,3 +346,50 @@ function reshard(zero: ZeroRedundancyOptimizer, dict: StateDict, bad: (msg: stri
   });
   return { ...dict, state, paramGroups };
 }
+
+/**
+ * Restores every rank of a world from its own plain checkpoint (saveCheckpoint on each rank: a DataParallel
+ * with compression, whose error buffers are per rank, or DiLoCo) as one collective: every rank calls it with
+ * its file and the same `parts` and `options` as loadCheckpoint. Each rank checks and loads its file; the ranks
+ * then exchange their verdicts, and when any rank's file did not load, every rank that loaded puts back what it
+ * had (params, optimizer and scheduler state, from a checkpoint of them taken before), so no rank's params or
+ * state change: the failing rank rejects with loadCheckpoint's error, the others naming that rank. A collective
+ * that fails (a rank lost) also puts back what was loaded. Returns your metadata.
+ * @example
+ * const { metadata } = await loadWorldCheckpoint(group, readFileSync(`ckpt/rank-${group.rank}.safetensors`), { params, optimizer: ddp });
+ */
+export async function loadWorldCheckpoint(group: ProcessGroup, bytes: Uint8Array, parts: CheckpointParts, options: CheckpointLoadOptions = {}): Promise<{
+  /** Your string metadata (saveCheckpoint's `metadata`; gradstep's own entries left out). */
+  metadata: Record<string, string>;
+}> {
+  const me = group.rank;
+  const before = saveCheckpoint(parts);
+  const undo = () => loadCheckpoint(before, parts);
+  let loaded: { metadata: Record<string, string> } | undefined, error: unknown;
+  try {
+    loaded = loadCheckpoint(bytes, parts, options);
+  } catch (e) {
+    error = new Error(`loadWorldCheckpoint (rank ${me}): ${(e as Error).message}`);
+  }
+  await agree(group, "loadWorldCheckpoint", error, undo);
+  return loaded!;
+}
+
+/**
+ * The end of a collective load: every rank's verdict (its `error`, or none) exchanged; this rank's error thrown;
+ * where another rank's file failed, or the exchange itself (a rank lost), `undo` puts back what this rank loaded.
+ */
+async function agree(group: ProcessGroup, where: string, error: unknown, undo: () => void): Promise<void> {
+  const verdicts = new Float32Array(group.worldSize);
+  await group.allGather(new Float32Array([error === undefined ? 0 : 1]), verdicts).catch((e) => {
+    if (error === undefined) undo();
+    throw e;
+  });
+  if (error !== undefined) throw error;
+  const failed = [...verdicts.keys()].filter((r) => verdicts[r] !== 0);
+  if (failed.length > 0) {
+    undo();
+    throw new Error(`${where} (rank ${group.rank}): the checkpoint of rank${failed.length > 1 ? "s" : ""} ${failed.join(", ")} did not load (nothing changed on any rank)`);
+  }
+}
+

@@ -10,7 +10,7 @@ export { rtcGroup, rtcConnect, type RtcGroupOptions, type RtcConnectOptions, typ
 // Training over a process group (data parallel, ZeRO-1, DiLoCo) and federated server optimizers (FedOpt).
 export { DataParallel, type DataParallelOptions, type DataParallelState } from "./data-parallel.js";
 export { ZeroRedundancyOptimizer, type ZeroOptions, SHARE_ALIGN } from "./zero.js";
-export { saveZeroShard, saveZeroConsolidated, loadZeroCheckpoint, type ZeroShardInfo } from "./checkpoint.js";
+export { saveZeroShard, saveZeroConsolidated, loadZeroCheckpoint, loadWorldCheckpoint, type ZeroShardInfo } from "./checkpoint.js";
 export { powerSGD, type PowerSGD, type PowerSGDOptions, type Compression, Compressor, type CompressBucket, type CompressionState } from "./compression.js";
 export type { Codec } from "./compression-codecs.js";
 export { DiLoCo, type DiLoCoOptions, type DiLoCoState } from "./diloco.js";

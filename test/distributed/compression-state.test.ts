@@ -5,7 +5,7 @@
 // buckets or shapes) throws naming what and changes no param, optimizer state or compression state.
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint, saveCheckpoint } from "../../src/index.js";
-import { DataParallel, type DataParallelState, DiLoCo, type DiLoCoState, localGroups, powerSGD, type Compression, type CompressionState } from "../../src/distributed/index.js";
+import { DataParallel, type DataParallelState, DiLoCo, type DiLoCoState, loadWorldCheckpoint, localGroups, powerSGD, type Compression, type CompressionState } from "../../src/distributed/index.js";
 import type { Stateful } from "../../src/checkpoint/index.js";
 import { expectSameState, firstBitDifference, randomArray, rng } from "../helpers.js";
 import { shapedRank } from "./world.js";
@@ -156,3 +156,60 @@ describe("a state or file that does not fit: a clear error, nothing changed", ()
     expectUnchanged(w[0]!, before, "after the failed load");
   });
 });
+
+describe("loadWorldCheckpoint: every rank loads its own file, or no rank changes", () => {
+  const W = 3;
+  /** A world trained 3 steps (its files), then 2 more (the state a failed load must leave as it is). */
+  async function setUp(compression: Compression) {
+    const w = ddpWorld(W, compression);
+    await ddpSteps(w, 0, 3);
+    const files = w.map((r) => saveCheckpoint({ params: r.params, optimizer: r.ddp }, { step: "3" }));
+    await ddpSteps(w, 3, 5);
+    return { w, files };
+  }
+  const load = (w: DdpWorld, files: Uint8Array[]) =>
+    Promise.allSettled(w.map((r, k) => loadWorldCheckpoint(r.group, files[k]!, { params: r.params, optimizer: r.ddp })));
+
+  it.each(MODES)("%s: all good files load on every rank, then the world steps as the uninterrupted one", async (name, compression) => {
+    const { w, files } = await setUp(compression);
+    const results = await load(w, files);
+    results.forEach((r) => expect(r.status === "fulfilled" && r.value.metadata).toEqual({ step: "3" }));
+    const a = ddpWorld(W, compression);
+    await ddpSteps(a, 0, 5);
+    await ddpSteps(w, 3, 5);
+    w.forEach((r, k) => r.params.forEach((p, i) => expect(firstBitDifference(p.value, a[k]!.params[i]!.value), `${name} rank ${k} param ${i}`).toBe(-1)));
+  });
+
+  // What rank 1 is given instead of its own file; the others get theirs.
+  const BAD: [string, (files: Uint8Array[]) => Uint8Array, RegExp][] = [
+    ["a truncated file", (f) => f[1]!.subarray(0, f[1]!.length - 9), /^loadWorldCheckpoint \(rank 1\): .*not a valid safetensors file/],
+    ["rank 2's file", (f) => f[2]!, /^loadWorldCheckpoint \(rank 1\): DataParallel.loadStateDict: the state is rank 2's, this is rank 1/],
+    ["a file of other params", () => saveCheckpoint({ params: [{ value: new Float32Array(3), grad: new Float32Array(3) }] }), /^loadWorldCheckpoint \(rank 1\): loadCheckpoint: the file has 1 params, 5 were given$/],
+  ];
+  it.each(BAD)("rank 1 gets %s: it rejects with its error, the others naming rank 1; no rank's params or state change", async (_, bad, message) => {
+    const { w, files } = await setUp(powerSGD({ startIter: 2 }));
+    const before = w.map(snapshot);
+    const results = await load(w, files.map((f, k) => (k === 1 ? bad(files) : f)));
+    results.forEach((r, k) => {
+      expect(r.status).toBe("rejected");
+      const error = (r as PromiseRejectedResult).reason as Error;
+      if (k === 1) expect(error.message).toMatch(message);
+      else expect(error.message).toBe(`loadWorldCheckpoint (rank ${k}): the checkpoint of rank 1 did not load (nothing changed on any rank)`);
+      expectUnchanged(w[k]!, before[k]!, `rank ${k}`);
+    });
+  });
+
+  it("a rank lost before the verdicts: the others' loads reject naming it and are put back", async () => {
+    const { w, files } = await setUp("int8");
+    const before = w.map(snapshot);
+    const loads = w.slice(0, 2).map((r, k) => loadWorldCheckpoint(r.group, files[k]!, { params: r.params, optimizer: r.ddp }));
+    await w[2]!.group.close();
+    const results = await Promise.allSettled(loads);
+    results.forEach((r, k) => {
+      expect((r as PromiseRejectedResult).reason?.name, `rank ${k}`).toBe("ProcessGroupError");
+      expect(((r as PromiseRejectedResult).reason as Error).message, `rank ${k}`).toMatch(/rank 2/);
+      expectUnchanged(w[k]!, before[k]!, `rank ${k}`);
+    });
+  });
+});
+
